@@ -1,0 +1,12 @@
+# core/base: errors, allocation, buffers, logging.
+src_core_libr1core_a_SOURCES += \
+	src/core/lib.h src/core/common.h \
+	src/core/err.c src/core/err.h \
+	src/core/xalloc.c src/core/xalloc.h \
+	src/core/buf.c src/core/buf.h \
+	src/core/log.c src/core/log.h
+
+check_PROGRAMS += tests/unit/base/test_base
+TESTS += tests/unit/base/test_base
+tests_unit_base_test_base_SOURCES = tests/unit/base/test_base.c
+tests_unit_base_test_base_LDADD = tests/libtap.a $(R1_CORE_LIBS)

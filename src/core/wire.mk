@@ -1,0 +1,1 @@
+# core/wire: identity, canonical JSON, envelope, cipher, codecs, time formats.
