@@ -21,11 +21,11 @@ static const struct network_desc {
 	int64_t genesis_s; /* UTC seconds since 1970 */
 	int64_t intervals, interval_seconds;
 } networks[EPOCH_NET__COUNT] = {
-	/* "2025-05-23 16:00:00" UTC, 24 x 3600 s */
-	[EPOCH_NET_MAINNET] = {"mainnet", INT64_C(1748016000), 24, 3600},
-	[EPOCH_NET_TESTNET] = {"testnet", INT64_C(1748016000), 24, 3600},
-	/* "2026-05-01 16:00:00" UTC, 4 x 3600 s */
-	[EPOCH_NET_DEVNET] = {"devnet", INT64_C(1777651200), 4, 3600},
+    /* "2025-05-23 16:00:00" UTC, 24 x 3600 s */
+    [EPOCH_NET_MAINNET] = {"mainnet", INT64_C(1748016000), 24, 3600},
+    [EPOCH_NET_TESTNET] = {"testnet", INT64_C(1748016000), 24, 3600},
+    /* "2026-05-01 16:00:00" UTC, 4 x 3600 s */
+    [EPOCH_NET_DEVNET] = {"devnet", INT64_C(1777651200), 4, 3600},
 };
 
 void epoch_params_set_heartbeat(struct epoch_params *p, int64_t period_us)
@@ -52,8 +52,9 @@ enum r1_err epoch_network_parse(const char *name, enum epoch_network *net, char 
 			*net = (enum epoch_network)i;
 			return R1_OK;
 		}
-	return r1_fail(why, R1_ERR_INVAL, "epochs: unknown network '%.40s' (mainnet, testnet, devnet)",
-		       name ? name : "(null)");
+	return r1_fail(why, R1_ERR_INVAL,
+	               "epochs: unknown network '%.40s' (mainnet, testnet, devnet)",
+	               name ? name : "(null)");
 }
 
 const char *epoch_network_name(enum epoch_network net)
@@ -62,7 +63,7 @@ const char *epoch_network_name(enum epoch_network net)
 }
 
 enum r1_err epoch_params_custom(struct epoch_params *p, const char *genesis, int64_t intervals,
-				int64_t interval_seconds, char **why)
+                                int64_t interval_seconds, char **why)
 {
 	int64_t wall = 0, len = 0;
 	enum r1_err e = timefmt_parse(genesis, strlen(genesis), TIMEFMT_SHORT, &wall, why);
@@ -74,8 +75,8 @@ enum r1_err epoch_params_custom(struct epoch_params *p, const char *genesis, int
 	    __builtin_mul_overflow(intervals, interval_seconds, &len) ||
 	    len > INT64_MAX / TIMEFMT_US_PER_S)
 		return r1_fail(why, R1_ERR_INVAL,
-			       "epochs: epoch length %" PRId64 " x %" PRId64 " s is not usable",
-			       intervals, interval_seconds);
+		               "epochs: epoch length %" PRId64 " x %" PRId64 " s is not usable",
+		               intervals, interval_seconds);
 	p->genesis_us = wall;
 	p->length_s = len;
 	epoch_params_set_heartbeat(p, HB_PERIOD_US);
@@ -100,7 +101,7 @@ int64_t epoch_id_at(const struct epoch_params *p, int64_t utc_us)
 }
 
 enum r1_err epoch_id_of_text(const struct epoch_params *p, const char *text, size_t len,
-			     int64_t *id, char **why)
+                             int64_t *id, char **why)
 {
 	const char *dot = memchr(text, '.', len);
 	size_t cut = dot ? (size_t)(dot - text) : len; /* date.split('.')[0] */
@@ -220,7 +221,7 @@ void epoch_tracker_reset(struct epoch_tracker *t, int64_t epoch_id)
 
 /* Fold recent[0] into the frozen state and drop it from the window. */
 static void evict_oldest(struct epoch_tracker *t, const struct epoch_params *p, int64_t *arr,
-			 uint32_t *n)
+                         uint32_t *n)
 {
 	if (gap_breaks(p, arr[1] - arr[0])) {
 		t->frozen_avail += total_seconds(arr[0] - t->frozen_seg_start);
@@ -279,7 +280,7 @@ static enum epoch_hb add_late(struct epoch_tracker *t, const struct epoch_params
 }
 
 enum epoch_hb epoch_tracker_add(struct epoch_tracker *t, const struct epoch_params *p,
-				int64_t hb_utc_us)
+                                int64_t hb_utc_us)
 {
 	if (epoch_id_at(p, hb_utc_us) != t->epoch_id) {
 		t->other_epoch++;
@@ -320,7 +321,7 @@ double epoch_tracker_avail_seconds(const struct epoch_tracker *t)
 }
 
 int epoch_tracker_record(const struct epoch_tracker *t, const struct epoch_params *p,
-			 double *fraction)
+                         double *fraction)
 {
 	double f = epoch_avail_fraction(p, epoch_tracker_avail_seconds(t));
 	if (fraction)
@@ -334,8 +335,8 @@ enum r1_err epoch_pack_availabilities(const int64_t *vals, size_t n, struct buf 
 {
 	for (size_t i = 0; i < n; i++)
 		if (vals[i] < 0 || vals[i] > EPOCH_MAX_VALUE)
-			return r1_fail(why, R1_ERR_INVAL, "Invalid epoch availability value: %" PRId64,
-				       vals[i]);
+			return r1_fail(why, R1_ERR_INVAL,
+			               "Invalid epoch availability value: %" PRId64, vals[i]);
 	buf_adds(out, "0x");
 	for (size_t i = 0; i < n; i++) {
 		uint8_t b = (uint8_t)vals[i];
@@ -347,21 +348,23 @@ enum r1_err epoch_pack_availabilities(const int64_t *vals, size_t n, struct buf 
 }
 
 enum r1_err epoch_validate_range(const int64_t *epochs, size_t n_epochs, size_t n_vals,
-				 int64_t *from_epoch, int64_t *to_epoch, char **why)
+                                 int64_t *from_epoch, int64_t *to_epoch, char **why)
 {
 	if (n_epochs != n_vals)
 		return r1_fail(why, R1_ERR_INVAL,
-			       "Epochs and availability values must have the same length.");
+		               "Epochs and availability values must have the same length.");
 	if (n_epochs == 0)
 		return r1_fail(why, R1_ERR_INVAL, "At least one epoch is required for signing.");
 	int64_t from = epochs[0], to = epochs[n_epochs - 1], span;
 	if (__builtin_sub_overflow(to, from, &span) || span < 0 || (uint64_t)span + 1 != n_vals)
-		return r1_fail(why, R1_ERR_INVAL,
-			       "Epochs must form a contiguous range matching the availability values.");
+		return r1_fail(
+		    why, R1_ERR_INVAL,
+		    "Epochs must form a contiguous range matching the availability values.");
 	for (size_t i = 0; i < n_epochs; i++)
 		if (epochs[i] != from + (int64_t)i)
-			return r1_fail(why, R1_ERR_INVAL, "Epochs must be sorted, contiguous, and "
-							  "gap-free for packed availability signing.");
+			return r1_fail(why, R1_ERR_INVAL,
+			               "Epochs must be sorted, contiguous, and "
+			               "gap-free for packed availability signing.");
 	*from_epoch = from;
 	*to_epoch = to;
 	return R1_OK;

@@ -30,10 +30,10 @@
 #define EPOCH_MAX_VALUE 255
 
 struct epoch_params {
-	int64_t genesis_us;	/* UTC */
-	int64_t length_s;	/* intervals x interval seconds, > 0 */
-	int64_t hb_min_gap_us;	/* spacing below this ends a run (period / 2) */
-	int64_t hb_max_gap_us;	/* spacing above this ends a run (period + 5 s) */
+	int64_t genesis_us;    /* UTC */
+	int64_t length_s;      /* intervals x interval seconds, > 0 */
+	int64_t hb_min_gap_us; /* spacing below this ends a run (period / 2) */
+	int64_t hb_max_gap_us; /* spacing above this ends a run (period + 5 s) */
 };
 
 enum epoch_network { EPOCH_NET_MAINNET, EPOCH_NET_TESTNET, EPOCH_NET_DEVNET, EPOCH_NET__COUNT };
@@ -51,7 +51,7 @@ const char *epoch_network_name(enum epoch_network net);
  * not positive (or overflows).
  */
 enum r1_err epoch_params_custom(struct epoch_params *p, const char *genesis, int64_t intervals,
-				int64_t interval_seconds, char **why);
+                                int64_t interval_seconds, char **why);
 /*
  * Heartbeat spacing rule around a period: a run ends on a spacing below
  * period/2 or above period + 5 s (the reference's time_between_heartbeats).
@@ -66,7 +66,7 @@ int64_t epoch_id_at(const struct epoch_params *p, int64_t utc_us);
  * R1_ERR_INVAL with the reason.
  */
 enum r1_err epoch_id_of_text(const struct epoch_params *p, const char *text, size_t len,
-			     int64_t *id, char **why);
+                             int64_t *id, char **why);
 /* genesis + id x length, the reference's epoch start; end = start + length. */
 int64_t epoch_start_us(const struct epoch_params *p, int64_t id);
 int64_t epoch_end_us(const struct epoch_params *p, int64_t id);
@@ -108,21 +108,21 @@ struct epoch_tracker {
 	int64_t recent[EPOCH_TRACKER_WINDOW];
 	/* Runs closed before the run that holds recent[0], summed in order. */
 	double frozen_avail;
-	int64_t frozen_seg_start;	/* start of the run holding recent[0] */
+	int64_t frozen_seg_start; /* start of the run holding recent[0] */
 	/* The same, up to the newest heartbeat. */
 	double avail;
-	int64_t seg_start;		/* start of the run holding the newest */
+	int64_t seg_start; /* start of the run holding the newest */
 	uint32_t n_recent;
-	bool dropped;			/* older heartbeats left the window */
-	uint32_t count;			/* distinct heartbeats registered */
-	uint32_t duplicates, other_epoch, too_late;	/* refused, by reason */
+	bool dropped;                               /* older heartbeats left the window */
+	uint32_t count;                             /* distinct heartbeats registered */
+	uint32_t duplicates, other_epoch, too_late; /* refused, by reason */
 };
 
 enum epoch_hb {
 	EPOCH_HB_REGISTERED,
-	EPOCH_HB_DUPLICATE,	/* same microsecond already registered */
-	EPOCH_HB_OTHER_EPOCH,	/* not in the tracker's epoch */
-	EPOCH_HB_TOO_LATE,	/* older than the window (see above) */
+	EPOCH_HB_DUPLICATE,   /* same microsecond already registered */
+	EPOCH_HB_OTHER_EPOCH, /* not in the tracker's epoch */
+	EPOCH_HB_TOO_LATE,    /* older than the window (see above) */
 };
 
 /* An empty tracker for epoch `epoch_id` (what the reference does for a new node). */
@@ -135,12 +135,12 @@ void epoch_tracker_reset(struct epoch_tracker *t, int64_t epoch_id);
  * tracker's epoch" is the reference's "remote epoch == local epoch".
  */
 enum epoch_hb epoch_tracker_add(struct epoch_tracker *t, const struct epoch_params *p,
-				int64_t hb_utc_us);
+                                int64_t hb_utc_us);
 /* avail_seconds of what is registered. */
 double epoch_tracker_avail_seconds(const struct epoch_tracker *t);
 /* The stored value 0..255 of what is registered; *fraction gets avail if not NULL. */
 int epoch_tracker_record(const struct epoch_tracker *t, const struct epoch_params *p,
-			 double *fraction);
+                         double *fraction);
 
 /*
  * The reference's pack_epoch_availabilities: "0x" + one hex byte per value,
@@ -154,6 +154,6 @@ enum r1_err epoch_pack_availabilities(const int64_t *vals, size_t n, struct buf 
  * first and last.  R1_ERR_INVAL with the reference's message.
  */
 enum r1_err epoch_validate_range(const int64_t *epochs, size_t n_epochs, size_t n_vals,
-				 int64_t *from_epoch, int64_t *to_epoch, char **why);
+                                 int64_t *from_epoch, int64_t *to_epoch, char **why);
 
 #endif

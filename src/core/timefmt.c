@@ -66,21 +66,21 @@ static const struct style_desc {
 	const char *date_sep, *mid_sep, *time_sep, *frac_sep;
 	bool frac;
 } styles[] = {
-	[TIMEFMT_FULL] = {"-", " ", ":", ".", true},
-	[TIMEFMT_SHORT] = {"-", " ", ":", "", false},
-	[TIMEFMT_COMPACT] = {"", "", "", "", true},
-	[TIMEFMT_COMPACT_SHORT] = {"", "", "", "", false},
+    [TIMEFMT_FULL] = {"-", " ", ":", ".", true},
+    [TIMEFMT_SHORT] = {"-", " ", ":", "", false},
+    [TIMEFMT_COMPACT] = {"", "", "", "", true},
+    [TIMEFMT_COMPACT_SHORT] = {"", "", "", "", false},
 };
 
-enum r1_err timefmt_format(int64_t wall_us, enum timefmt_style style,
-			   char out[TIMEFMT_TEXT_SIZE], char **why)
+enum r1_err timefmt_format(int64_t wall_us, enum timefmt_style style, char out[TIMEFMT_TEXT_SIZE],
+                           char **why)
 {
 	out[0] = '\0';
 	if ((unsigned)style >= R1_ARRAY_LEN(styles))
 		return r1_fail(why, R1_ERR_INVAL, "timefmt: unknown style %d", (int)style);
 	if (wall_us < TIMEFMT_MIN_US || wall_us > TIMEFMT_MAX_US)
-		return r1_fail(why, R1_ERR_INVAL, "timefmt: %" PRId64 " us is outside years 1..9999",
-			       wall_us);
+		return r1_fail(why, R1_ERR_INVAL,
+		               "timefmt: %" PRId64 " us is outside years 1..9999", wall_us);
 	int64_t secs = floor_div(wall_us, TIMEFMT_US_PER_S);
 	int64_t frac = wall_us - secs * TIMEFMT_US_PER_S;
 	int64_t days = floor_div(secs, 86400);
@@ -90,8 +90,8 @@ enum r1_err timefmt_format(int64_t wall_us, enum timefmt_style style,
 	timefmt_civil_from_days(days, &y, &m, &d);
 	const struct style_desc *s = &styles[style];
 	int n = snprintf(out, TIMEFMT_TEXT_SIZE, "%04" PRId64 "%s%02u%s%02u%s%02d%s%02d%s%02d", y,
-			 s->date_sep, m, s->date_sep, d, s->mid_sep, (int)(sod / 3600), s->time_sep,
-			 (int)(sod / 60 % 60), s->time_sep, (int)(sod % 60));
+	                 s->date_sep, m, s->date_sep, d, s->mid_sep, (int)(sod / 3600), s->time_sep,
+	                 (int)(sod / 60 % 60), s->time_sep, (int)(sod % 60));
 	if (s->frac && n > 0 && n < TIMEFMT_TEXT_SIZE)
 		snprintf(out + n, TIMEFMT_TEXT_SIZE - (size_t)n, "%s%06d", s->frac_sep, (int)frac);
 	return R1_OK;
@@ -125,30 +125,33 @@ static const char *const re_H[] = {"2203", "0109", "09", NULL};
 static const char *const re_M[] = {"0509", "09", NULL};
 static const char *const re_S[] = {"6601", "0509", "09", NULL};
 
+/* clang-format off */
 #define LIT(c) {TOK_LIT, (c), 0, NULL}
 #define FIELD(f, re) {TOK_FIELD, 0, (f), (re)}
+#define SPACE {TOK_SPACE, 0, 0, NULL}
+#define FRACTION {TOK_FRACTION, 0, F_FRACTION, NULL}
 static const struct token fmt_short[] = {
-	FIELD(F_YEAR, re_Y),   LIT('-'), FIELD(F_MONTH, re_m),	LIT('-'),
-	FIELD(F_DAY, re_d),    {TOK_SPACE, 0, 0, NULL},		FIELD(F_HOUR, re_H),
-	LIT(':'),	       FIELD(F_MINUTE, re_M),		LIT(':'),
-	FIELD(F_SECOND, re_S),
+	FIELD(F_YEAR, re_Y), LIT('-'), FIELD(F_MONTH, re_m), LIT('-'), FIELD(F_DAY, re_d),
+	SPACE, FIELD(F_HOUR, re_H), LIT(':'), FIELD(F_MINUTE, re_M), LIT(':'), FIELD(F_SECOND, re_S),
 };
 static const struct token fmt_full[] = {
-	FIELD(F_YEAR, re_Y),   LIT('-'), FIELD(F_MONTH, re_m),	LIT('-'),
-	FIELD(F_DAY, re_d),    {TOK_SPACE, 0, 0, NULL},		FIELD(F_HOUR, re_H),
-	LIT(':'),	       FIELD(F_MINUTE, re_M),		LIT(':'),
-	FIELD(F_SECOND, re_S), LIT('.'), {TOK_FRACTION, 0, F_FRACTION, NULL},
+	FIELD(F_YEAR, re_Y), LIT('-'), FIELD(F_MONTH, re_m), LIT('-'), FIELD(F_DAY, re_d),
+	SPACE, FIELD(F_HOUR, re_H), LIT(':'), FIELD(F_MINUTE, re_M), LIT(':'), FIELD(F_SECOND, re_S),
+	LIT('.'), FRACTION,
 };
 #undef LIT
 #undef FIELD
+#undef SPACE
+#undef FRACTION
+/* clang-format on */
 
 static const struct format_desc {
 	const struct token *tokens;
 	size_t count;
 	const char *text;
 } formats[] = {
-	[TIMEFMT_FULL] = {fmt_full, R1_ARRAY_LEN(fmt_full), "%Y-%m-%d %H:%M:%S.%f"},
-	[TIMEFMT_SHORT] = {fmt_short, R1_ARRAY_LEN(fmt_short), "%Y-%m-%d %H:%M:%S"},
+    [TIMEFMT_FULL] = {fmt_full, R1_ARRAY_LEN(fmt_full), "%Y-%m-%d %H:%M:%S.%f"},
+    [TIMEFMT_SHORT] = {fmt_short, R1_ARRAY_LEN(fmt_short), "%Y-%m-%d %H:%M:%S"},
 };
 
 /* Python's \s for str patterns, restricted to ASCII. */
@@ -179,8 +182,8 @@ static size_t match_alt(const char *alt, const char *s, size_t len, size_t pos)
  * Backtracking match of tokens[ti..] at s[pos]; *end gets where the first
  * successful match stops (like re.match, it need not reach the end).
  */
-static bool match_tokens(const struct token *t, size_t nt, size_t ti, const char *s,
-			 size_t len, size_t pos, struct capture *cap, size_t *end)
+static bool match_tokens(const struct token *t, size_t nt, size_t ti, const char *s, size_t len,
+                         size_t pos, struct capture *cap, size_t *end)
 {
 	if (ti == nt) {
 		*end = pos;
@@ -250,8 +253,8 @@ static void quote_input(const char *s, size_t len, char out[64])
 	out[o] = '\0';
 }
 
-enum r1_err timefmt_parse(const char *text, size_t len, enum timefmt_style style,
-			  int64_t *wall_us, char **why)
+enum r1_err timefmt_parse(const char *text, size_t len, enum timefmt_style style, int64_t *wall_us,
+                          char **why)
 {
 	if ((unsigned)style >= R1_ARRAY_LEN(formats) || !formats[style].tokens)
 		return r1_fail(why, R1_ERR_INVAL, "timefmt: style %d cannot be parsed", (int)style);
@@ -263,10 +266,10 @@ enum r1_err timefmt_parse(const char *text, size_t len, enum timefmt_style style
 	size_t end = 0;
 	if (!match_tokens(f->tokens, f->count, 0, text, len, 0, &cap, &end))
 		return r1_fail(why, R1_ERR_INVAL, "time data '%s' does not match format '%s'",
-			       shown, f->text);
+		               shown, f->text);
 	if (end != len)
 		return r1_fail(why, R1_ERR_INVAL, "time data '%s': unconverted data remains at %zu",
-			       shown, end);
+		               shown, end);
 	int64_t y = field_value(text, &cap, F_YEAR);
 	unsigned mo = (unsigned)field_value(text, &cap, F_MONTH);
 	unsigned d = (unsigned)field_value(text, &cap, F_DAY);
@@ -282,7 +285,7 @@ enum r1_err timefmt_parse(const char *text, size_t len, enum timefmt_style style
 		return r1_fail(why, R1_ERR_INVAL, "time data '%s': year 0 is out of range", shown);
 	if (d > days_in_month(y, mo))
 		return r1_fail(why, R1_ERR_INVAL, "time data '%s': day is out of range for month",
-			       shown);
+		               shown);
 	if (sec > 59)
 		return r1_fail(why, R1_ERR_INVAL, "time data '%s': second must be in 0..59", shown);
 	int64_t days = timefmt_days_from_civil(y, mo, d);
@@ -298,7 +301,7 @@ enum r1_err timefmt_local_offset(int64_t utc_us, int32_t *offset_s, char **why)
 	struct tm tm;
 	if (!localtime_r(&t, &tm))
 		return r1_fail(why, R1_ERR_INVAL, "timefmt: localtime_r failed for %" PRId64 " us",
-			       utc_us);
+		               utc_us);
 	*offset_s = (int32_t)tm.tm_gmtoff;
 	return R1_OK;
 }
@@ -312,7 +315,7 @@ void timefmt_utc_offset(int32_t offset_s, char out[TIMEFMT_OFFSET_SIZE])
 	 */
 	int32_t whole = offset_s / 3600; /* C division truncates toward zero too */
 	snprintf(out, TIMEFMT_OFFSET_SIZE, "UTC%c%" PRId32, offset_s >= 0 ? '+' : '-',
-		 whole < 0 ? -whole : whole);
+	         whole < 0 ? -whole : whole);
 }
 
 enum r1_err timefmt_parse_utc_offset(const char *tz, int64_t *hours, char **why)
@@ -333,7 +336,7 @@ enum r1_err timefmt_parse_utc_offset(const char *tz, int64_t *hours, char **why)
 		}
 		if (n + 1 >= sizeof(clean))
 			return r1_fail(why, R1_ERR_INVAL, "EE_TIMEZONE: longer than %zu characters",
-				       sizeof(clean) - 1);
+			               sizeof(clean) - 1);
 		clean[n++] = tz[i++];
 	}
 	clean[n] = '\0';
@@ -355,17 +358,17 @@ enum r1_err timefmt_parse_utc_offset(const char *tz, int64_t *hours, char **why)
 			continue;
 		if (c < '0' || c > '9')
 			return r1_fail(why, R1_ERR_INVAL,
-				       "EE_TIMEZONE '%s': not an integer after removing \"UTC\"",
-				       shown);
+			               "EE_TIMEZONE '%s': not an integer after removing \"UTC\"",
+			               shown);
 		if (v > (INT64_MAX - 9) / 10)
 			return r1_fail(why, R1_ERR_INVAL, "EE_TIMEZONE '%s': offset out of range",
-				       shown);
+			               shown);
 		v = v * 10 + (c - '0');
 		digits++;
 	}
 	if (!digits)
 		return r1_fail(why, R1_ERR_INVAL,
-			       "EE_TIMEZONE '%s': not an integer after removing \"UTC\"", shown);
+		               "EE_TIMEZONE '%s': not an integer after removing \"UTC\"", shown);
 	*hours = neg ? -v : v;
 	return R1_OK;
 }
@@ -378,11 +381,11 @@ enum r1_err timefmt_envelope_time(int64_t utc_us, struct ee_time *out, char **wh
 		return e;
 	timefmt_utc_offset(off, out->timezone);
 	return timefmt_format(utc_us + (int64_t)off * TIMEFMT_US_PER_S, TIMEFMT_FULL,
-			      out->timestamp, why);
+	                      out->timestamp, why);
 }
 
 enum r1_err timefmt_heartbeat_utc(const char *timestamp, size_t len, const char *tz,
-				  int64_t *utc_us, char **why)
+                                  int64_t *utc_us, char **why)
 {
 	int64_t wall = 0, hours = 0;
 	enum r1_err e = timefmt_parse(timestamp, len, TIMEFMT_FULL, &wall, why);
@@ -395,10 +398,11 @@ enum r1_err timefmt_heartbeat_utc(const char *timestamp, size_t len, const char 
 	int64_t max_hours = (TIMEFMT_MAX_US - TIMEFMT_MIN_US) / (3600 * TIMEFMT_US_PER_S) + 1;
 	if (hours > max_hours || hours < -max_hours)
 		return r1_fail(why, R1_ERR_INVAL, "EE_TIMEZONE: %" PRId64 " hours is out of range",
-			       hours);
+		               hours);
 	int64_t utc = wall - hours * 3600 * TIMEFMT_US_PER_S;
 	if (utc < TIMEFMT_MIN_US || utc > TIMEFMT_MAX_US)
-		return r1_fail(why, R1_ERR_INVAL, "EE_TIMESTAMP minus EE_TIMEZONE: date value out of range");
+		return r1_fail(why, R1_ERR_INVAL,
+		               "EE_TIMESTAMP minus EE_TIMEZONE: date value out of range");
 	*utc_us = utc;
 	return R1_OK;
 }
@@ -511,8 +515,8 @@ static bool zone_from_file(const char *root, const char *rel, char out[TIMEFMT_Z
 		while (*line == '/' || *line == ' ' || *line == '\t' || *line == '\r')
 			line++;
 		size_t len = strcspn(line, " #");
-		while (len > 0 && (line[len - 1] == '/' || line[len - 1] == '\t' ||
-				   line[len - 1] == '\r'))
+		while (len > 0 &&
+		       (line[len - 1] == '/' || line[len - 1] == '\t' || line[len - 1] == '\r'))
 			len--;
 		if (len > 0 && set_zone(out, line, len))
 			found = true;
@@ -583,7 +587,7 @@ enum r1_err timefmt_elapsed(double seconds, bool show_days, struct buf *out, cha
 		if (days)
 			buf_addf(out, "%" PRId64 " day%s, ", days, days == 1 ? "" : "s");
 		buf_addf(out, "%d:%02d:%02d", (int)(rem / 3600), (int)(rem / 60 % 60),
-			 (int)(rem % 60));
+		         (int)(rem % 60));
 	} else {
 		double hours, rem, minutes, secs;
 		py_divmod(e, 3600.0, &hours, &rem);

@@ -37,30 +37,30 @@
 #define TIMEFMT_MAX_US (INT64_C(253402300799) * TIMEFMT_US_PER_S + 999999)
 
 enum timefmt_style {
-	TIMEFMT_FULL,		/* "%Y-%m-%d %H:%M:%S.%f"  EE_TIMESTAMP */
-	TIMEFMT_SHORT,		/* "%Y-%m-%d %H:%M:%S"     genesis, dAuth */
-	TIMEFMT_COMPACT,	/* "%Y%m%d%H%M%S%f"        now_str() */
-	TIMEFMT_COMPACT_SHORT,	/* "%Y%m%d%H%M%S" */
+	TIMEFMT_FULL,          /* "%Y-%m-%d %H:%M:%S.%f"  EE_TIMESTAMP */
+	TIMEFMT_SHORT,         /* "%Y-%m-%d %H:%M:%S"     genesis, dAuth */
+	TIMEFMT_COMPACT,       /* "%Y%m%d%H%M%S%f"        now_str() */
+	TIMEFMT_COMPACT_SHORT, /* "%Y%m%d%H%M%S" */
 };
 
-#define TIMEFMT_TEXT_SIZE 32	/* every style fits, with its NUL */
-#define TIMEFMT_OFFSET_SIZE 16	/* "UTC+N" */
-#define TIMEFMT_ZONE_SIZE 256	/* EE_TZ */
+#define TIMEFMT_TEXT_SIZE   32  /* every style fits, with its NUL */
+#define TIMEFMT_OFFSET_SIZE 16  /* "UTC+N" */
+#define TIMEFMT_ZONE_SIZE   256 /* EE_TZ */
 
 /*
  * Format a wall time.  R1_ERR_INVAL (out stays "") when the date is outside
  * years 1..9999.
  */
-enum r1_err timefmt_format(int64_t wall_us, enum timefmt_style style,
-			   char out[TIMEFMT_TEXT_SIZE], char **why);
+enum r1_err timefmt_format(int64_t wall_us, enum timefmt_style style, char out[TIMEFMT_TEXT_SIZE],
+                           char **why);
 
 /*
  * Parse TIMEFMT_FULL or TIMEFMT_SHORT text (len bytes, NUL not needed) into
  * a wall time.  R1_ERR_INVAL with the reason; the compact styles are not
  * parsed (R1_ERR_INVAL).
  */
-enum r1_err timefmt_parse(const char *text, size_t len, enum timefmt_style style,
-			  int64_t *wall_us, char **why);
+enum r1_err timefmt_parse(const char *text, size_t len, enum timefmt_style style, int64_t *wall_us,
+                          char **why);
 
 /*
  * The local UTC offset in seconds at a UTC instant (localtime_r, so $TZ
@@ -81,8 +81,8 @@ enum r1_err timefmt_parse_utc_offset(const char *tz, int64_t *hours, char **why)
 
 /* What a sender puts in the envelope. */
 struct ee_time {
-	char timestamp[TIMEFMT_TEXT_SIZE];	/* EE_TIMESTAMP, local wall time */
-	char timezone[TIMEFMT_OFFSET_SIZE];	/* EE_TIMEZONE */
+	char timestamp[TIMEFMT_TEXT_SIZE];  /* EE_TIMESTAMP, local wall time */
+	char timezone[TIMEFMT_OFFSET_SIZE]; /* EE_TIMEZONE */
 };
 
 /* EE_TIMESTAMP and EE_TIMEZONE for a UTC instant, in the local zone. */
@@ -95,7 +95,7 @@ enum r1_err timefmt_envelope_time(int64_t utc_us, struct ee_time *out, char **wh
  * R1_ERR_INVAL on a bad timestamp or zone, or a result outside years 1..9999.
  */
 enum r1_err timefmt_heartbeat_utc(const char *timestamp, size_t len, const char *tz,
-				  int64_t *utc_us, char **why);
+                                  int64_t *utc_us, char **why);
 
 /*
  * EE_TZ: the IANA name of the local zone, found like the reference's tzlocal:

@@ -72,9 +72,9 @@ static void test_networks(json_t *v)
 		struct epoch_params p, q;
 		epoch_params_for(&p, net);
 		const char *g = json_string_value(json_object_get(n, "genesis_utc"));
-		is_int(epoch_params_custom(&q, g, json_integer_value(json_object_get(n, "epoch_intervals")),
-					   json_integer_value(json_object_get(n, "epoch_interval_seconds")),
-					   NULL),
+		is_int(epoch_params_custom(
+		           &q, g, json_integer_value(json_object_get(n, "epoch_intervals")),
+		           json_integer_value(json_object_get(n, "epoch_interval_seconds")), NULL),
 		       R1_OK, "%s custom params from the vector", names[i]);
 		is_int(p.genesis_us, q.genesis_us, "%s genesis", names[i]);
 		is_int(p.length_s, json_integer_value(json_object_get(n, "epoch_length_seconds")),
@@ -107,7 +107,8 @@ static void test_epoch_id_cases(json_t *v)
 	json_array_foreach(json_object_get(v, "epoch_id_cases"), i, c)
 	{
 		enum epoch_network net;
-		if (epoch_network_parse(json_string_value(json_object_get(c, "network")), &net, NULL))
+		if (epoch_network_parse(json_string_value(json_object_get(c, "network")), &net,
+		                        NULL))
 			tap_bail("epoch case %zu: unknown network", i);
 		struct epoch_params p;
 		epoch_params_for(&p, net);
@@ -119,7 +120,8 @@ static void test_epoch_id_cases(json_t *v)
 			const char *s = json_string_value(in);
 			e = epoch_id_of_text(&p, s, strlen(s), &id, &why);
 		} else {
-			id = epoch_id_at(&p, iso_utc(json_string_value(json_object_get(in, "datetime_utc"))));
+			id = epoch_id_at(
+			    &p, iso_utc(json_string_value(json_object_get(in, "datetime_utc"))));
 			e = R1_OK;
 		}
 		const char *note = json_string_value(json_object_get(c, "note"));
@@ -137,7 +139,7 @@ static void test_epoch_id_cases(json_t *v)
 	int64_t id;
 	char *why = NULL;
 	const char *bad[] = {"", "2026-11-27", "2026-11-27T10:00:00", "2026-02-30 10:00:00",
-			     "garbage.2026-11-27 10:00:00"};
+	                     "garbage.2026-11-27 10:00:00"};
 	for (size_t k = 0; k < R1_ARRAY_LEN(bad); k++) {
 		is_int(epoch_id_of_text(&p, bad[k], strlen(bad[k]), &id, &why), R1_ERR_INVAL,
 		       "epoch of '%s' refused", bad[k]);
@@ -170,25 +172,30 @@ static void test_packing_cases(json_t *v)
 				is_str(why, want_msg, "pack case %zu message", i);
 			} else {
 				is_int(e, R1_OK, "pack case %zu", i);
-				is_str(buf_cstr(&out), json_string_value(res), "pack case %zu hex", i);
+				is_str(buf_cstr(&out), json_string_value(res), "pack case %zu hex",
+				       i);
 			}
 			buf_release(&out);
 		} else if (strcmp(fn, "validate_epoch_availability_range") == 0) {
 			json_t *in = json_object_get(c, "input");
-			json_t *ep = json_object_get(in, "epochs"), *ev = json_object_get(in, "epochs_vals");
+			json_t *ep = json_object_get(in, "epochs"),
+			       *ev = json_object_get(in, "epochs_vals");
 			int64_t epochs[16];
 			size_t n = json_array_size(ep);
 			for (size_t k = 0; k < n && k < 16; k++)
 				epochs[k] = json_integer_value(json_array_get(ep, k));
 			int64_t from = -1, to = -1;
-			enum r1_err e = epoch_validate_range(epochs, n, json_array_size(ev), &from, &to, &why);
+			enum r1_err e =
+			    epoch_validate_range(epochs, n, json_array_size(ev), &from, &to, &why);
 			if (json_is_null(res)) {
 				is_int(e, R1_ERR_INVAL, "range case %zu fails", i);
 				is_str(why, want_msg, "range case %zu message", i);
 			} else {
 				is_int(e, R1_OK, "range case %zu", i);
-				is_int(from, json_integer_value(json_array_get(res, 0)), "range case %zu from", i);
-				is_int(to, json_integer_value(json_array_get(res, 1)), "range case %zu to", i);
+				is_int(from, json_integer_value(json_array_get(res, 0)),
+				       "range case %zu from", i);
+				is_int(to, json_integer_value(json_array_get(res, 1)),
+				       "range case %zu to", i);
 			}
 		} else {
 			tap_bail("unknown packing function %s", fn);
@@ -204,11 +211,14 @@ static void test_packing_cases(json_t *v)
 	is_str(why, "Epochs must form a contiguous range matching the availability values.",
 	       "its message");
 	int64_t e4[] = {10, 12, 12};
-	is_int(epoch_validate_range(e4, 3, 3, &from, &to, &why), R1_ERR_INVAL, "right span, wrong inside");
-	is_str(why, "Epochs must be sorted, contiguous, and gap-free for packed availability signing.",
+	is_int(epoch_validate_range(e4, 3, 3, &from, &to, &why), R1_ERR_INVAL,
+	       "right span, wrong inside");
+	is_str(why,
+	       "Epochs must be sorted, contiguous, and gap-free for packed availability signing.",
 	       "its message");
 	struct buf out = BUF_INIT;
-	is_int(epoch_pack_availabilities(neg, 1, &out, &why), R1_ERR_INVAL, "negative value refused");
+	is_int(epoch_pack_availabilities(neg, 1, &out, &why), R1_ERR_INVAL,
+	       "negative value refused");
 	is_str(why, "Invalid epoch availability value: -1", "its message");
 	is_int(epoch_pack_availabilities(NULL, 0, &out, &why), R1_OK, "nothing packs to 0x");
 	is_str(buf_cstr(&out), "0x", "empty pack");
@@ -254,17 +264,24 @@ static void test_rounding(void)
 {
 	static const struct {
 		double x, want;
-	} r0[] = {{0.5, 0}, {1.5, 2}, {2.5, 2}, {-0.5, 0}, {127.5, 128}, {126.5, 126},
-		  {254.286, 254}, {0.51, 1}, {-1.5, -2}};
+	} r0[] = {{0.5, 0},     {1.5, 2},       {2.5, 2},  {-0.5, 0}, {127.5, 128},
+	          {126.5, 126}, {254.286, 254}, {0.51, 1}, {-1.5, -2}};
 	for (size_t i = 0; i < R1_ARRAY_LEN(r0); i++)
 		ok(py_round(r0[i].x) == r0[i].want, "round(%g) == %g", r0[i].x, r0[i].want);
 	static const struct {
 		double x;
 		int nd;
 		double want;
-	} r4[] = {{0.00015, 4, 0.0001}, {0.00025, 4, 0.0003}, {0.00045, 4, 0.0004},
-		  {5e-05, 4, 0.0001},	{0.9972222222222222, 4, 0.9972}, {0.25, 1, 0.2},
-		  {0.35, 1, 0.3},	{2.675, 2, 2.67}, {1.0, 4, 1.0}, {0.0, 4, 0.0}};
+	} r4[] = {{0.00015, 4, 0.0001},
+	          {0.00025, 4, 0.0003},
+	          {0.00045, 4, 0.0004},
+	          {5e-05, 4, 0.0001},
+	          {0.9972222222222222, 4, 0.9972},
+	          {0.25, 1, 0.2},
+	          {0.35, 1, 0.3},
+	          {2.675, 2, 2.67},
+	          {1.0, 4, 1.0},
+	          {0.0, 4, 0.0}};
 	for (size_t i = 0; i < R1_ARRAY_LEN(r4); i++)
 		ok(py_round_digits(r4[i].x, r4[i].nd) == r4[i].want, "round(%.17g, %d) == %.17g",
 		   r4[i].x, r4[i].nd, r4[i].want);
@@ -272,15 +289,17 @@ static void test_rounding(void)
 	static const struct {
 		double f;
 		int rec;
-	} rec[] = {{0.5, 128},	{0.1, 26},    {0.3, 76},    {0.7, 178},	  {0.9, 230},
-		   {0.0098, 2}, {0.002, 1},   {0.0058, 1},  {0.9972, 254}, {0.0059, 2},
-		   {0.9998, 255}, {0.0019, 0}, {1.0, 255},   {0.0, 0}};
+	} rec[] = {{0.5, 128},    {0.1, 26},   {0.3, 76},   {0.7, 178},    {0.9, 230},
+	           {0.0098, 2},   {0.002, 1},  {0.0058, 1}, {0.9972, 254}, {0.0059, 2},
+	           {0.9998, 255}, {0.0019, 0}, {1.0, 255},  {0.0, 0}};
 	for (size_t i = 0; i < R1_ARRAY_LEN(rec); i++)
 		is_int(epoch_avail_record(rec[i].f), rec[i].rec, "record of %g", rec[i].f);
 	struct epoch_params p;
 	epoch_params_custom(&p, "2026-01-01 00:00:00", 1, 10000, NULL);
-	ok(epoch_avail_fraction(&p, 1.5) == 0.0001, "1.5 s of 10000 s -> 0.0001 (0.00015 is below the tie)");
-	ok(epoch_avail_fraction(&p, 2.5) == 0.0003, "2.5 s of 10000 s -> 0.0003 (0.00025 is above the tie)");
+	ok(epoch_avail_fraction(&p, 1.5) == 0.0001,
+	   "1.5 s of 10000 s -> 0.0001 (0.00015 is below the tie)");
+	ok(epoch_avail_fraction(&p, 2.5) == 0.0003,
+	   "2.5 s of 10000 s -> 0.0003 (0.00025 is above the tie)");
 	ok(epoch_avail_fraction(&p, 4.5) == 0.0004, "4.5 s of 10000 s -> 0.0004");
 
 	/* Availability so far: seconds since the epoch start, wrapped at a day. */
@@ -308,8 +327,8 @@ static int add_s(struct epoch_tracker *t, const struct epoch_params *p, double s
 	return epoch_tracker_add(t, p, p->genesis_us + (int64_t)llround(secs * 1e6));
 }
 
-static void add_range(struct epoch_tracker *t, const struct epoch_params *p, double from,
-		      double to, double step)
+static void add_range(struct epoch_tracker *t, const struct epoch_params *p, double from, double to,
+                      double step)
 {
 	for (double s = from; s <= to + 1e-9; s += step)
 		add_s(t, p, s);
@@ -376,9 +395,11 @@ static void test_timelines(void)
 	epoch_params_custom(&p, "2026-01-01 00:00:00", 1, 3600, NULL);
 	epoch_tracker_init(&t, 1);
 	is_int(add_s(&t, &p, 3580), EPOCH_HB_OTHER_EPOCH, "a heartbeat of epoch 0 is ignored");
-	is_int(add_s(&t, &p, 3599.999999), EPOCH_HB_OTHER_EPOCH, "the last microsecond of epoch 0 too");
+	is_int(add_s(&t, &p, 3599.999999), EPOCH_HB_OTHER_EPOCH,
+	       "the last microsecond of epoch 0 too");
 	add_range(&t, &p, 3600, 7190, 10);
-	is_int(add_s(&t, &p, 7200), EPOCH_HB_OTHER_EPOCH, "the first microsecond of epoch 2 is ignored");
+	is_int(add_s(&t, &p, 7200), EPOCH_HB_OTHER_EPOCH,
+	       "the first microsecond of epoch 2 is ignored");
 	ok(epoch_tracker_avail_seconds(&t) == 3590.0, "epoch 1 counts only its own: 3590 s");
 	is_int(t.other_epoch, 3, "three heartbeats outside the epoch counted");
 	epoch_tracker_reset(&t, 2);
@@ -387,7 +408,8 @@ static void test_timelines(void)
 
 	/* The reference's truncation: half an hour before genesis is epoch 0. */
 	hour_setup(&p, &t);
-	is_int(add_s(&t, &p, -1800), EPOCH_HB_REGISTERED, "30 min before genesis registers in epoch 0");
+	is_int(add_s(&t, &p, -1800), EPOCH_HB_REGISTERED,
+	       "30 min before genesis registers in epoch 0");
 	is_int(add_s(&t, &p, -3600), EPOCH_HB_OTHER_EPOCH, "a whole epoch before genesis does not");
 
 	/* Duplicates. */
@@ -396,7 +418,8 @@ static void test_timelines(void)
 	is_int(add_s(&t, &p, 100), EPOCH_HB_DUPLICATE, "the same microsecond twice is a duplicate");
 	is_int(add_s(&t, &p, 50), EPOCH_HB_DUPLICATE, "a late duplicate too");
 	is_int(add_s(&t, &p, 100.000001), EPOCH_HB_REGISTERED, "one microsecond later is new");
-	ok(epoch_tracker_avail_seconds(&t) == 100.0, "duplicates ignored; the 1 us heartbeat breaks: 100 s");
+	ok(epoch_tracker_avail_seconds(&t) == 100.0,
+	   "duplicates ignored; the 1 us heartbeat breaks: 100 s");
 	is_int(t.duplicates, 2, "two duplicates counted");
 
 	/* Late arrivals. */
@@ -404,14 +427,16 @@ static void test_timelines(void)
 	double order[] = {0, 20, 10, 30, 50, 40, 60, 80, 70, 90, 100};
 	for (size_t i = 0; i < R1_ARRAY_LEN(order); i++)
 		add_s(&t, &p, order[i]);
-	ok(epoch_tracker_avail_seconds(&t) == 100.0, "swapped pairs give the in-order result: 100 s");
+	ok(epoch_tracker_avail_seconds(&t) == 100.0,
+	   "swapped pairs give the in-order result: 100 s");
 
 	hour_setup(&p, &t);
 	add_range(&t, &p, 0, 30, 10);
 	is_int(add_s(&t, &p, 25), EPOCH_HB_REGISTERED, "late 25 s registers");
 	ok(epoch_tracker_avail_seconds(&t) == 30.0, "late 25 s: spacings 5 and 5 keep the run");
 	is_int(add_s(&t, &p, 23), EPOCH_HB_REGISTERED, "late 23 s registers");
-	ok(epoch_tracker_avail_seconds(&t) == 25.0, "late 23 s: 20->23 and 23->25 break: 20 + 0 + 5 s");
+	ok(epoch_tracker_avail_seconds(&t) == 25.0,
+	   "late 23 s: 20->23 and 23->25 break: 20 + 0 + 5 s");
 
 	hour_setup(&p, &t);
 	add_range(&t, &p, 0, 20, 10);
@@ -425,7 +450,8 @@ static void test_timelines(void)
 	add_s(&t, &p, 110);
 	add_s(&t, &p, 90);
 	add_s(&t, &p, 80);
-	ok(epoch_tracker_avail_seconds(&t) == 30.0, "late heartbeats before the first: 80..110 = 30 s");
+	ok(epoch_tracker_avail_seconds(&t) == 30.0,
+	   "late heartbeats before the first: 80..110 = 30 s");
 
 	hour_setup(&p, &t);
 	add_range(&t, &p, 0, 390, 10);
@@ -433,9 +459,11 @@ static void test_timelines(void)
 	is_int(t.too_late, 1, "counted as too late");
 	ok(epoch_tracker_avail_seconds(&t) == 390.0, "too late changes nothing: 390 s");
 	is_int(add_s(&t, &p, 385), EPOCH_HB_REGISTERED, "late within the window");
-	ok(epoch_tracker_avail_seconds(&t) == 390.0, "385 s between 380 and 390: 5 + 5 keep the run");
+	ok(epoch_tracker_avail_seconds(&t) == 390.0,
+	   "385 s between 380 and 390: 5 + 5 keep the run");
 	is_int(add_s(&t, &p, 383), EPOCH_HB_REGISTERED, "late 383 s");
-	ok(epoch_tracker_avail_seconds(&t) == 385.0, "383 s breaks 380->383 and 383->385: 380 + 0 + 5 s");
+	ok(epoch_tracker_avail_seconds(&t) == 385.0,
+	   "383 s breaks 380->383 and 383->385: 380 + 0 + 5 s");
 	is_int(add_s(&t, &p, 380), EPOCH_HB_DUPLICATE, "a late duplicate inside the window");
 }
 
@@ -497,7 +525,8 @@ static void test_random_timelines(void)
 			uint64_t r = rnd() % 100;
 			int64_t step = 10 * US + (int64_t)(rnd() % 6000001) - 3000000; /* 7..13 s */
 			if (r < 4)
-				step += 3 * US + (int64_t)(rnd() % (20 * US)); /* a gap, maybe > 15 s */
+				step +=
+				    3 * US + (int64_t)(rnd() % (20 * US)); /* a gap, maybe > 15 s */
 			t += step;
 			gen[n++] = t;
 			if (r >= 96 && r < 99) /* a burst right after */
@@ -551,8 +580,8 @@ static void test_random_timelines(void)
 		s += 10 * US;
 	}
 	double want = reference_avail(day, n, 10), got = epoch_tracker_avail_seconds(&tr);
-	ok(memcmp(&want, &got, sizeof(double)) == 0, "a jittered day: %.17g s (reference %.17g)", got,
-	   want);
+	ok(memcmp(&want, &got, sizeof(double)) == 0, "a jittered day: %.17g s (reference %.17g)",
+	   got, want);
 	is_int(epoch_tracker_record(&tr, &p, NULL),
 	       epoch_avail_record(py_round_digits(want / 86400.0, 4)), "a jittered day: record");
 }

@@ -42,18 +42,18 @@ static void test_format(void)
 		enum timefmt_style style;
 		const char *want;
 	} cases[] = {
-		{0, TIMEFMT_FULL, "1970-01-01 00:00:00.000000"},
-		{1, TIMEFMT_FULL, "1970-01-01 00:00:00.000001"},
-		{-1, TIMEFMT_FULL, "1969-12-31 23:59:59.999999"},
-		{INT64_C(1748016000) * US, TIMEFMT_FULL, "2025-05-23 16:00:00.000000"},
-		{INT64_C(1754465732208696), TIMEFMT_FULL, "2025-08-06 07:35:32.208696"},
-		{INT64_C(1754465732208696), TIMEFMT_SHORT, "2025-08-06 07:35:32"},
-		{INT64_C(1754465732208696), TIMEFMT_COMPACT, "20250806073532208696"},
-		{INT64_C(1754465732208696), TIMEFMT_COMPACT_SHORT, "20250806073532"},
-		{INT64_C(1709164800000000), TIMEFMT_FULL, "2024-02-29 00:00:00.000000"},
-		{TIMEFMT_MAX_US, TIMEFMT_FULL, "9999-12-31 23:59:59.999999"},
-		{TIMEFMT_MIN_US, TIMEFMT_FULL, "0001-01-01 00:00:00.000000"},
-		{INT64_C(951782400) * US, TIMEFMT_SHORT, "2000-02-29 00:00:00"},
+	    {0, TIMEFMT_FULL, "1970-01-01 00:00:00.000000"},
+	    {1, TIMEFMT_FULL, "1970-01-01 00:00:00.000001"},
+	    {-1, TIMEFMT_FULL, "1969-12-31 23:59:59.999999"},
+	    {INT64_C(1748016000) * US, TIMEFMT_FULL, "2025-05-23 16:00:00.000000"},
+	    {INT64_C(1754465732208696), TIMEFMT_FULL, "2025-08-06 07:35:32.208696"},
+	    {INT64_C(1754465732208696), TIMEFMT_SHORT, "2025-08-06 07:35:32"},
+	    {INT64_C(1754465732208696), TIMEFMT_COMPACT, "20250806073532208696"},
+	    {INT64_C(1754465732208696), TIMEFMT_COMPACT_SHORT, "20250806073532"},
+	    {INT64_C(1709164800000000), TIMEFMT_FULL, "2024-02-29 00:00:00.000000"},
+	    {TIMEFMT_MAX_US, TIMEFMT_FULL, "9999-12-31 23:59:59.999999"},
+	    {TIMEFMT_MIN_US, TIMEFMT_FULL, "0001-01-01 00:00:00.000000"},
+	    {INT64_C(951782400) * US, TIMEFMT_SHORT, "2000-02-29 00:00:00"},
 	};
 	for (size_t i = 0; i < R1_ARRAY_LEN(cases); i++) {
 		char out[TIMEFMT_TEXT_SIZE];
@@ -76,42 +76,44 @@ static void test_parse(void)
 		int64_t want;
 		const char *reason;
 	} cases[] = {
-		{"2025-08-06 07:35:32.208696", TIMEFMT_FULL, true, INT64_C(1754465732208696), NULL},
-		{"2025-1-2 3:4:5.6", TIMEFMT_FULL, true, INT64_C(1735787045600000), NULL},
-		{"2025-01- 5 10:00:00.0", TIMEFMT_FULL, true, INT64_C(1736071200000000), NULL},
-		{"2025-01-05  \t10:00:00.5", TIMEFMT_FULL, true, INT64_C(1736071200500000), NULL},
-		{"2025-01-05 10:00:00.1234567", TIMEFMT_FULL, false, 0, "unconverted data remains"},
-		{"2025-01-05 10:00:00", TIMEFMT_FULL, false, 0, "does not match format"},
-		{"2025-01-05 10:00:00.5", TIMEFMT_SHORT, false, 0, "unconverted data remains"},
-		{"2025-13-01 00:00:00.0", TIMEFMT_FULL, false, 0, "does not match format"},
-		{"2025-00-01 00:00:00.0", TIMEFMT_FULL, false, 0, "does not match format"},
-		{"2025-01-32 00:00:00.0", TIMEFMT_FULL, false, 0, "does not match format"},
-		{"2025-02-29 00:00:00.0", TIMEFMT_FULL, false, 0, "day is out of range for month"},
-		{"2024-02-29 00:00:00.0", TIMEFMT_FULL, true, INT64_C(1709164800000000), NULL},
-		{"2025-04-31 00:00:00.0", TIMEFMT_FULL, false, 0, "day is out of range for month"},
-		{"2025-01-01 24:00:00.0", TIMEFMT_FULL, false, 0, "does not match format"},
-		{"2025-01-01 23:60:00.0", TIMEFMT_FULL, false, 0, "does not match format"},
-		{"2025-01-01 23:59:60.0", TIMEFMT_FULL, false, 0, "second must be in 0..59"},
-		{"2025-01-01 23:59:61.0", TIMEFMT_FULL, false, 0, "second must be in 0..59"},
-		{"2025-01-01 23:59:62.0", TIMEFMT_FULL, false, 0, "does not match format"},
-		{"0000-01-01 00:00:00.0", TIMEFMT_FULL, false, 0, "year 0 is out of range"},
-		{"20250-01-01 00:00:00.0", TIMEFMT_FULL, false, 0, "does not match format"},
-		{"2025-01-01 00:00:00.0 ", TIMEFMT_FULL, false, 0, "unconverted data remains"},
-		{" 2025-01-01 00:00:00.0", TIMEFMT_FULL, false, 0, "does not match format"},
-		{"2025-01-01T00:00:00.0", TIMEFMT_FULL, false, 0, "does not match format"},
-		{"2025-01-01 00:00:00.", TIMEFMT_FULL, false, 0, "does not match format"},
-		{"2025-01-01 00:00:00.000001", TIMEFMT_FULL, true, INT64_C(1735689600000001), NULL},
-		{"2025-01-01 0:0:0.000001", TIMEFMT_FULL, true, INT64_C(1735689600000001), NULL},
-		{"9999-12-31 23:59:59.999999", TIMEFMT_FULL, true, TIMEFMT_MAX_US, NULL},
-		{"0001-01-01 00:00:00.000000", TIMEFMT_FULL, true, TIMEFMT_MIN_US, NULL},
-		{"2025-01-01 00:00:00", TIMEFMT_SHORT, true, INT64_C(1735689600000000), NULL},
-		{"2025-1-1 1:1:1", TIMEFMT_SHORT, true, INT64_C(1735693261000000), NULL},
-		{"2025-01-01\n00:00:00", TIMEFMT_SHORT, true, INT64_C(1735689600000000), NULL},
-		{"2025-01-01 00:00:0", TIMEFMT_SHORT, true, INT64_C(1735689600000000), NULL},
-		{"2025-01-01 00:00:000", TIMEFMT_SHORT, false, 0, "unconverted data remains"},
-		{"2025-01-010 00:00:00", TIMEFMT_SHORT, false, 0, "does not match format"},
-		{"2025-05-23 16:00:00", TIMEFMT_SHORT, true, INT64_C(1748016000) * US, NULL},
-		{"\xd9\xa2" "025-01-01 00:00:00", TIMEFMT_SHORT, false, 0, "does not match format"},
+	    {"2025-08-06 07:35:32.208696", TIMEFMT_FULL, true, INT64_C(1754465732208696), NULL},
+	    {"2025-1-2 3:4:5.6", TIMEFMT_FULL, true, INT64_C(1735787045600000), NULL},
+	    {"2025-01- 5 10:00:00.0", TIMEFMT_FULL, true, INT64_C(1736071200000000), NULL},
+	    {"2025-01-05  \t10:00:00.5", TIMEFMT_FULL, true, INT64_C(1736071200500000), NULL},
+	    {"2025-01-05 10:00:00.1234567", TIMEFMT_FULL, false, 0, "unconverted data remains"},
+	    {"2025-01-05 10:00:00", TIMEFMT_FULL, false, 0, "does not match format"},
+	    {"2025-01-05 10:00:00.5", TIMEFMT_SHORT, false, 0, "unconverted data remains"},
+	    {"2025-13-01 00:00:00.0", TIMEFMT_FULL, false, 0, "does not match format"},
+	    {"2025-00-01 00:00:00.0", TIMEFMT_FULL, false, 0, "does not match format"},
+	    {"2025-01-32 00:00:00.0", TIMEFMT_FULL, false, 0, "does not match format"},
+	    {"2025-02-29 00:00:00.0", TIMEFMT_FULL, false, 0, "day is out of range for month"},
+	    {"2024-02-29 00:00:00.0", TIMEFMT_FULL, true, INT64_C(1709164800000000), NULL},
+	    {"2025-04-31 00:00:00.0", TIMEFMT_FULL, false, 0, "day is out of range for month"},
+	    {"2025-01-01 24:00:00.0", TIMEFMT_FULL, false, 0, "does not match format"},
+	    {"2025-01-01 23:60:00.0", TIMEFMT_FULL, false, 0, "does not match format"},
+	    {"2025-01-01 23:59:60.0", TIMEFMT_FULL, false, 0, "second must be in 0..59"},
+	    {"2025-01-01 23:59:61.0", TIMEFMT_FULL, false, 0, "second must be in 0..59"},
+	    {"2025-01-01 23:59:62.0", TIMEFMT_FULL, false, 0, "does not match format"},
+	    {"0000-01-01 00:00:00.0", TIMEFMT_FULL, false, 0, "year 0 is out of range"},
+	    {"20250-01-01 00:00:00.0", TIMEFMT_FULL, false, 0, "does not match format"},
+	    {"2025-01-01 00:00:00.0 ", TIMEFMT_FULL, false, 0, "unconverted data remains"},
+	    {" 2025-01-01 00:00:00.0", TIMEFMT_FULL, false, 0, "does not match format"},
+	    {"2025-01-01T00:00:00.0", TIMEFMT_FULL, false, 0, "does not match format"},
+	    {"2025-01-01 00:00:00.", TIMEFMT_FULL, false, 0, "does not match format"},
+	    {"2025-01-01 00:00:00.000001", TIMEFMT_FULL, true, INT64_C(1735689600000001), NULL},
+	    {"2025-01-01 0:0:0.000001", TIMEFMT_FULL, true, INT64_C(1735689600000001), NULL},
+	    {"9999-12-31 23:59:59.999999", TIMEFMT_FULL, true, TIMEFMT_MAX_US, NULL},
+	    {"0001-01-01 00:00:00.000000", TIMEFMT_FULL, true, TIMEFMT_MIN_US, NULL},
+	    {"2025-01-01 00:00:00", TIMEFMT_SHORT, true, INT64_C(1735689600000000), NULL},
+	    {"2025-1-1 1:1:1", TIMEFMT_SHORT, true, INT64_C(1735693261000000), NULL},
+	    {"2025-01-01\n00:00:00", TIMEFMT_SHORT, true, INT64_C(1735689600000000), NULL},
+	    {"2025-01-01 00:00:0", TIMEFMT_SHORT, true, INT64_C(1735689600000000), NULL},
+	    {"2025-01-01 00:00:000", TIMEFMT_SHORT, false, 0, "unconverted data remains"},
+	    {"2025-01-010 00:00:00", TIMEFMT_SHORT, false, 0, "does not match format"},
+	    {"2025-05-23 16:00:00", TIMEFMT_SHORT, true, INT64_C(1748016000) * US, NULL},
+	    {"\xd9\xa2"
+	     "025-01-01 00:00:00",
+	     TIMEFMT_SHORT, false, 0, "does not match format"},
 	};
 	for (size_t i = 0; i < R1_ARRAY_LEN(cases); i++) {
 		int64_t v = 0;
@@ -151,7 +153,8 @@ static void test_round_trip(void)
 		if (timefmt_format(us, TIMEFMT_FULL, out, NULL) ||
 		    timefmt_parse(out, strlen(out), TIMEFMT_FULL, &back, NULL) || back != us) {
 			if (bad++ < 3)
-				tap_diag("round trip of %" PRId64 " gave %s -> %" PRId64, us, out, back);
+				tap_diag("round trip of %" PRId64 " gave %s -> %" PRId64, us, out,
+				         back);
 		}
 		int64_t sec = us - (us % US + US) % US;
 		if (timefmt_format(us, TIMEFMT_SHORT, out, NULL) ||
@@ -178,9 +181,9 @@ static void test_utc_offset_text(void)
 		int32_t off;
 		const char *want;
 	} cases[] = {
-		{0, "UTC+0"},	  {7200, "UTC+2"},   {-18000, "UTC-5"},	 {19800, "UTC+5"},
-		{-12600, "UTC-3"}, {-1800, "UTC-0"},  {20700, "UTC+5"},	 {50400, "UTC+14"},
-		{-43200, "UTC-12"}, {3599, "UTC+0"}, {-3600, "UTC-1"},
+	    {0, "UTC+0"},       {7200, "UTC+2"},  {-18000, "UTC-5"}, {19800, "UTC+5"},
+	    {-12600, "UTC-3"},  {-1800, "UTC-0"}, {20700, "UTC+5"},  {50400, "UTC+14"},
+	    {-43200, "UTC-12"}, {3599, "UTC+0"},  {-3600, "UTC-1"},
 	};
 	for (size_t i = 0; i < R1_ARRAY_LEN(cases); i++) {
 		char out[TIMEFMT_OFFSET_SIZE];
@@ -197,14 +200,17 @@ static void test_utc_offset_parse(void)
 		bool ok;
 		int64_t hours;
 	} cases[] = {
-		{"UTC+0", true, 0},	  {"UTC+3", true, 3},	     {"UTC-3", true, -3},
-		{"UTC3", true, 3},	  {"+3", true, 3},	     {" UTC+3 ", true, 3},
-		{"UTC+1_0", true, 10},	  {"UTC--5", false, 0},	     {"UTC+5.5", false, 0},
-		{"", false, 0},		  {"UTC", false, 0},	     {"UTC+", false, 0},
-		{"UTC+_1", false, 0},	  {"UTC+1_", false, 0},	     {"UTC+1__0", false, 0},
-		{"UUTCTC+1", false, 0},	  {"UTCUTC+2", true, 2},     {"UTC+ 3", false, 0},
-		{"UTC+007", true, 7},	  {"UTC-0", true, 0},	     {"\tUTC-12\n", true, -12},
-		{"UTC+99999999999999999999", false, 0},
+	    {"UTC+0", true, 0},        {"UTC+3", true, 3},
+	    {"UTC-3", true, -3},       {"UTC3", true, 3},
+	    {"+3", true, 3},           {" UTC+3 ", true, 3},
+	    {"UTC+1_0", true, 10},     {"UTC--5", false, 0},
+	    {"UTC+5.5", false, 0},     {"", false, 0},
+	    {"UTC", false, 0},         {"UTC+", false, 0},
+	    {"UTC+_1", false, 0},      {"UTC+1_", false, 0},
+	    {"UTC+1__0", false, 0},    {"UUTCTC+1", false, 0},
+	    {"UTCUTC+2", true, 2},     {"UTC+ 3", false, 0},
+	    {"UTC+007", true, 7},      {"UTC-0", true, 0},
+	    {"\tUTC-12\n", true, -12}, {"UTC+99999999999999999999", false, 0},
 	};
 	for (size_t i = 0; i < R1_ARRAY_LEN(cases); i++) {
 		int64_t h = 12345;
@@ -237,11 +243,11 @@ static void test_envelope_time(void)
 		const char *tz;
 		const char *ts, *zone;
 	} cases[] = {
-		{"UTC0", "2026-11-30 10:40:00.123456", "UTC+0"},
-		{"XST-5:30", "2026-11-30 16:10:00.123456", "UTC+5"},
-		{"EST5EDT,M3.2.0,M11.1.0", "2026-11-30 05:40:00.123456", "UTC-5"},
-		{"NST3:30", "2026-11-30 07:10:00.123456", "UTC-3"},
-		{"EET-2EEST,M3.5.0/3,M10.5.0/4", "2026-11-30 12:40:00.123456", "UTC+2"},
+	    {"UTC0", "2026-11-30 10:40:00.123456", "UTC+0"},
+	    {"XST-5:30", "2026-11-30 16:10:00.123456", "UTC+5"},
+	    {"EST5EDT,M3.2.0,M11.1.0", "2026-11-30 05:40:00.123456", "UTC-5"},
+	    {"NST3:30", "2026-11-30 07:10:00.123456", "UTC-3"},
+	    {"EET-2EEST,M3.5.0/3,M10.5.0/4", "2026-11-30 12:40:00.123456", "UTC+2"},
 	};
 	for (size_t i = 0; i < R1_ARRAY_LEN(cases); i++) {
 		with_tz(cases[i].tz);
@@ -254,7 +260,7 @@ static void test_envelope_time(void)
 		/* What an oracle makes of it: back to UTC, whole hours only. */
 		int64_t utc = 0;
 		is_int(timefmt_heartbeat_utc(et.timestamp, strlen(et.timestamp), et.timezone, &utc,
-					     &why),
+		                             &why),
 		       R1_OK, "oracle reads it back under TZ=%s", cases[i].tz);
 		int32_t off = 0;
 		timefmt_local_offset(t, &off, NULL);
@@ -278,28 +284,30 @@ static void test_heartbeat_utc(void)
 		bool ok;
 		int64_t want;
 	} cases[] = {
-		{"2025-08-06 07:35:32.208696", "UTC+0", true, INT64_C(1754465732208696)},
-		{"2025-08-06 07:35:32.208696", NULL, true, INT64_C(1754465732208696)},
-		{"2025-08-06 07:35:32.208696", "UTC+3", true, INT64_C(1754454932208696)},
-		{"2025-08-06 07:35:32.208696", "UTC-5", true, INT64_C(1754483732208696)},
-		{"2025-08-06 07:35:32.208696", "UTC--5", false, 0},
-		{"2025-08-06 07:35:32", "UTC+0", false, 0},
-		{"0001-01-01 00:30:00.0", "UTC+1", false, 0},
-		{"0001-01-01 01:30:00.0", "UTC+1", true, TIMEFMT_MIN_US + INT64_C(1800) * US},
-		{"9999-12-31 23:30:00.0", "UTC-1", false, 0},
-		{"2025-01-01 00:00:00.0", "UTC+999999999999", false, 0},
+	    {"2025-08-06 07:35:32.208696", "UTC+0", true, INT64_C(1754465732208696)},
+	    {"2025-08-06 07:35:32.208696", NULL, true, INT64_C(1754465732208696)},
+	    {"2025-08-06 07:35:32.208696", "UTC+3", true, INT64_C(1754454932208696)},
+	    {"2025-08-06 07:35:32.208696", "UTC-5", true, INT64_C(1754483732208696)},
+	    {"2025-08-06 07:35:32.208696", "UTC--5", false, 0},
+	    {"2025-08-06 07:35:32", "UTC+0", false, 0},
+	    {"0001-01-01 00:30:00.0", "UTC+1", false, 0},
+	    {"0001-01-01 01:30:00.0", "UTC+1", true, TIMEFMT_MIN_US + INT64_C(1800) * US},
+	    {"9999-12-31 23:30:00.0", "UTC-1", false, 0},
+	    {"2025-01-01 00:00:00.0", "UTC+999999999999", false, 0},
 	};
 	for (size_t i = 0; i < R1_ARRAY_LEN(cases); i++) {
 		int64_t v = 0;
 		char *why = NULL;
-		enum r1_err e = timefmt_heartbeat_utc(cases[i].ts, strlen(cases[i].ts), cases[i].tz,
-						      &v, &why);
+		enum r1_err e =
+		    timefmt_heartbeat_utc(cases[i].ts, strlen(cases[i].ts), cases[i].tz, &v, &why);
 		if (cases[i].ok) {
-			is_int(e, R1_OK, "heartbeat time case %zu accepted (%s)", i, why ? why : "");
+			is_int(e, R1_OK, "heartbeat time case %zu accepted (%s)", i,
+			       why ? why : "");
 			is_int(v, cases[i].want, "heartbeat time case %zu value", i);
 		} else {
 			is_int(e, R1_ERR_INVAL, "heartbeat time case %zu refused", i);
-			ok(why != NULL, "heartbeat time case %zu reason: %s", i, why ? why : "(none)");
+			ok(why != NULL, "heartbeat time case %zu reason: %s", i,
+			   why ? why : "(none)");
 		}
 		r1_free(why);
 	}
@@ -392,21 +400,22 @@ static void test_elapsed(void)
 		double s;
 		const char *plain, *days;
 	} cases[] = {
-		{0, "00:00:00", "0:00:00"},
-		{59.9, "00:00:59", "0:00:59"},
-		{3600, "01:00:00", "1:00:00"},
-		{3661.5, "01:01:01", "1:01:01"},
-		{86399, "23:59:59", "23:59:59"},
-		{90061, "25:01:01", "1 day, 1:01:01"},
-		{360000, "100:00:00", "4 days, 4:00:00"},
-		{-5, "-00:00:05", "-0:00:05"},
-		{3599.9999999999995, "00:59:59", "0:59:59"},
-		{7199.999999999999, "01:59:59", "1:59:59"},
-		{1e12 + 0.5, "277777777:46:40", "11574074 days, 1:46:40"},
+	    {0, "00:00:00", "0:00:00"},
+	    {59.9, "00:00:59", "0:00:59"},
+	    {3600, "01:00:00", "1:00:00"},
+	    {3661.5, "01:01:01", "1:01:01"},
+	    {86399, "23:59:59", "23:59:59"},
+	    {90061, "25:01:01", "1 day, 1:01:01"},
+	    {360000, "100:00:00", "4 days, 4:00:00"},
+	    {-5, "-00:00:05", "-0:00:05"},
+	    {3599.9999999999995, "00:59:59", "0:59:59"},
+	    {7199.999999999999, "01:59:59", "1:59:59"},
+	    {1e12 + 0.5, "277777777:46:40", "11574074 days, 1:46:40"},
 	};
 	for (size_t i = 0; i < R1_ARRAY_LEN(cases); i++) {
 		struct buf b = BUF_INIT;
-		is_int(timefmt_elapsed(cases[i].s, false, &b, NULL), R1_OK, "uptime %.17g", cases[i].s);
+		is_int(timefmt_elapsed(cases[i].s, false, &b, NULL), R1_OK, "uptime %.17g",
+		       cases[i].s);
 		is_str(buf_cstr(&b), cases[i].plain, "uptime %.17g text", cases[i].s);
 		buf_reset(&b);
 		is_int(timefmt_elapsed(cases[i].s, true, &b, NULL), R1_OK, "uptime %.17g (days)",
