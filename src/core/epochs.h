@@ -38,7 +38,7 @@ struct epoch_params {
 
 enum epoch_network { EPOCH_NET_MAINNET, EPOCH_NET_TESTNET, EPOCH_NET_DEVNET, EPOCH_NET__COUNT };
 
-/* The reference's parameters of a network, with a 10 s heartbeat. */
+/* The reference's parameters of a network, with a 10 s heartbeat (unknown: mainnet). */
 void epoch_params_for(struct epoch_params *p, enum epoch_network net);
 /* "mainnet", "testnet", "devnet" (case-sensitive).  R1_ERR_INVAL. */
 enum r1_err epoch_network_parse(const char *name, enum epoch_network *net, char **why);
