@@ -123,6 +123,38 @@
 #define SIG_R1FS_MANAGER_API "R1FS_MANAGER_API"
 #define ADMIN_INSTANCE_SUFFIX "_INST"
 
+/* ---- CStore replication (8): CHAIN_STORE_DATA of CHAIN_STORE_BASE payloads -- */
+#define K_CHAIN_STORE_DATA "CHAIN_STORE_DATA"
+#define CS_OP_STORE "SSTORE"
+#define CS_OP_CONFIRM "SCONFIRM"
+#define CS_OP_HSYNC_REQ "SHSYNC_REQ"
+#define CS_OP_HSYNC_RESP "SHSYNC_RESP"
+#define CS_K_OP "op"
+#define CS_K_KEY "key"
+#define CS_K_VALUE "value"
+#define CS_K_OWNER "owner"
+#define CS_K_TOKEN "token"
+#define CS_K_READONLY "readonly"
+#define CS_K_CONFIRMS "confirms"
+#define CS_K_MIN_CONFIRMS "min_confirms"
+#define CS_K_CONFIRM_BY "confirm_by"
+#define CS_K_CONFIRM_BY_ADDR "confirm_by_addr"
+#define CS_K_PEERS "PEERS"
+#define CS_K_INCLUDE_DEFAULT_PEERS "INCLUDE_DEFAULT_PEERS"
+#define CS_K_TIMEOUT "TIMEOUT"
+#define CS_K_MAX_RETRIES "MAX_RETRIES"
+#define CS_K_REQUEST_ID "request_id"
+#define CS_K_HKEY "hkey"
+#define CS_K_SNAPSHOT "snapshot"
+/* Config keys of the CHAIN_STORE_BASE instance. */
+#define K_MIN_CONFIRMATIONS "MIN_CONFIRMATIONS"
+#define K_CHAIN_PEERS_REFRESH_INTERVAL "CHAIN_PEERS_REFRESH_INTERVAL"
+/* Reference defaults: per-attempt timeout, retries, admin MIN_CONFIRMATIONS. */
+#define CSTORE_DEFAULT_TIMEOUT_S 10
+#define CSTORE_DEFAULT_MAX_RETRIES 2
+#define CSTORE_DEFAULT_MIN_CONFIRMATIONS 1
+#define CSTORE_DEFAULT_HTTP_PORT 31234
+
 /* ---- notifications (4.4) ------------------------------------------------ */
 #define K_MODULE "MODULE"
 #define K_NOTIFICATION_TYPE "NOTIFICATION_TYPE"

@@ -1,0 +1,26 @@
+# node/cstore: the replicated key-value store (replica, rules, replication
+# protocol, plugin glue, HTTP routes) and the node's small HTTP server.
+src_node_libr1node_a_SOURCES += \
+	src/node/cstore/jvalue.c src/node/cstore/jvalue.h \
+	src/node/cstore/hkey.c src/node/cstore/hkey.h \
+	src/node/cstore/replica.c src/node/cstore/replica.h \
+	src/node/cstore/msg.c src/node/cstore/msg.h \
+	src/node/cstore/cstore.c src/node/cstore/cstore.h
+
+check_PROGRAMS += tests/unit/cstore/test_jvalue tests/unit/cstore/test_hkey \
+	tests/unit/cstore/test_replica tests/unit/cstore/test_msg \
+	tests/unit/cstore/test_cstore
+TESTS += tests/unit/cstore/test_jvalue tests/unit/cstore/test_hkey \
+	tests/unit/cstore/test_replica tests/unit/cstore/test_msg \
+	tests/unit/cstore/test_cstore
+tests_unit_cstore_test_jvalue_SOURCES = tests/unit/cstore/test_jvalue.c
+tests_unit_cstore_test_jvalue_LDADD = tests/libtap.a $(R1_NODE_LIBS)
+tests_unit_cstore_test_hkey_SOURCES = tests/unit/cstore/test_hkey.c
+tests_unit_cstore_test_hkey_LDADD = tests/libtap.a $(R1_NODE_LIBS)
+tests_unit_cstore_test_replica_SOURCES = tests/unit/cstore/test_replica.c
+tests_unit_cstore_test_replica_LDADD = tests/libtap.a $(R1_NODE_LIBS)
+tests_unit_cstore_test_msg_SOURCES = tests/unit/cstore/test_msg.c
+tests_unit_cstore_test_msg_LDADD = tests/libtap.a $(R1_NODE_LIBS)
+tests_unit_cstore_test_cstore_SOURCES = tests/unit/cstore/test_cstore.c \
+	tests/unit/cstore/net.c tests/unit/cstore/net.h
+tests_unit_cstore_test_cstore_LDADD = tests/libtap.a $(R1_NODE_LIBS)
