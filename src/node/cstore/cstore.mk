@@ -24,3 +24,15 @@ tests_unit_cstore_test_msg_LDADD = tests/libtap.a $(R1_NODE_LIBS)
 tests_unit_cstore_test_cstore_SOURCES = tests/unit/cstore/test_cstore.c \
 	tests/unit/cstore/net.c tests/unit/cstore/net.h
 tests_unit_cstore_test_cstore_LDADD = tests/libtap.a $(R1_NODE_LIBS)
+
+# The node's app-facing HTTP server and its loopback client, and the CStore routes.
+src_node_libr1node_a_SOURCES += \
+	src/node/httpapi.c src/node/httpapi.h \
+	src/node/httpclient.c src/node/httpclient.h \
+	src/node/cstore/cstore_http.c src/node/cstore/cstore_http.h
+
+check_PROGRAMS += tests/unit/cstore/test_http
+TESTS += tests/unit/cstore/test_http
+tests_unit_cstore_test_http_SOURCES = tests/unit/cstore/test_http.c \
+	tests/unit/cstore/net.c tests/unit/cstore/net.h
+tests_unit_cstore_test_http_LDADD = tests/libtap.a $(R1_NODE_LIBS)

@@ -1,0 +1,40 @@
+#ifndef R1_NODE_HTTPCLIENT_H
+#define R1_NODE_HTTPCLIENT_H
+/*
+ * A minimal blocking HTTP/1.1 client for talking to a node's own HTTP APIs
+ * on loopback (the CLI's `cstore` and `r1fs` commands, tests): one request
+ * per connection, Content-Length or chunked responses, a deadline for the
+ * whole exchange.  Not a general client: no TLS, no redirects, no proxies.
+ */
+#include "core/common.h"
+#include "core/buf.h"
+#include "core/err.h"
+
+struct httpclient_resp {
+	int status;
+	char content_type[128];
+	struct buf headers; /* the raw header block after the status line */
+	struct buf body;    /* NUL-terminated */
+};
+
+/*
+ * Send `method` `target` (path and query) to host:port (numeric address),
+ * with a body of `content_type` when body is not NULL.  *resp is filled
+ * (release with httpclient_resp_release).  Errors: R1_ERR_IO (connect,
+ * send, receive), R1_ERR_TIMEOUT, R1_ERR_PROTO (not HTTP), R1_ERR_TOOBIG
+ * (response over max_body), NOMEM.
+ */
+enum r1_err httpclient_request(const char *host, uint16_t port, const char *method,
+			       const char *target, const char *content_type, const void *body,
+			       size_t body_len, int timeout_ms, size_t max_body,
+			       struct httpclient_resp *resp, char **why);
+void httpclient_resp_release(struct httpclient_resp *resp);
+
+/*
+ * Append "name=value" to a query string being built in q ('&' first unless q
+ * is empty), form-encoded as URLSearchParams does: space as '+', ASCII
+ * letters, digits and "*-._" kept, every other byte as %XX.
+ */
+void httpclient_query_add(struct buf *q, const char *name, const char *value);
+
+#endif
