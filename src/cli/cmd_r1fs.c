@@ -41,10 +41,9 @@ static int r1fs_cid_cmd(int argc, char **argv)
 }
 
 static const struct cmd_entry r1fs_subcommands[] = {
-	{"cid", N_("r1fs cid FILE [--v1]"),
-	 N_("print the CID 'ipfs add --only-hash' gives FILE (--v1: CIDv1, raw leaves)"),
-	 r1fs_cid_cmd},
-	{NULL, NULL, NULL, NULL},
+    {"cid", N_("r1fs cid FILE [--v1]"),
+     N_("print the CID 'ipfs add --only-hash' gives FILE (--v1: CIDv1, raw leaves)"), r1fs_cid_cmd},
+    {NULL, NULL, NULL, NULL},
 };
 
 static int cmd_r1fs(int argc, char **argv)
@@ -67,7 +66,7 @@ static int cmd_r1fs(int argc, char **argv)
 }
 
 const struct cmd_entry cmd_r1fs_entries[] = {
-	{"r1fs", N_("r1fs cid FILE [--v1]"), N_("R1FS file store (for now: compute a file's CID)"),
-	 cmd_r1fs},
-	{NULL, NULL, NULL, NULL},
+    {"r1fs", N_("r1fs cid FILE [--v1]"), N_("R1FS file store (for now: compute a file's CID)"),
+     cmd_r1fs},
+    {NULL, NULL, NULL, NULL},
 };

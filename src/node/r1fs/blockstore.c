@@ -96,7 +96,7 @@ static void clean_tmp(const char *tmp_dir)
 /* ------------------------------------------------------------ open/close */
 
 enum r1_err blockstore_open(const char *dir, sqlite3 *db, enum r1fs_sync sync,
-			    struct blockstore **out, char **why)
+                            struct blockstore **out, char **why)
 {
 	struct blockstore *bs = r1_calloc(1, sizeof(*bs));
 	if (!bs)
@@ -134,17 +134,17 @@ enum r1_err blockstore_open(const char *dir, sqlite3 *db, enum r1fs_sync sync,
 	}
 	clean_tmp(bs->tmp_dir);
 	if (sqlite3_prepare_v2(db, "SELECT links FROM r1fs_blocks WHERE digest = ?1", -1,
-			       &bs->st_has, NULL) != SQLITE_OK ||
+	                       &bs->st_has, NULL) != SQLITE_OK ||
 	    sqlite3_prepare_v2(db,
-			       "INSERT OR IGNORE INTO r1fs_blocks(digest, size, links, added)"
-			       " VALUES (?1, ?2, ?3, ?4)",
-			       -1, &bs->st_insert, NULL) != SQLITE_OK) {
+	                       "INSERT OR IGNORE INTO r1fs_blocks(digest, size, links, added)"
+	                       " VALUES (?1, ?2, ?3, ?4)",
+	                       -1, &bs->st_insert, NULL) != SQLITE_OK) {
 		e = db_error(bs, why, "prepare");
 		goto fail;
 	}
 	sqlite3_stmt *st = NULL;
 	if (sqlite3_prepare_v2(db, "SELECT COALESCE(SUM(size), 0) FROM r1fs_blocks", -1, &st,
-			       NULL) != SQLITE_OK ||
+	                       NULL) != SQLITE_OK ||
 	    sqlite3_step(st) != SQLITE_ROW) {
 		sqlite3_finalize(st);
 		e = db_error(bs, why, "reading the index size");
@@ -221,7 +221,7 @@ int64_t blockstore_count(struct blockstore *bs)
 	int64_t n = -1;
 	pthread_mutex_lock(&bs->mu);
 	if (sqlite3_prepare_v2(bs->db, "SELECT COUNT(*) FROM r1fs_blocks", -1, &st, NULL) ==
-		    SQLITE_OK &&
+	        SQLITE_OK &&
 	    sqlite3_step(st) == SQLITE_ROW)
 		n = sqlite3_column_int64(st, 0);
 	sqlite3_finalize(st);
@@ -253,19 +253,19 @@ bool blockstore_has(struct blockstore *bs, const uint8_t digest[R1FS_DIGEST_LEN]
 }
 
 enum r1_err blockstore_links(struct blockstore *bs, const uint8_t digest[R1FS_DIGEST_LEN],
-			     int *links, char **why)
+                             int *links, char **why)
 {
 	pthread_mutex_lock(&bs->mu);
 	int found = lookup_locked(bs, digest, links);
 	enum r1_err e = found == 1   ? R1_OK
-			: found == 0 ? r1_fail(why, R1_ERR_NOTFOUND, "r1fs: block not indexed")
-				     : db_error(bs, why, "index lookup");
+	                : found == 0 ? r1_fail(why, R1_ERR_NOTFOUND, "r1fs: block not indexed")
+	                             : db_error(bs, why, "index lookup");
 	pthread_mutex_unlock(&bs->mu);
 	return e;
 }
 
 enum r1_err blockstore_get(struct blockstore *bs, const uint8_t digest[R1FS_DIGEST_LEN],
-			   struct buf *out, char **why)
+                           struct buf *out, char **why)
 {
 	char hex[2 * R1FS_DIGEST_LEN + 1];
 	r1fs_digest_hex(digest, hex);
@@ -276,9 +276,9 @@ enum r1_err blockstore_get(struct blockstore *bs, const uint8_t digest[R1FS_DIGE
 	r1_free(path);
 	if (fd < 0)
 		return errno == ENOENT
-			       ? r1_fail(why, R1_ERR_NOTFOUND, "r1fs: block %.16s... not found", hex)
-			       : r1_fail(why, R1_ERR_IO, "r1fs: reading block %.16s...: %s", hex,
-					 strerror(errno));
+		           ? r1_fail(why, R1_ERR_NOTFOUND, "r1fs: block %.16s... not found", hex)
+		           : r1_fail(why, R1_ERR_IO, "r1fs: reading block %.16s...: %s", hex,
+		                     strerror(errno));
 	struct stat st;
 	enum r1_err e = R1_OK;
 	if (fstat(fd, &st) != 0 || st.st_size < 0 || (uint64_t)st.st_size > R1FS_BLOCK_MAX) {
@@ -298,7 +298,7 @@ enum r1_err blockstore_get(struct blockstore *bs, const uint8_t digest[R1FS_DIGE
 			continue;
 		if (n <= 0) {
 			e = r1_fail(why, R1_ERR_IO, "r1fs: reading block %.16s...: %s", hex,
-				    n < 0 ? strerror(errno) : "file shrank");
+			            n < 0 ? strerror(errno) : "file shrank");
 			goto done;
 		}
 		got += (size_t)n;
@@ -309,8 +309,8 @@ enum r1_err blockstore_get(struct blockstore *bs, const uint8_t digest[R1FS_DIGE
 	sha256(out->data, size, check);
 	if (memcmp(check, digest, SHA256_LEN) != 0)
 		e = r1_fail(why, R1_ERR_CRYPTO,
-			    "r1fs: block %.16s... is corrupted on disk (its hash does not match)",
-			    hex);
+		            "r1fs: block %.16s... is corrupted on disk (its hash does not match)",
+		            hex);
 done:
 	close(fd);
 	return e;
@@ -336,7 +336,8 @@ static enum r1_err fsync_dir(const char *path, char **why)
 {
 	int fd = open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	if (fd < 0 || fsync(fd) != 0) {
-		enum r1_err e = r1_fail(why, R1_ERR_IO, "r1fs: fsync %s: %s", path, strerror(errno));
+		enum r1_err e =
+		    r1_fail(why, R1_ERR_IO, "r1fs: fsync %s: %s", path, strerror(errno));
 		if (fd >= 0)
 			close(fd);
 		return e;
@@ -347,7 +348,7 @@ static enum r1_err fsync_dir(const char *path, char **why)
 
 /* The file part of a put: tmp file, (sync), rename into its shard. */
 static enum r1_err write_block_file(struct blockstore *bs, const uint8_t digest[R1FS_DIGEST_LEN],
-				    const uint8_t *data, size_t len, char **why)
+                                    const uint8_t *data, size_t len, char **why)
 {
 	char *final = blockstore_path(bs, digest);
 	struct buf tmp = BUF_INIT;
@@ -366,7 +367,7 @@ static enum r1_err write_block_file(struct blockstore *bs, const uint8_t digest[
 	if (write_all(fd, data, len) != R1_OK ||
 	    (bs->sync == R1FS_SYNC_EACH && fdatasync(fd) != 0)) {
 		e = r1_fail(why, errno == ENOSPC ? R1_ERR_TOOBIG : R1_ERR_IO,
-			    "r1fs: writing a block: %s", strerror(errno));
+		            "r1fs: writing a block: %s", strerror(errno));
 		close(fd);
 		unlink(tmp.data);
 		goto done;
@@ -450,7 +451,7 @@ enum r1_err blockstore_batch_commit(struct blockstore_batch *b, char **why)
 	for (size_t i = 0; i < b->n && !e; i++) {
 		sqlite3_reset(bs->st_insert);
 		sqlite3_bind_blob(bs->st_insert, 1, b->rows[i].digest, R1FS_DIGEST_LEN,
-				  SQLITE_STATIC);
+		                  SQLITE_STATIC);
 		sqlite3_bind_int64(bs->st_insert, 2, (sqlite3_int64)b->rows[i].size);
 		sqlite3_bind_int(bs->st_insert, 3, b->rows[i].links);
 		sqlite3_bind_int64(bs->st_insert, 4, now);
@@ -475,7 +476,7 @@ out:
 }
 
 enum r1_err blockstore_batch_put(struct blockstore_batch *b, const uint8_t digest[R1FS_DIGEST_LEN],
-				 const uint8_t *data, size_t len, int links, char **why)
+                                 const uint8_t *data, size_t len, int links, char **why)
 {
 	struct blockstore *bs = b->bs;
 	if (len > R1FS_BLOCK_MAX)
@@ -499,16 +500,17 @@ enum r1_err blockstore_batch_put(struct blockstore_batch *b, const uint8_t diges
 		return R1_OK;
 	if (over)
 		return r1_fail(why, R1_ERR_TOOBIG,
-			       "r1fs: storage quota exceeded (%" PRIu64 " of %" PRIu64
-			       " bytes used, a block needs %zu more)",
-			       used, quota, len);
+		               "r1fs: storage quota exceeded (%" PRIu64 " of %" PRIu64
+		               " bytes used, a block needs %zu more)",
+		               used, quota, len);
 	struct pending_row *row = &b->rows[b->n++];
 	memcpy(row->digest, digest, R1FS_DIGEST_LEN);
 	row->size = len;
 	row->links = links;
 	row->counted = true;
 	/* A file without an index row (left by a crash) is already whole. */
-	enum r1_err e = file_exists(bs, digest) ? R1_OK : write_block_file(bs, digest, data, len, why);
+	enum r1_err e =
+	    file_exists(bs, digest) ? R1_OK : write_block_file(bs, digest, data, len, why);
 	if (e) {
 		b->n--;
 		pthread_mutex_lock(&bs->mu);
@@ -522,7 +524,7 @@ enum r1_err blockstore_batch_put(struct blockstore_batch *b, const uint8_t diges
 }
 
 enum r1_err blockstore_put(struct blockstore *bs, const uint8_t digest[R1FS_DIGEST_LEN],
-			   const uint8_t *data, size_t len, int links, char **why)
+                           const uint8_t *data, size_t len, int links, char **why)
 {
 	struct blockstore_batch *b = blockstore_batch_new(bs);
 	if (!b)
@@ -541,23 +543,23 @@ enum r1_err blockstore_gc_begin(struct blockstore *bs, char **why)
 	pthread_mutex_lock(&bs->mu);
 	enum r1_err e = R1_OK;
 	if (sqlite3_exec(bs->db,
-			 "CREATE TEMP TABLE IF NOT EXISTS r1fs_live(digest BLOB PRIMARY KEY)"
-			 " WITHOUT ROWID;"
-			 "DELETE FROM temp.r1fs_live;",
-			 NULL, NULL, NULL) != SQLITE_OK)
+	                 "CREATE TEMP TABLE IF NOT EXISTS r1fs_live(digest BLOB PRIMARY KEY)"
+	                 " WITHOUT ROWID;"
+	                 "DELETE FROM temp.r1fs_live;",
+	                 NULL, NULL, NULL) != SQLITE_OK)
 		e = db_error(bs, why, "gc");
 	pthread_mutex_unlock(&bs->mu);
 	return e;
 }
 
 enum r1_err blockstore_gc_mark(struct blockstore *bs, const uint8_t digest[R1FS_DIGEST_LEN],
-			       bool *already, char **why)
+                               bool *already, char **why)
 {
 	sqlite3_stmt *st = NULL;
 	enum r1_err e = R1_OK;
 	pthread_mutex_lock(&bs->mu);
 	if (sqlite3_prepare_v2(bs->db, "INSERT OR IGNORE INTO temp.r1fs_live(digest) VALUES (?1)",
-			       -1, &st, NULL) != SQLITE_OK) {
+	                       -1, &st, NULL) != SQLITE_OK) {
 		e = db_error(bs, why, "gc mark");
 	} else {
 		sqlite3_bind_blob(st, 1, digest, R1FS_DIGEST_LEN, SQLITE_STATIC);
@@ -573,9 +575,9 @@ enum r1_err blockstore_gc_mark(struct blockstore *bs, const uint8_t digest[R1FS_
 
 /* Remove up to BLOCKSTORE_BATCH_MAX unmarked rows; *n gets how many. */
 static enum r1_err sweep_some(struct blockstore *bs, int64_t cutoff, size_t *n, uint64_t *bytes,
-			      char **why)
+                              char **why)
 {
-	uint8_t (*victims)[R1FS_DIGEST_LEN] = r1_calloc(BLOCKSTORE_BATCH_MAX, R1FS_DIGEST_LEN);
+	uint8_t(*victims)[R1FS_DIGEST_LEN] = r1_calloc(BLOCKSTORE_BATCH_MAX, R1FS_DIGEST_LEN);
 	if (!victims)
 		return r1_fail(why, R1_ERR_NOMEM, "r1fs: out of memory");
 	sqlite3_stmt *sel = NULL, *del = NULL;
@@ -584,11 +586,11 @@ static enum r1_err sweep_some(struct blockstore *bs, int64_t cutoff, size_t *n, 
 	*n = 0;
 	pthread_mutex_lock(&bs->mu);
 	if (sqlite3_prepare_v2(bs->db,
-			       "SELECT digest, size FROM r1fs_blocks WHERE added <= ?1 AND digest"
-			       " NOT IN (SELECT digest FROM temp.r1fs_live) LIMIT ?2",
-			       -1, &sel, NULL) != SQLITE_OK ||
+	                       "SELECT digest, size FROM r1fs_blocks WHERE added <= ?1 AND digest"
+	                       " NOT IN (SELECT digest FROM temp.r1fs_live) LIMIT ?2",
+	                       -1, &sel, NULL) != SQLITE_OK ||
 	    sqlite3_prepare_v2(bs->db, "DELETE FROM r1fs_blocks WHERE digest = ?1", -1, &del,
-			       NULL) != SQLITE_OK) {
+	                       NULL) != SQLITE_OK) {
 		e = db_error(bs, why, "gc sweep");
 		goto out;
 	}
@@ -650,7 +652,9 @@ static bool parse_hex_name(const char *name, uint8_t digest[R1FS_DIGEST_LEN])
 		unsigned v = 0;
 		for (int k = 0; k < 2; k++) {
 			char c = name[2 * i + (size_t)k];
-			int d = c >= '0' && c <= '9' ? c - '0' : c >= 'a' && c <= 'f' ? c - 'a' + 10 : -1;
+			int d = c >= '0' && c <= '9'   ? c - '0'
+			        : c >= 'a' && c <= 'f' ? c - 'a' + 10
+			                               : -1;
 			if (d < 0)
 				return false;
 			v = v * 16 + (unsigned)d;
@@ -696,7 +700,7 @@ static void sweep_orphans(struct blockstore *bs, int64_t cutoff, uint64_t *block
 }
 
 enum r1_err blockstore_gc_sweep(struct blockstore *bs, int64_t cutoff, uint64_t *blocks,
-				uint64_t *bytes, char **why)
+                                uint64_t *bytes, char **why)
 {
 	*blocks = 0;
 	*bytes = 0;

@@ -29,9 +29,9 @@
 
 /* When block files reach the disk, relative to the index rows naming them. */
 enum r1fs_sync {
-	R1FS_SYNC_NONE,	 /* never fsync: survives kill -9, not a power cut */
+	R1FS_SYNC_NONE,  /* never fsync: survives kill -9, not a power cut */
 	R1FS_SYNC_BATCH, /* syncfs() once before each index transaction (default) */
-	R1FS_SYNC_EACH,	 /* fdatasync every block and its directory before the rename */
+	R1FS_SYNC_EACH,  /* fdatasync every block and its directory before the rename */
 };
 
 /* Index rows collected before one transaction (64 MiB of 256 KiB blocks). */
@@ -47,7 +47,7 @@ struct blockstore_batch;
  * "locked by another process"), R1_ERR_DB, R1_ERR_NOMEM.
  */
 enum r1_err blockstore_open(const char *dir, sqlite3 *db, enum r1fs_sync sync,
-			    struct blockstore **out, char **why);
+                            struct blockstore **out, char **why);
 void blockstore_free(struct blockstore **bs);
 
 /* 0 = no quota. */
@@ -65,7 +65,7 @@ bool blockstore_has(struct blockstore *bs, const uint8_t digest[R1FS_DIGEST_LEN]
  * raw block; R1_ERR_NOTFOUND when not indexed.
  */
 enum r1_err blockstore_links(struct blockstore *bs, const uint8_t digest[R1FS_DIGEST_LEN],
-			     int *links, char **why);
+                             int *links, char **why);
 
 /*
  * Read a block into `out` (replacing its contents) and check it against
@@ -73,7 +73,7 @@ enum r1_err blockstore_links(struct blockstore *bs, const uint8_t digest[R1FS_DI
  * hash does not match: corrupted), R1_ERR_IO, R1_ERR_NOMEM.
  */
 enum r1_err blockstore_get(struct blockstore *bs, const uint8_t digest[R1FS_DIGEST_LEN],
-			   struct buf *out, char **why);
+                           struct buf *out, char **why);
 
 /*
  * Store one block and index it at once.  The caller has checked that the
@@ -81,7 +81,7 @@ enum r1_err blockstore_get(struct blockstore *bs, const uint8_t digest[R1FS_DIGE
  * R1_ERR_TOOBIG (quota), R1_ERR_IO, R1_ERR_DB.
  */
 enum r1_err blockstore_put(struct blockstore *bs, const uint8_t digest[R1FS_DIGEST_LEN],
-			   const uint8_t *data, size_t len, int links, char **why);
+                           const uint8_t *data, size_t len, int links, char **why);
 
 /* A batch of puts whose index rows are committed together.  NULL on OOM. */
 struct blockstore_batch *blockstore_batch_new(struct blockstore *bs);
@@ -91,7 +91,7 @@ struct blockstore_batch *blockstore_batch_new(struct blockstore *bs);
  * blockstore_put.
  */
 enum r1_err blockstore_batch_put(struct blockstore_batch *b, const uint8_t digest[R1FS_DIGEST_LEN],
-				 const uint8_t *data, size_t len, int links, char **why);
+                                 const uint8_t *data, size_t len, int links, char **why);
 /* Sync per the policy, then index every queued block in one transaction. */
 enum r1_err blockstore_batch_commit(struct blockstore_batch *b, char **why);
 /* Drop the batch; rows not committed are forgotten (their files are orphans for gc). */
@@ -107,9 +107,9 @@ void blockstore_batch_free(struct blockstore_batch **b);
  */
 enum r1_err blockstore_gc_begin(struct blockstore *bs, char **why);
 enum r1_err blockstore_gc_mark(struct blockstore *bs, const uint8_t digest[R1FS_DIGEST_LEN],
-			       bool *already, char **why);
+                               bool *already, char **why);
 enum r1_err blockstore_gc_sweep(struct blockstore *bs, int64_t cutoff, uint64_t *blocks,
-				uint64_t *bytes, char **why);
+                                uint64_t *bytes, char **why);
 
 /*
  * The mutex that serializes every use of the SQLite handle.  Code that

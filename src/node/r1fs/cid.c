@@ -13,7 +13,7 @@ static const char b58_alphabet[] = "123456789ABCDEFGHJKLMNPQRSTUVWXYZabcdefghijk
 static const char b32_alphabet[] = "abcdefghijklmnopqrstuvwxyz234567";
 
 void r1fs_cid_of_block(unsigned version, uint8_t codec, const void *block, size_t len,
-		       struct r1fs_cid *out)
+                       struct r1fs_cid *out)
 {
 	out->version = version ? 1 : 0;
 	out->codec = out->version ? codec : R1FS_CODEC_DAGPB;
@@ -50,19 +50,20 @@ enum r1_err r1fs_cid_from_bytes(const uint8_t *p, size_t len, struct r1fs_cid *o
 		c.version = 1;
 		if (p[1] != R1FS_CODEC_DAGPB && p[1] != R1FS_CODEC_RAW)
 			return r1_fail(why, R1_ERR_INVAL,
-				       "cid: codec 0x%02x is not supported (only dag-pb and raw)",
-				       p[1]);
+			               "cid: codec 0x%02x is not supported (only dag-pb and raw)",
+			               p[1]);
 		c.codec = p[1];
 		at = 2;
 	} else if (len >= 1 && p[0] == 0x01) {
 		return r1_fail(why, R1_ERR_INVAL, "cid: truncated");
 	} else {
-		return r1_fail(why, R1_ERR_INVAL, "cid: unknown version or hash (first byte 0x%02x)",
-			       len ? p[0] : 0);
+		return r1_fail(why, R1_ERR_INVAL,
+		               "cid: unknown version or hash (first byte 0x%02x)", len ? p[0] : 0);
 	}
 	if (len - at != 2 + R1FS_DIGEST_LEN || p[at] != R1FS_MH_SHA2_256 ||
 	    p[at + 1] != R1FS_DIGEST_LEN)
-		return r1_fail(why, R1_ERR_INVAL, "cid: only 32-byte sha2-256 multihashes are supported");
+		return r1_fail(why, R1_ERR_INVAL,
+		               "cid: only 32-byte sha2-256 multihashes are supported");
 	memcpy(c.digest, p + at + 2, R1FS_DIGEST_LEN);
 	*out = c;
 	return R1_OK;
@@ -200,9 +201,10 @@ enum r1_err r1fs_cid_parse(const char *text, struct r1fs_cid *out, char **why)
 		n = b58_decode(text + 1, bin, sizeof(bin));
 	else
 		return r1_fail(why, R1_ERR_INVAL,
-			       "cid: '%.64s' is not a CIDv0 or a base32/base58btc CIDv1", text);
+		               "cid: '%.64s' is not a CIDv0 or a base32/base58btc CIDv1", text);
 	if (n == 0)
-		return r1_fail(why, R1_ERR_INVAL, "cid: '%.64s' has a bad multibase encoding", text);
+		return r1_fail(why, R1_ERR_INVAL, "cid: '%.64s' has a bad multibase encoding",
+		               text);
 	if (bin[0] != 0x01)
 		return r1_fail(why, R1_ERR_INVAL, "cid: '%.64s' is not a version 1 CID", text);
 	return r1fs_cid_from_bytes(bin, n, out, why);

@@ -12,9 +12,9 @@
 #include "core/err.h"
 
 #define R1FS_CODEC_DAGPB 0x70
-#define R1FS_CODEC_RAW	 0x55
+#define R1FS_CODEC_RAW   0x55
 #define R1FS_MH_SHA2_256 0x12
-#define R1FS_DIGEST_LEN	 32
+#define R1FS_DIGEST_LEN  32
 
 /* Longest text form (a CIDv1 in base32 is 59 characters) plus NUL. */
 #define R1FS_CID_TEXT_MAX 64
@@ -23,13 +23,13 @@
 
 struct r1fs_cid {
 	uint8_t version; /* 0 or 1 */
-	uint8_t codec;	 /* R1FS_CODEC_DAGPB or R1FS_CODEC_RAW (v0 is always dag-pb) */
+	uint8_t codec;   /* R1FS_CODEC_DAGPB or R1FS_CODEC_RAW (v0 is always dag-pb) */
 	uint8_t digest[R1FS_DIGEST_LEN];
 };
 
 /* The CID of a block: SHA-256 of its bytes.  A v0 CID must be dag-pb. */
 void r1fs_cid_of_block(unsigned version, uint8_t codec, const void *block, size_t len,
-		       struct r1fs_cid *out);
+                       struct r1fs_cid *out);
 
 bool r1fs_cid_equal(const struct r1fs_cid *a, const struct r1fs_cid *b);
 

@@ -27,7 +27,7 @@ struct dag_builder {
 	struct dag_layout layout;
 	dag_sink_fn sink;
 	void *ctx;
-	uint8_t *frame;	  /* UNIXFS_LEAF_HDR_MAX + chunk_size + UNIXFS_LEAF_TRL_MAX */
+	uint8_t *frame;   /* UNIXFS_LEAF_HDR_MAX + chunk_size + UNIXFS_LEAF_TRL_MAX */
 	size_t chunk_len; /* bytes waiting in the chunk */
 	uint64_t leaves;
 	uint64_t nblocks;
@@ -46,9 +46,8 @@ void dag_layout_kubo(struct dag_layout *layout, unsigned cid_version)
 
 struct dag_builder *dag_builder_new(const struct dag_layout *layout, dag_sink_fn sink, void *ctx)
 {
-	if (layout->chunk_size == 0 || layout->chunk_size > 1024 * 1024 ||
-	    layout->max_links < 2 || layout->max_links > 4096 ||
-	    (layout->raw_leaves && layout->cid_version == 0))
+	if (layout->chunk_size == 0 || layout->chunk_size > 1024 * 1024 || layout->max_links < 2 ||
+	    layout->max_links > 4096 || (layout->raw_leaves && layout->cid_version == 0))
 		return NULL;
 	struct dag_builder *b = r1_calloc(1, sizeof(*b));
 	if (!b)
@@ -87,14 +86,14 @@ void dag_builder_free(struct dag_builder **bp)
 }
 
 static enum r1_err emit(struct dag_builder *b, const struct r1fs_cid *cid, const uint8_t *block,
-			size_t len, int nlinks, char **why)
+                        size_t len, int nlinks, char **why)
 {
 	b->nblocks++;
 	return b->sink ? b->sink(b->ctx, cid, block, len, nlinks, why) : R1_OK;
 }
 
-static enum r1_err push(struct dag_builder *b, size_t k, const struct r1fs_cid *cid,
-			uint64_t tsize, uint64_t filesize, char **why);
+static enum r1_err push(struct dag_builder *b, size_t k, const struct r1fs_cid *cid, uint64_t tsize,
+                        uint64_t filesize, char **why);
 
 /* Turn level k into one file node and push it into level k + 1. */
 static enum r1_err close_level(struct dag_builder *b, size_t k, char **why)
@@ -105,8 +104,7 @@ static enum r1_err close_level(struct dag_builder *b, size_t k, char **why)
 	if (!buf_ok(&b->node))
 		return r1_fail(why, R1_ERR_NOMEM, "r1fs: out of memory building a DAG node");
 	struct r1fs_cid cid;
-	r1fs_cid_of_block(b->layout.cid_version, R1FS_CODEC_DAGPB, b->node.data, b->node.len,
-			  &cid);
+	r1fs_cid_of_block(b->layout.cid_version, R1FS_CODEC_DAGPB, b->node.data, b->node.len, &cid);
 	uint64_t tsize = b->node.len, filesize = 0;
 	for (size_t i = 0; i < lv->n; i++) {
 		tsize += lv->tsizes[i];
@@ -119,8 +117,8 @@ static enum r1_err close_level(struct dag_builder *b, size_t k, char **why)
 	return push(b, k + 1, &cid, tsize, filesize, why);
 }
 
-static enum r1_err push(struct dag_builder *b, size_t k, const struct r1fs_cid *cid,
-			uint64_t tsize, uint64_t filesize, char **why)
+static enum r1_err push(struct dag_builder *b, size_t k, const struct r1fs_cid *cid, uint64_t tsize,
+                        uint64_t filesize, char **why)
 {
 	if (k >= DAG_MAX_LEVELS)
 		return r1_fail(why, R1_ERR_TOOBIG, "r1fs: file too large for the DAG builder");

@@ -22,7 +22,7 @@ struct dag_layout {
 	unsigned max_links;   /* children per inner node */
 };
 
-#define DAG_KUBO_CHUNK	   262144
+#define DAG_KUBO_CHUNK     262144
 #define DAG_KUBO_MAX_LINKS 174
 
 /* kubo's defaults for `ipfs add --cid-version=V` (V = 1 implies raw leaves). */
@@ -33,11 +33,11 @@ void dag_layout_kubo(struct dag_layout *layout, unsigned cid_version);
  * and -1 for a raw block.  A non-zero return aborts the build.
  */
 typedef enum r1_err (*dag_sink_fn)(void *ctx, const struct r1fs_cid *cid, const uint8_t *block,
-				   size_t len, int nlinks, char **why);
+                                   size_t len, int nlinks, char **why);
 
 struct dag_result {
 	struct r1fs_cid root;
-	uint64_t tsize;	   /* cumulative size: every block of the DAG (the link Tsize) */
+	uint64_t tsize;    /* cumulative size: every block of the DAG (the link Tsize) */
 	uint64_t filesize; /* content bytes */
 	uint64_t nblocks;
 };

@@ -11,7 +11,7 @@
 #include "node/r1fs/pb.h"
 
 void dagpb_encode(const struct r1fs_cid *cids, const char *const *names, const uint64_t *tsizes,
-		  size_t nlinks, const uint8_t *data, size_t data_len, struct buf *out)
+                  size_t nlinks, const uint8_t *data, size_t data_len, struct buf *out)
 {
 	for (size_t i = 0; i < nlinks; i++) {
 		uint8_t cid[R1FS_CID_BIN_MAX];
@@ -19,7 +19,7 @@ void dagpb_encode(const struct r1fs_cid *cids, const char *const *names, const u
 		const char *name = names && names[i] ? names[i] : "";
 		size_t name_len = strlen(name);
 		size_t inner = 1 + pb_varint_len(cid_len) + cid_len + 1 + pb_varint_len(name_len) +
-			       name_len + 1 + pb_varint_len(tsizes[i]);
+		               name_len + 1 + pb_varint_len(tsizes[i]);
 		pb_add_key(out, 2, PB_LEN);
 		pb_add_varint(out, inner);
 		pb_add_bytes(out, 1, cid, cid_len);
@@ -52,7 +52,8 @@ static enum r1_err decode_link(const uint8_t *p, size_t len, struct dagpb_link *
 			has_hash = true;
 		} else if (field == 2 && wire == PB_LEN && !link->name) {
 			if (n > DAGPB_NAME_MAX)
-				return r1_fail(why, R1_ERR_PROTO, "dag-pb: link name of %zu bytes", n);
+				return r1_fail(why, R1_ERR_PROTO, "dag-pb: link name of %zu bytes",
+				               n);
 			link->name = (const char *)data;
 			link->name_len = n;
 		} else if (field == 3 && wire == PB_VARINT && !link->has_tsize) {
@@ -60,7 +61,7 @@ static enum r1_err decode_link(const uint8_t *p, size_t len, struct dagpb_link *
 			link->has_tsize = true;
 		} else {
 			return r1_fail(why, R1_ERR_PROTO, "dag-pb: unexpected field %u in a link",
-				       field);
+			               field);
 		}
 	}
 	if (!has_hash)
@@ -88,7 +89,7 @@ enum r1_err dagpb_decode(const uint8_t *block, size_t len, struct dagpb_node *ou
 			count++;
 		else if (!(field == 1 && wire == PB_LEN))
 			return r1_fail(why, R1_ERR_PROTO, "dag-pb: unexpected field %u in a node",
-				       field);
+			               field);
 	}
 	if (count) {
 		out->links = r1_calloc(count, sizeof(*out->links));

@@ -37,7 +37,7 @@ struct dagpb_node {
  * NULL (every link gets the empty name); data NULL = no Data field.
  */
 void dagpb_encode(const struct r1fs_cid *cids, const char *const *names, const uint64_t *tsizes,
-		  size_t nlinks, const uint8_t *data, size_t data_len, struct buf *out);
+                  size_t nlinks, const uint8_t *data, size_t data_len, struct buf *out);
 
 /*
  * Decode a block.  Links and data point into `block`, which must outlive

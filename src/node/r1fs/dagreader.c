@@ -18,8 +18,8 @@ struct dag_frame {
 	const uint8_t *data;  /* inline content (into block) */
 	size_t data_len;
 	bool data_done;
-	size_t next;	   /* next link to follow */
-	size_t index;	   /* which link of the parent this is */
+	size_t next;       /* next link to follow */
+	size_t index;      /* which link of the parent this is */
 	uint64_t expected; /* the size this node declares */
 	uint64_t produced; /* content bytes returned under this node so far */
 };
@@ -47,7 +47,7 @@ static void frame_clear(struct dag_frame *f)
 
 /* Fetch and parse one node of a file DAG into f. */
 static enum r1_err frame_load(struct dag_reader *rd, struct dag_frame *f,
-			      const struct r1fs_cid *cid, bool is_root, char **why)
+                              const struct r1fs_cid *cid, bool is_root, char **why)
 {
 	frame_clear(f);
 	enum r1_err e = rd->get(rd->ctx, cid, &f->block, why);
@@ -71,16 +71,16 @@ static enum r1_err frame_load(struct dag_reader *rd, struct dag_frame *f,
 		return e;
 	if (u.type != UNIXFS_FILE && u.type != UNIXFS_RAW)
 		return r1_fail(why, is_root ? R1_ERR_INVAL : R1_ERR_PROTO,
-			       is_root ? "r1fs: not a file (UnixFS type %d)"
-				       : "r1fs: a file DAG links to a non-file node (type %d)",
-			       (int)u.type);
+		               is_root ? "r1fs: not a file (UnixFS type %d)"
+		                       : "r1fs: a file DAG links to a non-file node (type %d)",
+		               (int)u.type);
 	f->data = u.data;
 	f->data_len = u.data ? u.data_len : 0;
 	if (f->node.nlinks > 0) {
 		if (u.nblocksizes != f->node.nlinks)
 			return r1_fail(why, R1_ERR_PROTO,
-				       "r1fs: file node with %zu links but %zu blocksizes",
-				       f->node.nlinks, u.nblocksizes);
+			               "r1fs: file node with %zu links but %zu blocksizes",
+			               f->node.nlinks, u.nblocksizes);
 		f->blocksizes = r1_calloc(f->node.nlinks, sizeof(*f->blocksizes));
 		if (!f->blocksizes)
 			return r1_fail(why, R1_ERR_NOMEM, "r1fs: out of memory");
@@ -91,7 +91,7 @@ static enum r1_err frame_load(struct dag_reader *rd, struct dag_frame *f,
 }
 
 enum r1_err dag_reader_new(dag_get_fn get, void *ctx, const struct r1fs_cid *root,
-			   struct dag_reader **out, char **why)
+                           struct dag_reader **out, char **why)
 {
 	struct dag_reader *rd = r1_calloc(1, sizeof(*rd));
 	if (!rd)
@@ -146,8 +146,8 @@ enum r1_err dag_reader_read(struct dag_reader *rd, const uint8_t **data, size_t 
 		if (f->next < f->node.nlinks) {
 			if (rd->depth == DAG_READER_MAX_DEPTH)
 				return r1_fail(why, R1_ERR_PROTO,
-					       "r1fs: file DAG deeper than %d levels",
-					       DAG_READER_MAX_DEPTH);
+				               "r1fs: file DAG deeper than %d levels",
+				               DAG_READER_MAX_DEPTH);
 			size_t idx = f->next++;
 			struct dag_frame *child = &rd->frames[rd->depth];
 			enum r1_err e = frame_load(rd, child, &f->node.links[idx].cid, false, why);
@@ -160,15 +160,16 @@ enum r1_err dag_reader_read(struct dag_reader *rd, const uint8_t **data, size_t 
 		/* This node is done: its sizes must be what it and its parent said. */
 		if (f->produced != f->expected)
 			return r1_fail(why, R1_ERR_PROTO,
-				       "r1fs: file node declares %" PRIu64 " bytes but holds %" PRIu64,
-				       f->expected, f->produced);
+			               "r1fs: file node declares %" PRIu64
+			               " bytes but holds %" PRIu64,
+			               f->expected, f->produced);
 		if (rd->depth > 1) {
 			struct dag_frame *parent = &rd->frames[rd->depth - 2];
 			if (parent->blocksizes[f->index] != f->produced)
 				return r1_fail(why, R1_ERR_PROTO,
-					       "r1fs: child %zu holds %" PRIu64
-					       " bytes, its parent says %" PRIu64,
-					       f->index, f->produced, parent->blocksizes[f->index]);
+				               "r1fs: child %zu holds %" PRIu64
+				               " bytes, its parent says %" PRIu64,
+				               f->index, f->produced, parent->blocksizes[f->index]);
 			parent->produced += f->produced;
 		}
 		frame_clear(f);

@@ -20,7 +20,7 @@
 
 /* Fill `out` with the block's bytes, verified.  Errors are passed through. */
 typedef enum r1_err (*dag_get_fn)(void *ctx, const struct r1fs_cid *cid, struct buf *out,
-				  char **why);
+                                  char **why);
 
 struct dag_reader;
 
@@ -30,7 +30,7 @@ struct dag_reader;
  * errors, R1_ERR_NOMEM.
  */
 enum r1_err dag_reader_new(dag_get_fn get, void *ctx, const struct r1fs_cid *root,
-			   struct dag_reader **out, char **why);
+                           struct dag_reader **out, char **why);
 void dag_reader_free(struct dag_reader **rd);
 
 /* The file size the root declares. */

@@ -81,8 +81,8 @@ static inline bool pb_get_varint(const uint8_t **p, const uint8_t *end, uint64_t
  * skipped over (data points at them).  False on malformed input.
  */
 static inline bool pb_next_field(const uint8_t **p, const uint8_t *end, unsigned *field,
-				 enum pb_wire *wire, uint64_t *value, const uint8_t **data,
-				 size_t *len)
+                                 enum pb_wire *wire, uint64_t *value, const uint8_t **data,
+                                 size_t *len)
 {
 	uint64_t key;
 	if (!pb_get_varint(p, end, &key) || (key >> 3) == 0 || (key >> 3) > UINT32_MAX)

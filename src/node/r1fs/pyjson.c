@@ -96,7 +96,7 @@ static void add_utf8(struct buf *b, long cp)
 /* ------------------------------------------------------------ writer */
 
 static const char *const short_escapes[0x20] = {
-	['\b'] = "\\b", ['\f'] = "\\f", ['\n'] = "\\n", ['\r'] = "\\r", ['\t'] = "\\t",
+    ['\b'] = "\\b", ['\f'] = "\\f", ['\n'] = "\\n", ['\r'] = "\\r", ['\t'] = "\\t",
 };
 
 bool pyjson_add_string(struct buf *out, const char *s, size_t len)
@@ -165,7 +165,8 @@ size_t pyjson_float_repr(double x, char out[32])
 			memcpy(out + o, digits + 1, nd - 1);
 			o += nd - 1;
 		}
-		o += (size_t)snprintf(out + o, 32 - o, "e%c%02d", exp10 < 0 ? '-' : '+', abs(exp10));
+		o +=
+		    (size_t)snprintf(out + o, 32 - o, "e%c%02d", exp10 < 0 ? '-' : '+', abs(exp10));
 	} else if (decpt <= 0) {
 		out[o++] = '0';
 		out[o++] = '.';
@@ -312,10 +313,10 @@ static int hex4(const char *s)
 	int v = 0;
 	for (int i = 0; i < 4; i++) {
 		char c = s[i];
-		int d = c >= '0' && c <= '9'	 ? c - '0'
-			: c >= 'a' && c <= 'f' ? c - 'a' + 10
-			: c >= 'A' && c <= 'F' ? c - 'A' + 10
-					       : -1;
+		int d = c >= '0' && c <= '9'   ? c - '0'
+		        : c >= 'a' && c <= 'f' ? c - 'a' + 10
+		        : c >= 'A' && c <= 'F' ? c - 'A' + 10
+		                               : -1;
 		if (d < 0)
 			return -1;
 		v = v * 16 + d;
@@ -588,8 +589,8 @@ static enum r1_err parse_value(struct parser *ps, struct pyjson *v, unsigned dep
 		const char *word;
 		enum pyjson_type type;
 	} words[] = {
-		{"null", PYJSON_NULL},	    {"true", PYJSON_TRUE},	 {"false", PYJSON_FALSE},
-		{"NaN", PYJSON_FLOAT},	    {"Infinity", PYJSON_FLOAT}, {"-Infinity", PYJSON_FLOAT},
+	    {"null", PYJSON_NULL}, {"true", PYJSON_TRUE},      {"false", PYJSON_FALSE},
+	    {"NaN", PYJSON_FLOAT}, {"Infinity", PYJSON_FLOAT}, {"-Infinity", PYJSON_FLOAT},
 	};
 	for (size_t i = 0; i < R1_ARRAY_LEN(words); i++) {
 		if (take(ps, words[i].word)) {

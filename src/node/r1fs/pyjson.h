@@ -37,9 +37,9 @@ struct pyjson_member;
 
 struct pyjson {
 	enum pyjson_type type;
-	char *text;  /* INT: digits; FLOAT: the token; STRING: WTF-8 (NUL-terminated) */
+	char *text; /* INT: digits; FLOAT: the token; STRING: WTF-8 (NUL-terminated) */
 	size_t len;
-	struct pyjson *items;	      /* ARRAY */
+	struct pyjson *items;          /* ARRAY */
 	struct pyjson_member *members; /* OBJECT: sorted by key, duplicates removed */
 	size_t n;
 };

@@ -29,8 +29,8 @@ void pyrandom_seed_words(struct pyrandom *r, const uint32_t *key, size_t key_len
 	unsigned i = 1;
 	size_t j = 0;
 	for (size_t k = R1_MAX((size_t)MT_N, key_len); k; k--) {
-		r->mt[i] = (r->mt[i] ^ ((r->mt[i - 1] ^ (r->mt[i - 1] >> 30)) * 1664525u)) + key[j] +
-			   (uint32_t)j;
+		r->mt[i] = (r->mt[i] ^ ((r->mt[i - 1] ^ (r->mt[i - 1] >> 30)) * 1664525u)) +
+		           key[j] + (uint32_t)j;
 		i++;
 		j++;
 		if (i >= MT_N) {

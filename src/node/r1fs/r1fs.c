@@ -43,7 +43,7 @@ struct r1fs {
 /* ------------------------------------------------------------ open/close */
 
 enum r1_err r1fs_open(const char *node_dir, sqlite3 *db, const struct r1fs_options *opt,
-		      struct r1fs **out, char **why)
+                      struct r1fs **out, char **why)
 {
 	static const struct r1fs_options defaults = R1FS_OPTIONS_INIT;
 	if (!opt)
@@ -106,13 +106,13 @@ bool r1fs_has_block(struct r1fs *r, const struct r1fs_cid *cid)
 }
 
 enum r1_err r1fs_put_block(struct r1fs *r, const struct r1fs_cid *cid, const uint8_t *data,
-			   size_t len, char **why)
+                           size_t len, char **why)
 {
 	char text[R1FS_CID_TEXT_MAX];
 	r1fs_cid_format(cid, text);
 	if (len > R1FS_BLOCK_MAX)
 		return r1_fail(why, R1_ERR_TOOBIG, "r1fs: block %s of %zu bytes is too large", text,
-			       len);
+		               len);
 	uint8_t digest[SHA256_LEN];
 	sha256(data, len, digest);
 	if (memcmp(digest, cid->digest, SHA256_LEN) != 0)
@@ -144,8 +144,7 @@ static enum r1_err block_get(void *ctx, const struct r1fs_cid *cid, struct buf *
 	return r1fs_put_block(r, cid, (const uint8_t *)out->data, out->len, why);
 }
 
-enum r1_err r1fs_get_block(struct r1fs *r, const struct r1fs_cid *cid, struct buf *out,
-			   char **why)
+enum r1_err r1fs_get_block(struct r1fs *r, const struct r1fs_cid *cid, struct buf *out, char **why)
 {
 	return blockstore_get(r->bs, cid->digest, out, why);
 }
@@ -158,9 +157,9 @@ static enum r1_err pin_row(struct r1fs *r, const char *cid, uint64_t size, char 
 	enum r1_err e = R1_OK;
 	blockstore_db_lock(r->bs);
 	if (sqlite3_prepare_v2(r->db,
-			       "INSERT INTO r1fs_pins(cid, size, created) VALUES (?1, ?2, ?3)"
-			       " ON CONFLICT(cid) DO NOTHING",
-			       -1, &st, NULL) != SQLITE_OK) {
+	                       "INSERT INTO r1fs_pins(cid, size, created) VALUES (?1, ?2, ?3)"
+	                       " ON CONFLICT(cid) DO NOTHING",
+	                       -1, &st, NULL) != SQLITE_OK) {
 		e = r1_fail(why, R1_ERR_DB, "r1fs: pin: %s", sqlite3_errmsg(r->db));
 	} else {
 		sqlite3_bind_text(st, 1, cid, -1, SQLITE_STATIC);
@@ -219,8 +218,8 @@ enum r1_err r1fs_list_pins(struct r1fs *r, struct r1fs_pin **pins, size_t *n, ch
 	*n = 0;
 	blockstore_db_lock(r->bs);
 	if (sqlite3_prepare_v2(r->db,
-			       "SELECT cid, size, created FROM r1fs_pins ORDER BY created, cid", -1,
-			       &st, NULL) != SQLITE_OK) {
+	                       "SELECT cid, size, created FROM r1fs_pins ORDER BY created, cid", -1,
+	                       &st, NULL) != SQLITE_OK) {
 		e = r1_fail(why, R1_ERR_DB, "r1fs: list pins: %s", sqlite3_errmsg(r->db));
 		goto out;
 	}
@@ -267,7 +266,7 @@ enum r1_err r1fs_store_stat(struct r1fs *r, struct r1fs_store_stat *out, char **
 	out->pins = -1;
 	blockstore_db_lock(r->bs);
 	if (sqlite3_prepare_v2(r->db, "SELECT COUNT(*) FROM r1fs_pins", -1, &st, NULL) ==
-		    SQLITE_OK &&
+	        SQLITE_OK &&
 	    sqlite3_step(st) == SQLITE_ROW)
 		out->pins = sqlite3_column_int64(st, 0);
 	sqlite3_finalize(st);
@@ -329,8 +328,8 @@ static enum r1_err walk_dag(struct r1fs *r, const struct r1fs_cid *root, bool ma
 			e = block_get(r, &cid, &block, why);
 			if (e) {
 				if (e == R1_ERR_NOTFOUND)
-					e = r1_fail(why, R1_ERR_NOTFOUND, "r1fs: block %s is missing",
-						    text);
+					e = r1_fail(why, R1_ERR_NOTFOUND,
+					            "r1fs: block %s is missing", text);
 				break;
 			}
 			links = cid.codec == R1FS_CODEC_RAW ? -1 : 1;
@@ -359,7 +358,7 @@ static enum r1_err walk_dag(struct r1fs *r, const struct r1fs_cid *root, bool ma
 
 /* Cumulative size of the DAG at cid: its block plus its links' sizes. */
 static enum r1_err dag_cumulative(struct r1fs *r, const struct r1fs_cid *cid, uint64_t *size,
-				  char **why)
+                                  char **why)
 {
 	struct buf block = BUF_INIT;
 	enum r1_err e = block_get(r, cid, &block, why);
@@ -414,7 +413,7 @@ enum r1_err r1fs_gc(struct r1fs *r, int64_t grace, struct r1fs_gc_stats *out, ch
 	}
 	if (!e)
 		e = blockstore_gc_sweep(r->bs, (int64_t)time(NULL) - grace, &out->blocks_removed,
-					&out->bytes_removed, why);
+		                        &out->bytes_removed, why);
 	pthread_rwlock_unlock(&r->gc_lock);
 	r1_free(pins);
 	if (!e)
@@ -442,7 +441,7 @@ static enum r1_err fd_read(void *ctx, uint8_t *buf, size_t cap, size_t *got, cha
 			continue;
 		if (k < 0)
 			return r1_fail(why, R1_ERR_IO, "r1fs: reading %s: %s", s->path,
-				       strerror(errno));
+			               strerror(errno));
 		if (k == 0)
 			break;
 		n += (size_t)k;
@@ -467,7 +466,7 @@ static enum r1_err mem_read(void *ctx, uint8_t *buf, size_t cap, size_t *got, ch
 }
 
 static enum r1_err sink_store(void *ctx, const struct r1fs_cid *cid, const uint8_t *block,
-			      size_t len, int nlinks, char **why)
+                              size_t len, int nlinks, char **why)
 {
 	return blockstore_batch_put(ctx, cid->digest, block, len, nlinks, why);
 }
@@ -498,7 +497,7 @@ static bool report(const struct r1fs_add_opts *o, uint64_t done, uint64_t total)
 
 /* The directory `ipfs add -w` makes around the file, with a name of ours. */
 static enum r1_err add_wrapper(const struct dag_result *file, unsigned cid_version,
-			       struct blockstore_batch *batch, struct r1fs_added *out, char **why)
+                               struct blockstore_batch *batch, struct r1fs_added *out, char **why)
 {
 	uint8_t bin[R1FS_CID_BIN_MAX], h[SHA256_LEN];
 	sha256(bin, r1fs_cid_to_bytes(&file->root, bin), h);
@@ -515,8 +514,8 @@ static enum r1_err add_wrapper(const struct dag_result *file, unsigned cid_versi
 	struct r1fs_cid dir;
 	r1fs_cid_of_block(cid_version, R1FS_CODEC_DAGPB, node.data, node.len, &dir);
 	enum r1_err e = batch ? blockstore_batch_put(batch, dir.digest, (const uint8_t *)node.data,
-						     node.len, 1, why)
-			      : R1_OK;
+	                                             node.len, 1, why)
+	                      : R1_OK;
 	out->size = node.len + file->tsize;
 	r1fs_cid_format(&dir, out->cid);
 	r1fs_cid_format(&file->root, out->file_cid);
@@ -525,8 +524,8 @@ static enum r1_err add_wrapper(const struct dag_result *file, unsigned cid_versi
 }
 
 static enum r1_err add_stream(struct r1fs *r, source_fn src, void *src_ctx, uint64_t size,
-			      const char *name, const struct r1fs_add_opts *o,
-			      struct r1fs_added *out, char **why)
+                              const char *name, const struct r1fs_add_opts *o,
+                              struct r1fs_added *out, char **why)
 {
 	static const struct r1fs_add_opts defaults = R1FS_ADD_OPTS_INIT;
 	if (!o)
@@ -536,7 +535,7 @@ static enum r1_err add_stream(struct r1fs *r, source_fn src, void *src_ctx, uint
 		return r1_fail(why, R1_ERR_INVAL, "r1fs: CID version %u (0 or 1)", o->cid_version);
 	if (size > R1FS_MAX_FILE_SIZE)
 		return r1_fail(why, R1_ERR_TOOBIG,
-			       "r1fs: %s is %" PRIu64 " bytes; the limit is 5 GiB", name, size);
+		               "r1fs: %s is %" PRIu64 " bytes; the limit is 5 GiB", name, size);
 	uint8_t key[R1FS_KEY_LEN], nonce[R1FS_NONCE_LEN], tag[R1FS_TAG_LEN];
 	r1fs_key_from_secret(o->secret, key);
 	nonce_for(o->nonce, nonce);
@@ -552,11 +551,11 @@ static enum r1_err add_stream(struct r1fs *r, source_fn src, void *src_ctx, uint
 		uint64_t need = dag_estimate(out->encrypted_size);
 		if (quota && used + need > quota) {
 			r1fs_seal_free(&seal);
-			return r1_fail(why, R1_ERR_TOOBIG,
-				       "r1fs: storage quota exceeded: adding %s needs up to %" PRIu64
-				       " bytes but only %" PRIu64 " of the %" PRIu64
-				       "-byte quota are free",
-				       name, need, used < quota ? quota - used : 0, quota);
+			return r1_fail(
+			    why, R1_ERR_TOOBIG,
+			    "r1fs: storage quota exceeded: adding %s needs up to %" PRIu64
+			    " bytes but only %" PRIu64 " of the %" PRIu64 "-byte quota are free",
+			    name, need, used < quota ? quota - used : 0, quota);
 		}
 	}
 	struct blockstore_batch *batch = NULL;
@@ -629,7 +628,7 @@ static const char *base_name(const char *path)
 }
 
 enum r1_err r1fs_add_file(struct r1fs *r, const char *path, const struct r1fs_add_opts *o,
-			  struct r1fs_added *out, char **why)
+                          struct r1fs_added *out, char **why)
 {
 	int fd = open(path, O_RDONLY | O_CLOEXEC);
 	if (fd < 0)
@@ -643,21 +642,21 @@ enum r1_err r1fs_add_file(struct r1fs *r, const char *path, const struct r1fs_ad
 	else {
 		struct fd_source src = {fd, path};
 		e = add_stream(r, fd_read, &src, (uint64_t)st.st_size, base_name(path), o, out,
-			       why);
+		               why);
 	}
 	close(fd);
 	return e;
 }
 
 enum r1_err r1fs_add_bytes(struct r1fs *r, const void *data, size_t len, const char *name,
-			   const struct r1fs_add_opts *o, struct r1fs_added *out, char **why)
+                           const struct r1fs_add_opts *o, struct r1fs_added *out, char **why)
 {
 	struct mem_source src = {data, len, 0};
 	return add_stream(r, mem_read, &src, len, name, o, out, why);
 }
 
 enum r1_err r1fs_add_json(struct r1fs *r, const char *json, size_t len, const char *fn,
-			  const struct r1fs_add_opts *o, struct r1fs_added *out, char **why)
+                          const struct r1fs_add_opts *o, struct r1fs_added *out, char **why)
 {
 	struct pyjson *v = NULL;
 	enum r1_err e = pyjson_parse(json, len, &v, why);
@@ -670,13 +669,13 @@ enum r1_err r1fs_add_json(struct r1fs *r, const char *json, size_t len, const ch
 		e = r1_fail(why, R1_ERR_NOMEM, "r1fs: out of memory");
 	else
 		e = r1fs_add_bytes(r, text.data, text.len, fn ? fn : R1FS_DEFAULT_JSON_NAME, o, out,
-				   why);
+		                   why);
 	buf_release(&text);
 	return e;
 }
 
 enum r1_err r1fs_add_yaml(struct r1fs *r, const char *json, size_t len, const char *fn,
-			  const struct r1fs_add_opts *o, struct r1fs_added *out, char **why)
+                          const struct r1fs_add_opts *o, struct r1fs_added *out, char **why)
 {
 	struct pyjson *v = NULL;
 	enum r1_err e = pyjson_parse(json, len, &v, why);
@@ -761,7 +760,7 @@ static enum r1_err resolve_path(struct r1fs *r, const char *path, struct r1fs_ci
 		e = load(r, out, &l, why);
 		if (!e && (!l.has_u || l.u.type != UNIXFS_DIRECTORY))
 			e = r1_fail(why, R1_ERR_INVAL, "r1fs: '%.*s': a parent is not a directory",
-				    (int)nl, name);
+			            (int)nl, name);
 		bool found = false;
 		for (size_t i = 0; !e && i < l.node.nlinks && !found; i++) {
 			const struct dagpb_link *k = &l.node.links[i];
@@ -778,8 +777,7 @@ static enum r1_err resolve_path(struct r1fs *r, const char *path, struct r1fs_ci
 }
 
 /* The encrypted file of a get: the root itself or the one entry of its directory. */
-static enum r1_err resolve_file(struct r1fs *r, const char *path, struct r1fs_cid *file,
-				char **why)
+static enum r1_err resolve_file(struct r1fs *r, const char *path, struct r1fs_cid *file, char **why)
 {
 	enum r1_err e = resolve_path(r, path, file, why);
 	if (e || file->codec == R1FS_CODEC_RAW)
@@ -789,8 +787,8 @@ static enum r1_err resolve_file(struct r1fs *r, const char *path, struct r1fs_ci
 	if (!e && l.has_u && l.u.type == UNIXFS_DIRECTORY) {
 		if (l.node.nlinks != 1)
 			e = r1_fail(why, R1_ERR_INVAL,
-				    "r1fs: expected one file in the directory, found %zu",
-				    l.node.nlinks);
+			            "r1fs: expected one file in the directory, found %zu",
+			            l.node.nlinks);
 		else
 			*file = l.node.links[0].cid;
 	}
@@ -809,7 +807,7 @@ static bool report_get(const struct r1fs_get_opts *o, uint64_t done, uint64_t to
 
 /* Read, decrypt and hand the content to `sink`; *name gets the restored name. */
 static enum r1_err get_stream(struct r1fs *r, const char *cid, const struct r1fs_get_opts *o,
-			      sink_fn sink, void *sink_ctx, char **name, char **why)
+                              sink_fn sink, void *sink_ctx, char **name, char **why)
 {
 	uint8_t key[R1FS_KEY_LEN];
 	r1fs_key_from_secret(o->secret, key);
@@ -881,7 +879,7 @@ static enum r1_err fd_sink(void *ctx, const uint8_t *data, size_t len, char **wh
 			continue;
 		if (n < 0)
 			return r1_fail(why, errno == ENOSPC ? R1_ERR_TOOBIG : R1_ERR_IO,
-				       "r1fs: writing the restored file: %s", strerror(errno));
+			               "r1fs: writing the restored file: %s", strerror(errno));
 		data += n;
 		len -= (size_t)n;
 	}
@@ -889,7 +887,7 @@ static enum r1_err fd_sink(void *ctx, const uint8_t *data, size_t len, char **wh
 }
 
 enum r1_err r1fs_get_file(struct r1fs *r, const char *cid, const char *out_dir,
-			  const struct r1fs_get_opts *o, char **path, char **why)
+                          const struct r1fs_get_opts *o, char **path, char **why)
 {
 	static const struct r1fs_get_opts defaults = R1FS_GET_OPTS_INIT;
 	if (!o)
@@ -902,7 +900,7 @@ enum r1_err r1fs_get_file(struct r1fs *r, const char *cid, const char *out_dir,
 	int fd = mkostemps(tmp.data, 5, O_CLOEXEC);
 	if (fd < 0) {
 		enum r1_err e = r1_fail(why, R1_ERR_IO, "r1fs: creating a file in %s: %s", out_dir,
-					strerror(errno));
+		                        strerror(errno));
 		buf_release(&tmp);
 		return e;
 	}
@@ -917,7 +915,7 @@ enum r1_err r1fs_get_file(struct r1fs *r, const char *cid, const char *out_dir,
 			e = r1_fail(why, R1_ERR_NOMEM, "r1fs: out of memory");
 		else if (rename(tmp.data, final.data) != 0)
 			e = r1_fail(why, R1_ERR_IO, "r1fs: rename to %s: %s", final.data,
-				    strerror(errno));
+			            strerror(errno));
 	}
 	if (e) {
 		unlink(tmp.data);
@@ -941,13 +939,13 @@ static enum r1_err mem_sink(void *ctx, const uint8_t *data, size_t len, char **w
 	struct mem_sink *m = ctx;
 	if (m->out->len + len > m->max)
 		return r1_fail(why, R1_ERR_TOOBIG, "r1fs: the file is larger than %zu bytes",
-			       m->max);
+		               m->max);
 	buf_add(m->out, data, len);
 	return buf_ok(m->out) ? R1_OK : r1_fail(why, R1_ERR_NOMEM, "r1fs: out of memory");
 }
 
 enum r1_err r1fs_get_bytes(struct r1fs *r, const char *cid, const struct r1fs_get_opts *o,
-			   size_t max, uint8_t **data, size_t *len, char **name, char **why)
+                           size_t max, uint8_t **data, size_t *len, char **name, char **why)
 {
 	static const struct r1fs_get_opts defaults = R1FS_GET_OPTS_INIT;
 	if (!o)
@@ -988,7 +986,7 @@ static enum r1_err tree_to_json(struct pyjson *v, char **json, char **why)
 }
 
 enum r1_err r1fs_get_json(struct r1fs *r, const char *cid, const struct r1fs_get_opts *o,
-			  char **json, char **why)
+                          char **json, char **why)
 {
 	uint8_t *data = NULL;
 	size_t len = 0;
@@ -1002,7 +1000,7 @@ enum r1_err r1fs_get_json(struct r1fs *r, const char *cid, const struct r1fs_get
 }
 
 enum r1_err r1fs_get_yaml(struct r1fs *r, const char *cid, const struct r1fs_get_opts *o,
-			  char **json, char **why)
+                          char **json, char **why)
 {
 	uint8_t *data = NULL;
 	size_t len = 0;
@@ -1018,7 +1016,7 @@ enum r1_err r1fs_get_yaml(struct r1fs *r, const char *cid, const struct r1fs_get
 /* ------------------------------------------------------------ cat, ls, stat */
 
 enum r1_err r1fs_cat(struct r1fs *r, const char *path, uint64_t offset, uint64_t length,
-		     r1fs_write_fn write, void *ctx, char **why)
+                     r1fs_write_fn write, void *ctx, char **why)
 {
 	struct r1fs_cid cid;
 	struct dag_reader *rd = NULL;
@@ -1070,7 +1068,7 @@ void r1fs_entries_free(struct r1fs_entry *entries, size_t n)
 }
 
 enum r1_err r1fs_ls(struct r1fs *r, const char *path, struct r1fs_entry **entries, size_t *n,
-		    char **why)
+                    char **why)
 {
 	*entries = NULL;
 	*n = 0;
@@ -1135,7 +1133,7 @@ enum r1_err r1fs_stat(struct r1fs *r, const char *path, struct r1fs_stat *out, c
 /* ------------------------------------------------------------ plain CIDs */
 
 enum r1_err r1fs_plain_cid(const char *path, unsigned cid_version, char out[R1FS_CID_TEXT_MAX],
-			   char **why)
+                           char **why)
 {
 	if (cid_version > 1)
 		return r1_fail(why, R1_ERR_INVAL, "r1fs: CID version %u (0 or 1)", cid_version);

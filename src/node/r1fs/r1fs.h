@@ -49,7 +49,10 @@ struct r1fs_options {
 	enum r1fs_sync sync;  /* R1FS_SYNC_BATCH is the safe default */
 	struct r1_log *log;   /* may be NULL; not owned */
 };
-#define R1FS_OPTIONS_INIT {0, R1FS_SYNC_BATCH, NULL}
+#define R1FS_OPTIONS_INIT                                                                          \
+	{                                                                                          \
+		0, R1FS_SYNC_BATCH, NULL                                                           \
+	}
 
 /*
  * Progress of a long operation: bytes done out of total, called on the
@@ -60,30 +63,36 @@ typedef bool (*r1fs_progress_fn)(void *ctx, uint64_t done, uint64_t total);
 
 struct r1fs_add_opts {
 	const char *secret;   /* NULL or "" = "ratio1" */
-	int64_t nonce;	      /* R1FS_NONCE_RANDOM, or an integer n: Python's Random(|n|) nonce */
+	int64_t nonce;        /* R1FS_NONCE_RANDOM, or an integer n: Python's Random(|n|) nonce */
 	unsigned cid_version; /* 0 (the reference: CIDv0, dag-pb leaves) or 1 (raw leaves) */
-	bool only_hash;	      /* compute the CIDs and store nothing (ipfs add --only-hash) */
-	bool no_pin;	      /* store without pinning (gc may then remove it) */
+	bool only_hash;       /* compute the CIDs and store nothing (ipfs add --only-hash) */
+	bool no_pin;          /* store without pinning (gc may then remove it) */
 	r1fs_progress_fn progress;
 	void *progress_ctx;
 };
-#define R1FS_ADD_OPTS_INIT {NULL, R1FS_NONCE_RANDOM, 0, false, false, NULL, NULL}
+#define R1FS_ADD_OPTS_INIT                                                                         \
+	{                                                                                          \
+		NULL, R1FS_NONCE_RANDOM, 0, false, false, NULL, NULL                               \
+	}
 
 struct r1fs_added {
-	char cid[R1FS_CID_TEXT_MAX];	  /* the wrapping directory: what the reference returns */
+	char cid[R1FS_CID_TEXT_MAX];      /* the wrapping directory: what the reference returns */
 	char file_cid[R1FS_CID_TEXT_MAX]; /* the encrypted file inside it */
-	char link_name[48];		  /* the file's name in the directory: <32 hex>.bin */
-	uint64_t size;			  /* cumulative size of the directory's DAG */
-	uint64_t encrypted_size;	  /* bytes of the encrypted file */
+	char link_name[48];               /* the file's name in the directory: <32 hex>.bin */
+	uint64_t size;                    /* cumulative size of the directory's DAG */
+	uint64_t encrypted_size;          /* bytes of the encrypted file */
 };
 
 struct r1fs_get_opts {
 	const char *secret; /* NULL or "" = "ratio1" */
-	bool pin;	    /* pin the CID once it was read whole (the reference's default) */
+	bool pin;           /* pin the CID once it was read whole (the reference's default) */
 	r1fs_progress_fn progress;
 	void *progress_ctx;
 };
-#define R1FS_GET_OPTS_INIT {NULL, true, NULL, NULL}
+#define R1FS_GET_OPTS_INIT                                                                         \
+	{                                                                                          \
+		NULL, true, NULL, NULL                                                             \
+	}
 
 /*
  * Open the store of a node: blocks under <node_dir>/r1fs/, index and pins
@@ -92,7 +101,7 @@ struct r1fs_get_opts {
  * R1_ERR_STATE (node.db from a newer r1console), R1_ERR_NOMEM.
  */
 enum r1_err r1fs_open(const char *node_dir, sqlite3 *db, const struct r1fs_options *opt,
-		      struct r1fs **out, char **why);
+                      struct r1fs **out, char **why);
 void r1fs_free(struct r1fs **r);
 
 /* ---- files (the reference's engine API) ---- */
@@ -105,24 +114,24 @@ void r1fs_free(struct r1fs **r);
  * R1_ERR_CRYPTO, R1_ERR_NOMEM.
  */
 enum r1_err r1fs_add_file(struct r1fs *r, const char *path, const struct r1fs_add_opts *o,
-			  struct r1fs_added *out, char **why);
+                          struct r1fs_added *out, char **why);
 /* The same for bytes in memory stored under the file name `name`. */
 enum r1_err r1fs_add_bytes(struct r1fs *r, const void *data, size_t len, const char *name,
-			   const struct r1fs_add_opts *o, struct r1fs_added *out, char **why);
+                           const struct r1fs_add_opts *o, struct r1fs_added *out, char **why);
 /*
  * add_json: `json` is any JSON document (Python's json.loads language); it
  * is stored as json.dumps(data, sort_keys=True, separators=(',', ':')) in a
  * file named fn (NULL = "data.json").  R1_ERR_INVAL for malformed JSON.
  */
 enum r1_err r1fs_add_json(struct r1fs *r, const char *json, size_t len, const char *fn,
-			  const struct r1fs_add_opts *o, struct r1fs_added *out, char **why);
+                          const struct r1fs_add_opts *o, struct r1fs_added *out, char **why);
 /*
  * add_yaml: the JSON document is stored as YAML (yaml.h has the dialect) in
  * a file named fn + ".yaml" (unless fn already ends so), or when fn is NULL
  * or has a directory part, "r1fs_<8 hex>.yaml", as the reference names it.
  */
 enum r1_err r1fs_add_yaml(struct r1fs *r, const char *json, size_t len, const char *fn,
-			  const struct r1fs_add_opts *o, struct r1fs_added *out, char **why);
+                          const struct r1fs_add_opts *o, struct r1fs_added *out, char **why);
 
 /*
  * Fetch, verify, decrypt and write the file under its original name in
@@ -136,20 +145,20 @@ enum r1_err r1fs_add_yaml(struct r1fs *r, const char *json, size_t len, const ch
  * R1_ERR_CANCELLED, R1_ERR_NOMEM.
  */
 enum r1_err r1fs_get_file(struct r1fs *r, const char *cid, const char *out_dir,
-			  const struct r1fs_get_opts *o, char **path, char **why);
+                          const struct r1fs_get_opts *o, char **path, char **why);
 /*
  * The same into memory (at most `max` content bytes, else R1_ERR_TOOBIG):
  * *data (NUL-terminated, *len bytes) and, when name is not NULL, the
  * restored file name.
  */
 enum r1_err r1fs_get_bytes(struct r1fs *r, const char *cid, const struct r1fs_get_opts *o,
-			   size_t max, uint8_t **data, size_t *len, char **name, char **why);
+                           size_t max, uint8_t **data, size_t *len, char **name, char **why);
 /* get_json: the data as compact JSON (sorted keys).  R1_ERR_INVAL when the file is not JSON. */
 enum r1_err r1fs_get_json(struct r1fs *r, const char *cid, const struct r1fs_get_opts *o,
-			  char **json, char **why);
+                          char **json, char **why);
 /* get_yaml: the YAML file's data as compact JSON.  R1_ERR_INVAL outside the YAML subset. */
 enum r1_err r1fs_get_yaml(struct r1fs *r, const char *cid, const struct r1fs_get_opts *o,
-			  char **json, char **why);
+                          char **json, char **why);
 
 /* ---- IPFS-style access to the stored DAGs (not decrypted) ---- */
 
@@ -181,10 +190,10 @@ typedef enum r1_err (*r1fs_write_fn)(void *ctx, const uint8_t *data, size_t len,
  * the errors of get_file.
  */
 enum r1_err r1fs_cat(struct r1fs *r, const char *path, uint64_t offset, uint64_t length,
-		     r1fs_write_fn write, void *ctx, char **why);
+                     r1fs_write_fn write, void *ctx, char **why);
 /* Entries of a directory (*entries freed with r1fs_entries_free). */
 enum r1_err r1fs_ls(struct r1fs *r, const char *path, struct r1fs_entry **entries, size_t *n,
-		    char **why);
+                    char **why);
 void r1fs_entries_free(struct r1fs_entry *entries, size_t n);
 enum r1_err r1fs_stat(struct r1fs *r, const char *path, struct r1fs_stat *out, char **why);
 
@@ -192,15 +201,14 @@ enum r1_err r1fs_stat(struct r1fs *r, const char *path, struct r1fs_stat *out, c
 
 bool r1fs_has_block(struct r1fs *r, const struct r1fs_cid *cid);
 /* The block's bytes, verified against the CID.  Errors as blockstore_get. */
-enum r1_err r1fs_get_block(struct r1fs *r, const struct r1fs_cid *cid, struct buf *out,
-			   char **why);
+enum r1_err r1fs_get_block(struct r1fs *r, const struct r1fs_cid *cid, struct buf *out, char **why);
 /*
  * Store a block that arrived from elsewhere: its hash must match the CID
  * (R1_ERR_CRYPTO) and a dag-pb block must decode (R1_ERR_PROTO).
  * R1_ERR_TOOBIG for the quota or a block above R1FS_BLOCK_MAX.
  */
 enum r1_err r1fs_put_block(struct r1fs *r, const struct r1fs_cid *cid, const uint8_t *data,
-			   size_t len, char **why);
+                           size_t len, char **why);
 
 /*
  * A source of blocks this store lacks (the network exchange).  get, cat,
@@ -209,14 +217,14 @@ enum r1_err r1fs_put_block(struct r1fs *r, const struct r1fs_cid *cid, const uin
  * other threads use the store.
  */
 typedef enum r1_err (*r1fs_fetch_fn)(void *ctx, const struct r1fs_cid *cid, struct buf *out,
-				     char **why);
+                                     char **why);
 void r1fs_set_fetcher(struct r1fs *r, r1fs_fetch_fn fn, void *ctx);
 
 /* ---- pins, garbage collection, quota ---- */
 
 struct r1fs_pin {
 	char cid[R1FS_CID_TEXT_MAX];
-	uint64_t size;	 /* cumulative size */
+	uint64_t size;   /* cumulative size */
 	int64_t created; /* unix seconds */
 };
 
@@ -255,6 +263,6 @@ enum r1_err r1fs_store_stat(struct r1fs *r, struct r1fs_store_stat *out, char **
 
 /* The CID `ipfs add --only-hash [--cid-version=1]` prints for a plain file (no encryption). */
 enum r1_err r1fs_plain_cid(const char *path, unsigned cid_version, char out[R1FS_CID_TEXT_MAX],
-			   char **why);
+                           char **why);
 
 #endif

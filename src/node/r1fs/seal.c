@@ -35,7 +35,8 @@ void r1fs_nonce_from_int(uint64_t seed, uint8_t nonce[R1FS_NONCE_LEN])
 
 bool r1fs_name_is_safe(const char *name, size_t len)
 {
-	if (len == 0 || (len == 1 && name[0] == '.') || (len == 2 && name[0] == '.' && name[1] == '.'))
+	if (len == 0 || (len == 1 && name[0] == '.') ||
+	    (len == 2 && name[0] == '.' && name[1] == '.'))
 		return false;
 	return !memchr(name, '/', len) && !memchr(name, '\0', len);
 }
@@ -55,8 +56,8 @@ enum r1_err r1fs_meta_encode(const char *name, char **meta, size_t *meta_len, ch
 		}
 		unsigned cp_esc = 0xdc00u + (uint8_t)name[i];
 		uint8_t esc[3] = {(uint8_t)(0xe0 | (cp_esc >> 12)),
-				  (uint8_t)(0x80 | ((cp_esc >> 6) & 0x3f)),
-				  (uint8_t)(0x80 | (cp_esc & 0x3f))};
+		                  (uint8_t)(0x80 | ((cp_esc >> 6) & 0x3f)),
+		                  (uint8_t)(0x80 | (cp_esc & 0x3f))};
 		buf_add(&wtf8, esc, sizeof(esc));
 		used = 1;
 	}
@@ -69,7 +70,7 @@ enum r1_err r1fs_meta_encode(const char *name, char **meta, size_t *meta_len, ch
 	if (!ok || out.len > R1FS_META_MAX) {
 		buf_release(&out);
 		return ok ? r1_fail(why, R1_ERR_TOOBIG, "r1fs: file name too long")
-			  : r1_fail(why, R1_ERR_NOMEM, "r1fs: out of memory");
+		          : r1_fail(why, R1_ERR_NOMEM, "r1fs: out of memory");
 	}
 	*meta = buf_detach(&out, meta_len);
 	return R1_OK;
@@ -81,7 +82,7 @@ static enum r1_err cipher_fail(char **why, const char *what)
 }
 
 enum r1_err r1fs_seal_new(const uint8_t key[R1FS_KEY_LEN], const uint8_t nonce[R1FS_NONCE_LEN],
-			  const char *name, struct r1fs_seal **out, char **why)
+                          const char *name, struct r1fs_seal **out, char **why)
 {
 	char *meta = NULL;
 	size_t meta_len = 0;
@@ -100,7 +101,7 @@ enum r1_err r1fs_seal_new(const uint8_t key[R1FS_KEY_LEN], const uint8_t nonce[R
 		goto fail;
 	}
 	uint8_t len_be[4] = {(uint8_t)(meta_len >> 24), (uint8_t)(meta_len >> 16),
-			     (uint8_t)(meta_len >> 8), (uint8_t)meta_len};
+	                     (uint8_t)(meta_len >> 8), (uint8_t)meta_len};
 	buf_add(&s->header, nonce, R1FS_NONCE_LEN);
 	buf_add(&s->header, len_be, 4);
 	if (!buf_reserve(&s->header, meta_len)) {
@@ -109,7 +110,7 @@ enum r1_err r1fs_seal_new(const uint8_t key[R1FS_KEY_LEN], const uint8_t nonce[R
 	}
 	int n = 0;
 	if (!EVP_EncryptUpdate(s->ctx, (uint8_t *)s->header.data + s->header.len, &n,
-			       (const uint8_t *)meta, (int)meta_len) ||
+	                       (const uint8_t *)meta, (int)meta_len) ||
 	    (size_t)n != meta_len) {
 		e = cipher_fail(why, "update");
 		goto fail;
@@ -142,7 +143,7 @@ const uint8_t *r1fs_seal_header(const struct r1fs_seal *s, size_t *len)
 }
 
 enum r1_err r1fs_seal_update(struct r1fs_seal *s, const uint8_t *in, size_t len, uint8_t *out,
-			     char **why)
+                             char **why)
 {
 	while (len > 0) {
 		int piece = (int)R1_MIN(len, (size_t)1 << 30), n = 0;

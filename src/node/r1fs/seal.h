@@ -17,9 +17,9 @@
 #include "core/common.h"
 #include "core/err.h"
 
-#define R1FS_KEY_LEN	    32
-#define R1FS_NONCE_LEN	    12
-#define R1FS_TAG_LEN	    16
+#define R1FS_KEY_LEN        32
+#define R1FS_NONCE_LEN      12
+#define R1FS_TAG_LEN        16
 #define R1FS_DEFAULT_SECRET "ratio1"
 /* Largest metadata we write or accept (a file name escaped six-fold fits easily). */
 #define R1FS_META_MAX 65536
@@ -53,7 +53,7 @@ struct r1fs_seal;
  * Errors: R1_ERR_INVAL (name), R1_ERR_CRYPTO (cipher set-up), R1_ERR_NOMEM.
  */
 enum r1_err r1fs_seal_new(const uint8_t key[R1FS_KEY_LEN], const uint8_t nonce[R1FS_NONCE_LEN],
-			  const char *name, struct r1fs_seal **out, char **why);
+                          const char *name, struct r1fs_seal **out, char **why);
 void r1fs_seal_free(struct r1fs_seal **s);
 
 /* The header (nonce, meta_len, encrypted metadata); owned by the seal. */
@@ -61,7 +61,7 @@ const uint8_t *r1fs_seal_header(const struct r1fs_seal *s, size_t *len);
 
 /* Encrypt len bytes of content into out (len bytes).  R1_ERR_CRYPTO. */
 enum r1_err r1fs_seal_update(struct r1fs_seal *s, const uint8_t *in, size_t len, uint8_t *out,
-			     char **why);
+                             char **why);
 
 /* The GCM tag, which ends the file.  Call once.  R1_ERR_CRYPTO. */
 enum r1_err r1fs_seal_final(struct r1fs_seal *s, uint8_t tag[R1FS_TAG_LEN], char **why);

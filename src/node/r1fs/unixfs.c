@@ -12,7 +12,7 @@
 #include "node/r1fs/pb.h"
 
 void unixfs_leaf_frame(size_t len, uint8_t hdr[UNIXFS_LEAF_HDR_MAX], size_t *hdr_len,
-		       uint8_t trl[UNIXFS_LEAF_TRL_MAX], size_t *trl_len)
+                       uint8_t trl[UNIXFS_LEAF_TRL_MAX], size_t *trl_len)
 {
 	/* UnixFS: 08 02 [12 len data] 18 len; an empty leaf has no Data field. */
 	size_t inner = 2 + (len ? 1 + pb_varint_len(len) + len : 0) + 1 + pb_varint_len(len);
@@ -35,7 +35,7 @@ void unixfs_leaf_frame(size_t len, uint8_t hdr[UNIXFS_LEAF_HDR_MAX], size_t *hdr
 }
 
 void unixfs_encode_file_node(const struct r1fs_cid *cids, const uint64_t *tsizes,
-			     const uint64_t *filesizes, size_t n, struct buf *out)
+                             const uint64_t *filesizes, size_t n, struct buf *out)
 {
 	struct buf data = BUF_INIT;
 	uint64_t total = 0;
@@ -55,7 +55,7 @@ void unixfs_encode_file_node(const struct r1fs_cid *cids, const uint64_t *tsizes
 }
 
 void unixfs_encode_dir(const struct r1fs_cid *cids, const char *const *names,
-		       const uint64_t *tsizes, size_t n, struct buf *out)
+                       const uint64_t *tsizes, size_t n, struct buf *out)
 {
 	static const uint8_t dir_data[] = {0x08, UNIXFS_DIRECTORY};
 	dagpb_encode(cids, names, tsizes, n, dir_data, sizeof(dir_data), out);
@@ -79,7 +79,7 @@ enum r1_err unixfs_parse(const uint8_t *msg, size_t len, struct unixfs_data *out
 		if (field == 1 && wire == PB_VARINT) {
 			if (value > UNIXFS_HAMTSHARD)
 				return r1_fail(why, R1_ERR_PROTO, "unixfs: unknown type %" PRIu64,
-					       value);
+				               value);
 			out->type = (enum unixfs_type)value;
 			has_type = true;
 		} else if (field == 2 && wire == PB_LEN) {
@@ -96,7 +96,7 @@ enum r1_err unixfs_parse(const uint8_t *msg, size_t len, struct unixfs_data *out
 				uint64_t v;
 				if (!pb_get_varint(&q, qend, &v))
 					return r1_fail(why, R1_ERR_PROTO,
-						       "unixfs: malformed packed blocksizes");
+					               "unixfs: malformed packed blocksizes");
 				out->nblocksizes++;
 			}
 		}

@@ -41,18 +41,18 @@ struct unixfs_data {
 #define UNIXFS_LEAF_HDR_MAX 24
 #define UNIXFS_LEAF_TRL_MAX 11
 void unixfs_leaf_frame(size_t len, uint8_t hdr[UNIXFS_LEAF_HDR_MAX], size_t *hdr_len,
-		       uint8_t trl[UNIXFS_LEAF_TRL_MAX], size_t *trl_len);
+                       uint8_t trl[UNIXFS_LEAF_TRL_MAX], size_t *trl_len);
 
 /*
  * A file node over children: dag-pb links (empty names, cumulative sizes)
  * and UnixFS data {File, filesize = sum, blocksizes}.  Appends to out.
  */
 void unixfs_encode_file_node(const struct r1fs_cid *cids, const uint64_t *tsizes,
-			     const uint64_t *filesizes, size_t n, struct buf *out);
+                             const uint64_t *filesizes, size_t n, struct buf *out);
 
 /* A directory node: named links and UnixFS data {Directory}.  Appends to out. */
 void unixfs_encode_dir(const struct r1fs_cid *cids, const char *const *names,
-		       const uint64_t *tsizes, size_t n, struct buf *out);
+                       const uint64_t *tsizes, size_t n, struct buf *out);
 
 /* Parse a UnixFS Data message.  R1_ERR_PROTO when malformed. */
 enum r1_err unixfs_parse(const uint8_t *p, size_t len, struct unixfs_data *out, char **why);

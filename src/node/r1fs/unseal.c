@@ -56,7 +56,7 @@ void r1fs_unseal_free(struct r1fs_unseal **up)
 }
 
 static enum r1_err decrypt(struct r1fs_unseal *u, const uint8_t *in, size_t len, uint8_t *out,
-			   char **why)
+                           char **why)
 {
 	while (len > 0) {
 		int piece = (int)R1_MIN(len, (size_t)1 << 30), n = 0;
@@ -71,7 +71,7 @@ static enum r1_err decrypt(struct r1fs_unseal *u, const uint8_t *in, size_t len,
 
 /* Content bytes: release all but the last 16 of (hold || in). */
 static enum r1_err body(struct r1fs_unseal *u, const uint8_t *in, size_t len, uint8_t *out,
-			size_t *out_len, char **why)
+                        size_t *out_len, char **why)
 {
 	size_t total = u->hold_len + len;
 	if (total <= R1FS_TAG_LEN) {
@@ -100,7 +100,7 @@ static enum r1_err body(struct r1fs_unseal *u, const uint8_t *in, size_t len, ui
 }
 
 enum r1_err r1fs_unseal_update(struct r1fs_unseal *u, const uint8_t *in, size_t len, uint8_t *out,
-			       size_t *out_len, char **why)
+                               size_t *out_len, char **why)
 {
 	*out_len = 0;
 	while (len > 0) {
@@ -113,11 +113,12 @@ enum r1_err r1fs_unseal_update(struct r1fs_unseal *u, const uint8_t *in, size_t 
 			if (u->head_len < sizeof(u->head))
 				continue;
 			const uint8_t *l = u->head + R1FS_NONCE_LEN;
-			u->meta_len = (size_t)l[0] << 24 | (size_t)l[1] << 16 | (size_t)l[2] << 8 | l[3];
+			u->meta_len =
+			    (size_t)l[0] << 24 | (size_t)l[1] << 16 | (size_t)l[2] << 8 | l[3];
 			if (u->meta_len > R1FS_META_MAX)
 				return r1_fail(why, R1_ERR_PROTO,
-					       "r1fs: metadata of %zu bytes (the limit is %u)",
-					       u->meta_len, R1FS_META_MAX);
+				               "r1fs: metadata of %zu bytes (the limit is %u)",
+				               u->meta_len, R1FS_META_MAX);
 			u->meta = r1_malloc(u->meta_len + 1);
 			if (!u->meta)
 				return r1_fail(why, R1_ERR_NOMEM, "r1fs: out of memory");
@@ -157,7 +158,7 @@ static enum r1_err restore_name(struct r1fs_unseal *u, const char *s, size_t len
 		} else if (cp >= 0xd800 && cp < 0xe000) {
 			buf_release(&b);
 			return r1_fail(why, R1_ERR_INVAL,
-				       "r1fs: the file name in the metadata is not encodable");
+			               "r1fs: the file name in the metadata is not encodable");
 		} else {
 			buf_add(&b, s + i, used);
 		}
@@ -172,9 +173,9 @@ static enum r1_err restore_name(struct r1fs_unseal *u, const char *s, size_t len
 	n--;
 	if (!r1fs_name_is_safe(name, n)) {
 		enum r1_err e = r1_fail(why, R1_ERR_INVAL,
-					"r1fs: refusing file name '%.*s' from the metadata: not a "
-					"plain file name",
-					(int)strnlen(name, R1_MIN(n, (size_t)200)), name);
+		                        "r1fs: refusing file name '%.*s' from the metadata: not a "
+		                        "plain file name",
+		                        (int)strnlen(name, R1_MIN(n, (size_t)200)), name);
 		r1_free(name);
 		return e;
 	}
@@ -201,7 +202,7 @@ static enum r1_err parse_meta(struct r1fs_unseal *u, char **why)
 			fn = &meta->members[i].value;
 	if (!fn)
 		e = restore_name(u, R1FS_DEFAULT_RESTORED_NAME, strlen(R1FS_DEFAULT_RESTORED_NAME),
-				 why);
+		                 why);
 	else if (fn->type != PYJSON_STRING)
 		e = r1_fail(why, R1_ERR_PROTO, "r1fs: metadata filename is not a string");
 	else
@@ -216,14 +217,14 @@ enum r1_err r1fs_unseal_final(struct r1fs_unseal *u, char **why)
 		return r1_fail(why, R1_ERR_STATE, "r1fs: decryption finished twice");
 	if (u->state != UNSEAL_BODY || u->hold_len < R1FS_TAG_LEN)
 		return r1_fail(why, R1_ERR_PROTO,
-			       "r1fs: encrypted file is truncated (shorter than its header says)");
+		               "r1fs: encrypted file is truncated (shorter than its header says)");
 	u->state = UNSEAL_DONE;
 	uint8_t rest[16];
 	int n = 0;
 	if (!EVP_CIPHER_CTX_ctrl(u->ctx, EVP_CTRL_GCM_SET_TAG, R1FS_TAG_LEN, u->hold) ||
 	    EVP_DecryptFinal_ex(u->ctx, rest, &n) <= 0)
 		return r1_fail(why, R1_ERR_CRYPTO,
-			       "r1fs: authentication failed: wrong secret or corrupted file");
+		               "r1fs: authentication failed: wrong secret or corrupted file");
 	return parse_meta(u, why);
 }
 

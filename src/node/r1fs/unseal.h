@@ -34,7 +34,7 @@ void r1fs_unseal_free(struct r1fs_unseal **u);
  * R1_ERR_CRYPTO.
  */
 enum r1_err r1fs_unseal_update(struct r1fs_unseal *u, const uint8_t *in, size_t len, uint8_t *out,
-			       size_t *out_len, char **why);
+                               size_t *out_len, char **why);
 
 /*
  * End of the file: verify the tag, then the metadata.  R1_ERR_PROTO when

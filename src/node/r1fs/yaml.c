@@ -22,9 +22,9 @@ static bool word_in(const char *s, size_t len, const char *const *words)
 
 static const char *const null_words[] = {"~", "null", "Null", "NULL", NULL};
 static const char *const true_words[] = {"true", "True", "TRUE", "yes", "Yes",
-					 "YES",	 "on",	 "On",	 "ON",	NULL};
-static const char *const false_words[] = {"false", "False", "FALSE", "no", "No",
-					  "NO",	   "off",   "Off",   "OFF", NULL};
+                                         "YES",  "on",   "On",   "ON",  NULL};
+static const char *const false_words[] = {"false", "False", "FALSE", "no",  "No",
+                                          "NO",    "off",   "Off",   "OFF", NULL};
 static const char *const inf_words[] = {".inf", ".Inf", ".INF", "+.inf", "+.Inf", "+.INF", NULL};
 static const char *const ninf_words[] = {"-.inf", "-.Inf", "-.INF", NULL};
 static const char *const nan_words[] = {".nan", ".NaN", ".NAN", NULL};
@@ -79,7 +79,7 @@ static bool is_dotted_float(const char *s, size_t len)
 }
 
 static enum r1_err set_text(struct pyjson *v, enum pyjson_type type, const char *s, size_t len,
-			    char **why)
+                            char **why)
 {
 	v->type = type;
 	v->text = r1_strndup(s, len);
@@ -283,7 +283,7 @@ static void emit_block(const struct pyjson *v, size_t indent, bool first_inline,
 			if (is_block(item)) {
 				buf_addc(out, '\n');
 				emit_block(item, item->type == PYJSON_ARRAY ? indent : indent + 2,
-					   false, out);
+				           false, out);
 				continue;
 			}
 		} else {
@@ -308,7 +308,8 @@ enum r1_err r1fs_yaml_emit(const struct pyjson *v, struct buf *out, char **why)
 	} else {
 		/* PyYAML ends a top-level scalar's document explicitly, not {} or []. */
 		emit_scalar(v, out);
-		buf_adds(out, v->type == PYJSON_ARRAY || v->type == PYJSON_OBJECT ? "\n" : "\n...\n");
+		buf_adds(out,
+		         v->type == PYJSON_ARRAY || v->type == PYJSON_OBJECT ? "\n" : "\n...\n");
 	}
 	return buf_ok(out) ? R1_OK : r1_fail(why, R1_ERR_NOMEM, "yaml: out of memory");
 }
@@ -344,7 +345,7 @@ static size_t strip_comment(const char *s, size_t len)
 			else if (s[i] == quote)
 				quote = 0;
 		} else if ((s[i] == '\'' || s[i] == '"') &&
-			   (i == 0 || strchr(" [{,:-", s[i - 1]))) {
+		           (i == 0 || strchr(" [{,:-", s[i - 1]))) {
 			quote = s[i];
 		} else if (s[i] == '#' && (i == 0 || s[i - 1] == ' ' || s[i - 1] == '\t')) {
 			return i;
@@ -379,7 +380,8 @@ static enum r1_err split_lines(struct yparser *p, const char *text, size_t len)
 			return fail_at(p, lineno, "tab in indentation");
 		const char *t = s + indent;
 		size_t tl = n - indent;
-		if (indent == 0 && tl >= 3 && memcmp(t, "---", 3) == 0 && (tl == 3 || t[3] == ' ')) {
+		if (indent == 0 && tl >= 3 && memcmp(t, "---", 3) == 0 &&
+		    (tl == 3 || t[3] == ' ')) {
 			if (started || p->n > 0)
 				return fail_at(p, lineno, "several documents are not supported");
 			started = true;
@@ -428,7 +430,7 @@ static void add_codepoint(struct buf *b, unsigned long cp)
  * *used gets the bytes consumed including the closing quote.
  */
 static enum r1_err parse_quoted(struct yparser *p, unsigned lineno, const char *s, size_t len,
-				struct pyjson *v, size_t *used)
+                                struct pyjson *v, size_t *used)
 {
 	struct buf b = BUF_INIT;
 	char q = s[0];
@@ -458,10 +460,10 @@ static enum r1_err parse_quoted(struct yparser *p, unsigned lineno, const char *
 				return fail_at(p, lineno, "unterminated escape");
 			}
 			static const char from[] = "0abt\tnvfre \"/\\N_LP";
-			static const char *const to[] = {"\0", "\a", "\b", "\t", "\t", "\n",
-							 "\v", "\f", "\r", "\x1b", " ", "\"",
-							 "/", "\\", "\xc2\x85", "\xc2\xa0",
-							 "\xe2\x80\xa8", "\xe2\x80\xa9"};
+			static const char *const to[] = {
+			    "\0",       "\a",       "\b",           "\t",          "\t", "\n", "\v",
+			    "\f",       "\r",       "\x1b",         " ",           "\"", "/",  "\\",
+			    "\xc2\x85", "\xc2\xa0", "\xe2\x80\xa8", "\xe2\x80\xa9"};
 			char e = s[i + 1];
 			const char *pos = e ? memchr(from, e, sizeof(from) - 1) : NULL;
 			if (pos) {
@@ -478,10 +480,10 @@ static enum r1_err parse_quoted(struct yparser *p, unsigned lineno, const char *
 			}
 			for (size_t k = 0; k < digits; k++) {
 				char h = s[i + 2 + k];
-				int d = is_digit(h)		 ? h - '0'
-					: (h >= 'a' && h <= 'f') ? h - 'a' + 10
-					: (h >= 'A' && h <= 'F') ? h - 'A' + 10
-								 : -1;
+				int d = is_digit(h)              ? h - '0'
+				        : (h >= 'a' && h <= 'f') ? h - 'a' + 10
+				        : (h >= 'A' && h <= 'F') ? h - 'A' + 10
+				                                 : -1;
 				if (d < 0) {
 					buf_release(&b);
 					return fail_at(p, lineno, "bad hex escape");
@@ -531,11 +533,11 @@ static enum r1_err refuse_indicator(struct yparser *p, unsigned lineno, char c)
 		char c;
 		const char *what;
 	} refused[] = {
-		{'&', "anchors are not supported"},	{'*', "aliases are not supported"},
-		{'!', "tags are not supported"},	{'|', "block scalars are not supported"},
-		{'>', "block scalars are not supported"}, {'?', "complex keys are not supported"},
-		{'%', "directives are not supported"},	{'@', "'@' cannot start a scalar"},
-		{'`', "'`' cannot start a scalar"},
+	    {'&', "anchors are not supported"},       {'*', "aliases are not supported"},
+	    {'!', "tags are not supported"},          {'|', "block scalars are not supported"},
+	    {'>', "block scalars are not supported"}, {'?', "complex keys are not supported"},
+	    {'%', "directives are not supported"},    {'@', "'@' cannot start a scalar"},
+	    {'`', "'`' cannot start a scalar"},
 	};
 	for (size_t i = 0; i < R1_ARRAY_LEN(refused); i++)
 		if (refused[i].c == c)
@@ -544,7 +546,7 @@ static enum r1_err refuse_indicator(struct yparser *p, unsigned lineno, char c)
 }
 
 static enum r1_err parse_flow(struct yparser *p, unsigned lineno, const char *s, size_t len,
-			      size_t *at, struct pyjson *v, unsigned depth);
+                              size_t *at, struct pyjson *v, unsigned depth);
 
 static void skip_blanks(const char *s, size_t len, size_t *at)
 {
@@ -554,7 +556,7 @@ static void skip_blanks(const char *s, size_t len, size_t *at)
 
 /* One scalar or collection inside a flow collection. */
 static enum r1_err parse_flow_item(struct yparser *p, unsigned lineno, const char *s, size_t len,
-				   size_t *at, struct pyjson *v, bool is_key, unsigned depth)
+                                   size_t *at, struct pyjson *v, bool is_key, unsigned depth)
 {
 	skip_blanks(s, len, at);
 	if (*at >= len)
@@ -584,7 +586,7 @@ static enum r1_err parse_flow_item(struct yparser *p, unsigned lineno, const cha
 }
 
 static enum r1_err parse_flow(struct yparser *p, unsigned lineno, const char *s, size_t len,
-			      size_t *at, struct pyjson *v, unsigned depth)
+                              size_t *at, struct pyjson *v, unsigned depth)
 {
 	if (depth > PYJSON_MAX_DEPTH)
 		return fail_at(p, lineno, "nesting too deep");
@@ -603,7 +605,7 @@ static enum r1_err parse_flow(struct yparser *p, unsigned lineno, const char *s,
 		if (v->n == cap) {
 			size_t ncap = cap ? 2 * cap : 4;
 			void *np = is_map ? r1_reallocarray(v->members, ncap, sizeof(*v->members))
-					  : r1_reallocarray(v->items, ncap, sizeof(*v->items));
+			                  : r1_reallocarray(v->items, ncap, sizeof(*v->items));
 			if (!np)
 				return r1_fail(p->why, R1_ERR_NOMEM, "yaml: out of memory");
 			if (is_map)
@@ -654,7 +656,7 @@ static enum r1_err parse_flow(struct yparser *p, unsigned lineno, const char *s,
 
 /* A whole value written on one line: flow collection, quoted or plain scalar. */
 static enum r1_err parse_inline(struct yparser *p, unsigned lineno, const char *s, size_t len,
-				struct pyjson *v, unsigned depth)
+                                struct pyjson *v, unsigned depth)
 {
 	memset(v, 0, sizeof(*v));
 	if (!utf8_ok(s, len))
@@ -814,8 +816,9 @@ static enum r1_err parse_map(struct yparser *p, size_t indent, struct pyjson *v,
 		} else if (p->at < p->n && p->lines[p->at].indent > indent) {
 			e = parse_node(p, p->lines[p->at].indent, &m->value, depth + 1);
 		} else if (p->at < p->n && p->lines[p->at].indent == indent &&
-			   is_seq_item(&p->lines[p->at])) {
-			e = parse_seq(p, indent, &m->value, depth + 1); /* PyYAML's indentless list */
+		           is_seq_item(&p->lines[p->at])) {
+			e = parse_seq(p, indent, &m->value,
+			              depth + 1); /* PyYAML's indentless list */
 		} else {
 			m->value.type = PYJSON_NULL;
 		}
@@ -843,7 +846,7 @@ static enum r1_err parse_node(struct yparser *p, size_t indent, struct pyjson *v
 	enum r1_err e = parse_inline(p, l->lineno, l->text, l->len, v, depth);
 	if (!e && p->at < p->n && p->lines[p->at].indent >= indent)
 		e = fail_at(p, p->lines[p->at].lineno,
-			    "multi-line scalars and text after a value are not supported");
+		            "multi-line scalars and text after a value are not supported");
 	return e;
 }
 

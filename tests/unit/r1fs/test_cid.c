@@ -22,15 +22,16 @@ static void test_cid_text(void)
 	is_int(r1fs_cid_parse("Q", &c, &why), R1_ERR_INVAL, "one-character CID refused");
 	is_int(r1fs_cid_parse("QmZULkCELmmk5XNfCgTnCyFgAVxBRBXyDHGGMVoLFLiXE0", &c, &why),
 	       R1_ERR_INVAL, "v0 with a character outside base58 refused");
-	is_int(r1fs_cid_parse("bafkreicysg23kiwv34eg2d7qweipxwosdo2py4ldv42nbauguluen5v6a1", &c,
-			      &why),
-	       R1_ERR_INVAL, "v1 with a character outside base32 refused");
+	is_int(
+	    r1fs_cid_parse("bafkreicysg23kiwv34eg2d7qweipxwosdo2py4ldv42nbauguluen5v6a1", &c, &why),
+	    R1_ERR_INVAL, "v1 with a character outside base32 refused");
 	is_int(r1fs_cid_parse("fooo", &c, &why), R1_ERR_INVAL, "unknown multibase refused");
 	ok(why && strstr(why, "fooo"), "reason names the input: %s", why);
 
 	/* "hello\n": the CIDs js-ipfs.md records (kubo gives the same). */
 	const char *hello = "hello\n";
-	uint8_t leaf[] = {0x0a, 0x0c, 0x08, 0x02, 0x12, 0x06, 'h', 'e', 'l', 'l', 'o', '\n', 0x18, 0x06};
+	uint8_t leaf[] = {0x0a, 0x0c, 0x08, 0x02, 0x12, 0x06, 'h',
+	                  'e',  'l',  'l',  'o',  '\n', 0x18, 0x06};
 	r1fs_cid_of_block(0, R1FS_CODEC_DAGPB, leaf, sizeof(leaf), &c);
 	r1fs_cid_format(&c, text);
 	is_str(text, "QmZULkCELmmk5XNfCgTnCyFgAVxBRBXyDHGGMVoLFLiXEN", "v0 of the hello leaf");
@@ -49,9 +50,9 @@ static void test_cid_text(void)
 	uint8_t want[SHA256_LEN];
 	sha256(leaf, sizeof(leaf), want);
 	is_mem(p.digest, 32, want, 32, "v0 digest is SHA-256 of the block");
-	is_int(r1fs_cid_parse("bafkreicysg23kiwv34eg2d7qweipxwosdo2py4ldv42nbauguluen5v6am", &p,
-			      &why),
-	       R1_OK, "parse v1 base32");
+	is_int(
+	    r1fs_cid_parse("bafkreicysg23kiwv34eg2d7qweipxwosdo2py4ldv42nbauguluen5v6am", &p, &why),
+	    R1_OK, "parse v1 base32");
 	is_int(p.codec, R1FS_CODEC_RAW, "v1 raw codec");
 	struct r1fs_cid z;
 	is_int(r1fs_cid_parse("zb2rhcc1wJn2GHDLT2YkmPq5b69cXc2xfRZZmyufbjFUfBkxr", &z, &why), R1_OK,
@@ -81,7 +82,8 @@ static void test_cid_text(void)
 	/* Format/parse round trip over many digests, both versions. */
 	bool all = true;
 	for (unsigned i = 0; i < 200; i++) {
-		struct r1fs_cid a = {(uint8_t)(i & 1), (i & 2) ? R1FS_CODEC_RAW : R1FS_CODEC_DAGPB, {0}};
+		struct r1fs_cid a = {
+		    (uint8_t)(i & 1), (i & 2) ? R1FS_CODEC_RAW : R1FS_CODEC_DAGPB, {0}};
 		if (a.version == 0)
 			a.codec = R1FS_CODEC_DAGPB;
 		sha256(&i, sizeof(i), a.digest);
@@ -158,7 +160,8 @@ static void test_dagpb_roundtrip(void)
 	buf_reset(&b);
 	uint64_t fs[3] = {262144, 262144, 1};
 	unixfs_encode_file_node(cids, tsizes, fs, 3, &b);
-	is_int(dagpb_decode((const uint8_t *)b.data, b.len, &node, &why), R1_OK, "file node decodes");
+	is_int(dagpb_decode((const uint8_t *)b.data, b.len, &node, &why), R1_OK,
+	       "file node decodes");
 	is_int(unixfs_parse(node.data, node.data_len, &u, &why), R1_OK, "file data parses");
 	is_int(u.type, UNIXFS_FILE, "type file");
 	is_int(u.filesize, 524289, "filesize is the sum");
@@ -185,16 +188,18 @@ static void test_dagpb_hostile(void)
 		uint8_t bytes[16];
 		size_t len;
 	} bad[] = {
-		{"truncated varint key", {0x80}, 1},
-		{"length past the end", {0x0a, 0x05, 0x01}, 3},
-		{"unknown field 3", {0x1a, 0x00}, 2},
-		{"varint where bytes belong", {0x08, 0x01}, 2},
-		{"link without a hash", {0x12, 0x02, 0x18, 0x01}, 4},
-		{"link with a short hash", {0x12, 0x04, 0x0a, 0x02, 0x12, 0x20}, 6},
-		{"data before a link", {0x0a, 0x00, 0x12, 0x00}, 4},
-		{"two data fields", {0x0a, 0x00, 0x0a, 0x00}, 4},
-		{"11-byte varint", {0x08, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0x7f}, 11},
-		{"group wire type", {0x0b}, 1},
+	    {"truncated varint key", {0x80}, 1},
+	    {"length past the end", {0x0a, 0x05, 0x01}, 3},
+	    {"unknown field 3", {0x1a, 0x00}, 2},
+	    {"varint where bytes belong", {0x08, 0x01}, 2},
+	    {"link without a hash", {0x12, 0x02, 0x18, 0x01}, 4},
+	    {"link with a short hash", {0x12, 0x04, 0x0a, 0x02, 0x12, 0x20}, 6},
+	    {"data before a link", {0x0a, 0x00, 0x12, 0x00}, 4},
+	    {"two data fields", {0x0a, 0x00, 0x0a, 0x00}, 4},
+	    {"11-byte varint",
+	     {0x08, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0x7f},
+	     11},
+	    {"group wire type", {0x0b}, 1},
 	};
 	for (size_t i = 0; i < R1_ARRAY_LEN(bad); i++) {
 		struct dagpb_node node;

@@ -177,8 +177,8 @@ int main(void)
 		struct r1fs *fs = NULL;
 		char *why = NULL;
 		is_int(db_open(dbpath, &db, &why), R1_OK, "reopen node.db");
-		is_int(r1fs_open(node_dir, db, NULL, &fs, &why), R1_OK, "reopen the store (%s)",
-		       why ? why : "ok");
+		enum r1_err e = r1fs_open(node_dir, db, NULL, &fs, &why);
+		is_int(e, R1_OK, "reopen the store (%s)", e ? why : "ok");
 		char *tmpdir = join(node_dir, "r1fs/tmp");
 		DIR *d = opendir(tmpdir);
 		size_t tmp_files = 0;
@@ -190,8 +190,8 @@ int main(void)
 			closedir(d);
 		is_int(tmp_files, 0, "reopening empties tmp/");
 		size_t rows = 0;
-		ok(check_index(db, fs, &rows), "every one of %zu index rows names a block that verifies",
-		   rows);
+		bool index_good = check_index(db, fs, &rows);
+		ok(index_good, "every one of %zu index rows names a block that verifies", rows);
 		ok(rows <= on_disk, "no index row without its file (%zu rows, %zu files)", rows,
 		   on_disk);
 		if (k > 0)
@@ -212,7 +212,8 @@ int main(void)
 
 		/* The same add now runs to the end, and the file reads back. */
 		status = run_helper(node_dir, file, 0, &reached);
-		ok(WIFEXITED(status) && WEXITSTATUS(status) == 0, "the add completes after the crash");
+		ok(WIFEXITED(status) && WEXITSTATUS(status) == 0,
+		   "the add completes after the crash");
 		is_int(reached, FILE_SIZE, "all bytes went through");
 		if (k == R1_ARRAY_LEN(kill_points) - 1) {
 			db_open(dbpath, &db, &why);
@@ -227,10 +228,12 @@ int main(void)
 			is_int(r1fs_get_file(fs, np ? pins[0].cid : "", out, NULL, &restored, &why),
 			       R1_OK, "get the file");
 			struct stat s1;
-			ok(restored && stat(restored, &s1) == 0 && (uint64_t)s1.st_size == FILE_SIZE,
+			ok(restored && stat(restored, &s1) == 0 &&
+			       (uint64_t)s1.st_size == FILE_SIZE,
 			   "restored at full size");
 			struct buf cmd = BUF_INIT;
-			buf_addf(&cmd, "cmp -s '%s' '%s'", file, restored ? restored : "/nonexistent");
+			buf_addf(&cmd, "cmp -s '%s' '%s'", file,
+			         restored ? restored : "/nonexistent");
 			is_int(system(cmd.data), 0, "byte-identical to the original");
 			buf_release(&cmd);
 			if (restored)

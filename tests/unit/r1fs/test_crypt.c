@@ -33,15 +33,17 @@ static void test_pyrandom(void)
 		size_t k;
 		const char *want;
 	} cases[] = {
-		{{0}, 0, 12, "cd072cd8be6f9f62ac4c09c2"},			/* 0 */
-		{{42}, 1, 12, "9d79b1a37f31801cd11a6706"},
-		{{42}, 1, 5, "9d79b1a31c"},					/* partial last word */
-		{{42}, 1, 1, "a3"},
-		{{0, 1}, 2, 12, "d731ed1cbc8bef5906d5f66a"},			/* 2**32 */
-		{{5, 0, 1}, 3, 12, "b343b5826088e5b7fbdc37e1"},		/* 2**64 + 5 */
-		{{0x4e3f0ad2, 0xc373e0ee, 0x8ee90ff6, 1}, 4, 12,
-		 "97fe3dba543273389e55d628"},					/* 123456789012345678901234567890 */
-		{{7}, 1, 33, "38b4e652e44da7f2370d9e260e27136550a4a3a6d07f5c0c332f8b1224083fd289"},
+	    {{0}, 0, 12, "cd072cd8be6f9f62ac4c09c2"}, /* 0 */
+	    {{42}, 1, 12, "9d79b1a37f31801cd11a6706"},
+	    {{42}, 1, 5, "9d79b1a31c"}, /* partial last word */
+	    {{42}, 1, 1, "a3"},
+	    {{0, 1}, 2, 12, "d731ed1cbc8bef5906d5f66a"},    /* 2**32 */
+	    {{5, 0, 1}, 3, 12, "b343b5826088e5b7fbdc37e1"}, /* 2**64 + 5 */
+	    {{0x4e3f0ad2, 0xc373e0ee, 0x8ee90ff6, 1},
+	     4,
+	     12,
+	     "97fe3dba543273389e55d628"}, /* 123456789012345678901234567890 */
+	    {{7}, 1, 33, "38b4e652e44da7f2370d9e260e27136550a4a3a6d07f5c0c332f8b1224083fd289"},
 	};
 	for (size_t i = 0; i < R1_ARRAY_LEN(cases); i++) {
 		struct pyrandom r;
@@ -69,20 +71,20 @@ static void test_meta(void)
 		const char *name;
 		const char *want;
 	} cases[] = {
-		{"hello.txt", "{\"filename\": \"hello.txt\"}"},
-		{"\xc8\x99.txt", "{\"filename\": \"\\u0219.txt\"}"},
-		{"\xf0\x9f\x98\x80", "{\"filename\": \"\\ud83d\\ude00\"}"},
-		{"a\"b\\c", "{\"filename\": \"a\\\"b\\\\c\"}"},
-		{"line\nbreak\t\x01\x7f", "{\"filename\": \"line\\nbreak\\t\\u0001\\u007f\"}"},
-		{"bad\xffname", "{\"filename\": \"bad\\udcffname\"}"}, /* os.fsdecode */
-		{"a..b", "{\"filename\": \"a..b\"}"},
-		{"..a", "{\"filename\": \"..a\"}"},
+	    {"hello.txt", "{\"filename\": \"hello.txt\"}"},
+	    {"\xc8\x99.txt", "{\"filename\": \"\\u0219.txt\"}"},
+	    {"\xf0\x9f\x98\x80", "{\"filename\": \"\\ud83d\\ude00\"}"},
+	    {"a\"b\\c", "{\"filename\": \"a\\\"b\\\\c\"}"},
+	    {"line\nbreak\t\x01\x7f", "{\"filename\": \"line\\nbreak\\t\\u0001\\u007f\"}"},
+	    {"bad\xffname", "{\"filename\": \"bad\\udcffname\"}"}, /* os.fsdecode */
+	    {"a..b", "{\"filename\": \"a..b\"}"},
+	    {"..a", "{\"filename\": \"..a\"}"},
 	};
 	for (size_t i = 0; i < R1_ARRAY_LEN(cases); i++) {
 		char *meta = NULL, *why = NULL;
 		size_t len = 0;
-		is_int(r1fs_meta_encode(cases[i].name, &meta, &len, &why), R1_OK, "meta of name %zu",
-		       i);
+		is_int(r1fs_meta_encode(cases[i].name, &meta, &len, &why), R1_OK,
+		       "meta of name %zu", i);
 		is_str(meta, cases[i].want, "metadata bytes as json.dumps, name %zu", i);
 		r1_free(meta);
 		r1_free(why);
@@ -91,8 +93,8 @@ static void test_meta(void)
 	for (size_t i = 0; i < R1_ARRAY_LEN(refused); i++) {
 		char *meta = NULL, *why = NULL;
 		size_t len = 0;
-		is_int(r1fs_meta_encode(refused[i], &meta, &len, &why), R1_ERR_INVAL,
-		       "name '%s' refused (%s)", refused[i], why ? why : "");
+		enum r1_err e = r1fs_meta_encode(refused[i], &meta, &len, &why);
+		is_int(e, R1_ERR_INVAL, "name '%s' refused (%s)", refused[i], why ? why : "");
 		r1_free(why);
 	}
 	uint8_t key[32];
@@ -106,7 +108,7 @@ static void test_meta(void)
 
 /* Decrypt `file` in pieces of `step` bytes (0 = all at once). */
 static enum r1_err unseal_all(const uint8_t key[32], const uint8_t *file, size_t len, size_t step,
-			      struct buf *content, char **name, char **why)
+                              struct buf *content, char **name, char **why)
 {
 	struct r1fs_unseal *u = NULL;
 	enum r1_err e = r1fs_unseal_new(key, &u, why);
@@ -129,7 +131,7 @@ static enum r1_err unseal_all(const uint8_t key[32], const uint8_t *file, size_t
 }
 
 static uint8_t *seal_all(const uint8_t key[32], const uint8_t nonce[12], const char *name,
-			 const uint8_t *data, size_t len, size_t *out_len)
+                         const uint8_t *data, size_t len, size_t *out_len)
 {
 	struct r1fs_seal *s = NULL;
 	char *why = NULL;
@@ -164,10 +166,10 @@ static void test_vectors(void)
 		const char *secret = json_string_value(json_object_get(args, "secret"));
 		const char *dsecret = json_string_value(json_object_get(row, "decrypt_secret"));
 		size_t flen = 0, nlen = 0;
-		uint8_t *file = tap_unhex(json_string_value(json_object_get(row, "encrypted_file_hex")),
-					  &flen);
-		uint8_t *nonce = tap_unhex(json_string_value(json_object_get(layout, "nonce_hex")),
-					   &nlen);
+		uint8_t *file =
+		    tap_unhex(json_string_value(json_object_get(row, "encrypted_file_hex")), &flen);
+		uint8_t *nonce =
+		    tap_unhex(json_string_value(json_object_get(layout, "nonce_hex")), &nlen);
 		uint8_t key[32], dkey[32];
 		r1fs_key_from_secret(secret, key);
 		r1fs_key_from_secret(dsecret, dkey);
@@ -186,16 +188,18 @@ static void test_vectors(void)
 		static const size_t steps[] = {0, 1, 5, 16, 17, 29};
 		for (size_t s = 0; s < R1_ARRAY_LEN(steps); s++) {
 			char *name = NULL, *why = NULL;
-			enum r1_err e = unseal_all(dkey, file, flen, steps[s], &content, &name, &why);
+			enum r1_err e =
+			    unseal_all(dkey, file, flen, steps[s], &content, &name, &why);
 			if (want_ok) {
 				size_t clen = 0;
-				uint8_t *want = tap_unhex(json_string_value(json_object_get(
-								  row, "restored_content_hex")),
-							  &clen);
+				uint8_t *want = tap_unhex(
+				    json_string_value(json_object_get(row, "restored_content_hex")),
+				    &clen);
 				is_int(e, R1_OK, "%s: decrypts (pieces of %zu)", id, steps[s]);
 				is_mem(content.data, content.len, want, clen,
 				       "%s: content (pieces of %zu)", id, steps[s]);
-				is_str(name, json_string_value(json_object_get(row, "restored_filename")),
+				is_str(name,
+				       json_string_value(json_object_get(row, "restored_filename")),
 				       "%s: restored name (pieces of %zu)", id, steps[s]);
 				free(want);
 			} else {
@@ -217,13 +221,14 @@ static void test_vectors(void)
 		const char *sdk = json_string_value(json_object_get(row, "sdk_function"));
 		if (strcmp(sdk, "add_json") == 0) {
 			fname = json_string_value(json_object_get(row, "restored_filename"));
-			plain = tap_unhex(json_string_value(json_object_get(row, "restored_content_hex")),
-					  &plen);
+			plain = tap_unhex(
+			    json_string_value(json_object_get(row, "restored_content_hex")), &plen);
 			/* and the JSON text is what json.dumps(sort_keys, compact) makes */
 			char *jtext = json_dumps(json_object_get(args, "data"), JSON_ENCODE_ANY);
 			struct pyjson *v = NULL;
 			struct buf dumped = BUF_INIT;
-			is_int(pyjson_parse(jtext, strlen(jtext), &v, NULL), R1_OK, "%s: data parses", id);
+			is_int(pyjson_parse(jtext, strlen(jtext), &v, NULL), R1_OK,
+			       "%s: data parses", id);
 			pyjson_dump(v, &dumped);
 			is_mem(dumped.data, dumped.len, plain, plen,
 			       "%s: data serialized as the reference does", id);
@@ -233,7 +238,7 @@ static void test_vectors(void)
 		} else {
 			fname = json_string_value(json_object_get(args, "filename"));
 			plain = tap_unhex(json_string_value(json_object_get(row, "plaintext_hex")),
-					  &plen);
+			                  &plen);
 		}
 		size_t mlen = 0;
 		uint8_t *mine = seal_all(key, nonce, fname, plain, plen, &mlen);
@@ -291,19 +296,19 @@ static void test_hostile(void)
 		enum r1_err want;
 		const char *name; /* expected restored name when accepted */
 	} cases[] = {
-		{"{\"filename\": \"ok.txt\"}", R1_OK, "ok.txt"},
-		{"{}", R1_OK, "restored_file.bin"}, /* the reference's default */
-		{"{\"filename\": \"\\udcffx\"}", R1_OK, "\xffx"}, /* surrogateescape back to a byte */
-		{"{\"filename\": \"../evil\"}", R1_ERR_INVAL, NULL},
-		{"{\"filename\": \"a/b\"}", R1_ERR_INVAL, NULL},
-		{"{\"filename\": \"..\"}", R1_ERR_INVAL, NULL},
-		{"{\"filename\": \"\"}", R1_ERR_INVAL, NULL},
-		{"{\"filename\": \"x\\u0000y\"}", R1_ERR_INVAL, NULL},
-		{"{\"filename\": \"\\ud800\"}", R1_ERR_INVAL, NULL},
-		{"{\"filename\": 5}", R1_ERR_PROTO, NULL},
-		{"[\"filename\"]", R1_ERR_PROTO, NULL},
-		{"not json", R1_ERR_PROTO, NULL},
-		{"", R1_ERR_PROTO, NULL},
+	    {"{\"filename\": \"ok.txt\"}", R1_OK, "ok.txt"},
+	    {"{}", R1_OK, "restored_file.bin"},               /* the reference's default */
+	    {"{\"filename\": \"\\udcffx\"}", R1_OK, "\xffx"}, /* surrogateescape back to a byte */
+	    {"{\"filename\": \"../evil\"}", R1_ERR_INVAL, NULL},
+	    {"{\"filename\": \"a/b\"}", R1_ERR_INVAL, NULL},
+	    {"{\"filename\": \"..\"}", R1_ERR_INVAL, NULL},
+	    {"{\"filename\": \"\"}", R1_ERR_INVAL, NULL},
+	    {"{\"filename\": \"x\\u0000y\"}", R1_ERR_INVAL, NULL},
+	    {"{\"filename\": \"\\ud800\"}", R1_ERR_INVAL, NULL},
+	    {"{\"filename\": 5}", R1_ERR_PROTO, NULL},
+	    {"[\"filename\"]", R1_ERR_PROTO, NULL},
+	    {"not json", R1_ERR_PROTO, NULL},
+	    {"", R1_ERR_PROTO, NULL},
 	};
 	for (size_t i = 0; i < R1_ARRAY_LEN(cases); i++) {
 		size_t len;
@@ -316,7 +321,8 @@ static void test_hostile(void)
 		if (cases[i].name)
 			is_str(name, cases[i].name, "restored name for %s", cases[i].meta);
 		else
-			ok(name == NULL && why != NULL, "no name, and a reason, for %s", cases[i].meta);
+			ok(name == NULL && why != NULL, "no name, and a reason, for %s",
+			   cases[i].meta);
 		r1_free(name);
 		r1_free(why);
 		buf_release(&content);
@@ -330,8 +336,8 @@ static void test_hostile(void)
 		struct buf content = BUF_INIT;
 		char *why = NULL;
 		enum r1_err e = unseal_all(key, file, cut, 0, &content, NULL, &why);
-		ok(e == R1_ERR_PROTO || e == R1_ERR_CRYPTO, "file cut at %zu of %zu refused (%s)", cut,
-		   len, why ? why : "");
+		ok(e == R1_ERR_PROTO || e == R1_ERR_CRYPTO, "file cut at %zu of %zu refused (%s)",
+		   cut, len, why ? why : "");
 		r1_free(why);
 		buf_release(&content);
 	}
@@ -377,11 +383,12 @@ static void test_roundtrip(void)
 		struct buf content = BUF_INIT;
 		char *name = NULL;
 		enum r1_err e = unseal_all(key, file, flen, 1 + i * 997, &content, &name, NULL);
-		if (e || content.len != sizes[i] || memcmp(content.data ? content.data : "", data,
-							   sizes[i]) != 0 ||
-		    !name || strcmp(name, "rt.bin") != 0)
+		if (e || content.len != sizes[i] ||
+		    memcmp(content.data ? content.data : "", data, sizes[i]) != 0 || !name ||
+		    strcmp(name, "rt.bin") != 0)
 			all = false;
-		is_int(flen, R1FS_SEAL_OVERHEAD(22) + sizes[i], "sealed size of %zu bytes", sizes[i]);
+		is_int(flen, R1FS_SEAL_OVERHEAD(22) + sizes[i], "sealed size of %zu bytes",
+		       sizes[i]);
 		r1_free(name);
 		buf_release(&content);
 		free(file);

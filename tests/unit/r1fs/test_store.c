@@ -145,7 +145,8 @@ static json_t *vector_row(const char *id)
 static void reference_file_cid(json_t *row, char out[R1FS_CID_TEXT_MAX])
 {
 	size_t len;
-	uint8_t *enc = tap_unhex(json_string_value(json_object_get(row, "encrypted_file_hex")), &len);
+	uint8_t *enc =
+	    tap_unhex(json_string_value(json_object_get(row, "encrypted_file_hex")), &len);
 	char *path = tmp_path("reference.bin");
 	write_file(path, enc, len);
 	char *why = NULL;
@@ -180,8 +181,8 @@ static void test_reference_files(struct node *n)
 	o.nonce = 42;
 	struct r1fs_added a;
 	char *why = NULL;
-	is_int(r1fs_add_file(n->fs, src.data, &o, &a, &why), R1_OK, "add_file hello.txt (%s)",
-	       why ? why : "ok");
+	enum r1_err e = r1fs_add_file(n->fs, src.data, &o, &a, &why);
+	is_int(e, R1_OK, "add_file hello.txt (%s)", e ? why : "ok");
 	char want[R1FS_CID_TEXT_MAX];
 	reference_file_cid(row, want);
 	is_str(a.file_cid, want, "the stored file is the reference's encrypted file (same CID)");
@@ -193,8 +194,8 @@ static void test_reference_files(struct node *n)
 	struct buf cat = BUF_INIT;
 	is_int(r1fs_cat(n->fs, a.file_cid, 0, 0, buf_writer, &cat, &why), R1_OK, "cat the file");
 	size_t elen;
-	uint8_t *enc = tap_unhex(json_string_value(json_object_get(row, "encrypted_file_hex")),
-				 &elen);
+	uint8_t *enc =
+	    tap_unhex(json_string_value(json_object_get(row, "encrypted_file_hex")), &elen);
 	is_mem(cat.data, cat.len, enc, elen, "cat returns the reference's encrypted file");
 	buf_reset(&cat);
 	struct buf path = BUF_INIT;
@@ -203,7 +204,8 @@ static void test_reference_files(struct node *n)
 	       "cat through the directory path");
 	is_mem(cat.data, cat.len, enc, elen, "same bytes through CID/name");
 	buf_reset(&cat);
-	is_int(r1fs_cat(n->fs, a.file_cid, 12, 4, buf_writer, &cat, &why), R1_OK, "cat with a range");
+	is_int(r1fs_cat(n->fs, a.file_cid, 12, 4, buf_writer, &cat, &why), R1_OK,
+	       "cat with a range");
 	is_mem(cat.data, cat.len, enc + 12, 4, "the range is meta_len");
 	is_int(r1fs_cat(n->fs, a.cid, 0, 0, buf_writer, &cat, &why), R1_ERR_INVAL,
 	       "cat of the directory refused");
@@ -291,7 +293,7 @@ static void test_json_yaml(struct node *n)
 		o.secret = json_string_value(json_object_get(args, "secret"));
 		struct r1fs_added a;
 		is_int(r1fs_add_json(n->fs, data, strlen(data),
-				     json_string_value(json_object_get(args, "fn")), &o, &a, &why),
+		                     json_string_value(json_object_get(args, "fn")), &o, &a, &why),
 		       R1_OK, "%s: add_json", ids[i]);
 		char want[R1FS_CID_TEXT_MAX];
 		reference_file_cid(row, want);
@@ -299,7 +301,8 @@ static void test_json_yaml(struct node *n)
 		struct r1fs_get_opts go = R1FS_GET_OPTS_INIT;
 		go.secret = o.secret;
 		char *json = NULL;
-		is_int(r1fs_get_json(n->fs, a.cid, &go, &json, &why), R1_OK, "%s: get_json", ids[i]);
+		is_int(r1fs_get_json(n->fs, a.cid, &go, &json, &why), R1_OK, "%s: get_json",
+		       ids[i]);
 		is_str(json, json_string_value(json_object_get(row, "restored_content_text")),
 		       "%s: get_json gives the data back", ids[i]);
 		r1_free(json);
@@ -394,7 +397,8 @@ static void test_large(struct node *n)
 		write_file(encp, enc.data, enc.len);
 		char plain_cid[R1FS_CID_TEXT_MAX];
 		r1fs_plain_cid(encp, v, plain_cid, &why);
-		is_str(a.file_cid, plain_cid, "file CID equals the plain CID of its bytes (v%u)", v);
+		is_str(a.file_cid, plain_cid, "file CID equals the plain CID of its bytes (v%u)",
+		       v);
 		buf_release(&enc);
 		unlink(encp);
 		r1_free(encp);
@@ -406,10 +410,11 @@ static void test_large(struct node *n)
 		go.progress_ctx = &gp;
 		char *out = fresh_dir(v ? "outv1" : "outv0");
 		char *restored = NULL;
-		is_int(r1fs_get_file(n->fs, a.cid, out, &go, &restored, &why), R1_OK, "get 3 MiB v%u",
-		       v);
+		is_int(r1fs_get_file(n->fs, a.cid, out, &go, &restored, &why), R1_OK,
+		       "get 3 MiB v%u", v);
 		ok(restored && file_equals(restored, data, size), "content restored (v%u)", v);
-		ok(gp.monotonic && gp.last == a.encrypted_size, "get progress reached the end (v%u)", v);
+		ok(gp.monotonic && gp.last == a.encrypted_size,
+		   "get progress reached the end (v%u)", v);
 		r1_free(restored);
 		r1_free(out);
 	}
@@ -503,8 +508,8 @@ static void test_blocks(struct node *n)
 	node_open(&n2, "node2", 0);
 	char *out = fresh_dir("out_n2");
 	char *restored = NULL;
-	is_int(r1fs_get_file(n2.fs, a.cid, out, NULL, &restored, &why), R1_ERR_NOTFOUND,
-	       "node 2 alone does not have it (%s)", why);
+	enum r1_err e = r1fs_get_file(n2.fs, a.cid, out, NULL, &restored, &why);
+	is_int(e, R1_ERR_NOTFOUND, "node 2 alone does not have it (%s)", why);
 	r1fs_set_fetcher(n2.fs, fetch_liar, NULL);
 	is_int(r1fs_get_file(n2.fs, a.cid, out, NULL, &restored, &why), R1_ERR_CRYPTO,
 	       "a fetcher's wrong bytes are refused");
@@ -544,8 +549,7 @@ static void test_blocks(struct node *n)
 	is_int(r1fs_get_block(n2.fs, &leaf_cid, &got, &why), R1_ERR_CRYPTO,
 	       "get_block refuses the corrupted block too");
 	truncate(leaf, 10);
-	is_int(r1fs_get_block(n2.fs, &leaf_cid, &got, &why), R1_ERR_CRYPTO,
-	       "and a truncated one");
+	is_int(r1fs_get_block(n2.fs, &leaf_cid, &got, &why), R1_ERR_CRYPTO, "and a truncated one");
 	r1fs_entries_free(ents, ne);
 	r1_free(leaf);
 	r1_free(out3);
@@ -708,13 +712,15 @@ static void test_alloc_failures(struct node *n)
 {
 	const char *doc = "{\"a\":[1,2,3],\"b\":\"text\"}";
 	bool clean = true;
+	unsigned failed = 0, succeeded = 0;
 	for (long k = 0; k < 120; k++) {
 		struct r1fs_added a;
 		char *why = NULL;
 		r1_alloc_fail_after(k);
 		enum r1_err e = r1fs_add_json(n->fs, doc, strlen(doc), NULL, NULL, &a, &why);
 		r1_alloc_fail_after(-1);
-		if (e != R1_OK && e != R1_ERR_NOMEM && e != R1_ERR_DB)
+		e == R1_OK ? succeeded++ : failed++;
+		if (e != R1_OK && e != R1_ERR_NOMEM)
 			clean = false;
 		if (e == R1_OK) {
 			char *json = NULL;
@@ -726,19 +732,25 @@ static void test_alloc_failures(struct node *n)
 		r1_free(why);
 	}
 	ok(clean, "add_json under allocation failure: NOMEM or success, never a wrong result");
+	ok(failed > 10 && succeeded > 10, "the injection hit (%u failed, %u succeeded)", failed,
+	   succeeded);
 	bool get_clean = true;
 	struct r1fs_added a;
 	r1fs_add_json(n->fs, doc, strlen(doc), NULL, NULL, &a, NULL);
+	failed = succeeded = 0;
 	for (long k = 0; k < 80; k++) {
 		char *json = NULL;
 		r1_alloc_fail_after(k);
 		enum r1_err e = r1fs_get_json(n->fs, a.cid, NULL, &json, NULL);
 		r1_alloc_fail_after(-1);
+		e == R1_OK ? succeeded++ : failed++;
 		if (e == R1_OK ? strcmp(json, doc) != 0 : e != R1_ERR_NOMEM)
 			get_clean = false;
 		r1_free(json);
 	}
 	ok(get_clean, "get_json under allocation failure: NOMEM or the right data");
+	ok(failed > 10 && succeeded > 10, "the injection hit (%u failed, %u succeeded)", failed,
+	   succeeded);
 }
 
 struct worker {
@@ -757,7 +769,7 @@ static void *add_worker(void *arg)
 		snprintf(w->payload[i], sizeof(w->payload[i]), "[%d,%d,\"worker\"]", w->id, i);
 		struct r1fs_added a;
 		if (r1fs_add_json(w->fs, w->payload[i], strlen(w->payload[i]), NULL, NULL, &a,
-				  NULL) != R1_OK)
+		                  NULL) != R1_OK)
 			w->ok = false;
 		memcpy(w->cids[i], a.cid, sizeof(a.cid));
 	}
