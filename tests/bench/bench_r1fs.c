@@ -6,7 +6,8 @@
  * (the limit of an add, which hashes and encrypts every byte once), and
  * ipfs_cid's time on the same file.  Peak RSS shows the memory bound.
  *
- *   bench_r1fs [SIZE_MIB [DIR]]     (default 1024 MiB under $TMPDIR)
+ *   bench_r1fs [SIZE_MIB [DIR [SYNC]]]   (default 1024 MiB under $TMPDIR,
+ *                                         SYNC none|batch|each, default batch)
  *
  * Not a test: run it by hand on a quiet machine; the load average is
  * printed so that a busy run is recognizable.
@@ -20,6 +21,7 @@
 #include <openssl/evp.h>
 #include <sodium.h>
 #include <sys/resource.h>
+#include <fcntl.h>
 #include <sys/stat.h>
 
 static double now(void)
@@ -90,6 +92,45 @@ static double bench_gcm_sodium(const uint8_t *buf, uint8_t *out, uint64_t total)
 	return mbps(total, now() - t);
 }
 
+/*
+ * The filesystem's share: one 256 KiB file per block, written to a temporary
+ * name and renamed into 256 shard directories (what the block store does),
+ * then read back.  Returns write MB/s; *read_mbps gets the read figure.
+ */
+static double bench_fs(const char *dir, const uint8_t *buf, uint64_t total, double *read_mbps)
+{
+	char path[700], tmp[700];
+	for (unsigned s = 0; s < 256; s++) {
+		snprintf(path, sizeof(path), "%s/%02x", dir, s);
+		mkdir(path, 0755);
+	}
+	uint64_t n = total / 262144;
+	double t = now();
+	for (uint64_t i = 0; i < n; i++) {
+		snprintf(tmp, sizeof(tmp), "%s/tmp-XXXXXX", dir);
+		int fd = mkstemp(tmp);
+		if (fd < 0 || write(fd, buf + (i % 4) * 262144, 262144) != 262144)
+			return 0;
+		close(fd);
+		snprintf(path, sizeof(path), "%s/%02x/%016" PRIx64, dir, (unsigned)(i & 255), i);
+		if (rename(tmp, path) != 0)
+			return 0;
+	}
+	double w = mbps(n * 262144, now() - t);
+	uint8_t *in = malloc(262144);
+	t = now();
+	for (uint64_t i = 0; i < n; i++) {
+		snprintf(path, sizeof(path), "%s/%02x/%016" PRIx64, dir, (unsigned)(i & 255), i);
+		int fd = open(path, O_RDONLY);
+		if (fd < 0 || read(fd, in, 262144) != 262144)
+			return 0;
+		close(fd);
+	}
+	*read_mbps = mbps(n * 262144, now() - t);
+	free(in);
+	return w;
+}
+
 static long peak_rss_kib(void)
 {
 	struct rusage ru;
@@ -120,6 +161,7 @@ int main(int argc, char **argv)
 	       load[0], load[1], load[2], sysconf(_SC_NPROCESSORS_ONLN),
 	       load[0] > 0.5 ? " (BUSY: figures are low)" : "");
 
+	double t;
 	uint8_t *buf = malloc(CHUNK), *enc = malloc(CHUNK + 16);
 	random_bytes(buf, CHUNK);
 	FILE *f = fopen(file, "wb");
@@ -140,8 +182,29 @@ int main(int argc, char **argv)
 	       gcm_ossl, gcm_sod);
 	printf("anchor SHA+GCM sequential limit (OpenSSL)  %8.0f MB/s\n", limit);
 
+	char fsdir[600];
+	snprintf(fsdir, sizeof(fsdir), "%s/fs", dir);
+	mkdir(fsdir, 0755);
+	double fs_read = 0, fs_write = bench_fs(fsdir, buf, size, &fs_read);
+	printf("anchor filesystem, 256 KiB file per block: write+rename %6.0f MB/s, read %6.0f MB/s\n",
+	       fs_write, fs_read);
+	char seq[700];
+	snprintf(seq, sizeof(seq), "%s/sequential.bin", dir);
+	t = now();
+	f = fopen(seq, "wb");
+	for (uint64_t done = 0; done < size; done += CHUNK)
+		fwrite(buf, 1, CHUNK, f);
+	fclose(f);
+	double seq_write = mbps(size, now() - t);
+	unlink(seq);
+	printf("anchor filesystem, one file written sequentially:        %6.0f MB/s\n", seq_write);
+	double add_limit = 1.0 / (1.0 / limit + 1.0 / fs_write);
+	double get_limit = 1.0 / (1.0 / limit + 1.0 / fs_read + 1.0 / seq_write);
+	printf("anchor SHA+GCM+filesystem sequential limits: add %6.0f MB/s, get %6.0f MB/s\n",
+	       add_limit, get_limit);
+
 	snprintf(cmd, sizeof(cmd), "ipfs_cid '%s' >/dev/null 2>&1", file);
-	double t = now();
+	t = now();
 	int rc = system(cmd);
 	double t_cid = now() - t;
 	printf("anchor ipfs_cid (plain file, hash only)    %8.0f MB/s  (%.2f s%s)\n",
@@ -152,6 +215,10 @@ int main(int argc, char **argv)
 	struct r1fs *fs = NULL;
 	char *why = NULL;
 	struct r1fs_options opt = R1FS_OPTIONS_INIT;
+	static const char *const sync_names[] = {"none", "batch", "each"};
+	for (unsigned i = 0; argc > 3 && i < R1_ARRAY_LEN(sync_names); i++)
+		if (strcmp(argv[3], sync_names[i]) == 0)
+			opt.sync = (enum r1fs_sync)i;
 	if (db_open(dbp, &db, &why) || r1fs_open(node, db, &opt, &fs, &why)) {
 		fprintf(stderr, "open: %s\n", why);
 		return 1;
@@ -160,16 +227,30 @@ int main(int argc, char **argv)
 	struct r1fs_added a;
 	struct r1fs_add_opts ao = R1FS_ADD_OPTS_INIT;
 	ao.secret = "bench";
+	/* The compute path alone: read, encrypt, chunk, hash; nothing stored. */
+	ao.only_hash = true;
+	t = now();
+	if (r1fs_add_file(fs, file, &ao, &a, &why)) {
+		fprintf(stderr, "add: %s\n", why);
+		return 1;
+	}
+	double t_hash = now() - t;
+	printf("r1fs add --only-hash (read + encrypt + chunk + hash)  %8.0f MB/s  (%.2f s)  "
+	       "%.0f%% of SHA-256, %.0f%% of the SHA+GCM limit\n",
+	       mbps(size, t_hash), t_hash, 100 * mbps(size, t_hash) / sha_ossl,
+	       100 * mbps(size, t_hash) / limit);
+	ao.only_hash = false;
 	t = now();
 	if (r1fs_add_file(fs, file, &ao, &a, &why)) {
 		fprintf(stderr, "add: %s\n", why);
 		return 1;
 	}
 	double t_add = now() - t;
-	printf("r1fs add (encrypt + chunk + hash + store, sync=batch) %8.0f MB/s  (%.2f s)  "
+	printf("r1fs add (encrypt + chunk + hash + store, sync=%s) %8.0f MB/s  (%.2f s)  "
 	       "%.0f%% of SHA-256, %.0f%% of the SHA+GCM limit\n",
-	       mbps(size, t_add), t_add, 100 * mbps(size, t_add) / sha_ossl,
+	       sync_names[opt.sync], mbps(size, t_add), t_add, 100 * mbps(size, t_add) / sha_ossl,
 	       100 * mbps(size, t_add) / limit);
+	printf("    = %.0f%% of the SHA+GCM+filesystem limit\n", 100 * mbps(size, t_add) / add_limit);
 	struct r1fs_get_opts go = R1FS_GET_OPTS_INIT;
 	go.secret = "bench";
 	char *restored = NULL;
@@ -183,6 +264,7 @@ int main(int argc, char **argv)
 	       "%.0f%% of SHA-256, %.0f%% of the SHA+GCM limit\n",
 	       mbps(size, t_get), t_get, 100 * mbps(size, t_get) / sha_ossl,
 	       100 * mbps(size, t_get) / limit);
+	printf("    = %.0f%% of the SHA+GCM+filesystem limit\n", 100 * mbps(size, t_get) / get_limit);
 	printf("peak RSS %ld KiB (%ld KiB before add/get; the file is %" PRIu64 " KiB)\n",
 	       peak_rss_kib(), rss_before, size >> 10);
 	printf("cid %s\n", a.cid);

@@ -33,6 +33,7 @@ struct blockstore {
 	uint64_t quota;
 	uint64_t indexed_bytes;
 	uint64_t pending_bytes;
+	uint64_t shards_made[4]; /* bit per blocks/xx known to exist (atomic; saves a mkdir per block) */
 };
 
 struct pending_row {
@@ -375,9 +376,15 @@ static enum r1_err write_block_file(struct blockstore *bs, const uint8_t digest[
 	close(fd);
 	/* The shard directory: blocks/xx, made on first use. */
 	char *slash = strrchr(final, '/');
-	*slash = '\0';
-	e = ensure_dir(final, why);
-	*slash = '/';
+	unsigned shard = digest[0];
+	uint64_t bit = 1ull << (shard & 63);
+	if (!(__atomic_load_n(&bs->shards_made[shard >> 6], __ATOMIC_ACQUIRE) & bit)) {
+		*slash = '\0';
+		e = ensure_dir(final, why);
+		*slash = '/';
+		if (!e)
+			__atomic_fetch_or(&bs->shards_made[shard >> 6], bit, __ATOMIC_RELEASE);
+	}
 	if (!e && rename(tmp.data, final) != 0)
 		e = r1_fail(why, R1_ERR_IO, "r1fs: rename into %s: %s", final, strerror(errno));
 	if (e) {

@@ -906,7 +906,9 @@ enum r1_err r1fs_get_file(struct r1fs *r, const char *cid, const char *out_dir,
 	}
 	char *name = NULL;
 	enum r1_err e = get_stream(r, cid, o, fd_sink, &fd, &name, why);
-	if (!e && r->sync != R1FS_SYNC_NONE && fdatasync(fd) != 0)
+	/* The rename below makes the file appear whole or not at all; flushing
+	 * it to the disk too is only asked for by the strictest policy. */
+	if (!e && r->sync == R1FS_SYNC_EACH && fdatasync(fd) != 0)
 		e = r1_fail(why, R1_ERR_IO, "r1fs: fdatasync: %s", strerror(errno));
 	close(fd);
 	if (!e) {
