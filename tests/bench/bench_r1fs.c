@@ -186,8 +186,9 @@ int main(int argc, char **argv)
 	snprintf(fsdir, sizeof(fsdir), "%s/fs", dir);
 	mkdir(fsdir, 0755);
 	double fs_read = 0, fs_write = bench_fs(fsdir, buf, size, &fs_read);
-	printf("anchor filesystem, 256 KiB file per block: write+rename %6.0f MB/s, read %6.0f MB/s\n",
-	       fs_write, fs_read);
+	printf(
+	    "anchor filesystem, 256 KiB file per block: write+rename %6.0f MB/s, read %6.0f MB/s\n",
+	    fs_write, fs_read);
 	char seq[700];
 	snprintf(seq, sizeof(seq), "%s/sequential.bin", dir);
 	t = now();
@@ -250,7 +251,8 @@ int main(int argc, char **argv)
 	       "%.0f%% of SHA-256, %.0f%% of the SHA+GCM limit\n",
 	       sync_names[opt.sync], mbps(size, t_add), t_add, 100 * mbps(size, t_add) / sha_ossl,
 	       100 * mbps(size, t_add) / limit);
-	printf("    = %.0f%% of the SHA+GCM+filesystem limit\n", 100 * mbps(size, t_add) / add_limit);
+	printf("    = %.0f%% of the SHA+GCM+filesystem limit\n",
+	       100 * mbps(size, t_add) / add_limit);
 	struct r1fs_get_opts go = R1FS_GET_OPTS_INIT;
 	go.secret = "bench";
 	char *restored = NULL;
@@ -264,7 +266,8 @@ int main(int argc, char **argv)
 	       "%.0f%% of SHA-256, %.0f%% of the SHA+GCM limit\n",
 	       mbps(size, t_get), t_get, 100 * mbps(size, t_get) / sha_ossl,
 	       100 * mbps(size, t_get) / limit);
-	printf("    = %.0f%% of the SHA+GCM+filesystem limit\n", 100 * mbps(size, t_get) / get_limit);
+	printf("    = %.0f%% of the SHA+GCM+filesystem limit\n",
+	       100 * mbps(size, t_get) / get_limit);
 	printf("peak RSS %ld KiB (%ld KiB before add/get; the file is %" PRIu64 " KiB)\n",
 	       peak_rss_kib(), rss_before, size >> 10);
 	printf("cid %s\n", a.cid);

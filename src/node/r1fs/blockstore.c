@@ -33,7 +33,8 @@ struct blockstore {
 	uint64_t quota;
 	uint64_t indexed_bytes;
 	uint64_t pending_bytes;
-	uint64_t shards_made[4]; /* bit per blocks/xx known to exist (atomic; saves a mkdir per block) */
+	uint64_t
+	    shards_made[4]; /* bit per blocks/xx known to exist (atomic; saves a mkdir per block) */
 };
 
 struct pending_row {
@@ -402,14 +403,6 @@ done:
 	return e;
 }
 
-static bool file_exists(struct blockstore *bs, const uint8_t digest[R1FS_DIGEST_LEN])
-{
-	char *path = blockstore_path(bs, digest);
-	bool exists = path && access(path, F_OK) == 0;
-	r1_free(path);
-	return exists;
-}
-
 struct blockstore_batch *blockstore_batch_new(struct blockstore *bs)
 {
 	struct blockstore_batch *b = r1_calloc(1, sizeof(*b));
@@ -515,9 +508,9 @@ enum r1_err blockstore_batch_put(struct blockstore_batch *b, const uint8_t diges
 	row->size = len;
 	row->links = links;
 	row->counted = true;
-	/* A file without an index row (left by a crash) is already whole. */
-	enum r1_err e =
-	    file_exists(bs, digest) ? R1_OK : write_block_file(bs, digest, data, len, why);
+	/* Not indexed: write it even if a file is there (a crash's left-over,
+	 * which nothing has verified); the rename replaces it whole. */
+	enum r1_err e = write_block_file(bs, digest, data, len, why);
 	if (e) {
 		b->n--;
 		pthread_mutex_lock(&bs->mu);
@@ -540,6 +533,40 @@ enum r1_err blockstore_put(struct blockstore *bs, const uint8_t digest[R1FS_DIGE
 	if (!e)
 		e = blockstore_batch_commit(b, why);
 	blockstore_batch_free(&b);
+	return e;
+}
+
+enum r1_err blockstore_remove(struct blockstore *bs, const uint8_t digest[R1FS_DIGEST_LEN],
+                              char **why)
+{
+	sqlite3_stmt *st = NULL;
+	enum r1_err e = R1_OK;
+	pthread_mutex_lock(&bs->mu);
+	if (sqlite3_prepare_v2(bs->db, "DELETE FROM r1fs_blocks WHERE digest = ?1 RETURNING size",
+	                       -1, &st, NULL) != SQLITE_OK) {
+		e = db_error(bs, why, "remove");
+	} else {
+		sqlite3_bind_blob(st, 1, digest, R1FS_DIGEST_LEN, SQLITE_STATIC);
+		int rc = sqlite3_step(st);
+		if (rc == SQLITE_ROW) {
+			uint64_t size = (uint64_t)sqlite3_column_int64(st, 0);
+			bs->indexed_bytes -= R1_MIN(size, bs->indexed_bytes);
+			rc = sqlite3_step(st);
+		}
+		if (rc != SQLITE_DONE)
+			e = db_error(bs, why, "remove");
+	}
+	sqlite3_finalize(st);
+	pthread_mutex_unlock(&bs->mu);
+	if (e)
+		return e;
+	/* The row is gone; now the file may go. */
+	char *path = blockstore_path(bs, digest);
+	if (!path)
+		return r1_fail(why, R1_ERR_NOMEM, "r1fs: out of memory");
+	if (unlink(path) != 0 && errno != ENOENT)
+		e = r1_fail(why, R1_ERR_IO, "r1fs: removing %s: %s", path, strerror(errno));
+	r1_free(path);
 	return e;
 }
 

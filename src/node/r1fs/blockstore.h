@@ -83,6 +83,13 @@ enum r1_err blockstore_get(struct blockstore *bs, const uint8_t digest[R1FS_DIGE
 enum r1_err blockstore_put(struct blockstore *bs, const uint8_t digest[R1FS_DIGEST_LEN],
                            const uint8_t *data, size_t len, int links, char **why);
 
+/*
+ * Forget a block: its index row, then its file (absent is fine).
+ * R1_ERR_DB, R1_ERR_IO.
+ */
+enum r1_err blockstore_remove(struct blockstore *bs, const uint8_t digest[R1FS_DIGEST_LEN],
+                              char **why);
+
 /* A batch of puts whose index rows are committed together.  NULL on OOM. */
 struct blockstore_batch *blockstore_batch_new(struct blockstore *bs);
 /*

@@ -105,8 +105,9 @@ bool r1fs_has_block(struct r1fs *r, const struct r1fs_cid *cid)
 	return blockstore_has(r->bs, cid->digest);
 }
 
-enum r1_err r1fs_put_block(struct r1fs *r, const struct r1fs_cid *cid, const uint8_t *data,
-                           size_t len, char **why)
+/* put_block without the gc lock, for callers that already hold it. */
+static enum r1_err store_block(struct r1fs *r, const struct r1fs_cid *cid, const uint8_t *data,
+                               size_t len, char **why)
 {
 	char text[R1FS_CID_TEXT_MAX];
 	r1fs_cid_format(cid, text);
@@ -131,17 +132,39 @@ enum r1_err r1fs_put_block(struct r1fs *r, const struct r1fs_cid *cid, const uin
 	return blockstore_put(r->bs, cid->digest, data, len, links, why);
 }
 
-/* The block getter of every walk: local store first, then the fetch hook. */
+enum r1_err r1fs_put_block(struct r1fs *r, const struct r1fs_cid *cid, const uint8_t *data,
+                           size_t len, char **why)
+{
+	/* Under the gc lock: a sweep must not see the file before its index row. */
+	pthread_rwlock_rdlock(&r->gc_lock);
+	enum r1_err e = store_block(r, cid, data, len, why);
+	pthread_rwlock_unlock(&r->gc_lock);
+	return e;
+}
+
+/*
+ * The block getter of every walk: local store first, then the fetch hook.
+ * With a fetcher, a local copy found corrupted is dropped and fetched
+ * again; without one the corruption is the answer.
+ */
 static enum r1_err block_get(void *ctx, const struct r1fs_cid *cid, struct buf *out, char **why)
 {
 	struct r1fs *r = ctx;
 	enum r1_err e = blockstore_get(r->bs, cid->digest, out, why);
+	if (e == R1_ERR_CRYPTO && r->fetch) {
+		char text[R1FS_CID_TEXT_MAX];
+		r1fs_cid_format(cid, text);
+		LOG_W(r->log, "r1fs", "block %s is corrupted on disk; fetching it again", text);
+		e = blockstore_remove(r->bs, cid->digest, why);
+		if (!e)
+			e = R1_ERR_NOTFOUND;
+	}
 	if (e != R1_ERR_NOTFOUND || !r->fetch)
 		return e;
 	e = r->fetch(r->fetch_ctx, cid, out, why);
 	if (e)
 		return e;
-	return r1fs_put_block(r, cid, (const uint8_t *)out->data, out->len, why);
+	return store_block(r, cid, (const uint8_t *)out->data, out->len, why);
 }
 
 enum r1_err r1fs_get_block(struct r1fs *r, const struct r1fs_cid *cid, struct buf *out, char **why)
@@ -1076,10 +1099,14 @@ enum r1_err r1fs_ls(struct r1fs *r, const char *path, struct r1fs_entry **entrie
 	*n = 0;
 	struct r1fs_cid cid;
 	struct loaded l;
+	pthread_rwlock_rdlock(&r->gc_lock); /* a fetcher may store blocks */
 	enum r1_err e = resolve_path(r, path, &cid, why);
-	if (e)
+	if (e) {
+		pthread_rwlock_unlock(&r->gc_lock);
 		return e;
+	}
 	e = load(r, &cid, &l, why);
+	pthread_rwlock_unlock(&r->gc_lock);
 	size_t count = l.node.nlinks;
 	struct r1fs_entry *list = NULL;
 	if (!e && count) {
@@ -1110,10 +1137,14 @@ enum r1_err r1fs_stat(struct r1fs *r, const char *path, struct r1fs_stat *out, c
 	memset(out, 0, sizeof(*out));
 	struct r1fs_cid cid;
 	struct loaded l;
+	pthread_rwlock_rdlock(&r->gc_lock); /* a fetcher may store blocks */
 	enum r1_err e = resolve_path(r, path, &cid, why);
-	if (e)
+	if (e) {
+		pthread_rwlock_unlock(&r->gc_lock);
 		return e;
+	}
 	e = load(r, &cid, &l, why);
+	pthread_rwlock_unlock(&r->gc_lock);
 	if (!e) {
 		r1fs_cid_format(&cid, out->cid);
 		out->type = entry_type(&cid, &l);

@@ -16,7 +16,8 @@
  * Threads: every function may be called from any thread, and the long ones
  * (add_*, get_*, cat, pin, gc) are meant for a worker: they hold no loop
  * state and report progress through a callback on the calling thread.  A
- * read-write lock keeps gc out while adds, gets and pins run.  The sqlite3
+ * read-write lock keeps gc out while adds, gets, pins and block puts run
+ * (so a sweep never sees a block file before its index row).  The sqlite3
  * handle given to r1fs_open must be r1fs's alone (open a second connection
  * to node.db for it; WAL lets the two coexist).
  *
