@@ -208,8 +208,11 @@ int main(int argc, char **argv)
 	t = now();
 	int rc = system(cmd);
 	double t_cid = now() - t;
-	printf("anchor ipfs_cid (plain file, hash only)    %8.0f MB/s  (%.2f s%s)\n",
-	       mbps(size, t_cid), t_cid, rc ? ", FAILED" : "");
+	struct rusage child;
+	getrusage(RUSAGE_CHILDREN, &child);
+	printf(
+	    "anchor ipfs_cid (plain file, hash only)    %8.0f MB/s  (%.2f s%s, peak RSS %ld KiB)\n",
+	    mbps(size, t_cid), t_cid, rc ? ", FAILED" : "", child.ru_maxrss);
 
 	snprintf(dbp, sizeof(dbp), "%s/node.db", node);
 	sqlite3 *db = NULL;

@@ -35,7 +35,8 @@ struct r1fs {
 	struct blockstore *bs;
 	struct r1_log *log;
 	enum r1fs_sync sync;
-	pthread_rwlock_t gc_lock; /* shared: add, get, pin; exclusive: gc */
+	pthread_rwlock_t
+	    gc_lock; /* shared: everything that reads or stores blocks; exclusive: gc */
 	r1fs_fetch_fn fetch;
 	void *fetch_ctx;
 };
@@ -482,7 +483,8 @@ static enum r1_err mem_read(void *ctx, uint8_t *buf, size_t cap, size_t *got, ch
 {
 	struct mem_source *s = ctx;
 	size_t n = R1_MIN(cap, s->len - s->at);
-	memcpy(buf, s->data + s->at, n);
+	if (n)
+		memcpy(buf, s->data + s->at, n);
 	s->at += n;
 	*got = n;
 	return R1_OK;
