@@ -137,12 +137,24 @@ static void theme_blank(struct theme *t)
 	}
 }
 
+/* Roles not set look like their parents (parents come first in the table). */
+static void inherit(struct theme *t, const bool *set)
+{
+	for (int i = 1; i < TUI_ROLE__COUNT; i++)
+		if (!set[i])
+			t->style[i] = t->style[roles[i].parent];
+}
+
 void theme_init_mono(struct theme *t)
 {
+	bool set[TUI_ROLE__COUNT] = {false};
 	theme_blank(t);
 	snprintf(t->name, sizeof(t->name), "mono");
-	for (size_t i = 0; i < R1_ARRAY_LEN(mono_attrs); i++)
+	for (size_t i = 0; i < R1_ARRAY_LEN(mono_attrs); i++) {
 		t->style[mono_attrs[i].role].attr = mono_attrs[i].attr;
+		set[mono_attrs[i].role] = true;
+	}
+	inherit(t, set);
 }
 
 /* ---------------------------------------------------------------- parser */
@@ -312,10 +324,7 @@ enum r1_err theme_parse(struct theme *t, const char *name, const char *text, siz
 		if (err)
 			return err;
 	}
-	/* unset roles look like their parents; parents come first in the table */
-	for (int i = 1; i < TUI_ROLE__COUNT; i++)
-		if (!set[i])
-			t->style[i] = t->style[roles[i].parent];
+	inherit(t, set);
 	t->colours = 0;
 	for (int i = 0; i < TUI_ROLE__COUNT; i++) {
 		t->colours = R1_MAX(t->colours, needed_colours(t->style[i].fg));

@@ -10,4 +10,30 @@ src_tui_libr1tui_a_SOURCES += \
 	src/tui/widgets/lineedit.c src/tui/widgets/lineedit.h \
 	src/tui/widgets/cmdline.c src/tui/widgets/cmdline.h \
 	src/tui/widgets/filter.c src/tui/widgets/filter.h \
-	src/tui/widgets/table.c src/tui/widgets/table.h
+	src/tui/widgets/table.c src/tui/widgets/table.h \
+	src/tui/widgets/form.c src/tui/widgets/form.h \
+	src/tui/widgets/sparkline.c src/tui/widgets/sparkline.h \
+	src/tui/widgets/dialog.c src/tui/widgets/dialog.h \
+	src/tui/widgets/bars.c src/tui/widgets/bars.h \
+	src/tui/widgets/help.c src/tui/widgets/help.h \
+	src/tui/widgets/heatmap.c src/tui/widgets/heatmap.h \
+	src/tui/screen_curses.c src/tui/screen_curses.h
+
+themesdir = $(pkgdatadir)/themes
+dist_themes_DATA = \
+	data/themes/default.theme data/themes/light.theme data/themes/16color.theme \
+	data/themes/high-contrast.theme data/themes/mono.theme
+
+# Layout and widget tests: render into a grid, compare the text dump.
+R1_TUI_TEST_LDADD = tests/libtap.a $(R1_TUI_LIBS)
+R1_TUI_TEST_CHECK = tests/unit/tui/tui_check.c tests/unit/tui/tui_check.h
+R1_TUI_UNIT_TESTS = \
+	tests/unit/tui/test_grid \
+	tests/unit/tui/test_theme
+
+check_PROGRAMS += $(R1_TUI_UNIT_TESTS)
+TESTS += $(R1_TUI_UNIT_TESTS)
+tests_unit_tui_test_grid_SOURCES = tests/unit/tui/test_grid.c $(R1_TUI_TEST_CHECK)
+tests_unit_tui_test_grid_LDADD = $(R1_TUI_TEST_LDADD)
+tests_unit_tui_test_theme_SOURCES = tests/unit/tui/test_theme.c
+tests_unit_tui_test_theme_LDADD = $(R1_TUI_TEST_LDADD)
