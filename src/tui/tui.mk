@@ -29,7 +29,10 @@ R1_TUI_TEST_LDADD = tests/libtap.a $(R1_TUI_LIBS)
 R1_TUI_TEST_CHECK = tests/unit/tui/tui_check.c tests/unit/tui/tui_check.h
 R1_TUI_UNIT_TESTS = \
 	tests/unit/tui/test_grid \
-	tests/unit/tui/test_theme
+	tests/unit/tui/test_theme \
+	tests/unit/tui/test_filter \
+	tests/unit/tui/test_cmdline \
+	tests/unit/tui/test_table
 
 check_PROGRAMS += $(R1_TUI_UNIT_TESTS)
 TESTS += $(R1_TUI_UNIT_TESTS)
@@ -37,3 +40,9 @@ tests_unit_tui_test_grid_SOURCES = tests/unit/tui/test_grid.c $(R1_TUI_TEST_CHEC
 tests_unit_tui_test_grid_LDADD = $(R1_TUI_TEST_LDADD)
 tests_unit_tui_test_theme_SOURCES = tests/unit/tui/test_theme.c
 tests_unit_tui_test_theme_LDADD = $(R1_TUI_TEST_LDADD)
+tests_unit_tui_test_filter_SOURCES = tests/unit/tui/test_filter.c
+tests_unit_tui_test_filter_LDADD = $(R1_TUI_TEST_LDADD)
+tests_unit_tui_test_cmdline_SOURCES = tests/unit/tui/test_cmdline.c $(R1_TUI_TEST_CHECK)
+tests_unit_tui_test_cmdline_LDADD = $(R1_TUI_TEST_LDADD)
+tests_unit_tui_test_table_SOURCES = tests/unit/tui/test_table.c $(R1_TUI_TEST_CHECK)
+tests_unit_tui_test_table_LDADD = $(R1_TUI_TEST_LDADD)

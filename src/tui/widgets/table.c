@@ -230,9 +230,9 @@ enum r1_err table_refresh(struct table *t)
 		return R1_ERR_TOOBIG;
 	bool grouped = t->src.group && t->src.group_title;
 	enum table_sort kind = sort_kind(t);
+	/* sel_key was recorded when the selection was made: the model may
+	 * have changed under the old order since, so it cannot be read now */
 	bool had = t->n > 0;
-	if (had)
-		remember_selection(t);
 
 	struct sort_rec *recs = NULL;
 	if (count && (kind != TABLE_SORT_NONE || grouped)) {
@@ -323,9 +323,7 @@ enum r1_err table_rows_appended(struct table *t)
 enum r1_err table_freeze(struct table *t, bool frozen)
 {
 	t->frozen = frozen;
-	if (!frozen && t->stale)
-		return table_refresh(t);
-	return R1_OK;
+	return frozen ? R1_OK : table_refresh(t);
 }
 
 enum r1_err table_sort_by(struct table *t, int col, bool desc)

@@ -141,7 +141,7 @@ enum r1_err table_refresh(struct table *t);
  * rows) in model order without groups, else a full refresh.
  */
 enum r1_err table_rows_appended(struct table *t);
-/* Pause or resume; resuming does the owed refresh. */
+/* Pause or resume; resuming refreshes from the model as it is now. */
 enum r1_err table_freeze(struct table *t, bool frozen);
 
 /* Sort by column col (-1: model order), then refresh.  Unsortable: R1_ERR_INVAL. */
