@@ -32,7 +32,8 @@ R1_TUI_UNIT_TESTS = \
 	tests/unit/tui/test_theme \
 	tests/unit/tui/test_filter \
 	tests/unit/tui/test_cmdline \
-	tests/unit/tui/test_table
+	tests/unit/tui/test_table \
+	tests/unit/tui/test_form
 
 check_PROGRAMS += $(R1_TUI_UNIT_TESTS)
 TESTS += $(R1_TUI_UNIT_TESTS)
@@ -46,3 +47,5 @@ tests_unit_tui_test_cmdline_SOURCES = tests/unit/tui/test_cmdline.c $(R1_TUI_TES
 tests_unit_tui_test_cmdline_LDADD = $(R1_TUI_TEST_LDADD)
 tests_unit_tui_test_table_SOURCES = tests/unit/tui/test_table.c $(R1_TUI_TEST_CHECK)
 tests_unit_tui_test_table_LDADD = $(R1_TUI_TEST_LDADD)
+tests_unit_tui_test_form_SOURCES = tests/unit/tui/test_form.c $(R1_TUI_TEST_CHECK)
+tests_unit_tui_test_form_LDADD = $(R1_TUI_TEST_LDADD)
