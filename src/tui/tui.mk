@@ -33,7 +33,8 @@ R1_TUI_UNIT_TESTS = \
 	tests/unit/tui/test_filter \
 	tests/unit/tui/test_cmdline \
 	tests/unit/tui/test_table \
-	tests/unit/tui/test_form
+	tests/unit/tui/test_form \
+	tests/unit/tui/test_widgets
 
 check_PROGRAMS += $(R1_TUI_UNIT_TESTS)
 TESTS += $(R1_TUI_UNIT_TESTS)
@@ -49,3 +50,5 @@ tests_unit_tui_test_table_SOURCES = tests/unit/tui/test_table.c $(R1_TUI_TEST_CH
 tests_unit_tui_test_table_LDADD = $(R1_TUI_TEST_LDADD)
 tests_unit_tui_test_form_SOURCES = tests/unit/tui/test_form.c $(R1_TUI_TEST_CHECK)
 tests_unit_tui_test_form_LDADD = $(R1_TUI_TEST_LDADD)
+tests_unit_tui_test_widgets_SOURCES = tests/unit/tui/test_widgets.c $(R1_TUI_TEST_CHECK)
+tests_unit_tui_test_widgets_LDADD = $(R1_TUI_TEST_LDADD)
