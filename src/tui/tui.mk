@@ -52,3 +52,10 @@ tests_unit_tui_test_form_SOURCES = tests/unit/tui/test_form.c $(R1_TUI_TEST_CHEC
 tests_unit_tui_test_form_LDADD = $(R1_TUI_TEST_LDADD)
 tests_unit_tui_test_widgets_SOURCES = tests/unit/tui/test_widgets.c $(R1_TUI_TEST_CHECK)
 tests_unit_tui_test_widgets_LDADD = $(R1_TUI_TEST_LDADD)
+
+# The curses backend in a real terminal, under tmux (tests/tui/*.sh).
+check_PROGRAMS += tests/tui/test_screen_prog
+tests_tui_test_screen_prog_SOURCES = tests/tui/test_screen_prog.c
+tests_tui_test_screen_prog_LDADD = $(R1_TUI_LIBS)
+TESTS += tests/tui/test_screen.sh
+EXTRA_DIST += tests/tui/test_screen.sh tests/tui/screen-80x24.txt
