@@ -59,3 +59,8 @@ tests_tui_test_screen_prog_SOURCES = tests/tui/test_screen_prog.c
 tests_tui_test_screen_prog_LDADD = $(R1_TUI_LIBS)
 TESTS += tests/tui/test_screen.sh
 EXTRA_DIST += tests/tui/test_screen.sh tests/tui/screen-80x24.txt
+
+# Benchmarks (not tests): figures beside anchors measured in the same run.
+noinst_PROGRAMS += tests/bench/bench_table
+tests_bench_bench_table_SOURCES = tests/bench/bench_table.c
+tests_bench_bench_table_LDADD = $(R1_TUI_LIBS)

@@ -223,17 +223,19 @@ bool filter_contains(const char *text, const char *value)
 {
 	if (!text)
 		return false;
-	size_t vl = strlen(value);
-	if (vl == 0)
+	if (!value[0])
 		return true;
-	int first = fold((unsigned char)value[0]);
-	for (const char *s = text; *s; s++) {
-		if (fold((unsigned char)*s) != first)
-			continue;
+	/* find the first byte in either case with strpbrk, then compare the rest */
+	char first[3] = {value[0], value[0], '\0'};
+	if (value[0] >= 'a' && value[0] <= 'z')
+		first[1] = (char)(value[0] - 32);
+	else if (value[0] >= 'A' && value[0] <= 'Z')
+		first[1] = (char)(value[0] + 32);
+	for (const char *s = strpbrk(text, first); s; s = strpbrk(s + 1, first)) {
 		size_t k = 1;
-		while (k < vl && s[k] && fold((unsigned char)s[k]) == fold((unsigned char)value[k]))
+		while (value[k] && s[k] && fold((unsigned char)s[k]) == fold((unsigned char)value[k]))
 			k++;
-		if (k == vl)
+		if (!value[k])
 			return true;
 	}
 	return false;

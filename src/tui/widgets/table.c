@@ -11,15 +11,22 @@
 #include "tui/keys.h"
 #include "tui/theme.h"
 
-/* One row while sorting: its group, its sort key, its index. */
+/*
+ * One row while sorting: its group, its sort key, its index.  Text keys
+ * carry their first 16 bytes (case-folded, big-endian), which decides most
+ * comparisons without asking the source for the text again ("node-001234"
+ * style aliases share 5 bytes, addresses 5 more).
+ */
+#define SORT_PREFIX 16
 struct sort_rec {
 	uint64_t group;
 	union {
 		double num;
-		uint64_t prefix; /* first 8 bytes of the text, case-folded, big-endian */
+		uint64_t prefix[2];
 	} k;
 	uint32_t row;
 };
+_Static_assert(sizeof(struct sort_rec) == TABLE_SORT_BYTES_PER_ROW, "see table.h");
 
 struct sort_ctx {
 	struct table *t;
@@ -136,15 +143,16 @@ static int fold(int c)
 	return c >= 'A' && c <= 'Z' ? c + 32 : c;
 }
 
-static uint64_t text_prefix(const char *s)
+static void text_prefix(const char *s, uint64_t out[2])
 {
-	uint64_t p = 0;
+	uint64_t p[2] = {0, 0};
 	int i = 0;
-	for (; s && i < 8 && s[i]; i++)
-		p = (p << 8) | (uint8_t)fold((unsigned char)s[i]);
-	for (; i < 8; i++)
-		p <<= 8;
-	return p;
+	for (; s && i < SORT_PREFIX && s[i]; i++)
+		p[i / 8] = (p[i / 8] << 8) | (uint8_t)fold((unsigned char)s[i]);
+	for (; i < SORT_PREFIX; i++)
+		p[i / 8] <<= 8;
+	out[0] = p[0];
+	out[1] = p[1];
 }
 
 static int text_cmp(const char *a, const char *b)
@@ -183,9 +191,11 @@ static int rec_cmp(const void *pa, const void *pb, void *pctx)
 		break;
 	}
 	case TABLE_SORT_TEXT:
-		r = cmp_u64(a->k.prefix, b->k.prefix);
-		if (r == 0 && (a->k.prefix & 0xFF) != 0) {
-			/* same first 8 bytes and both go on: read the texts */
+		r = cmp_u64(a->k.prefix[0], b->k.prefix[0]);
+		if (r == 0)
+			r = cmp_u64(a->k.prefix[1], b->k.prefix[1]);
+		if (r == 0 && (a->k.prefix[1] & 0xFF) != 0) {
+			/* the same first 16 bytes and both go on: read the texts */
 			struct table *t = c->t;
 			const char *sa = t->src.text(t->src.ctx, a->row, c->col, t->scratch[0],
 						     TABLE_CELL_MAX);
@@ -257,10 +267,11 @@ enum r1_err table_refresh(struct table *t)
 		if (kind == TABLE_SORT_NUMBER)
 			s->k.num = t->src.number(t->src.ctx, r, t->sort_col);
 		else if (kind == TABLE_SORT_TEXT)
-			s->k.prefix = text_prefix(t->src.text(t->src.ctx, r, t->sort_col,
-							      t->scratch[0], TABLE_CELL_MAX));
+			text_prefix(t->src.text(t->src.ctx, r, t->sort_col, t->scratch[0],
+						TABLE_CELL_MAX),
+				    s->k.prefix);
 		else
-			s->k.prefix = 0;
+			s->k.prefix[0] = s->k.prefix[1] = 0;
 	}
 	t->filtered_out = count - m;
 	if (recs) {

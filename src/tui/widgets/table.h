@@ -41,6 +41,8 @@
 #define TABLE_MAX_COLUMNS 32
 #define TABLE_CELL_MAX 512 /* scratch bytes for one cell's text */
 #define TABLE_MAX_ROWS 0x7FFFFFFFu
+/* Bytes a row takes in the temporary sort records of table_refresh(). */
+#define TABLE_SORT_BYTES_PER_ROW 32
 
 enum table_sort {
 	TABLE_SORT_NONE,   /* not sortable */
