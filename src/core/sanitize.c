@@ -144,7 +144,8 @@ static void scan(struct sink *k, const char *text, size_t len, unsigned flags)
 		}
 		uint32_t cp;
 		size_t n = r1_utf8_decode(text + i, len - i, &cp);
-		if (cp == R1_UTF8_REPLACEMENT && !(n == 3 && memcmp(s + i, "\xEF\xBF\xBD", 3) == 0)) {
+		bool genuine = n == 3 && memcmp(s + i, "\xEF\xBF\xBD", 3) == 0;
+		if (cp == R1_UTF8_REPLACEMENT && !genuine) {
 			emit(k, "\xEF\xBF\xBD", 3, false);
 			k->changed = true;
 		} else if (cp >= 0x80 && cp <= 0x9F) {

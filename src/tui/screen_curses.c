@@ -287,7 +287,8 @@ enum r1_err screen_flush(struct screen *s, const struct grid *g)
 		bool prev_written = false;
 		for (int x = 0; x < g->w; x++) {
 			const struct grid_cell *c = grid_cell_at(g, x, y);
-			struct grid_cell *was = &s->last.cells[(size_t)y * (size_t)g->w + (size_t)x];
+			size_t at = (size_t)y * (size_t)g->w + (size_t)x;
+			struct grid_cell *was = &s->last.cells[at];
 			bool changed = s->full || !same_cell(c, was);
 			*was = *c;
 			if (!changed) {

@@ -74,9 +74,10 @@ static const struct {
 };
 
 static const char *const colour_names[16] = {
-	"black",	"red",	      "green",	      "yellow",	     "blue",	     "magenta",
-	"cyan",		"white",      "bright-black", "bright-red",  "bright-green", "bright-yellow",
-	"bright-blue", "bright-magenta", "bright-cyan", "bright-white",
+	"black",	"red",		  "green",	 "yellow",
+	"blue",		"magenta",	  "cyan",	 "white",
+	"bright-black", "bright-red",	  "bright-green", "bright-yellow",
+	"bright-blue",	"bright-magenta", "bright-cyan",  "bright-white",
 };
 
 /* The monochrome theme: attributes carry everything colours would. */
@@ -239,14 +240,16 @@ static enum r1_err parse_line(struct theme *t, bool *set, const char *file, int 
 {
 	char *eq = strchr(line, '=');
 	if (!eq)
-		return r1_fail(why, R1_ERR_INVAL, _("theme %s:%d: expected 'role = colour [colour] [attributes]'"),
-			       file, lineno);
+		return r1_fail(why, R1_ERR_INVAL,
+			       _("theme %s:%d: expected 'role = colour [colour] [attributes]'"), file,
+			       lineno);
 	*eq = '\0';
 	char *key = trim(line), *value = trim(eq + 1);
 	if (strcmp(key, "fallback") == 0) {
 		if (!*value || strlen(value) >= sizeof(t->fallback) || strchr(value, '/'))
-			return r1_fail(why, R1_ERR_INVAL, _("theme %s:%d: bad fallback theme name '%s'"),
-				       file, lineno, value);
+			return r1_fail(why, R1_ERR_INVAL,
+				       _("theme %s:%d: bad fallback theme name '%s'"), file, lineno,
+				       value);
 		snprintf(t->fallback, sizeof(t->fallback), "%s", value);
 		return R1_OK;
 	}

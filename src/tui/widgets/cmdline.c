@@ -184,7 +184,8 @@ static size_t common_prefix(const char *const *m, size_t n)
 	size_t len = strlen(m[0]);
 	for (size_t i = 1; i < n; i++) {
 		size_t k = 0;
-		while (k < len && m[i][k] && fold((unsigned char)m[i][k]) == fold((unsigned char)m[0][k]))
+		while (k < len && m[i][k] &&
+		       fold((unsigned char)m[i][k]) == fold((unsigned char)m[0][k]))
 			k++;
 		len = k;
 	}
@@ -241,7 +242,8 @@ static unsigned history_move(struct cmdline *cl, bool older)
 		cl->draft = r1_strdup(lineedit_text(&cl->edit));
 	}
 	cl->history_pos += older ? (size_t)-1 : 1;
-	const char *text = cl->history_pos == cl->nhistory ? cl->draft : cl->history[cl->history_pos];
+	const char *text =
+		cl->history_pos == cl->nhistory ? cl->draft : cl->history[cl->history_pos];
 	lineedit_set(&cl->edit, text ? text : "");
 	return TUI_CONSUMED | TUI_REDRAW | TUI_CHANGED;
 }

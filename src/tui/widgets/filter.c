@@ -233,7 +233,8 @@ bool filter_contains(const char *text, const char *value)
 		first[1] = (char)(value[0] + 32);
 	for (const char *s = strpbrk(text, first); s; s = strpbrk(s + 1, first)) {
 		size_t k = 1;
-		while (value[k] && s[k] && fold((unsigned char)s[k]) == fold((unsigned char)value[k]))
+		while (value[k] && s[k] &&
+		       fold((unsigned char)s[k]) == fold((unsigned char)value[k]))
 			k++;
 		if (!value[k])
 			return true;
@@ -300,9 +301,12 @@ bool filter_match(const struct filter *f, const struct filter_row *row)
 		} else if (row->text) {
 			char scratch[256];
 			const char *s;
-			for (size_t k = 0; !hit && (s = row->text(row->ctx, k, scratch, sizeof(scratch)));
-			     k++)
+			for (size_t k = 0; !hit; k++) {
+				s = row->text(row->ctx, k, scratch, sizeof(scratch));
+				if (!s)
+					break;
 				hit = filter_contains(s, t->value);
+			}
 		}
 		if (hit == t->negate)
 			return false;

@@ -426,7 +426,8 @@ static void draw_value(struct field *fl, struct grid_area a, int x, int y, int w
 			bool here = focused && i == fl->selected;
 			uint16_t rr = here ? TUI_ROLE_INPUT_FOCUS : TUI_ROLE_INPUT;
 			grid_text(a, x, y + r, fl->chosen[i] ? "[x] " : "[ ] ", rr, 0);
-			grid_field(a, x + 4, y + r, width - 4, GRID_ALIGN_LEFT, fl->options[i], rr, 0);
+			grid_field(a, x + 4, y + r, width - 4, GRID_ALIGN_LEFT, fl->options[i], rr,
+				   0);
 			if (here)
 				grid_cursor(a, x + 1, y + r);
 		}

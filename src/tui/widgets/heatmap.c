@@ -143,7 +143,8 @@ void heatmap_draw(struct heatmap *hm, struct grid_area a)
 	for (int j = 0; j < hm->page_rows && hm->top + (size_t)j < nr; j++) {
 		size_t row = hm->top + (size_t)j;
 		bool sel_row = row == hm->sel_row;
-		const char *lab = hm->src.row_label(hm->src.ctx, row, hm->scratch, sizeof(hm->scratch));
+		const char *lab =
+			hm->src.row_label(hm->src.ctx, row, hm->scratch, sizeof(hm->scratch));
 		grid_field(a, 0, 1 + j, label_w, GRID_ALIGN_LEFT, lab,
 			   sel_row ? TUI_ROLE_ROW_SELECTED : TUI_ROLE_ROW, 0);
 		for (int k = 0; k < hm->page_cols && hm->left + (size_t)k < nc; k++) {
@@ -151,7 +152,8 @@ void heatmap_draw(struct heatmap *hm, struct grid_area a)
 			int level = heatmap_level(hm->src.value(hm->src.ctx, row, col));
 			uint16_t role = level < 0 ? TUI_ROLE_HEAT_NONE
 						  : (uint16_t)(TUI_ROLE_HEAT_0 + level);
-			uint32_t g = level < 0 ? ' ' : grid_glyph(a.g, level_glyph[level], level_ascii[level]);
+			uint32_t g = level < 0 ? ' '
+					       : grid_glyph(a.g, level_glyph[level], level_ascii[level]);
 			uint16_t attr = sel_row && col == hm->sel_col ? GRID_REVERSE : 0;
 			grid_fill(a, x0 + k * cw, 1 + j, cw, 1, g, role, attr);
 		}

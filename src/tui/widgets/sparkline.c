@@ -49,8 +49,8 @@ void sparkline_draw(struct grid_area a, int x, int y, int width, const double *v
 		int level = sparkline_level(v[i], lo, hi);
 		if (level < 0)
 			continue;
-		grid_put(a, x0 + (int)i, y, grid_glyph(a.g, 0x2581 + (uint32_t)level, spark_ascii[level]),
-			 role, 0);
+		uint32_t glyph = grid_glyph(a.g, 0x2581 + (uint32_t)level, spark_ascii[level]);
+		grid_put(a, x0 + (int)i, y, glyph, role, 0);
 	}
 }
 
