@@ -16,6 +16,7 @@
 
 #include <langinfo.h>
 #include <signal.h>
+#include <sys/ioctl.h>
 #include <termios.h>
 #include <wchar.h>
 
@@ -324,6 +325,14 @@ enum r1_err screen_flush(struct screen *s, const struct grid *g)
 size_t screen_last_flush_cells(const struct screen *s)
 {
 	return s->flushed;
+}
+
+void screen_resized(struct screen *s)
+{
+	struct winsize ws;
+	if (ioctl(fileno(s->out), TIOCGWINSZ, &ws) == 0 && ws.ws_row > 0 && ws.ws_col > 0)
+		resizeterm(ws.ws_row, ws.ws_col);
+	s->full = true;
 }
 
 /* ------------------------------------------------------------------- keys */

@@ -68,8 +68,16 @@ size_t screen_last_flush_cells(const struct screen *s);
 /*
  * The next key, waiting up to timeout_ms (0 = do not wait, < 0 = forever):
  * an enum tui_key value, or TUI_KEY_NONE when none came.  A terminal resize
- * gives TUI_KEY_RESIZE (and invalidates the screen).
+ * gives TUI_KEY_RESIZE (and invalidates the screen).  ncurses catches
+ * SIGWINCH itself unless the program installed a handler first; an event
+ * loop that owns SIGWINCH calls screen_resized() instead.
  */
 int screen_read_key(struct screen *s, int timeout_ms);
+
+/*
+ * Tell curses the terminal changed size (asks the terminal, resizes curses'
+ * screens, invalidates); for a loop that handles SIGWINCH itself.
+ */
+void screen_resized(struct screen *s);
 
 #endif

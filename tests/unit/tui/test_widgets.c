@@ -14,6 +14,7 @@
 #include "tui/widgets/heatmap.h"
 #include "tui/widgets/help.h"
 #include "tui/widgets/sparkline.h"
+#include "tui/widgets/textview.h"
 #include "tests/tap.h"
 #include "tests/unit/tui/tui_check.h"
 
@@ -523,6 +524,103 @@ static void test_heatmap(void)
 	grid_release(&g);
 }
 
+static const char config_json[] =
+	"{\n"
+	"  \"NAME\": \"llm-inference\",\n"
+	"  \"TYPE\": \"Void\",\n"
+	"  \"PLUGINS\": [\n"
+	"    {\"SIGNATURE\": \"CUSTOM_EXEC_01\", \"INSTANCES\": [{\"INSTANCE_ID\": \"inst-1\", "
+	"\"PROCESS_DELAY\": 5, \"NOTE\": \"\x1b]0;pwned\x07" "evil\x1b[2J\"}]}\n"
+	"  ]\n"
+	"}\n";
+
+static void test_textview(void)
+{
+	struct textview tv;
+	textview_init(&tv);
+	is_int(textview_set(&tv, config_json, sizeof(config_json) - 1), R1_OK, "set text");
+	struct grid g;
+	tui_grid(&g, 80, 24, false);
+	textview_draw(&tv, grid_whole(&g), 0);
+	is_screen(&g,
+		  "{\n"
+		  "  \"NAME\": \"llm-inference\",\n"
+		  "  \"TYPE\": \"Void\",\n"
+		  "  \"PLUGINS\": [\n"
+		  "    {\"SIGNATURE\": \"CUSTOM_EXEC_01\", \"INSTANCES\": [{\"INSTANCE_ID\": \"inst-1\",\n"
+		  "\"PROCESS_DELAY\": 5, \"NOTE\": \"evil\"}]}\n"
+		  "  ]\n"
+		  "}\n"
+		  "\n\n\n\n\n\n\n\n\n\n\n\n\n\n\n\n",
+		  "80x24: wrapped, escapes removed, indentation kept");
+	is_int(textview_lines(&tv), 8, "eight lines (the final newline opens none)");
+	is_int(textview_key(&tv, 'w'), TUI_CONSUMED | TUI_REDRAW, "w: no wrap");
+	textview_draw(&tv, grid_whole(&g), 0);
+	is_str(tui_row(&g, 4),
+	       "    {\"SIGNATURE\": \"CUSTOM_EXEC_01\", \"INSTANCES\": [{\"INSTANCE_ID\": \"inst-1\", \"PRO",
+	       "no wrap: the long line is cut");
+	is_int(textview_lines(&tv), 7, "seven lines unwrapped");
+	textview_key(&tv, TUI_KEY_RIGHT);
+	textview_key(&tv, 'l');
+	textview_draw(&tv, grid_whole(&g), 0);
+	is_str(tui_row(&g, 4),
+	       ": \"CUSTOM_EXEC_01\", \"INSTANCES\": [{\"INSTANCE_ID\": \"inst-1\", \"PROCESS_DELAY\": 5,",
+	       "Right scrolls sideways by 8 columns a step");
+	is_str(tui_row(&g, 0), "", "a short line scrolled out of view");
+	is_str(tui_row(&g, 1), "nference\",", "the rest of a longer one");
+	textview_key(&tv, TUI_KEY_LEFT);
+	textview_key(&tv, TUI_KEY_LEFT);
+	textview_key(&tv, TUI_KEY_LEFT);
+	is_int(tv.left, 0, "Left stops at 0");
+	grid_release(&g);
+
+	tui_grid(&g, 200, 50, false);
+	textview_key(&tv, 'w');
+	textview_draw(&tv, grid_whole(&g), 0);
+	is_str(tui_row(&g, 4),
+	       "    {\"SIGNATURE\": \"CUSTOM_EXEC_01\", \"INSTANCES\": [{\"INSTANCE_ID\": \"inst-1\", "
+	       "\"PROCESS_DELAY\": 5, \"NOTE\": \"evil\"}]}",
+	       "200x50: the long line fits whole");
+	is_str(tui_row(&g, 7), "", "200x50: seven lines");
+	grid_release(&g);
+
+	/* a log: scrolling, the end, following appended text */
+	textview_set(&tv, "", 0);
+	for (int i = 0; i < 30; i++) {
+		char line[32];
+		int n = snprintf(line, sizeof(line), "line %02d\n", i);
+		textview_append(&tv, line, (size_t)n);
+	}
+	tui_grid(&g, 20, 10, false);
+	textview_draw(&tv, grid_whole(&g), 0);
+	is_str(tui_row(&g, 0), "line 00", "a log opens at the top");
+	is_int(textview_key(&tv, TUI_KEY_UP), TUI_CONSUMED, "Up at the top: nothing");
+	textview_key(&tv, TUI_KEY_PGDN);
+	textview_draw(&tv, grid_whole(&g), 0);
+	is_str(tui_row(&g, 0), "line 09", "PgDn keeps one line of context");
+	textview_key(&tv, 'G');
+	ok(tv.follow, "End: following");
+	textview_draw(&tv, grid_whole(&g), 0);
+	is_str(tui_row(&g, 9), "line 29", "End shows the last line at the bottom");
+	textview_append(&tv, "line 30\nline 31\n", 16);
+	textview_draw(&tv, grid_whole(&g), 0);
+	is_str(tui_row(&g, 9), "line 31", "following: new lines scroll in");
+	textview_key(&tv, 'k');
+	ok(!tv.follow, "scrolling up stops following");
+	textview_append(&tv, "line 32\n", 8);
+	textview_draw(&tv, grid_whole(&g), 0);
+	is_str(tui_row(&g, 9), "line 30", "not following: the view stays");
+	textview_key(&tv, 'j');
+	textview_key(&tv, 'j');
+	ok(tv.follow, "back at the end: following again");
+	textview_key(&tv, 'g');
+	textview_draw(&tv, grid_whole(&g), 0);
+	is_str(tui_row(&g, 0), "line 00", "Home: the top");
+	is_int(textview_key(&tv, 'x'), TUI_IGNORED, "other keys are the view's");
+	grid_release(&g);
+	textview_release(&tv);
+}
+
 int main(void)
 {
 	tui_check_locale();
@@ -533,5 +631,6 @@ int main(void)
 	test_bars();
 	test_help();
 	test_heatmap();
+	test_textview();
 	return tap_done();
 }
