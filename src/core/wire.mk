@@ -1,1 +1,13 @@
 # core/wire: identity, canonical JSON, envelope, cipher, codecs, time formats.
+
+# canon: the JSON parser for hostile input, CPython float text, canonical JSON.
+src_core_libr1core_a_SOURCES += \
+	src/core/jdoc.c src/core/jdoc.h \
+	src/core/pyfloat.c src/core/pyfloat.h \
+	src/core/canon.c src/core/canon.h
+check_PROGRAMS += tests/unit/wire/test_jdoc tests/unit/wire/test_canon
+TESTS += tests/unit/wire/test_jdoc tests/unit/wire/test_canon
+tests_unit_wire_test_jdoc_SOURCES = tests/unit/wire/test_jdoc.c
+tests_unit_wire_test_jdoc_LDADD = tests/libtap.a $(R1_CORE_LIBS)
+tests_unit_wire_test_canon_SOURCES = tests/unit/wire/test_canon.c
+tests_unit_wire_test_canon_LDADD = tests/libtap.a $(R1_CORE_LIBS)

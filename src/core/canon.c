@@ -1,0 +1,346 @@
+/*
+ * Canonical JSON writers over a jdoc tree (messages we receive) and over a
+ * jansson value (messages we build); see canon.h for the rules and why they
+ * are Python's.  Recursion is bounded by the tree's depth, which jdoc caps at
+ * JDOC_DEPTH_MAX and which is checked here for jansson values.  Object
+ * members are sorted in a shared scratch vector addressed by index, because
+ * a nested object may grow (move) it while an outer one is being written.
+ * Nothing here hashes or signs; that is envelope.c.
+ */
+#include "core/lib.h"
+#include "core/canon.h"
+#include "core/pyfloat.h"
+
+#include <math.h>
+
+struct canon_member {
+	const char *key;
+	size_t klen;
+	const void *val; /* const struct jdoc_node * or const json_t * */
+	size_t idx;      /* position in the object, the tie-break for repeated keys */
+};
+
+struct writer {
+	struct buf *out;
+	const struct canon_opts *opts;
+	struct canon_scratch *s;
+	char **why;
+};
+
+static const struct canon_opts default_opts = {CANON_FLOATS_REPR, false, NULL};
+
+void canon_scratch_init(struct canon_scratch *s)
+{
+	*s = (struct canon_scratch){0};
+}
+
+void canon_scratch_release(struct canon_scratch *s)
+{
+	r1_free(s->v);
+	canon_scratch_init(s);
+}
+
+void canon_put_string(struct buf *out, const char *s, size_t len)
+{
+	static const char hex[] = "0123456789abcdef";
+	/* escape[c] for c < 0x20, '"' and '\\': the letter after '\', or 'u' */
+	static const char escape[128] = {
+	    ['\b'] = 'b', ['\f'] = 'f', ['\n'] = 'n',  ['\r'] = 'r',
+	    ['\t'] = 't', ['"'] = '"',  ['\\'] = '\\',
+	};
+	buf_reserve(out, len + 2);
+	buf_addc(out, '"');
+	size_t run = 0;
+	for (size_t i = 0; i < len; i++) {
+		unsigned char c = (unsigned char)s[i];
+		if (c >= 0x20 && c != '"' && c != '\\')
+			continue;
+		buf_add(out, s + run, i - run);
+		run = i + 1;
+		char e = escape[c];
+		if (e) {
+			char two[2] = {'\\', e};
+			buf_add(out, two, 2);
+		} else {
+			char six[6] = {'\\', 'u', '0', '0', hex[c >> 4], hex[c & 15]};
+			buf_add(out, six, 6);
+		}
+	}
+	buf_add(out, s + run, len - run);
+	buf_addc(out, '"');
+}
+
+static void put_float(struct writer *w, double x, unsigned hint)
+{
+	char t[PYFLOAT_REPR_MAX];
+	size_t n;
+	w->s->floats++;
+	if (!isfinite(x))
+		n = (size_t)snprintf(t, sizeof(t), "null");
+	else if (w->opts->floats == CANON_FLOATS_LEGACY)
+		n = pyfloat_repr_legacy(x, t);
+	else
+		n = pyfloat_repr(x, hint, t);
+	buf_add(w->out, t, n);
+}
+
+static bool excluded(const struct writer *w, const char *key, size_t klen)
+{
+	for (const char *const *e = w->opts->exclude; e && *e; e++)
+		if ((*e)[0] == key[0] && strlen(*e) == klen && memcmp(*e, key, klen) == 0)
+			return true;
+	return false;
+}
+
+static int member_cmp(const void *a, const void *b)
+{
+	const struct canon_member *x = a, *y = b;
+	int c = memcmp(x->key, y->key, R1_MIN(x->klen, y->klen));
+	if (c)
+		return c;
+	if (x->klen != y->klen)
+		return x->klen < y->klen ? -1 : 1;
+	return x->idx < y->idx ? -1 : x->idx > y->idx;
+}
+
+static void sort_members(struct canon_member *v, size_t n)
+{
+	if (n > 12) {
+		qsort(v, n, sizeof(*v), member_cmp);
+		return;
+	}
+	for (size_t i = 1; i < n; i++) {
+		struct canon_member m = v[i];
+		size_t j = i;
+		while (j > 0 && member_cmp(&v[j - 1], &m) > 0) {
+			v[j] = v[j - 1];
+			j--;
+		}
+		v[j] = m;
+	}
+}
+
+/* Room for n more members at the top of the scratch vector. */
+static enum r1_err scratch_grow(struct writer *w, size_t n)
+{
+	struct canon_scratch *s = w->s;
+	if (n <= s->cap - s->len)
+		return R1_OK;
+	size_t cap = R1_MAX(s->cap * 2, s->len + n);
+	cap = R1_MAX(cap, 64);
+	struct canon_member *v = r1_reallocarray(s->v, cap, sizeof(*v));
+	if (!v)
+		return r1_fail(w->why, R1_ERR_NOMEM, "canon: out of memory");
+	s->v = v;
+	s->cap = cap;
+	return R1_OK;
+}
+
+/* ----------------------------------------------------------- jdoc trees */
+
+static enum r1_err write_jdoc(struct writer *w, const struct jdoc_node *n, unsigned depth);
+
+static void put_jdoc_number(struct writer *w, const struct jdoc_node *n)
+{
+	if (n->type == JDOC_INT) {
+		/* int(token): the grammar allows no leading zeros, only "-0" */
+		if (n->len == 2 && n->u.str[0] == '-' && n->u.str[1] == '0')
+			buf_addc(w->out, '0');
+		else
+			buf_add(w->out, n->u.str, n->len);
+		return;
+	}
+	double x;
+	unsigned sig = 0;
+	if (jdoc_is_nonfinite_token(n) || !pyfloat_parse(n->u.str, n->len, &x, &sig))
+		x = NAN;
+	put_float(w, x, sig);
+}
+
+static enum r1_err write_jdoc_object(struct writer *w, const struct jdoc_node *n, unsigned depth)
+{
+	struct canon_scratch *s = w->s;
+	enum r1_err err;
+	if ((err = scratch_grow(w, n->len)))
+		return err;
+	size_t base = s->len, cnt = 0;
+	for (size_t i = 0; i < n->len; i++) {
+		const struct jdoc_node *k = jdoc_obj_key(n, i);
+		if (depth == 0 && excluded(w, k->u.str, k->len))
+			continue;
+		s->v[base + cnt++] = (struct canon_member){k->u.str, k->len, k + 1, i};
+	}
+	s->len = base + cnt;
+	if (!w->opts->unsorted)
+		sort_members(s->v + base, cnt);
+	buf_addc(w->out, '{');
+	bool first = true;
+	for (size_t i = 0; i < cnt; i++) {
+		const struct canon_member *m = &s->v[base + i];
+		if (!w->opts->unsorted && i + 1 < cnt) {
+			const struct canon_member *next = &s->v[base + i + 1];
+			if (next->klen == m->klen && memcmp(next->key, m->key, m->klen) == 0)
+				continue; /* a later duplicate wins */
+		}
+		if (!first)
+			buf_addc(w->out, ',');
+		first = false;
+		canon_put_string(w->out, m->key, m->klen);
+		buf_addc(w->out, ':');
+		if ((err = write_jdoc(w, m->val, depth + 1)))
+			return err;
+	}
+	buf_addc(w->out, '}');
+	s->len = base;
+	return R1_OK;
+}
+
+static enum r1_err write_jdoc(struct writer *w, const struct jdoc_node *n, unsigned depth)
+{
+	enum r1_err err;
+	switch (jdoc_type(n)) {
+	case JDOC_NULL:
+		buf_add(w->out, "null", 4);
+		break;
+	case JDOC_FALSE:
+		buf_add(w->out, "false", 5);
+		break;
+	case JDOC_TRUE:
+		buf_add(w->out, "true", 4);
+		break;
+	case JDOC_INT:
+	case JDOC_FLOAT:
+		put_jdoc_number(w, n);
+		break;
+	case JDOC_STRING:
+		canon_put_string(w->out, n->u.str, n->len);
+		break;
+	case JDOC_ARRAY:
+		if (depth > JDOC_DEPTH_MAX)
+			return r1_fail(w->why, R1_ERR_TOOBIG, "canon: nesting too deep");
+		buf_addc(w->out, '[');
+		for (size_t i = 0; i < n->len; i++) {
+			if (i)
+				buf_addc(w->out, ',');
+			if ((err = write_jdoc(w, jdoc_array_at(n, i), depth + 1)))
+				return err;
+		}
+		buf_addc(w->out, ']');
+		break;
+	case JDOC_OBJECT:
+		if (depth > JDOC_DEPTH_MAX)
+			return r1_fail(w->why, R1_ERR_TOOBIG, "canon: nesting too deep");
+		return write_jdoc_object(w, n, depth);
+	}
+	return R1_OK;
+}
+
+/* -------------------------------------------------------- jansson values */
+
+static enum r1_err write_json(struct writer *w, const json_t *j, unsigned depth);
+
+static enum r1_err write_json_object(struct writer *w, const json_t *j, unsigned depth)
+{
+	struct canon_scratch *s = w->s;
+	enum r1_err err;
+	if ((err = scratch_grow(w, json_object_size(j))))
+		return err;
+	size_t base = s->len, cnt = 0;
+	for (void *it = json_object_iter((json_t *)j); it;
+	     it = json_object_iter_next((json_t *)j, it)) {
+		const char *key = json_object_iter_key(it);
+		size_t klen = json_object_iter_key_len(it);
+		if (depth == 0 && excluded(w, key, klen))
+			continue;
+		if (cnt == s->cap - base && (err = scratch_grow(w, 1)))
+			return err;
+		s->v[base + cnt] =
+		    (struct canon_member){key, klen, json_object_iter_value(it), cnt};
+		cnt++;
+	}
+	s->len = base + cnt;
+	if (!w->opts->unsorted)
+		sort_members(s->v + base, cnt);
+	buf_addc(w->out, '{');
+	for (size_t i = 0; i < cnt; i++) {
+		const struct canon_member *m = &s->v[base + i];
+		if (i)
+			buf_addc(w->out, ',');
+		canon_put_string(w->out, m->key, m->klen);
+		buf_addc(w->out, ':');
+		if ((err = write_json(w, m->val, depth + 1)))
+			return err;
+	}
+	buf_addc(w->out, '}');
+	s->len = base;
+	return R1_OK;
+}
+
+static enum r1_err write_json(struct writer *w, const json_t *j, unsigned depth)
+{
+	enum r1_err err;
+	if (depth > JDOC_DEPTH_MAX)
+		return r1_fail(w->why, R1_ERR_TOOBIG, "canon: nesting too deep");
+	switch (json_typeof(j)) {
+	case JSON_NULL:
+		buf_add(w->out, "null", 4);
+		break;
+	case JSON_FALSE:
+		buf_add(w->out, "false", 5);
+		break;
+	case JSON_TRUE:
+		buf_add(w->out, "true", 4);
+		break;
+	case JSON_INTEGER:
+		buf_addf(w->out, "%" JSON_INTEGER_FORMAT, json_integer_value(j));
+		break;
+	case JSON_REAL:
+		put_float(w, json_real_value(j), 0);
+		break;
+	case JSON_STRING:
+		canon_put_string(w->out, json_string_value(j), json_string_length(j));
+		break;
+	case JSON_ARRAY:
+		buf_addc(w->out, '[');
+		for (size_t i = 0; i < json_array_size(j); i++) {
+			if (i)
+				buf_addc(w->out, ',');
+			if ((err = write_json(w, json_array_get(j, i), depth + 1)))
+				return err;
+		}
+		buf_addc(w->out, ']');
+		break;
+	case JSON_OBJECT:
+		return write_json_object(w, j, depth);
+	}
+	return R1_OK;
+}
+
+/* ------------------------------------------------------------- entries */
+
+static enum r1_err run(struct buf *out, const struct canon_opts *opts,
+                       struct canon_scratch *scratch, char **why, const void *root, bool is_jdoc)
+{
+	struct canon_scratch tmp;
+	canon_scratch_init(&tmp);
+	struct writer w = {out, opts ? opts : &default_opts, scratch ? scratch : &tmp, why};
+	w.s->len = 0;
+	w.s->floats = 0;
+	enum r1_err err = is_jdoc ? write_jdoc(&w, root, 0) : write_json(&w, root, 0);
+	canon_scratch_release(&tmp);
+	if (!err && !buf_ok(out))
+		err = r1_fail(why, R1_ERR_NOMEM, "canon: out of memory");
+	return err;
+}
+
+enum r1_err canon_jdoc(struct buf *out, const struct jdoc_node *root, const struct canon_opts *opts,
+                       struct canon_scratch *scratch, char **why)
+{
+	return run(out, opts, scratch, why, root, true);
+}
+
+enum r1_err canon_json(struct buf *out, const json_t *root, const struct canon_opts *opts,
+                       struct canon_scratch *scratch, char **why)
+{
+	return run(out, opts, scratch, why, root, false);
+}
