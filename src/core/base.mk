@@ -14,7 +14,8 @@ tests_unit_base_test_base_LDADD = tests/libtap.a $(R1_CORE_LIBS)
 # core/base: hashes and randomness, SQLite helpers.
 src_core_libr1core_a_SOURCES += \
 	src/core/hash.c src/core/hash.h \
-	src/core/db.c src/core/db.h
+	src/core/db.c src/core/db.h \
+	src/core/proto.c src/core/proto.h
 check_PROGRAMS += tests/unit/base/test_hash tests/unit/base/test_db
 TESTS += tests/unit/base/test_hash tests/unit/base/test_db
 tests_unit_base_test_hash_SOURCES = tests/unit/base/test_hash.c

@@ -1,4 +1,14 @@
 # core/wire: identity, canonical JSON, envelope, cipher, codecs, time formats.
+src_core_libr1core_a_SOURCES += \
+	src/core/identity.c src/core/identity.h \
+	src/core/codec.c src/core/codec.h
+
+check_PROGRAMS += tests/unit/wire/test_identity tests/unit/wire/test_codec
+TESTS += tests/unit/wire/test_identity tests/unit/wire/test_codec
+tests_unit_wire_test_identity_SOURCES = tests/unit/wire/test_identity.c
+tests_unit_wire_test_identity_LDADD = tests/libtap.a $(R1_CORE_LIBS)
+tests_unit_wire_test_codec_SOURCES = tests/unit/wire/test_codec.c
+tests_unit_wire_test_codec_LDADD = tests/libtap.a $(R1_CORE_LIBS)
 
 # canon: the JSON parser for hostile input, CPython float text, canonical JSON.
 src_core_libr1core_a_SOURCES += \
