@@ -21,3 +21,10 @@ tests_unit_wire_test_jdoc_SOURCES = tests/unit/wire/test_jdoc.c
 tests_unit_wire_test_jdoc_LDADD = tests/libtap.a $(R1_CORE_LIBS)
 tests_unit_wire_test_canon_SOURCES = tests/unit/wire/test_canon.c
 tests_unit_wire_test_canon_LDADD = tests/libtap.a $(R1_CORE_LIBS)
+
+# envelope: EE_HASH / EE_SIGN / EE_SENDER / SIGN_CANON_V, sign and verify.
+src_core_libr1core_a_SOURCES += src/core/envelope.c src/core/envelope.h
+check_PROGRAMS += tests/unit/wire/test_envelope
+TESTS += tests/unit/wire/test_envelope
+tests_unit_wire_test_envelope_SOURCES = tests/unit/wire/test_envelope.c
+tests_unit_wire_test_envelope_LDADD = tests/libtap.a $(R1_CORE_LIBS)
