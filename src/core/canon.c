@@ -6,6 +6,11 @@
  * members are sorted in a shared scratch vector addressed by index, because
  * a nested object may grow (move) it while an outer one is being written.
  * Nothing here hashes or signs; that is envelope.c.
+ *
+ * Speed matters (this runs on every received message): output goes through
+ * inline appends, strings the parser marked plain are copied without a
+ * scan, keys are sorted by an inline merge sort on an 8-byte prefix, and a
+ * float token of up to 15 digits is re-laid out without a conversion.
  */
 #include "core/lib.h"
 #include "core/canon.h"
@@ -14,17 +19,23 @@
 #include <math.h>
 
 struct canon_member {
+	uint64_t prefix; /* first 8 key bytes, big-endian, zero-padded */
 	const char *key;
 	size_t klen;
 	const void *val; /* const struct jdoc_node * or const json_t * */
 	size_t idx;      /* position in the object, the tie-break for repeated keys */
 };
 
+#define EXCLUDE_MAX 16
+
 struct writer {
 	struct buf *out;
 	const struct canon_opts *opts;
 	struct canon_scratch *s;
 	char **why;
+	size_t nex;
+	const char *ex[EXCLUDE_MAX];
+	size_t exlen[EXCLUDE_MAX];
 };
 
 static const struct canon_opts default_opts = {CANON_FLOATS_REPR, false, NULL};
@@ -40,93 +51,164 @@ void canon_scratch_release(struct canon_scratch *s)
 	canon_scratch_init(s);
 }
 
-void canon_put_string(struct buf *out, const char *s, size_t len)
+/* Appends that stay inline while the buffer has room (buf.h semantics). */
+static inline void out_add(struct buf *b, const void *p, size_t n)
+{
+	if (!b->oom && n < b->cap - b->len) {
+		memcpy(b->data + b->len, p, n);
+		b->len += n;
+		b->data[b->len] = '\0';
+		return;
+	}
+	buf_add(b, p, n);
+}
+
+static inline void out_c(struct buf *b, char c)
+{
+	if (!b->oom && b->len + 1 < b->cap) {
+		b->data[b->len++] = c;
+		b->data[b->len] = '\0';
+		return;
+	}
+	buf_add(b, &c, 1);
+}
+
+static void put_escaped(struct buf *out, const char *s, size_t len)
 {
 	static const char hex[] = "0123456789abcdef";
-	/* escape[c] for c < 0x20, '"' and '\\': the letter after '\', or 'u' */
+	/* escape[c] for c < 0x20, '"' and '\\': the letter after '\', or 0 for \u00xx */
 	static const char escape[128] = {
 	    ['\b'] = 'b', ['\f'] = 'f', ['\n'] = 'n',  ['\r'] = 'r',
 	    ['\t'] = 't', ['"'] = '"',  ['\\'] = '\\',
 	};
-	buf_reserve(out, len + 2);
-	buf_addc(out, '"');
 	size_t run = 0;
 	for (size_t i = 0; i < len; i++) {
 		unsigned char c = (unsigned char)s[i];
 		if (c >= 0x20 && c != '"' && c != '\\')
 			continue;
-		buf_add(out, s + run, i - run);
+		out_add(out, s + run, i - run);
 		run = i + 1;
 		char e = escape[c];
 		if (e) {
 			char two[2] = {'\\', e};
-			buf_add(out, two, 2);
+			out_add(out, two, 2);
 		} else {
 			char six[6] = {'\\', 'u', '0', '0', hex[c >> 4], hex[c & 15]};
-			buf_add(out, six, 6);
+			out_add(out, six, 6);
 		}
 	}
-	buf_add(out, s + run, len - run);
-	buf_addc(out, '"');
+	out_add(out, s + run, len - run);
+}
+
+void canon_put_string(struct buf *out, const char *s, size_t len)
+{
+	buf_reserve(out, len + 2);
+	out_c(out, '"');
+	put_escaped(out, s, len);
+	out_c(out, '"');
+}
+
+static inline void put_plain_string(struct buf *out, const char *s, size_t len)
+{
+	out_c(out, '"');
+	out_add(out, s, len);
+	out_c(out, '"');
+}
+
+static void put_repr(struct writer *w, const char *t, size_t n)
+{
+	if (w->opts->floats == CANON_FLOATS_LEGACY) {
+		char l[PYFLOAT_REPR_MAX];
+		size_t m = pyfloat_legacy_of_repr(t, n, l);
+		out_add(w->out, l, m);
+	} else {
+		out_add(w->out, t, n);
+	}
 }
 
 static void put_float(struct writer *w, double x, unsigned hint)
 {
 	char t[PYFLOAT_REPR_MAX];
-	size_t n;
 	w->s->floats++;
-	if (!isfinite(x))
-		n = (size_t)snprintf(t, sizeof(t), "null");
-	else if (w->opts->floats == CANON_FLOATS_LEGACY)
-		n = pyfloat_repr_legacy(x, t);
-	else
-		n = pyfloat_repr(x, hint, t);
-	buf_add(w->out, t, n);
+	if (!isfinite(x)) {
+		out_add(w->out, "null", 4);
+		return;
+	}
+	put_repr(w, t, pyfloat_repr(x, hint, t));
 }
 
 static bool excluded(const struct writer *w, const char *key, size_t klen)
 {
-	for (const char *const *e = w->opts->exclude; e && *e; e++)
-		if ((*e)[0] == key[0] && strlen(*e) == klen && memcmp(*e, key, klen) == 0)
+	for (size_t i = 0; i < w->nex; i++)
+		if (w->exlen[i] == klen && w->ex[i][0] == key[0] &&
+		    memcmp(w->ex[i], key, klen) == 0)
+			return true;
+	for (const char *const *e = w->opts->exclude + w->nex; w->nex == EXCLUDE_MAX && *e; e++)
+		if (strlen(*e) == klen && memcmp(*e, key, klen) == 0)
 			return true;
 	return false;
 }
 
-static int member_cmp(const void *a, const void *b)
+static uint64_t key_prefix(const char *key, size_t klen)
 {
-	const struct canon_member *x = a, *y = b;
-	int c = memcmp(x->key, y->key, R1_MIN(x->klen, y->klen));
-	if (c)
-		return c;
+	uint8_t b[8] = {0};
+	memcpy(b, key, R1_MIN(klen, 8));
+	return (uint64_t)b[0] << 56 | (uint64_t)b[1] << 48 | (uint64_t)b[2] << 40 |
+	       (uint64_t)b[3] << 32 | (uint64_t)b[4] << 24 | (uint64_t)b[5] << 16 |
+	       (uint64_t)b[6] << 8 | (uint64_t)b[7];
+}
+
+/* Code point order (UTF-8 byte order), then wire position. */
+static inline int member_cmp(const struct canon_member *x, const struct canon_member *y)
+{
+	if (x->prefix != y->prefix)
+		return x->prefix < y->prefix ? -1 : 1;
+	if (x->klen > 8 && y->klen > 8) {
+		int c = memcmp(x->key + 8, y->key + 8, R1_MIN(x->klen, y->klen) - 8);
+		if (c)
+			return c;
+	}
 	if (x->klen != y->klen)
 		return x->klen < y->klen ? -1 : 1;
 	return x->idx < y->idx ? -1 : x->idx > y->idx;
 }
 
-static void sort_members(struct canon_member *v, size_t n)
+/* Merge sort of v[0..n) with tmp[0..n/2] as room; insertion sort when small. */
+static void sort_members(struct canon_member *v, struct canon_member *tmp, size_t n)
 {
-	if (n > 12) {
-		qsort(v, n, sizeof(*v), member_cmp);
+	if (n <= 16) {
+		for (size_t i = 1; i < n; i++) {
+			struct canon_member m = v[i];
+			size_t j = i;
+			while (j > 0 && member_cmp(&v[j - 1], &m) > 0) {
+				v[j] = v[j - 1];
+				j--;
+			}
+			v[j] = m;
+		}
 		return;
 	}
-	for (size_t i = 1; i < n; i++) {
-		struct canon_member m = v[i];
-		size_t j = i;
-		while (j > 0 && member_cmp(&v[j - 1], &m) > 0) {
-			v[j] = v[j - 1];
-			j--;
-		}
-		v[j] = m;
-	}
+	size_t h = n / 2;
+	sort_members(v, tmp, h);
+	sort_members(v + h, tmp, n - h);
+	if (member_cmp(&v[h - 1], &v[h]) <= 0)
+		return;
+	memcpy(tmp, v, h * sizeof(*v));
+	size_t i = 0, j = h, k = 0;
+	while (i < h && j < n)
+		v[k++] = member_cmp(&v[j], &tmp[i]) < 0 ? v[j++] : tmp[i++];
+	while (i < h)
+		v[k++] = tmp[i++];
 }
 
-/* Room for n more members at the top of the scratch vector. */
+/* Room for n members plus the sort's n/2 + 1 at the top of the scratch vector. */
 static enum r1_err scratch_grow(struct writer *w, size_t n)
 {
 	struct canon_scratch *s = w->s;
-	if (n <= s->cap - s->len)
+	size_t need = n + n / 2 + 1;
+	if (need <= s->cap - s->len)
 		return R1_OK;
-	size_t cap = R1_MAX(s->cap * 2, s->len + n);
+	size_t cap = R1_MAX(s->cap * 2, s->len + need);
 	cap = R1_MAX(cap, 64);
 	struct canon_member *v = r1_reallocarray(s->v, cap, sizeof(*v));
 	if (!v)
@@ -145,9 +227,16 @@ static void put_jdoc_number(struct writer *w, const struct jdoc_node *n)
 	if (n->type == JDOC_INT) {
 		/* int(token): the grammar allows no leading zeros, only "-0" */
 		if (n->len == 2 && n->u.str[0] == '-' && n->u.str[1] == '0')
-			buf_addc(w->out, '0');
+			out_c(w->out, '0');
 		else
-			buf_add(w->out, n->u.str, n->len);
+			out_add(w->out, n->u.str, n->len);
+		return;
+	}
+	char t[PYFLOAT_REPR_MAX];
+	size_t len = jdoc_is_nonfinite_token(n) ? 0 : pyfloat_repr_token(n->u.str, n->len, t);
+	if (len) {
+		w->s->floats++;
+		put_repr(w, t, len);
 		return;
 	}
 	double x;
@@ -166,14 +255,15 @@ static enum r1_err write_jdoc_object(struct writer *w, const struct jdoc_node *n
 	size_t base = s->len, cnt = 0;
 	for (size_t i = 0; i < n->len; i++) {
 		const struct jdoc_node *k = jdoc_obj_key(n, i);
-		if (depth == 0 && excluded(w, k->u.str, k->len))
+		if (depth == 0 && w->nex && excluded(w, k->u.str, k->len))
 			continue;
-		s->v[base + cnt++] = (struct canon_member){k->u.str, k->len, k + 1, i};
+		s->v[base + cnt++] =
+		    (struct canon_member){key_prefix(k->u.str, k->len), k->u.str, k->len, k + 1, i};
 	}
 	s->len = base + cnt;
 	if (!w->opts->unsorted)
-		sort_members(s->v + base, cnt);
-	buf_addc(w->out, '{');
+		sort_members(s->v + base, s->v + base + cnt, cnt);
+	out_c(w->out, '{');
 	bool first = true;
 	for (size_t i = 0; i < cnt; i++) {
 		const struct canon_member *m = &s->v[base + i];
@@ -183,14 +273,18 @@ static enum r1_err write_jdoc_object(struct writer *w, const struct jdoc_node *n
 				continue; /* a later duplicate wins */
 		}
 		if (!first)
-			buf_addc(w->out, ',');
+			out_c(w->out, ',');
 		first = false;
-		canon_put_string(w->out, m->key, m->klen);
-		buf_addc(w->out, ':');
+		const struct jdoc_node *k = (const struct jdoc_node *)m->val - 1;
+		if (k->flags & JDOC_F_PLAIN)
+			put_plain_string(w->out, m->key, m->klen);
+		else
+			canon_put_string(w->out, m->key, m->klen);
+		out_c(w->out, ':');
 		if ((err = write_jdoc(w, m->val, depth + 1)))
 			return err;
 	}
-	buf_addc(w->out, '}');
+	out_c(w->out, '}');
 	s->len = base;
 	return R1_OK;
 }
@@ -200,32 +294,35 @@ static enum r1_err write_jdoc(struct writer *w, const struct jdoc_node *n, unsig
 	enum r1_err err;
 	switch (jdoc_type(n)) {
 	case JDOC_NULL:
-		buf_add(w->out, "null", 4);
+		out_add(w->out, "null", 4);
 		break;
 	case JDOC_FALSE:
-		buf_add(w->out, "false", 5);
+		out_add(w->out, "false", 5);
 		break;
 	case JDOC_TRUE:
-		buf_add(w->out, "true", 4);
+		out_add(w->out, "true", 4);
 		break;
 	case JDOC_INT:
 	case JDOC_FLOAT:
 		put_jdoc_number(w, n);
 		break;
 	case JDOC_STRING:
-		canon_put_string(w->out, n->u.str, n->len);
+		if (n->flags & JDOC_F_PLAIN)
+			put_plain_string(w->out, n->u.str, n->len);
+		else
+			canon_put_string(w->out, n->u.str, n->len);
 		break;
 	case JDOC_ARRAY:
 		if (depth > JDOC_DEPTH_MAX)
 			return r1_fail(w->why, R1_ERR_TOOBIG, "canon: nesting too deep");
-		buf_addc(w->out, '[');
+		out_c(w->out, '[');
 		for (size_t i = 0; i < n->len; i++) {
 			if (i)
-				buf_addc(w->out, ',');
+				out_c(w->out, ',');
 			if ((err = write_jdoc(w, jdoc_array_at(n, i), depth + 1)))
 				return err;
 		}
-		buf_addc(w->out, ']');
+		out_c(w->out, ']');
 		break;
 	case JDOC_OBJECT:
 		if (depth > JDOC_DEPTH_MAX)
@@ -250,28 +347,26 @@ static enum r1_err write_json_object(struct writer *w, const json_t *j, unsigned
 	     it = json_object_iter_next((json_t *)j, it)) {
 		const char *key = json_object_iter_key(it);
 		size_t klen = json_object_iter_key_len(it);
-		if (depth == 0 && excluded(w, key, klen))
+		if (depth == 0 && w->nex && excluded(w, key, klen))
 			continue;
-		if (cnt == s->cap - base && (err = scratch_grow(w, 1)))
-			return err;
-		s->v[base + cnt] =
-		    (struct canon_member){key, klen, json_object_iter_value(it), cnt};
+		s->v[base + cnt] = (struct canon_member){key_prefix(key, klen), key, klen,
+		                                         json_object_iter_value(it), cnt};
 		cnt++;
 	}
 	s->len = base + cnt;
 	if (!w->opts->unsorted)
-		sort_members(s->v + base, cnt);
-	buf_addc(w->out, '{');
+		sort_members(s->v + base, s->v + base + cnt, cnt);
+	out_c(w->out, '{');
 	for (size_t i = 0; i < cnt; i++) {
 		const struct canon_member *m = &s->v[base + i];
 		if (i)
-			buf_addc(w->out, ',');
+			out_c(w->out, ',');
 		canon_put_string(w->out, m->key, m->klen);
-		buf_addc(w->out, ':');
+		out_c(w->out, ':');
 		if ((err = write_json(w, m->val, depth + 1)))
 			return err;
 	}
-	buf_addc(w->out, '}');
+	out_c(w->out, '}');
 	s->len = base;
 	return R1_OK;
 }
@@ -283,13 +378,13 @@ static enum r1_err write_json(struct writer *w, const json_t *j, unsigned depth)
 		return r1_fail(w->why, R1_ERR_TOOBIG, "canon: nesting too deep");
 	switch (json_typeof(j)) {
 	case JSON_NULL:
-		buf_add(w->out, "null", 4);
+		out_add(w->out, "null", 4);
 		break;
 	case JSON_FALSE:
-		buf_add(w->out, "false", 5);
+		out_add(w->out, "false", 5);
 		break;
 	case JSON_TRUE:
-		buf_add(w->out, "true", 4);
+		out_add(w->out, "true", 4);
 		break;
 	case JSON_INTEGER:
 		buf_addf(w->out, "%" JSON_INTEGER_FORMAT, json_integer_value(j));
@@ -301,14 +396,14 @@ static enum r1_err write_json(struct writer *w, const json_t *j, unsigned depth)
 		canon_put_string(w->out, json_string_value(j), json_string_length(j));
 		break;
 	case JSON_ARRAY:
-		buf_addc(w->out, '[');
+		out_c(w->out, '[');
 		for (size_t i = 0; i < json_array_size(j); i++) {
 			if (i)
-				buf_addc(w->out, ',');
+				out_c(w->out, ',');
 			if ((err = write_json(w, json_array_get(j, i), depth + 1)))
 				return err;
 		}
-		buf_addc(w->out, ']');
+		out_c(w->out, ']');
 		break;
 	case JSON_OBJECT:
 		return write_json_object(w, j, depth);
@@ -324,6 +419,10 @@ static enum r1_err run(struct buf *out, const struct canon_opts *opts,
 	struct canon_scratch tmp;
 	canon_scratch_init(&tmp);
 	struct writer w = {out, opts ? opts : &default_opts, scratch ? scratch : &tmp, why};
+	for (const char *const *e = w.opts->exclude; e && *e && w.nex < EXCLUDE_MAX; e++) {
+		w.ex[w.nex] = *e;
+		w.exlen[w.nex++] = strlen(*e);
+	}
 	w.s->len = 0;
 	w.s->floats = 0;
 	enum r1_err err = is_jdoc ? write_jdoc(&w, root, 0) : write_json(&w, root, 0);

@@ -220,76 +220,111 @@ static char *put_utf8(char *o, unsigned long cp)
 	return o;
 }
 
-/* ps->p is at the opening quote; on success it is just past the closing one. */
+/* Bytes of input copied past its end, so that 8-byte loads never leave the
+ * copy; they are NUL, which stops every scan. */
+#define INPUT_PAD 8
+
+static inline uint64_t load8(const char *p)
+{
+	uint64_t x;
+	memcpy(&x, p, sizeof(x));
+	return x;
+}
+
+/* Does any of the 8 bytes need a closer look: >= 0x80, < 0x20, '"' or '\\'? */
+static inline bool special8(uint64_t x)
+{
+	const uint64_t ones = 0x0101010101010101ull, highs = 0x8080808080808080ull;
+	uint64_t q = x ^ (ones * '"'), b = x ^ (ones * '\\');
+	return ((x | ((x - ones * 0x20) & ~x) | ((q - ones) & ~q) | ((b - ones) & ~b)) & highs) !=
+	       0;
+}
+
+/*
+ * ps->p is at the opening quote of a string in the document's own copy of
+ * the input.  Decode it in place (decoding never makes a string longer) and
+ * NUL-terminate it where it ends; on success ps->p is past the closing quote.
+ */
 static enum r1_err parse_string(struct parser *ps, struct jdoc_node *out)
 {
-	const char *s = ps->p + 1, *end = ps->end;
-	const char *q = s;
-	while (q < end && *q != '"') {
-		if (*q == '\\' && end - q < 2) {
-			q = end;
-			break;
+	char *start = (char *)ps->p + 1;
+	const char *r = start, *end = ps->end;
+	char *o = start;
+	bool plain = true;
+	for (;;) {
+		if (o == r) {
+			while (!special8(load8(r)))
+				r += 8;
+			o = (char *)r;
+		} else {
+			uint64_t x;
+			while (!special8(x = load8(r))) {
+				memcpy(o, &x, 8);
+				o += 8;
+				r += 8;
+			}
 		}
-		q += *q == '\\' ? 2 : 1;
-	}
-	if (q >= end)
-		return fail_at(ps, ps->p, R1_ERR_PROTO, "unterminated string");
-	char *dst = arena_alloc(ps->d, (size_t)(q - s) + 1, 1);
-	if (!dst)
-		return fail_at(ps, ps->p, R1_ERR_NOMEM, "out of memory");
-	char *o = dst;
-	while (s < q) {
-		unsigned char c = (unsigned char)*s;
-		if (c >= 0x20 && c != '\\' && c < 0x80) {
+		unsigned char c = (unsigned char)*r;
+		if (c >= 0x20 && c != '"' && c != '\\' && c < 0x80) {
 			*o++ = (char)c;
-			s++;
+			r++;
 			continue;
 		}
+		if (c == '"' && r < end)
+			break;
 		if (c >= 0x80) {
-			size_t n = utf8_seq((const unsigned char *)s, (const unsigned char *)q);
+			size_t n = utf8_seq((const unsigned char *)r, (const unsigned char *)end);
 			if (!n)
-				return fail_at(ps, s, R1_ERR_PROTO, "invalid UTF-8 in string");
-			memcpy(o, s, n);
+				return fail_at(ps, r, R1_ERR_PROTO, "invalid UTF-8 in string");
+			memmove(o, r, n);
 			o += n;
-			s += n;
+			r += n;
 			continue;
 		}
+		if (r >= end || (c == '\\' && r + 1 >= end))
+			return fail_at(ps, ps->p, R1_ERR_PROTO, "unterminated string");
 		if (c < 0x20)
-			return fail_at(ps, s, R1_ERR_PROTO, "control character in string");
-		/* escape; the scan above guarantees s + 1 < q */
-		char e = s[1];
+			return fail_at(ps, r, R1_ERR_PROTO, "control character in string");
+		/* an escape */
 		static const char simple_from[] = "\"\\/bfnrt";
 		static const char simple_to[] = "\"\\/\b\f\n\r\t";
+		char e = r[1];
 		const char *hit = e ? strchr(simple_from, e) : NULL;
 		if (hit) {
-			*o++ = simple_to[hit - simple_from];
-			s += 2;
+			char d = simple_to[hit - simple_from];
+			plain &= d != '"' && d != '\\' && (unsigned char)d >= 0x20;
+			*o++ = d;
+			r += 2;
 			continue;
 		}
 		if (e != 'u')
-			return fail_at(ps, s, R1_ERR_PROTO, "invalid escape in string");
-		long cp = q - s >= 6 ? hex4(s + 2) : -1;
+			return fail_at(ps, r, R1_ERR_PROTO, "invalid escape in string");
+		long cp = end - r >= 6 ? hex4(r + 2) : -1;
 		if (cp < 0)
-			return fail_at(ps, s, R1_ERR_PROTO, "invalid \\u escape in string");
+			return fail_at(ps, r, R1_ERR_PROTO, "invalid \\u escape in string");
 		if (cp >= 0xDC00 && cp <= 0xDFFF)
-			return fail_at(ps, s, R1_ERR_PROTO, "lone low surrogate escape in string");
+			return fail_at(ps, r, R1_ERR_PROTO, "lone low surrogate escape in string");
 		if (cp >= 0xD800 && cp <= 0xDBFF) {
-			long lo = q - s >= 12 && s[6] == '\\' && s[7] == 'u' ? hex4(s + 8) : -1;
+			long lo = end - r >= 12 && r[6] == '\\' && r[7] == 'u' ? hex4(r + 8) : -1;
 			if (lo < 0xDC00 || lo > 0xDFFF)
-				return fail_at(ps, s, R1_ERR_PROTO,
+				return fail_at(ps, r, R1_ERR_PROTO,
 				               "lone high surrogate escape in string");
 			cp = 0x10000 + ((cp - 0xD800) << 10) + (lo - 0xDC00);
-			s += 6;
+			r += 6;
 		}
+		plain &= cp >= 0x20 && cp != '"' && cp != '\\';
 		o = put_utf8(o, (unsigned long)cp);
-		s += 6;
+		r += 6;
 	}
 	*o = '\0';
-	size_t len = (size_t)(o - dst);
+	size_t len = (size_t)(o - start);
 	if (len > ps->lim.max_string)
 		return fail_at(ps, ps->p, R1_ERR_TOOBIG, "string longer than the limit");
-	*out = (struct jdoc_node){.type = JDOC_STRING, .len = (uint32_t)len, .u.str = dst};
-	ps->p = q + 1;
+	*out = (struct jdoc_node){.type = JDOC_STRING,
+	                          .flags = plain ? JDOC_F_PLAIN : 0,
+	                          .len = (uint32_t)len,
+	                          .u.str = start};
+	ps->p = r + 1;
 	return R1_OK;
 }
 
@@ -561,8 +596,16 @@ enum r1_err jdoc_parse(struct jdoc *d, const char *text, size_t len, const struc
 		               "json: input of %zu bytes is over the limit of %zu", len,
 		               ps.lim.max_input);
 	}
-	if (arena_reset(d, len + len / 2 + 1024))
+	if (arena_reset(d, 2 * len + 1024))
 		return r1_fail(why, R1_ERR_NOMEM, "json: out of memory");
+	/* strings are decoded in place in this copy, so it is the tree's */
+	char *copy = arena_alloc(d, len + INPUT_PAD, 8);
+	if (!copy)
+		return r1_fail(why, R1_ERR_NOMEM, "json: out of memory");
+	memcpy(copy, text, len);
+	memset(copy + len, 0, INPUT_PAD);
+	ps.start = ps.p = copy;
+	ps.end = copy + len;
 	enum r1_err err = parse_doc(&ps);
 	if (err) {
 		d->depth = 0;

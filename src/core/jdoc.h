@@ -46,8 +46,9 @@ enum jdoc_type {
  * so they can be inline.
  */
 struct jdoc_node {
-	uint8_t type; /* enum jdoc_type */
-	uint32_t len; /* string bytes, token bytes, array elements or object members */
+	uint8_t type;  /* enum jdoc_type */
+	uint8_t flags; /* JDOC_F_* */
+	uint32_t len;  /* string bytes, token bytes, array elements or object members */
 	union {
 		const char *str;              /* strings and number tokens, NUL-terminated */
 		const struct jdoc_node *kids; /* arrays: len elements; objects: 2 * len
@@ -65,6 +66,10 @@ struct jdoc_limits {
 	size_t max_number_len; /* bytes of one number token; default 4301 (sign and
 	                          the 4300 digits CPython's int() accepts) */
 };
+
+/* A string none of whose bytes needs escaping in JSON (no byte below 0x20,
+ * no '"', no '\\'): writers may copy it as it is. */
+#define JDOC_F_PLAIN 0x01
 
 #define JDOC_DEPTH_DEFAULT 512u
 #define JDOC_DEPTH_MAX     1024u

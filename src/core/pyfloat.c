@@ -113,12 +113,31 @@ static bool probe(double ax, int p, struct dec *out)
 	return false;
 }
 
+static void strip_zeros(struct dec *c)
+{
+	while (c->n > 1 && c->d[c->n - 1] == '0')
+		c->n--;
+}
+
 static void shortest(double ax, unsigned hint, struct dec *best)
 {
 	struct dec c;
 	int lo = 1, hi = 17;
 	bool have = false;
-	if (hint >= 1 && hint < 17) {
+	/*
+	 * A normal double's rounding interval is narrower (relatively, 2^-52)
+	 * than the gap between two decimals of at most 15 significant digits
+	 * (10^-15), so it holds at most one of them: if a 15-digit decimal reads
+	 * back as x, it is the shortest one, padded with zeros.
+	 */
+	if ((hint == 0 || hint >= 15) && isnormal(ax)) {
+		if (probe(ax, 15, best)) {
+			strip_zeros(best);
+			return;
+		}
+		lo = 16;
+	}
+	if (hint >= 1 && hint < 17 && (int)hint >= lo) {
 		int h = (int)hint;
 		if (probe(ax, h, &c)) {
 			*best = c;
@@ -142,8 +161,7 @@ static void shortest(double ax, unsigned hint, struct dec *best)
 			lo = mid + 1;
 		}
 	}
-	while (best->n > 1 && best->d[best->n - 1] == '0')
-		best->n--;
+	strip_zeros(best);
 }
 
 static size_t put(char *out, size_t at, const char *s, size_t n)
@@ -152,50 +170,114 @@ static size_t put(char *out, size_t at, const char *s, size_t n)
 	return at + n;
 }
 
+/* CPython's float_repr_style 'short' layout of +-0.d1d2...dn x 10^decpt. */
+static size_t layout(bool neg, const char *d, int n, int decpt, char out[PYFLOAT_REPR_MAX])
+{
+	size_t o = 0;
+	if (neg)
+		out[o++] = '-';
+	if (decpt <= -4 || decpt > 16) {
+		int e = decpt - 1;
+		out[o++] = d[0];
+		if (n > 1) {
+			out[o++] = '.';
+			o = put(out, o, d + 1, (size_t)n - 1);
+		}
+		o += (size_t)snprintf(out + o, PYFLOAT_REPR_MAX - o, "e%c%02d", e < 0 ? '-' : '+',
+		                      e < 0 ? -e : e);
+		return o;
+	}
+	if (decpt <= 0) {
+		o = put(out, o, "0.", 2);
+		for (int i = 0; i < -decpt; i++)
+			out[o++] = '0';
+		o = put(out, o, d, (size_t)n);
+	} else if (decpt < n) {
+		o = put(out, o, d, (size_t)decpt);
+		out[o++] = '.';
+		o = put(out, o, d + decpt, (size_t)(n - decpt));
+	} else {
+		o = put(out, o, d, (size_t)n);
+		for (int i = n; i < decpt; i++)
+			out[o++] = '0';
+		o = put(out, o, ".0", 2);
+	}
+	out[o] = '\0';
+	return o;
+}
+
 size_t pyfloat_repr(double x, unsigned hint, char out[PYFLOAT_REPR_MAX])
 {
-	size_t n = 0;
 	if (isnan(x))
 		return (size_t)snprintf(out, PYFLOAT_REPR_MAX, "nan");
 	if (isinf(x))
 		return (size_t)snprintf(out, PYFLOAT_REPR_MAX, "%s", x < 0 ? "-inf" : "inf");
-	if (signbit(x))
-		out[n++] = '-';
-	if (x == 0) {
-		n = put(out, n, "0.0", 3);
-		out[n] = '\0';
-		return n;
-	}
+	if (x == 0)
+		return (size_t)snprintf(out, PYFLOAT_REPR_MAX, "%s", signbit(x) ? "-0.0" : "0.0");
 	struct dec c;
 	shortest(fabs(x), hint, &c);
-	int decpt = c.e + 1; /* digits are 0.d1d2... x 10^decpt */
-	if (decpt <= -4 || decpt > 16) {
-		out[n++] = c.d[0];
-		if (c.n > 1) {
-			out[n++] = '.';
-			n = put(out, n, c.d + 1, (size_t)c.n - 1);
+	return layout(signbit(x), c.d, c.n, c.e + 1, out);
+}
+
+size_t pyfloat_repr_token(const char *tok, size_t len, char out[PYFLOAT_REPR_MAX])
+{
+	const char *p = tok, *end = tok + len;
+	bool neg = p < end && *p == '-';
+	p += neg;
+	char d[16];
+	int n = 0, zeros = 0; /* significant digits kept, and zeros pending */
+	long point = 0;       /* digits before the decimal point, leading zeros excluded */
+	bool seen = false, frac = false;
+	for (; p < end && ((*p >= '0' && *p <= '9') || *p == '.'); p++) {
+		if (*p == '.') {
+			if (frac)
+				return 0;
+			frac = true;
+			continue;
 		}
-		n += (size_t)snprintf(out + n, PYFLOAT_REPR_MAX - n, "e%c%02d", c.e < 0 ? '-' : '+',
-		                      c.e < 0 ? -c.e : c.e);
-		return n;
+		if (!seen && *p == '0') {
+			if (frac)
+				point--;
+			continue;
+		}
+		seen = true;
+		if (!frac)
+			point++;
+		if (*p == '0') {
+			zeros++;
+			continue;
+		}
+		if (n + zeros + 1 > 15)
+			return 0;
+		for (; zeros; zeros--)
+			d[n++] = '0';
+		d[n++] = *p;
 	}
-	if (decpt <= 0) {
-		n = put(out, n, "0.", 2);
-		for (int i = 0; i < -decpt; i++)
-			out[n++] = '0';
-		n = put(out, n, c.d, (size_t)c.n);
-	} else if (decpt < c.n) {
-		n = put(out, n, c.d, (size_t)decpt);
-		out[n++] = '.';
-		n = put(out, n, c.d + decpt, (size_t)(c.n - decpt));
-	} else {
-		n = put(out, n, c.d, (size_t)c.n);
-		for (int i = c.n; i < decpt; i++)
-			out[n++] = '0';
-		n = put(out, n, ".0", 2);
+	long exp = 0;
+	if (p < end && (*p == 'e' || *p == 'E')) {
+		p++;
+		bool eneg = p < end && *p == '-';
+		if (p < end && (*p == '-' || *p == '+'))
+			p++;
+		if (p == end)
+			return 0;
+		for (; p < end; p++) {
+			if (*p < '0' || *p > '9')
+				return 0;
+			if (exp < 100000)
+				exp = exp * 10 + (*p - '0');
+		}
+		exp = eneg ? -exp : exp;
 	}
-	out[n] = '\0';
-	return n;
+	if (p != end)
+		return 0;
+	if (n == 0) /* a zero of either sign */
+		return (size_t)snprintf(out, PYFLOAT_REPR_MAX, "%s", neg ? "-0.0" : "0.0");
+	long decpt = point + exp;
+	/* 0.1 x 10^-306 .. 10^308: safely inside the normal doubles */
+	if (decpt < -306 || decpt > 308)
+		return 0;
+	return layout(neg, d, n, (int)decpt, out);
 }
 
 /* repr(o).rstrip('0').rstrip('.') if '.' in repr(o) else repr(o) */
@@ -211,33 +293,42 @@ static size_t legacy_strip(char *t, size_t n)
 	return n;
 }
 
-static size_t legacy_once(double x, unsigned hint, char out[PYFLOAT_REPR_MAX])
-{
-	if (!isfinite(x)) {
-		memcpy(out, "null", 5);
-		return 4;
-	}
-	return legacy_strip(out, pyfloat_repr(x, hint, out));
-}
-
-size_t pyfloat_repr_legacy(double x, char out[PYFLOAT_REPR_MAX])
+size_t pyfloat_legacy_of_repr(const char *repr, size_t n, char out[PYFLOAT_REPR_MAX])
 {
 	char t[PYFLOAT_REPR_MAX];
-	size_t n = legacy_once(x, 0, t);
-	if (strcmp(t, "null") == 0 || (!memchr(t, '.', n) && !memchr(t, 'e', n))) {
-		/* json.loads reads it back as an int (or None): "-0" becomes 0 */
+	n = R1_MIN(n, sizeof(t) - 1);
+	memcpy(t, repr, n);
+	t[n] = '\0';
+	n = legacy_strip(t, n);
+	if (!memchr(t, '.', n) && !memchr(t, 'e', n)) {
+		/* json.loads reads it back as an int: "-0" becomes 0 */
 		if (strcmp(t, "-0") == 0)
 			n = 1, t[0] = '0', t[1] = '\0';
 		memcpy(out, t, n + 1);
 		return n;
 	}
-	double y;
-	unsigned sig;
-	if (!pyfloat_parse(t, n, &y, &sig)) { /* cannot happen: t is repr-derived */
-		memcpy(out, t, n + 1);
-		return n;
+	size_t m = pyfloat_repr_token(t, n, out);
+	if (!m) {
+		double y;
+		unsigned sig;
+		if (!pyfloat_parse(t, n, &y, &sig)) { /* cannot happen: t came from repr */
+			memcpy(out, t, n + 1);
+			return n;
+		}
+		m = pyfloat_repr(y, sig, out);
 	}
-	return legacy_once(y, sig, out);
+	return legacy_strip(out, m);
+}
+
+size_t pyfloat_repr_legacy(double x, char out[PYFLOAT_REPR_MAX])
+{
+	if (!isfinite(x)) {
+		memcpy(out, "null", 5);
+		return 4;
+	}
+	char r[PYFLOAT_REPR_MAX];
+	size_t n = pyfloat_repr(x, 0, r);
+	return pyfloat_legacy_of_repr(r, n, out);
 }
 
 static bool is_digit(char c)

@@ -25,6 +25,16 @@
 size_t pyfloat_repr(double x, unsigned hint, char out[PYFLOAT_REPR_MAX]);
 
 /*
+ * repr() of the double that a JSON number token reads as, straight from the
+ * token's digits, without converting: exact when the token has at most 15
+ * significant digits and lies well inside the normal doubles (1e-307 ..
+ * 1e308), because no other decimal that short reads as the same double.
+ * Returns 0 when that does not apply (then use pyfloat_parse and
+ * pyfloat_repr).  The token must be valid JSON number syntax.
+ */
+size_t pyfloat_repr_token(const char *tok, size_t len, char out[PYFLOAT_REPR_MAX]);
+
+/*
  * What the SDK's legacy encoder (_LegacyComplexJsonEncoder) finally hashes
  * for a finite float: the text t = repr(x) with trailing '0's and then a
  * trailing '.' stripped (only when t contains a '.'; the exponent loses its
@@ -34,6 +44,8 @@ size_t pyfloat_repr(double x, unsigned hint, char out[PYFLOAT_REPR_MAX]);
  * Non-finite values give "null".  Returns the length written.
  */
 size_t pyfloat_repr_legacy(double x, char out[PYFLOAT_REPR_MAX]);
+/* The same, given repr(x) (n bytes) instead of x. */
+size_t pyfloat_legacy_of_repr(const char *repr, size_t n, char out[PYFLOAT_REPR_MAX]);
 
 /*
  * Read a JSON number token (RFC 8259 grammar, no NaN/Infinity) of `len`

@@ -28,3 +28,8 @@ check_PROGRAMS += tests/unit/wire/test_envelope
 TESTS += tests/unit/wire/test_envelope
 tests_unit_wire_test_envelope_SOURCES = tests/unit/wire/test_envelope.c
 tests_unit_wire_test_envelope_LDADD = tests/libtap.a $(R1_CORE_LIBS)
+
+# Speed of the wire core beside raw libsecp256k1 (not a test; run by hand).
+noinst_PROGRAMS += tests/bench/bench_wire
+tests_bench_bench_wire_SOURCES = tests/bench/bench_wire.c
+tests_bench_bench_wire_LDADD = $(R1_CORE_LIBS)

@@ -115,6 +115,81 @@ static uint64_t rng(void)
 	return rng_state;
 }
 
+static void test_repr_token(void)
+{
+	static const struct {
+		const char *tok, *want; /* want "" when the fast path must decline */
+	} cases[] = {
+	    {"0.1", "0.1"},
+	    {"1E2", "100.0"},
+	    {"1e16", "1e+16"},
+	    {"1e15", "1000000000000000.0"},
+	    {"1.0e-1", "0.1"},
+	    {"1.000", "1.0"},
+	    {"25E-301", "2.5e-300"},
+	    {"-0.000e0", "-0.0"},
+	    {"0e999999", "0.0"},
+	    {"-0.0e-99999999999", "-0.0"},
+	    {"0.0001", "0.0001"},
+	    {"0.00001", "1e-05"},
+	    {"100000000000000000000", "1e+20"},
+	    {"123456789012345", "123456789012345.0"},
+	    {"1234567890123456", ""},
+	    {"0.30000000000000004", ""},
+	    {"1.05", "1.05"},
+	    {"-12.50e+1", "-125.0"},
+	    {"1e-307", "1e-307"},
+	    {"1e-308", ""},
+	    {"4.9e-324", ""},
+	    {"1e308", ""},
+	    {"9.99e307", "9.99e+307"},
+	    {"1e309", ""},
+	    {"1e123456", ""},
+	    {"1.000000000000000000000000000001", ""},
+	};
+	char out[PYFLOAT_REPR_MAX];
+	for (size_t i = 0; i < R1_ARRAY_LEN(cases); i++) {
+		size_t n = pyfloat_repr_token(cases[i].tok, strlen(cases[i].tok), out);
+		if (!cases[i].want[0])
+			is_int(n, 0, "token fast path declines %s", cases[i].tok);
+		else
+			is_str(n ? out : "(declined)", cases[i].want, "token fast path: %s",
+			       cases[i].tok);
+	}
+	/* random tokens of up to 15 digits: the fast path equals parse + repr */
+	size_t tried = 0, taken = 0, same = 0;
+	for (int i = 0; i < 50000; i++) {
+		char tok[64];
+		int digits = 1 + (int)(rng() % 15), o = 0;
+		if (rng() % 2)
+			tok[o++] = '-';
+		tok[o++] = (char)('1' + rng() % 9);
+		tok[o++] = '.';
+		for (int d = 1; d < digits; d++)
+			tok[o++] = (char)('0' + rng() % 10);
+		if (digits == 1)
+			tok[o++] = '0';
+		snprintf(tok + o, sizeof(tok) - (size_t)o, "e%d", (int)(rng() % 640) - 320);
+		double x;
+		unsigned sig;
+		if (!pyfloat_parse(tok, strlen(tok), &x, &sig))
+			continue;
+		tried++;
+		size_t n = pyfloat_repr_token(tok, strlen(tok), out);
+		if (!n)
+			continue;
+		taken++;
+		char slow[PYFLOAT_REPR_MAX];
+		pyfloat_repr(x, 0, slow);
+		same += strcmp(slow, out) == 0;
+	}
+	ok(tried == 50000 && taken > 45000, "random tokens: %zu of %zu on the fast path", taken,
+	   tried);
+	is_int(same, taken, "fast path equals parse + repr on every one");
+	pyfloat_legacy_of_repr("2.5e-300", 8, out);
+	is_str(out, "0.0025", "legacy of a repr text");
+}
+
 /* Shortest "%.{p}e" that reads back: the textbook oracle (differs from the
  * exact answer only when a neighbour of the nearest decimal is shorter). */
 static int oracle_digits(double x, char *digits)
@@ -552,6 +627,7 @@ int main(void)
 	r1_alloc_setup_jansson();
 	test_repr_table();
 	test_repr_random();
+	test_repr_token();
 	test_parse();
 	test_rules();
 	test_jansson_writer();
