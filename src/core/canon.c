@@ -151,11 +151,17 @@ static bool excluded(const struct writer *w, const char *key, size_t klen)
 
 static uint64_t key_prefix(const char *key, size_t klen)
 {
-	uint8_t b[8] = {0};
-	memcpy(b, key, R1_MIN(klen, 8));
-	return (uint64_t)b[0] << 56 | (uint64_t)b[1] << 48 | (uint64_t)b[2] << 40 |
-	       (uint64_t)b[3] << 32 | (uint64_t)b[4] << 24 | (uint64_t)b[5] << 16 |
-	       (uint64_t)b[6] << 8 | (uint64_t)b[7];
+	uint64_t v = 0;
+	if (klen >= 8) {
+		memcpy(&v, key, 8);
+#if __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+		v = __builtin_bswap64(v);
+#endif
+		return v;
+	}
+	for (size_t i = 0; i < 8; i++)
+		v = v << 8 | (i < klen ? (uint8_t)key[i] : 0);
+	return v;
 }
 
 /* Code point order (UTF-8 byte order), then wire position. */
