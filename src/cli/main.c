@@ -8,6 +8,7 @@
 
 static const struct cmd_entry *const cmd_tables[] = {
 	cmd_keys_entries,
+	cmd_sign_entries,
 };
 
 void cli_error(const char *fmt, ...)

@@ -33,3 +33,25 @@ tests_unit_wire_test_envelope_LDADD = tests/libtap.a $(R1_CORE_LIBS)
 noinst_PROGRAMS += tests/bench/bench_wire
 tests_bench_bench_wire_SOURCES = tests/bench/bench_wire.c
 tests_bench_bench_wire_LDADD = $(R1_CORE_LIBS)
+
+# r1console sign / verify end to end (the commands live in src/cli/cmd_sign.c).
+TESTS += tests/integration/cli_sign.sh
+EXTRA_DIST += tests/integration/cli_sign.sh
+
+# libFuzzer targets for the wire parser and verifier: `make fuzz` builds them
+# when CC is clang (they need -fsanitize=fuzzer); run tests/fuzz/fuzz_jdoc DIR.
+FUZZ_WIRE_SRC = src/core/jdoc.c src/core/pyfloat.c src/core/canon.c src/core/envelope.c \
+	src/core/identity.c src/core/codec.c src/core/hash.c src/core/buf.c \
+	src/core/xalloc.c src/core/err.c
+EXTRA_DIST += tests/fuzz/fuzz_jdoc.c tests/fuzz/fuzz_envelope.c
+fuzz:
+	@case "$(CC)" in *clang*) ;; *) echo "make fuzz: needs CC=clang (CC is $(CC))"; exit 0;; esac; \
+	for t in fuzz_jdoc fuzz_envelope; do \
+		$(MKDIR_P) tests/fuzz && \
+		$(CC) -g -O1 -fsanitize=fuzzer,address,undefined $(DEFS) $(DEFAULT_INCLUDES) \
+			$(AM_CPPFLAGS) -std=gnu11 -o tests/fuzz/$$t $(srcdir)/tests/fuzz/$$t.c \
+			$(addprefix $(srcdir)/,$(FUZZ_WIRE_SRC)) $(R1_CORE_EXTLIBS) || exit 1; \
+		echo "built tests/fuzz/$$t"; \
+	done
+.PHONY: fuzz
+CLEANFILES += tests/fuzz/fuzz_jdoc tests/fuzz/fuzz_envelope
