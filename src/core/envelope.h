@@ -16,10 +16,16 @@
  * "v1" the legacy encoder; anything else is refused.  An EE_HASH that is
  * empty (Python-falsy) means the signature is over the canonical bytes
  * themselves.  High-S signatures are accepted.  Every refusal says why.
- * Where the SDK is looser than this module, this module refuses: EE_SIGN and
- * EE_SENDER must be strict URL-safe base64 (Python skips stray characters),
- * EE_SENDER must hold a compressed key (Python also takes an uncompressed
- * one), and jdoc refuses lone surrogates and invalid UTF-8 anywhere.
+ * Where the SDK is looser than this module, this module refuses (a message
+ * the SDK accepts and we refuse is possible; the reverse is not meant to be):
+ * EE_SIGN and EE_SENDER must be strict URL-safe base64 (Python skips stray
+ * characters and takes '+' and '/'), EE_SENDER must hold a compressed key
+ * (Python also takes an uncompressed one), and the parser refuses lone
+ * surrogates and invalid UTF-8 even in fields that are not hashed, nesting
+ * deeper than 512 and numbers longer than 4301 bytes.  When a message has
+ * several faults the verdict names the first in the SDK's order, except that
+ * a signature that is not DER is reported as ENVELOPE_MALFORMED where the
+ * SDK says "InvalidSignature".
  */
 #include "core/common.h"
 #include "core/buf.h"

@@ -3,10 +3,12 @@
  * It is a loop over an explicit stack, never recursion: values are pushed on
  * a work stack as they are read, and when a container closes its children
  * are copied in one piece into the arena, so every array and object ends up
- * contiguous and each node is copied once.  Strings are located first (a scan
- * to the closing quote) and then decoded and validated into arena space of
- * the raw length, which is enough because decoding never grows a string.
- * It is not a general JSON library: no writer, no mutation, no streaming.
+ * contiguous and each node is copied once.  The input is first copied into
+ * the arena (padded with NULs so that 8-byte loads never leave it), and
+ * strings are validated and decoded in place there, 8 bytes at a time while
+ * no byte needs a look: decoding never makes a string longer, and the
+ * closing quote becomes the NUL.  It is not a general JSON library: no
+ * writer, no mutation, no streaming.
  */
 #include "core/lib.h"
 #include "core/jdoc.h"

@@ -21,9 +21,11 @@
  * them.  Every limit hit is an error with the byte offset.
  *
  * Memory: a jdoc owns one arena (a list of blocks that is coalesced into one
- * on the next parse), so a jdoc parsed again and again, as the receive path
- * does, stops allocating once it has seen its largest message.  Nodes and
- * strings live until the next jdoc_parse() or jdoc_free().
+ * on the next parse) holding a copy of the input, the decoded strings and
+ * the nodes, about two to three times the input; a jdoc parsed again and
+ * again, as the receive path does, stops allocating once it has seen its
+ * largest message (and keeps that much).  Nodes and strings live until the
+ * next jdoc_parse() or jdoc_free().
  */
 #include "core/common.h"
 #include "core/err.h"
