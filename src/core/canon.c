@@ -34,6 +34,7 @@ struct writer {
 	struct canon_scratch *s;
 	char **why;
 	size_t nex;
+	size_t exmin, exmax; /* shortest and longest excluded key */
 	const char *ex[EXCLUDE_MAX];
 	size_t exlen[EXCLUDE_MAX];
 };
@@ -139,6 +140,8 @@ static void put_float(struct writer *w, double x, unsigned hint)
 
 static bool excluded(const struct writer *w, const char *key, size_t klen)
 {
+	if (klen < w->exmin || klen > w->exmax)
+		return false;
 	for (size_t i = 0; i < w->nex; i++)
 		if (w->exlen[i] == klen && w->ex[i][0] == key[0] &&
 		    memcmp(w->ex[i], key, klen) == 0)
@@ -425,9 +428,15 @@ static enum r1_err run(struct buf *out, const struct canon_opts *opts,
 	struct canon_scratch tmp;
 	canon_scratch_init(&tmp);
 	struct writer w = {out, opts ? opts : &default_opts, scratch ? scratch : &tmp, why};
-	for (const char *const *e = w.opts->exclude; e && *e && w.nex < EXCLUDE_MAX; e++) {
-		w.ex[w.nex] = *e;
-		w.exlen[w.nex++] = strlen(*e);
+	w.exmin = SIZE_MAX;
+	for (const char *const *e = w.opts->exclude; e && *e; e++) {
+		size_t len = strlen(*e);
+		w.exmin = R1_MIN(w.exmin, len);
+		w.exmax = R1_MAX(w.exmax, len);
+		if (w.nex < EXCLUDE_MAX) {
+			w.ex[w.nex] = *e;
+			w.exlen[w.nex++] = len;
+		}
 	}
 	w.s->len = 0;
 	w.s->floats = 0;

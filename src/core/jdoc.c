@@ -137,7 +137,7 @@ static enum r1_err fail_at(struct parser *ps, const char *at, enum r1_err err, c
  * straight into their slot: building a node elsewhere and copying it costs a
  * store-forwarding stall per value, which was a third of the parse time.
  */
-static struct jdoc_node *work_slot(struct parser *ps)
+static inline struct jdoc_node *work_slot(struct parser *ps)
 {
 	struct jdoc *d = ps->d;
 	if (d->work_len == d->work_cap) {
