@@ -5,3 +5,4 @@ r1console_SOURCES += src/cli/cmd_keys.c
 r1console_SOURCES += src/cli/cmd_r1fs.c
 r1console_SOURCES += src/cli/cmd_sign.c
 r1console_LDADD = $(R1_TUI_LIBS)
+r1console_SOURCES += src/cli/cmd_cstore.c

@@ -36,3 +36,13 @@ TESTS += tests/unit/cstore/test_http
 tests_unit_cstore_test_http_SOURCES = tests/unit/cstore/test_http.c \
 	tests/unit/cstore/net.c tests/unit/cstore/net.h
 tests_unit_cstore_test_http_LDADD = tests/libtap.a $(R1_NODE_LIBS)
+
+# Integration: the CLI and the official TypeScript client against our HTTP
+# API (cstore_server: three engines in one process, real encryption).
+check_PROGRAMS += tests/integration/cstore_server
+tests_integration_cstore_server_SOURCES = tests/integration/cstore_server.c \
+	tests/unit/cstore/net.c tests/unit/cstore/net.h
+tests_integration_cstore_server_LDADD = tests/libtap.a $(R1_NODE_LIBS)
+TESTS += tests/integration/cstore_cli.sh tests/integration/cstore_sdk_ts.sh
+EXTRA_DIST += tests/integration/cstore_cli.sh tests/integration/cstore_sdk_ts.sh \
+	tests/integration/cstore_sdk_ts.mjs tests/integration/npm/package.json
