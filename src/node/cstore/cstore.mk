@@ -46,3 +46,9 @@ tests_integration_cstore_server_LDADD = tests/libtap.a $(R1_NODE_LIBS)
 TESTS += tests/integration/cstore_cli.sh tests/integration/cstore_sdk_ts.sh
 EXTRA_DIST += tests/integration/cstore_cli.sh tests/integration/cstore_sdk_ts.sh \
 	tests/integration/cstore_sdk_ts.mjs tests/integration/npm/package.json
+
+# Speed: local reads, replicated writes over a queue and over mosquitto,
+# beside redis-benchmark (not a test; see the file).
+noinst_PROGRAMS += tests/bench/bench_cstore
+tests_bench_bench_cstore_SOURCES = tests/bench/bench_cstore.c
+tests_bench_bench_cstore_LDADD = $(R1_NODE_LIBS)
