@@ -697,7 +697,7 @@ enum r1_err bus_mqtt_new(struct loop *loop, const struct bus_mqtt_opts *o, struc
 	b->connect_timeout = o->connect_timeout_ms ? o->connect_timeout_ms : 10000;
 	b->queue_max = o->queue_max ? o->queue_max : 10000;
 	b->queue_max_bytes = o->queue_max_bytes ? o->queue_max_bytes : 64u << 20;
-	b->inflight_max = o->inflight_max ? o->inflight_max : 100;
+	b->inflight_max = o->inflight_max ? o->inflight_max : 20;
 	b->connack_rc = -1;
 	loop_call_init(&b->start, on_start, b);
 	struct bus *bus = &b->bus;

@@ -19,7 +19,10 @@
  * R1_ERR_AGAIN and counts BUS_DROP_OUT_FULL); one handed to libmosquitto
  * but not yet acknowledged is resent by libmosquitto after the reconnect
  * (same client object, same packet id).  At most inflight_max of them are
- * on the wire at once.  Across a reconnect delivery is at least once: a
+ * on the wire at once; keep it within the broker's limit on unreleased QoS 2
+ * messages per client (mosquitto's max_inflight_messages, 20 by default):
+ * an MQTT 3.1.1 broker cannot say "quota exceeded" and silently drops the
+ * excess.  Across a reconnect delivery is at least once: a
  * QoS 2 message may arrive twice, which the receive path's de-duplication
  * absorbs.  QoS 0 messages are never carried across a reconnect: publish
  * fails with R1_ERR_AGAIN while disconnected and unsent ones are counted as
@@ -80,7 +83,7 @@ struct bus_mqtt_opts {
 	unsigned connect_timeout_ms; /* no CONNACK by then: retry; 0 = 10000 */
 	size_t queue_max;	 /* waiting messages, 0 = 10000 */
 	size_t queue_max_bytes;	 /* their payload bytes, 0 = 64 MiB */
-	unsigned inflight_max;	 /* unacknowledged QoS >= 1 on the wire, 0 = 100 */
+	unsigned inflight_max;	 /* unacknowledged QoS >= 1 on the wire, 0 = 20 (see above) */
 	struct r1_log *log;	 /* may be NULL */
 };
 

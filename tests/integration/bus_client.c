@@ -15,7 +15,8 @@
  *   bus_client sub --url URL --filter F --count N [--ready FILE]
  *       [--progress FILE] [--persistent]
  *       receive until N distinct sequence numbers arrived; prints
- *       "distinct=D duplicates=U missing=M"; exit 0 when none is missing
+ *       "distinct=D duplicates=U missing=M oversize_in=O"; exit 0 when none
+ *       is missing
  *   bus_client connect --url URL
  *       connect once; exit 0 connected, 2 credentials refused, 3 otherwise
  *
@@ -487,8 +488,10 @@ static int cmd_sub(const struct args *a)
 	bool done = wait_until(sub_done, &ss, a->timeout_s * 1000);
 	/* Linger briefly to count duplicates that are still in flight. */
 	wait_until(probe_back, &(struct sub_state){0}, 200);
-	printf("distinct=%ld duplicates=%ld missing=%ld\n", ss.distinct, ss.duplicates,
-	       a->count - ss.distinct);
+	struct bus_stats st;
+	bus_get_stats(ss.bus, &st);
+	printf("distinct=%ld duplicates=%ld missing=%ld oversize_in=%" PRIu64 "\n", ss.distinct,
+	       ss.duplicates, a->count - ss.distinct, st.dropped[BUS_DROP_TOO_BIG_IN]);
 	if (!done) {
 		printf("first missing:");
 		for (long i = 0, shown = 0; i < a->count && shown < 10; i++)
