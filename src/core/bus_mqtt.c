@@ -55,7 +55,7 @@ struct mqtt_bus {
 	bool ever_connected;
 	unsigned attempt; /* failed attempts since the last connection */
 	int connack_rc;	  /* from the last CONNACK, -1 before one */
-	size_t received;  /* messages seen by on_message, to pace reads */
+	size_t activity;  /* callbacks from libmosquitto, to pace reads */
 	char last_lib_error[200];
 
 	struct out_msg *q_head, *q_tail;
@@ -404,6 +404,7 @@ static void on_connect(struct mosquitto *mosq, void *ctx, int rc)
 {
 	struct mqtt_bus *b = ctx;
 	(void)mosq;
+	b->activity++;
 	b->connack_rc = rc;
 	if (rc != 0)
 		return; /* the read that delivered this CONNACK fails next; see conn_lost */
@@ -430,7 +431,7 @@ static void on_message(struct mosquitto *mosq, void *ctx, const struct mosquitto
 {
 	struct mqtt_bus *b = ctx;
 	(void)mosq;
-	b->received++;
+	b->activity++;
 	bus_deliver(&b->bus, m->topic, m->payload, m->payloadlen > 0 ? (size_t)m->payloadlen : 0,
 		    m->qos);
 }
@@ -439,6 +440,7 @@ static void on_publish(struct mosquitto *mosq, void *ctx, int mid)
 {
 	struct mqtt_bus *b = ctx;
 	(void)mosq;
+	b->activity++;
 	if (mid_test(b, mid)) {
 		mid_set(b, mid, false);
 		b->unacked--;
@@ -533,16 +535,19 @@ static void on_socket(void *ctx, int fd, unsigned revents)
 	/* Before the CONNACK any readiness may be the TLS handshake's, which
 	 * libmosquitto advances only from mosquitto_loop_read. */
 	if ((revents & (LOOP_READ | LOOP_ERROR)) || !b->connected) {
-		/* One packet per mosquitto_loop_read for QoS 0; keep reading while
-		 * messages keep coming, up to a bound so other fds get their turn. */
+		/* mosquitto_loop_read often handles a single packet; keep calling
+		 * it while packets keep coming (messages, acknowledgements), up to
+		 * a bound so that other fds get their turn. */
 		for (int i = 0; i < READS_PER_WAKEUP && !rc; i++) {
-			size_t before = b->received;
+			size_t before = b->activity;
 			rc = mosquitto_loop_read(b->mosq, 1);
-			if (b->received == before)
+			if (b->activity == before)
 				break;
 		}
 	}
-	if (!rc && b->sock_open && (revents & LOOP_WRITE))
+	/* What the callbacks queued (acknowledgements, publishes pumped from our
+	 * queue) goes out now rather than after another poll. */
+	if (!rc && b->sock_open && ((revents & LOOP_WRITE) || mosquitto_want_write(b->mosq)))
 		rc = mosquitto_loop_write(b->mosq, 1);
 	if (rc)
 		conn_lost(b, rc, NULL);
