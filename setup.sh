@@ -83,7 +83,7 @@ test)
 	# programs are built, so this stays quick (seconds) as the tree grows.
 	tsan_tests="tests/unit/run/test_loop tests/unit/run/test_workers
 	 tests/unit/net/test_topics tests/unit/net/test_dedup tests/unit/net/test_bus_local
-	 tests/unit/net/test_mqtt_url"
+	 tests/unit/net/test_bus_mqtt"
 	tsan_args='CFLAGS=-O1 -g --enable-werror --enable-tsan'
 	mkdir -p build-tsan
 	if [ ! -f build-tsan/Makefile ] || [ "$(cat build-tsan/.configure-args 2>/dev/null)" != "$tsan_args" ]; then

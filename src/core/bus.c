@@ -9,18 +9,16 @@
 #include "core/topics.h"
 
 static const char *const state_names[BUS_STATE__COUNT] = {
-	[BUS_DISCONNECTED] = "disconnected",
-	[BUS_CONNECTING] = "connecting",
-	[BUS_CONNECTED] = "connected",
-	[BUS_AUTH_REFUSED] = "auth-refused",
+    [BUS_DISCONNECTED] = "disconnected",
+    [BUS_CONNECTING] = "connecting",
+    [BUS_CONNECTED] = "connected",
+    [BUS_AUTH_REFUSED] = "auth-refused",
 };
 
 static const char *const drop_names[BUS_DROP__COUNT] = {
-	[BUS_DROP_TOO_BIG_OUT] = "oversize-out",
-	[BUS_DROP_TOO_BIG_IN] = "oversize-in",
-	[BUS_DROP_OFFLINE] = "offline",
-	[BUS_DROP_OUT_FULL] = "out-queue-full",
-	[BUS_DROP_IN_FULL] = "in-queue-full",
+    [BUS_DROP_TOO_BIG_OUT] = "oversize-out", [BUS_DROP_TOO_BIG_IN] = "oversize-in",
+    [BUS_DROP_OFFLINE] = "offline",          [BUS_DROP_OUT_FULL] = "out-queue-full",
+    [BUS_DROP_IN_FULL] = "in-queue-full",
 };
 
 const char *bus_state_name(enum bus_state state)
@@ -34,7 +32,7 @@ const char *bus_drop_name(enum bus_drop reason)
 }
 
 enum r1_err bus_init(struct bus *bus, const struct bus_ops *ops, struct loop *loop,
-		     const char *client_id, struct r1_log *log)
+                     const char *client_id, struct r1_log *log)
 {
 	*bus = (struct bus){.ops = ops, .loop = loop, .log = log, .state = BUS_DISCONNECTED};
 	bus->client_id = r1_strdup(client_id ? client_id : "");
@@ -65,12 +63,12 @@ void bus_free(struct bus **bp)
 	*bp = NULL;
 }
 
-enum r1_err bus_publish(struct bus *bus, const char *topic, const void *data, size_t len,
-			int qos, char **why)
+enum r1_err bus_publish(struct bus *bus, const char *topic, const void *data, size_t len, int qos,
+                        char **why)
 {
 	if (!topic_name_valid(topic))
 		return r1_fail(why, R1_ERR_INVAL, "bus: cannot publish to topic \"%.80s\"",
-			       topic ? topic : "(null)");
+		               topic ? topic : "(null)");
 	if (qos < 0 || qos > 2)
 		return r1_fail(why, R1_ERR_INVAL, "bus: QoS %d (want 0, 1 or 2)", qos);
 	if (len && !data)
@@ -78,7 +76,7 @@ enum r1_err bus_publish(struct bus *bus, const char *topic, const void *data, si
 	if (len > R1_MAX_MESSAGE_LEN) {
 		bus->stats.dropped[BUS_DROP_TOO_BIG_OUT]++;
 		return r1_fail(why, R1_ERR_TOOBIG, "bus: message of %zu bytes exceeds %u", len,
-			       R1_MAX_MESSAGE_LEN);
+		               R1_MAX_MESSAGE_LEN);
 	}
 	enum r1_err err = bus->ops->publish(bus, topic, data, len, qos, why);
 	if (!err)
@@ -98,7 +96,7 @@ enum r1_err bus_subscribe(struct bus *bus, const char *filter, int qos, char **w
 {
 	if (!topic_filter_valid(filter))
 		return r1_fail(why, R1_ERR_INVAL, "bus: bad topic filter \"%.80s\"",
-			       filter ? filter : "(null)");
+		               filter ? filter : "(null)");
 	if (qos < 0 || qos > 2)
 		return r1_fail(why, R1_ERR_INVAL, "bus: QoS %d (want 0, 1 or 2)", qos);
 	ssize_t at = sub_find(bus, filter);
@@ -135,7 +133,7 @@ enum r1_err bus_unsubscribe(struct bus *bus, const char *filter, char **why)
 	ssize_t at = filter ? sub_find(bus, filter) : -1;
 	if (at < 0)
 		return r1_fail(why, R1_ERR_NOTFOUND, "bus: not subscribed to \"%.80s\"",
-			       filter ? filter : "(null)");
+		               filter ? filter : "(null)");
 	enum r1_err err = bus->ops->unsubscribe(bus, filter, why);
 	if (err)
 		return err;

@@ -25,8 +25,8 @@ struct bus;
 
 enum bus_state {
 	BUS_DISCONNECTED, /* not connected; the reason says why (empty at start) */
-	BUS_CONNECTING,	  /* a connection attempt is under way */
-	BUS_CONNECTED,	  /* publishing goes to the wire, subscriptions are live */
+	BUS_CONNECTING,   /* a connection attempt is under way */
+	BUS_CONNECTED,    /* publishing goes to the wire, subscriptions are live */
 	BUS_AUTH_REFUSED, /* the broker refused our credentials; still retrying slowly */
 	BUS_STATE__COUNT
 };
@@ -41,19 +41,18 @@ enum bus_drop {
 };
 
 struct bus_stats {
-	uint64_t published;		   /* accepted by bus_publish */
-	uint64_t delivered;		   /* handed to the delivery callback */
+	uint64_t published; /* accepted by bus_publish */
+	uint64_t delivered; /* handed to the delivery callback */
 	uint64_t dropped[BUS_DROP__COUNT];
-	uint64_t reconnects;		   /* connections made after the first */
-	uint64_t queued;		   /* accepted, not yet sent and acknowledged (mqtt)
-					    * or waiting for delivery (local) */
+	uint64_t reconnects; /* connections made after the first */
+	uint64_t queued;     /* accepted, not yet sent and acknowledged (mqtt)
+	                      * or waiting for delivery (local) */
 };
 
 typedef void (*bus_deliver_fn)(void *ctx, struct bus *bus, const char *topic,
-			       const uint8_t *payload, size_t len, int qos);
+                               const uint8_t *payload, size_t len, int qos);
 /* reason: a readable sentence ("" when there is nothing to say), borrowed. */
-typedef void (*bus_state_fn)(void *ctx, struct bus *bus, enum bus_state state,
-			     const char *reason);
+typedef void (*bus_state_fn)(void *ctx, struct bus *bus, enum bus_state state, const char *reason);
 
 /* ---- what the owner uses */
 
@@ -64,8 +63,8 @@ typedef void (*bus_state_fn)(void *ctx, struct bus *bus, enum bus_state state,
  * counted), R1_ERR_STATE (the endpoint was closed), R1_ERR_NOMEM.
  * On R1_OK the bytes were copied; the caller keeps its buffer.
  */
-enum r1_err bus_publish(struct bus *bus, const char *topic, const void *data, size_t len,
-			int qos, char **why);
+enum r1_err bus_publish(struct bus *bus, const char *topic, const void *data, size_t len, int qos,
+                        char **why);
 /*
  * Subscribe to an MQTT topic filter at a maximum QoS (subscribing again to
  * the same filter updates its QoS).  Subscriptions survive reconnects.
@@ -103,7 +102,7 @@ struct bus_ops {
 	const char *kind;
 	/* Called after bus_publish validated the arguments. */
 	enum r1_err (*publish)(struct bus *bus, const char *topic, const void *data, size_t len,
-			       int qos, char **why);
+	                       int qos, char **why);
 	/* Called after the subscription list was updated; a failure rolls it back. */
 	enum r1_err (*subscribe)(struct bus *bus, const struct bus_sub *sub, char **why);
 	enum r1_err (*unsubscribe)(struct bus *bus, const char *filter, char **why);
@@ -129,11 +128,10 @@ struct bus {
 
 /* Set up the common part, state BUS_DISCONNECTED.  Errors: R1_ERR_NOMEM. */
 enum r1_err bus_init(struct bus *bus, const struct bus_ops *ops, struct loop *loop,
-		     const char *client_id, struct r1_log *log);
+                     const char *client_id, struct r1_log *log);
 void bus_release(struct bus *bus);
 /* Inbound: the size gate, counters and the owner's callback. */
-void bus_deliver(struct bus *bus, const char *topic, const uint8_t *payload, size_t len,
-		 int qos);
+void bus_deliver(struct bus *bus, const char *topic, const uint8_t *payload, size_t len, int qos);
 /* Record a state change and tell the owner (only when state or reason changed). */
 void bus_set_state(struct bus *bus, enum bus_state state, const char *reason);
 /* Is `topic` matched by any subscription?  *qos gets the highest matching QoS. */

@@ -89,13 +89,13 @@ static void drain(void *ctx)
 }
 
 static enum r1_err local_publish(struct bus *bus, const char *topic, const void *data, size_t len,
-				 int qos, char **why)
+                                 int qos, char **why)
 {
 	struct endpoint *self = (struct endpoint *)bus;
 	struct bus_hub *hub = self->hub;
 	if (!hub)
 		return r1_fail(why, R1_ERR_STATE, "bus_local: endpoint %s has no hub",
-			       bus->client_id);
+		               bus->client_id);
 	size_t tlen = strlen(topic);
 	struct local_msg *m = NULL;
 	for (struct endpoint *ep = hub->first; ep; ep = ep->next) {
@@ -174,15 +174,15 @@ static void local_destroy(struct bus *bus)
 }
 
 static const struct bus_ops local_ops = {
-	.kind = "local",
-	.publish = local_publish,
-	.subscribe = local_subscribe,
-	.unsubscribe = local_unsubscribe,
-	.destroy = local_destroy,
+    .kind = "local",
+    .publish = local_publish,
+    .subscribe = local_subscribe,
+    .unsubscribe = local_unsubscribe,
+    .destroy = local_destroy,
 };
 
 enum r1_err bus_hub_new(struct loop *loop, size_t queue_max, struct r1_log *log,
-			struct bus_hub **out, char **why)
+                        struct bus_hub **out, char **why)
 {
 	struct bus_hub *hub = r1_calloc(1, sizeof(*hub));
 	if (!hub)
@@ -213,8 +213,7 @@ size_t bus_hub_endpoints(const struct bus_hub *hub)
 	return hub->count;
 }
 
-enum r1_err bus_local_new(struct bus_hub *hub, const char *client_id, struct bus **out,
-			  char **why)
+enum r1_err bus_local_new(struct bus_hub *hub, const char *client_id, struct bus **out, char **why)
 {
 	if (!hub)
 		return r1_fail(why, R1_ERR_STATE, "bus_local: no hub");
@@ -223,7 +222,7 @@ enum r1_err bus_local_new(struct bus_hub *hub, const char *client_id, struct bus
 	for (struct endpoint *ep = hub->first; ep; ep = ep->next)
 		if (strcmp(ep->bus.client_id, client_id) == 0)
 			return r1_fail(why, R1_ERR_EXISTS, "bus_local: client id %.80s is taken",
-				       client_id);
+			               client_id);
 	struct endpoint *ep = r1_calloc(1, sizeof(*ep));
 	if (!ep || bus_init(&ep->bus, &local_ops, hub->loop, client_id, hub->log)) {
 		r1_free(ep);

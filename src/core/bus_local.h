@@ -32,7 +32,7 @@ struct bus_hub;
  * Errors: R1_ERR_NOMEM.
  */
 enum r1_err bus_hub_new(struct loop *loop, size_t queue_max, struct r1_log *log,
-			struct bus_hub **out, char **why);
+                        struct bus_hub **out, char **why);
 /*
  * Free the hub.  Endpoints still open are detached: they turn
  * BUS_DISCONNECTED, their publishes fail with R1_ERR_STATE, and they still
@@ -48,8 +48,7 @@ size_t bus_hub_endpoints(const struct bus_hub *hub);
  * endpoint with that id is attached), R1_ERR_STATE (hub is NULL),
  * R1_ERR_NOMEM.
  */
-enum r1_err bus_local_new(struct bus_hub *hub, const char *client_id, struct bus **out,
-			  char **why);
+enum r1_err bus_local_new(struct bus_hub *hub, const char *client_id, struct bus **out, char **why);
 /* Change one endpoint's inbound bound (messages already queued stay). */
 void bus_local_set_queue_max(struct bus *bus, size_t queue_max);
 

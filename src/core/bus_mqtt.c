@@ -25,9 +25,9 @@
 #include <mosquitto.h>
 #include <sodium.h>
 
-#define QOS0_WINDOW 1024   /* QoS 0 packets handed to libmosquitto, not yet written */
+#define QOS0_WINDOW      1024 /* QoS 0 packets handed to libmosquitto, not yet written */
 #define READS_PER_WAKEUP 256
-#define MISC_PERIOD_MS 1000
+#define MISC_PERIOD_MS   1000
 
 struct out_msg {
 	struct out_msg *next;
@@ -50,11 +50,11 @@ struct mqtt_bus {
 	struct loop_timer *retry_timer; /* next attempt, or the CONNACK deadline */
 	struct loop_call start;
 
-	bool sock_open;	  /* an attempt or a connection is under way */
-	bool connected;	  /* CONNACK accepted */
+	bool sock_open; /* an attempt or a connection is under way */
+	bool connected; /* CONNACK accepted */
 	bool ever_connected;
 	unsigned attempt; /* failed attempts since the last connection */
-	int connack_rc;	  /* from the last CONNACK, -1 before one */
+	int connack_rc;   /* from the last CONNACK, -1 before one */
 	size_t activity;  /* callbacks from libmosquitto, to pace reads */
 	char last_lib_error[200];
 
@@ -125,7 +125,7 @@ enum r1_err mqtt_url_parse(const char *url, struct mqtt_url *out, char **why)
 		p = url + 8, u.tls = true;
 	else
 		return r1_fail(why, R1_ERR_INVAL,
-			       "mqtt: URL \"%.80s\" must start with mqtt:// or mqtts://", url);
+		               "mqtt: URL \"%.80s\" must start with mqtt:// or mqtts://", url);
 	size_t alen = strcspn(p, "/?#");
 	const char *rest = p + alen;
 	if (*rest && strcmp(rest, "/") != 0)
@@ -146,7 +146,8 @@ enum r1_err mqtt_url_parse(const char *url, struct mqtt_url *out, char **why)
 		if (!u.user || (colon && !u.pass))
 			err = r1_fail(why, R1_ERR_NOMEM, "mqtt: out of memory");
 		else if (bad)
-			err = r1_fail(why, R1_ERR_INVAL, "mqtt: bad %%-escape in the URL's user or password");
+			err = r1_fail(why, R1_ERR_INVAL,
+			              "mqtt: bad %%-escape in the URL's user or password");
 		host = at + 1;
 	}
 	size_t hlen = (size_t)(p + alen - host);
@@ -154,12 +155,14 @@ enum r1_err mqtt_url_parse(const char *url, struct mqtt_url *out, char **why)
 	if (!err && hlen && host[0] == '[') {
 		const char *close = memchr(host, ']', hlen);
 		if (!close || close == host + 1)
-			err = r1_fail(why, R1_ERR_INVAL, "mqtt: bad IPv6 address in \"%.80s\"", url);
+			err =
+			    r1_fail(why, R1_ERR_INVAL, "mqtt: bad IPv6 address in \"%.80s\"", url);
 		else {
 			u.host = r1_strndup(host + 1, (size_t)(close - host - 1));
 			if (close + 1 < host + hlen) {
 				if (close[1] != ':')
-					err = r1_fail(why, R1_ERR_INVAL, "mqtt: junk after ']' in \"%.80s\"", url);
+					err = r1_fail(why, R1_ERR_INVAL,
+					              "mqtt: junk after ']' in \"%.80s\"", url);
 				port = close + 2;
 			}
 		}
@@ -195,7 +198,7 @@ enum r1_err mqtt_url_parse(const char *url, struct mqtt_url *out, char **why)
 }
 
 enum r1_err bus_mqtt_client_id(const char *connection_name, const char *comm_type,
-			       const char *unique_id, char **out, char **why)
+                               const char *unique_id, char **out, char **why)
 {
 	if (!connection_name || !*connection_name)
 		return r1_fail(why, R1_ERR_INVAL, "mqtt: empty connection name");
@@ -252,7 +255,7 @@ static bool socket_error(int rc)
 
 /* Hand one message to libmosquitto.  Only while connected with room. */
 static enum r1_err hand_over(struct mqtt_bus *b, const char *topic, const void *data, size_t len,
-			     int qos, char **why)
+                             int qos, char **why)
 {
 	int mid = 0;
 	if (qos == 0)
@@ -263,7 +266,7 @@ static enum r1_err hand_over(struct mqtt_bus *b, const char *topic, const void *
 			b->qos0_unwritten--;
 		update_queued(b);
 		return r1_fail(why, rc == MOSQ_ERR_NOMEM ? R1_ERR_NOMEM : R1_ERR_INVAL,
-			       "mqtt: publish to %.80s: %s", topic, mosquitto_strerror(rc));
+		               "mqtt: publish to %.80s: %s", topic, mosquitto_strerror(rc));
 	}
 	if (qos > 0) {
 		mid_set(b, mid, true);
@@ -315,20 +318,21 @@ static void pump(struct mqtt_bus *b)
 }
 
 static enum r1_err mqtt_publish(struct bus *bus, const char *topic, const void *data, size_t len,
-				int qos, char **why)
+                                int qos, char **why)
 {
 	struct mqtt_bus *b = (struct mqtt_bus *)bus;
 	if (qos == 0 && !b->connected) {
 		bus->stats.dropped[BUS_DROP_OFFLINE]++;
-		return r1_fail(why, R1_ERR_AGAIN, "mqtt: not connected; QoS 0 message to %.80s dropped",
-			       topic);
+		return r1_fail(why, R1_ERR_AGAIN,
+		               "mqtt: not connected; QoS 0 message to %.80s dropped", topic);
 	}
 	if (!b->q_head && b->connected && window_open(b, qos))
 		return hand_over(b, topic, data, len, qos, why);
 	if (b->q_count >= b->queue_max || b->q_bytes + len > b->queue_max_bytes) {
 		bus->stats.dropped[BUS_DROP_OUT_FULL]++;
-		return r1_fail(why, R1_ERR_AGAIN, "mqtt: outbound queue full (%zu messages, %zu bytes)",
-			       b->q_count, b->q_bytes);
+		return r1_fail(why, R1_ERR_AGAIN,
+		               "mqtt: outbound queue full (%zu messages, %zu bytes)", b->q_count,
+		               b->q_bytes);
 	}
 	size_t tlen = strlen(topic);
 	struct out_msg *m = r1_malloc(sizeof(*m) + len + tlen + 1);
@@ -382,7 +386,7 @@ static enum r1_err mqtt_subscribe(struct bus *bus, const struct bus_sub *sub, ch
 	int rc = mosquitto_subscribe(b->mosq, NULL, sub->filter, sub->qos);
 	if (rc && !socket_error(rc))
 		return r1_fail(why, rc == MOSQ_ERR_NOMEM ? R1_ERR_NOMEM : R1_ERR_INVAL,
-			       "mqtt: subscribe %.80s: %s", sub->filter, mosquitto_strerror(rc));
+		               "mqtt: subscribe %.80s: %s", sub->filter, mosquitto_strerror(rc));
 	return R1_OK;
 }
 
@@ -394,7 +398,7 @@ static enum r1_err mqtt_unsubscribe(struct bus *bus, const char *filter, char **
 	int rc = mosquitto_unsubscribe(b->mosq, NULL, filter);
 	if (rc && !socket_error(rc))
 		return r1_fail(why, rc == MOSQ_ERR_NOMEM ? R1_ERR_NOMEM : R1_ERR_INVAL,
-			       "mqtt: unsubscribe %.80s: %s", filter, mosquitto_strerror(rc));
+		               "mqtt: unsubscribe %.80s: %s", filter, mosquitto_strerror(rc));
 	return R1_OK;
 }
 
@@ -415,8 +419,8 @@ static void on_connect(struct mosquitto *mosq, void *ctx, int rc)
 		b->bus.stats.reconnects++;
 	b->ever_connected = true;
 	for (size_t i = 0; i < b->bus.nsubs; i++) {
-		int src = mosquitto_subscribe(b->mosq, NULL, b->bus.subs[i].filter,
-					      b->bus.subs[i].qos);
+		int src =
+		    mosquitto_subscribe(b->mosq, NULL, b->bus.subs[i].filter, b->bus.subs[i].qos);
 		if (src)
 			LOG_W(b->bus.log, "mqtt", "%s: subscribe %s: %s", b->bus.client_id,
 			      b->bus.subs[i].filter, mosquitto_strerror(src));
@@ -433,7 +437,7 @@ static void on_message(struct mosquitto *mosq, void *ctx, const struct mosquitto
 	(void)mosq;
 	b->activity++;
 	bus_deliver(&b->bus, m->topic, m->payload, m->payloadlen > 0 ? (size_t)m->payloadlen : 0,
-		    m->qos);
+	            m->qos);
 }
 
 static void on_publish(struct mosquitto *mosq, void *ctx, int mid)
@@ -502,13 +506,14 @@ static void conn_lost(struct mqtt_bus *b, int rc, const char *what)
 	enum bus_state state = BUS_DISCONNECTED;
 	if (b->connack_rc > 0) {
 		buf_addf(&reason, "%s:%d refused the connection: %s", b->url.host, b->url.port,
-			 mosquitto_connack_string(b->connack_rc));
+		         mosquitto_connack_string(b->connack_rc));
 		/* 4: bad user name or password; 5: not authorised */
 		if (b->connack_rc == 4 || b->connack_rc == 5)
 			state = BUS_AUTH_REFUSED;
 	} else {
-		buf_addf(&reason, "%s %s:%d: ", was_connected ? "lost connection to" : "cannot connect to",
-			 b->url.host, b->url.port);
+		buf_addf(&reason,
+		         "%s %s:%d: ", was_connected ? "lost connection to" : "cannot connect to",
+		         b->url.host, b->url.port);
 		if (what)
 			buf_adds(&reason, what);
 		else if (rc == MOSQ_ERR_ERRNO)
@@ -557,7 +562,8 @@ static void before_poll(void *ctx)
 {
 	struct mqtt_bus *b = ctx;
 	if (b->watch)
-		loop_watch_set(b->watch, LOOP_READ | (mosquitto_want_write(b->mosq) ? LOOP_WRITE : 0));
+		loop_watch_set(b->watch,
+		               LOOP_READ | (mosquitto_want_write(b->mosq) ? LOOP_WRITE : 0));
 }
 
 static void on_misc(void *ctx, struct loop_timer *t)
@@ -571,7 +577,8 @@ static void on_misc(void *ctx, struct loop_timer *t)
 
 static void attempt(struct mqtt_bus *b)
 {
-	bus_set_state(&b->bus, BUS_CONNECTING, "");
+	/* Keep the last failure's reason while trying again: the console shows it. */
+	bus_set_state(&b->bus, BUS_CONNECTING, b->bus.state_reason);
 	b->connack_rc = -1;
 	b->last_lib_error[0] = '\0';
 	int rc = mosquitto_connect_async(b->mosq, b->url.host, b->url.port, (int)b->keepalive_s);
@@ -631,11 +638,11 @@ static void mqtt_destroy(struct bus *bus)
 }
 
 static const struct bus_ops mqtt_ops = {
-	.kind = "mqtt",
-	.publish = mqtt_publish,
-	.subscribe = mqtt_subscribe,
-	.unsubscribe = mqtt_unsubscribe,
-	.destroy = mqtt_destroy,
+    .kind = "mqtt",
+    .publish = mqtt_publish,
+    .subscribe = mqtt_subscribe,
+    .unsubscribe = mqtt_unsubscribe,
+    .destroy = mqtt_destroy,
 };
 
 static enum r1_err setup_client(struct mqtt_bus *b, const struct bus_mqtt_opts *o, char **why)
@@ -646,7 +653,7 @@ static enum r1_err setup_client(struct mqtt_bus *b, const struct bus_mqtt_opts *
 	if (!b->mosq) {
 		mosquitto_lib_cleanup();
 		return r1_fail(why, errno == ENOMEM ? R1_ERR_NOMEM : R1_ERR_INVAL,
-			       "mqtt: cannot create a client: %s", strerror(errno));
+		               "mqtt: cannot create a client: %s", strerror(errno));
 	}
 	int rc = mosquitto_int_option(b->mosq, MOSQ_OPT_PROTOCOL_VERSION, MQTT_PROTOCOL_V311);
 	const char *user = o->user ? o->user : b->url.user;
@@ -658,15 +665,15 @@ static enum r1_err setup_client(struct mqtt_bus *b, const struct bus_mqtt_opts *
 	if (b->url.tls) {
 		if (o->ca_file) {
 			if (access(o->ca_file, R_OK) != 0)
-				return r1_fail(why, R1_ERR_INVAL, "mqtt: CA file %s: %s", o->ca_file,
-					       strerror(errno));
+				return r1_fail(why, R1_ERR_INVAL, "mqtt: CA file %s: %s",
+				               o->ca_file, strerror(errno));
 			rc = mosquitto_tls_set(b->mosq, o->ca_file, NULL, NULL, NULL, NULL);
 		} else {
 			rc = mosquitto_int_option(b->mosq, MOSQ_OPT_TLS_USE_OS_CERTS, 1);
 		}
 		if (rc)
 			return r1_fail(why, R1_ERR_INVAL, "mqtt: TLS set-up: %s",
-				       mosquitto_strerror(rc));
+			               mosquitto_strerror(rc));
 	}
 	mosquitto_max_inflight_messages_set(b->mosq, b->inflight_max);
 	mosquitto_connect_callback_set(b->mosq, on_connect);
@@ -678,14 +685,15 @@ static enum r1_err setup_client(struct mqtt_bus *b, const struct bus_mqtt_opts *
 }
 
 enum r1_err bus_mqtt_new(struct loop *loop, const struct bus_mqtt_opts *o, struct bus **out,
-			 char **why)
+                         char **why)
 {
 	if (!o || !o->client_id || !*o->client_id)
 		return r1_fail(why, R1_ERR_INVAL, "mqtt: a client id is required");
 	if (o->backoff_min_ms && o->backoff_max_ms && o->backoff_min_ms > o->backoff_max_ms)
 		return r1_fail(why, R1_ERR_INVAL, "mqtt: backoff minimum above maximum");
 	if (o->inflight_max > 65535 - QOS0_WINDOW)
-		return r1_fail(why, R1_ERR_INVAL, "mqtt: inflight_max %u too large", o->inflight_max);
+		return r1_fail(why, R1_ERR_INVAL, "mqtt: inflight_max %u too large",
+		               o->inflight_max);
 	if (sodium_init() < 0)
 		return r1_fail(why, R1_ERR_CRYPTO, "mqtt: libsodium failed to initialise");
 	struct mqtt_bus *b = r1_calloc(1, sizeof(*b));

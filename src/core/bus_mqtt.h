@@ -68,23 +68,23 @@ void mqtt_url_release(struct mqtt_url *u);
  * connection_name), R1_ERR_NOMEM.
  */
 enum r1_err bus_mqtt_client_id(const char *connection_name, const char *comm_type,
-			       const char *unique_id, char **out, char **why);
+                               const char *unique_id, char **out, char **why);
 
 struct bus_mqtt_opts {
-	const char *url;	 /* required */
-	const char *user;	 /* overrides the URL's user when not NULL */
-	const char *pass;	 /* overrides the URL's password when not NULL */
-	const char *ca_file;	 /* mqtts: PEM CA file; NULL = the system's CAs */
-	const char *client_id;	 /* required, non-empty (see bus_mqtt_client_id) */
-	bool persistent;	 /* clean_session=false (see above) */
-	unsigned keepalive_s;	 /* 0 = 60 */
-	unsigned backoff_min_ms; /* 0 = 500 */
-	unsigned backoff_max_ms; /* 0 = 30000 */
+	const char *url;             /* required */
+	const char *user;            /* overrides the URL's user when not NULL */
+	const char *pass;            /* overrides the URL's password when not NULL */
+	const char *ca_file;         /* mqtts: PEM CA file; NULL = the system's CAs */
+	const char *client_id;       /* required, non-empty (see bus_mqtt_client_id) */
+	bool persistent;             /* clean_session=false (see above) */
+	unsigned keepalive_s;        /* 0 = 60 */
+	unsigned backoff_min_ms;     /* 0 = 500 */
+	unsigned backoff_max_ms;     /* 0 = 30000 */
 	unsigned connect_timeout_ms; /* no CONNACK by then: retry; 0 = 10000 */
-	size_t queue_max;	 /* waiting messages, 0 = 10000 */
-	size_t queue_max_bytes;	 /* their payload bytes, 0 = 64 MiB */
-	unsigned inflight_max;	 /* unacknowledged QoS >= 1 on the wire, 0 = 20 (see above) */
-	struct r1_log *log;	 /* may be NULL */
+	size_t queue_max;            /* waiting messages, 0 = 10000 */
+	size_t queue_max_bytes;      /* their payload bytes, 0 = 64 MiB */
+	unsigned inflight_max;       /* unacknowledged QoS >= 1 on the wire, 0 = 20 (see above) */
+	struct r1_log *log;          /* may be NULL */
 };
 
 /*
@@ -95,6 +95,6 @@ struct bus_mqtt_opts {
  * R1_ERR_NOMEM, R1_ERR_IO (libmosquitto could not be set up).
  */
 enum r1_err bus_mqtt_new(struct loop *loop, const struct bus_mqtt_opts *opts, struct bus **out,
-			 char **why);
+                         char **why);
 
 #endif

@@ -11,27 +11,27 @@
 #include <sodium.h>
 
 #define DEDUP_MAX_WINDOW (1u << 24)
-#define EMPTY UINT32_MAX
+#define EMPTY            UINT32_MAX
 
 struct dedup {
-	size_t window;	/* ring capacity */
-	size_t count;	/* hashes in the ring */
-	size_t head;	/* oldest entry when full; next write position */
+	size_t window; /* ring capacity */
+	size_t count;  /* hashes in the ring */
+	size_t head;   /* oldest entry when full; next write position */
 	uint8_t (*ring)[DEDUP_HASH_LEN];
 	uint32_t *table; /* ring index, or EMPTY */
-	size_t mask;	 /* table size - 1 */
+	size_t mask;     /* table size - 1 */
 	uint8_t key[crypto_shorthash_KEYBYTES];
 };
 
 static const char *const drop_names[INGEST_DROP__COUNT] = {
-	[INGEST_DROP_OVERSIZE] = "oversize",
-	[INGEST_DROP_DUPLICATE] = "duplicate",
+    [INGEST_DROP_OVERSIZE] = "oversize",
+    [INGEST_DROP_DUPLICATE] = "duplicate",
 };
 
 const char *ingest_drop_name(enum ingest_drop reason)
 {
 	return (unsigned)reason < INGEST_DROP__COUNT && drop_names[reason] ? drop_names[reason]
-									   : "unknown";
+	                                                                   : "unknown";
 }
 
 uint64_t ingest_drops_total(const struct ingest_drops *d)
@@ -100,7 +100,7 @@ enum r1_err dedup_new(size_t window, struct dedup **out, char **why)
 {
 	if (window < 1 || window > DEDUP_MAX_WINDOW)
 		return r1_fail(why, R1_ERR_INVAL, "dedup: window %zu out of range (1..%u)", window,
-			       DEDUP_MAX_WINDOW);
+		               DEDUP_MAX_WINDOW);
 	if (sodium_init() < 0)
 		return r1_fail(why, R1_ERR_CRYPTO, "dedup: libsodium failed to initialise");
 	size_t tsize = 1;

@@ -136,7 +136,7 @@ static bool grow(void *arrayp, size_t n, size_t *cap, size_t elem)
 /* ---- watches */
 
 struct loop_watch *loop_watch_add(struct loop *loop, int fd, unsigned events, loop_fd_fn fn,
-				  void *ctx)
+                                  void *ctx)
 {
 	if (fd < 0 || !fn)
 		return NULL;
@@ -497,8 +497,8 @@ enum r1_err loop_signal(struct loop *loop, int signo, loop_signal_fn fn, void *c
 		if (loop->sig_pipe[0] < 0) {
 			if (pipe2(loop->sig_pipe, O_NONBLOCK | O_CLOEXEC) < 0)
 				return r1_fail(why, R1_ERR_IO, "loop: pipe: %s", strerror(errno));
-			loop->sig_watch =
-				loop_watch_add(loop, loop->sig_pipe[0], LOOP_READ, on_signal_pipe, loop);
+			loop->sig_watch = loop_watch_add(loop, loop->sig_pipe[0], LOOP_READ,
+			                                 on_signal_pipe, loop);
 			if (!loop->sig_watch)
 				return r1_fail(why, R1_ERR_NOMEM, "loop: out of memory");
 		}
@@ -508,7 +508,7 @@ enum r1_err loop_signal(struct loop *loop, int signo, loop_signal_fn fn, void *c
 		sigemptyset(&sa.sa_mask);
 		if (sigaction(signo, &sa, &s->old) < 0)
 			return r1_fail(why, R1_ERR_IO, "loop: sigaction(%d): %s", signo,
-				       strerror(errno));
+			               strerror(errno));
 		s->installed = true;
 	}
 	s->fn = fn;
@@ -622,7 +622,7 @@ int loop_run_once(struct loop *loop, int timeout_ms)
 	for (size_t i = 0; i < n; i++) {
 		const struct loop_watch *w = loop->watches[i];
 		short ev = (short)(((w->events & LOOP_READ) ? POLLIN : 0) |
-				   ((w->events & LOOP_WRITE) ? POLLOUT : 0));
+		                   ((w->events & LOOP_WRITE) ? POLLOUT : 0));
 		loop->pfds[i] = (struct pollfd){.fd = ev ? w->fd : -1, .events = ev};
 	}
 	/* Do not sleep after running callbacks: the caller may want to look. */
@@ -639,8 +639,8 @@ int loop_run_once(struct loop *loop, int timeout_ms)
 		if (w->dead)
 			continue;
 		unsigned revents = ((re & POLLIN) ? LOOP_READ : 0) |
-				   ((re & POLLOUT) ? LOOP_WRITE : 0) |
-				   ((re & (POLLERR | POLLHUP | POLLNVAL)) ? LOOP_ERROR : 0);
+		                   ((re & POLLOUT) ? LOOP_WRITE : 0) |
+		                   ((re & (POLLERR | POLLHUP | POLLNVAL)) ? LOOP_ERROR : 0);
 		w->fn(w->ctx, w->fd, revents);
 		ran++;
 	}

@@ -10,7 +10,8 @@
  * Objects handed out by the loop (watches, timers, hooks) are owned by the
  * caller, who removes or frees them; loop_free releases whatever is left.
  * Removing, stopping or freeing any of them is safe from inside any callback,
- * including its own.  A callback must not call loop_free.
+ * including its own.  A callback must not call loop_free, loop_run or
+ * loop_run_once (the loop is not re-entrant).
  *
  * Time is a cached monotonic clock in milliseconds (loop_now), refreshed once
  * per iteration.  loop_set_speed makes it run faster than real time so tests
@@ -45,9 +46,9 @@ struct loop_call {
 	struct loop_call *prev, *next;
 	loop_call_fn fn;
 	void *ctx;
-	uint64_t batch;	/* the iteration it was scheduled in */
+	uint64_t batch; /* the iteration it was scheduled in */
 	bool pending;
-	bool owned;	/* allocated by loop_defer, freed after it runs */
+	bool owned; /* allocated by loop_defer, freed after it runs */
 };
 
 /* New loop.  Errors: R1_ERR_NOMEM, R1_ERR_IO (eventfd or pipe). */
@@ -65,8 +66,8 @@ enum r1_err loop_run(struct loop *loop, char **why);
  * One iteration: due timers, deferred calls, before-poll hooks, then poll()
  * for at most timeout_ms (-1 = until something happens; 0 = do not wait;
  * never longer than the next timer; not at all when calls are pending or a
- * timer or call ran in this iteration), then fd callbacks.  Returns the number of callbacks it ran, or -1 with
- * errno set when poll() failed.
+ * timer or call ran in this iteration), then fd callbacks.  Returns the number of callbacks it ran,
+ * or -1 with errno set when poll() failed.
  */
 int loop_run_once(struct loop *loop, int timeout_ms);
 /* Make loop_run return after the current iteration. */
@@ -87,7 +88,7 @@ void loop_set_speed(struct loop *loop, unsigned factor);
 /* Watch fd for `events` (LOOP_READ | LOOP_WRITE, may be 0).  The loop never
  * closes fd.  Returns NULL on out of memory or fd < 0. */
 struct loop_watch *loop_watch_add(struct loop *loop, int fd, unsigned events, loop_fd_fn fn,
-				  void *ctx);
+                                  void *ctx);
 void loop_watch_set(struct loop_watch *w, unsigned events);
 unsigned loop_watch_events(const struct loop_watch *w);
 /* Stop watching; no callback for it runs after this returns.  NULLs *w. */
@@ -143,7 +144,7 @@ enum r1_err loop_signal(struct loop *loop, int signo, loop_signal_fn fn, void *c
 /*
  * From any thread: run fn(ctx) on the loop thread soon, and wake the loop
  * (fn may be NULL to only wake it).  Calls posted by one thread run in order.
- * Errors: R1_ERR_NOMEM.
+ * Calls still unrun when the loop is freed are dropped.  Errors: R1_ERR_NOMEM.
  */
 enum r1_err loop_post(struct loop *loop, loop_call_fn fn, void *ctx);
 

@@ -17,7 +17,7 @@ R1_NET_UNIT = \
 	tests/unit/net/test_topics \
 	tests/unit/net/test_dedup \
 	tests/unit/net/test_bus_local \
-	tests/unit/net/test_mqtt_url
+	tests/unit/net/test_bus_mqtt
 check_PROGRAMS += $(R1_NET_UNIT)
 TESTS += $(R1_NET_UNIT)
 tests_unit_run_test_loop_SOURCES = tests/unit/run/test_loop.c
@@ -30,8 +30,8 @@ tests_unit_net_test_dedup_SOURCES = tests/unit/net/test_dedup.c
 tests_unit_net_test_dedup_LDADD = tests/libtap.a $(R1_CORE_LIBS)
 tests_unit_net_test_bus_local_SOURCES = tests/unit/net/test_bus_local.c
 tests_unit_net_test_bus_local_LDADD = tests/libtap.a $(R1_CORE_LIBS)
-tests_unit_net_test_mqtt_url_SOURCES = tests/unit/net/test_mqtt_url.c
-tests_unit_net_test_mqtt_url_LDADD = tests/libtap.a $(R1_CORE_LIBS)
+tests_unit_net_test_bus_mqtt_SOURCES = tests/unit/net/test_bus_mqtt.c
+tests_unit_net_test_bus_mqtt_LDADD = tests/libtap.a $(R1_CORE_LIBS)
 
 # The driver the shell tests use to publish and subscribe through our buses.
 check_PROGRAMS += tests/integration/bus_client

@@ -6,11 +6,11 @@
 #include "core/topics.h"
 
 static const struct topic_channel_def channels[TOPIC__COUNT] = {
-	[TOPIC_CONFIG] = {"CONFIG_CHANNEL", "config", true, 2},
-	[TOPIC_CTRL] = {"CTRL_CHANNEL", "ctrl", false, 1},
-	[TOPIC_NOTIF] = {"NOTIF_CHANNEL", "notif", false, 2},
-	[TOPIC_PAYLOADS] = {"PAYLOADS_CHANNEL", "payloads", false, 2},
-	[TOPIC_PAYLOADS_TO] = {"PAYLOADS_CHANNEL", "payloads", true, 2},
+    [TOPIC_CONFIG] = {"CONFIG_CHANNEL", "config", true, 2},
+    [TOPIC_CTRL] = {"CTRL_CHANNEL", "ctrl", false, 1},
+    [TOPIC_NOTIF] = {"NOTIF_CHANNEL", "notif", false, 2},
+    [TOPIC_PAYLOADS] = {"PAYLOADS_CHANNEL", "payloads", false, 2},
+    [TOPIC_PAYLOADS_TO] = {"PAYLOADS_CHANNEL", "payloads", true, 2},
 };
 
 const struct topic_channel_def *topic_channel_def(enum topic_channel ch)
@@ -117,8 +117,8 @@ static enum r1_err level_check(const char *what, const char *s, char **why)
 	if (!s || !*s)
 		return r1_fail(why, R1_ERR_INVAL, "topics: empty %s", what);
 	if (strpbrk(s, "/+#"))
-		return r1_fail(why, R1_ERR_INVAL, "topics: %s \"%.80s\" holds '/', '+' or '#'", what,
-			       s);
+		return r1_fail(why, R1_ERR_INVAL, "topics: %s \"%.80s\" holds '/', '+' or '#'",
+		               what, s);
 	return R1_OK;
 }
 
@@ -128,12 +128,12 @@ static enum r1_err root_check(const char *root, char **why)
 	if (!root || !*root || strpbrk(root, "+#") || root[0] == '/' ||
 	    root[strlen(root) - 1] == '/' || strstr(root, "//"))
 		return r1_fail(why, R1_ERR_INVAL, "topics: bad root \"%.80s\"",
-			       root ? root : "(null)");
+		               root ? root : "(null)");
 	return R1_OK;
 }
 
 enum r1_err topic_make(const char *root, enum topic_channel ch, const char *addr, char **out,
-		       char **why)
+                       char **why)
 {
 	const struct topic_channel_def *def = topic_channel_def(ch);
 	if (!def)
@@ -158,7 +158,7 @@ enum r1_err topic_make(const char *root, enum topic_channel ch, const char *addr
 	if (buf_ok(&b) && b.len > TOPIC_MAX_LEN) {
 		buf_release(&b);
 		return r1_fail(why, R1_ERR_INVAL, "topics: topic longer than %u bytes",
-			       TOPIC_MAX_LEN);
+		               TOPIC_MAX_LEN);
 	}
 	*out = buf_detach(&b, NULL);
 	if (!*out)
@@ -175,7 +175,7 @@ void topic_list_release(struct topic_list *l)
 }
 
 enum r1_err topic_fanout(const char *root, const char *const *dests, size_t ndests,
-			 struct topic_list *out, char **why)
+                         struct topic_list *out, char **why)
 {
 	*out = (struct topic_list){0};
 	if (!dests || ndests == 0)

@@ -21,15 +21,15 @@
 #include "core/err.h"
 
 #define TOPIC_ROOT_DEFAULT "naeural"
-#define TOPIC_ADDR_PREFIX "0xai_"
+#define TOPIC_ADDR_PREFIX  "0xai_"
 /* MQTT's limit on a topic's length in bytes. */
 #define TOPIC_MAX_LEN 65535u
 
 enum topic_channel {
-	TOPIC_CONFIG,	   /* <root>/<addr>/config */
-	TOPIC_CTRL,	   /* <root>/ctrl */
-	TOPIC_NOTIF,	   /* <root>/notif */
-	TOPIC_PAYLOADS,	   /* <root>/payloads */
+	TOPIC_CONFIG,      /* <root>/<addr>/config */
+	TOPIC_CTRL,        /* <root>/ctrl */
+	TOPIC_NOTIF,       /* <root>/notif */
+	TOPIC_PAYLOADS,    /* <root>/payloads */
 	TOPIC_PAYLOADS_TO, /* <root>/<addr>/payloads */
 	TOPIC__COUNT
 };
@@ -37,8 +37,8 @@ enum topic_channel {
 struct topic_channel_def {
 	const char *name; /* the reference's channel name, "CONFIG_CHANNEL" */
 	const char *leaf; /* last level: "config", "ctrl", ... */
-	bool addressed;	  /* has an <addr> level */
-	int qos;	  /* node-side default */
+	bool addressed;   /* has an <addr> level */
+	int qos;          /* node-side default */
 };
 
 /* The table row of a channel; NULL when ch is out of range. */
@@ -53,7 +53,7 @@ int topic_default_qos(enum topic_channel ch);
  * root or addr, with the reason), R1_ERR_NOMEM.
  */
 enum r1_err topic_make(const char *root, enum topic_channel ch, const char *addr, char **out,
-		       char **why);
+                       char **why);
 
 /* A list of topics, owned by the struct. */
 struct topic_list {
@@ -71,7 +71,7 @@ void topic_list_release(struct topic_list *l);
  * '#'), R1_ERR_NOMEM.
  */
 enum r1_err topic_fanout(const char *root, const char *const *dests, size_t ndests,
-			 struct topic_list *out, char **why);
+                         struct topic_list *out, char **why);
 
 /* A topic one may publish to: 1..65535 bytes of UTF-8, no wildcard, no U+0000. */
 bool topic_name_valid(const char *topic);

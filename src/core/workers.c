@@ -126,11 +126,11 @@ static void on_event(void *ctx, int fd, unsigned revents)
 }
 
 enum r1_err workers_new(struct loop *loop, unsigned threads, size_t max_queued,
-			struct workers **out, char **why)
+                        struct workers **out, char **why)
 {
 	if (threads < 1 || threads > WORKERS_MAX_THREADS)
 		return r1_fail(why, R1_ERR_INVAL, "workers: %u threads (want 1..%d)", threads,
-			       WORKERS_MAX_THREADS);
+		               WORKERS_MAX_THREADS);
 	struct workers *w = r1_calloc(1, sizeof(*w));
 	if (!w)
 		return r1_fail(why, R1_ERR_NOMEM, "workers: out of memory");
@@ -197,7 +197,7 @@ void workers_free(struct workers **wp)
 }
 
 enum r1_err workers_submit(struct workers *w, worker_run_fn run, worker_done_fn done, void *arg,
-			   struct worker_job **jobp, char **why)
+                           struct worker_job **jobp, char **why)
 {
 	if (!run || !done)
 		return r1_fail(why, R1_ERR_INVAL, "workers: job without run or done function");
@@ -221,9 +221,10 @@ enum r1_err workers_submit(struct workers *w, worker_run_fn run, worker_done_fn 
 	pthread_mutex_unlock(&w->lock);
 	if (err) {
 		r1_free(j);
-		return r1_fail(why, err, err == R1_ERR_AGAIN ? "workers: queue full (%zu jobs)"
-							     : "workers: shutting down (%zu jobs)",
-			       w->max_queued);
+		return r1_fail(why, err,
+		               err == R1_ERR_AGAIN ? "workers: queue full (%zu jobs)"
+		                                   : "workers: shutting down (%zu jobs)",
+		               w->max_queued);
 	}
 	w->pending++;
 	if (jobp)

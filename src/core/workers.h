@@ -30,7 +30,7 @@ typedef void (*worker_done_fn)(void *arg, enum r1_err status);
  * (eventfd or thread creation).
  */
 enum r1_err workers_new(struct loop *loop, unsigned threads, size_t max_queued,
-			struct workers **out, char **why);
+                        struct workers **out, char **why);
 /*
  * Shut down: jobs not yet started are cancelled, running jobs see their
  * cancel flag, the threads are joined, then every outstanding done callback
@@ -45,7 +45,7 @@ void workers_free(struct workers **w);
  * function is ever called.
  */
 enum r1_err workers_submit(struct workers *w, worker_run_fn run, worker_done_fn done, void *arg,
-			   struct worker_job **job, char **why);
+                           struct worker_job **job, char **why);
 /* Ask a job to stop (loop thread only).  A job that has not started never will. */
 void workers_cancel(struct workers *w, struct worker_job *job);
 /* For the job itself, on its worker thread. */

@@ -45,10 +45,10 @@
 #include <sys/socket.h>
 #include <sys/wait.h>
 
-#define POOL 1024	    /* distinct messages, sent round-robin */
-#define QOS0_WINDOW 1024    /* as bus_mqtt */
-#define QOS1_WINDOW 20	    /* as bus_mqtt's default inflight_max */
-#define IDLE_NS 3000000000ull /* give up after 3 s without a message */
+#define POOL        1024          /* distinct messages, sent round-robin */
+#define QOS0_WINDOW 1024          /* as bus_mqtt */
+#define QOS1_WINDOW 20            /* as bus_mqtt's default inflight_max */
+#define IDLE_NS     3000000000ull /* give up after 3 s without a message */
 
 /* ---- per-message work */
 
@@ -82,7 +82,7 @@ static bool touch_prepare(void **state, uint8_t **pool, size_t count, size_t siz
 }
 
 static const struct bench_work works[] = {
-	{"touch", touch_prepare, touch_run, free},
+    {"touch", touch_prepare, touch_run, free},
 };
 
 /* ---- shared bits */
@@ -190,7 +190,7 @@ static void *raw_pub_thread(void *arg)
 	while (rp.written < r->count) {
 		while (sent < r->count && sent - rp.written < window) {
 			if (mosquitto_publish(m, NULL, r->topic, (int)r->size, r->pool[sent % POOL],
-					      r->qos, false))
+			                      r->qos, false))
 				die("raw publisher: publish");
 			sent++;
 		}
@@ -320,7 +320,7 @@ static void *bus_pub_thread(void *arg)
 }
 
 static void bus_sub_deliver(void *ctx, struct bus *bus, const char *topic, const uint8_t *p,
-			    size_t len, int qos)
+                            size_t len, int qos)
 {
 	(void)bus;
 	(void)qos;
@@ -413,8 +413,9 @@ static int free_port(void)
 static bool port_open(int port)
 {
 	int s = socket(AF_INET, SOCK_STREAM, 0);
-	struct sockaddr_in a = {.sin_family = AF_INET, .sin_port = htons((uint16_t)port),
-				.sin_addr.s_addr = htonl(INADDR_LOOPBACK)};
+	struct sockaddr_in a = {.sin_family = AF_INET,
+	                        .sin_port = htons((uint16_t)port),
+	                        .sin_addr.s_addr = htonl(INADDR_LOOPBACK)};
 	bool ok = connect(s, (struct sockaddr *)&a, sizeof(a)) == 0;
 	close(s);
 	return ok;
@@ -428,9 +429,10 @@ static pid_t start_broker(int port, char *dir)
 	FILE *f = fopen(conf, "w");
 	if (!f)
 		die("cannot write the broker configuration");
-	fprintf(f, "listener %d 127.0.0.1\nallow_anonymous true\npersistence false\n"
-		   "max_queued_messages 1000000\n",
-		port);
+	fprintf(f,
+	        "listener %d 127.0.0.1\nallow_anonymous true\npersistence false\n"
+	        "max_queued_messages 1000000\n",
+	        port);
 	if (getuid() == 0)
 		fprintf(f, "user root\n");
 	fclose(f);
@@ -505,9 +507,10 @@ int main(int argc, char **argv)
 				die("unknown --work");
 			i++;
 		} else {
-			fprintf(stderr, "usage: %s [--port P] [--count N] [--sizes 500,4096] "
-					"[--qos 0,1] [--work touch]\n",
-				argv[0]);
+			fprintf(stderr,
+			        "usage: %s [--port P] [--count N] [--sizes 500,4096] "
+			        "[--qos 0,1] [--work touch]\n",
+			        argv[0]);
 			return 2;
 		}
 	}
@@ -542,33 +545,49 @@ int main(int argc, char **argv)
 		for (int qi = 0; qi < nqos; qi++) {
 			/* Anchors run first: each figure is printed beside its anchor. */
 			enum { RAW_POLL, RAW_LOOP, BUS_MQTT, WORK_ONLY, BUS_LOCAL, NCASES };
-			static const char *const names[NCASES] = {"raw-poll", "raw-loop", "bus_mqtt",
-								   "work-only", "bus_local"};
-			static const int anchor_of[NCASES] = {-1, RAW_POLL, RAW_POLL, -1, WORK_ONLY};
+			static const char *const names[NCASES] = {
+			    "raw-poll", "raw-loop", "bus_mqtt", "work-only", "bus_local"};
+			static const int anchor_of[NCASES] = {-1, RAW_POLL, RAW_POLL, -1,
+			                                      WORK_ONLY};
 			double rates[NCASES];
 			for (int c = 0; c < NCASES; c++) {
-				struct run r = {.work = work, .work_state = state, .pool = pool,
-						.size = size, .qos = (int)qoss[qi], .count = count,
-						.port = port};
+				struct run r = {.work = work,
+				                .work_state = state,
+				                .pool = pool,
+				                .size = size,
+				                .qos = (int)qoss[qi],
+				                .count = count,
+				                .port = port};
 				snprintf(r.topic, sizeof(r.topic), "bench/%d/%zu/%ld", c, size,
-					 qoss[qi]);
+				         qoss[qi]);
 				snprintf(r.url, sizeof(r.url), "mqtt://127.0.0.1:%d", port);
 				switch (c) {
-				case RAW_POLL: run_raw(&r, true); break;
-				case RAW_LOOP: run_raw(&r, false); break;
-				case BUS_MQTT: run_bus_mqtt(&r); break;
-				case WORK_ONLY: run_work_only(&r); break;
-				default: run_bus_local(&r); break;
+				case RAW_POLL:
+					run_raw(&r, true);
+					break;
+				case RAW_LOOP:
+					run_raw(&r, false);
+					break;
+				case BUS_MQTT:
+					run_bus_mqtt(&r);
+					break;
+				case WORK_ONLY:
+					run_work_only(&r);
+					break;
+				default:
+					run_bus_local(&r);
+					break;
 				}
 				rates[c] = rate(&r);
 				char vs[32] = "-", recv[40];
 				if (anchor_of[c] >= 0 && rates[anchor_of[c]] > 0)
-					snprintf(vs, sizeof(vs), "%.2f %s", rates[c] / rates[anchor_of[c]],
-						 names[anchor_of[c]]);
+					snprintf(vs, sizeof(vs), "%.2f %s",
+					         rates[c] / rates[anchor_of[c]],
+					         names[anchor_of[c]]);
 				snprintf(recv, sizeof(recv), "%zu/%zu%s", r.received, count,
-					 r.rejected ? " REJECTED" : "");
-				printf("%6zu %4ld %-10s %12.0f %-20s %14s\n", size, qoss[qi], names[c],
-				       rates[c], vs, recv);
+				         r.rejected ? " REJECTED" : "");
+				printf("%6zu %4ld %-10s %12.0f %-20s %14s\n", size, qoss[qi],
+				       names[c], rates[c], vs, recv);
 			}
 		}
 		if (work->release)

@@ -62,15 +62,15 @@ static struct bus *open_bus(const struct args *a, const char *id, bool persisten
 			die("bus_local_new", why);
 	} else {
 		struct bus_mqtt_opts o = {
-			.url = a->url,
-			.user = a->user,
-			.pass = a->pass,
-			.ca_file = a->ca,
-			.client_id = id,
-			.persistent = persistent,
-			.backoff_min_ms = (unsigned)a->backoff_min,
-			.backoff_max_ms = (unsigned)a->backoff_max,
-			.keepalive_s = 10,
+		    .url = a->url,
+		    .user = a->user,
+		    .pass = a->pass,
+		    .ca_file = a->ca,
+		    .client_id = id,
+		    .persistent = persistent,
+		    .backoff_min_ms = (unsigned)a->backoff_min,
+		    .backoff_max_ms = (unsigned)a->backoff_max,
+		    .keepalive_s = 10,
 		};
 		if (bus_mqtt_new(g_loop, &o, &bus, &why))
 			die("bus_mqtt_new", why);
@@ -123,7 +123,7 @@ static void inbox_clear(struct inbox *in)
 }
 
 static void on_inbox(void *ctx, struct bus *bus, const char *topic, const uint8_t *p, size_t len,
-		     int qos)
+                     int qos)
 {
 	struct inbox *in = ctx;
 	(void)bus;
@@ -211,13 +211,13 @@ static void suite(const struct args *a)
 	snprintf(ids, sizeof(ids), "%s-sub", run);
 	snprintf(idw, sizeof(idw), "%s-wild", run);
 	struct bus *pub = open_bus(a, idp, false), *sub = open_bus(a, ids, false),
-		   *wild = open_bus(a, idw, false);
+	           *wild = open_bus(a, idw, false);
 	struct inbox in = {0}, win = {0}, pin = {0};
 	bus_set_delivery(sub, on_inbox, &in);
 	bus_set_delivery(wild, on_inbox, &win);
 	bus_set_delivery(pub, on_inbox, &pin);
 	check(wait_until(is_connected, pub, 10000) && wait_until(is_connected, sub, 10000) &&
-		      wait_until(is_connected, wild, 10000),
+	          wait_until(is_connected, wild, 10000),
 	      "connect", "endpoints did not connect");
 
 	/* pub/sub: exact bytes, topic and QoS */
@@ -227,7 +227,8 @@ static void suite(const struct args *a)
 	const uint8_t bin[] = {0, 1, 2, 0xff, '{', '}', 0};
 	bus_publish(pub, t, bin, sizeof(bin), 1, NULL);
 	wait_until(has_msg, &(struct seen){&in, t, NULL}, 5000);
-	check(in.n == 1 && in.m[0].len == sizeof(bin) && memcmp(in.m[0].data, bin, sizeof(bin)) == 0,
+	check(in.n == 1 && in.m[0].len == sizeof(bin) &&
+	          memcmp(in.m[0].data, bin, sizeof(bin)) == 0,
 	      "pubsub bytes", "got %zu messages", in.n);
 	check(in.n == 1 && in.m[0].qos == 1, "pubsub qos", "qos %d", in.n ? in.m[0].qos : -1);
 	inbox_clear(&in);
@@ -254,8 +255,8 @@ static void suite(const struct args *a)
 	settle(pub, &in, t);
 	snprintf(t, sizeof(t), "%s/m", run);
 	settle(pub, &in, t);
-	const char *sends[] = {"w/a/x", "w/b/y", "w/a/b/x", "w/x", "w//x", "m", "m/a", "m/a/b",
-			       "mx", "m/", "w/end/x"};
+	const char *sends[] = {"w/a/x", "w/b/y", "w/a/b/x", "w/x", "w//x",   "m",
+	                       "m/a",   "m/a/b", "mx",      "m/",  "w/end/x"};
 	const bool want[] = {true, false, false, false, true, true, true, true, false, true, true};
 	for (size_t i = 0; i < R1_ARRAY_LEN(sends); i++) {
 		snprintf(t, sizeof(t), "%s/%s", run, sends[i]);
@@ -416,8 +417,8 @@ struct sub_state {
 	bool probe_back;
 };
 
-static void on_sub_msg(void *ctx, struct bus *bus, const char *topic, const uint8_t *p,
-		       size_t len, int qos)
+static void on_sub_msg(void *ctx, struct bus *bus, const char *topic, const uint8_t *p, size_t len,
+                       int qos)
 {
 	struct sub_state *ss = ctx;
 	(void)bus;
@@ -533,46 +534,96 @@ static void usage(void)
 int main(int argc, char **argv)
 {
 	static const struct option opts[] = {
-		{"url", required_argument, NULL, 'u'},	   {"ca", required_argument, NULL, 'C'},
-		{"user", required_argument, NULL, 'U'},	   {"pass", required_argument, NULL, 'P'},
-		{"id", required_argument, NULL, 'i'},	   {"topic", required_argument, NULL, 't'},
-		{"filter", required_argument, NULL, 'f'},  {"count", required_argument, NULL, 'n'},
-		{"qos", required_argument, NULL, 'q'},	   {"size", required_argument, NULL, 's'},
-		{"interval-ms", required_argument, NULL, 'I'},
-		{"timeout", required_argument, NULL, 'T'}, {"ready", required_argument, NULL, 'r'},
-		{"progress", required_argument, NULL, 'g'},
-		{"backoff-min", required_argument, NULL, 'b'},
-		{"backoff-max", required_argument, NULL, 'B'},
-		{"persistent", no_argument, NULL, 'p'},	   {"local", no_argument, NULL, 'l'},
-		{NULL, 0, NULL, 0},
+	    {"url", required_argument, NULL, 'u'},
+	    {"ca", required_argument, NULL, 'C'},
+	    {"user", required_argument, NULL, 'U'},
+	    {"pass", required_argument, NULL, 'P'},
+	    {"id", required_argument, NULL, 'i'},
+	    {"topic", required_argument, NULL, 't'},
+	    {"filter", required_argument, NULL, 'f'},
+	    {"count", required_argument, NULL, 'n'},
+	    {"qos", required_argument, NULL, 'q'},
+	    {"size", required_argument, NULL, 's'},
+	    {"interval-ms", required_argument, NULL, 'I'},
+	    {"timeout", required_argument, NULL, 'T'},
+	    {"ready", required_argument, NULL, 'r'},
+	    {"progress", required_argument, NULL, 'g'},
+	    {"backoff-min", required_argument, NULL, 'b'},
+	    {"backoff-max", required_argument, NULL, 'B'},
+	    {"persistent", no_argument, NULL, 'p'},
+	    {"local", no_argument, NULL, 'l'},
+	    {NULL, 0, NULL, 0},
 	};
 	if (argc < 2)
 		usage();
-	struct args a = {.cmd = argv[1], .count = 1, .qos = 1, .size = 64, .timeout_s = 30,
-			 .backoff_min = 100, .backoff_max = 1000, .id = "bus_client"};
+	struct args a = {.cmd = argv[1],
+	                 .count = 1,
+	                 .qos = 1,
+	                 .size = 64,
+	                 .timeout_s = 30,
+	                 .backoff_min = 100,
+	                 .backoff_max = 1000,
+	                 .id = "bus_client"};
 	int c;
 	optind = 2;
 	while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
 		switch (c) {
-		case 'u': a.url = optarg; break;
-		case 'C': a.ca = optarg; break;
-		case 'U': a.user = optarg; break;
-		case 'P': a.pass = optarg; break;
-		case 'i': a.id = optarg; break;
-		case 't': a.topic = optarg; break;
-		case 'f': a.filter = optarg; break;
-		case 'n': a.count = atol(optarg); break;
-		case 'q': a.qos = atol(optarg); break;
-		case 's': a.size = atol(optarg); break;
-		case 'I': a.interval_ms = atol(optarg); break;
-		case 'T': a.timeout_s = atol(optarg); break;
-		case 'r': a.ready = optarg; break;
-		case 'g': a.progress = optarg; break;
-		case 'b': a.backoff_min = atol(optarg); break;
-		case 'B': a.backoff_max = atol(optarg); break;
-		case 'p': a.persistent = true; break;
-		case 'l': a.local = true; break;
-		default: usage();
+		case 'u':
+			a.url = optarg;
+			break;
+		case 'C':
+			a.ca = optarg;
+			break;
+		case 'U':
+			a.user = optarg;
+			break;
+		case 'P':
+			a.pass = optarg;
+			break;
+		case 'i':
+			a.id = optarg;
+			break;
+		case 't':
+			a.topic = optarg;
+			break;
+		case 'f':
+			a.filter = optarg;
+			break;
+		case 'n':
+			a.count = atol(optarg);
+			break;
+		case 'q':
+			a.qos = atol(optarg);
+			break;
+		case 's':
+			a.size = atol(optarg);
+			break;
+		case 'I':
+			a.interval_ms = atol(optarg);
+			break;
+		case 'T':
+			a.timeout_s = atol(optarg);
+			break;
+		case 'r':
+			a.ready = optarg;
+			break;
+		case 'g':
+			a.progress = optarg;
+			break;
+		case 'b':
+			a.backoff_min = atol(optarg);
+			break;
+		case 'B':
+			a.backoff_max = atol(optarg);
+			break;
+		case 'p':
+			a.persistent = true;
+			break;
+		case 'l':
+			a.local = true;
+			break;
+		default:
+			usage();
 		}
 	}
 	if ((!a.local && !a.url) || a.count < 1 || a.size < 0 || a.size > (long)R1_MAX_MESSAGE_LEN)

@@ -15,7 +15,7 @@ struct inbox {
 	char topics[64][64];
 	int qos[64];
 	size_t lens[64];
-	uint32_t seq_next;   /* for ordering checks */
+	uint32_t seq_next; /* for ordering checks */
 	int out_of_order;
 	struct bus *echo_to; /* if set: republish each message there once */
 	int states;
@@ -23,7 +23,7 @@ struct inbox {
 };
 
 static void on_msg(void *ctx, struct bus *bus, const char *topic, const uint8_t *payload,
-		   size_t len, int qos)
+                   size_t len, int qos)
 {
 	struct inbox *in = ctx;
 	(void)bus;
@@ -132,7 +132,7 @@ static void test_routing(struct loop *loop)
 	bus_hub_new(loop, 0, NULL, &hub, NULL);
 	struct inbox ia = {0}, ib = {0}, ic = {0};
 	struct bus *a = endpoint(hub, "a", &ia), *b = endpoint(hub, "b", &ib),
-		   *c = endpoint(hub, "c", &ic);
+	           *c = endpoint(hub, "c", &ic);
 	is_int(bus_subscribe(b, "naeural/+/config", 2, NULL), R1_OK, "b subscribes +");
 	is_int(bus_subscribe(c, "naeural/#", 1, NULL), R1_OK, "c subscribes #");
 	is_int(bus_subscribe(c, "naeural/ctrl", 0, NULL), R1_OK, "c overlaps");
@@ -196,7 +196,8 @@ static void test_order_and_drops(struct loop *loop)
 	struct bus_stats st;
 	bus_get_stats(s, &st);
 	is_int((long long)st.queued, 5, "five queued (the bound)");
-	is_int((long long)st.dropped[BUS_DROP_IN_FULL], 3, "three dropped, counted on the receiver");
+	is_int((long long)st.dropped[BUS_DROP_IN_FULL], 3,
+	       "three dropped, counted on the receiver");
 	bus_get_stats(p, &st);
 	is_int((long long)st.published, 8, "publisher counted all eight");
 	is_int((long long)st.dropped[BUS_DROP_IN_FULL], 0, "no drop on the publisher");

@@ -12,64 +12,64 @@ struct match_case {
 };
 
 static const struct match_case match_cases[] = {
-	/* degenerate */
-	{"#", "a", true},
-	{"#", "/", true},
-	{"+", "a", true},
-	{"+", "/", false},
-	{"+/+", "/", true},
-	{"/+", "/", true},
-	{"+/", "/", true},
-	{"+", "a/b", false},
-	/* exact */
-	{"a", "a", true},
-	{"a", "b", false},
-	{"a", "ab", false},
-	{"ab", "a", false},
-	{"a/b", "a/b", true},
-	{"a/b", "a/b/", false},
-	{"a/b/", "a/b/", true},
-	{"A", "a", false},
-	/* empty levels */
-	{"a//b", "a//b", true},
-	{"a/+/b", "a//b", true},
-	{"a/+/b", "a/b", false},
-	{"//", "//", true},
-	{"+/+/+", "//", true},
-	{"/#", "/", true},
-	{"/#", "/a/b", true},
-	{"/#", "a", false},
-	/* single level */
-	{"a/+", "a/b", true},
-	{"a/+", "a/b/c", false},
-	{"a/+", "a", false},
-	{"a/+", "a/", true},
-	{"+/b", "a/b", true},
-	{"+/+", "a/b", true},
-	{"+/+", "a/b/c", false},
-	/* multi level */
-	{"a/#", "a", true},
-	{"a/#", "a/", true},
-	{"a/#", "a/b/c/d", true},
-	{"a/#", "ab", false},
-	{"a/#", "b/a", false},
-	{"a/+/#", "a/b", true},
-	{"a/+/#", "a", false},
-	{"+/#", "a", true},
-	/* $ topics at the root */
-	{"#", "$SYS", false},
-	{"#", "$SYS/broker/load", false},
-	{"+/broker/load", "$SYS/broker/load", false},
-	{"+", "$SYS", false},
-	{"$SYS/#", "$SYS/broker/load", true},
-	{"$SYS/+/load", "$SYS/broker/load", true},
-	{"a/#", "a/$b", true},
-	{"a/+", "a/$b", true},
-	/* the reference layout */
-	{"naeural/ctrl", "naeural/ctrl", true},
-	{"naeural/+/config", "naeural/0xai_AbC/config", true},
-	{"naeural/+/payloads", "naeural/payloads", false},
-	{"naeural/#", "naeural/0xai_AbC/payloads", true},
+    /* degenerate */
+    {"#", "a", true},
+    {"#", "/", true},
+    {"+", "a", true},
+    {"+", "/", false},
+    {"+/+", "/", true},
+    {"/+", "/", true},
+    {"+/", "/", true},
+    {"+", "a/b", false},
+    /* exact */
+    {"a", "a", true},
+    {"a", "b", false},
+    {"a", "ab", false},
+    {"ab", "a", false},
+    {"a/b", "a/b", true},
+    {"a/b", "a/b/", false},
+    {"a/b/", "a/b/", true},
+    {"A", "a", false},
+    /* empty levels */
+    {"a//b", "a//b", true},
+    {"a/+/b", "a//b", true},
+    {"a/+/b", "a/b", false},
+    {"//", "//", true},
+    {"+/+/+", "//", true},
+    {"/#", "/", true},
+    {"/#", "/a/b", true},
+    {"/#", "a", false},
+    /* single level */
+    {"a/+", "a/b", true},
+    {"a/+", "a/b/c", false},
+    {"a/+", "a", false},
+    {"a/+", "a/", true},
+    {"+/b", "a/b", true},
+    {"+/+", "a/b", true},
+    {"+/+", "a/b/c", false},
+    /* multi level */
+    {"a/#", "a", true},
+    {"a/#", "a/", true},
+    {"a/#", "a/b/c/d", true},
+    {"a/#", "ab", false},
+    {"a/#", "b/a", false},
+    {"a/+/#", "a/b", true},
+    {"a/+/#", "a", false},
+    {"+/#", "a", true},
+    /* $ topics at the root */
+    {"#", "$SYS", false},
+    {"#", "$SYS/broker/load", false},
+    {"+/broker/load", "$SYS/broker/load", false},
+    {"+", "$SYS", false},
+    {"$SYS/#", "$SYS/broker/load", true},
+    {"$SYS/+/load", "$SYS/broker/load", true},
+    {"a/#", "a/$b", true},
+    {"a/+", "a/$b", true},
+    /* the reference layout */
+    {"naeural/ctrl", "naeural/ctrl", true},
+    {"naeural/+/config", "naeural/0xai_AbC/config", true},
+    {"naeural/+/payloads", "naeural/payloads", false},
+    {"naeural/#", "naeural/0xai_AbC/payloads", true},
 };
 
 static void test_match_table(void)
@@ -124,7 +124,7 @@ static void test_layout(void)
 	is_int(topic_default_qos(TOPIC_PAYLOADS), 2, "payloads QoS 2");
 	is_int(topic_default_qos(TOPIC_PAYLOADS_TO), 2, "addressed payloads QoS 2");
 	is_int(topic_default_qos((enum topic_channel)99), 0, "unknown channel QoS 0");
-	ok(topic_channel_def((enum topic_channel)-1) == NULL, "no def for a bad channel");
+	ok(topic_channel_def((enum topic_channel) - 1) == NULL, "no def for a bad channel");
 	is_str(topic_channel_def(TOPIC_CONFIG)->name, "CONFIG_CHANNEL", "reference channel name");
 
 	is_int(topic_make(NULL, TOPIC_CTRL, NULL, &t, NULL), R1_OK, "ctrl under default root");
@@ -154,8 +154,8 @@ static void test_layout(void)
 	is_int(topic_make("", TOPIC_CTRL, NULL, &t, &why), R1_ERR_INVAL, "empty root");
 	is_int(topic_make("a/#", TOPIC_CTRL, NULL, &t, &why), R1_ERR_INVAL, "wildcard root");
 	is_int(topic_make("a/", TOPIC_CTRL, NULL, &t, &why), R1_ERR_INVAL, "root ending in /");
-	is_int(topic_make((const char *)"x", (enum topic_channel)42, NULL, &t, &why),
-	       R1_ERR_INVAL, "unknown channel");
+	is_int(topic_make((const char *)"x", (enum topic_channel)42, NULL, &t, &why), R1_ERR_INVAL,
+	       "unknown channel");
 	r1_free(why);
 
 	r1_alloc_fail_after(0);

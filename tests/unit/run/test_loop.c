@@ -255,7 +255,7 @@ static void call_a(void *ctx)
 	struct calls *cs = ctx;
 	trace_add(&cs->tr, 'a');
 	loop_call_schedule(cs->tr.loop, &cs->c); /* runs next iteration */
-	loop_call_cancel(cs->tr.loop, &cs->b);	 /* b was due after a: never runs */
+	loop_call_cancel(cs->tr.loop, &cs->b);   /* b was due after a: never runs */
 }
 
 static void call_b(void *ctx)

@@ -96,9 +96,10 @@ static void test_round_trip(void)
 	int done = 0;
 	bool submitted = true;
 	for (int i = 0; i < N; i++) {
-		jobs[i] = (struct job){.loop_thread = pthread_self(), .input = i, .done_count = &done};
+		jobs[i] =
+		    (struct job){.loop_thread = pthread_self(), .input = i, .done_count = &done};
 		submitted = submitted &&
-			    workers_submit(w, run_square, on_done, &jobs[i], NULL, NULL) == R1_OK;
+		            workers_submit(w, run_square, on_done, &jobs[i], NULL, NULL) == R1_OK;
 	}
 	ok(submitted, "%d jobs submitted", N);
 	is_int((long long)workers_pending(w), N, "all pending");
@@ -129,8 +130,8 @@ static void test_bound_and_cancel(void)
 	int done = 0;
 	char *why = NULL;
 	is_int(workers_new(loop, 1, 2, &w, NULL), R1_OK, "one thread, two queued at most");
-	struct job blocker = {.loop_thread = pthread_self(), .done_count = &done, .gate = &gate,
-			      .started = &started};
+	struct job blocker = {
+	    .loop_thread = pthread_self(), .done_count = &done, .gate = &gate, .started = &started};
 	struct job q1 = blocker, q2 = blocker, q3 = blocker;
 	struct worker_job *h_blocker = NULL, *h_q1 = NULL;
 	is_int(workers_submit(w, run_blocking, on_done, &blocker, &h_blocker, NULL), R1_OK,
@@ -176,8 +177,10 @@ static void test_shutdown(void)
 	is_int(workers_new(loop, 2, 0, &w, NULL), R1_OK, "two threads");
 	struct job jobs[6];
 	for (int i = 0; i < 6; i++) {
-		jobs[i] = (struct job){.loop_thread = pthread_self(), .done_count = &done,
-				       .gate = &gate, .started = &started};
+		jobs[i] = (struct job){.loop_thread = pthread_self(),
+		                       .done_count = &done,
+		                       .gate = &gate,
+		                       .started = &started};
 		workers_submit(w, run_blocking, on_done, &jobs[i], NULL, NULL);
 	}
 	while (atomic_load(&started) < 2)

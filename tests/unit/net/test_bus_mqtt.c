@@ -1,6 +1,8 @@
 /*
- * Unit tests of the MQTT URL parser and the reference's client id form (no
- * broker needed; the connection itself is tested in tests/integration).
+ * Unit tests of bus_mqtt that need no broker: the URL parser, the
+ * reference's client id form, option checks, and the outbound queue and
+ * state reporting while the broker is unreachable.  Talking to a broker is
+ * tested in tests/integration/bus_*.sh.
  */
 #include "core/lib.h"
 #include "core/bus.h"
@@ -16,26 +18,41 @@ struct url_case {
 };
 
 static const struct url_case good[] = {
-	{"mqtt://h", false, NULL, NULL, "h", 1883},
-	{"mqtts://h", true, NULL, NULL, "h", 8883},
-	{"mqtt://127.0.0.1:1884", false, NULL, NULL, "127.0.0.1", 1884},
-	{"mqtt://127.0.0.1:1884/", false, NULL, NULL, "127.0.0.1", 1884},
-	{"MQTTS://broker.example:65535", true, NULL, NULL, "broker.example", 65535},
-	{"mqtt://u@h", false, "u", NULL, "h", 1883},
-	{"mqtt://u:@h", false, "u", "", "h", 1883},
-	{"mqtt://u:p@h:1", false, "u", "p", "h", 1},
-	{"mqtt://u:p:q@h", false, "u", "p:q", "h", 1883},
-	{"mqtt://u%40x:p%2F%3a@h", false, "u@x", "p/:", "h", 1883},
-	{"mqtt://u:p@x@h", false, "u", "p@x", "h", 1883},
-	{"mqtt://[::1]:1885", false, NULL, NULL, "::1", 1885},
-	{"mqtts://u:p@[fe80::1]", true, "u", "p", "fe80::1", 8883},
+    {"mqtt://h", false, NULL, NULL, "h", 1883},
+    {"mqtts://h", true, NULL, NULL, "h", 8883},
+    {"mqtt://127.0.0.1:1884", false, NULL, NULL, "127.0.0.1", 1884},
+    {"mqtt://127.0.0.1:1884/", false, NULL, NULL, "127.0.0.1", 1884},
+    {"MQTTS://broker.example:65535", true, NULL, NULL, "broker.example", 65535},
+    {"mqtt://u@h", false, "u", NULL, "h", 1883},
+    {"mqtt://u:@h", false, "u", "", "h", 1883},
+    {"mqtt://u:p@h:1", false, "u", "p", "h", 1},
+    {"mqtt://u:p:q@h", false, "u", "p:q", "h", 1883},
+    {"mqtt://u%40x:p%2F%3a@h", false, "u@x", "p/:", "h", 1883},
+    {"mqtt://u:p@x@h", false, "u", "p@x", "h", 1883},
+    {"mqtt://[::1]:1885", false, NULL, NULL, "::1", 1885},
+    {"mqtts://u:p@[fe80::1]", true, "u", "p", "fe80::1", 8883},
 };
 
 static const char *const bad[] = {
-	"",	       "h:1883",	"http://h",	 "mqtt://",	   "mqtt://:1883",
-	"mqtt://h:",   "mqtt://h:0",	"mqtt://h:65536", "mqtt://h:12a",  "mqtt://h:123456",
-	"mqtt://h/x",  "mqtt://h?x=1", "mqtt://u@",	 "mqtt://[::1",	   "mqtt://[]:1",
-	"mqtt://[::1]x", "mqtt://u:%zz@h", "mqtt://u%@h", "mqtt://u%00@h",
+    "",
+    "h:1883",
+    "http://h",
+    "mqtt://",
+    "mqtt://:1883",
+    "mqtt://h:",
+    "mqtt://h:0",
+    "mqtt://h:65536",
+    "mqtt://h:12a",
+    "mqtt://h:123456",
+    "mqtt://h/x",
+    "mqtt://h?x=1",
+    "mqtt://u@",
+    "mqtt://[::1",
+    "mqtt://[]:1",
+    "mqtt://[::1]x",
+    "mqtt://u:%zz@h",
+    "mqtt://u%@h",
+    "mqtt://u%00@h",
 };
 
 static void test_parse(void)
@@ -86,7 +103,7 @@ static void test_client_id(void)
 	r1_free(id);
 	is_int(bus_mqtt_client_id("s", "NOTIFICATIONS", NULL, &id, NULL), R1_OK, "random uid");
 	ok(id && strlen(id) == strlen("s_NOTIFIC_") + 8 && strncmp(id, "s_NOTIFIC_", 10) == 0 &&
-		   strspn(id + 10, "0123456789abcdef") == 8,
+	       strspn(id + 10, "0123456789abcdef") == 8,
 	   "random unique id is 8 hex digits (%s)", id ? id : "");
 	r1_free(id);
 	is_int(bus_mqtt_client_id("", "X", "1", &id, &why), R1_ERR_INVAL, "empty name refused");
@@ -119,8 +136,10 @@ static void test_new_errors(void)
 	ok(bus == NULL, "no bus on error");
 
 	/* A broker that is not there: the bus reports it and keeps trying. */
-	o = (struct bus_mqtt_opts){.url = "mqtt://127.0.0.1:1", .client_id = "t",
-				   .backoff_min_ms = 5, .backoff_max_ms = 10};
+	o = (struct bus_mqtt_opts){.url = "mqtt://127.0.0.1:1",
+	                           .client_id = "t",
+	                           .backoff_min_ms = 5,
+	                           .backoff_max_ms = 10};
 	is_int(bus_mqtt_new(loop, &o, &bus, &why), R1_OK, "bus to a closed port");
 	is_str(bus_kind(bus), "mqtt", "kind");
 	is_str(bus_client_id(bus), "t", "client id kept");
@@ -141,6 +160,25 @@ static void test_new_errors(void)
 	ok(strstr(reason, "refused") != NULL, "and why: %s", reason);
 	bus_free(&bus);
 	ok(bus == NULL, "bus_free NULLs");
+
+	/* The outbound queue's bounds, while nothing can be sent. */
+	o.queue_max = 3;
+	is_int(bus_mqtt_new(loop, &o, &bus, &why), R1_OK, "bus with a queue of 3");
+	for (int i = 0; i < 3; i++)
+		is_int(bus_publish(bus, "a", "x", 1, 1 + i % 2, NULL), R1_OK, "queued %d", i);
+	is_int(bus_publish(bus, "a", "x", 1, 1, &why), R1_ERR_AGAIN, "fourth refused");
+	ok(why && strstr(why, "queue full"), "reason: %s", why ? why : "");
+	bus_get_stats(bus, &st);
+	is_int((long long)st.dropped[BUS_DROP_OUT_FULL], 1, "counted as out-queue-full");
+	is_int((long long)st.queued, 3, "three still queued");
+	is_int((long long)st.published, 3, "three published");
+	bus_free(&bus);
+	o.queue_max = 0;
+	o.queue_max_bytes = 10;
+	is_int(bus_mqtt_new(loop, &o, &bus, &why), R1_OK, "bus with a queue of 10 bytes");
+	is_int(bus_publish(bus, "a", "0123456789", 10, 1, NULL), R1_OK, "10 bytes fit");
+	is_int(bus_publish(bus, "a", "x", 1, 1, NULL), R1_ERR_AGAIN, "one more byte does not");
+	bus_free(&bus);
 	r1_free(why);
 	loop_free(&loop);
 }
