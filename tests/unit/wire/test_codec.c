@@ -1,0 +1,155 @@
+/*
+ * base64, hex, zlib and compress_text: known answers, the SDK's own
+ * compress_text outputs from heartbeat.jsonl, and hostile inputs.
+ */
+#include "core/lib.h"
+#include "core/codec.h"
+#include "tests/tap.h"
+
+#include <jansson.h>
+
+static void test_base64(void)
+{
+	struct buf b = BUF_INIT;
+	base64_encode(&b, "", 0, B64_STD);
+	is_str(buf_cstr(&b), "", "base64 of nothing");
+	buf_reset(&b);
+	base64_encode(&b, "foobar", 6, B64_STD);
+	is_str(buf_cstr(&b), "Zm9vYmFy", "base64 foobar");
+	buf_reset(&b);
+	base64_encode(&b, "fo", 2, B64_STD);
+	is_str(buf_cstr(&b), "Zm8=", "base64 pads");
+	buf_reset(&b);
+	base64_encode(&b, "\xfb\xff\xfe", 3, B64_STD);
+	is_str(buf_cstr(&b), "+//+", "standard alphabet");
+	buf_reset(&b);
+	base64_encode(&b, "\xfb\xff\xfe", 3, B64_URL);
+	is_str(buf_cstr(&b), "-__-", "URL-safe alphabet");
+	buf_release(&b);
+
+	uint8_t *out = NULL;
+	size_t n = 0;
+	char *why = NULL;
+	is_int(base64_decode("Zm8=", 4, B64_STD, &out, &n, &why), R1_OK, "decode padded");
+	is_mem(out, n, "fo", 2, "decoded bytes");
+	r1_free(out);
+	is_int(base64_decode("", 0, B64_STD, &out, &n, &why), R1_OK, "decode empty");
+	is_int(n, 0, "empty decodes to nothing");
+	r1_free(out);
+	is_int(base64_decode("Zm8", 3, B64_STD, &out, &n, &why), R1_ERR_INVAL, "missing padding refused");
+	ok(why && strstr(why, "multiple of 4"), "reason: %s", why);
+	is_int(base64_decode("-__-", 4, B64_STD, &out, &n, &why), R1_ERR_INVAL,
+	       "URL-safe characters refused by the standard decoder");
+	is_int(base64_decode("+//+", 4, B64_URL, &out, &n, &why), R1_ERR_INVAL,
+	       "standard characters refused by the URL-safe decoder");
+	is_int(base64_decode("Zm9v!mFy", 8, B64_STD, &out, &n, &why), R1_ERR_INVAL, "junk refused");
+	ok(why && strstr(why, "at 4"), "reason gives the position: %s", why);
+	uint8_t small[2];
+	is_int(base64_decode_into("Zm9vYmFy", 8, B64_STD, small, sizeof(small), &n, &why),
+	       R1_ERR_TOOBIG, "decode_into refuses a short buffer");
+	r1_free(why);
+}
+
+static void test_hex(void)
+{
+	struct buf b = BUF_INIT;
+	hex_encode(&b, "\x00\xab\xff", 3);
+	is_str(buf_cstr(&b), "00abff", "hex encode");
+	buf_release(&b);
+	uint8_t out[3];
+	char *why = NULL;
+	is_int(hex_decode("00ABff", 6, out, 3, &why), R1_OK, "hex decode mixed case");
+	is_mem(out, 3, "\x00\xab\xff", 3, "hex bytes");
+	is_int(hex_decode("00ab", 4, out, 3, &why), R1_ERR_INVAL, "hex length checked");
+	is_int(hex_decode("00ag00", 6, out, 3, &why), R1_ERR_INVAL, "hex characters checked");
+	ok(why && strstr(why, "at 3"), "reason gives position: %s", why);
+	r1_free(why);
+}
+
+static void test_zlib(void)
+{
+	char *why = NULL;
+	struct buf z = BUF_INIT, back = BUF_INIT;
+	const char *text = "hello hello hello hello";
+	is_int(zlib_compress(&z, text, strlen(text), 9, &why), R1_OK, "compress");
+	is_int(zlib_inflate(&back, z.data, z.len, 1000, &why), R1_OK, "inflate");
+	is_str(buf_cstr(&back), text, "round trip");
+	buf_reset(&back);
+	is_int(zlib_inflate(&back, z.data, z.len, 10, &why), R1_ERR_TOOBIG, "cap enforced");
+	is_int(back.len, 0, "nothing appended on failure");
+	is_int(zlib_inflate(&back, z.data, z.len, strlen(text), &why), R1_OK, "cap equal to size is fine");
+	buf_reset(&back);
+	is_int(zlib_inflate(&back, z.data, z.len - 3, 1000, &why), R1_ERR_INVAL, "truncated stream refused");
+	ok(why && strstr(why, "truncated"), "reason: %s", why);
+	struct buf trail = BUF_INIT;
+	buf_add(&trail, z.data, z.len);
+	buf_adds(&trail, "XX");
+	is_int(zlib_inflate(&back, trail.data, trail.len, 1000, &why), R1_ERR_INVAL, "trailing bytes refused");
+	buf_release(&trail);
+	is_int(zlib_inflate(&back, "garbage!", 8, 1000, &why), R1_ERR_INVAL, "garbage refused");
+	is_int(zlib_inflate(&back, "", 0, 1000, &why), R1_ERR_INVAL, "empty input refused");
+
+	/* A bomb: 64 MiB of zeros compresses to ~64 KiB; the cap stops it at 1 MiB. */
+	size_t big = 64u << 20;
+	char *zeros = calloc(1, big);
+	struct buf bomb = BUF_INIT;
+	is_int(zlib_compress(&bomb, zeros, big, 9, &why), R1_OK, "bomb built");
+	free(zeros);
+	ok(bomb.len < 100000, "bomb is small (%zu bytes)", bomb.len);
+	buf_reset(&back);
+	is_int(zlib_inflate(&back, bomb.data, bomb.len, 1u << 20, &why), R1_ERR_TOOBIG, "bomb refused");
+	ok(back.cap <= (1u << 21), "bomb cost bounded memory (%zu bytes)", back.cap);
+	buf_release(&bomb);
+	buf_release(&z);
+	buf_release(&back);
+	r1_free(why);
+}
+
+static void test_compress_text_vectors(void)
+{
+	char *path = tap_vector_path("heartbeat.jsonl");
+	size_t n;
+	char **lines = tap_read_lines(path, &n);
+	int rows = 0;
+	for (size_t i = 0; i < n; i++) {
+		json_t *row = json_loads(lines[i], 0, NULL);
+		const char *fn = json_string_value(json_object_get(row, "function"));
+		const char *id = json_string_value(json_object_get(row, "id"));
+		json_t *in = json_object_get(row, "input"), *outv = json_object_get(row, "output");
+		if (fn && strcmp(fn, "compress_text") == 0) {
+			struct buf b = BUF_INIT;
+			const char *s = json_string_value(in);
+			is_int(compress_text(&b, s, strlen(s), NULL), R1_OK, "%s: compress_text runs", id);
+			is_str(buf_cstr(&b), json_string_value(outv), "%s: compress_text equals the SDK's", id);
+			struct buf d = BUF_INIT;
+			is_int(decompress_text(&d, b.data, b.len, 1 << 20, NULL), R1_OK, "%s: decompresses", id);
+			is_str(buf_cstr(&d), s, "%s: round trip", id);
+			buf_release(&b);
+			buf_release(&d);
+			rows++;
+		} else if (fn && strcmp(fn, "decompress_text") == 0) {
+			struct buf d = BUF_INIT;
+			const char *s = json_string_value(in);
+			enum r1_err e = decompress_text(&d, s, strlen(s), 1 << 20, NULL);
+			if (json_is_null(outv))
+				ok(e != R1_OK, "%s: decompress_text of garbage fails (SDK returns null)", id);
+			else
+				is_str(buf_cstr(&d), json_string_value(outv), "%s: decompress_text", id);
+			buf_release(&d);
+			rows++;
+		}
+		json_decref(row);
+	}
+	is_int(rows, 3, "all compress_text/decompress_text rows checked");
+	tap_free_lines(lines);
+	free(path);
+}
+
+int main(void)
+{
+	test_base64();
+	test_hex();
+	test_zlib();
+	test_compress_text_vectors();
+	return tap_done();
+}
