@@ -414,6 +414,7 @@ static void on_connect(struct mosquitto *mosq, void *ctx, int rc)
 		return; /* the read that delivered this CONNACK fails next; see conn_lost */
 	b->connected = true;
 	b->attempt = 0;
+	mosquitto_log_callback_set(b->mosq, NULL);
 	loop_timer_stop(b->retry_timer);
 	if (b->ever_connected)
 		b->bus.stats.reconnects++;
@@ -581,6 +582,10 @@ static void attempt(struct mqtt_bus *b)
 	bus_set_state(&b->bus, BUS_CONNECTING, b->bus.state_reason);
 	b->connack_rc = -1;
 	b->last_lib_error[0] = '\0';
+	/* libmosquitto formats a log line (malloc + vsnprintf) for every packet
+	 * once a log callback is set; we only want its words on a failed
+	 * connection (TLS details), so we listen only until the CONNACK. */
+	mosquitto_log_callback_set(b->mosq, on_lib_log);
 	int rc = mosquitto_connect_async(b->mosq, b->url.host, b->url.port, (int)b->keepalive_s);
 	int fd = rc ? -1 : mosquitto_socket(b->mosq);
 	if (rc || fd < 0) {
@@ -680,7 +685,6 @@ static enum r1_err setup_client(struct mqtt_bus *b, const struct bus_mqtt_opts *
 	mosquitto_message_callback_set(b->mosq, on_message);
 	mosquitto_publish_callback_set(b->mosq, on_publish);
 	mosquitto_subscribe_callback_set(b->mosq, on_subscribe);
-	mosquitto_log_callback_set(b->mosq, on_lib_log);
 	return R1_OK;
 }
 
