@@ -353,6 +353,7 @@ static enum r1_err mqtt_publish(struct bus *bus, const char *topic, const void *
 	b->q_count++;
 	b->q_bytes += len;
 	update_queued(b);
+	pump(b); /* in case an earlier pump stopped short (out of memory) */
 	return R1_OK;
 }
 
@@ -493,6 +494,7 @@ static void schedule_retry(struct mqtt_bus *b, bool auth_refused)
 /* The socket is gone (or we give up on it): clean up and plan the next try. */
 static void conn_lost(struct mqtt_bus *b, int rc, const char *what)
 {
+	int err = errno; /* for MOSQ_ERR_ERRNO, before anything can change it */
 	bool was_connected = b->connected;
 	loop_watch_remove(b->bus.loop, &b->watch);
 	loop_timer_stop(b->misc_timer);
@@ -518,7 +520,7 @@ static void conn_lost(struct mqtt_bus *b, int rc, const char *what)
 		if (what)
 			buf_adds(&reason, what);
 		else if (rc == MOSQ_ERR_ERRNO)
-			buf_adds(&reason, strerror(errno));
+			buf_adds(&reason, strerror(err));
 		else
 			buf_adds(&reason, mosquitto_strerror(rc));
 		if (b->last_lib_error[0])
