@@ -9,6 +9,7 @@
 #include "node/lib.h"
 #include "node/httpapi.h"
 #include "core/cipher.h"
+#include "core/loop.h"
 
 #include <arpa/inet.h>
 #include <microhttpd.h>
@@ -56,6 +57,13 @@ struct httpapi {
 	json_t *envelope;
 	struct httpapi_req *live;
 	bool stopping;
+	/* loop driving (when attached) */
+	struct loop *loop;
+	struct loop_watch *watch;
+	struct loop_timer *timer;
+	struct loop_hook *hook;
+	struct loop_call kick;
+	bool resumed; /* a connection was resumed: MHD_run must come before polling */
 };
 
 /* ---- requests */
@@ -188,6 +196,10 @@ static void set_reply(struct httpapi_req *r, unsigned status, struct MHD_Respons
 	if (r->suspended) {
 		r->suspended = false;
 		MHD_resume_connection(r->conn);
+		/* MHD only notices a resume inside MHD_run: have it run soon. */
+		r->h->resumed = true;
+		if (r->h->loop)
+			loop_call_schedule(r->h->loop, &r->h->kick);
 	}
 }
 
@@ -537,6 +549,59 @@ static void on_log(void *cls, const char *fmt, va_list ap)
 	LOG_D(h->log, h->name, "%s", line);
 }
 
+/* ---- driving from the loop */
+
+static void on_readable(void *ctx, int fd, unsigned revents)
+{
+	httpapi_run(ctx);
+}
+
+static void on_timer(void *ctx, struct loop_timer *t)
+{
+	httpapi_run(ctx);
+}
+
+static void on_kick(void *ctx)
+{
+	httpapi_run(ctx);
+}
+
+/* Before each poll(): MHD's next deadline (idle timeouts, resumed connections). */
+static void rearm(void *ctx)
+{
+	struct httpapi *h = ctx;
+	int64_t t = httpapi_timeout_ms(h);
+	if (t < 0)
+		loop_timer_stop(h->timer);
+	else
+		loop_timer_start(h->timer, (uint64_t)t, 0);
+}
+
+static enum r1_err attach(struct httpapi *h, struct loop *loop, char **why)
+{
+	h->loop = loop;
+	loop_call_init(&h->kick, on_kick, h);
+	h->watch = loop_watch_add(loop, httpapi_fd(h), LOOP_READ, on_readable, h);
+	h->timer = loop_timer_new(loop, on_timer, h);
+	h->hook = loop_hook_add(loop, rearm, h);
+	if (!h->watch || !h->timer || !h->hook)
+		return r1_fail(why, R1_ERR_NOMEM, "http: out of memory");
+	return R1_OK;
+}
+
+static void detach(struct httpapi *h)
+{
+	if (!h->loop)
+		return;
+	loop_call_cancel(h->loop, &h->kick);
+	if (h->watch)
+		loop_watch_remove(h->loop, &h->watch);
+	loop_timer_free(&h->timer);
+	if (h->hook)
+		loop_hook_remove(h->loop, &h->hook);
+	h->loop = NULL;
+}
+
 /* ---- the server */
 
 enum r1_err httpapi_new(const struct httpapi_config *cfg, const struct httpapi_route *routes,
@@ -583,6 +648,13 @@ enum r1_err httpapi_new(const struct httpapi_config *cfg, const struct httpapi_r
 	}
 	const union MHD_DaemonInfo *info = MHD_get_daemon_info(h->d, MHD_DAEMON_INFO_BIND_PORT);
 	h->port = info ? info->port : cfg->port;
+	if (cfg->loop) {
+		enum r1_err e = attach(h, cfg->loop, why);
+		if (e) {
+			httpapi_free(&h);
+			return e;
+		}
+	}
 	LOG_I(log, h->name, "listening on %s port %u", bind, h->port);
 	*out = h;
 	return R1_OK;
@@ -594,6 +666,7 @@ void httpapi_free(struct httpapi **hp)
 	if (!h)
 		return;
 	h->stopping = true;
+	detach(h);
 	/* Deferred requests learn first, then MHD may close everything. */
 	for (struct httpapi_req *r = h->live; r; r = r->next) {
 		if (r->deferred && !r->replied && !r->aborted) {
@@ -641,11 +714,14 @@ int httpapi_fd(const struct httpapi *h)
 
 void httpapi_run(struct httpapi *h)
 {
+	h->resumed = false;
 	MHD_run(h->d);
 }
 
 int64_t httpapi_timeout_ms(struct httpapi *h)
 {
+	if (h->resumed)
+		return 0;
 	MHD_UNSIGNED_LONG_LONG t = 0;
 	if (MHD_get_timeout(h->d, &t) != MHD_YES)
 		return -1;

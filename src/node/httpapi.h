@@ -23,9 +23,12 @@
  * streamed to the route chunk by chunk instead of buffered, and replies can
  * be bytes of any type or a file descriptor (R1FS downloads).
  *
- * Driving: MHD runs in external epoll mode, so the owner watches one fd
- * (httpapi_fd) for reading and calls httpapi_run when it is readable or when
- * httpapi_timeout_ms has passed.  Binds to 127.0.0.1 unless told otherwise.
+ * Driving: MHD runs in external epoll mode, so one fd (httpapi_fd) read-
+ * watched and one deadline (httpapi_timeout_ms) drive it.  Given a loop in
+ * the config, the server installs that watch, a timer and a before-poll
+ * hook that re-arms the timer itself; otherwise the owner calls
+ * httpapi_run when the fd is readable or the deadline passed.  Binds to
+ * 127.0.0.1 unless told otherwise.
  */
 #include "core/common.h"
 #include "core/err.h"
@@ -53,7 +56,10 @@ struct httpapi_route {
 	httpapi_chunk_fn body_chunk; /* NULL = buffer the body */
 };
 
+struct loop;
+
 struct httpapi_config {
+	struct loop *loop;	  /* drive from this loop (else the owner calls httpapi_run) */
 	const char *bind;	  /* numeric address; NULL = "127.0.0.1" */
 	uint16_t port;		  /* 0 = any free port (see httpapi_port) */
 	size_t max_body;	  /* 0 = 4 MiB */
@@ -80,7 +86,10 @@ enum r1_err httpapi_set_envelope(struct httpapi *h, const json_t *fields, char *
 /* ---- driving */
 int httpapi_fd(const struct httpapi *h);
 void httpapi_run(struct httpapi *h);
-/* Milliseconds until httpapi_run must be called anyway; -1 = no deadline. */
+/*
+ * Milliseconds until httpapi_run must be called anyway; -1 = no deadline.
+ * 0 after a deferred reply (MHD notices resumed connections only in run).
+ */
 int64_t httpapi_timeout_ms(struct httpapi *h);
 
 /* ---- reading a request (pointers valid until the reply) */
