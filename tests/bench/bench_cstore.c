@@ -20,8 +20,12 @@
  */
 #include "node/lib.h"
 #include "node/cstore/cstore.h"
+#include "core/bus.h"
+#include "core/bus_local.h"
+#include "core/bus_mqtt.h"
 #include "core/cipher.h"
 #include "core/envelope.h"
+#include "core/loop.h"
 #include "core/identity.h"
 #include "core/jdoc.h"
 #include "core/proto.h"
@@ -38,7 +42,12 @@
 
 #define NNODES 3
 
-enum mode { MODE_QUEUE, MODE_MQTT };
+enum mode {
+	MODE_QUEUE,    /* a FIFO in this process: no transport at all */
+	MODE_BUS_LOCAL, /* the in-process bus (bus_local), delivered by the loop */
+	MODE_BUS_MQTT, /* the MQTT bus (bus_mqtt) to mosquitto */
+	MODE_RAW_MQTT, /* libmosquitto with TCP_NODELAY, polled here: the anchor */
+};
 
 struct bench;
 
@@ -49,6 +58,7 @@ struct bnode {
 	char alias[16];
 	struct cstore *cs;
 	struct mosquitto *mq;
+	struct bus *bus;
 	char topic[128];
 	const char *peers[NNODES];
 	struct cipher_keycache *keys;
@@ -64,6 +74,8 @@ struct qmsg {
 struct bench {
 	enum mode mode;
 	int qos;
+	struct loop *loop;
+	struct bus_hub *hub;
 	struct bnode node[NNODES];
 	struct qmsg *head, *tail;
 	struct envelope_ctx ectx;
@@ -187,6 +199,11 @@ static enum r1_err env_send(void *ctx, const char *const *peers, size_t n, const
 			else
 				b->head = q;
 			b->tail = q;
+		} else if (b->mode == MODE_BUS_LOCAL || b->mode == MODE_BUS_MQTT) {
+			char topic[128];
+			snprintf(topic, sizeof(topic), "%s/%s/payloads", R1_DEFAULT_ROOT_TOPIC,
+				 peers[i]);
+			e = bus_publish(nd->bus, topic, wire.data, wire.len, b->qos, why);
 		} else {
 			char topic[128];
 			snprintf(topic, sizeof(topic), "%s/%s/payloads", R1_DEFAULT_ROOT_TOPIC,
@@ -223,6 +240,12 @@ static void on_message(struct mosquitto *m, void *ctx, const struct mosquitto_me
 	deliver_wire(ctx, msg->payload, (size_t)msg->payloadlen);
 }
 
+static void on_deliver(void *ctx, struct bus *bus, const char *topic, const uint8_t *payload,
+		       size_t len, int qos)
+{
+	deliver_wire(ctx, (const char *)payload, len);
+}
+
 static void pump_queue(struct bench *b)
 {
 	while (b->head) {
@@ -242,6 +265,8 @@ static void turn(struct bench *b, int timeout_ms)
 {
 	if (b->mode == MODE_QUEUE) {
 		pump_queue(b);
+	} else if (b->mode == MODE_BUS_LOCAL || b->mode == MODE_BUS_MQTT) {
+		loop_run_once(b->loop, timeout_ms);
 	} else {
 		struct pollfd p[NNODES];
 		for (int i = 0; i < NNODES; i++) {
@@ -275,6 +300,10 @@ static void setup(struct bench *b, enum mode mode, int qos, int mqtt_port, int m
 	b->qos = qos;
 	if (envelope_ctx_init(&b->ectx, NULL))
 		exit(1);
+	if ((mode == MODE_BUS_LOCAL || mode == MODE_BUS_MQTT) && loop_new(&b->loop, NULL))
+		exit(1);
+	if (mode == MODE_BUS_LOCAL && bus_hub_new(b->loop, 0, NULL, &b->hub, NULL))
+		exit(1);
 	for (int i = 0; i < NNODES; i++) {
 		struct bnode *nd = &b->node[i];
 		nd->b = b;
@@ -295,7 +324,24 @@ static void setup(struct bench *b, enum mode mode, int qos, int mqtt_port, int m
 			fprintf(stderr, "bench: %s\n", why);
 			exit(1);
 		}
-		if (mode != MODE_MQTT)
+		char topic[sizeof(nd->topic)];
+		snprintf(topic, sizeof(topic), "%s/%s/payloads", R1_DEFAULT_ROOT_TOPIC, nd->id.addr);
+		memcpy(nd->topic, topic, sizeof(topic));
+		if (mode == MODE_BUS_LOCAL || mode == MODE_BUS_MQTT) {
+			char url[64];
+			snprintf(url, sizeof(url), "mqtt://127.0.0.1:%d", mqtt_port);
+			struct bus_mqtt_opts mo = {.url = url, .client_id = nd->alias};
+			enum r1_err e = mode == MODE_BUS_LOCAL
+						? bus_local_new(b->hub, nd->alias, &nd->bus, &why)
+						: bus_mqtt_new(b->loop, &mo, &nd->bus, &why);
+			if (e || bus_subscribe(nd->bus, nd->topic, qos, &why)) {
+				fprintf(stderr, "bench: bus: %s\n", why ? why : "?");
+				exit(1);
+			}
+			bus_set_delivery(nd->bus, on_deliver, nd);
+			continue;
+		}
+		if (mode != MODE_RAW_MQTT)
 			continue;
 		nd->mq = mosquitto_new(nd->alias, true, nd);
 		mosquitto_message_callback_set(nd->mq, on_message);
@@ -305,13 +351,10 @@ static void setup(struct bench *b, enum mode mode, int qos, int mqtt_port, int m
 			fprintf(stderr, "bench: cannot connect to mosquitto on %d\n", mqtt_port);
 			exit(1);
 		}
-		char topic[sizeof(nd->topic)];
-		snprintf(topic, sizeof(topic), "%s/%s/payloads", R1_DEFAULT_ROOT_TOPIC, nd->id.addr);
-		memcpy(nd->topic, topic, sizeof(topic));
 		mosquitto_subscribe(nd->mq, NULL, nd->topic, qos);
 	}
-	if (mode == MODE_MQTT) /* let CONNACK and SUBACK through */
-		for (double t0 = now_s(); now_s() - t0 < 0.3;)
+	if (mode == MODE_RAW_MQTT || mode == MODE_BUS_MQTT) /* let CONNACK and SUBACK through */
+		for (double t0 = now_s(); now_s() - t0 < 0.5;)
 			turn(b, 10);
 }
 
@@ -324,8 +367,11 @@ static void teardown(struct bench *b)
 			mosquitto_disconnect(b->node[i].mq);
 			mosquitto_destroy(b->node[i].mq);
 		}
+		bus_free(&b->node[i].bus);
 	}
 	pump_queue(b);
+	bus_hub_free(&b->hub);
+	loop_free(&b->loop);
 	envelope_ctx_release(&b->ectx);
 }
 
@@ -666,15 +712,21 @@ int main(int argc, char **argv)
 	static const struct {
 		enum mode mode;
 		const char *name;
-	} transports[] = {{MODE_QUEUE, "in-process queue"}, {MODE_MQTT, "mosquitto"}};
+	} transports[] = {
+		{MODE_QUEUE, "a plain in-process queue (no transport: the protocol's own cost)"},
+		{MODE_BUS_LOCAL, "the in-process bus (bus_local on the loop)"},
+		{MODE_BUS_MQTT, "mosquitto through bus_mqtt (the node's transport)"},
+		{MODE_RAW_MQTT, "mosquitto through libmosquitto with TCP_NODELAY (anchor)"},
+	};
 	for (size_t t = 0; t < R1_ARRAY_LEN(transports); t++) {
-		if (transports[t].mode == MODE_MQTT && !mqtt)
+		bool needs_mqtt = transports[t].mode == MODE_BUS_MQTT ||
+				  transports[t].mode == MODE_RAW_MQTT;
+		if (needs_mqtt && !mqtt)
 			continue;
 		printf("\nreplicated set, 3 nodes, over %s%s\n", transports[t].name,
-		       transports[t].mode == MODE_MQTT ? (qos == 2 ? " (QoS 2, as the reference's "
-								     "payload channel)"
-							       : " (QoS as given)")
-						       : "");
+		       needs_mqtt ? (qos == 2 ? ", QoS 2 as the reference's payload channel"
+					      : ", QoS as given")
+				  : "");
 		for (int c = 1; c <= 2; c++) {
 			struct repl_result r;
 			replicated(transports[t].mode, qos, mqtt_port, c, nwrites, &r);
