@@ -82,11 +82,16 @@ static enum r1_err env_send(void *ctx, const char *const *peers, size_t n, const
 	struct net_node *nd = ctx;
 	struct net *net = nd->net;
 	json_t *to = json_array();
-	for (size_t i = 0; i < n; i++)
+	for (size_t i = 0; to && i < n; i++)
 		json_array_append_new(to, json_string(peers[i]));
-	json_array_append_new(net->log, json_pack("{s:i,s:o,s:O}", "from", nd->idx, "to", to,
-						  "data", data));
+	json_t *entry = to ? json_pack("{s:i,s:o,s:O}", "from", nd->idx, "to", to, "data", data)
+			   : NULL;
+	if (!entry)
+		return r1_fail(why, R1_ERR_NOMEM, "net: out of memory");
+	json_array_append_new(net->log, entry);
 	char *plain = inner_text(data);
+	if (!plain)
+		return r1_fail(why, R1_ERR_NOMEM, "net: out of memory");
 	struct buf ct = BUF_INIT;
 	enum r1_err e = cipher_encrypt_multi(&nd->id, peers, n, plain, strlen(plain), NULL, &ct,
 					     why);
@@ -98,14 +103,15 @@ static enum r1_err env_send(void *ctx, const char *const *peers, size_t n, const
 	char hash[64];
 	snprintf(hash, sizeof(hash), "hash-%d-%" PRIu64, nd->idx, ++net->seq);
 	for (size_t i = 0; i < n; i++) {
-		struct net_msg *m = r1_calloc(1, sizeof(*m));
+		/* plain libc: fault injection is for the code under test */
+		struct net_msg *m = calloc(1, sizeof(*m));
 		m->from = nd->idx;
 		m->to = node_of(net, peers[i]);
-		m->b64 = r1_strdup(buf_cstr(&ct));
+		m->b64 = strdup(buf_cstr(&ct));
 		m->encrypted = true;
-		m->sender = r1_strdup(nd->id.addr);
-		m->alias = r1_strdup(nd->alias);
-		m->hash = r1_strdup(hash);
+		m->sender = strdup(nd->id.addr);
+		m->alias = strdup(nd->alias);
+		m->hash = strdup(hash);
 		m->sent_us = net->wall_us;
 		enqueue(net, m);
 	}
@@ -119,11 +125,11 @@ void net_msg_free(struct net_msg *m)
 {
 	if (!m)
 		return;
-	r1_free(m->b64);
-	r1_free(m->sender);
-	r1_free(m->alias);
-	r1_free(m->hash);
-	r1_free(m);
+	free(m->b64);
+	free(m->sender);
+	free(m->alias);
+	free(m->hash);
+	free(m);
 }
 
 void net_identity(const char *name, struct r1_identity *out)
@@ -246,10 +252,15 @@ static void deliver(struct net *net, struct net_msg *m)
 		buf_adds(&plain, m->b64);
 	}
 	json_error_t jerr;
+	size_t plain_len = plain.len;
 	json_t *inner = json_loads(buf_cstr(&plain), JSON_ALLOW_NUL, &jerr);
 	buf_release(&plain);
+	if (!inner && (net->oom_test || json_error_code(&jerr) == json_error_out_of_memory)) {
+		net->dropped++; /* an injected allocation failure in the receive path */
+		return;
+	}
 	if (!inner)
-		tap_bail("undecodable inner payload: %s", jerr.text);
+		tap_bail("undecodable inner payload: %s (code %d, %zu bytes)", jerr.text, (int)json_error_code(&jerr), plain_len);
 	struct cstore_meta meta = {
 		.sender = m->sender,
 		.alias = m->alias,
@@ -296,7 +307,7 @@ void net_advance(struct net *net, uint64_t ms)
 void net_inject(struct net *net, int to, const struct r1_identity *from, const char *alias,
 		const char *inner_json, bool encrypt, const char *hash, int64_t sent_us)
 {
-	struct net_msg *m = r1_calloc(1, sizeof(*m));
+	struct net_msg *m = calloc(1, sizeof(*m));
 	m->from = -1;
 	m->to = to;
 	m->encrypted = encrypt;
@@ -306,25 +317,26 @@ void net_inject(struct net *net, int to, const struct r1_identity *from, const c
 		if (cipher_encrypt_multi(from, &peer, 1, inner_json, strlen(inner_json), NULL, &ct,
 					 NULL))
 			tap_bail("inject: encryption failed");
-		m->b64 = buf_detach(&ct, NULL);
+		m->b64 = strdup(buf_cstr(&ct));
+		buf_release(&ct);
 	} else {
-		m->b64 = r1_strdup(inner_json);
+		m->b64 = strdup(inner_json);
 	}
-	m->sender = r1_strdup(from->addr);
-	m->alias = r1_strdup(alias);
-	m->hash = r1_strdup(hash);
+	m->sender = strdup(from->addr);
+	m->alias = strdup(alias);
+	m->hash = strdup(hash);
 	m->sent_us = sent_us;
 	enqueue(net, m);
 }
 
 void net_requeue(struct net *net, const struct net_msg *src)
 {
-	struct net_msg *m = r1_calloc(1, sizeof(*m));
+	struct net_msg *m = calloc(1, sizeof(*m));
 	*m = *src;
-	m->b64 = r1_strdup(src->b64);
-	m->sender = r1_strdup(src->sender);
-	m->alias = r1_strdup(src->alias);
-	m->hash = r1_strdup(src->hash);
+	m->b64 = strdup(src->b64);
+	m->sender = strdup(src->sender);
+	m->alias = strdup(src->alias);
+	m->hash = strdup(src->hash);
 	enqueue(net, m);
 }
 
@@ -332,12 +344,12 @@ struct net_msg *net_peek(struct net *net)
 {
 	if (!net->head)
 		return NULL;
-	struct net_msg *m = r1_calloc(1, sizeof(*m));
+	struct net_msg *m = calloc(1, sizeof(*m));
 	*m = *net->head;
-	m->b64 = r1_strdup(net->head->b64);
-	m->sender = r1_strdup(net->head->sender);
-	m->alias = r1_strdup(net->head->alias);
-	m->hash = r1_strdup(net->head->hash);
+	m->b64 = strdup(net->head->b64);
+	m->sender = strdup(net->head->sender);
+	m->alias = strdup(net->head->alias);
+	m->hash = strdup(net->head->hash);
 	m->next = NULL;
 	return m;
 }

@@ -53,6 +53,7 @@ struct net {
 	bool sync;	    /* deliver inside send() (a synchronous transport) */
 	json_t *log;	    /* [{"from": i, "to": [addr...], "data": {...}}] of every send */
 	int dropped;	    /* messages to offline or unknown nodes */
+	bool oom_test;	    /* allocations are failing: an undecodable payload is a drop */
 	int last_err;	    /* enum r1_err of the last delivery */
 	char *last_why;
 };

@@ -513,14 +513,14 @@ static void test_refusals(struct net *net)
 			  "the first SSTORE replayed (same EE_HASH)");
 	is_str(get(net, B, "replayed"), "\"v2\"", "B still has v2");
 	/* the same bytes with a fresh hash: an older write of the same writer */
-	r1_free(m->hash);
-	m->hash = r1_strdup("fresh-hash");
+	free(m->hash);
+	m->hash = strdup("fresh-hash");
 	net_requeue(net, m);
 	refused_unchanged(net, B, CSC_REFUSED_STALE, R1_ERR_STATE,
 			  "an SSTORE older than the stored write of its writer");
 	/* older than the replay window */
-	r1_free(m->hash);
-	m->hash = r1_strdup("fresh-hash-2");
+	free(m->hash);
+	m->hash = strdup("fresh-hash-2");
 	m->sent_us = net->wall_us - INT64_C(11) * 60 * 1000000;
 	net_requeue(net, m);
 	refused_unchanged(net, B, CSC_REFUSED_REPLAY, R1_ERR_EXISTS,
@@ -916,6 +916,90 @@ static void test_persistence(void)
 	db_close(&db);
 }
 
+/*
+ * Hostile input: mutated SSTORE/SCONFIRM/SHSYNC objects with fields of every
+ * type.  Each must be refused or applied, never crash, never leak.
+ */
+static void test_hostile(void)
+{
+	struct cstore_config cfg = {0};
+	cfg.max_retries = -1;
+	struct net net;
+	net_init(&net, 3, &cfg, NULL);
+	static const char *const ops[] = {"\"SSTORE\"", "\"SCONFIRM\"", "\"SHSYNC_REQ\"",
+					  "\"SHSYNC_RESP\"", "1", "null"};
+	static const char *const vals[] = {
+		"null", "true", "0", "-1", "1e308", "\"\"", "\"k\"", "[]", "{}",
+		"[\"node-b\", null, null, null]", "[\"node-b\", 1, 2, 3]",
+		"{\"hs:0000000000:eA==\": {\"value\": 1, \"owner\": [\"x\", null, null, null]}}",
+		"\"\\u0000\"", "[[[[[[]]]]]]", "\"hs:5a20fe2f1b:bWFzdGVy\""};
+	static const char *const fields[] = {"key", "value", "owner", "token", "readonly",
+					     "confirm_by_addr", "request_id", "hkey", "snapshot"};
+	uint32_t seed = 12345;
+	int refused = 0, applied = 0;
+	for (int round = 0; round < 1500; round++) {
+		struct buf d = BUF_INIT;
+		seed = seed * 1103515245u + 12345u;
+		buf_addf(&d, "{\"op\": %s", ops[(seed >> 8) % R1_ARRAY_LEN(ops)]);
+		for (size_t f = 0; f < R1_ARRAY_LEN(fields); f++) {
+			seed = seed * 1103515245u + 12345u;
+			if ((seed >> 16) % 3 == 0)
+				continue;
+			buf_addf(&d, ", \"%s\": %s", fields[f],
+				 vals[(seed >> 4) % R1_ARRAY_LEN(vals)]);
+		}
+		buf_addc(&d, '}');
+		char *p = ref_payload(buf_cstr(&d));
+		char hash[32];
+		snprintf(hash, sizeof(hash), "h-%d", round);
+		net_inject(&net, A, &net.node[B].id, "node-b", p, true, hash, net.wall_us);
+		free(p);
+		buf_release(&d);
+		net_step(&net);
+		if (net.last_err)
+			refused++;
+		else
+			applied++;
+		net_flush(&net);
+	}
+	ok(refused > 0 && applied > 0, "1500 mutated messages: %d refused, %d taken, no crash",
+	   refused, applied);
+	net_free(&net);
+}
+
+/* Every allocation of a write, a receive and an hsync failing in turn. */
+static void test_alloc_failures(void)
+{
+	struct cstore_config cfg = {0};
+	cfg.max_retries = -1;
+	int failed_ops = 0, completed = 0;
+	for (long k = 0; k < 400; k += 3) {
+		struct net net;
+		net_init(&net, 3, &cfg, NULL);
+		net.oom_test = true;
+		struct outcome o = {0};
+		struct hres h = {0};
+		enum cstore_outcome out;
+		r1_alloc_fail_after(k);
+		enum r1_err e = cstore_set(net.node[A].cs, "fk", "{\"a\": [1, 2, 3]}", NULL, on_done,
+					   &o, &out, NULL, NULL);
+		e |= cstore_hset(net.node[A].cs, "fh", "f", "1", NULL, on_done, &o, &out, NULL, NULL);
+		e |= cstore_hsync(net.node[B].cs, "fh", NULL, on_hsync, &h, NULL, NULL);
+		net_run(&net);
+		r1_alloc_fail_after(-1);
+		net_run(&net);
+		for (int i = 0; i < 4; i++) {
+			net_advance(&net, 10000);
+			net_run(&net);
+		}
+		failed_ops += e != R1_OK;
+		completed += o.calls > 0;
+		net_free(&net);
+	}
+	ok(failed_ops > 0, "injected failures surfaced as errors (%d runs)", failed_ops);
+	ok(completed > 0, "and runs past the failures completed writes (%d)", completed);
+}
+
 int main(void)
 {
 	r1_alloc_setup_jansson();
@@ -938,5 +1022,7 @@ int main(void)
 	test_no_peers_cancel_free();
 	test_sync_transport();
 	test_persistence();
+	test_hostile();
+	test_alloc_failures();
 	return tap_done();
 }
