@@ -1,0 +1,430 @@
+/*
+ * Heartbeat v1/v2 encoding and decoding, and the Python-compatible JSON
+ * writer (see hbcodec.h).  The writer exists because the reference compresses
+ * json.dumps() text: to produce the same ENCODED_DATA as a Python node the
+ * text must be the same, which jansson's own dumper does not give (uppercase
+ * \u escapes, %.17g floats).  It is not a canonicalizer: keys keep their
+ * insertion order, as Python dicts do.
+ */
+#include "core/lib.h"
+#include "core/hbcodec.h"
+#include "core/codec.h"
+#include "core/proto.h"
+
+#include <locale.h>
+#include <math.h>
+
+/* ---- floats as Python's repr() ------------------------------------------ */
+
+/*
+ * Shortest round-trip decimal digits of a finite, non-zero |x|: the digit
+ * string (no dot) and the position of the decimal point such that
+ * x = 0.DIGITS * 10^decpt.  Tries 1..17 significant digits with the C
+ * library's correctly rounded %e and keeps the first that reads back.
+ */
+static void shortest_digits(double x, locale_t c_loc, char digits[24], int *decpt)
+{
+	for (int prec = 1; prec <= 17; prec++) {
+		char tmp[48];
+		snprintf(tmp, sizeof(tmp), "%.*e", prec - 1, x);
+		/* Collect mantissa digits and the exponent, whatever the locale's
+		 * decimal point is. */
+		size_t nd = 0;
+		const char *p = tmp;
+		while (*p && *p != 'e') {
+			if (*p >= '0' && *p <= '9' && nd < 23)
+				digits[nd++] = *p;
+			p++;
+		}
+		digits[nd] = '\0';
+		int exp10 = (*p == 'e') ? atoi(p + 1) : 0;
+		char back[64];
+		snprintf(back, sizeof(back), "%c.%se%d", digits[0], digits + 1, exp10);
+		double y = strtod_l(back, NULL, c_loc);
+		if (y == x || prec == 17) {
+			/* strip trailing zeros (%e pads to the precision) */
+			while (nd > 1 && digits[nd - 1] == '0')
+				digits[--nd] = '\0';
+			*decpt = exp10 + 1;
+			return;
+		}
+	}
+}
+
+static size_t float_repr_loc(double x, locale_t c_loc, char out[32])
+{
+	char *s = out;
+	size_t n = 0;
+	if (x == 0) {
+		const char *z = signbit(x) ? "-0.0" : "0.0";
+		n = strlen(z);
+		memcpy(s, z, n + 1);
+		return n;
+	}
+	if (x < 0) {
+		s[n++] = '-';
+		x = -x;
+	}
+	char d[24];
+	int decpt = 0;
+	shortest_digits(x, c_loc, d, &decpt);
+	int nd = (int)strlen(d);
+	if (decpt <= -4 || decpt > 16) {
+		s[n++] = d[0];
+		if (nd > 1) {
+			s[n++] = '.';
+			for (int i = 1; i < nd; i++)
+				s[n++] = d[i];
+		}
+		int e = decpt - 1;
+		n += (size_t)snprintf(s + n, 32 - n, "e%c%02d", e < 0 ? '-' : '+', e < 0 ? -e : e);
+	} else if (decpt <= 0) {
+		s[n++] = '0';
+		s[n++] = '.';
+		for (int i = 0; i < -decpt; i++)
+			s[n++] = '0';
+		for (int i = 0; i < nd; i++)
+			s[n++] = d[i];
+	} else if (decpt < nd) {
+		for (int i = 0; i < decpt; i++)
+			s[n++] = d[i];
+		s[n++] = '.';
+		for (int i = decpt; i < nd; i++)
+			s[n++] = d[i];
+	} else {
+		for (int i = 0; i < nd; i++)
+			s[n++] = d[i];
+		for (int i = nd; i < decpt; i++)
+			s[n++] = '0';
+		s[n++] = '.';
+		s[n++] = '0';
+	}
+	s[n] = '\0';
+	return n;
+}
+
+size_t pyjson_float_repr(double x, char out[32])
+{
+	locale_t c_loc = newlocale(LC_ALL_MASK, "C", (locale_t)0);
+	size_t n = float_repr_loc(x, c_loc, out);
+	if (c_loc)
+		freelocale(c_loc);
+	return n;
+}
+
+/* ---- strings ------------------------------------------------------------- */
+
+/* Decode one UTF-8 sequence; returns its length, or 0 (and U+FFFD) if invalid. */
+static size_t utf8_next(const unsigned char *s, size_t len, uint32_t *cp)
+{
+	unsigned char c = s[0];
+	size_t need;
+	uint32_t v;
+	if (c < 0x80) {
+		*cp = c;
+		return 1;
+	} else if ((c & 0xe0) == 0xc0) {
+		need = 2;
+		v = c & 0x1f;
+	} else if ((c & 0xf0) == 0xe0) {
+		need = 3;
+		v = c & 0x0f;
+	} else if ((c & 0xf8) == 0xf0) {
+		need = 4;
+		v = c & 0x07;
+	} else {
+		*cp = 0xfffd;
+		return 0;
+	}
+	if (need > len) {
+		*cp = 0xfffd;
+		return 0;
+	}
+	for (size_t i = 1; i < need; i++) {
+		if ((s[i] & 0xc0) != 0x80) {
+			*cp = 0xfffd;
+			return 0;
+		}
+		v = (v << 6) | (s[i] & 0x3f);
+	}
+	*cp = v;
+	return need;
+}
+
+static void add_u_escape(struct buf *out, uint32_t u)
+{
+	buf_addf(out, "\\u%04x", (unsigned)u);
+}
+
+static void dump_string(struct buf *out, const char *s, size_t len, bool ascii)
+{
+	const unsigned char *p = (const unsigned char *)s;
+	buf_addc(out, '"');
+	size_t i = 0;
+	while (i < len) {
+		unsigned char c = p[i];
+		switch (c) {
+		case '"':
+			buf_adds(out, "\\\"");
+			i++;
+			continue;
+		case '\\':
+			buf_adds(out, "\\\\");
+			i++;
+			continue;
+		case '\n':
+			buf_adds(out, "\\n");
+			i++;
+			continue;
+		case '\r':
+			buf_adds(out, "\\r");
+			i++;
+			continue;
+		case '\t':
+			buf_adds(out, "\\t");
+			i++;
+			continue;
+		case '\b':
+			buf_adds(out, "\\b");
+			i++;
+			continue;
+		case '\f':
+			buf_adds(out, "\\f");
+			i++;
+			continue;
+		default:
+			break;
+		}
+		if (c < 0x20) {
+			add_u_escape(out, c);
+			i++;
+			continue;
+		}
+		if (c < 0x7f) {
+			buf_addc(out, (char)c);
+			i++;
+			continue;
+		}
+		if (!ascii) {
+			/* ensure_ascii=False writes everything else raw */
+			buf_addc(out, (char)c);
+			i++;
+			continue;
+		}
+		if (c == 0x7f) {
+			add_u_escape(out, c);
+			i++;
+			continue;
+		}
+		uint32_t cp;
+		size_t n = utf8_next(p + i, len - i, &cp);
+		i += n ? n : 1;
+		if (cp >= 0x10000) {
+			cp -= 0x10000;
+			add_u_escape(out, 0xd800 | (cp >> 10));
+			add_u_escape(out, 0xdc00 | (cp & 0x3ff));
+		} else {
+			add_u_escape(out, cp);
+		}
+	}
+	buf_addc(out, '"');
+}
+
+/* ---- values -------------------------------------------------------------- */
+
+struct dumper {
+	struct buf *out;
+	const char *item_sep;
+	const char *key_sep;
+	bool ascii;
+	locale_t c_loc;
+};
+
+static enum r1_err dump_value(struct dumper *d, const json_t *v, int depth, char **why)
+{
+	if (depth > PYJSON_MAX_DEPTH)
+		return r1_fail(why, R1_ERR_TOOBIG, "pyjson: nesting deeper than %d", PYJSON_MAX_DEPTH);
+	switch (json_typeof(v)) {
+	case JSON_NULL:
+		buf_adds(d->out, "null");
+		return R1_OK;
+	case JSON_TRUE:
+		buf_adds(d->out, "true");
+		return R1_OK;
+	case JSON_FALSE:
+		buf_adds(d->out, "false");
+		return R1_OK;
+	case JSON_INTEGER:
+		buf_addf(d->out, "%" JSON_INTEGER_FORMAT, json_integer_value(v));
+		return R1_OK;
+	case JSON_REAL: {
+		double x = json_real_value(v);
+		if (!isfinite(x))
+			return r1_fail(why, R1_ERR_INVAL, "pyjson: non-finite number");
+		char tmp[32];
+		float_repr_loc(x, d->c_loc, tmp);
+		buf_adds(d->out, tmp);
+		return R1_OK;
+	}
+	case JSON_STRING:
+		dump_string(d->out, json_string_value(v), json_string_length(v), d->ascii);
+		return R1_OK;
+	case JSON_ARRAY: {
+		buf_addc(d->out, '[');
+		size_t i;
+		const json_t *item;
+		json_array_foreach(v, i, item)
+		{
+			if (i)
+				buf_adds(d->out, d->item_sep);
+			enum r1_err e = dump_value(d, item, depth + 1, why);
+			if (e)
+				return e;
+		}
+		buf_addc(d->out, ']');
+		return R1_OK;
+	}
+	case JSON_OBJECT: {
+		buf_addc(d->out, '{');
+		const char *key;
+		const json_t *item;
+		bool first = true;
+		void *it = json_object_iter((json_t *)v);
+		for (; it; it = json_object_iter_next((json_t *)v, it)) {
+			key = json_object_iter_key(it);
+			item = json_object_iter_value(it);
+			if (!first)
+				buf_adds(d->out, d->item_sep);
+			first = false;
+			dump_string(d->out, key, json_object_iter_key_len(it), d->ascii);
+			buf_adds(d->out, d->key_sep);
+			enum r1_err e = dump_value(d, item, depth + 1, why);
+			if (e)
+				return e;
+		}
+		buf_addc(d->out, '}');
+		return R1_OK;
+	}
+	}
+	return r1_fail(why, R1_ERR_INVAL, "pyjson: unknown value type");
+}
+
+enum r1_err pyjson_dumps(const json_t *v, enum pyjson_style style, struct buf *out, char **why)
+{
+	struct dumper d = {
+		.out = out,
+		.item_sep = style == PYJSON_DEFAULT ? ", " : ",",
+		.key_sep = style == PYJSON_DEFAULT ? ": " : ":",
+		.ascii = style != PYJSON_COMPACT_UTF8,
+		.c_loc = newlocale(LC_ALL_MASK, "C", (locale_t)0),
+	};
+	if (!d.c_loc)
+		return r1_fail(why, R1_ERR_NOMEM, "pyjson: cannot create the C locale");
+	enum r1_err e = dump_value(&d, v, 0, why);
+	freelocale(d.c_loc);
+	if (e)
+		return e;
+	if (!buf_ok(out))
+		return r1_fail(why, R1_ERR_NOMEM, "pyjson: out of memory");
+	return R1_OK;
+}
+
+/* ---- heartbeats ---------------------------------------------------------- */
+
+bool hb_is_v2(const json_t *msg)
+{
+	const char *v = json_string_value(json_object_get(msg, K_HEARTBEAT_VERSION));
+	return v && strcmp(v, HB_V2) == 0;
+}
+
+static json_t *counter_or_zero(const json_t *status, const char *key)
+{
+	json_t *v = json_object_get(status, key);
+	if (json_is_integer(v))
+		return json_integer(json_integer_value(v));
+	return json_integer(0);
+}
+
+enum r1_err hb_encode_v2(const json_t *status, json_t **out, char **why)
+{
+	if (!json_is_object(status))
+		return r1_fail(why, R1_ERR_INVAL, "heartbeat: status is not an object");
+	struct buf text = BUF_INIT, enc = BUF_INIT;
+	enum r1_err e = pyjson_dumps(status, PYJSON_DEFAULT, &text, why);
+	if (!e)
+		e = compress_text(&enc, buf_cstr(&text), text.len, why);
+	buf_release(&text);
+	if (e) {
+		buf_release(&enc);
+		return e;
+	}
+	json_t *o = json_object();
+	if (!o || json_object_set_new(o, K_ENCODED_DATA, json_stringn(enc.data, enc.len)) ||
+	    json_object_set_new(o, K_NR_INFERENCES, counter_or_zero(status, K_NR_INFERENCES)) ||
+	    json_object_set_new(o, K_NR_PAYLOADS, counter_or_zero(status, K_NR_PAYLOADS)) ||
+	    json_object_set_new(o, K_NR_STREAMS_DATA, counter_or_zero(status, K_NR_STREAMS_DATA)) ||
+	    json_object_set_new(o, K_HEARTBEAT_VERSION, json_string(HB_V2))) {
+		json_decref(o);
+		buf_release(&enc);
+		return r1_fail(why, R1_ERR_NOMEM, "heartbeat: out of memory");
+	}
+	buf_release(&enc);
+	*out = o;
+	return R1_OK;
+}
+
+enum r1_err hb_encode_v1(const json_t *status, json_t **out, char **why)
+{
+	if (!json_is_object(status))
+		return r1_fail(why, R1_ERR_INVAL, "heartbeat: status is not an object");
+	json_t *o = json_deep_copy(status);
+	if (!o || json_object_set_new(o, K_HEARTBEAT_VERSION, json_string(HB_V1))) {
+		json_decref(o);
+		return r1_fail(why, R1_ERR_NOMEM, "heartbeat: out of memory");
+	}
+	*out = o;
+	return R1_OK;
+}
+
+enum r1_err hb_decode(const json_t *msg, json_t **out, char **why)
+{
+	if (!json_is_object(msg))
+		return r1_fail(why, R1_ERR_INVAL, "heartbeat: message is not an object");
+	json_t *o = json_deep_copy(msg);
+	if (!o)
+		return r1_fail(why, R1_ERR_NOMEM, "heartbeat: out of memory");
+	if (!hb_is_v2(msg)) {
+		*out = o;
+		return R1_OK;
+	}
+	json_t *enc = json_object_get(msg, K_ENCODED_DATA);
+	if (!json_is_string(enc)) {
+		json_decref(o);
+		return r1_fail(why, R1_ERR_INVAL, "heartbeat: v2 without a string ENCODED_DATA");
+	}
+	struct buf text = BUF_INIT;
+	enum r1_err e = decompress_text(&text, json_string_value(enc), json_string_length(enc),
+					HB_MAX_INFLATED, why);
+	if (e) {
+		buf_release(&text);
+		json_decref(o);
+		r1_why_prefix(why, "heartbeat ENCODED_DATA");
+		return e;
+	}
+	json_error_t jerr;
+	json_t *status = json_loadb(text.data ? text.data : "", text.len, 0, &jerr);
+	buf_release(&text);
+	if (!json_is_object(status)) {
+		json_decref(status);
+		json_decref(o);
+		return r1_fail(why, R1_ERR_INVAL, "heartbeat: decoded status is not a JSON object");
+	}
+	if (json_object_update(o, status)) {
+		json_decref(status);
+		json_decref(o);
+		return r1_fail(why, R1_ERR_NOMEM, "heartbeat: out of memory");
+	}
+	json_decref(status);
+	*out = o;
+	return R1_OK;
+}
