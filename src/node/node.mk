@@ -8,3 +8,17 @@ check_PROGRAMS += tests/unit/node/test_hbcodec
 TESTS += tests/unit/node/test_hbcodec
 tests_unit_node_test_hbcodec_SOURCES = tests/unit/node/test_hbcodec.c
 tests_unit_node_test_hbcodec_LDADD = tests/libtap.a $(R1_CORE_LIBS)
+
+src_node_libr1node_a_SOURCES += src/node/lib.h \
+	src/node/fsutil.c src/node/fsutil.h \
+	src/node/allowlist.c src/node/allowlist.h \
+	src/node/cmdwhitelist.c src/node/cmdwhitelist.h \
+	src/node/delta.c src/node/delta.h \
+	src/node/pipestore.c src/node/pipestore.h
+
+check_PROGRAMS += tests/unit/node/test_allowlist tests/unit/node/test_delta
+TESTS += tests/unit/node/test_allowlist tests/unit/node/test_delta
+tests_unit_node_test_allowlist_SOURCES = tests/unit/node/test_allowlist.c
+tests_unit_node_test_allowlist_LDADD = tests/libtap.a $(R1_NODE_LIBS)
+tests_unit_node_test_delta_SOURCES = tests/unit/node/test_delta.c
+tests_unit_node_test_delta_LDADD = tests/libtap.a $(R1_NODE_LIBS)
