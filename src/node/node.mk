@@ -14,7 +14,14 @@ src_node_libr1node_a_SOURCES += src/node/lib.h \
 	src/node/allowlist.c src/node/allowlist.h \
 	src/node/cmdwhitelist.c src/node/cmdwhitelist.h \
 	src/node/delta.c src/node/delta.h \
-	src/node/pipestore.c src/node/pipestore.h
+	src/node/pipestore.c src/node/pipestore.h \
+	src/node/nodetime.c src/node/nodetime.h \
+	src/node/workhours.c src/node/workhours.h \
+	src/node/notif.c src/node/notif.h \
+	src/node/plugin.h \
+	src/node/pluginhost.c src/node/pluginhost.h \
+	src/node/plugins/plugins.h src/node/plugins/registry.c \
+	src/node/plugins/echo_01.c
 
 check_PROGRAMS += tests/unit/node/test_allowlist tests/unit/node/test_delta
 TESTS += tests/unit/node/test_allowlist tests/unit/node/test_delta
@@ -22,3 +29,8 @@ tests_unit_node_test_allowlist_SOURCES = tests/unit/node/test_allowlist.c
 tests_unit_node_test_allowlist_LDADD = tests/libtap.a $(R1_NODE_LIBS)
 tests_unit_node_test_delta_SOURCES = tests/unit/node/test_delta.c
 tests_unit_node_test_delta_LDADD = tests/libtap.a $(R1_NODE_LIBS)
+
+check_PROGRAMS += tests/unit/node/test_pluginhost
+TESTS += tests/unit/node/test_pluginhost
+tests_unit_node_test_pluginhost_SOURCES = tests/unit/node/test_pluginhost.c
+tests_unit_node_test_pluginhost_LDADD = tests/libtap.a $(R1_NODE_LIBS)

@@ -1,0 +1,11 @@
+#ifndef R1_NODE_PLUGINS_PLUGINS_H
+#define R1_NODE_PLUGINS_PLUGINS_H
+/*
+ * The built-in plugin vtables, one per file in this directory; registry.c
+ * lists them.
+ */
+#include "node/plugin.h"
+
+extern const struct plugin_ops plugin_echo_01;
+
+#endif

@@ -1,0 +1,12 @@
+/*
+ * The built-in plugins, one line each.  Admin plugins (PLUGIN_F_ADMIN) are
+ * also listed in the admin pipeline's table (node/adminpipe.c).
+ */
+#include "node/lib.h"
+#include "node/pluginhost.h"
+#include "node/plugins/plugins.h"
+
+const struct plugin_ops *const plugin_builtins[] = {
+	&plugin_echo_01,
+	NULL,
+};
