@@ -21,7 +21,10 @@ src_node_libr1node_a_SOURCES += src/node/lib.h \
 	src/node/plugin.h \
 	src/node/pluginhost.c src/node/pluginhost.h \
 	src/node/plugins/plugins.h src/node/plugins/registry.c \
-	src/node/plugins/echo_01.c
+	src/node/plugins/echo_01.c \
+	src/node/sysinfo.c src/node/sysinfo.h \
+	src/node/heartbeat.c src/node/heartbeat.h \
+	src/node/pipeline.c src/node/pipeline.h
 
 check_PROGRAMS += tests/unit/node/test_allowlist tests/unit/node/test_delta
 TESTS += tests/unit/node/test_allowlist tests/unit/node/test_delta
@@ -34,3 +37,8 @@ check_PROGRAMS += tests/unit/node/test_pluginhost
 TESTS += tests/unit/node/test_pluginhost
 tests_unit_node_test_pluginhost_SOURCES = tests/unit/node/test_pluginhost.c
 tests_unit_node_test_pluginhost_LDADD = tests/libtap.a $(R1_NODE_LIBS)
+
+check_PROGRAMS += tests/unit/node/test_heartbeat
+TESTS += tests/unit/node/test_heartbeat
+tests_unit_node_test_heartbeat_SOURCES = tests/unit/node/test_heartbeat.c
+tests_unit_node_test_heartbeat_LDADD = tests/libtap.a $(R1_NODE_LIBS)
