@@ -24,7 +24,8 @@ src_node_libr1node_a_SOURCES += src/node/lib.h \
 	src/node/plugins/echo_01.c \
 	src/node/sysinfo.c src/node/sysinfo.h \
 	src/node/heartbeat.c src/node/heartbeat.h \
-	src/node/pipeline.c src/node/pipeline.h
+	src/node/pipeline.c src/node/pipeline.h \
+	src/node/netwatch.c src/node/netwatch.h
 
 check_PROGRAMS += tests/unit/node/test_allowlist tests/unit/node/test_delta
 TESTS += tests/unit/node/test_allowlist tests/unit/node/test_delta
@@ -42,3 +43,8 @@ check_PROGRAMS += tests/unit/node/test_heartbeat
 TESTS += tests/unit/node/test_heartbeat
 tests_unit_node_test_heartbeat_SOURCES = tests/unit/node/test_heartbeat.c
 tests_unit_node_test_heartbeat_LDADD = tests/libtap.a $(R1_NODE_LIBS)
+
+check_PROGRAMS += tests/unit/node/test_netwatch
+TESTS += tests/unit/node/test_netwatch
+tests_unit_node_test_netwatch_SOURCES = tests/unit/node/test_netwatch.c
+tests_unit_node_test_netwatch_LDADD = tests/libtap.a $(R1_NODE_LIBS)
