@@ -91,6 +91,12 @@ const char *plugin_modified_by_addr(const struct plugin_instance *pi);
  */
 enum r1_err plugin_emit(struct plugin_instance *pi, json_t *fields, char **why);
 /*
+ * As plugin_emit, then `finish` turns the complete payload (stolen) into
+ * what is sent (NET_MON_01's v2 encoding); returning NULL drops it.
+ */
+enum r1_err plugin_emit_with(struct plugin_instance *pi, json_t *fields,
+			     json_t *(*finish)(json_t *payload), char **why);
+/*
  * Encrypted payload to one address or a list (dest: a string or an array of
  * strings; borrowed).  Published on <root>/<addr>/payloads for each.
  */

@@ -389,7 +389,8 @@ static json_t *build_payload(struct plugin_instance *pi, json_t *fields)
 	return p;
 }
 
-enum r1_err plugin_emit(struct plugin_instance *pi, json_t *fields, char **why)
+enum r1_err plugin_emit_with(struct plugin_instance *pi, json_t *fields,
+			     json_t *(*finish)(json_t *payload), char **why)
 {
 	if (!json_is_object(fields)) {
 		json_decref(fields);
@@ -400,11 +401,19 @@ enum r1_err plugin_emit(struct plugin_instance *pi, json_t *fields, char **why)
 	if (!p)
 		return r1_fail(why, R1_ERR_NOMEM, "%s: out of memory building a payload",
 			       pi->signature);
+	if (finish && !(p = finish(p)))
+		return r1_fail(why, R1_ERR_INVAL, "%s: payload dropped by its encoder",
+			       pi->signature);
 	pi->payloads++;
 	pi->host->payloads_since++;
 	pi->last_payload_wall = wall_us(pi->host);
 	pi->host->sink.payload(pi->host->sink.ctx, pi, p);
 	return R1_OK;
+}
+
+enum r1_err plugin_emit(struct plugin_instance *pi, json_t *fields, char **why)
+{
+	return plugin_emit_with(pi, fields, NULL, why);
 }
 
 enum r1_err plugin_emit_encrypted(struct plugin_instance *pi, const json_t *dest, json_t *fields,
