@@ -48,3 +48,10 @@ check_PROGRAMS += tests/unit/node/test_netwatch
 TESTS += tests/unit/node/test_netwatch
 tests_unit_node_test_netwatch_SOURCES = tests/unit/node/test_netwatch.c
 tests_unit_node_test_netwatch_LDADD = tests/libtap.a $(R1_NODE_LIBS)
+
+# kill -9 consistency of node.db
+check_PROGRAMS += tests/unit/node/pipestore_hammer
+tests_unit_node_pipestore_hammer_SOURCES = tests/unit/node/pipestore_hammer.c
+tests_unit_node_pipestore_hammer_LDADD = $(R1_NODE_LIBS)
+TESTS += tests/integration/node_killed.sh
+EXTRA_DIST += tests/integration/node_killed.sh
