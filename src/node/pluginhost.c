@@ -68,6 +68,10 @@ struct plugin_instance {
 	json_t **queue;
 	size_t qhead, qlen, qcap;
 	json_t *commands; /* FIFO of pending INSTANCE_COMMAND values */
+	/* The last command queued and not yet run: the pipeline config holds it
+	 * until it is archived, and re-applying that config must not queue it
+	 * again. */
+	json_t *last_queued;
 
 	int64_t init_wall, exec_wall, last_config_wall, first_error_wall, last_error_wall;
 	int64_t last_payload_wall;
@@ -573,6 +577,8 @@ static void queue_command(struct plugin_instance *pi, const json_t *cmd)
 		json_array_remove(pi->commands, 0);
 	}
 	json_array_append_new(pi->commands, json_deep_copy((json_t *)cmd));
+	json_decref(pi->last_queued);
+	pi->last_queued = json_deep_copy((json_t *)cmd);
 }
 
 static void wake(struct pluginhost *h)
@@ -634,7 +640,8 @@ void pluginhost_update(struct pluginhost *h, struct plugin_instance *pi, const j
 		return;
 	set_provenance(pi, prov);
 	const json_t *cmd = json_object_get(config, K_INSTANCE_COMMAND);
-	if (!is_empty_command(cmd)) {
+	if (!is_empty_command(cmd) &&
+	    !(pi->last_queued && json_equal((json_t *)cmd, pi->last_queued))) {
 		queue_command(pi, cmd);
 		pi->next_due = now_ms(h);
 		wake(h);
@@ -671,6 +678,7 @@ static void instance_free(struct plugin_instance *pi)
 		json_decref(pi->queue[(pi->qhead + i) % pi->qcap]);
 	r1_free(pi->queue);
 	json_decref(pi->commands);
+	json_decref(pi->last_queued);
 	json_decref(pi->upstream);
 	json_decref(pi->config);
 	r1_free(pi->stream);
@@ -791,6 +799,10 @@ static void failed(struct plugin_instance *pi, const char *where, const char *wh
 
 static void run_commands(struct plugin_instance *pi)
 {
+	if (json_array_size(pi->commands) == 0)
+		return;
+	json_decref(pi->last_queued);
+	pi->last_queued = NULL;
 	while (json_array_size(pi->commands) > 0) {
 		json_t *cmd = json_incref(json_array_get(pi->commands, 0));
 		json_array_remove(pi->commands, 0);

@@ -380,6 +380,10 @@ static void test_commands(void)
 	       "{\"INSTANCE_ID\":\"i\",\"PROCESS_DELAY\":5,\"INSTANCE_COMMAND\":"
 	       "{\"SET\":42,\"COMMAND_PARAMS\":{\"Reason\":\"x\",\"FORCE\":true}}}");
 	is_int(pluginhost_next_due(h), 0, "a command makes the instance due");
+	/* the pipeline re-applies the same config before the command ran */
+	update(h, pi,
+	       "{\"INSTANCE_ID\":\"i\",\"PROCESS_DELAY\":5,\"INSTANCE_COMMAND\":"
+	       "{\"SET\":42,\"COMMAND_PARAMS\":{\"Reason\":\"x\",\"FORCE\":true}}}");
 	run_at(h, 100);
 	is_int(P.commands, 1, "command ran before PROCESS_DELAY is over");
 	is_int(P.processes, 1, "process did not");
