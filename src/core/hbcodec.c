@@ -11,105 +11,15 @@
 #include "core/codec.h"
 #include "core/proto.h"
 
-#include <locale.h>
+#include "core/pyfloat.h"
+
 #include <math.h>
 
 /* ---- floats as Python's repr() ------------------------------------------ */
 
-/*
- * Shortest round-trip decimal digits of a finite, non-zero |x|: the digit
- * string (no dot) and the position of the decimal point such that
- * x = 0.DIGITS * 10^decpt.  Tries 1..17 significant digits with the C
- * library's correctly rounded %e and keeps the first that reads back.
- */
-static void shortest_digits(double x, locale_t c_loc, char digits[24], int *decpt)
+size_t hbjson_float_repr(double x, char out[32])
 {
-	for (int prec = 1; prec <= 17; prec++) {
-		char tmp[48];
-		snprintf(tmp, sizeof(tmp), "%.*e", prec - 1, x);
-		/* Collect mantissa digits and the exponent, whatever the locale's
-		 * decimal point is. */
-		size_t nd = 0;
-		const char *p = tmp;
-		while (*p && *p != 'e') {
-			if (*p >= '0' && *p <= '9' && nd < 23)
-				digits[nd++] = *p;
-			p++;
-		}
-		digits[nd] = '\0';
-		int exp10 = (*p == 'e') ? atoi(p + 1) : 0;
-		char back[64];
-		snprintf(back, sizeof(back), "%c.%se%d", digits[0], digits + 1, exp10);
-		double y = strtod_l(back, NULL, c_loc);
-		if (y == x || prec == 17) {
-			/* strip trailing zeros (%e pads to the precision) */
-			while (nd > 1 && digits[nd - 1] == '0')
-				digits[--nd] = '\0';
-			*decpt = exp10 + 1;
-			return;
-		}
-	}
-}
-
-static size_t float_repr_loc(double x, locale_t c_loc, char out[32])
-{
-	char *s = out;
-	size_t n = 0;
-	if (x == 0) {
-		const char *z = signbit(x) ? "-0.0" : "0.0";
-		n = strlen(z);
-		memcpy(s, z, n + 1);
-		return n;
-	}
-	if (x < 0) {
-		s[n++] = '-';
-		x = -x;
-	}
-	char d[24];
-	int decpt = 0;
-	shortest_digits(x, c_loc, d, &decpt);
-	int nd = (int)strlen(d);
-	if (decpt <= -4 || decpt > 16) {
-		s[n++] = d[0];
-		if (nd > 1) {
-			s[n++] = '.';
-			for (int i = 1; i < nd; i++)
-				s[n++] = d[i];
-		}
-		int e = decpt - 1;
-		n += (size_t)snprintf(s + n, 32 - n, "e%c%02d", e < 0 ? '-' : '+', e < 0 ? -e : e);
-	} else if (decpt <= 0) {
-		s[n++] = '0';
-		s[n++] = '.';
-		for (int i = 0; i < -decpt; i++)
-			s[n++] = '0';
-		for (int i = 0; i < nd; i++)
-			s[n++] = d[i];
-	} else if (decpt < nd) {
-		for (int i = 0; i < decpt; i++)
-			s[n++] = d[i];
-		s[n++] = '.';
-		for (int i = decpt; i < nd; i++)
-			s[n++] = d[i];
-	} else {
-		for (int i = 0; i < nd; i++)
-			s[n++] = d[i];
-		for (int i = nd; i < decpt; i++)
-			s[n++] = '0';
-		s[n++] = '.';
-		s[n++] = '0';
-	}
-	s[n] = '\0';
-	return n;
-}
-
-size_t pyjson_float_repr(double x, char out[32])
-{
-	locale_t c_loc = newlocale(LC_ALL_MASK, "C", (locale_t)0);
-	size_t n = float_repr_loc(x, c_loc, out);
-	if (c_loc)
-		freelocale(c_loc);
-	return n;
+	return pyfloat_repr(x, 0, out);
 }
 
 /* ---- strings ------------------------------------------------------------- */
@@ -237,13 +147,12 @@ struct dumper {
 	const char *item_sep;
 	const char *key_sep;
 	bool ascii;
-	locale_t c_loc;
 };
 
 static enum r1_err dump_value(struct dumper *d, const json_t *v, int depth, char **why)
 {
-	if (depth > PYJSON_MAX_DEPTH)
-		return r1_fail(why, R1_ERR_TOOBIG, "pyjson: nesting deeper than %d", PYJSON_MAX_DEPTH);
+	if (depth > HBJSON_MAX_DEPTH)
+		return r1_fail(why, R1_ERR_TOOBIG, "hbjson: nesting deeper than %d", HBJSON_MAX_DEPTH);
 	switch (json_typeof(v)) {
 	case JSON_NULL:
 		buf_adds(d->out, "null");
@@ -260,9 +169,9 @@ static enum r1_err dump_value(struct dumper *d, const json_t *v, int depth, char
 	case JSON_REAL: {
 		double x = json_real_value(v);
 		if (!isfinite(x))
-			return r1_fail(why, R1_ERR_INVAL, "pyjson: non-finite number");
-		char tmp[32];
-		float_repr_loc(x, d->c_loc, tmp);
+			return r1_fail(why, R1_ERR_INVAL, "hbjson: non-finite number");
+		char tmp[PYFLOAT_REPR_MAX];
+		pyfloat_repr(x, 0, tmp);
 		buf_adds(d->out, tmp);
 		return R1_OK;
 	}
@@ -306,26 +215,22 @@ static enum r1_err dump_value(struct dumper *d, const json_t *v, int depth, char
 		return R1_OK;
 	}
 	}
-	return r1_fail(why, R1_ERR_INVAL, "pyjson: unknown value type");
+	return r1_fail(why, R1_ERR_INVAL, "hbjson: unknown value type");
 }
 
-enum r1_err pyjson_dumps(const json_t *v, enum pyjson_style style, struct buf *out, char **why)
+enum r1_err hbjson_dumps(const json_t *v, enum hbjson_style style, struct buf *out, char **why)
 {
 	struct dumper d = {
 		.out = out,
-		.item_sep = style == PYJSON_DEFAULT ? ", " : ",",
-		.key_sep = style == PYJSON_DEFAULT ? ": " : ":",
-		.ascii = style != PYJSON_COMPACT_UTF8,
-		.c_loc = newlocale(LC_ALL_MASK, "C", (locale_t)0),
+		.item_sep = style == HBJSON_DEFAULT ? ", " : ",",
+		.key_sep = style == HBJSON_DEFAULT ? ": " : ":",
+		.ascii = style != HBJSON_COMPACT_UTF8,
 	};
-	if (!d.c_loc)
-		return r1_fail(why, R1_ERR_NOMEM, "pyjson: cannot create the C locale");
 	enum r1_err e = dump_value(&d, v, 0, why);
-	freelocale(d.c_loc);
 	if (e)
 		return e;
 	if (!buf_ok(out))
-		return r1_fail(why, R1_ERR_NOMEM, "pyjson: out of memory");
+		return r1_fail(why, R1_ERR_NOMEM, "hbjson: out of memory");
 	return R1_OK;
 }
 
@@ -350,7 +255,7 @@ enum r1_err hb_encode_v2(const json_t *status, json_t **out, char **why)
 	if (!json_is_object(status))
 		return r1_fail(why, R1_ERR_INVAL, "heartbeat: status is not an object");
 	struct buf text = BUF_INIT, enc = BUF_INIT;
-	enum r1_err e = pyjson_dumps(status, PYJSON_DEFAULT, &text, why);
+	enum r1_err e = hbjson_dumps(status, HBJSON_DEFAULT, &text, why);
 	if (!e)
 		e = compress_text(&enc, buf_cstr(&text), text.len, why);
 	buf_release(&text);

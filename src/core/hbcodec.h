@@ -22,23 +22,23 @@
 
 #include <jansson.h>
 
-enum pyjson_style {
-	PYJSON_DEFAULT,	      /* json.dumps(v): ", " and ": ", ensure_ascii */
-	PYJSON_COMPACT_ASCII, /* separators=(",", ":"), ensure_ascii */
-	PYJSON_COMPACT_UTF8,  /* separators=(",", ":"), ensure_ascii=False */
+enum hbjson_style {
+	HBJSON_DEFAULT,	      /* json.dumps(v): ", " and ": ", ensure_ascii */
+	HBJSON_COMPACT_ASCII, /* separators=(",", ":"), ensure_ascii */
+	HBJSON_COMPACT_UTF8,  /* separators=(",", ":"), ensure_ascii=False */
 };
 
 /* Nesting deeper than this is refused (R1_ERR_TOOBIG). */
-#define PYJSON_MAX_DEPTH 256
+#define HBJSON_MAX_DEPTH 256
 
 /*
  * Append Python's json.dumps text of v to out.  Errors: R1_ERR_TOOBIG (too
  * deep), R1_ERR_INVAL (a non-finite real), R1_ERR_NOMEM.
  */
-enum r1_err pyjson_dumps(const json_t *v, enum pyjson_style style, struct buf *out, char **why);
+enum r1_err hbjson_dumps(const json_t *v, enum hbjson_style style, struct buf *out, char **why);
 
 /* Python repr() of a finite double into out (NUL-terminated); returns the length. */
-size_t pyjson_float_repr(double x, char out[32]);
+size_t hbjson_float_repr(double x, char out[32]);
 
 #define HB_V1 "v1"
 #define HB_V2 "v2"
@@ -49,7 +49,7 @@ size_t pyjson_float_repr(double x, char out[32]);
  * The v2 wire fields of a status object: {ENCODED_DATA, NR_INFERENCES,
  * NR_PAYLOADS, NR_STREAMS_DATA, HEARTBEAT_VERSION: "v2"} (the NR_* values
  * are copied from the status; missing ones become 0).  *out is a new
- * reference.  Errors as pyjson_dumps, R1_ERR_INVAL if status is not an
+ * reference.  Errors as hbjson_dumps, R1_ERR_INVAL if status is not an
  * object.
  */
 enum r1_err hb_encode_v2(const json_t *status, json_t **out, char **why);

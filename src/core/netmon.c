@@ -58,7 +58,7 @@ enum r1_err netmon_maybe_encode(json_t *payload, json_t **out, char **why)
 		return R1_OK;
 	}
 	struct buf text = BUF_INIT, enc = BUF_INIT;
-	enum r1_err e = pyjson_dumps(body, PYJSON_COMPACT_ASCII, &text, why);
+	enum r1_err e = hbjson_dumps(body, HBJSON_COMPACT_ASCII, &text, why);
 	if (!e)
 		e = compress_text(&enc, buf_cstr(&text), text.len, why);
 	buf_release(&text);
@@ -124,7 +124,7 @@ static bool py_str(const json_t *v, char *out, size_t cap)
 		return true;
 	case JSON_REAL: {
 		char tmp[32];
-		pyjson_float_repr(json_real_value(v), tmp);
+		hbjson_float_repr(json_real_value(v), tmp);
 		snprintf(out, cap, "%s", tmp);
 		return true;
 	}

@@ -48,7 +48,7 @@ static void load_rows(void)
 static void check_repr(double x, const char *want)
 {
 	char out[32];
-	pyjson_float_repr(x, out);
+	hbjson_float_repr(x, out);
 	is_str(out, want, "repr(%.17g)", x);
 }
 
@@ -76,11 +76,11 @@ static void test_float_repr(void)
 	check_repr(2.0 / 3.0, "0.6666666666666666");
 }
 
-static void check_dump(json_t *v, enum pyjson_style st, const char *want, const char *name)
+static void check_dump(json_t *v, enum hbjson_style st, const char *want, const char *name)
 {
 	struct buf b = BUF_INIT;
 	char *why = NULL;
-	enum r1_err e = pyjson_dumps(v, st, &b, &why);
+	enum r1_err e = hbjson_dumps(v, st, &b, &why);
 	is_int(e, R1_OK, "%s: dumps ok (%s)", name, why ? why : "");
 	is_str(buf_cstr(&b), want, "%s", name);
 	buf_release(&b);
@@ -90,32 +90,32 @@ static void check_dump(json_t *v, enum pyjson_style st, const char *want, const 
 
 static void test_dumps(void)
 {
-	check_dump(json_object(), PYJSON_DEFAULT, "{}", "empty object");
-	check_dump(json_array(), PYJSON_DEFAULT, "[]", "empty array");
-	check_dump(json_pack("{s:i,s:[i,n,b]}", "b", 1, "a", 2, 1), PYJSON_DEFAULT,
+	check_dump(json_object(), HBJSON_DEFAULT, "{}", "empty object");
+	check_dump(json_array(), HBJSON_DEFAULT, "[]", "empty array");
+	check_dump(json_pack("{s:i,s:[i,n,b]}", "b", 1, "a", 2, 1), HBJSON_DEFAULT,
 		   "{\"b\": 1, \"a\": [2, null, true]}", "insertion order and default separators");
 	check_dump(json_pack("{s:i,s:[i,n,b]}", "b", 1, "a", 2, 0),
-		   PYJSON_COMPACT_ASCII, "{\"b\":1,\"a\":[2,null,false]}", "compact separators");
+		   HBJSON_COMPACT_ASCII, "{\"b\":1,\"a\":[2,null,false]}", "compact separators");
 	check_dump(json_string("t\xc4\x83 \xf0\x9f\x98\x80 \x01\x1f\x7f /\"\\\n\r\t\b\f"),
-		   PYJSON_DEFAULT,
+		   HBJSON_DEFAULT,
 		   "\"t\\u0103 \\ud83d\\ude00 \\u0001\\u001f\\u007f /\\\"\\\\\\n\\r\\t\\b\\f\"",
 		   "ensure_ascii escapes (lowercase hex, surrogates, DEL)");
-	check_dump(json_string("t\xc4\x83\x7f\x01"), PYJSON_COMPACT_UTF8,
+	check_dump(json_string("t\xc4\x83\x7f\x01"), HBJSON_COMPACT_UTF8,
 		   "\"t\xc4\x83\x7f\\u0001\"", "ensure_ascii=False keeps UTF-8 and DEL raw");
 	check_dump(json_pack("{s:f,s:f,s:I}", "x", 250.0, "y", 1e-5, "z", (json_int_t)INT64_MIN),
-		   PYJSON_DEFAULT, "{\"x\": 250.0, \"y\": 1e-05, \"z\": -9223372036854775808}",
+		   HBJSON_DEFAULT, "{\"x\": 250.0, \"y\": 1e-05, \"z\": -9223372036854775808}",
 		   "floats as repr, integers exactly");
 
 	json_t *deep = json_array();
 	json_t *cur = deep;
-	for (int i = 0; i < PYJSON_MAX_DEPTH + 2; i++) {
+	for (int i = 0; i < HBJSON_MAX_DEPTH + 2; i++) {
 		json_t *n = json_array();
 		json_array_append_new(cur, n);
 		cur = n;
 	}
 	struct buf b = BUF_INIT;
 	char *why = NULL;
-	is_int(pyjson_dumps(deep, PYJSON_DEFAULT, &b, &why), R1_ERR_TOOBIG, "too deep refused");
+	is_int(hbjson_dumps(deep, HBJSON_DEFAULT, &b, &why), R1_ERR_TOOBIG, "too deep refused");
 	ok(why && strstr(why, "deeper"), "reason: %s", why ? why : "");
 	buf_release(&b);
 	r1_free(why);
@@ -131,7 +131,7 @@ static void test_heartbeat_vectors(void)
 		const char *text = json_string_value(json_object_get(r, "encoded_json_text"));
 		json_t *msg = json_object_get(r, "message");
 		struct buf b = BUF_INIT;
-		is_int(pyjson_dumps(status, PYJSON_DEFAULT, &b, NULL), R1_OK, "%s dumps", v2_ids[k]);
+		is_int(hbjson_dumps(status, HBJSON_DEFAULT, &b, NULL), R1_OK, "%s dumps", v2_ids[k]);
 		is_str(buf_cstr(&b), text, "%s: our json.dumps equals the SDK's text", v2_ids[k]);
 		buf_release(&b);
 
