@@ -168,7 +168,14 @@ static enum r1_err load(struct allowlist *al, char **why)
 {
 	char *text = NULL;
 	size_t len = 0;
-	enum r1_err e = fs_read_file(al->path, ALLOWLIST_MAX_FILE, &text, &len, why);
+	char *err = NULL;
+	enum r1_err e = fs_read_file(al->path, ALLOWLIST_MAX_FILE, &text, &len, &err);
+	if (e && e != R1_ERR_NOTFOUND && why) {
+		r1_free(*why);
+		*why = err;
+		err = NULL;
+	}
+	r1_free(err);
 	if (e == R1_ERR_NOTFOUND) {
 		e = fs_write_atomic(al->path, "\n", 1, 0644, why);
 		if (e)

@@ -39,7 +39,14 @@ enum r1_err cmdwhitelist_load(const char *path, json_t **out, char **why)
 {
 	char *text = NULL;
 	size_t len = 0;
-	enum r1_err e = fs_read_file(path, CMDWL_MAX_FILE, &text, &len, why);
+	char *err = NULL;
+	enum r1_err e = fs_read_file(path, CMDWL_MAX_FILE, &text, &len, &err);
+	if (e && e != R1_ERR_NOTFOUND && why) {
+		r1_free(*why);
+		*why = err;
+		err = NULL;
+	}
+	r1_free(err);
 	if (e == R1_ERR_NOTFOUND) {
 		e = write_default(path, why);
 		if (e)

@@ -548,6 +548,11 @@ static const struct {
 
 /* ---- acceptance ---------------------------------------------------------- */
 
+static const char *msg_str(const struct node_inbound *in, const char *key)
+{
+	return in->msg ? json_string_value(json_object_get(in->msg, key)) : NULL;
+}
+
 static void refuse(struct node *n, const struct node_inbound *in, const char *action,
 		   const char *reason, bool notify)
 {
@@ -558,17 +563,23 @@ static void refuse(struct node *n, const struct node_inbound *in, const char *ac
 		char msg[400];
 		snprintf(msg, sizeof(msg), "INCOMING: Received invalid command from %s(%s) due to "
 					   "'%s'. Command will be DROPPED.",
-			 str_of(in->msg, K_INITIATOR_ID) ? str_of(in->msg, K_INITIATOR_ID) : "None",
+			 msg_str(in, K_INITIATOR_ID) ? msg_str(in, K_INITIATOR_ID) : "None",
 			 in->sender ? in->sender : "None", reason);
 		struct notif_spec s = {.module = MOD_COMM, .type = NOTIF_TYPE_ABNORMAL, .msg = msg,
 				       .code = NC_COMM_RECEIVED_BAD_COMMAND,
-				       .session_id = str_of(in->msg, K_SESSION_ID),
+				       .session_id = msg_str(in, K_SESSION_ID),
 				       .displayed = false};
 		node_notify(n, &s, NULL);
 	}
 	struct node_event ev = {.type = NODE_EV_COMMAND_REFUSED, .action = action,
 				.sender = in->sender, .reason = reason};
 	node_emit_event(n, &ev);
+}
+
+void node_refuse_command(struct node *n, const struct node_inbound *in, const char *action,
+			 const char *reason)
+{
+	refuse(n, in, action, reason, true);
 }
 
 static bool names_this_node(const struct node *n, const char *device_id)

@@ -12,6 +12,7 @@
 #include "core/bus.h"
 #include "core/cipher.h"
 #include "core/db.h"
+#include "core/ingest.h"
 #include "core/loop.h"
 #include "core/proto.h"
 #include "core/topics.h"
@@ -120,12 +121,9 @@ static bool alias_ok(const char *a)
 
 static enum r1_err load_or_create_key(struct node *n, char **why)
 {
-	enum r1_err e = identity_load(&n->id, n->path_pem, why);
-	if (e == R1_OK)
-		return R1_OK;
 	if (access(n->path_pem, F_OK) == 0)
-		return e; /* there is a key and it does not load: never replace it */
-	e = identity_generate(&n->id, why);
+		return identity_load(&n->id, n->path_pem, why); /* never replace a key */
+	enum r1_err e = identity_generate(&n->id, why);
 	if (!e)
 		e = identity_save(&n->id, n->path_pem, false, why);
 	if (!e)
@@ -176,6 +174,7 @@ enum r1_err node_new(struct loop *loop, struct bus *bus, const struct node_confi
 	n->comm_relay = r1_strdup(cfg->comm_relay ? cfg->comm_relay : "");
 	n->oracle = cfg->oracle;
 	n->secured = cfg->secured;
+	n->eth = !cfg->eth_disabled;
 	n->heartbeat_ms = cfg->heartbeat_ms ? cfg->heartbeat_ms : DEFAULT_HEARTBEAT_MS;
 	n->online_timeout_s = cfg->online_timeout_s ? cfg->online_timeout_s : R1_ONLINE_TIMEOUT_S;
 	n->netmon_send_ms = cfg->netmon_send_ms;
@@ -186,7 +185,6 @@ enum r1_err node_new(struct loop *loop, struct bus *bus, const struct node_confi
 	n->n_oracles = cfg->n_oracles;
 	n->start_us = nodetime_wall_us();
 	n->start_ms = loop_now(loop);
-	n->seen = json_object();
 	n->tags = hb_env_tags(environ);
 	timefmt_zone_name(getenv("TZ"), "/", n->ee_tz);
 	n->path_pem = fs_join(n->dir, "e2.pem");
@@ -194,7 +192,7 @@ enum r1_err node_new(struct loop *loop, struct bus *bus, const struct node_confi
 	n->path_cmdwl = fs_join(n->dir, CMDWHITELIST_FILE);
 	n->path_db = fs_join(n->dir, "node.db");
 	enum r1_err e = R1_OK;
-	if (!n->alias || !n->dir || !n->root || !n->comm_relay || !n->oracles || !n->seen ||
+	if (!n->alias || !n->dir || !n->root || !n->comm_relay || !n->oracles ||
 	    !n->tags || !n->path_pem || !n->path_allow || !n->path_cmdwl || !n->path_db) {
 		e = r1_fail(why, R1_ERR_NOMEM, "node: out of memory");
 		goto fail;
@@ -236,9 +234,14 @@ enum r1_err node_new(struct loop *loop, struct bus *bus, const struct node_confi
 		e = r1_fail(why, R1_ERR_NOMEM, "node: out of memory");
 		goto fail;
 	}
-	if ((e = envelope_ctx_init(&n->env, why)))
+	struct ingest_config ic = {
+		.me = &n->id,
+		.alias = n->alias,
+		.eth_enabled = n->eth,
+		.accept_unverified = true,
+	};
+	if ((e = ingest_new(&ic, &n->ingest, why)))
 		goto fail;
-	n->env_ready = true;
 	if (n->oracle && !(n->watch = netwatch_new(&n->epochs, n->online_timeout_s))) {
 		e = r1_fail(why, R1_ERR_NOMEM, "node: out of memory");
 		goto fail;
@@ -329,17 +332,13 @@ void node_free(struct node **np)
 	loop_timer_free(&n->beat_timer);
 	loop_timer_free(&n->house_timer);
 	netwatch_free(&n->watch);
-	if (n->env_ready)
-		envelope_ctx_release(&n->env);
+	ingest_free(&n->ingest);
 	cipher_keycache_free(&n->keys);
 	pipestore_free(&n->store);
 	db_close(&n->db);
 	allowlist_free(&n->allow);
 	json_decref(n->cmd_templates);
-	json_decref(n->seen);
 	json_decref(n->tags);
-	for (size_t i = 0; i < NODE_DEDUP_SIZE; i++)
-		r1_free(n->seen_ring[i]);
 	for (size_t i = 0; n->oracles && n->oracles[i]; i++)
 		r1_free(n->oracles[i]);
 	r1_free(n->oracles);

@@ -47,6 +47,14 @@ struct node_config {
 	const char *comm_relay;	   /* COMM_RELAY: the broker host, "" if local */
 	const char *epoch_network; /* "mainnet" (default), "testnet", "devnet" */
 	uint64_t exception_delay_ms; /* plugin backoff base; 0 = 10 s */
+	/*
+	 * The reference's EE_ETH_ENABLED off: EE_ETH_SENDER/EE_ETH_SIGN are
+	 * neither added nor excluded from hashes, and NET_MON_01 sends whole
+	 * whitelists instead of WHITELIST_MAP indexes.  Production runs with
+	 * ETH on; an SDK run with EE_VPN_IMPL turns it off and then cannot read
+	 * indexed whitelists.
+	 */
+	bool eth_disabled;
 	unsigned allowlist_check_ms; /* how often authorized_addrs is checked; 0 = 2 s */
 };
 

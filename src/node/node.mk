@@ -25,7 +25,16 @@ src_node_libr1node_a_SOURCES += \
 	src/node/sysinfo.c src/node/sysinfo.h \
 	src/node/heartbeat.c src/node/heartbeat.h \
 	src/node/pipeline.c src/node/pipeline.h \
-	src/node/netwatch.c src/node/netwatch.h
+	src/node/netwatch.c src/node/netwatch.h \
+	src/node/node.c src/node/node.h src/node/nodepriv.h \
+	src/node/pipelines.c src/node/adminpipe.c \
+	src/node/commands.c src/node/outbox.c src/node/receive.c src/node/beat.c \
+	src/node/plugins/system_health_monitor_01.c \
+	src/node/plugins/net_mon_01.c \
+	src/node/plugins/net_config_monitor.c \
+	src/node/plugins/update_monitor_01.c
+
+r1console_SOURCES += src/cli/cmd_node.c
 
 check_PROGRAMS += tests/unit/node/test_allowlist tests/unit/node/test_delta
 TESTS += tests/unit/node/test_allowlist tests/unit/node/test_delta
@@ -55,3 +64,20 @@ tests_unit_node_pipestore_hammer_SOURCES = tests/unit/node/pipestore_hammer.c
 tests_unit_node_pipestore_hammer_LDADD = $(R1_NODE_LIBS)
 TESTS += tests/integration/node_killed.sh
 EXTRA_DIST += tests/integration/node_killed.sh
+
+check_PROGRAMS += tests/unit/node/test_commands
+TESTS += tests/unit/node/test_commands
+tests_unit_node_test_commands_SOURCES = tests/unit/node/test_commands.c
+tests_unit_node_test_commands_LDADD = tests/libtap.a $(R1_NODE_LIBS)
+
+# the node over mosquitto, driven by a scripted client
+check_PROGRAMS += tests/integration/node_client
+tests_integration_node_client_SOURCES = tests/integration/node_client.c
+tests_integration_node_client_LDADD = $(R1_CORE_LIBS)
+TESTS += tests/integration/node_mosquitto.sh
+EXTRA_DIST += tests/integration/node_mosquitto.sh
+
+check_PROGRAMS += tests/unit/node/test_oracle
+TESTS += tests/unit/node/test_oracle
+tests_unit_node_test_oracle_SOURCES = tests/unit/node/test_oracle.c
+tests_unit_node_test_oracle_LDADD = tests/libtap.a $(R1_NODE_LIBS)

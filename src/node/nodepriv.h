@@ -23,7 +23,6 @@
 #include "node/pipestore.h"
 #include "node/pluginhost.h"
 #include "node/sysinfo.h"
-#include "core/envelope.h"
 #include "core/identity.h"
 #include "core/timefmt.h"
 
@@ -73,12 +72,10 @@ struct node_inbound {
 	const char *decrypt_error;
 };
 
-#define NODE_DEDUP_SIZE 4096
-
 struct node {
 	/* configuration (owned copies) */
 	char *alias, *dir, *root, *comm_relay;
-	bool oracle, secured;
+	bool oracle, secured, eth;
 	unsigned heartbeat_ms, online_timeout_s, netmon_send_ms, allowlist_check_ms;
 	uint64_t exception_delay_ms;
 	char **oracles;
@@ -100,8 +97,7 @@ struct node {
 	struct pipeline_rt *pipes;
 	struct netwatch *watch;
 	struct cipher_keycache *keys;
-	struct envelope_ctx env;
-	bool env_ready;
+	struct ingest *ingest;
 
 	/* topics */
 	char *t_config, *t_ctrl, *t_notif, *t_payloads, *t_payloads_own;
@@ -114,11 +110,6 @@ struct node {
 	uint64_t seq[CHAN__COUNT];
 	uint64_t total_messages;
 	struct chan_stats chans[CHAN__COUNT];
-
-	/* replay protection: recent EE_HASH values */
-	json_t *seen;			   /* hash -> true */
-	char *seen_ring[NODE_DEDUP_SIZE];
-	size_t seen_pos;
 
 	struct sysinfo_cpu cpu;
 	json_t *tags;
@@ -159,8 +150,6 @@ void node_now_text(char out[32]);
 /* The bus delivery callback. */
 void node_on_message(void *ctx, struct bus *bus, const char *topic, const uint8_t *payload,
 		     size_t len, int qos);
-/* Remember an EE_HASH; false if it was seen recently (a replay). */
-bool node_dedup(struct node *n, const char *hash);
 
 /* ---- commands.c */
 
@@ -168,6 +157,9 @@ bool node_dedup(struct node *n, const char *hash);
 void node_handle_command(struct node *n, const struct node_inbound *in);
 /* Is this address allowed (authorized_addrs or ourselves)? */
 bool node_is_allowed(const struct node *n, const char *addr);
+/* Refuse a command: count, log, tell the observer and say -5000 on <root>/notif. */
+void node_refuse_command(struct node *n, const struct node_inbound *in, const char *action,
+			 const char *reason);
 
 /* ---- pipelines.c */
 
@@ -208,7 +200,7 @@ void node_heartbeat_send(struct node *n, const char *status, bool full_info, boo
 /* Restart the periodic timer (a forced heartbeat resets the period, as in the reference). */
 void node_heartbeat_rearm(struct node *n);
 
-/* ---- admin plugins (plugins/*.c) */
+/* ---- for the admin plugins (src/node/plugins) */
 
 /* The oracle's netwatch, or NULL on a node that is not an oracle. */
 static inline struct netwatch *node_netwatch(struct node *n)

@@ -10,6 +10,7 @@
 #include "node/nodetime.h"
 #include "core/bus.h"
 #include "core/cipher.h"
+#include "core/envelope.h"
 #include "core/hash.h"
 #include "core/hbcodec.h"
 #include "core/proto.h"
@@ -137,7 +138,7 @@ static json_t *prepare(struct node *n, enum node_chan chan, const char *event_ty
 	if (encrypt && dest) {
 		struct buf plain = BUF_INIT, cipher = BUF_INIT;
 		char *why = NULL;
-		enum r1_err e = pyjson_dumps(out, PYJSON_COMPACT_UTF8, &plain, &why);
+		enum r1_err e = hbjson_dumps(out, HBJSON_COMPACT_UTF8, &plain, &why);
 		if (!e)
 			e = encrypt_for(n, dest, plain.data, plain.len, &cipher, &why);
 		buf_release(&plain);
@@ -235,7 +236,7 @@ void node_send(struct node *n, enum node_chan chan, const char *event_type, json
 	struct buf wire = BUF_INIT;
 	char *why = NULL;
 	json_t *signed_msg = NULL;
-	if (envelope_sign(msg, &n->id, true, &wire, &signed_msg, &why)) {
+	if (envelope_sign(msg, &n->id, n->eth, &wire, &signed_msg, &why)) {
 		fail(n, chan, "sign", why);
 		r1_free(why);
 		buf_release(&wire);

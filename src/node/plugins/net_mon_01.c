@@ -70,10 +70,14 @@ static enum r1_err nm_process(struct plugin_instance *pi, void *state, const jso
 	if (!net)
 		return r1_fail(why, R1_ERR_NOMEM, "NET_MON_01: out of memory");
 	json_t *map = NULL;
-	enum r1_err e = netmon_compress_whitelists(net, &map, why);
-	if (e) {
-		json_decref(net);
-		return e;
+	if (n->eth) {
+		enum r1_err e = netmon_compress_whitelists(net, &map, why);
+		if (e) {
+			json_decref(net);
+			return e;
+		}
+	} else {
+		map = json_object(); /* the reference sends {} when ETH is off */
 	}
 	s->sent_once = true;
 	s->last_sent_ms = now;

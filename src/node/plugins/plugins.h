@@ -7,5 +7,9 @@
 #include "node/plugin.h"
 
 extern const struct plugin_ops plugin_echo_01;
+extern const struct plugin_ops plugin_system_health_monitor_01;
+extern const struct plugin_ops plugin_net_mon_01;
+extern const struct plugin_ops plugin_net_config_monitor;
+extern const struct plugin_ops plugin_update_monitor_01;
 
 #endif
