@@ -27,7 +27,7 @@
 struct node_opts {
 	const char *alias, *broker, *root, *data, *log_file, *log_level, *epoch_network;
 	const char *comm_relay;
-	double heartbeat_s, netmon_s;
+	double heartbeat_s, netmon_s, online_timeout_s;
 	bool oracle, secured, no_eth;
 	const char *allow[MAX_LIST];
 	size_t n_allow;
@@ -126,6 +126,9 @@ static int parse_opts(int argc, char **argv, int start, struct node_opts *o)
 				return -1;
 		} else if (strcmp(a, "--heartbeat-period") == 0) {
 			if (!take_seconds(&i, argc, argv, &o->heartbeat_s))
+				return -1;
+		} else if (strcmp(a, "--online-timeout") == 0) {
+			if (!take_seconds(&i, argc, argv, &o->online_timeout_s))
 				return -1;
 		} else if (strcmp(a, "--netmon-period") == 0) {
 			if (!take_seconds(&i, argc, argv, &o->netmon_s))
@@ -268,6 +271,7 @@ static int run_daemon(struct node_opts *o)
 		.secured = o->secured,
 		.heartbeat_ms = (unsigned)(o->heartbeat_s * 1000),
 		.netmon_send_ms = (unsigned)(o->netmon_s * 1000),
+		.online_timeout_s = (unsigned)o->online_timeout_s,
 		.allow = o->allow,
 		.n_allow = o->n_allow,
 		.oracles = o->oracles,
@@ -409,7 +413,7 @@ const struct cmd_entry cmd_node_entries[] = {
 	{"node",
 	 N_("node [--alias A] [--oracle] [--broker URL] [--root R] [--data DIR] [--log FILE] "
 	    "[--log-level L] [--heartbeat-period S] [--secured|--unsecured] [--allow ADDR]... "
-	    "[--trust-oracle ADDR]... [--netmon-period S] [--no-eth] "
+	    "[--trust-oracle ADDR]... [--netmon-period S] [--online-timeout S] [--no-eth] "
 	    "| node address [--data DIR] | node allow [--data DIR] ADDR [ALIAS]"),
 	 N_("run a headless edge node (or show its address, or allow a sender)"), cmd_node},
 	{NULL, NULL, NULL, NULL},

@@ -66,6 +66,12 @@ start_node
 client "$T/client.pem" payload demo e1 MESSAGE=updated
 ok $? "restarted: the updated pipeline runs again"
 
+kill -HUP "$NODE_PID"
+wait_for 10 grep -q "configuration reloaded" "$LOG"
+ok $? "SIGHUP reloads the configuration"
+client "$T/client.pem" payload demo e1 MESSAGE=updated
+ok $? "and the pipeline runs on"
+
 client "$T/stranger.pem" send UPDATE_CONFIG '{"NAME":"evil","TYPE":"Void"}' notif -5000 -
 ok $? "a stranger's command: COMM_RECEIVED_BAD_COMMAND"
 

@@ -654,6 +654,36 @@ static void test_lifecycle(void)
 			upd++;
 	ok(upd >= 2, "after a restart the updated pipeline runs (%d payloads)", upd);
 
+	/* ENCRYPT_PAYLOAD: the instance's payloads go encrypted to the initiator */
+	json_array_clear(W.payloads);
+	send_cmd(&K0, ACT_UPDATE_PIPELINE_INSTANCE,
+		 json_pack("{s:s,s:s,s:s,s:{s:b}}", K_NAME, "demo", K_SIGNATURE, "ECHO_01",
+			   K_INSTANCE_ID, "e2", K_INSTANCE_CONFIG, K_ENCRYPT_PAYLOAD, 1),
+		 true);
+	spin(400);
+	json_t *secret = NULL;
+	json_array_foreach(W.payloads, i, m)
+	{
+		const char *iid =
+			json_string_value(json_array_get(json_object_get(m, K_EE_PAYLOAD_PATH), 3));
+		if (!secret && iid && !strcmp(iid, "e2"))
+			secret = m;
+	}
+	ok(secret != NULL, "e2 still sends");
+	ok(json_is_true(json_object_get(secret, K_EE_IS_ENCRYPTED)), "encrypted");
+	ok(strstr(json_string_value(json_object_get(secret, "_TOPIC")), K0.addr) != NULL,
+	   "on the initiator's own topic");
+	ok(json_object_get(secret, "COUNTER") == NULL, "its fields are not in clear");
+	const char *enc = json_string_value(json_object_get(secret, K_EE_ENCRYPTED_DATA));
+	struct buf plain = BUF_INIT;
+	is_int(cipher_decrypt(&K0, K1.addr, enc ? enc : "", enc ? strlen(enc) : 0, 1 << 24, NULL,
+			      &plain, NULL),
+	       R1_OK, "the initiator decrypts it");
+	json_t *inner = json_loadb(plain.data ? plain.data : "", plain.len, 0, NULL);
+	ok(json_is_integer(json_object_get(inner, "COUNTER")), "and finds the COUNTER");
+	json_decref(inner);
+	buf_release(&plain);
+
 	send_cmd(&K0, ACT_ARCHIVE_CONFIG, json_string("demo"), true);
 	is_int(count_code(NC_PIPELINE_ARCHIVE_OK), 1, "PIPELINE_ARCHIVE_OK");
 	json_array_clear(W.payloads);
