@@ -22,7 +22,7 @@
 #include <sys/stat.h>
 
 #define EXIT_RESTART 10
-#define MAX_LIST 64
+#define MAX_LIST     64
 
 struct node_opts {
 	const char *alias, *broker, *root, *data, *log_file, *log_level, *epoch_network;
@@ -264,21 +264,21 @@ static int run_daemon(struct node_opts *o)
 			goto fail;
 	}
 	struct node_config cfg = {
-		.alias = o->alias,
-		.data_dir = dir,
-		.root_topic = o->root,
-		.oracle = o->oracle,
-		.secured = o->secured,
-		.heartbeat_ms = (unsigned)(o->heartbeat_s * 1000),
-		.netmon_send_ms = (unsigned)(o->netmon_s * 1000),
-		.online_timeout_s = (unsigned)o->online_timeout_s,
-		.allow = o->allow,
-		.n_allow = o->n_allow,
-		.oracles = o->oracles,
-		.n_oracles = o->n_oracles,
-		.comm_relay = o->comm_relay,
-		.epoch_network = o->epoch_network,
-		.eth_disabled = o->no_eth,
+	    .alias = o->alias,
+	    .data_dir = dir,
+	    .root_topic = o->root,
+	    .oracle = o->oracle,
+	    .secured = o->secured,
+	    .heartbeat_ms = (unsigned)(o->heartbeat_s * 1000),
+	    .netmon_send_ms = (unsigned)(o->netmon_s * 1000),
+	    .online_timeout_s = (unsigned)o->online_timeout_s,
+	    .allow = o->allow,
+	    .n_allow = o->n_allow,
+	    .oracles = o->oracles,
+	    .n_oracles = o->n_oracles,
+	    .comm_relay = o->comm_relay,
+	    .epoch_network = o->epoch_network,
+	    .eth_disabled = o->no_eth,
 	};
 	if (node_new(d.loop, bus, &cfg, d.log, &d.node, &why))
 		goto fail;
@@ -365,8 +365,8 @@ static int run_allow(struct node_opts *o, int argc, char **argv, int first)
 	int rc = EXIT_OK;
 	struct allowlist *al = allowlist_open(buf_cstr(&path), &why);
 	bool added = false;
-	if (!al || allowlist_add(al, argv[first], first + 1 < argc ? argv[first + 1] : "", &added,
-				 &why)) {
+	if (!al ||
+	    allowlist_add(al, argv[first], first + 1 < argc ? argv[first + 1] : "", &added, &why)) {
 		cli_error("%s", why ? why : _("cannot update authorized_addrs"));
 		rc = EXIT_FAIL;
 	} else {
@@ -410,11 +410,11 @@ static int cmd_node(int argc, char **argv)
 }
 
 const struct cmd_entry cmd_node_entries[] = {
-	{"node",
-	 N_("node [--alias A] [--oracle] [--broker URL] [--root R] [--data DIR] [--log FILE] "
-	    "[--log-level L] [--heartbeat-period S] [--secured|--unsecured] [--allow ADDR]... "
-	    "[--trust-oracle ADDR]... [--netmon-period S] [--online-timeout S] [--no-eth] "
-	    "| node address [--data DIR] | node allow [--data DIR] ADDR [ALIAS]"),
-	 N_("run a headless edge node (or show its address, or allow a sender)"), cmd_node},
-	{NULL, NULL, NULL, NULL},
+    {"node",
+     N_("node [--alias A] [--oracle] [--broker URL] [--root R] [--data DIR] [--log FILE] "
+        "[--log-level L] [--heartbeat-period S] [--secured|--unsecured] [--allow ADDR]... "
+        "[--trust-oracle ADDR]... [--netmon-period S] [--online-timeout S] [--no-eth] "
+        "| node address [--data DIR] | node allow [--data DIR] ADDR [ALIAS]"),
+     N_("run a headless edge node (or show its address, or allow a sender)"), cmd_node},
+    {NULL, NULL, NULL, NULL},
 };

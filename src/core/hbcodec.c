@@ -152,7 +152,8 @@ struct dumper {
 static enum r1_err dump_value(struct dumper *d, const json_t *v, int depth, char **why)
 {
 	if (depth > HBJSON_MAX_DEPTH)
-		return r1_fail(why, R1_ERR_TOOBIG, "hbjson: nesting deeper than %d", HBJSON_MAX_DEPTH);
+		return r1_fail(why, R1_ERR_TOOBIG, "hbjson: nesting deeper than %d",
+		               HBJSON_MAX_DEPTH);
 	switch (json_typeof(v)) {
 	case JSON_NULL:
 		buf_adds(d->out, "null");
@@ -221,10 +222,10 @@ static enum r1_err dump_value(struct dumper *d, const json_t *v, int depth, char
 enum r1_err hbjson_dumps(const json_t *v, enum hbjson_style style, struct buf *out, char **why)
 {
 	struct dumper d = {
-		.out = out,
-		.item_sep = style == HBJSON_DEFAULT ? ", " : ",",
-		.key_sep = style == HBJSON_DEFAULT ? ": " : ":",
-		.ascii = style != HBJSON_COMPACT_UTF8,
+	    .out = out,
+	    .item_sep = style == HBJSON_DEFAULT ? ", " : ",",
+	    .key_sep = style == HBJSON_DEFAULT ? ": " : ":",
+	    .ascii = style != HBJSON_COMPACT_UTF8,
 	};
 	enum r1_err e = dump_value(&d, v, 0, why);
 	if (e)
@@ -309,7 +310,7 @@ enum r1_err hb_decode(const json_t *msg, json_t **out, char **why)
 	}
 	struct buf text = BUF_INIT;
 	enum r1_err e = decompress_text(&text, json_string_value(enc), json_string_length(enc),
-					HB_MAX_INFLATED, why);
+	                                HB_MAX_INFLATED, why);
 	if (e) {
 		buf_release(&text);
 		json_decref(o);

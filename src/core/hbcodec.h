@@ -23,7 +23,7 @@
 #include <jansson.h>
 
 enum hbjson_style {
-	HBJSON_DEFAULT,	      /* json.dumps(v): ", " and ": ", ensure_ascii */
+	HBJSON_DEFAULT,       /* json.dumps(v): ", " and ": ", ensure_ascii */
 	HBJSON_COMPACT_ASCII, /* separators=(",", ":"), ensure_ascii */
 	HBJSON_COMPACT_UTF8,  /* separators=(",", ":"), ensure_ascii=False */
 };

@@ -12,9 +12,9 @@
 
 /* NETMON_TOP_LEVEL_KEEP_KEYS of the SDK; every "EE_"-prefixed key stays too. */
 static const char *const top_level_keep[] = {
-	K_STREAM_NAME,	  K_SIGNATURE,	    K_INSTANCE_ID,	  K_SESSION_ID,
-	K_INITIATOR_ID,	  K_INITIATOR_ADDR, K_MODIFIED_BY_ID,	  K_MODIFIED_BY_ADDR,
-	K_TAGS,		  K_ID_TAGS,	    K_USE_LOCAL_COMMS_ONLY, K_PLUGIN_CATEGORY,
+    K_STREAM_NAME,  K_SIGNATURE,      K_INSTANCE_ID,          K_SESSION_ID,
+    K_INITIATOR_ID, K_INITIATOR_ADDR, K_MODIFIED_BY_ID,       K_MODIFIED_BY_ADDR,
+    K_TAGS,         K_ID_TAGS,        K_USE_LOCAL_COMMS_ONLY, K_PLUGIN_CATEGORY,
 };
 
 static bool stays_on_top(const char *key)
@@ -97,7 +97,7 @@ void netmon_maybe_decode(json_t *payload)
 		return;
 	struct buf text = BUF_INIT;
 	if (decompress_text(&text, json_string_value(enc), json_string_length(enc),
-			    NETMON_MAX_INFLATED, NULL) ||
+	                    NETMON_MAX_INFLATED, NULL) ||
 	    text.len == 0) {
 		buf_release(&text);
 		return;
@@ -178,8 +178,9 @@ void netmon_maybe_convert_whitelist(json_t *payload)
 			json_array_foreach(indexes, i, item)
 			{
 				char key[64];
-				json_t *a = py_str(item, key, sizeof(key)) ? json_object_get(by_index, key)
-									  : NULL;
+				json_t *a = py_str(item, key, sizeof(key))
+				                ? json_object_get(by_index, key)
+				                : NULL;
 				if (a)
 					json_array_append(full, a);
 			}
@@ -210,8 +211,8 @@ enum r1_err netmon_compress_whitelists(json_t *current_network, json_t **map, ch
 		json_t *a;
 		json_array_foreach(wl, i, a)
 		{
-			if (json_is_string(a) && json_object_set_new(set, json_string_value(a),
-								     json_null()))
+			if (json_is_string(a) &&
+			    json_object_set_new(set, json_string_value(a), json_null()))
 				goto nomem;
 		}
 	}
@@ -222,8 +223,7 @@ enum r1_err netmon_compress_whitelists(json_t *current_network, json_t **map, ch
 	size_t k = 0;
 	const char *key;
 	json_t *unused;
-	json_object_foreach(set, key, unused)
-		sorted[k++] = key;
+	json_object_foreach(set, key, unused) sorted[k++] = key;
 	qsort(sorted, n, sizeof(*sorted), cmp_str);
 	for (size_t i = 0; i < n; i++)
 		if (json_object_set_new(out, sorted[i], json_integer((json_int_t)i)))
@@ -240,7 +240,8 @@ enum r1_err netmon_compress_whitelists(json_t *current_network, json_t **map, ch
 		json_t *a;
 		json_array_foreach(wl, i, a)
 		{
-			json_t *ix = json_is_string(a) ? json_object_get(out, json_string_value(a)) : NULL;
+			json_t *ix =
+			    json_is_string(a) ? json_object_get(out, json_string_value(a)) : NULL;
 			if (ix)
 				json_array_append(idxs, ix);
 		}

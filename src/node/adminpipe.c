@@ -19,18 +19,18 @@ static const struct {
 	const char *signature;
 	const char *defaults;
 } admin_plugins[] = {
-	{SIG_NET_MON_01, "{\"PROCESS_DELAY\": 10}"},
-	{SIG_NET_CONFIG_MONITOR, "{\"PROCESS_DELAY\": 0}"},
-	{SIG_UPDATE_MONITOR_01, "{\"PROCESS_DELAY\": 300}"},
-	{SIG_CHAIN_STORE_BASE, "{\"PROCESS_DELAY\": 0}"},
-	{SIG_R1FS_MANAGER, "{\"PROCESS_DELAY\": 1}"},
+    {SIG_NET_MON_01, "{\"PROCESS_DELAY\": 10}"},
+    {SIG_NET_CONFIG_MONITOR, "{\"PROCESS_DELAY\": 0}"},
+    {SIG_UPDATE_MONITOR_01, "{\"PROCESS_DELAY\": 300}"},
+    {SIG_CHAIN_STORE_BASE, "{\"PROCESS_DELAY\": 0}"},
+    {SIG_R1FS_MANAGER, "{\"PROCESS_DELAY\": 1}"},
 };
 
 /* The admin PATH_FILTER: [null, null, [signatures...], null]. */
 static json_t *admin_filter(void)
 {
 	return json_pack("[n,n,[s,s,s,s,s],n]", SIG_UPDATE_MONITOR_01, SIG_NET_MON_01,
-			 SIG_NET_CONFIG_MONITOR, SIG_CHAIN_STORE_BASE, SIG_ORACLE_SYNC_01);
+	                 SIG_NET_CONFIG_MONITOR, SIG_CHAIN_STORE_BASE, SIG_ORACLE_SYNC_01);
 }
 
 static json_t *instance_template(size_t i)
@@ -93,8 +93,8 @@ enum r1_err node_admin_setup(struct node *n, char **why)
 			continue;
 		json_t *p = find_plugin(plugins, sig);
 		if (!p) {
-			json_array_append_new(plugins, json_pack("{s:s,s:[o]}", K_SIGNATURE, sig,
-								  K_INSTANCES, tmpl));
+			json_array_append_new(
+			    plugins, json_pack("{s:s,s:[o]}", K_SIGNATURE, sig, K_INSTANCES, tmpl));
 			changed = true;
 			continue;
 		}
@@ -120,8 +120,8 @@ enum r1_err node_admin_setup(struct node *n, char **why)
 	}
 	/* drop admin instances of plugins this node does not have (a newer build's) */
 	for (size_t i = 0; i < json_array_size(plugins);) {
-		const char *sig = json_string_value(json_object_get(json_array_get(plugins, i),
-								    K_SIGNATURE));
+		const char *sig =
+		    json_string_value(json_object_get(json_array_get(plugins, i), K_SIGNATURE));
 		if (!pluginhost_find(n->host, sig)) {
 			LOG_W(n->log, "node", "%s: admin plugin %s unknown here, removed", n->alias,
 			      sig ? sig : "?");

@@ -12,8 +12,8 @@
 #include <sys/stat.h>
 
 #define ALLOWLIST_MAX_FILE (4u * 1024u * 1024u)
-#define EVM_COMMENT " # "
-#define INVALID_COMMENT " # INVALID: "
+#define EVM_COMMENT        " # "
+#define INVALID_COMMENT    " # INVALID: "
 
 struct allowlist {
 	char *path;
@@ -58,7 +58,7 @@ static bool has_entry(const struct allow_entry *v, size_t n, const char *addr)
 }
 
 enum r1_err allowlist_parse(const char *text, size_t len, struct allow_entry **entries, size_t *n,
-			    struct buf *rewrite, bool *needs_rewrite, char **why)
+                            struct buf *rewrite, bool *needs_rewrite, char **why)
 {
 	struct allow_entry *v = NULL;
 	size_t count = 0, cap = 0;
@@ -132,7 +132,8 @@ enum r1_err allowlist_parse(const char *text, size_t len, struct allow_entry **e
 			struct allow_entry *nv = r1_reallocarray(v, ncap, sizeof(*v));
 			if (!nv) {
 				r1_free(v);
-				return r1_fail(why, R1_ERR_NOMEM, "authorized_addrs: out of memory");
+				return r1_fail(why, R1_ERR_NOMEM,
+				               "authorized_addrs: out of memory");
 			}
 			v = nv;
 			cap = ncap;
@@ -258,8 +259,8 @@ enum r1_err allowlist_refresh(struct allowlist *al, bool *changed, char **why)
 	struct allow_entry *old = r1_memdup(al->entries, before * sizeof(*old) + 1);
 	enum r1_err e = load(al, why);
 	if (!e)
-		*changed = before != al->n || (before && old &&
-						memcmp(old, al->entries, before * sizeof(*old)) != 0);
+		*changed = before != al->n ||
+		           (before && old && memcmp(old, al->entries, before * sizeof(*old)) != 0);
 	r1_free(old);
 	return e;
 }
@@ -270,7 +271,7 @@ enum r1_err allowlist_reload(struct allowlist *al, char **why)
 }
 
 enum r1_err allowlist_add(struct allowlist *al, const char *addr, const char *alias, bool *added,
-			  char **why)
+                          char **why)
 {
 	uint8_t pub[R1_PUB_LEN];
 	*added = false;

@@ -25,7 +25,7 @@
 
 struct allow_entry {
 	char addr[R1_ADDR_LEN + 1]; /* always with the 0xai_ prefix */
-	char alias[64];		    /* "" when the line has none */
+	char alias[64];             /* "" when the line has none */
 };
 
 /*
@@ -36,7 +36,7 @@ struct allow_entry {
  * R1_ERR_NOMEM.
  */
 enum r1_err allowlist_parse(const char *text, size_t len, struct allow_entry **entries, size_t *n,
-			    struct buf *rewrite, bool *needs_rewrite, char **why);
+                            struct buf *rewrite, bool *needs_rewrite, char **why);
 
 struct allowlist;
 
@@ -61,7 +61,7 @@ enum r1_err allowlist_reload(struct allowlist *al, char **why);
  * address), R1_ERR_IO, R1_ERR_NOMEM.
  */
 enum r1_err allowlist_add(struct allowlist *al, const char *addr, const char *alias, bool *added,
-			  char **why);
+                          char **why);
 
 /* Whether addr (any prefix) is in the list. */
 bool allowlist_contains(const struct allowlist *al, const char *addr);

@@ -27,11 +27,11 @@ static json_t *log_lines(struct r1_log *lg, bool errors_only)
 		if (errors_only && lines[i].level > R1_LOG_WARN)
 			continue;
 		char ts[32];
-		nodetime_format((int64_t)lines[i].when.tv_sec * 1000000 + lines[i].when.tv_nsec / 1000,
-				ts);
+		nodetime_format(
+		    (int64_t)lines[i].when.tv_sec * 1000000 + lines[i].when.tv_nsec / 1000, ts);
 		char text[320];
 		snprintf(text, sizeof(text), "[%s] %s %s", ts, r1_log_level_name(lines[i].level),
-			 lines[i].text);
+		         lines[i].text);
 		json_array_append_new(a, json_string(text));
 	}
 	r1_free(lines);
@@ -46,22 +46,22 @@ static char *timers_text(struct node *n)
 	for (struct pipeline_rt *p = n->pipes; p; p = p->next)
 		pipes++;
 	buf_addf(&b, "r1console %s node '%s': %zu pipelines, %zu plugin instances\n",
-		 PACKAGE_VERSION, n->alias, pipes, pluginhost_count(n->host));
+	         PACKAGE_VERSION, n->alias, pipes, pluginhost_count(n->host));
 	size_t i;
 	json_t *e;
 	json_array_foreach(ap, i, e)
-		buf_addf(&b, "  %s/%s/%s: %" JSON_INTEGER_FORMAT " iterations\n",
-			 json_string_value(json_object_get(e, "STREAM_ID")),
-			 json_string_value(json_object_get(e, "SIGNATURE")),
-			 json_string_value(json_object_get(e, "INSTANCE_ID")),
-			 json_integer_value(json_object_get(e, "CURRENT_EXEC_ITERATION")));
+	    buf_addf(&b, "  %s/%s/%s: %" JSON_INTEGER_FORMAT " iterations\n",
+	             json_string_value(json_object_get(e, "STREAM_ID")),
+	             json_string_value(json_object_get(e, "SIGNATURE")),
+	             json_string_value(json_object_get(e, "INSTANCE_ID")),
+	             json_integer_value(json_object_get(e, "CURRENT_EXEC_ITERATION")));
 	json_decref(ap);
 	size_t len;
 	return buf_detach(&b, &len);
 }
 
 void node_heartbeat_send(struct node *n, const char *status, bool full_info, bool send_log,
-			 const char *initiator, const char *session)
+                         const char *initiator, const char *session)
 {
 	(void)session;
 	struct sysinfo s;
@@ -75,27 +75,27 @@ void node_heartbeat_send(struct node *n, const char *status, bool full_info, boo
 	char *timers = full_info ? timers_text(n) : NULL;
 	int64_t now = nodetime_wall_us();
 	struct hb_inputs in = {
-		.now_wall = now,
-		.addr = n->id.addr,
-		.whitelist = wl,
-		.is_super = n->oracle,
-		.secured = n->secured,
-		.period_s = (n->heartbeat_ms + 999) / 1000,
-		.device_status = status,
-		.sys = &s,
-		.uptime_s = (double)(now - n->start_us) / 1e6,
-		.active_plugins = ap,
-		.comm_stats = comm,
-		.in_kb = in_kb,
-		.out_kb = out_kb,
-		.nr_payloads = pluginhost_take_payload_count(n->host),
-		.comm_relay = n->comm_relay,
-		.device_log = dlog,
-		.error_log = elog,
-		.timers = timers,
-		.main_loop_avg_s = n->loop_avg_s,
-		.comm_loop_avg_s = n->loop_avg_s,
-		.tags = n->tags,
+	    .now_wall = now,
+	    .addr = n->id.addr,
+	    .whitelist = wl,
+	    .is_super = n->oracle,
+	    .secured = n->secured,
+	    .period_s = (n->heartbeat_ms + 999) / 1000,
+	    .device_status = status,
+	    .sys = &s,
+	    .uptime_s = (double)(now - n->start_us) / 1e6,
+	    .active_plugins = ap,
+	    .comm_stats = comm,
+	    .in_kb = in_kb,
+	    .out_kb = out_kb,
+	    .nr_payloads = pluginhost_take_payload_count(n->host),
+	    .comm_relay = n->comm_relay,
+	    .device_log = dlog,
+	    .error_log = elog,
+	    .timers = timers,
+	    .main_loop_avg_s = n->loop_avg_s,
+	    .comm_loop_avg_s = n->loop_avg_s,
+	    .tags = n->tags,
 	};
 	json_t *st = hb_status_build(&in);
 	json_t *wire = NULL;
@@ -105,7 +105,7 @@ void node_heartbeat_send(struct node *n, const char *status, bool full_info, boo
 		      why ? why : "out of memory");
 	} else {
 		json_object_set_new(wire, K_INITIATOR_ID,
-				    initiator ? json_string(initiator) : json_null());
+		                    initiator ? json_string(initiator) : json_null());
 		node_send(n, CHAN_HEARTBEATS, EVENT_HEARTBEAT, wire);
 	}
 	r1_free(why);

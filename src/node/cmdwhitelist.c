@@ -9,13 +9,13 @@
 #include "node/fsutil.h"
 #include "core/proto.h"
 
-#define CMDWL_MAX_FILE (1u * 1024u * 1024u)
+#define CMDWL_MAX_FILE  (1u * 1024u * 1024u)
 #define CMDWL_MAX_DEPTH 64
 
 json_t *cmdwhitelist_default(void)
 {
 	return json_pack("[{s:s},{s:s}]", K_ACTION, ACT_FULL_HEARTBEAT, K_ACTION,
-			 ACT_TIMERS_ONLY_HEARTBEAT);
+	                 ACT_TIMERS_ONLY_HEARTBEAT);
 }
 
 static enum r1_err write_default(const char *path, char **why)
@@ -62,7 +62,7 @@ enum r1_err cmdwhitelist_load(const char *path, json_t **out, char **why)
 	if (!json_is_array(v)) {
 		json_decref(v);
 		return r1_fail(why, R1_ERR_INVAL, "%s: not a JSON list (%s)", path,
-			       v ? "other type" : jerr.text);
+		               v ? "other type" : jerr.text);
 	}
 	size_t i;
 	json_t *t;
@@ -181,8 +181,6 @@ bool cmdwhitelist_any(const json_t *templates, const json_t *command)
 {
 	size_t i;
 	const json_t *t;
-	json_array_foreach(templates, i, t)
-		if (cmdwhitelist_match(command, t))
-			return true;
+	json_array_foreach(templates, i, t) if (cmdwhitelist_match(command, t)) return true;
 	return false;
 }

@@ -19,14 +19,14 @@
 #include <strings.h>
 
 #define MOD_CONFIG "ConfigManager"
-#define MOD_COMM "CommunicationManager"
-#define MOD_MAIN "Orchestrator"
+#define MOD_COMM   "CommunicationManager"
+#define MOD_MAIN   "Orchestrator"
 
 /* One accepted command, as the handlers see it. */
 struct cmd {
 	const char *action;
-	json_t *payload;	  /* owned; sender/initiator/session/VALIDATED injected */
-	const char *sender;	  /* EE_SENDER */
+	json_t *payload;          /* owned; sender/initiator/session/VALIDATED injected */
+	const char *sender;       /* EE_SENDER */
 	const char *initiator_id; /* the message's INITIATOR_ID */
 	const char *session_id;
 	bool validated;
@@ -40,19 +40,19 @@ bool node_is_allowed(const struct node *n, const char *addr)
 }
 
 static void say(struct node *n, const char *module, const char *type, int code, const char *msg,
-		const char *info, const char *stream, const struct cmd *c, json_t *extra)
+                const char *info, const char *stream, const struct cmd *c, json_t *extra)
 {
 	struct notif_spec s = {
-		.module = module,
-		.type = type,
-		.msg = msg,
-		.code = code,
-		.info = info,
-		.stream = stream,
-		.initiator_id = c ? c->initiator_id : NULL,
-		.session_id = c ? c->session_id : NULL,
-		.with_ids = true,
-		.displayed = true,
+	    .module = module,
+	    .type = type,
+	    .msg = msg,
+	    .code = code,
+	    .info = info,
+	    .stream = stream,
+	    .initiator_id = c ? c->initiator_id : NULL,
+	    .session_id = c ? c->session_id : NULL,
+	    .with_ids = true,
+	    .displayed = true,
 	};
 	node_notify(n, &s, extra);
 }
@@ -80,8 +80,7 @@ static void report_warnings(struct node *n, const char *name, const struct cmd *
 	size_t i;
 	json_t *m;
 	json_array_foreach(w, i, m)
-		say(n, MOD_CONFIG, NOTIF_TYPE_EXCEPTION, 0, json_string_value(m), NULL, name, c,
-		    NULL);
+	    say(n, MOD_CONFIG, NOTIF_TYPE_EXCEPTION, 0, json_string_value(m), NULL, name, c, NULL);
 }
 
 static void cmd_update_config(struct node *n, struct cmd *c)
@@ -90,8 +89,8 @@ static void cmd_update_config(struct node *n, struct cmd *c)
 	const char *name = str_of(c->payload, K_NAME);
 	if (!json_is_object(c->payload) || !name || !*name) {
 		say(n, MOD_CONFIG, NOTIF_TYPE_ABNORMAL, NC_PIPELINE_FAILED,
-		    "Received UPDATE_CONFIG without a pipeline NAME. Command dropped.", NULL, NULL, c,
-		    NULL);
+		    "Received UPDATE_CONFIG without a pipeline NAME. Command dropped.", NULL, NULL,
+		    c, NULL);
 		return;
 	}
 	char *pname = r1_strdup(name);
@@ -102,13 +101,15 @@ static void cmd_update_config(struct node *n, struct cmd *c)
 	json_object_del(delta, K_INITIATOR_ID);
 	const char *sid = json_string_value(sender_id);
 	bool same = (sid && c->initiator_id && strcmp(sid, c->initiator_id) == 0) ||
-		    ((!sender_id || json_is_null(sender_id)) && !c->initiator_id);
+	            ((!sender_id || json_is_null(sender_id)) && !c->initiator_id);
 	if (!same) {
-		snprintf(msg, sizeof(msg),
-			 "ERROR: Received initiator inconsistent with the command for pipeline '%s'. "
-			 "Initiator: %s vs Sender: %s",
-			 pname, c->initiator_id ? c->initiator_id : "None", sid ? sid : "None");
-		say(n, MOD_CONFIG, NOTIF_TYPE_ABNORMAL, NC_PIPELINE_FAILED, msg, NULL, pname, c, NULL);
+		snprintf(
+		    msg, sizeof(msg),
+		    "ERROR: Received initiator inconsistent with the command for pipeline '%s'. "
+		    "Initiator: %s vs Sender: %s",
+		    pname, c->initiator_id ? c->initiator_id : "None", sid ? sid : "None");
+		say(n, MOD_CONFIG, NOTIF_TYPE_ABNORMAL, NC_PIPELINE_FAILED, msg, NULL, pname, c,
+		    NULL);
 		goto out;
 	}
 	if (is_admin(pname)) {
@@ -121,9 +122,10 @@ static void cmd_update_config(struct node *n, struct cmd *c)
 	struct pipeline_rt *p = node_pipeline_find(n, pname);
 	bool is_new = p == NULL;
 	snprintf(msg, sizeof(msg), "Received %s command %s pipeline '%s' from %s:%s",
-		 c->validated ? "VALIDATED" : "NON-VALIDATED",
-		 is_new ? "for new" : "to update for existing", pname,
-		 c->initiator_id ? c->initiator_id : "None", c->session_id ? c->session_id : "None");
+	         c->validated ? "VALIDATED" : "NON-VALIDATED",
+	         is_new ? "for new" : "to update for existing", pname,
+	         c->initiator_id ? c->initiator_id : "None",
+	         c->session_id ? c->session_id : "None");
 	say(n, MOD_CONFIG, NOTIF_TYPE_NORMAL, 0, msg, NULL, NULL, c, NULL);
 	json_t *addr = sender_addr ? json_incref(sender_addr) : json_null();
 	json_t *iid = c->initiator_id ? json_string(c->initiator_id) : json_null();
@@ -156,14 +158,15 @@ static void cmd_update_config(struct node *n, struct cmd *c)
 	json_decref(cleaned);
 	if (e) {
 		snprintf(msg, sizeof(msg), "Failed to %s pipeline '%s': %s",
-			 is_new ? "create" : "update", pname, why ? why : r1_strerror(e));
-		say(n, MOD_CONFIG, NOTIF_TYPE_ABNORMAL, NC_PIPELINE_FAILED, msg, why, pname, c, NULL);
+		         is_new ? "create" : "update", pname, why ? why : r1_strerror(e));
+		say(n, MOD_CONFIG, NOTIF_TYPE_ABNORMAL, NC_PIPELINE_FAILED, msg, why, pname, c,
+		    NULL);
 		r1_free(why);
 		goto out;
 	}
 	snprintf(msg, sizeof(msg),
-		 "Successfully updated %s configuration for pipeline '%s' initiated by '%s'",
-		 is_new ? "new" : "existing", pname, c->initiator_id ? c->initiator_id : "None");
+	         "Successfully updated %s configuration for pipeline '%s' initiated by '%s'",
+	         is_new ? "new" : "existing", pname, c->initiator_id ? c->initiator_id : "None");
 	say(n, MOD_CONFIG, NOTIF_TYPE_NORMAL, NC_PIPELINE_OK, msg, NULL, pname, c, NULL);
 	pipeline_event(n, pname);
 out:
@@ -189,18 +192,25 @@ static bool update_instance(struct node *n, struct cmd *c, const json_t *data)
 	bool incomplete = !name || !sig || !iid || !upd;
 	if (incomplete || !p) {
 		snprintf(msg, sizeof(msg),
-			 "Received invalid 'UPDATE_PIPELINE_INSTANCE' command for %s:%s:%s. "
-			 "Incomplete request: %s, Non existant stream: %s",
-			 name ? name : "None", sig ? sig : "None", iid ? iid : "None",
-			 incomplete ? "True" : "False", (name && !p) ? "True" : "False");
+		         "Received invalid 'UPDATE_PIPELINE_INSTANCE' command for %s:%s:%s. "
+		         "Incomplete request: %s, Non existant stream: %s",
+		         name ? name : "None", sig ? sig : "None", iid ? iid : "None",
+		         incomplete ? "True" : "False", (name && !p) ? "True" : "False");
 		snprintf(info, sizeof(info),
-			 "Command should contain NAME, SIGNATURE, INSTANCE_ID as well as "
-			 "INSTANCE_CONFIG 'delta' object and MUST address a existing pipeline.");
-		struct notif_spec s = {.module = MOD_CONFIG, .type = NOTIF_TYPE_EXCEPTION,
-				       .msg = msg, .code = NC_PIPELINE_FAILED, .info = info,
-				       .stream = name, .signature = sig, .instance_id = iid,
-				       .initiator_id = c->initiator_id, .session_id = c->session_id,
-				       .with_ids = true, .displayed = true};
+		         "Command should contain NAME, SIGNATURE, INSTANCE_ID as well as "
+		         "INSTANCE_CONFIG 'delta' object and MUST address a existing pipeline.");
+		struct notif_spec s = {.module = MOD_CONFIG,
+		                       .type = NOTIF_TYPE_EXCEPTION,
+		                       .msg = msg,
+		                       .code = NC_PIPELINE_FAILED,
+		                       .info = info,
+		                       .stream = name,
+		                       .signature = sig,
+		                       .instance_id = iid,
+		                       .initiator_id = c->initiator_id,
+		                       .session_id = c->session_id,
+		                       .with_ids = true,
+		                       .displayed = true};
 		node_notify(n, &s, NULL);
 		return false;
 	}
@@ -212,15 +222,21 @@ static bool update_instance(struct node *n, struct cmd *c, const json_t *data)
 		json_object_set_new(config, K_MODIFIED_BY_ID, json_string(c->initiator_id));
 	json_t *sender = json_object_get(data, K_EE_SENDER);
 	json_object_set_new(config, K_MODIFIED_BY_ADDR,
-			    json_is_string(sender) ? json_incref(sender)
-						   : (c->sender ? json_string(c->sender) : json_null()));
+	                    json_is_string(sender)
+	                        ? json_incref(sender)
+	                        : (c->sender ? json_string(c->sender) : json_null()));
 	json_t *inst = pipeline_find_instance(config, sig, iid);
-	struct notif_spec s = {.module = MOD_CONFIG, .stream = name, .signature = sig,
-			       .instance_id = iid, .initiator_id = c->initiator_id,
-			       .session_id = session, .with_ids = true, .displayed = true};
+	struct notif_spec s = {.module = MOD_CONFIG,
+	                       .stream = name,
+	                       .signature = sig,
+	                       .instance_id = iid,
+	                       .initiator_id = c->initiator_id,
+	                       .session_id = session,
+	                       .with_ids = true,
+	                       .displayed = true};
 	if (!inst) {
-		snprintf(msg, sizeof(msg), "Cannot find instance '%s' in pipeline/plugin <%s:%s>", iid,
-			 name, sig);
+		snprintf(msg, sizeof(msg), "Cannot find instance '%s' in pipeline/plugin <%s:%s>",
+		         iid, name, sig);
 		s.type = NOTIF_TYPE_EXCEPTION;
 		s.code = NC_PIPELINE_FAILED;
 		s.msg = msg;
@@ -242,7 +258,7 @@ static bool update_instance(struct node *n, struct cmd *c, const json_t *data)
 	json_decref(config);
 	if (e) {
 		snprintf(msg, sizeof(msg), "Failed to update %s:%s:%s: %s", iid, name, sig,
-			 why ? why : r1_strerror(e));
+		         why ? why : r1_strerror(e));
 		s.type = NOTIF_TYPE_EXCEPTION;
 		s.code = NC_PIPELINE_FAILED;
 		s.msg = msg;
@@ -252,7 +268,7 @@ static bool update_instance(struct node *n, struct cmd *c, const json_t *data)
 		return false;
 	}
 	snprintf(msg, sizeof(msg), "Successfully updated with %s command %s:%s:%s",
-		 c->validated ? "VALIDATED" : "NON-VALIDATED (sign/hash issue)", iid, name, sig);
+	         c->validated ? "VALIDATED" : "NON-VALIDATED (sign/hash issue)", iid, name, sig);
 	s.type = NOTIF_TYPE_NORMAL;
 	s.code = NC_PIPELINE_OK;
 	s.msg = msg;
@@ -293,14 +309,14 @@ static void cmd_batch_update_pipeline_instance(struct node *n, struct cmd *c)
 			json_object_set_new(copy, K_EE_SENDER, json_string(c->sender));
 		if (update_instance(n, c, copy))
 			json_array_append_new(results,
-					      json_pack("[O,O,O]", json_object_get(copy, K_NAME),
-							json_object_get(copy, K_SIGNATURE),
-							json_object_get(copy, K_INSTANCE_ID)));
+			                      json_pack("[O,O,O]", json_object_get(copy, K_NAME),
+			                                json_object_get(copy, K_SIGNATURE),
+			                                json_object_get(copy, K_INSTANCE_ID)));
 		json_decref(copy);
 	}
 	snprintf(msg, sizeof(msg),
-		 "Successfully updated %zu pipelines with `batch_update_pipeline_instance`",
-		 json_array_size(c->payload));
+	         "Successfully updated %zu pipelines with `batch_update_pipeline_instance`",
+	         json_array_size(c->payload));
 	say(n, MOD_CONFIG, NOTIF_TYPE_NORMAL, 0, msg, NULL, NULL, c,
 	    json_pack("{s:o}", ACT_BATCH_UPDATE_PIPELINE_INSTANCE, results));
 }
@@ -313,9 +329,10 @@ static void cmd_pipeline_command(struct node *n, struct cmd *c)
 	const char *name = str_of(c->payload, K_NAME);
 	struct pipeline_rt *p = name ? node_pipeline_find(n, name) : NULL;
 	if (!p) {
-		snprintf(msg, sizeof(msg),
-			 "Received invalid data for commanding pipeline '%s'. Pipeline does not exist",
-			 name ? name : "None");
+		snprintf(
+		    msg, sizeof(msg),
+		    "Received invalid data for commanding pipeline '%s'. Pipeline does not exist",
+		    name ? name : "None");
 		say(n, MOD_CONFIG, NOTIF_TYPE_EXCEPTION, 0, msg, "", name, c, NULL);
 		return;
 	}
@@ -323,14 +340,14 @@ static void cmd_pipeline_command(struct node *n, struct cmd *c)
 	if (c->initiator_id) {
 		json_object_set_new(config, K_MODIFIED_BY_ID, json_string(c->initiator_id));
 		json_object_set_new(config, K_MODIFIED_BY_ADDR,
-				    c->sender ? json_string(c->sender) : json_null());
+		                    c->sender ? json_string(c->sender) : json_null());
 	}
 	json_t *pc = json_object_get(c->payload, K_PIPELINE_COMMAND);
 	json_object_set(config, K_PIPELINE_COMMAND, pc ? pc : json_null());
 	char *why = NULL;
 	if (node_pipeline_set(n, config, &why)) {
-		snprintf(msg, sizeof(msg), "Failed to store the pipeline command for '%s': %s", name,
-			 why ? why : "?");
+		snprintf(msg, sizeof(msg), "Failed to store the pipeline command for '%s': %s",
+		         name, why ? why : "?");
 		say(n, MOD_CONFIG, NOTIF_TYPE_EXCEPTION, 0, msg, why, name, c, NULL);
 		r1_free(why);
 		return;
@@ -347,7 +364,7 @@ static void delete_one(struct node *n, struct cmd *c, const char *name, bool ver
 	char msg[300];
 	if (!name || !node_pipeline_find(n, name)) {
 		snprintf(msg, sizeof(msg), "Attempted to delete pipeline '%s' that does not exist.",
-			 name ? name : "None");
+		         name ? name : "None");
 		say(n, MOD_CONFIG, NOTIF_TYPE_ABNORMAL, 0, msg, NULL, name, c, NULL);
 		return;
 	}
@@ -359,7 +376,8 @@ static void delete_one(struct node *n, struct cmd *c, const char *name, bool ver
 	}
 	char *why = NULL;
 	if (node_pipeline_remove(n, name, false, &why)) {
-		snprintf(msg, sizeof(msg), "Failed to delete pipeline %s: %s", name, why ? why : "?");
+		snprintf(msg, sizeof(msg), "Failed to delete pipeline %s: %s", name,
+		         why ? why : "?");
 		say(n, MOD_CONFIG, NOTIF_TYPE_EXCEPTION, 0, msg, why, name, c, NULL);
 		r1_free(why);
 		return;
@@ -377,16 +395,17 @@ static void archive_one(struct node *n, struct cmd *c, const json_t *name_v)
 	if (!name) {
 		char *text = json_dumps(name_v, JSON_COMPACT | JSON_ENCODE_ANY);
 		snprintf(msg, sizeof(msg),
-			 "Attempt to archive a pipeline with no/wrong pipeline name/information: %.100s.",
-			 text ? text : "None");
+		         "Attempt to archive a pipeline with no/wrong pipeline name/information: "
+		         "%.100s.",
+		         text ? text : "None");
 		free(text);
 		say(n, MOD_CONFIG, NOTIF_TYPE_ABNORMAL, NC_PIPELINE_ARCHIVE_FAILED, msg, NULL, NULL,
 		    c, NULL);
 		return;
 	}
 	if (!node_pipeline_find(n, name)) {
-		snprintf(msg, sizeof(msg), "Attempted to archive pipeline '%s' that does not exist.",
-			 name);
+		snprintf(msg, sizeof(msg),
+		         "Attempted to archive pipeline '%s' that does not exist.", name);
 		say(n, MOD_CONFIG, NOTIF_TYPE_ABNORMAL, NC_PIPELINE_ARCHIVE_FAILED, msg, NULL, name,
 		    c, NULL);
 		return;
@@ -400,7 +419,7 @@ static void archive_one(struct node *n, struct cmd *c, const json_t *name_v)
 	char *why = NULL;
 	if (node_pipeline_remove(n, name, true, &why)) {
 		snprintf(msg, sizeof(msg), "Failed to archive pipeline '%s': %s", name,
-			 why ? why : "?");
+		         why ? why : "?");
 		say(n, MOD_CONFIG, NOTIF_TYPE_ABNORMAL, NC_PIPELINE_ARCHIVE_FAILED, msg, why, name,
 		    c, NULL);
 		r1_free(why);
@@ -410,9 +429,9 @@ static void archive_one(struct node *n, struct cmd *c, const json_t *name_v)
 	for (struct pipeline_rt *p = n->pipes; p; p = p->next)
 		count++;
 	snprintf(msg, sizeof(msg),
-		 "Successfully archived (and deleted) pipeline '%s' (currently %zu active "
-		 "pipelines)",
-		 name, count);
+	         "Successfully archived (and deleted) pipeline '%s' (currently %zu active "
+	         "pipelines)",
+	         name, count);
 	say(n, MOD_CONFIG, NOTIF_TYPE_NORMAL, NC_PIPELINE_ARCHIVE_OK, msg, NULL, name, c, NULL);
 	pipeline_event(n, name);
 }
@@ -442,8 +461,7 @@ static void cmd_delete_config_all(struct node *n, struct cmd *c)
 	json_t *names = pipeline_names(n);
 	size_t i;
 	json_t *v;
-	json_array_foreach(names, i, v)
-		delete_one(n, c, json_string_value(v), true);
+	json_array_foreach(names, i, v) delete_one(n, c, json_string_value(v), true);
 	json_decref(names);
 }
 
@@ -454,8 +472,7 @@ static void cmd_archive_config_all(struct node *n, struct cmd *c)
 	json_t *names = pipeline_names(n);
 	size_t i;
 	json_t *v;
-	json_array_foreach(names, i, v)
-		archive_one(n, c, v);
+	json_array_foreach(names, i, v) archive_one(n, c, v);
 	json_decref(names);
 }
 
@@ -465,11 +482,11 @@ static void request_exit(struct node *n, struct cmd *c, enum node_exit what, con
 {
 	char msg[200];
 	snprintf(msg, sizeof(msg), "  Running '%s' command in main loop received from '%s'", action,
-		 c->initiator_id ? c->initiator_id : "None");
+	         c->initiator_id ? c->initiator_id : "None");
 	say(n, MOD_MAIN, NOTIF_TYPE_NORMAL, 0, msg, NULL, NULL, c, NULL);
 	n->exit = what;
-	struct node_event ev = {.type = NODE_EV_EXIT_REQUEST, .exit = what, .action = action,
-				.sender = c->sender};
+	struct node_event ev = {
+	    .type = NODE_EV_EXIT_REQUEST, .exit = what, .action = action, .sender = c->sender};
 	node_emit_event(n, &ev);
 }
 
@@ -516,8 +533,8 @@ static void cmd_reset_whitelist(struct node *n, struct cmd *c)
 	char *why = NULL;
 	json_t *t = NULL;
 	if (cmdwhitelist_reset(n->path_cmdwl, &why) || cmdwhitelist_load(n->path_cmdwl, &t, &why)) {
-		say(n, MOD_COMM, NOTIF_TYPE_EXCEPTION, 0, "Resetting whitelist_commands failed", why,
-		    NULL, c, NULL);
+		say(n, MOD_COMM, NOTIF_TYPE_EXCEPTION, 0, "Resetting whitelist_commands failed",
+		    why, NULL, c, NULL);
 		r1_free(why);
 		return;
 	}
@@ -529,21 +546,21 @@ static const struct {
 	const char *action;
 	void (*fn)(struct node *n, struct cmd *c);
 } handlers[] = {
-	{ACT_UPDATE_CONFIG, cmd_update_config},
-	{ACT_DELETE_CONFIG, cmd_delete_config},
-	{ACT_ARCHIVE_CONFIG, cmd_archive_config},
-	{ACT_DELETE_CONFIG_ALL, cmd_delete_config_all},
-	{ACT_ARCHIVE_CONFIG_ALL, cmd_archive_config_all},
-	{ACT_UPDATE_PIPELINE_INSTANCE, cmd_update_pipeline_instance},
-	{ACT_BATCH_UPDATE_PIPELINE_INSTANCE, cmd_batch_update_pipeline_instance},
-	{ACT_PIPELINE_COMMAND, cmd_pipeline_command},
-	{ACT_RESTART, cmd_restart},
-	{ACT_STOP, cmd_stop},
-	{ACT_FULL_HEARTBEAT, cmd_full_heartbeat},
-	{ACT_TIMERS_ONLY_HEARTBEAT, cmd_timers_only_heartbeat},
-	{ACT_SIMPLE_HEARTBEAT, cmd_simple_heartbeat},
-	{ACT_RELOAD_CONFIG_FROM_DISK, cmd_reload_config_from_disk},
-	{ACT_RESET_WHITELIST_COMMANDS_TO_TEMPLATE, cmd_reset_whitelist},
+    {ACT_UPDATE_CONFIG, cmd_update_config},
+    {ACT_DELETE_CONFIG, cmd_delete_config},
+    {ACT_ARCHIVE_CONFIG, cmd_archive_config},
+    {ACT_DELETE_CONFIG_ALL, cmd_delete_config_all},
+    {ACT_ARCHIVE_CONFIG_ALL, cmd_archive_config_all},
+    {ACT_UPDATE_PIPELINE_INSTANCE, cmd_update_pipeline_instance},
+    {ACT_BATCH_UPDATE_PIPELINE_INSTANCE, cmd_batch_update_pipeline_instance},
+    {ACT_PIPELINE_COMMAND, cmd_pipeline_command},
+    {ACT_RESTART, cmd_restart},
+    {ACT_STOP, cmd_stop},
+    {ACT_FULL_HEARTBEAT, cmd_full_heartbeat},
+    {ACT_TIMERS_ONLY_HEARTBEAT, cmd_timers_only_heartbeat},
+    {ACT_SIMPLE_HEARTBEAT, cmd_simple_heartbeat},
+    {ACT_RELOAD_CONFIG_FROM_DISK, cmd_reload_config_from_disk},
+    {ACT_RESET_WHITELIST_COMMANDS_TO_TEMPLATE, cmd_reset_whitelist},
 };
 
 /* ---- acceptance ---------------------------------------------------------- */
@@ -554,38 +571,44 @@ static const char *msg_str(const struct node_inbound *in, const char *key)
 }
 
 static void refuse(struct node *n, const struct node_inbound *in, const char *action,
-		   const char *reason, bool notify)
+                   const char *reason, bool notify)
 {
 	n->stats.commands_refused++;
 	LOG_W(n->log, "node", "%s: command %s from %s refused: %s", n->alias,
 	      action ? action : "(none)", in->sender ? in->sender : "(no sender)", reason);
 	if (notify) {
 		char msg[400];
-		snprintf(msg, sizeof(msg), "INCOMING: Received invalid command from %s(%s) due to "
-					   "'%s'. Command will be DROPPED.",
-			 msg_str(in, K_INITIATOR_ID) ? msg_str(in, K_INITIATOR_ID) : "None",
-			 in->sender ? in->sender : "None", reason);
-		struct notif_spec s = {.module = MOD_COMM, .type = NOTIF_TYPE_ABNORMAL, .msg = msg,
-				       .code = NC_COMM_RECEIVED_BAD_COMMAND,
-				       .session_id = msg_str(in, K_SESSION_ID),
-				       .displayed = false};
+		snprintf(msg, sizeof(msg),
+		         "INCOMING: Received invalid command from %s(%s) due to "
+		         "'%s'. Command will be DROPPED.",
+		         msg_str(in, K_INITIATOR_ID) ? msg_str(in, K_INITIATOR_ID) : "None",
+		         in->sender ? in->sender : "None", reason);
+		struct notif_spec s = {.module = MOD_COMM,
+		                       .type = NOTIF_TYPE_ABNORMAL,
+		                       .msg = msg,
+		                       .code = NC_COMM_RECEIVED_BAD_COMMAND,
+		                       .session_id = msg_str(in, K_SESSION_ID),
+		                       .displayed = false};
 		node_notify(n, &s, NULL);
 	}
-	struct node_event ev = {.type = NODE_EV_COMMAND_REFUSED, .action = action,
-				.sender = in->sender, .reason = reason};
+	struct node_event ev = {.type = NODE_EV_COMMAND_REFUSED,
+	                        .action = action,
+	                        .sender = in->sender,
+	                        .reason = reason};
 	node_emit_event(n, &ev);
 }
 
 void node_refuse_command(struct node *n, const struct node_inbound *in, const char *action,
-			 const char *reason)
+                         const char *reason)
 {
 	refuse(n, in, action, reason, true);
 }
 
 static bool names_this_node(const struct node *n, const char *device_id)
 {
-	return device_id && (strcmp(device_id, n->alias) == 0 || strcmp(device_id, n->id.addr) == 0 ||
-			     strcmp(device_id, n->id.eth) == 0);
+	return device_id &&
+	       (strcmp(device_id, n->alias) == 0 || strcmp(device_id, n->id.addr) == 0 ||
+	        strcmp(device_id, n->id.eth) == 0);
 }
 
 void node_handle_command(struct node *n, const struct node_inbound *in)
@@ -600,24 +623,26 @@ void node_handle_command(struct node *n, const struct node_inbound *in)
 	if (!in->signature_ok) {
 		char reason[300];
 		snprintf(reason, sizeof(reason), "signature: %s",
-			 in->verdict && *in->verdict ? in->verdict : "invalid");
+		         in->verdict && *in->verdict ? in->verdict : "invalid");
 		if (n->secured) {
 			refuse(n, in, action_v, reason, true);
 			return;
 		}
 		char note[400];
 		snprintf(note, sizeof(note),
-			 "INCOMING: Received invalid command from %s due to '%s'. Command is "
-			 "accepted due to UNSECURED node.",
-			 in->sender ? in->sender : "None", reason);
-		struct notif_spec s = {.module = MOD_COMM, .type = NOTIF_TYPE_ABNORMAL,
-				       .msg = note, .displayed = false};
+		         "INCOMING: Received invalid command from %s due to '%s'. Command is "
+		         "accepted due to UNSECURED node.",
+		         in->sender ? in->sender : "None", reason);
+		struct notif_spec s = {.module = MOD_COMM,
+		                       .type = NOTIF_TYPE_ABNORMAL,
+		                       .msg = note,
+		                       .displayed = false};
 		node_notify(n, &s, NULL);
 	}
 	if (in->encrypted && !in->decrypted) {
 		char reason[300];
 		snprintf(reason, sizeof(reason), "decryption failed: %s",
-			 in->decrypt_error && *in->decrypt_error ? in->decrypt_error : "?");
+		         in->decrypt_error && *in->decrypt_error ? in->decrypt_error : "?");
 		refuse(n, in, NULL, reason, true);
 		return;
 	}
@@ -636,30 +661,30 @@ void node_handle_command(struct node *n, const struct node_inbound *in)
 		return;
 	}
 	json_t *payload = json_object_get(msg, K_PAYLOAD);
-	struct node_event ev = {.type = NODE_EV_COMMAND, .action = action, .payload = payload,
-				.sender = in->sender};
+	struct node_event ev = {
+	    .type = NODE_EV_COMMAND, .action = action, .payload = payload, .sender = in->sender};
 	const char *initiator = str_of(msg, K_INITIATOR_ID);
 	const char *session = str_of(msg, K_SESSION_ID);
 	struct cmd c = {
-		.action = action,
-		.payload = (payload && !json_is_null(payload)) ? json_deep_copy(payload)
-							       : json_object(),
-		.sender = in->sender,
-		.initiator_id = initiator,
-		.session_id = session,
-		.validated = in->signature_ok,
+	    .action = action,
+	    .payload =
+	        (payload && !json_is_null(payload)) ? json_deep_copy(payload) : json_object(),
+	    .sender = in->sender,
+	    .initiator_id = initiator,
+	    .session_id = session,
+	    .validated = in->signature_ok,
 	};
 	if (json_is_object(c.payload)) {
 		json_object_set_new(c.payload, K_EE_SENDER,
-				    in->sender ? json_string(in->sender) : json_null());
+		                    in->sender ? json_string(in->sender) : json_null());
 		json_t *pi = json_object_get(c.payload, K_INITIATOR_ID);
 		if (!pi || json_is_null(pi) || initiator)
 			json_object_set_new(c.payload, K_INITIATOR_ID,
-					    initiator ? json_string(initiator) : json_null());
+			                    initiator ? json_string(initiator) : json_null());
 		json_t *ps = json_object_get(c.payload, K_SESSION_ID);
 		if (!ps || json_is_null(ps) || session)
 			json_object_set_new(c.payload, K_SESSION_ID,
-					    session ? json_string(session) : json_null());
+			                    session ? json_string(session) : json_null());
 		json_object_set_new(c.payload, K_VALIDATED, json_boolean(c.validated));
 	}
 	size_t i;

@@ -39,8 +39,8 @@ static enum r1_err set_nested(json_t *config, const char *path, json_t *value, c
 		} else if (!json_is_object(next)) {
 			r1_free(key);
 			return r1_fail(why, R1_ERR_INVAL,
-				       "delta: key '%s' goes through a value that is not an object",
-				       path);
+			               "delta: key '%s' goes through a value that is not an object",
+			               path);
 		}
 		r1_free(key);
 		cur = next;
@@ -49,7 +49,7 @@ static enum r1_err set_nested(json_t *config, const char *path, json_t *value, c
 }
 
 enum r1_err delta_apply(const json_t *config, const json_t *delta, const char *const *ignore,
-			json_t **out, char **why)
+                        json_t **out, char **why)
 {
 	if (!json_is_object(config) || !json_is_object(delta))
 		return r1_fail(why, R1_ERR_INVAL, "delta: config and delta must be objects");
@@ -65,8 +65,8 @@ enum r1_err delta_apply(const json_t *config, const json_t *delta, const char *c
 		enum r1_err e;
 		if (!strchr(key, '.')) {
 			e = json_object_set(proposed, key, value)
-				    ? r1_fail(why, R1_ERR_NOMEM, "delta: out of memory")
-				    : R1_OK;
+			        ? r1_fail(why, R1_ERR_NOMEM, "delta: out of memory")
+			        : R1_OK;
 		} else {
 			const char *p = key;
 			bool empty_seg = key[0] == '.';
@@ -74,8 +74,8 @@ enum r1_err delta_apply(const json_t *config, const json_t *delta, const char *c
 				if (*p == '.' && (p[1] == '.' || p[1] == '\0'))
 					empty_seg = true;
 			e = empty_seg ? r1_fail(why, R1_ERR_INVAL,
-						"delta: key '%s' has an empty path segment", key)
-				      : set_nested(proposed, key, value, why);
+			                        "delta: key '%s' has an empty path segment", key)
+			              : set_nested(proposed, key, value, why);
 		}
 		if (e) {
 			json_decref(proposed);

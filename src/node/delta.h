@@ -23,6 +23,6 @@
  * object; an empty path segment), R1_ERR_NOMEM.
  */
 enum r1_err delta_apply(const json_t *config, const json_t *delta, const char *const *ignore,
-			json_t **out, char **why);
+                        json_t **out, char **why);
 
 #endif

@@ -55,7 +55,7 @@ enum r1_err fs_read_file(const char *path, size_t max, char **out, size_t *len, 
 }
 
 enum r1_err fs_write_atomic(const char *path, const void *data, size_t len, unsigned mode,
-			    char **why)
+                            char **why)
 {
 	struct buf tmp = BUF_INIT;
 	buf_addf(&tmp, "%s.tmp.%ld", path, (long)getpid());
@@ -112,8 +112,8 @@ enum r1_err fs_mkdir_p(const char *path, unsigned mode, char **why)
 		if (*s == '/' || end) {
 			*s = '\0';
 			if (mkdir(p, (mode_t)mode) != 0 && errno != EEXIST) {
-				enum r1_err e = r1_fail(why, R1_ERR_IO, "mkdir %s: %s", p,
-							strerror(errno));
+				enum r1_err e =
+				    r1_fail(why, R1_ERR_IO, "mkdir %s: %s", p, strerror(errno));
 				r1_free(p);
 				return e;
 			}

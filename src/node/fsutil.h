@@ -18,7 +18,7 @@ enum r1_err fs_read_file(const char *path, size_t max, char **out, size_t *len, 
 
 /* Replace `path` with `len` bytes, mode `mode`.  Errors: R1_ERR_IO, R1_ERR_NOMEM. */
 enum r1_err fs_write_atomic(const char *path, const void *data, size_t len, unsigned mode,
-			    char **why);
+                            char **why);
 
 /* mkdir -p with `mode` for the directories it creates.  Errors: R1_ERR_IO. */
 enum r1_err fs_mkdir_p(const char *path, unsigned mode, char **why);

@@ -13,7 +13,7 @@
 void hb_version_text(const char *platform, char *out, size_t cap)
 {
 	snprintf(out, cap, "%s | %s | %s L-%s", PACKAGE_VERSION, PACKAGE_VERSION, PACKAGE_VERSION,
-		 platform && *platform ? platform : "unknown");
+	         platform && *platform ? platform : "unknown");
 }
 
 json_t *hb_env_tags(char **env)
@@ -84,8 +84,8 @@ json_t *hb_status_build(const struct hb_inputs *in)
 	SETN("PY_VER", json_string("C (no Python)"));
 	SETN(K_SECURED, json_boolean(in->secured));
 	SETN(K_EE_HB_TIME, json_integer(in->period_s));
-	SETN(K_DEVICE_STATUS, json_string(in->device_status ? in->device_status
-							    : DEVICE_STATUS_ONLINE));
+	SETN(K_DEVICE_STATUS,
+	     json_string(in->device_status ? in->device_status : DEVICE_STATUS_ONLINE));
 	SETN(K_MACHINE_IP, json_string(s->ip));
 	SETN(K_MACHINE_MEMORY, json_real(sysinfo_round(s->mem_total_gb, 3)));
 	SETN(K_AVAILABLE_MEMORY, json_real(sysinfo_round(s->mem_avail_gb, 3)));
@@ -118,7 +118,7 @@ json_t *hb_status_build(const struct hb_inputs *in)
 	SETN(K_OUT_KB, json_real(sysinfo_round(in->out_kb, 3)));
 	SETN("SERVING_PIDS", json_array());
 	SETN(K_LOOPS_TIMINGS, json_pack("{s:f,s:f}", "main_loop_avg_time", in->main_loop_avg_s,
-					"comm_loop_avg_time", in->comm_loop_avg_s));
+	                                "comm_loop_avg_time", in->comm_loop_avg_s));
 	SETN(K_TIMERS, json_string(in->timers ? in->timers : HB_TIMERS_NA));
 	SETN(K_DEVICE_LOG, copy_or(in->device_log, json_string(HB_DEVICE_LOG_NA)));
 	SETN(K_ERROR_LOG, copy_or(in->error_log, json_string(HB_ERROR_LOG_NA)));
@@ -126,8 +126,7 @@ json_t *hb_status_build(const struct hb_inputs *in)
 	if (in->tags) {
 		const char *k;
 		json_t *v;
-		json_object_foreach((json_t *)in->tags, k, v)
-			rc |= json_object_set(o, k, v);
+		json_object_foreach((json_t *)in->tags, k, v) rc |= json_object_set(o, k, v);
 	}
 	if (rc) {
 		json_decref(o);

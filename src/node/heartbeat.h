@@ -18,15 +18,15 @@
 #include <jansson.h>
 
 #define HB_DEVICE_LOG_NA "Device log available only upon request or in special situations"
-#define HB_ERROR_LOG_NA "Error log available only upon request or in special situations"
-#define HB_TIMERS_NA "Timers not available in summary"
+#define HB_ERROR_LOG_NA  "Error log available only upon request or in special situations"
+#define HB_TIMERS_NA     "Timers not available in summary"
 
 struct hb_inputs {
-	int64_t now_wall;	  /* UTC microseconds */
-	const char *addr;	  /* "0xai_..." */
-	const json_t *whitelist;  /* array of addresses without prefix */
+	int64_t now_wall;        /* UTC microseconds */
+	const char *addr;        /* "0xai_..." */
+	const json_t *whitelist; /* array of addresses without prefix */
 	bool is_super, secured;
-	unsigned period_s;	  /* EE_HB_TIME */
+	unsigned period_s;         /* EE_HB_TIME */
 	const char *device_status; /* NULL = "ONLINE" */
 	const struct sysinfo *sys;
 	double uptime_s;
@@ -39,9 +39,9 @@ struct hb_inputs {
 	const char *r1fs_id, *r1fs_relay;
 	bool r1fs_online;
 	const json_t *device_log, *error_log; /* NULL = the "on request" strings */
-	const char *timers;		      /* NULL = HB_TIMERS_NA */
+	const char *timers;                   /* NULL = HB_TIMERS_NA */
 	double main_loop_avg_s, comm_loop_avg_s;
-	const json_t *tags;		      /* EE_NT_* values, added at the end */
+	const json_t *tags; /* EE_NT_* values, added at the end */
 };
 
 /* A new status object, or NULL on OOM. */

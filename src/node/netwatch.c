@@ -11,7 +11,7 @@
 
 #include <math.h>
 
-#define CPU_HISTORY 360 /* one hour of 10 s heartbeats */
+#define CPU_HISTORY         360 /* one hour of 10 s heartbeats */
 #define EXCEPTION_MEMORY_US (3600LL * 1000000)
 
 struct epoch_record {
@@ -22,8 +22,8 @@ struct epoch_record {
 struct watched {
 	char body[R1_ADDR_BODY_LEN + 1]; /* address without prefix */
 	char eth[R1_ETH_ADDR_LEN + 1];
-	int64_t last_seen_us;		 /* receive time */
-	int64_t last_exception_us;	 /* DEVICE_STATUS EXCEPTION seen */
+	int64_t last_seen_us;      /* receive time */
+	int64_t last_exception_us; /* DEVICE_STATUS EXCEPTION seen */
 	char *eeid, *version, *deployment, *last_remote_time, *node_tz, *node_utc;
 	char *r1fs_id, *r1fs_relay, *comm_relay, *device_status;
 	bool secured, is_super, r1fs_online, did;
@@ -154,8 +154,10 @@ static json_t *comms_of(const json_t *hb)
 {
 	static const struct {
 		const char *name, *short_name;
-	} map[] = {{"HEARTBEATS", "HB"}, {"DEFAULT", "PAYL"}, {"COMMANDCONTROL", "CMD"},
-		   {"NOTIFICATIONS", "NTIF"}};
+	} map[] = {{"HEARTBEATS", "HB"},
+	           {"DEFAULT", "PAYL"},
+	           {"COMMANDCONTROL", "CMD"},
+	           {"NOTIFICATIONS", "NTIF"}};
 	json_t *c = json_object();
 	if (!c)
 		return NULL;
@@ -173,14 +175,14 @@ static json_t *comms_of(const json_t *hb)
 		json_t *e = json_object();
 		if (!e)
 			break;
-		json_object_set_new(e, "ERR", json_is_string(errtm) ? json_incref(errtm)
-								  : json_string("Never"));
+		json_object_set_new(
+		    e, "ERR", json_is_string(errtm) ? json_incref(errtm) : json_string("Never"));
 		json_object_set_new(e, "MSG",
-				    json_string(json_is_string(err) && json_string_length(err)
-							? json_string_value(err)
-							: "OK"));
+		                    json_string(json_is_string(err) && json_string_length(err)
+		                                    ? json_string_value(err)
+		                                    : "OK"));
 		json_object_set_new(e, "FAILS",
-				    json_is_integer(fails) ? json_incref(fails) : json_integer(0));
+		                    json_is_integer(fails) ? json_incref(fails) : json_integer(0));
 		json_object_set_new(e, K_IN_KB, in ? json_incref(in) : json_integer(-1));
 		json_object_set_new(e, K_OUT_KB, out ? json_incref(out) : json_integer(-1));
 		json_object_set_new(c, map[i].short_name, e);
@@ -215,7 +217,7 @@ static struct watched *add_node(struct netwatch *w, const char *body)
 }
 
 enum r1_err netwatch_heartbeat(struct netwatch *w, const json_t *hb, int64_t recv_us,
-			       enum netwatch_hb *result, char **why)
+                               enum netwatch_hb *result, char **why)
 {
 	*result = NETWATCH_HB_NOT_COUNTED;
 	const char *addr = json_string_value(json_object_get(hb, K_EE_SENDER));
@@ -254,9 +256,8 @@ enum r1_err netwatch_heartbeat(struct netwatch *w, const json_t *hb, int64_t rec
 	x->is_super = json_is_true(json_object_get(hb, K_EE_IS_SUPER));
 	x->r1fs_online = json_is_true(json_object_get(hb, K_R1FS_ONLINE));
 	x->did = json_is_true(json_object_get(hb, "DID"));
-	x->main_loop_avg = num(json_object_get(json_object_get(hb, K_LOOPS_TIMINGS),
-					       "main_loop_avg_time"),
-			       1e10);
+	x->main_loop_avg =
+	    num(json_object_get(json_object_get(hb, K_LOOPS_TIMINGS), "main_loop_avg_time"), 1e10);
 	x->uptime_s = num(json_object_get(hb, K_UPTIME), 0);
 	x->total_disk = num(json_object_get(hb, K_TOTAL_DISK), 0);
 	x->avail_disk = num(json_object_get(hb, K_AVAILABLE_DISK), 0);
@@ -281,9 +282,8 @@ enum r1_err netwatch_heartbeat(struct netwatch *w, const json_t *hb, int64_t rec
 	x->tags = json_object();
 	const char *k;
 	json_t *v;
-	json_object_foreach((json_t *)hb, k, v)
-		if (strncmp(k, "EE_NT_", 6) == 0)
-			json_object_set(x->tags, k, v);
+	json_object_foreach((json_t *)hb, k, v) if (strncmp(k, "EE_NT_", 6) == 0)
+	    json_object_set(x->tags, k, v);
 	if (x->tracker.epoch_id != w->epoch)
 		epoch_tracker_reset(&x->tracker, w->epoch);
 	if (epoch_tracker_add(&x->tracker, &w->ep, hb_utc) == EPOCH_HB_REGISTERED)
@@ -443,7 +443,7 @@ static json_t *node_entry(const struct netwatch *w, const struct watched *x, int
 }
 
 json_t *netwatch_current_network(struct netwatch *w, int64_t now_us, bool only_online,
-				 bool (*allowed)(void *ctx, const char *addr), void *ctx)
+                                 bool (*allowed)(void *ctx, const char *addr), void *ctx)
 {
 	netwatch_tick(w, now_us);
 	json_t *net = json_object();
@@ -461,8 +461,8 @@ json_t *netwatch_current_network(struct netwatch *w, int64_t now_us, bool only_o
 	return net;
 }
 
-bool netwatch_availability(const struct netwatch *w, const char *addr, int64_t epoch,
-			   int *record, double *avail_seconds)
+bool netwatch_availability(const struct netwatch *w, const char *addr, int64_t epoch, int *record,
+                           double *avail_seconds)
 {
 	const struct watched *x = find(w, addr);
 	if (!x)

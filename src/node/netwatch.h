@@ -29,7 +29,7 @@ struct netwatch *netwatch_new(const struct epoch_params *ep, unsigned online_tim
 void netwatch_free(struct netwatch **w);
 
 enum netwatch_hb {
-	NETWATCH_HB_COUNTED,	 /* stored, and counted for availability */
+	NETWATCH_HB_COUNTED,     /* stored, and counted for availability */
 	NETWATCH_HB_NOT_COUNTED, /* stored; not counted (duplicate, other epoch, too late) */
 };
 
@@ -39,7 +39,7 @@ enum netwatch_hb {
  * EE_TIMESTAMP or EE_TIMEZONE: the heartbeat is ignored), R1_ERR_NOMEM.
  */
 enum r1_err netwatch_heartbeat(struct netwatch *w, const json_t *hb, int64_t recv_us,
-			       enum netwatch_hb *result, char **why);
+                               enum netwatch_hb *result, char **why);
 
 /* Close the running epoch if now_us is past it (called on a timer too). */
 void netwatch_tick(struct netwatch *w, int64_t now_us);
@@ -53,7 +53,7 @@ int64_t netwatch_epoch(const struct netwatch *w);
  * EE_NETMON_SEND_ONLY_ONLINE).  A new object, NULL on OOM.
  */
 json_t *netwatch_current_network(struct netwatch *w, int64_t now_us, bool only_online,
-				 bool (*allowed)(void *ctx, const char *addr), void *ctx);
+                                 bool (*allowed)(void *ctx, const char *addr), void *ctx);
 
 /* "ONLINE", "LOST STATUS", "PAST-EXCEPTION" or the last DEVICE_STATUS; NULL if unknown. */
 const char *netwatch_working(const struct netwatch *w, const char *addr, int64_t now_us);
@@ -62,8 +62,8 @@ const char *netwatch_working(const struct netwatch *w, const char *addr, int64_t
  * Availability of `addr` in `epoch`: the stored 0..255 record of a closed
  * epoch, or the running epoch's value so far.  false when unknown.
  */
-bool netwatch_availability(const struct netwatch *w, const char *addr, int64_t epoch,
-			   int *record, double *avail_seconds);
+bool netwatch_availability(const struct netwatch *w, const char *addr, int64_t epoch, int *record,
+                           double *avail_seconds);
 
 size_t netwatch_count(const struct netwatch *w);
 

@@ -19,7 +19,7 @@
 
 extern char **environ;
 
-#define DEFAULT_HEARTBEAT_MS 10000u
+#define DEFAULT_HEARTBEAT_MS       10000u
 #define DEFAULT_ALLOWLIST_CHECK_MS 2000u
 
 /* ---- the plugin host's sink and clock ----------------------------------- */
@@ -35,7 +35,7 @@ static void sink_notification(void *ctx, json_t *notif)
 }
 
 static void sink_save(void *ctx, const char *stream, const char *sig, const char *iid,
-		      const json_t *kv)
+                      const json_t *kv)
 {
 	node_pipeline_save_instance(ctx, stream, sig, iid, kv);
 }
@@ -154,12 +154,12 @@ static char **copy_list(const char *const *v, size_t n)
 }
 
 enum r1_err node_new(struct loop *loop, struct bus *bus, const struct node_config *cfg,
-		     struct r1_log *log, struct node **out, char **why)
+                     struct r1_log *log, struct node **out, char **why)
 {
 	if (!cfg || !alias_ok(cfg->alias))
 		return r1_fail(why, R1_ERR_INVAL,
-			       "node: alias must be 1 to %d characters without '/', '+', '#'",
-			       R1_ALIAS_MAX);
+		               "node: alias must be 1 to %d characters without '/', '+', '#'",
+		               R1_ALIAS_MAX);
 	if (!cfg->data_dir || !*cfg->data_dir)
 		return r1_fail(why, R1_ERR_INVAL, "node: no data directory");
 	struct node *n = r1_calloc(1, sizeof(*n));
@@ -179,7 +179,7 @@ enum r1_err node_new(struct loop *loop, struct bus *bus, const struct node_confi
 	n->online_timeout_s = cfg->online_timeout_s ? cfg->online_timeout_s : R1_ONLINE_TIMEOUT_S;
 	n->netmon_send_ms = cfg->netmon_send_ms;
 	n->allowlist_check_ms =
-		cfg->allowlist_check_ms ? cfg->allowlist_check_ms : DEFAULT_ALLOWLIST_CHECK_MS;
+	    cfg->allowlist_check_ms ? cfg->allowlist_check_ms : DEFAULT_ALLOWLIST_CHECK_MS;
 	n->exception_delay_ms = cfg->exception_delay_ms;
 	n->oracles = copy_list(cfg->oracles, cfg->n_oracles);
 	n->n_oracles = cfg->n_oracles;
@@ -192,8 +192,8 @@ enum r1_err node_new(struct loop *loop, struct bus *bus, const struct node_confi
 	n->path_cmdwl = fs_join(n->dir, CMDWHITELIST_FILE);
 	n->path_db = fs_join(n->dir, "node.db");
 	enum r1_err e = R1_OK;
-	if (!n->alias || !n->dir || !n->root || !n->comm_relay || !n->oracles ||
-	    !n->tags || !n->path_pem || !n->path_allow || !n->path_cmdwl || !n->path_db) {
+	if (!n->alias || !n->dir || !n->root || !n->comm_relay || !n->oracles || !n->tags ||
+	    !n->path_pem || !n->path_allow || !n->path_cmdwl || !n->path_db) {
 		e = r1_fail(why, R1_ERR_NOMEM, "node: out of memory");
 		goto fail;
 	}
@@ -227,7 +227,7 @@ enum r1_err node_new(struct loop *loop, struct bus *bus, const struct node_confi
 	struct host_sink sink = {n, sink_payload, sink_notification, sink_save, sink_wake};
 	struct host_clock clock = {n, clock_now, clock_wall, clock_local};
 	struct host_settings set = {.exception_delay_ms = n->exception_delay_ms,
-				    .is_supervisor = n->oracle};
+	                            .is_supervisor = n->oracle};
 	n->host = pluginhost_new(&sink, &clock, &set, log, n);
 	n->keys = cipher_keycache_new();
 	if (!n->host || !n->keys) {
@@ -235,10 +235,10 @@ enum r1_err node_new(struct loop *loop, struct bus *bus, const struct node_confi
 		goto fail;
 	}
 	struct ingest_config ic = {
-		.me = &n->id,
-		.alias = n->alias,
-		.eth_enabled = n->eth,
-		.accept_unverified = true,
+	    .me = &n->id,
+	    .alias = n->alias,
+	    .eth_enabled = n->eth,
+	    .accept_unverified = true,
 	};
 	if ((e = ingest_new(&ic, &n->ingest, why)))
 		goto fail;
@@ -277,7 +277,7 @@ enum r1_err node_start(struct node *n, char **why)
 		e = bus_subscribe(n->bus, n->t_payloads, topic_default_qos(TOPIC_PAYLOADS), why);
 	if (!e)
 		e = bus_subscribe(n->bus, n->t_payloads_own, topic_default_qos(TOPIC_PAYLOADS_TO),
-				  why);
+		                  why);
 	if (!e && n->oracle)
 		e = bus_subscribe(n->bus, n->t_ctrl, topic_default_qos(TOPIC_CTRL), why);
 	if (e) {
@@ -309,7 +309,7 @@ void node_stop(struct node *n)
 	loop_timer_stop(n->beat_timer);
 	loop_timer_stop(n->house_timer);
 	const char *topics[] = {n->t_config, n->t_payloads, n->t_payloads_own,
-				n->oracle ? n->t_ctrl : NULL};
+	                        n->oracle ? n->t_ctrl : NULL};
 	for (size_t i = 0; i < R1_ARRAY_LEN(topics); i++)
 		if (topics[i])
 			bus_unsubscribe(n->bus, topics[i], NULL);
@@ -342,9 +342,10 @@ void node_free(struct node **np)
 	for (size_t i = 0; n->oracles && n->oracles[i]; i++)
 		r1_free(n->oracles[i]);
 	r1_free(n->oracles);
-	char *strings[] = {n->alias, n->dir, n->root, n->comm_relay, n->path_pem, n->path_allow,
-			   n->path_cmdwl, n->path_db, n->t_config, n->t_ctrl, n->t_notif,
-			   n->t_payloads, n->t_payloads_own};
+	char *strings[] = {n->alias,         n->dir,        n->root,       n->comm_relay,
+	                   n->path_pem,      n->path_allow, n->path_cmdwl, n->path_db,
+	                   n->t_config,      n->t_ctrl,     n->t_notif,    n->t_payloads,
+	                   n->t_payloads_own};
 	for (size_t i = 0; i < R1_ARRAY_LEN(strings); i++)
 		r1_free(strings[i]);
 	identity_wipe(&n->id);
@@ -390,8 +391,8 @@ json_t *node_whitelist(const struct node *n)
 {
 	json_t *a = json_array();
 	for (size_t i = 0; a && i < allowlist_count(n->allow); i++)
-		json_array_append_new(a,
-				      json_string(addr_strip_prefix(allowlist_entry(n->allow, i)->addr)));
+		json_array_append_new(
+		    a, json_string(addr_strip_prefix(allowlist_entry(n->allow, i)->addr)));
 	return a;
 }
 
@@ -465,6 +466,5 @@ json_t *node_network(const struct node *n)
 {
 	if (!n->watch)
 		return json_object();
-	return netwatch_current_network(n->watch, nodetime_wall_us(), false, allowed_cb,
-					(void *)n);
+	return netwatch_current_network(n->watch, nodetime_wall_us(), false, allowed_cb, (void *)n);
 }

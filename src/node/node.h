@@ -29,12 +29,12 @@ struct bus;
 struct node;
 
 struct node_config {
-	const char *alias;	/* EE_ID, 1..20 characters; required */
-	const char *data_dir;	/* the node directory (created); required */
-	const char *root_topic; /* NULL = "naeural" */
-	bool oracle;		/* a supervisor: NET_MON_01, epochs, all heartbeats */
-	bool secured;		/* SECURED: commands with bad signatures are dropped */
-	unsigned heartbeat_ms;	/* 0 = 10000 (the reference's 10 s) */
+	const char *alias;         /* EE_ID, 1..20 characters; required */
+	const char *data_dir;      /* the node directory (created); required */
+	const char *root_topic;    /* NULL = "naeural" */
+	bool oracle;               /* a supervisor: NET_MON_01, epochs, all heartbeats */
+	bool secured;              /* SECURED: commands with bad signatures are dropped */
+	unsigned heartbeat_ms;     /* 0 = 10000 (the reference's 10 s) */
 	unsigned online_timeout_s; /* 0 = 60: older than this is "LOST STATUS" */
 	/* NET_MON_01 period; 0 = the reference's 25 + rand(1..24) s */
 	unsigned netmon_send_ms;
@@ -44,8 +44,8 @@ struct node_config {
 	/* Oracles whose NET_MON_01 this node trusts (it always trusts itself). */
 	const char *const *oracles;
 	size_t n_oracles;
-	const char *comm_relay;	   /* COMM_RELAY: the broker host, "" if local */
-	const char *epoch_network; /* "mainnet" (default), "testnet", "devnet" */
+	const char *comm_relay;      /* COMM_RELAY: the broker host, "" if local */
+	const char *epoch_network;   /* "mainnet" (default), "testnet", "devnet" */
 	uint64_t exception_delay_ms; /* plugin backoff base; 0 = 10 s */
 	/*
 	 * The reference's EE_ETH_ENABLED off: EE_ETH_SENDER/EE_ETH_SIGN are
@@ -60,20 +60,20 @@ struct node_config {
 
 enum node_exit {
 	NODE_EXIT_NONE,
-	NODE_EXIT_STOP,	   /* STOP: the reference exits with 0 */
+	NODE_EXIT_STOP,    /* STOP: the reference exits with 0 */
 	NODE_EXIT_RESTART, /* RESTART: the reference exits with 10 */
 };
 
 enum node_event_type {
 	NODE_EV_STARTED,
 	NODE_EV_STOPPED,
-	NODE_EV_COMMAND,	 /* accepted: action, payload, sender */
+	NODE_EV_COMMAND,         /* accepted: action, payload, sender */
 	NODE_EV_COMMAND_REFUSED, /* refused: action (may be NULL), sender, reason */
-	NODE_EV_PIPELINE,	 /* a pipeline was created, changed or removed: pipeline */
-	NODE_EV_NOTIFICATION,	 /* sent: message, code */
-	NODE_EV_PAYLOAD,	 /* sent: message */
-	NODE_EV_HEARTBEAT,	 /* sent: message (the decoded status view) */
-	NODE_EV_EXIT_REQUEST,	 /* STOP or RESTART accepted: exit */
+	NODE_EV_PIPELINE,        /* a pipeline was created, changed or removed: pipeline */
+	NODE_EV_NOTIFICATION,    /* sent: message, code */
+	NODE_EV_PAYLOAD,         /* sent: message */
+	NODE_EV_HEARTBEAT,       /* sent: message (the decoded status view) */
+	NODE_EV_EXIT_REQUEST,    /* STOP or RESTART accepted: exit */
 };
 
 /* Everything is borrowed for the duration of the call. */
@@ -108,7 +108,7 @@ struct node_stats {
  * R1_ERR_NOMEM.
  */
 enum r1_err node_new(struct loop *loop, struct bus *bus, const struct node_config *cfg,
-		     struct r1_log *log, struct node **out, char **why);
+                     struct r1_log *log, struct node **out, char **why);
 /*
  * Subscribe, repair the admin pipeline, start every pipeline and the
  * timers, send the first heartbeat.  Errors: bus errors, R1_ERR_DB,
@@ -127,7 +127,7 @@ void node_free(struct node **n);
 void node_set_observer(struct node *n, node_event_fn fn, void *ctx);
 
 const char *node_alias(const struct node *n);
-const char *node_address(const struct node *n);	    /* "0xai_..." */
+const char *node_address(const struct node *n);     /* "0xai_..." */
 const char *node_eth_address(const struct node *n); /* "0x..." */
 const char *node_dir(const struct node *n);
 bool node_is_oracle(const struct node *n);

@@ -34,7 +34,7 @@ struct cipher_keycache;
 
 /* The reference's communicators; COMM_STATS reports each. */
 enum node_chan {
-	CHAN_DEFAULT,	     /* payloads */
+	CHAN_DEFAULT,        /* payloads */
 	CHAN_HEARTBEATS,     /* sends heartbeats, receives commands */
 	CHAN_COMMANDCONTROL, /* receives heartbeats (oracles), sends commands */
 	CHAN_NOTIFICATIONS,
@@ -63,12 +63,12 @@ struct pipeline_rt {
 /* A message that came in, after verification and decryption. */
 struct node_inbound {
 	const char *topic;
-	json_t *msg;	      /* decrypted fields merged in when it was encrypted */
-	const char *sender;   /* EE_SENDER as "0xai_...", NULL when it had none */
+	json_t *msg;        /* decrypted fields merged in when it was encrypted */
+	const char *sender; /* EE_SENDER as "0xai_...", NULL when it had none */
 	bool signature_ok;
-	const char *verdict;  /* why the signature failed ("" when it did not) */
-	bool encrypted;	      /* EE_IS_ENCRYPTED was true */
-	bool decrypted;	      /* ... and decryption worked */
+	const char *verdict; /* why the signature failed ("" when it did not) */
+	bool encrypted;      /* EE_IS_ENCRYPTED was true */
+	bool decrypted;      /* ... and decryption worked */
 	const char *decrypt_error;
 };
 
@@ -149,7 +149,7 @@ void node_now_text(char out[32]);
 
 /* The bus delivery callback. */
 void node_on_message(void *ctx, struct bus *bus, const char *topic, const uint8_t *payload,
-		     size_t len, int qos);
+                     size_t len, int qos);
 
 /* ---- commands.c */
 
@@ -159,7 +159,7 @@ void node_handle_command(struct node *n, const struct node_inbound *in);
 bool node_is_allowed(const struct node *n, const char *addr);
 /* Refuse a command: count, log, tell the observer and say -5000 on <root>/notif. */
 void node_refuse_command(struct node *n, const struct node_inbound *in, const char *action,
-			 const char *reason);
+                         const char *reason);
 
 /* ---- pipelines.c */
 
@@ -183,7 +183,7 @@ void node_pipelines_free(struct node *n);
 void node_pipelines_feed(struct node *n, json_t *payload);
 /* The host's save_config sink: write instance keys into the pipeline and persist. */
 void node_pipeline_save_instance(struct node *n, const char *stream, const char *signature,
-				 const char *instance_id, const json_t *kv);
+                                 const char *instance_id, const json_t *kv);
 json_t *node_pipeline_configs(const struct node *n);
 /* The provenance (INITIATOR_*, MODIFIED_BY_*, SESSION_ID) of a pipeline config. */
 void node_pipeline_provenance(const json_t *config, struct provenance *prov);
@@ -196,7 +196,7 @@ void node_pipeline_provenance(const json_t *config, struct provenance *prov);
  * requester of a forced one.
  */
 void node_heartbeat_send(struct node *n, const char *status, bool full_info, bool send_log,
-			 const char *initiator, const char *session);
+                         const char *initiator, const char *session);
 /* Restart the periodic timer (a forced heartbeat resets the period, as in the reference). */
 void node_heartbeat_rearm(struct node *n);
 

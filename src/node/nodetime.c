@@ -38,7 +38,7 @@ void nodetime_format(int64_t utc_us, char out[NODETIME_TEXT_SIZE])
 	long us;
 	local_tm(utc_us, &tm, &us);
 	snprintf(out, NODETIME_TEXT_SIZE, "%04d-%02d-%02d %02d:%02d:%02d.%06ld", tm.tm_year + 1900,
-		 tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec, us);
+	         tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec, us);
 }
 
 void nodetime_format_compact(int64_t utc_us, char out[NODETIME_TEXT_SIZE])
@@ -47,7 +47,7 @@ void nodetime_format_compact(int64_t utc_us, char out[NODETIME_TEXT_SIZE])
 	long us;
 	local_tm(utc_us, &tm, &us);
 	snprintf(out, NODETIME_TEXT_SIZE, "%04d%02d%02d%02d%02d%02d%06ld", tm.tm_year + 1900,
-		 tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec, us);
+	         tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec, us);
 }
 
 void nodetime_local(int64_t utc_us, int *weekday, int *minute)

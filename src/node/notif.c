@@ -47,23 +47,23 @@ json_t *notif_build(const struct notif_spec *s, const char *timestamp, json_t *e
 		return NULL;
 	}
 	char info[1024];
-	snprintf(info, sizeof(info), "EE app v%s, core v%s, SDK v%s, info text: %s",
-		 R1_APP_VERSION, R1_CORE_VERSION, R1_SDK_VERSION, s->info ? s->info : "None");
+	snprintf(info, sizeof(info), "EE app v%s, core v%s, SDK v%s, info text: %s", R1_APP_VERSION,
+	         R1_CORE_VERSION, R1_SDK_VERSION, s->info ? s->info : "None");
 	const char *tag = s->code ? notif_code_tag(s->code) : NULL;
 	int rc = 0;
 	rc |= json_object_set_new(o, K_MODULE, json_string(s->module ? s->module : "Node"));
 	rc |= json_object_set_new(o, K_NOTIFICATION_TYPE,
-				  json_string(s->type ? s->type : NOTIF_TYPE_NORMAL));
-	rc |= json_object_set_new(o, K_NOTIFICATION, truncated(s->msg ? s->msg : "",
-								 NOTIFICATION_TEXT_MAX));
+	                          json_string(s->type ? s->type : NOTIF_TYPE_NORMAL));
+	rc |= json_object_set_new(o, K_NOTIFICATION,
+	                          truncated(s->msg ? s->msg : "", NOTIFICATION_TEXT_MAX));
 	rc |= json_object_set_new(o, K_NOTIFICATION_CODE,
-				  s->code ? json_integer(s->code) : json_null());
+	                          s->code ? json_integer(s->code) : json_null());
 	rc |= json_object_set_new(o, K_NOTIFICATION_TAG, str_or_null(tag));
 	rc |= json_object_set_new(o, K_INFO, json_string(info));
 	rc |= json_object_set_new(o, K_STREAM_NAME, str_or_null(s->stream));
 	rc |= json_object_set_new(o, K_TIMESTAMP, json_string(timestamp ? timestamp : ""));
-	rc |= json_object_set_new(o, K_ERROR_CODE,
-				  s->code < 0 ? json_integer(s->code) : json_null());
+	rc |=
+	    json_object_set_new(o, K_ERROR_CODE, s->code < 0 ? json_integer(s->code) : json_null());
 	if (s->signature)
 		rc |= json_object_set_new(o, K_SIGNATURE, json_string(s->signature));
 	if (s->instance_id)

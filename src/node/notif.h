@@ -19,17 +19,17 @@
 #include <jansson.h>
 
 struct notif_spec {
-	const char *module;	 /* "ConfigManager", "CommunicationManager", plugin class */
-	const char *type;	 /* NOTIF_TYPE_NORMAL ... */
+	const char *module; /* "ConfigManager", "CommunicationManager", plugin class */
+	const char *type;   /* NOTIF_TYPE_NORMAL ... */
 	const char *msg;
-	int code;		 /* 0 = no code (null on the wire) */
-	const char *info;	 /* NULL = null info text */
-	const char *stream;	 /* NULL = null */
-	const char *signature;	 /* NULL = field absent */
+	int code;                /* 0 = no code (null on the wire) */
+	const char *info;        /* NULL = null info text */
+	const char *stream;      /* NULL = null */
+	const char *signature;   /* NULL = field absent */
 	const char *instance_id; /* NULL = field absent */
 	const char *initiator_id;
 	const char *session_id;
-	bool with_ids;		 /* write INITIATOR_ID / SESSION_ID even when NULL */
+	bool with_ids; /* write INITIATOR_ID / SESSION_ID even when NULL */
 	bool displayed;
 };
 

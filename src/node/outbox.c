@@ -17,10 +17,10 @@
 #include "core/topics.h"
 
 static const char *const chan_names[CHAN__COUNT] = {
-	[CHAN_DEFAULT] = "DEFAULT",
-	[CHAN_HEARTBEATS] = "HEARTBEATS",
-	[CHAN_COMMANDCONTROL] = "COMMANDCONTROL",
-	[CHAN_NOTIFICATIONS] = "NOTIFICATIONS",
+    [CHAN_DEFAULT] = "DEFAULT",
+    [CHAN_HEARTBEATS] = "HEARTBEATS",
+    [CHAN_COMMANDCONTROL] = "COMMANDCONTROL",
+    [CHAN_NOTIFICATIONS] = "NOTIFICATIONS",
 };
 
 void node_now_text(char out[32])
@@ -40,10 +40,9 @@ static void uuid4(char out[37])
 	random_bytes(b, sizeof(b));
 	b[6] = (uint8_t)((b[6] & 0x0f) | 0x40);
 	b[8] = (uint8_t)((b[8] & 0x3f) | 0x80);
-	snprintf(out, 37,
-		 "%02x%02x%02x%02x-%02x%02x-%02x%02x-%02x%02x-%02x%02x%02x%02x%02x%02x", b[0],
-		 b[1], b[2], b[3], b[4], b[5], b[6], b[7], b[8], b[9], b[10], b[11], b[12], b[13],
-		 b[14], b[15]);
+	snprintf(out, 37, "%02x%02x%02x%02x-%02x%02x-%02x%02x-%02x%02x-%02x%02x%02x%02x%02x%02x",
+	         b[0], b[1], b[2], b[3], b[4], b[5], b[6], b[7], b[8], b[9], b[10], b[11], b[12],
+	         b[13], b[14], b[15]);
 }
 
 static void fail(struct node *n, enum node_chan chan, const char *what, const char *why)
@@ -66,7 +65,8 @@ static json_t *get_or_null(const json_t *o, const char *key)
 static json_t *destination(const json_t *body)
 {
 	json_t *d = json_object_get(body, K_EE_DEST);
-	if ((json_is_string(d) && json_string_length(d)) || (json_is_array(d) && json_array_size(d)))
+	if ((json_is_string(d) && json_string_length(d)) ||
+	    (json_is_array(d) && json_array_size(d)))
 		return d;
 	d = json_object_get(body, K_INITIATOR_ADDR);
 	if (json_is_string(d) && json_string_length(d))
@@ -78,11 +78,11 @@ static json_t *destination(const json_t *body)
 }
 
 static enum r1_err encrypt_for(struct node *n, const json_t *dest, const char *plain, size_t len,
-			       struct buf *out, char **why)
+                               struct buf *out, char **why)
 {
 	if (json_is_string(dest))
 		return cipher_encrypt_single(&n->id, json_string_value(dest), plain, len, n->keys,
-					     out, why);
+		                             out, why);
 	size_t cnt = json_array_size(dest);
 	const char **v = r1_calloc(cnt ? cnt : 1, sizeof(*v));
 	if (!v)
@@ -94,7 +94,7 @@ static enum r1_err encrypt_for(struct node *n, const json_t *dest, const char *p
 			v[k++] = s;
 	}
 	enum r1_err e = k ? cipher_encrypt_multi(&n->id, v, k, plain, len, n->keys, out, why)
-			  : r1_fail(why, R1_ERR_INVAL, "no destination address");
+	                  : r1_fail(why, R1_ERR_INVAL, "no destination address");
 	r1_free(v);
 	return e;
 }
@@ -113,7 +113,8 @@ static json_t *prepare(struct node *n, enum node_chan chan, const char *event_ty
 	n->seq[chan]++;
 	n->total_messages++;
 
-	/* {EE_TIMESTAMP.., EE_MESSAGE_SEQ, .., **{EE_ADDR, EE_ID, EE_EVENT_TYPE, EE_VERSION, **body}} */
+	/* {EE_TIMESTAMP.., EE_MESSAGE_SEQ, .., **{EE_ADDR, EE_ID, EE_EVENT_TYPE, EE_VERSION,
+	 * **body}} */
 	json_t *out = json_object();
 	if (!out)
 		return NULL;
@@ -150,12 +151,13 @@ static json_t *prepare(struct node *n, enum node_chan chan, const char *event_ty
 			return NULL;
 		}
 		json_t *wire = json_object();
-		json_object_set_new(wire, K_EE_ENCRYPTED_DATA, json_stringn(cipher.data, cipher.len));
+		json_object_set_new(wire, K_EE_ENCRYPTED_DATA,
+		                    json_stringn(cipher.data, cipher.len));
 		json_object_set_new(wire, K_EE_IS_ENCRYPTED, json_true());
 		json_object_set(wire, K_EE_DEST, dest);
 		/* the envelope stays readable for routing */
 		static const char *const clear[] = {K_EE_ADDR, K_EE_ID, K_EE_MESSAGE_SEQ,
-						    K_EE_TOTAL_MESSAGES, K_EE_FORMATTER};
+		                                    K_EE_TOTAL_MESSAGES, K_EE_FORMATTER};
 		for (size_t i = 0; i < R1_ARRAY_LEN(clear); i++)
 			json_object_set_new(wire, clear[i], get_or_null(out, clear[i]));
 		buf_release(&cipher);
@@ -165,23 +167,21 @@ static json_t *prepare(struct node *n, enum node_chan chan, const char *event_ty
 		json_object_set_new(out, K_EE_IS_ENCRYPTED, json_false());
 		if (encrypt)
 			json_object_set_new(out, K_EE_ENCRYPTED_DATA,
-					    json_string("ERROR: No receiver address found!"));
+			                    json_string("ERROR: No receiver address found!"));
 	}
-	json_object_set_new(out, K_EE_PAYLOAD_PATH,
-			    json_pack("[s,O,O,O]", n->alias,
-				      json_object_get(body, K_STREAM_NAME)
-					      ? json_object_get(body, K_STREAM_NAME)
-					      : json_null(),
-				      json_object_get(body, K_SIGNATURE)
-					      ? json_object_get(body, K_SIGNATURE)
-					      : json_null(),
-				      json_object_get(body, K_INSTANCE_ID)
-					      ? json_object_get(body, K_INSTANCE_ID)
-					      : json_null()));
+	json_object_set_new(
+	    out, K_EE_PAYLOAD_PATH,
+	    json_pack("[s,O,O,O]", n->alias,
+	              json_object_get(body, K_STREAM_NAME) ? json_object_get(body, K_STREAM_NAME)
+	                                                   : json_null(),
+	              json_object_get(body, K_SIGNATURE) ? json_object_get(body, K_SIGNATURE)
+	                                                 : json_null(),
+	              json_object_get(body, K_INSTANCE_ID) ? json_object_get(body, K_INSTANCE_ID)
+	                                                   : json_null()));
 	json_object_set_new(out, K_EE_VERSION, json_string(PACKAGE_VERSION));
 	json_object_set_new(out, K_EE_EVENT_TYPE, json_string(event_type));
 	static const char *const prov[] = {K_SESSION_ID, K_INITIATOR_ID, K_INITIATOR_ADDR,
-					   K_MODIFIED_BY_ID, K_MODIFIED_BY_ADDR};
+	                                   K_MODIFIED_BY_ID, K_MODIFIED_BY_ADDR};
 	for (size_t i = 0; i < R1_ARRAY_LEN(prov); i++)
 		json_object_set_new(out, prov[i], get_or_null(body, prov[i]));
 	json_object_set_new(out, K_EE_TIMESTAMP, json_string(t.timestamp));
@@ -207,7 +207,7 @@ static const char *chan_topic(const struct node *n, enum node_chan chan)
 static int chan_qos(enum node_chan chan)
 {
 	return chan == CHAN_HEARTBEATS ? topic_default_qos(TOPIC_CTRL)
-				       : topic_default_qos(TOPIC_PAYLOADS);
+	                               : topic_default_qos(TOPIC_PAYLOADS);
 }
 
 static void publish(struct node *n, enum node_chan chan, const char *topic, const struct buf *w)
@@ -246,8 +246,8 @@ void node_send(struct node *n, enum node_chan chan, const char *event_type, json
 	}
 	json_t *dest = json_object_get(msg, K_EE_DEST);
 	bool fanout = strcmp(event_type, EVENT_PAYLOAD) == 0 &&
-		      ((json_is_string(dest) && json_string_length(dest)) ||
-		       (json_is_array(dest) && json_array_size(dest)));
+	              ((json_is_string(dest) && json_string_length(dest)) ||
+	               (json_is_array(dest) && json_array_size(dest)));
 	if (fanout) {
 		size_t cnt = json_is_array(dest) ? json_array_size(dest) : 1;
 		const char **v = r1_calloc(cnt, sizeof(*v));
@@ -331,9 +331,10 @@ json_t *node_comm_stats(struct node *n, double *in_kb, double *out_kb)
 		json_object_set_new(e, "ACT", json_real((double)c->last_activity_us / 1e6));
 		json_object_set_new(e, "ADDR", json_string(addrs[i] ? addrs[i] : ""));
 		json_object_set_new(e, "FAILS", json_integer((json_int_t)c->fails));
-		json_object_set_new(e, "ERROR", c->last_error[0] ? json_string(c->last_error)
-								   : json_null());
-		json_object_set_new(e, "ERRTM", c->last_error_us ? json_string(errtm) : json_null());
+		json_object_set_new(e, "ERROR",
+		                    c->last_error[0] ? json_string(c->last_error) : json_null());
+		json_object_set_new(e, "ERRTM",
+		                    c->last_error_us ? json_string(errtm) : json_null());
 		json_object_set_new(e, K_IN_KB, json_real(sysinfo_round(ikb, 3)));
 		json_object_set_new(e, K_OUT_KB, json_real(sysinfo_round(okb, 3)));
 		json_object_set_new(o, chan_names[i], e);

@@ -10,9 +10,9 @@
 #include <strings.h>
 
 static const char *const supported_types[] = {
-	PIPELINE_TYPE_VOID,
-	PIPELINE_TYPE_NETWORK_LISTENER,
-	"IotQueueListener",
+    PIPELINE_TYPE_VOID,
+    PIPELINE_TYPE_NETWORK_LISTENER,
+    "IotQueueListener",
 };
 
 bool pipeline_type_supported(const char *type)
@@ -26,7 +26,7 @@ bool pipeline_type_supported(const char *type)
 bool pipeline_type_is_listener(const char *type)
 {
 	return type && (strcasecmp(type, PIPELINE_TYPE_NETWORK_LISTENER) == 0 ||
-			strcasecmp(type, "IotQueueListener") == 0);
+	                strcasecmp(type, "IotQueueListener") == 0);
 }
 
 /* Signatures of the reference we know and refuse, and why. */
@@ -34,17 +34,17 @@ static const struct {
 	const char *signature;
 	const char *reason;
 } unsupported[] = {
-	{"CUSTOM_EXEC_01", "executes Python; not supported by this node"},
-	{"REST_CUSTOM_EXEC_01", "executes Python; not supported by this node"},
-	{"CODE_EXECUTOR", "executes Python; not supported by this node"},
-	{"CUSTOM_CODE_FASTAPI_01", "executes Python; not supported by this node"},
-	{"FAST_API_WEB_APP", "serves a Python FastAPI app; not supported by this node"},
-	{"GENERIC_WEB_APP", "serves a Python web app; not supported by this node"},
-	{"CONTAINER_APP_RUNNER", "runs containers; not supported by this node"},
-	{"WORKER_APP_RUNNER", "runs containers; not supported by this node"},
-	{"ADMIN_CONTAINER_APP_RUNNER", "runs containers; not supported by this node"},
-	{"NODE_JS_WEB_APP", "runs Node.js; not supported by this node"},
-	{"LLM_INFERENCE_API", "needs a Python model server; not supported by this node"},
+    {"CUSTOM_EXEC_01", "executes Python; not supported by this node"},
+    {"REST_CUSTOM_EXEC_01", "executes Python; not supported by this node"},
+    {"CODE_EXECUTOR", "executes Python; not supported by this node"},
+    {"CUSTOM_CODE_FASTAPI_01", "executes Python; not supported by this node"},
+    {"FAST_API_WEB_APP", "serves a Python FastAPI app; not supported by this node"},
+    {"GENERIC_WEB_APP", "serves a Python web app; not supported by this node"},
+    {"CONTAINER_APP_RUNNER", "runs containers; not supported by this node"},
+    {"WORKER_APP_RUNNER", "runs containers; not supported by this node"},
+    {"ADMIN_CONTAINER_APP_RUNNER", "runs containers; not supported by this node"},
+    {"NODE_JS_WEB_APP", "runs Node.js; not supported by this node"},
+    {"LLM_INFERENCE_API", "needs a Python model server; not supported by this node"},
 };
 
 const char *pipeline_unsupported_reason(const char *signature)
@@ -70,20 +70,20 @@ static bool in_string_list(const json_t *list, const char *s)
 {
 	size_t i;
 	const json_t *v;
-	json_array_foreach(list, i, v)
-		if (json_is_string(v) && strcasecmp(json_string_value(v), s) == 0)
-			return true;
+	json_array_foreach(list, i, v) if (json_is_string(v) &&
+	                                   strcasecmp(json_string_value(v), s) == 0) return true;
 	return false;
 }
 
 /* One plugin entry, cleaned; NULL (with a warning) when it is dropped. */
 static json_t *clean_plugin(const json_t *plugin, const char *name, const char *seed,
-			    json_t *warnings, size_t pos)
+                            json_t *warnings, size_t pos)
 {
 	const char *sig = json_string_value(json_object_get(plugin, K_SIGNATURE));
 	if (!json_is_object(plugin) || !sig || !*sig) {
-		warn(warnings, "WARNING! 'SIGNATURE' not configured for plugin %zu in pipeline `%s`. "
-			       "Dropping plugin",
+		warn(warnings,
+		     "WARNING! 'SIGNATURE' not configured for plugin %zu in pipeline `%s`. "
+		     "Dropping plugin",
 		     pos, name);
 		return NULL;
 	}
@@ -100,8 +100,9 @@ static json_t *clean_plugin(const json_t *plugin, const char *name, const char *
 	json_array_foreach(insts, i, inst)
 	{
 		if (!json_is_object(inst)) {
-			warn(warnings, "WARNING! instance %zu of `%s` in `%s` is not an object. Dropping",
-			     i, sig, name);
+			warn(warnings,
+			     "WARNING! instance %zu of `%s` in `%s` is not an object. Dropping", i,
+			     sig, name);
 			continue;
 		}
 		json_t *c = json_deep_copy(inst);
@@ -117,12 +118,13 @@ static json_t *clean_plugin(const json_t *plugin, const char *name, const char *
 		bool dup = false;
 		size_t j;
 		json_t *k;
-		json_array_foreach(kept, j, k)
-			if (strcmp(json_string_value(json_object_get(k, K_INSTANCE_ID)), iid) == 0)
-				dup = true;
+		json_array_foreach(
+		    kept, j, k) if (strcmp(json_string_value(json_object_get(k, K_INSTANCE_ID)),
+		                           iid) == 0) dup = true;
 		if (dup) {
 			warn(warnings,
-			     "WARNING! Instance id %s already existing for plugin `%s` pipeline `%s`. "
+			     "WARNING! Instance id %s already existing for plugin `%s` pipeline "
+			     "`%s`. "
 			     "Keeping just the first one",
 			     iid, sig, name);
 			json_decref(c);
@@ -131,8 +133,9 @@ static json_t *clean_plugin(const json_t *plugin, const char *name, const char *
 		json_array_append_new(kept, c);
 	}
 	if (json_array_size(kept) == 0) {
-		warn(warnings, "WARNING! 'INSTANCES' not configured for plugin `%s` in pipeline `%s`. "
-			       "Dropping plugin",
+		warn(warnings,
+		     "WARNING! 'INSTANCES' not configured for plugin `%s` in pipeline `%s`. "
+		     "Dropping plugin",
 		     sig, name);
 		json_decref(kept);
 		json_decref(out);
@@ -143,8 +146,8 @@ static json_t *clean_plugin(const json_t *plugin, const char *name, const char *
 }
 
 enum r1_err pipeline_clean(const json_t *config, const struct pluginhost *host,
-			   const char *instance_id_seed, json_t **cleaned, json_t **warnings,
-			   char **why)
+                           const char *instance_id_seed, json_t **cleaned, json_t **warnings,
+                           char **why)
 {
 	if (!json_is_object(config))
 		return r1_fail(why, R1_ERR_INVAL, "pipeline config is not an object");
@@ -154,12 +157,12 @@ enum r1_err pipeline_clean(const json_t *config, const struct pluginhost *host,
 	const char *type = json_string_value(json_object_get(config, K_TYPE));
 	if (!type)
 		return r1_fail(why, R1_ERR_INVAL,
-			       "'TYPE' not configured for pipeline `%s`. Dropping pipeline", name);
+		               "'TYPE' not configured for pipeline `%s`. Dropping pipeline", name);
 	if (!pipeline_type_supported(type))
 		return r1_fail(why, R1_ERR_INVAL,
-			       "pipeline `%s`: TYPE '%s' is not supported by this node (Void, "
-			       "NetworkListener)",
-			       name, type);
+		               "pipeline `%s`: TYPE '%s' is not supported by this node (Void, "
+		               "NetworkListener)",
+		               name, type);
 	json_t *plugins = json_object_get(config, K_PLUGINS);
 	if (plugins && !json_is_array(plugins) && !json_is_null(plugins))
 		return r1_fail(why, R1_ERR_INVAL, "pipeline `%s`: PLUGINS is not a list", name);
@@ -180,7 +183,9 @@ enum r1_err pipeline_clean(const json_t *config, const struct pluginhost *host,
 			continue;
 		const char *sig = json_string_value(json_object_get(p, K_SIGNATURE));
 		if (restrict_plugins && !in_string_list(allowed, sig)) {
-			warn(w, "WARNING! plugin `%s` not allowed for pipeline `%s` (%s). Dropping plugin",
+			warn(w,
+			     "WARNING! plugin `%s` not allowed for pipeline `%s` (%s). Dropping "
+			     "plugin",
 			     sig, name, type);
 			json_decref(p);
 			continue;
@@ -188,12 +193,13 @@ enum r1_err pipeline_clean(const json_t *config, const struct pluginhost *host,
 		bool dup = false;
 		size_t j;
 		json_t *k;
-		json_array_foreach(kept, j, k)
-			if (strcasecmp(json_string_value(json_object_get(k, K_SIGNATURE)), sig) == 0)
-				dup = true;
+		json_array_foreach(
+		    kept, j, k) if (strcasecmp(json_string_value(json_object_get(k, K_SIGNATURE)),
+		                               sig) == 0) dup = true;
 		if (dup) {
-			warn(w, "WARNING! plugin `%s` already exists for pipeline `%s`. Keeping just "
-				"the first one",
+			warn(w,
+			     "WARNING! plugin `%s` already exists for pipeline `%s`. Keeping just "
+			     "the first one",
 			     sig, name);
 			json_decref(p);
 			continue;
@@ -202,12 +208,13 @@ enum r1_err pipeline_clean(const json_t *config, const struct pluginhost *host,
 			const char *reason = pipeline_unsupported_reason(sig);
 			enum r1_err e;
 			if (reason)
-				e = r1_fail(why, R1_ERR_INVAL, "pipeline `%s`: plugin %s %s", name, sig,
-					    reason);
+				e = r1_fail(why, R1_ERR_INVAL, "pipeline `%s`: plugin %s %s", name,
+				            sig, reason);
 			else
-				e = r1_fail(why, R1_ERR_INVAL,
-					    "pipeline `%s`: no plugin with signature %s on this node",
-					    name, sig);
+				e = r1_fail(
+				    why, R1_ERR_INVAL,
+				    "pipeline `%s`: no plugin with signature %s on this node", name,
+				    sig);
 			json_decref(p);
 			json_decref(w);
 			json_decref(out);
@@ -264,7 +271,7 @@ bool pipeline_path_matches(const json_t *filter, const json_t *path)
 }
 
 bool pipeline_listener_accepts(const json_t *pipeline_config, const json_t *payload,
-			       const char *own_addr)
+                               const char *own_addr)
 {
 	if (json_is_true(json_object_get(pipeline_config, "FILTER_BY_DESTINATION"))) {
 		const json_t *dest = json_object_get(payload, K_EE_DEST);
@@ -278,7 +285,8 @@ bool pipeline_listener_accepts(const json_t *pipeline_config, const json_t *payl
 			json_array_foreach(dest, i, d)
 			{
 				any = true;
-				if (json_is_string(d) && strcasecmp(json_string_value(d), own_addr) == 0)
+				if (json_is_string(d) &&
+				    strcasecmp(json_string_value(d), own_addr) == 0)
 					named = true;
 			}
 		}
@@ -286,7 +294,7 @@ bool pipeline_listener_accepts(const json_t *pipeline_config, const json_t *payl
 			return false;
 	}
 	if (!pipeline_path_matches(json_object_get(pipeline_config, K_PATH_FILTER),
-				   json_object_get(payload, K_EE_PAYLOAD_PATH)))
+	                           json_object_get(payload, K_EE_PAYLOAD_PATH)))
 		return false;
 	const json_t *mf = json_object_get(pipeline_config, K_MESSAGE_FILTER);
 	if (json_is_object(mf) && json_object_size(mf) > 0 && !cmdwhitelist_match(payload, mf))
@@ -294,8 +302,7 @@ bool pipeline_listener_accepts(const json_t *pipeline_config, const json_t *payl
 	return true;
 }
 
-json_t *pipeline_find_instance(const json_t *config, const char *signature,
-			       const char *instance_id)
+json_t *pipeline_find_instance(const json_t *config, const char *signature, const char *instance_id)
 {
 	size_t i;
 	json_t *p;

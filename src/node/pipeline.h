@@ -33,8 +33,8 @@ bool pipeline_type_is_listener(const char *type);
  * instances that come without an id.  R1_ERR_NOMEM.
  */
 enum r1_err pipeline_clean(const json_t *config, const struct pluginhost *host,
-			   const char *instance_id_seed, json_t **cleaned, json_t **warnings,
-			   char **why);
+                           const char *instance_id_seed, json_t **cleaned, json_t **warnings,
+                           char **why);
 
 /* Why a known-but-unsupported signature is refused, or NULL. */
 const char *pipeline_unsupported_reason(const char *signature);
@@ -54,10 +54,10 @@ bool pipeline_path_matches(const json_t *filter, const json_t *path);
  * with the same value, recursively).
  */
 bool pipeline_listener_accepts(const json_t *pipeline_config, const json_t *payload,
-			       const char *own_addr);
+                               const char *own_addr);
 
 /* The instance config of (signature, instance_id) in a pipeline config, borrowed. */
 json_t *pipeline_find_instance(const json_t *config, const char *signature,
-			       const char *instance_id);
+                               const char *instance_id);
 
 #endif

@@ -56,7 +56,7 @@ static void apply(struct node *n, struct pipeline_rt *p)
 	/* stop what the config no longer has */
 	for (size_t i = 0; i < p->n;) {
 		if (!pipeline_find_instance(p->config, plugin_signature(p->inst[i]),
-					    plugin_instance_id(p->inst[i])))
+		                            plugin_instance_id(p->inst[i])))
 			remove_instance_at(n, p, i);
 		else
 			i++;
@@ -164,7 +164,7 @@ enum r1_err node_pipeline_remove(struct node *n, const char *name, bool archive,
 		return r1_fail(why, R1_ERR_NOTFOUND, "no pipeline '%s'", name);
 	struct pipeline_rt *p = *pp;
 	enum r1_err e = archive ? pipestore_archive(n->store, p->config, why)
-				: pipestore_delete(n->store, p->name, why);
+	                        : pipestore_delete(n->store, p->name, why);
 	if (e)
 		return e;
 	*pp = p->next;
@@ -193,8 +193,8 @@ enum r1_err node_pipelines_restore(struct node *n, char **why)
 		json_t *cleaned = NULL, *warnings = NULL;
 		char *reason = NULL;
 		if (pipeline_clean(c, n->host, name, &cleaned, &warnings, &reason)) {
-			LOG_E(n->log, "node", "%s: stored pipeline %s cannot run: %s", n->alias, name,
-			      reason ? reason : "?");
+			LOG_E(n->log, "node", "%s: stored pipeline %s cannot run: %s", n->alias,
+			      name, reason ? reason : "?");
 			r1_free(reason);
 			continue;
 		}
@@ -242,7 +242,7 @@ void node_pipelines_feed(struct node *n, json_t *payload)
 }
 
 void node_pipeline_save_instance(struct node *n, const char *stream, const char *signature,
-				 const char *instance_id, const json_t *kv)
+                                 const char *instance_id, const json_t *kv)
 {
 	struct pipeline_rt *p = node_pipeline_find(n, stream);
 	if (!p)

@@ -9,15 +9,15 @@
 #include "core/proto.h"
 
 static const struct db_migration steps[] = {
-	{1, "CREATE TABLE pipelines("
-	    " name TEXT PRIMARY KEY,"
-	    " config TEXT NOT NULL,"
-	    " updated_at INTEGER NOT NULL);"
-	    "CREATE TABLE pipelines_archived("
-	    " id INTEGER PRIMARY KEY AUTOINCREMENT,"
-	    " name TEXT NOT NULL,"
-	    " config TEXT NOT NULL,"
-	    " archived_at INTEGER NOT NULL);"},
+    {1, "CREATE TABLE pipelines("
+        " name TEXT PRIMARY KEY,"
+        " config TEXT NOT NULL,"
+        " updated_at INTEGER NOT NULL);"
+        "CREATE TABLE pipelines_archived("
+        " id INTEGER PRIMARY KEY AUTOINCREMENT,"
+        " name TEXT NOT NULL,"
+        " config TEXT NOT NULL,"
+        " archived_at INTEGER NOT NULL);"},
 };
 
 struct pipestore {
@@ -55,7 +55,7 @@ static const char *config_name(const json_t *config)
 
 /* One statement with bound text parameters; no rows. */
 static enum r1_err run(struct pipestore *ps, const char *sql, const char *a, const char *b,
-		       char **why)
+                       char **why)
 {
 	sqlite3_stmt *st = NULL;
 	if (sqlite3_prepare_v2(ps->db, sql, -1, &st, NULL) != SQLITE_OK)
@@ -79,10 +79,10 @@ static enum r1_err put_one(struct pipestore *ps, const json_t *config, char **wh
 	if (!text)
 		return r1_fail(why, R1_ERR_NOMEM, "pipestore: cannot serialise '%s'", name);
 	enum r1_err e = run(ps,
-			    "INSERT INTO pipelines(name, config, updated_at) VALUES (?1, ?2, ?3)"
-			    " ON CONFLICT(name) DO UPDATE SET config = excluded.config,"
-			    " updated_at = excluded.updated_at",
-			    name, text, why);
+	                    "INSERT INTO pipelines(name, config, updated_at) VALUES (?1, ?2, ?3)"
+	                    " ON CONFLICT(name) DO UPDATE SET config = excluded.config,"
+	                    " updated_at = excluded.updated_at",
+	                    name, text, why);
 	free(text);
 	return e;
 }
@@ -92,8 +92,7 @@ enum r1_err pipestore_put(struct pipestore *ps, const json_t *config, char **why
 	return put_one(ps, config, why);
 }
 
-enum r1_err pipestore_put_many(struct pipestore *ps, json_t *const *configs, size_t n,
-			       char **why)
+enum r1_err pipestore_put_many(struct pipestore *ps, json_t *const *configs, size_t n, char **why)
 {
 	if (db_exec(ps->db, "BEGIN IMMEDIATE", why))
 		return R1_ERR_DB;
@@ -113,8 +112,7 @@ enum r1_err pipestore_put_many(struct pipestore *ps, json_t *const *configs, siz
 
 enum r1_err pipestore_delete(struct pipestore *ps, const char *name, char **why)
 {
-	return run(ps, "DELETE FROM pipelines WHERE name = ?1", name, NULL,
-		   why);
+	return run(ps, "DELETE FROM pipelines WHERE name = ?1", name, NULL, why);
 }
 
 enum r1_err pipestore_archive(struct pipestore *ps, const json_t *config, char **why)
@@ -128,9 +126,9 @@ enum r1_err pipestore_archive(struct pipestore *ps, const json_t *config, char *
 	enum r1_err e = db_exec(ps->db, "BEGIN IMMEDIATE", why) ? R1_ERR_DB : R1_OK;
 	if (!e)
 		e = run(ps,
-			"INSERT INTO pipelines_archived(name, config, archived_at)"
-			" VALUES (?1, ?2, ?3)",
-			name, text, why);
+		        "INSERT INTO pipelines_archived(name, config, archived_at)"
+		        " VALUES (?1, ?2, ?3)",
+		        name, text, why);
 	if (!e)
 		e = pipestore_delete(ps, name, why);
 	if (!e && db_exec(ps->db, "COMMIT", why))
@@ -159,8 +157,8 @@ static json_t *parse_config(const unsigned char *text, int len)
 enum r1_err pipestore_load_all(struct pipestore *ps, json_t **out, size_t *bad, char **why)
 {
 	sqlite3_stmt *st = NULL;
-	if (sqlite3_prepare_v2(ps->db, "SELECT name, config FROM pipelines ORDER BY name", -1,
-			       &st, NULL) != SQLITE_OK)
+	if (sqlite3_prepare_v2(ps->db, "SELECT name, config FROM pipelines ORDER BY name", -1, &st,
+	                       NULL) != SQLITE_OK)
 		return dberr(ps, why, "prepare");
 	json_t *arr = json_array();
 	size_t nbad = 0;
@@ -194,7 +192,7 @@ enum r1_err pipestore_get(struct pipestore *ps, const char *name, json_t **out, 
 {
 	sqlite3_stmt *st = NULL;
 	if (sqlite3_prepare_v2(ps->db, "SELECT config FROM pipelines WHERE name = ?1", -1, &st,
-			       NULL) != SQLITE_OK)
+	                       NULL) != SQLITE_OK)
 		return dberr(ps, why, "prepare");
 	sqlite3_bind_text(st, 1, name, -1, SQLITE_STATIC);
 	int rc = sqlite3_step(st);
@@ -215,17 +213,17 @@ enum r1_err pipestore_get(struct pipestore *ps, const char *name, json_t **out, 
 enum r1_err pipestore_archived(struct pipestore *ps, json_t **out, char **why)
 {
 	sqlite3_stmt *st = NULL;
-	if (sqlite3_prepare_v2(ps->db,
-			       "SELECT name, archived_at, config FROM pipelines_archived ORDER BY id",
-			       -1, &st, NULL) != SQLITE_OK)
+	if (sqlite3_prepare_v2(
+	        ps->db, "SELECT name, archived_at, config FROM pipelines_archived ORDER BY id", -1,
+	        &st, NULL) != SQLITE_OK)
 		return dberr(ps, why, "prepare");
 	json_t *arr = json_array();
 	while (arr && sqlite3_step(st) == SQLITE_ROW) {
 		json_t *c = parse_config(sqlite3_column_text(st, 2), sqlite3_column_bytes(st, 2));
-		json_t *row = json_pack("{s:s,s:I,s:o}", K_NAME,
-					(const char *)sqlite3_column_text(st, 0), "ARCHIVED_AT",
-					(json_int_t)sqlite3_column_int64(st, 1), "CONFIG",
-					c ? c : json_null());
+		json_t *row =
+		    json_pack("{s:s,s:I,s:o}", K_NAME, (const char *)sqlite3_column_text(st, 0),
+		              "ARCHIVED_AT", (json_int_t)sqlite3_column_int64(st, 1), "CONFIG",
+		              c ? c : json_null());
 		if (!row || json_array_append_new(arr, row)) {
 			json_decref(arr);
 			arr = NULL;

@@ -26,8 +26,7 @@ void pipestore_free(struct pipestore **ps);
 /* Insert or replace one pipeline (config must have a string NAME).  R1_ERR_DB, INVAL. */
 enum r1_err pipestore_put(struct pipestore *ps, const json_t *config, char **why);
 /* Several in one transaction (all or none).  R1_ERR_DB, INVAL. */
-enum r1_err pipestore_put_many(struct pipestore *ps, json_t *const *configs, size_t n,
-			       char **why);
+enum r1_err pipestore_put_many(struct pipestore *ps, json_t *const *configs, size_t n, char **why);
 /* Delete; deleting a missing pipeline is not an error.  R1_ERR_DB. */
 enum r1_err pipestore_delete(struct pipestore *ps, const char *name, char **why);
 /* Copy to the archive and delete, in one transaction.  R1_ERR_DB, INVAL. */

@@ -34,8 +34,9 @@ struct plugin_instance;
 struct node;
 
 enum plugin_flag {
-	PLUGIN_F_ADMIN = 1u << 0,	    /* lives in admin_pipeline */
-	PLUGIN_F_SUPERVISOR_ONLY = 1u << 1, /* runs only on oracles (RUNS_ONLY_ON_SUPERVISOR_NODE) */
+	PLUGIN_F_ADMIN = 1u << 0, /* lives in admin_pipeline */
+	PLUGIN_F_SUPERVISOR_ONLY = 1u
+	                           << 1, /* runs only on oracles (RUNS_ONLY_ON_SUPERVISOR_NODE) */
 };
 
 struct plugin_ops {
@@ -51,14 +52,14 @@ struct plugin_ops {
 	enum r1_err (*init)(struct plugin_instance *pi, void **state, char **why);
 	/* input: a borrowed payload, or NULL for an empty-input run. */
 	enum r1_err (*process)(struct plugin_instance *pi, void *state, const json_t *input,
-			       char **why);
+	                       char **why);
 	/*
 	 * data: the INSTANCE_COMMAND value (a string, or an object without
 	 * COMMAND_PARAMS); params: COMMAND_PARAMS with keys lower-cased (an
 	 * object, maybe empty).  Both borrowed.  NULL = commands refused.
 	 */
 	enum r1_err (*command)(struct plugin_instance *pi, void *state, const json_t *data,
-			       const json_t *params, char **why);
+	                       const json_t *params, char **why);
 	/* Release the state.  NULL = nothing to release. */
 	void (*close)(struct plugin_instance *pi, void *state);
 };
@@ -95,20 +96,20 @@ enum r1_err plugin_emit(struct plugin_instance *pi, json_t *fields, char **why);
  * what is sent (NET_MON_01's v2 encoding); returning NULL drops it.
  */
 enum r1_err plugin_emit_with(struct plugin_instance *pi, json_t *fields,
-			     json_t *(*finish)(json_t *payload), char **why);
+                             json_t *(*finish)(json_t *payload), char **why);
 /*
  * Encrypted payload to one address or a list (dest: a string or an array of
  * strings; borrowed).  Published on <root>/<addr>/payloads for each.
  */
 enum r1_err plugin_emit_encrypted(struct plugin_instance *pi, const json_t *dest, json_t *fields,
-				  char **why);
+                                  char **why);
 /*
  * A notification from this instance (STREAM_NAME, SIGNATURE, INSTANCE_ID,
  * INITIATOR_ID and SESSION_ID filled in).  code 0 = none; extra (stolen,
  * may be NULL) adds upper-cased fields.
  */
 void plugin_notify(struct plugin_instance *pi, const char *type, int code, const char *msg,
-		   const char *info, json_t *extra);
+                   const char *info, json_t *extra);
 /*
  * Store config keys of this instance in its pipeline (persisted), as the
  * reference's save_config_keys; kv is borrowed.  The instance is not

@@ -16,15 +16,15 @@
 
 /* base_plugin_biz.py::_CONFIG, the keys this host implements. */
 static const char base_defaults_text[] =
-	"{\"PROCESS_DELAY\": 0, \"ALLOW_EMPTY_INPUTS\": false, \"MAX_INPUTS_QUEUE_SIZE\": 1,"
-	" \"PLUGIN_LOOP_RESOLUTION\": 20, \"INSTANCE_COMMAND\": {}, \"ENCRYPT_PAYLOAD\": false,"
-	" \"USE_LOCAL_COMMS_ONLY\": false, \"FORCED_PAUSE\": false, \"DISABLED\": false,"
-	" \"WORKING_HOURS\": [], \"WORKING_HOURS_TIMEZONE\": null,"
-	" \"IGNORE_WORKING_HOURS\": false, \"RUNS_ONLY_ON_SUPERVISOR_NODE\": false,"
-	" \"TAGS\": \"\", \"ID_TAGS\": [], \"CHAINSTORE_PEERS\": [],"
-	" \"CHAINSTORE_RESPONSE_KEY\": null}";
+    "{\"PROCESS_DELAY\": 0, \"ALLOW_EMPTY_INPUTS\": false, \"MAX_INPUTS_QUEUE_SIZE\": 1,"
+    " \"PLUGIN_LOOP_RESOLUTION\": 20, \"INSTANCE_COMMAND\": {}, \"ENCRYPT_PAYLOAD\": false,"
+    " \"USE_LOCAL_COMMS_ONLY\": false, \"FORCED_PAUSE\": false, \"DISABLED\": false,"
+    " \"WORKING_HOURS\": [], \"WORKING_HOURS_TIMEZONE\": null,"
+    " \"IGNORE_WORKING_HOURS\": false, \"RUNS_ONLY_ON_SUPERVISOR_NODE\": false,"
+    " \"TAGS\": \"\", \"ID_TAGS\": [], \"CHAINSTORE_PEERS\": [],"
+    " \"CHAINSTORE_RESPONSE_KEY\": null}";
 
-#define MAX_QUEUE_SIZE 4096
+#define MAX_QUEUE_SIZE       4096
 #define MAX_PENDING_COMMANDS 64
 
 struct registered {
@@ -51,7 +51,7 @@ struct plugin_instance {
 	const struct plugin_ops *ops;
 	char *stream, *signature, *instance_id, *module;
 	json_t *upstream; /* instance config as the pipeline holds it, minus the command keys */
-	json_t *config;	  /* base defaults + plugin defaults + upstream */
+	json_t *config;   /* base defaults + plugin defaults + upstream */
 	char *initiator_id, *initiator_addr, *modified_by_id, *modified_by_addr, *session_id;
 	void *state;
 	bool initialized;
@@ -169,8 +169,8 @@ static bool cfg_truthy(const struct plugin_instance *pi, const char *key)
 /* ---- registry ----------------------------------------------------------- */
 
 struct pluginhost *pluginhost_new(const struct host_sink *sink, const struct host_clock *clock,
-				  const struct host_settings *settings, struct r1_log *log,
-				  struct node *node)
+                                  const struct host_settings *settings, struct r1_log *log,
+                                  struct node *node)
 {
 	struct pluginhost *h = r1_calloc(1, sizeof(*h));
 	if (!h)
@@ -243,11 +243,11 @@ enum r1_err pluginhost_register(struct pluginhost *h, const struct plugin_ops *o
 	for (struct registered *r = h->extra; r; r = r->next)
 		if (strcasecmp(r->ops->signature, ops->signature) == 0)
 			return r1_fail(why, R1_ERR_EXISTS, "plugin %s already registered",
-				       ops->signature);
+			               ops->signature);
 	json_t *d = parse_defaults(ops);
 	if (!d)
 		return r1_fail(why, R1_ERR_INVAL, "plugin %s: defaults are not a JSON object",
-			       ops->signature);
+		               ops->signature);
 	json_decref(d);
 	struct registered *r = r1_calloc(1, sizeof(*r));
 	if (!r)
@@ -285,24 +285,24 @@ json_t *pluginhost_signatures(const struct pluginhost *h)
 /* ---- notifications and payloads ---------------------------------------- */
 
 static void notify(struct plugin_instance *pi, const char *type, int code, const char *msg,
-		   const char *info, json_t *extra)
+                   const char *info, json_t *extra)
 {
 	struct pluginhost *h = pi->host;
 	char ts[NODETIME_TEXT_SIZE];
 	nodetime_format(wall_us(h), ts);
 	struct notif_spec s = {
-		.module = pi->module,
-		.type = type,
-		.msg = msg,
-		.code = code,
-		.info = info,
-		.stream = pi->stream,
-		.signature = pi->signature,
-		.instance_id = pi->instance_id,
-		.initiator_id = pi->initiator_id,
-		.session_id = pi->session_id,
-		.with_ids = true,
-		.displayed = true,
+	    .module = pi->module,
+	    .type = type,
+	    .msg = msg,
+	    .code = code,
+	    .info = info,
+	    .stream = pi->stream,
+	    .signature = pi->signature,
+	    .instance_id = pi->instance_id,
+	    .initiator_id = pi->initiator_id,
+	    .session_id = pi->session_id,
+	    .with_ids = true,
+	    .displayed = true,
 	};
 	json_t *n = notif_build(&s, ts, extra);
 	if (n) {
@@ -316,7 +316,7 @@ static void notify(struct plugin_instance *pi, const char *type, int code, const
 }
 
 void plugin_notify(struct plugin_instance *pi, const char *type, int code, const char *msg,
-		   const char *info, json_t *extra)
+                   const char *info, json_t *extra)
 {
 	notify(pi, type, code, msg, info, extra);
 }
@@ -349,12 +349,11 @@ static json_t *build_payload(struct plugin_instance *pi, json_t *fields)
 	rc |= json_object_set_new(p, "LAST_ALERT_DURATION", json_null());
 	rc |= json_object_set_new(p, "IS_ALERT_STATUS_CHANGED", json_false());
 	rc |= json_object_set_new(p, "_P_ALIVE_TIME_MINS",
-				  json_real((double)(int64_t)(alive_min * 100 + 0.5) / 100));
-	rc |= json_object_set_new(p, "_P_PLUGIN_REAL_RESOLUTION",
-				  pi->avg_lap_ms > 0
-					  ? json_real((double)(int64_t)(10000.0 / pi->avg_lap_ms +
-									0.5) / 10)
-					  : json_null());
+	                          json_real((double)(int64_t)(alive_min * 100 + 0.5) / 100));
+	rc |= json_object_set_new(
+	    p, "_P_PLUGIN_REAL_RESOLUTION",
+	    pi->avg_lap_ms > 0 ? json_real((double)(int64_t)(10000.0 / pi->avg_lap_ms + 0.5) / 10)
+	                       : json_null());
 	rc |= json_object_set(p, "_P_PLUGIN_LOOP_RESOLUTION", cfg(pi, "PLUGIN_LOOP_RESOLUTION"));
 	rc |= json_object_set_new(p, K_STREAM_NAME, json_string(pi->stream));
 	rc |= json_object_set_new(p, K_SIGNATURE, json_string(pi->signature));
@@ -369,10 +368,10 @@ static json_t *build_payload(struct plugin_instance *pi, json_t *fields)
 	rc |= json_object_set(p, K_ID_TAGS, cfg(pi, K_ID_TAGS));
 	rc |= json_object_set_new(p, K_ID, json_integer((json_int_t)pi->process_iter));
 	rc |= json_object_set(p, "_P_PROCESS_DELAY", cfg(pi, K_PROCESS_DELAY));
-	rc |= json_object_set_new(p, "_P_VERSION", json_string(pi->ops->version ? pi->ops->version
-										: "0.0.0"));
+	rc |= json_object_set_new(p, "_P_VERSION",
+	                          json_string(pi->ops->version ? pi->ops->version : "0.0.0"));
 	rc |= json_object_set_new(p, K_USE_LOCAL_COMMS_ONLY,
-				  json_boolean(cfg_truthy(pi, K_USE_LOCAL_COMMS_ONLY)));
+	                          json_boolean(cfg_truthy(pi, K_USE_LOCAL_COMMS_ONLY)));
 	const char *key;
 	json_t *v;
 	json_object_foreach(fields, key, v)
@@ -385,7 +384,7 @@ static json_t *build_payload(struct plugin_instance *pi, json_t *fields)
 		rc |= json_object_set_new(p, K_PLUGIN_CATEGORY, json_string("general"));
 	if (!json_object_get(p, K_EE_IS_ENCRYPTED))
 		rc |= json_object_set_new(p, K_EE_IS_ENCRYPTED,
-					  json_boolean(cfg_truthy(pi, K_ENCRYPT_PAYLOAD)));
+		                          json_boolean(cfg_truthy(pi, K_ENCRYPT_PAYLOAD)));
 	if (rc) {
 		json_decref(p);
 		return NULL;
@@ -394,7 +393,7 @@ static json_t *build_payload(struct plugin_instance *pi, json_t *fields)
 }
 
 enum r1_err plugin_emit_with(struct plugin_instance *pi, json_t *fields,
-			     json_t *(*finish)(json_t *payload), char **why)
+                             json_t *(*finish)(json_t *payload), char **why)
 {
 	if (!json_is_object(fields)) {
 		json_decref(fields);
@@ -404,10 +403,10 @@ enum r1_err plugin_emit_with(struct plugin_instance *pi, json_t *fields,
 	json_decref(fields);
 	if (!p)
 		return r1_fail(why, R1_ERR_NOMEM, "%s: out of memory building a payload",
-			       pi->signature);
+		               pi->signature);
 	if (finish && !(p = finish(p)))
 		return r1_fail(why, R1_ERR_INVAL, "%s: payload dropped by its encoder",
-			       pi->signature);
+		               pi->signature);
 	pi->payloads++;
 	pi->host->payloads_since++;
 	pi->last_payload_wall = wall_us(pi->host);
@@ -421,12 +420,12 @@ enum r1_err plugin_emit(struct plugin_instance *pi, json_t *fields, char **why)
 }
 
 enum r1_err plugin_emit_encrypted(struct plugin_instance *pi, const json_t *dest, json_t *fields,
-				  char **why)
+                                  char **why)
 {
 	if (!json_is_object(fields) || !(json_is_string(dest) || json_is_array(dest))) {
 		json_decref(fields);
 		return r1_fail(why, R1_ERR_INVAL, "%s: encrypted payload needs fields and a dest",
-			       pi->signature);
+		               pi->signature);
 	}
 	if (json_object_set_new(fields, K_EE_IS_ENCRYPTED, json_true()) ||
 	    json_object_set(fields, K_EE_DEST, (json_t *)dest)) {
@@ -443,12 +442,13 @@ void plugin_save_config(struct plugin_instance *pi, const json_t *kv)
 	json_object_foreach((json_t *)kv, key, v)
 	{
 		json_object_set(pi->config, key, v);
-		if (strcmp(key, K_INSTANCE_COMMAND) != 0 && strcmp(key, K_INSTANCE_COMMAND_LAST) != 0)
+		if (strcmp(key, K_INSTANCE_COMMAND) != 0 &&
+		    strcmp(key, K_INSTANCE_COMMAND_LAST) != 0)
 			json_object_set(pi->upstream, key, v);
 	}
 	if (pi->host->sink.save_config)
 		pi->host->sink.save_config(pi->host->sink.ctx, pi->stream, pi->signature,
-					   pi->instance_id, kv);
+		                           pi->instance_id, kv);
 }
 
 /* ---- accessors ---------------------------------------------------------- */
@@ -555,7 +555,7 @@ static json_t *strip_command(const json_t *config)
 
 /* base defaults + plugin defaults + upstream */
 static json_t *merge_config(const struct pluginhost *h, const struct plugin_ops *ops,
-			    const json_t *upstream)
+                            const json_t *upstream)
 {
 	json_t *c = json_deep_copy(h->base_defaults);
 	json_t *d = parse_defaults(ops);
@@ -587,20 +587,20 @@ static void wake(struct pluginhost *h)
 		h->sink.wake(h->sink.ctx);
 }
 
-enum r1_err pluginhost_start(struct pluginhost *h, const struct plugin_ops *ops,
-			     const char *stream, const json_t *config,
-			     const struct provenance *prov, struct plugin_instance **out,
-			     char **why)
+enum r1_err pluginhost_start(struct pluginhost *h, const struct plugin_ops *ops, const char *stream,
+                             const json_t *config, const struct provenance *prov,
+                             struct plugin_instance **out, char **why)
 {
 	if (!json_is_object(config))
 		return r1_fail(why, R1_ERR_INVAL, "%s: instance config is not an object",
-			       ops->signature);
+		               ops->signature);
 	const char *iid = json_string_value(json_object_get(config, K_INSTANCE_ID));
 	if (!iid || !*iid)
-		return r1_fail(why, R1_ERR_INVAL, "%s: instance without INSTANCE_ID", ops->signature);
+		return r1_fail(why, R1_ERR_INVAL, "%s: instance without INSTANCE_ID",
+		               ops->signature);
 	if (pluginhost_get(h, stream, ops->signature, iid))
 		return r1_fail(why, R1_ERR_EXISTS, "%s/%s/%s already running", stream,
-			       ops->signature, iid);
+		               ops->signature, iid);
 	struct plugin_instance *pi = r1_calloc(1, sizeof(*pi));
 	if (!pi)
 		return r1_fail(why, R1_ERR_NOMEM, "out of memory");
@@ -634,7 +634,7 @@ enum r1_err pluginhost_start(struct pluginhost *h, const struct plugin_ops *ops,
 }
 
 void pluginhost_update(struct pluginhost *h, struct plugin_instance *pi, const json_t *config,
-		       const struct provenance *prov)
+                       const struct provenance *prov)
 {
 	if (!json_is_object(config))
 		return;
@@ -712,7 +712,7 @@ void pluginhost_stop(struct pluginhost *h, struct plugin_instance **pip)
 }
 
 struct plugin_instance *pluginhost_get(const struct pluginhost *h, const char *stream,
-				       const char *signature, const char *instance_id)
+                                       const char *signature, const char *instance_id)
 {
 	for (struct plugin_instance *pi = h->head; pi; pi = pi->next)
 		if (strcmp(pi->stream, stream) == 0 && strcasecmp(pi->signature, signature) == 0 &&
@@ -786,13 +786,12 @@ static void failed(struct plugin_instance *pi, const char *where, const char *wh
 	pi->last_error_wall = wall;
 	char msg[512];
 	snprintf(msg, sizeof(msg), "CRITICAL ERROR in business plugin %s: %s", where,
-		 why ? why : "unknown error");
+	         why ? why : "unknown error");
 	LOG_W(h->log, "plugins", "%s/%s/%s: %s", pi->stream, pi->signature, pi->instance_id, msg);
 	notify(pi, NOTIF_TYPE_EXCEPTION, 0, msg, why, NULL);
 	uint64_t delay = backoff_ms(h, pi->consecutive_errors);
-	snprintf(msg, sizeof(msg),
-		 "Forcing plugin loop delay to %.1fs due to %s exception nr. %u.",
-		 (double)delay / 1000.0, where, pi->consecutive_errors);
+	snprintf(msg, sizeof(msg), "Forcing plugin loop delay to %.1fs due to %s exception nr. %u.",
+	         (double)delay / 1000.0, where, pi->consecutive_errors);
 	notify(pi, NOTIF_TYPE_EXCEPTION, NC_PLUGIN_DELAYED, msg, why, NULL);
 	pi->next_due = now + delay;
 }
@@ -807,7 +806,8 @@ static void run_commands(struct plugin_instance *pi)
 		json_t *cmd = json_incref(json_array_get(pi->commands, 0));
 		json_array_remove(pi->commands, 0);
 		/* archive_config_keys(['INSTANCE_COMMAND']): LAST keeps it, the key empties */
-		json_t *kv = json_pack("{s:{},s:O}", K_INSTANCE_COMMAND, K_INSTANCE_COMMAND_LAST, cmd);
+		json_t *kv =
+		    json_pack("{s:{},s:O}", K_INSTANCE_COMMAND, K_INSTANCE_COMMAND_LAST, cmd);
 		if (kv) {
 			plugin_save_config(pi, kv);
 			json_decref(kv);
@@ -826,8 +826,8 @@ static void run_commands(struct plugin_instance *pi)
 					continue;
 				for (size_t i = 0; i <= n; i++)
 					low[i] = (char)((key[i] >= 'A' && key[i] <= 'Z')
-								? key[i] - 'A' + 'a'
-								: key[i]);
+					                    ? key[i] - 'A' + 'a'
+					                    : key[i]);
 				json_object_set(params, low, v);
 			}
 			json_object_del(data, K_COMMAND_PARAMS);
@@ -863,16 +863,17 @@ static void pause_transition(struct plugin_instance *pi, bool stopped)
 	char msg[200];
 	bool forced = cfg_truthy(pi, K_FORCED_PAUSE), disabled = cfg_truthy(pi, K_DISABLED);
 	snprintf(msg, sizeof(msg), "WARNING: Plugin will now %s. `FORCED_PAUSE`=%s, `DISABLED`=%s",
-		 stopped ? "STOP" : "RESUME", forced ? "True" : "False", disabled ? "True" : "False");
+	         stopped ? "STOP" : "RESUME", forced ? "True" : "False",
+	         disabled ? "True" : "False");
 	const char *status = stopped ? "PAUSING" : "RESUMING";
 	int code = stopped ? NC_PLUGIN_PAUSE_OK : NC_PLUGIN_RESUME_OK;
 	notify(pi, NOTIF_TYPE_NORMAL, code, msg, NULL,
 	       json_pack("{s:b,s:b,s:s}", "forced_pause", forced, "disabled", disabled, "status",
-			 status));
+	                 status));
 	plugin_emit(pi,
-		    json_pack("{s:s,s:b,s:b,s:s,s:i}", "info", msg, "forced_pause", forced,
-			      "disabled", disabled, "status", status, "notif_code", code),
-		    NULL);
+	            json_pack("{s:s,s:b,s:b,s:s,s:i}", "info", msg, "forced_pause", forced,
+	                      "disabled", disabled, "status", status, "notif_code", code),
+	            NULL);
 }
 
 static bool has_schedule(const json_t *wh)
@@ -888,19 +889,20 @@ static void shift_transition(struct plugin_instance *pi, bool start)
 	char msg[300];
 	if (start)
 		snprintf(msg, sizeof(msg), "Starting new working hours shift %.200s",
-			 sched ? sched : "");
+		         sched ? sched : "");
 	else
-		snprintf(msg, sizeof(msg), "Ended current working hours shift. The full schedule is: %.200s",
-			 sched ? sched : "");
+		snprintf(msg, sizeof(msg),
+		         "Ended current working hours shift. The full schedule is: %.200s",
+		         sched ? sched : "");
 	free(sched);
 	notify(pi, NOTIF_TYPE_NORMAL,
 	       start ? NC_PLUGIN_WORKING_HOURS_SHIFT_START : NC_PLUGIN_WORKING_HOURS_SHIFT_END, msg,
 	       NULL, NULL);
 	plugin_emit(pi,
-		    json_pack("{s:s,s:O,s:b}", "status",
-			      start ? "Working hours shift STARTED" : "Working hours shift ENDED",
-			      "working_hours", wh, "forced_pause", cfg_truthy(pi, K_FORCED_PAUSE)),
-		    NULL);
+	            json_pack("{s:s,s:O,s:b}", "status",
+	                      start ? "Working hours shift STARTED" : "Working hours shift ENDED",
+	                      "working_hours", wh, "forced_pause", cfg_truthy(pi, K_FORCED_PAUSE)),
+	            NULL);
 }
 
 static void step(struct plugin_instance *pi, uint64_t now)
@@ -909,7 +911,7 @@ static void step(struct plugin_instance *pi, uint64_t now)
 	uint64_t recheck = h->set.idle_recheck_ms;
 	bool disabled = cfg_truthy(pi, K_DISABLED);
 	bool supervisor_only = (pi->ops->flags & PLUGIN_F_SUPERVISOR_ONLY) ||
-			       cfg_truthy(pi, "RUNS_ONLY_ON_SUPERVISOR_NODE");
+	                       cfg_truthy(pi, "RUNS_ONLY_ON_SUPERVISOR_NODE");
 	if (supervisor_only && !h->set.is_supervisor) {
 		pi->next_due = now + recheck * 10;
 		return;
@@ -954,8 +956,8 @@ static void step(struct plugin_instance *pi, uint64_t now)
 	const json_t *wh = json_object_get(pi->config, K_WORKING_HOURS);
 	int weekday = 0, minute = 0;
 	h->clock.local_time(h->clock.ctx, wall_us(h), &weekday, &minute);
-	bool inside = workhours_inside(wh, cfg_truthy(pi, "IGNORE_WORKING_HOURS"), weekday, minute,
-				       NULL);
+	bool inside =
+	    workhours_inside(wh, cfg_truthy(pi, "IGNORE_WORKING_HOURS"), weekday, minute, NULL);
 	if (inside && !pi->shift_started) {
 		pi->shift_started = true;
 		if (has_schedule(wh))
@@ -980,12 +982,13 @@ static void step(struct plugin_instance *pi, uint64_t now)
 	if (input || allow_empty) {
 		if (pi->have_last_process) {
 			double lap = (double)(now - pi->last_process_ms);
-			pi->avg_lap_ms = pi->avg_lap_ms > 0 ? pi->avg_lap_ms * 0.9 + lap * 0.1 : lap;
+			pi->avg_lap_ms =
+			    pi->avg_lap_ms > 0 ? pi->avg_lap_ms * 0.9 + lap * 0.1 : lap;
 		}
 		pi->process_iter++;
 		char *why = NULL;
-		enum r1_err e = pi->ops->process ? pi->ops->process(pi, pi->state, input, &why)
-						 : R1_OK;
+		enum r1_err e =
+		    pi->ops->process ? pi->ops->process(pi, pi->state, input, &why) : R1_OK;
 		if (e) {
 			ok = false;
 			failed(pi, "EXECUTE", why ? why : r1_strerror(e), now);
@@ -1001,9 +1004,9 @@ static void step(struct plugin_instance *pi, uint64_t now)
 	pi->exec_after_config++;
 	if (pi->exec_after_config == 1) {
 		char msg[200];
-		snprintf(msg, sizeof(msg), " >>>>>>> Instance %s exec ok post config (itr %" PRIu64
-					   "). <<<<<<<",
-			 pi->instance_id, pi->exec_iter);
+		snprintf(msg, sizeof(msg),
+		         " >>>>>>> Instance %s exec ok post config (itr %" PRIu64 "). <<<<<<<",
+		         pi->instance_id, pi->exec_iter);
 		notify(pi, NOTIF_TYPE_NORMAL, NC_PLUGIN_CONFIG_OK, msg, NULL,
 		       json_pack("{s:b}", "plugin_running", 1));
 	}
@@ -1067,23 +1070,23 @@ json_t *pluginhost_active_plugins(const struct pluginhost *h)
 {
 	json_t *a = json_array();
 	for (struct plugin_instance *pi = h->head; a && pi; pi = pi->next) {
-		json_t *freq = pi->avg_lap_ms > 0
-				       ? json_real((double)(int64_t)(10000.0 / pi->avg_lap_ms + 0.5) /
-						   10)
-				       : json_null();
+		json_t *freq =
+		    pi->avg_lap_ms > 0
+		        ? json_real((double)(int64_t)(10000.0 / pi->avg_lap_ms + 0.5) / 10)
+		        : json_null();
 		json_t *last_payload = time_text(pi->last_payload_wall);
 		json_t *e = json_pack(
-			"{s:s,s:s,s:s,s:O,s:o,s:o,s:o,s:o,s:o,s:o,s:b,s:I,s:I,s:o,s:I,s:n}",
-			"STREAM_ID", pi->stream, "SIGNATURE", pi->signature, "INSTANCE_ID",
-			pi->instance_id, "PROCESS_DELAY", cfg(pi, K_PROCESS_DELAY), "FREQUENCY", freq,
-			"INIT_TIMESTAMP", time_text(pi->init_wall), "EXEC_TIMESTAMP",
-			time_text(pi->exec_wall), "LAST_CONFIG_TIMESTAMP",
-			time_text(pi->last_config_wall), "FIRST_ERROR_TIME",
-			time_text(pi->first_error_wall), "LAST_ERROR_TIME",
-			time_text(pi->last_error_wall), "OUTSIDE_WORKING_HOURS", pi->outside_hours,
-			"CURRENT_PROCESS_ITERATION", (json_int_t)pi->process_iter,
-			"CURRENT_EXEC_ITERATION", (json_int_t)pi->exec_iter, "LAST_PAYLOAD_TIME",
-			last_payload, "TOTAL_PAYLOAD_COUNT", (json_int_t)pi->payloads, "INFO");
+		    "{s:s,s:s,s:s,s:O,s:o,s:o,s:o,s:o,s:o,s:o,s:b,s:I,s:I,s:o,s:I,s:n}",
+		    "STREAM_ID", pi->stream, "SIGNATURE", pi->signature, "INSTANCE_ID",
+		    pi->instance_id, "PROCESS_DELAY", cfg(pi, K_PROCESS_DELAY), "FREQUENCY", freq,
+		    "INIT_TIMESTAMP", time_text(pi->init_wall), "EXEC_TIMESTAMP",
+		    time_text(pi->exec_wall), "LAST_CONFIG_TIMESTAMP",
+		    time_text(pi->last_config_wall), "FIRST_ERROR_TIME",
+		    time_text(pi->first_error_wall), "LAST_ERROR_TIME",
+		    time_text(pi->last_error_wall), "OUTSIDE_WORKING_HOURS", pi->outside_hours,
+		    "CURRENT_PROCESS_ITERATION", (json_int_t)pi->process_iter,
+		    "CURRENT_EXEC_ITERATION", (json_int_t)pi->exec_iter, "LAST_PAYLOAD_TIME",
+		    last_payload, "TOTAL_PAYLOAD_COUNT", (json_int_t)pi->payloads, "INFO");
 		if (e)
 			json_array_append_new(a, e);
 	}

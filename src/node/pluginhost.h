@@ -43,7 +43,7 @@ struct host_sink {
 	void (*notification)(void *ctx, json_t *notif);
 	/* Keys to store in the instance's config in its pipeline. */
 	void (*save_config)(void *ctx, const char *stream, const char *signature,
-			    const char *instance_id, const json_t *kv);
+	                    const char *instance_id, const json_t *kv);
 	/* The earliest due time moved earlier: call pluginhost_run_due soon. */
 	void (*wake)(void *ctx);
 };
@@ -64,10 +64,10 @@ struct provenance {
 };
 
 struct host_settings {
-	uint64_t exception_delay_ms;	 /* first backoff step; 10 s in the reference */
+	uint64_t exception_delay_ms;     /* first backoff step; 10 s in the reference */
 	uint64_t exception_delay_max_ms; /* cap of the backoff */
-	uint64_t idle_recheck_ms;	 /* paused / outside hours: how often to look again */
-	bool is_supervisor;		 /* lets PLUGIN_F_SUPERVISOR_ONLY plugins run */
+	uint64_t idle_recheck_ms;        /* paused / outside hours: how often to look again */
+	bool is_supervisor;              /* lets PLUGIN_F_SUPERVISOR_ONLY plugins run */
 };
 
 /*
@@ -75,8 +75,8 @@ struct host_settings {
  * tests); settings NULL = defaults.  NULL on OOM.
  */
 struct pluginhost *pluginhost_new(const struct host_sink *sink, const struct host_clock *clock,
-				  const struct host_settings *settings, struct r1_log *log,
-				  struct node *node);
+                                  const struct host_settings *settings, struct r1_log *log,
+                                  struct node *node);
 /* Closes every instance (close() callbacks run) and frees; NULLs *h. */
 void pluginhost_free(struct pluginhost **h);
 void pluginhost_set_supervisor(struct pluginhost *h, bool is_supervisor);
@@ -100,10 +100,9 @@ json_t *pluginhost_signatures(const struct pluginhost *h);
  * not an object, no INSTANCE_ID), R1_ERR_EXISTS (same stream, signature and
  * instance id), NOMEM.
  */
-enum r1_err pluginhost_start(struct pluginhost *h, const struct plugin_ops *ops,
-			     const char *stream, const json_t *config,
-			     const struct provenance *prov, struct plugin_instance **out,
-			     char **why);
+enum r1_err pluginhost_start(struct pluginhost *h, const struct plugin_ops *ops, const char *stream,
+                             const json_t *config, const struct provenance *prov,
+                             struct plugin_instance **out, char **why);
 /*
  * New config for a running instance (borrowed; copied).  A non-empty
  * INSTANCE_COMMAND is queued for the next step without resetting the
@@ -111,12 +110,12 @@ enum r1_err pluginhost_start(struct pluginhost *h, const struct plugin_ops *ops,
  * next good exec).  INSTANCE_COMMAND_LAST never counts as a change.
  */
 void pluginhost_update(struct pluginhost *h, struct plugin_instance *pi, const json_t *config,
-		       const struct provenance *prov);
+                       const struct provenance *prov);
 /* Stop an instance: close() runs now; NULLs *pi. */
 void pluginhost_stop(struct pluginhost *h, struct plugin_instance **pi);
 /* Find a running instance. */
 struct plugin_instance *pluginhost_get(const struct pluginhost *h, const char *stream,
-				       const char *signature, const char *instance_id);
+                                       const char *signature, const char *instance_id);
 
 /*
  * Queue an input (borrowed; a reference is kept) for an instance; the
@@ -146,10 +145,10 @@ struct plugin_stats {
 	uint64_t exec_iterations;
 	uint64_t process_iterations;
 	uint64_t payloads;
-	uint64_t errors;	 /* failed init/process calls */
+	uint64_t errors; /* failed init/process calls */
 	unsigned consecutive_errors;
 	bool initialized;
-	bool stopped;		 /* FORCED_PAUSE or DISABLED */
+	bool stopped; /* FORCED_PAUSE or DISABLED */
 	bool outside_hours;
 	size_t queued_inputs;
 	uint64_t next_due_ms;

@@ -26,17 +26,17 @@ static bool is_topic(const char *topic, const char *want)
 static void refuse_undecryptable(struct node *n, const char *detail)
 {
 	struct node_inbound in = {
-		.topic = n->t_config,
-		.msg = NULL,
-		.encrypted = true,
-		.decrypted = false,
-		.decrypt_error = detail,
+	    .topic = n->t_config,
+	    .msg = NULL,
+	    .encrypted = true,
+	    .decrypted = false,
+	    .decrypt_error = detail,
 	};
 	node_refuse_command(n, &in, NULL, detail);
 }
 
 void node_on_message(void *ctx, struct bus *bus, const char *topic, const uint8_t *payload,
-		     size_t len, int qos)
+                     size_t len, int qos)
 {
 	struct node *n = ctx;
 	(void)bus;
@@ -45,9 +45,9 @@ void node_on_message(void *ctx, struct bus *bus, const char *topic, const uint8_
 		return;
 	n->stats.messages_in++;
 	bool to_config = is_topic(topic, n->t_config);
-	enum node_chan chan = to_config			     ? CHAN_HEARTBEATS
-			      : is_topic(topic, n->t_ctrl) ? CHAN_COMMANDCONTROL
-							   : CHAN_DEFAULT;
+	enum node_chan chan = to_config                    ? CHAN_HEARTBEATS
+	                      : is_topic(topic, n->t_ctrl) ? CHAN_COMMANDCONTROL
+	                                                   : CHAN_DEFAULT;
 	n->chans[chan].received++;
 	n->chans[chan].bytes_in += len;
 	n->chans[chan].last_activity_us = nodetime_wall_us();
@@ -60,22 +60,23 @@ void node_on_message(void *ctx, struct bus *bus, const char *topic, const uint8_
 		if (to_config && drop == INGEST_DROP_DECRYPT_FAILED)
 			refuse_undecryptable(n, why);
 		else if (drop == INGEST_DROP_DUPLICATE)
-			LOG_I(n->log, "node", "%s: dropped a repeated message on %s", n->alias, topic);
+			LOG_I(n->log, "node", "%s: dropped a repeated message on %s", n->alias,
+			      topic);
 		else
 			LOG_D(n->log, "node", "%s: dropped a message on %s: %s", n->alias, topic,
 			      why);
 		return;
 	}
 	struct node_inbound in = {
-		.topic = topic,
-		.msg = m.body,
-		.sender = m.sender[0] ? m.sender : json_string_value(json_object_get(m.body,
-										    K_EE_SENDER)),
-		.signature_ok = m.verified,
-		.verdict = m.reason,
-		.encrypted = m.encrypted,
-		.decrypted = m.decrypted,
-		.decrypt_error = "",
+	    .topic = topic,
+	    .msg = m.body,
+	    .sender =
+	        m.sender[0] ? m.sender : json_string_value(json_object_get(m.body, K_EE_SENDER)),
+	    .signature_ok = m.verified,
+	    .verdict = m.reason,
+	    .encrypted = m.encrypted,
+	    .decrypted = m.decrypted,
+	    .decrypt_error = "",
 	};
 	if (to_config) {
 		node_handle_command(n, &in);

@@ -34,7 +34,7 @@ static void read_cpu(struct sysinfo *out, struct sysinfo_cpu *cpu)
 		return;
 	unsigned long long v[10] = {0};
 	int n = sscanf(buf + 4, "%llu %llu %llu %llu %llu %llu %llu %llu %llu %llu", &v[0], &v[1],
-		       &v[2], &v[3], &v[4], &v[5], &v[6], &v[7], &v[8], &v[9]);
+	               &v[2], &v[3], &v[4], &v[5], &v[6], &v[7], &v[8], &v[9]);
 	if (n < 4)
 		return;
 	/* user nice system idle iowait irq softirq steal (guest is inside user) */
@@ -102,7 +102,7 @@ static void read_names(struct sysinfo *out)
 	if (uname(&u) == 0) {
 		snprintf(out->machine, sizeof(out->machine), "%s", u.machine);
 		snprintf(out->platform, sizeof(out->platform), "%s-%s-with-glibc%s", u.release,
-			 u.machine, gnu_get_libc_version());
+		         u.machine, gnu_get_libc_version());
 	}
 	snprintf(out->ip, sizeof(out->ip), "127.0.0.1");
 	struct ifaddrs *ifa = NULL;

@@ -20,14 +20,14 @@ struct sysinfo_cpu {
 };
 
 struct sysinfo {
-	double cpu_used;	/* percent since the previous sample (0..100) */
-	int cpu_cores;		/* online */
+	double cpu_used; /* percent since the previous sample (0..100) */
+	int cpu_cores;   /* online */
 	double mem_total_gb, mem_avail_gb, proc_mem_gb;
 	double disk_total_gb, disk_avail_gb;
 	double load1, load5, load15;
-	char machine[72];	/* uname -m, the reference's CPU field */
-	char platform[512];	/* "6.1.0-13-amd64-x86_64-with-glibc2.36" */
-	char ip[64];		/* primary IPv4, "127.0.0.1" when there is none */
+	char machine[72];   /* uname -m, the reference's CPU field */
+	char platform[512]; /* "6.1.0-13-amd64-x86_64-with-glibc2.36" */
+	char ip[64];        /* primary IPv4, "127.0.0.1" when there is none */
 };
 
 /*

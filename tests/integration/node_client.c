@@ -43,7 +43,7 @@ struct client {
 };
 
 static void on_message(void *ctx, struct bus *bus, const char *topic, const uint8_t *data,
-		       size_t len, int qos)
+                       size_t len, int qos)
 {
 	struct client *c = ctx;
 	json_t *m = json_loadb((const char *)data, len, 0, NULL);
@@ -61,7 +61,7 @@ static void on_message(void *ctx, struct bus *bus, const char *topic, const uint
 	if (json_is_true(json_object_get(m, K_EE_IS_ENCRYPTED)) && json_is_string(enc)) {
 		struct buf plain = BUF_INIT;
 		if (!cipher_decrypt(&c->id, sender, json_string_value(enc), json_string_length(enc),
-				    1 << 24, NULL, &plain, NULL)) {
+		                    1 << 24, NULL, &plain, NULL)) {
 			json_t *inner = json_loadb(plain.data, plain.len, 0, NULL);
 			if (json_is_object(inner))
 				json_object_update_missing(m, inner);
@@ -74,7 +74,7 @@ static void on_message(void *ctx, struct bus *bus, const char *topic, const uint
 }
 
 static bool wait_for(struct client *c, bool (*match)(json_t *m, void *arg), void *arg,
-		     int timeout_ms, json_t **found)
+                     int timeout_ms, json_t **found)
 {
 	for (int waited = 0;; waited += 10) {
 		size_t i;
@@ -153,7 +153,7 @@ static bool match_heartbeat(json_t *m, void *arg)
 }
 
 static int send_command(struct client *c, const char *action, const char *payload_text,
-			bool encrypt)
+                        bool encrypt)
 {
 	json_error_t jerr;
 	json_t *payload = json_loads(payload_text, JSON_DECODE_ANY, &jerr);
@@ -206,10 +206,10 @@ static int send_command(struct client *c, const char *action, const char *payloa
 static int check_heartbeat(json_t *m)
 {
 	static const char *const need[] = {
-		"CURRENT_TIME", "EE_ADDR", "EE_WHITELIST", "EE_IS_SUPER", "SECURED", "EE_HB_TIME",
-		"DEVICE_STATUS", "MACHINE_MEMORY", "AVAILABLE_MEMORY", "CPU_USED", "CPU_NR_CORES",
-		"GPUS", "TOTAL_DISK", "AVAILABLE_DISK", "UPTIME", "VERSION", "ACTIVE_PLUGINS",
-		"COMM_STATS", "CONFIG_STREAMS"};
+	    "CURRENT_TIME", "EE_ADDR",        "EE_WHITELIST",   "EE_IS_SUPER",      "SECURED",
+	    "EE_HB_TIME",   "DEVICE_STATUS",  "MACHINE_MEMORY", "AVAILABLE_MEMORY", "CPU_USED",
+	    "CPU_NR_CORES", "GPUS",           "TOTAL_DISK",     "AVAILABLE_DISK",   "UPTIME",
+	    "VERSION",      "ACTIVE_PLUGINS", "COMM_STATS",     "CONFIG_STREAMS"};
 	if (!hb_is_v2(m)) {
 		fprintf(stderr, "heartbeat is not v2\n");
 		return 1;
@@ -226,8 +226,8 @@ static int check_heartbeat(json_t *m)
 			fprintf(stderr, "heartbeat lacks %s\n", need[i]);
 			rc = 1;
 		}
-	printf("heartbeat: %zu fields, %zu active plugins, CPU_USED %.1f\n",
-	       json_object_size(view), json_array_size(json_object_get(view, K_ACTIVE_PLUGINS)),
+	printf("heartbeat: %zu fields, %zu active plugins, CPU_USED %.1f\n", json_object_size(view),
+	       json_array_size(json_object_get(view, K_ACTIVE_PLUGINS)),
 	       json_number_value(json_object_get(view, K_CPU_USED)));
 	json_decref(view);
 	return rc;
@@ -238,11 +238,11 @@ static int run_steps(struct client *c, int argc, char **argv)
 	for (int i = 0; i < argc; i++) {
 		const char *s = argv[i];
 		int need = !strcmp(s, "send") || !strcmp(s, "send-clear") || !strcmp(s, "notif") ||
-					   !strcmp(s, "no-payload")
-				   ? 2
-			   : !strcmp(s, "payload") ? 3
-			   : !strcmp(s, "sleep")   ? 1
-						   : 0;
+		                   !strcmp(s, "no-payload")
+		               ? 2
+		           : !strcmp(s, "payload") ? 3
+		           : !strcmp(s, "sleep")   ? 1
+		                                   : 0;
 		if (i + need >= argc) {
 			fprintf(stderr, "step %s: missing arguments\n", s);
 			return 2;
@@ -263,11 +263,11 @@ static int run_steps(struct client *c, int argc, char **argv)
 			       json_string_value(json_object_get(m, K_NOTIFICATION)));
 		} else if (!strcmp(s, "payload")) {
 			struct payload_want w = {argv[i + 1],
-						 strcmp(argv[i + 2], "-") ? argv[i + 2] : NULL,
-						 strcmp(argv[i + 3], "-") ? argv[i + 3] : NULL};
+			                         strcmp(argv[i + 2], "-") ? argv[i + 2] : NULL,
+			                         strcmp(argv[i + 3], "-") ? argv[i + 3] : NULL};
 			if (!wait_for(c, match_payload, &w, STEP_TIMEOUT_MS, NULL)) {
 				fprintf(stderr, "no payload %s/%s with %s\n", w.pipeline,
-					argv[i + 2], argv[i + 3]);
+				        argv[i + 2], argv[i + 3]);
 				return 1;
 			}
 			printf("payload %s/%s with %s\n", w.pipeline, argv[i + 2], argv[i + 3]);
@@ -277,7 +277,7 @@ static int run_steps(struct client *c, int argc, char **argv)
 			size_t k;
 			json_t *m;
 			json_array_foreach(c->inbox, k, m)
-				json_object_set_new(m, "_TAKEN", json_true());
+			    json_object_set_new(m, "_TAKEN", json_true());
 			if (wait_for(c, match_payload, &w, atoi(argv[i + 2]) * 1000, NULL)) {
 				fprintf(stderr, "a payload of %s still came\n", w.pipeline);
 				return 1;

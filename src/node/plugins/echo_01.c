@@ -16,18 +16,18 @@ struct echo {
 };
 
 static const char defaults[] = "{\"PROCESS_DELAY\": 1, \"ALLOW_EMPTY_INPUTS\": true,"
-			       " \"EMIT_EACH\": 1, \"MESSAGE\": \"echo\"}";
+                               " \"EMIT_EACH\": 1, \"MESSAGE\": \"echo\"}";
 
 static const char schema[] =
-	"{\"type\": \"object\", \"title\": \"ECHO_01\","
-	" \"properties\": {"
-	"  \"PROCESS_DELAY\": {\"type\": \"number\", \"minimum\": 0, \"default\": 1,"
-	"   \"description\": \"Seconds between two iterations\"},"
-	"  \"EMIT_EACH\": {\"type\": \"integer\", \"minimum\": 0, \"default\": 1,"
-	"   \"description\": \"Send a payload every N iterations (0: only command replies)\"},"
-	"  \"MESSAGE\": {\"type\": \"string\", \"default\": \"echo\","
-	"   \"description\": \"Text carried by every payload\"}"
-	" }}";
+    "{\"type\": \"object\", \"title\": \"ECHO_01\","
+    " \"properties\": {"
+    "  \"PROCESS_DELAY\": {\"type\": \"number\", \"minimum\": 0, \"default\": 1,"
+    "   \"description\": \"Seconds between two iterations\"},"
+    "  \"EMIT_EACH\": {\"type\": \"integer\", \"minimum\": 0, \"default\": 1,"
+    "   \"description\": \"Send a payload every N iterations (0: only command replies)\"},"
+    "  \"MESSAGE\": {\"type\": \"string\", \"default\": \"echo\","
+    "   \"description\": \"Text carried by every payload\"}"
+    " }}";
 
 static enum r1_err echo_init(struct plugin_instance *pi, void **state, char **why)
 {
@@ -39,26 +39,26 @@ static enum r1_err echo_init(struct plugin_instance *pi, void **state, char **wh
 }
 
 static enum r1_err echo_process(struct plugin_instance *pi, void *state, const json_t *input,
-				char **why)
+                                char **why)
 {
 	uint64_t n = plugin_process_iteration(pi);
 	const char *msg = plugin_cfg_str(pi, "MESSAGE", "echo");
 	if (input) {
 		json_t *path = json_object_get(input, K_EE_PAYLOAD_PATH);
 		return plugin_emit(pi,
-				   json_pack("{s:s,s:I,s:O,s:O}", "message", msg, "counter",
-					     (json_int_t)n, "input_path", path ? path : json_null(),
-					     "input_sender",
-					     json_object_get(input, K_EE_SENDER)
-						     ? json_object_get(input, K_EE_SENDER)
-						     : json_null()),
-				   why);
+		                   json_pack("{s:s,s:I,s:O,s:O}", "message", msg, "counter",
+		                             (json_int_t)n, "input_path", path ? path : json_null(),
+		                             "input_sender",
+		                             json_object_get(input, K_EE_SENDER)
+		                                 ? json_object_get(input, K_EE_SENDER)
+		                                 : json_null()),
+		                   why);
 	}
 	json_int_t each = plugin_cfg_int(pi, "EMIT_EACH", 1);
 	if (each <= 0 || n % (uint64_t)each != 0)
 		return R1_OK;
 	return plugin_emit(pi, json_pack("{s:s,s:I}", "message", msg, "counter", (json_int_t)n),
-			   why);
+	                   why);
 }
 
 static bool is_raise(const json_t *data)
@@ -69,17 +69,17 @@ static bool is_raise(const json_t *data)
 }
 
 static enum r1_err echo_command(struct plugin_instance *pi, void *state, const json_t *data,
-				const json_t *params, char **why)
+                                const json_t *params, char **why)
 {
 	struct echo *e = state;
 	e->commands++;
 	if (is_raise(data))
 		return r1_fail(why, R1_ERR_INVAL, "ECHO_01: RAISE requested");
 	return plugin_emit(pi,
-			   json_pack("{s:O,s:O,s:I,s:I}", "echo", data, "command_params", params,
-				     "counter", (json_int_t)plugin_process_iteration(pi),
-				     "commands_received", (json_int_t)e->commands),
-			   why);
+	                   json_pack("{s:O,s:O,s:I,s:I}", "echo", data, "command_params", params,
+	                             "counter", (json_int_t)plugin_process_iteration(pi),
+	                             "commands_received", (json_int_t)e->commands),
+	                   why);
 }
 
 static void echo_close(struct plugin_instance *pi, void *state)
@@ -88,12 +88,12 @@ static void echo_close(struct plugin_instance *pi, void *state)
 }
 
 const struct plugin_ops plugin_echo_01 = {
-	.signature = "ECHO_01",
-	.version = "1.0.0",
-	.defaults = defaults,
-	.schema = schema,
-	.init = echo_init,
-	.process = echo_process,
-	.command = echo_command,
-	.close = echo_close,
+    .signature = "ECHO_01",
+    .version = "1.0.0",
+    .defaults = defaults,
+    .schema = schema,
+    .init = echo_init,
+    .process = echo_process,
+    .command = echo_command,
+    .close = echo_close,
 };

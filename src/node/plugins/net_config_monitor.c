@@ -23,7 +23,7 @@ struct ncm_state {
 };
 
 static const char defaults[] = "{\"ALLOW_EMPTY_INPUTS\": false, \"PROCESS_DELAY\": 0,"
-			       " \"PLUGIN_LOOP_RESOLUTION\": 50, \"MAX_INPUTS_QUEUE_SIZE\": 1024}";
+                               " \"PLUGIN_LOOP_RESOLUTION\": 50, \"MAX_INPUTS_QUEUE_SIZE\": 1024}";
 
 static enum r1_err ncm_init(struct plugin_instance *pi, void **state, char **why)
 {
@@ -45,14 +45,13 @@ static bool dest_has(const json_t *dest, const char *addr)
 		return addr_same(json_string_value(dest), addr);
 	size_t i;
 	json_t *d;
-	json_array_foreach(dest, i, d)
-		if (json_is_string(d) && addr_same(json_string_value(d), addr))
-			return true;
+	json_array_foreach(dest, i, d) if (json_is_string(d) &&
+	                                   addr_same(json_string_value(d), addr)) return true;
 	return false;
 }
 
 static enum r1_err handle_netconfig(struct plugin_instance *pi, struct ncm_state *s,
-				    const json_t *p, char **why)
+                                    const json_t *p, char **why)
 {
 	struct node *n = plugin_node(pi);
 	const char *sender = json_string_value(json_object_get(p, K_EE_SENDER));
@@ -69,14 +68,13 @@ static enum r1_err handle_netconfig(struct plugin_instance *pi, struct ncm_state
 		return R1_OK; /* SET_CONFIG from peers: we do not keep their configs */
 	if (!allowlist_contains(n->allow, sender)) {
 		s->requests_refused++;
-		LOG_W(plugin_log(pi), "netconfig",
-		      "%s: %s is not allowed to request my pipelines", n->alias, sender);
+		LOG_W(plugin_log(pi), "netconfig", "%s: %s is not allowed to request my pipelines",
+		      n->alias, sender);
 		return R1_OK;
 	}
-	json_t *fields = json_pack(
-		"{s:{s:s,s:s,s:o,s:o}}", K_NET_CONFIG_DATA, K_OP, NET_CONFIG_SET, K_DEST, sender,
-		K_PIPELINES, node_pipeline_configs(n), K_PLUGIN_STATUSES,
-		pluginhost_active_plugins(n->host));
+	json_t *fields = json_pack("{s:{s:s,s:s,s:o,s:o}}", K_NET_CONFIG_DATA, K_OP, NET_CONFIG_SET,
+	                           K_DEST, sender, K_PIPELINES, node_pipeline_configs(n),
+	                           K_PLUGIN_STATUSES, pluginhost_active_plugins(n->host));
 	json_t *dest = json_string(sender);
 	enum r1_err e = plugin_emit_encrypted(pi, dest, fields, why);
 	json_decref(dest);
@@ -114,9 +112,9 @@ static void handle_netmon(struct plugin_instance *pi, struct ncm_state *s, const
 		json_t *wl = json_object_get(v, NM_WHITELIST);
 		size_t i;
 		json_t *a;
-		json_array_foreach(wl, i, a)
-			if (json_is_string(a) && addr_same(json_string_value(a), n->id.addr))
-				allowing++;
+		json_array_foreach(wl, i, a) if (json_is_string(a) &&
+		                                 addr_same(json_string_value(a), n->id.addr))
+		    allowing++;
 	}
 	s->peers_allowing_us = allowing;
 	s->netmon_trusted++;
@@ -124,7 +122,7 @@ static void handle_netmon(struct plugin_instance *pi, struct ncm_state *s, const
 }
 
 static enum r1_err ncm_process(struct plugin_instance *pi, void *state, const json_t *input,
-			       char **why)
+                               char **why)
 {
 	struct ncm_state *s = state;
 	if (!input)
@@ -143,11 +141,11 @@ static void ncm_close(struct plugin_instance *pi, void *state)
 }
 
 const struct plugin_ops plugin_net_config_monitor = {
-	.signature = SIG_NET_CONFIG_MONITOR,
-	.version = "1.0.0",
-	.defaults = defaults,
-	.flags = PLUGIN_F_ADMIN,
-	.init = ncm_init,
-	.process = ncm_process,
-	.close = ncm_close,
+    .signature = SIG_NET_CONFIG_MONITOR,
+    .version = "1.0.0",
+    .defaults = defaults,
+    .flags = PLUGIN_F_ADMIN,
+    .init = ncm_init,
+    .process = ncm_process,
+    .close = ncm_close,
 };

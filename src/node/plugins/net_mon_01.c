@@ -23,7 +23,7 @@ struct netmon_state {
 };
 
 static const char defaults[] = "{\"ALLOW_EMPTY_INPUTS\": true, \"PROCESS_DELAY\": 10,"
-			       " \"MAX_INPUTS_QUEUE_SIZE\": 1}";
+                               " \"MAX_INPUTS_QUEUE_SIZE\": 1}";
 
 static enum r1_err nm_init(struct plugin_instance *pi, void **state, char **why)
 {
@@ -56,7 +56,7 @@ static bool allowed_cb(void *ctx, const char *addr)
 }
 
 static enum r1_err nm_process(struct plugin_instance *pi, void *state, const json_t *input,
-			      char **why)
+                              char **why)
 {
 	struct netmon_state *s = state;
 	struct node *n = plugin_node(pi);
@@ -65,8 +65,8 @@ static enum r1_err nm_process(struct plugin_instance *pi, void *state, const jso
 	uint64_t now = plugin_now_ms(pi);
 	if (s->sent_once && now - s->last_sent_ms < s->send_each_ms)
 		return R1_OK;
-	json_t *net = netwatch_current_network(node_netwatch(n), nodetime_wall_us(), true,
-					       allowed_cb, n);
+	json_t *net =
+	    netwatch_current_network(node_netwatch(n), nodetime_wall_us(), true, allowed_cb, n);
 	if (!net)
 		return r1_fail(why, R1_ERR_NOMEM, "NET_MON_01: out of memory");
 	json_t *map = NULL;
@@ -81,16 +81,16 @@ static enum r1_err nm_process(struct plugin_instance *pi, void *state, const jso
 	}
 	s->sent_once = true;
 	s->last_sent_ms = now;
-	json_t *fields = json_pack("{s:s,s:o,s:{},s:o,s:s,s:s,s:[],s:[],s:b,s:I}", "current_server",
-				   n->id.addr, "current_network", net, "current_alerted",
-				   "whitelist_map", map, "message", "", "status", "",
-				   "current_ranking", "current_new", "is_supervisor", 1,
-				   "send_current_network_each", (json_int_t)(s->send_each_ms / 1000));
+	json_t *fields =
+	    json_pack("{s:s,s:o,s:{},s:o,s:s,s:s,s:[],s:[],s:b,s:I}", "current_server", n->id.addr,
+	              "current_network", net, "current_alerted", "whitelist_map", map, "message",
+	              "", "status", "", "current_ranking", "current_new", "is_supervisor", 1,
+	              "send_current_network_each", (json_int_t)(s->send_each_ms / 1000));
 	return plugin_emit_with(pi, fields, encode_v2, why);
 }
 
 static enum r1_err nm_command(struct plugin_instance *pi, void *state, const json_t *data,
-			      const json_t *params, char **why)
+                              const json_t *params, char **why)
 {
 	struct node *n = plugin_node(pi);
 	const char *target = NULL, *request = "history";
@@ -113,7 +113,7 @@ static enum r1_err nm_command(struct plugin_instance *pi, void *state, const jso
 	if (!target || !n || !node_netwatch(n)) {
 		json_decref(lower);
 		return r1_fail(why, R1_ERR_INVAL,
-			       "NET_MON_01: request needs an \"addr\" known to this oracle");
+		               "NET_MON_01: request needs an \"addr\" known to this oracle");
 	}
 	int64_t now = nodetime_wall_us();
 	const char *working = netwatch_working(node_netwatch(n), target, now);
@@ -121,9 +121,9 @@ static enum r1_err nm_command(struct plugin_instance *pi, void *state, const jso
 		json_decref(lower);
 		return r1_fail(why, R1_ERR_NOTFOUND, "NET_MON_01: %s not known", target);
 	}
-	json_t *fields = json_pack("{s:s,s:s,s:s,s:O}", "request", request, "current_server",
-				   n->id.addr, "e2_target_addr", target, "command_params",
-				   (json_t *)params);
+	json_t *fields =
+	    json_pack("{s:s,s:s,s:s,s:O}", "request", request, "current_server", n->id.addr,
+	              "e2_target_addr", target, "command_params", (json_t *)params);
 	if (strcmp(request, "last_config") == 0) {
 		json_object_set_new(fields, "e2_pipelines", json_array());
 	} else {
@@ -132,10 +132,10 @@ static enum r1_err nm_command(struct plugin_instance *pi, void *state, const jso
 		int64_t epoch = netwatch_epoch(node_netwatch(n));
 		bool have = netwatch_availability(node_netwatch(n), target, epoch, &record, &secs);
 		json_object_set_new(fields, "node_history",
-				    json_pack("{s:s,s:I,s:o,s:o}", "working", working, "epoch",
-					      (json_int_t)epoch, "avail_seconds",
-					      have ? json_real(secs) : json_null(), "avail_record",
-					      have ? json_integer(record) : json_null()));
+		                    json_pack("{s:s,s:I,s:o,s:o}", "working", working, "epoch",
+		                              (json_int_t)epoch, "avail_seconds",
+		                              have ? json_real(secs) : json_null(), "avail_record",
+		                              have ? json_integer(record) : json_null()));
 	}
 	json_decref(lower);
 	return plugin_emit(pi, fields, why);
@@ -147,12 +147,12 @@ static void nm_close(struct plugin_instance *pi, void *state)
 }
 
 const struct plugin_ops plugin_net_mon_01 = {
-	.signature = SIG_NET_MON_01,
-	.version = "1.0.1",
-	.defaults = defaults,
-	.flags = PLUGIN_F_ADMIN,
-	.init = nm_init,
-	.process = nm_process,
-	.command = nm_command,
-	.close = nm_close,
+    .signature = SIG_NET_MON_01,
+    .version = "1.0.1",
+    .defaults = defaults,
+    .flags = PLUGIN_F_ADMIN,
+    .init = nm_init,
+    .process = nm_process,
+    .command = nm_command,
+    .close = nm_close,
 };

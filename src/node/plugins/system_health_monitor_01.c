@@ -17,18 +17,18 @@ struct health {
 };
 
 static const char defaults[] = "{\"PROCESS_DELAY\": 10, \"ALLOW_EMPTY_INPUTS\": true,"
-			       " \"MIN_AVAIL_MEM_PRC\": 0.1, \"MIN_AVAIL_DISK_PRC\": 0.1}";
+                               " \"MIN_AVAIL_MEM_PRC\": 0.1, \"MIN_AVAIL_DISK_PRC\": 0.1}";
 
 static const char schema[] =
-	"{\"type\": \"object\", \"title\": \"SYSTEM_HEALTH_MONITOR_01\","
-	" \"properties\": {"
-	"  \"PROCESS_DELAY\": {\"type\": \"number\", \"minimum\": 1, \"default\": 10,"
-	"   \"description\": \"Seconds between two reports\"},"
-	"  \"MIN_AVAIL_MEM_PRC\": {\"type\": \"number\", \"minimum\": 0, \"maximum\": 1,"
-	"   \"default\": 0.1, \"description\": \"Alert below this share of free memory\"},"
-	"  \"MIN_AVAIL_DISK_PRC\": {\"type\": \"number\", \"minimum\": 0, \"maximum\": 1,"
-	"   \"default\": 0.1, \"description\": \"Alert below this share of free disk\"}"
-	" }}";
+    "{\"type\": \"object\", \"title\": \"SYSTEM_HEALTH_MONITOR_01\","
+    " \"properties\": {"
+    "  \"PROCESS_DELAY\": {\"type\": \"number\", \"minimum\": 1, \"default\": 10,"
+    "   \"description\": \"Seconds between two reports\"},"
+    "  \"MIN_AVAIL_MEM_PRC\": {\"type\": \"number\", \"minimum\": 0, \"maximum\": 1,"
+    "   \"default\": 0.1, \"description\": \"Alert below this share of free memory\"},"
+    "  \"MIN_AVAIL_DISK_PRC\": {\"type\": \"number\", \"minimum\": 0, \"maximum\": 1,"
+    "   \"default\": 0.1, \"description\": \"Alert below this share of free disk\"}"
+    " }}";
 
 static enum r1_err shm_init(struct plugin_instance *pi, void **state, char **why)
 {
@@ -40,20 +40,21 @@ static enum r1_err shm_init(struct plugin_instance *pi, void **state, char **why
 }
 
 static void maybe_alert(struct plugin_instance *pi, bool *flag, bool now_low, const char *what,
-			double avail, double total)
+                        double avail, double total)
 {
 	if (now_low == *flag)
 		return;
 	*flag = now_low;
 	char msg[200];
-	snprintf(msg, sizeof(msg), now_low ? "LOW %s: %.2f GB free of %.2f GB"
-					   : "%s back to normal: %.2f GB free of %.2f GB",
-		 what, avail, total);
+	snprintf(msg, sizeof(msg),
+	         now_low ? "LOW %s: %.2f GB free of %.2f GB"
+	                 : "%s back to normal: %.2f GB free of %.2f GB",
+	         what, avail, total);
 	plugin_notify(pi, now_low ? NOTIF_TYPE_ABNORMAL : NOTIF_TYPE_NORMAL, 0, msg, NULL, NULL);
 }
 
 static enum r1_err shm_process(struct plugin_instance *pi, void *state, const json_t *input,
-			       char **why)
+                               char **why)
 {
 	struct health *h = state;
 	struct node *n = plugin_node(pi);
@@ -90,11 +91,11 @@ static void shm_close(struct plugin_instance *pi, void *state)
 }
 
 const struct plugin_ops plugin_system_health_monitor_01 = {
-	.signature = "SYSTEM_HEALTH_MONITOR_01",
-	.version = "1.0.0",
-	.defaults = defaults,
-	.schema = schema,
-	.init = shm_init,
-	.process = shm_process,
-	.close = shm_close,
+    .signature = "SYSTEM_HEALTH_MONITOR_01",
+    .version = "1.0.0",
+    .defaults = defaults,
+    .schema = schema,
+    .init = shm_init,
+    .process = shm_process,
+    .close = shm_close,
 };

@@ -22,11 +22,11 @@ static json_t *pipeline(const char *name, json_int_t gen)
 		snprintf(iid, sizeof(iid), "inst_%02d", i);
 		memset(pad, 'a' + (int)(gen % 26), sizeof(pad) - 1);
 		pad[sizeof(pad) - 1] = '\0';
-		json_array_append_new(insts, json_pack("{s:s,s:I,s:s}", "INSTANCE_ID", iid, "GEN",
-						       gen, "PAD", pad));
+		json_array_append_new(
+		    insts, json_pack("{s:s,s:I,s:s}", "INSTANCE_ID", iid, "GEN", gen, "PAD", pad));
 	}
 	return json_pack("{s:s,s:s,s:I,s:[{s:s,s:o}]}", "NAME", name, "TYPE", "Void", "GEN", gen,
-			 "PLUGINS", "SIGNATURE", "ECHO_01", "INSTANCES", insts);
+	                 "PLUGINS", "SIGNATURE", "ECHO_01", "INSTANCES", insts);
 }
 
 static int check(struct pipestore *ps)
@@ -59,9 +59,9 @@ static int check(struct pipestore *ps)
 			bad++;
 		size_t j;
 		json_t *inst;
-		json_array_foreach(json_object_get(json_array_get(json_object_get(p, "PLUGINS"), 0),
-						   "INSTANCES"),
-				   j, inst)
+		json_array_foreach(
+		    json_object_get(json_array_get(json_object_get(p, "PLUGINS"), 0), "INSTANCES"),
+		    j, inst)
 		{
 			if (json_integer_value(json_object_get(inst, "GEN")) != gen)
 				bad++;
@@ -73,7 +73,7 @@ static int check(struct pipestore *ps)
 	json_decref(all);
 	if (bad) {
 		fprintf(stderr, "mixed generations: %d values differ from %lld\n", bad,
-			(long long)gen);
+		        (long long)gen);
 		return 1;
 	}
 	printf("%lld\n", (long long)gen);

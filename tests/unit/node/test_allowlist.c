@@ -14,15 +14,15 @@
 #include <sys/stat.h>
 
 /* keys.json k0, k1, k2 */
-#define K0 "0xai_AmksBiCPRN2OWfzT0kL22yii-tOqLCcJKLICQnVsSqF8"
+#define K0      "0xai_AmksBiCPRN2OWfzT0kL22yii-tOqLCcJKLICQnVsSqF8"
 #define K0_BODY "AmksBiCPRN2OWfzT0kL22yii-tOqLCcJKLICQnVsSqF8"
-#define K0_ETH "0x1559F767410E36eAd0ced095667539A9Aa48f6D2"
-#define K1 "0xai_AvVm7rqMVlDFk6G4WnUm3xv7UzKMp23LG-jciRmXgHcN"
+#define K0_ETH  "0x1559F767410E36eAd0ced095667539A9Aa48f6D2"
+#define K1      "0xai_AvVm7rqMVlDFk6G4WnUm3xv7UzKMp23LG-jciRmXgHcN"
 #define K2_BODY "A-4c9iEg0NInyQDnMeifin2zlWtlIAb8cTjc3bnyjs_r"
-#define K2_ETH "0xD532Fa03DAFa79E97dd24Ac9CfEe3D3D6606f068"
+#define K2_ETH  "0xD532Fa03DAFa79E97dd24Ac9CfEe3D3D6606f068"
 
 static void parse_case(const char *name, const char *text, size_t want_n, const char *want_rw,
-		       bool want_needs)
+                       bool want_needs)
 {
 	struct allow_entry *v = NULL;
 	size_t n = 99;
@@ -33,7 +33,7 @@ static void parse_case(const char *name, const char *text, size_t want_n, const 
 	is_int(n, want_n, "%s: %zu entries", name, want_n);
 	if (strstr(want_rw, "INVALID"))
 		ok(strncmp(buf_cstr(&rw), want_rw, strlen(want_rw)) == 0 &&
-			   buf_cstr(&rw)[rw.len - 1] == '\n',
+		       buf_cstr(&rw)[rw.len - 1] == '\n',
 		   "%s: rewritten text starts with %s", name, want_rw);
 	else
 		is_str(buf_cstr(&rw), want_rw, "%s: rewritten text", name);
@@ -47,14 +47,14 @@ static void test_parse(void)
 	parse_case("empty", "", 0, "", false);
 	parse_case("blank lines", "\n\n  \n", 0, "", false);
 	parse_case("comment only", "# hello\n", 0, "# hello\n", false);
-	parse_case("complete line kept", K0 "  sdk  # " K0_ETH "\n", 1,
-		   K0 "  sdk  # " K0_ETH "\n", false);
+	parse_case("complete line kept", K0 "  sdk  # " K0_ETH "\n", 1, K0 "  sdk  # " K0_ETH "\n",
+	           false);
 	parse_case("eth comment appended", K0 "  sdk\n", 1, K0 "  sdk # " K0_ETH "\n", true);
 	parse_case("no prefix, no alias", K2_BODY "\n", 1, K2_BODY " # " K2_ETH "\n", true);
 	parse_case("invalid commented out", "0xai_notanaddress  bad\n", 0,
-		   "# 0xai_notanaddress  bad # INVALID: ", true);
+	           "# 0xai_notanaddress  bad # INVALID: ", true);
 	parse_case("duplicates counted once", K0 " a # x\n" K0_BODY " b # y\n", 1,
-		   K0 " a # x\n" K0_BODY " b # y\n", false);
+	           K0 " a # x\n" K0_BODY " b # y\n", false);
 
 	/* details of one parse */
 	const char *text = "# the team\n   " K0_BODY "\tci-sdk   # " K0_ETH "  \n" K1 "\n";
@@ -155,8 +155,8 @@ static void match_case(const char *cmd, const char *tmpl, bool want)
 
 static void test_templates(void)
 {
-	match_case("{\"ACTION\":\"FULL_HEARTBEAT\",\"PAYLOAD\":null}", "{\"ACTION\":\"FULL_HEARTBEAT\"}",
-		   true);
+	match_case("{\"ACTION\":\"FULL_HEARTBEAT\",\"PAYLOAD\":null}",
+	           "{\"ACTION\":\"FULL_HEARTBEAT\"}", true);
 	match_case("{\"ACTION\":\"RESTART\"}", "{\"ACTION\":\"FULL_HEARTBEAT\"}", false);
 	match_case("{}", "{\"ACTION\":\"FULL_HEARTBEAT\"}", false);
 	match_case("{\"A\":{\"B\":1,\"C\":2}}", "{\"A\":{\"B\":1}}", true);

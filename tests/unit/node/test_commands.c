@@ -38,9 +38,9 @@ struct world {
 	struct bus *nbus, *client;
 	struct node *node;
 	char *dir;
-	json_t *events;	 /* accepted commands: {action, payload} */
-	json_t *refused; /* refusals: {action, reason} */
-	json_t *notifs;	 /* notification messages seen on naeural/notif */
+	json_t *events;   /* accepted commands: {action, payload} */
+	json_t *refused;  /* refusals: {action, reason} */
+	json_t *notifs;   /* notification messages seen on naeural/notif */
 	json_t *payloads; /* payload messages seen by the client */
 	int exits;
 };
@@ -52,17 +52,18 @@ static void on_event(void *ctx, struct node *n, const struct node_event *ev)
 	struct world *w = ctx;
 	if (ev->type == NODE_EV_COMMAND)
 		json_array_append_new(w->events,
-				      json_pack("{s:s,s:O}", "action", ev->action, "payload",
-						ev->payload ? (json_t *)ev->payload : json_null()));
+		                      json_pack("{s:s,s:O}", "action", ev->action, "payload",
+		                                ev->payload ? (json_t *)ev->payload : json_null()));
 	else if (ev->type == NODE_EV_COMMAND_REFUSED)
-		json_array_append_new(w->refused, json_pack("{s:s?,s:s}", "action", ev->action,
-							    "reason", ev->reason ? ev->reason : ""));
+		json_array_append_new(w->refused,
+		                      json_pack("{s:s?,s:s}", "action", ev->action, "reason",
+		                                ev->reason ? ev->reason : ""));
 	else if (ev->type == NODE_EV_EXIT_REQUEST)
 		w->exits++;
 }
 
 static void on_client(void *ctx, struct bus *bus, const char *topic, const uint8_t *data,
-		      size_t len, int qos)
+                      size_t len, int qos)
 {
 	struct world *w = ctx;
 	json_t *m = json_loadb((const char *)data, len, 0, NULL);
@@ -96,11 +97,11 @@ static bool spin_until(bool (*pred)(void *), void *arg, int max_ms)
 static void node_up(bool secured)
 {
 	struct node_config cfg = {
-		.alias = "vec-node-a",
-		.data_dir = W.dir,
-		.secured = secured,
-		.heartbeat_ms = 10000,
-		.exception_delay_ms = 1000,
+	    .alias = "vec-node-a",
+	    .data_dir = W.dir,
+	    .secured = secured,
+	    .heartbeat_ms = 10000,
+	    .exception_delay_ms = 1000,
 	};
 	const char *allow[] = {K0.addr};
 	cfg.allow = allow;
@@ -184,11 +185,11 @@ static char *config_topic(void)
 
 /* Sign a command from `id` (encrypting ACTION/PAYLOAD to k1 when asked). */
 static char *command(const struct r1_identity *id, const char *ee_id, const char *action,
-		     json_t *payload, bool encrypt)
+                     json_t *payload, bool encrypt)
 {
 	json_t *m = json_object();
-	json_t *inner = json_pack("{s:s,s:O}", K_ACTION, action, K_PAYLOAD,
-				  payload ? payload : json_null());
+	json_t *inner =
+	    json_pack("{s:s,s:O}", K_ACTION, action, K_PAYLOAD, payload ? payload : json_null());
 	if (encrypt) {
 		char *text = json_dumps(inner, JSON_COMPACT);
 		struct buf enc = BUF_INIT;
@@ -220,7 +221,7 @@ static char *command(const struct r1_identity *id, const char *ee_id, const char
 }
 
 static void send_cmd(const struct r1_identity *id, const char *action, json_t *payload,
-		     bool encrypt)
+                     bool encrypt)
 {
 	char *t = config_topic();
 	char *wire = command(id, "vec-node-a", action, payload, encrypt);
@@ -273,9 +274,8 @@ static json_t *row(const char *id)
 {
 	size_t i;
 	json_t *r;
-	json_array_foreach(rows, i, r)
-		if (strcmp(json_string_value(json_object_get(r, "id")), id) == 0)
-			return r;
+	json_array_foreach(
+	    rows, i, r) if (strcmp(json_string_value(json_object_get(r, "id")), id) == 0) return r;
 	tap_bail("no row %s", id);
 }
 
@@ -288,9 +288,9 @@ static bool have_payload_for_k0(void *arg)
 {
 	size_t i;
 	json_t *m;
-	json_array_foreach(W.payloads, i, m)
-		if (strstr(json_string_value(json_object_get(m, "_TOPIC")), K0.addr))
-			return true;
+	json_array_foreach(
+	    W.payloads, i,
+	    m) if (strstr(json_string_value(json_object_get(m, "_TOPIC")), K0.addr)) return true;
 	return false;
 }
 
@@ -331,16 +331,16 @@ static void test_vectors(void)
 	/* the SDK's own GET_CONFIG (multi-recipient encrypted payload) */
 	json_t *nc = row("A-cmd-019");
 	publish(json_string_value(json_object_get(nc, "topic")),
-		json_string_value(json_object_get(nc, "wire")));
+	        json_string_value(json_object_get(nc, "wire")));
 	ok(spin_until(have_payload_for_k0, NULL, 3000), "a reply on naeural/<k0>/payloads");
 	json_t *reply = NULL;
 	json_t *m;
-	json_array_foreach(W.payloads, i, m)
-		if (strstr(json_string_value(json_object_get(m, "_TOPIC")), K0.addr))
-			reply = m;
+	json_array_foreach(W.payloads, i,
+	                   m) if (strstr(json_string_value(json_object_get(m, "_TOPIC")), K0.addr))
+	    reply = m;
 	ok(json_is_true(json_object_get(reply, K_EE_IS_ENCRYPTED)), "the reply is encrypted");
 	json_t *want_path = json_pack("[s,s,s,s]", "vec-node-a", "admin_pipeline",
-				      "NET_CONFIG_MONITOR", "NET_CONFIG_MONITOR_INST");
+	                              "NET_CONFIG_MONITOR", "NET_CONFIG_MONITOR_INST");
 	ok(json_equal(json_object_get(reply, K_EE_PAYLOAD_PATH), want_path),
 	   "from [alias, admin_pipeline, NET_CONFIG_MONITOR, NET_CONFIG_MONITOR_INST]");
 	json_decref(want_path);
@@ -348,7 +348,7 @@ static void test_vectors(void)
 	struct buf plain = BUF_INIT;
 	char *why = NULL;
 	is_int(cipher_decrypt(&K0, K1.addr, enc ? enc : "", enc ? strlen(enc) : 0, 1 << 24, NULL,
-			      &plain, &why),
+	                      &plain, &why),
 	       R1_OK, "k0 decrypts the reply (%s)", why ? why : "");
 	json_t *body = json_loadb(plain.data ? plain.data : "", plain.len, 0, NULL);
 	json_t *ncd = json_object_get(body, K_NET_CONFIG_DATA);
@@ -367,8 +367,8 @@ static void test_vectors(void)
 static json_t *void_pipeline(const char *name)
 {
 	return json_pack("{s:s,s:s,s:[{s:s,s:[{s:s,s:f}]}]}", K_NAME, name, K_TYPE, "Void",
-			 K_PLUGINS, K_SIGNATURE, "ECHO_01", K_INSTANCES, K_INSTANCE_ID, "e1",
-			 K_PROCESS_DELAY, 1.0);
+	                 K_PLUGINS, K_SIGNATURE, "ECHO_01", K_INSTANCES, K_INSTANCE_ID, "e1",
+	                 K_PROCESS_DELAY, 1.0);
 }
 
 static void test_refusals(void)
@@ -416,8 +416,8 @@ static void test_refusals(void)
 
 	/* an undecryptable command */
 	json_t *c = json_pack("{s:b,s:s,s:s,s:s,s:s}", K_EE_IS_ENCRYPTED, 1, K_EE_ENCRYPTED_DATA,
-			      "AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA", K_EE_ID, "vec-node-a",
-			      K_INITIATOR_ID, "tester", K_EE_DEST, K1.addr);
+	                      "AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA", K_EE_ID, "vec-node-a",
+	                      K_INITIATOR_ID, "tester", K_EE_DEST, K1.addr);
 	struct buf w = BUF_INIT;
 	envelope_sign(c, &K0, true, &w, NULL, NULL);
 	int bad2 = count_code(NC_COMM_RECEIVED_BAD_COMMAND);
@@ -463,17 +463,16 @@ static void test_refusals(void)
 	send_cmd(&K0, ACT_UPDATE_CONFIG, json_pack("{s:s}", K_TYPE, "Void"), true);
 	send_cmd(&K0, ACT_UPDATE_CONFIG, json_pack("{s:s,s:i}", K_NAME, "x", K_PLUGINS, 5), true);
 	send_cmd(&K0, ACT_UPDATE_CONFIG, json_pack("{s:s,s:s}", K_NAME, "x", K_TYPE, "VideoStream"),
-		 true);
+	         true);
 	send_cmd(&K0, ACT_UPDATE_CONFIG, json_pack("{s:s,s:i,s:i}", K_NAME, "p1", "A", 2, "A.B", 1),
-		 true);
+	         true);
 	send_cmd(&K0, ACT_UPDATE_PIPELINE_INSTANCE, json_pack("{s:s}", K_NAME, "p1"), true);
 	send_cmd(&K0, ACT_UPDATE_PIPELINE_INSTANCE,
-		 json_pack("{s:s,s:s,s:s,s:{s:i}}", K_NAME, "p1", K_SIGNATURE, "ECHO_01",
-			   K_INSTANCE_ID, "nope", K_INSTANCE_CONFIG, "X", 1),
-		 true);
-	send_cmd(&K0, ACT_UPDATE_CONFIG, json_pack("{s:s,s:s}", K_NAME, "admin_pipeline", K_TYPE,
-						   "Void"),
-		 true);
+	         json_pack("{s:s,s:s,s:s,s:{s:i}}", K_NAME, "p1", K_SIGNATURE, "ECHO_01",
+	                   K_INSTANCE_ID, "nope", K_INSTANCE_CONFIG, "X", 1),
+	         true);
+	send_cmd(&K0, ACT_UPDATE_CONFIG,
+	         json_pack("{s:s,s:s}", K_NAME, "admin_pipeline", K_TYPE, "Void"), true);
 	is_int(count_code(NC_PIPELINE_FAILED), fails + 7, "seven PIPELINE_FAILED");
 	is_int(count_code(NC_PIPELINE_DCT_CONFIG_FAILED), 1,
 	       "admin_pipeline is protected (PIPELINE_DCT_CONFIG_FAILED)");
@@ -481,7 +480,8 @@ static void test_refusals(void)
 	send_cmd(&K0, ACT_ARCHIVE_CONFIG, json_pack("{s:s}", "x", "y"), true);
 	send_cmd(&K0, ACT_ARCHIVE_CONFIG, json_string("admin_pipeline"), true);
 	send_cmd(&K0, ACT_ARCHIVE_CONFIG, json_string("nope"), true);
-	is_int(count_code(NC_PIPELINE_ARCHIVE_FAILED), arch_fail + 3, "three PIPELINE_ARCHIVE_FAILED");
+	is_int(count_code(NC_PIPELINE_ARCHIVE_FAILED), arch_fail + 3,
+	       "three PIPELINE_ARCHIVE_FAILED");
 	send_cmd(&K0, ACT_BATCH_UPDATE_PIPELINE_INSTANCE, json_string("x"), true);
 	send_cmd(&K0, "NO_SUCH_ACTION", NULL, true);
 	send_cmd(&K0, ACT_PIPELINE_COMMAND, json_pack("{s:s}", K_NAME, "nope"), true);
@@ -521,9 +521,8 @@ static void test_refusals(void)
 	size_t k;
 	json_t *pc;
 	bool validated_false = false;
-	json_array_foreach(cfgs, k, pc)
-		if (json_is_false(json_object_get(pc, K_VALIDATED)))
-			validated_false = true;
+	json_array_foreach(cfgs, k, pc) if (json_is_false(json_object_get(pc, K_VALIDATED)))
+	    validated_false = true;
 	ok(validated_false, "stored with VALIDATED false");
 	json_decref(cfgs);
 	json_decref(m);
@@ -557,19 +556,17 @@ static bool have_echo(void *arg)
 {
 	size_t i;
 	json_t *m;
-	json_array_foreach(W.payloads, i, m)
-		if (json_object_get(m, "ECHO"))
-			return true;
+	json_array_foreach(W.payloads, i, m) if (json_object_get(m, "ECHO")) return true;
 	return false;
 }
 
 static void test_lifecycle(void)
 {
 	world_up(true, "life");
-	json_t *cfg = json_pack("{s:s,s:s,s:[{s:s,s:[{s:s,s:f},{s:s,s:f}]}]}", K_NAME, "demo",
-				K_TYPE, "Void", K_PLUGINS, K_SIGNATURE, "ECHO_01", K_INSTANCES,
-				K_INSTANCE_ID, "e1", K_PROCESS_DELAY, 1.0, K_INSTANCE_ID, "e2",
-				K_PROCESS_DELAY, 2.0);
+	json_t *cfg =
+	    json_pack("{s:s,s:s,s:[{s:s,s:[{s:s,s:f},{s:s,s:f}]}]}", K_NAME, "demo", K_TYPE, "Void",
+	              K_PLUGINS, K_SIGNATURE, "ECHO_01", K_INSTANCES, K_INSTANCE_ID, "e1",
+	              K_PROCESS_DELAY, 1.0, K_INSTANCE_ID, "e2", K_PROCESS_DELAY, 2.0);
 	int admin_ok = count_code(NC_PLUGIN_CONFIG_OK);
 	json_array_clear(W.notifs);
 	send_cmd(&K0, ACT_UPDATE_CONFIG, cfg, true);
@@ -603,7 +600,7 @@ static void test_lifecycle(void)
 	json_array_foreach(W.payloads, i, m)
 	{
 		const char *iid =
-			json_string_value(json_array_get(json_object_get(m, K_EE_PAYLOAD_PATH), 3));
+		    json_string_value(json_array_get(json_object_get(m, K_EE_PAYLOAD_PATH), 3));
 		if (!p1 && iid && strcmp(iid, "e1") == 0)
 			p1 = m;
 	}
@@ -614,10 +611,10 @@ static void test_lifecycle(void)
 
 	/* an instance command: PIPELINE_OK, then 101, and the reply */
 	send_cmd(&K0, ACT_UPDATE_PIPELINE_INSTANCE,
-		 json_pack("{s:s,s:s,s:s,s:{s:{s:i,s:{s:s}}}}", K_NAME, "demo", K_SIGNATURE,
-			   "ECHO_01", K_INSTANCE_ID, "e1", K_INSTANCE_CONFIG, K_INSTANCE_COMMAND,
-			   "PING", 7, K_COMMAND_PARAMS, "Reason", "test"),
-		 true);
+	         json_pack("{s:s,s:s,s:s,s:{s:{s:i,s:{s:s}}}}", K_NAME, "demo", K_SIGNATURE,
+	                   "ECHO_01", K_INSTANCE_ID, "e1", K_INSTANCE_CONFIG, K_INSTANCE_COMMAND,
+	                   "PING", 7, K_COMMAND_PARAMS, "Reason", "test"),
+	         true);
 	ok(spin_until(have_echo, NULL, 3000), "the reply payload arrives");
 	is_int(count_code(NC_PLUGIN_INSTANCE_COMMAND_OK), 1, "PLUGIN_INSTANCE_COMMAND_OK");
 	json_t *ic = last_code(NC_PLUGIN_INSTANCE_COMMAND_OK);
@@ -625,47 +622,47 @@ static void test_lifecycle(void)
 	       "for e1");
 	json_t *cfgs = node_pipelines(W.node);
 	json_t *e1 = NULL;
-	json_array_foreach(cfgs, i, m)
-		if (!strcmp(json_string_value(json_object_get(m, K_NAME)), "demo"))
-			e1 = json_array_get(json_object_get(json_array_get(json_object_get(m, K_PLUGINS),
-									    0),
-							    K_INSTANCES),
-					    0);
-	ok(json_object_get(e1, K_INSTANCE_COMMAND_LAST) != NULL, "archived to INSTANCE_COMMAND_LAST");
-	ok(json_object_size(json_object_get(e1, K_INSTANCE_COMMAND)) == 0, "INSTANCE_COMMAND reset");
+	json_array_foreach(cfgs, i,
+	                   m) if (!strcmp(json_string_value(json_object_get(m, K_NAME)), "demo"))
+	    e1 = json_array_get(
+	        json_object_get(json_array_get(json_object_get(m, K_PLUGINS), 0), K_INSTANCES), 0);
+	ok(json_object_get(e1, K_INSTANCE_COMMAND_LAST) != NULL,
+	   "archived to INSTANCE_COMMAND_LAST");
+	ok(json_object_size(json_object_get(e1, K_INSTANCE_COMMAND)) == 0,
+	   "INSTANCE_COMMAND reset");
 	json_decref(cfgs);
 
 	/* a config update, then a restart of the node */
 	send_cmd(&K0, ACT_UPDATE_CONFIG,
-		 json_pack("{s:s,s:[{s:s,s:[{s:s,s:f,s:s},{s:s,s:f}]}]}", K_NAME, "demo",
-			   K_PLUGINS, K_SIGNATURE, "ECHO_01", K_INSTANCES, K_INSTANCE_ID, "e1",
-			   K_PROCESS_DELAY, 0.5, "MESSAGE", "updated", K_INSTANCE_ID, "e2",
-			   K_PROCESS_DELAY, 2.0),
-		 true);
+	         json_pack("{s:s,s:[{s:s,s:[{s:s,s:f,s:s},{s:s,s:f}]}]}", K_NAME, "demo", K_PLUGINS,
+	                   K_SIGNATURE, "ECHO_01", K_INSTANCES, K_INSTANCE_ID, "e1",
+	                   K_PROCESS_DELAY, 0.5, "MESSAGE", "updated", K_INSTANCE_ID, "e2",
+	                   K_PROCESS_DELAY, 2.0),
+	         true);
 	is_int(count_code(NC_PIPELINE_OK), 3, "update: PIPELINE_OK");
 	node_down();
 	json_array_clear(W.payloads);
 	node_up(true);
 	spin(300);
 	int upd = 0;
-	json_array_foreach(W.payloads, i, m)
-		if (json_string_value(json_object_get(m, "MESSAGE")) &&
-		    !strcmp(json_string_value(json_object_get(m, "MESSAGE")), "updated"))
-			upd++;
+	json_array_foreach(
+	    W.payloads, i,
+	    m) if (json_string_value(json_object_get(m, "MESSAGE")) &&
+	           !strcmp(json_string_value(json_object_get(m, "MESSAGE")), "updated")) upd++;
 	ok(upd >= 2, "after a restart the updated pipeline runs (%d payloads)", upd);
 
 	/* ENCRYPT_PAYLOAD: the instance's payloads go encrypted to the initiator */
 	json_array_clear(W.payloads);
 	send_cmd(&K0, ACT_UPDATE_PIPELINE_INSTANCE,
-		 json_pack("{s:s,s:s,s:s,s:{s:b}}", K_NAME, "demo", K_SIGNATURE, "ECHO_01",
-			   K_INSTANCE_ID, "e2", K_INSTANCE_CONFIG, K_ENCRYPT_PAYLOAD, 1),
-		 true);
+	         json_pack("{s:s,s:s,s:s,s:{s:b}}", K_NAME, "demo", K_SIGNATURE, "ECHO_01",
+	                   K_INSTANCE_ID, "e2", K_INSTANCE_CONFIG, K_ENCRYPT_PAYLOAD, 1),
+	         true);
 	spin(400);
 	json_t *secret = NULL;
 	json_array_foreach(W.payloads, i, m)
 	{
 		const char *iid =
-			json_string_value(json_array_get(json_object_get(m, K_EE_PAYLOAD_PATH), 3));
+		    json_string_value(json_array_get(json_object_get(m, K_EE_PAYLOAD_PATH), 3));
 		if (!secret && iid && !strcmp(iid, "e2"))
 			secret = m;
 	}
@@ -677,7 +674,7 @@ static void test_lifecycle(void)
 	const char *enc = json_string_value(json_object_get(secret, K_EE_ENCRYPTED_DATA));
 	struct buf plain = BUF_INIT;
 	is_int(cipher_decrypt(&K0, K1.addr, enc ? enc : "", enc ? strlen(enc) : 0, 1 << 24, NULL,
-			      &plain, NULL),
+	                      &plain, NULL),
 	       R1_OK, "the initiator decrypts it");
 	json_t *inner = json_loadb(plain.data ? plain.data : "", plain.len, 0, NULL);
 	ok(json_is_integer(json_object_get(inner, "COUNTER")), "and finds the COUNTER");
@@ -702,9 +699,8 @@ int main(void)
 	free(path);
 	struct r1_identity *ids[] = {&K0, &K1, &K2};
 	for (size_t i = 0; i < 3; i++) {
-		const char *pem = json_string_value(
-			json_object_get(json_array_get(json_object_get(keys, "keys"), i),
-					"private_key_pem_pkcs8"));
+		const char *pem = json_string_value(json_object_get(
+		    json_array_get(json_object_get(keys, "keys"), i), "private_key_pem_pkcs8"));
 		if (!pem || identity_from_pem(ids[i], pem, strlen(pem), NULL))
 			tap_bail("keys.json key %zu", i);
 	}

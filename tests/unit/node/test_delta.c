@@ -30,31 +30,32 @@ struct delta_case {
 };
 
 static const struct delta_case cases[] = {
-	{"empty delta", "{\"A\":1}", "{}", "{\"A\":1}"},
-	{"new key", "{\"A\":1}", "{\"B\":2}", "{\"A\":1,\"B\":2}"},
-	{"top-level key replaced", "{\"A\":{\"X\":1,\"Y\":2}}", "{\"A\":{\"X\":3}}",
-	 "{\"A\":{\"X\":3}}"},
-	{"PLUGINS replaces the whole list",
-	 "{\"NAME\":\"p\",\"PLUGINS\":[{\"SIGNATURE\":\"A\",\"INSTANCES\":[{\"INSTANCE_ID\":\"a\"}]},"
-	 "{\"SIGNATURE\":\"B\",\"INSTANCES\":[]}]}",
-	 "{\"PLUGINS\":[{\"SIGNATURE\":\"C\",\"INSTANCES\":[{\"INSTANCE_ID\":\"c\"}]}]}",
-	 "{\"NAME\":\"p\",\"PLUGINS\":[{\"SIGNATURE\":\"C\",\"INSTANCES\":[{\"INSTANCE_ID\":\"c\"}]}]}"},
-	{"dotted key sets a nested value", "{\"A\":{\"B\":1,\"C\":2}}", "{\"A.B\":5}",
-	 "{\"A\":{\"B\":5,\"C\":2}}"},
-	{"dotted key creates objects", "{}", "{\"A.B.C\":true}", "{\"A\":{\"B\":{\"C\":true}}}"},
-	{"dotted key, three levels, existing", "{\"A\":{\"B\":{\"C\":1,\"D\":2}}}",
-	 "{\"A.B.C\":[1,2]}", "{\"A\":{\"B\":{\"C\":[1,2],\"D\":2}}}"},
-	{"dotted and plain keys together", "{\"A\":{\"B\":1},\"X\":0}", "{\"X\":1,\"A.C\":2}",
-	 "{\"A\":{\"B\":1,\"C\":2},\"X\":1}"},
-	{"null is a value", "{\"A\":1}", "{\"A\":null}", "{\"A\":null}"},
-	{"INSTANCE_ID ignored", "{\"INSTANCE_ID\":\"keep\",\"T\":1}",
-	 "{\"INSTANCE_ID\":\"other\",\"T\":2}", "{\"INSTANCE_ID\":\"keep\",\"T\":2}"},
-	{"dotted key through a string refused", "{\"A\":\"text\"}", "{\"A.B\":1}", NULL},
-	{"dotted key through a list refused", "{\"A\":[1]}", "{\"B\":1,\"A.B\":1}", NULL},
-	{"empty path segment refused", "{}", "{\"A..B\":1}", NULL},
-	{"leading dot refused", "{}", "{\".A\":1}", NULL},
-	{"trailing dot refused", "{}", "{\"A.\":1}", NULL},
-	{"delta not an object refused", "{}", "[1]", NULL},
+    {"empty delta", "{\"A\":1}", "{}", "{\"A\":1}"},
+    {"new key", "{\"A\":1}", "{\"B\":2}", "{\"A\":1,\"B\":2}"},
+    {"top-level key replaced", "{\"A\":{\"X\":1,\"Y\":2}}", "{\"A\":{\"X\":3}}",
+     "{\"A\":{\"X\":3}}"},
+    {"PLUGINS replaces the whole list",
+     "{\"NAME\":\"p\",\"PLUGINS\":[{\"SIGNATURE\":\"A\",\"INSTANCES\":[{\"INSTANCE_ID\":\"a\"}]},"
+     "{\"SIGNATURE\":\"B\",\"INSTANCES\":[]}]}",
+     "{\"PLUGINS\":[{\"SIGNATURE\":\"C\",\"INSTANCES\":[{\"INSTANCE_ID\":\"c\"}]}]}",
+     "{\"NAME\":\"p\",\"PLUGINS\":[{\"SIGNATURE\":\"C\",\"INSTANCES\":[{\"INSTANCE_ID\":\"c\"}]}]"
+     "}"},
+    {"dotted key sets a nested value", "{\"A\":{\"B\":1,\"C\":2}}", "{\"A.B\":5}",
+     "{\"A\":{\"B\":5,\"C\":2}}"},
+    {"dotted key creates objects", "{}", "{\"A.B.C\":true}", "{\"A\":{\"B\":{\"C\":true}}}"},
+    {"dotted key, three levels, existing", "{\"A\":{\"B\":{\"C\":1,\"D\":2}}}", "{\"A.B.C\":[1,2]}",
+     "{\"A\":{\"B\":{\"C\":[1,2],\"D\":2}}}"},
+    {"dotted and plain keys together", "{\"A\":{\"B\":1},\"X\":0}", "{\"X\":1,\"A.C\":2}",
+     "{\"A\":{\"B\":1,\"C\":2},\"X\":1}"},
+    {"null is a value", "{\"A\":1}", "{\"A\":null}", "{\"A\":null}"},
+    {"INSTANCE_ID ignored", "{\"INSTANCE_ID\":\"keep\",\"T\":1}",
+     "{\"INSTANCE_ID\":\"other\",\"T\":2}", "{\"INSTANCE_ID\":\"keep\",\"T\":2}"},
+    {"dotted key through a string refused", "{\"A\":\"text\"}", "{\"A.B\":1}", NULL},
+    {"dotted key through a list refused", "{\"A\":[1]}", "{\"B\":1,\"A.B\":1}", NULL},
+    {"empty path segment refused", "{}", "{\"A..B\":1}", NULL},
+    {"leading dot refused", "{}", "{\".A\":1}", NULL},
+    {"trailing dot refused", "{}", "{\"A.\":1}", NULL},
+    {"delta not an object refused", "{}", "[1]", NULL},
 };
 
 static void test_delta(void)
@@ -131,13 +132,14 @@ static void test_pipestore(void)
 	json_t *c = J("{\"NAME\":\"c\",\"TYPE\":\"Void\"}");
 	json_t *bad = J("{\"TYPE\":\"Void\"}");
 	json_t *batch[] = {c, bad};
-	is_int(pipestore_put_many(ps, batch, 2, &why), R1_ERR_INVAL, "a batch with a bad item fails");
+	is_int(pipestore_put_many(ps, batch, 2, &why), R1_ERR_INVAL,
+	       "a batch with a bad item fails");
 	is_int(pipestore_get(ps, "c", &got, &why), R1_ERR_NOTFOUND, "... and writes none of it");
 	is_int(pipestore_put_many(ps, batch, 1, &why), R1_OK, "a good batch");
 
 	/* a row whose text is not a config is skipped on load */
 	db_exec(db, "INSERT INTO pipelines(name, config, updated_at) VALUES ('junk', '[1,', 0)",
-		NULL);
+	        NULL);
 	size_t nbad = 0;
 	is_int(pipestore_load_all(ps, &all, &nbad, &why), R1_OK, "load all");
 	is_int(json_array_size(all), 2, "b and c");

@@ -20,9 +20,8 @@ static json_t *row(const char *id)
 {
 	size_t i;
 	json_t *r;
-	json_array_foreach(rows, i, r)
-		if (strcmp(json_string_value(json_object_get(r, "id")), id) == 0)
-			return r;
+	json_array_foreach(
+	    rows, i, r) if (strcmp(json_string_value(json_object_get(r, "id")), id) == 0) return r;
 	tap_bail("row %s not in heartbeat.jsonl", id);
 }
 
@@ -93,18 +92,18 @@ static void test_dumps(void)
 	check_dump(json_object(), HBJSON_DEFAULT, "{}", "empty object");
 	check_dump(json_array(), HBJSON_DEFAULT, "[]", "empty array");
 	check_dump(json_pack("{s:i,s:[i,n,b]}", "b", 1, "a", 2, 1), HBJSON_DEFAULT,
-		   "{\"b\": 1, \"a\": [2, null, true]}", "insertion order and default separators");
-	check_dump(json_pack("{s:i,s:[i,n,b]}", "b", 1, "a", 2, 0),
-		   HBJSON_COMPACT_ASCII, "{\"b\":1,\"a\":[2,null,false]}", "compact separators");
+	           "{\"b\": 1, \"a\": [2, null, true]}", "insertion order and default separators");
+	check_dump(json_pack("{s:i,s:[i,n,b]}", "b", 1, "a", 2, 0), HBJSON_COMPACT_ASCII,
+	           "{\"b\":1,\"a\":[2,null,false]}", "compact separators");
 	check_dump(json_string("t\xc4\x83 \xf0\x9f\x98\x80 \x01\x1f\x7f /\"\\\n\r\t\b\f"),
-		   HBJSON_DEFAULT,
-		   "\"t\\u0103 \\ud83d\\ude00 \\u0001\\u001f\\u007f /\\\"\\\\\\n\\r\\t\\b\\f\"",
-		   "ensure_ascii escapes (lowercase hex, surrogates, DEL)");
+	           HBJSON_DEFAULT,
+	           "\"t\\u0103 \\ud83d\\ude00 \\u0001\\u001f\\u007f /\\\"\\\\\\n\\r\\t\\b\\f\"",
+	           "ensure_ascii escapes (lowercase hex, surrogates, DEL)");
 	check_dump(json_string("t\xc4\x83\x7f\x01"), HBJSON_COMPACT_UTF8,
-		   "\"t\xc4\x83\x7f\\u0001\"", "ensure_ascii=False keeps UTF-8 and DEL raw");
+	           "\"t\xc4\x83\x7f\\u0001\"", "ensure_ascii=False keeps UTF-8 and DEL raw");
 	check_dump(json_pack("{s:f,s:f,s:I}", "x", 250.0, "y", 1e-5, "z", (json_int_t)INT64_MIN),
-		   HBJSON_DEFAULT, "{\"x\": 250.0, \"y\": 1e-05, \"z\": -9223372036854775808}",
-		   "floats as repr, integers exactly");
+	           HBJSON_DEFAULT, "{\"x\": 250.0, \"y\": 1e-05, \"z\": -9223372036854775808}",
+	           "floats as repr, integers exactly");
 
 	json_t *deep = json_array();
 	json_t *cur = deep;
@@ -131,7 +130,8 @@ static void test_heartbeat_vectors(void)
 		const char *text = json_string_value(json_object_get(r, "encoded_json_text"));
 		json_t *msg = json_object_get(r, "message");
 		struct buf b = BUF_INIT;
-		is_int(hbjson_dumps(status, HBJSON_DEFAULT, &b, NULL), R1_OK, "%s dumps", v2_ids[k]);
+		is_int(hbjson_dumps(status, HBJSON_DEFAULT, &b, NULL), R1_OK, "%s dumps",
+		       v2_ids[k]);
 		is_str(buf_cstr(&b), text, "%s: our json.dumps equals the SDK's text", v2_ids[k]);
 		buf_release(&b);
 
@@ -263,17 +263,17 @@ static void test_netmon_payloads(void)
 
 	/* the oracle's side: compress, then the SDK's conversion restores it */
 	json_t *net = json_pack("{s:{s:[s,s]},s:{s:[s]},s:{}}", "n1", "whitelist", "zz", "aa", "n2",
-				"whitelist", "mm", "n3");
+	                        "whitelist", "mm", "n3");
 	json_t *copy = json_deep_copy(net);
 	json_t *map = NULL;
 	is_int(netmon_compress_whitelists(net, &map, NULL), R1_OK, "compress whitelists");
 	is_int(json_integer_value(json_object_get(map, "aa")), 0, "sorted union: aa first");
 	is_int(json_integer_value(json_object_get(map, "zz")), 2, "sorted union: zz last");
-	is_int(json_integer_value(json_array_get(
-		       json_object_get(json_object_get(net, "n1"), "whitelist"), 0)),
+	is_int(json_integer_value(
+	           json_array_get(json_object_get(json_object_get(net, "n1"), "whitelist"), 0)),
 	       2, "n1's first entry became index 2");
 	is_int(json_array_size(json_object_get(json_object_get(net, "n3"), "whitelist")), 0,
-	   "a node without a whitelist gets an empty list");
+	       "a node without a whitelist gets an empty list");
 	json_t *payload = json_pack("{s:o,s:o}", K_CURRENT_NETWORK, net, K_WHITELIST_MAP, map);
 	netmon_maybe_convert_whitelist(payload);
 	json_object_set_new(json_object_get(copy, "n3"), "whitelist", json_array());

@@ -91,19 +91,19 @@ static void test_keyset(void)
 	json_t *ap = J("[]");
 	json_t *cs = J("{\"HEARTBEATS\":{\"SVR\":true}}");
 	struct hb_inputs in = {
-		.now_wall = 1700000000000000LL,
-		.addr = "0xai_AvVm7rqMVlDFk6G4WnUm3xv7UzKMp23LG-jciRmXgHcN",
-		.whitelist = wl,
-		.secured = true,
-		.period_s = 10,
-		.sys = &s,
-		.uptime_s = 12.5,
-		.active_plugins = ap,
-		.comm_stats = cs,
-		.in_kb = 1.5,
-		.out_kb = 2.25,
-		.nr_payloads = 3,
-		.tags = tags,
+	    .now_wall = 1700000000000000LL,
+	    .addr = "0xai_AvVm7rqMVlDFk6G4WnUm3xv7UzKMp23LG-jciRmXgHcN",
+	    .whitelist = wl,
+	    .secured = true,
+	    .period_s = 10,
+	    .sys = &s,
+	    .uptime_s = 12.5,
+	    .active_plugins = ap,
+	    .comm_stats = cs,
+	    .in_kb = 1.5,
+	    .out_kb = 2.25,
+	    .nr_payloads = 3,
+	    .tags = tags,
 	};
 	json_t *status = hb_status_build(&in);
 	ok(status != NULL, "status built");
@@ -141,7 +141,7 @@ static void test_keyset(void)
 	ok(json_is_array(json_object_get(status, K_EE_WHITELIST)), "EE_WHITELIST a list");
 	ok(json_is_string(json_object_get(status, K_GPUS)), "GPUS the no-GPU string");
 	ok(strstr(json_string_value(json_object_get(status, K_VERSION)), " | ") != NULL &&
-		   strstr(json_string_value(json_object_get(status, K_VERSION)), " L-") != NULL,
+	       strstr(json_string_value(json_object_get(status, K_VERSION)), " L-") != NULL,
 	   "VERSION in the reference's shape: %s",
 	   json_string_value(json_object_get(status, K_VERSION)));
 	is_str(json_string_value(json_object_get(status, K_DEVICE_STATUS)), "ONLINE", "ONLINE");
@@ -169,7 +169,7 @@ static void test_keyset(void)
 }
 
 static void clean_case(struct pluginhost *h, const char *name, const char *config,
-		       const char *want_reason_part, size_t want_plugins, size_t want_warnings)
+                       const char *want_reason_part, size_t want_plugins, size_t want_warnings)
 {
 	json_t *c = J(config), *out = NULL, *w = NULL;
 	char *why = NULL;
@@ -212,36 +212,38 @@ static void test_pipeline_checks(void)
 	clean_case(h, "no NAME", "{\"TYPE\":\"Void\"}", "NAME", 0, 0);
 	clean_case(h, "no TYPE", "{\"NAME\":\"p\"}", "TYPE", 0, 0);
 	clean_case(h, "unsupported TYPE", "{\"NAME\":\"p\",\"TYPE\":\"VideoStream\"}",
-		   "not supported", 0, 0);
-	clean_case(h, "CUSTOM_EXEC_01",
-		   "{\"NAME\":\"p\",\"TYPE\":\"Void\",\"PLUGINS\":[{\"SIGNATURE\":\"CUSTOM_EXEC_01\","
-		   "\"INSTANCES\":[{\"INSTANCE_ID\":\"c\"}]}]}",
-		   "CUSTOM_EXEC_01 executes Python; not supported by this node", 0, 0);
-	clean_case(h, "unknown signature",
-		   "{\"NAME\":\"p\",\"TYPE\":\"Void\",\"PLUGINS\":[{\"SIGNATURE\":\"VEC_PLUGIN_01\","
-		   "\"INSTANCES\":[{\"INSTANCE_ID\":\"c\"}]}]}",
-		   "no plugin with signature VEC_PLUGIN_01", 0, 0);
+	           "not supported", 0, 0);
+	clean_case(
+	    h, "CUSTOM_EXEC_01",
+	    "{\"NAME\":\"p\",\"TYPE\":\"Void\",\"PLUGINS\":[{\"SIGNATURE\":\"CUSTOM_EXEC_01\","
+	    "\"INSTANCES\":[{\"INSTANCE_ID\":\"c\"}]}]}",
+	    "CUSTOM_EXEC_01 executes Python; not supported by this node", 0, 0);
+	clean_case(
+	    h, "unknown signature",
+	    "{\"NAME\":\"p\",\"TYPE\":\"Void\",\"PLUGINS\":[{\"SIGNATURE\":\"VEC_PLUGIN_01\","
+	    "\"INSTANCES\":[{\"INSTANCE_ID\":\"c\"}]}]}",
+	    "no plugin with signature VEC_PLUGIN_01", 0, 0);
 	clean_case(h, "two ECHO instances",
-		   "{\"NAME\":\"p\",\"TYPE\":\"void\",\"PLUGINS\":[{\"SIGNATURE\":\"ECHO_01\","
-		   "\"INSTANCES\":[{\"INSTANCE_ID\":\"a\"},{\"INSTANCE_ID\":\"b\"}]}]}",
-		   NULL, 1, 0);
+	           "{\"NAME\":\"p\",\"TYPE\":\"void\",\"PLUGINS\":[{\"SIGNATURE\":\"ECHO_01\","
+	           "\"INSTANCES\":[{\"INSTANCE_ID\":\"a\"},{\"INSTANCE_ID\":\"b\"}]}]}",
+	           NULL, 1, 0);
 	clean_case(h, "cleaning",
-		   "{\"NAME\":\"p\",\"TYPE\":\"Void\",\"PLUGINS\":["
-		   "{\"INSTANCES\":[{}]},"
-		   "{\"SIGNATURE\":\"ECHO_01\",\"INSTANCES\":[]},"
-		   "{\"SIGNATURE\":\"ECHO_01\",\"INSTANCES\":[{\"INSTANCE_ID\":\"a\"},"
-		   "{\"INSTANCE_ID\":\"a\"},{}]},"
-		   "{\"SIGNATURE\":\"echo_01\",\"INSTANCES\":[{\"INSTANCE_ID\":\"z\"}]}]}",
-		   NULL, 1, 4);
+	           "{\"NAME\":\"p\",\"TYPE\":\"Void\",\"PLUGINS\":["
+	           "{\"INSTANCES\":[{}]},"
+	           "{\"SIGNATURE\":\"ECHO_01\",\"INSTANCES\":[]},"
+	           "{\"SIGNATURE\":\"ECHO_01\",\"INSTANCES\":[{\"INSTANCE_ID\":\"a\"},"
+	           "{\"INSTANCE_ID\":\"a\"},{}]},"
+	           "{\"SIGNATURE\":\"echo_01\",\"INSTANCES\":[{\"INSTANCE_ID\":\"z\"}]}]}",
+	           NULL, 1, 4);
 	clean_case(h, "ALLOWED_PLUGINS",
-		   "{\"NAME\":\"p\",\"TYPE\":\"Void\",\"ALLOWED_PLUGINS\":[\"OTHER\"],\"PLUGINS\":["
-		   "{\"SIGNATURE\":\"ECHO_01\",\"INSTANCES\":[{\"INSTANCE_ID\":\"a\"}]}]}",
-		   NULL, 0, 1);
+	           "{\"NAME\":\"p\",\"TYPE\":\"Void\",\"ALLOWED_PLUGINS\":[\"OTHER\"],\"PLUGINS\":["
+	           "{\"SIGNATURE\":\"ECHO_01\",\"INSTANCES\":[{\"INSTANCE_ID\":\"a\"}]}]}",
+	           NULL, 0, 1);
 	clean_case(h, "PLUGINS not a list", "{\"NAME\":\"p\",\"TYPE\":\"Void\",\"PLUGINS\":{}}",
-		   "not a list", 0, 0);
+	           "not a list", 0, 0);
 
 	json_t *c = J("{\"NAME\":\"p\",\"TYPE\":\"Void\",\"PLUGINS\":[{\"SIGNATURE\":\"ECHO_01\","
-		      "\"INSTANCES\":[{\"X\":1}]}]}");
+	              "\"INSTANCES\":[{\"X\":1}]}]}");
 	json_t *out = NULL, *w = NULL;
 	pipeline_clean(c, h, "seed", &out, &w, NULL);
 	ok(pipeline_find_instance(out, "echo_01", "seed_0") != NULL,
@@ -257,7 +259,7 @@ static void test_pipeline_checks(void)
 
 	/* PATH_FILTER */
 	json_t *admin = J("[null,null,[\"UPDATE_MONITOR_01\",\"NET_MON_01\",\"NET_CONFIG_MONITOR\","
-			  "\"CHAIN_STORE_BASE\",\"ORACLE_SYNC_01\"],null]");
+	                  "\"CHAIN_STORE_BASE\",\"ORACLE_SYNC_01\"],null]");
 	json_t *p1 = J("[\"n\",\"admin_pipeline\",\"net_mon_01\",\"NET_MON_01_INST\"]");
 	json_t *p2 = J("[\"n\",\"x\",\"ECHO_01\",\"i\"]");
 	json_t *p3 = J("[\"0xai_x\",\"admin_pipeline\",\"NET_CONFIG_MONITOR\",null]");
@@ -272,14 +274,15 @@ static void test_pipeline_checks(void)
 	json_t *none = J("null");
 	ok(pipeline_path_matches(none, p1), "no filter takes everything");
 
-	json_t *pc = J("{\"PATH_FILTER\":[null,null,\"ECHO_01\",null],\"FILTER_BY_DESTINATION\":true,"
-		       "\"MESSAGE_FILTER\":{\"KIND\":\"x\"}}");
+	json_t *pc =
+	    J("{\"PATH_FILTER\":[null,null,\"ECHO_01\",null],\"FILTER_BY_DESTINATION\":true,"
+	      "\"MESSAGE_FILTER\":{\"KIND\":\"x\"}}");
 	json_t *m1 = J("{\"EE_PAYLOAD_PATH\":[\"n\",\"x\",\"ECHO_01\",\"i\"],\"KIND\":\"x\"}");
 	json_t *m2 = J("{\"EE_PAYLOAD_PATH\":[\"n\",\"x\",\"ECHO_01\",\"i\"],\"KIND\":\"y\"}");
 	json_t *m3 = J("{\"EE_PAYLOAD_PATH\":[\"n\",\"x\",\"ECHO_01\",\"i\"],\"KIND\":\"x\","
-		       "\"EE_DEST\":[\"0xai_OTHER\"]}");
+	               "\"EE_DEST\":[\"0xai_OTHER\"]}");
 	json_t *m4 = J("{\"EE_PAYLOAD_PATH\":[\"n\",\"x\",\"ECHO_01\",\"i\"],\"KIND\":\"x\","
-		       "\"EE_DEST\":\"0XAI_ME\"}");
+	               "\"EE_DEST\":\"0XAI_ME\"}");
 	ok(pipeline_listener_accepts(pc, m1, "0xai_me"), "listener accepts a match");
 	ok(!pipeline_listener_accepts(pc, m2, "0xai_me"), "MESSAGE_FILTER drops");
 	ok(!pipeline_listener_accepts(pc, m3, "0xai_me"), "FILTER_BY_DESTINATION drops others'");

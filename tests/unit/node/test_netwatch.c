@@ -35,17 +35,16 @@ static json_t *hb_at(const char *addr, int64_t utc, int hours)
 	char ts[TIMEFMT_TEXT_SIZE], tz[16];
 	timefmt_format(utc + (int64_t)hours * 3600 * US, TIMEFMT_FULL, ts, NULL);
 	snprintf(tz, sizeof(tz), "UTC%+d", hours);
-	return json_pack("{s:s,s:s,s:s,s:s,s:s,s:b,s:b,s:f,s:f,s:f,s:i,s:f,s:[s],s:s,s:f}",
-			 K_EE_SENDER, addr, K_EE_ID, "n1", K_EE_TIMESTAMP, ts, K_EE_TIMEZONE, tz,
-			 K_DEVICE_STATUS, "ONLINE", K_SECURED, 1, K_EE_IS_SUPER, 0,
-			 K_MACHINE_MEMORY, 16.0, K_AVAILABLE_MEMORY, 8.0, K_CPU_USED, 25.0,
-			 K_CPU_NR_CORES, 4, K_UPTIME, 7200.0, K_EE_WHITELIST,
-			 "AmksBiCPRN2OWfzT0kL22yii-tOqLCcJKLICQnVsSqF8", K_VERSION, "v", K_TOTAL_DISK,
-			 100.0);
+	return json_pack(
+	    "{s:s,s:s,s:s,s:s,s:s,s:b,s:b,s:f,s:f,s:f,s:i,s:f,s:[s],s:s,s:f}", K_EE_SENDER, addr,
+	    K_EE_ID, "n1", K_EE_TIMESTAMP, ts, K_EE_TIMEZONE, tz, K_DEVICE_STATUS, "ONLINE",
+	    K_SECURED, 1, K_EE_IS_SUPER, 0, K_MACHINE_MEMORY, 16.0, K_AVAILABLE_MEMORY, 8.0,
+	    K_CPU_USED, 25.0, K_CPU_NR_CORES, 4, K_UPTIME, 7200.0, K_EE_WHITELIST,
+	    "AmksBiCPRN2OWfzT0kL22yii-tOqLCcJKLICQnVsSqF8", K_VERSION, "v", K_TOTAL_DISK, 100.0);
 }
 
 static void feed(struct netwatch *w, const char *addr, int64_t utc, int hours, int64_t recv,
-		 enum netwatch_hb *res)
+                 enum netwatch_hb *res)
 {
 	json_t *hb = hb_at(addr, utc, hours);
 	char *why = NULL;
@@ -196,7 +195,7 @@ static void test_timelines(void)
 	/* bad heartbeats */
 	w = netwatch_new(&EP, 60);
 	json_t *bad = json_pack("{s:s,s:s}", K_EE_SENDER, "0xai_nope", K_EE_TIMESTAMP,
-				"2026-11-27 10:00:00.000000");
+	                        "2026-11-27 10:00:00.000000");
 	char *why = NULL;
 	is_int(netwatch_heartbeat(w, bad, t0, &res, &why), R1_ERR_INVAL, "bad sender refused");
 	json_object_set_new(bad, K_EE_SENDER, json_string(K1));
@@ -223,7 +222,8 @@ static void test_current_network(void)
 	feed(w, K1, t0, 0, t0, NULL);
 	feed(w, K2, t0 - 61 * US, 0, t0 - 61 * US, NULL);
 	is_str(netwatch_working(w, K1, t0 + 5 * US), "ONLINE", "k1 ONLINE");
-	is_str(netwatch_working(w, K2, t0 + 5 * US), "LOST STATUS", "k2 silent > 60 s: LOST STATUS");
+	is_str(netwatch_working(w, K2, t0 + 5 * US), "LOST STATUS",
+	       "k2 silent > 60 s: LOST STATUS");
 	ok(netwatch_working(w, "0xai_unknown", t0) == NULL, "unknown node");
 
 	json_t *net = netwatch_current_network(w, t0 + 5 * US, false, NULL, NULL);
@@ -243,17 +243,58 @@ static void test_current_network(void)
 	ok(json_real_value(json_object_get(n1, NM_AVAIL_CPU_CORES)) == 3.0, "avail cores 3");
 	ok(json_is_true(json_object_get(n1, NM_TRUSTED)), "2 h uptime, online, secured: trusted");
 	ok(json_real_value(json_object_get(n1, NM_SCORE)) == 10.0, "SCORE 10 without a GPU");
-	static const char *const fields[] = {
-		NM_ADDRESS, NM_ETH_ADDRESS, NM_TRUSTED, NM_TRUST, NM_SECURED, NM_WHITELIST,
-		NM_TRUST_INFO, NM_IS_SUPERVISOR, NM_WORKING, NM_RECENT, NM_DEPLOYMENT, NM_VERSION,
-		NM_PY_VER, NM_LAST_REMOTE_TIME, NM_NODE_TZ, NM_NODE_UTC, NM_R1FS_ID, NM_R1FS_ONLINE,
-		NM_R1FS_RELAY, NM_COMM_RELAY, NM_MAIN_LOOP_AVG_TIME, NM_MAIN_LOOP_FREQ,
-		NM_PIPELINES_COUNT, NM_UPTIME, NM_LAST_SEEN_SEC, NM_AVAIL_DISK, NM_AVAIL_DISK_PRC,
-		NM_TOTAL_DISK, NM_IS_ALERT_DISK, NM_TOTAL_MEM, NM_AVAIL_MEM, NM_AVAIL_MEM_PRC,
-		NM_IS_ALERT_RAM, NM_TOTAL_CPU_CORES, NM_AVAIL_CPU_CORES, NM_AVG_AVAIL_CPU_CORES,
-		NM_CPU_USED, NM_CPU_PAST1H, NM_CPU_TEMP, NM_CPU_TEMP_PAST1H, NM_GPU_LOAD_PAST1H,
-		NM_GPU_MEM_PAST1H, NM_GPU_TEMP, NM_GPU_TEMP_PAST1H, NM_GPU_FAN, NM_GPU_FAN_PAST1H,
-		NM_GPU_NAME, NM_SCORE, NM_EEID, NM_HAS_DID, NM_COMMS, NM_TAGS};
+	static const char *const fields[] = {NM_ADDRESS,
+	                                     NM_ETH_ADDRESS,
+	                                     NM_TRUSTED,
+	                                     NM_TRUST,
+	                                     NM_SECURED,
+	                                     NM_WHITELIST,
+	                                     NM_TRUST_INFO,
+	                                     NM_IS_SUPERVISOR,
+	                                     NM_WORKING,
+	                                     NM_RECENT,
+	                                     NM_DEPLOYMENT,
+	                                     NM_VERSION,
+	                                     NM_PY_VER,
+	                                     NM_LAST_REMOTE_TIME,
+	                                     NM_NODE_TZ,
+	                                     NM_NODE_UTC,
+	                                     NM_R1FS_ID,
+	                                     NM_R1FS_ONLINE,
+	                                     NM_R1FS_RELAY,
+	                                     NM_COMM_RELAY,
+	                                     NM_MAIN_LOOP_AVG_TIME,
+	                                     NM_MAIN_LOOP_FREQ,
+	                                     NM_PIPELINES_COUNT,
+	                                     NM_UPTIME,
+	                                     NM_LAST_SEEN_SEC,
+	                                     NM_AVAIL_DISK,
+	                                     NM_AVAIL_DISK_PRC,
+	                                     NM_TOTAL_DISK,
+	                                     NM_IS_ALERT_DISK,
+	                                     NM_TOTAL_MEM,
+	                                     NM_AVAIL_MEM,
+	                                     NM_AVAIL_MEM_PRC,
+	                                     NM_IS_ALERT_RAM,
+	                                     NM_TOTAL_CPU_CORES,
+	                                     NM_AVAIL_CPU_CORES,
+	                                     NM_AVG_AVAIL_CPU_CORES,
+	                                     NM_CPU_USED,
+	                                     NM_CPU_PAST1H,
+	                                     NM_CPU_TEMP,
+	                                     NM_CPU_TEMP_PAST1H,
+	                                     NM_GPU_LOAD_PAST1H,
+	                                     NM_GPU_MEM_PAST1H,
+	                                     NM_GPU_TEMP,
+	                                     NM_GPU_TEMP_PAST1H,
+	                                     NM_GPU_FAN,
+	                                     NM_GPU_FAN_PAST1H,
+	                                     NM_GPU_NAME,
+	                                     NM_SCORE,
+	                                     NM_EEID,
+	                                     NM_HAS_DID,
+	                                     NM_COMMS,
+	                                     NM_TAGS};
 	int missing = 0;
 	for (size_t i = 0; i < R1_ARRAY_LEN(fields); i++)
 		if (!json_object_get(n1, fields[i])) {

@@ -30,7 +30,7 @@ static json_t *seen; /* every message seen by the client, parsed */
 static struct r1_identity ME;
 
 static void on_client(void *ctx, struct bus *bus, const char *topic, const uint8_t *data,
-		      size_t len, int qos)
+                      size_t len, int qos)
 {
 	json_t *m = json_loadb((const char *)data, len, 0, NULL);
 	if (!m)
@@ -40,7 +40,7 @@ static void on_client(void *ctx, struct bus *bus, const char *topic, const uint8
 	if (json_is_string(enc) && sender) {
 		struct buf plain = BUF_INIT;
 		if (!cipher_decrypt(&ME, sender, json_string_value(enc), json_string_length(enc),
-				    1 << 24, NULL, &plain, NULL)) {
+		                    1 << 24, NULL, &plain, NULL)) {
 			json_t *inner = json_loadb(plain.data, plain.len, 0, NULL);
 			json_object_update_missing(m, inner);
 			json_object_set_new(m, "_DECRYPTED", json_true());
@@ -64,16 +64,16 @@ static struct node *make_node(const char *alias, bool oracle, const char *trust,
 	const char *allow[] = {ME.addr};
 	const char *oracles[] = {trust};
 	struct node_config cfg = {
-		.alias = alias,
-		.data_dir = dir,
-		.oracle = oracle,
-		.secured = true,
-		.heartbeat_ms = 10000,
-		.netmon_send_ms = 5000,
-		.allow = allow,
-		.n_allow = 1,
-		.oracles = trust ? oracles : NULL,
-		.n_oracles = trust ? 1 : 0,
+	    .alias = alias,
+	    .data_dir = dir,
+	    .oracle = oracle,
+	    .secured = true,
+	    .heartbeat_ms = 10000,
+	    .netmon_send_ms = 5000,
+	    .allow = allow,
+	    .n_allow = 1,
+	    .oracles = trust ? oracles : NULL,
+	    .n_oracles = trust ? 1 : 0,
 	};
 	struct node *n = NULL;
 	char *why = NULL;
@@ -105,9 +105,7 @@ static json_t *payload_with(const char *key)
 	json_t *found = NULL;
 	size_t i;
 	json_t *m;
-	json_array_foreach(seen, i, m)
-		if (json_object_get(m, key))
-			found = m;
+	json_array_foreach(seen, i, m) if (json_object_get(m, key)) found = m;
 	return found;
 }
 
@@ -125,8 +123,8 @@ static void command(const char *node_addr, const char *action, json_t *payload)
 	char when[40];
 	snprintf(when, sizeof(when), "2026-11-27 11:00:00.%06d", ++seq);
 	json_t *m = json_pack("{s:b,s:s,s:s,s:s,s:s,s:s}", K_EE_IS_ENCRYPTED, 1,
-			      K_EE_ENCRYPTED_DATA, buf_cstr(&enc), K_EE_ID, node_addr,
-			      K_INITIATOR_ID, "tester", K_SESSION_ID, "s", K_TIME, when);
+	                      K_EE_ENCRYPTED_DATA, buf_cstr(&enc), K_EE_ID, node_addr,
+	                      K_INITIATOR_ID, "tester", K_SESSION_ID, "s", K_TIME, when);
 	buf_release(&enc);
 	struct buf wire = BUF_INIT;
 	envelope_sign(m, &ME, true, &wire, NULL, NULL);
@@ -141,8 +139,8 @@ static void command(const char *node_addr, const char *action, json_t *payload)
 static json_t *admin_command(const char *cmd)
 {
 	return json_pack("{s:s,s:s,s:s,s:{s:{s:s}}}", K_NAME, ADMIN_PIPELINE, K_SIGNATURE,
-			 SIG_UPDATE_MONITOR_01, K_INSTANCE_ID, "UPDATE_MONITOR_01_INST",
-			 K_INSTANCE_CONFIG, K_INSTANCE_COMMAND, "COMMAND", cmd);
+	                 SIG_UPDATE_MONITOR_01, K_INSTANCE_ID, "UPDATE_MONITOR_01_INST",
+	                 K_INSTANCE_CONFIG, K_INSTANCE_COMMAND, "COMMAND", cmd);
 }
 
 static void test_admin_commands(struct node *edge)
@@ -172,9 +170,9 @@ static void test_admin_commands(struct node *edge)
 	command(addr, ACT_UPDATE_PIPELINE_INSTANCE, admin_command("SAVE_CONFIG"));
 
 	command(addr, ACT_UPDATE_CONFIG,
-		json_pack("{s:s,s:s,s:[{s:s,s:[{s:s,s:i}]}]}", K_NAME, "health", K_TYPE, "Void",
-			  K_PLUGINS, K_SIGNATURE, "SYSTEM_HEALTH_MONITOR_01", K_INSTANCES,
-			  K_INSTANCE_ID, "h1", K_PROCESS_DELAY, 1));
+	        json_pack("{s:s,s:s,s:[{s:s,s:[{s:s,s:i}]}]}", K_NAME, "health", K_TYPE, "Void",
+	                  K_PLUGINS, K_SIGNATURE, "SYSTEM_HEALTH_MONITOR_01", K_INSTANCES,
+	                  K_INSTANCE_ID, "h1", K_PROCESS_DELAY, 1));
 	spin(300);
 	p = payload_with("AVAIL_DISK");
 	ok(p != NULL, "SYSTEM_HEALTH_MONITOR_01 reports");
@@ -235,8 +233,8 @@ int main(void)
 	ok(e != NULL, "keyed by address without prefix");
 	is_str(json_string_value(json_object_get(e, NM_WORKING)), "ONLINE", "edge-1 ONLINE");
 	is_str(json_string_value(json_object_get(e, NM_EEID)), "edge-1", "eeid");
-	ok(json_is_true(json_object_get(json_object_get(net, addr_strip_prefix(node_address(oracle))),
-					NM_IS_SUPERVISOR)),
+	ok(json_is_true(json_object_get(
+	       json_object_get(net, addr_strip_prefix(node_address(oracle))), NM_IS_SUPERVISOR)),
 	   "the oracle marks itself a supervisor");
 	is_str(json_string_value(json_array_get(json_object_get(e, NM_WHITELIST), 0)),
 	       addr_strip_prefix(ME.addr), "whitelist restored from WHITELIST_MAP");
@@ -249,10 +247,10 @@ int main(void)
 	int n_hb = 0;
 	size_t i;
 	json_t *m;
-	json_array_foreach(seen, i, m)
-		if (json_string_value(json_object_get(m, K_EE_EVENT_TYPE)) &&
-		    !strcmp(json_string_value(json_object_get(m, K_EE_EVENT_TYPE)), EVENT_HEARTBEAT))
-			n_hb++;
+	json_array_foreach(seen, i,
+	                   m) if (json_string_value(json_object_get(m, K_EE_EVENT_TYPE)) &&
+	                          !strcmp(json_string_value(json_object_get(m, K_EE_EVENT_TYPE)),
+	                                  EVENT_HEARTBEAT)) n_hb++;
 	ok(n_hb >= 2, "heartbeats seen (%d)", n_hb);
 	test_admin_commands(edge);
 

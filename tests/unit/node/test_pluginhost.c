@@ -50,7 +50,7 @@ static void w_notif(void *ctx, json_t *n)
 	json_array_append_new(((struct world *)ctx)->notifs, n);
 }
 static void w_save(void *ctx, const char *stream, const char *sig, const char *iid,
-		   const json_t *kv)
+                   const json_t *kv)
 {
 	json_array_append_new(((struct world *)ctx)->saved, json_deep_copy((json_t *)kv));
 }
@@ -72,8 +72,8 @@ static struct pluginhost *new_host(uint64_t exc_delay)
 	struct host_sink sink = {&W, w_payload, w_notif, w_save, w_wake};
 	struct host_clock clock = {&W, w_now, w_wall, w_local};
 	struct host_settings set = {.exception_delay_ms = exc_delay,
-				    .exception_delay_max_ms = exc_delay * 8,
-				    .idle_recheck_ms = 1000};
+	                            .exception_delay_max_ms = exc_delay * 8,
+	                            .idle_recheck_ms = 1000};
 	return pluginhost_new(&sink, &clock, &set, NULL, NULL);
 }
 
@@ -98,10 +98,10 @@ static int count_code(int code)
 	int n = 0;
 	size_t i;
 	json_t *v;
-	json_array_foreach(W.notifs, i, v)
-		if (json_integer_value(json_object_get(v, K_NOTIFICATION_CODE)) == code &&
-		    json_is_integer(json_object_get(v, K_NOTIFICATION_CODE)))
-			n++;
+	json_array_foreach(W.notifs, i,
+	                   v) if (json_integer_value(json_object_get(v, K_NOTIFICATION_CODE)) ==
+	                              code &&
+	                          json_is_integer(json_object_get(v, K_NOTIFICATION_CODE))) n++;
 	return n;
 }
 
@@ -110,10 +110,10 @@ static json_t *last_code(int code)
 	json_t *found = NULL;
 	size_t i;
 	json_t *v;
-	json_array_foreach(W.notifs, i, v)
-		if (json_is_integer(json_object_get(v, K_NOTIFICATION_CODE)) &&
-		    json_integer_value(json_object_get(v, K_NOTIFICATION_CODE)) == code)
-			found = v;
+	json_array_foreach(
+	    W.notifs, i, v) if (json_is_integer(json_object_get(v, K_NOTIFICATION_CODE)) &&
+	                        json_integer_value(json_object_get(v, K_NOTIFICATION_CODE)) == code)
+	    found = v;
 	return found;
 }
 
@@ -135,7 +135,7 @@ static json_t *J(const char *text)
 /* ---- a test plugin that can fail on demand ------------------------------ */
 
 struct probe {
-	int fail_init;	  /* fail the next N inits */
+	int fail_init;    /* fail the next N inits */
 	int fail_process; /* fail the next N process calls */
 	int inits, processes, closes, commands;
 	json_t *last_input, *last_data, *last_params;
@@ -153,7 +153,7 @@ static enum r1_err probe_init(struct plugin_instance *pi, void **state, char **w
 	return R1_OK;
 }
 static enum r1_err probe_process(struct plugin_instance *pi, void *state, const json_t *input,
-				 char **why)
+                                 char **why)
 {
 	P.processes++;
 	json_decref(P.last_input);
@@ -163,10 +163,10 @@ static enum r1_err probe_process(struct plugin_instance *pi, void *state, const 
 		return r1_fail(why, R1_ERR_STATE, "probe process refuses");
 	}
 	return plugin_emit(pi, json_pack("{s:I}", "n", (json_int_t)plugin_process_iteration(pi)),
-			   why);
+	                   why);
 }
 static enum r1_err probe_command(struct plugin_instance *pi, void *state, const json_t *data,
-				 const json_t *params, char **why)
+                                 const json_t *params, char **why)
 {
 	P.commands++;
 	json_decref(P.last_data);
@@ -183,13 +183,13 @@ static void probe_close(struct plugin_instance *pi, void *state)
 }
 
 static const struct plugin_ops probe_ops = {
-	.signature = "PROBE_01",
-	.version = "0.1",
-	.defaults = "{\"ALLOW_EMPTY_INPUTS\": true, \"PROCESS_DELAY\": 1}",
-	.init = probe_init,
-	.process = probe_process,
-	.command = probe_command,
-	.close = probe_close,
+    .signature = "PROBE_01",
+    .version = "0.1",
+    .defaults = "{\"ALLOW_EMPTY_INPUTS\": true, \"PROCESS_DELAY\": 1}",
+    .init = probe_init,
+    .process = probe_process,
+    .command = probe_command,
+    .close = probe_close,
 };
 
 static void reset_probe(void)
@@ -204,11 +204,11 @@ static struct plugin_instance *start(struct pluginhost *h, const char *config)
 {
 	json_t *c = J(config);
 	struct plugin_instance *pi = NULL;
-	struct provenance prov = {.initiator_id = "sdk", .initiator_addr = "0xai_init",
-				  .session_id = "sess"};
+	struct provenance prov = {
+	    .initiator_id = "sdk", .initiator_addr = "0xai_init", .session_id = "sess"};
 	char *why = NULL;
-	enum r1_err e = pluginhost_start(h, pluginhost_find(h, "PROBE_01"), "pipe", c, &prov, &pi,
-					 &why);
+	enum r1_err e =
+	    pluginhost_start(h, pluginhost_find(h, "PROBE_01"), "pipe", c, &prov, &pi, &why);
 	if (e)
 		tap_bail("start failed: %s", why);
 	json_decref(c);
@@ -218,8 +218,8 @@ static struct plugin_instance *start(struct pluginhost *h, const char *config)
 static void update(struct pluginhost *h, struct plugin_instance *pi, const char *config)
 {
 	json_t *c = J(config);
-	struct provenance prov = {.initiator_id = "sdk", .initiator_addr = "0xai_init",
-				  .session_id = "sess"};
+	struct provenance prov = {
+	    .initiator_id = "sdk", .initiator_addr = "0xai_init", .session_id = "sess"};
 	pluginhost_update(h, pi, c, &prov);
 	json_decref(c);
 }
@@ -302,7 +302,8 @@ static void test_process_delay(void)
 	is_int(P.processes, 3, "runs with the new delay");
 	is_int(count_code(NC_PLUGIN_CONFIG_OK), 2, "PLUGIN_CONFIG_OK after a reconfig");
 	/* the same config again is no change */
-	update(h, pi, "{\"INSTANCE_ID\":\"i1\",\"PROCESS_DELAY\":0.5,\"INSTANCE_COMMAND_LAST\":{}}");
+	update(h, pi,
+	       "{\"INSTANCE_ID\":\"i1\",\"PROCESS_DELAY\":0.5,\"INSTANCE_COMMAND_LAST\":{}}");
 	run_at(h, 3000);
 	is_int(count_code(NC_PLUGIN_CONFIG_OK), 2, "INSTANCE_COMMAND_LAST is not a change");
 
@@ -315,11 +316,22 @@ static void test_process_delay(void)
 
 	json_t *ap = pluginhost_active_plugins(h);
 	json_t *e = json_array_get(ap, 0);
-	static const char *const keys[] = {
-		"STREAM_ID", "SIGNATURE", "INSTANCE_ID", "PROCESS_DELAY", "FREQUENCY",
-		"INIT_TIMESTAMP", "EXEC_TIMESTAMP", "LAST_CONFIG_TIMESTAMP", "FIRST_ERROR_TIME",
-		"LAST_ERROR_TIME", "OUTSIDE_WORKING_HOURS", "CURRENT_PROCESS_ITERATION",
-		"CURRENT_EXEC_ITERATION", "LAST_PAYLOAD_TIME", "TOTAL_PAYLOAD_COUNT", "INFO"};
+	static const char *const keys[] = {"STREAM_ID",
+	                                   "SIGNATURE",
+	                                   "INSTANCE_ID",
+	                                   "PROCESS_DELAY",
+	                                   "FREQUENCY",
+	                                   "INIT_TIMESTAMP",
+	                                   "EXEC_TIMESTAMP",
+	                                   "LAST_CONFIG_TIMESTAMP",
+	                                   "FIRST_ERROR_TIME",
+	                                   "LAST_ERROR_TIME",
+	                                   "OUTSIDE_WORKING_HOURS",
+	                                   "CURRENT_PROCESS_ITERATION",
+	                                   "CURRENT_EXEC_ITERATION",
+	                                   "LAST_PAYLOAD_TIME",
+	                                   "TOTAL_PAYLOAD_COUNT",
+	                                   "INFO"};
 	is_int(json_object_size(e), R1_ARRAY_LEN(keys), "ACTIVE_PLUGINS entry has 16 fields");
 	for (size_t i = 0; i < R1_ARRAY_LEN(keys); i++)
 		ok(json_object_get(e, keys[i]) != NULL, "ACTIVE_PLUGINS has %s", keys[i]);
@@ -340,8 +352,8 @@ static void test_inputs(void)
 	struct pluginhost *h = new_host(1000);
 	pluginhost_register(h, &probe_ops, NULL);
 	struct plugin_instance *pi =
-		start(h, "{\"INSTANCE_ID\":\"i\",\"ALLOW_EMPTY_INPUTS\":false,\"PROCESS_DELAY\":0,"
-			 "\"MAX_INPUTS_QUEUE_SIZE\":2}");
+	    start(h, "{\"INSTANCE_ID\":\"i\",\"ALLOW_EMPTY_INPUTS\":false,\"PROCESS_DELAY\":0,"
+	             "\"MAX_INPUTS_QUEUE_SIZE\":2}");
 	run_at(h, 0);
 	is_int(P.inits, 1, "init");
 	is_int(P.processes, 0, "no input, no empty runs: no process");
@@ -397,10 +409,10 @@ static void test_commands(void)
 	is_int(count_code(NC_PLUGIN_CONFIG_OK), 0, "a command is not a reconfig");
 	json_t *saved = json_array_get(W.saved, 0);
 	ok(json_is_object(json_object_get(saved, K_INSTANCE_COMMAND)) &&
-		   json_object_size(json_object_get(saved, K_INSTANCE_COMMAND)) == 0,
+	       json_object_size(json_object_get(saved, K_INSTANCE_COMMAND)) == 0,
 	   "INSTANCE_COMMAND reset to {}");
-	is_int(json_integer_value(json_object_get(json_object_get(saved, K_INSTANCE_COMMAND_LAST),
-						  "SET")),
+	is_int(json_integer_value(
+	           json_object_get(json_object_get(saved, K_INSTANCE_COMMAND_LAST), "SET")),
 	       42, "archived to INSTANCE_COMMAND_LAST");
 	/* the pipeline then hands the archived config back: no change */
 	update(h, pi,
@@ -511,7 +523,7 @@ static void test_working_hours(void)
 	pluginhost_register(h, &probe_ops, NULL);
 	W.minute = 8 * 60;
 	start(h, "{\"INSTANCE_ID\":\"i\",\"PROCESS_DELAY\":0,"
-		 "\"WORKING_HOURS\":[[\"09:00\",\"17:00\"]]}");
+	         "\"WORKING_HOURS\":[[\"09:00\",\"17:00\"]]}");
 	run_at(h, 0);
 	is_int(P.inits, 1, "initialised outside hours");
 	is_int(P.processes, 0, "but not run");
@@ -609,7 +621,7 @@ static void test_echo(void)
 	is_int(json_integer_value(json_object_get(json_array_get(W.payloads, 0), "COUNTER")), 2,
 	       "COUNTER 2");
 	json_t *u = J("{\"INSTANCE_ID\":\"e1\",\"PROCESS_DELAY\":1,\"EMIT_EACH\":2,"
-		      "\"INSTANCE_COMMAND\":{\"PING\":7,\"COMMAND_PARAMS\":{\"A\":1}}}");
+	              "\"INSTANCE_COMMAND\":{\"PING\":7,\"COMMAND_PARAMS\":{\"A\":1}}}");
 	pluginhost_update(h, pi, u, NULL);
 	json_decref(u);
 	run_at(h, 1100);
