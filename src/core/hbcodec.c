@@ -11,6 +11,7 @@
 #include "core/codec.h"
 #include "core/proto.h"
 
+#include "core/jdoc.h"
 #include "core/pyfloat.h"
 
 #include <math.h>
@@ -237,6 +238,20 @@ enum r1_err hbjson_dumps(const json_t *v, enum hbjson_style style, struct buf *o
 
 /* ---- heartbeats ---------------------------------------------------------- */
 
+enum r1_err hb_parse_python_json(const char *text, size_t len, size_t max_input, json_t **out,
+                                 char **why)
+{
+	struct jdoc *doc = jdoc_new();
+	if (!doc)
+		return r1_fail(why, R1_ERR_NOMEM, "out of memory");
+	struct jdoc_limits lim = {.max_input = max_input};
+	enum r1_err e = jdoc_parse(doc, text, len, &lim, why);
+	if (!e)
+		e = jdoc_to_jansson(jdoc_root(doc), out, why);
+	jdoc_free(&doc);
+	return e;
+}
+
 bool hb_is_v2(const json_t *msg)
 {
 	const char *v = json_string_value(json_object_get(msg, K_HEARTBEAT_VERSION));
@@ -317,8 +332,8 @@ enum r1_err hb_decode(const json_t *msg, json_t **out, char **why)
 		r1_why_prefix(why, "heartbeat ENCODED_DATA");
 		return e;
 	}
-	json_error_t jerr;
-	json_t *status = json_loadb(text.data ? text.data : "", text.len, 0, &jerr);
+	json_t *status = NULL;
+	hb_parse_python_json(text.data ? text.data : "", text.len, HB_MAX_INFLATED, &status, NULL);
 	buf_release(&text);
 	if (!json_is_object(status)) {
 		json_decref(status);

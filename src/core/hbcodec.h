@@ -65,6 +65,16 @@ enum r1_err hb_encode_v1(const json_t *status, json_t **out, char **why);
  */
 enum r1_err hb_decode(const json_t *msg, json_t **out, char **why);
 
+/*
+ * Parse JSON text from a Python sender into jansson: jdoc's hostile-input
+ * parser (bounded by max_input bytes and the default depth), so NaN and
+ * Infinity, which Python writes, are accepted (they become null) and
+ * integers beyond 64 bits become reals.  *out is a new reference.  Errors:
+ * R1_ERR_PROTO (not JSON), R1_ERR_TOOBIG, R1_ERR_NOMEM.
+ */
+enum r1_err hb_parse_python_json(const char *text, size_t len, size_t max_input, json_t **out,
+                                 char **why);
+
 /* The status object of a decoded heartbeat is the message itself; this says
  * whether msg is a v2 one (HEARTBEAT_VERSION == "v2"). */
 bool hb_is_v2(const json_t *msg);

@@ -102,8 +102,8 @@ void netmon_maybe_decode(json_t *payload)
 		buf_release(&text);
 		return;
 	}
-	json_error_t jerr;
-	json_t *body = json_loadb(text.data, text.len, 0, &jerr);
+	json_t *body = NULL;
+	hb_parse_python_json(text.data, text.len, NETMON_MAX_INFLATED, &body, NULL);
 	buf_release(&text);
 	if (json_is_object(body))
 		json_object_update(payload, body);

@@ -187,6 +187,14 @@ static void test_heartbeat_hostile(void)
 	json_object_set_new(m, K_ENCODED_DATA, json_string("eNqLNtQxigUAA9UBSA=="));
 	is_int(hb_decode(m, &out, &why), R1_ERR_INVAL, "a list status refused");
 	json_decref(m);
+	/* Python writes NaN and Infinity: they decode (as null) */
+	json_t *nan_hb = json_pack("{s:s,s:s}", K_HEARTBEAT_VERSION, "v2", K_ENCODED_DATA,
+	                           "eNqrVnIOCFWyUvBL9NNRUIoAsgxrATWQBO8=");
+	is_int(hb_decode(nan_hb, &out, &why), R1_OK, "a status with NaN decodes (%s)",
+	       why ? why : "");
+	ok(json_is_null(json_object_get(out, "CPU")), "NaN became null");
+	json_decref(out);
+	json_decref(nan_hb);
 	json_t *arr = json_array();
 	is_int(hb_decode(arr, &out, &why), R1_ERR_INVAL, "a non-object message refused");
 	is_int(hb_encode_v2(arr, &out, &why), R1_ERR_INVAL, "a non-object status refused");
