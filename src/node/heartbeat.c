@@ -12,8 +12,10 @@
 
 void hb_version_text(const char *platform, char *out, size_t cap)
 {
-	snprintf(out, cap, "%s | %s | %s L-%s", PACKAGE_VERSION, PACKAGE_VERSION, PACKAGE_VERSION,
-	         platform && *platform ? platform : "unknown");
+	/* A long platform string is cut; the version prefix always fits. */
+	if (snprintf(out, cap, "%s | %s | %s L-%s", PACKAGE_VERSION, PACKAGE_VERSION,
+	             PACKAGE_VERSION, platform && *platform ? platform : "unknown") < 0 && cap)
+		out[0] = '\0';
 }
 
 json_t *hb_env_tags(char **env)
