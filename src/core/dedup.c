@@ -26,6 +26,10 @@ struct dedup {
 static const char *const drop_names[INGEST_DROP__COUNT] = {
     [INGEST_DROP_OVERSIZE] = "oversize",
     [INGEST_DROP_DUPLICATE] = "duplicate",
+    [INGEST_DROP_MALFORMED] = "malformed",
+    [INGEST_DROP_BAD_SIGNATURE] = "bad-signature",
+    [INGEST_DROP_NOT_FOR_US] = "not-for-us",
+    [INGEST_DROP_DECRYPT_FAILED] = "decrypt-failed",
 };
 
 const char *ingest_drop_name(enum ingest_drop reason)

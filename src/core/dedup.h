@@ -24,8 +24,12 @@
  * INGEST_DROP__COUNT; ingest_drop_name's table grows with it.
  */
 enum ingest_drop {
-	INGEST_DROP_OVERSIZE,  /* above R1_MAX_MESSAGE_LEN */
-	INGEST_DROP_DUPLICATE, /* EE_HASH seen within the window */
+	INGEST_DROP_OVERSIZE,       /* above R1_MAX_MESSAGE_LEN */
+	INGEST_DROP_DUPLICATE,      /* EE_HASH seen within the window */
+	INGEST_DROP_MALFORMED,      /* not JSON, not an object, missing fields */
+	INGEST_DROP_BAD_SIGNATURE,  /* the envelope does not verify */
+	INGEST_DROP_NOT_FOR_US,     /* a command or encrypted payload for someone else */
+	INGEST_DROP_DECRYPT_FAILED, /* addressed to us but does not decrypt */
 	INGEST_DROP__COUNT
 };
 

@@ -52,3 +52,10 @@ EXTRA_DIST += $(R1_NET_INTEGRATION)
 noinst_PROGRAMS += tests/bench/bench_bus
 tests_bench_bench_bus_SOURCES = tests/bench/bench_bus.c
 tests_bench_bench_bus_LDADD = $(R1_CORE_LIBS)
+
+# The receive path proper (verification, decryption, classification).
+src_core_libr1core_a_SOURCES += src/core/ingest.c src/core/ingest.h
+check_PROGRAMS += tests/unit/net/test_ingest
+TESTS += tests/unit/net/test_ingest
+tests_unit_net_test_ingest_SOURCES = tests/unit/net/test_ingest.c
+tests_unit_net_test_ingest_LDADD = tests/libtap.a $(R1_CORE_LIBS)
