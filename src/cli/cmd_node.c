@@ -27,6 +27,8 @@
 struct node_opts {
 	const char *alias, *broker, *root, *data, *log_file, *log_level, *epoch_network;
 	const char *comm_relay;
+	const char *cstore_bind;
+	long cstore_port, cstore_min_confirms;
 	double heartbeat_s, netmon_s, online_timeout_s;
 	bool oracle, secured, no_eth;
 	const char *allow[MAX_LIST];
@@ -94,10 +96,26 @@ static bool take_seconds(int *i, int argc, char **argv, double *out)
 	return true;
 }
 
+static bool take_int(int *i, int argc, char **argv, long lo, long hi, long *out)
+{
+	const char *v;
+	if (!take(i, argc, argv, &v))
+		return false;
+	char *end = NULL;
+	long n = strtol(v, &end, 10);
+	if (!*v || !end || *end || n < lo || n > hi) {
+		cli_error(_("%s: '%s' is not a number from %ld to %ld"), argv[*i - 1], v, lo, hi);
+		return false;
+	}
+	*out = n;
+	return true;
+}
+
 /* Parse the options shared by the subcommands; returns the index of the first non-option. */
 static int parse_opts(int argc, char **argv, int start, struct node_opts *o)
 {
 	o->secured = true;
+	o->cstore_port = CSTORE_DEFAULT_HTTP_PORT;
 	for (int i = start; i < argc; i++) {
 		const char *a = argv[i];
 		if (strcmp(a, "--alias") == 0) {
@@ -132,6 +150,15 @@ static int parse_opts(int argc, char **argv, int start, struct node_opts *o)
 				return -1;
 		} else if (strcmp(a, "--netmon-period") == 0) {
 			if (!take_seconds(&i, argc, argv, &o->netmon_s))
+				return -1;
+		} else if (strcmp(a, "--cstore-port") == 0) {
+			if (!take_int(&i, argc, argv, 0, 65535, &o->cstore_port))
+				return -1;
+		} else if (strcmp(a, "--cstore-bind") == 0) {
+			if (!take(&i, argc, argv, &o->cstore_bind))
+				return -1;
+		} else if (strcmp(a, "--cstore-min-confirms") == 0) {
+			if (!take_int(&i, argc, argv, 0, 1000, &o->cstore_min_confirms))
 				return -1;
 		} else if (strcmp(a, "--no-eth") == 0) {
 			o->no_eth = true;
@@ -279,6 +306,9 @@ static int run_daemon(struct node_opts *o)
 	    .comm_relay = o->comm_relay,
 	    .epoch_network = o->epoch_network,
 	    .eth_disabled = o->no_eth,
+	    .cstore_port = (int)o->cstore_port,
+	    .cstore_bind = o->cstore_bind,
+	    .cstore_min_confirmations = (int)o->cstore_min_confirms,
 	};
 	if (node_new(d.loop, bus, &cfg, d.log, &d.node, &why))
 		goto fail;
@@ -414,6 +444,7 @@ const struct cmd_entry cmd_node_entries[] = {
      N_("node [--alias A] [--oracle] [--broker URL] [--root R] [--data DIR] [--log FILE] "
         "[--log-level L] [--heartbeat-period S] [--secured|--unsecured] [--allow ADDR]... "
         "[--trust-oracle ADDR]... [--netmon-period S] [--online-timeout S] [--no-eth] "
+        "[--cstore-port N (0: off)] [--cstore-bind ADDR] [--cstore-min-confirms N] "
         "| node address [--data DIR] | node allow [--data DIR] ADDR [ALIAS]"),
      N_("run a headless edge node (or show its address, or allow a sender)"), cmd_node},
     {NULL, NULL, NULL, NULL},

@@ -181,6 +181,9 @@ enum r1_err node_new(struct loop *loop, struct bus *bus, const struct node_confi
 	n->allowlist_check_ms =
 	    cfg->allowlist_check_ms ? cfg->allowlist_check_ms : DEFAULT_ALLOWLIST_CHECK_MS;
 	n->exception_delay_ms = cfg->exception_delay_ms;
+	n->cstore_port = cfg->cstore_port;
+	n->cstore_min_confirmations = cfg->cstore_min_confirmations;
+	n->cstore_bind = cfg->cstore_bind ? r1_strdup(cfg->cstore_bind) : NULL;
 	n->oracles = copy_list(cfg->oracles, cfg->n_oracles);
 	n->n_oracles = cfg->n_oracles;
 	n->start_us = nodetime_wall_us();
@@ -201,6 +204,7 @@ enum r1_err node_new(struct loop *loop, struct bus *bus, const struct node_confi
 	if (cfg->epoch_network && (e = epoch_network_parse(cfg->epoch_network, &net, why)))
 		goto fail;
 	epoch_params_for(&n->epochs, net);
+	n->epoch_net = (int)net;
 	epoch_params_set_heartbeat(&n->epochs, 10 * TIMEFMT_US_PER_S);
 
 	if ((e = fs_mkdir_p(n->dir, 0700, why)) || (e = load_or_create_key(n, why)))
@@ -342,6 +346,7 @@ void node_free(struct node **np)
 	for (size_t i = 0; n->oracles && n->oracles[i]; i++)
 		r1_free(n->oracles[i]);
 	r1_free(n->oracles);
+	r1_free(n->cstore_bind);
 	char *strings[] = {n->alias,         n->dir,        n->root,       n->comm_relay,
 	                   n->path_pem,      n->path_allow, n->path_cmdwl, n->path_db,
 	                   n->t_config,      n->t_ctrl,     n->t_notif,    n->t_payloads,

@@ -56,6 +56,15 @@ struct node_config {
 	 */
 	bool eth_disabled;
 	unsigned allowlist_check_ms; /* how often authorized_addrs is checked; 0 = 2 s */
+	/*
+	 * CStore (CHAIN_STORE_BASE): the app-facing HTTP API's port (0 = no
+	 * HTTP API; the daemon's default is 31234) and bind address (NULL =
+	 * 127.0.0.1), and MIN_CONFIRMATIONS when the instance config does not
+	 * set it (0 = the reference's 1).
+	 */
+	int cstore_port;
+	const char *cstore_bind;
+	int cstore_min_confirmations;
 };
 
 enum node_exit {
@@ -125,6 +134,16 @@ void node_stop(struct node *n);
 void node_free(struct node **n);
 
 void node_set_observer(struct node *n, node_event_fn fn, void *ctx);
+
+struct cstore;
+/*
+ * The node's CStore engine (node/cstore/cstore.h: C API for plugins and the
+ * console), or NULL before CHAIN_STORE_BASE started or after it stopped.
+ * Borrowed.
+ */
+struct cstore *node_cstore(const struct node *n);
+/* The port of the node's CStore HTTP API, 0 when it does not serve one. */
+unsigned node_cstore_port(const struct node *n);
 
 const char *node_alias(const struct node *n);
 const char *node_address(const struct node *n);     /* "0xai_..." */

@@ -81,6 +81,12 @@ struct node {
 	char **oracles;
 	size_t n_oracles;
 	struct epoch_params epochs;
+	int epoch_net; /* enum epoch_network */
+	int cstore_port, cstore_min_confirmations;
+	char *cstore_bind; /* NULL = 127.0.0.1 */
+	/* set by CHAIN_STORE_BASE (node/cstore/chain_store_base.c) while it runs */
+	struct cstore *cstore;
+	unsigned cstore_http_port;
 
 	struct loop *loop;
 	struct bus *bus;

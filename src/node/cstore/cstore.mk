@@ -29,7 +29,8 @@ tests_unit_cstore_test_cstore_LDADD = tests/libtap.a $(R1_NODE_LIBS)
 src_node_libr1node_a_SOURCES += \
 	src/node/httpapi.c src/node/httpapi.h \
 	src/node/httpclient.c src/node/httpclient.h \
-	src/node/cstore/cstore_http.c src/node/cstore/cstore_http.h
+	src/node/cstore/cstore_http.c src/node/cstore/cstore_http.h \
+	src/node/cstore/chain_store_base.c
 
 check_PROGRAMS += tests/unit/cstore/test_http
 TESTS += tests/unit/cstore/test_http

@@ -11,5 +11,7 @@ extern const struct plugin_ops plugin_system_health_monitor_01;
 extern const struct plugin_ops plugin_net_mon_01;
 extern const struct plugin_ops plugin_net_config_monitor;
 extern const struct plugin_ops plugin_update_monitor_01;
+/* node/cstore/chain_store_base.c */
+extern const struct plugin_ops plugin_chain_store_base;
 
 #endif

@@ -9,5 +9,6 @@
 const struct plugin_ops *const plugin_builtins[] = {
     &plugin_echo_01,           &plugin_system_health_monitor_01,
     &plugin_net_mon_01,        &plugin_net_config_monitor,
-    &plugin_update_monitor_01, NULL,
+    &plugin_update_monitor_01, &plugin_chain_store_base,
+    NULL,
 };
