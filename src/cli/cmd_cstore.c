@@ -6,8 +6,9 @@
  *   get KEY | set KEY VALUE | del KEY | hget HKEY FIELD | hset HKEY FIELD VALUE
  *   hgetall HKEY | hkeys HKEY | hsync HKEY
  *
- * VALUE is JSON text; anything that does not parse as JSON is stored as a
- * string.  Which node: --port N, else CSTORE_API_URL / EE_CHAINSTORE_API_URL
+ * VALUE (and --token T) is JSON text; anything that does not parse as JSON
+ * is taken as a string.  --readonly and --token are the reference's
+ * chainstore_set arguments, which the node's HTTP API takes as extensions.  Which node: --port N, else CSTORE_API_URL / EE_CHAINSTORE_API_URL
  * (as the TypeScript client reads them), else --node ALIAS for a node
  * hosted on this machine (the port it recorded in its directory), else
  * 31234.  Reaching a remote node over the bus is not here yet.
@@ -25,6 +26,8 @@ struct opts {
 	uint16_t port;
 	const char *node;
 	bool json;
+	bool readonly;
+	const char *token; /* JSON text (else a string) */
 	int timeout_s;
 	const char *peers[32];
 	size_t npeers;
@@ -106,6 +109,11 @@ static int parse(int argc, char **argv, int want, struct opts *o, char *hostbuf,
 		const char *next = i + 1 < argc ? argv[i + 1] : NULL;
 		if (strcmp(a, "--json") == 0) {
 			o->json = true;
+		} else if (strcmp(a, "--readonly") == 0) {
+			o->readonly = true;
+		} else if (strcmp(a, "--token") == 0 && next) {
+			o->token = next;
+			i++;
 		} else if (strcmp(a, "--port") == 0 && next) {
 			if (!parse_port(next, &o->port)) {
 				cli_error(_("cstore: bad port '%s'"), next);
@@ -251,6 +259,17 @@ static json_t *value_arg(const char *text)
 	return json_string(text);
 }
 
+/* --token as JSON text for a query (a plain word becomes a JSON string). */
+static char *token_text(const struct opts *o)
+{
+	if (!o->token)
+		return NULL;
+	json_t *v = value_arg(o->token);
+	char *t = v ? json_dumps(v, JSON_COMPACT | JSON_ENCODE_ANY) : NULL;
+	json_decref(v);
+	return t;
+}
+
 static json_t *peers_json(const struct opts *o)
 {
 	json_t *a = json_array();
@@ -266,6 +285,10 @@ static int get_like(const struct opts *o, const char *path, const char *k1, cons
 	httpclient_query_add(&q, k1, v1);
 	if (k2)
 		httpclient_query_add(&q, k2, v2);
+	char *tok = token_text(o);
+	if (tok)
+		httpclient_query_add(&q, "token", tok);
+	free(tok);
 	struct buf target = BUF_INIT;
 	buf_addf(&target, "%s?%s", path, buf_cstr(&q));
 	buf_release(&q);
@@ -290,6 +313,10 @@ static int get_like(const struct opts *o, const char *path, const char *k1, cons
 static int write_like(const struct opts *o, const char *path, json_t *req, const char *what)
 {
 	json_object_set_new(req, "chainstore_peers", peers_json(o));
+	if (o->readonly)
+		json_object_set_new(req, "readonly", json_true());
+	if (o->token)
+		json_object_set_new(req, "token", value_arg(o->token));
 	json_t *body = NULL;
 	int rc = call(o, "POST", path, req, &body, NULL);
 	json_decref(req);
@@ -355,6 +382,10 @@ static int cs_hgetall(int argc, char **argv)
 	PARSE(1);
 	struct buf q = BUF_INIT;
 	httpclient_query_add(&q, "hkey", o.args[0]);
+	char *tok = token_text(&o);
+	if (tok)
+		httpclient_query_add(&q, "token", tok);
+	free(tok);
 	struct buf target = BUF_INIT;
 	buf_addf(&target, "/hgetall?%s", buf_cstr(&q));
 	buf_release(&q);
@@ -426,15 +457,16 @@ static int cs_hsync(int argc, char **argv)
 }
 
 static const struct cmd_entry cstore_subcommands[] = {
-	{"get", N_("cstore get KEY [--node ALIAS|--port N] [--json]"),
+	{"get", N_("cstore get KEY [--token T] [--node ALIAS|--port N] [--json]"),
 	 N_("print the value of KEY (exit 1 when it is missing)"), cs_get},
-	{"set", N_("cstore set KEY VALUE [--peer ADDR]... [--json]"),
+	{"set", N_("cstore set KEY VALUE [--readonly] [--token T] [--peer ADDR]... [--json]"),
 	 N_("store VALUE (JSON, else a string) and wait for the peers' confirmations"), cs_set},
 	{"del", N_("cstore del KEY [--peer ADDR]..."), N_("delete KEY on this node and its peers"),
 	 cs_del},
-	{"hget", N_("cstore hget HKEY FIELD [--json]"), N_("print one field of hash HKEY"),
+	{"hget", N_("cstore hget HKEY FIELD [--token T] [--json]"),
+	 N_("print one field of hash HKEY"),
 	 cs_hget},
-	{"hset", N_("cstore hset HKEY FIELD VALUE [--peer ADDR]..."),
+	{"hset", N_("cstore hset HKEY FIELD VALUE [--readonly] [--token T] [--peer ADDR]..."),
 	 N_("store one field of hash HKEY and wait for the confirmations"), cs_hset},
 	{"hgetall", N_("cstore hgetall HKEY [--json]"),
 	 N_("print every field of hash HKEY, one per line"), cs_hgetall},

@@ -1,8 +1,8 @@
 #!/bin/sh
 # The official TypeScript client @ratio1/edge-sdk-ts, installed from npm into
 # the build directory (kept between runs), runs getStatus, set, get, hset,
-# hget and hgetall against a CStore HTTP API served by our code
-# (cstore_server: three replicating engines in one process).
+# hget and hgetall against our node's CStore HTTP API: two headless nodes
+# over a real mosquitto, the client talking to A, B confirming its writes.
 . "$R1_SRCDIR/tests/lib.sh"
 
 SDK_DIR="$R1_BUILDDIR/npm-cstore"
@@ -22,10 +22,29 @@ fi
 is "$(cd "$SDK_DIR" && node -p 'JSON.parse(require("fs").readFileSync("node_modules/@ratio1/edge-sdk-ts/package.json")).version')" "1.5.2" \
 	"the pinned client version"
 
-"$R1_BUILDDIR/tests/integration/cstore_server" 0 --readonly-key ro:b >"$T/server.out" 2>"$T/server.err" &
+CLIENT="$R1_BUILDDIR/tests/integration/node_client"
+[ -x "$CLIENT" ] || bail "missing $CLIENT"
+mport=$(free_port)
+start_mosquitto "$mport" "set_tcp_nodelay true"
+mkdir -p "$T/a" "$T/b"
+A=$("$CLIENT" --new-key "$T/a/e2.pem")
+B=$("$CLIENT" --new-key "$T/b/e2.pem")
+port=$(free_port)
+bport=$(free_port)
+"$R1CONSOLE" node --alias sdk-a --data "$T/a" --broker "mqtt://127.0.0.1:$mport" --allow "$B" \
+	--oracle --trust-oracle "$A" --heartbeat-period 1 --netmon-period 1 --cstore-port "$port" \
+	--log "$T/a.log" 2>"$T/a.err" &
 cleanup_pid $!
-wait_for 20 grep -q '^PORT ' "$T/server.out" || bail "cstore_server did not start: $(cat "$T/server.err")"
-port=$(sed -n 's/^PORT //p' "$T/server.out")
+"$R1CONSOLE" node --alias sdk-b --data "$T/b" --broker "mqtt://127.0.0.1:$mport" --allow "$A" \
+	--trust-oracle "$A" --heartbeat-period 1 --netmon-period 1 --cstore-port "$bport" \
+	--log "$T/b.log" 2>"$T/b.err" &
+cleanup_pid $!
+ready() { "$R1CONSOLE" cstore set "mesh:$1" 1 --port "$2" >/dev/null 2>&1; }
+wait_for 60 ready a "$port" || bail "node A's writes are never confirmed: $(tail -5 "$T/a.log")"
+wait_for 60 ready b "$bport" || bail "node B never found A: $(tail -5 "$T/b.log")"
+ok 0 "two nodes replicate over mosquitto"
+is "$("$R1CONSOLE" cstore set ro:b '"owned by B"' --readonly --port "$bport")" "OK" \
+	"B writes a readonly key"
 
 SDK_DIR="$SDK_DIR" CSTORE_URL="http://localhost:$port" RO_KEY="ro:b" \
 	node "$R1_SRCDIR/tests/integration/cstore_sdk_ts.mjs" >"$T/sdk.out" 2>"$T/sdk.err"

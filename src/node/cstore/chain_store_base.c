@@ -206,8 +206,11 @@ static void handle_chain_store(struct csb *s, const json_t *in)
 static void handle_netmon(struct csb *s, const json_t *in)
 {
 	const char *sender = json_string_value(json_object_get(in, K_EE_SENDER));
-	if (!sender || !node_trusts_oracle(s->n, sender))
+	if (!sender || !node_trusts_oracle(s->n, sender)) {
+		LOG_D(plugin_log(s->pi), LOGMOD, "%s: NET_MON_01 from %s not trusted", s->n->alias,
+		      sender ? sender : "?");
 		return;
+	}
 	json_t *p = json_deep_copy(in);
 	if (!p)
 		return;
@@ -227,6 +230,8 @@ static void handle_netmon(struct csb *s, const json_t *in)
 		json_decref(s->online);
 		s->online = online;
 		s->online_us = nodetime_wall_us();
+		LOG_D(plugin_log(s->pi), LOGMOD, "%s: %zu node(s) in %s's map", s->n->alias,
+		      json_object_size(online), sender);
 	}
 	json_decref(p);
 }

@@ -44,8 +44,10 @@ check_PROGRAMS += tests/integration/cstore_server
 tests_integration_cstore_server_SOURCES = tests/integration/cstore_server.c \
 	tests/unit/cstore/net.c tests/unit/cstore/net.h
 tests_integration_cstore_server_LDADD = tests/libtap.a $(R1_NODE_LIBS)
-TESTS += tests/integration/cstore_cli.sh tests/integration/cstore_sdk_ts.sh
+TESTS += tests/integration/cstore_cli.sh tests/integration/cstore_sdk_ts.sh \
+	tests/integration/cstore_nodes.sh
 EXTRA_DIST += tests/integration/cstore_cli.sh tests/integration/cstore_sdk_ts.sh \
+	tests/integration/cstore_nodes.sh \
 	tests/integration/cstore_sdk_ts.mjs tests/integration/npm/package.json
 
 # Speed: local reads, replicated writes over a queue and over mosquitto,

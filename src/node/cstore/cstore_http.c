@@ -126,14 +126,46 @@ static void on_written(void *arg, enum cstore_outcome o)
 	parked_free(p);
 }
 
+/*
+ * Our extensions of the reference's bodies (FastAPI ignores unknown fields,
+ * so the official clients are unaffected): "readonly" (bool) and "token"
+ * (any JSON) as chainstore_set takes them.
+ */
+static bool body_write_opts(struct httpapi_req *r, const json_t *body, bool *readonly,
+			    char **token)
+{
+	const json_t *ro = json_object_get(body, "readonly");
+	*token = NULL;
+	if (ro && !json_is_boolean(ro) && !json_is_null(ro)) {
+		httpapi_reply_invalid(r, "bool_type", "body", "readonly",
+				      "Input should be a valid boolean", json_deep_copy(ro));
+		return false;
+	}
+	*readonly = json_is_true(ro);
+	const json_t *tok = json_object_get(body, "token");
+	if (tok && !json_is_null(tok)) {
+		*token = json_dumps(tok, JSON_COMPACT | JSON_ENCODE_ANY);
+		if (!*token) {
+			httpapi_reply_error(r, 500, "out of memory");
+			return false;
+		}
+	}
+	return true;
+}
+
 static void do_write(struct cstore_http *ch, struct httpapi_req *r, const char *hkey,
 		     const char *key, const json_t *value, const char **peers, size_t npeers)
 {
+	bool readonly = false;
+	char *token = NULL;
+	if (!body_write_opts(r, httpapi_json_body(r), &readonly, &token))
+		return;
 	char *text = json_is_null(value) ? NULL : json_dumps(value, JSON_COMPACT | JSON_ENCODE_ANY);
 	struct parked *p = r1_calloc(1, sizeof(*p));
 	if (!p || (!json_is_null(value) && !text)) {
 		r1_free(text);
 		r1_free(p);
+		r1_free(token);
 		httpapi_reply_error(r, 500, "out of memory");
 		return;
 	}
@@ -143,12 +175,15 @@ static void do_write(struct cstore_http *ch, struct httpapi_req *r, const char *
 	w.owner = ch->owner;
 	w.peers = peers;
 	w.npeers = npeers;
+	w.readonly = readonly;
+	w.token = token;
 	enum cstore_outcome o = CSTORE_CANCELLED;
 	char *why = NULL;
 	enum r1_err e = hkey ? cstore_hset(ch->cs, hkey, key, text, &w, on_written, p, &o,
 					   &p->op_id, &why)
 			     : cstore_set(ch->cs, key, text, &w, on_written, p, &o, &p->op_id, &why);
 	r1_free(text);
+	r1_free(token);
 	if (e) {
 		/* The reference's chainstore_set turns every exception into False. */
 		LOG_D(ch->log, "cstore-api", "write refused: %s", why ? why : "?");
@@ -197,12 +232,20 @@ static void route_hset(void *ctx, struct httpapi_req *r)
 
 /* ---- reads */
 
+/* Our extension: ?token=<JSON text> opens keys written with a token. */
+static const char *query_token(struct httpapi_req *r)
+{
+	bool bad = false;
+	const char *t = httpapi_query(r, "token", &bad);
+	return t && !bad && *t ? t : NULL;
+}
+
 static void route_get(void *ctx, struct httpapi_req *r)
 {
 	struct cstore_http *ch = ctx;
 	const char *key;
 	if (query_str(r, "key", &key))
-		httpapi_reply_result_text(r, cstore_get(ch->cs, key, NULL), NULL);
+		httpapi_reply_result_text(r, cstore_get(ch->cs, key, query_token(r)), NULL);
 }
 
 static void route_hget(void *ctx, struct httpapi_req *r)
@@ -210,7 +253,7 @@ static void route_hget(void *ctx, struct httpapi_req *r)
 	struct cstore_http *ch = ctx;
 	const char *hkey, *key;
 	if (query_str(r, "hkey", &hkey) && query_str(r, "key", &key))
-		httpapi_reply_result_text(r, cstore_hget(ch->cs, hkey, key, NULL), NULL);
+		httpapi_reply_result_text(r, cstore_hget(ch->cs, hkey, key, query_token(r)), NULL);
 }
 
 static void reply_hash(struct cstore_http *ch, struct httpapi_req *r, bool values)
@@ -220,7 +263,7 @@ static void reply_hash(struct cstore_http *ch, struct httpapi_req *r, bool value
 		return;
 	struct buf out = BUF_INIT;
 	char *why = NULL;
-	enum r1_err e = values ? cstore_hgetall(ch->cs, hkey, NULL, &out, &why)
+	enum r1_err e = values ? cstore_hgetall(ch->cs, hkey, query_token(r), &out, &why)
 			       : cstore_hkeys(ch->cs, hkey, &out, &why);
 	if (e)
 		httpapi_reply_error(r, 500, why ? why : "error");

@@ -13,6 +13,10 @@
  *   POST /hsync {hkey, chainstore_peers}   {hkey, source_peer, merged_fields}
  *   GET  /hkeys?hkey=                                 [field, ...] (ours)
  *
+ * Extensions the official clients never send: "readonly" and "token" in
+ * /set and /hset bodies, ?token= on /get, /hget and /hgetall (JSON text),
+ * as chainstore_set/get take them.
+ *
  * Every result is wrapped as {"result": ...} with the node's envelope
  * fields.  A write answers when its confirmations arrive (or it fails);
  * false comes with a "reason" beside the result.  Writes are owned by
