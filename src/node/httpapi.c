@@ -634,9 +634,9 @@ enum r1_err httpapi_new(const struct httpapi_config *cfg, const struct httpapi_r
 	h->max_body = cfg->max_body ? cfg->max_body : DEFAULT_MAX_BODY;
 	snprintf(h->name, sizeof(h->name), "%s", cfg->name ? cfg->name : "http");
 	h->d = MHD_start_daemon(
-		flags, cfg->port, NULL, NULL, on_access, h, MHD_OPTION_SOCK_ADDR,
-		(struct sockaddr *)&ss, MHD_OPTION_NOTIFY_COMPLETED, on_completed, h,
-		MHD_OPTION_EXTERNAL_LOGGER, on_log, h, MHD_OPTION_CONNECTION_LIMIT,
+		flags, cfg->port, NULL, NULL, on_access, h, MHD_OPTION_EXTERNAL_LOGGER, on_log, h,
+		MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&ss, MHD_OPTION_NOTIFY_COMPLETED,
+		on_completed, h, MHD_OPTION_CONNECTION_LIMIT,
 		(unsigned)(cfg->max_connections ? cfg->max_connections : 128),
 		MHD_OPTION_CONNECTION_TIMEOUT,
 		(unsigned)(cfg->idle_timeout_s ? cfg->idle_timeout_s : 60), MHD_OPTION_END);
