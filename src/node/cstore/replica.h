@@ -30,7 +30,7 @@ struct replica_peer {
 struct replica_group;
 
 struct replica_record {
-	char *key;		/* NUL-free UTF-8 */
+	char *key;		/* NUL-free UTF-8, stored right after the record */
 	size_t key_len;
 	char *value;		/* normalized JSON text (jvalue.h), never "null" */
 	size_t value_len;
