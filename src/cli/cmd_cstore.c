@@ -8,10 +8,10 @@
  *
  * VALUE (and --token T) is JSON text; anything that does not parse as JSON
  * is taken as a string.  --readonly and --token are the reference's
- * chainstore_set arguments, which the node's HTTP API takes as extensions.  Which node: --port N, else CSTORE_API_URL / EE_CHAINSTORE_API_URL
- * (as the TypeScript client reads them), else --node ALIAS for a node
- * hosted on this machine (the port it recorded in its directory), else
- * 31234.  Reaching a remote node over the bus is not here yet.
+ * chainstore_set arguments, which the node's HTTP API takes as extensions.  Which node: --port N,
+ * else CSTORE_API_URL / EE_CHAINSTORE_API_URL (as the TypeScript client reads them), else --node
+ * ALIAS for a node hosted on this machine (the port it recorded in its directory), else 31234.
+ * Reaching a remote node over the bus is not here yet.
  */
 #include "cli/cli.h"
 
@@ -81,7 +81,7 @@ static uint16_t local_node_port(const char *alias)
 		snprintf(path, sizeof(path), "%s/r1console/nodes/%s/cstore-api.port", xdg, alias);
 	else if (home)
 		snprintf(path, sizeof(path), "%s/.local/share/r1console/nodes/%s/cstore-api.port",
-			 home, alias);
+		         home, alias);
 	else
 		return 0;
 	FILE *f = fopen(path, "r");
@@ -165,10 +165,11 @@ static int parse(int argc, char **argv, int want, struct opts *o, char *hostbuf,
 	if (o->node) {
 		o->port = local_node_port(o->node);
 		if (!o->port) {
-			cli_error(_("cstore: node '%s' is not hosted on this machine (no "
-				    "cstore-api.port in its directory); reaching a remote node over "
-				    "the bus is not available yet"),
-				  o->node);
+			cli_error(
+			    _("cstore: node '%s' is not hosted on this machine (no "
+			      "cstore-api.port in its directory); reaching a remote node over "
+			      "the bus is not available yet"),
+			    o->node);
 			return EXIT_USAGE;
 		}
 	} else if (url && *url) {
@@ -184,24 +185,24 @@ static int parse(int argc, char **argv, int want, struct opts *o, char *hostbuf,
 
 /* One request; on success *body is the parsed response (caller decrefs). */
 static int call(const struct opts *o, const char *method, const char *target, json_t *req,
-		json_t **body, struct buf *raw)
+                json_t **body, struct buf *raw)
 {
 	char *text = req ? json_dumps(req, JSON_COMPACT) : NULL;
 	struct httpclient_resp resp;
 	char *why = NULL;
 	enum r1_err e = httpclient_request(o->host, o->port, method, target, "application/json",
-					   text, text ? strlen(text) : 0, o->timeout_s * 1000,
-					   64u << 20, &resp, &why);
+	                                   text, text ? strlen(text) : 0, o->timeout_s * 1000,
+	                                   64u << 20, &resp, &why);
 	free(text);
 	if (e) {
 		cli_error(_("cstore: cannot reach the CStore API at %s:%u: %s"), o->host, o->port,
-			  why ? why : r1_strerror(e));
+		          why ? why : r1_strerror(e));
 		r1_free(why);
 		return e == R1_ERR_TIMEOUT ? EXIT_TIMEOUT : EXIT_FAIL;
 	}
 	json_error_t jerr;
 	*body = json_loadb(buf_cstr(&resp.body), resp.body.len, JSON_DECODE_ANY | JSON_ALLOW_NUL,
-			   &jerr);
+	                   &jerr);
 	if (raw)
 		buf_add(raw, buf_cstr(&resp.body), resp.body.len);
 	int status = resp.status;
@@ -219,7 +220,7 @@ static int call(const struct opts *o, const char *method, const char *target, js
 			msg = d;
 		char *t = msg && json_is_string(msg) ? NULL : json_dumps(msg, JSON_ENCODE_ANY);
 		cli_error(_("cstore: the API refused the request (%d): %s"), status,
-			  t ? t : json_string_value(msg));
+		          t ? t : json_string_value(msg));
 		free(t);
 		json_decref(*body);
 		*body = NULL;
@@ -279,7 +280,7 @@ static json_t *peers_json(const struct opts *o)
 }
 
 static int get_like(const struct opts *o, const char *path, const char *k1, const char *v1,
-		    const char *k2, const char *v2)
+                    const char *k2, const char *v2)
 {
 	struct buf q = BUF_INIT;
 	httpclient_query_add(&q, k1, v1);
@@ -336,12 +337,12 @@ static int write_like(const struct opts *o, const char *path, json_t *req, const
 	return ok ? EXIT_OK : EXIT_FAIL;
 }
 
-#define PARSE(n)                                                                          \
-	struct opts o;                                                                    \
-	char hostbuf[256];                                                                \
-	int prc = parse(argc, argv, (n), &o, hostbuf, sizeof(hostbuf));                    \
-	if (prc)                                                                          \
-		return prc
+#define PARSE(n)                                                                                   \
+	struct opts o;                                                                             \
+	char hostbuf[256];                                                                         \
+	int prc = parse(argc, argv, (n), &o, hostbuf, sizeof(hostbuf));                            \
+	if (prc)                                                                                   \
+	return prc
 
 static int cs_get(int argc, char **argv)
 {
@@ -373,7 +374,7 @@ static int cs_hset(int argc, char **argv)
 {
 	PARSE(3);
 	json_t *req = json_pack("{s:s,s:s,s:o}", "hkey", o.args[0], "key", o.args[1], "value",
-				value_arg(o.args[2]));
+	                        value_arg(o.args[2]));
 	return write_like(&o, "/hset", req, "hset");
 }
 
@@ -427,7 +428,8 @@ static int cs_hkeys(int argc, char **argv)
 	} else {
 		size_t i;
 		json_t *v;
-		json_array_foreach(json_object_get(body, "result"), i, v) puts(json_string_value(v));
+		json_array_foreach(json_object_get(body, "result"), i, v)
+		    puts(json_string_value(v));
 	}
 	json_decref(body);
 	return EXIT_OK;
@@ -457,24 +459,22 @@ static int cs_hsync(int argc, char **argv)
 }
 
 static const struct cmd_entry cstore_subcommands[] = {
-	{"get", N_("cstore get KEY [--token T] [--node ALIAS|--port N] [--json]"),
-	 N_("print the value of KEY (exit 1 when it is missing)"), cs_get},
-	{"set", N_("cstore set KEY VALUE [--readonly] [--token T] [--peer ADDR]... [--json]"),
-	 N_("store VALUE (JSON, else a string) and wait for the peers' confirmations"), cs_set},
-	{"del", N_("cstore del KEY [--peer ADDR]..."), N_("delete KEY on this node and its peers"),
-	 cs_del},
-	{"hget", N_("cstore hget HKEY FIELD [--token T] [--json]"),
-	 N_("print one field of hash HKEY"),
-	 cs_hget},
-	{"hset", N_("cstore hset HKEY FIELD VALUE [--readonly] [--token T] [--peer ADDR]..."),
-	 N_("store one field of hash HKEY and wait for the confirmations"), cs_hset},
-	{"hgetall", N_("cstore hgetall HKEY [--json]"),
-	 N_("print every field of hash HKEY, one per line"), cs_hgetall},
-	{"hkeys", N_("cstore hkeys HKEY [--json]"), N_("print the field names of hash HKEY"),
-	 cs_hkeys},
-	{"hsync", N_("cstore hsync HKEY [--peer ADDR]... [--json]"),
-	 N_("repair hash HKEY from the first peer that answers (merge only)"), cs_hsync},
-	{NULL, NULL, NULL, NULL},
+    {"get", N_("cstore get KEY [--token T] [--node ALIAS|--port N] [--json]"),
+     N_("print the value of KEY (exit 1 when it is missing)"), cs_get},
+    {"set", N_("cstore set KEY VALUE [--readonly] [--token T] [--peer ADDR]... [--json]"),
+     N_("store VALUE (JSON, else a string) and wait for the peers' confirmations"), cs_set},
+    {"del", N_("cstore del KEY [--peer ADDR]..."), N_("delete KEY on this node and its peers"),
+     cs_del},
+    {"hget", N_("cstore hget HKEY FIELD [--token T] [--json]"), N_("print one field of hash HKEY"),
+     cs_hget},
+    {"hset", N_("cstore hset HKEY FIELD VALUE [--readonly] [--token T] [--peer ADDR]..."),
+     N_("store one field of hash HKEY and wait for the confirmations"), cs_hset},
+    {"hgetall", N_("cstore hgetall HKEY [--json]"),
+     N_("print every field of hash HKEY, one per line"), cs_hgetall},
+    {"hkeys", N_("cstore hkeys HKEY [--json]"), N_("print the field names of hash HKEY"), cs_hkeys},
+    {"hsync", N_("cstore hsync HKEY [--peer ADDR]... [--json]"),
+     N_("repair hash HKEY from the first peer that answers (merge only)"), cs_hsync},
+    {NULL, NULL, NULL, NULL},
 };
 
 static int cmd_cstore(int argc, char **argv)
@@ -497,7 +497,7 @@ static int cmd_cstore(int argc, char **argv)
 }
 
 const struct cmd_entry cmd_cstore_entries[] = {
-	{"cstore", N_("cstore get|set|del|hget|hset|hgetall|hkeys|hsync ..."),
-	 N_("read and write a node's CStore through its HTTP API"), cmd_cstore},
-	{NULL, NULL, NULL, NULL},
+    {"cstore", N_("cstore get|set|del|hget|hset|hgetall|hkeys|hsync ..."),
+     N_("read and write a node's CStore through its HTTP API"), cmd_cstore},
+    {NULL, NULL, NULL, NULL},
 };

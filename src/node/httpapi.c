@@ -139,7 +139,7 @@ struct query_find {
 };
 
 static enum MHD_Result query_iter(void *cls, enum MHD_ValueKind kind, const char *key,
-				  size_t key_size, const char *value, size_t value_size)
+                                  size_t key_size, const char *value, size_t value_size)
 {
 	struct query_find *q = cls;
 	if (key_size == q->name_len && memcmp(key, q->name, key_size) == 0) {
@@ -156,7 +156,8 @@ const char *httpapi_query(const struct httpapi_req *r, const char *name, bool *b
 	struct query_find q = {name, strlen(name), NULL, 0, false};
 	MHD_get_connection_values_n(r->conn, MHD_GET_ARGUMENT_KIND, query_iter, &q);
 	if (bad)
-		*bad = q.found && (strlen(q.value) != q.value_len || !utf8_valid(q.value, q.value_len));
+		*bad = q.found &&
+		       (strlen(q.value) != q.value_len || !utf8_valid(q.value, q.value_len));
 	return q.found ? q.value : NULL;
 }
 
@@ -209,12 +210,11 @@ static void free_cb(void *p)
 }
 
 void httpapi_reply_bytes(struct httpapi_req *r, unsigned status, const char *content_type,
-			 const void *data, size_t len, const char *const *headers)
+                         const void *data, size_t len, const char *const *headers)
 {
 	void *copy = r1_memdup(len ? data : "", len ? len : 1);
 	struct MHD_Response *resp =
-		copy ? MHD_create_response_from_buffer_with_free_callback(len, copy, free_cb)
-		     : NULL;
+	    copy ? MHD_create_response_from_buffer_with_free_callback(len, copy, free_cb) : NULL;
 	if (!resp)
 		r1_free(copy);
 	if (resp) {
@@ -227,7 +227,7 @@ void httpapi_reply_bytes(struct httpapi_req *r, unsigned status, const char *con
 }
 
 void httpapi_reply_fd(struct httpapi_req *r, unsigned status, const char *content_type, int fd,
-		      uint64_t size, const char *const *headers)
+                      uint64_t size, const char *const *headers)
 {
 	struct MHD_Response *resp = MHD_create_response_from_fd64(size, fd);
 	if (!resp) {
@@ -250,7 +250,7 @@ void httpapi_reply_json(struct httpapi_req *r, unsigned status, json_t *body)
 		return;
 	}
 	struct MHD_Response *resp =
-		MHD_create_response_from_buffer_with_free_callback(strlen(text), text, free_cb);
+	    MHD_create_response_from_buffer_with_free_callback(strlen(text), text, free_cb);
 	if (!resp)
 		r1_free(text);
 	else
@@ -309,7 +309,7 @@ void httpapi_reply_result_text(struct httpapi_req *r, const char *json_text, jso
 	size_t len = 0;
 	char *text = buf_detach(&b, &len);
 	struct MHD_Response *resp =
-		text ? MHD_create_response_from_buffer_with_free_callback(len, text, free_cb) : NULL;
+	    text ? MHD_create_response_from_buffer_with_free_callback(len, text, free_cb) : NULL;
 	if (!resp)
 		r1_free(text);
 	else
@@ -325,19 +325,19 @@ void httpapi_reply_result(struct httpapi_req *r, json_t *result)
 void httpapi_reply_error(struct httpapi_req *r, unsigned status, const char *msg)
 {
 	json_t *detail = json_pack("{s:s,s:I,s:b}", "error", msg ? msg : "", "status_code",
-				   (json_int_t)status, "logged", true);
+	                           (json_int_t)status, "logged", true);
 	if (detail)
 		add_envelope(r->h, detail);
 	httpapi_reply_json(r, status, detail ? json_pack("{s:o}", "detail", detail) : NULL);
 }
 
 void httpapi_reply_invalid(struct httpapi_req *r, const char *type, const char *where,
-			   const char *field, const char *msg, json_t *input)
+                           const char *field, const char *msg, json_t *input)
 {
 	json_t *loc = field ? json_pack("[s,s]", where, field) : json_pack("[s]", where);
 	json_t *err = loc ? json_pack("{s:s,s:o,s:s,s:o}", "type", type, "loc", loc, "msg", msg,
-				      "input", input ? input : json_null())
-			  : NULL;
+	                              "input", input ? input : json_null())
+	                  : NULL;
 	if (!loc)
 		json_decref(input);
 	httpapi_reply_json(r, 422, err ? json_pack("{s:[o]}", "detail", err) : NULL);
@@ -354,19 +354,19 @@ const json_t *httpapi_json_body(struct httpapi_req *r)
 		return r->json;
 	json_error_t err;
 	json_t *v = json_loadb(r->body.data ? r->body.data : "", r->body.len,
-			       JSON_DECODE_ANY | JSON_ALLOW_NUL, &err);
+	                       JSON_DECODE_ANY | JSON_ALLOW_NUL, &err);
 	if (!v) {
 		json_t *e = json_pack("{s:s,s:[s,i],s:s,s:{},s:{s:s}}", "type", "json_invalid",
-				      "loc", "body", err.position, "msg", "JSON decode error",
-				      "input", "ctx", "error", err.text);
+		                      "loc", "body", err.position, "msg", "JSON decode error",
+		                      "input", "ctx", "error", err.text);
 		httpapi_reply_json(r, 422, e ? json_pack("{s:[o]}", "detail", e) : NULL);
 		return NULL;
 	}
 	if (!json_is_object(v)) {
 		httpapi_reply_invalid(r, "model_attributes_type", "body", NULL,
-				      "Input should be a valid dictionary or object to extract "
-				      "fields from",
-				      v);
+		                      "Input should be a valid dictionary or object to extract "
+		                      "fields from",
+		                      v);
 		return NULL;
 	}
 	r->json = v;
@@ -383,7 +383,7 @@ void httpapi_defer(struct httpapi_req *r, void (*on_abort)(void *arg), void *arg
 /* ---- MHD callbacks */
 
 static const struct httpapi_route *find_route(const struct httpapi *h, const char *path,
-					      const char *method, bool *path_known)
+                                              const char *method, bool *path_known)
 {
 	*path_known = false;
 	for (size_t i = 0; i < h->nroutes; i++) {
@@ -398,15 +398,15 @@ static const struct httpapi_route *find_route(const struct httpapi *h, const cha
 
 static void reply_preflight(struct httpapi_req *r)
 {
-	struct MHD_Response *resp = MHD_create_response_from_buffer(2, (void *)"OK",
-								    MHD_RESPMEM_PERSISTENT);
+	struct MHD_Response *resp =
+	    MHD_create_response_from_buffer(2, (void *)"OK", MHD_RESPMEM_PERSISTENT);
 	if (resp) {
 		const char *hdrs = MHD_lookup_connection_value(r->conn, MHD_HEADER_KIND,
-							       "Access-Control-Request-Headers");
+		                                               "Access-Control-Request-Headers");
 		MHD_add_response_header(resp, MHD_HTTP_HEADER_CONTENT_TYPE,
-					"text/plain; charset=utf-8");
+		                        "text/plain; charset=utf-8");
 		MHD_add_response_header(resp, "Access-Control-Allow-Methods",
-					"DELETE, GET, HEAD, OPTIONS, PATCH, POST, PUT");
+		                        "DELETE, GET, HEAD, OPTIONS, PATCH, POST, PUT");
 		MHD_add_response_header(resp, "Access-Control-Max-Age", "600");
 		if (hdrs)
 			MHD_add_response_header(resp, "Access-Control-Allow-Headers", hdrs);
@@ -449,8 +449,8 @@ static void dispatch(struct httpapi *h, struct httpapi_req *r)
 }
 
 static enum MHD_Result on_access(void *cls, struct MHD_Connection *c, const char *url,
-				 const char *method, const char *version, const char *upload,
-				 size_t *upload_size, void **con_cls)
+                                 const char *method, const char *version, const char *upload,
+                                 size_t *upload_size, void **con_cls)
 {
 	struct httpapi *h = cls;
 	struct httpapi_req *r = *con_cls;
@@ -469,13 +469,14 @@ static enum MHD_Result on_access(void *cls, struct MHD_Connection *c, const char
 		bool known;
 		r->route = find_route(h, url, method, &known);
 		if (!r->route) {
-			bool preflight = strcmp(method, "OPTIONS") == 0 &&
-					 MHD_lookup_connection_value(c, MHD_HEADER_KIND, "Origin") &&
-					 MHD_lookup_connection_value(c, MHD_HEADER_KIND,
-								     "Access-Control-Request-Method");
+			bool preflight =
+			    strcmp(method, "OPTIONS") == 0 &&
+			    MHD_lookup_connection_value(c, MHD_HEADER_KIND, "Origin") &&
+			    MHD_lookup_connection_value(c, MHD_HEADER_KIND,
+			                                "Access-Control-Request-Method");
 			r->early = preflight ? EARLY_PREFLIGHT
-				   : known   ? EARLY_BAD_METHOD
-					     : EARLY_NOT_FOUND;
+			           : known   ? EARLY_BAD_METHOD
+			                     : EARLY_NOT_FOUND;
 		}
 		req_link(h, r);
 		*con_cls = r;
@@ -523,7 +524,7 @@ static enum MHD_Result on_access(void *cls, struct MHD_Connection *c, const char
 }
 
 static void on_completed(void *cls, struct MHD_Connection *c, void **con_cls,
-			 enum MHD_RequestTerminationCode toe)
+                         enum MHD_RequestTerminationCode toe)
 {
 	struct httpapi *h = cls;
 	struct httpapi_req *r = *con_cls;
@@ -605,8 +606,8 @@ static void detach(struct httpapi *h)
 /* ---- the server */
 
 enum r1_err httpapi_new(const struct httpapi_config *cfg, const struct httpapi_route *routes,
-			size_t nroutes, void *ctx, struct r1_log *log, struct httpapi **out,
-			char **why)
+                        size_t nroutes, void *ctx, struct r1_log *log, struct httpapi **out,
+                        char **why)
 {
 	const char *bind = cfg->bind ? cfg->bind : "127.0.0.1";
 	struct sockaddr_storage ss;
@@ -634,17 +635,17 @@ enum r1_err httpapi_new(const struct httpapi_config *cfg, const struct httpapi_r
 	h->max_body = cfg->max_body ? cfg->max_body : DEFAULT_MAX_BODY;
 	snprintf(h->name, sizeof(h->name), "%s", cfg->name ? cfg->name : "http");
 	h->d = MHD_start_daemon(
-		flags, cfg->port, NULL, NULL, on_access, h, MHD_OPTION_EXTERNAL_LOGGER, on_log, h,
-		MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&ss, MHD_OPTION_NOTIFY_COMPLETED,
-		on_completed, h, MHD_OPTION_CONNECTION_LIMIT,
-		(unsigned)(cfg->max_connections ? cfg->max_connections : 128),
-		MHD_OPTION_CONNECTION_TIMEOUT,
-		(unsigned)(cfg->idle_timeout_s ? cfg->idle_timeout_s : 60), MHD_OPTION_END);
+	    flags, cfg->port, NULL, NULL, on_access, h, MHD_OPTION_EXTERNAL_LOGGER, on_log, h,
+	    MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&ss, MHD_OPTION_NOTIFY_COMPLETED, on_completed,
+	    h, MHD_OPTION_CONNECTION_LIMIT,
+	    (unsigned)(cfg->max_connections ? cfg->max_connections : 128),
+	    MHD_OPTION_CONNECTION_TIMEOUT,
+	    (unsigned)(cfg->idle_timeout_s ? cfg->idle_timeout_s : 60), MHD_OPTION_END);
 	if (!h->d) {
 		int err = errno;
 		r1_free(h);
 		return r1_fail(why, R1_ERR_IO, "http: cannot listen on %s port %u: %s", bind,
-			       cfg->port, err ? strerror(err) : "libmicrohttpd refused");
+		               cfg->port, err ? strerror(err) : "libmicrohttpd refused");
 	}
 	const union MHD_DaemonInfo *info = MHD_get_daemon_info(h->d, MHD_DAEMON_INFO_BIND_PORT);
 	h->port = info ? info->port : cfg->port;

@@ -45,27 +45,26 @@ typedef void (*httpapi_fn)(void *ctx, struct httpapi_req *req);
  * before the handler.  Return false to stop the upload: the handler is not
  * called, and the chunk function must have replied (e.g. 413).
  */
-typedef bool (*httpapi_chunk_fn)(void *ctx, struct httpapi_req *req, const char *data,
-				 size_t len);
+typedef bool (*httpapi_chunk_fn)(void *ctx, struct httpapi_req *req, const char *data, size_t len);
 
 struct httpapi_route {
 	const char *method; /* "GET", "POST", ... */
 	const char *path;   /* exact: "/get_status" */
 	httpapi_fn fn;
-	size_t max_body;	   /* buffered bodies; 0 = the server's limit */
+	size_t max_body;             /* buffered bodies; 0 = the server's limit */
 	httpapi_chunk_fn body_chunk; /* NULL = buffer the body */
 };
 
 struct loop;
 
 struct httpapi_config {
-	struct loop *loop;	  /* drive from this loop (else the owner calls httpapi_run) */
-	const char *bind;	  /* numeric address; NULL = "127.0.0.1" */
-	uint16_t port;		  /* 0 = any free port (see httpapi_port) */
-	size_t max_body;	  /* 0 = 4 MiB */
+	struct loop *loop;        /* drive from this loop (else the owner calls httpapi_run) */
+	const char *bind;         /* numeric address; NULL = "127.0.0.1" */
+	uint16_t port;            /* 0 = any free port (see httpapi_port) */
+	size_t max_body;          /* 0 = 4 MiB */
 	unsigned max_connections; /* 0 = 128 */
 	unsigned idle_timeout_s;  /* 0 = 60 */
-	const char *name;	  /* for log lines: "cstore-api" */
+	const char *name;         /* for log lines: "cstore-api" */
 };
 
 /*
@@ -74,8 +73,8 @@ struct httpapi_config {
  * the reason says which), NOMEM.
  */
 enum r1_err httpapi_new(const struct httpapi_config *cfg, const struct httpapi_route *routes,
-			size_t nroutes, void *ctx, struct r1_log *log, struct httpapi **out,
-			char **why);
+                        size_t nroutes, void *ctx, struct r1_log *log, struct httpapi **out,
+                        char **why);
 /* Stop: deferred requests get their on_abort first.  NULLs *h. */
 void httpapi_free(struct httpapi **h);
 uint16_t httpapi_port(const struct httpapi *h);
@@ -134,13 +133,13 @@ void httpapi_reply_error(struct httpapi_req *r, unsigned status, const char *msg
  * "body"; input (stolen, may be NULL = null) is what was given.
  */
 void httpapi_reply_invalid(struct httpapi_req *r, const char *type, const char *where,
-			   const char *field, const char *msg, json_t *input);
+                           const char *field, const char *msg, json_t *input);
 /* Raw bytes (copied) with a content type and extra headers ({name, value, ..., NULL}). */
 void httpapi_reply_bytes(struct httpapi_req *r, unsigned status, const char *content_type,
-			 const void *data, size_t len, const char *const *headers);
+                         const void *data, size_t len, const char *const *headers);
 /* `size` bytes of an open file (the server closes fd). */
 void httpapi_reply_fd(struct httpapi_req *r, unsigned status, const char *content_type, int fd,
-		      uint64_t size, const char *const *headers);
+                      uint64_t size, const char *const *headers);
 
 /*
  * Keep the request open after the handler returns; reply later.  on_abort

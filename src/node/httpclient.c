@@ -36,7 +36,7 @@ static enum r1_err wait_fd(int fd, short events, int64_t deadline, char **why)
 }
 
 static enum r1_err connect_to(const char *host, uint16_t port, int64_t deadline, int *out,
-			      char **why)
+                              char **why)
 {
 	struct sockaddr_storage ss;
 	memset(&ss, 0, sizeof(ss));
@@ -59,7 +59,7 @@ static enum r1_err connect_to(const char *host, uint16_t port, int64_t deadline,
 		return r1_fail(why, R1_ERR_IO, "http: socket: %s", strerror(errno));
 	if (connect(fd, (struct sockaddr *)&ss, len) < 0 && errno != EINPROGRESS) {
 		enum r1_err e = r1_fail(why, R1_ERR_IO, "http: connect to %s:%u: %s", host, port,
-					strerror(errno));
+		                        strerror(errno));
 		close(fd);
 		return e;
 	}
@@ -68,7 +68,7 @@ static enum r1_err connect_to(const char *host, uint16_t port, int64_t deadline,
 	socklen_t elen = sizeof(err);
 	if (!e && (getsockopt(fd, SOL_SOCKET, SO_ERROR, &err, &elen) < 0 || err))
 		e = r1_fail(why, R1_ERR_IO, "http: connect to %s:%u: %s", host, port,
-			    strerror(err ? err : errno));
+		            strerror(err ? err : errno));
 	if (e) {
 		close(fd);
 		return e;
@@ -146,9 +146,9 @@ static bool dechunk(const char *p, size_t n, struct buf *out, bool *bad)
 }
 
 enum r1_err httpclient_request(const char *host, uint16_t port, const char *method,
-			       const char *target, const char *content_type, const void *body,
-			       size_t body_len, int timeout_ms, size_t max_body,
-			       struct httpclient_resp *resp, char **why)
+                               const char *target, const char *content_type, const void *body,
+                               size_t body_len, int timeout_ms, size_t max_body,
+                               struct httpclient_resp *resp, char **why)
 {
 	memset(resp, 0, sizeof(*resp));
 	buf_init(&resp->body);
@@ -159,12 +159,13 @@ enum r1_err httpclient_request(const char *host, uint16_t port, const char *meth
 	if (e)
 		return e;
 	struct buf req = BUF_INIT;
-	buf_addf(&req, "%s %s HTTP/1.1\r\nHost: %s:%u\r\nConnection: close\r\n"
-		       "Accept: application/json\r\nUser-Agent: r1console\r\n",
-		 method, target, host, port);
+	buf_addf(&req,
+	         "%s %s HTTP/1.1\r\nHost: %s:%u\r\nConnection: close\r\n"
+	         "Accept: application/json\r\nUser-Agent: r1console\r\n",
+	         method, target, host, port);
 	if (body) {
 		buf_addf(&req, "Content-Type: %s\r\nContent-Length: %zu\r\n",
-			 content_type ? content_type : "application/json", body_len);
+		         content_type ? content_type : "application/json", body_len);
 	}
 	buf_adds(&req, "\r\n");
 	if (body)
@@ -187,7 +188,7 @@ enum r1_err httpclient_request(const char *host, uint16_t port, const char *meth
 				e = r1_fail(why, R1_ERR_NOMEM, "http: out of memory");
 			else if (raw.len > max_body + 65536)
 				e = r1_fail(why, R1_ERR_TOOBIG, "http: response over %zu bytes",
-					    max_body);
+				            max_body);
 		} else if (n == 0) {
 			closed = true;
 		} else if (errno != EAGAIN && errno != EINTR) {
@@ -209,7 +210,8 @@ enum r1_err httpclient_request(const char *host, uint16_t port, const char *meth
 				if (dechunk(raw.data + hend, raw.len - hend, &resp->body, &bad))
 					break;
 				if (bad)
-					e = r1_fail(why, R1_ERR_PROTO, "http: bad chunked encoding");
+					e = r1_fail(why, R1_ERR_PROTO,
+					            "http: bad chunked encoding");
 			} else if (cl) {
 				size_t want = (size_t)strtoull(cl, NULL, 10);
 				if (raw.len - hend >= want) {
@@ -243,7 +245,7 @@ enum r1_err httpclient_request(const char *host, uint16_t port, const char *meth
 		const char *ct = find_header(raw.data, hend, "Content-Type", &vlen);
 		if (ct)
 			snprintf(resp->content_type, sizeof(resp->content_type), "%.*s",
-				 (int)R1_MIN(vlen, sizeof(resp->content_type) - 1), ct);
+			         (int)R1_MIN(vlen, sizeof(resp->content_type) - 1), ct);
 		const char *eol = strstr(raw.data, "\r\n");
 		if (eol && (size_t)(eol - raw.data) + 2 <= hend)
 			buf_add(&resp->headers, eol + 2, hend - (size_t)(eol - raw.data) - 2);
@@ -273,8 +275,9 @@ void httpclient_query_add(struct buf *q, const char *name, const char *value)
 		const unsigned char *s = (const unsigned char *)(part ? value : name);
 		for (; *s; s++) {
 			unsigned char c = *s;
-			if ((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
-			    c == '*' || c == '-' || c == '.' || c == '_') {
+			if ((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
+			    (c >= '0' && c <= '9') || c == '*' || c == '-' || c == '.' ||
+			    c == '_') {
 				buf_addc(q, (char)c);
 			} else if (c == ' ') {
 				buf_addc(q, '+');

@@ -25,9 +25,9 @@ struct httpclient_resp {
  * (response over max_body), NOMEM.
  */
 enum r1_err httpclient_request(const char *host, uint16_t port, const char *method,
-			       const char *target, const char *content_type, const void *body,
-			       size_t body_len, int timeout_ms, size_t max_body,
-			       struct httpclient_resp *resp, char **why);
+                               const char *target, const char *content_type, const void *body,
+                               size_t body_len, int timeout_ms, size_t max_body,
+                               struct httpclient_resp *resp, char **why);
 void httpclient_resp_release(struct httpclient_resp *resp);
 
 /*

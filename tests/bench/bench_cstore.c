@@ -44,10 +44,10 @@
 #define NNODES 3
 
 enum mode {
-	MODE_QUEUE,    /* a FIFO in this process: no transport at all */
+	MODE_QUEUE,     /* a FIFO in this process: no transport at all */
 	MODE_BUS_LOCAL, /* the in-process bus (bus_local), delivered by the loop */
-	MODE_BUS_MQTT, /* the MQTT bus (bus_mqtt) to mosquitto */
-	MODE_RAW_MQTT, /* libmosquitto with TCP_NODELAY, polled here: the anchor */
+	MODE_BUS_MQTT,  /* the MQTT bus (bus_mqtt) to mosquitto */
+	MODE_RAW_MQTT,  /* libmosquitto with TCP_NODELAY, polled here: the anchor */
 };
 
 struct bench;
@@ -117,7 +117,7 @@ static void deliver_wire(struct bnode *nd, const char *wire, size_t len)
 	struct buf plain = BUF_INIT;
 	char *why = NULL;
 	if (!enc || cipher_decrypt(&nd->id, v.sender, enc, strlen(enc), R1_MAX_MESSAGE_LEN * 8,
-				   nd->keys, &plain, &why)) {
+	                           nd->keys, &plain, &why)) {
 		fprintf(stderr, "bench: decryption failed: %s\n", why ? why : "no data");
 		r1_free(why);
 		json_decref(msg);
@@ -130,14 +130,14 @@ static void deliver_wire(struct bnode *nd, const char *wire, size_t len)
 	int64_t sent = CSTORE_TIME_UNKNOWN;
 	if (ts)
 		timefmt_heartbeat_utc(ts, strlen(ts),
-				      json_string_value(json_object_get(msg, K_EE_TIMEZONE)), &sent,
-				      NULL);
+		                      json_string_value(json_object_get(msg, K_EE_TIMEZONE)), &sent,
+		                      NULL);
 	struct cstore_meta meta = {
-		.sender = v.sender,
-		.alias = json_string_value(json_object_get(msg, K_EE_ID)),
-		.hash = json_string_value(json_object_get(msg, K_EE_HASH)),
-		.sent_us = sent,
-		.encrypted = true,
+	    .sender = v.sender,
+	    .alias = json_string_value(json_object_get(msg, K_EE_ID)),
+	    .hash = json_string_value(json_object_get(msg, K_EE_HASH)),
+	    .sent_us = sent,
+	    .encrypted = true,
 	};
 	cstore_receive(nd->cs, &meta, json_object_get(inner, K_CHAIN_STORE_DATA), NULL);
 	json_decref(inner);
@@ -153,19 +153,19 @@ static int node_of(const struct bench *b, const char *addr)
 }
 
 static enum r1_err env_send(void *ctx, const char *const *peers, size_t n, const json_t *data,
-			    char **why)
+                            char **why)
 {
 	struct bnode *nd = ctx;
 	struct bench *b = nd->b;
 	/* the inner payload, as a plugin's payload fields */
 	json_t *inner = json_pack("{s:O,s:s,s:s,s:s}", K_CHAIN_STORE_DATA, data, K_STREAM_NAME,
-				  ADMIN_PIPELINE, K_SIGNATURE, SIG_CHAIN_STORE_BASE, K_INSTANCE_ID,
-				  SIG_CHAIN_STORE_BASE ADMIN_INSTANCE_SUFFIX);
+	                          ADMIN_PIPELINE, K_SIGNATURE, SIG_CHAIN_STORE_BASE, K_INSTANCE_ID,
+	                          SIG_CHAIN_STORE_BASE ADMIN_INSTANCE_SUFFIX);
 	char *plain = json_dumps(inner, JSON_COMPACT);
 	json_decref(inner);
 	struct buf ct = BUF_INIT;
-	enum r1_err e = cipher_encrypt_multi(&nd->id, peers, n, plain, strlen(plain), nd->keys,
-					     &ct, why);
+	enum r1_err e =
+	    cipher_encrypt_multi(&nd->id, peers, n, plain, strlen(plain), nd->keys, &ct, why);
 	free(plain);
 	if (e) {
 		buf_release(&ct);
@@ -177,11 +177,11 @@ static enum r1_err env_send(void *ctx, const char *const *peers, size_t n, const
 	for (size_t i = 0; i < n; i++)
 		json_array_append_new(dest, json_string(peers[i]));
 	json_t *msg = json_pack(
-		"{s:s,s:s,s:s,s:s,s:s,s:s,s:b,s:s,s:o,s:[s,s,s,s+]}", K_EE_ADDR, nd->id.addr,
-		K_EE_ID, nd->alias, K_EE_EVENT_TYPE, EVENT_PAYLOAD, K_EE_VERSION, R1_APP_VERSION,
-		K_EE_TIMESTAMP, t.timestamp, K_EE_TIMEZONE, t.timezone, K_EE_IS_ENCRYPTED, 1,
-		K_EE_ENCRYPTED_DATA, buf_cstr(&ct), K_EE_DEST, dest, K_EE_PAYLOAD_PATH, nd->alias,
-		ADMIN_PIPELINE, SIG_CHAIN_STORE_BASE, SIG_CHAIN_STORE_BASE, ADMIN_INSTANCE_SUFFIX);
+	    "{s:s,s:s,s:s,s:s,s:s,s:s,s:b,s:s,s:o,s:[s,s,s,s+]}", K_EE_ADDR, nd->id.addr, K_EE_ID,
+	    nd->alias, K_EE_EVENT_TYPE, EVENT_PAYLOAD, K_EE_VERSION, R1_APP_VERSION, K_EE_TIMESTAMP,
+	    t.timestamp, K_EE_TIMEZONE, t.timezone, K_EE_IS_ENCRYPTED, 1, K_EE_ENCRYPTED_DATA,
+	    buf_cstr(&ct), K_EE_DEST, dest, K_EE_PAYLOAD_PATH, nd->alias, ADMIN_PIPELINE,
+	    SIG_CHAIN_STORE_BASE, SIG_CHAIN_STORE_BASE, ADMIN_INSTANCE_SUFFIX);
 	buf_release(&ct);
 	struct buf wire = BUF_INIT;
 	e = envelope_sign(msg, &nd->id, true, &wire, NULL, why);
@@ -203,14 +203,14 @@ static enum r1_err env_send(void *ctx, const char *const *peers, size_t n, const
 		} else if (b->mode == MODE_BUS_LOCAL || b->mode == MODE_BUS_MQTT) {
 			char topic[128];
 			snprintf(topic, sizeof(topic), "%s/%s/payloads", R1_DEFAULT_ROOT_TOPIC,
-				 peers[i]);
+			         peers[i]);
 			e = bus_publish(nd->bus, topic, wire.data, wire.len, b->qos, why);
 		} else {
 			char topic[128];
 			snprintf(topic, sizeof(topic), "%s/%s/payloads", R1_DEFAULT_ROOT_TOPIC,
-				 peers[i]);
-			if (mosquitto_publish(nd->mq, NULL, topic, (int)wire.len, wire.data,
-					      b->qos, false) != MOSQ_ERR_SUCCESS)
+			         peers[i]);
+			if (mosquitto_publish(nd->mq, NULL, topic, (int)wire.len, wire.data, b->qos,
+			                      false) != MOSQ_ERR_SUCCESS)
 				e = r1_fail(why, R1_ERR_IO, "publish failed");
 		}
 	}
@@ -242,7 +242,7 @@ static void on_message(struct mosquitto *m, void *ctx, const struct mosquitto_me
 }
 
 static void on_deliver(void *ctx, struct bus *bus, const char *topic, const uint8_t *payload,
-		       size_t len, int qos)
+                       size_t len, int qos)
 {
 	deliver_wire(ctx, (const char *)payload, len);
 }
@@ -313,28 +313,29 @@ static void setup(struct bench *b, enum mode mode, int qos, int mqtt_port, int m
 		snprintf(nd->alias, sizeof(nd->alias), "bench-%c", 'a' + i);
 		nd->keys = cipher_keycache_new();
 		struct cstore_config cfg = {.addr = nd->id.addr,
-					    .alias = nd->alias,
-					    .min_confirmations = min_confirms,
-					    .max_retries = -1};
+		                            .alias = nd->alias,
+		                            .min_confirmations = min_confirms,
+		                            .max_retries = -1};
 		struct cstore_env env = {.ctx = nd,
-					 .send = env_send,
-					 .default_peers = env_peers,
-					 .trusted = env_trusted};
+		                         .send = env_send,
+		                         .default_peers = env_peers,
+		                         .trusted = env_trusted};
 		char *why = NULL;
 		if (cstore_new(&cfg, &env, NULL, NULL, &nd->cs, &why)) {
 			fprintf(stderr, "bench: %s\n", why);
 			exit(1);
 		}
 		char topic[sizeof(nd->topic)];
-		snprintf(topic, sizeof(topic), "%s/%s/payloads", R1_DEFAULT_ROOT_TOPIC, nd->id.addr);
+		snprintf(topic, sizeof(topic), "%s/%s/payloads", R1_DEFAULT_ROOT_TOPIC,
+		         nd->id.addr);
 		memcpy(nd->topic, topic, sizeof(topic));
 		if (mode == MODE_BUS_LOCAL || mode == MODE_BUS_MQTT) {
 			char url[64];
 			snprintf(url, sizeof(url), "mqtt://127.0.0.1:%d", mqtt_port);
 			struct bus_mqtt_opts mo = {.url = url, .client_id = nd->alias};
 			enum r1_err e = mode == MODE_BUS_LOCAL
-						? bus_local_new(b->hub, nd->alias, &nd->bus, &why)
-						: bus_mqtt_new(b->loop, &mo, &nd->bus, &why);
+			                    ? bus_local_new(b->hub, nd->alias, &nd->bus, &why)
+			                    : bus_mqtt_new(b->loop, &mo, &nd->bus, &why);
 			if (e || bus_subscribe(nd->bus, nd->topic, qos, &why)) {
 				fprintf(stderr, "bench: bus: %s\n", why ? why : "?");
 				exit(1);
@@ -399,7 +400,7 @@ struct repl_result {
 };
 
 static void replicated(enum mode mode, int qos, int mqtt_port, int confirms, int n,
-		       struct repl_result *out)
+                       struct repl_result *out)
 {
 	struct bench b;
 	setup(&b, mode, qos, mqtt_port, confirms);
@@ -453,7 +454,7 @@ static void replicated(enum mode mode, int qos, int mqtt_port, int confirms, int
 }
 
 static enum r1_err noop_send(void *ctx, const char *const *peers, size_t n, const json_t *data,
-			     char **why)
+                             char **why)
 {
 	return R1_OK;
 }
@@ -479,14 +480,14 @@ static void local_reads(int nkeys, double seconds, double *get_rate, double *hge
 	if (cstore_new(&cfg, &env, NULL, NULL, &cs, NULL))
 		exit(1);
 	int nhash = 100, nfield = nkeys / nhash;
-	char (*keys)[32] = malloc((size_t)nkeys * 32);
-	char (*hk)[16] = malloc((size_t)nkeys * 16);
-	char (*fk)[16] = malloc((size_t)nkeys * 16);
+	char(*keys)[32] = malloc((size_t)nkeys * 32);
+	char(*hk)[16] = malloc((size_t)nkeys * 16);
+	char(*fk)[16] = malloc((size_t)nkeys * 16);
 	for (int i = 0; i < nkeys; i++) {
 		enum cstore_outcome o;
 		snprintf(keys[i], 32, "key:%08d", i);
 		cstore_set(cs, keys[i], "{\"value\": 12345, \"name\": \"a value\"}", NULL, NULL,
-			   NULL, &o, NULL, NULL);
+		           NULL, &o, NULL, NULL);
 		snprintf(hk[i], 16, "hash%d", i / nfield);
 		snprintf(fk[i], 16, "field%d", i % nfield);
 		cstore_hset(cs, hk[i], fk[i], "7", NULL, NULL, NULL, &o, NULL, NULL);
@@ -497,9 +498,9 @@ static void local_reads(int nkeys, double seconds, double *get_rate, double *hge
 	 * store's.  Best of five rounds: a busy machine slows rounds, not code.
 	 */
 	int *order = malloc((size_t)nkeys * sizeof(*order));
-	char (*pk)[32] = malloc((size_t)nkeys * 32);
-	char (*ph)[16] = malloc((size_t)nkeys * 16);
-	char (*pf)[16] = malloc((size_t)nkeys * 16);
+	char(*pk)[32] = malloc((size_t)nkeys * 32);
+	char(*ph)[16] = malloc((size_t)nkeys * 16);
+	char(*pf)[16] = malloc((size_t)nkeys * 16);
 	for (int i = 0; i < nkeys; i++) {
 		order[i] = (int)((uint64_t)i * 2654435761u % (uint64_t)nkeys);
 		memcpy(pk[i], keys[order[i]], 32);
@@ -577,15 +578,15 @@ static bool nodes_setup(struct nodes *nb, bool mqtt, int mqtt_port, int confirms
 		struct bus_mqtt_opts mo = {.url = url, .client_id = alias};
 		char *why = NULL;
 		enum r1_err e = mqtt ? bus_mqtt_new(nb->loop, &mo, &nb->bus[i], &why)
-				     : bus_local_new(nb->hub, alias, &nb->bus[i], &why);
+		                     : bus_local_new(nb->hub, alias, &nb->bus[i], &why);
 		struct node_config cfg = {
-			.alias = alias,
-			.data_dir = dir,
-			.oracle = i == 0,
-			.secured = true,
-			.heartbeat_ms = 200,
-			.netmon_send_ms = 1000,
-			.cstore_min_confirmations = confirms,
+		    .alias = alias,
+		    .data_dir = dir,
+		    .oracle = i == 0,
+		    .secured = true,
+		    .heartbeat_ms = 200,
+		    .netmon_send_ms = 1000,
+		    .cstore_min_confirmations = confirms,
 		};
 		if (e || node_new(nb->loop, nb->bus[i], &cfg, NULL, &nb->node[i], &why)) {
 			fprintf(stderr, "bench: node: %s\n", why ? why : "?");
@@ -635,8 +636,7 @@ static void nodes_teardown(struct nodes *nb)
 		fprintf(stderr, "bench: could not remove %s\n", nb->root);
 }
 
-static bool replicated_nodes(bool mqtt, int mqtt_port, int confirms, int n,
-			     struct repl_result *out)
+static bool replicated_nodes(bool mqtt, int mqtt_port, int confirms, int n, struct repl_result *out)
 {
 	struct nodes nb;
 	if (!nodes_setup(&nb, mqtt, mqtt_port, confirms)) {
@@ -708,8 +708,8 @@ static bool port_open(int port)
 {
 	int fd = socket(AF_INET, SOCK_STREAM, 0);
 	struct sockaddr_in a = {.sin_family = AF_INET,
-				.sin_port = htons((uint16_t)port),
-				.sin_addr.s_addr = htonl(INADDR_LOOPBACK)};
+	                        .sin_port = htons((uint16_t)port),
+	                        .sin_addr.s_addr = htonl(INADDR_LOOPBACK)};
 	bool ok = fd >= 0 && connect(fd, (struct sockaddr *)&a, sizeof(a)) == 0;
 	if (fd >= 0)
 		close(fd);
@@ -768,8 +768,8 @@ static void redis_run(int port, const char *tests, int pipeline, int n, struct r
 {
 	char cmd[256];
 	snprintf(cmd, sizeof(cmd),
-		 "redis-benchmark -h 127.0.0.1 -p %d -t %s -n %d -P %d -c 1 --csv 2>/dev/null", port,
-		 tests, n, pipeline);
+	         "redis-benchmark -h 127.0.0.1 -p %d -t %s -n %d -P %d -c 1 --csv 2>/dev/null",
+	         port, tests, n, pipeline);
 	FILE *f = popen(cmd, "r");
 	if (!f)
 		return;
@@ -800,8 +800,8 @@ static void redis_figures(int n, struct redis_figures *r)
 	int port = free_port();
 	char portbuf[16];
 	snprintf(portbuf, sizeof(portbuf), "%d", port);
-	const char *argv[] = {"redis-server", "--port", portbuf, "--bind", "127.0.0.1", "--save", "",
-			"--appendonly", "no", NULL};
+	const char *argv[] = {"redis-server", "--port", portbuf,        "--bind", "127.0.0.1",
+	                      "--save",       "",       "--appendonly", "no",     NULL};
 	pid_t pid = spawn(argv);
 	if (!wait_port(port, 5)) {
 		fprintf(stderr, "bench: redis-server did not start\n");
@@ -829,8 +829,9 @@ int main(int argc, char **argv)
 		else if (strcmp(argv[i], "--qos") == 0 && i + 1 < argc)
 			qos = atoi(argv[++i]);
 		else {
-			fprintf(stderr, "usage: bench_cstore [--quick] [--mqtt-port N] [--no-redis] "
-					"[--no-mqtt] [--qos N]\n");
+			fprintf(stderr,
+			        "usage: bench_cstore [--quick] [--mqtt-port N] [--no-redis] "
+			        "[--no-mqtt] [--qos N]\n");
 			return 2;
 		}
 	}
@@ -863,9 +864,10 @@ int main(int argc, char **argv)
 		char conf[256];
 		snprintf(conf, sizeof(conf), "/tmp/bench_cstore_mosq_%d.conf", (int)getpid());
 		FILE *f = fopen(conf, "w");
-		fprintf(f, "listener %d 127.0.0.1\nallow_anonymous true\npersistence false\n"
-			   "max_queued_messages 100000\nset_tcp_nodelay true\n",
-			mqtt_port);
+		fprintf(f,
+		        "listener %d 127.0.0.1\nallow_anonymous true\npersistence false\n"
+		        "max_queued_messages 100000\nset_tcp_nodelay true\n",
+		        mqtt_port);
 		fclose(f);
 		const char *margv[] = {"mosquitto", "-c", conf, NULL};
 		mosq = spawn(margv);
@@ -879,24 +881,25 @@ int main(int argc, char **argv)
 		enum mode mode;
 		const char *name;
 	} transports[] = {
-		{MODE_QUEUE, "a plain in-process queue (no transport: the protocol's own cost)"},
-		{MODE_BUS_LOCAL, "the in-process bus (bus_local on the loop)"},
-		{MODE_BUS_MQTT, "mosquitto through bus_mqtt (the node's transport)"},
-		{MODE_RAW_MQTT, "mosquitto through libmosquitto with TCP_NODELAY (anchor)"},
+	    {MODE_QUEUE, "a plain in-process queue (no transport: the protocol's own cost)"},
+	    {MODE_BUS_LOCAL, "the in-process bus (bus_local on the loop)"},
+	    {MODE_BUS_MQTT, "mosquitto through bus_mqtt (the node's transport)"},
+	    {MODE_RAW_MQTT, "mosquitto through libmosquitto with TCP_NODELAY (anchor)"},
 	};
 	for (size_t t = 0; t < R1_ARRAY_LEN(transports); t++) {
-		bool needs_mqtt = transports[t].mode == MODE_BUS_MQTT ||
-				  transports[t].mode == MODE_RAW_MQTT;
+		bool needs_mqtt =
+		    transports[t].mode == MODE_BUS_MQTT || transports[t].mode == MODE_RAW_MQTT;
 		if (needs_mqtt && !mqtt)
 			continue;
 		printf("\nreplicated set, 3 nodes, over %s%s\n", transports[t].name,
 		       needs_mqtt ? (qos == 2 ? ", QoS 2 as the reference's payload channel"
-					      : ", QoS as given")
-				  : "");
+		                              : ", QoS as given")
+		                  : "");
 		for (int c = 1; c <= 2; c++) {
 			struct repl_result r;
 			replicated(transports[t].mode, qos, mqtt_port, c, nwrites, &r);
-			printf("  %d confirmation%s  p50 %6.3f ms  p99 %6.3f ms  %7.0f sets/s one at a "
+			printf("  %d confirmation%s  p50 %6.3f ms  p99 %6.3f ms  %7.0f sets/s one "
+			       "at a "
 			       "time  %7.0f sets/s 64 in flight  (%.0f B/msg)\n",
 			       c, c > 1 ? "s" : " ", r.p50_ms, r.p99_ms, r.seq_rate, r.pipe_rate,
 			       r.bytes_per_msg);
@@ -905,14 +908,16 @@ int main(int argc, char **argv)
 	for (int m = 0; m < 2; m++) {
 		if (m == 1 && !mqtt)
 			continue;
-		printf("\nreplicated set through the node runtime (3 nodes, CHAIN_STORE_BASE behind "
-		       "the plugin host), over %s\n",
-		       m ? "mosquitto through bus_mqtt" : "the in-process bus");
+		printf(
+		    "\nreplicated set through the node runtime (3 nodes, CHAIN_STORE_BASE behind "
+		    "the plugin host), over %s\n",
+		    m ? "mosquitto through bus_mqtt" : "the in-process bus");
 		for (int c = 1; c <= 2; c++) {
 			struct repl_result r;
 			if (!replicated_nodes(m == 1, mqtt_port, c, nwrites, &r))
 				continue;
-			printf("  %d confirmation%s  p50 %6.3f ms  p99 %6.3f ms  %7.0f sets/s one at a "
+			printf("  %d confirmation%s  p50 %6.3f ms  p99 %6.3f ms  %7.0f sets/s one "
+			       "at a "
 			       "time  %7.0f sets/s 64 in flight\n",
 			       c, c > 1 ? "s" : " ", r.p50_ms, r.p99_ms, r.seq_rate, r.pipe_rate);
 		}

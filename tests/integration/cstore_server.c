@@ -45,12 +45,13 @@ int main(int argc, char **argv)
 		struct cstore_write w = CSTORE_WRITE_INIT;
 		w.readonly = true;
 		enum cstore_outcome o;
-		cstore_set(net.node[1].cs, argv[3], "\"owned by B\"", &w, NULL, NULL, &o, NULL, NULL);
+		cstore_set(net.node[1].cs, argv[3], "\"owned by B\"", &w, NULL, NULL, &o, NULL,
+		           NULL);
 		net_run(&net);
 	}
 	struct httpapi_config hc = {.port = (uint16_t)atoi(argv[1])};
 	struct cstore_http_identity id = {net.node[0].id.addr, net.node[0].alias,
-					  net.node[0].id.eth, "devnet", "2.10.370"};
+	                                  net.node[0].id.eth, "devnet", "2.10.370"};
 	struct cstore_http *server = NULL;
 	char *why = NULL;
 	if (cstore_http_new(net.node[0].cs, &hc, &id, NULL, &server, &why)) {

@@ -35,7 +35,7 @@
 
 #include <strings.h>
 
-#define LOGMOD "cstore"
+#define LOGMOD    "cstore"
 #define PEERS_MAX 1024
 
 struct csb {
@@ -59,16 +59,16 @@ struct csb {
  * node's default applies when the pipeline does not set it.
  */
 static const char defaults[] = "{\"PROCESS_DELAY\": 0, \"ALLOW_EMPTY_INPUTS\": false,"
-			       " \"MAX_INPUTS_QUEUE_SIZE\": 1024, \"PLUGIN_LOOP_RESOLUTION\": 1000,"
-			       " \"ACCEPT_SELF\": false, \"CHAIN_PEERS_REFRESH_INTERVAL\": 60,"
-			       " \"CHAIN_STORE_DEBUG\": false}";
+                               " \"MAX_INPUTS_QUEUE_SIZE\": 1024, \"PLUGIN_LOOP_RESOLUTION\": 1000,"
+                               " \"ACCEPT_SELF\": false, \"CHAIN_PEERS_REFRESH_INTERVAL\": 60,"
+                               " \"CHAIN_STORE_DEBUG\": false}";
 
 static const char schema[] =
-	"{\"type\": \"object\", \"title\": \"CHAIN_STORE_BASE\","
-	" \"properties\": {"
-	"  \"MIN_CONFIRMATIONS\": {\"type\": \"integer\", \"minimum\": 0,"
-	"   \"description\": \"Peer confirmations a write waits for (0: a majority)\"}"
-	" }}";
+    "{\"type\": \"object\", \"title\": \"CHAIN_STORE_BASE\","
+    " \"properties\": {"
+    "  \"MIN_CONFIRMATIONS\": {\"type\": \"integer\", \"minimum\": 0,"
+    "   \"description\": \"Peer confirmations a write waits for (0: a majority)\"}"
+    " }}";
 
 /* ---- the engine's environment */
 
@@ -115,7 +115,7 @@ static bool env_trusted(void *ctx, const char *addr)
 }
 
 static enum r1_err env_send(void *ctx, const char *const *peers, size_t n, const json_t *data,
-			    char **why)
+                            char **why)
 {
 	struct csb *s = ctx;
 	json_t *dest = json_array();
@@ -184,16 +184,16 @@ static void handle_chain_store(struct csb *s, const json_t *in)
 	const char *ts = json_string_value(json_object_get(in, K_EE_TIMESTAMP));
 	int64_t sent = CSTORE_TIME_UNKNOWN;
 	if (!ts || timefmt_heartbeat_utc(ts, strlen(ts),
-					 json_string_value(json_object_get(in, K_EE_TIMEZONE)),
-					 &sent, NULL))
+	                                 json_string_value(json_object_get(in, K_EE_TIMEZONE)),
+	                                 &sent, NULL))
 		sent = CSTORE_TIME_UNKNOWN;
 	struct cstore_meta meta = {
-		.sender = json_string_value(json_object_get(in, K_EE_SENDER)),
-		.alias = json_string_value(json_object_get(in, K_EE_ID)),
-		.hash = json_string_value(json_object_get(in, K_EE_HASH)),
-		.sent_us = sent,
-		/* the node feeds encrypted payloads only once they decrypted for us */
-		.encrypted = json_is_true(json_object_get(in, K_EE_IS_ENCRYPTED)),
+	    .sender = json_string_value(json_object_get(in, K_EE_SENDER)),
+	    .alias = json_string_value(json_object_get(in, K_EE_ID)),
+	    .hash = json_string_value(json_object_get(in, K_EE_HASH)),
+	    .sent_us = sent,
+	    /* the node feeds encrypted payloads only once they decrypted for us */
+	    .encrypted = json_is_true(json_object_get(in, K_EE_IS_ENCRYPTED)),
 	};
 	char *why = NULL;
 	if (cstore_receive(s->cs, &meta, data, &why))
@@ -224,8 +224,9 @@ static void handle_netmon(struct csb *s, const json_t *in)
 		{
 			const char *w = json_string_value(json_object_get(v, NM_WORKING));
 			const char *addr = json_string_value(json_object_get(v, NM_ADDRESS));
-			json_object_set_new(online, addr_strip_prefix(addr ? addr : k),
-					    json_boolean(w && strcmp(w, NETMON_WORKING_ONLINE) == 0));
+			json_object_set_new(
+			    online, addr_strip_prefix(addr ? addr : k),
+			    json_boolean(w && strcmp(w, NETMON_WORKING_ONLINE) == 0));
 		}
 		json_decref(s->online);
 		s->online = online;
@@ -296,35 +297,35 @@ static enum r1_err csb_init(struct plugin_instance *pi, void **state, char **why
 		return r1_fail(why, R1_ERR_NOMEM, "CHAIN_STORE_BASE: out of memory");
 	}
 	int fallback = n->cstore_min_confirmations > 0 ? n->cstore_min_confirmations
-						       : CSTORE_DEFAULT_MIN_CONFIRMATIONS;
+	                                               : CSTORE_DEFAULT_MIN_CONFIRMATIONS;
 	struct cstore_config cfg = {
-		.addr = n->id.addr,
-		.alias = n->alias,
-		.min_confirmations = (int)plugin_cfg_int(pi, K_MIN_CONFIRMATIONS, fallback),
-		.max_retries = -1,
+	    .addr = n->id.addr,
+	    .alias = n->alias,
+	    .min_confirmations = (int)plugin_cfg_int(pi, K_MIN_CONFIRMATIONS, fallback),
+	    .max_retries = -1,
 	};
 	struct cstore_env env = {
-		.ctx = s,
-		.send = env_send,
-		.default_peers = env_default_peers,
-		.trusted = env_trusted,
-		.now_ms = env_now_ms,
-		.wall_us = env_wall_us,
-		.wake = env_wake,
+	    .ctx = s,
+	    .send = env_send,
+	    .default_peers = env_default_peers,
+	    .trusted = env_trusted,
+	    .now_ms = env_now_ms,
+	    .wall_us = env_wall_us,
+	    .wake = env_wake,
 	};
 	enum r1_err e = cstore_new(&cfg, &env, n->db, plugin_log(pi), &s->cs, why);
 	if (!e && n->cstore_port > 0) {
 		struct httpapi_config hc = {
-			.loop = n->loop,
-			.bind = n->cstore_bind,
-			.port = (uint16_t)n->cstore_port,
+		    .loop = n->loop,
+		    .bind = n->cstore_bind,
+		    .port = (uint16_t)n->cstore_port,
 		};
 		struct cstore_http_identity id = {
-			.addr = n->id.addr,
-			.alias = n->alias,
-			.eth_addr = n->id.eth,
-			.evm_network = epoch_network_name((enum epoch_network)n->epoch_net),
-			.version = R1_APP_VERSION,
+		    .addr = n->id.addr,
+		    .alias = n->alias,
+		    .eth_addr = n->id.eth,
+		    .evm_network = epoch_network_name((enum epoch_network)n->epoch_net),
+		    .version = R1_APP_VERSION,
 		};
 		/* The store works without its HTTP API (the reference runs them as two
 		 * plugins): a port in use is logged, not fatal. */
@@ -351,7 +352,7 @@ static enum r1_err csb_init(struct plugin_instance *pi, void **state, char **why
 }
 
 static enum r1_err csb_process(struct plugin_instance *pi, void *state, const json_t *input,
-			       char **why)
+                               char **why)
 {
 	struct csb *s = state;
 	if (!input)
@@ -370,15 +371,15 @@ static void csb_close(struct plugin_instance *pi, void *state)
 }
 
 const struct plugin_ops plugin_chain_store_base = {
-	.signature = SIG_CHAIN_STORE_BASE,
-	.version = "0.8.1",
-	.defaults = defaults,
-	.schema = schema,
-	.flags = PLUGIN_F_ADMIN,
-	.init = csb_init,
-	.process = csb_process,
-	.command = NULL,
-	.close = csb_close,
+    .signature = SIG_CHAIN_STORE_BASE,
+    .version = "0.8.1",
+    .defaults = defaults,
+    .schema = schema,
+    .flags = PLUGIN_F_ADMIN,
+    .init = csb_init,
+    .process = csb_process,
+    .command = NULL,
+    .close = csb_close,
 };
 
 struct cstore *node_cstore(const struct node *n)

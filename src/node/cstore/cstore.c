@@ -17,8 +17,8 @@
 #include "core/identity.h"
 #include "core/proto.h"
 
-#define LOGMOD "cstore"
-#define SEEN_CAP 32768u /* recent EE_HASHes remembered (a power of two) */
+#define LOGMOD       "cstore"
+#define SEEN_CAP     32768u          /* recent EE_HASHes remembered (a power of two) */
 #define SNAPSHOT_MAX (1536u * 1024u) /* bytes of values in one SHSYNC_RESP */
 
 enum pending_kind { P_WRITE, P_HSYNC };
@@ -32,7 +32,7 @@ struct pending {
 	void *arg;
 	/* P_WRITE */
 	struct replica_record *rec; /* the version this write waits on; NULL once decided */
-	json_t *data;		    /* the SSTORE to resend */
+	json_t *data;               /* the SSTORE to resend */
 	int min_confirms;
 	int attempt, max_retries;
 	unsigned timeout_ms;
@@ -81,46 +81,46 @@ struct cstore {
 };
 
 static const char *const counter_names[CSC__COUNT] = {
-	[CSC_WRITES] = "writes",
-	[CSC_WRITES_CONFIRMED] = "writes_confirmed",
-	[CSC_WRITES_SAME] = "writes_same_value",
-	[CSC_WRITES_FAILED] = "writes_refused",
-	[CSC_WRITES_TIMEOUT] = "writes_timeout",
-	[CSC_WRITES_SUPERSEDED] = "writes_superseded",
-	[CSC_RETRIES] = "retries",
-	[CSC_SENT] = "sent",
-	[CSC_SEND_ERRORS] = "send_errors",
-	[CSC_STORES_APPLIED] = "stores_applied",
-	[CSC_CONFIRMS_COUNTED] = "confirms_counted",
-	[CSC_CONFIRMS_LATE] = "confirms_late",
-	[CSC_HSYNC_SERVED] = "hsync_served",
-	[CSC_HSYNC_DONE] = "hsync_done",
-	[CSC_HSYNC_TIMEOUT] = "hsync_timeout",
-	[CSC_FIELDS_MERGED] = "fields_merged",
-	[CSC_IGNORED_SELF] = "ignored_self",
-	[CSC_REFUSED_MALFORMED] = "refused_malformed",
-	[CSC_REFUSED_UNENCRYPTED] = "refused_unencrypted",
-	[CSC_REFUSED_UNTRUSTED] = "refused_untrusted",
-	[CSC_REFUSED_REPLAY] = "refused_replay",
-	[CSC_REFUSED_STALE] = "refused_stale",
-	[CSC_REFUSED_TOO_BIG] = "refused_too_big",
-	[CSC_REFUSED_BAD_VALUE] = "refused_bad_value",
-	[CSC_REFUSED_TOKEN] = "refused_token",
-	[CSC_REFUSED_READONLY] = "refused_readonly",
-	[CSC_REFUSED_FORGED_OWNER] = "refused_forged_owner",
-	[CSC_REFUSED_FORGED_CONFIRM] = "refused_forged_confirm",
-	[CSC_REFUSED_UNEXPECTED] = "refused_unexpected",
+    [CSC_WRITES] = "writes",
+    [CSC_WRITES_CONFIRMED] = "writes_confirmed",
+    [CSC_WRITES_SAME] = "writes_same_value",
+    [CSC_WRITES_FAILED] = "writes_refused",
+    [CSC_WRITES_TIMEOUT] = "writes_timeout",
+    [CSC_WRITES_SUPERSEDED] = "writes_superseded",
+    [CSC_RETRIES] = "retries",
+    [CSC_SENT] = "sent",
+    [CSC_SEND_ERRORS] = "send_errors",
+    [CSC_STORES_APPLIED] = "stores_applied",
+    [CSC_CONFIRMS_COUNTED] = "confirms_counted",
+    [CSC_CONFIRMS_LATE] = "confirms_late",
+    [CSC_HSYNC_SERVED] = "hsync_served",
+    [CSC_HSYNC_DONE] = "hsync_done",
+    [CSC_HSYNC_TIMEOUT] = "hsync_timeout",
+    [CSC_FIELDS_MERGED] = "fields_merged",
+    [CSC_IGNORED_SELF] = "ignored_self",
+    [CSC_REFUSED_MALFORMED] = "refused_malformed",
+    [CSC_REFUSED_UNENCRYPTED] = "refused_unencrypted",
+    [CSC_REFUSED_UNTRUSTED] = "refused_untrusted",
+    [CSC_REFUSED_REPLAY] = "refused_replay",
+    [CSC_REFUSED_STALE] = "refused_stale",
+    [CSC_REFUSED_TOO_BIG] = "refused_too_big",
+    [CSC_REFUSED_BAD_VALUE] = "refused_bad_value",
+    [CSC_REFUSED_TOKEN] = "refused_token",
+    [CSC_REFUSED_READONLY] = "refused_readonly",
+    [CSC_REFUSED_FORGED_OWNER] = "refused_forged_owner",
+    [CSC_REFUSED_FORGED_CONFIRM] = "refused_forged_confirm",
+    [CSC_REFUSED_UNEXPECTED] = "refused_unexpected",
 };
 
 static const char *const outcome_names[] = {
-	[CSTORE_OK] = "ok",
-	[CSTORE_PENDING] = "pending",
-	[CSTORE_TOKEN] = "token",
-	[CSTORE_READONLY] = "readonly",
-	[CSTORE_NO_PEERS] = "no_peers",
-	[CSTORE_TIMEOUT] = "timeout",
-	[CSTORE_SUPERSEDED] = "superseded",
-	[CSTORE_CANCELLED] = "cancelled",
+    [CSTORE_OK] = "ok",
+    [CSTORE_PENDING] = "pending",
+    [CSTORE_TOKEN] = "token",
+    [CSTORE_READONLY] = "readonly",
+    [CSTORE_NO_PEERS] = "no_peers",
+    [CSTORE_TIMEOUT] = "timeout",
+    [CSTORE_SUPERSEDED] = "superseded",
+    [CSTORE_CANCELLED] = "cancelled",
 };
 
 const char *cstore_counter_name(enum cstore_counter c)
@@ -247,7 +247,7 @@ static bool add_peers(struct cstore *cs, struct strv *out, const char *const *pe
 
 /* The reference's __get_target_peers: default peers (unless excluded) then explicit ones. */
 static bool resolve_targets(struct cstore *cs, const char *const *explicit, size_t n,
-			    bool no_default, struct strv *out)
+                            bool no_default, struct strv *out)
 {
 	if (!no_default && cs->env.default_peers) {
 		const char *const *def = NULL;
@@ -393,9 +393,9 @@ static void pending_free(struct pending *p)
 static void deliver_write(struct cstore *cs, struct pending *p)
 {
 	static const enum cstore_counter counted[] = {
-		[CSTORE_OK] = CSC_WRITES_CONFIRMED,
-		[CSTORE_TIMEOUT] = CSC_WRITES_TIMEOUT,
-		[CSTORE_SUPERSEDED] = CSC_WRITES_SUPERSEDED,
+	    [CSTORE_OK] = CSC_WRITES_CONFIRMED,
+	    [CSTORE_TIMEOUT] = CSC_WRITES_TIMEOUT,
+	    [CSTORE_SUPERSEDED] = CSC_WRITES_SUPERSEDED,
 	};
 	if ((unsigned)p->outcome < R1_ARRAY_LEN(counted) && counted[p->outcome])
 		cs->counters[counted[p->outcome]]++;
@@ -441,13 +441,13 @@ static void deliver_hsync(struct cstore *cs, struct pending *p)
 	if (done) {
 		if (p->herr == R1_OK) {
 			struct cstore_hsync_result res = {p->hkey, p->source_peer, p->merged,
-							  p->snapshot};
+			                                  p->snapshot};
 			done(arg, R1_OK, &res, NULL);
 		} else {
 			char msg[160];
 			if (p->herr == R1_ERR_TIMEOUT)
 				snprintf(msg, sizeof(msg), "hsync for '%.80s' timed out after %gs",
-					 p->hkey, p->timeout_ms / 1000.0);
+				         p->hkey, p->timeout_ms / 1000.0);
 			else
 				snprintf(msg, sizeof(msg), "hsync for '%.80s' cancelled", p->hkey);
 			done(arg, p->herr, NULL, msg);
@@ -487,8 +487,8 @@ static char *dump_text(const json_t *v)
 	return buf_detach(&b, NULL);
 }
 
-enum r1_err cstore_new(const struct cstore_config *cfg, const struct cstore_env *env,
-		       sqlite3 *db, struct r1_log *log, struct cstore **out, char **why)
+enum r1_err cstore_new(const struct cstore_config *cfg, const struct cstore_env *env, sqlite3 *db,
+                       struct r1_log *log, struct cstore **out, char **why)
 {
 	if (!cfg || !cfg->addr || !cfg->alias || !env || !env->send)
 		return r1_fail(why, R1_ERR_INVAL, "cstore: address, alias and send are required");
@@ -517,7 +517,7 @@ enum r1_err cstore_new(const struct cstore_config *cfg, const struct cstore_env 
 	cs->alias = r1_strdup(cfg->alias);
 	cs->seen = r1_calloc(1, sizeof(*cs->seen));
 	cs->own_path = json_pack("[s,s,s,s+]", own, ADMIN_PIPELINE, SIG_CHAIN_STORE_BASE,
-				 SIG_CHAIN_STORE_BASE, ADMIN_INSTANCE_SUFFIX);
+	                         SIG_CHAIN_STORE_BASE, ADMIN_INSTANCE_SUFFIX);
 	cs->own_path_text = cs->own_path ? dump_text(cs->own_path) : NULL;
 	if (!cs->addr || !cs->alias || !cs->seen || !cs->own_path_text) {
 		cstore_free(&cs);
@@ -590,7 +590,7 @@ static enum r1_err check_key(const struct cstore *cs, const char *key, char **wh
 		return r1_fail(why, R1_ERR_INVAL, "cstore: the key is empty");
 	if (len > cs->cfg.max_key)
 		return r1_fail(why, R1_ERR_TOOBIG, "cstore: key longer than %zu bytes",
-			       cs->cfg.max_key);
+		               cs->cfg.max_key);
 	if (!utf8_valid(key, len))
 		return r1_fail(why, R1_ERR_INVAL, "cstore: the key is not UTF-8");
 	return R1_OK;
@@ -598,7 +598,7 @@ static enum r1_err check_key(const struct cstore *cs, const char *key, char **wh
 
 /* JSON text to a value and its normalized text (NULL text for null). */
 static enum r1_err parse_json_arg(const char *what, const char *text, size_t max, json_t **v,
-				  char **norm, char **why)
+                                  char **norm, char **why)
 {
 	*v = NULL;
 	*norm = NULL;
@@ -614,8 +614,8 @@ static enum r1_err parse_json_arg(const char *what, const char *text, size_t max
 	struct buf b = BUF_INIT;
 	e = jvalue_dump(*v, &b, why);
 	if (!e && max && b.len > max)
-		e = r1_fail(why, R1_ERR_TOOBIG, "cstore: %s of %zu bytes is over the %zu-byte limit",
-			    what, b.len, max);
+		e = r1_fail(why, R1_ERR_TOOBIG,
+		            "cstore: %s of %zu bytes is over the %zu-byte limit", what, b.len, max);
 	if (e) {
 		buf_release(&b);
 		json_decref(*v);
@@ -635,11 +635,11 @@ static enum r1_err parse_json_arg(const char *what, const char *text, size_t max
 
 struct write_args {
 	const char *key;
-	json_t *value;	    /* NULL for a delete */
-	const char *vtext;  /* NULL for a delete */
+	json_t *value;     /* NULL for a delete */
+	const char *vtext; /* NULL for a delete */
 	json_t *owner;
 	const char *otext;
-	json_t *token;	    /* NULL = None */
+	json_t *token; /* NULL = None */
 	const char *ttext;
 };
 
@@ -648,7 +648,7 @@ struct write_args {
  * delete, same value, readonly.  CSTORE_PENDING means "go ahead".
  */
 static enum cstore_outcome check_rules(const struct replica_record *rec, const char *vtext,
-				       const char *otext, const char *ttext)
+                                       const char *otext, const char *ttext)
 {
 	if (!rec)
 		return CSTORE_PENDING;
@@ -681,8 +681,8 @@ static json_t *peers_json(const struct cstore_write *w, struct cstore *cs)
 }
 
 static enum r1_err write_local(struct cstore *cs, const struct write_args *a,
-			       const struct cstore_write *w, cstore_write_fn done, void *arg,
-			       enum cstore_outcome *outcome, uint64_t *op_id, char **why)
+                               const struct cstore_write *w, cstore_write_fn done, void *arg,
+                               enum cstore_outcome *outcome, uint64_t *op_id, char **why)
 {
 	cs->counters[CSC_WRITES]++;
 	struct strv targets = {0};
@@ -708,11 +708,11 @@ static enum r1_err write_local(struct cstore *cs, const struct write_args *a,
 	unsigned timeout_ms = w->timeout_ms ? w->timeout_ms : cs->cfg.timeout_ms;
 	int max_retries = w->max_retries >= 0 ? w->max_retries : cs->cfg.max_retries;
 	json_t *peers = peers_json(w, cs);
-	json_t *data = (w->npeers && !peers)
-			       ? NULL
-			       : cstore_msg_store(a->key, a->value, a->owner, a->token,
-						  w->readonly, peers, !w->no_default_peers,
-						  timeout_ms / 1000.0, max_retries);
+	json_t *data =
+	    (w->npeers && !peers)
+	        ? NULL
+	        : cstore_msg_store(a->key, a->value, a->owner, a->token, w->readonly, peers,
+	                           !w->no_default_peers, timeout_ms / 1000.0, max_retries);
 	json_decref(peers);
 	struct pending *p = data && a->vtext ? r1_calloc(1, sizeof(*p)) : NULL;
 	if (!data || (a->vtext && !p)) {
@@ -744,16 +744,16 @@ static enum r1_err write_local(struct cstore *cs, const struct write_args *a,
 		LOG_W(cs->log, LOGMOD, "MIN_CONFIRMATIONS=%d exceeds the %zu targeted peer(s)", min,
 		      targets.n);
 	struct replica_put in = {
-		.key = a->key,
-		.value = a->vtext,
-		.owner = a->otext,
-		.token = a->ttext,
-		.readonly = w->readonly,
-		.confirms = 0,
-		.min_confirms = min,
-		.updated_us = wall_us(cs),
-		.writer = cs->addr,
-		.stamp_us = wall_us(cs),
+	    .key = a->key,
+	    .value = a->vtext,
+	    .owner = a->otext,
+	    .token = a->ttext,
+	    .readonly = w->readonly,
+	    .confirms = 0,
+	    .min_confirms = min,
+	    .updated_us = wall_us(cs),
+	    .writer = cs->addr,
+	    .stamp_us = wall_us(cs),
 	};
 	struct replica_record *nrec = NULL;
 	supersede(cs, rec);
@@ -793,7 +793,7 @@ static enum r1_err write_local(struct cstore *cs, const struct write_args *a,
 		/* Confirmed while we were sending (a synchronous transport). */
 		heap_remove(cs, p);
 		cs->counters[p->outcome == CSTORE_OK ? CSC_WRITES_CONFIRMED
-						     : CSC_WRITES_SUPERSEDED]++;
+		                                     : CSC_WRITES_SUPERSEDED]++;
 		*outcome = p->outcome;
 		pending_free(p);
 		return R1_OK;
@@ -805,8 +805,8 @@ static enum r1_err write_local(struct cstore *cs, const struct write_args *a,
 }
 
 static enum r1_err set_common(struct cstore *cs, const char *key, const char *value,
-			      const struct cstore_write *w, cstore_write_fn done, void *arg,
-			      enum cstore_outcome *outcome, uint64_t *op_id, char **why)
+                              const struct cstore_write *w, cstore_write_fn done, void *arg,
+                              enum cstore_outcome *outcome, uint64_t *op_id, char **why)
 {
 	static const struct cstore_write defaults = CSTORE_WRITE_INIT;
 	if (!w)
@@ -860,15 +860,15 @@ static enum r1_err set_common(struct cstore *cs, const char *key, const char *va
 }
 
 enum r1_err cstore_set(struct cstore *cs, const char *key, const char *value,
-		       const struct cstore_write *w, cstore_write_fn done, void *arg,
-		       enum cstore_outcome *outcome, uint64_t *op_id, char **why)
+                       const struct cstore_write *w, cstore_write_fn done, void *arg,
+                       enum cstore_outcome *outcome, uint64_t *op_id, char **why)
 {
 	return set_common(cs, key, value, w, done, arg, outcome, op_id, why);
 }
 
 enum r1_err cstore_hset(struct cstore *cs, const char *hkey, const char *field, const char *value,
-			const struct cstore_write *w, cstore_write_fn done, void *arg,
-			enum cstore_outcome *outcome, uint64_t *op_id, char **why)
+                        const struct cstore_write *w, cstore_write_fn done, void *arg,
+                        enum cstore_outcome *outcome, uint64_t *op_id, char **why)
 {
 	if (!hkey || !*hkey)
 		return r1_fail(why, R1_ERR_INVAL, "cstore: the hkey is empty");
@@ -915,7 +915,7 @@ const char *cstore_get(const struct cstore *cs, const char *key, const char *tok
 }
 
 const char *cstore_hget(const struct cstore *cs, const char *hkey, const char *field,
-			const char *token)
+                        const char *token)
 {
 	char stack[256];
 	struct buf key = BUF_INIT;
@@ -926,7 +926,7 @@ const char *cstore_hget(const struct cstore *cs, const char *hkey, const char *f
 		if (hkey_prefix(hkey, hlen, stack, NULL) || !utf8_valid(field, flen))
 			return NULL;
 		static const char b64[] =
-			"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
+		    "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
 		char *o = stack + HKEY_PREFIX_LEN;
 		const unsigned char *in = (const unsigned char *)field;
 		size_t i = 0;
@@ -960,7 +960,7 @@ const char *cstore_hget(const struct cstore *cs, const char *hkey, const char *f
 }
 
 static enum r1_err hash_walk(const struct cstore *cs, const char *hkey, const char *token,
-			     bool with_values, struct buf *out, char **why)
+                             bool with_values, struct buf *out, char **why)
 {
 	char prefix[HKEY_PREFIX_LEN + 1];
 	enum r1_err e = hkey_prefix(hkey, strlen(hkey), prefix, why);
@@ -987,7 +987,8 @@ static enum r1_err hash_walk(const struct cstore *cs, const char *hkey, const ch
 		buf_adds(out, ntext);
 		r1_free(ntext);
 		if (with_values) {
-			bool visible = !(token || rec->token) || jvalue_text_equal(token, rec->token);
+			bool visible =
+			    !(token || rec->token) || jvalue_text_equal(token, rec->token);
 			buf_addc(out, ':');
 			buf_adds(out, visible ? rec->value : "null");
 		}
@@ -1000,7 +1001,7 @@ static enum r1_err hash_walk(const struct cstore *cs, const char *hkey, const ch
 }
 
 enum r1_err cstore_hgetall(const struct cstore *cs, const char *hkey, const char *token,
-			   struct buf *out, char **why)
+                           struct buf *out, char **why)
 {
 	return hash_walk(cs, hkey, token, true, out, why);
 }
@@ -1030,7 +1031,7 @@ static void uuid4(char out[37])
 }
 
 enum r1_err cstore_hsync(struct cstore *cs, const char *hkey, const struct cstore_hsync_opts *o,
-			 cstore_hsync_fn done, void *arg, uint64_t *op_id, char **why)
+                         cstore_hsync_fn done, void *arg, uint64_t *op_id, char **why)
 {
 	static const struct cstore_hsync_opts defaults;
 	if (!o)
@@ -1144,11 +1145,11 @@ static void seen_add(struct seen *s, uint64_t f)
 }
 
 static enum r1_err refuse(struct cstore *cs, enum cstore_counter c, enum r1_err err,
-			  const struct cstore_meta *m, char **why, const char *fmt, ...)
-	R1_PRINTF(6, 7);
+                          const struct cstore_meta *m, char **why, const char *fmt, ...)
+    R1_PRINTF(6, 7);
 
 static enum r1_err refuse(struct cstore *cs, enum cstore_counter c, enum r1_err err,
-			  const struct cstore_meta *m, char **why, const char *fmt, ...)
+                          const struct cstore_meta *m, char **why, const char *fmt, ...)
 {
 	char msg[300];
 	va_list ap;
@@ -1184,35 +1185,36 @@ static void send_confirm(struct cstore *cs, const struct cstore_msg *msg, const 
 }
 
 static enum r1_err on_store(struct cstore *cs, const struct cstore_meta *m,
-			    const struct cstore_msg *msg, char **why)
+                            const struct cstore_msg *msg, char **why)
 {
-	if (!cs->cfg.accept_untrusted && !(cs->env.trusted && cs->env.trusted(cs->env.ctx, m->sender)))
+	if (!cs->cfg.accept_untrusted &&
+	    !(cs->env.trusted && cs->env.trusted(cs->env.ctx, m->sender)))
 		return refuse(cs, CSC_REFUSED_UNTRUSTED, R1_ERR_AUTH, m, why,
-			      "SSTORE from an untrusted sender");
+		              "SSTORE from an untrusted sender");
 	if (!owner_is_sender(msg->owner, m))
 		return refuse(cs, CSC_REFUSED_FORGED_OWNER, R1_ERR_AUTH, m, why,
-			      "SSTORE for \"%.80s\" with an owner that is not its sender",
-			      msg->key);
+		              "SSTORE for \"%.80s\" with an owner that is not its sender",
+		              msg->key);
 	size_t klen = strlen(msg->key);
 	if (klen > cs->cfg.max_key)
 		return refuse(cs, CSC_REFUSED_TOO_BIG, R1_ERR_TOOBIG, m, why,
-			      "SSTORE key longer than %zu bytes", cs->cfg.max_key);
+		              "SSTORE key longer than %zu bytes", cs->cfg.max_key);
 	if (!utf8_valid(msg->key, klen))
 		return refuse(cs, CSC_REFUSED_MALFORMED, R1_ERR_PROTO, m, why,
-			      "SSTORE key is not UTF-8");
+		              "SSTORE key is not UTF-8");
 	char *vtext = NULL, *otext = NULL, *ttext = NULL;
 	enum r1_err e = R1_OK;
 	if (!json_is_null(msg->value)) {
 		vtext = dump_text(msg->value);
 		if (!vtext)
 			return refuse(cs, CSC_REFUSED_BAD_VALUE, R1_ERR_INVAL, m, why,
-				      "SSTORE value for \"%.80s\" cannot be stored", msg->key);
+			              "SSTORE value for \"%.80s\" cannot be stored", msg->key);
 		if (strlen(vtext) > cs->cfg.max_value) {
 			size_t n = strlen(vtext);
 			r1_free(vtext);
 			return refuse(cs, CSC_REFUSED_TOO_BIG, R1_ERR_TOOBIG, m, why,
-				      "SSTORE value of %zu bytes for \"%.80s\" is over the limit",
-				      n, msg->key);
+			              "SSTORE value of %zu bytes for \"%.80s\" is over the limit",
+			              n, msg->key);
 		}
 	}
 	otext = dump_text(msg->owner);
@@ -1222,10 +1224,10 @@ static enum r1_err on_store(struct cstore *cs, const struct cstore_meta *m,
 			r1_free(ttext);
 			ttext = NULL;
 			e = refuse(cs, CSC_REFUSED_TOO_BIG, R1_ERR_TOOBIG, m, why,
-				   "SSTORE token over the limit");
+			           "SSTORE token over the limit");
 		} else if (!ttext) {
 			e = refuse(cs, CSC_REFUSED_BAD_VALUE, R1_ERR_INVAL, m, why,
-				   "SSTORE token cannot be stored");
+			           "SSTORE token cannot be stored");
 		}
 	}
 	if (!e && !otext)
@@ -1234,16 +1236,16 @@ static enum r1_err on_store(struct cstore *cs, const struct cstore_meta *m,
 	if (!e && rec && m->sent_us != CSTORE_TIME_UNKNOWN && rec->writer && rec->stamp_us &&
 	    addr_same(rec->writer, m->sender) && m->sent_us < rec->stamp_us)
 		e = refuse(cs, CSC_REFUSED_STALE, R1_ERR_STATE, m, why,
-			   "SSTORE for \"%.80s\" older than the stored write of the same writer",
-			   msg->key);
+		           "SSTORE for \"%.80s\" older than the stored write of the same writer",
+		           msg->key);
 	if (!e) {
 		enum cstore_outcome rule = check_rules(rec, vtext, otext, ttext);
 		if (rule == CSTORE_TOKEN)
 			e = refuse(cs, CSC_REFUSED_TOKEN, R1_ERR_AUTH, m, why,
-				   "SSTORE for \"%.80s\" with another token", msg->key);
+			           "SSTORE for \"%.80s\" with another token", msg->key);
 		else if (rule == CSTORE_READONLY)
 			e = refuse(cs, CSC_REFUSED_READONLY, R1_ERR_AUTH, m, why,
-				   "SSTORE for readonly \"%.80s\" of another owner", msg->key);
+			           "SSTORE for readonly \"%.80s\" of another owner", msg->key);
 		else if (rule == CSTORE_PENDING && !vtext) {
 			supersede(cs, rec);
 			e = replica_delete(cs->replica, msg->key, why);
@@ -1251,16 +1253,16 @@ static enum r1_err on_store(struct cstore *cs, const struct cstore_meta *m,
 				notify_changed(cs, msg->key);
 		} else if (rule == CSTORE_PENDING) {
 			struct replica_put in = {
-				.key = msg->key,
-				.value = vtext,
-				.owner = otext,
-				.token = ttext,
-				.readonly = msg->readonly,
-				.confirms = -1,
-				.min_confirms = 0,
-				.updated_us = wall_us(cs),
-				.writer = m->sender,
-				.stamp_us = m->sent_us == CSTORE_TIME_UNKNOWN ? 0 : m->sent_us,
+			    .key = msg->key,
+			    .value = vtext,
+			    .owner = otext,
+			    .token = ttext,
+			    .readonly = msg->readonly,
+			    .confirms = -1,
+			    .min_confirms = 0,
+			    .updated_us = wall_us(cs),
+			    .writer = m->sender,
+			    .stamp_us = m->sent_us == CSTORE_TIME_UNKNOWN ? 0 : m->sent_us,
 			};
 			supersede(cs, rec);
 			e = replica_put(cs->replica, &in, NULL, why);
@@ -1279,7 +1281,7 @@ static enum r1_err on_store(struct cstore *cs, const struct cstore_meta *m,
 }
 
 static enum r1_err on_confirm(struct cstore *cs, const struct cstore_meta *m,
-			      const struct cstore_msg *msg, char **why)
+                              const struct cstore_msg *msg, char **why)
 {
 	struct replica_record *rec = replica_get_mut(cs->replica, msg->key);
 	if (!rec) {
@@ -1298,11 +1300,11 @@ static enum r1_err on_confirm(struct cstore *cs, const struct cstore_meta *m,
 			peer = &rec->peers[i];
 	if (!peer)
 		return refuse(cs, CSC_REFUSED_FORGED_CONFIRM, R1_ERR_AUTH, m, why,
-			      "SCONFIRM for \"%.80s\" from a peer the write was not sent to",
-			      msg->key);
+		              "SCONFIRM for \"%.80s\" from a peer the write was not sent to",
+		              msg->key);
 	if (msg->confirm_by_addr && !addr_same(msg->confirm_by_addr, m->sender))
 		return refuse(cs, CSC_REFUSED_FORGED_CONFIRM, R1_ERR_AUTH, m, why,
-			      "SCONFIRM for \"%.80s\" on behalf of another address", msg->key);
+		              "SCONFIRM for \"%.80s\" on behalf of another address", msg->key);
 	if (peer->confirmed) {
 		cs->counters[CSC_CONFIRMS_LATE]++;
 		return R1_OK;
@@ -1318,15 +1320,16 @@ static enum r1_err on_confirm(struct cstore *cs, const struct cstore_meta *m,
 }
 
 static enum r1_err on_hsync_req(struct cstore *cs, const struct cstore_meta *m,
-				const struct cstore_msg *msg, char **why)
+                                const struct cstore_msg *msg, char **why)
 {
-	if (!cs->cfg.accept_untrusted && !(cs->env.trusted && cs->env.trusted(cs->env.ctx, m->sender)))
+	if (!cs->cfg.accept_untrusted &&
+	    !(cs->env.trusted && cs->env.trusted(cs->env.ctx, m->sender)))
 		return refuse(cs, CSC_REFUSED_UNTRUSTED, R1_ERR_AUTH, m, why,
-			      "SHSYNC_REQ from an untrusted sender");
+		              "SHSYNC_REQ from an untrusted sender");
 	char prefix[HKEY_PREFIX_LEN + 1];
 	if (hkey_prefix(msg->hkey, strlen(msg->hkey), prefix, NULL))
 		return refuse(cs, CSC_REFUSED_MALFORMED, R1_ERR_PROTO, m, why,
-			      "SHSYNC_REQ hkey is not UTF-8");
+		              "SHSYNC_REQ hkey is not UTF-8");
 	json_t *snap = json_object();
 	size_t bytes = 0, skipped = 0;
 	for (const struct replica_record *rec = replica_group_first(cs->replica, prefix);
@@ -1341,9 +1344,9 @@ static enum r1_err on_hsync_req(struct cstore *cs, const struct cstore_meta *m,
 		if (rec->token)
 			jvalue_parse(rec->token, strlen(rec->token), &token, NULL);
 		json_t *r = value && owner && (token || !rec->token)
-				    ? cstore_msg_record(rec->key, value, owner, rec->readonly,
-							token, rec->confirms, rec->min_confirms)
-				    : NULL;
+		                ? cstore_msg_record(rec->key, value, owner, rec->readonly, token,
+		                                    rec->confirms, rec->min_confirms)
+		                : NULL;
 		json_decref(value);
 		json_decref(owner);
 		json_decref(token);
@@ -1359,8 +1362,9 @@ static enum r1_err on_hsync_req(struct cstore *cs, const struct cstore_meta *m,
 	if (!data)
 		return r1_fail(why, R1_ERR_NOMEM, "cstore: out of memory");
 	if (skipped)
-		LOG_W(cs->log, LOGMOD, "SHSYNC_RESP for \"%.80s\": %zu field(s) left out (size cap)",
-		      msg->hkey, skipped);
+		LOG_W(cs->log, LOGMOD,
+		      "SHSYNC_RESP for \"%.80s\": %zu field(s) left out (size cap)", msg->hkey,
+		      skipped);
 	cs->counters[CSC_HSYNC_SERVED]++;
 	const char *to[1] = {m->sender};
 	send_data(cs, to, 1, data);
@@ -1387,7 +1391,7 @@ static void drop_versions(struct cstore *cs)
 
 /* The reference's __merge_hset_snapshot, with each record checked like an SSTORE value. */
 static size_t merge_snapshot(struct cstore *cs, const char *hkey, const json_t *snapshot,
-			     const char *sender)
+                             const char *sender)
 {
 	char prefix[HKEY_PREFIX_LEN + 1];
 	if (!snapshot || hkey_prefix(hkey, strlen(hkey), prefix, NULL))
@@ -1416,21 +1420,21 @@ static size_t merge_snapshot(struct cstore *cs, const char *hkey, const json_t *
 		if (vtext && otext && (ttext || !token) && strlen(vtext) <= cs->cfg.max_value) {
 			struct replica_record *rec = replica_get_mut(cs->replica, key);
 			bool same = rec && jvalue_text_equal(rec->owner, otext) &&
-				    jvalue_text_equal(rec->value, vtext) &&
-				    rec->readonly == json_is_true(ro) &&
-				    jvalue_text_equal(rec->token, ttext);
+			            jvalue_text_equal(rec->value, vtext) &&
+			            rec->readonly == json_is_true(ro) &&
+			            jvalue_text_equal(rec->token, ttext);
 			if (!same) {
 				struct replica_put in = {
-					.key = key,
-					.value = vtext,
-					.owner = otext,
-					.token = ttext,
-					.readonly = json_is_true(ro),
-					.confirms = -1,
-					.min_confirms = 0,
-					.updated_us = wall_us(cs),
-					.writer = NULL,
-					.stamp_us = 0,
+				    .key = key,
+				    .value = vtext,
+				    .owner = otext,
+				    .token = ttext,
+				    .readonly = json_is_true(ro),
+				    .confirms = -1,
+				    .min_confirms = 0,
+				    .updated_us = wall_us(cs),
+				    .writer = NULL,
+				    .stamp_us = 0,
 				};
 				char *why = NULL;
 				supersede(cs, rec);
@@ -1456,7 +1460,8 @@ static size_t merge_snapshot(struct cstore *cs, const char *hkey, const json_t *
 			r1_free(why);
 			why = NULL;
 			if (replica_reload(cs->replica, &why))
-				LOG_E(cs->log, LOGMOD, "reloading the replica: %s", why ? why : "?");
+				LOG_E(cs->log, LOGMOD, "reloading the replica: %s",
+				      why ? why : "?");
 		}
 		r1_free(why);
 	}
@@ -1468,7 +1473,7 @@ static size_t merge_snapshot(struct cstore *cs, const char *hkey, const json_t *
 }
 
 static enum r1_err on_hsync_resp(struct cstore *cs, const struct cstore_meta *m,
-				 const struct cstore_msg *msg, char **why)
+                                 const struct cstore_msg *msg, char **why)
 {
 	struct pending *p = NULL;
 	for (size_t i = 0; i < cs->nheap && !p; i++)
@@ -1477,16 +1482,16 @@ static enum r1_err on_hsync_resp(struct cstore *cs, const struct cstore_meta *m,
 			p = cs->heap[i];
 	if (!p)
 		return refuse(cs, CSC_REFUSED_UNEXPECTED, R1_ERR_STATE, m, why,
-			      "SHSYNC_RESP to no pending request");
+		              "SHSYNC_RESP to no pending request");
 	bool asked = false;
 	for (size_t i = 0; i < p->ntargets && !asked; i++)
 		asked = addr_same(p->targets[i], m->sender);
 	if (!asked)
 		return refuse(cs, CSC_REFUSED_UNEXPECTED, R1_ERR_AUTH, m, why,
-			      "SHSYNC_RESP from a peer that was not asked");
+		              "SHSYNC_RESP from a peer that was not asked");
 	if (strcmp(msg->hkey, p->hkey) != 0)
 		return refuse(cs, CSC_REFUSED_UNEXPECTED, R1_ERR_PROTO, m, why,
-			      "SHSYNC_RESP for another hkey");
+		              "SHSYNC_RESP for another hkey");
 	p->source_peer = r1_strdup(m->sender);
 	p->snapshot = msg->snapshot ? json_incref((json_t *)msg->snapshot) : json_object();
 	if (!p->source_peer || !p->snapshot)
@@ -1497,11 +1502,11 @@ static enum r1_err on_hsync_resp(struct cstore *cs, const struct cstore_meta *m,
 }
 
 enum r1_err cstore_receive(struct cstore *cs, const struct cstore_meta *m, const json_t *data,
-			   char **why)
+                           char **why)
 {
 	if (!m || !m->sender)
 		return refuse(cs, CSC_REFUSED_MALFORMED, R1_ERR_PROTO, m, why,
-			      "message without a sender");
+		              "message without a sender");
 	if (addr_same(m->sender, cs->addr)) {
 		cs->counters[CSC_IGNORED_SELF]++;
 		return R1_OK;
@@ -1510,17 +1515,17 @@ enum r1_err cstore_receive(struct cstore *cs, const struct cstore_meta *m, const
 		uint64_t f = fingerprint(m->hash);
 		if (seen_has(cs->seen, f))
 			return refuse(cs, CSC_REFUSED_REPLAY, R1_ERR_EXISTS, m, why,
-				      "message %.16s... seen before", m->hash);
+			              "message %.16s... seen before", m->hash);
 		seen_add(cs->seen, f);
 	}
 	if (!m->encrypted)
 		return refuse(cs, CSC_REFUSED_UNENCRYPTED, R1_ERR_AUTH, m, why,
-			      "CHAIN_STORE_DATA sent in clear");
+		              "CHAIN_STORE_DATA sent in clear");
 	struct cstore_msg msg;
 	char *reason = NULL;
 	if (cstore_msg_parse(data, &msg, &reason)) {
 		enum r1_err e = refuse(cs, CSC_REFUSED_MALFORMED, R1_ERR_PROTO, m, why, "%s",
-				       reason ? reason : "malformed");
+		                       reason ? reason : "malformed");
 		r1_free(reason);
 		return e;
 	}
@@ -1530,8 +1535,8 @@ enum r1_err cstore_receive(struct cstore *cs, const struct cstore_meta *m, const
 		if (m->sent_us < now - cs->cfg.replay_window_us ||
 		    m->sent_us > now + cs->cfg.replay_window_us)
 			return refuse(cs, CSC_REFUSED_REPLAY, R1_ERR_EXISTS, m, why,
-				      "SSTORE sent %.0f s from now, outside the replay window",
-				      (double)(m->sent_us - now) / 1e6);
+			              "SSTORE sent %.0f s from now, outside the replay window",
+			              (double)(m->sent_us - now) / 1e6);
 	}
 	cs->in_api++;
 	enum r1_err e = R1_OK;

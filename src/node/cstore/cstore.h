@@ -47,20 +47,20 @@
 struct cstore;
 
 struct cstore_config {
-	const char *addr;	   /* own "0xai_" address (required) */
-	const char *alias;	   /* own EE_ID (required) */
-	int min_confirmations;	   /* MIN_CONFIRMATIONS; <= 0: majority of the targets */
-	unsigned timeout_ms;	   /* per attempt; 0 = 10 s */
-	int max_retries;	   /* rebroadcasts after a timeout; < 0 = 2 */
+	const char *addr;          /* own "0xai_" address (required) */
+	const char *alias;         /* own EE_ID (required) */
+	int min_confirmations;     /* MIN_CONFIRMATIONS; <= 0: majority of the targets */
+	unsigned timeout_ms;       /* per attempt; 0 = 10 s */
+	int max_retries;           /* rebroadcasts after a timeout; < 0 = 2 */
 	unsigned hsync_timeout_ms; /* 0 = 10 s */
-	size_t max_value;	   /* bytes of normalized value text; 0 = 512 KiB */
-	size_t max_key;		   /* bytes of a key; 0 = 4096 */
-	bool accept_untrusted;	   /* apply SSTORE / answer SHSYNC_REQ from anyone */
+	size_t max_value;          /* bytes of normalized value text; 0 = 512 KiB */
+	size_t max_key;            /* bytes of a key; 0 = 4096 */
+	bool accept_untrusted;     /* apply SSTORE / answer SHSYNC_REQ from anyone */
 	int64_t replay_window_us;  /* 0 = 10 min; < 0 = no time checks */
 };
 
 #define CSTORE_MAX_VALUE_DEFAULT (512u * 1024u)
-#define CSTORE_MAX_KEY_DEFAULT	 4096u
+#define CSTORE_MAX_KEY_DEFAULT   4096u
 
 /* What the node provides.  Every callback but send may be NULL. */
 struct cstore_env {
@@ -73,14 +73,14 @@ struct cstore_env {
 	 * write's timeout decides.
 	 */
 	enum r1_err (*send)(void *ctx, const char *const *peers, size_t n, const json_t *data,
-			    char **why);
+	                    char **why);
 	/* The default peers (whitelisted and online); borrowed until the next call. */
 	size_t (*default_peers)(void *ctx, const char *const **out);
 	/* Is this sender on our allow-list?  NULL = nobody is. */
 	bool (*trusted)(void *ctx, const char *addr);
-	uint64_t (*now_ms)(void *ctx); /* monotonic; NULL = CLOCK_MONOTONIC */
-	int64_t (*wall_us)(void *ctx); /* UTC; NULL = CLOCK_REALTIME */
-	void (*wake)(void *ctx);       /* cstore_next_due() moved earlier */
+	uint64_t (*now_ms)(void *ctx);               /* monotonic; NULL = CLOCK_MONOTONIC */
+	int64_t (*wall_us)(void *ctx);               /* UTC; NULL = CLOCK_REALTIME */
+	void (*wake)(void *ctx);                     /* cstore_next_due() moved earlier */
 	void (*changed)(void *ctx, const char *key); /* a record changed */
 };
 
@@ -89,8 +89,8 @@ struct cstore_env {
  * loaded.  Config and env are copied (strings too).  R1_ERR_INVAL (no
  * address/alias/send), R1_ERR_DB, R1_ERR_STATE, NOMEM.
  */
-enum r1_err cstore_new(const struct cstore_config *cfg, const struct cstore_env *env,
-		       sqlite3 *db, struct r1_log *log, struct cstore **out, char **why);
+enum r1_err cstore_new(const struct cstore_config *cfg, const struct cstore_env *env, sqlite3 *db,
+                       struct r1_log *log, struct cstore **out, char **why);
 /* Pending operations end with CSTORE_CANCELLED / R1_ERR_CANCELLED first; NULLs *cs. */
 void cstore_free(struct cstore **cs);
 
@@ -100,12 +100,12 @@ void cstore_set_min_confirmations(struct cstore *cs, int n);
 /* ---- writes */
 
 enum cstore_outcome {
-	CSTORE_OK,	   /* stored and confirmed, or nothing to wait for */
-	CSTORE_PENDING,	   /* waiting for confirmations: done() tells */
-	CSTORE_TOKEN,	   /* refused: the key has another token */
+	CSTORE_OK,         /* stored and confirmed, or nothing to wait for */
+	CSTORE_PENDING,    /* waiting for confirmations: done() tells */
+	CSTORE_TOKEN,      /* refused: the key has another token */
 	CSTORE_READONLY,   /* refused: readonly key of another owner */
 	CSTORE_NO_PEERS,   /* refused: no peer to replicate to */
-	CSTORE_TIMEOUT,	   /* not enough confirmations after every retry */
+	CSTORE_TIMEOUT,    /* not enough confirmations after every retry */
 	CSTORE_SUPERSEDED, /* a newer write replaced the value first */
 	CSTORE_CANCELLED,  /* the store is closing */
 };
@@ -113,16 +113,19 @@ enum cstore_outcome {
 const char *cstore_outcome_name(enum cstore_outcome o);
 
 struct cstore_write {
-	const char *owner;	 /* instance path as JSON text; NULL = our CHAIN_STORE_BASE */
-	const char *token;	 /* JSON text; NULL = None */
+	const char *owner; /* instance path as JSON text; NULL = our CHAIN_STORE_BASE */
+	const char *token; /* JSON text; NULL = None */
 	bool readonly;
 	const char *const *peers; /* explicit peers (extra_peers / chainstore_peers) */
 	size_t npeers;
-	bool no_default_peers;	 /* include_default_peers = False */
-	unsigned timeout_ms;	 /* 0 = config */
-	int max_retries;	 /* < 0 = config; use CSTORE_WRITE_INIT */
+	bool no_default_peers; /* include_default_peers = False */
+	unsigned timeout_ms;   /* 0 = config */
+	int max_retries;       /* < 0 = config; use CSTORE_WRITE_INIT */
 };
-#define CSTORE_WRITE_INIT {NULL, NULL, false, NULL, 0, false, 0, -1}
+#define CSTORE_WRITE_INIT                                                                          \
+	{                                                                                          \
+		NULL, NULL, false, NULL, 0, false, 0, -1                                           \
+	}
 
 /* The end of a pending write (called on the loop, never from inside cstore_set). */
 typedef void (*cstore_write_fn)(void *arg, enum cstore_outcome outcome);
@@ -137,12 +140,12 @@ typedef void (*cstore_write_fn)(void *arg, enum cstore_outcome outcome);
  * R1_ERR_DB, NOMEM.
  */
 enum r1_err cstore_set(struct cstore *cs, const char *key, const char *value,
-		       const struct cstore_write *w, cstore_write_fn done, void *arg,
-		       enum cstore_outcome *outcome, uint64_t *op_id, char **why);
+                       const struct cstore_write *w, cstore_write_fn done, void *arg,
+                       enum cstore_outcome *outcome, uint64_t *op_id, char **why);
 /* The same for field `field` of hash `hkey` (also remembers the hash's name). */
 enum r1_err cstore_hset(struct cstore *cs, const char *hkey, const char *field, const char *value,
-			const struct cstore_write *w, cstore_write_fn done, void *arg,
-			enum cstore_outcome *outcome, uint64_t *op_id, char **why);
+                        const struct cstore_write *w, cstore_write_fn done, void *arg,
+                        enum cstore_outcome *outcome, uint64_t *op_id, char **why);
 
 /* Forget a pending write or hsync: its callback will not be called. */
 void cstore_cancel(struct cstore *cs, uint64_t op_id);
@@ -157,14 +160,14 @@ void cstore_cancel(struct cstore *cs, uint64_t op_id);
 const char *cstore_get(const struct cstore *cs, const char *key, const char *token);
 /* The value of a hash field (same rules); NULL also for a non-UTF-8 name. */
 const char *cstore_hget(const struct cstore *cs, const char *hkey, const char *field,
-			const char *token);
+                        const char *token);
 /*
  * hgetall: a JSON object {field: value} appended to out (a field whose
  * token differs has null, as the reference's hgetall gives).  hkeys: a
  * JSON array of field names.  R1_ERR_INVAL (hkey not UTF-8), NOMEM.
  */
 enum r1_err cstore_hgetall(const struct cstore *cs, const char *hkey, const char *token,
-			   struct buf *out, char **why);
+                           struct buf *out, char **why);
 enum r1_err cstore_hkeys(const struct cstore *cs, const char *hkey, struct buf *out, char **why);
 
 /* The record itself (console and tests); borrowed, NULL when absent. */
@@ -180,7 +183,7 @@ struct cstore_hsync_opts {
 	size_t npeers;
 	bool no_default_peers;
 	unsigned timeout_ms; /* 0 = config */
-	bool peek;	     /* fetch the first snapshot without merging (console) */
+	bool peek;           /* fetch the first snapshot without merging (console) */
 };
 
 struct cstore_hsync_result {
@@ -192,7 +195,7 @@ struct cstore_hsync_result {
 
 /* err is R1_OK (res set), R1_ERR_TIMEOUT or R1_ERR_CANCELLED (res NULL, why set). */
 typedef void (*cstore_hsync_fn)(void *arg, enum r1_err err, const struct cstore_hsync_result *res,
-				const char *why);
+                                const char *why);
 
 /*
  * Ask the target peers for hash `hkey` (SHSYNC_REQ) and merge the first
@@ -201,7 +204,7 @@ typedef void (*cstore_hsync_fn)(void *arg, enum r1_err err, const struct cstore_
  * hkey), R1_ERR_STATE ("no target peers"), NOMEM.
  */
 enum r1_err cstore_hsync(struct cstore *cs, const char *hkey, const struct cstore_hsync_opts *o,
-			 cstore_hsync_fn done, void *arg, uint64_t *op_id, char **why);
+                         cstore_hsync_fn done, void *arg, uint64_t *op_id, char **why);
 
 /* ---- messages from peers */
 
@@ -213,7 +216,7 @@ struct cstore_meta {
 	const char *alias;  /* EE_ID; may be NULL */
 	const char *hash;   /* EE_HASH; NULL = not deduplicated */
 	int64_t sent_us;    /* EE_TIMESTAMP + EE_TIMEZONE as UTC, or CSTORE_TIME_UNKNOWN */
-	bool encrypted;	    /* CHAIN_STORE_DATA came out of EE_ENCRYPTED_DATA for us */
+	bool encrypted;     /* CHAIN_STORE_DATA came out of EE_ENCRYPTED_DATA for us */
 };
 
 /*
@@ -226,7 +229,7 @@ struct cstore_meta {
  * Python could hold but we cannot), R1_ERR_DB, NOMEM.
  */
 enum r1_err cstore_receive(struct cstore *cs, const struct cstore_meta *meta, const json_t *data,
-			   char **why);
+                           char **why);
 
 /* ---- time */
 
@@ -238,23 +241,23 @@ void cstore_run_due(struct cstore *cs);
 /* ---- counters */
 
 enum cstore_counter {
-	CSC_WRITES,	      /* local writes started (set/hset/delete) */
+	CSC_WRITES,           /* local writes started (set/hset/delete) */
 	CSC_WRITES_CONFIRMED, /* ... that reached their confirmations */
 	CSC_WRITES_SAME,      /* ... that found the same value */
 	CSC_WRITES_FAILED,    /* ... refused (token, readonly, no peers) */
 	CSC_WRITES_TIMEOUT,   /* ... that ran out of retries */
 	CSC_WRITES_SUPERSEDED,
-	CSC_RETRIES,	      /* SSTORE rebroadcasts */
-	CSC_SENT,	      /* CHAIN_STORE_DATA messages sent */
+	CSC_RETRIES, /* SSTORE rebroadcasts */
+	CSC_SENT,    /* CHAIN_STORE_DATA messages sent */
 	CSC_SEND_ERRORS,
-	CSC_STORES_APPLIED,   /* peer SSTOREs applied (or same value) and confirmed */
+	CSC_STORES_APPLIED, /* peer SSTOREs applied (or same value) and confirmed */
 	CSC_CONFIRMS_COUNTED,
-	CSC_CONFIRMS_LATE,    /* duplicate, or for an older version: ignored */
+	CSC_CONFIRMS_LATE, /* duplicate, or for an older version: ignored */
 	CSC_HSYNC_SERVED,
 	CSC_HSYNC_DONE,
 	CSC_HSYNC_TIMEOUT,
 	CSC_FIELDS_MERGED,
-	CSC_IGNORED_SELF,     /* our own payloads (ACCEPT_SELF false) */
+	CSC_IGNORED_SELF, /* our own payloads (ACCEPT_SELF false) */
 	/* refusals: the replica is unchanged */
 	CSC_REFUSED_MALFORMED,
 	CSC_REFUSED_UNENCRYPTED,

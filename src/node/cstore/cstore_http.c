@@ -49,33 +49,32 @@ static bool query_str(struct httpapi_req *r, const char *name, const char **out)
 	}
 	if (bad) {
 		httpapi_reply_invalid(r, "string_unicode", "query", name,
-				      "Input should be a valid string", json_string("?"));
+		                      "Input should be a valid string", json_string("?"));
 		return false;
 	}
 	return true;
 }
 
 static bool body_field(struct httpapi_req *r, const json_t *body, const char *name,
-		       const json_t **out)
+                       const json_t **out)
 {
 	*out = json_object_get(body, name);
 	if (!*out) {
 		httpapi_reply_invalid(r, "missing", "body", name, "Field required",
-				      json_deep_copy(body));
+		                      json_deep_copy(body));
 		return false;
 	}
 	return true;
 }
 
-static bool body_str(struct httpapi_req *r, const json_t *body, const char *name,
-		     const char **out)
+static bool body_str(struct httpapi_req *r, const json_t *body, const char *name, const char **out)
 {
 	const json_t *v;
 	if (!body_field(r, body, name, &v))
 		return false;
 	if (!json_is_string(v) || strlen(json_string_value(v)) != json_string_length(v)) {
 		httpapi_reply_invalid(r, "string_type", "body", name,
-				      "Input should be a valid string", json_deep_copy(v));
+		                      "Input should be a valid string", json_deep_copy(v));
 		return false;
 	}
 	*out = json_string_value(v);
@@ -92,7 +91,7 @@ static bool body_peers(struct httpapi_req *r, const json_t *body, const char ***
 		return true;
 	if (!json_is_array(v)) {
 		httpapi_reply_invalid(r, "list_type", "body", "chainstore_peers",
-				      "Input should be a valid list", json_deep_copy(v));
+		                      "Input should be a valid list", json_deep_copy(v));
 		return false;
 	}
 	size_t count = json_array_size(v);
@@ -131,14 +130,13 @@ static void on_written(void *arg, enum cstore_outcome o)
  * so the official clients are unaffected): "readonly" (bool) and "token"
  * (any JSON) as chainstore_set takes them.
  */
-static bool body_write_opts(struct httpapi_req *r, const json_t *body, bool *readonly,
-			    char **token)
+static bool body_write_opts(struct httpapi_req *r, const json_t *body, bool *readonly, char **token)
 {
 	const json_t *ro = json_object_get(body, "readonly");
 	*token = NULL;
 	if (ro && !json_is_boolean(ro) && !json_is_null(ro)) {
 		httpapi_reply_invalid(r, "bool_type", "body", "readonly",
-				      "Input should be a valid boolean", json_deep_copy(ro));
+		                      "Input should be a valid boolean", json_deep_copy(ro));
 		return false;
 	}
 	*readonly = json_is_true(ro);
@@ -154,7 +152,7 @@ static bool body_write_opts(struct httpapi_req *r, const json_t *body, bool *rea
 }
 
 static void do_write(struct cstore_http *ch, struct httpapi_req *r, const char *hkey,
-		     const char *key, const json_t *value, const char **peers, size_t npeers)
+                     const char *key, const json_t *value, const char **peers, size_t npeers)
 {
 	bool readonly = false;
 	char *token = NULL;
@@ -179,9 +177,9 @@ static void do_write(struct cstore_http *ch, struct httpapi_req *r, const char *
 	w.token = token;
 	enum cstore_outcome o = CSTORE_CANCELLED;
 	char *why = NULL;
-	enum r1_err e = hkey ? cstore_hset(ch->cs, hkey, key, text, &w, on_written, p, &o,
-					   &p->op_id, &why)
-			     : cstore_set(ch->cs, key, text, &w, on_written, p, &o, &p->op_id, &why);
+	enum r1_err e =
+	    hkey ? cstore_hset(ch->cs, hkey, key, text, &w, on_written, p, &o, &p->op_id, &why)
+	         : cstore_set(ch->cs, key, text, &w, on_written, p, &o, &p->op_id, &why);
 	r1_free(text);
 	r1_free(token);
 	if (e) {
@@ -264,7 +262,7 @@ static void reply_hash(struct cstore_http *ch, struct httpapi_req *r, bool value
 	struct buf out = BUF_INIT;
 	char *why = NULL;
 	enum r1_err e = values ? cstore_hgetall(ch->cs, hkey, query_token(r), &out, &why)
-			       : cstore_hkeys(ch->cs, hkey, &out, &why);
+	                       : cstore_hkeys(ch->cs, hkey, &out, &why);
 	if (e)
 		httpapi_reply_error(r, 500, why ? why : "error");
 	else
@@ -289,27 +287,27 @@ static void route_status(void *ctx, struct httpapi_req *r)
 	json_t *counters = json_object();
 	for (int c = 0; counters && c < CSC__COUNT; c++)
 		json_object_set_new(counters, cstore_counter_name(c),
-				    json_integer((json_int_t)cstore_counter(ch->cs, c)));
-	httpapi_reply_result(
-		r, json_pack("{s:b,s:s,s:[],s:I,s:I,s:o*}", "ok", true, "message",
-			     "CStore Manager API is running.", "keys", "records",
-			     (json_int_t)replica_count(cstore_replica(ch->cs)), "pending",
-			     (json_int_t)cstore_pending(ch->cs), "counters", counters));
+		                    json_integer((json_int_t)cstore_counter(ch->cs, c)));
+	httpapi_reply_result(r,
+	                     json_pack("{s:b,s:s,s:[],s:I,s:I,s:o*}", "ok", true, "message",
+	                               "CStore Manager API is running.", "keys", "records",
+	                               (json_int_t)replica_count(cstore_replica(ch->cs)), "pending",
+	                               (json_int_t)cstore_pending(ch->cs), "counters", counters));
 }
 
 /* ---- hsync */
 
 static void on_synced(void *arg, enum r1_err err, const struct cstore_hsync_result *res,
-		      const char *why)
+                      const char *why)
 {
 	struct parked *p = arg;
 	if (err || !res)
 		httpapi_reply_error(p->req, 500, why ? why : "hsync failed");
 	else
 		httpapi_reply_result(p->req,
-				     json_pack("{s:s,s:s?,s:I}", "hkey", res->hkey, "source_peer",
-					       res->source_peer, "merged_fields",
-					       (json_int_t)res->merged_fields));
+		                     json_pack("{s:s,s:s?,s:I}", "hkey", res->hkey, "source_peer",
+		                               res->source_peer, "merged_fields",
+		                               (json_int_t)res->merged_fields));
 	parked_free(p);
 }
 
@@ -346,44 +344,40 @@ static void route_hsync(void *ctx, struct httpapi_req *r)
 }
 
 static const struct httpapi_route routes[] = {
-	{"GET", "/get_status", route_status, 0, NULL},
-	{"POST", "/set", route_set, 0, NULL},
-	{"GET", "/get", route_get, 0, NULL},
-	{"POST", "/hset", route_hset, 0, NULL},
-	{"GET", "/hget", route_hget, 0, NULL},
-	{"GET", "/hgetall", route_hgetall, 0, NULL},
-	{"POST", "/hsync", route_hsync, 0, NULL},
-	{"GET", "/hkeys", route_hkeys, 0, NULL},
+    {"GET", "/get_status", route_status, 0, NULL}, {"POST", "/set", route_set, 0, NULL},
+    {"GET", "/get", route_get, 0, NULL},           {"POST", "/hset", route_hset, 0, NULL},
+    {"GET", "/hget", route_hget, 0, NULL},         {"GET", "/hgetall", route_hgetall, 0, NULL},
+    {"POST", "/hsync", route_hsync, 0, NULL},      {"GET", "/hkeys", route_hkeys, 0, NULL},
 };
 
 enum r1_err cstore_http_new(struct cstore *cs, const struct httpapi_config *cfg,
-			    const struct cstore_http_identity *id, struct r1_log *log,
-			    struct cstore_http **out, char **why)
+                            const struct cstore_http_identity *id, struct r1_log *log,
+                            struct cstore_http **out, char **why)
 {
 	struct cstore_http *ch = r1_calloc(1, sizeof(*ch));
 	if (!ch)
 		return r1_fail(why, R1_ERR_NOMEM, "cstore-api: out of memory");
 	ch->cs = cs;
 	ch->log = log;
-	json_t *owner = json_pack("[s?,s,s,s]", id ? id->addr : NULL, ADMIN_PIPELINE,
-				  SIG_CSTORE_MANAGER_API,
-				  SIG_CSTORE_MANAGER_API ADMIN_INSTANCE_SUFFIX);
+	json_t *owner =
+	    json_pack("[s?,s,s,s]", id ? id->addr : NULL, ADMIN_PIPELINE, SIG_CSTORE_MANAGER_API,
+	              SIG_CSTORE_MANAGER_API ADMIN_INSTANCE_SUFFIX);
 	ch->owner = owner ? json_dumps(owner, JSON_COMPACT) : NULL;
 	json_decref(owner);
 	struct httpapi_config c = *cfg;
 	if (!c.name)
 		c.name = "cstore-api";
-	enum r1_err e = ch->owner ? httpapi_new(&c, routes, R1_ARRAY_LEN(routes), ch, log,
-						&ch->http, why)
-				  : r1_fail(why, R1_ERR_NOMEM, "cstore-api: out of memory");
+	enum r1_err e = ch->owner
+	                    ? httpapi_new(&c, routes, R1_ARRAY_LEN(routes), ch, log, &ch->http, why)
+	                    : r1_fail(why, R1_ERR_NOMEM, "cstore-api: out of memory");
 	if (!e && id) {
-		json_t *env = json_pack("{s:s?,s:s?,s:s?,s:s?,s:s?,s:s?,s:s?}", "server_node_addr",
-					id->addr, "evm_network", id->evm_network, "ee_node_alias",
-					id->alias, "ee_node_address", id->addr,
-					"ee_node_eth_address", id->eth_addr, "ee_node_network",
-					id->evm_network, "ee_node_ver", id->version);
+		json_t *env =
+		    json_pack("{s:s?,s:s?,s:s?,s:s?,s:s?,s:s?,s:s?}", "server_node_addr", id->addr,
+		              "evm_network", id->evm_network, "ee_node_alias", id->alias,
+		              "ee_node_address", id->addr, "ee_node_eth_address", id->eth_addr,
+		              "ee_node_network", id->evm_network, "ee_node_ver", id->version);
 		e = env ? httpapi_set_envelope(ch->http, env, why)
-			: r1_fail(why, R1_ERR_NOMEM, "cstore-api: out of memory");
+		        : r1_fail(why, R1_ERR_NOMEM, "cstore-api: out of memory");
 		json_decref(env);
 	}
 	if (e) {

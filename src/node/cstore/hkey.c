@@ -27,7 +27,7 @@ enum r1_err hkey_prefix(const char *hkey, size_t len, char out[HKEY_PREFIX_LEN +
 }
 
 enum r1_err hkey_compose(const char *hkey, size_t hkey_len, const char *field, size_t field_len,
-			 struct buf *out, char **why)
+                         struct buf *out, char **why)
 {
 	char prefix[HKEY_PREFIX_LEN + 1];
 	enum r1_err e = hkey_prefix(hkey, hkey_len, prefix, why);
@@ -58,8 +58,8 @@ enum r1_err hkey_field(const char *key, size_t len, struct buf *out, char **why)
 		return r1_fail(why, R1_ERR_INVAL, "not a hash key");
 	uint8_t *raw = NULL;
 	size_t n = 0;
-	enum r1_err e = base64_decode(key + HKEY_PREFIX_LEN, len - HKEY_PREFIX_LEN, B64_URL, &raw,
-				      &n, why);
+	enum r1_err e =
+	    base64_decode(key + HKEY_PREFIX_LEN, len - HKEY_PREFIX_LEN, B64_URL, &raw, &n, why);
 	if (e)
 		return e;
 	if (!utf8_valid(raw, n)) {

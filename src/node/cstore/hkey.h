@@ -22,7 +22,7 @@ enum r1_err hkey_prefix(const char *hkey, size_t len, char out[HKEY_PREFIX_LEN +
 
 /* Append the composed key of (hkey, field) to out.  R1_ERR_INVAL if not UTF-8, NOMEM. */
 enum r1_err hkey_compose(const char *hkey, size_t hkey_len, const char *field, size_t field_len,
-			 struct buf *out, char **why);
+                         struct buf *out, char **why);
 
 /* Does a flat key look like a composed one ("hs:" + 10 lowercase hex + ":")? */
 bool hkey_is_composed(const char *key, size_t len);

@@ -19,12 +19,11 @@ enum r1_err jvalue_parse(const char *text, size_t len, json_t **out, char **why)
 		if (json_error_code(&err) == json_error_out_of_memory)
 			return r1_fail(why, R1_ERR_NOMEM, "value: out of memory");
 		return r1_fail(why, R1_ERR_INVAL, "value: not JSON (%s at byte %d)", err.text,
-			       err.position);
+		               err.position);
 	}
 	if (jvalue_depth(v, JVALUE_MAX_DEPTH) > JVALUE_MAX_DEPTH) {
 		json_decref(v);
-		return r1_fail(why, R1_ERR_INVAL, "value: nested deeper than %d",
-			       JVALUE_MAX_DEPTH);
+		return r1_fail(why, R1_ERR_INVAL, "value: nested deeper than %d", JVALUE_MAX_DEPTH);
 	}
 	*out = v;
 	return R1_OK;
@@ -121,6 +120,12 @@ static void py_repr_double(double d, struct buf *out)
 	}
 }
 
+/* Python's short escapes; every other byte below 0x20 becomes \u00XX. */
+static const char *const short_escapes[128] = {
+    ['"'] = "\\\"", ['\\'] = "\\\\", ['\n'] = "\\n", ['\r'] = "\\r",
+    ['\t'] = "\\t", ['\b'] = "\\b",  ['\f'] = "\\f",
+};
+
 /* A JSON string as Python's json.dumps(ensure_ascii=False) writes it. */
 static void dump_string(const char *s, size_t n, struct buf *out)
 {
@@ -129,19 +134,9 @@ static void dump_string(const char *s, size_t n, struct buf *out)
 	size_t run = 0;
 	for (size_t i = 0; i < n; i++) {
 		unsigned char c = (unsigned char)s[i];
-		const char *esc = NULL;
-		switch (c) {
-		case '"': esc = "\\\""; break;
-		case '\\': esc = "\\\\"; break;
-		case '\n': esc = "\\n"; break;
-		case '\r': esc = "\\r"; break;
-		case '\t': esc = "\\t"; break;
-		case '\b': esc = "\\b"; break;
-		case '\f': esc = "\\f"; break;
-		default:
-			if (c >= 0x20)
-				continue;
-		}
+		const char *esc = c < 128 ? short_escapes[c] : NULL;
+		if (!esc && c >= 0x20)
+			continue;
 		buf_add(out, s + run, i - run);
 		run = i + 1;
 		if (esc) {
@@ -158,8 +153,7 @@ static void dump_string(const char *s, size_t n, struct buf *out)
 static enum r1_err dump_value(const json_t *v, unsigned depth, struct buf *out, char **why)
 {
 	if (depth > JVALUE_MAX_DEPTH)
-		return r1_fail(why, R1_ERR_INVAL, "value: nested deeper than %d",
-			       JVALUE_MAX_DEPTH);
+		return r1_fail(why, R1_ERR_INVAL, "value: nested deeper than %d", JVALUE_MAX_DEPTH);
 	switch (json_typeof(v)) {
 	case JSON_NULL:
 		buf_adds(out, "null");
@@ -294,8 +288,8 @@ static bool equal(const json_t *a, const json_t *b)
 		return true;
 	case JSON_STRING:
 		return json_string_length(a) == json_string_length(b) &&
-		       memcmp(json_string_value(a), json_string_value(b),
-			      json_string_length(a)) == 0;
+		       memcmp(json_string_value(a), json_string_value(b), json_string_length(a)) ==
+		           0;
 	case JSON_ARRAY:
 		if (json_array_size(a) != json_array_size(b))
 			return false;
@@ -309,7 +303,7 @@ static bool equal(const json_t *a, const json_t *b)
 		for (void *it = json_object_iter((json_t *)a); it;
 		     it = json_object_iter_next((json_t *)a, it)) {
 			json_t *other = json_object_getn(b, json_object_iter_key(it),
-							 json_object_iter_key_len(it));
+			                                 json_object_iter_key_len(it));
 			if (!other || !equal(json_object_iter_value(it), other))
 				return false;
 		}

@@ -13,10 +13,10 @@ static const struct {
 	const char *name;
 	enum cstore_op op;
 } ops[] = {
-	{CS_OP_STORE, CSOP_STORE},
-	{CS_OP_CONFIRM, CSOP_CONFIRM},
-	{CS_OP_HSYNC_REQ, CSOP_HSYNC_REQ},
-	{CS_OP_HSYNC_RESP, CSOP_HSYNC_RESP},
+    {CS_OP_STORE, CSOP_STORE},
+    {CS_OP_CONFIRM, CSOP_CONFIRM},
+    {CS_OP_HSYNC_REQ, CSOP_HSYNC_REQ},
+    {CS_OP_HSYNC_RESP, CSOP_HSYNC_RESP},
 };
 
 const char *cstore_op_name(enum cstore_op op)
@@ -35,7 +35,8 @@ bool cstore_owner_valid(const json_t *owner)
 		const json_t *part = json_array_get(owner, i);
 		if (!json_is_string(part) && !json_is_null(part))
 			return false;
-		if (json_is_string(part) && strlen(json_string_value(part)) != json_string_length(part))
+		if (json_is_string(part) &&
+		    strlen(json_string_value(part)) != json_string_length(part))
 			return false;
 	}
 	return true;
@@ -43,20 +44,21 @@ bool cstore_owner_valid(const json_t *owner)
 
 /* A required non-empty string field without NUL bytes. */
 static enum r1_err need_string(const json_t *data, const char *field, size_t max, const char **out,
-			       char **why)
+                               char **why)
 {
 	const json_t *v = json_object_get(data, field);
 	if (!json_is_string(v))
-		return r1_fail(why, R1_ERR_PROTO, "CHAIN_STORE_DATA: \"%s\" is not a string", field);
+		return r1_fail(why, R1_ERR_PROTO, "CHAIN_STORE_DATA: \"%s\" is not a string",
+		               field);
 	size_t len = json_string_length(v);
 	if (len == 0)
 		return r1_fail(why, R1_ERR_PROTO, "CHAIN_STORE_DATA: \"%s\" is empty", field);
 	if (strlen(json_string_value(v)) != len)
 		return r1_fail(why, R1_ERR_PROTO, "CHAIN_STORE_DATA: \"%s\" holds a NUL byte",
-			       field);
+		               field);
 	if (max && len > max)
 		return r1_fail(why, R1_ERR_PROTO, "CHAIN_STORE_DATA: \"%s\" longer than %zu bytes",
-			       field, max);
+		               field, max);
 	*out = json_string_value(v);
 	return R1_OK;
 }
@@ -73,7 +75,7 @@ static enum r1_err parse_record_fields(const json_t *data, struct cstore_msg *m,
 	m->owner = json_object_get(data, CS_K_OWNER);
 	if (!cstore_owner_valid(m->owner))
 		return r1_fail(why, R1_ERR_PROTO,
-			       "CHAIN_STORE_DATA: \"owner\" is not an instance path");
+		               "CHAIN_STORE_DATA: \"owner\" is not an instance path");
 	return R1_OK;
 }
 
@@ -87,7 +89,8 @@ static enum r1_err parse_store(const json_t *data, struct cstore_msg *m, char **
 		m->token = NULL;
 	const json_t *ro = json_object_get(data, CS_K_READONLY);
 	if (ro && !json_is_boolean(ro) && !json_is_null(ro))
-		return r1_fail(why, R1_ERR_PROTO, "CHAIN_STORE_DATA: \"readonly\" is not a boolean");
+		return r1_fail(why, R1_ERR_PROTO,
+		               "CHAIN_STORE_DATA: \"readonly\" is not a boolean");
 	m->readonly = json_is_true(ro);
 	return R1_OK;
 }
@@ -102,7 +105,7 @@ static enum r1_err parse_confirm(const json_t *data, struct cstore_msg *m, char 
 	if (addr && !json_is_null(addr)) {
 		if (!json_is_string(addr))
 			return r1_fail(why, R1_ERR_PROTO,
-				       "CHAIN_STORE_DATA: \"confirm_by_addr\" is not a string");
+			               "CHAIN_STORE_DATA: \"confirm_by_addr\" is not a string");
 		m->confirm_by_addr = json_string_value(addr);
 	}
 	return R1_OK;
@@ -110,8 +113,8 @@ static enum r1_err parse_confirm(const json_t *data, struct cstore_msg *m, char 
 
 static enum r1_err parse_hsync(const json_t *data, struct cstore_msg *m, char **why)
 {
-	enum r1_err e = need_string(data, CS_K_REQUEST_ID, CSTORE_REQUEST_ID_MAX, &m->request_id,
-				    why);
+	enum r1_err e =
+	    need_string(data, CS_K_REQUEST_ID, CSTORE_REQUEST_ID_MAX, &m->request_id, why);
 	if (!e)
 		e = need_string(data, CS_K_HKEY, 0, &m->hkey, why);
 	if (e || m->op != CSOP_HSYNC_RESP)
@@ -122,7 +125,8 @@ static enum r1_err parse_hsync(const json_t *data, struct cstore_msg *m, char **
 		return R1_OK;
 	}
 	if (!json_is_object(m->snapshot))
-		return r1_fail(why, R1_ERR_PROTO, "CHAIN_STORE_DATA: \"snapshot\" is not an object");
+		return r1_fail(why, R1_ERR_PROTO,
+		               "CHAIN_STORE_DATA: \"snapshot\" is not an object");
 	return R1_OK;
 }
 
@@ -140,7 +144,7 @@ enum r1_err cstore_msg_parse(const json_t *data, struct cstore_msg *out, char **
 			break;
 	if (i == R1_ARRAY_LEN(ops))
 		return r1_fail(why, R1_ERR_PROTO, "CHAIN_STORE_DATA: unknown op \"%.40s\"",
-			       json_string_value(op));
+		               json_string_value(op));
 	out->op = ops[i].op;
 	switch (out->op) {
 	case CSOP_STORE:
@@ -168,8 +172,8 @@ static bool put_new(json_t *obj, const char *key, json_t *v)
 }
 
 json_t *cstore_msg_store(const char *key, const json_t *value, const json_t *owner,
-			 const json_t *token, bool readonly, const json_t *peers,
-			 bool include_default_peers, double timeout_s, int max_retries)
+                         const json_t *token, bool readonly, const json_t *peers,
+                         bool include_default_peers, double timeout_s, int max_retries)
 {
 	json_t *m = json_object();
 	if (!m || !put_new(m, CS_K_OP, json_string(CS_OP_STORE)) ||
@@ -178,9 +182,9 @@ json_t *cstore_msg_store(const char *key, const json_t *value, const json_t *own
 	    !put_new(m, CS_K_READONLY, json_boolean(readonly)) || !put(m, CS_K_PEERS, peers) ||
 	    !put_new(m, CS_K_INCLUDE_DEFAULT_PEERS, json_boolean(include_default_peers)) ||
 	    !put_new(m, CS_K_TIMEOUT,
-		     timeout_s == floor(timeout_s) && fabs(timeout_s) < 1e15
-			     ? json_integer((json_int_t)timeout_s)
-			     : json_real(timeout_s)) ||
+	             timeout_s == floor(timeout_s) && fabs(timeout_s) < 1e15
+	                 ? json_integer((json_int_t)timeout_s)
+	                 : json_real(timeout_s)) ||
 	    !put_new(m, CS_K_MAX_RETRIES, json_integer(max_retries))) {
 		json_decref(m);
 		return NULL;
@@ -189,14 +193,14 @@ json_t *cstore_msg_store(const char *key, const json_t *value, const json_t *own
 }
 
 json_t *cstore_msg_confirm(const char *key, const json_t *value, const json_t *owner,
-			   const json_t *confirm_by, const char *confirm_by_addr)
+                           const json_t *confirm_by, const char *confirm_by_addr)
 {
 	json_t *m = json_object();
 	if (!m || !put_new(m, CS_K_OP, json_string(CS_OP_CONFIRM)) ||
 	    !put_new(m, CS_K_KEY, json_string(key)) || !put(m, CS_K_VALUE, value) ||
 	    !put(m, CS_K_OWNER, owner) || !put(m, CS_K_CONFIRM_BY, confirm_by) ||
 	    !put_new(m, CS_K_CONFIRM_BY_ADDR,
-		     confirm_by_addr ? json_string(confirm_by_addr) : json_null())) {
+	             confirm_by_addr ? json_string(confirm_by_addr) : json_null())) {
 		json_decref(m);
 		return NULL;
 	}
@@ -222,15 +226,15 @@ json_t *cstore_msg_hsync_resp(const char *request_id, const char *hkey, const js
 	    !put_new(m, CS_K_REQUEST_ID, json_string(request_id)) ||
 	    !put_new(m, CS_K_HKEY, json_string(hkey)) ||
 	    !(snapshot ? put(m, CS_K_SNAPSHOT, snapshot)
-		       : put_new(m, CS_K_SNAPSHOT, json_object()))) {
+	               : put_new(m, CS_K_SNAPSHOT, json_object()))) {
 		json_decref(m);
 		return NULL;
 	}
 	return m;
 }
 
-json_t *cstore_msg_record(const char *key, const json_t *value, const json_t *owner,
-			  bool readonly, const json_t *token, int confirms, int min_confirms)
+json_t *cstore_msg_record(const char *key, const json_t *value, const json_t *owner, bool readonly,
+                          const json_t *token, int confirms, int min_confirms)
 {
 	json_t *m = json_object();
 	if (!m || !put_new(m, CS_K_KEY, json_string(key)) || !put(m, CS_K_VALUE, value) ||

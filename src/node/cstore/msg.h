@@ -71,10 +71,10 @@ bool cstore_owner_valid(const json_t *owner);
  * is one, as the reference's default 10 is.
  */
 json_t *cstore_msg_store(const char *key, const json_t *value, const json_t *owner,
-			 const json_t *token, bool readonly, const json_t *peers,
-			 bool include_default_peers, double timeout_s, int max_retries);
+                         const json_t *token, bool readonly, const json_t *peers,
+                         bool include_default_peers, double timeout_s, int max_retries);
 json_t *cstore_msg_confirm(const char *key, const json_t *value, const json_t *owner,
-			   const json_t *confirm_by, const char *confirm_by_addr);
+                           const json_t *confirm_by, const char *confirm_by_addr);
 json_t *cstore_msg_hsync_req(const char *request_id, const char *hkey);
 json_t *cstore_msg_hsync_resp(const char *request_id, const char *hkey, const json_t *snapshot);
 
@@ -82,7 +82,7 @@ json_t *cstore_msg_hsync_resp(const char *request_id, const char *hkey, const js
  * One record of a snapshot as the reference exports it: {"key", "value",
  * "owner", "readonly", "token", "confirms", "min_confirms"}.  NULL on OOM.
  */
-json_t *cstore_msg_record(const char *key, const json_t *value, const json_t *owner,
-			  bool readonly, const json_t *token, int confirms, int min_confirms);
+json_t *cstore_msg_record(const char *key, const json_t *value, const json_t *owner, bool readonly,
+                          const json_t *token, int confirms, int min_confirms);
 
 #endif

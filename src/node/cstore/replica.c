@@ -92,8 +92,7 @@ static const char *group_key(const void *e, size_t *len)
 	return ((const struct replica_group *)e)->prefix;
 }
 
-static void *ptab_find(const struct ptab *t, const char *key, size_t len, uint64_t h,
-		       size_t *pos)
+static void *ptab_find(const struct ptab *t, const char *key, size_t len, uint64_t h, size_t *pos)
 {
 	if (!t->cap)
 		return NULL;
@@ -226,7 +225,7 @@ static struct replica_record *record_new(const struct replica_put *in)
 static struct replica_group *group_find(const struct replica *r, const char *prefix)
 {
 	return ptab_find(&r->groups, prefix, HKEY_PREFIX_LEN, hash_bytes(prefix, HKEY_PREFIX_LEN),
-			 NULL);
+	                 NULL);
 }
 
 /* The group of a composed key, created when missing; NULL on OOM. */
@@ -280,20 +279,20 @@ static void group_unlink(struct replica_record *rec)
 /* ---- SQLite */
 
 static const struct db_migration migrations[] = {
-	{1, "CREATE TABLE cstore_records("
-	    " key TEXT PRIMARY KEY NOT NULL,"
-	    " value TEXT NOT NULL,"
-	    " owner TEXT NOT NULL,"
-	    " readonly INTEGER NOT NULL DEFAULT 0,"
-	    " token TEXT,"
-	    " confirms INTEGER NOT NULL DEFAULT 0,"
-	    " min_confirms INTEGER NOT NULL DEFAULT 0,"
-	    " updated_us INTEGER NOT NULL DEFAULT 0,"
-	    " writer TEXT,"
-	    " stamp_us INTEGER NOT NULL DEFAULT 0) WITHOUT ROWID;"
-	    "CREATE TABLE cstore_hashes("
-	    " prefix TEXT PRIMARY KEY NOT NULL,"
-	    " hkey TEXT NOT NULL) WITHOUT ROWID;"},
+    {1, "CREATE TABLE cstore_records("
+        " key TEXT PRIMARY KEY NOT NULL,"
+        " value TEXT NOT NULL,"
+        " owner TEXT NOT NULL,"
+        " readonly INTEGER NOT NULL DEFAULT 0,"
+        " token TEXT,"
+        " confirms INTEGER NOT NULL DEFAULT 0,"
+        " min_confirms INTEGER NOT NULL DEFAULT 0,"
+        " updated_us INTEGER NOT NULL DEFAULT 0,"
+        " writer TEXT,"
+        " stamp_us INTEGER NOT NULL DEFAULT 0) WITHOUT ROWID;"
+        "CREATE TABLE cstore_hashes("
+        " prefix TEXT PRIMARY KEY NOT NULL,"
+        " hkey TEXT NOT NULL) WITHOUT ROWID;"},
 };
 
 static enum r1_err db_err(struct replica *r, const char *what, char **why)
@@ -370,24 +369,24 @@ static enum r1_err load(struct replica *r, char **why)
 {
 	sqlite3_stmt *st = NULL;
 	enum r1_err e = prepare(r,
-				"SELECT key, value, owner, readonly, token, confirms, min_confirms,"
-				" updated_us, writer, stamp_us FROM cstore_records",
-				&st, why);
+	                        "SELECT key, value, owner, readonly, token, confirms, min_confirms,"
+	                        " updated_us, writer, stamp_us FROM cstore_records",
+	                        &st, why);
 	if (e)
 		return e;
 	int rc;
 	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
 		struct replica_put in = {
-			.key = col_text(st, 0),
-			.value = col_text(st, 1),
-			.owner = col_text(st, 2),
-			.readonly = sqlite3_column_int(st, 3) != 0,
-			.token = col_text(st, 4),
-			.confirms = sqlite3_column_int(st, 5),
-			.min_confirms = sqlite3_column_int(st, 6),
-			.updated_us = sqlite3_column_int64(st, 7),
-			.writer = col_text(st, 8),
-			.stamp_us = sqlite3_column_int64(st, 9),
+		    .key = col_text(st, 0),
+		    .value = col_text(st, 1),
+		    .owner = col_text(st, 2),
+		    .readonly = sqlite3_column_int(st, 3) != 0,
+		    .token = col_text(st, 4),
+		    .confirms = sqlite3_column_int(st, 5),
+		    .min_confirms = sqlite3_column_int(st, 6),
+		    .updated_us = sqlite3_column_int64(st, 7),
+		    .writer = col_text(st, 8),
+		    .stamp_us = sqlite3_column_int64(st, 9),
 		};
 		if (!in.key || !in.value)
 			continue;
@@ -441,21 +440,21 @@ enum r1_err replica_open(sqlite3 *db, struct replica **out, char **why)
 		e = db_migrate(db, "cstore", migrations, R1_ARRAY_LEN(migrations), why);
 		if (!e)
 			e = prepare(r,
-				    "INSERT OR REPLACE INTO cstore_records(key, value, owner,"
-				    " readonly, token, confirms, min_confirms, updated_us, writer,"
-				    " stamp_us) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)",
-				    &r->st_put, why);
+			            "INSERT OR REPLACE INTO cstore_records(key, value, owner,"
+			            " readonly, token, confirms, min_confirms, updated_us, writer,"
+			            " stamp_us) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)",
+			            &r->st_put, why);
 		if (!e)
 			e = prepare(r, "DELETE FROM cstore_records WHERE key = ?1", &r->st_del,
-				    why);
+			            why);
 		if (!e)
 			e = prepare(r, "UPDATE cstore_records SET confirms = ?2 WHERE key = ?1",
-				    &r->st_confirms, why);
+			            &r->st_confirms, why);
 		if (!e)
 			e = prepare(r,
-				    "INSERT OR REPLACE INTO cstore_hashes(prefix, hkey)"
-				    " VALUES (?1, ?2)",
-				    &r->st_name, why);
+			            "INSERT OR REPLACE INTO cstore_hashes(prefix, hkey)"
+			            " VALUES (?1, ?2)",
+			            &r->st_name, why);
 		if (!e)
 			e = load(r, why);
 	}
@@ -520,7 +519,7 @@ size_t replica_count(const struct replica *r)
 }
 
 enum r1_err replica_put(struct replica *r, const struct replica_put *in,
-			struct replica_record **out, char **why)
+                        struct replica_record **out, char **why)
 {
 	if (!in->key || !in->value)
 		return r1_fail(why, R1_ERR_INVAL, "cstore: record without key or value");
@@ -528,8 +527,8 @@ enum r1_err replica_put(struct replica *r, const struct replica_put *in,
 	if (!rec)
 		return r1_fail(why, R1_ERR_NOMEM, "cstore: out of memory");
 	size_t pos = 0;
-	struct replica_record *old = ptab_find(&r->records, rec->key, rec->key_len, rec->hash,
-					       &pos);
+	struct replica_record *old =
+	    ptab_find(&r->records, rec->key, rec->key_len, rec->hash, &pos);
 	struct replica_group *g = NULL;
 	/* Reserve everything before touching the disk, so failure changes nothing. */
 	if (!old && hkey_is_composed(rec->key, rec->key_len) && !(g = group_get(r, rec->key))) {
@@ -588,7 +587,7 @@ enum r1_err replica_save_confirms(struct replica *r, struct replica_record *rec,
 }
 
 enum r1_err replica_set_peers(struct replica_record *rec, const char *const *addrs, size_t n,
-			      char **why)
+                              char **why)
 {
 	struct replica_peer *p = NULL;
 	if (n) {
@@ -657,7 +656,7 @@ size_t replica_group_count(const struct replica *r, const char *prefix)
 }
 
 void replica_foreach(const struct replica *r, const char *prefix,
-		     bool (*fn)(void *ctx, const struct replica_record *rec), void *ctx)
+                     bool (*fn)(void *ctx, const struct replica_record *rec), void *ctx)
 {
 	size_t plen = prefix ? strlen(prefix) : 0;
 	for (size_t i = 0; i < r->records.cap; i++) {
@@ -669,8 +668,7 @@ void replica_foreach(const struct replica *r, const char *prefix,
 	}
 }
 
-enum r1_err replica_name_hash(struct replica *r, const char *prefix, const char *hkey,
-			      char **why)
+enum r1_err replica_name_hash(struct replica *r, const char *prefix, const char *hkey, char **why)
 {
 	if (strlen(prefix) != HKEY_PREFIX_LEN || !hkey_is_composed(prefix, HKEY_PREFIX_LEN))
 		return r1_fail(why, R1_ERR_INVAL, "cstore: not a hash prefix");

@@ -30,22 +30,22 @@ struct replica_peer {
 struct replica_group;
 
 struct replica_record {
-	char *key;		/* NUL-free UTF-8, stored right after the record */
+	char *key; /* NUL-free UTF-8, stored right after the record */
 	size_t key_len;
-	char *value;		/* normalized JSON text (jvalue.h), never "null" */
+	char *value; /* normalized JSON text (jvalue.h), never "null" */
 	size_t value_len;
-	char *owner;		/* normalized JSON text of the owner instance path */
-	char *token;		/* normalized JSON text, or NULL for None */
+	char *owner; /* normalized JSON text of the owner instance path */
+	char *token; /* normalized JSON text, or NULL for None */
 	bool readonly;
-	int confirms;		/* confirmations received; -1 = applied from a peer */
-	int min_confirms;	/* required when written here; 0 for peer records */
-	int64_t updated_us;	/* local UTC time of the last change */
-	char *writer;		/* address of the node whose write this is; may be NULL */
-	int64_t stamp_us;	/* the writer's time of that write (UTC us), 0 unknown */
+	int confirms;       /* confirmations received; -1 = applied from a peer */
+	int min_confirms;   /* required when written here; 0 for peer records */
+	int64_t updated_us; /* local UTC time of the last change */
+	char *writer;       /* address of the node whose write this is; may be NULL */
+	int64_t stamp_us;   /* the writer's time of that write (UTC us), 0 unknown */
 	/* in memory only: the peers of the current version, for the console */
 	struct replica_peer *peers;
 	size_t npeers;
-	void *pending;		/* the write waiting on this version (cstore.c's) */
+	void *pending; /* the write waiting on this version (cstore.c's) */
 	/* private */
 	uint64_t hash;
 	struct replica_group *group;
@@ -87,14 +87,14 @@ size_t replica_count(const struct replica *r);
  * memory and disk are unchanged.
  */
 enum r1_err replica_put(struct replica *r, const struct replica_put *in,
-			struct replica_record **out, char **why);
+                        struct replica_record **out, char **why);
 /* Delete (absent is fine).  R1_ERR_DB. */
 enum r1_err replica_delete(struct replica *r, const char *key, char **why);
 /* Store the confirmation count of a record.  R1_ERR_DB. */
 enum r1_err replica_save_confirms(struct replica *r, struct replica_record *rec, char **why);
 /* Replace the peer list of a record (copied).  NOMEM. */
 enum r1_err replica_set_peers(struct replica_record *rec, const char *const *addrs, size_t n,
-			      char **why);
+                              char **why);
 
 /*
  * Group several changes in one SQLite transaction.  R1_ERR_DB.  When the
@@ -121,14 +121,13 @@ size_t replica_group_count(const struct replica *r, const char *prefix);
  * the replica.
  */
 void replica_foreach(const struct replica *r, const char *prefix,
-		     bool (*fn)(void *ctx, const struct replica_record *rec), void *ctx);
+                     bool (*fn)(void *ctx, const struct replica_record *rec), void *ctx);
 
 /*
  * Remember the name of a hash namespace (for listings: records only carry
  * the hashed prefix).  R1_ERR_DB, NOMEM.  The name is NULL when unknown.
  */
-enum r1_err replica_name_hash(struct replica *r, const char *prefix, const char *hkey,
-			      char **why);
+enum r1_err replica_name_hash(struct replica *r, const char *prefix, const char *hkey, char **why);
 const char *replica_hash_name(const struct replica *r, const char *prefix);
 
 #endif

@@ -69,23 +69,23 @@ static void enqueue(struct net *net, struct net_msg *m)
 static char *inner_text(const json_t *data)
 {
 	json_t *inner = json_pack("{s:O,s:s,s:s,s:s}", K_CHAIN_STORE_DATA, data, K_STREAM_NAME,
-				  ADMIN_PIPELINE, K_SIGNATURE, SIG_CHAIN_STORE_BASE, K_INSTANCE_ID,
-				  SIG_CHAIN_STORE_BASE ADMIN_INSTANCE_SUFFIX);
+	                          ADMIN_PIPELINE, K_SIGNATURE, SIG_CHAIN_STORE_BASE, K_INSTANCE_ID,
+	                          SIG_CHAIN_STORE_BASE ADMIN_INSTANCE_SUFFIX);
 	char *t = json_dumps(inner, JSON_COMPACT);
 	json_decref(inner);
 	return t;
 }
 
 static enum r1_err env_send(void *ctx, const char *const *peers, size_t n, const json_t *data,
-			    char **why)
+                            char **why)
 {
 	struct net_node *nd = ctx;
 	struct net *net = nd->net;
 	json_t *to = json_array();
 	for (size_t i = 0; to && i < n; i++)
 		json_array_append_new(to, json_string(peers[i]));
-	json_t *entry = to ? json_pack("{s:i,s:o,s:O}", "from", nd->idx, "to", to, "data", data)
-			   : NULL;
+	json_t *entry =
+	    to ? json_pack("{s:i,s:o,s:O}", "from", nd->idx, "to", to, "data", data) : NULL;
 	if (!entry)
 		return r1_fail(why, R1_ERR_NOMEM, "net: out of memory");
 	json_array_append_new(net->log, entry);
@@ -93,8 +93,8 @@ static enum r1_err env_send(void *ctx, const char *const *peers, size_t n, const
 	if (!plain)
 		return r1_fail(why, R1_ERR_NOMEM, "net: out of memory");
 	struct buf ct = BUF_INIT;
-	enum r1_err e = cipher_encrypt_multi(&nd->id, peers, n, plain, strlen(plain), NULL, &ct,
-					     why);
+	enum r1_err e =
+	    cipher_encrypt_multi(&nd->id, peers, n, plain, strlen(plain), NULL, &ct, why);
 	free(plain);
 	if (e) {
 		buf_release(&ct);
@@ -167,12 +167,12 @@ static void start_engine(struct net *net, int i, const struct cstore_config *tmp
 	cfg.addr = nd->id.addr;
 	cfg.alias = nd->alias;
 	struct cstore_env env = {
-		.ctx = nd,
-		.send = env_send,
-		.default_peers = env_default_peers,
-		.trusted = env_trusted,
-		.now_ms = env_now,
-		.wall_us = env_wall,
+	    .ctx = nd,
+	    .send = env_send,
+	    .default_peers = env_default_peers,
+	    .trusted = env_trusted,
+	    .now_ms = env_now,
+	    .wall_us = env_wall,
 	};
 	char *why = NULL;
 	if (cstore_new(&cfg, &env, db, NULL, &nd->cs, &why))
@@ -242,8 +242,8 @@ static void deliver(struct net *net, struct net_msg *m)
 	struct net_node *nd = &net->node[m->to];
 	struct buf plain = BUF_INIT;
 	if (m->encrypted) {
-		if (cipher_decrypt(&nd->id, m->sender, m->b64, strlen(m->b64), 1u << 24, NULL, &plain,
-				   &net->last_why)) {
+		if (cipher_decrypt(&nd->id, m->sender, m->b64, strlen(m->b64), 1u << 24, NULL,
+		                   &plain, &net->last_why)) {
 			net->last_err = R1_ERR_CRYPTO;
 			buf_release(&plain);
 			return;
@@ -260,16 +260,17 @@ static void deliver(struct net *net, struct net_msg *m)
 		return;
 	}
 	if (!inner)
-		tap_bail("undecodable inner payload: %s (code %d, %zu bytes)", jerr.text, (int)json_error_code(&jerr), plain_len);
+		tap_bail("undecodable inner payload: %s (code %d, %zu bytes)", jerr.text,
+		         (int)json_error_code(&jerr), plain_len);
 	struct cstore_meta meta = {
-		.sender = m->sender,
-		.alias = m->alias,
-		.hash = m->hash,
-		.sent_us = m->sent_us,
-		.encrypted = m->encrypted,
+	    .sender = m->sender,
+	    .alias = m->alias,
+	    .hash = m->hash,
+	    .sent_us = m->sent_us,
+	    .encrypted = m->encrypted,
 	};
 	net->last_err = cstore_receive(nd->cs, &meta, json_object_get(inner, K_CHAIN_STORE_DATA),
-				       &net->last_why);
+	                               &net->last_why);
 	json_decref(inner);
 }
 
@@ -305,7 +306,7 @@ void net_advance(struct net *net, uint64_t ms)
 }
 
 void net_inject(struct net *net, int to, const struct r1_identity *from, const char *alias,
-		const char *inner_json, bool encrypt, const char *hash, int64_t sent_us)
+                const char *inner_json, bool encrypt, const char *hash, int64_t sent_us)
 {
 	struct net_msg *m = calloc(1, sizeof(*m));
 	m->from = -1;
@@ -315,7 +316,7 @@ void net_inject(struct net *net, int to, const struct r1_identity *from, const c
 		const char *peer = net->node[to].id.addr;
 		struct buf ct = BUF_INIT;
 		if (cipher_encrypt_multi(from, &peer, 1, inner_json, strlen(inner_json), NULL, &ct,
-					 NULL))
+		                         NULL))
 			tap_bail("inject: encryption failed");
 		m->b64 = strdup(buf_cstr(&ct));
 		buf_release(&ct);

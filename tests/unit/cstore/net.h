@@ -25,19 +25,19 @@ struct net_node {
 	struct r1_identity id;
 	char alias[24];
 	struct cstore *cs;
-	bool online;	    /* receives messages (else they are dropped) */
-	bool trust_all;	    /* trusted(): every node of the net; else none */
-	int ndefault;	    /* default peers: the first ndefault other nodes (-1 = all) */
+	bool online;    /* receives messages (else they are dropped) */
+	bool trust_all; /* trusted(): every node of the net; else none */
+	int ndefault;   /* default peers: the first ndefault other nodes (-1 = all) */
 	const char *defpeers[NET_MAX];
 };
 
 struct net_msg {
 	int from, to;
-	char *b64;	/* EE_ENCRYPTED_DATA, or the clear inner JSON when !encrypted */
+	char *b64; /* EE_ENCRYPTED_DATA, or the clear inner JSON when !encrypted */
 	bool encrypted;
-	char *sender;	/* EE_SENDER */
-	char *alias;	/* EE_ID */
-	char *hash;	/* EE_HASH */
+	char *sender; /* EE_SENDER */
+	char *alias;  /* EE_ID */
+	char *hash;   /* EE_HASH */
 	int64_t sent_us;
 	struct net_msg *next;
 };
@@ -50,11 +50,11 @@ struct net {
 	struct net_msg *head, *tail;
 	int queued;
 	uint64_t seq;
-	bool sync;	    /* deliver inside send() (a synchronous transport) */
-	json_t *log;	    /* [{"from": i, "to": [addr...], "data": {...}}] of every send */
-	int dropped;	    /* messages to offline or unknown nodes */
-	bool oom_test;	    /* allocations are failing: an undecodable payload is a drop */
-	int last_err;	    /* enum r1_err of the last delivery */
+	bool sync;     /* deliver inside send() (a synchronous transport) */
+	json_t *log;   /* [{"from": i, "to": [addr...], "data": {...}}] of every send */
+	int dropped;   /* messages to offline or unknown nodes */
+	bool oom_test; /* allocations are failing: an undecodable payload is a drop */
+	int last_err;  /* enum r1_err of the last delivery */
 	char *last_why;
 };
 
@@ -82,7 +82,7 @@ void net_flush(struct net *net);
  * CHAIN_STORE_DATA), encrypted for node `to` when `encrypt`.
  */
 void net_inject(struct net *net, int to, const struct r1_identity *from, const char *alias,
-		const char *inner_json, bool encrypt, const char *hash, int64_t sent_us);
+                const char *inner_json, bool encrypt, const char *hash, int64_t sent_us);
 /* Re-queue a copy of message m (a replay). */
 void net_requeue(struct net *net, const struct net_msg *m);
 /* A copy of the next queued message (free with net_msg_free), or NULL. */

@@ -37,7 +37,7 @@ struct hres {
 };
 
 static void on_hsync(void *arg, enum r1_err err, const struct cstore_hsync_result *res,
-		     const char *why)
+                     const char *why)
 {
 	struct hres *h = arg;
 	h->calls++;
@@ -52,8 +52,8 @@ static void on_hsync(void *arg, enum r1_err err, const struct cstore_hsync_resul
 static bool fp_fn(void *ctx, const struct replica_record *r)
 {
 	json_t *arr = ctx;
-	json_array_append_new(arr, json_pack("[s,s,s,s?,b]", r->key, r->value, r->owner, r->token,
-					     r->readonly));
+	json_array_append_new(
+	    arr, json_pack("[s,s,s,s?,b]", r->key, r->value, r->owner, r->token, r->readonly));
 	return true;
 }
 
@@ -84,16 +84,16 @@ static char *fingerprint_of(struct cstore *cs)
 }
 
 static enum cstore_outcome set(struct net *net, int node, const char *key, const char *value,
-			       struct outcome *o)
+                               struct outcome *o)
 {
 	enum cstore_outcome out = CSTORE_CANCELLED;
 	char *why = NULL;
-	enum r1_err e = cstore_set(net->node[node].cs, key, value, NULL, on_done, o, &out, NULL,
-				   &why);
+	enum r1_err e =
+	    cstore_set(net->node[node].cs, key, value, NULL, on_done, o, &out, NULL, &why);
 	if (e)
 		tap_diag("cstore_set(%s): %s", key, why);
 	r1_free(why);
-	return e ? (enum cstore_outcome)-1 : out;
+	return e ? (enum cstore_outcome) - 1 : out;
 }
 
 static const char *get(struct net *net, int node, const char *key)
@@ -108,7 +108,7 @@ static uint64_t counter(struct net *net, int node, enum cstore_counter c)
 
 /* A refusal: exactly one more of counter c, the error, and the same replica. */
 static void refused_unchanged(struct net *net, int node, enum cstore_counter c, enum r1_err err,
-			      const char *name)
+                              const char *name)
 {
 	char *before = fingerprint_of(net->node[node].cs);
 	uint64_t n0 = counter(net, node, c), r0 = cstore_refusals(net->node[node].cs);
@@ -126,8 +126,9 @@ static void refused_unchanged(struct net *net, int node, enum cstore_counter c, 
 static char *own_path_text(struct net *net, int node)
 {
 	char *t = NULL;
-	if (asprintf(&t, "[\"%s\",\"admin_pipeline\",\"CHAIN_STORE_BASE\",\"CHAIN_STORE_BASE_INST\"]",
-		     net->node[node].id.addr) < 0)
+	if (asprintf(&t,
+	             "[\"%s\",\"admin_pipeline\",\"CHAIN_STORE_BASE\",\"CHAIN_STORE_BASE_INST\"]",
+	             net->node[node].id.addr) < 0)
 		tap_bail("asprintf");
 	return t;
 }
@@ -156,13 +157,13 @@ static void test_replication(struct net *net)
 
 	/* ours, decoded under the reference's rules */
 	const json_t *sstore = net_sent(net, A, CS_OP_STORE, 0);
-	static const char *const skeys[] = {"op",	"key",	 "value",
-					    "owner",	"token", "readonly",
-					    "PEERS",	"INCLUDE_DEFAULT_PEERS", "TIMEOUT",
-					    "MAX_RETRIES"};
+	static const char *const skeys[] = {
+	    "op",      "key",        "value", "owner",
+	    "token",   "readonly",   "PEERS", "INCLUDE_DEFAULT_PEERS",
+	    "TIMEOUT", "MAX_RETRIES"};
 	keys_are(sstore, skeys, R1_ARRAY_LEN(skeys), "our SSTORE");
 	ok(json_is_integer(json_object_get(sstore, "TIMEOUT")) &&
-		   json_integer_value(json_object_get(sstore, "TIMEOUT")) == 10,
+	       json_integer_value(json_object_get(sstore, "TIMEOUT")) == 10,
 	   "TIMEOUT is the integer 10");
 	ok(json_integer_value(json_object_get(sstore, "MAX_RETRIES")) == 2, "MAX_RETRIES 2");
 	ok(json_is_null(json_object_get(sstore, "PEERS")), "PEERS null without explicit peers");
@@ -178,10 +179,10 @@ static void test_replication(struct net *net)
 	net_identity(NULL, &outsider);
 	struct buf plain = BUF_INIT;
 	is_int(cipher_decrypt(&outsider, m->sender, m->b64, strlen(m->b64), 1u << 20, NULL, &plain,
-			      NULL),
+	                      NULL),
 	       R1_ERR_NOTFOUND, "a node that is not a recipient cannot decrypt the SSTORE");
 	is_int(cipher_decrypt(&net->node[B].id, m->sender, m->b64, strlen(m->b64), 1u << 20, NULL,
-			      &plain, NULL),
+	                      &plain, NULL),
 	       R1_OK, "the recipient decrypts it with the SDK's rules");
 	json_t *inner = json_loads(buf_cstr(&plain), 0, NULL);
 	ok(json_is_object(json_object_get(inner, K_CHAIN_STORE_DATA)),
@@ -200,8 +201,8 @@ static void test_replication(struct net *net)
 	is_str(rb->writer, net->node[A].id.addr, "B knows A wrote it");
 
 	const json_t *conf = net_sent(net, B, CS_OP_CONFIRM, 0);
-	static const char *const ckeys[] = {"op", "key", "value", "owner", "confirm_by",
-					    "confirm_by_addr"};
+	static const char *const ckeys[] = {"op",    "key",        "value",
+	                                    "owner", "confirm_by", "confirm_by_addr"};
 	keys_are(conf, ckeys, R1_ARRAY_LEN(ckeys), "B's SCONFIRM");
 	is_str(json_string_value(json_object_get(conf, "confirm_by_addr")), net->node[B].id.addr,
 	       "confirm_by_addr is B's address");
@@ -297,8 +298,8 @@ static void test_rules(struct net *net)
 	is_int(set(net, A, "never-was", NULL, &o), CSTORE_OK, "deleting a missing key is fine");
 	net_run(net);
 	/* a readonly key can be deleted by another owner (the reference allows it) */
-	is_int(cstore_set(net->node[B].cs, "ro", NULL, NULL, on_done, &ob, &out, NULL, &why),
-	       R1_OK, "B deletes A's readonly key");
+	is_int(cstore_set(net->node[B].cs, "ro", NULL, NULL, on_done, &ob, &out, NULL, &why), R1_OK,
+	       "B deletes A's readonly key");
 	is_int(out, CSTORE_OK, "deletes pass the readonly rule, as in the reference");
 	net_run(net);
 	ok(get(net, A, "ro") == NULL, "and the delete reaches A");
@@ -330,16 +331,16 @@ static void test_limits(struct net *net, int small)
 	for (int i = 0; i < small + 10; i++)
 		buf_addc(&big, 'x');
 	buf_addc(&big, '"');
-	is_int(cstore_set(net->node[A].cs, "big", buf_cstr(&big), NULL, on_done, &o, &out, NULL,
-			  &why),
-	       R1_ERR_TOOBIG, "a value over the size limit is refused locally");
+	is_int(
+	    cstore_set(net->node[A].cs, "big", buf_cstr(&big), NULL, on_done, &o, &out, NULL, &why),
+	    R1_ERR_TOOBIG, "a value over the size limit is refused locally");
 	ok(get(net, A, "big") == NULL, "and not stored");
 	struct buf key = BUF_INIT;
 	for (int i = 0; i < 5000; i++)
 		buf_addc(&key, 'k');
-	is_int(cstore_set(net->node[A].cs, buf_cstr(&key), "1", NULL, on_done, &o, &out, NULL,
-			  &why),
-	       R1_ERR_TOOBIG, "a key over 4096 bytes is refused");
+	is_int(
+	    cstore_set(net->node[A].cs, buf_cstr(&key), "1", NULL, on_done, &o, &out, NULL, &why),
+	    R1_ERR_TOOBIG, "a key over 4096 bytes is refused");
 	buf_release(&key);
 	buf_release(&big);
 	r1_free(why);
@@ -349,25 +350,26 @@ static void test_limits(struct net *net, int small)
 static char *ref_payload(const char *data)
 {
 	char *t = NULL;
-	if (asprintf(&t,
-		     "{\"EE_TIMESTAMP\": \"2026-09-21 10:00:00.000000\", \"EE_TIMEZONE\": \"UTC+0\","
-		     " \"STREAM_NAME\": \"admin_pipeline\", \"SIGNATURE\": \"CHAIN_STORE_BASE\","
-		     " \"INSTANCE_ID\": \"CHAIN_STORE_BASE_INST\", \"CHAIN_STORE_DATA\": %s}",
-		     data) < 0)
+	if (asprintf(
+	        &t,
+	        "{\"EE_TIMESTAMP\": \"2026-09-21 10:00:00.000000\", \"EE_TIMEZONE\": \"UTC+0\","
+	        " \"STREAM_NAME\": \"admin_pipeline\", \"SIGNATURE\": \"CHAIN_STORE_BASE\","
+	        " \"INSTANCE_ID\": \"CHAIN_STORE_BASE_INST\", \"CHAIN_STORE_DATA\": %s}",
+	        data) < 0)
 		tap_bail("asprintf");
 	return t;
 }
 
 static char *ref_store(const char *owner0, const char *key, const char *value, const char *token,
-		       bool readonly)
+                       bool readonly)
 {
 	char *d = NULL;
 	if (asprintf(&d,
-		     "{\"op\": \"SSTORE\", \"key\": \"%s\", \"value\": %s, \"owner\": [\"%s\","
-		     " \"some_pipeline\", \"SOME_PLUGIN\", \"SOME_PLUGIN_INST\"], \"token\": %s,"
-		     " \"readonly\": %s, \"PEERS\": null, \"INCLUDE_DEFAULT_PEERS\": true,"
-		     " \"TIMEOUT\": 10, \"MAX_RETRIES\": 2}",
-		     key, value, owner0, token, readonly ? "true" : "false") < 0)
+	             "{\"op\": \"SSTORE\", \"key\": \"%s\", \"value\": %s, \"owner\": [\"%s\","
+	             " \"some_pipeline\", \"SOME_PLUGIN\", \"SOME_PLUGIN_INST\"], \"token\": %s,"
+	             " \"readonly\": %s, \"PEERS\": null, \"INCLUDE_DEFAULT_PEERS\": true,"
+	             " \"TIMEOUT\": 10, \"MAX_RETRIES\": 2}",
+	             key, value, owner0, token, readonly ? "true" : "false") < 0)
 		tap_bail("asprintf");
 	char *p = ref_payload(d);
 	free(d);
@@ -377,8 +379,8 @@ static char *ref_store(const char *owner0, const char *key, const char *value, c
 static void test_reference_messages(struct net *net)
 {
 	/* B's identity sends an SSTORE built as the reference builds it (alias owner). */
-	char *p = ref_store("node-b", "ref:k\\u00e9y", "{\"caf\\u00e9\": [1, 2.5, null]}",
-			    "null", false);
+	char *p =
+	    ref_store("node-b", "ref:k\\u00e9y", "{\"caf\\u00e9\": [1, 2.5, null]}", "null", false);
 	net_inject(net, A, &net->node[B].id, "node-b", p, true, "ref-1", net->wall_us);
 	free(p);
 	net_step(net);
@@ -386,7 +388,8 @@ static void test_reference_messages(struct net *net)
 	       net->last_why ? net->last_why : "");
 	is_str(get(net, A, "ref:k\xc3\xa9y"), "{\"caf\xc3\xa9\":[1,2.5,null]}",
 	       "with the reference's value, non-ASCII intact");
-	const json_t *conf = net_sent(net, A, CS_OP_CONFIRM, net_sent_count(net, A, CS_OP_CONFIRM) - 1);
+	const json_t *conf =
+	    net_sent(net, A, CS_OP_CONFIRM, net_sent_count(net, A, CS_OP_CONFIRM) - 1);
 	ok(conf != NULL, "A confirms it");
 	is_str(json_string_value(json_object_get(conf, "key")), "ref:k\xc3\xa9y",
 	       "SCONFIRM key as received");
@@ -404,7 +407,7 @@ static void test_reference_messages(struct net *net)
 	cstore_hset(net->node[A].cs, "inv", "sword", "3", NULL, on_done, &o, &out, NULL, NULL);
 	net_run(net);
 	p = ref_payload("{\"op\": \"SHSYNC_REQ\", \"request_id\":"
-			" \"0b5a7c4e-1111-4222-8333-444455556666\", \"hkey\": \"inv\"}");
+	                " \"0b5a7c4e-1111-4222-8333-444455556666\", \"hkey\": \"inv\"}");
 	net_inject(net, A, &net->node[B].id, "node-b", p, true, "ref-2", net->wall_us);
 	free(p);
 	net_step(net);
@@ -416,8 +419,8 @@ static void test_reference_messages(struct net *net)
 	       "0b5a7c4e-1111-4222-8333-444455556666", "with the request_id");
 	const json_t *snap = json_object_get(resp, "snapshot");
 	const json_t *rec = json_object_get(snap, "hs:89270a5034:c3dvcmQ=");
-	static const char *const reckeys[] = {"key", "value", "owner", "readonly", "token",
-					      "confirms", "min_confirms"};
+	static const char *const reckeys[] = {"key",   "value",    "owner",       "readonly",
+	                                      "token", "confirms", "min_confirms"};
 	ok(rec != NULL, "the snapshot is keyed by composed key");
 	if (rec)
 		keys_are(rec, reckeys, R1_ARRAY_LEN(reckeys), "a snapshot record");
@@ -440,14 +443,15 @@ static void test_reference_messages(struct net *net)
 	ok(rid && strlen(rid) == 36 && rid[14] == '4', "request_id is a uuid4");
 	net_flush(net);
 	char *d = NULL;
-	if (asprintf(&d,
-		     "{\"op\": \"SHSYNC_RESP\", \"request_id\": \"%s\", \"hkey\": \"guild\","
-		     " \"snapshot\": {\"hs:5a20fe2f1b:bWFzdGVy\": {\"key\": \"hs:5a20fe2f1b:bWFzdGVy\","
-		     " \"value\": \"node-b\", \"owner\": [\"node-b\", \"p\", \"S\", \"I\"],"
-		     " \"readonly\": false, \"token\": null, \"confirms\": 0, \"min_confirms\": 1},"
-		     " \"hs:0000000000:eA==\": {\"key\": \"x\", \"value\": 1, \"owner\": [\"z\","
-		     " \"p\", \"S\", \"I\"]}}}",
-		     rid) < 0)
+	if (asprintf(
+	        &d,
+	        "{\"op\": \"SHSYNC_RESP\", \"request_id\": \"%s\", \"hkey\": \"guild\","
+	        " \"snapshot\": {\"hs:5a20fe2f1b:bWFzdGVy\": {\"key\": \"hs:5a20fe2f1b:bWFzdGVy\","
+	        " \"value\": \"node-b\", \"owner\": [\"node-b\", \"p\", \"S\", \"I\"],"
+	        " \"readonly\": false, \"token\": null, \"confirms\": 0, \"min_confirms\": 1},"
+	        " \"hs:0000000000:eA==\": {\"key\": \"x\", \"value\": 1, \"owner\": [\"z\","
+	        " \"p\", \"S\", \"I\"]}}}",
+	        rid) < 0)
 		tap_bail("asprintf");
 	p = ref_payload(d);
 	free(d);
@@ -496,7 +500,7 @@ static void test_refusals(struct net *net)
 	free(p);
 	free(fake);
 	refused_unchanged(net, B, CSC_REFUSED_FORGED_OWNER, R1_ERR_AUTH,
-			  "SSTORE from C claiming A's owner path");
+	                  "SSTORE from C claiming A's owner path");
 
 	/* replay: the same message twice */
 	struct outcome o2 = {0};
@@ -510,26 +514,26 @@ static void test_refusals(struct net *net)
 	is_str(get(net, B, "replayed"), "\"v2\"", "B has v2");
 	net_requeue(net, m);
 	refused_unchanged(net, B, CSC_REFUSED_REPLAY, R1_ERR_EXISTS,
-			  "the first SSTORE replayed (same EE_HASH)");
+	                  "the first SSTORE replayed (same EE_HASH)");
 	is_str(get(net, B, "replayed"), "\"v2\"", "B still has v2");
 	/* the same bytes with a fresh hash: an older write of the same writer */
 	free(m->hash);
 	m->hash = strdup("fresh-hash");
 	net_requeue(net, m);
 	refused_unchanged(net, B, CSC_REFUSED_STALE, R1_ERR_STATE,
-			  "an SSTORE older than the stored write of its writer");
+	                  "an SSTORE older than the stored write of its writer");
 	/* older than the replay window */
 	free(m->hash);
 	m->hash = strdup("fresh-hash-2");
 	m->sent_us = net->wall_us - INT64_C(11) * 60 * 1000000;
 	net_requeue(net, m);
 	refused_unchanged(net, B, CSC_REFUSED_REPLAY, R1_ERR_EXISTS,
-			  "an SSTORE from outside the replay window");
+	                  "an SSTORE from outside the replay window");
 	net_msg_free(m);
 
 	/* malformed */
 	p = ref_payload("{\"op\": \"SSTORE\", \"key\": \"\", \"owner\": [\"node-a\", null, null,"
-			" null]}");
+	                " null]}");
 	net_inject(net, B, &net->node[A].id, "node-a", p, true, "x-4", net->wall_us);
 	free(p);
 	refused_unchanged(net, B, CSC_REFUSED_MALFORMED, R1_ERR_PROTO, "SSTORE with an empty key");
@@ -548,7 +552,8 @@ static void test_refusals(struct net *net)
 	buf_release(&big);
 	net_inject(net, B, &net->node[A].id, "node-a", p, true, "x-6", net->wall_us);
 	free(p);
-	refused_unchanged(net, B, CSC_REFUSED_TOO_BIG, R1_ERR_TOOBIG, "an SSTORE value over the limit");
+	refused_unchanged(net, B, CSC_REFUSED_TOO_BIG, R1_ERR_TOOBIG,
+	                  "an SSTORE value over the limit");
 	struct buf deep = BUF_INIT;
 	for (int i = 0; i < 200; i++)
 		buf_addc(&deep, '[');
@@ -559,7 +564,7 @@ static void test_refusals(struct net *net)
 	net_inject(net, B, &net->node[A].id, "node-a", p, true, "x-7", net->wall_us);
 	free(p);
 	refused_unchanged(net, B, CSC_REFUSED_BAD_VALUE, R1_ERR_INVAL,
-			  "an SSTORE value nested past the limit");
+	                  "an SSTORE value nested past the limit");
 
 	/* token and readonly, from the network */
 	struct outcome o3 = {0};
@@ -577,7 +582,7 @@ static void test_refusals(struct net *net)
 	net_inject(net, B, &net->node[C].id, "node-c", p, true, "x-9", net->wall_us);
 	free(p);
 	refused_unchanged(net, B, CSC_REFUSED_READONLY, R1_ERR_AUTH,
-			  "an SSTORE over a readonly key of another owner");
+	                  "an SSTORE over a readonly key of another owner");
 	is_int(net->queued, 0, "no SCONFIRM for refused writes");
 
 	/* forged confirmations */
@@ -586,27 +591,30 @@ static void test_refusals(struct net *net)
 	net_flush(net); /* nobody gets it */
 	char *path = own_path_text(net, A);
 	char *d = NULL, *d2 = NULL;
-	if (asprintf(&d,
-		     "{\"op\": \"SCONFIRM\", \"key\": \"confirm-me\", \"value\": \"x\", \"owner\": %s,"
-		     " \"confirm_by\": [\"x\", \"admin_pipeline\", \"CHAIN_STORE_BASE\","
-		     " \"CHAIN_STORE_BASE_INST\"], \"confirm_by_addr\": \"%s\"}",
-		     path, outsider.addr) < 0 ||
-	    asprintf(&d2,
-		     "{\"op\": \"SCONFIRM\", \"key\": \"confirm-me\", \"value\": \"x\", \"owner\": %s,"
-		     " \"confirm_by\": null, \"confirm_by_addr\": \"%s\"}",
-		     path, net->node[C].id.addr) < 0)
+	if (asprintf(
+	        &d,
+	        "{\"op\": \"SCONFIRM\", \"key\": \"confirm-me\", \"value\": \"x\", \"owner\": %s,"
+	        " \"confirm_by\": [\"x\", \"admin_pipeline\", \"CHAIN_STORE_BASE\","
+	        " \"CHAIN_STORE_BASE_INST\"], \"confirm_by_addr\": \"%s\"}",
+	        path, outsider.addr) < 0 ||
+	    asprintf(
+	        &d2,
+	        "{\"op\": \"SCONFIRM\", \"key\": \"confirm-me\", \"value\": \"x\", \"owner\": %s,"
+	        " \"confirm_by\": null, \"confirm_by_addr\": \"%s\"}",
+	        path, net->node[C].id.addr) < 0)
 		tap_bail("asprintf");
 	p = ref_payload(d);
 	net_inject(net, A, &outsider, "outsider", p, true, "c-1", net->wall_us);
 	free(p);
 	refused_unchanged(net, A, CSC_REFUSED_FORGED_CONFIRM, R1_ERR_AUTH,
-			  "an SCONFIRM from an address the write was not sent to");
+	                  "an SCONFIRM from an address the write was not sent to");
 	p = ref_payload(d2);
 	net_inject(net, A, &net->node[B].id, "node-b", p, true, "c-2", net->wall_us);
 	free(p);
 	refused_unchanged(net, A, CSC_REFUSED_FORGED_CONFIRM, R1_ERR_AUTH,
-			  "an SCONFIRM from B on behalf of C");
-	is_int(cstore_record(net->node[A].cs, "confirm-me")->confirms, 0, "no confirmation counted");
+	                  "an SCONFIRM from B on behalf of C");
+	is_int(cstore_record(net->node[A].cs, "confirm-me")->confirms, 0,
+	       "no confirmation counted");
 	is_int(o4.calls, 0, "the write still waits");
 	free(d);
 	free(d2);
@@ -665,9 +673,9 @@ static void test_timeouts(struct net *net)
 	char *path = own_path_text(net, A);
 	char *d = NULL;
 	if (asprintf(&d,
-		     "{\"op\": \"SCONFIRM\", \"key\": \"dup\", \"value\": 1, \"owner\": %s,"
-		     " \"confirm_by\": null, \"confirm_by_addr\": \"%s\"}",
-		     path, net->node[B].id.addr) < 0)
+	             "{\"op\": \"SCONFIRM\", \"key\": \"dup\", \"value\": 1, \"owner\": %s,"
+	             " \"confirm_by\": null, \"confirm_by_addr\": \"%s\"}",
+	             path, net->node[B].id.addr) < 0)
 		tap_bail("asprintf");
 	char *p = ref_payload(d);
 	net_inject(net, A, &net->node[B].id, "node-b", p, true, "dup-1", net->wall_us);
@@ -689,16 +697,16 @@ static void test_hashes(struct net *net)
 	enum cstore_outcome out;
 	char *why = NULL;
 	static const char *const fields[][2] = {
-		{"alice", "{\"hp\": 10}"},
-		{"\xd0\xb1\xd0\xbe\xd0\xb1", "[1, 2]"}, /* "боб" */
-		{"", "\"empty name\""},
-		{"a b/c?&=\xc3\xa9+", "true"},
+	    {"alice", "{\"hp\": 10}"},
+	    {"\xd0\xb1\xd0\xbe\xd0\xb1", "[1, 2]"}, /* "боб" */
+	    {"", "\"empty name\""},
+	    {"a b/c?&=\xc3\xa9+", "true"},
 	};
 	net->node[C].online = false;
 	cstore_set_min_confirmations(net->node[A].cs, 1);
 	for (size_t i = 0; i < R1_ARRAY_LEN(fields); i++) {
 		is_int(cstore_hset(net->node[A].cs, "players", fields[i][0], fields[i][1], NULL,
-				   on_done, &o, &out, NULL, &why),
+		                   on_done, &o, &out, NULL, &why),
 		       R1_OK, "hset players[\"%s\"]", fields[i][0]);
 		net_run(net);
 	}
@@ -721,7 +729,8 @@ static void test_hashes(struct net *net)
 	       "\"a b/c?&=\xc3\xa9+\":true}",
 	       "hgetall gives every field in write order");
 	is_int(cstore_hkeys(net->node[A].cs, "players", &keys, &why), R1_OK, "hkeys");
-	is_str(buf_cstr(&keys), "[\"alice\",\"\xd0\xb1\xd0\xbe\xd0\xb1\",\"\",\"a b/c?&=\xc3\xa9+\"]",
+	is_str(buf_cstr(&keys),
+	       "[\"alice\",\"\xd0\xb1\xd0\xbe\xd0\xb1\",\"\",\"a b/c?&=\xc3\xa9+\"]",
 	       "hkeys lists the names");
 	buf_reset(&all);
 	cstore_hgetall(net->node[A].cs, "nohash", NULL, &all, &why);
@@ -772,7 +781,7 @@ static void test_hashes(struct net *net)
 	net->node[A].online = true;
 	net->node[B].online = true;
 	cstore_hset(net->node[A].cs, "players", "alice", "{\"hp\": 9}", NULL, on_done, &o, &out,
-		    NULL, &why);
+	            NULL, &why);
 	net_run(net);
 	is_str(cstore_hget(net->node[C].cs, "players", "alice", NULL), "{\"hp\":9}",
 	       "C follows A's newer write");
@@ -926,15 +935,27 @@ static void test_hostile(void)
 	cfg.max_retries = -1;
 	struct net net;
 	net_init(&net, 3, &cfg, NULL);
-	static const char *const ops[] = {"\"SSTORE\"", "\"SCONFIRM\"", "\"SHSYNC_REQ\"",
-					  "\"SHSYNC_RESP\"", "1", "null"};
+	static const char *const ops[] = {
+	    "\"SSTORE\"", "\"SCONFIRM\"", "\"SHSYNC_REQ\"", "\"SHSYNC_RESP\"", "1", "null"};
 	static const char *const vals[] = {
-		"null", "true", "0", "-1", "1e308", "\"\"", "\"k\"", "[]", "{}",
-		"[\"node-b\", null, null, null]", "[\"node-b\", 1, 2, 3]",
-		"{\"hs:0000000000:eA==\": {\"value\": 1, \"owner\": [\"x\", null, null, null]}}",
-		"\"\\u0000\"", "[[[[[[]]]]]]", "\"hs:5a20fe2f1b:bWFzdGVy\""};
-	static const char *const fields[] = {"key", "value", "owner", "token", "readonly",
-					     "confirm_by_addr", "request_id", "hkey", "snapshot"};
+	    "null",
+	    "true",
+	    "0",
+	    "-1",
+	    "1e308",
+	    "\"\"",
+	    "\"k\"",
+	    "[]",
+	    "{}",
+	    "[\"node-b\", null, null, null]",
+	    "[\"node-b\", 1, 2, 3]",
+	    "{\"hs:0000000000:eA==\": {\"value\": 1, \"owner\": [\"x\", null, null, null]}}",
+	    "\"\\u0000\"",
+	    "[[[[[[]]]]]]",
+	    "\"hs:5a20fe2f1b:bWFzdGVy\""};
+	static const char *const fields[] = {"key",        "value",    "owner",
+	                                     "token",      "readonly", "confirm_by_addr",
+	                                     "request_id", "hkey",     "snapshot"};
 	uint32_t seed = 12345;
 	int refused = 0, applied = 0;
 	for (int round = 0; round < 1500; round++) {
@@ -946,7 +967,7 @@ static void test_hostile(void)
 			if ((seed >> 16) % 3 == 0)
 				continue;
 			buf_addf(&d, ", \"%s\": %s", fields[f],
-				 vals[(seed >> 4) % R1_ARRAY_LEN(vals)]);
+			         vals[(seed >> 4) % R1_ARRAY_LEN(vals)]);
 		}
 		buf_addc(&d, '}');
 		char *p = ref_payload(buf_cstr(&d));
@@ -981,9 +1002,10 @@ static void test_alloc_failures(void)
 		struct hres h = {0};
 		enum cstore_outcome out;
 		r1_alloc_fail_after(k);
-		enum r1_err e = cstore_set(net.node[A].cs, "fk", "{\"a\": [1, 2, 3]}", NULL, on_done,
-					   &o, &out, NULL, NULL);
-		e |= cstore_hset(net.node[A].cs, "fh", "f", "1", NULL, on_done, &o, &out, NULL, NULL);
+		enum r1_err e = cstore_set(net.node[A].cs, "fk", "{\"a\": [1, 2, 3]}", NULL,
+		                           on_done, &o, &out, NULL, NULL);
+		e |= cstore_hset(net.node[A].cs, "fh", "f", "1", NULL, on_done, &o, &out, NULL,
+		                 NULL);
 		e |= cstore_hsync(net.node[B].cs, "fh", NULL, on_hsync, &h, NULL, NULL);
 		net_run(&net);
 		r1_alloc_fail_after(-1);

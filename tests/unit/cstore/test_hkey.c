@@ -43,7 +43,7 @@ int main(void)
 	compose_is("players", "alice", "hs:afc0d772a2:YWxpY2U=");
 	compose_is("h", "\xc3\xa9", "hs:aaa9402664:w6k=");
 	compose_is("\xe6\x97\xa5\xe6\x9c\xac", "\xd0\xba\xd0\xbb\xd1\x8e\xd1\x87",
-		   "hs:cf2abf0c5b:0LrQu9GO0Yc=");
+	           "hs:cf2abf0c5b:0LrQu9GO0Yc=");
 	compose_is("x", "ab", "hs:2d711642b7:YWI=");
 	compose_is("x", "abcd", "hs:2d711642b7:YWJjZA==");
 	compose_is("cfg", "?>?", "hs:e67d23e782:Pz4_");

@@ -42,14 +42,14 @@ struct reply {
 };
 
 static struct reply request(const char *method, const char *target, const char *body,
-			    const char *const *hdrs)
+                            const char *const *hdrs)
 {
 	struct reply rep = {0};
 	struct httpclient_resp resp;
 	char *why = NULL;
-	enum r1_err e = httpclient_request("127.0.0.1", port, method, target, "application/json",
-					   body, body ? strlen(body) : 0, 20000, 1u << 20, &resp,
-					   &why);
+	enum r1_err e =
+	    httpclient_request("127.0.0.1", port, method, target, "application/json", body,
+	                       body ? strlen(body) : 0, 20000, 1u << 20, &resp, &why);
 	(void)hdrs;
 	if (e) {
 		tap_diag("%s %s: %s", method, target, why);
@@ -84,8 +84,8 @@ static char *text(const json_t *v)
 	return v ? json_dumps(v, JSON_COMPACT | JSON_ENCODE_ANY) : r1_strdup("(none)");
 }
 
-static void result_is(const char *method, const char *target, const char *body,
-		      const char *want, const char *name)
+static void result_is(const char *method, const char *target, const char *body, const char *want,
+                      const char *name)
 {
 	struct reply r = request(method, target, body, NULL);
 	is_int(r.status, 200, "%s: 200", name);
@@ -101,7 +101,7 @@ static void result_is(const char *method, const char *target, const char *body,
 }
 
 static void error_is(const char *method, const char *target, const char *body, int status,
-		     const char *want_detail, const char *name)
+                     const char *want_detail, const char *name)
 {
 	struct reply r = request(method, target, body, NULL);
 	is_int(r.status, status, "%s: %d", name, status);
@@ -139,11 +139,11 @@ static void *client(void *arg)
 	is_int(r.status, 200, "get_status answers 200");
 	const json_t *res = json_object_get(r.body, "result");
 	ok(json_is_true(json_object_get(res, "ok")), "ok is true");
-	is_str(json_string_value(json_object_get(res, "message")),
-	       "CStore Manager API is running.", "the reference's message");
+	is_str(json_string_value(json_object_get(res, "message")), "CStore Manager API is running.",
+	       "the reference's message");
 	ok(json_is_array(json_object_get(res, "keys")), "keys is a list (the SDK's type)");
-	is_str(json_string_value(json_object_get(r.body, "server_node_addr")),
-	       net.node[A].id.addr, "envelope: server_node_addr");
+	is_str(json_string_value(json_object_get(r.body, "server_node_addr")), net.node[A].id.addr,
+	       "envelope: server_node_addr");
 	is_str(json_string_value(json_object_get(r.body, "ee_node_alias")), "node-a",
 	       "envelope: ee_node_alias");
 	is_str(json_string_value(json_object_get(r.body, "ee_node_ver")), "2.10.370",
@@ -156,9 +156,9 @@ static void *client(void *arg)
 	char *q = query("key", "a b/c?&=\xc3\xa9+", NULL, NULL);
 	is_str(q, "key=a+b%2Fc%3F%26%3D%C3%A9%2B", "the query is encoded as URLSearchParams does");
 	result_is("POST", "/set",
-		  "{\"key\":\"a b/c?&=\xc3\xa9+\",\"value\":{\"x\":1,\"f\":0.1},"
-		  "\"chainstore_peers\":[]}",
-		  "true", "set waits for its confirmations and answers true");
+	          "{\"key\":\"a b/c?&=\xc3\xa9+\",\"value\":{\"x\":1,\"f\":0.1},"
+	          "\"chainstore_peers\":[]}",
+	          "true", "set waits for its confirmations and answers true");
 	char *t = target("/get", q);
 	result_is("GET", t, NULL, "{\"x\":1,\"f\":0.1}", "get decodes '+' as a space");
 	free(t);
@@ -169,17 +169,17 @@ static void *client(void *arg)
 	free(t);
 	free(q);
 	result_is("POST", "/set", "{\"key\":\"num\",\"value\":1,\"chainstore_peers\":null}", "true",
-		  "set of a number");
+	          "set of a number");
 	result_is("GET", "/get?key=num", NULL, "1", "get gives the number back");
 	result_is("POST", "/set", "{\"key\":\"str\",\"value\":\"{\\\"a\\\":1}\"}", "true",
-		  "set of a JSON-encoded string (no chainstore_peers)");
+	          "set of a JSON-encoded string (no chainstore_peers)");
 	result_is("GET", "/get?key=str", NULL, "\"{\\\"a\\\":1}\"", "stays a string");
 
 	/* hashes */
 	result_is("POST", "/hset", "{\"hkey\":\"h 1\",\"key\":\"k+1\",\"value\":[1,2]}", "true",
-		  "hset");
+	          "hset");
 	result_is("POST", "/hset", "{\"hkey\":\"h 1\",\"key\":\"\",\"value\":\"e\"}", "true",
-		  "hset of an empty field name");
+	          "hset of an empty field name");
 	q = query("hkey", "h 1", "key", "k+1");
 	is_str(q, "hkey=h+1&key=k%2B1", "hget query as the SDK sends it");
 	t = target("/hget", q);
@@ -197,25 +197,25 @@ static void *client(void *arg)
 
 	/* FastAPI-shaped errors */
 	error_is("GET", "/get", NULL, 422,
-		 "[{\"type\":\"missing\",\"loc\":[\"query\",\"key\"],\"msg\":\"Field required\","
-		 "\"input\":null}]",
-		 "get without key");
+	         "[{\"type\":\"missing\",\"loc\":[\"query\",\"key\"],\"msg\":\"Field required\","
+	         "\"input\":null}]",
+	         "get without key");
 	error_is("GET", "/hget?hkey=x", NULL, 422,
-		 "[{\"type\":\"missing\",\"loc\":[\"query\",\"key\"],\"msg\":\"Field required\","
-		 "\"input\":null}]",
-		 "hget without key");
+	         "[{\"type\":\"missing\",\"loc\":[\"query\",\"key\"],\"msg\":\"Field required\","
+	         "\"input\":null}]",
+	         "hget without key");
 	error_is("POST", "/set", "{\"key\":\"k\"}", 422,
-		 "[{\"type\":\"missing\",\"loc\":[\"body\",\"value\"],\"msg\":\"Field required\","
-		 "\"input\":{\"key\":\"k\"}}]",
-		 "set without value");
+	         "[{\"type\":\"missing\",\"loc\":[\"body\",\"value\"],\"msg\":\"Field required\","
+	         "\"input\":{\"key\":\"k\"}}]",
+	         "set without value");
 	error_is("POST", "/set", "{\"key\":5,\"value\":1}", 422,
-		 "[{\"type\":\"string_type\",\"loc\":[\"body\",\"key\"],"
-		 "\"msg\":\"Input should be a valid string\",\"input\":5}]",
-		 "set with a numeric key");
+	         "[{\"type\":\"string_type\",\"loc\":[\"body\",\"key\"],"
+	         "\"msg\":\"Input should be a valid string\",\"input\":5}]",
+	         "set with a numeric key");
 	error_is("POST", "/set", "{\"key\":\"k\",\"value\":1,\"chainstore_peers\":\"x\"}", 422,
-		 "[{\"type\":\"list_type\",\"loc\":[\"body\",\"chainstore_peers\"],"
-		 "\"msg\":\"Input should be a valid list\",\"input\":\"x\"}]",
-		 "set with peers not a list");
+	         "[{\"type\":\"list_type\",\"loc\":[\"body\",\"chainstore_peers\"],"
+	         "\"msg\":\"Input should be a valid list\",\"input\":\"x\"}]",
+	         "set with peers not a list");
 	error_is("POST", "/set", "not json", 422, NULL, "set with a body that is not JSON");
 	error_is("POST", "/set", "[1]", 422, NULL, "set with a list body");
 	error_is("GET", "/nope", NULL, 404, "\"Not Found\"", "unknown route");
@@ -230,8 +230,7 @@ static void *client(void *arg)
 	do_action(ACT_READONLY_FROM_B);
 	r = request("POST", "/set", "{\"key\":\"ro\",\"value\":2}", NULL);
 	ok(json_is_false(json_object_get(r.body, "result")), "a readonly key of B: false");
-	is_str(json_string_value(json_object_get(r.body, "reason")), "readonly",
-	       "reason readonly");
+	is_str(json_string_value(json_object_get(r.body, "reason")), "readonly", "reason readonly");
 	reply_free(&r);
 
 	/* hsync */
@@ -267,9 +266,9 @@ static void *client(void *arg)
 	struct httpclient_resp resp;
 	char *why = NULL;
 	atomic_store(&action, ACT_FREE_SERVER);
-	enum r1_err e = httpclient_request("127.0.0.1", port, "POST", "/set", "application/json",
-					   "{\"key\":\"k9\",\"value\":9}", 22, 5000, 1u << 20,
-					   &resp, &why);
+	enum r1_err e =
+	    httpclient_request("127.0.0.1", port, "POST", "/set", "application/json",
+	                       "{\"key\":\"k9\",\"value\":9}", 22, 5000, 1u << 20, &resp, &why);
 	ok(e != R1_OK || resp.status >= 500, "a request cut by the server stopping fails (%s)",
 	   why ? why : "status");
 	if (!e)
@@ -317,7 +316,7 @@ int main(void)
 		tap_bail("loop_new");
 	struct httpapi_config hc = {.loop = loop, .port = 0};
 	struct cstore_http_identity id = {net.node[A].id.addr, "node-a", net.node[A].id.eth,
-					  "devnet", "2.10.370"};
+	                                  "devnet", "2.10.370"};
 	char *why = NULL;
 	if (cstore_http_new(net.node[A].cs, &hc, &id, NULL, &server, &why))
 		tap_bail("cstore_http_new: %s", why);
@@ -351,7 +350,6 @@ int main(void)
 		}
 		net_run(&net);
 		net_advance(&net, atomic_load(&fast_clock) ? 500 : 1);
-
 	}
 	pthread_join(th, NULL);
 	is_int(pending_after_free, 0, "stopping the server forgets its waiting write");

@@ -30,8 +30,8 @@ static void refused(const char *in, const char *name)
 
 static void eq(const char *a, const char *b, bool want)
 {
-	is_int(jvalue_text_equal(a, b), want, "%s %s %s", a ? a : "None", want ? "==" : "!=",
-	       b ? b : "None");
+	is_int(jvalue_text_equal(a, b), want, "%s %s %s", a ? a : "None",
+	       want ? "==" : "!=", b ? b : "None");
 }
 
 int main(void)
@@ -91,12 +91,12 @@ int main(void)
 
 	/* strings: Python's escapes, raw UTF-8, NUL kept */
 	norm_is("\"\\u00e9\\u0000\\u0001\\\"\\\\\\n\\u2028\\u007f\"",
-		"\"\xc3\xa9\\u0000\\u0001\\\"\\\\\\n\xe2\x80\xa8\x7f\"");
+	        "\"\xc3\xa9\\u0000\\u0001\\\"\\\\\\n\xe2\x80\xa8\x7f\"");
 	norm_is("\"a\\/b\\tc\\r\\b\\f\"", "\"a/b\\tc\\r\\b\\f\"");
 
 	/* containers: compact, member order kept, last duplicate wins */
 	norm_is(" { \"b\" : 1 , \"a\" : [ 1 , 2.0 , true , null ] } ",
-		"{\"b\":1,\"a\":[1,2.0,true,null]}");
+	        "{\"b\":1,\"a\":[1,2.0,true,null]}");
 	norm_is("{\"k\":1,\"k\":2}", "{\"k\":2}");
 	norm_is("[]", "[]");
 	norm_is("{}", "{}");

@@ -8,29 +8,30 @@
 #include "node/cstore/msg.h"
 #include "tests/tap.h"
 
-#define OWNER "[\"r1-node-a\", \"admin_pipeline\", \"CSTORE_MANAGER_API\", \"CSTORE_MANAGER_API_INST\"]"
+#define OWNER                                                                                      \
+	"[\"r1-node-a\", \"admin_pipeline\", \"CSTORE_MANAGER_API\", \"CSTORE_MANAGER_API_INST\"]"
 
 static const char ref_store[] =
-	"{\"op\": \"SSTORE\", \"key\": \"app:ready\", \"value\": {\"a\": 1, \"b\": [true, null]},"
-	" \"owner\": " OWNER ", \"token\": null, \"readonly\": false, \"PEERS\": null,"
-	" \"INCLUDE_DEFAULT_PEERS\": true, \"TIMEOUT\": 10, \"MAX_RETRIES\": 2}";
+    "{\"op\": \"SSTORE\", \"key\": \"app:ready\", \"value\": {\"a\": 1, \"b\": [true, null]},"
+    " \"owner\": " OWNER ", \"token\": null, \"readonly\": false, \"PEERS\": null,"
+    " \"INCLUDE_DEFAULT_PEERS\": true, \"TIMEOUT\": 10, \"MAX_RETRIES\": 2}";
 static const char ref_delete[] =
-	"{\"op\": \"SSTORE\", \"key\": \"app:ready\", \"value\": null, \"owner\": " OWNER
-	", \"token\": \"s3cret\", \"readonly\": true, \"PEERS\": [\"0xai_X\"],"
-	" \"INCLUDE_DEFAULT_PEERS\": false, \"TIMEOUT\": 2.5, \"MAX_RETRIES\": 0}";
+    "{\"op\": \"SSTORE\", \"key\": \"app:ready\", \"value\": null, \"owner\": " OWNER
+    ", \"token\": \"s3cret\", \"readonly\": true, \"PEERS\": [\"0xai_X\"],"
+    " \"INCLUDE_DEFAULT_PEERS\": false, \"TIMEOUT\": 2.5, \"MAX_RETRIES\": 0}";
 static const char ref_confirm[] =
-	"{\"op\": \"SCONFIRM\", \"key\": \"app:ready\", \"value\": {\"a\": 1, \"b\": [true, null]},"
-	" \"owner\": " OWNER ", \"confirm_by\": [\"r1-node-b\", \"admin_pipeline\","
-	" \"CHAIN_STORE_BASE\", \"CHAIN_STORE_BASE_INST\"],"
-	" \"confirm_by_addr\": \"0xai_AvVm7rqMVlDFk6G4WnUm3xv7UzKMp23LG-jciRmXgHcN\"}";
+    "{\"op\": \"SCONFIRM\", \"key\": \"app:ready\", \"value\": {\"a\": 1, \"b\": [true, null]},"
+    " \"owner\": " OWNER ", \"confirm_by\": [\"r1-node-b\", \"admin_pipeline\","
+    " \"CHAIN_STORE_BASE\", \"CHAIN_STORE_BASE_INST\"],"
+    " \"confirm_by_addr\": \"0xai_AvVm7rqMVlDFk6G4WnUm3xv7UzKMp23LG-jciRmXgHcN\"}";
 static const char ref_req[] =
-	"{\"op\": \"SHSYNC_REQ\", \"request_id\": \"6f1c2f5e-8a4b-4c7d-9e0f-112233445566\","
-	" \"hkey\": \"players\"}";
+    "{\"op\": \"SHSYNC_REQ\", \"request_id\": \"6f1c2f5e-8a4b-4c7d-9e0f-112233445566\","
+    " \"hkey\": \"players\"}";
 static const char ref_resp[] =
-	"{\"op\": \"SHSYNC_RESP\", \"request_id\": \"6f1c2f5e-8a4b-4c7d-9e0f-112233445566\","
-	" \"hkey\": \"players\", \"snapshot\": {\"hs:afc0d772a2:YWxpY2U=\": {\"key\":"
-	" \"hs:afc0d772a2:YWxpY2U=\", \"value\": 10, \"owner\": " OWNER ", \"readonly\": false,"
-	" \"token\": null, \"confirms\": -1, \"min_confirms\": 0}}}";
+    "{\"op\": \"SHSYNC_RESP\", \"request_id\": \"6f1c2f5e-8a4b-4c7d-9e0f-112233445566\","
+    " \"hkey\": \"players\", \"snapshot\": {\"hs:afc0d772a2:YWxpY2U=\": {\"key\":"
+    " \"hs:afc0d772a2:YWxpY2U=\", \"value\": 10, \"owner\": " OWNER ", \"readonly\": false,"
+    " \"token\": null, \"confirms\": -1, \"min_confirms\": 0}}}";
 
 static json_t *load(const char *text)
 {
@@ -95,7 +96,8 @@ int main(void)
 	    "a numeric confirm_by_addr");
 	bad("{\"op\": \"SHSYNC_REQ\", \"hkey\": \"h\"}", "SHSYNC_REQ without request_id");
 	bad("{\"op\": \"SHSYNC_REQ\", \"request_id\": \"r\", \"hkey\": \"\"}", "an empty hkey");
-	bad("{\"op\": \"SHSYNC_REQ\", \"request_id\": \"" "0123456789012345678901234567890123456789"
+	bad("{\"op\": \"SHSYNC_REQ\", \"request_id\": \""
+	    "0123456789012345678901234567890123456789"
 	    "0123456789012345678901234567890123456789012345678901234567890123456789012345678901234"
 	    "56789\", \"hkey\": \"h\"}",
 	    "a request_id over 128 bytes");
@@ -153,7 +155,7 @@ int main(void)
 	json_t *value = load("{\"a\": 1, \"b\": [true, null]}");
 	json_t *owner = load(OWNER);
 	json_t *by = load("[\"r1-node-b\", \"admin_pipeline\", \"CHAIN_STORE_BASE\","
-			  " \"CHAIN_STORE_BASE_INST\"]");
+	                  " \"CHAIN_STORE_BASE_INST\"]");
 	json_t *got = cstore_msg_store("app:ready", value, owner, NULL, false, NULL, true, 10, 2);
 	same_json(got, ref_store, "SSTORE");
 	json_decref(got);
@@ -162,7 +164,7 @@ int main(void)
 	same_json(got, ref_delete, "SSTORE delete with token and peers");
 	json_decref(got);
 	got = cstore_msg_confirm("app:ready", value, owner, by,
-				 "0xai_AvVm7rqMVlDFk6G4WnUm3xv7UzKMp23LG-jciRmXgHcN");
+	                         "0xai_AvVm7rqMVlDFk6G4WnUm3xv7UzKMp23LG-jciRmXgHcN");
 	same_json(got, ref_confirm, "SCONFIRM");
 	json_decref(got);
 	got = cstore_msg_hsync_req("6f1c2f5e-8a4b-4c7d-9e0f-112233445566", "players");

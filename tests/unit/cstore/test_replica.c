@@ -10,8 +10,8 @@
 
 static struct replica_put rec(const char *key, const char *value)
 {
-	struct replica_put p = {.key = key, .value = value, .owner = "[\"o\",null,null,null]",
-				.updated_us = 7};
+	struct replica_put p = {
+	    .key = key, .value = value, .owner = "[\"o\",null,null,null]", .updated_us = 7};
 	return p;
 }
 
@@ -118,12 +118,12 @@ int main(void)
 	struct replica_put c = rec(f3, "true");
 	struct replica_put plain = rec("plain", "\"v\"");
 	ok(!replica_put(r, &a, NULL, NULL) && !replica_put(r, &b2, NULL, NULL) &&
-		   !replica_put(r, &c, NULL, NULL) && !replica_put(r, &plain, NULL, NULL),
+	       !replica_put(r, &c, NULL, NULL) && !replica_put(r, &plain, NULL, NULL),
 	   "four records stored");
 	is_int((int)replica_group_count(r, prefix_players), 2, "two fields in players");
 	const struct replica_record *g = replica_group_first(r, prefix_players);
 	ok(g && strcmp(g->key, f1) == 0 && g->gnext && strcmp(g->gnext->key, f2) == 0 &&
-		   !g->gnext->gnext,
+	       !g->gnext->gnext,
 	   "the group lists alice then bob");
 	is_int(replica_name_hash(r, prefix_players, "players", &why), R1_OK, "name a hash");
 	is_str(replica_hash_name(r, prefix_players), "players", "the name is known");
@@ -147,7 +147,7 @@ int main(void)
 	is_int((int)replica_count(r), 5, "five records come back");
 	const struct replica_record *x = replica_get(r, f1);
 	ok(x && strcmp(x->value, "{\"hp\":10}") == 0 && x->confirms == 3 && x->stamp_us == 123 &&
-		   x->writer && strcmp(x->writer, "0xai_W") == 0 && x->updated_us == 7,
+	       x->writer && strcmp(x->writer, "0xai_W") == 0 && x->updated_us == 7,
 	   "alice's record is complete");
 	ok(replica_get(r, f2) == NULL, "bob stays deleted");
 	is_str(replica_hash_name(r, prefix_players), "players", "the hash name is persisted");
