@@ -19,7 +19,9 @@
  *  - one loop timer for the engine's timeouts and retries.
  *
  * It does not implement the reference's 60 s peer refresh: the peer set is
- * computed at each write from the live allow-list and online view.
+ * computed at each write from the live allow-list and online view.  Unlike
+ * the reference, writes and hsync requests are taken only from senders in
+ * authorized_addrs unless ACCEPT_UNTRUSTED is set.
  */
 #include "node/lib.h"
 #include "node/nodepriv.h"

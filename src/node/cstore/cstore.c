@@ -512,7 +512,7 @@ enum r1_err cstore_new(const struct cstore_config *cfg, const struct cstore_env 
 	if (!cs->cfg.max_key)
 		cs->cfg.max_key = CSTORE_MAX_KEY_DEFAULT;
 	if (!cs->cfg.replay_window_us)
-		cs->cfg.replay_window_us = INT64_C(600) * 1000000;
+		cs->cfg.replay_window_us = CSTORE_REPLAY_WINDOW_DEFAULT_US;
 	cs->addr = r1_strdup(own);
 	cs->alias = r1_strdup(cfg->alias);
 	cs->seen = r1_calloc(1, sizeof(*cs->seen));

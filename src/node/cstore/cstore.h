@@ -56,8 +56,16 @@ struct cstore_config {
 	size_t max_value;          /* bytes of normalized value text; 0 = 512 KiB */
 	size_t max_key;            /* bytes of a key; 0 = 4096 */
 	bool accept_untrusted;     /* apply SSTORE / answer SHSYNC_REQ from anyone */
-	int64_t replay_window_us;  /* 0 = 10 min; < 0 = no time checks */
+	int64_t replay_window_us;  /* 0 = 75 min (see below); < 0 = no time checks */
 };
+
+/*
+ * SSTOREs sent further than this from our clock are refused as replays.
+ * Wide on purpose: the reference writes EE_TIMEZONE in whole hours, so a
+ * node in UTC+5:45 reads 45 minutes off; within the window the EE_HASH
+ * memory and the per-writer order catch replays.
+ */
+#define CSTORE_REPLAY_WINDOW_DEFAULT_US (INT64_C(75) * 60 * 1000000)
 
 #define CSTORE_MAX_VALUE_DEFAULT (512u * 1024u)
 #define CSTORE_MAX_KEY_DEFAULT   4096u

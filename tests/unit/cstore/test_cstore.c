@@ -525,7 +525,7 @@ static void test_refusals(struct net *net)
 	/* older than the replay window */
 	free(m->hash);
 	m->hash = strdup("fresh-hash-2");
-	m->sent_us = net->wall_us - INT64_C(11) * 60 * 1000000;
+	m->sent_us = net->wall_us - CSTORE_REPLAY_WINDOW_DEFAULT_US - 1000000;
 	net_requeue(net, m);
 	refused_unchanged(net, B, CSC_REFUSED_REPLAY, R1_ERR_EXISTS,
 	                  "an SSTORE from outside the replay window");
