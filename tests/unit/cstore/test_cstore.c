@@ -530,6 +530,14 @@ static void test_refusals(struct net *net)
 	refused_unchanged(net, B, CSC_REFUSED_REPLAY, R1_ERR_EXISTS,
 	                  "an SSTORE from outside the replay window");
 	net_msg_free(m);
+	/* a node in UTC+5:45 writes EE_TIMEZONE "UTC+5": 45 minutes off, still taken */
+	p = ref_store("node-a", "skewed", "1", "null", false);
+	net_inject(net, B, &net->node[A].id, "node-a", p, true, "skew-1",
+	           net->wall_us - INT64_C(45) * 60 * 1000000);
+	free(p);
+	net_step(net);
+	is_int(net->last_err, R1_OK, "an SSTORE 45 minutes off (whole-hour EE_TIMEZONE) is taken");
+	net_flush(net);
 
 	/* malformed */
 	p = ref_payload("{\"op\": \"SSTORE\", \"key\": \"\", \"owner\": [\"node-a\", null, null,"
