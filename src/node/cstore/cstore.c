@@ -78,6 +78,8 @@ struct cstore {
 	bool closing;
 	struct seen *seen;
 	uint64_t counters[CSC__COUNT];
+	void (*observer)(void *ctx, const char *key);
+	void *observer_ctx;
 };
 
 static const char *const counter_names[CSC__COUNT] = {
@@ -170,6 +172,14 @@ static void notify_changed(struct cstore *cs, const char *key)
 {
 	if (cs->env.changed)
 		cs->env.changed(cs->env.ctx, key);
+	if (cs->observer)
+		cs->observer(cs->observer_ctx, key);
+}
+
+void cstore_set_observer(struct cstore *cs, void (*fn)(void *ctx, const char *key), void *ctx)
+{
+	cs->observer = fn;
+	cs->observer_ctx = ctx;
 }
 
 /* ---- string vectors */

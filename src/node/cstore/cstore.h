@@ -178,6 +178,14 @@ enum r1_err cstore_hgetall(const struct cstore *cs, const char *hkey, const char
                            struct buf *out, char **why);
 enum r1_err cstore_hkeys(const struct cstore *cs, const char *hkey, struct buf *out, char **why);
 
+/*
+ * One observer told after every change of a record (key NULL: many, after
+ * an hsync merge), for the console's view; fn NULL removes it.  Called on
+ * the loop thread, possibly from inside cstore calls: mark dirty, do not
+ * write from it.
+ */
+void cstore_set_observer(struct cstore *cs, void (*fn)(void *ctx, const char *key), void *ctx);
+
 /* The record itself (console and tests); borrowed, NULL when absent. */
 const struct replica_record *cstore_record(const struct cstore *cs, const char *key);
 /* The replica (console listings: replica_foreach, replica_hash_name). */

@@ -882,6 +882,32 @@ static void test_no_peers_cancel_free(void)
 	is_int(o2.last, CSTORE_CANCELLED, "as cancelled");
 }
 
+static void count_changes(void *ctx, const char *key)
+{
+	(*(int *)ctx)++;
+}
+
+static void test_observer(void)
+{
+	struct cstore_config cfg = {0};
+	cfg.max_retries = -1;
+	struct net net;
+	net_init(&net, 3, &cfg, NULL);
+	int changes_a = 0, changes_b = 0;
+	cstore_set_observer(net.node[A].cs, count_changes, &changes_a);
+	cstore_set_observer(net.node[B].cs, count_changes, &changes_b);
+	struct outcome o = {0};
+	set(&net, A, "watched", "1", &o);
+	net_run(&net);
+	is_int(changes_b, 1, "the observer hears a peer's write once");
+	is_int(changes_a, 3, "and the writer's store, then each confirmation (3)");
+	cstore_set_observer(net.node[A].cs, NULL, NULL);
+	set(&net, A, "watched", "2", &o);
+	net_run(&net);
+	is_int(changes_a, 3, "a removed observer hears nothing");
+	net_free(&net);
+}
+
 static void test_sync_transport(void)
 {
 	struct cstore_config cfg = {0};
@@ -1051,6 +1077,7 @@ int main(void)
 
 	test_no_peers_cancel_free();
 	test_sync_transport();
+	test_observer();
 	test_persistence();
 	test_hostile();
 	test_alloc_failures();
