@@ -816,6 +816,7 @@ enum r1_err netmap_on_heartbeat(struct netmap *nm, const char *sender, const jso
 	refresh_online(nm, n, now_ms);
 	if (!is_new && chg)
 		emit_node(nm, NM_EV_NODE_CHANGED, n, chg);
+	emit_node(nm, NM_EV_HEARTBEAT, n, 0);
 	return R1_OK;
 }
 

@@ -151,6 +151,7 @@ enum nm_event_type {
 	NM_EV_PIPELINES_CHANGED, /* a SET_CONFIG changed its pipelines */
 	NM_EV_ORACLE_REPORT,	/* a trusted NET_MON_01 was applied (node is the oracle, may be NULL) */
 	NM_EV_EPOCH_CLOSED,	/* a node finished an epoch: see epoch, avail */
+	NM_EV_HEARTBEAT,	/* a heartbeat was applied (after the events above) */
 };
 
 /* Bits of nm_event.changed. */
