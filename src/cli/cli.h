@@ -26,6 +26,8 @@ struct cmd_entry {
 
 /* Command tables contributed by each group, NULL-terminated by name. */
 extern const struct cmd_entry cmd_keys_entries[];
+extern const struct cmd_entry cmd_config_entries[];
+extern const struct cmd_entry cmd_allow_entries[];
 
 /* Print "r1console: <message>" to stderr. */
 void cli_error(const char *fmt, ...) R1_PRINTF(1, 2);

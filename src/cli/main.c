@@ -8,6 +8,8 @@
 
 static const struct cmd_entry *const cmd_tables[] = {
 	cmd_keys_entries,
+	cmd_config_entries,
+	cmd_allow_entries,
 };
 
 void cli_error(const char *fmt, ...)

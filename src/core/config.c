@@ -636,15 +636,15 @@ enum r1_err config_file_parse(const char *text, size_t len, const char *origin,
 
 enum r1_err config_file_load(const char *path, struct config_file *out, char **why)
 {
-	char *text = NULL;
+	char *text = NULL, *w = NULL;
 	size_t len = 0;
-	enum r1_err e = paths_read_file(path, CONFIG_FILE_MAX, &text, &len, why);
-	if (e == R1_ERR_NOTFOUND) {
-		text = NULL;
-		len = 0;
-	} else if (e) {
+	enum r1_err e = paths_read_file(path, CONFIG_FILE_MAX, &text, &len, &w);
+	if (e && e != R1_ERR_NOTFOUND) {
+		e = r1_fail(why, e, "%s", w ? w : r1_strerror(e));
+		r1_free(w);
 		return e;
 	}
+	r1_free(w);
 	e = config_file_parse(text ? text : "", len, path, out, why);
 	r1_free(text);
 	return e;
@@ -708,16 +708,20 @@ enum r1_err config_file_set(const char *path, const char *section, const char *k
 {
 	if (value && (strchr(value, '\n') || strchr(value, '\r')))
 		return r1_fail(why, R1_ERR_INVAL, "config: a value cannot contain a newline");
-	char *text = NULL;
+	char *text = NULL, *w = NULL;
 	size_t len = 0;
-	enum r1_err e = paths_read_file(path, CONFIG_FILE_MAX, &text, &len, why);
+	enum r1_err e = paths_read_file(path, CONFIG_FILE_MAX, &text, &len, &w);
+	if (e && e != R1_ERR_NOTFOUND) {
+		e = r1_fail(why, e, "%s", w ? w : r1_strerror(e));
+		r1_free(w);
+		return e;
+	}
+	r1_free(w);
 	if (e == R1_ERR_NOTFOUND) {
 		text = r1_strdup("");
 		len = 0;
 		if (!text)
 			return r1_fail(why, R1_ERR_NOMEM, "config: out of memory");
-	} else if (e) {
-		return e;
 	}
 	struct config_file before;
 	e = config_file_parse(text, len, path, &before, why);
