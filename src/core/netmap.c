@@ -19,12 +19,7 @@
 
 #define NM_OBSERVERS_MAX 16
 #define NM_DEFAULT_MAX_NODES 1000000u
-#define NM_MAINNET_GENESIS_S 1748016000	/* 2025-05-23 16:00:00 UTC */
-#define NM_DEFAULT_EPOCH_S 86400u
 #define NM_AVAIL_UNSEEN 0xFFFFu
-/* Heartbeat spacing that keeps an availability run going (reference 6.4). */
-#define NM_RUN_MIN_S 5.0
-#define NM_RUN_MAX_S 15.0
 
 struct observer {
 	netmap_observer_fn fn;
@@ -33,6 +28,7 @@ struct observer {
 
 struct netmap {
 	struct netmap_options opt;
+	struct epoch_params epochs;
 	uint8_t self_pub[R1_PUB_LEN];
 	bool have_self;
 
@@ -156,18 +152,23 @@ static bool set_float(float *dst, double v)
 	return true;
 }
 
-/* "HH:MM:SS" or "Xd HH:MM:SS" (netmon uptime) to seconds. */
+/*
+ * NET_MON_01 uptime text to seconds: "HH:MM:SS" with hours unbounded, or
+ * Python's timedelta text "N day(s), H:MM:SS" (timefmt_elapsed writes both).
+ */
 static bool parse_uptime(const char *s, double *out)
 {
 	unsigned long days = 0, h = 0, m = 0, sec = 0;
 	int used = 0;
-	if (strchr(s, 'd')) {
-		if (sscanf(s, "%lud %lu:%lu:%lu%n", &days, &h, &m, &sec, &used) != 4)
+	if (strstr(s, "day")) {
+		char word[8];
+		if (sscanf(s, "%lu %7[days], %lu:%lu:%lu%n", &days, word, &h, &m, &sec, &used) != 5 ||
+		    (strcmp(word, "day") && strcmp(word, "days")))
 			return false;
 	} else if (sscanf(s, "%lu:%lu:%lu%n", &h, &m, &sec, &used) != 3) {
 		return false;
 	}
-	if (s[used] != '\0' || days > 100000 || h > 1000000 || m > 59 || sec > 59)
+	if (s[used] != '\0' || days > 1000000 || h > 100000000 || m > 59 || sec > 59)
 		return false;
 	*out = (double)days * 86400.0 + (double)h * 3600.0 + (double)m * 60.0 + (double)sec;
 	return true;
@@ -345,10 +346,11 @@ enum r1_err netmap_new(const struct netmap_options *opt, struct netmap **out, ch
 	nm->opt.n_oracles = 0;
 	if (!nm->opt.online_timeout_ms)
 		nm->opt.online_timeout_ms = R1_ONLINE_TIMEOUT_S * 1000u;
-	if (!nm->opt.epoch_genesis_s)
-		nm->opt.epoch_genesis_s = NM_MAINNET_GENESIS_S;
-	if (!nm->opt.epoch_length_s)
-		nm->opt.epoch_length_s = NM_DEFAULT_EPOCH_S;
+	if (opt->epochs)
+		nm->epochs = *opt->epochs;
+	else
+		epoch_params_for(&nm->epochs, EPOCH_NET_MAINNET);
+	nm->opt.epochs = NULL;
 	if (!nm->opt.max_nodes)
 		nm->opt.max_nodes = NM_DEFAULT_MAX_NODES;
 	enum r1_err e = R1_OK;
@@ -449,7 +451,6 @@ static struct nm_node *node_create(struct netmap *nm, const uint8_t pub[R1_PUB_L
 		n->info.eth[0] = '\0'; /* not on the curve: keep the node, no ETH */
 	n->info.first_seen_ms = now_ms;
 	n->self = nm->have_self && memcmp(pub, nm->self_pub, R1_PUB_LEN) == 0;
-	n->avail_epoch = -1;
 	n->avail_hist_last = -1;
 	for (size_t i = 0; i < NM_AVAIL_HISTORY; i++)
 		n->avail_hist[i] = NM_AVAIL_UNSEEN;
@@ -539,25 +540,9 @@ static void refresh_online(struct netmap *nm, struct nm_node *n, int64_t now_ms)
 
 /* ---- availability ------------------------------------------------------- */
 
-int64_t netmap_epoch_of(const struct netmap *nm, double utc_s)
+int64_t netmap_epoch_of(const struct netmap *nm, int64_t utc_us)
 {
-	double d = utc_s - (double)nm->opt.epoch_genesis_s;
-	if (!isfinite(d) || d < 0)
-		return -1;
-	return (int64_t)floor(d / (double)nm->opt.epoch_length_s);
-}
-
-static uint32_t avail_seconds(const struct nm_node *n)
-{
-	return n->avail_closed_s + (uint32_t)(n->run_last_s - n->run_start_s);
-}
-
-/* The reference's round(round(s / len, 4) * 255), Python rounding half to even. */
-static uint8_t avail_value(uint32_t seconds, uint32_t len)
-{
-	double a = nearbyint((double)seconds / (double)len * 10000.0) / 10000.0;
-	double v = nearbyint(a * 255.0);
-	return (uint8_t)(v < 0 ? 0 : v > 255 ? 255 : v);
+	return epoch_id_at(&nm->epochs, utc_us);
 }
 
 static void history_put(struct nm_node *n, int64_t epoch, uint8_t value)
@@ -582,54 +567,40 @@ static void history_put(struct nm_node *n, int64_t epoch, uint8_t value)
 		n->avail_hist[idx] = value;
 }
 
+/* Record the epoch being counted into the history and stop counting. */
 static void close_epoch(struct netmap *nm, struct nm_node *n)
 {
-	if (n->avail_epoch < 0)
+	if (!n->tracking)
 		return;
-	uint8_t v = avail_value(avail_seconds(n), nm->opt.epoch_length_s);
-	int64_t epoch = n->avail_epoch;
-	history_put(n, epoch, v);
-	n->avail_epoch = -1;
-	n->avail_closed_s = 0;
-	n->run_start_s = n->run_last_s = 0;
-	struct nm_event ev = {.type = NM_EV_EPOCH_CLOSED, .node = n, .epoch = epoch, .avail = v};
+	int v = epoch_tracker_record(&n->tracker, &nm->epochs, NULL);
+	int64_t epoch = n->tracker.epoch_id;
+	history_put(n, epoch, (uint8_t)v);
+	n->tracking = false;
+	struct nm_event ev = {.type = NM_EV_EPOCH_CLOSED, .node = n, .epoch = epoch,
+			      .avail = (uint8_t)v};
 	emit(nm, &ev);
 }
 
-/* Register a heartbeat time (whole seconds, as the reference keeps them). */
-static void count_heartbeat(struct netmap *nm, struct nm_node *n, double hb_utc_s, int64_t now_ms)
+/* Register a heartbeat time; the epoch counted is the current one by now_ms. */
+static void count_heartbeat(struct netmap *nm, struct nm_node *n, int64_t hb_utc_us,
+			    int64_t now_ms)
 {
-	if (!(hb_utc_s > 0) || !isfinite(hb_utc_s))
+	if (hb_utc_us <= 0)
 		return;
-	int64_t t = (int64_t)floor(hb_utc_s);
-	int64_t epoch = netmap_epoch_of(nm, (double)t);
-	int64_t current = netmap_epoch_of(nm, (double)now_ms / 1000.0);
-	if (epoch < 0 || epoch != current)
-		return; /* only heartbeats of the current epoch count */
-	if (n->avail_epoch != epoch) {
+	int64_t current = epoch_id_at(&nm->epochs, now_ms * 1000);
+	if (n->tracking && n->tracker.epoch_id != current)
 		close_epoch(nm, n);
-		n->avail_epoch = epoch;
-		n->run_start_s = n->run_last_s = t;
-		n->avail_closed_s = 0;
-		return;
+	if (!n->tracking) {
+		epoch_tracker_init(&n->tracker, current);
+		n->tracking = true;
 	}
-	if (t <= n->run_last_s)
-		return; /* duplicate or out of order */
-	double delta = (double)(t - n->run_last_s);
-	if (delta >= NM_RUN_MIN_S && delta <= NM_RUN_MAX_S) {
-		n->run_last_s = t;
-	} else {
-		n->avail_closed_s += (uint32_t)(n->run_last_s - n->run_start_s);
-		n->run_start_s = n->run_last_s = t;
-	}
+	(void)epoch_tracker_add(&n->tracker, &nm->epochs, hb_utc_us);
 }
 
 int netmap_node_avail(const struct netmap *nm, const struct nm_node *n, int64_t epoch)
 {
-	if (epoch < 0)
-		return -1;
-	if (epoch == n->avail_epoch)
-		return avail_value(avail_seconds(n), nm->opt.epoch_length_s);
+	if (n->tracking && epoch == n->tracker.epoch_id)
+		return epoch_tracker_record(&n->tracker, &nm->epochs, NULL);
 	int64_t idx = n->avail_hist_last - epoch;
 	if (n->avail_hist_last < 0 || idx < 0 || idx >= NM_AVAIL_HISTORY ||
 	    n->avail_hist[idx] == NM_AVAIL_UNSEEN)
@@ -704,7 +675,7 @@ static struct nm_node *node_for(struct netmap *nm, const char *addr, int64_t now
 }
 
 enum r1_err netmap_on_heartbeat(struct netmap *nm, const char *sender, const json_t *hb,
-				int64_t now_ms, double hb_utc_s, char **why)
+				int64_t now_ms, int64_t hb_utc_us, char **why)
 {
 	if (!json_is_object(hb)) {
 		nm->stats.rejected++;
@@ -806,7 +777,7 @@ enum r1_err netmap_on_heartbeat(struct netmap *nm, const char *sender, const jso
 		in->last_seen_ms = now_ms;
 		chg |= NM_CHG_SEEN;
 	}
-	count_heartbeat(nm, n, hb_utc_s, now_ms);
+	count_heartbeat(nm, n, hb_utc_us, now_ms);
 	nm->stats.heartbeats++;
 
 	if (is_new)
@@ -1128,12 +1099,12 @@ enum r1_err netmap_on_netconfig(struct netmap *nm, const char *sender, const jso
 
 void netmap_tick(struct netmap *nm, int64_t now_ms)
 {
-	int64_t current = netmap_epoch_of(nm, (double)now_ms / 1000.0);
+	int64_t current = epoch_id_at(&nm->epochs, now_ms * 1000);
 	for (size_t i = 0; i < nm->n_nodes; i++) {
 		struct nm_node *n = nm->nodes[i];
 		if (n->online && !is_online(nm, n, now_ms))
 			refresh_online(nm, n, now_ms);
-		if (n->avail_epoch >= 0 && n->avail_epoch < current)
+		if (n->tracking && n->tracker.epoch_id < current)
 			close_epoch(nm, n);
 	}
 }

@@ -24,6 +24,8 @@
  * milliseconds since 1970), so tests inject time and the loop decides when
  * netmap_tick runs.  Observers get typed events synchronously from inside
  * the call that caused them; they must not modify the netmap from there.
+ * Availability follows epochs.h (the reference's epochs manager): the
+ * epoch being counted is the current one by now_ms.
  *
  * Scale: 100,000 nodes, hash indexes by address and by alias, a fixed-size
  * record per node (the whitelist and the pipelines hang off it only when a
@@ -34,6 +36,7 @@
  * marked offline).  Everything is single-threaded: the loop thread owns it.
  */
 #include "core/common.h"
+#include "core/epochs.h"
 #include "core/err.h"
 #include "core/identity.h"
 
@@ -120,10 +123,9 @@ struct nm_node {
 	struct nm_pipeline *pipelines;
 	uint16_t n_pipelines;
 	int64_t pipelines_ms;	/* when they arrived; 0 = never */
-	/* availability: the epoch being counted, its closed runs, the open run */
-	int64_t avail_epoch;
-	int64_t run_start_s, run_last_s;
-	uint32_t avail_closed_s;
+	/* availability of the epoch being counted (valid when `tracking`) */
+	bool tracking;
+	struct epoch_tracker tracker;
 	/* the last NM_AVAIL_HISTORY finished epochs: value 0..255 of epoch
 	 * avail_hist_last - i at index i; 0xFFFF marks "not seen" */
 	int64_t avail_hist_last;
@@ -189,8 +191,7 @@ struct netmap_options {
 	 */
 	bool trust_any_oracle;
 	uint32_t online_timeout_ms;	/* 0 = 60 s */
-	int64_t epoch_genesis_s;	/* UTC seconds; 0 = mainnet 2025-05-23 16:00:00 */
-	uint32_t epoch_length_s;	/* 0 = one day */
+	const struct epoch_params *epochs; /* copied; NULL = mainnet's */
 	size_t max_nodes;		/* 0 = 1,000,000: new nodes beyond it are refused */
 };
 
@@ -214,14 +215,15 @@ enum r1_err netmap_observe(struct netmap *nm, netmap_observer_fn fn, void *ctx);
 void netmap_unobserve(struct netmap *nm, netmap_observer_fn fn, void *ctx);
 
 /*
- * A heartbeat from `sender` (the verified EE_SENDER).  `hb_utc_s` is the
- * heartbeat's own time in UTC seconds (EE_TIMESTAMP minus EE_TIMEZONE),
- * used for availability; 0 means unknown (not counted).  R1_ERR_INVAL for
+ * A heartbeat from `sender` (the verified EE_SENDER).  `hb_utc_us` is the
+ * heartbeat's own time in UTC microseconds (timefmt_heartbeat_utc of its
+ * EE_TIMESTAMP and EE_TIMEZONE), used for availability; 0 means unknown
+ * (not counted).  R1_ERR_INVAL for
  * a bad sender or a body that is not an object, R1_ERR_TOOBIG at the node
  * cap, R1_ERR_NOMEM.
  */
 enum r1_err netmap_on_heartbeat(struct netmap *nm, const char *sender, const json_t *hb,
-				int64_t now_ms, double hb_utc_s, char **why);
+				int64_t now_ms, int64_t hb_utc_us, char **why);
 
 /*
  * A NET_MON_01 payload from `sender`: the decoded body holding
@@ -284,8 +286,8 @@ void netmap_set_online_timeout_ms(struct netmap *nm, uint32_t ms);
 /* The key of a whitelist entry is our own? (for views and tests) */
 bool netmap_node_allows(const struct nm_node *n, const uint8_t pub[R1_PUB_LEN]);
 
-/* The epoch that contains `utc_s` under this netmap's parameters (-1 before genesis). */
-int64_t netmap_epoch_of(const struct netmap *nm, double utc_s);
+/* The epoch of a UTC instant under this netmap's parameters (epoch_id_at). */
+int64_t netmap_epoch_of(const struct netmap *nm, int64_t utc_us);
 /*
  * Availability 0..255 of node `n` in `epoch`: from the history, or the
  * running count for the current epoch (scaled to the whole epoch).  -1 when

@@ -16,7 +16,7 @@ static const char *const K2 = "0xai_A-4c9iEg0NInyQDnMeifin2zlWtlIAb8cTjc3bnyjs_r
 
 /* Events seen, by type, and the last one. */
 struct seen {
-	int count[8];
+	int count[NM_EV_HEARTBEAT + 1];
 	unsigned last_changed;
 	const struct nm_node *last_node;
 	int64_t last_epoch;
@@ -230,6 +230,8 @@ static void test_netmon(void)
 	ok(o->info.oracle && o->trusted_oracle, "oracle flagged and trusted");
 	ok(!o->peered, "oracle's whitelist lacks us and it is secured");
 	ok(a->info.uptime_s == 3600.0, "uptime string parsed");
+	json_object_set_new(json_object_get(json_object_get(map, "CURRENT_NETWORK"), K2 + 5),
+			    "uptime", json_string("1 day, 2:03:04"));
 	is_str(a->info.tags, "REG=EU", "tags dict");
 	int oi = netmap_oracle_index(nm, K2);
 	ok(oi >= 0 && (a->reporters & (1u << oi)), "reporter bit set");
@@ -243,6 +245,8 @@ static void test_netmon(void)
 	is_int(netmap_on_heartbeat(nm, K1, hb, t0 + 1000, 0, &why), R1_OK, "own heartbeat");
 	is_int(netmap_on_netmon(nm, K2, map, t0 + 2000, &why), R1_OK, "map again");
 	is_str(a->info.alias, "from-hb", "alias from the heartbeat kept");
+	ok(a->info.uptime_s == 3600.25, "uptime from the heartbeat kept too");
+	ok(o->info.uptime_s == 93784.0, "timedelta uptime text parsed: %f", o->info.uptime_s);
 
 	/* LOST STATUS in a map does not refresh last seen */
 	json_t *net = json_object_get(map, "CURRENT_NETWORK");
@@ -404,37 +408,41 @@ static void test_hostile(void)
 
 static void test_availability(void)
 {
-	struct netmap_options o = {.epoch_genesis_s = 1000000, .epoch_length_s = 86400};
+	struct epoch_params ep;
+	epoch_params_for(&ep, EPOCH_NET_MAINNET);
+	ep.genesis_us = INT64_C(1000000) * 1000000;
+	struct netmap_options o = {.epochs = &ep};
 	struct netmap *nm = NULL;
 	char *why = NULL;
 	netmap_new(&o, &nm, &why);
 	struct seen s = {0};
 	netmap_observe(nm, observer, &s);
 	json_t *hb = json_object();
-	double t0 = 1000000.0 + 86400.0 * 3 + 100; /* epoch 3 */
+	int64_t S = 1000000; /* us per s */
+	int64_t t0 = (1000000 + 86400 * 3 + 100) * S; /* inside epoch 3 */
 	is_int(netmap_epoch_of(nm, t0), 3, "epoch id");
-	is_int(netmap_epoch_of(nm, 999999), -1, "before genesis");
+	is_int(netmap_epoch_of(nm, 999999 * S), 0, "just before genesis is epoch 0, as the SDK");
 	/* one hour of 10 s heartbeats, a 30 s gap, then ten more minutes */
-	double t = t0;
-	for (int i = 0; i < 360; i++, t += 10)
-		netmap_on_heartbeat(nm, K1, hb, (int64_t)(t * 1000), t, &why);
-	t += 20; /* gap of 30 s closes the run */
-	for (int i = 0; i < 61; i++, t += 10)
-		netmap_on_heartbeat(nm, K1, hb, (int64_t)(t * 1000), t, &why);
-	netmap_on_heartbeat(nm, K1, hb, (int64_t)(t * 1000), t - 10, &why); /* duplicate */
+	int64_t t = t0;
+	for (int i = 0; i < 360; i++, t += 10 * S)
+		netmap_on_heartbeat(nm, K1, hb, t / 1000, t, &why);
+	t += 20 * S; /* a gap of 30 s ends the run */
+	for (int i = 0; i < 61; i++, t += 10 * S)
+		netmap_on_heartbeat(nm, K1, hb, t / 1000, t, &why);
+	netmap_on_heartbeat(nm, K1, hb, t / 1000, t - 10 * S, &why); /* duplicate */
 	const struct nm_node *n = netmap_find_addr(nm, K1);
 	/* runs: 3590 s + 600 s = 4190 s; round(round(4190/86400, 4) * 255) = round(0.0485*255) */
 	is_int(netmap_node_avail(nm, n, 3), 12, "running availability of the current epoch");
 	is_int(netmap_node_avail(nm, n, 2), -1, "an epoch we did not see");
-	netmap_tick(nm, (int64_t)((1000000.0 + 86400.0 * 4 + 5) * 1000));
+	netmap_tick(nm, (1000000 + 86400 * 4 + 5) * 1000);
 	is_int(s.count[NM_EV_EPOCH_CLOSED], 1, "epoch closed on tick");
 	is_int(s.last_epoch, 3, "closed epoch id");
 	is_int(s.last_avail, 12, "closed value");
 	is_int(netmap_node_avail(nm, n, 3), 12, "kept in history");
 	/* a heartbeat stamped in an old epoch is not counted */
-	double now4 = 1000000.0 + 86400.0 * 4 + 50;
-	netmap_on_heartbeat(nm, K1, hb, (int64_t)(now4 * 1000), t0, &why);
-	is_int(netmap_node_avail(nm, n, 4), -1, "old-epoch heartbeat ignored");
+	int64_t now4 = (1000000 + 86400 * 4 + 50) * S;
+	netmap_on_heartbeat(nm, K1, hb, now4 / 1000, t0, &why);
+	is_int(netmap_node_avail(nm, n, 4), 0, "old-epoch heartbeat not counted in epoch 4");
 	json_decref(hb);
 	netmap_free(&nm);
 	r1_free(why);
@@ -463,6 +471,8 @@ static void test_many(void)
 			bad++;
 	}
 	is_int(bad, 0, "100,000 heartbeats applied");
+	ok(sizeof(struct nm_node) < 1024, "a node record is under 1 KiB: %zu bytes",
+	   sizeof(struct nm_node));
 	is_int(netmap_count(nm), N, "100,000 nodes");
 	is_int(netmap_online_count(nm), N, "all online");
 	int found = 0;
