@@ -5,14 +5,15 @@ src_core_libr1core_a_SOURCES += \
 	src/core/config.c src/core/config.h \
 	src/core/netmap.c src/core/netmap.h \
 	src/core/cache.c src/core/cache.h \
-	src/core/txn.c src/core/txn.h
+	src/core/txn.c src/core/txn.h \
+	src/core/cmdmsg.c src/core/cmdmsg.h
 
 check_PROGRAMS += tests/unit/model/test_config tests/unit/model/test_netmap \
 	tests/unit/model/test_cache tests/unit/model/test_cache_crash \
-	tests/unit/model/test_txn
+	tests/unit/model/test_txn tests/unit/model/test_cmdmsg
 TESTS += tests/unit/model/test_config tests/unit/model/test_netmap \
 	tests/unit/model/test_cache tests/unit/model/test_cache_crash \
-	tests/unit/model/test_txn
+	tests/unit/model/test_txn tests/unit/model/test_cmdmsg
 tests_unit_model_test_config_SOURCES = tests/unit/model/test_config.c
 tests_unit_model_test_config_LDADD = tests/libtap.a $(R1_CORE_LIBS)
 tests_unit_model_test_netmap_SOURCES = tests/unit/model/test_netmap.c
@@ -23,6 +24,8 @@ tests_unit_model_test_cache_crash_SOURCES = tests/unit/model/test_cache_crash.c
 tests_unit_model_test_cache_crash_LDADD = tests/libtap.a $(R1_CORE_LIBS)
 tests_unit_model_test_txn_SOURCES = tests/unit/model/test_txn.c
 tests_unit_model_test_txn_LDADD = tests/libtap.a $(R1_CORE_LIBS)
+tests_unit_model_test_cmdmsg_SOURCES = tests/unit/model/test_cmdmsg.c
+tests_unit_model_test_cmdmsg_LDADD = tests/libtap.a $(R1_CORE_LIBS)
 
 noinst_PROGRAMS += tests/bench/bench_cache
 tests_bench_bench_cache_SOURCES = tests/bench/bench_cache.c
