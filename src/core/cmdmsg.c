@@ -12,9 +12,9 @@
 
 #include <ctype.h>
 
-static json_t *upper_keys(const json_t *o)
+json_t *cmdmsg_upper_keys(const json_t *o)
 {
-	json_t *out = json_object();
+	json_t *out = json_is_object(o) ? json_object() : NULL;
 	const char *k;
 	json_t *v;
 	if (!out)
@@ -44,7 +44,7 @@ json_t *cmdmsg_instance_config(const char *pipeline, const char *signature,
 {
 	if (!json_is_object(config) || !pipeline || !signature || !instance_id)
 		return NULL;
-	json_t *cfg = upper_keys(config);
+	json_t *cfg = cmdmsg_upper_keys(config);
 	if (!cfg)
 		return NULL;
 	return json_pack("{s:s,s:s,s:s,s:o}", K_NAME, pipeline, K_SIGNATURE, signature,

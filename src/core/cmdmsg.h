@@ -42,6 +42,9 @@ struct cmdmsg_ctx {
 
 /* ---- PAYLOAD shapes ----------------------------------------------------- */
 
+/* A copy of an object with its keys upper-cased (ASCII), as the SDK's k.upper().  NULL on OOM. */
+json_t *cmdmsg_upper_keys(const json_t *obj);
+
 /*
  * UPDATE_PIPELINE_INSTANCE: {NAME, SIGNATURE, INSTANCE_ID, INSTANCE_CONFIG}
  * with the config's keys upper-cased, as _send_command_update_instance_config.
