@@ -5,6 +5,7 @@
  */
 #include "core/lib.h"
 #include "cli/table.h"
+#include "core/sanitize.h"
 
 #include <langinfo.h>
 #include <sys/ioctl.h>
@@ -52,21 +53,10 @@ unsigned table_text_width(const char *s)
 	return total;
 }
 
-/* A copy of s with control characters (C0, DEL, C1) replaced by '?'. */
+/* A copy of s safe for a terminal (sanitize.h). */
 static char *clean(const char *s)
 {
-	struct buf b = BUF_INIT;
-	buf_adds(&b, "");
-	for (const unsigned char *p = (const unsigned char *)(s ? s : ""); *p; p++) {
-		if (*p < 0x20 || *p == 0x7F)
-			buf_addc(&b, '?');
-		else if (*p == 0xC2 && p[1] >= 0x80 && p[1] < 0xA0) {
-			buf_addc(&b, '?');
-			p++;
-		} else
-			buf_addc(&b, (char)*p);
-	}
-	return buf_detach(&b, NULL);
+	return r1_sanitize(s ? s : "", s ? strlen(s) : 0, 0);
 }
 
 struct table *table_new(const struct table_column *cols, size_t n)

@@ -14,6 +14,7 @@
 #include "core/netmap.h"
 #include "core/codec.h"
 #include "core/proto.h"
+#include "core/sanitize.h"
 
 #include <math.h>
 
@@ -53,46 +54,18 @@ struct netmap {
 /* ---- strings from the network ------------------------------------------ */
 
 /*
- * Copy a string from the wire into dst[cap]: valid UTF-8 only, control
- * characters (C0, DEL, C1) replaced by '?', cut on a character boundary.
- * Returns whether dst changed.
+ * Copy a string from the wire into dst[cap], sanitized (sanitize.h: escape
+ * sequences and control characters removed, bad UTF-8 replaced) and cut on
+ * a character boundary.  Returns whether dst changed.
  */
 static bool copy_field(char *dst, size_t cap, const char *src)
 {
 	char tmp[512];
-	size_t o = 0, limit = R1_MIN(cap, sizeof(tmp)) - 1;
-	const unsigned char *s = (const unsigned char *)(src ? src : "");
-	while (*s && o < limit) {
-		unsigned c = *s;
-		size_t len = c < 0x80 ? 1 : (c & 0xE0) == 0xC0 ? 2 : (c & 0xF0) == 0xE0 ? 3
-					: (c & 0xF8) == 0xF0 ? 4 : 0;
-		bool valid = len > 0;
-		for (size_t i = 1; valid && i < len; i++)
-			valid = (s[i] & 0xC0) == 0x80;
-		if (valid && len == 2 && c < 0xC2)
-			valid = false; /* overlong */
-		if (!valid) {
-			tmp[o++] = '?';
-			s++;
-			continue;
-		}
-		bool control = (len == 1 && (c < 0x20 || c == 0x7F)) ||
-			       (len == 2 && c == 0xC2 && s[1] < 0xA0);
-		if (control) {
-			tmp[o++] = '?';
-			s += len;
-			continue;
-		}
-		if (o + len > limit)
-			break;
-		memcpy(tmp + o, s, len);
-		o += len;
-		s += len;
-	}
-	tmp[o] = '\0';
+	const char *s = src ? src : "";
+	r1_sanitize_into(tmp, R1_MIN(cap, sizeof(tmp)), s, strlen(s), 0);
 	if (strcmp(dst, tmp) == 0)
 		return false;
-	memcpy(dst, tmp, o + 1);
+	memcpy(dst, tmp, strlen(tmp) + 1);
 	return true;
 }
 

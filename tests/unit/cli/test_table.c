@@ -32,22 +32,23 @@ static void test_tables(void)
 	r1_free(s);
 	const char *r1[] = {"0xai_AvVm7rqMVlDFk6G4WnUm3xv7UzKMp23LG-jciRmXgHcN", "node-a", "8",
 			    "127.0.0.1"};
-	const char *r2[] = {"0xai_A-4c9iEg0NInyQDnMeifin2zlWtlIAb8cTjc3bnyjs_r", "oracle\x1b[2J",
+	const char *r2[] = {"0xai_A-4c9iEg0NInyQDnMeifin2zlWtlIAb8cTjc3bnyjs_r", "oracle\x1b[2J-long-alias",
 			    "16", NULL};
 	ok(table_add(t, r1) && table_add(t, r2), "rows added");
 	is_int(table_rows(t), 2, "two rows");
 	s = render(t, 0);
 	is_str(s,
-	       "Address                                            Alias       Cores  Relay\n"
-	       "0xai_AvVm7rqMVlDFk6G4WnUm3xv7UzKMp23LG-jciRmXgHcN  node-a          8  127.0.0.1\n"
-	       "0xai_A-4c9iEg0NInyQDnMeifin2zlWtlIAb8cTjc3bnyjs_r  oracle?[2J     16\n",
-	       "natural widths; control characters cleaned; numbers right; no trailing spaces");
+	       "Address                                            Alias              Cores  Relay\n"
+	       "0xai_AvVm7rqMVlDFk6G4WnUm3xv7UzKMp23LG-jciRmXgHcN  node-a                 8"
+	       "  127.0.0.1\n"
+	       "0xai_A-4c9iEg0NInyQDnMeifin2zlWtlIAb8cTjc3bnyjs_r  oracle-long-alias     16\n",
+	       "natural widths; escape sequences removed; numbers right; no trailing spaces");
 	r1_free(s);
 	s = render(t, 60);
 	is_str(s,
-	       "Address                         Alias       Cores  Relay\n"
-	       "0xai_AvVm7rqMVl\xe2\x80\xa6" "3LG-jciRmXgHcN  node-a          8  127.0.0.1\n"
-	       "0xai_A-4c9iEg0N\xe2\x80\xa6" "b8cTjc3bnyjs_r  oracle?[2J     16\n",
+	       "Address                  Alias              Cores  Relay\n"
+	       "0xai_AvVm7r\xe2\x80\xa6" "-jciRmXgHcN  node-a                 8  127.0.0.1\n"
+	       "0xai_A-4c9i\xe2\x80\xa6" "Tjc3bnyjs_r  oracle-long-alias     16\n",
 	       "60 columns: the address loses its middle");
 	r1_free(s);
 	for (char *line = s = render(t, 60); *line;) {
@@ -59,10 +60,10 @@ static void test_tables(void)
 	r1_free(s);
 	s = render(t, 36);
 	is_str(s,
-	       "Address            Alias       Cores\n"
-	       "0xai_AvV\xe2\x80\xa6" "iRmXgHcN  node-a          8\n"
-	       "0xai_A-4\xe2\x80\xa6" "3bnyjs_r  oracle?[2J     16\n",
-	       "36 columns: the optional column goes before any text is cut");
+	       "Address       Alias            Cores\n"
+	       "0xai_A\xe2\x80\xa6" "XgHcN  node-a               8\n"
+	       "0xai_A\xe2\x80\xa6" "yjs_r  oracle-long-al\xe2\x80\xa6     16\n",
+	       "36 columns: addresses to their minimum, the optional column dropped, then text cut");
 	r1_free(s);
 	s = render(t, 24);
 	is_str(s,
