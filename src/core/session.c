@@ -12,9 +12,12 @@
 #include "core/cipher.h"
 #include "core/cmdmsg.h"
 #include "core/envelope.h"
+#include "core/hbcodec.h"
 #include "core/loop.h"
 #include "core/netmap.h"
+#include "core/netmon.h"
 #include "core/proto.h"
+#include "core/timefmt.h"
 #include "core/topics.h"
 
 #define LOG_MOD "session"
@@ -42,6 +45,10 @@ struct session {
 		struct pipespec *p;
 	} *links;
 	size_t n_links;
+	/* passive NetConfig: when each node (by netmap index) was last asked */
+	uint32_t netconfig_every_ms;
+	int64_t *asked_ms;
+	size_t n_asked;
 };
 
 /* Per-transaction callback, kept beside the txn. */
@@ -82,6 +89,7 @@ enum r1_err session_new(struct loop *loop, struct bus *bus, const struct r1_iden
 	s->eth = !opt->eth_disabled;
 	s->qos = opt->command_qos;
 	s->timeout_ms = opt->timeout_ms ? opt->timeout_ms : R1_TRANSACTION_TIMEOUT_S * 1000u;
+	s->netconfig_every_ms = opt->netconfig_every_ms ? opt->netconfig_every_ms : 300000u;
 	s->next_id = 1;
 	s->name = r1_strdup(opt->name);
 	s->root = r1_strdup(opt->root ? opt->root : R1_DEFAULT_ROOT_TOPIC);
@@ -109,6 +117,7 @@ void session_free(struct session **ps)
 	loop_timer_free(&s->timer);
 	cipher_keycache_free(&s->keys);
 	r1_free(s->links);
+	r1_free(s->asked_ms);
 	r1_free(s->name);
 	r1_free(s->root);
 	r1_free(s);
@@ -649,4 +658,168 @@ enum r1_err session_request_netconfig(struct session *s, const char *const *node
 		r1_free(addrs[i]);
 	r1_free(addrs);
 	return e;
+}
+
+/* ---- what the receive path hands over ------------------------------------ */
+
+static const char *jstr(const json_t *o, const char *k)
+{
+	const json_t *v = json_object_get(o, k);
+	return json_is_string(v) ? json_string_value(v) : NULL;
+}
+
+static int64_t wall_ms(void)
+{
+	return wall_us() / 1000;
+}
+
+/* Is `path` [*, admin_pipeline, sig, *] (case as the SDK compares it)? */
+static bool admin_path(const json_t *path, const char *sig)
+{
+	const json_t *p1 = json_array_get(path, 1), *p2 = json_array_get(path, 2);
+	return json_is_string(p1) && json_is_string(p2) &&
+	       strcasecmp(json_string_value(p1), ADMIN_PIPELINE) == 0 &&
+	       strcasecmp(json_string_value(p2), sig) == 0;
+}
+
+/* Our address in EE_DEST (a string or a list)? */
+static bool for_us(const struct session *s, const json_t *msg)
+{
+	const json_t *dest = json_object_get(msg, K_EE_DEST);
+	if (json_is_string(dest))
+		return addr_same(json_string_value(dest), s->id->addr);
+	size_t i;
+	const json_t *d;
+	json_array_foreach(dest, i, d)
+		if (json_is_string(d) && addr_same(json_string_value(d), s->id->addr))
+			return true;
+	return false;
+}
+
+static void on_heartbeat(struct session *s, const char *sender, const json_t *msg)
+{
+	json_t *view = NULL;
+	/* the receive path may hand it over still encoded */
+	if (hb_is_v2(msg) && json_object_get(msg, K_ENCODED_DATA) &&
+	    !json_object_get(msg, K_EE_WHITELIST)) {
+		char *why = NULL;
+		if (hb_decode(msg, &view, &why)) {
+			LOG_D(s->log, LOG_MOD, "heartbeat from %s: %s", sender, why ? why : "");
+			r1_free(why);
+			return;
+		}
+		msg = view;
+	}
+	int64_t utc = 0;
+	const char *ts = jstr(msg, K_EE_TIMESTAMP);
+	if (ts && timefmt_heartbeat_utc(ts, strlen(ts), jstr(msg, K_EE_TIMEZONE), &utc, NULL))
+		utc = 0;
+	(void)netmap_on_heartbeat(s->nm, sender, msg, wall_ms(), utc, NULL);
+	json_decref(view);
+}
+
+/* Ask peered online nodes for their pipelines, at most once per period each. */
+static void passive_netconfig(struct session *s)
+{
+	if (s->netconfig_every_ms == UINT32_MAX)
+		return;
+	size_t n = netmap_count(s->nm);
+	if (n > s->n_asked) {
+		int64_t *g = r1_reallocarray(s->asked_ms, n, sizeof(*g));
+		if (!g)
+			return;
+		memset(g + s->n_asked, 0, (n - s->n_asked) * sizeof(*g));
+		s->asked_ms = g;
+		s->n_asked = n;
+	}
+	int64_t now = now_ms(s);
+	const char **addrs = r1_calloc(n ? n : 1, sizeof(*addrs));
+	size_t k = 0;
+	for (size_t i = 0; addrs && i < n; i++) {
+		const struct nm_node *x = netmap_at(s->nm, i);
+		if (!x->online || !x->peered || x->self)
+			continue;
+		if (s->asked_ms[i] && now - s->asked_ms[i] < (int64_t)s->netconfig_every_ms)
+			continue;
+		s->asked_ms[i] = now;
+		addrs[k++] = x->info.addr;
+	}
+	char *why = NULL;
+	if (k && session_request_netconfig(s, addrs, k, &why))
+		LOG_W(s->log, LOG_MOD, "NetConfig request: %s", why ? why : "");
+	r1_free(why);
+	r1_free(addrs);
+}
+
+static void cache_message(struct session *s, enum cache_msg_kind kind, const char *sender,
+			  const json_t *msg)
+{
+	if (!s->cache)
+		return;
+	const json_t *path = json_object_get(msg, K_EE_PAYLOAD_PATH);
+	const json_t *code = json_object_get(msg, K_NOTIFICATION_CODE);
+	char *body = dump(msg);
+	struct cache_message m = {
+		.kind = kind,
+		.t_ms = wall_ms(),
+		.sender = sender,
+		.code = json_is_integer(code) ? (int)json_integer_value(code) : 0,
+		.has_code = json_is_integer(code),
+		.text = jstr(msg, K_NOTIFICATION),
+		.body = body,
+	};
+	for (size_t i = 0; i < 4; i++) {
+		const json_t *p = json_array_get(path, i);
+		m.path[i] = json_is_string(p) ? json_string_value(p) : NULL;
+	}
+	cache_add_message(s->cache, &m);
+	r1_free(body);
+}
+
+static void on_payload(struct session *s, const char *sender, const json_t *msg)
+{
+	const json_t *path = json_object_get(msg, K_EE_PAYLOAD_PATH);
+	if (admin_path(path, SIG_NET_MON_01)) {
+		json_t *copy = json_deep_copy(msg);
+		if (copy) {
+			netmon_maybe_decode(copy);
+			netmon_maybe_convert_whitelist(copy);
+			if (netmap_on_netmon(s->nm, sender, copy, wall_ms(), NULL) == R1_OK)
+				passive_netconfig(s);
+			json_decref(copy);
+		}
+		return; /* maps are large and frequent: not kept in the ring */
+	}
+	if (admin_path(path, SIG_NET_CONFIG_MONITOR)) {
+		const json_t *data = json_object_get(msg, K_NET_CONFIG_DATA);
+		const char *op = jstr(data, K_OP);
+		/* the SDK takes SET_CONFIG only encrypted and addressed to it */
+		if (op && strcmp(op, NET_CONFIG_SET) == 0 &&
+		    json_is_true(json_object_get(msg, K_EE_IS_ENCRYPTED)) && for_us(s, msg) &&
+		    !addr_same(sender, s->id->addr))
+			(void)netmap_on_netconfig(s->nm, sender, data, wall_ms(), NULL);
+		return;
+	}
+	cache_message(s, CACHE_MSG_PAYLOAD, sender, msg);
+}
+
+void session_deliver(struct session *s, enum session_msg kind, const char *sender,
+		     const json_t *msg)
+{
+	if (!sender || !json_is_object(msg))
+		return;
+	switch (kind) {
+	case SESSION_MSG_HEARTBEAT:
+		if (s->nm)
+			on_heartbeat(s, sender, msg);
+		break;
+	case SESSION_MSG_PAYLOAD:
+		if (s->nm)
+			on_payload(s, sender, msg);
+		break;
+	case SESSION_MSG_NOTIFICATION:
+		cache_message(s, CACHE_MSG_NOTIFICATION, sender, msg);
+		session_on_notification(s, msg);
+		break;
+	}
 }

@@ -47,6 +47,8 @@ struct session_options {
 	int command_qos;	    /* 0..2 */
 	uint32_t timeout_ms;	    /* default transaction timeout; 0 = 10 s */
 	bool eth_disabled;	    /* sign with the ETH flag off (the SDK's is on) */
+	uint32_t netconfig_every_ms; /* passive NetConfig requests per node; 0 = 300 s;
+					UINT32_MAX = never */
 };
 
 /* Called once when a transaction ends (state ok, failed or timeout). */
@@ -73,6 +75,21 @@ const struct r1_identity *session_identity(const struct session *s);
  * EE_PAYLOAD_PATH): offered to every pending transaction.
  */
 void session_on_notification(struct session *s, const json_t *notif);
+
+enum session_msg { SESSION_MSG_HEARTBEAT, SESSION_MSG_PAYLOAD, SESSION_MSG_NOTIFICATION };
+
+/*
+ * Everything the receive path accepted (verified, decrypted when it was for
+ * us, merged as the SDK merges it), from `sender`: heartbeats feed the
+ * netmap (v2 bodies are decoded here when still encoded), NET_MON_01
+ * payloads are decoded and fed to the netmap, SET_CONFIG replies addressed
+ * to us fill the netmap's pipelines, notifications go to the transactions;
+ * payloads and notifications also go to the cache's ring.  After a map, the
+ * peered online nodes not asked within netconfig_every_ms are asked for
+ * their pipelines, as the SDK does.
+ */
+void session_deliver(struct session *s, enum session_msg kind, const char *sender,
+		     const json_t *msg);
 
 /*
  * Which node a person meant: an address (known or not), an ETH address or
