@@ -165,7 +165,7 @@ static void list(const struct allow_file *f, bool json)
 			json_array_append_new(arr, json_pack("{s:s,s:s,s:s}", "address", addr,
 							     "alias", l->alias, "eth_address", eth));
 		}
-		json_dumpf(arr, stdout, JSON_INDENT(2));
+		json_dumpf(arr, stdout, JSON_INDENT(2) | JSON_REAL_PRECISION(15));
 		fputc('\n', stdout);
 		json_decref(arr);
 		return;

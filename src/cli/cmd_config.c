@@ -47,7 +47,7 @@ static int show(struct netctx_env *env, bool json)
 		for (size_t i = 0; i < env->file.n_errors; i++)
 			json_array_append_new(json_object_get(o, "errors"),
 					      json_string(env->file.errors[i]));
-		json_dumpf(o, stdout, JSON_INDENT(2));
+		json_dumpf(o, stdout, JSON_INDENT(2) | JSON_REAL_PRECISION(15));
 		fputc('\n', stdout);
 		json_decref(o);
 	} else {
@@ -139,7 +139,7 @@ static int cmd_config(int argc, char **argv)
 			if (g.json) {
 				json_t *j = json_pack("{s:s,s:s}", "address", id.addr, "eth_address",
 						      id.eth);
-				json_dumpf(j, stdout, JSON_INDENT(2));
+				json_dumpf(j, stdout, JSON_INDENT(2) | JSON_REAL_PRECISION(15));
 				fputc('\n', stdout);
 				json_decref(j);
 			} else {

@@ -75,7 +75,7 @@ static int cmd_deploy(int argc, char **argv)
 		return EXIT_USAGE;
 	}
 	struct netctx nc;
-	int rc = netctx_open(&nc, &g, NETCTX_NO_CACHE);
+	int rc = netctx_open(&nc, &g, 0);
 	if (rc) {
 		deploy_job_release(&job);
 		return rc;

@@ -44,7 +44,7 @@ static const struct cli_flag get_flags[] = {
 /* --alias is global (our own alias) elsewhere; for get it filters nodes. */
 static void print_json(json_t *j)
 {
-	json_dumpf(j, stdout, JSON_INDENT(2));
+	json_dumpf(j, stdout, JSON_INDENT(2) | JSON_REAL_PRECISION(15));
 	fputc('\n', stdout);
 	json_decref(j);
 }

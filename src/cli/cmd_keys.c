@@ -27,7 +27,7 @@ static void print_identity(const struct r1_identity *id, const char *path, bool 
 	if (json) {
 		json_t *o = json_pack("{s:s,s:s,s:s}", "address", id->addr, "eth_address", id->eth,
 				      "file", path);
-		json_dumpf(o, stdout, JSON_INDENT(2));
+		json_dumpf(o, stdout, JSON_INDENT(2) | JSON_REAL_PRECISION(15));
 		fputc('\n', stdout);
 		json_decref(o);
 		return;

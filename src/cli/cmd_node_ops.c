@@ -25,7 +25,7 @@ static int node_op(int argc, char **argv, const struct cmd_entry *self, const ch
 		return EXIT_USAGE;
 	}
 	struct netctx nc;
-	int rc = netctx_open(&nc, &g, NETCTX_NO_CACHE);
+	int rc = netctx_open(&nc, &g, 0);
 	if (rc)
 		return rc;
 	const struct nm_node *n = NULL;

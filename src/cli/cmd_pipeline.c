@@ -2,8 +2,9 @@
  * r1console pipeline close NODE NAME: ARCHIVE_CONFIG, confirmed by
  * PIPELINE_ARCHIVE_OK (the SDK's Pipeline.close()).
  * r1console instance command NODE PIPELINE SIGNATURE INSTANCE COMMAND
- * [--params JSON]: an instance command as Instance.send_instance_command
- * sends it, confirmed by PIPELINE_OK and PLUGIN_INSTANCE_COMMAND_OK.
+ * [--params JSON] [--payload JSON]: an instance command as
+ * Instance.send_instance_command sends it (COMMAND a word, or a JSON object),
+ * confirmed by PIPELINE_OK and PLUGIN_INSTANCE_COMMAND_OK.
  */
 #include "cli/cli.h"
 #include "cli/args.h"
@@ -33,11 +34,12 @@ static bool json_flag(const char *flag, const char *text, json_t **out)
 	json_error_t err;
 	json_t *j = json_loads(text, 0, &err);
 	if (!j) {
-		cli_error(_("--%s: invalid JSON at %d:%d: %s"), flag, err.line, err.column, err.text);
+		cli_error(_("%s%s: invalid JSON at %d:%d: %s"), flag[0] == 'C' ? "" : "--", flag,
+			  err.line, err.column, err.text);
 		return false;
 	}
 	if (!json_is_object(j)) {
-		cli_error(_("--%s must be a JSON object"), flag);
+		cli_error(_("%s%s must be a JSON object"), flag[0] == 'C' ? "" : "--", flag);
 		json_decref(j);
 		return false;
 	}
@@ -49,7 +51,7 @@ static bool json_flag(const char *flag, const char *text, json_t **out)
 static int start(struct netctx *nc, const struct cli_global *g, const char *node,
 		 const struct nm_node **n)
 {
-	int rc = netctx_open(nc, g, NETCTX_NO_CACHE);
+	int rc = netctx_open(nc, g, 0);
 	if (rc)
 		return rc;
 	if ((rc = netctx_wait_node(nc, node, nc->env.set.timeout_ms, n))) {
@@ -114,9 +116,14 @@ static int cmd_instance(int argc, char **argv)
 		r1_free(err);
 		return EXIT_USAGE;
 	}
-	json_t *params = NULL, *payload = NULL;
-	if (!json_flag("params", o.params, &params) || !json_flag("payload", o.payload, &payload)) {
+	/* COMMAND is a word ("RESTART_PROCESS": a flag in COMMAND_PARAMS, as the SDK
+	 * sends a string command) or a JSON object sent as it is */
+	json_t *params = NULL, *payload = NULL, *cmd_obj = NULL;
+	const char *cmd = a.pos[5];
+	if ((cmd[0] == '{' && !json_flag("COMMAND", cmd, &cmd_obj)) ||
+	    !json_flag("params", o.params, &params) || !json_flag("payload", o.payload, &payload)) {
 		json_decref(params);
+		json_decref(cmd_obj);
 		return EXIT_USAGE;
 	}
 	struct netctx nc;
@@ -125,6 +132,7 @@ static int cmd_instance(int argc, char **argv)
 	if (rc) {
 		json_decref(params);
 		json_decref(payload);
+		json_decref(cmd_obj);
 		return rc;
 	}
 	struct buf what = BUF_INIT;
@@ -135,10 +143,11 @@ static int cmd_instance(int argc, char **argv)
 	struct session_call call = {.done = txnwait_done, .ctx = &w};
 	char *why = NULL;
 	enum r1_err e = session_instance_command(nc.sess, n->info.addr, a.pos[2], a.pos[3],
-						 a.pos[4], a.pos[5], NULL, payload, params, &call,
-						 NULL, &why);
+						 a.pos[4], cmd_obj ? NULL : cmd, cmd_obj, payload,
+						 params, &call, NULL, &why);
 	json_decref(params);
 	json_decref(payload);
+	json_decref(cmd_obj);
 	if (e) {
 		cli_error(_("cannot send the command to %s: %s"), n->info.alias, why ? why : "");
 		r1_free(why);

@@ -63,6 +63,8 @@ int netctx_identity(const struct netctx_env *env, struct r1_identity *id, bool c
 		r1_free(why);
 		return EXIT_FAIL;
 	}
+	r1_free(why);
+	why = NULL;
 	if ((e = identity_generate(id, &why)) || (e = paths_mkdir_parent(path, 0700, &why)) ||
 	    (e = identity_save(id, path, false, &why))) {
 		cli_error(_("cannot create an identity at %s: %s"), path, why ? why : "");
@@ -72,4 +74,5 @@ int netctx_identity(const struct netctx_env *env, struct r1_identity *id, bool c
 	fprintf(stderr, _("r1console: created a new identity %s in %s\n"), id->addr, path);
 	return EXIT_OK;
 }
+
 

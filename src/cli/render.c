@@ -9,6 +9,7 @@
 #include "core/proto.h"
 
 #include <ctype.h>
+#include <math.h>
 
 void render_duration(double s, char out[32])
 {
@@ -77,19 +78,19 @@ enum col {
 
 static const struct table_column node_cols[C__COUNT] = {
 	[C_ADDR] = {N_("Address"), TABLE_LEFT, 16, true, 0},
-	[C_ETH] = {N_("ETH Address"), TABLE_LEFT, 14, true, 6},
+	[C_ETH] = {N_("ETH Address"), TABLE_LEFT, 14, true, 4},
 	[C_ALIAS] = {N_("Alias"), TABLE_LEFT, 0, false, 0},
 	[C_STATE] = {N_("State"), TABLE_LEFT, 0, false, 0},
 	[C_SEEN] = {N_("Seen ago"), TABLE_RIGHT, 0, false, 0},
 	[C_VERSION] = {N_("Version"), TABLE_LEFT, 0, false, 0},
-	[C_UPTIME] = {N_("Uptime"), TABLE_RIGHT, 0, false, 5},
-	[C_ZONE] = {N_("Zone"), TABLE_LEFT, 0, false, 7},
+	[C_UPTIME] = {N_("Uptime"), TABLE_RIGHT, 0, false, 3},
+	[C_ZONE] = {N_("Zone"), TABLE_LEFT, 0, false, 5},
 	[C_ORACLE] = {N_("Oracle"), TABLE_LEFT, 0, false, 0},
 	[C_PEERED] = {N_("Peered"), TABLE_LEFT, 0, false, 0},
 	[C_R1FS_ID] = {N_("R1FS ID"), TABLE_LEFT, 10, true, 9},
-	[C_R1FS_ON] = {N_("R1FS On"), TABLE_LEFT, 0, false, 4},
+	[C_R1FS_ON] = {N_("R1FS On"), TABLE_LEFT, 0, false, 6},
 	[C_R1FS_RELAY] = {N_("R1FS Relay"), TABLE_LEFT, 10, true, 8},
-	[C_COMM_RELAY] = {N_("Comm Relay"), TABLE_LEFT, 10, false, 3},
+	[C_COMM_RELAY] = {N_("Comm Relay"), TABLE_LEFT, 10, false, 7},
 	[C_CPU] = {N_("CPU"), TABLE_RIGHT, 0, false, 2},
 	[C_MEM] = {N_("Mem free"), TABLE_RIGHT, 0, false, 1},
 };
@@ -171,6 +172,12 @@ void render_nodes_table(const struct netmap *nm, const struct render_nodes_opts 
 	table_free(&t);
 }
 
+/* Three decimals are all a person or a script needs of these figures. */
+static double r3(double x)
+{
+	return round(x * 1000.0) / 1000.0;
+}
+
 json_t *render_node_json(const struct netmap *nm, const struct nm_node *x, int64_t now_ms)
 {
 	const struct nm_node_info *in = &x->info;
@@ -181,13 +188,12 @@ json_t *render_node_json(const struct netmap *nm, const struct nm_node *x, int64
 		"peered", x->peered, "oracle", in->oracle, "secured", in->secured, "stale", x->stale,
 		"state", x->online ? "online" : x->stale ? "stale" : "offline", "version",
 		in->version, "last_seen_ms", (json_int_t)in->last_seen_ms, "seen_ago_s",
-		in->last_seen_ms ? (double)(now_ms - in->last_seen_ms) / 1000.0 : -1.0, "status",
-		in->status, "uptime_s", in->uptime_s, "zone", in->zone, "r1fs_online",
+		in->last_seen_ms ? r3((double)(now_ms - in->last_seen_ms) / 1000.0) : -1.0,
+		"status", in->status, "uptime_s", r3(in->uptime_s), "zone", in->zone, "r1fs_online",
 		in->r1fs_online, "r1fs_id", in->r1fs_id, "r1fs_relay", in->r1fs_relay, "comm_relay",
 		in->comm_relay, "resources", "cpu_cores", in->cpu_cores, "cpu_used",
-		(double)in->cpu_used, "mem_total", (double)in->mem_total, "mem_avail",
-		(double)in->mem_avail, "disk_total", (double)in->disk_total, "disk_avail",
-		(double)in->disk_avail, "gpu_count", in->gpu_count, "gpu_name", in->gpu_name,
+		r3(in->cpu_used), "mem_total", r3(in->mem_total), "mem_avail", r3(in->mem_avail),
+		"disk_total", r3(in->disk_total), "disk_avail", r3(in->disk_avail), "gpu_count", in->gpu_count, "gpu_name", in->gpu_name,
 		"whitelist_size", x->n_whitelist, "reported_by");
 	if (!o)
 		return NULL;

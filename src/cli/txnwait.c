@@ -139,7 +139,7 @@ int txnwait_run_all(struct txnwait *w, size_t n, bool json)
 		txnwait_release(x);
 	}
 	if (json) {
-		json_dumpf(arr, stdout, JSON_INDENT(2));
+		json_dumpf(arr, stdout, JSON_INDENT(2) | JSON_REAL_PRECISION(15));
 		fputc('\n', stdout);
 		json_decref(arr);
 	}

@@ -857,9 +857,10 @@ static void apply_netmon_entry(struct netmap *nm, int oi, const char *key, const
 	n->reporters |= 1u << oi;
 	bool was_stale = n->stale;
 	if (working && strcmp(working, NETMON_WORKING_ONLINE) == 0) {
+		/* the oracle's own age of the node: it may be older than our
+		 * online timeout even while the oracle still says ONLINE */
 		double ago = 0;
 		(void)jnum(e, "last_seen_sec", 0, 1e9, &ago);
-		ago = R1_MIN(ago, (double)nm->opt.online_timeout_ms / 1000.0);
 		int64_t seen = now_ms - (int64_t)(ago * 1000.0);
 		if (seen > in->last_seen_ms) {
 			in->last_seen_ms = seen;

@@ -70,7 +70,7 @@ is "$(echo "$J" | jq -r "map(select(.address == \"$NODE_B\")) | .[0] | [.oracle,
 T80=$(COLUMNS=80 "$R1" get nodes)
 ok $? "get nodes as a table"
 like "$T80" "Online nodes on 'it' reported by <$ORACLE> 'oracle'" "r1ctl's header"
-width=$(echo "$T80" | awk '{ if (length($0) > m) m = length($0) } END { print m }')
+width=$(echo "$T80" | tail -n +3 | awk '{ if (length($0) > m) m = length($0) } END { print m }')
 ok "$([ "$width" -le 80 ] && echo 0 || echo 1)" "the table fits in 80 columns ($width)"
 is "$("$R1" get supervisors --json | jq -r 'map(.alias) | join(",")')" "oracle" "get supervisors"
 is "$("$R1" get nodes --peered --json | jq -r 'map(.alias) | sort | join(",")')" "node-a,oracle" \
@@ -99,18 +99,19 @@ OUT=$("$R1" instance command node-a it-echo ECHO_01 e1 PING --params '{"x": 1}' 
 is "$?" "0" "instance command exits 0"
 is "$(echo "$OUT" | jq -r '.[0].confirmed_by')" "PIPELINE_OK, PLUGIN_INSTANCE_COMMAND_OK e1" \
 	"instance command confirmed by PLUGIN_INSTANCE_COMMAND_OK"
-"$R1" instance command node-a it-echo ECHO_01 e1 RAISE >/dev/null 2>"$T/raise.err"
+"$R1" instance command node-a it-echo ECHO_01 e1 '{"RAISE": true}' >/dev/null 2>"$T/raise.err"
 is "$?" "1" "a failing instance command exits 1"
-like "$(cat "$T/raise.err")" "failed" "and says it failed"
+like "$(cat "$T/raise.err")" "failed: .*RAISE requested" "and says it failed, with the node's reason"
 
 OUT=$("$R1" pipeline close node-a it-echo)
 is "$?" "0" "pipeline close exits 0"
 like "$OUT" "close it-echo confirmed \(PIPELINE_ARCHIVE_OK\)" "confirmed by PIPELINE_ARCHIVE_OK"
 
-# ---- a node that does not allow us: sent, then a clear timeout
-"$R1" restart node-b --timeout 2 >/dev/null 2>"$T/nb.err"
-is "$?" "3" "restart of a non-peered node exits 3 (timeout)"
-like "$(cat "$T/nb.err")" "does not allow this client" "and says why"
+# ---- a node that does not allow us: it refuses (COMM_RECEIVED_BAD_COMMAND)
+"$R1" restart node-b --timeout 3 >/dev/null 2>"$T/nb.err"
+is "$?" "1" "restart of a non-peered node fails (exit 1)"
+like "$(cat "$T/nb.err")" "does not allow this client" "warned first"
+like "$(cat "$T/nb.err")" "RESTART failed: .*not authorized" "then the node's refusal"
 
 # ---- restart: acknowledged, the daemon exits with the reference's 10
 OUT=$("$R1" restart node-a)

@@ -1,3 +1,10 @@
+/*
+ * The network half of netctx (see netctx.h); joins netctx.c once the bus,
+ * loop and node modules are on main.
+ */
+#include "core/lib.h"
+#include "cli/netctx.h"
+#include "cli/cli.h"
 
 /* ---- the network ------------------------------------------------------------ */
 
@@ -226,6 +233,23 @@ int netctx_open(struct netctx *nc, const struct cli_global *g, unsigned flags)
 
 void netctx_close(struct netctx *nc)
 {
+	if (nc->sess) {
+		struct session_stats st;
+		session_get_stats(nc->sess, &st);
+		LOG_D(nc->log, "cli",
+		      "received %" PRIu64 " messages; dropped %" PRIu64 " malformed, %" PRIu64
+		      " with bad signatures, %" PRIu64 " repeated; %" PRIu64 " undecryptable",
+		      st.received, st.dropped_malformed, st.dropped_signature, st.dropped_duplicate,
+		      st.undecryptable);
+	}
+	if (nc->nm) {
+		const struct netmap_stats *ns = netmap_get_stats(nc->nm);
+		LOG_D(nc->log, "cli",
+		      "netmap: %" PRIu64 " heartbeats, %" PRIu64 " maps (%" PRIu64
+		      " untrusted), %" PRIu64 " NetConfig, %" PRIu64 " rejected",
+		      ns->heartbeats, ns->netmons, ns->netmons_untrusted, ns->netconfigs,
+		      ns->rejected);
+	}
 	loop_timer_free(&nc->tick);
 	session_free(&nc->sess);
 	if (nc->cache) {
@@ -266,12 +290,18 @@ void netctx_run_for(struct netctx *nc, uint32_t ms)
 	netctx_run_until(nc, NULL, NULL, ms);
 }
 
+/*
+ * A map from a trusted oracle that lists nodes (an oracle that just started
+ * sends empty ones); on the embedded network, one that lists both of its
+ * nodes.
+ */
 static bool have_map(void *ctx)
 {
 	struct netctx *nc = ctx;
+	uint32_t want = nc->local ? NETCTX_LOCAL_NODES : 1;
 	for (size_t i = 0; i < netmap_oracle_count(nc->nm); i++) {
 		const struct nm_oracle *o = netmap_oracle_at(nc->nm, i);
-		if (o->trusted && o->reports)
+		if (o->trusted && o->reports && o->nodes_reported >= want)
 			return true;
 	}
 	return false;
