@@ -35,3 +35,6 @@ tests_unit_model_test_pipespec_LDADD = tests/libtap.a $(R1_CORE_LIBS)
 noinst_PROGRAMS += tests/bench/bench_cache
 tests_bench_bench_cache_SOURCES = tests/bench/bench_cache.c
 tests_bench_bench_cache_LDADD = $(R1_CORE_LIBS)
+noinst_PROGRAMS += tests/bench/bench_netmap
+tests_bench_bench_netmap_SOURCES = tests/bench/bench_netmap.c
+tests_bench_bench_netmap_LDADD = $(R1_CORE_LIBS)
