@@ -13,7 +13,7 @@
 #include "core/cmdmsg.h"
 #include "core/envelope.h"
 #include "core/hbcodec.h"
-#include "core/jdoc.h"
+#include "core/ingest.h"
 #include "core/loop.h"
 #include "core/netmap.h"
 #include "core/netmon.h"
@@ -22,10 +22,7 @@
 #include "core/topics.h"
 
 #define LOG_MOD "session"
-/* How many recent EE_HASH values are remembered to drop repeats (QoS 2 resends). */
-#define SESSION_DEDUP 1024
-/* Decrypted plaintexts above this are refused. */
-#define SESSION_MAX_PLAIN (16u * 1024u * 1024u)
+
 
 struct session {
 	struct loop *loop;
@@ -54,12 +51,7 @@ struct session {
 	uint32_t netconfig_every_ms;
 	int64_t *asked_ms;
 	size_t n_asked;
-	/* the receive path */
-	struct envelope_ctx env;
-	bool env_ready;
-	char *dedup[SESSION_DEDUP];
-	size_t dedup_pos;
-	struct session_stats stats;
+	struct ingest *ig; /* the receive path, once listening */
 };
 
 /* Per-transaction callback, kept beside the txn. */
@@ -125,10 +117,7 @@ void session_free(struct session **ps)
 		r1_free(t->owner);
 		txn_free(&t);
 	}
-	if (s->env_ready)
-		envelope_ctx_release(&s->env);
-	for (size_t i = 0; i < SESSION_DEDUP; i++)
-		r1_free(s->dedup[i]);
+	ingest_free(&s->ig);
 	loop_timer_free(&s->timer);
 	cipher_keycache_free(&s->keys);
 	r1_free(s->links);
@@ -841,23 +830,10 @@ void session_deliver(struct session *s, enum session_msg kind, const char *sende
 
 /* ---- the receive path ------------------------------------------------------ */
 
-void session_get_stats(const struct session *s, struct session_stats *out)
+const struct ingest_stats *session_ingest_stats(const struct session *s)
 {
-	*out = s->stats;
-}
-
-/* True when this EE_HASH was not seen among the recent ones (and remembers it). */
-static bool first_time(struct session *s, const char *hash)
-{
-	if (!hash || !*hash)
-		return true;
-	for (size_t i = 0; i < SESSION_DEDUP; i++)
-		if (s->dedup[i] && strcmp(s->dedup[i], hash) == 0)
-			return false;
-	r1_free(s->dedup[s->dedup_pos]);
-	s->dedup[s->dedup_pos] = r1_strdup(hash);
-	s->dedup_pos = (s->dedup_pos + 1) % SESSION_DEDUP;
-	return true;
+	static const struct ingest_stats none;
+	return s->ig ? ingest_get_stats(s->ig) : &none;
 }
 
 static void on_message(void *ctx, struct bus *bus, const char *topic, const uint8_t *payload,
@@ -865,71 +841,37 @@ static void on_message(void *ctx, struct bus *bus, const char *topic, const uint
 {
 	(void)bus;
 	(void)qos;
-	(void)topic;
 	struct session *s = ctx;
-	s->stats.received++;
-	struct envelope_verdict v;
-	enum envelope_status st =
-		envelope_verify_wire(&s->env, (const char *)payload, len, s->eth, &v);
-	const struct jdoc_node *root = envelope_ctx_message(&s->env);
-	if (!root || jdoc_type(root) != JDOC_OBJECT || st == ENVELOPE_MALFORMED ||
-	    st == ENVELOPE_NO_RESOURCES) {
-		s->stats.dropped_malformed++;
+	struct r1_msg m;
+	enum ingest_drop drop;
+	if (!ingest_receive(s->ig, topic, payload, len, &m, &drop)) {
+		LOG_D(s->log, LOG_MOD, "dropped a message on %s: %s", topic,
+		      ingest_last_reason(s->ig));
 		return;
 	}
-	if (st != ENVELOPE_OK) {
-		s->stats.dropped_signature++;
-		LOG_D(s->log, LOG_MOD, "dropped a message on %s: %s", topic, v.reason);
-		return;
-	}
-	const struct jdoc_node *h = jdoc_obj_get(root, K_EE_HASH);
-	if (h && jdoc_type(h) == JDOC_STRING && !first_time(s, jdoc_str(h))) {
-		s->stats.dropped_duplicate++;
-		return;
-	}
-	json_t *msg = NULL;
-	if (jdoc_to_jansson(root, &msg, NULL) || !json_is_object(msg)) {
-		json_decref(msg);
-		s->stats.dropped_malformed++;
-		return;
-	}
-	if (json_is_true(json_object_get(msg, K_EE_IS_ENCRYPTED)) && for_us(s, msg)) {
-		const json_t *data = json_object_get(msg, K_EE_ENCRYPTED_DATA);
-		struct buf plain = BUF_INIT;
-		json_t *inner = NULL;
-		if (json_is_string(data) &&
-		    cipher_decrypt(s->id, v.sender, json_string_value(data), json_string_length(data),
-				   SESSION_MAX_PLAIN, s->keys, &plain, NULL) == R1_OK)
-			inner = json_loadb(plain.data ? plain.data : "", plain.len, 0, NULL);
-		buf_release(&plain);
-		if (json_is_object(inner)) {
-			/* the SDK: {**decrypted, **outer}, without EE_ENCRYPTED_DATA */
-			json_object_del(msg, K_EE_ENCRYPTED_DATA);
-			json_object_update_missing(msg, inner);
-		} else {
-			s->stats.undecryptable++;
-		}
-		json_decref(inner);
-	}
-	const char *type = jstr(msg, K_EE_EVENT_TYPE);
-	if (type && strcmp(type, EVENT_HEARTBEAT) == 0)
-		session_deliver(s, SESSION_MSG_HEARTBEAT, v.sender, msg);
-	else if (type && strcmp(type, EVENT_NOTIFICATION) == 0)
-		session_deliver(s, SESSION_MSG_NOTIFICATION, v.sender, msg);
-	else if (type && strcmp(type, EVENT_PAYLOAD) == 0)
-		session_deliver(s, SESSION_MSG_PAYLOAD, v.sender, msg);
-	json_decref(msg);
+	static const struct {
+		enum msg_kind kind;
+		enum session_msg to;
+	} route[] = {
+		{MSG_HEARTBEAT, SESSION_MSG_HEARTBEAT},
+		{MSG_PAYLOAD, SESSION_MSG_PAYLOAD},
+		{MSG_NOTIFICATION, SESSION_MSG_NOTIFICATION},
+	};
+	for (size_t i = 0; i < R1_ARRAY_LEN(route); i++)
+		if (route[i].kind == m.kind)
+			session_deliver(s, route[i].to, m.sender, m.body);
+	r1_msg_release(&m);
 }
 
 enum r1_err session_listen(struct session *s, char **why)
 {
 	if (!s->bus)
 		return r1_fail(why, R1_ERR_STATE, "session: no bus to listen on");
-	if (!s->env_ready) {
-		enum r1_err e = envelope_ctx_init(&s->env, why);
+	if (!s->ig) {
+		struct ingest_config ic = {.me = s->id, .eth_enabled = s->eth};
+		enum r1_err e = ingest_new(&ic, &s->ig, why);
 		if (e)
 			return e;
-		s->env_ready = true;
 	}
 	static const enum topic_channel chans[] = {TOPIC_CTRL, TOPIC_NOTIF, TOPIC_PAYLOADS,
 						   TOPIC_PAYLOADS_TO};

@@ -79,18 +79,16 @@ void session_on_notification(struct session *s, const json_t *notif);
 /*
  * Subscribe the bus to what a client listens to (as the SDK: <root>/ctrl,
  * <root>/notif, <root>/payloads and <root>/<our address>/payloads) and take
- * its delivery callback: every message is verified (a bad signature drops
- * it), de-duplicated by EE_HASH, decrypted when it is addressed to us,
- * merged as the SDK merges it ({**decrypted, **outer}) and handed to
- * session_deliver by its EE_EVENT_TYPE.  Errors: those of bus_subscribe.
+ * its delivery callback: every message goes through the receive path
+ * (ingest.h: verified, de-duplicated, decrypted when addressed to us, merged
+ * as the SDK merges it) and on to session_deliver by its kind.  Errors:
+ * R1_ERR_NOMEM, those of bus_subscribe.
  */
 enum r1_err session_listen(struct session *s, char **why);
 
-struct session_stats {
-	uint64_t received, dropped_malformed, dropped_signature, dropped_duplicate,
-		undecryptable;
-};
-void session_get_stats(const struct session *s, struct session_stats *out);
+struct ingest_stats;
+/* The receive path's counters (all zero before session_listen). */
+const struct ingest_stats *session_ingest_stats(const struct session *s);
 
 enum session_msg { SESSION_MSG_HEARTBEAT, SESSION_MSG_PAYLOAD, SESSION_MSG_NOTIFICATION };
 
