@@ -13,6 +13,7 @@
 #include "core/bus_mqtt.h"
 #include "core/cache.h"
 #include "core/hash.h"
+#include "core/ingest.h"
 #include "core/loop.h"
 #include "core/session.h"
 #include "node/node.h"
@@ -234,13 +235,9 @@ int netctx_open(struct netctx *nc, const struct cli_global *g, unsigned flags)
 void netctx_close(struct netctx *nc)
 {
 	if (nc->sess) {
-		struct session_stats st;
-		session_get_stats(nc->sess, &st);
-		LOG_D(nc->log, "cli",
-		      "received %" PRIu64 " messages; dropped %" PRIu64 " malformed, %" PRIu64
-		      " with bad signatures, %" PRIu64 " repeated; %" PRIu64 " undecryptable",
-		      st.received, st.dropped_malformed, st.dropped_signature, st.dropped_duplicate,
-		      st.undecryptable);
+		const struct ingest_stats *st = session_ingest_stats(nc->sess);
+		LOG_D(nc->log, "cli", "received %" PRIu64 " messages, delivered %" PRIu64,
+		      st->received, st->delivered);
 	}
 	if (nc->nm) {
 		const struct netmap_stats *ns = netmap_get_stats(nc->nm);
