@@ -38,3 +38,6 @@ tests_bench_bench_cache_LDADD = $(R1_CORE_LIBS)
 noinst_PROGRAMS += tests/bench/bench_netmap
 tests_bench_bench_netmap_SOURCES = tests/bench/bench_netmap.c
 tests_bench_bench_netmap_LDADD = $(R1_CORE_LIBS)
+
+# The documented example of the configuration file.
+dist_pkgdata_DATA += data/config.example

@@ -553,6 +553,22 @@ enum r1_err session_deploy(struct session *s, struct pipespec *p, const struct s
 	return R1_OK;
 }
 
+enum r1_err session_attach_pipeline(struct session *s, const char *node, const char *name,
+				    struct pipespec **out, char **why)
+{
+	*out = NULL;
+	char addr[R1_ADDR_LEN + 1], alias[TXN_NAME_MAX + 1];
+	enum r1_err e = session_resolve(s, node, addr, alias, why);
+	if (e)
+		return e;
+	const struct nm_node *n = s->nm ? netmap_find_addr(s->nm, addr) : NULL;
+	for (size_t i = 0; n && i < n->n_pipelines; i++)
+		if (strcmp(n->pipelines[i].name, name) == 0)
+			return pipespec_attach(addr, n->pipelines[i].config, out, why);
+	return r1_fail(why, R1_ERR_NOTFOUND, "no pipeline '%s' known on %s", name,
+		       alias[0] ? alias : addr);
+}
+
 bool session_cancel(struct session *s, uint64_t id)
 {
 	for (struct txn **pp = &s->txns; *pp; pp = &(*pp)->next) {

@@ -147,6 +147,15 @@ enum r1_err session_update_instance(struct session *s, const char *node, const c
 enum r1_err session_deploy(struct session *s, struct pipespec *p, const struct session_call *c,
 			   uint64_t *txn_id, char **why);
 
+/*
+ * The pipeline `name` as `node` runs it, from the netmap's last NetConfig
+ * reply (the SDK's attach_to_pipeline): a new pipespec, owned by the caller,
+ * to change and deploy.  R1_ERR_NOTFOUND when the node or the pipeline is
+ * unknown (ask with session_request_netconfig first), R1_ERR_NOMEM.
+ */
+enum r1_err session_attach_pipeline(struct session *s, const char *node, const char *name,
+				    struct pipespec **out, char **why);
+
 /* Forget a pending transaction (no callback; its audit row says "cancelled"). */
 bool session_cancel(struct session *s, uint64_t txn_id);
 /* The pending transaction with this id, or NULL. */

@@ -347,8 +347,29 @@ static void test_set(void)
 	r1_free(why);
 }
 
+/* The example shipped in data/ parses without a single bad line. */
+static void test_example(void)
+{
+	char path[1024];
+	const char *src = getenv("R1_SRCDIR");
+	snprintf(path, sizeof(path), "%s/data/config.example", src ? src : R1_SRCDIR);
+	struct config_file cf;
+	char *why = NULL;
+	is_int(config_file_load(path, &cf, &why), R1_OK, "data/config.example loads");
+	is_int(cf.n_errors, 0, "and has no bad line");
+	for (size_t i = 0; i < cf.n_errors; i++)
+		tap_diag("%s", cf.errors[i]);
+	is_int(cf.n_profiles, 3, "three profiles");
+	ok(config_file_profile(&cf, "production") &&
+		   config_file_profile(&cf, "production")->cafile,
+	   "the production profile has its CA file");
+	config_file_release(&cf);
+	r1_free(why);
+}
+
 int main(void)
 {
+	test_example();
 	test_paths();
 	test_broker_urls();
 	test_parse();
