@@ -352,6 +352,13 @@ int main(void)
 				"PIPELINES", "NAME", "p1", "PLUGINS", "PLUGIN_STATUSES");
 	session_deliver(s, SESSION_MSG_PAYLOAD, k1.addr, set);
 	is_int(netmap_find_addr(nm, k1.addr)->n_pipelines, 1, "SET_CONFIG applied");
+	struct pipespec *att = NULL;
+	is_int(session_attach_pipeline(s, "vec-node-a", "p1", &att, &why), R1_OK,
+	       "attach to a pipeline NetConfig reported");
+	ok(att && strcmp(att->name, "p1") == 0 && !att->proposed, "attached, nothing proposed");
+	pipespec_free(&att);
+	is_int(session_attach_pipeline(s, "vec-node-a", "nope", &att, &why), R1_ERR_NOTFOUND,
+	       "attach to an unknown pipeline");
 	json_object_set_new(set, "EE_DEST", json_string(k2.addr));
 	json_object_set_new(json_object_get(set, "NET_CONFIG_DATA"), "PIPELINES", json_array());
 	session_deliver(s, SESSION_MSG_PAYLOAD, k1.addr, set);
