@@ -8,15 +8,15 @@
 #include <math.h>
 
 static const struct cli_flag global_flags[] = {
-	{"profile", CLI_STR, offsetof(struct cli_global, cfg.profile)},
-	{"broker", CLI_STR, offsetof(struct cli_global, cfg.broker)},
-	{"root", CLI_STR, offsetof(struct cli_global, cfg.root)},
-	{"identity", CLI_STR, offsetof(struct cli_global, cfg.identity)},
-	{"alias", CLI_STR, offsetof(struct cli_global, cfg.alias)},
-	{"timeout", CLI_SECONDS, offsetof(struct cli_global, cfg.timeout_s)},
-	{"online-timeout", CLI_SECONDS, offsetof(struct cli_global, cfg.online_timeout_s)},
-	{"json", CLI_BOOL, offsetof(struct cli_global, json)},
-	CLI_FLAGS_END,
+    {"profile", CLI_STR, offsetof(struct cli_global, cfg.profile)},
+    {"broker", CLI_STR, offsetof(struct cli_global, cfg.broker)},
+    {"root", CLI_STR, offsetof(struct cli_global, cfg.root)},
+    {"identity", CLI_STR, offsetof(struct cli_global, cfg.identity)},
+    {"alias", CLI_STR, offsetof(struct cli_global, cfg.alias)},
+    {"timeout", CLI_SECONDS, offsetof(struct cli_global, cfg.timeout_s)},
+    {"online-timeout", CLI_SECONDS, offsetof(struct cli_global, cfg.online_timeout_s)},
+    {"json", CLI_BOOL, offsetof(struct cli_global, json)},
+    CLI_FLAGS_END,
 };
 
 static const struct cli_flag *find(const struct cli_flag *t, const char *name, size_t len)
@@ -56,7 +56,7 @@ static bool store(const struct cli_flag *f, void *base, const char *value, char 
 		double v = strtod(value, &end);
 		if (errno || end == value || *end || !isfinite(v) || v <= 0 || v > 86400)
 			return set_err(err, "--%s '%s': expected a number of seconds above 0",
-				       f->name, value);
+			               f->name, value);
 		*(double *)at = v;
 		return true;
 	}
@@ -74,7 +74,7 @@ static bool store(const struct cli_flag *f, void *base, const char *value, char 
 }
 
 bool cli_parse(int argc, char **argv, const struct cli_flag *flags, void *opts,
-	       struct cli_global *g, struct cli_args *out, char **err)
+               struct cli_global *g, struct cli_args *out, char **err)
 {
 	out->n_pos = 0;
 	bool flags_done = false;

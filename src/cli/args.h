@@ -15,19 +15,22 @@
 #include "core/config.h"
 
 enum cli_flag_type {
-	CLI_BOOL,	/* --flag            -> bool */
-	CLI_STR,	/* --flag VALUE      -> const char * (points into argv) */
-	CLI_SECONDS,	/* --flag SECONDS    -> double, > 0 */
-	CLI_INT,	/* --flag N          -> long long */
+	CLI_BOOL,    /* --flag            -> bool */
+	CLI_STR,     /* --flag VALUE      -> const char * (points into argv) */
+	CLI_SECONDS, /* --flag SECONDS    -> double, > 0 */
+	CLI_INT,     /* --flag N          -> long long */
 };
 
 struct cli_flag {
-	const char *name;	/* without the dashes: "wide" */
+	const char *name; /* without the dashes: "wide" */
 	enum cli_flag_type type;
-	size_t offset;		/* into the command's option struct */
+	size_t offset; /* into the command's option struct */
 };
 
-#define CLI_FLAGS_END {NULL, CLI_BOOL, 0}
+#define CLI_FLAGS_END                                                                              \
+	{                                                                                          \
+		NULL, CLI_BOOL, 0                                                                  \
+	}
 
 /* The flags every command takes. */
 struct cli_global {
@@ -48,6 +51,6 @@ struct cli_args {
  * a message in *err (malloc'd: free with r1_free) naming the flag.
  */
 bool cli_parse(int argc, char **argv, const struct cli_flag *flags, void *opts,
-	       struct cli_global *g, struct cli_args *out, char **err);
+               struct cli_global *g, struct cli_args *out, char **err);
 
 #endif

@@ -15,7 +15,7 @@
 #include <jansson.h>
 #include <sys/stat.h>
 
-#define ALLOW_FILE "authorized_addrs"
+#define ALLOW_FILE     "authorized_addrs"
 #define ALLOW_FILE_MAX (4u * 1024u * 1024u)
 
 struct allow_opts {
@@ -25,10 +25,10 @@ struct allow_opts {
 };
 
 static const struct cli_flag allow_flags[] = {
-	{"data", CLI_STR, offsetof(struct allow_opts, data)},
-	{"node", CLI_STR, offsetof(struct allow_opts, node)},
-	{"name", CLI_STR, offsetof(struct allow_opts, name)},
-	CLI_FLAGS_END,
+    {"data", CLI_STR, offsetof(struct allow_opts, data)},
+    {"node", CLI_STR, offsetof(struct allow_opts, node)},
+    {"name", CLI_STR, offsetof(struct allow_opts, name)},
+    CLI_FLAGS_END,
 };
 
 /* One line of the file: an entry (with its key) or anything else, kept verbatim. */
@@ -139,11 +139,12 @@ static int node_dir(const struct netctx_env *env, const struct allow_opts *o, ch
 		if (paths_node_dir(&env->paths, only, out, NULL))
 			rc = EXIT_FAIL;
 	} else if (count == 0) {
-		cli_error(_("no node directory in %s; say which with --data DIR"), nodes ? nodes : "");
+		cli_error(_("no node directory in %s; say which with --data DIR"),
+		          nodes ? nodes : "");
 		rc = EXIT_USAGE;
 	} else {
 		cli_error(_("there are %d nodes in %s; say which with --node ALIAS or --data DIR"),
-			  count, nodes ? nodes : "");
+		          count, nodes ? nodes : "");
 		rc = EXIT_USAGE;
 	}
 	r1_free(only);
@@ -162,8 +163,9 @@ static void list(const struct allow_file *f, bool json)
 			char addr[R1_ADDR_LEN + 1], eth[R1_ETH_ADDR_LEN + 1] = "";
 			addr_format(l->pub, addr);
 			eth_address_from_pub(l->pub, eth, NULL);
-			json_array_append_new(arr, json_pack("{s:s,s:s,s:s}", "address", addr,
-							     "alias", l->alias, "eth_address", eth));
+			json_array_append_new(arr,
+			                      json_pack("{s:s,s:s,s:s}", "address", addr, "alias",
+			                                l->alias, "eth_address", eth));
 		}
 		json_dumpf(arr, stdout, JSON_INDENT(2) | JSON_REAL_PRECISION(15));
 		fputc('\n', stdout);
@@ -171,9 +173,9 @@ static void list(const struct allow_file *f, bool json)
 		return;
 	}
 	static const struct table_column cols[] = {
-		{N_("Address"), TABLE_LEFT, 16, true, 0},
-		{N_("Alias"), TABLE_LEFT, 0, false, 0},
-		{N_("ETH Address"), TABLE_LEFT, 14, true, 1},
+	    {N_("Address"), TABLE_LEFT, 16, true, 0},
+	    {N_("Alias"), TABLE_LEFT, 0, false, 0},
+	    {N_("ETH Address"), TABLE_LEFT, 14, true, 1},
 	};
 	struct table_column tc[R1_ARRAY_LEN(cols)];
 	for (size_t i = 0; i < R1_ARRAY_LEN(cols); i++) {
@@ -231,7 +233,7 @@ static int cmd_allow(int argc, char **argv)
 	}
 	if (o.name && (strpbrk(o.name, " \t#\n\r") || !*o.name || strlen(o.name) > 63)) {
 		cli_error(_("--name '%s' must be one word of at most 63 bytes, without '#'"),
-			  o.name);
+		          o.name);
 		return EXIT_USAGE;
 	}
 	struct netctx_env env;
@@ -307,8 +309,7 @@ static int cmd_allow(int argc, char **argv)
 		rc = EXIT_FAIL;
 		goto out;
 	}
-	printf(is_add ? _("allowed %s in %s\n") : _("removed %s from %s\n"), addr,
-	       buf_cstr(&path));
+	printf(is_add ? _("allowed %s in %s\n") : _("removed %s from %s\n"), addr, buf_cstr(&path));
 out:
 	allow_release(&f);
 	r1_free(text);
@@ -320,7 +321,7 @@ out:
 }
 
 const struct cmd_entry cmd_allow_entries[] = {
-	{"allow", N_("allow add|rm ADDR | allow ls [--data DIR | --node ALIAS] [--name ALIAS]"),
-	 N_("edit the allow list (authorized_addrs) of a node's data directory"), cmd_allow},
-	{NULL, NULL, NULL, NULL},
+    {"allow", N_("allow add|rm ADDR | allow ls [--data DIR | --node ALIAS] [--name ALIAS]"),
+     N_("edit the allow list (authorized_addrs) of a node's data directory"), cmd_allow},
+    {NULL, NULL, NULL, NULL},
 };

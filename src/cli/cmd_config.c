@@ -15,9 +15,9 @@ struct config_opts {
 };
 
 static const struct cli_flag config_flags[] = {
-	{"set", CLI_STR, offsetof(struct config_opts, set)},
-	{"new", CLI_STR, offsetof(struct config_opts, set)}, /* r1ctl's spelling for network */
-	CLI_FLAGS_END,
+    {"set", CLI_STR, offsetof(struct config_opts, set)},
+    {"new", CLI_STR, offsetof(struct config_opts, set)}, /* r1ctl's spelling for network */
+    CLI_FLAGS_END,
 };
 
 static int show(struct netctx_env *env, bool json)
@@ -28,25 +28,24 @@ static int show(struct netctx_env *env, bool json)
 	bool have_id = identity_load(&id, s->identity, NULL) == R1_OK;
 	bool file_exists = access(env->config_path, F_OK) == 0;
 	if (json) {
-		json_t *o = json_pack("{s:s,s:b,s:s,s:s,s:s,s:s,s:s,s:s,s:f,s:f,s:b,s:[],s:[],s:[]}",
-				      "config_file", env->config_path, "config_file_exists",
-				      file_exists, "profile", s->profile, "broker", url ? url : "",
-				      "broker_from", s->broker_from, "root", s->root, "identity",
-				      s->identity, "alias", s->alias, "timeout",
-				      s->timeout_ms / 1000.0, "online_timeout",
-				      s->online_timeout_ms / 1000.0, "encrypt", s->encrypt, "oracles",
-				      "profiles", "errors");
+		json_t *o = json_pack(
+		    "{s:s,s:b,s:s,s:s,s:s,s:s,s:s,s:s,s:f,s:f,s:b,s:[],s:[],s:[]}", "config_file",
+		    env->config_path, "config_file_exists", file_exists, "profile", s->profile,
+		    "broker", url ? url : "", "broker_from", s->broker_from, "root", s->root,
+		    "identity", s->identity, "alias", s->alias, "timeout", s->timeout_ms / 1000.0,
+		    "online_timeout", s->online_timeout_ms / 1000.0, "encrypt", s->encrypt,
+		    "oracles", "profiles", "errors");
 		if (have_id)
 			json_object_set_new(o, "address", json_string(id.addr));
 		for (size_t i = 0; i < s->n_oracles; i++)
 			json_array_append_new(json_object_get(o, "oracles"),
-					      json_string(s->oracles[i]));
+			                      json_string(s->oracles[i]));
 		for (size_t i = 0; i < env->file.n_profiles; i++)
 			json_array_append_new(json_object_get(o, "profiles"),
-					      json_string(env->file.profiles[i].name));
+			                      json_string(env->file.profiles[i].name));
 		for (size_t i = 0; i < env->file.n_errors; i++)
 			json_array_append_new(json_object_get(o, "errors"),
-					      json_string(env->file.errors[i]));
+			                      json_string(env->file.errors[i]));
 		json_dumpf(o, stdout, JSON_INDENT(2) | JSON_REAL_PRECISION(15));
 		fputc('\n', stdout);
 		json_decref(o);
@@ -61,7 +60,7 @@ static int show(struct netctx_env *env, bool json)
 		if (!s->n_oracles)
 			printf(_("none configured%s\n"),
 			       s->broker.local ? _(" (the embedded oracle is trusted)")
-					       : _(" (maps from any supervisor are accepted)"));
+			                       : _(" (maps from any supervisor are accepted)"));
 		for (size_t i = 0; i < s->n_oracles; i++)
 			printf("%s%s", i ? ", " : "", s->oracles[i]);
 		if (s->n_oracles)
@@ -85,8 +84,7 @@ static int show(struct netctx_env *env, bool json)
 	return env->file.n_errors ? EXIT_USAGE : EXIT_OK;
 }
 
-static int set_key(struct netctx_env *env, const char *section, const char *key,
-		   const char *value)
+static int set_key(struct netctx_env *env, const char *section, const char *key, const char *value)
 {
 	char *why = NULL;
 	if (config_file_set(env->config_path, section, key, value, &why)) {
@@ -137,8 +135,8 @@ static int cmd_config(int argc, char **argv)
 		struct r1_identity id;
 		if (!(rc = netctx_identity(&env, &id, true))) {
 			if (g.json) {
-				json_t *j = json_pack("{s:s,s:s}", "address", id.addr, "eth_address",
-						      id.eth);
+				json_t *j = json_pack("{s:s,s:s}", "address", id.addr,
+				                      "eth_address", id.eth);
 				json_dumpf(j, stdout, JSON_INDENT(2) | JSON_REAL_PRECISION(15));
 				fputc('\n', stdout);
 				json_decref(j);
@@ -155,9 +153,10 @@ static int cmd_config(int argc, char **argv)
 	} else if (strcmp(sub, "network") == 0) {
 		if (o.set) {
 			if (strcmp(o.set, "local") != 0 && !config_file_profile(&env.file, o.set)) {
-				cli_error(_("no profile '%s' in %s; add a [profile %s] section first "
-					    "(r1console config broker --profile %s --set URL)"),
-					  o.set, env.config_path, o.set, o.set);
+				cli_error(
+				    _("no profile '%s' in %s; add a [profile %s] section first "
+				      "(r1console config broker --profile %s --set URL)"),
+				    o.set, env.config_path, o.set, o.set);
 				rc = EXIT_USAGE;
 			} else {
 				rc = set_key(&env, NULL, "profile", o.set);
@@ -169,8 +168,9 @@ static int cmd_config(int argc, char **argv)
 		if (o.set) {
 			const char *prof = target_profile ? target_profile : env.set.profile;
 			if (strcmp(prof, "local") == 0 && strcmp(o.set, "local") != 0) {
-				cli_error(_("the 'local' profile is the embedded network; name another "
-					    "one: r1console config broker --profile NAME --set URL"));
+				cli_error(
+				    _("the 'local' profile is the embedded network; name another "
+				      "one: r1console config broker --profile NAME --set URL"));
 				rc = EXIT_USAGE;
 			} else {
 				rc = set_key(&env, prof, "broker", o.set);
@@ -186,7 +186,7 @@ static int cmd_config(int argc, char **argv)
 }
 
 const struct cmd_entry cmd_config_entries[] = {
-	{"config", N_("config show|addr|alias|network|broker [--set VALUE]"),
-	 N_("show the settings, the client address; set alias, profile or broker"), cmd_config},
-	{NULL, NULL, NULL, NULL},
+    {"config", N_("config show|addr|alias|network|broker [--set VALUE]"),
+     N_("show the settings, the client address; set alias, profile or broker"), cmd_config},
+    {NULL, NULL, NULL, NULL},
 };

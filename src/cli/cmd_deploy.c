@@ -23,16 +23,16 @@ struct deploy_opts {
 };
 
 static const struct cli_flag deploy_flags[] = {
-	{"yes", CLI_BOOL, offsetof(struct deploy_opts, yes)},
-	CLI_FLAGS_END,
+    {"yes", CLI_BOOL, offsetof(struct deploy_opts, yes)},
+    CLI_FLAGS_END,
 };
 
 static size_t count_instances(const json_t *config)
 {
 	size_t n = 0, i;
 	const json_t *pl;
-	json_array_foreach(json_object_get(config, K_PLUGINS), i, pl)
-		n += json_array_size(json_object_get(pl, K_INSTANCES));
+	json_array_foreach(json_object_get(config, K_PLUGINS), i, pl) n +=
+	    json_array_size(json_object_get(pl, K_INSTANCES));
 	return n;
 }
 
@@ -96,8 +96,8 @@ static int cmd_deploy(int argc, char **argv)
 	for (size_t i = 0; i < job.n_targets; i++)
 		for (size_t k = 0; k < i; k++)
 			if (nodes[k] == nodes[i]) {
-				cli_error(_("%s: TARGETS '%s' and '%s' are the same node"), a.pos[0],
-					  job.targets[k], job.targets[i]);
+				cli_error(_("%s: TARGETS '%s' and '%s' are the same node"),
+				          a.pos[0], job.targets[k], job.targets[i]);
 				rc = EXIT_USAGE;
 				goto out;
 			}
@@ -122,7 +122,7 @@ static int cmd_deploy(int argc, char **argv)
 		struct session_call call = {.done = txnwait_done, .ctx = &waits[i]};
 		if (session_deploy(nc.sess, specs[i], &call, NULL, &why)) {
 			cli_error(_("cannot send the deploy to %s: %s"), nodes[i]->info.alias,
-				  why ? why : "");
+			          why ? why : "");
 			waits[i].done = true;
 			waits[i].state = TXN_FAILED;
 			waits[i].reason = r1_strdup(why ? why : _("not sent"));
@@ -145,8 +145,8 @@ out:
 }
 
 const struct cmd_entry cmd_deploy_entries[] = {
-	{"deploy", N_("deploy FILE.json [--yes]"),
-	 N_("deploy a pipeline to the nodes in its TARGETS and wait for their confirmations"),
-	 cmd_deploy},
-	{NULL, NULL, NULL, NULL},
+    {"deploy", N_("deploy FILE.json [--yes]"),
+     N_("deploy a pipeline to the nodes in its TARGETS and wait for their confirmations"),
+     cmd_deploy},
+    {NULL, NULL, NULL, NULL},
 };

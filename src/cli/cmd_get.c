@@ -26,19 +26,19 @@ struct get_opts {
 };
 
 static const struct cli_flag get_flags[] = {
-	{"all", CLI_BOOL, offsetof(struct get_opts, all)},
-	{"online", CLI_BOOL, offsetof(struct get_opts, online)},
-	{"peered", CLI_BOOL, offsetof(struct get_opts, peered)},
-	{"wide", CLI_BOOL, offsetof(struct get_opts, wide)},
-	{"eth", CLI_BOOL, offsetof(struct get_opts, eth)},
-	{"full", CLI_BOOL, offsetof(struct get_opts, full)},
-	{"supervisor", CLI_STR, offsetof(struct get_opts, supervisor)},
-	{"node", CLI_STR, offsetof(struct get_opts, node)},
-	{"owner", CLI_STR, offsetof(struct get_opts, owner)},
-	{"app", CLI_STR, offsetof(struct get_opts, app)},
-	{"start", CLI_INT, offsetof(struct get_opts, start)},
-	{"end", CLI_INT, offsetof(struct get_opts, end)},
-	CLI_FLAGS_END,
+    {"all", CLI_BOOL, offsetof(struct get_opts, all)},
+    {"online", CLI_BOOL, offsetof(struct get_opts, online)},
+    {"peered", CLI_BOOL, offsetof(struct get_opts, peered)},
+    {"wide", CLI_BOOL, offsetof(struct get_opts, wide)},
+    {"eth", CLI_BOOL, offsetof(struct get_opts, eth)},
+    {"full", CLI_BOOL, offsetof(struct get_opts, full)},
+    {"supervisor", CLI_STR, offsetof(struct get_opts, supervisor)},
+    {"node", CLI_STR, offsetof(struct get_opts, node)},
+    {"owner", CLI_STR, offsetof(struct get_opts, owner)},
+    {"app", CLI_STR, offsetof(struct get_opts, app)},
+    {"start", CLI_INT, offsetof(struct get_opts, start)},
+    {"end", CLI_INT, offsetof(struct get_opts, end)},
+    CLI_FLAGS_END,
 };
 
 /* --alias is global (our own alias) elsewhere; for get it filters nodes. */
@@ -71,21 +71,25 @@ static void header(struct netctx *nc, const char *what)
 	double elapsed = (double)(netctx_now_ms() - nc->started_ms) / 1000.0;
 	printf(_("r1console %s: %s\n"), PACKAGE_VERSION, nc->id.addr);
 	if (best)
-		printf(_("%s on '%s' reported by <%s> '%s' in %.1fs (%zu supervisors seen):\n"), what,
-		       netctx_network_name(nc), best->addr, best->alias, elapsed, seen);
+		printf(_("%s on '%s' reported by <%s> '%s' in %.1fs (%zu supervisors seen):\n"),
+		       what, netctx_network_name(nc), best->addr, best->alias, elapsed, seen);
 	else
 		printf(_("%s on '%s' in %.1fs:\n"), what, netctx_network_name(nc), elapsed);
 }
 
 static int get_nodes(struct netctx *nc, const struct get_opts *o, const struct cli_global *g,
-		     bool supervisors)
+                     bool supervisors)
 {
 	int rc = netctx_wait_map(nc, nc->env.set.timeout_ms);
 	if (rc)
 		return rc;
-	struct render_nodes_opts ro = {.all = o->all && !o->online, .peered = o->peered,
-				       .oracles_only = supervisors, .wide = o->wide, .eth = o->eth,
-				       .supervisor = o->supervisor, .alias = o->alias};
+	struct render_nodes_opts ro = {.all = o->all && !o->online,
+	                               .peered = o->peered,
+	                               .oracles_only = supervisors,
+	                               .wide = o->wide,
+	                               .eth = o->eth,
+	                               .supervisor = o->supervisor,
+	                               .alias = o->alias};
 	const struct nm_node **v = NULL;
 	size_t n = render_nodes_select(nc->nm, &ro, &v);
 	int64_t now = netctx_now_ms();
@@ -93,7 +97,8 @@ static int get_nodes(struct netctx *nc, const struct get_opts *o, const struct c
 		print_json(render_nodes_json(nc->nm, v, n, now));
 	} else {
 		header(nc, supervisors ? _("Supervisors")
-				       : ro.all ? _("Nodes") : _("Online nodes"));
+		           : ro.all    ? _("Nodes")
+		                       : _("Online nodes"));
 		struct buf b = BUF_INIT;
 		render_nodes_table(nc->nm, &ro, v, n, now, table_width(STDOUT_FILENO), &b);
 		print_buf(&b);
@@ -130,8 +135,8 @@ static int get_apps(struct netctx *nc, const struct get_opts *o, const struct cl
 			return rc;
 		if (!x->peered) {
 			cli_error(_("node '%s' <%s> does not allow this client (%s): it will not "
-				    "share its apps"),
-				  x->info.alias, x->info.addr, nc->id.addr);
+			            "share its apps"),
+			          x->info.alias, x->info.addr, nc->id.addr);
 			return EXIT_FAIL;
 		}
 		nodes = r1_calloc(1, sizeof(*nodes));
@@ -156,12 +161,13 @@ static int get_apps(struct netctx *nc, const struct get_opts *o, const struct cl
 	if (!all)
 		for (size_t i = 0; i < n; i++)
 			if (nodes[i]->pipelines_ms < w.asked_ms)
-				fprintf(stderr, _("r1console: warning: no apps from '%s' <%s> within "
-						  "%.1f s\n"),
-					nodes[i]->info.alias, nodes[i]->info.addr,
-					nc->env.set.timeout_ms / 1000.0);
-	struct render_apps_opts ao = {.full = o->full, .wide = o->wide, .owner = o->owner,
-				      .app = o->app};
+				fprintf(stderr,
+				        _("r1console: warning: no apps from '%s' <%s> within "
+				          "%.1f s\n"),
+				        nodes[i]->info.alias, nodes[i]->info.addr,
+				        nc->env.set.timeout_ms / 1000.0);
+	struct render_apps_opts ao = {
+	    .full = o->full, .wide = o->wide, .owner = o->owner, .app = o->app};
 	if (g->json) {
 		print_json(render_apps_json(nodes, n, &ao));
 	} else {
@@ -173,7 +179,8 @@ static int get_apps(struct netctx *nc, const struct get_opts *o, const struct cl
 			       nodes[0]->info.alias, netctx_network_name(nc),
 			       nodes[0]->online ? _("Online") : _("Offline"));
 		else
-			printf(_("Apps on %zu peered node(s) of '%s':\n"), n, netctx_network_name(nc));
+			printf(_("Apps on %zu peered node(s) of '%s':\n"), n,
+			       netctx_network_name(nc));
 		if (rows)
 			print_buf(&b);
 		else {
@@ -186,7 +193,7 @@ static int get_apps(struct netctx *nc, const struct get_opts *o, const struct cl
 }
 
 static int get_avail(struct netctx *nc, const struct get_opts *o, const struct cli_global *g,
-		     const char *name)
+                     const char *name)
 {
 	const struct nm_node *x = NULL;
 	int rc = netctx_wait_node(nc, name, nc->env.set.timeout_ms, &x);
@@ -222,7 +229,7 @@ static int get_avail(struct netctx *nc, const struct get_opts *o, const struct c
 	struct buf b = BUF_INIT;
 	if (!g->json)
 		buf_addf(&b, _("Availability of '%s' <%s> (epochs %lld-%lld, 255 = always on):\n"),
-			 x->info.alias, x->info.eth, (long long)start, (long long)end);
+		         x->info.alias, x->info.eth, (long long)start, (long long)end);
 	size_t shown = 0;
 	for (int64_t e = start; e <= end; e++) {
 		int v = -1;
@@ -239,22 +246,23 @@ static int get_avail(struct netctx *nc, const struct get_opts *o, const struct c
 		json_array_append_new(avails, json_integer(v));
 		if (!g->json)
 			buf_addf(&b, "  %-8lld %3d  %5.1f%%%s\n", (long long)e, v, v * 100.0 / 255,
-				 e == current ? _("  (running)") : "");
+			         e == current ? _("  (running)") : "");
 		shown++;
 	}
 	r1_free(rows);
 	if (g->json) {
 		print_json(json_pack("{s:s,s:s,s:s,s:I,s:I,s:o,s:o}", "node", x->info.addr,
-				     "eth_address", x->info.eth, "alias", x->info.alias, "start",
-				     (json_int_t)start, "end", (json_int_t)end, "epochs", epochs,
-				     "avails", avails));
+		                     "eth_address", x->info.eth, "alias", x->info.alias, "start",
+		                     (json_int_t)start, "end", (json_int_t)end, "epochs", epochs,
+		                     "avails", avails));
 		buf_release(&b);
 	} else {
 		json_decref(epochs);
 		json_decref(avails);
 		if (!shown)
-			buf_addf(&b, _("  (nothing recorded: the console records availability while "
-				       "it watches the network)\n"));
+			buf_addf(&b,
+			         _("  (nothing recorded: the console records availability while "
+			           "it watches the network)\n"));
 		print_buf(&b);
 	}
 	return EXIT_OK;
@@ -362,11 +370,11 @@ static int cmd_inspect(int argc, char **argv)
 }
 
 const struct cmd_entry cmd_get_entries[] = {
-	{"get",
-	 N_("get nodes|supervisors|apps|avail [NODE] [--all|--online|--peered] [--wide] [--eth] "
-	    "[--node N] [--full] [--start E --end E]"),
-	 N_("list nodes, supervisors, apps, or a node's availability per epoch"), cmd_get},
-	{"inspect", N_("inspect NODE [--wide]"),
-	 N_("show what is known of one node: resources, state, pipelines"), cmd_inspect},
-	{NULL, NULL, NULL, NULL},
+    {"get",
+     N_("get nodes|supervisors|apps|avail [NODE] [--all|--online|--peered] [--wide] [--eth] "
+        "[--node N] [--full] [--start E --end E]"),
+     N_("list nodes, supervisors, apps, or a node's availability per epoch"), cmd_get},
+    {"inspect", N_("inspect NODE [--wide]"),
+     N_("show what is known of one node: resources, state, pipelines"), cmd_inspect},
+    {NULL, NULL, NULL, NULL},
 };

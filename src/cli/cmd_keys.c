@@ -17,16 +17,16 @@ struct keys_opts {
 };
 
 static const struct cli_flag keys_flags[] = {
-	{"data", CLI_STR, offsetof(struct keys_opts, data)},
-	{"force", CLI_BOOL, offsetof(struct keys_opts, force)},
-	CLI_FLAGS_END,
+    {"data", CLI_STR, offsetof(struct keys_opts, data)},
+    {"force", CLI_BOOL, offsetof(struct keys_opts, force)},
+    CLI_FLAGS_END,
 };
 
 static void print_identity(const struct r1_identity *id, const char *path, bool json)
 {
 	if (json) {
 		json_t *o = json_pack("{s:s,s:s,s:s}", "address", id->addr, "eth_address", id->eth,
-				      "file", path);
+		                      "file", path);
 		json_dumpf(o, stdout, JSON_INDENT(2) | JSON_REAL_PRECISION(15));
 		fputc('\n', stdout);
 		json_decref(o);
@@ -117,7 +117,7 @@ static int cmd_keys(int argc, char **argv)
 }
 
 const struct cmd_entry cmd_keys_entries[] = {
-	{"keys", N_("keys new|show|import FILE [--data DIR] [--force]"),
-	 N_("create, show or import an identity (yours, or a node's with --data)"), cmd_keys},
-	{NULL, NULL, NULL, NULL},
+    {"keys", N_("keys new|show|import FILE [--data DIR] [--force]"),
+     N_("create, show or import an identity (yours, or a node's with --data)"), cmd_keys},
+    {NULL, NULL, NULL, NULL},
 };

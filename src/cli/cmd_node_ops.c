@@ -41,8 +41,8 @@ static int node_op(int argc, char **argv, const struct cmd_entry *self, const ch
 	uint64_t id = 0;
 	char *why = NULL;
 	enum r1_err e = strcmp(action, ACT_RESTART) == 0
-				? session_restart(nc.sess, n->info.addr, &call, &id, &why)
-				: session_stop(nc.sess, n->info.addr, &call, &id, &why);
+	                    ? session_restart(nc.sess, n->info.addr, &call, &id, &why)
+	                    : session_stop(nc.sess, n->info.addr, &call, &id, &why);
 	if (e) {
 		cli_error(_("cannot send %s to %s: %s"), action, n->info.alias, why ? why : "");
 		r1_free(why);
@@ -67,9 +67,9 @@ static int cmd_shutdown(int argc, char **argv)
 }
 
 const struct cmd_entry cmd_node_ops_entries[] = {
-	{"restart", N_("restart NODE"), N_("restart a node (RESTART) and wait for it to confirm"),
-	 cmd_restart},
-	{"shutdown", N_("shutdown NODE"), N_("stop a node (STOP) and wait for it to confirm"),
-	 cmd_shutdown},
-	{NULL, NULL, NULL, NULL},
+    {"restart", N_("restart NODE"), N_("restart a node (RESTART) and wait for it to confirm"),
+     cmd_restart},
+    {"shutdown", N_("shutdown NODE"), N_("stop a node (STOP) and wait for it to confirm"),
+     cmd_shutdown},
+    {NULL, NULL, NULL, NULL},
 };

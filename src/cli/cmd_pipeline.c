@@ -20,9 +20,9 @@ struct instance_opts {
 };
 
 static const struct cli_flag instance_flags[] = {
-	{"params", CLI_STR, offsetof(struct instance_opts, params)},
-	{"payload", CLI_STR, offsetof(struct instance_opts, payload)},
-	CLI_FLAGS_END,
+    {"params", CLI_STR, offsetof(struct instance_opts, params)},
+    {"payload", CLI_STR, offsetof(struct instance_opts, payload)},
+    CLI_FLAGS_END,
 };
 
 /* Parse a --flag JSON object; prints one line and returns false when it is not one. */
@@ -35,7 +35,7 @@ static bool json_flag(const char *flag, const char *text, json_t **out)
 	json_t *j = json_loads(text, 0, &err);
 	if (!j) {
 		cli_error(_("%s%s: invalid JSON at %d:%d: %s"), flag[0] == 'C' ? "" : "--", flag,
-			  err.line, err.column, err.text);
+		          err.line, err.column, err.text);
 		return false;
 	}
 	if (!json_is_object(j)) {
@@ -49,7 +49,7 @@ static bool json_flag(const char *flag, const char *text, json_t **out)
 
 /* Open the network, find the node, warn; EXIT_OK to go on. */
 static int start(struct netctx *nc, const struct cli_global *g, const char *node,
-		 const struct nm_node **n)
+                 const struct nm_node **n)
 {
 	int rc = netctx_open(nc, g, 0);
 	if (rc)
@@ -111,8 +111,8 @@ static int cmd_instance(int argc, char **argv)
 	if (!cli_parse(argc, argv, instance_flags, &o, &g, &a, &err) || a.n_pos != 6 ||
 	    strcmp(a.pos[0], "command") != 0) {
 		cli_error("%s", err ? err
-				    : _("usage: r1console instance command NODE PIPELINE SIGNATURE "
-					"INSTANCE COMMAND [--params JSON]"));
+		                    : _("usage: r1console instance command NODE PIPELINE SIGNATURE "
+		                        "INSTANCE COMMAND [--params JSON]"));
 		r1_free(err);
 		return EXIT_USAGE;
 	}
@@ -143,8 +143,8 @@ static int cmd_instance(int argc, char **argv)
 	struct session_call call = {.done = txnwait_done, .ctx = &w};
 	char *why = NULL;
 	enum r1_err e = session_instance_command(nc.sess, n->info.addr, a.pos[2], a.pos[3],
-						 a.pos[4], cmd_obj ? NULL : cmd, cmd_obj, payload,
-						 params, &call, NULL, &why);
+	                                         a.pos[4], cmd_obj ? NULL : cmd, cmd_obj, payload,
+	                                         params, &call, NULL, &why);
 	json_decref(params);
 	json_decref(payload);
 	json_decref(cmd_obj);
@@ -160,10 +160,9 @@ static int cmd_instance(int argc, char **argv)
 }
 
 const struct cmd_entry cmd_pipeline_entries[] = {
-	{"pipeline", N_("pipeline close NODE NAME"),
-	 N_("close (archive) a pipeline and wait for PIPELINE_ARCHIVE_OK"), cmd_pipeline},
-	{"instance",
-	 N_("instance command NODE PIPELINE SIGNATURE INSTANCE COMMAND [--params JSON]"),
-	 N_("send a command to a plugin instance and wait for its confirmation"), cmd_instance},
-	{NULL, NULL, NULL, NULL},
+    {"pipeline", N_("pipeline close NODE NAME"),
+     N_("close (archive) a pipeline and wait for PIPELINE_ARCHIVE_OK"), cmd_pipeline},
+    {"instance", N_("instance command NODE PIPELINE SIGNATURE INSTANCE COMMAND [--params JSON]"),
+     N_("send a command to a plugin instance and wait for its confirmation"), cmd_instance},
+    {NULL, NULL, NULL, NULL},
 };

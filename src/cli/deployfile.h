@@ -22,12 +22,12 @@
 #include <jansson.h>
 
 #define DEPLOY_TARGETS_MAX 256
-#define DEPLOY_FILE_MAX (4u * 1024u * 1024u)
+#define DEPLOY_FILE_MAX    (4u * 1024u * 1024u)
 
 struct deploy_job {
-	char *name;		/* NAME */
-	json_t *config;		/* the pipeline config without TARGETS (owned) */
-	char **targets;		/* as written: aliases or addresses */
+	char *name;     /* NAME */
+	json_t *config; /* the pipeline config without TARGETS (owned) */
+	char **targets; /* as written: aliases or addresses */
 	size_t n_targets;
 };
 
@@ -36,7 +36,7 @@ struct deploy_job {
  * R1_ERR_INVAL with one line in *why; R1_ERR_NOMEM.
  */
 enum r1_err deploy_job_parse(const char *text, size_t len, const char *origin,
-			     struct deploy_job *out, char **why);
+                             struct deploy_job *out, char **why);
 /* Read and parse a file (R1_ERR_IO, R1_ERR_NOTFOUND, R1_ERR_TOOBIG as well). */
 enum r1_err deploy_job_load(const char *path, struct deploy_job *out, char **why);
 void deploy_job_release(struct deploy_job *job);

@@ -74,5 +74,3 @@ int netctx_identity(const struct netctx_env *env, struct r1_identity *id, bool c
 	fprintf(stderr, _("r1console: created a new identity %s in %s\n"), id->addr, path);
 	return EXIT_OK;
 }
-
-

@@ -59,22 +59,22 @@ struct netctx {
 	struct r1_identity id;
 	struct r1_log *log;
 	struct loop *loop;
-	bool local;			/* the embedded network */
-	struct bus_hub *hub;		/* local: the in-process broker */
-	struct bus *bus;		/* our endpoint */
+	bool local;          /* the embedded network */
+	struct bus_hub *hub; /* local: the in-process broker */
+	struct bus *bus;     /* our endpoint */
 	struct bus *node_bus[NETCTX_LOCAL_NODES];
 	struct node *nodes[NETCTX_LOCAL_NODES]; /* local: oracle, node */
 	struct netmap *nm;
-	struct cache *cache;		/* may be NULL (could not be opened) */
+	struct cache *cache; /* may be NULL (could not be opened) */
 	struct session *sess;
-	struct loop_timer *tick;	/* netmap and cache ticks */
-	int64_t started_ms;		/* wall clock */
-	bool bus_failed;		/* the broker refused us */
+	struct loop_timer *tick; /* netmap and cache ticks */
+	int64_t started_ms;      /* wall clock */
+	bool bus_failed;         /* the broker refused us */
 	char *bus_reason;
 };
 
 enum {
-	NETCTX_NO_CACHE = 1u << 0,	/* do not open the cache (commands that send) */
+	NETCTX_NO_CACHE = 1u << 0, /* do not open the cache (commands that send) */
 };
 
 /*
@@ -92,8 +92,7 @@ int64_t netctx_now_ms(void);
  * Run the loop until cond(ctx) holds (checked after every iteration) or
  * timeout_ms passes.  Returns whether cond held.
  */
-bool netctx_run_until(struct netctx *nc, bool (*cond)(void *ctx), void *ctx,
-		      uint32_t timeout_ms);
+bool netctx_run_until(struct netctx *nc, bool (*cond)(void *ctx), void *ctx, uint32_t timeout_ms);
 /* Run the loop for ms milliseconds. */
 void netctx_run_for(struct netctx *nc, uint32_t ms);
 
@@ -110,7 +109,7 @@ int netctx_wait_map(struct netctx *nc, uint32_t timeout_ms);
  * unknown or ambiguous name, after printing one line saying so.
  */
 int netctx_wait_node(struct netctx *nc, const char *name, uint32_t timeout_ms,
-		     const struct nm_node **out);
+                     const struct nm_node **out);
 
 /* The name of the network for headers: the profile, or "local (embedded)". */
 const char *netctx_network_name(const struct netctx *nc);

@@ -70,18 +70,18 @@ static int start_local(struct netctx *nc)
 		const char *allow[] = {nc->id.addr};
 		const char *oracle = i ? node_address(nc->nodes[0]) : NULL;
 		struct node_config cfg = {
-			.alias = local_aliases[i],
-			.data_dir = dir,
-			.root_topic = nc->env.set.root,
-			.oracle = i == 0,
-			.secured = true,
-			.netmon_send_ms = LOCAL_NETMON_MS,
-			.online_timeout_s = (nc->env.set.online_timeout_ms + 999) / 1000,
-			.allow = allow,
-			.n_allow = 1,
-			.oracles = oracle ? &oracle : NULL,
-			.n_oracles = oracle ? 1 : 0,
-			.comm_relay = "",
+		    .alias = local_aliases[i],
+		    .data_dir = dir,
+		    .root_topic = nc->env.set.root,
+		    .oracle = i == 0,
+		    .secured = true,
+		    .netmon_send_ms = LOCAL_NETMON_MS,
+		    .online_timeout_s = (nc->env.set.online_timeout_ms + 999) / 1000,
+		    .allow = allow,
+		    .n_allow = 1,
+		    .oracles = oracle ? &oracle : NULL,
+		    .n_oracles = oracle ? 1 : 0,
+		    .comm_relay = "",
 		};
 		if (!e)
 			e = node_new(nc->loop, nc->node_bus[i], &cfg, nc->log, &nc->nodes[i], &why);
@@ -117,10 +117,10 @@ static int start_mqtt(struct netctx *nc)
 	const struct r1_settings *s = &nc->env.set;
 	char *why = NULL, *client_id = NULL;
 	char *url = config_broker_url(&s->broker, true);
-	enum r1_err e = url ? bus_mqtt_client_id(s->alias, "CLI", NULL, &client_id, &why)
-			    : R1_ERR_NOMEM;
-	struct bus_mqtt_opts o = {.url = url, .ca_file = s->broker.cafile, .client_id = client_id,
-				  .log = nc->log};
+	enum r1_err e =
+	    url ? bus_mqtt_client_id(s->alias, "CLI", NULL, &client_id, &why) : R1_ERR_NOMEM;
+	struct bus_mqtt_opts o = {
+	    .url = url, .ca_file = s->broker.cafile, .client_id = client_id, .log = nc->log};
 	if (!e)
 		e = bus_mqtt_new(nc->loop, &o, &nc->bus, &why);
 	r1_free(client_id);
@@ -139,12 +139,12 @@ static int start_mqtt(struct netctx *nc)
 		const char *reason = NULL;
 		bus_state(nc->bus, &reason);
 		cli_error(_("no connection to %s within %.1f s%s%s"), shown ? shown : "",
-			  s->timeout_ms / 1000.0, reason && *reason ? ": " : "",
-			  reason ? reason : "");
+		          s->timeout_ms / 1000.0, reason && *reason ? ": " : "",
+		          reason ? reason : "");
 		rc = EXIT_TIMEOUT;
 	} else if (nc->bus_failed) {
 		cli_error(_("the broker %s refused us: %s"), shown ? shown : "",
-			  nc->bus_reason ? nc->bus_reason : "");
+		          nc->bus_reason ? nc->bus_reason : "");
 		rc = EXIT_FAIL;
 	}
 	r1_free(shown);
@@ -183,11 +183,11 @@ int netctx_open(struct netctx *nc, const struct cli_global *g, unsigned flags)
 	/* the oracles we trust: the configured ones, or the embedded one */
 	const char *local_oracle = nc->local ? node_address(nc->nodes[0]) : NULL;
 	struct netmap_options no = {
-		.self_addr = nc->id.addr,
-		.oracles = nc->local ? &local_oracle : (const char *const *)s->oracles,
-		.n_oracles = nc->local ? 1 : s->n_oracles,
-		.trust_any_oracle = !nc->local && !s->n_oracles,
-		.online_timeout_ms = s->online_timeout_ms,
+	    .self_addr = nc->id.addr,
+	    .oracles = nc->local ? &local_oracle : (const char *const *)s->oracles,
+	    .n_oracles = nc->local ? 1 : s->n_oracles,
+	    .trust_any_oracle = !nc->local && !s->n_oracles,
+	    .online_timeout_ms = s->online_timeout_ms,
 	};
 	if (netmap_new(&no, &nc->nm, &why)) {
 		cli_error("%s", why ? why : "");
@@ -204,7 +204,7 @@ int netctx_open(struct netctx *nc, const struct cli_global *g, unsigned flags)
 		    cache_restore(nc->cache, nc->nm, &restored, &why) ||
 		    cache_attach(nc->cache, nc->nm)) {
 			fprintf(stderr, _("r1console: warning: working without the cache: %s\n"),
-				why ? why : "");
+			        why ? why : "");
 			cache_close(&nc->cache);
 		}
 		r1_free(why);
@@ -212,14 +212,14 @@ int netctx_open(struct netctx *nc, const struct cli_global *g, unsigned flags)
 		r1_free(path);
 	}
 	struct session_options so = {
-		.name = s->alias,
-		.root = s->root,
-		.clear_commands = !s->encrypt,
-		.command_qos = s->command_qos,
-		.timeout_ms = s->timeout_ms,
+	    .name = s->alias,
+	    .root = s->root,
+	    .clear_commands = !s->encrypt,
+	    .command_qos = s->command_qos,
+	    .timeout_ms = s->timeout_ms,
 	};
 	if (session_new(nc->loop, nc->bus, &nc->id, nc->nm, nc->cache, nc->log, &so, &nc->sess,
-			&why) ||
+	                &why) ||
 	    session_listen(nc->sess, &why)) {
 		cli_error("%s", why ? why : "");
 		r1_free(why);
@@ -268,8 +268,7 @@ void netctx_close(struct netctx *nc)
 	memset(nc, 0, sizeof(*nc));
 }
 
-bool netctx_run_until(struct netctx *nc, bool (*cond)(void *ctx), void *ctx,
-		      uint32_t timeout_ms)
+bool netctx_run_until(struct netctx *nc, bool (*cond)(void *ctx), void *ctx, uint32_t timeout_ms)
 {
 	int64_t deadline = netctx_now_ms() + timeout_ms;
 	while (!(cond && cond(ctx))) {
@@ -311,8 +310,8 @@ int netctx_wait_map(struct netctx *nc, uint32_t timeout_ms)
 	const struct r1_settings *s = &nc->env.set;
 	if (!nc->local && s->n_oracles)
 		cli_error(_("no network map from the configured oracles within %.1f s (is the "
-			    "network up, and are the oracles of profile '%s' right?)"),
-			  timeout_ms / 1000.0, s->profile);
+		            "network up, and are the oracles of profile '%s' right?)"),
+		          timeout_ms / 1000.0, s->profile);
 	else
 		cli_error(_("no network map from any oracle within %.1f s"), timeout_ms / 1000.0);
 	return EXIT_TIMEOUT;
@@ -335,11 +334,12 @@ static bool node_known(void *ctx)
 }
 
 int netctx_wait_node(struct netctx *nc, const char *name, uint32_t timeout_ms,
-		     const struct nm_node **out)
+                     const struct nm_node **out)
 {
 	*out = NULL;
 	uint8_t pub[R1_PUB_LEN];
-	if ((strncmp(name, R1_ADDR_PREFIX, 5) == 0 || strncmp(name, R1_ADDR_PREFIX_LEGACY, 5) == 0)) {
+	if ((strncmp(name, R1_ADDR_PREFIX, 5) == 0 ||
+	     strncmp(name, R1_ADDR_PREFIX_LEGACY, 5) == 0)) {
 		char *r = NULL;
 		if (addr_parse(name, strlen(name), pub, &r)) {
 			cli_error(_("'%s' is not a valid node address: %s"), name, r ? r : "");
@@ -353,9 +353,10 @@ int netctx_wait_node(struct netctx *nc, const char *name, uint32_t timeout_ms,
 	enum r1_err e = netmap_resolve(nc->nm, name, out, &why);
 	if (e) {
 		if (e == R1_ERR_NOTFOUND)
-			cli_error(_("no node '%s' on '%s': not an address, ETH address or alias seen "
-				    "on the network"),
-				  name, netctx_network_name(nc));
+			cli_error(
+			    _("no node '%s' on '%s': not an address, ETH address or alias seen "
+			      "on the network"),
+			    name, netctx_network_name(nc));
 		else
 			cli_error("%s", why ? why : name);
 		r1_free(why);

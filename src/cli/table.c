@@ -167,7 +167,7 @@ static void add_spaces(struct buf *out, unsigned n)
 
 /* Append s fitted to exactly `w` columns (padded unless `last`). */
 static void add_cell(struct buf *out, const char *s, unsigned w, const struct table_column *c,
-		     bool last, const char *ell, unsigned ell_w)
+                     bool last, const char *ell, unsigned ell_w)
 {
 	unsigned sw = table_text_width(s);
 	struct buf cell = BUF_INIT;

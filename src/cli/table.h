@@ -16,9 +16,9 @@ enum table_align { TABLE_LEFT, TABLE_RIGHT };
 struct table_column {
 	const char *title;
 	enum table_align align;
-	unsigned min;	/* narrowest it may shrink to; 0 = the title's width */
-	bool middle;	/* cut in the middle (addresses, ids) rather than at the end */
-	int drop;	/* 0 = always shown; >0 may be dropped, higher first */
+	unsigned min; /* narrowest it may shrink to; 0 = the title's width */
+	bool middle;  /* cut in the middle (addresses, ids) rather than at the end */
+	int drop;     /* 0 = always shown; >0 may be dropped, higher first */
 };
 
 struct table;

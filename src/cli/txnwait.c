@@ -8,8 +8,7 @@
 
 #include <jansson.h>
 
-void txnwait_init(struct txnwait *w, struct netctx *nc, const struct nm_node *n,
-		  const char *what)
+void txnwait_init(struct txnwait *w, struct netctx *nc, const struct nm_node *n, const char *what)
 {
 	memset(w, 0, sizeof(*w));
 	w->nc = nc;
@@ -63,12 +62,13 @@ void txnwait_warn(struct netctx *nc, const struct nm_node *n)
 {
 	if (!n->online)
 		fprintf(stderr, _("r1console: warning: node '%s' <%s> is offline (last seen %s)\n"),
-			n->info.alias, n->info.addr, n->stale ? _("in a previous run") : _("earlier"));
+		        n->info.alias, n->info.addr,
+		        n->stale ? _("in a previous run") : _("earlier"));
 	else if (!n->peered)
 		fprintf(stderr,
-			_("r1console: warning: node '%s' <%s> does not allow this client (%s); it "
-			  "will ignore the command\n"),
-			n->info.alias, n->info.addr, nc->id.addr);
+		        _("r1console: warning: node '%s' <%s> does not allow this client (%s); it "
+		          "will ignore the command\n"),
+		        n->info.alias, n->info.addr, nc->id.addr);
 }
 
 struct waitset {
@@ -114,9 +114,9 @@ int txnwait_run_all(struct txnwait *w, size_t n, bool json)
 		else if (x->state == TXN_TIMEOUT && rc == EXIT_OK)
 			rc = EXIT_TIMEOUT;
 		if (json) {
-			json_t *o = json_pack("{s:s,s:s,s:s,s:s}", "node", x->addr, "alias",
-					      x->alias, "operation", x->what, "result",
-					      txn_state_name(x->state));
+			json_t *o =
+			    json_pack("{s:s,s:s,s:s,s:s}", "node", x->addr, "alias", x->alias,
+			              "operation", x->what, "result", txn_state_name(x->state));
 			if (x->reason)
 				json_object_set_new(o, "reason", json_string(x->reason));
 			if (hint.len)
@@ -132,8 +132,8 @@ int txnwait_run_all(struct txnwait *w, size_t n, bool json)
 			printf(_("%s: %s %s\n"), who, x->what,
 			       x->state == TXN_FAILED ? _("failed") : _("timed out"));
 			cli_error(_("%s: %s %s: %s%s"), who, x->what,
-				  x->state == TXN_FAILED ? _("failed") : _("timed out"),
-				  x->reason ? x->reason : "", buf_cstr(&hint));
+			          x->state == TXN_FAILED ? _("failed") : _("timed out"),
+			          x->reason ? x->reason : "", buf_cstr(&hint));
 		}
 		buf_release(&hint);
 		txnwait_release(x);

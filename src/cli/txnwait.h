@@ -17,17 +17,16 @@ struct txnwait {
 	struct netctx *nc;
 	char addr[R1_ADDR_LEN + 1];
 	char alias[NM_ALIAS_MAX + 1];
-	char what[64];		/* "RESTART", "deploy echo-job" */
+	char what[64];               /* "RESTART", "deploy echo-job" */
 	bool was_online, was_peered; /* when it was sent, for the timeout message */
 	bool done;
 	enum txn_state state;
 	char *reason;
-	char *confirmed;	/* what confirmed it ("PIPELINE_OK, PLUGIN_CONFIG_OK e1") */
+	char *confirmed; /* what confirmed it ("PIPELINE_OK, PLUGIN_CONFIG_OK e1") */
 };
 
 /* n may be NULL when the node is known only by address (addr then required). */
-void txnwait_init(struct txnwait *w, struct netctx *nc, const struct nm_node *n,
-		  const char *what);
+void txnwait_init(struct txnwait *w, struct netctx *nc, const struct nm_node *n, const char *what);
 void txnwait_set_addr(struct txnwait *w, const char *addr);
 void txnwait_release(struct txnwait *w);
 

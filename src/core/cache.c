@@ -16,94 +16,93 @@
 
 #include <pthread.h>
 
-#define BODY_MAX (64u * 1024u)
+#define BODY_MAX        (64u * 1024u)
 #define NODE_STATE_INIT 1024
 
 /* ---- schema -------------------------------------------------------------- */
 
 static const struct db_migration cache_schema[] = {
-	{1,
-	 "CREATE TABLE meta(key TEXT PRIMARY KEY, value TEXT);"
-	 /* nodes: id is derived from the key (cache_node_id) so processes agree */
-	 "CREATE TABLE nodes("
-	 " id INTEGER PRIMARY KEY, addr TEXT NOT NULL UNIQUE, network TEXT NOT NULL,"
-	 " eth TEXT, alias TEXT, version TEXT, status TEXT, zone TEXT, r1fs_id TEXT,"
-	 " r1fs_relay TEXT, comm_relay TEXT, tags TEXT, gpu_name TEXT,"
-	 " oracle INTEGER, secured INTEGER, r1fs_online INTEGER, cpu_cores INTEGER,"
-	 " gpu_count INTEGER, cpu_used REAL, mem_total REAL, mem_avail REAL, disk_total REAL,"
-	 " disk_avail REAL, uptime_s REAL, first_seen_ms INTEGER, last_seen_ms INTEGER,"
-	 " whitelist BLOB);"
-	 "CREATE INDEX nodes_network ON nodes(network);"
-	 /* heartbeat samples at full resolution, and per-minute averages */
-	 "CREATE TABLE hb_samples(node_id INTEGER NOT NULL, t_ms INTEGER NOT NULL,"
-	 " cpu REAL, mem_avail REAL, disk_avail REAL,"
-	 " PRIMARY KEY(node_id, t_ms)) WITHOUT ROWID;"
-	 "CREATE INDEX hb_samples_t ON hb_samples(t_ms);"
-	 "CREATE TABLE hb_minutes(node_id INTEGER NOT NULL, minute INTEGER NOT NULL,"
-	 " n INTEGER NOT NULL, cpu REAL, mem_avail REAL, disk_avail REAL,"
-	 " PRIMARY KEY(node_id, minute)) WITHOUT ROWID;"
-	 "CREATE INDEX hb_minutes_t ON hb_minutes(minute);"
-	 /* what runs where, from NetConfig */
-	 "CREATE TABLE pipelines(node_id INTEGER NOT NULL, name TEXT NOT NULL, type TEXT,"
-	 " owner_addr TEXT, owner_alias TEXT, config TEXT, updated_ms INTEGER,"
-	 " PRIMARY KEY(node_id, name));"
-	 "CREATE TABLE instances(node_id INTEGER NOT NULL, pipeline TEXT NOT NULL,"
-	 " signature TEXT NOT NULL, instance_id TEXT NOT NULL, config TEXT, status TEXT,"
-	 " PRIMARY KEY(node_id, pipeline, signature, instance_id));"
-	 /* the ring of recent payloads and notifications */
-	 "CREATE TABLE messages(id INTEGER PRIMARY KEY, t_ms INTEGER NOT NULL,"
-	 " kind TEXT NOT NULL, sender TEXT, node TEXT, pipeline TEXT, signature TEXT,"
-	 " instance_id TEXT, code INTEGER, text TEXT, body TEXT);"
-	 "CREATE TABLE epochs(node_id INTEGER NOT NULL, epoch INTEGER NOT NULL,"
-	 " avail INTEGER NOT NULL, PRIMARY KEY(node_id, epoch)) WITHOUT ROWID;"
-	 /* every command sent, and what became of it */
-	 "CREATE TABLE audit(id INTEGER PRIMARY KEY, key INTEGER NOT NULL UNIQUE,"
-	 " t_ms INTEGER NOT NULL, node_addr TEXT, node_alias TEXT, action TEXT NOT NULL,"
-	 " pipeline TEXT, signature TEXT, instance_id TEXT, payload TEXT, session TEXT,"
-	 " outcome TEXT NOT NULL DEFAULT 'pending', reason TEXT, done_ms INTEGER);"
-	 /* fleet: the nodes a person owns, groups, tags, notes */
-	 "CREATE TABLE fleet_nodes(addr TEXT PRIMARY KEY, name TEXT, added_ms INTEGER,"
-	 " ssh_target TEXT, data_dir TEXT);"
-	 "CREATE TABLE fleet_groups(id INTEGER PRIMARY KEY, name TEXT NOT NULL UNIQUE,"
-	 " created_ms INTEGER);"
-	 "CREATE TABLE fleet_group_members(group_id INTEGER NOT NULL"
-	 " REFERENCES fleet_groups(id) ON DELETE CASCADE, addr TEXT NOT NULL,"
-	 " PRIMARY KEY(group_id, addr));"
-	 "CREATE TABLE fleet_tags(addr TEXT NOT NULL, tag TEXT NOT NULL, PRIMARY KEY(addr, tag));"
-	 "CREATE TABLE fleet_notes(id INTEGER PRIMARY KEY, addr TEXT NOT NULL, t_ms INTEGER,"
-	 " text TEXT NOT NULL);"
-	 /* deployments: drafts from the wizard, jobs sent, per-target results */
-	 "CREATE TABLE deploy_drafts(id INTEGER PRIMARY KEY, name TEXT NOT NULL,"
-	 " created_ms INTEGER, updated_ms INTEGER, spec TEXT NOT NULL);"
-	 "CREATE TABLE deploy_jobs(id INTEGER PRIMARY KEY, draft_id INTEGER"
-	 " REFERENCES deploy_drafts(id) ON DELETE SET NULL, name TEXT NOT NULL,"
-	 " started_ms INTEGER, finished_ms INTEGER, state TEXT NOT NULL, spec TEXT NOT NULL);"
-	 "CREATE TABLE deploy_job_targets(job_id INTEGER NOT NULL"
-	 " REFERENCES deploy_jobs(id) ON DELETE CASCADE, node_addr TEXT NOT NULL,"
-	 " state TEXT NOT NULL, reason TEXT, audit_key INTEGER,"
-	 " PRIMARY KEY(job_id, node_addr));"
-	 /* alerts */
-	 "CREATE TABLE alert_rules(id INTEGER PRIMARY KEY, name TEXT NOT NULL, kind TEXT NOT NULL,"
-	 " enabled INTEGER NOT NULL DEFAULT 1, params TEXT, created_ms INTEGER);"
-	 "CREATE TABLE alert_events(id INTEGER PRIMARY KEY, rule_id INTEGER"
-	 " REFERENCES alert_rules(id) ON DELETE CASCADE, node_addr TEXT, raised_ms INTEGER,"
-	 " cleared_ms INTEGER, message TEXT);"
-	 "CREATE INDEX alert_events_open ON alert_events(cleared_ms);"},
+    {1, "CREATE TABLE meta(key TEXT PRIMARY KEY, value TEXT);"
+        /* nodes: id is derived from the key (cache_node_id) so processes agree */
+        "CREATE TABLE nodes("
+        " id INTEGER PRIMARY KEY, addr TEXT NOT NULL UNIQUE, network TEXT NOT NULL,"
+        " eth TEXT, alias TEXT, version TEXT, status TEXT, zone TEXT, r1fs_id TEXT,"
+        " r1fs_relay TEXT, comm_relay TEXT, tags TEXT, gpu_name TEXT,"
+        " oracle INTEGER, secured INTEGER, r1fs_online INTEGER, cpu_cores INTEGER,"
+        " gpu_count INTEGER, cpu_used REAL, mem_total REAL, mem_avail REAL, disk_total REAL,"
+        " disk_avail REAL, uptime_s REAL, first_seen_ms INTEGER, last_seen_ms INTEGER,"
+        " whitelist BLOB);"
+        "CREATE INDEX nodes_network ON nodes(network);"
+        /* heartbeat samples at full resolution, and per-minute averages */
+        "CREATE TABLE hb_samples(node_id INTEGER NOT NULL, t_ms INTEGER NOT NULL,"
+        " cpu REAL, mem_avail REAL, disk_avail REAL,"
+        " PRIMARY KEY(node_id, t_ms)) WITHOUT ROWID;"
+        "CREATE INDEX hb_samples_t ON hb_samples(t_ms);"
+        "CREATE TABLE hb_minutes(node_id INTEGER NOT NULL, minute INTEGER NOT NULL,"
+        " n INTEGER NOT NULL, cpu REAL, mem_avail REAL, disk_avail REAL,"
+        " PRIMARY KEY(node_id, minute)) WITHOUT ROWID;"
+        "CREATE INDEX hb_minutes_t ON hb_minutes(minute);"
+        /* what runs where, from NetConfig */
+        "CREATE TABLE pipelines(node_id INTEGER NOT NULL, name TEXT NOT NULL, type TEXT,"
+        " owner_addr TEXT, owner_alias TEXT, config TEXT, updated_ms INTEGER,"
+        " PRIMARY KEY(node_id, name));"
+        "CREATE TABLE instances(node_id INTEGER NOT NULL, pipeline TEXT NOT NULL,"
+        " signature TEXT NOT NULL, instance_id TEXT NOT NULL, config TEXT, status TEXT,"
+        " PRIMARY KEY(node_id, pipeline, signature, instance_id));"
+        /* the ring of recent payloads and notifications */
+        "CREATE TABLE messages(id INTEGER PRIMARY KEY, t_ms INTEGER NOT NULL,"
+        " kind TEXT NOT NULL, sender TEXT, node TEXT, pipeline TEXT, signature TEXT,"
+        " instance_id TEXT, code INTEGER, text TEXT, body TEXT);"
+        "CREATE TABLE epochs(node_id INTEGER NOT NULL, epoch INTEGER NOT NULL,"
+        " avail INTEGER NOT NULL, PRIMARY KEY(node_id, epoch)) WITHOUT ROWID;"
+        /* every command sent, and what became of it */
+        "CREATE TABLE audit(id INTEGER PRIMARY KEY, key INTEGER NOT NULL UNIQUE,"
+        " t_ms INTEGER NOT NULL, node_addr TEXT, node_alias TEXT, action TEXT NOT NULL,"
+        " pipeline TEXT, signature TEXT, instance_id TEXT, payload TEXT, session TEXT,"
+        " outcome TEXT NOT NULL DEFAULT 'pending', reason TEXT, done_ms INTEGER);"
+        /* fleet: the nodes a person owns, groups, tags, notes */
+        "CREATE TABLE fleet_nodes(addr TEXT PRIMARY KEY, name TEXT, added_ms INTEGER,"
+        " ssh_target TEXT, data_dir TEXT);"
+        "CREATE TABLE fleet_groups(id INTEGER PRIMARY KEY, name TEXT NOT NULL UNIQUE,"
+        " created_ms INTEGER);"
+        "CREATE TABLE fleet_group_members(group_id INTEGER NOT NULL"
+        " REFERENCES fleet_groups(id) ON DELETE CASCADE, addr TEXT NOT NULL,"
+        " PRIMARY KEY(group_id, addr));"
+        "CREATE TABLE fleet_tags(addr TEXT NOT NULL, tag TEXT NOT NULL, PRIMARY KEY(addr, tag));"
+        "CREATE TABLE fleet_notes(id INTEGER PRIMARY KEY, addr TEXT NOT NULL, t_ms INTEGER,"
+        " text TEXT NOT NULL);"
+        /* deployments: drafts from the wizard, jobs sent, per-target results */
+        "CREATE TABLE deploy_drafts(id INTEGER PRIMARY KEY, name TEXT NOT NULL,"
+        " created_ms INTEGER, updated_ms INTEGER, spec TEXT NOT NULL);"
+        "CREATE TABLE deploy_jobs(id INTEGER PRIMARY KEY, draft_id INTEGER"
+        " REFERENCES deploy_drafts(id) ON DELETE SET NULL, name TEXT NOT NULL,"
+        " started_ms INTEGER, finished_ms INTEGER, state TEXT NOT NULL, spec TEXT NOT NULL);"
+        "CREATE TABLE deploy_job_targets(job_id INTEGER NOT NULL"
+        " REFERENCES deploy_jobs(id) ON DELETE CASCADE, node_addr TEXT NOT NULL,"
+        " state TEXT NOT NULL, reason TEXT, audit_key INTEGER,"
+        " PRIMARY KEY(job_id, node_addr));"
+        /* alerts */
+        "CREATE TABLE alert_rules(id INTEGER PRIMARY KEY, name TEXT NOT NULL, kind TEXT NOT NULL,"
+        " enabled INTEGER NOT NULL DEFAULT 1, params TEXT, created_ms INTEGER);"
+        "CREATE TABLE alert_events(id INTEGER PRIMARY KEY, rule_id INTEGER"
+        " REFERENCES alert_rules(id) ON DELETE CASCADE, node_addr TEXT, raised_ms INTEGER,"
+        " cleared_ms INTEGER, message TEXT);"
+        "CREATE INDEX alert_events_open ON alert_events(cleared_ms);"},
 };
 
 /* Tables cache_count may name (a fixed list: names are never built from input). */
 static const char *const count_sql[][2] = {
-	{"nodes", "SELECT count(*) FROM nodes"},
-	{"hb_samples", "SELECT count(*) FROM hb_samples"},
-	{"hb_minutes", "SELECT count(*) FROM hb_minutes"},
-	{"pipelines", "SELECT count(*) FROM pipelines"},
-	{"instances", "SELECT count(*) FROM instances"},
-	{"messages", "SELECT count(*) FROM messages"},
-	{"epochs", "SELECT count(*) FROM epochs"},
-	{"audit", "SELECT count(*) FROM audit"},
-	{"fleet_nodes", "SELECT count(*) FROM fleet_nodes"},
-	{"deploy_jobs", "SELECT count(*) FROM deploy_jobs"},
-	{"alert_rules", "SELECT count(*) FROM alert_rules"},
+    {"nodes", "SELECT count(*) FROM nodes"},
+    {"hb_samples", "SELECT count(*) FROM hb_samples"},
+    {"hb_minutes", "SELECT count(*) FROM hb_minutes"},
+    {"pipelines", "SELECT count(*) FROM pipelines"},
+    {"instances", "SELECT count(*) FROM instances"},
+    {"messages", "SELECT count(*) FROM messages"},
+    {"epochs", "SELECT count(*) FROM epochs"},
+    {"audit", "SELECT count(*) FROM audit"},
+    {"fleet_nodes", "SELECT count(*) FROM fleet_nodes"},
+    {"deploy_jobs", "SELECT count(*) FROM deploy_jobs"},
+    {"alert_rules", "SELECT count(*) FROM alert_rules"},
 };
 
 /* ---- rows --------------------------------------------------------------- */
@@ -159,7 +158,7 @@ struct audit_row {
 	uint64_t key;
 	int64_t t_ms;
 	char *node_addr, *node_alias, *action, *pipeline, *signature, *instance_id, *payload,
-		*session;
+	    *session;
 };
 
 struct audit_end_row {
@@ -168,8 +167,8 @@ struct audit_end_row {
 	char *outcome, *reason;
 };
 
-#define VEC(type, name) \
-	type *name;     \
+#define VEC(type, name)                                                                            \
+	type *name;                                                                                \
 	size_t n_##name, cap_##name
 
 struct batch {
@@ -204,9 +203,9 @@ static void *vec_push(void **v, size_t *n, size_t *cap, size_t elem)
 	return p;
 }
 
-#define PUSH(b, name) \
-	((__typeof__((b)->name))vec_push((void **)&(b)->name, &(b)->n_##name, &(b)->cap_##name, \
-					 sizeof(*(b)->name)))
+#define PUSH(b, name)                                                                              \
+	((__typeof__((b)->name))vec_push((void **)&(b)->name, &(b)->n_##name, &(b)->cap_##name,    \
+	                                 sizeof(*(b)->name)))
 
 static void batch_free(struct batch *b)
 {
@@ -273,27 +272,27 @@ static void batch_free(struct batch *b)
 struct node_state {
 	int64_t last_sample_ms;
 	int64_t last_write_ms;
-	int64_t minute;		/* of the running accumulator; 0 = none */
+	int64_t minute; /* of the running accumulator; 0 = none */
 	uint32_t n;
-	float cpu, mem, disk;	/* sums */
+	float cpu, mem, disk; /* sums */
 };
 
 struct writer_stmts {
 	sqlite3_stmt *node, *sample, *minute, *epoch, *pipe_del, *inst_del, *pipe, *inst, *msg,
-		*msg_trim, *audit, *audit_end;
+	    *msg_trim, *audit, *audit_end;
 };
 
 struct cache {
 	struct cache_options opt;
 	char *network;
 	char *path;
-	sqlite3 *rdb;		/* reads, on the loop thread */
-	sqlite3 *wdb;		/* writes, on the writer thread (or inline) */
+	sqlite3 *rdb; /* reads, on the loop thread */
+	sqlite3 *wdb; /* writes, on the writer thread (or inline) */
 	struct writer_stmts ws;
 	struct netmap *nm;
 	bool restoring;
 
-	struct batch *cur;	/* being filled on the loop thread */
+	struct batch *cur; /* being filled on the loop thread */
 	struct node_state *ns;
 	size_t n_ns;
 
@@ -355,55 +354,55 @@ static enum r1_err stmts_prepare(sqlite3 *db, struct writer_stmts *s, char **why
 		size_t off;
 		const char *sql;
 	} list[] = {
-		{offsetof(struct writer_stmts, node),
-		 "INSERT INTO nodes(id, addr, network, eth, alias, version, status, zone, r1fs_id,"
-		 " r1fs_relay, comm_relay, tags, gpu_name, oracle, secured, r1fs_online, cpu_cores,"
-		 " gpu_count, cpu_used, mem_total, mem_avail, disk_total, disk_avail, uptime_s,"
-		 " first_seen_ms, last_seen_ms, whitelist) VALUES(?1,?2,?3,?4,?5,?6,?7,?8,?9,?10,"
-		 "?11,?12,?13,?14,?15,?16,?17,?18,?19,?20,?21,?22,?23,?24,?25,?26,?27)"
-		 " ON CONFLICT(id) DO UPDATE SET network=?3, eth=?4, alias=?5, version=?6,"
-		 " status=?7, zone=?8, r1fs_id=?9, r1fs_relay=?10, comm_relay=?11, tags=?12,"
-		 " gpu_name=?13, oracle=?14, secured=?15, r1fs_online=?16, cpu_cores=?17,"
-		 " gpu_count=?18, cpu_used=?19, mem_total=?20, mem_avail=?21, disk_total=?22,"
-		 " disk_avail=?23, uptime_s=?24, first_seen_ms=min(first_seen_ms, ?25),"
-		 " last_seen_ms=max(last_seen_ms, ?26), whitelist=?27"},
-		{offsetof(struct writer_stmts, sample),
-		 "INSERT OR REPLACE INTO hb_samples(node_id, t_ms, cpu, mem_avail, disk_avail)"
-		 " VALUES(?1,?2,?3,?4,?5)"},
-		{offsetof(struct writer_stmts, minute),
-		 "INSERT INTO hb_minutes(node_id, minute, n, cpu, mem_avail, disk_avail)"
-		 " VALUES(?1,?2,?3,?4,?5,?6) ON CONFLICT(node_id, minute) DO UPDATE SET"
-		 " cpu=(cpu*n + excluded.cpu*excluded.n)/(n + excluded.n),"
-		 " mem_avail=(mem_avail*n + excluded.mem_avail*excluded.n)/(n + excluded.n),"
-		 " disk_avail=(disk_avail*n + excluded.disk_avail*excluded.n)/(n + excluded.n),"
-		 " n=n + excluded.n"},
-		{offsetof(struct writer_stmts, epoch),
-		 "INSERT OR REPLACE INTO epochs(node_id, epoch, avail) VALUES(?1,?2,?3)"},
-		{offsetof(struct writer_stmts, pipe_del), "DELETE FROM pipelines WHERE node_id=?1"},
-		{offsetof(struct writer_stmts, inst_del), "DELETE FROM instances WHERE node_id=?1"},
-		{offsetof(struct writer_stmts, pipe),
-		 "INSERT OR REPLACE INTO pipelines(node_id, name, type, owner_addr, owner_alias,"
-		 " config, updated_ms) VALUES(?1,?2,?3,?4,?5,?6,?7)"},
-		{offsetof(struct writer_stmts, inst),
-		 "INSERT OR REPLACE INTO instances(node_id, pipeline, signature, instance_id,"
-		 " config, status) VALUES(?1,?2,?3,?4,?5,?6)"},
-		{offsetof(struct writer_stmts, msg),
-		 "INSERT INTO messages(t_ms, kind, sender, node, pipeline, signature, instance_id,"
-		 " code, text, body) VALUES(?1,?2,?3,?4,?5,?6,?7,?8,?9,?10)"},
-		{offsetof(struct writer_stmts, msg_trim),
-		 "DELETE FROM messages WHERE id <= (SELECT max(id) FROM messages) - ?1"},
-		{offsetof(struct writer_stmts, audit),
-		 "INSERT OR IGNORE INTO audit(key, t_ms, node_addr, node_alias, action, pipeline,"
-		 " signature, instance_id, payload, session) VALUES(?1,?2,?3,?4,?5,?6,?7,?8,?9,?10)"},
-		{offsetof(struct writer_stmts, audit_end),
-		 "UPDATE audit SET outcome=?2, reason=?3, done_ms=?4 WHERE key=?1"},
+	    {offsetof(struct writer_stmts, node),
+	     "INSERT INTO nodes(id, addr, network, eth, alias, version, status, zone, r1fs_id,"
+	     " r1fs_relay, comm_relay, tags, gpu_name, oracle, secured, r1fs_online, cpu_cores,"
+	     " gpu_count, cpu_used, mem_total, mem_avail, disk_total, disk_avail, uptime_s,"
+	     " first_seen_ms, last_seen_ms, whitelist) VALUES(?1,?2,?3,?4,?5,?6,?7,?8,?9,?10,"
+	     "?11,?12,?13,?14,?15,?16,?17,?18,?19,?20,?21,?22,?23,?24,?25,?26,?27)"
+	     " ON CONFLICT(id) DO UPDATE SET network=?3, eth=?4, alias=?5, version=?6,"
+	     " status=?7, zone=?8, r1fs_id=?9, r1fs_relay=?10, comm_relay=?11, tags=?12,"
+	     " gpu_name=?13, oracle=?14, secured=?15, r1fs_online=?16, cpu_cores=?17,"
+	     " gpu_count=?18, cpu_used=?19, mem_total=?20, mem_avail=?21, disk_total=?22,"
+	     " disk_avail=?23, uptime_s=?24, first_seen_ms=min(first_seen_ms, ?25),"
+	     " last_seen_ms=max(last_seen_ms, ?26), whitelist=?27"},
+	    {offsetof(struct writer_stmts, sample),
+	     "INSERT OR REPLACE INTO hb_samples(node_id, t_ms, cpu, mem_avail, disk_avail)"
+	     " VALUES(?1,?2,?3,?4,?5)"},
+	    {offsetof(struct writer_stmts, minute),
+	     "INSERT INTO hb_minutes(node_id, minute, n, cpu, mem_avail, disk_avail)"
+	     " VALUES(?1,?2,?3,?4,?5,?6) ON CONFLICT(node_id, minute) DO UPDATE SET"
+	     " cpu=(cpu*n + excluded.cpu*excluded.n)/(n + excluded.n),"
+	     " mem_avail=(mem_avail*n + excluded.mem_avail*excluded.n)/(n + excluded.n),"
+	     " disk_avail=(disk_avail*n + excluded.disk_avail*excluded.n)/(n + excluded.n),"
+	     " n=n + excluded.n"},
+	    {offsetof(struct writer_stmts, epoch),
+	     "INSERT OR REPLACE INTO epochs(node_id, epoch, avail) VALUES(?1,?2,?3)"},
+	    {offsetof(struct writer_stmts, pipe_del), "DELETE FROM pipelines WHERE node_id=?1"},
+	    {offsetof(struct writer_stmts, inst_del), "DELETE FROM instances WHERE node_id=?1"},
+	    {offsetof(struct writer_stmts, pipe),
+	     "INSERT OR REPLACE INTO pipelines(node_id, name, type, owner_addr, owner_alias,"
+	     " config, updated_ms) VALUES(?1,?2,?3,?4,?5,?6,?7)"},
+	    {offsetof(struct writer_stmts, inst),
+	     "INSERT OR REPLACE INTO instances(node_id, pipeline, signature, instance_id,"
+	     " config, status) VALUES(?1,?2,?3,?4,?5,?6)"},
+	    {offsetof(struct writer_stmts, msg),
+	     "INSERT INTO messages(t_ms, kind, sender, node, pipeline, signature, instance_id,"
+	     " code, text, body) VALUES(?1,?2,?3,?4,?5,?6,?7,?8,?9,?10)"},
+	    {offsetof(struct writer_stmts, msg_trim),
+	     "DELETE FROM messages WHERE id <= (SELECT max(id) FROM messages) - ?1"},
+	    {offsetof(struct writer_stmts, audit),
+	     "INSERT OR IGNORE INTO audit(key, t_ms, node_addr, node_alias, action, pipeline,"
+	     " signature, instance_id, payload, session) VALUES(?1,?2,?3,?4,?5,?6,?7,?8,?9,?10)"},
+	    {offsetof(struct writer_stmts, audit_end),
+	     "UPDATE audit SET outcome=?2, reason=?3, done_ms=?4 WHERE key=?1"},
 	};
 	for (size_t i = 0; i < R1_ARRAY_LEN(list); i++) {
 		sqlite3_stmt **st = (sqlite3_stmt **)((char *)s + list[i].off);
 		if (sqlite3_prepare_v3(db, list[i].sql, -1, SQLITE_PREPARE_PERSISTENT, st, NULL) !=
 		    SQLITE_OK) {
-			enum r1_err e = r1_fail(why, R1_ERR_DB, "cache: prepare: %s",
-						sqlite3_errmsg(db));
+			enum r1_err e =
+			    r1_fail(why, R1_ERR_DB, "cache: prepare: %s", sqlite3_errmsg(db));
 			stmts_finalize(s);
 			return e;
 		}
@@ -460,7 +459,7 @@ static bool write_node(struct cache *c, const struct node_row *r)
 	sqlite3_bind_int64(st, 26, in->last_seen_ms);
 	if (r->n_whitelist)
 		sqlite3_bind_blob(st, 27, r->whitelist, (int)(r->n_whitelist * R1_PUB_LEN),
-				  SQLITE_STATIC);
+		                  SQLITE_STATIC);
 	else
 		sqlite3_bind_null(st, 27);
 	return step_done(st);
@@ -591,15 +590,15 @@ static bool write_rows(struct cache *c, const struct batch *b)
 }
 
 static enum r1_err prune_db(struct cache *c, sqlite3 *db, int64_t now_ms, uint64_t *pruned,
-			    char **why)
+                            char **why)
 {
 	static const char *const sql[] = {
-		"DELETE FROM hb_samples WHERE t_ms < ?1",
-		"DELETE FROM hb_minutes WHERE minute < ?1",
+	    "DELETE FROM hb_samples WHERE t_ms < ?1",
+	    "DELETE FROM hb_minutes WHERE minute < ?1",
 	};
 	int64_t cut[2] = {
-		now_ms - (int64_t)c->opt.full_res_hours * 3600 * 1000,
-		(now_ms - (int64_t)c->opt.minute_days * 86400 * 1000) / 60000,
+	    now_ms - (int64_t)c->opt.full_res_hours * 3600 * 1000,
+	    (now_ms - (int64_t)c->opt.minute_days * 86400 * 1000) / 60000,
 	};
 	for (size_t i = 0; i < R1_ARRAY_LEN(sql); i++) {
 		sqlite3_stmt *st = NULL;
@@ -645,7 +644,7 @@ static void commit_batch(struct cache *c, struct batch *b)
 	} else {
 		c->stats.write_errors++;
 		snprintf(c->stats.last_error, sizeof(c->stats.last_error), "%s",
-			 why ? why : "write failed");
+		         why ? why : "write failed");
 	}
 	c->stats.pruned_rows += pruned;
 	pthread_mutex_unlock(&c->mu);
@@ -743,7 +742,7 @@ static bool behind(struct cache *c)
 /* ---- open / close ------------------------------------------------------- */
 
 enum r1_err cache_open(const char *path, const struct cache_options *opt, struct cache **out,
-		       char **why)
+                       char **why)
 {
 	static const struct cache_options defaults;
 	if (!opt)
@@ -905,8 +904,12 @@ static void add_minute(struct cache *c, int64_t id, struct node_state *s, int64_
 	struct batch *b = cur_batch(c, now_ms);
 	struct minute_row *m = b ? PUSH(b, minutes) : NULL;
 	if (m) {
-		*m = (struct minute_row){id, s->minute, s->n, s->cpu / (float)s->n,
-					 s->mem / (float)s->n, s->disk / (float)s->n};
+		*m = (struct minute_row){id,
+		                         s->minute,
+		                         s->n,
+		                         s->cpu / (float)s->n,
+		                         s->mem / (float)s->n,
+		                         s->disk / (float)s->n};
 		row_added(c);
 	}
 	s->n = 0;
@@ -938,7 +941,7 @@ static void add_sample(struct cache *c, const struct nm_node *n, int64_t now_ms)
 	if (!r)
 		return;
 	*r = (struct sample_row){id, now_ms, n->info.cpu_used, n->info.mem_avail,
-				 n->info.disk_avail};
+	                         n->info.disk_avail};
 	row_added(c);
 }
 
@@ -1061,7 +1064,7 @@ uint64_t cache_audit_begin(struct cache *c, const struct cache_audit *a)
 }
 
 void cache_audit_end(struct cache *c, uint64_t key, const char *outcome, const char *reason,
-		     int64_t t_ms)
+                     int64_t t_ms)
 {
 	struct batch *b = cur_batch(c, t_ms);
 	struct audit_end_row *r = b ? PUSH(b, ends) : NULL;
@@ -1143,13 +1146,14 @@ enum r1_err cache_restore(struct cache *c, struct netmap *nm, size_t *restored, 
 {
 	*restored = 0;
 	sqlite3_stmt *st = NULL;
-	if (sqlite3_prepare_v2(c->rdb,
-			       "SELECT addr, alias, version, status, zone, r1fs_id, r1fs_relay,"
-			       " comm_relay, tags, gpu_name, oracle, secured, r1fs_online, cpu_cores,"
-			       " gpu_count, cpu_used, mem_total, mem_avail, disk_total, disk_avail,"
-			       " uptime_s, first_seen_ms, last_seen_ms, whitelist"
-			       " FROM nodes WHERE network = ?1 ORDER BY first_seen_ms, id",
-			       -1, &st, NULL) != SQLITE_OK)
+	if (sqlite3_prepare_v2(
+	        c->rdb,
+	        "SELECT addr, alias, version, status, zone, r1fs_id, r1fs_relay,"
+	        " comm_relay, tags, gpu_name, oracle, secured, r1fs_online, cpu_cores,"
+	        " gpu_count, cpu_used, mem_total, mem_avail, disk_total, disk_avail,"
+	        " uptime_s, first_seen_ms, last_seen_ms, whitelist"
+	        " FROM nodes WHERE network = ?1 ORDER BY first_seen_ms, id",
+	        -1, &st, NULL) != SQLITE_OK)
 		return r1_fail(why, R1_ERR_DB, "cache: restore: %s", sqlite3_errmsg(c->rdb));
 	bind_text(st, 1, c->network);
 	c->restoring = true;
@@ -1195,22 +1199,23 @@ enum r1_err cache_restore(struct cache *c, struct netmap *nm, size_t *restored, 
 }
 
 enum r1_err cache_avail(struct cache *c, const char *addr, int64_t from, int64_t to,
-			struct cache_avail_row *out, size_t max, size_t *n, char **why)
+                        struct cache_avail_row *out, size_t max, size_t *n, char **why)
 {
 	*n = 0;
 	bool good;
 	int64_t id = addr ? addr_id(addr, &good) : 0;
 	if (!addr || !good)
-		return r1_fail(why, R1_ERR_INVAL, "cache: '%s' is not an address", addr ? addr : "");
+		return r1_fail(why, R1_ERR_INVAL, "cache: '%s' is not an address",
+		               addr ? addr : "");
 	if (from > to)
-		return r1_fail(why, R1_ERR_INVAL, "cache: epoch range %" PRId64 "..%" PRId64
-						  " is empty",
-			       from, to);
+		return r1_fail(why, R1_ERR_INVAL,
+		               "cache: epoch range %" PRId64 "..%" PRId64 " is empty", from, to);
 	sqlite3_stmt *st = NULL;
-	if (sqlite3_prepare_v2(c->rdb,
-			       "SELECT epoch, avail FROM epochs WHERE node_id=?1 AND epoch BETWEEN ?2"
-			       " AND ?3 ORDER BY epoch LIMIT ?4",
-			       -1, &st, NULL) != SQLITE_OK)
+	if (sqlite3_prepare_v2(
+	        c->rdb,
+	        "SELECT epoch, avail FROM epochs WHERE node_id=?1 AND epoch BETWEEN ?2"
+	        " AND ?3 ORDER BY epoch LIMIT ?4",
+	        -1, &st, NULL) != SQLITE_OK)
 		return r1_fail(why, R1_ERR_DB, "cache: %s", sqlite3_errmsg(c->rdb));
 	sqlite3_bind_int64(st, 1, id);
 	sqlite3_bind_int64(st, 2, from);
@@ -1228,15 +1233,15 @@ enum r1_err cache_avail(struct cache *c, const char *addr, int64_t from, int64_t
 	return R1_OK;
 }
 
-enum r1_err cache_audit_recent(struct cache *c, struct cache_audit_row *out, size_t max,
-			       size_t *n, char **why)
+enum r1_err cache_audit_recent(struct cache *c, struct cache_audit_row *out, size_t max, size_t *n,
+                               char **why)
 {
 	*n = 0;
 	sqlite3_stmt *st = NULL;
 	if (sqlite3_prepare_v2(c->rdb,
-			       "SELECT id, t_ms, node_addr, action, pipeline, outcome, reason,"
-			       " done_ms FROM audit ORDER BY id DESC LIMIT ?1",
-			       -1, &st, NULL) != SQLITE_OK)
+	                       "SELECT id, t_ms, node_addr, action, pipeline, outcome, reason,"
+	                       " done_ms FROM audit ORDER BY id DESC LIMIT ?1",
+	                       -1, &st, NULL) != SQLITE_OK)
 		return r1_fail(why, R1_ERR_DB, "cache: %s", sqlite3_errmsg(c->rdb));
 	sqlite3_bind_int64(st, 1, (int64_t)R1_MIN(max, (size_t)INT64_MAX));
 	int rc;

@@ -33,27 +33,27 @@
 struct cache;
 
 struct cache_options {
-	const char *network;		/* the profile whose nodes these are; NULL = "local" */
-	uint32_t flush_ms;		/* 0 = 200 */
-	uint32_t flush_rows;		/* 0 = 5000 */
-	uint32_t sample_every_ms;	/* min spacing of a node's samples; 0 = every heartbeat */
-	uint32_t full_res_hours;	/* 0 = 24 */
-	uint32_t minute_days;		/* 0 = 30 */
-	uint32_t messages_max;		/* payload + notification ring; 0 = 10000 */
-	uint32_t prune_every_s;		/* retention pass period; 0 = 600 */
-	uint32_t node_rewrite_s;	/* a node whose only change is last_seen is rewritten at
-					   most this often; 0 = 60 */
-	size_t max_pending_rows;	/* rows queued for the writer before new samples and
-					   messages are dropped; 0 = 1,000,000 */
-	bool no_thread;			/* commit on the caller's thread (tools and tests) */
+	const char *network;      /* the profile whose nodes these are; NULL = "local" */
+	uint32_t flush_ms;        /* 0 = 200 */
+	uint32_t flush_rows;      /* 0 = 5000 */
+	uint32_t sample_every_ms; /* min spacing of a node's samples; 0 = every heartbeat */
+	uint32_t full_res_hours;  /* 0 = 24 */
+	uint32_t minute_days;     /* 0 = 30 */
+	uint32_t messages_max;    /* payload + notification ring; 0 = 10000 */
+	uint32_t prune_every_s;   /* retention pass period; 0 = 600 */
+	uint32_t node_rewrite_s;  /* a node whose only change is last_seen is rewritten at
+	                             most this often; 0 = 60 */
+	size_t max_pending_rows;  /* rows queued for the writer before new samples and
+	                             messages are dropped; 0 = 1,000,000 */
+	bool no_thread;           /* commit on the caller's thread (tools and tests) */
 };
 
 struct cache_stats {
 	uint64_t rows_queued;
 	uint64_t rows_written;
 	uint64_t batches_written;
-	uint64_t rows_dropped;		/* refused because the writer fell behind */
-	uint64_t write_errors;		/* batches that failed (rolled back) */
+	uint64_t rows_dropped; /* refused because the writer fell behind */
+	uint64_t write_errors; /* batches that failed (rolled back) */
 	uint64_t pruned_rows;
 	char last_error[160];
 };
@@ -64,7 +64,7 @@ struct cache_stats {
  * R1_ERR_IO (thread), R1_ERR_NOMEM.
  */
 enum r1_err cache_open(const char *path, const struct cache_options *opt, struct cache **out,
-		       char **why);
+                       char **why);
 /* Commit what is pending, stop the writer, close.  NULLs *c. */
 void cache_close(struct cache **c);
 
@@ -95,12 +95,12 @@ enum cache_msg_kind { CACHE_MSG_PAYLOAD, CACHE_MSG_NOTIFICATION };
 struct cache_message {
 	enum cache_msg_kind kind;
 	int64_t t_ms;
-	const char *sender;	/* 0xai_ address */
-	const char *path[4];	/* EE_PAYLOAD_PATH, NULLs allowed */
-	int code;		/* NOTIFICATION_CODE, 0 for payloads */
+	const char *sender;  /* 0xai_ address */
+	const char *path[4]; /* EE_PAYLOAD_PATH, NULLs allowed */
+	int code;            /* NOTIFICATION_CODE, 0 for payloads */
 	bool has_code;
-	const char *text;	/* NOTIFICATION or a short summary, may be NULL */
-	const char *body;	/* the JSON body, may be NULL; truncated at 64 KiB */
+	const char *text; /* NOTIFICATION or a short summary, may be NULL */
+	const char *body; /* the JSON body, may be NULL; truncated at 64 KiB */
 };
 void cache_add_message(struct cache *c, const struct cache_message *m);
 
@@ -113,18 +113,18 @@ struct cache_audit {
 	int64_t t_ms;
 	const char *node_addr;
 	const char *node_alias;
-	const char *action;	/* ACTION */
-	const char *pipeline;	/* may be NULL */
+	const char *action;   /* ACTION */
+	const char *pipeline; /* may be NULL */
 	const char *signature;
 	const char *instance_id;
-	const char *payload;	/* the PAYLOAD as JSON text (clear), may be NULL */
-	const char *session;	/* SESSION_ID */
+	const char *payload; /* the PAYLOAD as JSON text (clear), may be NULL */
+	const char *session; /* SESSION_ID */
 };
 /* Queue an audit row; returns its key for cache_audit_end (never 0). */
 uint64_t cache_audit_begin(struct cache *c, const struct cache_audit *a);
 /* outcome: "ok", "failed", "timeout", "sent" (nothing to wait for). */
 void cache_audit_end(struct cache *c, uint64_t key, const char *outcome, const char *reason,
-		     int64_t t_ms);
+                     int64_t t_ms);
 
 /* ---- reads */
 
@@ -137,7 +137,7 @@ struct cache_avail_row {
  * most `max` rows into out.  *n gets the count.  R1_ERR_DB, R1_ERR_INVAL.
  */
 enum r1_err cache_avail(struct cache *c, const char *addr, int64_t from, int64_t to,
-			struct cache_avail_row *out, size_t max, size_t *n, char **why);
+                        struct cache_avail_row *out, size_t max, size_t *n, char **why);
 
 struct cache_audit_row {
 	int64_t id;
@@ -150,8 +150,8 @@ struct cache_audit_row {
 	int64_t done_ms;
 };
 /* The newest `max` audit rows, newest first.  R1_ERR_DB. */
-enum r1_err cache_audit_recent(struct cache *c, struct cache_audit_row *out, size_t max,
-			       size_t *n, char **why);
+enum r1_err cache_audit_recent(struct cache *c, struct cache_audit_row *out, size_t max, size_t *n,
+                               char **why);
 
 /* Count rows of a table by name (tests and diagnostics; the name is checked). */
 enum r1_err cache_count(struct cache *c, const char *table, int64_t *count, char **why);

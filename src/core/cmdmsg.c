@@ -39,8 +39,8 @@ json_t *cmdmsg_upper_keys(const json_t *o)
 	return out;
 }
 
-json_t *cmdmsg_instance_config(const char *pipeline, const char *signature,
-			       const char *instance_id, const json_t *config)
+json_t *cmdmsg_instance_config(const char *pipeline, const char *signature, const char *instance_id,
+                               const json_t *config)
 {
 	if (!json_is_object(config) || !pipeline || !signature || !instance_id)
 		return NULL;
@@ -48,7 +48,7 @@ json_t *cmdmsg_instance_config(const char *pipeline, const char *signature,
 	if (!cfg)
 		return NULL;
 	return json_pack("{s:s,s:s,s:s,s:o}", K_NAME, pipeline, K_SIGNATURE, signature,
-			 K_INSTANCE_ID, instance_id, K_INSTANCE_CONFIG, cfg);
+	                 K_INSTANCE_ID, instance_id, K_INSTANCE_CONFIG, cfg);
 }
 
 /* Merge the members of `from` into `into` (later keys win, as Python's dict update). */
@@ -62,9 +62,9 @@ static bool merge(json_t *into, const json_t *from)
 }
 
 json_t *cmdmsg_instance_command(const char *pipeline, const char *signature,
-				const char *instance_id, const char *command_str,
-				const json_t *command_obj, const json_t *payload,
-				const json_t *params)
+                                const char *instance_id, const char *command_str,
+                                const json_t *command_obj, const json_t *payload,
+                                const json_t *params)
 {
 	if ((!command_str) == (!command_obj) || (command_obj && !json_is_object(command_obj)) ||
 	    (params && !json_is_object(params)))
@@ -92,15 +92,15 @@ done:
 }
 
 json_t *cmdmsg_pipeline_command(const char *pipeline, const char *command_str,
-				const json_t *command_obj, const json_t *payload,
-				const json_t *params)
+                                const json_t *command_obj, const json_t *payload,
+                                const json_t *params)
 {
 	if ((!command_str) == (!command_obj) || !pipeline || (params && !json_is_object(params)))
 		return NULL;
 	json_t *cmd = command_obj ? json_deep_copy(command_obj) : json_object();
 	if (!cmd || (command_str && json_object_set_new(cmd, command_str, json_true())) ||
-	    !merge(cmd, payload) || (params && json_object_set(cmd, K_COMMAND_PARAMS,
-								 (json_t *)params))) {
+	    !merge(cmd, payload) ||
+	    (params && json_object_set(cmd, K_COMMAND_PARAMS, (json_t *)params))) {
 		json_decref(cmd);
 		return NULL;
 	}
@@ -126,7 +126,8 @@ static enum r1_err local_time(int64_t utc_us, char out[TIMEFMT_TEXT_SIZE], char 
 	int32_t off = 0;
 	enum r1_err e = timefmt_local_offset(utc_us, &off, why);
 	if (!e)
-		e = timefmt_format(utc_us + (int64_t)off * TIMEFMT_US_PER_S, TIMEFMT_FULL, out, why);
+		e = timefmt_format(utc_us + (int64_t)off * TIMEFMT_US_PER_S, TIMEFMT_FULL, out,
+		                   why);
 	return e;
 }
 
@@ -143,7 +144,7 @@ static char *dump(const json_t *j)
 
 /* The fields every message ends with, after the data (dict order as the SDK's). */
 static enum r1_err add_tail(const struct cmdmsg_ctx *c, json_t *m, json_t *dest, json_t *ee_id,
-			    int64_t now_utc_us, char **why)
+                            int64_t now_utc_us, char **why)
 {
 	char when[TIMEFMT_TEXT_SIZE];
 	enum r1_err e = local_time(now_utc_us, when, why);
@@ -169,7 +170,7 @@ static enum r1_err check_name(const struct cmdmsg_ctx *c, char **why)
 }
 
 enum r1_err cmdmsg_command(const struct cmdmsg_ctx *c, const char *action, const json_t *payload,
-			   const char *node_addr, int64_t now_utc_us, json_t **out, char **why)
+                           const char *node_addr, int64_t now_utc_us, json_t **out, char **why)
 {
 	*out = NULL;
 	enum r1_err e = check_name(c, why);
@@ -180,7 +181,7 @@ enum r1_err cmdmsg_command(const struct cmdmsg_ctx *c, const char *action, const
 		return r1_fail(why, R1_ERR_INVAL, "cmdmsg: empty ACTION");
 	if (!node_addr || addr_parse(node_addr, strlen(node_addr), pub, why))
 		return r1_fail(why, R1_ERR_INVAL, "cmdmsg: '%s' is not a node address",
-			       node_addr ? node_addr : "");
+		               node_addr ? node_addr : "");
 	char addr[R1_ADDR_LEN + 1];
 	addr_format(pub, addr);
 	json_t *data = json_pack("{s:s,s:O?}", K_ACTION, action, K_PAYLOAD, (json_t *)payload);
@@ -194,16 +195,16 @@ enum r1_err cmdmsg_command(const struct cmdmsg_ctx *c, const char *action, const
 		char *plain = dump(data);
 		struct buf enc = BUF_INIT;
 		e = plain ? cipher_encrypt_single(c->id, addr, plain, strlen(plain), c->keys, &enc,
-						  why)
-			  : r1_fail(why, R1_ERR_NOMEM, "cmdmsg: out of memory");
+		                                  why)
+		          : r1_fail(why, R1_ERR_NOMEM, "cmdmsg: out of memory");
 		r1_free(plain);
 		if (!e && (json_object_set_new(m, K_EE_IS_ENCRYPTED, json_true()) ||
-			   json_object_set_new(m, K_EE_ENCRYPTED_DATA,
-					       json_stringn(enc.data ? enc.data : "", enc.len))))
+		           json_object_set_new(m, K_EE_ENCRYPTED_DATA,
+		                               json_stringn(enc.data ? enc.data : "", enc.len))))
 			e = r1_fail(why, R1_ERR_NOMEM, "cmdmsg: out of memory");
 		buf_release(&enc);
 	} else if (json_object_update(m, data) ||
-		   json_object_set_new(m, K_EE_IS_ENCRYPTED, json_false())) {
+	           json_object_set_new(m, K_EE_IS_ENCRYPTED, json_false())) {
 		e = r1_fail(why, R1_ERR_NOMEM, "cmdmsg: out of memory");
 	}
 	json_decref(data);
@@ -218,16 +219,17 @@ enum r1_err cmdmsg_command(const struct cmdmsg_ctx *c, const char *action, const
 }
 
 enum r1_err cmdmsg_encrypted_payload(const struct cmdmsg_ctx *c, const json_t *payload,
-				     const char *const *dests, size_t n, const json_t *path,
-				     int64_t now_utc_us, json_t **out, char **why)
+                                     const char *const *dests, size_t n, const json_t *path,
+                                     int64_t now_utc_us, json_t **out, char **why)
 {
 	*out = NULL;
 	enum r1_err e = check_name(c, why);
 	if (e)
 		return e;
 	if (!n || !json_is_object(payload))
-		return r1_fail(why, R1_ERR_INVAL, "cmdmsg: an encrypted payload needs an object and "
-						  "at least one destination");
+		return r1_fail(why, R1_ERR_INVAL,
+		               "cmdmsg: an encrypted payload needs an object and "
+		               "at least one destination");
 	json_t *dest = json_array();
 	char **addrs = r1_calloc(n, sizeof(*addrs));
 	if (!dest || !addrs) {
@@ -238,7 +240,7 @@ enum r1_err cmdmsg_encrypted_payload(const struct cmdmsg_ctx *c, const json_t *p
 		uint8_t pub[R1_PUB_LEN];
 		if (!dests[i] || addr_parse(dests[i], strlen(dests[i]), pub, NULL)) {
 			e = r1_fail(why, R1_ERR_INVAL, "cmdmsg: '%s' is not a node address",
-				    dests[i] ? dests[i] : "");
+			            dests[i] ? dests[i] : "");
 			goto out;
 		}
 		char a[R1_ADDR_LEN + 1];
@@ -251,13 +253,13 @@ enum r1_err cmdmsg_encrypted_payload(const struct cmdmsg_ctx *c, const json_t *p
 	char *plain = dump(payload);
 	struct buf enc = BUF_INIT;
 	e = plain ? cipher_encrypt_multi(c->id, (const char *const *)addrs, n, plain, strlen(plain),
-					 c->keys, &enc, why)
-		  : r1_fail(why, R1_ERR_NOMEM, "cmdmsg: out of memory");
+	                                 c->keys, &enc, why)
+	          : r1_fail(why, R1_ERR_NOMEM, "cmdmsg: out of memory");
 	r1_free(plain);
 	json_t *m = NULL;
 	if (!e) {
 		m = json_pack("{s:b,s:s%}", K_EE_IS_ENCRYPTED, 1, K_EE_ENCRYPTED_DATA,
-			      enc.data ? enc.data : "", enc.len);
+		              enc.data ? enc.data : "", enc.len);
 		if (!m)
 			e = r1_fail(why, R1_ERR_NOMEM, "cmdmsg: out of memory");
 	}
@@ -281,17 +283,16 @@ out:
 }
 
 enum r1_err cmdmsg_netconfig_get(const struct cmdmsg_ctx *c, const char *const *dests, size_t n,
-				 int64_t now_utc_us, json_t **out, char **why)
+                                 int64_t now_utc_us, json_t **out, char **why)
 {
 	*out = NULL;
 	if (check_name(c, why))
 		return R1_ERR_INVAL;
 	json_t *payload = cmdmsg_netconfig_request(dests, n);
 	json_t *path = json_pack("[s,s,s,n]", c->id->addr, ADMIN_PIPELINE, SIG_NET_CONFIG_MONITOR);
-	enum r1_err e = payload && path
-				? cmdmsg_encrypted_payload(c, payload, dests, n, path, now_utc_us, out,
-							   why)
-				: r1_fail(why, R1_ERR_NOMEM, "cmdmsg: out of memory");
+	enum r1_err e = payload && path ? cmdmsg_encrypted_payload(c, payload, dests, n, path,
+	                                                           now_utc_us, out, why)
+	                                : r1_fail(why, R1_ERR_NOMEM, "cmdmsg: out of memory");
 	json_decref(payload);
 	json_decref(path);
 	return e;

@@ -34,10 +34,10 @@
 struct cipher_keycache;
 
 struct cmdmsg_ctx {
-	const struct r1_identity *id;	/* our key: EE_SENDER */
-	const char *name;		/* INITIATOR_ID and SESSION_ID */
-	bool encrypt;			/* commands encrypted to the node (SDK default) */
-	struct cipher_keycache *keys;	/* may be NULL */
+	const struct r1_identity *id; /* our key: EE_SENDER */
+	const char *name;             /* INITIATOR_ID and SESSION_ID */
+	bool encrypt;                 /* commands encrypted to the node (SDK default) */
+	struct cipher_keycache *keys; /* may be NULL */
 };
 
 /* ---- PAYLOAD shapes ----------------------------------------------------- */
@@ -50,8 +50,8 @@ json_t *cmdmsg_upper_keys(const json_t *obj);
  * with the config's keys upper-cased, as _send_command_update_instance_config.
  * NULL on OOM or a config that is not an object.
  */
-json_t *cmdmsg_instance_config(const char *pipeline, const char *signature,
-			       const char *instance_id, const json_t *config);
+json_t *cmdmsg_instance_config(const char *pipeline, const char *signature, const char *instance_id,
+                               const json_t *config);
 
 /*
  * An instance command as _send_command_instance_command builds it: a string
@@ -62,17 +62,17 @@ json_t *cmdmsg_instance_config(const char *pipeline, const char *signature,
  * {INSTANCE_COMMAND: ...}.  Give exactly one of command_str, command_obj.
  */
 json_t *cmdmsg_instance_command(const char *pipeline, const char *signature,
-				const char *instance_id, const char *command_str,
-				const json_t *command_obj, const json_t *payload,
-				const json_t *params);
+                                const char *instance_id, const char *command_str,
+                                const json_t *command_obj, const json_t *payload,
+                                const json_t *params);
 
 /*
  * PIPELINE_COMMAND: {NAME, PIPELINE_COMMAND: {<command>: true | <object>,
  * ...payload, COMMAND_PARAMS: params (only when given)}}.
  */
 json_t *cmdmsg_pipeline_command(const char *pipeline, const char *command_str,
-				const json_t *command_obj, const json_t *payload,
-				const json_t *params);
+                                const json_t *command_obj, const json_t *payload,
+                                const json_t *params);
 
 /* {NET_CONFIG_DATA: {OP: "GET_CONFIG", DEST: [dests...]}} */
 json_t *cmdmsg_netconfig_request(const char *const *dests, size_t n);
@@ -86,18 +86,18 @@ json_t *cmdmsg_netconfig_request(const char *const *dests, size_t n);
  * R1_ERR_CRYPTO, R1_ERR_NOMEM.
  */
 enum r1_err cmdmsg_command(const struct cmdmsg_ctx *c, const char *action, const json_t *payload,
-			   const char *node_addr, int64_t now_utc_us, json_t **out, char **why);
+                           const char *node_addr, int64_t now_utc_us, json_t **out, char **why);
 
 /*
  * A payload encrypted for `dests` (n >= 1), with `path` as EE_PAYLOAD_PATH
  * (NULL: no path).  Errors as above.
  */
 enum r1_err cmdmsg_encrypted_payload(const struct cmdmsg_ctx *c, const json_t *payload,
-				     const char *const *dests, size_t n, const json_t *path,
-				     int64_t now_utc_us, json_t **out, char **why);
+                                     const char *const *dests, size_t n, const json_t *path,
+                                     int64_t now_utc_us, json_t **out, char **why);
 
 /* The NetConfig request of the SDK for `dests`, with its EE_PAYLOAD_PATH. */
 enum r1_err cmdmsg_netconfig_get(const struct cmdmsg_ctx *c, const char *const *dests, size_t n,
-				 int64_t now_utc_us, json_t **out, char **why);
+                                 int64_t now_utc_us, json_t **out, char **why);
 
 #endif

@@ -15,7 +15,7 @@
 #include <ctype.h>
 
 #define ORACLES_MAX 256
-#define VALUE_MAX 4096
+#define VALUE_MAX   4096
 
 /* ---- small helpers ------------------------------------------------------ */
 
@@ -42,8 +42,8 @@ static bool parse_bool(const char *s, int *out)
 		const char *word;
 		int value;
 	} words[] = {
-		{"yes", 1}, {"true", 1}, {"on", 1}, {"1", 1},
-		{"no", 0}, {"false", 0}, {"off", 0}, {"0", 0},
+	    {"yes", 1}, {"true", 1},  {"on", 1},  {"1", 1},
+	    {"no", 0},  {"false", 0}, {"off", 0}, {"0", 0},
 	};
 	for (size_t i = 0; i < R1_ARRAY_LEN(words); i++)
 		if (strcasecmp(s, words[i].word) == 0) {
@@ -156,7 +156,10 @@ enum r1_err config_broker_parse(const char *url, struct r1_broker *out, char **w
 		const char *scheme;
 		bool tls;
 	} schemes[] = {
-		{"mqtt://", false}, {"tcp://", false}, {"mqtts://", true}, {"ssl://", true},
+	    {"mqtt://", false},
+	    {"tcp://", false},
+	    {"mqtts://", true},
+	    {"ssl://", true},
 	};
 	const char *p = url;
 	const char *sep = strstr(url, "://");
@@ -173,8 +176,8 @@ enum r1_err config_broker_parse(const char *url, struct r1_broker *out, char **w
 		}
 		if (!known)
 			return r1_fail(why, R1_ERR_INVAL,
-				       "broker '%.*s': unknown scheme (use mqtt:// or mqtts://)",
-				       (int)(sep - url), url);
+			               "broker '%.*s': unknown scheme (use mqtt:// or mqtts://)",
+			               (int)(sep - url), url);
 	}
 	out->port = out->tls ? 8883 : 1883;
 	size_t rest = strlen(p);
@@ -195,8 +198,8 @@ enum r1_err config_broker_parse(const char *url, struct r1_broker *out, char **w
 			out->pass = pct_decode(colon + 1, (size_t)(at - colon - 1), &bad);
 		if (bad) {
 			config_broker_release(out);
-			return r1_fail(why, R1_ERR_INVAL, "broker '%s': bad %%-escape in user or password",
-				       url);
+			return r1_fail(why, R1_ERR_INVAL,
+			               "broker '%s': bad %%-escape in user or password", url);
 		}
 		if (!out->user || (colon && !out->pass)) {
 			config_broker_release(out);
@@ -220,7 +223,8 @@ enum r1_err config_broker_parse(const char *url, struct r1_broker *out, char **w
 		if ((size_t)(close + 1 - p) < rest) {
 			if (close[1] != ':') {
 				config_broker_release(out);
-				return r1_fail(why, R1_ERR_INVAL, "broker '%s': junk after ']'", url);
+				return r1_fail(why, R1_ERR_INVAL, "broker '%s': junk after ']'",
+				               url);
 			}
 			port = close + 2;
 			plen = rest - (size_t)(port - p);
@@ -240,7 +244,8 @@ enum r1_err config_broker_parse(const char *url, struct r1_broker *out, char **w
 	for (size_t i = 0; i < hlen; i++)
 		if (!isalnum((unsigned char)host[i]) && !strchr("-._:", host[i])) {
 			config_broker_release(out);
-			return r1_fail(why, R1_ERR_INVAL, "broker '%s': bad character in host", url);
+			return r1_fail(why, R1_ERR_INVAL, "broker '%s': bad character in host",
+			               url);
 		}
 	if (port && !parse_port(port, plen, &out->port)) {
 		config_broker_release(out);
@@ -309,8 +314,8 @@ static bool root_ok(const char *v)
 static bool set_root(struct config_profile *p, const char *v, struct buf *reason)
 {
 	if (!root_ok(v)) {
-		buf_addf(reason, "root '%s' must be 1-128 characters without '/', '+', '#' or spaces",
-			 v);
+		buf_addf(reason,
+		         "root '%s' must be 1-128 characters without '/', '+', '#' or spaces", v);
 		return false;
 	}
 	return str_set(&p->root, v);
@@ -361,8 +366,8 @@ static bool set_cafile(struct config_profile *p, const char *v, struct buf *reas
 static bool set_timeout(struct config_profile *p, const char *v, struct buf *reason)
 {
 	if (!parse_seconds(v, &p->timeout_s)) {
-		buf_addf(reason, "timeout '%s' must be a number of seconds, above 0 and at most 86400",
-			 v);
+		buf_addf(reason,
+		         "timeout '%s' must be a number of seconds, above 0 and at most 86400", v);
 		return false;
 	}
 	return true;
@@ -371,9 +376,10 @@ static bool set_timeout(struct config_profile *p, const char *v, struct buf *rea
 static bool set_online_timeout(struct config_profile *p, const char *v, struct buf *reason)
 {
 	if (!parse_seconds(v, &p->online_timeout_s)) {
-		buf_addf(reason,
-			 "online-timeout '%s' must be a number of seconds, above 0 and at most 86400",
-			 v);
+		buf_addf(
+		    reason,
+		    "online-timeout '%s' must be a number of seconds, above 0 and at most 86400",
+		    v);
 		return false;
 	}
 	return true;
@@ -392,14 +398,14 @@ static const struct {
 	const char *name;
 	key_set_fn set;
 } profile_keys[] = {
-	{"broker", set_broker},
-	{"root", set_root},
-	{"oracles", set_oracles},
-	{"identity", set_identity},
-	{"cafile", set_cafile},
-	{"timeout", set_timeout},
-	{"online-timeout", set_online_timeout},
-	{"encrypt", set_encrypt},
+    {"broker", set_broker},
+    {"root", set_root},
+    {"oracles", set_oracles},
+    {"identity", set_identity},
+    {"cafile", set_cafile},
+    {"timeout", set_timeout},
+    {"online-timeout", set_online_timeout},
+    {"encrypt", set_encrypt},
 };
 
 static const char *const top_keys[] = {"alias", "profile"};
@@ -481,7 +487,7 @@ static char *trim(char *s)
 
 /* Parse one line; false only when out of memory. */
 static bool parse_line(struct config_file *cf, char *line, int lineno, struct config_profile **cur,
-		       bool *in_bad_section)
+                       bool *in_bad_section)
 {
 	char *s = trim(line);
 	if (*s == '\0' || *s == '#' || *s == ';')
@@ -501,16 +507,17 @@ static bool parse_line(struct config_file *cf, char *line, int lineno, struct co
 		if (strncmp(inner, "profile", 7) != 0 || !isspace((unsigned char)inner[7])) {
 			*in_bad_section = true;
 			*cur = NULL;
-			return add_error(cf, lineno, "unknown section [%s] (expected [profile NAME])",
-					 inner);
+			return add_error(cf, lineno,
+			                 "unknown section [%s] (expected [profile NAME])", inner);
 		}
 		char *name = trim(inner + 8);
 		if (!name_ok(name)) {
 			*in_bad_section = true;
 			*cur = NULL;
-			return add_error(cf, lineno,
-					 "profile name '%s' must be 1-%d letters, digits, '-', '_' or '.'",
-					 name, CONFIG_NAME_MAX);
+			return add_error(
+			    cf, lineno,
+			    "profile name '%s' must be 1-%d letters, digits, '-', '_' or '.'", name,
+			    CONFIG_NAME_MAX);
 		}
 		if (config_file_profile(cf, name)) {
 			*in_bad_section = true;
@@ -518,7 +525,7 @@ static bool parse_line(struct config_file *cf, char *line, int lineno, struct co
 			return add_error(cf, lineno, "profile '%s' is defined twice", name);
 		}
 		struct config_profile *grown =
-			r1_reallocarray(cf->profiles, cf->n_profiles + 1, sizeof(*grown));
+		    r1_reallocarray(cf->profiles, cf->n_profiles + 1, sizeof(*grown));
 		if (!grown)
 			return false;
 		cf->profiles = grown;
@@ -545,7 +552,8 @@ static bool parse_line(struct config_file *cf, char *line, int lineno, struct co
 		value++;
 	}
 	if (strlen(value) > VALUE_MAX)
-		return add_error(cf, lineno, "value of '%s' is longer than %d bytes", key, VALUE_MAX);
+		return add_error(cf, lineno, "value of '%s' is longer than %d bytes", key,
+		                 VALUE_MAX);
 	if (!*key)
 		return add_error(cf, lineno, "missing key before '='");
 	if (*in_bad_section)
@@ -555,17 +563,18 @@ static bool parse_line(struct config_file *cf, char *line, int lineno, struct co
 			if (strcmp(key, top_keys[i]) != 0)
 				continue;
 			if (!name_ok(value))
-				return add_error(cf, lineno,
-						 "%s '%s' must be 1-%d letters, digits, '-', '_' or '.'",
-						 key, value, CONFIG_NAME_MAX);
+				return add_error(
+				    cf, lineno,
+				    "%s '%s' must be 1-%d letters, digits, '-', '_' or '.'", key,
+				    value, CONFIG_NAME_MAX);
 			return str_set(i == 0 ? &cf->alias : &cf->default_profile, value);
 		}
 		for (size_t i = 0; i < R1_ARRAY_LEN(profile_keys); i++)
 			if (strcmp(key, profile_keys[i].name) == 0)
 				return add_error(cf, lineno,
-						 "'%s' belongs in a [profile NAME] section", key);
+				                 "'%s' belongs in a [profile NAME] section", key);
 		return add_error(cf, lineno, "unknown key '%s' (top-level keys: alias, profile)",
-				 key);
+		                 key);
 	}
 	for (size_t i = 0; i < R1_ARRAY_LEN(profile_keys); i++) {
 		if (strcmp(key, profile_keys[i].name) != 0)
@@ -579,19 +588,20 @@ static bool parse_line(struct config_file *cf, char *line, int lineno, struct co
 		buf_release(&reason);
 		return added;
 	}
-	return add_error(cf, lineno,
-			 "unknown key '%s' in [profile %s] (known: broker, root, oracles, identity, "
-			 "cafile, timeout, online-timeout, encrypt)",
-			 key, (*cur)->name);
+	return add_error(
+	    cf, lineno,
+	    "unknown key '%s' in [profile %s] (known: broker, root, oracles, identity, "
+	    "cafile, timeout, online-timeout, encrypt)",
+	    key, (*cur)->name);
 }
 
 enum r1_err config_file_parse(const char *text, size_t len, const char *origin,
-			      struct config_file *out, char **why)
+                              struct config_file *out, char **why)
 {
 	memset(out, 0, sizeof(*out));
 	if (len > CONFIG_FILE_MAX)
 		return r1_fail(why, R1_ERR_TOOBIG, "%s: larger than %u bytes", origin,
-			       CONFIG_FILE_MAX);
+		               CONFIG_FILE_MAX);
 	out->origin = r1_strdup(origin ? origin : "config");
 	char *copy = r1_strndup(text, len);
 	if (!out->origin || !copy) {
@@ -626,7 +636,7 @@ enum r1_err config_file_parse(const char *text, size_t len, const char *origin,
 	if (out->default_profile && !config_file_profile(out, out->default_profile) &&
 	    strcmp(out->default_profile, "local") != 0) {
 		if (!add_error(out, 0, "profile '%s' is chosen but no [profile %s] section exists",
-			       out->default_profile, out->default_profile)) {
+		               out->default_profile, out->default_profile)) {
 			config_file_release(out);
 			return r1_fail(why, R1_ERR_NOMEM, "config: out of memory");
 		}
@@ -704,7 +714,7 @@ static bool line_section(const char *text, struct line_span l, char *name, size_
 }
 
 enum r1_err config_file_set(const char *path, const char *section, const char *key,
-			    const char *value, char **why)
+                            const char *value, char **why)
 {
 	if (value && (strchr(value, '\n') || strchr(value, '\r')))
 		return r1_fail(why, R1_ERR_INVAL, "config: a value cannot contain a newline");
@@ -802,7 +812,7 @@ enum r1_err config_file_set(const char *path, const char *section, const char *k
 			buf_addf(&out, "%s\n", buf_cstr(&setting));
 		else if (section && !section_seen)
 			buf_addf(&out, "%s[profile %s]\n%s\n", out.len ? "\n" : "", section,
-				 buf_cstr(&setting));
+			         buf_cstr(&setting));
 	}
 	r1_free(lines);
 	r1_free(text);
@@ -866,7 +876,7 @@ void config_settings_release(struct r1_settings *s)
 }
 
 static enum r1_err set_broker_from(struct r1_settings *s, const char *url, const char *from,
-				   char **why)
+                                   char **why)
 {
 	struct r1_broker b;
 	enum r1_err e = config_broker_parse(url, &b, why);
@@ -886,10 +896,10 @@ static enum r1_err apply_env(struct r1_settings *s, config_env_fn env, void *ctx
 {
 	static const char *const host_v[] = {"EE_MQTT_HOST", "EE_HOSTNAME", "EE_HOST", NULL};
 	static const char *const port_v[] = {"EE_MQTT_PORT", "EE_PORT", NULL};
-	static const char *const user_v[] = {"EE_MQTT_USER", "EE_USERNAME", "EE_USER",
-					     "AIXP_USERNAME", "AIXP_USER", NULL};
-	static const char *const pass_v[] = {"EE_MQTT", "EE_PASSWORD", "EE_PASS", "EE_PWD",
-					     "AIXP_PASSWORD", NULL};
+	static const char *const user_v[] = {"EE_MQTT_USER",  "EE_USERNAME", "EE_USER",
+	                                     "AIXP_USERNAME", "AIXP_USER",   NULL};
+	static const char *const pass_v[] = {"EE_MQTT", "EE_PASSWORD",   "EE_PASS",
+	                                     "EE_PWD",  "AIXP_PASSWORD", NULL};
 	static const char *const secured_v[] = {"EE_SECURED", "EE_MQTT_SECURED", NULL};
 	static const char *const cert_v[] = {"EE_CERT_PATH", NULL};
 	static const char *const root_v[] = {"EE_ROOT_TOPIC", NULL};
@@ -902,13 +912,13 @@ static enum r1_err apply_env(struct r1_settings *s, config_env_fn env, void *ctx
 	const char *secured = env_first(env, ctx, secured_v);
 	int tls = -1;
 	if (secured && !parse_bool(secured, &tls))
-		return r1_fail(why, R1_ERR_INVAL, "EE_SECURED '%s' must be 1/0, true/false or yes/no",
-			       secured);
+		return r1_fail(why, R1_ERR_INVAL,
+		               "EE_SECURED '%s' must be 1/0, true/false or yes/no", secured);
 	if (host) {
 		struct buf url = BUF_INIT;
 		bool v6 = strchr(host, ':') != NULL;
 		buf_addf(&url, "%s://%s%s%s", tls == 1 ? "mqtts" : "mqtt", v6 ? "[" : "", host,
-			 v6 ? "]" : "");
+		         v6 ? "]" : "");
 		if (port)
 			buf_addf(&url, ":%s", port);
 		if (!buf_ok(&url)) {
@@ -923,7 +933,8 @@ static enum r1_err apply_env(struct r1_settings *s, config_env_fn env, void *ctx
 		}
 	} else if (port && !s->broker.local) {
 		if (!parse_port(port, strlen(port), &s->broker.port))
-			return r1_fail(why, R1_ERR_INVAL, "EE_MQTT_PORT '%s' must be 1-65535", port);
+			return r1_fail(why, R1_ERR_INVAL, "EE_MQTT_PORT '%s' must be 1-65535",
+			               port);
 	}
 	if (!s->broker.local) {
 		if (tls >= 0 && !host)
@@ -942,18 +953,19 @@ static enum r1_err apply_env(struct r1_settings *s, config_env_fn env, void *ctx
 	if (root) {
 		if (!root_ok(root))
 			return r1_fail(why, R1_ERR_INVAL,
-				       "EE_ROOT_TOPIC '%s' must be 1-128 characters without '/', "
-				       "'+', '#' or spaces",
-				       root);
+			               "EE_ROOT_TOPIC '%s' must be 1-128 characters without '/', "
+			               "'+', '#' or spaces",
+			               root);
 		if (!str_set(&s->root, root))
 			return r1_fail(why, R1_ERR_NOMEM, "config: out of memory");
 	}
 	const char *alias = env_first(env, ctx, alias_v);
 	if (alias) {
 		if (!name_ok(alias))
-			return r1_fail(why, R1_ERR_INVAL,
-				       "EE_SDK_ALIAS '%s' must be 1-%d letters, digits, '-', '_' or '.'",
-				       alias, CONFIG_NAME_MAX);
+			return r1_fail(
+			    why, R1_ERR_INVAL,
+			    "EE_SDK_ALIAS '%s' must be 1-%d letters, digits, '-', '_' or '.'",
+			    alias, CONFIG_NAME_MAX);
 		if (!str_set(&s->alias, alias))
 			return r1_fail(why, R1_ERR_NOMEM, "config: out of memory");
 	}
@@ -961,16 +973,16 @@ static enum r1_err apply_env(struct r1_settings *s, config_env_fn env, void *ctx
 		const char *const *names;
 		size_t off;
 	} qos[] = {
-		{cqos_v, offsetof(struct r1_settings, command_qos)},
-		{hqos_v, offsetof(struct r1_settings, heartbeat_qos)},
+	    {cqos_v, offsetof(struct r1_settings, command_qos)},
+	    {hqos_v, offsetof(struct r1_settings, heartbeat_qos)},
 	};
 	for (size_t i = 0; i < R1_ARRAY_LEN(qos); i++) {
 		const char *v = env_first(env, ctx, qos[i].names);
 		if (!v)
 			continue;
 		if (strlen(v) != 1 || v[0] < '0' || v[0] > '2')
-			return r1_fail(why, R1_ERR_INVAL, "%s '%s' must be 0, 1 or 2", qos[i].names[0],
-				       v);
+			return r1_fail(why, R1_ERR_INVAL, "%s '%s' must be 0, 1 or 2",
+			               qos[i].names[0], v);
 		*(int *)((char *)s + qos[i].off) = v[0] - '0';
 	}
 	return R1_OK;
@@ -995,22 +1007,23 @@ static unsigned seconds_to_ms(double s)
 }
 
 enum r1_err config_resolve(const struct config_file *cf, const struct config_flags *flags,
-			   config_env_fn env, void *env_ctx, const struct r1_paths *paths,
-			   struct r1_settings *out, char **why)
+                           config_env_fn env, void *env_ctx, const struct r1_paths *paths,
+                           struct r1_settings *out, char **why)
 {
 	memset(out, 0, sizeof(*out));
 	static const struct config_flags no_flags;
 	if (!flags)
 		flags = &no_flags;
 	enum r1_err e = R1_OK;
-	const char *name = flags->profile ? flags->profile
-					  : (cf && cf->default_profile ? cf->default_profile : NULL);
+	const char *name = flags->profile
+	                       ? flags->profile
+	                       : (cf && cf->default_profile ? cf->default_profile : NULL);
 	const struct config_profile *p = NULL;
 	if (name) {
 		p = cf ? config_file_profile(cf, name) : NULL;
 		if (!p && strcmp(name, "local") != 0)
 			return r1_fail(why, R1_ERR_INVAL, "no profile '%s' in %s", name,
-				       cf && cf->origin ? cf->origin : "the configuration");
+			               cf && cf->origin ? cf->origin : "the configuration");
 	} else {
 		name = "local";
 		p = cf ? config_file_profile(cf, name) : NULL;
@@ -1071,9 +1084,9 @@ enum r1_err config_resolve(const struct config_file *cf, const struct config_fla
 	if (flags->root) {
 		if (!root_ok(flags->root)) {
 			e = r1_fail(why, R1_ERR_INVAL,
-				    "--root '%s' must be 1-128 characters without '/', '+', '#' or "
-				    "spaces",
-				    flags->root);
+			            "--root '%s' must be 1-128 characters without '/', '+', '#' or "
+			            "spaces",
+			            flags->root);
 			goto fail;
 		}
 		if (!str_set(&out->root, flags->root))
@@ -1082,8 +1095,8 @@ enum r1_err config_resolve(const struct config_file *cf, const struct config_fla
 	if (flags->alias) {
 		if (!name_ok(flags->alias)) {
 			e = r1_fail(why, R1_ERR_INVAL,
-				    "alias '%s' must be 1-%d letters, digits, '-', '_' or '.'",
-				    flags->alias, CONFIG_NAME_MAX);
+			            "alias '%s' must be 1-%d letters, digits, '-', '_' or '.'",
+			            flags->alias, CONFIG_NAME_MAX);
 			goto fail;
 		}
 		if (!str_set(&out->alias, flags->alias))

@@ -51,19 +51,19 @@
 
 /* A broker as a URL describes it: local, or mqtt[s]://user:pass@host:port. */
 struct r1_broker {
-	bool local;	/* the embedded in-process network */
-	bool tls;	/* mqtts:// or EE_SECURED */
+	bool local; /* the embedded in-process network */
+	bool tls;   /* mqtts:// or EE_SECURED */
 	char *host;
-	int port;	/* 1883 or 8883 unless given */
-	char *user;	/* NULL when none */
+	int port;   /* 1883 or 8883 unless given */
+	char *user; /* NULL when none */
 	char *pass;
-	char *cafile;	/* NULL: the system's CAs */
+	char *cafile; /* NULL: the system's CAs */
 };
 
 /* A profile as the file gives it: NULL / 0 / -1 mean "not set here". */
 struct config_profile {
 	char *name;
-	char *broker;	/* the URL text, checked by config_broker_parse */
+	char *broker; /* the URL text, checked by config_broker_parse */
 	char *root;
 	char **oracles;
 	size_t n_oracles;
@@ -71,17 +71,17 @@ struct config_profile {
 	char *cafile;
 	double timeout_s;
 	double online_timeout_s;
-	int encrypt;	/* -1 unset, 0 no, 1 yes */
-	int line;	/* where its section starts */
+	int encrypt; /* -1 unset, 0 no, 1 yes */
+	int line;    /* where its section starts */
 };
 
 struct config_file {
-	char *origin;		/* the path, for messages */
+	char *origin; /* the path, for messages */
 	char *alias;
 	char *default_profile;
 	struct config_profile *profiles;
 	size_t n_profiles;
-	char **errors;		/* "FILE:LINE: what is wrong", one per bad line */
+	char **errors; /* "FILE:LINE: what is wrong", one per bad line */
 	size_t n_errors;
 };
 
@@ -91,7 +91,7 @@ struct config_file {
  * CONFIG_FILE_MAX) fail.  `origin` names the file in messages.
  */
 enum r1_err config_file_parse(const char *text, size_t len, const char *origin,
-			      struct config_file *out, char **why);
+                              struct config_file *out, char **why);
 /* Read and parse a file; a missing file is an empty config (R1_OK). */
 enum r1_err config_file_load(const char *path, struct config_file *out, char **why);
 void config_file_release(struct config_file *cf);
@@ -107,7 +107,7 @@ const struct config_profile *config_file_profile(const struct config_file *cf, c
  * written: R1_ERR_INVAL if the change would make a bad line.  R1_ERR_IO.
  */
 enum r1_err config_file_set(const char *path, const char *section, const char *key,
-			    const char *value, char **why);
+                            const char *value, char **why);
 
 /* Parse a broker URL ("local", "mqtt://h:p", "mqtts://u:p@h", "h:p"). R1_ERR_INVAL. */
 enum r1_err config_broker_parse(const char *url, struct r1_broker *out, char **why);
@@ -128,19 +128,19 @@ struct config_flags {
 
 /* The settings a program runs with. */
 struct r1_settings {
-	char *profile;		/* name of the profile used ("local" when none) */
+	char *profile; /* name of the profile used ("local" when none) */
 	char *alias;
 	struct r1_broker broker;
 	char *root;
-	char **oracles;		/* 0xai_ addresses as configured */
+	char **oracles; /* 0xai_ addresses as configured */
 	size_t n_oracles;
-	char *identity;		/* key file path */
-	unsigned timeout_ms;	/* a transaction's timeout */
+	char *identity;      /* key file path */
+	unsigned timeout_ms; /* a transaction's timeout */
 	unsigned online_timeout_ms;
-	bool encrypt;		/* commands encrypted to the node */
-	int command_qos;	/* 0..2 */
+	bool encrypt;    /* commands encrypted to the node */
+	int command_qos; /* 0..2 */
 	int heartbeat_qos;
-	char *broker_from;	/* "default", "profile NAME", "environment", "flag" */
+	char *broker_from; /* "default", "profile NAME", "environment", "flag" */
 };
 
 typedef const char *(*config_env_fn)(void *ctx, const char *name);
@@ -152,8 +152,8 @@ typedef const char *(*config_env_fn)(void *ctx, const char *name);
  * which.  The file's own bad lines are not checked here (see errors).
  */
 enum r1_err config_resolve(const struct config_file *cf, const struct config_flags *flags,
-			   config_env_fn env, void *env_ctx, const struct r1_paths *paths,
-			   struct r1_settings *out, char **why);
+                           config_env_fn env, void *env_ctx, const struct r1_paths *paths,
+                           struct r1_settings *out, char **why);
 void config_settings_release(struct r1_settings *s);
 
 #endif

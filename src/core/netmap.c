@@ -18,9 +18,9 @@
 
 #include <math.h>
 
-#define NM_OBSERVERS_MAX 16
+#define NM_OBSERVERS_MAX     16
 #define NM_DEFAULT_MAX_NODES 1000000u
-#define NM_AVAIL_UNSEEN 0xFFFFu
+#define NM_AVAIL_UNSEEN      0xFFFFu
 
 struct observer {
 	netmap_observer_fn fn;
@@ -135,7 +135,8 @@ static bool parse_uptime(const char *s, double *out)
 	int used = 0;
 	if (strstr(s, "day")) {
 		char word[8];
-		if (sscanf(s, "%lu %7[days], %lu:%lu:%lu%n", &days, word, &h, &m, &sec, &used) != 5 ||
+		if (sscanf(s, "%lu %7[days], %lu:%lu:%lu%n", &days, word, &h, &m, &sec, &used) !=
+		        5 ||
 		    (strcmp(word, "day") && strcmp(word, "days")))
 			return false;
 	} else if (sscanf(s, "%lu:%lu:%lu%n", &h, &m, &sec, &used) != 3) {
@@ -153,8 +154,8 @@ bool netmap_addr_key(const char *addr, size_t len, uint8_t pub[R1_PUB_LEN])
 {
 	if (!addr)
 		return false;
-	if (len >= 5 && (memcmp(addr, R1_ADDR_PREFIX, 5) == 0 ||
-			 memcmp(addr, R1_ADDR_PREFIX_LEGACY, 5) == 0)) {
+	if (len >= 5 &&
+	    (memcmp(addr, R1_ADDR_PREFIX, 5) == 0 || memcmp(addr, R1_ADDR_PREFIX_LEGACY, 5) == 0)) {
 		addr += 5;
 		len -= 5;
 	}
@@ -261,7 +262,7 @@ static void emit(struct netmap *nm, const struct nm_event *ev)
 }
 
 static void emit_node(struct netmap *nm, enum nm_event_type t, const struct nm_node *n,
-		      unsigned changed)
+                      unsigned changed)
 {
 	struct nm_event ev = {.type = t, .node = n, .changed = changed};
 	emit(nm, &ev);
@@ -280,7 +281,7 @@ void netmap_unobserve(struct netmap *nm, netmap_observer_fn fn, void *ctx)
 	for (size_t i = 0; i < nm->n_observers; i++)
 		if (nm->observers[i].fn == fn && nm->observers[i].ctx == ctx) {
 			memmove(&nm->observers[i], &nm->observers[i + 1],
-				(nm->n_observers - i - 1) * sizeof(nm->observers[0]));
+			        (nm->n_observers - i - 1) * sizeof(nm->observers[0]));
 			nm->n_observers--;
 			return;
 		}
@@ -330,7 +331,7 @@ enum r1_err netmap_new(const struct netmap_options *opt, struct netmap **out, ch
 	if (opt->self_addr) {
 		if (!netmap_addr_key(opt->self_addr, strlen(opt->self_addr), nm->self_pub)) {
 			e = r1_fail(why, R1_ERR_INVAL, "netmap: our address '%s' is not an address",
-				    opt->self_addr);
+			            opt->self_addr);
 			goto fail;
 		}
 		nm->have_self = true;
@@ -340,14 +341,14 @@ enum r1_err netmap_new(const struct netmap_options *opt, struct netmap **out, ch
 		const char *a = opt->oracles[i];
 		if (!a || !netmap_addr_key(a, strlen(a), pub)) {
 			e = r1_fail(why, R1_ERR_INVAL, "netmap: oracle '%s' is not an address",
-				    a ? a : "");
+			            a ? a : "");
 			goto fail;
 		}
 		if (oracle_slot(nm, pub) >= 0)
 			continue;
 		if (oracle_add(nm, pub, true) < 0) {
 			e = r1_fail(why, R1_ERR_TOOBIG, "netmap: more than %d oracles",
-				    NM_ORACLES_MAX);
+			            NM_ORACLES_MAX);
 			goto fail;
 		}
 	}
@@ -402,8 +403,7 @@ void netmap_free(struct netmap **pnm)
 }
 
 /* A new node record for `pub`, indexed; NULL on OOM or at the cap. */
-static struct nm_node *node_create(struct netmap *nm, const uint8_t pub[R1_PUB_LEN],
-				   int64_t now_ms)
+static struct nm_node *node_create(struct netmap *nm, const uint8_t pub[R1_PUB_LEN], int64_t now_ms)
 {
 	if (nm->n_nodes >= nm->opt.max_nodes)
 		return NULL;
@@ -449,7 +449,8 @@ bool netmap_node_allows(const struct nm_node *n, const uint8_t pub[R1_PUB_LEN])
 
 static void update_peered(const struct netmap *nm, struct nm_node *n, unsigned *chg)
 {
-	bool p = !n->info.secured || n->self || (nm->have_self && netmap_node_allows(n, nm->self_pub));
+	bool p =
+	    !n->info.secured || n->self || (nm->have_self && netmap_node_allows(n, nm->self_pub));
 	if (p != n->peered) {
 		n->peered = p;
 		*chg |= NM_CHG_PEERED;
@@ -475,8 +476,8 @@ static void set_whitelist(struct netmap *nm, struct nm_node *n, const json_t *li
 		}
 		k++;
 	}
-	bool same = k == n->n_whitelist &&
-		    (k == 0 || memcmp(keys, n->whitelist, k * R1_PUB_LEN) == 0);
+	bool same =
+	    k == n->n_whitelist && (k == 0 || memcmp(keys, n->whitelist, k * R1_PUB_LEN) == 0);
 	if (same) {
 		r1_free(keys);
 		return;
@@ -529,7 +530,7 @@ static void history_put(struct nm_node *n, int64_t epoch, uint8_t value)
 				n->avail_hist[i] = NM_AVAIL_UNSEEN;
 		} else {
 			memmove(n->avail_hist + shift, n->avail_hist,
-				(NM_AVAIL_HISTORY - (size_t)shift) * sizeof(n->avail_hist[0]));
+			        (NM_AVAIL_HISTORY - (size_t)shift) * sizeof(n->avail_hist[0]));
 			for (int64_t i = 0; i < shift; i++)
 				n->avail_hist[i] = NM_AVAIL_UNSEEN;
 		}
@@ -549,14 +550,13 @@ static void close_epoch(struct netmap *nm, struct nm_node *n)
 	int64_t epoch = n->tracker.epoch_id;
 	history_put(n, epoch, (uint8_t)v);
 	n->tracking = false;
-	struct nm_event ev = {.type = NM_EV_EPOCH_CLOSED, .node = n, .epoch = epoch,
-			      .avail = (uint8_t)v};
+	struct nm_event ev = {
+	    .type = NM_EV_EPOCH_CLOSED, .node = n, .epoch = epoch, .avail = (uint8_t)v};
 	emit(nm, &ev);
 }
 
 /* Register a heartbeat time; the epoch counted is the current one by now_ms. */
-static void count_heartbeat(struct netmap *nm, struct nm_node *n, int64_t hb_utc_us,
-			    int64_t now_ms)
+static void count_heartbeat(struct netmap *nm, struct nm_node *n, int64_t hb_utc_us, int64_t now_ms)
 {
 	if (hb_utc_us <= 0)
 		return;
@@ -584,7 +584,10 @@ int netmap_node_avail(const struct netmap *nm, const struct nm_node *n, int64_t 
 /* ---- heartbeats --------------------------------------------------------- */
 
 static const char *const tag_keys[][2] = {
-	{"EE_NT_CT", "CT"}, {"EE_NT_REG", "REG"}, {"EE_NT_DC", "DC"}, {"EE_NT_IS_KYB", "KYB"},
+    {"EE_NT_CT", "CT"},
+    {"EE_NT_REG", "REG"},
+    {"EE_NT_DC", "DC"},
+    {"EE_NT_IS_KYB", "KYB"},
 };
 
 /* Tags from an object holding EE_NT_* keys, as "CT=RO,REG=EU". */
@@ -607,7 +610,7 @@ static bool set_tags(char *dst, const json_t *o)
 		else
 			continue;
 		int w = snprintf(tmp + used, sizeof(tmp) - used, "%s%s=%s", used ? "," : "",
-				 tag_keys[i][1], val);
+		                 tag_keys[i][1], val);
 		if (w < 0 || (size_t)w >= sizeof(tmp) - used)
 			break;
 		used += (size_t)w;
@@ -648,7 +651,7 @@ static struct nm_node *node_for(struct netmap *nm, const char *addr, int64_t now
 }
 
 enum r1_err netmap_on_heartbeat(struct netmap *nm, const char *sender, const json_t *hb,
-				int64_t now_ms, int64_t hb_utc_us, char **why)
+                                int64_t now_ms, int64_t hb_utc_us, char **why)
 {
 	if (!json_is_object(hb)) {
 		nm->stats.rejected++;
@@ -657,8 +660,9 @@ enum r1_err netmap_on_heartbeat(struct netmap *nm, const char *sender, const jso
 	uint8_t pub[R1_PUB_LEN];
 	if (!sender || !netmap_addr_key(sender, strlen(sender), pub)) {
 		nm->stats.rejected++;
-		return r1_fail(why, R1_ERR_INVAL, "netmap: heartbeat sender '%.60s' is not an address",
-			       sender ? sender : "");
+		return r1_fail(why, R1_ERR_INVAL,
+		               "netmap: heartbeat sender '%.60s' is not an address",
+		               sender ? sender : "");
 	}
 	bool is_new = false;
 	struct nm_node *n = find_pub(nm, pub);
@@ -667,9 +671,9 @@ enum r1_err netmap_on_heartbeat(struct netmap *nm, const char *sender, const jso
 		if (!n) {
 			nm->stats.rejected++;
 			return nm->n_nodes >= nm->opt.max_nodes
-				       ? r1_fail(why, R1_ERR_TOOBIG, "netmap: %zu nodes, no room for more",
-						 nm->n_nodes)
-				       : r1_fail(why, R1_ERR_NOMEM, "netmap: out of memory");
+			           ? r1_fail(why, R1_ERR_TOOBIG,
+			                     "netmap: %zu nodes, no room for more", nm->n_nodes)
+			           : r1_fail(why, R1_ERR_NOMEM, "netmap: out of memory");
 		}
 		is_new = true;
 	}
@@ -678,8 +682,8 @@ enum r1_err netmap_on_heartbeat(struct netmap *nm, const char *sender, const jso
 	const char *alias = jstr(hb, K_EE_ID);
 	if (alias)
 		set_alias(nm, n, alias, &chg);
-	if (set_version(in->version, jstr(hb, K_VERSION) ? jstr(hb, K_VERSION)
-							  : jstr(hb, K_EE_VERSION)))
+	if (set_version(in->version,
+	                jstr(hb, K_VERSION) ? jstr(hb, K_VERSION) : jstr(hb, K_EE_VERSION)))
 		chg |= NM_CHG_VERSION;
 	const char *st = jstr(hb, K_DEVICE_STATUS);
 	if (st && copy_field(in->status, sizeof(in->status), st))
@@ -705,9 +709,9 @@ enum r1_err netmap_on_heartbeat(struct netmap *nm, const char *sender, const jso
 		size_t off;
 		size_t cap;
 	} strs[] = {
-		{K_R1FS_ID, offsetof(struct nm_node_info, r1fs_id), NM_R1FS_ID_MAX + 1},
-		{K_R1FS_RELAY, offsetof(struct nm_node_info, r1fs_relay), NM_RELAY_MAX + 1},
-		{K_COMM_RELAY, offsetof(struct nm_node_info, comm_relay), NM_RELAY_MAX + 1},
+	    {K_R1FS_ID, offsetof(struct nm_node_info, r1fs_id), NM_R1FS_ID_MAX + 1},
+	    {K_R1FS_RELAY, offsetof(struct nm_node_info, r1fs_relay), NM_RELAY_MAX + 1},
+	    {K_COMM_RELAY, offsetof(struct nm_node_info, comm_relay), NM_RELAY_MAX + 1},
 	};
 	for (size_t i = 0; i < R1_ARRAY_LEN(strs); i++) {
 		const char *v = jstr(hb, strs[i].key);
@@ -719,11 +723,11 @@ enum r1_err netmap_on_heartbeat(struct netmap *nm, const char *sender, const jso
 		size_t off;
 		double max;
 	} nums[] = {
-		{K_CPU_USED, offsetof(struct nm_node_info, cpu_used), 100000},
-		{K_MACHINE_MEMORY, offsetof(struct nm_node_info, mem_total), 1e9},
-		{K_AVAILABLE_MEMORY, offsetof(struct nm_node_info, mem_avail), 1e9},
-		{K_TOTAL_DISK, offsetof(struct nm_node_info, disk_total), 1e12},
-		{K_AVAILABLE_DISK, offsetof(struct nm_node_info, disk_avail), 1e12},
+	    {K_CPU_USED, offsetof(struct nm_node_info, cpu_used), 100000},
+	    {K_MACHINE_MEMORY, offsetof(struct nm_node_info, mem_total), 1e9},
+	    {K_AVAILABLE_MEMORY, offsetof(struct nm_node_info, mem_avail), 1e9},
+	    {K_TOTAL_DISK, offsetof(struct nm_node_info, disk_total), 1e12},
+	    {K_AVAILABLE_DISK, offsetof(struct nm_node_info, disk_avail), 1e12},
 	};
 	double d;
 	for (size_t i = 0; i < R1_ARRAY_LEN(nums); i++)
@@ -768,7 +772,7 @@ enum r1_err netmap_on_heartbeat(struct netmap *nm, const char *sender, const jso
 
 /* Apply one CURRENT_NETWORK entry reported by trusted oracle `oi`. */
 static void apply_netmon_entry(struct netmap *nm, int oi, const char *key, const json_t *e,
-			       int64_t now_ms)
+                               int64_t now_ms)
 {
 	if (!json_is_object(e)) {
 		nm->stats.entries_skipped++;
@@ -786,8 +790,8 @@ static void apply_netmon_entry(struct netmap *nm, int oi, const char *key, const
 	struct nm_node_info *in = &n->info;
 	unsigned chg = 0;
 	/* the node's own fresh heartbeats win over hearsay */
-	bool firsthand = n->have_heartbeat &&
-			 now_ms - n->last_hb_ms <= (int64_t)nm->opt.online_timeout_ms;
+	bool firsthand =
+	    n->have_heartbeat && now_ms - n->last_hb_ms <= (int64_t)nm->opt.online_timeout_ms;
 	if (!firsthand) {
 		const char *alias = jstr(e, "eeid");
 		if (alias)
@@ -812,11 +816,11 @@ static void apply_netmon_entry(struct netmap *nm, int oi, const char *key, const
 			size_t off;
 			size_t cap;
 		} strs[] = {
-			{"node_utc", offsetof(struct nm_node_info, zone), NM_ZONE_MAX + 1},
-			{"r1fs_id", offsetof(struct nm_node_info, r1fs_id), NM_R1FS_ID_MAX + 1},
-			{"r1fs_relay", offsetof(struct nm_node_info, r1fs_relay), NM_RELAY_MAX + 1},
-			{"comm_relay", offsetof(struct nm_node_info, comm_relay), NM_RELAY_MAX + 1},
-			{"gpu_name", offsetof(struct nm_node_info, gpu_name), NM_GPU_NAME_MAX + 1},
+		    {"node_utc", offsetof(struct nm_node_info, zone), NM_ZONE_MAX + 1},
+		    {"r1fs_id", offsetof(struct nm_node_info, r1fs_id), NM_R1FS_ID_MAX + 1},
+		    {"r1fs_relay", offsetof(struct nm_node_info, r1fs_relay), NM_RELAY_MAX + 1},
+		    {"comm_relay", offsetof(struct nm_node_info, comm_relay), NM_RELAY_MAX + 1},
+		    {"gpu_name", offsetof(struct nm_node_info, gpu_name), NM_GPU_NAME_MAX + 1},
 		};
 		for (size_t i = 0; i < R1_ARRAY_LEN(strs); i++) {
 			const char *v = jstr(e, strs[i].key);
@@ -828,11 +832,11 @@ static void apply_netmon_entry(struct netmap *nm, int oi, const char *key, const
 			size_t off;
 			double max;
 		} nums[] = {
-			{"cpu_used", offsetof(struct nm_node_info, cpu_used), 100000},
-			{"total_mem", offsetof(struct nm_node_info, mem_total), 1e9},
-			{"avail_mem", offsetof(struct nm_node_info, mem_avail), 1e9},
-			{"total_disk", offsetof(struct nm_node_info, disk_total), 1e12},
-			{"avail_disk", offsetof(struct nm_node_info, disk_avail), 1e12},
+		    {"cpu_used", offsetof(struct nm_node_info, cpu_used), 100000},
+		    {"total_mem", offsetof(struct nm_node_info, mem_total), 1e9},
+		    {"avail_mem", offsetof(struct nm_node_info, mem_avail), 1e9},
+		    {"total_disk", offsetof(struct nm_node_info, disk_total), 1e12},
+		    {"avail_disk", offsetof(struct nm_node_info, disk_avail), 1e12},
 		};
 		double d;
 		for (size_t i = 0; i < R1_ARRAY_LEN(nums); i++)
@@ -878,7 +882,7 @@ static void apply_netmon_entry(struct netmap *nm, int oi, const char *key, const
 }
 
 enum r1_err netmap_on_netmon(struct netmap *nm, const char *sender, const json_t *payload,
-			     int64_t now_ms, char **why)
+                             int64_t now_ms, char **why)
 {
 	uint8_t pub[R1_PUB_LEN];
 	if (!sender || !netmap_addr_key(sender, strlen(sender), pub)) {
@@ -909,7 +913,7 @@ enum r1_err netmap_on_netmon(struct netmap *nm, const char *sender, const json_t
 				copy_field(nm->oracles[oi].alias, sizeof(nm->oracles[oi].alias), a);
 		}
 		return r1_fail(why, R1_ERR_AUTH, "netmap: NET_MON_01 from %s, not a trusted oracle",
-			       sender);
+		               sender);
 	}
 	const json_t *net = json_object_get(payload, K_CURRENT_NETWORK);
 	if (!json_is_object(net)) {
@@ -943,7 +947,7 @@ enum r1_err netmap_on_netmon(struct netmap *nm, const char *sender, const json_t
 /* ---- NetConfig ---------------------------------------------------------- */
 
 static const json_t *find_status(const json_t *statuses, const char *pipe, const char *sig,
-				 const char *iid)
+                                 const char *iid)
 {
 	size_t i;
 	const json_t *s;
@@ -962,8 +966,8 @@ static const json_t *find_status(const json_t *statuses, const char *pipe, const
 enum build_result { BUILD_OK, BUILD_SKIP, BUILD_NOMEM };
 
 /* Build one pipeline record from its config; on SKIP or NOMEM *p holds nothing. */
-static enum build_result build_pipeline(struct netmap *nm, struct nm_pipeline *p,
-					const json_t *cfg, const json_t *statuses)
+static enum build_result build_pipeline(struct netmap *nm, struct nm_pipeline *p, const json_t *cfg,
+                                        const json_t *statuses)
 {
 	memset(p, 0, sizeof(*p));
 	const char *name = jstr(cfg, K_NAME);
@@ -982,8 +986,8 @@ static enum build_result build_pipeline(struct netmap *nm, struct nm_pipeline *p
 	size_t i, j;
 	const json_t *pl, *inst;
 	size_t total = 0;
-	json_array_foreach(plugins, i, pl)
-		total += json_array_size(json_object_get(pl, K_INSTANCES));
+	json_array_foreach(plugins, i, pl) total +=
+	    json_array_size(json_object_get(pl, K_INSTANCES));
 	total = R1_MIN(total, (size_t)NM_INSTANCES_MAX);
 	if (total && !(p->instances = r1_calloc(total, sizeof(*p->instances))))
 		goto nomem;
@@ -1019,14 +1023,15 @@ nomem:
 }
 
 enum r1_err netmap_on_netconfig(struct netmap *nm, const char *sender, const json_t *data,
-				int64_t now_ms, char **why)
+                                int64_t now_ms, char **why)
 {
 	const char *op = jstr(data, K_OP);
 	const json_t *pipes = json_object_get(data, K_PIPELINES);
 	if (!op || strcmp(op, NET_CONFIG_SET) != 0 || !json_is_array(pipes)) {
 		nm->stats.rejected++;
-		return r1_fail(why, R1_ERR_INVAL, "netmap: NET_CONFIG_DATA is not a SET_CONFIG with "
-						  "PIPELINES");
+		return r1_fail(why, R1_ERR_INVAL,
+		               "netmap: NET_CONFIG_DATA is not a SET_CONFIG with "
+		               "PIPELINES");
 	}
 	uint8_t pub[R1_PUB_LEN];
 	struct nm_node *n = NULL;
@@ -1035,7 +1040,7 @@ enum r1_err netmap_on_netconfig(struct netmap *nm, const char *sender, const jso
 	if (!n) {
 		nm->stats.rejected++;
 		return r1_fail(why, R1_ERR_NOTFOUND, "netmap: SET_CONFIG from unknown node %.60s",
-			       sender ? sender : "");
+		               sender ? sender : "");
 	}
 	const json_t *statuses = json_object_get(data, K_PLUGIN_STATUSES);
 	if (!json_is_array(statuses))
@@ -1086,8 +1091,8 @@ void netmap_tick(struct netmap *nm, int64_t now_ms)
 /* ---- the cache's view --------------------------------------------------- */
 
 enum r1_err netmap_restore(struct netmap *nm, const struct nm_node_info *info,
-			   const uint8_t (*whitelist)[R1_PUB_LEN], size_t n_whitelist,
-			   const struct nm_node **out, char **why)
+                           const uint8_t (*whitelist)[R1_PUB_LEN], size_t n_whitelist,
+                           const struct nm_node **out, char **why)
 {
 	uint8_t pub[R1_PUB_LEN];
 	if (!netmap_addr_key(info->addr, strnlen(info->addr, sizeof(info->addr)), pub))
@@ -1110,14 +1115,14 @@ enum r1_err netmap_restore(struct netmap *nm, const struct nm_node_info *info,
 	static const struct {
 		size_t off, cap;
 	} strs[] = {
-		{offsetof(struct nm_node_info, version), NM_VERSION_MAX + 1},
-		{offsetof(struct nm_node_info, status), NM_STATUS_MAX + 1},
-		{offsetof(struct nm_node_info, zone), NM_ZONE_MAX + 1},
-		{offsetof(struct nm_node_info, r1fs_id), NM_R1FS_ID_MAX + 1},
-		{offsetof(struct nm_node_info, r1fs_relay), NM_RELAY_MAX + 1},
-		{offsetof(struct nm_node_info, comm_relay), NM_RELAY_MAX + 1},
-		{offsetof(struct nm_node_info, tags), NM_TAGS_MAX + 1},
-		{offsetof(struct nm_node_info, gpu_name), NM_GPU_NAME_MAX + 1},
+	    {offsetof(struct nm_node_info, version), NM_VERSION_MAX + 1},
+	    {offsetof(struct nm_node_info, status), NM_STATUS_MAX + 1},
+	    {offsetof(struct nm_node_info, zone), NM_ZONE_MAX + 1},
+	    {offsetof(struct nm_node_info, r1fs_id), NM_R1FS_ID_MAX + 1},
+	    {offsetof(struct nm_node_info, r1fs_relay), NM_RELAY_MAX + 1},
+	    {offsetof(struct nm_node_info, comm_relay), NM_RELAY_MAX + 1},
+	    {offsetof(struct nm_node_info, tags), NM_TAGS_MAX + 1},
+	    {offsetof(struct nm_node_info, gpu_name), NM_GPU_NAME_MAX + 1},
 	};
 	for (size_t i = 0; i < R1_ARRAY_LEN(strs); i++) {
 		char tmp[NM_RELAY_MAX + 1];
@@ -1180,7 +1185,7 @@ const struct nm_node *netmap_find_eth(const struct netmap *nm, const char *eth)
 }
 
 size_t netmap_find_alias(const struct netmap *nm, const char *alias, const struct nm_node **out,
-			 size_t max)
+                         size_t max)
 {
 	size_t found = 0;
 	if (!alias)
@@ -1203,7 +1208,7 @@ size_t netmap_find_alias(const struct netmap *nm, const char *alias, const struc
 }
 
 enum r1_err netmap_resolve(const struct netmap *nm, const char *name, const struct nm_node **out,
-			   char **why)
+                           char **why)
 {
 	*out = NULL;
 	if (!name || !*name)
@@ -1223,11 +1228,12 @@ enum r1_err netmap_resolve(const struct netmap *nm, const char *name, const stru
 	}
 	if (cnt > 1)
 		return r1_fail(why, R1_ERR_EXISTS,
-			       "alias '%s' names %zu nodes; use an address (%s or %s ...)", name,
-			       cnt, hits[0]->info.addr, hits[1]->info.addr);
-	return r1_fail(why, R1_ERR_NOTFOUND, "no node '%s' is known (not an address, ETH address "
-					     "or alias seen on the network)",
-		       name);
+		               "alias '%s' names %zu nodes; use an address (%s or %s ...)", name,
+		               cnt, hits[0]->info.addr, hits[1]->info.addr);
+	return r1_fail(why, R1_ERR_NOTFOUND,
+	               "no node '%s' is known (not an address, ETH address "
+	               "or alias seen on the network)",
+	               name);
 }
 
 size_t netmap_count(const struct netmap *nm)

@@ -42,20 +42,20 @@
 
 #include <jansson.h>
 
-#define NM_ALIAS_MAX 32
-#define NM_VERSION_MAX 24
-#define NM_STATUS_MAX 16
-#define NM_ZONE_MAX 12
-#define NM_R1FS_ID_MAX 64
-#define NM_RELAY_MAX 64
-#define NM_TAGS_MAX 64
-#define NM_GPU_NAME_MAX 32
-#define NM_NAME_MAX 64		/* pipeline names, signatures, instance ids */
-#define NM_WHITELIST_MAX 256	/* entries kept per node */
-#define NM_PIPELINES_MAX 256	/* per node */
-#define NM_INSTANCES_MAX 256	/* per pipeline */
-#define NM_ORACLES_MAX 32
-#define NM_AVAIL_HISTORY 16	/* epochs kept in memory per node (the cache keeps all) */
+#define NM_ALIAS_MAX     32
+#define NM_VERSION_MAX   24
+#define NM_STATUS_MAX    16
+#define NM_ZONE_MAX      12
+#define NM_R1FS_ID_MAX   64
+#define NM_RELAY_MAX     64
+#define NM_TAGS_MAX      64
+#define NM_GPU_NAME_MAX  32
+#define NM_NAME_MAX      64  /* pipeline names, signatures, instance ids */
+#define NM_WHITELIST_MAX 256 /* entries kept per node */
+#define NM_PIPELINES_MAX 256 /* per node */
+#define NM_INSTANCES_MAX 256 /* per pipeline */
+#define NM_ORACLES_MAX   32
+#define NM_AVAIL_HISTORY 16 /* epochs kept in memory per node (the cache keeps all) */
 
 /*
  * What is known of a node, as plain values: the record the views read and
@@ -63,44 +63,44 @@
  * truncated on a character boundary and free of control characters.
  */
 struct nm_node_info {
-	char addr[R1_ADDR_LEN + 1];	/* "0xai_..." */
-	char eth[R1_ETH_ADDR_LEN + 1];	/* computed from the key, never taken from the wire */
+	char addr[R1_ADDR_LEN + 1];    /* "0xai_..." */
+	char eth[R1_ETH_ADDR_LEN + 1]; /* computed from the key, never taken from the wire */
 	char alias[NM_ALIAS_MAX + 1];
 	char version[NM_VERSION_MAX + 1]; /* first token: "2.10.370" */
-	char status[NM_STATUS_MAX + 1];	/* DEVICE_STATUS or netmon "working" */
-	char zone[NM_ZONE_MAX + 1];	/* "UTC+0" */
+	char status[NM_STATUS_MAX + 1];   /* DEVICE_STATUS or netmon "working" */
+	char zone[NM_ZONE_MAX + 1];       /* "UTC+0" */
 	char r1fs_id[NM_R1FS_ID_MAX + 1];
 	char r1fs_relay[NM_RELAY_MAX + 1];
 	char comm_relay[NM_RELAY_MAX + 1];
-	char tags[NM_TAGS_MAX + 1];	/* "CT=RO,REG=EU" from EE_NT_* */
+	char tags[NM_TAGS_MAX + 1]; /* "CT=RO,REG=EU" from EE_NT_* */
 	char gpu_name[NM_GPU_NAME_MAX + 1];
-	bool oracle;			/* EE_IS_SUPER / is_supervisor */
+	bool oracle; /* EE_IS_SUPER / is_supervisor */
 	bool secured;
 	bool r1fs_online;
 	uint16_t cpu_cores;
 	uint16_t gpu_count;
-	float cpu_used;			/* percent */
-	float mem_total, mem_avail;	/* GB */
-	float disk_total, disk_avail;	/* GB */
+	float cpu_used;               /* percent */
+	float mem_total, mem_avail;   /* GB */
+	float disk_total, disk_avail; /* GB */
 	double uptime_s;
 	int64_t first_seen_ms;
-	int64_t last_seen_ms;		/* last evidence it was alive; 0 = never */
+	int64_t last_seen_ms; /* last evidence it was alive; 0 = never */
 };
 
 /* A plugin instance of a pipeline, from NetConfig. */
 struct nm_instance {
 	char signature[NM_NAME_MAX + 1];
 	char instance_id[NM_NAME_MAX + 1];
-	json_t *config;	/* the instance dict as the node sent it (owned reference) */
-	json_t *status;	/* its PLUGIN_STATUSES entry, or NULL */
+	json_t *config; /* the instance dict as the node sent it (owned reference) */
+	json_t *status; /* its PLUGIN_STATUSES entry, or NULL */
 };
 
 struct nm_pipeline {
 	char name[NM_NAME_MAX + 1];
 	char type[NM_NAME_MAX + 1];
-	char owner_addr[R1_ADDR_LEN + 1];	/* INITIATOR_ADDR */
-	char owner_alias[NM_ALIAS_MAX + 1];	/* INITIATOR_ID */
-	json_t *config;				/* the full pipeline dict (owned reference) */
+	char owner_addr[R1_ADDR_LEN + 1];   /* INITIATOR_ADDR */
+	char owner_alias[NM_ALIAS_MAX + 1]; /* INITIATOR_ID */
+	json_t *config;                     /* the full pipeline dict (owned reference) */
 	struct nm_instance *instances;
 	size_t n_instances;
 };
@@ -110,19 +110,19 @@ struct nm_node {
 	uint8_t pub[R1_PUB_LEN];
 	bool online;
 	bool peered;
-	bool stale;		/* restored from the cache, not heard from since */
-	bool self;		/* our own address */
-	bool trusted_oracle;	/* in the configured oracle list */
+	bool stale;          /* restored from the cache, not heard from since */
+	bool self;           /* our own address */
+	bool trusted_oracle; /* in the configured oracle list */
 	bool have_heartbeat;
-	uint32_t reporters;	/* bit i: oracle i of netmap_oracle_at reported it */
-	int64_t last_hb_ms;	/* when its last heartbeat arrived (our clock) */
+	uint32_t reporters; /* bit i: oracle i of netmap_oracle_at reported it */
+	int64_t last_hb_ms; /* when its last heartbeat arrived (our clock) */
 	/* whitelist: keys of the addresses it allows (prefix-free) */
 	uint8_t (*whitelist)[R1_PUB_LEN];
 	uint16_t n_whitelist;
 	/* pipelines from its last SET_CONFIG; NULL until one arrives */
 	struct nm_pipeline *pipelines;
 	uint16_t n_pipelines;
-	int64_t pipelines_ms;	/* when they arrived; 0 = never */
+	int64_t pipelines_ms; /* when they arrived; 0 = never */
 	/* availability of the epoch being counted (valid when `tracking`) */
 	bool tracking;
 	struct epoch_tracker tracker;
@@ -138,22 +138,23 @@ struct nm_node {
 struct nm_oracle {
 	char addr[R1_ADDR_LEN + 1];
 	char alias[NM_ALIAS_MAX + 1];
-	bool trusted;		/* configured; untrusted ones are only counted */
+	bool trusted; /* configured; untrusted ones are only counted */
 	int64_t last_report_ms;
 	uint32_t nodes_reported; /* in its last accepted map */
-	uint64_t reports;	 /* accepted maps */
-	uint64_t rejected;	 /* maps ignored (untrusted) */
+	uint64_t reports;        /* accepted maps */
+	uint64_t rejected;       /* maps ignored (untrusted) */
 };
 
 enum nm_event_type {
-	NM_EV_NODE_NEW,		/* first heard of */
-	NM_EV_NODE_ONLINE,	/* offline (or new, or stale) -> online */
-	NM_EV_NODE_LOST,	/* online -> offline after online_timeout */
-	NM_EV_NODE_CHANGED,	/* fields changed: see `changed` */
+	NM_EV_NODE_NEW,          /* first heard of */
+	NM_EV_NODE_ONLINE,       /* offline (or new, or stale) -> online */
+	NM_EV_NODE_LOST,         /* online -> offline after online_timeout */
+	NM_EV_NODE_CHANGED,      /* fields changed: see `changed` */
 	NM_EV_PIPELINES_CHANGED, /* a SET_CONFIG changed its pipelines */
-	NM_EV_ORACLE_REPORT,	/* a trusted NET_MON_01 was applied (node is the oracle, may be NULL) */
-	NM_EV_EPOCH_CLOSED,	/* a node finished an epoch: see epoch, avail */
-	NM_EV_HEARTBEAT,	/* a heartbeat was applied (after the events above) */
+	NM_EV_ORACLE_REPORT, /* a trusted NET_MON_01 was applied (node is the oracle, may be NULL)
+	                      */
+	NM_EV_EPOCH_CLOSED,  /* a node finished an epoch: see epoch, avail */
+	NM_EV_HEARTBEAT,     /* a heartbeat was applied (after the events above) */
 };
 
 /* Bits of nm_event.changed. */
@@ -167,41 +168,41 @@ enum {
 	NM_CHG_STATUS = 1u << 6,
 	NM_CHG_SECURED = 1u << 7,
 	NM_CHG_TAGS = 1u << 8,
-	NM_CHG_SEEN = 1u << 9,	/* only last_seen moved */
+	NM_CHG_SEEN = 1u << 9, /* only last_seen moved */
 };
 
 struct nm_event {
 	enum nm_event_type type;
 	const struct nm_node *node;
-	unsigned changed;	/* NM_EV_NODE_CHANGED */
+	unsigned changed;               /* NM_EV_NODE_CHANGED */
 	const struct nm_oracle *oracle; /* NM_EV_ORACLE_REPORT */
-	int64_t epoch;		/* NM_EV_EPOCH_CLOSED */
-	uint8_t avail;		/* NM_EV_EPOCH_CLOSED: 0..255 */
+	int64_t epoch;                  /* NM_EV_EPOCH_CLOSED */
+	uint8_t avail;                  /* NM_EV_EPOCH_CLOSED: 0..255 */
 };
 
 typedef void (*netmap_observer_fn)(void *ctx, const struct nm_event *ev);
 
 struct netmap_options {
-	const char *self_addr;		/* our address, for "peered" and "self" (may be NULL) */
-	const char *const *oracles;	/* addresses whose NET_MON_01 we trust */
+	const char *self_addr;      /* our address, for "peered" and "self" (may be NULL) */
+	const char *const *oracles; /* addresses whose NET_MON_01 we trust */
 	size_t n_oracles;
 	/*
 	 * With no oracle configured, accept NET_MON_01 from any reporter that
 	 * says IS_SUPERVISOR, as the Python SDK does.  Off by default.
 	 */
 	bool trust_any_oracle;
-	uint32_t online_timeout_ms;	/* 0 = 60 s */
+	uint32_t online_timeout_ms;        /* 0 = 60 s */
 	const struct epoch_params *epochs; /* copied; NULL = mainnet's */
-	size_t max_nodes;		/* 0 = 1,000,000: new nodes beyond it are refused */
+	size_t max_nodes;                  /* 0 = 1,000,000: new nodes beyond it are refused */
 };
 
 struct netmap_stats {
-	uint64_t heartbeats;		/* applied */
-	uint64_t netmons;		/* trusted maps applied */
-	uint64_t netmons_untrusted;	/* maps ignored */
-	uint64_t netconfigs;		/* SET_CONFIG applied */
-	uint64_t rejected;		/* malformed input or node cap reached */
-	uint64_t entries_skipped;	/* bad entries inside maps */
+	uint64_t heartbeats;        /* applied */
+	uint64_t netmons;           /* trusted maps applied */
+	uint64_t netmons_untrusted; /* maps ignored */
+	uint64_t netconfigs;        /* SET_CONFIG applied */
+	uint64_t rejected;          /* malformed input or node cap reached */
+	uint64_t entries_skipped;   /* bad entries inside maps */
 };
 
 struct netmap;
@@ -223,7 +224,7 @@ void netmap_unobserve(struct netmap *nm, netmap_observer_fn fn, void *ctx);
  * cap, R1_ERR_NOMEM.
  */
 enum r1_err netmap_on_heartbeat(struct netmap *nm, const char *sender, const json_t *hb,
-				int64_t now_ms, int64_t hb_utc_us, char **why);
+                                int64_t now_ms, int64_t hb_utc_us, char **why);
 
 /*
  * A NET_MON_01 payload from `sender`: the decoded body holding
@@ -232,7 +233,7 @@ enum r1_err netmap_on_heartbeat(struct netmap *nm, const char *sender, const jso
  * R1_ERR_INVAL when CURRENT_NETWORK is missing.  Bad entries are skipped.
  */
 enum r1_err netmap_on_netmon(struct netmap *nm, const char *sender, const json_t *payload,
-			     int64_t now_ms, char **why);
+                             int64_t now_ms, char **why);
 
 /*
  * NET_CONFIG_DATA of a SET_CONFIG reply from `sender`.  R1_ERR_INVAL if
@@ -240,7 +241,7 @@ enum r1_err netmap_on_netmon(struct netmap *nm, const char *sender, const json_t
  * sender is unknown (a reply we did not ask for).
  */
 enum r1_err netmap_on_netconfig(struct netmap *nm, const char *sender, const json_t *data,
-				int64_t now_ms, char **why);
+                                int64_t now_ms, char **why);
 
 /* Online -> offline transitions and epoch roll-over.  Call about once a second. */
 void netmap_tick(struct netmap *nm, int64_t now_ms);
@@ -252,8 +253,8 @@ void netmap_tick(struct netmap *nm, int64_t now_ms);
  * alone (R1_ERR_EXISTS).
  */
 enum r1_err netmap_restore(struct netmap *nm, const struct nm_node_info *info,
-			   const uint8_t (*whitelist)[R1_PUB_LEN], size_t n_whitelist,
-			   const struct nm_node **out, char **why);
+                           const uint8_t (*whitelist)[R1_PUB_LEN], size_t n_whitelist,
+                           const struct nm_node **out, char **why);
 
 /* Lookups.  Addresses match with or without prefix; NULL when unknown. */
 const struct nm_node *netmap_find_addr(const struct netmap *nm, const char *addr);
@@ -261,13 +262,13 @@ const struct nm_node *netmap_find_pub(const struct netmap *nm, const uint8_t pub
 const struct nm_node *netmap_find_eth(const struct netmap *nm, const char *eth);
 /* Up to `max` nodes called `alias` (exact match); returns how many exist. */
 size_t netmap_find_alias(const struct netmap *nm, const char *alias, const struct nm_node **out,
-			 size_t max);
+                         size_t max);
 /*
  * A node by address, ETH address or alias, as a person types it.
  * R1_ERR_NOTFOUND, or R1_ERR_EXISTS when an alias names several nodes.
  */
 enum r1_err netmap_resolve(const struct netmap *nm, const char *name, const struct nm_node **out,
-			   char **why);
+                           char **why);
 
 /* Iteration in the order nodes were first heard of. */
 size_t netmap_count(const struct netmap *nm);

@@ -10,7 +10,7 @@
 #include <libgen.h>
 #include <sys/stat.h>
 
-#define APP_DIR "r1console"
+#define APP_DIR       "r1console"
 #define ALIAS_DIR_MAX 64
 
 static const char *env_get(paths_env_fn env, void *ctx, const char *name)
@@ -20,7 +20,7 @@ static const char *env_get(paths_env_fn env, void *ctx, const char *name)
 
 /* $XDG_x/r1console when absolute, else $HOME/<fallback>/r1console. */
 static enum r1_err one_dir(char **out, paths_env_fn env, void *ctx, const char *var,
-			   const char *fallback, char **why)
+                           const char *fallback, char **why)
 {
 	struct buf b = BUF_INIT;
 	const char *x = env_get(env, ctx, var);
@@ -30,7 +30,7 @@ static enum r1_err one_dir(char **out, paths_env_fn env, void *ctx, const char *
 		const char *home = env_get(env, ctx, "HOME");
 		if (!home || home[0] != '/')
 			return r1_fail(why, R1_ERR_NOTFOUND,
-				       "paths: neither $%s nor an absolute $HOME is set", var);
+			               "paths: neither $%s nor an absolute $HOME is set", var);
 		buf_addf(&b, "%s/%s", home, fallback);
 	}
 	while (b.len > 1 && b.data[b.len - 1] == '/')
@@ -100,7 +100,7 @@ bool paths_alias_ok(const char *alias)
 	for (size_t i = 0; i < n; i++) {
 		unsigned char c = (unsigned char)alias[i];
 		bool good = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
-			    (c >= '0' && c <= '9') || c == '-' || c == '_' || c == '.';
+		            (c >= '0' && c <= '9') || c == '-' || c == '_' || c == '.';
 		if (!good)
 			return false;
 	}
@@ -111,9 +111,9 @@ enum r1_err paths_node_dir(const struct r1_paths *p, const char *alias, char **o
 {
 	if (!paths_alias_ok(alias))
 		return r1_fail(why, R1_ERR_INVAL,
-			       "paths: '%s' is not a usable node alias (1-%d letters, digits, "
-			       "'-', '_' or '.', not starting with '.')",
-			       alias ? alias : "", ALIAS_DIR_MAX);
+		               "paths: '%s' is not a usable node alias (1-%d letters, digits, "
+		               "'-', '_' or '.', not starting with '.')",
+		               alias ? alias : "", ALIAS_DIR_MAX);
 	struct buf b = BUF_INIT;
 	buf_addf(&b, "%s/nodes/%s", p->data_dir, alias);
 	if (!buf_ok(&b)) {
@@ -178,7 +178,7 @@ static enum r1_err write_all(int fd, const void *data, size_t len, const char *p
 }
 
 enum r1_err paths_write_atomic(const char *path, const void *data, size_t len, mode_t mode,
-			       char **why)
+                               char **why)
 {
 	struct buf tmp = BUF_INIT;
 	buf_addf(&tmp, "%s.tmp.%ld", path, (long)getpid());

@@ -65,7 +65,7 @@ enum r1_err paths_mkdir_parent(const char *file, mode_t mode, char **why);
  * R1_ERR_IO.
  */
 enum r1_err paths_write_atomic(const char *path, const void *data, size_t len, mode_t mode,
-			       char **why);
+                               char **why);
 
 /*
  * Read a whole file of at most `max` bytes (NUL-terminated; *len may be

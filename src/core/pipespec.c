@@ -45,7 +45,7 @@ void pipespec_free(struct pipespec **pp)
 }
 
 struct pipespec_instance *pipespec_find(struct pipespec *p, const char *signature,
-					const char *instance_id)
+                                        const char *instance_id)
 {
 	for (size_t i = 0; i < p->n_inst; i++)
 		if (strcasecmp(p->inst[i].signature, signature) == 0 &&
@@ -55,18 +55,18 @@ struct pipespec_instance *pipespec_find(struct pipespec *p, const char *signatur
 }
 
 /* A new instance slot; its config is the object without INSTANCE_ID (upper keys). */
-static enum r1_err push_instance(struct pipespec *p, const char *signature,
-				 const char *instance_id, const json_t *cfg, bool proposed,
-				 char **why)
+static enum r1_err push_instance(struct pipespec *p, const char *signature, const char *instance_id,
+                                 const json_t *cfg, bool proposed, char **why)
 {
 	if (!signature || !*signature || !instance_id || !*instance_id)
-		return r1_fail(why, R1_ERR_INVAL, "an instance needs a SIGNATURE and an INSTANCE_ID");
+		return r1_fail(why, R1_ERR_INVAL,
+		               "an instance needs a SIGNATURE and an INSTANCE_ID");
 	if (cfg && !json_is_object(cfg))
 		return r1_fail(why, R1_ERR_INVAL, "the config of instance %s must be an object",
-			       instance_id);
+		               instance_id);
 	if (pipespec_find(p, signature, instance_id))
 		return r1_fail(why, R1_ERR_EXISTS, "instance %s/%s is already in pipeline %s",
-			       signature, instance_id, p->name);
+		               signature, instance_id, p->name);
 	struct pipespec_instance *g = r1_reallocarray(p->inst, p->n_inst + 1, sizeof(*g));
 	if (!g)
 		return r1_fail(why, R1_ERR_NOMEM, "out of memory");
@@ -97,8 +97,7 @@ static enum r1_err push_instance(struct pipespec *p, const char *signature,
 }
 
 /* Instances from a PLUGINS list: [{SIGNATURE, INSTANCES: [{INSTANCE_ID, ...}]}]. */
-static enum r1_err add_plugins(struct pipespec *p, const json_t *plugins, bool proposed,
-			       char **why)
+static enum r1_err add_plugins(struct pipespec *p, const json_t *plugins, bool proposed, char **why)
 {
 	if (!plugins)
 		return R1_OK;
@@ -113,16 +112,17 @@ static enum r1_err add_plugins(struct pipespec *p, const json_t *plugins, bool p
 		if (!json_is_string(sig) || !json_string_length(sig))
 			return r1_fail(why, R1_ERR_INVAL, "PLUGINS[%zu]: missing SIGNATURE", i);
 		if (!json_is_array(insts))
-			return r1_fail(why, R1_ERR_INVAL, "PLUGINS[%zu]: INSTANCES must be a list", i);
+			return r1_fail(why, R1_ERR_INVAL, "PLUGINS[%zu]: INSTANCES must be a list",
+			               i);
 		json_array_foreach(insts, j, in)
 		{
 			const json_t *iid = json_object_get(in, K_INSTANCE_ID);
 			if (!json_is_object(in) || !json_is_string(iid) || !json_string_length(iid))
 				return r1_fail(why, R1_ERR_INVAL,
-					       "PLUGINS[%zu].INSTANCES[%zu]: missing INSTANCE_ID", i,
-					       j);
+				               "PLUGINS[%zu].INSTANCES[%zu]: missing INSTANCE_ID",
+				               i, j);
 			enum r1_err e = push_instance(p, json_string_value(sig),
-						      json_string_value(iid), in, proposed, why);
+			                              json_string_value(iid), in, proposed, why);
 			if (e) {
 				r1_why_prefix(why, "PLUGINS[%zu].INSTANCES[%zu]", i, j);
 				return e;
@@ -132,8 +132,7 @@ static enum r1_err add_plugins(struct pipespec *p, const json_t *plugins, bool p
 	return R1_OK;
 }
 
-static enum r1_err make(const char *node_addr, const char *name, struct pipespec **out,
-			char **why)
+static enum r1_err make(const char *node_addr, const char *name, struct pipespec **out, char **why)
 {
 	*out = NULL;
 	uint8_t pub[R1_PUB_LEN];
@@ -141,7 +140,7 @@ static enum r1_err make(const char *node_addr, const char *name, struct pipespec
 		return r1_fail(why, R1_ERR_INVAL, "a pipeline needs a NAME");
 	if (!node_addr || addr_parse(node_addr, strlen(node_addr), pub, NULL))
 		return r1_fail(why, R1_ERR_INVAL, "'%s' is not a node address",
-			       node_addr ? node_addr : "");
+		               node_addr ? node_addr : "");
 	struct pipespec *p = r1_calloc(1, sizeof(*p));
 	if (!p || !(p->name = r1_strdup(name)) || !(p->config = json_object())) {
 		pipespec_free(&p);
@@ -164,7 +163,7 @@ static json_t *pipeline_keys(const json_t *config)
 }
 
 enum r1_err pipespec_new(const char *node_addr, const char *name, const json_t *config,
-			 struct pipespec **out, char **why)
+                         struct pipespec **out, char **why)
 {
 	if (config && !json_is_object(config))
 		return r1_fail(why, R1_ERR_INVAL, "a pipeline config must be an object");
@@ -184,12 +183,13 @@ enum r1_err pipespec_new(const char *node_addr, const char *name, const json_t *
 	return R1_OK;
 }
 
-enum r1_err pipespec_attach(const char *node_addr, const json_t *existing,
-			    struct pipespec **out, char **why)
+enum r1_err pipespec_attach(const char *node_addr, const json_t *existing, struct pipespec **out,
+                            char **why)
 {
 	const json_t *name = json_object_get(existing, K_NAME);
 	if (!json_is_object(existing) || !json_is_string(name))
-		return r1_fail(why, R1_ERR_INVAL, "an attached pipeline needs its config with NAME");
+		return r1_fail(why, R1_ERR_INVAL,
+		               "an attached pipeline needs its config with NAME");
 	struct pipespec *p;
 	enum r1_err e = make(node_addr, json_string_value(name), &p, why);
 	if (e)
@@ -208,22 +208,23 @@ enum r1_err pipespec_attach(const char *node_addr, const json_t *existing,
 }
 
 enum r1_err pipespec_add_instance(struct pipespec *p, const char *signature,
-				  const char *instance_id, const json_t *config, char **why)
+                                  const char *instance_id, const json_t *config, char **why)
 {
 	return push_instance(p, signature, instance_id, config, true, why);
 }
 
 enum r1_err pipespec_update_instance(struct pipespec *p, const char *signature,
-				     const char *instance_id, const json_t *delta, char **why)
+                                     const char *instance_id, const json_t *delta, char **why)
 {
 	struct pipespec_instance *in = pipespec_find(p, signature, instance_id);
 	if (!in)
 		return r1_fail(why, R1_ERR_NOTFOUND, "no instance %s/%s in pipeline %s", signature,
-			       instance_id, p->name);
+		               instance_id, p->name);
 	if (in->staged)
-		return r1_fail(why, R1_ERR_STATE, "instance %s is waiting for its last change to be "
-						  "confirmed",
-			       instance_id);
+		return r1_fail(why, R1_ERR_STATE,
+		               "instance %s is waiting for its last change to be "
+		               "confirmed",
+		               instance_id);
 	if (!json_is_object(delta))
 		return r1_fail(why, R1_ERR_INVAL, "an instance change must be an object");
 	json_t *d = cmdmsg_upper_keys(delta);
@@ -251,12 +252,12 @@ enum r1_err pipespec_update_instance(struct pipespec *p, const char *signature,
 }
 
 enum r1_err pipespec_remove_instance(struct pipespec *p, const char *signature,
-				     const char *instance_id, char **why)
+                                     const char *instance_id, char **why)
 {
 	struct pipespec_instance *in = pipespec_find(p, signature, instance_id);
 	if (!in || in->removing)
 		return r1_fail(why, R1_ERR_NOTFOUND, "no instance %s/%s in pipeline %s", signature,
-			       instance_id, p->name);
+		               instance_id, p->name);
 	in->removing = true;
 	json_decref(in->proposed);
 	in->proposed = NULL;
@@ -304,7 +305,8 @@ json_t *pipespec_full_config(const struct pipespec *p)
 			continue;
 		bool seen = false;
 		for (size_t j = 0; j < i && !seen; j++)
-			seen = !p->inst[j].removing && strcmp(p->inst[j].signature, in->signature) == 0;
+			seen = !p->inst[j].removing &&
+			       strcmp(p->inst[j].signature, in->signature) == 0;
 		if (seen)
 			continue;
 		json_t *list = json_array();
@@ -317,16 +319,16 @@ json_t *pipespec_full_config(const struct pipespec *p)
 				list = NULL;
 			}
 		}
-		if (!list || json_array_append_new(plugins, json_pack("{s:s,s:o}", K_SIGNATURE,
-								       in->signature, K_INSTANCES,
-								       list))) {
+		if (!list ||
+		    json_array_append_new(plugins, json_pack("{s:s,s:o}", K_SIGNATURE,
+		                                             in->signature, K_INSTANCES, list))) {
 			json_decref(plugins);
 			return NULL;
 		}
 	}
 	out = json_pack("{s:s,s:b,s:o}", K_NAME, p->name, K_DEFAULT_PLUGIN, 0, K_PLUGINS, plugins);
 	if (out && (json_object_update(out, p->config) ||
-		    (p->proposed && json_object_update(out, p->proposed)))) {
+	            (p->proposed && json_object_update(out, p->proposed)))) {
 		json_decref(out);
 		return NULL;
 	}
@@ -345,14 +347,13 @@ void pipespec_plan_release(struct pipespec_plan *plan)
 }
 
 static bool expect(struct pipespec_plan *plan, bool instance, const char *sig, const char *iid,
-		   int ok_code, int fail_code)
+                   int ok_code, int fail_code)
 {
 	if (!instance)
 		for (size_t i = 0; i < plan->n_expect; i++)
 			if (!plan->expect[i].instance && plan->expect[i].ok_code == ok_code)
 				return true; /* one PIPELINE_OK confirms them all */
-	struct pipespec_expect *g =
-		r1_reallocarray(plan->expect, plan->n_expect + 1, sizeof(*g));
+	struct pipespec_expect *g = r1_reallocarray(plan->expect, plan->n_expect + 1, sizeof(*g));
 	if (!g)
 		return false;
 	plan->expect = g;
@@ -378,9 +379,10 @@ enum r1_err pipespec_plan_deploy(struct pipespec *p, struct pipespec_plan *plan,
 		new_inst |= in->proposed && json_object_size(in->config) == 0;
 	}
 	if (busy)
-		return r1_fail(why, R1_ERR_STATE, "pipeline %s is waiting for its last deploy to be "
-						  "confirmed",
-			       p->name);
+		return r1_fail(why, R1_ERR_STATE,
+		               "pipeline %s is waiting for its last deploy to be "
+		               "confirmed",
+		               p->name);
 	bool changed = p->proposed != NULL;
 	if (changed || removing || new_inst) {
 		plan->action = ACT_UPDATE_CONFIG;
@@ -394,24 +396,26 @@ enum r1_err pipespec_plan_deploy(struct pipespec *p, struct pipespec_plan *plan,
 				continue;
 			json_t *d = instance_dict(in, false);
 			json_t *u = d ? json_pack("{s:s,s:s,s:s,s:o}", K_NAME, p->name, K_SIGNATURE,
-						  in->signature, K_INSTANCE_ID, in->instance_id,
-						  K_INSTANCE_CONFIG, d)
-				      : NULL;
+			                          in->signature, K_INSTANCE_ID, in->instance_id,
+			                          K_INSTANCE_CONFIG, d)
+			              : NULL;
 			if (!u || json_array_append_new(plan->payload, u)) {
 				json_decref(plan->payload);
 				plan->payload = NULL;
 			}
 		}
 	} else {
-		return r1_fail(why, R1_ERR_NOTFOUND, "pipeline %s has no change to deploy", p->name);
+		return r1_fail(why, R1_ERR_NOTFOUND, "pipeline %s has no change to deploy",
+		               p->name);
 	}
 	bool good = plan->payload != NULL;
 	for (size_t i = 0; good && i < p->n_inst; i++) {
 		const struct pipespec_instance *in = &p->inst[i];
 		if (in->proposed)
-			good = expect(plan, false, NULL, NULL, NC_PIPELINE_OK, NC_PIPELINE_FAILED) &&
-			       expect(plan, true, in->signature, in->instance_id,
-				      NC_PLUGIN_CONFIG_OK, NC_PLUGIN_CONFIG_FAILED);
+			good =
+			    expect(plan, false, NULL, NULL, NC_PIPELINE_OK, NC_PIPELINE_FAILED) &&
+			    expect(plan, true, in->signature, in->instance_id, NC_PLUGIN_CONFIG_OK,
+			           NC_PLUGIN_CONFIG_FAILED);
 		else if (in->removing)
 			good = expect(plan, false, NULL, NULL, NC_PIPELINE_OK, NC_PIPELINE_FAILED);
 	}

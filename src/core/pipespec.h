@@ -30,19 +30,19 @@
 #include <jansson.h>
 
 struct pipespec_instance {
-	char *signature;   /* upper-case */
+	char *signature; /* upper-case */
 	char *instance_id;
-	json_t *config;	   /* confirmed keys (without INSTANCE_ID) */
-	json_t *proposed;  /* pending keys, NULL = none */
-	json_t *staged;	   /* sent, awaiting confirmation */
-	bool removing;	   /* proposed for removal */
+	json_t *config;   /* confirmed keys (without INSTANCE_ID) */
+	json_t *proposed; /* pending keys, NULL = none */
+	json_t *staged;   /* sent, awaiting confirmation */
+	bool removing;    /* proposed for removal */
 };
 
 struct pipespec {
 	char node_addr[R1_ADDR_LEN + 1];
 	char *name;
-	json_t *config;	   /* confirmed pipeline keys (no NAME, no PLUGINS) */
-	json_t *proposed;  /* pending pipeline keys, NULL = none */
+	json_t *config;   /* confirmed pipeline keys (no NAME, no PLUGINS) */
+	json_t *proposed; /* pending pipeline keys, NULL = none */
 	json_t *staged;
 	struct pipespec_instance *inst;
 	size_t n_inst;
@@ -50,7 +50,7 @@ struct pipespec {
 
 /* What a deploy sends and what confirms it. */
 struct pipespec_expect {
-	bool instance;	/* false: the pipeline */
+	bool instance; /* false: the pipeline */
 	char *signature, *instance_id;
 	int ok_code, fail_code;
 };
@@ -69,31 +69,31 @@ struct pipespec_plan {
  * config or PLUGINS malformed: the reason says where), R1_ERR_NOMEM.
  */
 enum r1_err pipespec_new(const char *node_addr, const char *name, const json_t *config,
-			 struct pipespec **out, char **why);
+                         struct pipespec **out, char **why);
 /*
  * The pipeline as the node runs it (a full config from NetConfig, with NAME
  * and PLUGINS): everything confirmed, nothing proposed.
  */
-enum r1_err pipespec_attach(const char *node_addr, const json_t *existing,
-			    struct pipespec **out, char **why);
+enum r1_err pipespec_attach(const char *node_addr, const json_t *existing, struct pipespec **out,
+                            char **why);
 void pipespec_free(struct pipespec **p);
 
 struct pipespec_instance *pipespec_find(struct pipespec *p, const char *signature,
-					const char *instance_id);
+                                        const char *instance_id);
 
 /* Propose a new instance.  R1_ERR_EXISTS, R1_ERR_INVAL, R1_ERR_NOMEM. */
 enum r1_err pipespec_add_instance(struct pipespec *p, const char *signature,
-				  const char *instance_id, const json_t *config, char **why);
+                                  const char *instance_id, const json_t *config, char **why);
 /*
  * Propose changed keys for an instance (keys equal to the confirmed ones
  * are dropped, as update_instance_config does).  R1_ERR_NOTFOUND,
  * R1_ERR_STATE (a change is already awaiting confirmation), R1_ERR_INVAL.
  */
 enum r1_err pipespec_update_instance(struct pipespec *p, const char *signature,
-				     const char *instance_id, const json_t *delta, char **why);
+                                     const char *instance_id, const json_t *delta, char **why);
 /* Propose removing an instance.  R1_ERR_NOTFOUND. */
 enum r1_err pipespec_remove_instance(struct pipespec *p, const char *signature,
-				     const char *instance_id, char **why);
+                                     const char *instance_id, char **why);
 /* Propose pipeline keys (update_acquisition_parameters).  R1_ERR_INVAL. */
 enum r1_err pipespec_update_config(struct pipespec *p, const json_t *delta, char **why);
 

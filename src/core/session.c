@@ -23,7 +23,6 @@
 
 #define LOG_MOD "session"
 
-
 struct session {
 	struct loop *loop;
 	struct bus *bus;
@@ -45,7 +44,7 @@ struct session {
 	struct deploy_link {
 		uint64_t id;
 		struct pipespec *p;
-	} *links;
+	} * links;
 	size_t n_links;
 	/* passive NetConfig: when each node (by netmap index) was last asked */
 	uint32_t netconfig_every_ms;
@@ -70,15 +69,15 @@ static int64_t wall_us(void)
 static void on_timer(void *ctx, struct loop_timer *t);
 
 enum r1_err session_new(struct loop *loop, struct bus *bus, const struct r1_identity *id,
-			struct netmap *nm, struct cache *cache, struct r1_log *log,
-			const struct session_options *opt, struct session **out, char **why)
+                        struct netmap *nm, struct cache *cache, struct r1_log *log,
+                        const struct session_options *opt, struct session **out, char **why)
 {
 	*out = NULL;
 	if (!id || !opt || !opt->name || !*opt->name)
 		return r1_fail(why, R1_ERR_INVAL, "session: an identity and a name are needed");
 	if (opt->command_qos < 0 || opt->command_qos > 2)
 		return r1_fail(why, R1_ERR_INVAL, "session: QoS %d is not 0, 1 or 2",
-			       opt->command_qos);
+		               opt->command_qos);
 	struct session *s = r1_calloc(1, sizeof(*s));
 	if (!s)
 		return r1_fail(why, R1_ERR_NOMEM, "session: out of memory");
@@ -150,7 +149,7 @@ static int64_t now_ms(const struct session *s)
 /* ---- resolving nodes ---------------------------------------------------- */
 
 enum r1_err session_resolve(struct session *s, const char *node, char addr[R1_ADDR_LEN + 1],
-			    char alias[TXN_NAME_MAX + 1], char **why)
+                            char alias[TXN_NAME_MAX + 1], char **why)
 {
 	addr[0] = alias[0] = '\0';
 	if (!node || !*node)
@@ -177,7 +176,7 @@ enum r1_err session_resolve(struct session *s, const char *node, char addr[R1_AD
 		if (strncmp(node, R1_ADDR_PREFIX, 5) == 0 ||
 		    strncmp(node, R1_ADDR_PREFIX_LEGACY, 5) == 0) {
 			e = r1_fail(why, R1_ERR_INVAL, "'%s' is not a valid node address: %s", node,
-				    r ? r : "");
+			            r ? r : "");
 			r1_free(r);
 			return e;
 		}
@@ -215,10 +214,10 @@ static char *dump(const json_t *j)
 
 /* Build, sign and publish ACTION/PAYLOAD to the node's config topic. */
 static enum r1_err send_command(struct session *s, const char *addr, const char *action,
-				const json_t *payload, char **why)
+                                const json_t *payload, char **why)
 {
-	struct cmdmsg_ctx c = {.id = s->id, .name = s->name, .encrypt = s->encrypt,
-			       .keys = s->keys};
+	struct cmdmsg_ctx c = {
+	    .id = s->id, .name = s->name, .encrypt = s->encrypt, .keys = s->keys};
 	json_t *msg = NULL;
 	char *topic = NULL;
 	enum r1_err e = cmdmsg_command(&c, action, payload, addr, wall_us(), &msg, why);
@@ -234,16 +233,21 @@ static enum r1_err send_command(struct session *s, const char *addr, const char 
 }
 
 static uint64_t audit_begin(struct session *s, const char *addr, const char *alias,
-			    const char *action, const char *pipeline, const char *signature,
-			    const char *instance_id, const json_t *payload)
+                            const char *action, const char *pipeline, const char *signature,
+                            const char *instance_id, const json_t *payload)
 {
 	if (!s->cache)
 		return 0;
 	char *text = dump(payload);
-	struct cache_audit a = {.t_ms = wall_us() / 1000, .node_addr = addr,
-				.node_alias = alias && *alias ? alias : NULL, .action = action,
-				.pipeline = pipeline, .signature = signature,
-				.instance_id = instance_id, .payload = text, .session = s->name};
+	struct cache_audit a = {.t_ms = wall_us() / 1000,
+	                        .node_addr = addr,
+	                        .node_alias = alias && *alias ? alias : NULL,
+	                        .action = action,
+	                        .pipeline = pipeline,
+	                        .signature = signature,
+	                        .instance_id = instance_id,
+	                        .payload = text,
+	                        .session = s->name};
 	uint64_t key = cache_audit_begin(s->cache, &a);
 	r1_free(text);
 	return key;
@@ -305,7 +309,7 @@ static void finish_ended(struct session *s)
 		ended = t->next;
 		if (s->cache && t->audit_key)
 			cache_audit_end(s->cache, t->audit_key, txn_state_name(t->state), t->reason,
-					wall_us() / 1000);
+			                wall_us() / 1000);
 		LOG_I(s->log, LOG_MOD, "%s: %s%s%s", t->label, txn_state_name(t->state),
 		      t->reason ? ": " : "", t->reason ? t->reason : "");
 		struct deploy_link *l = link_of(s, t->id);
@@ -343,7 +347,7 @@ void session_on_notification(struct session *s, const json_t *notif)
 
 /* A new pending transaction; not yet in the list. */
 static struct txn *open_txn(struct session *s, const char *addr, const char *alias,
-			    const char *label, const struct session_call *c)
+                            const char *label, const struct session_call *c)
 {
 	uint32_t timeout = c && c->timeout_ms ? c->timeout_ms : s->timeout_ms;
 	struct txn *t = txn_new(addr, alias, s->name, label, now_ms(s), timeout);
@@ -376,17 +380,17 @@ static void drop_txn(struct txn **t)
  * command that left).  Takes ownership of t.
  */
 static enum r1_err send_with_txn(struct session *s, struct txn *t, const char *addr,
-				 const char *action, const json_t *payload, const char *pipeline,
-				 const char *signature, const char *instance_id, uint64_t *txn_id,
-				 char **why)
+                                 const char *action, const json_t *payload, const char *pipeline,
+                                 const char *signature, const char *instance_id, uint64_t *txn_id,
+                                 char **why)
 {
 	enum r1_err e = send_command(s, addr, action, payload, why);
 	if (e) {
 		drop_txn(&t);
 		return e;
 	}
-	t->audit_key = audit_begin(s, addr, t->node_alias, action, pipeline, signature,
-				   instance_id, payload);
+	t->audit_key =
+	    audit_begin(s, addr, t->node_alias, action, pipeline, signature, instance_id, payload);
 	t->next = s->txns;
 	s->txns = t;
 	s->n_txns++;
@@ -397,7 +401,7 @@ static enum r1_err send_with_txn(struct session *s, struct txn *t, const char *a
 }
 
 static enum r1_err node_ack(struct session *s, const char *node, const char *action,
-			    const struct session_call *c, uint64_t *txn_id, char **why)
+                            const struct session_call *c, uint64_t *txn_id, char **why)
 {
 	char addr[R1_ADDR_LEN + 1], alias[TXN_NAME_MAX + 1];
 	enum r1_err e = session_resolve(s, node, addr, alias, why);
@@ -415,19 +419,19 @@ static enum r1_err node_ack(struct session *s, const char *node, const char *act
 }
 
 enum r1_err session_restart(struct session *s, const char *node, const struct session_call *c,
-			    uint64_t *txn_id, char **why)
+                            uint64_t *txn_id, char **why)
 {
 	return node_ack(s, node, ACT_RESTART, c, txn_id, why);
 }
 
 enum r1_err session_stop(struct session *s, const char *node, const struct session_call *c,
-			 uint64_t *txn_id, char **why)
+                         uint64_t *txn_id, char **why)
 {
 	return node_ack(s, node, ACT_STOP, c, txn_id, why);
 }
 
 enum r1_err session_close_pipeline(struct session *s, const char *node, const char *pipeline,
-				   const struct session_call *c, uint64_t *txn_id, char **why)
+                                   const struct session_call *c, uint64_t *txn_id, char **why)
 {
 	char addr[R1_ADDR_LEN + 1], alias[TXN_NAME_MAX + 1];
 	enum r1_err e = session_resolve(s, node, addr, alias, why);
@@ -447,16 +451,16 @@ enum r1_err session_close_pipeline(struct session *s, const char *node, const ch
 		return r1_fail(why, R1_ERR_NOMEM, "session: out of memory");
 	}
 	e = send_with_txn(s, t, addr, ACT_ARCHIVE_CONFIG, payload, pipeline, NULL, NULL, txn_id,
-			  why);
+	                  why);
 	json_decref(payload);
 	return e;
 }
 
 /* UPDATE_PIPELINE_INSTANCE with a given payload and the instance response. */
 static enum r1_err instance_update(struct session *s, const char *node, const char *pipeline,
-				   const char *signature, const char *instance_id,
-				   json_t *payload, int ok_code, int fail_code, const char *what,
-				   const struct session_call *c, uint64_t *txn_id, char **why)
+                                   const char *signature, const char *instance_id, json_t *payload,
+                                   int ok_code, int fail_code, const char *what,
+                                   const struct session_call *c, uint64_t *txn_id, char **why)
 {
 	char addr[R1_ADDR_LEN + 1], alias[TXN_NAME_MAX + 1];
 	enum r1_err e = session_resolve(s, node, addr, alias, why);
@@ -466,12 +470,12 @@ static enum r1_err instance_update(struct session *s, const char *node, const ch
 	}
 	if (!payload) {
 		return r1_fail(why, R1_ERR_INVAL,
-			       "an instance command needs a pipeline, signature, instance and a "
-			       "command or config object");
+		               "an instance command needs a pipeline, signature, instance and a "
+		               "command or config object");
 	}
 	struct buf label = BUF_INIT;
 	buf_addf(&label, "%s %s/%s/%s on %s", what, pipeline, signature, instance_id,
-		 alias[0] ? alias : addr);
+	         alias[0] ? alias : addr);
 	struct txn *t = open_txn(s, addr, alias, buf_cstr(&label), c);
 	buf_release(&label);
 	if (!t || !txn_expect_pipeline(t, pipeline, NC_PIPELINE_OK, NC_PIPELINE_FAILED) ||
@@ -481,36 +485,36 @@ static enum r1_err instance_update(struct session *s, const char *node, const ch
 		return r1_fail(why, R1_ERR_NOMEM, "session: out of memory");
 	}
 	e = send_with_txn(s, t, addr, ACT_UPDATE_PIPELINE_INSTANCE, payload, pipeline, signature,
-			  instance_id, txn_id, why);
+	                  instance_id, txn_id, why);
 	json_decref(payload);
 	return e;
 }
 
 enum r1_err session_instance_command(struct session *s, const char *node, const char *pipeline,
-				     const char *signature, const char *instance_id,
-				     const char *command, const json_t *command_obj,
-				     const json_t *payload, const json_t *params,
-				     const struct session_call *c, uint64_t *txn_id, char **why)
+                                     const char *signature, const char *instance_id,
+                                     const char *command, const json_t *command_obj,
+                                     const json_t *payload, const json_t *params,
+                                     const struct session_call *c, uint64_t *txn_id, char **why)
 {
 	json_t *p = cmdmsg_instance_command(pipeline, signature, instance_id, command, command_obj,
-					    payload, params);
+	                                    payload, params);
 	return instance_update(s, node, pipeline, signature, instance_id, p,
-			       NC_PLUGIN_INSTANCE_COMMAND_OK, NC_PLUGIN_INSTANCE_COMMAND_FAILED,
-			       "command", c, txn_id, why);
+	                       NC_PLUGIN_INSTANCE_COMMAND_OK, NC_PLUGIN_INSTANCE_COMMAND_FAILED,
+	                       "command", c, txn_id, why);
 }
 
 enum r1_err session_update_instance(struct session *s, const char *node, const char *pipeline,
-				    const char *signature, const char *instance_id,
-				    const json_t *config, const struct session_call *c,
-				    uint64_t *txn_id, char **why)
+                                    const char *signature, const char *instance_id,
+                                    const json_t *config, const struct session_call *c,
+                                    uint64_t *txn_id, char **why)
 {
 	json_t *p = cmdmsg_instance_config(pipeline, signature, instance_id, config);
 	return instance_update(s, node, pipeline, signature, instance_id, p, NC_PLUGIN_CONFIG_OK,
-			       NC_PLUGIN_CONFIG_FAILED, "update", c, txn_id, why);
+	                       NC_PLUGIN_CONFIG_FAILED, "update", c, txn_id, why);
 }
 
 enum r1_err session_deploy(struct session *s, struct pipespec *p, const struct session_call *c,
-			   uint64_t *txn_id, char **why)
+                           uint64_t *txn_id, char **why)
 {
 	char alias[TXN_NAME_MAX + 1] = "";
 	const struct nm_node *n = s->nm ? netmap_find_addr(s->nm, p->node_addr) : NULL;
@@ -532,8 +536,8 @@ enum r1_err session_deploy(struct session *s, struct pipespec *p, const struct s
 	for (size_t i = 0; good && i < plan.n_expect; i++) {
 		const struct pipespec_expect *x = &plan.expect[i];
 		good = x->instance ? txn_expect_instance(t, p->name, x->signature, x->instance_id,
-							 x->ok_code, x->fail_code)
-				   : txn_expect_pipeline(t, p->name, x->ok_code, x->fail_code);
+		                                         x->ok_code, x->fail_code)
+		                   : txn_expect_pipeline(t, p->name, x->ok_code, x->fail_code);
 	}
 	if (!good) {
 		drop_txn(&t);
@@ -543,7 +547,7 @@ enum r1_err session_deploy(struct session *s, struct pipespec *p, const struct s
 	}
 	uint64_t id = t->id;
 	e = send_with_txn(s, t, p->node_addr, plan.action, plan.payload, p->name, NULL, NULL,
-			  txn_id, why);
+	                  txn_id, why);
 	pipespec_plan_release(&plan);
 	if (e) {
 		pipespec_settle(p, false);
@@ -554,7 +558,7 @@ enum r1_err session_deploy(struct session *s, struct pipespec *p, const struct s
 }
 
 enum r1_err session_attach_pipeline(struct session *s, const char *node, const char *name,
-				    struct pipespec **out, char **why)
+                                    struct pipespec **out, char **why)
 {
 	*out = NULL;
 	char addr[R1_ADDR_LEN + 1], alias[TXN_NAME_MAX + 1];
@@ -566,7 +570,7 @@ enum r1_err session_attach_pipeline(struct session *s, const char *node, const c
 		if (strcmp(n->pipelines[i].name, name) == 0)
 			return pipespec_attach(addr, n->pipelines[i].config, out, why);
 	return r1_fail(why, R1_ERR_NOTFOUND, "no pipeline '%s' known on %s", name,
-		       alias[0] ? alias : addr);
+	               alias[0] ? alias : addr);
 }
 
 bool session_cancel(struct session *s, uint64_t id)
@@ -578,7 +582,8 @@ bool session_cancel(struct session *s, uint64_t id)
 		*pp = t->next;
 		s->n_txns--;
 		if (s->cache && t->audit_key)
-			cache_audit_end(s->cache, t->audit_key, "cancelled", NULL, wall_us() / 1000);
+			cache_audit_end(s->cache, t->audit_key, "cancelled", NULL,
+			                wall_us() / 1000);
 		struct deploy_link *l = link_of(s, id);
 		if (l) {
 			pipespec_settle(l->p, false);
@@ -607,8 +612,8 @@ size_t session_pending(const struct session *s)
 /* ---- without transactions ----------------------------------------------- */
 
 enum r1_err session_pipeline_command(struct session *s, const char *node, const char *pipeline,
-				     const char *command, const json_t *command_obj,
-				     const json_t *payload, const json_t *params, char **why)
+                                     const char *command, const json_t *command_obj,
+                                     const json_t *payload, const json_t *params, char **why)
 {
 	char addr[R1_ADDR_LEN + 1], alias[TXN_NAME_MAX + 1];
 	enum r1_err e = session_resolve(s, node, addr, alias, why);
@@ -616,19 +621,20 @@ enum r1_err session_pipeline_command(struct session *s, const char *node, const 
 		return e;
 	json_t *p = cmdmsg_pipeline_command(pipeline, command, command_obj, payload, params);
 	if (!p)
-		return r1_fail(why, R1_ERR_INVAL, "a pipeline command needs a pipeline and a command");
+		return r1_fail(why, R1_ERR_INVAL,
+		               "a pipeline command needs a pipeline and a command");
 	e = send_command(s, addr, ACT_PIPELINE_COMMAND, p, why);
 	if (!e && s->cache)
-		cache_audit_end(s->cache,
-				audit_begin(s, addr, alias, ACT_PIPELINE_COMMAND, pipeline, NULL,
-					    NULL, p),
-				"sent", NULL, wall_us() / 1000);
+		cache_audit_end(
+		    s->cache,
+		    audit_begin(s, addr, alias, ACT_PIPELINE_COMMAND, pipeline, NULL, NULL, p),
+		    "sent", NULL, wall_us() / 1000);
 	json_decref(p);
 	return e;
 }
 
 enum r1_err session_send_command(struct session *s, const char *node, const char *action,
-				 const json_t *payload, char **why)
+                                 const json_t *payload, char **why)
 {
 	char addr[R1_ADDR_LEN + 1], alias[TXN_NAME_MAX + 1];
 	enum r1_err e = session_resolve(s, node, addr, alias, why);
@@ -637,13 +643,13 @@ enum r1_err session_send_command(struct session *s, const char *node, const char
 	e = send_command(s, addr, action, payload, why);
 	if (!e && s->cache)
 		cache_audit_end(s->cache,
-				audit_begin(s, addr, alias, action, NULL, NULL, NULL, payload),
-				"sent", NULL, wall_us() / 1000);
+		                audit_begin(s, addr, alias, action, NULL, NULL, NULL, payload),
+		                "sent", NULL, wall_us() / 1000);
 	return e;
 }
 
 enum r1_err session_request_netconfig(struct session *s, const char *const *nodes, size_t n,
-				      char **why)
+                                      char **why)
 {
 	if (!n)
 		return R1_OK;
@@ -710,9 +716,8 @@ static bool for_us(const struct session *s, const json_t *msg)
 		return addr_same(json_string_value(dest), s->id->addr);
 	size_t i;
 	const json_t *d;
-	json_array_foreach(dest, i, d)
-		if (json_is_string(d) && addr_same(json_string_value(d), s->id->addr))
-			return true;
+	json_array_foreach(dest, i, d) if (json_is_string(d) && addr_same(json_string_value(d),
+	                                                                  s->id->addr)) return true;
 	return false;
 }
 
@@ -772,7 +777,7 @@ static void passive_netconfig(struct session *s)
 }
 
 static void cache_message(struct session *s, enum cache_msg_kind kind, const char *sender,
-			  const json_t *msg)
+                          const json_t *msg)
 {
 	if (!s->cache)
 		return;
@@ -780,13 +785,13 @@ static void cache_message(struct session *s, enum cache_msg_kind kind, const cha
 	const json_t *code = json_object_get(msg, K_NOTIFICATION_CODE);
 	char *body = dump(msg);
 	struct cache_message m = {
-		.kind = kind,
-		.t_ms = wall_ms(),
-		.sender = sender,
-		.code = json_is_integer(code) ? (int)json_integer_value(code) : 0,
-		.has_code = json_is_integer(code),
-		.text = jstr(msg, K_NOTIFICATION),
-		.body = body,
+	    .kind = kind,
+	    .t_ms = wall_ms(),
+	    .sender = sender,
+	    .code = json_is_integer(code) ? (int)json_integer_value(code) : 0,
+	    .has_code = json_is_integer(code),
+	    .text = jstr(msg, K_NOTIFICATION),
+	    .body = body,
 	};
 	for (size_t i = 0; i < 4; i++) {
 		const json_t *p = json_array_get(path, i);
@@ -824,7 +829,7 @@ static void on_payload(struct session *s, const char *sender, const json_t *msg)
 }
 
 void session_deliver(struct session *s, enum session_msg kind, const char *sender,
-		     const json_t *msg)
+                     const json_t *msg)
 {
 	if (!sender || !json_is_object(msg))
 		return;
@@ -853,7 +858,7 @@ const struct ingest_stats *session_ingest_stats(const struct session *s)
 }
 
 static void on_message(void *ctx, struct bus *bus, const char *topic, const uint8_t *payload,
-		       size_t len, int qos)
+                       size_t len, int qos)
 {
 	(void)bus;
 	(void)qos;
@@ -869,9 +874,9 @@ static void on_message(void *ctx, struct bus *bus, const char *topic, const uint
 		enum msg_kind kind;
 		enum session_msg to;
 	} route[] = {
-		{MSG_HEARTBEAT, SESSION_MSG_HEARTBEAT},
-		{MSG_PAYLOAD, SESSION_MSG_PAYLOAD},
-		{MSG_NOTIFICATION, SESSION_MSG_NOTIFICATION},
+	    {MSG_HEARTBEAT, SESSION_MSG_HEARTBEAT},
+	    {MSG_PAYLOAD, SESSION_MSG_PAYLOAD},
+	    {MSG_NOTIFICATION, SESSION_MSG_NOTIFICATION},
 	};
 	for (size_t i = 0; i < R1_ARRAY_LEN(route); i++)
 		if (route[i].kind == m.kind)
@@ -890,12 +895,12 @@ enum r1_err session_listen(struct session *s, char **why)
 			return e;
 	}
 	static const enum topic_channel chans[] = {TOPIC_CTRL, TOPIC_NOTIF, TOPIC_PAYLOADS,
-						   TOPIC_PAYLOADS_TO};
+	                                           TOPIC_PAYLOADS_TO};
 	for (size_t i = 0; i < R1_ARRAY_LEN(chans); i++) {
 		char *topic = NULL;
-		enum r1_err e = topic_make(s->root, chans[i],
-					   chans[i] == TOPIC_PAYLOADS_TO ? s->id->addr : NULL,
-					   &topic, why);
+		enum r1_err e =
+		    topic_make(s->root, chans[i],
+		               chans[i] == TOPIC_PAYLOADS_TO ? s->id->addr : NULL, &topic, why);
 		if (!e)
 			e = bus_subscribe(s->bus, topic, topic_default_qos(chans[i]), why);
 		r1_free(topic);

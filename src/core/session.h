@@ -41,29 +41,29 @@ struct r1_log;
 struct session;
 
 struct session_options {
-	const char *name;	    /* INITIATOR_ID / SESSION_ID; required */
-	const char *root;	    /* topic root; NULL = "naeural" */
-	bool clear_commands;	    /* send commands unencrypted (SDK encrypt_comms=False) */
-	int command_qos;	    /* 0..2 */
-	uint32_t timeout_ms;	    /* default transaction timeout; 0 = 10 s */
-	bool eth_disabled;	    /* sign with the ETH flag off (the SDK's is on) */
+	const char *name;            /* INITIATOR_ID / SESSION_ID; required */
+	const char *root;            /* topic root; NULL = "naeural" */
+	bool clear_commands;         /* send commands unencrypted (SDK encrypt_comms=False) */
+	int command_qos;             /* 0..2 */
+	uint32_t timeout_ms;         /* default transaction timeout; 0 = 10 s */
+	bool eth_disabled;           /* sign with the ETH flag off (the SDK's is on) */
 	uint32_t netconfig_every_ms; /* passive NetConfig requests per node; 0 = 300 s;
-					UINT32_MAX = never */
+	                                UINT32_MAX = never */
 };
 
 /* Called once when a transaction ends (state ok, failed or timeout). */
 typedef void (*session_done_fn)(void *ctx, struct session *s, const struct txn *t);
 
 struct session_call {
-	uint32_t timeout_ms;	/* 0 = the session's default */
-	session_done_fn done;	/* may be NULL */
+	uint32_t timeout_ms;  /* 0 = the session's default */
+	session_done_fn done; /* may be NULL */
 	void *ctx;
 };
 
 /* R1_ERR_INVAL (no name, no identity), R1_ERR_NOMEM. */
 enum r1_err session_new(struct loop *loop, struct bus *bus, const struct r1_identity *id,
-			struct netmap *nm, struct cache *cache, struct r1_log *log,
-			const struct session_options *opt, struct session **out, char **why);
+                        struct netmap *nm, struct cache *cache, struct r1_log *log,
+                        const struct session_options *opt, struct session **out, char **why);
 /* Pending transactions are dropped without callbacks.  NULLs *s. */
 void session_free(struct session **s);
 
@@ -103,7 +103,7 @@ enum session_msg { SESSION_MSG_HEARTBEAT, SESSION_MSG_PAYLOAD, SESSION_MSG_NOTIF
  * their pipelines, as the SDK does.
  */
 void session_deliver(struct session *s, enum session_msg kind, const char *sender,
-		     const json_t *msg);
+                     const json_t *msg);
 
 /*
  * Which node a person meant: an address (known or not), an ETH address or
@@ -112,32 +112,32 @@ void session_deliver(struct session *s, enum session_msg kind, const char *sende
  * a reason, R1_ERR_INVAL.
  */
 enum r1_err session_resolve(struct session *s, const char *node, char addr[R1_ADDR_LEN + 1],
-			    char alias[TXN_NAME_MAX + 1], char **why);
+                            char alias[TXN_NAME_MAX + 1], char **why);
 
 /* ---- commands with a transaction (ids are never 0) */
 
 /* RESTART / STOP, confirmed by the node's NORMAL acknowledgement. */
 enum r1_err session_restart(struct session *s, const char *node, const struct session_call *c,
-			    uint64_t *txn_id, char **why);
+                            uint64_t *txn_id, char **why);
 enum r1_err session_stop(struct session *s, const char *node, const struct session_call *c,
-			 uint64_t *txn_id, char **why);
+                         uint64_t *txn_id, char **why);
 /* ARCHIVE_CONFIG, confirmed by PIPELINE_ARCHIVE_OK (Pipeline.close()). */
 enum r1_err session_close_pipeline(struct session *s, const char *node, const char *pipeline,
-				   const struct session_call *c, uint64_t *txn_id, char **why);
+                                   const struct session_call *c, uint64_t *txn_id, char **why);
 /*
  * An instance command (string or object command, optional payload and
  * COMMAND_PARAMS), confirmed by PIPELINE_OK + PLUGIN_INSTANCE_COMMAND_OK.
  */
 enum r1_err session_instance_command(struct session *s, const char *node, const char *pipeline,
-				     const char *signature, const char *instance_id,
-				     const char *command, const json_t *command_obj,
-				     const json_t *payload, const json_t *params,
-				     const struct session_call *c, uint64_t *txn_id, char **why);
+                                     const char *signature, const char *instance_id,
+                                     const char *command, const json_t *command_obj,
+                                     const json_t *payload, const json_t *params,
+                                     const struct session_call *c, uint64_t *txn_id, char **why);
 /* UPDATE_PIPELINE_INSTANCE, confirmed by PIPELINE_OK + PLUGIN_CONFIG_OK. */
 enum r1_err session_update_instance(struct session *s, const char *node, const char *pipeline,
-				    const char *signature, const char *instance_id,
-				    const json_t *config, const struct session_call *c,
-				    uint64_t *txn_id, char **why);
+                                    const char *signature, const char *instance_id,
+                                    const json_t *config, const struct session_call *c,
+                                    uint64_t *txn_id, char **why);
 /*
  * Deploy a pipeline's proposals (pipespec_plan_deploy) and wait for their
  * confirmations; when the transaction ends the pipespec is settled (staged
@@ -145,7 +145,7 @@ enum r1_err session_update_instance(struct session *s, const char *node, const c
  * outlive the transaction.  R1_ERR_NOTFOUND when there is nothing to deploy.
  */
 enum r1_err session_deploy(struct session *s, struct pipespec *p, const struct session_call *c,
-			   uint64_t *txn_id, char **why);
+                           uint64_t *txn_id, char **why);
 
 /*
  * The pipeline `name` as `node` runs it, from the netmap's last NetConfig
@@ -154,7 +154,7 @@ enum r1_err session_deploy(struct session *s, struct pipespec *p, const struct s
  * unknown (ask with session_request_netconfig first), R1_ERR_NOMEM.
  */
 enum r1_err session_attach_pipeline(struct session *s, const char *node, const char *name,
-				    struct pipespec **out, char **why);
+                                    struct pipespec **out, char **why);
 
 /* Forget a pending transaction (no callback; its audit row says "cancelled"). */
 bool session_cancel(struct session *s, uint64_t txn_id);
@@ -166,13 +166,13 @@ size_t session_pending(const struct session *s);
 
 /* PIPELINE_COMMAND (the SDK registers no transaction for it). */
 enum r1_err session_pipeline_command(struct session *s, const char *node, const char *pipeline,
-				     const char *command, const json_t *command_obj,
-				     const json_t *payload, const json_t *params, char **why);
+                                     const char *command, const json_t *command_obj,
+                                     const json_t *payload, const json_t *params, char **why);
 /* Any ACTION with any PAYLOAD (NULL = null), e.g. FULL_HEARTBEAT. */
 enum r1_err session_send_command(struct session *s, const char *node, const char *action,
-				 const json_t *payload, char **why);
+                                 const json_t *payload, char **why);
 /* An encrypted NetConfig GET_CONFIG to these nodes (addresses or aliases). */
 enum r1_err session_request_netconfig(struct session *s, const char *const *nodes, size_t n,
-				      char **why);
+                                      char **why);
 
 #endif

@@ -21,7 +21,7 @@ static void copy_name(char *dst, size_t cap, const char *src)
 }
 
 struct txn *txn_new(const char *node_addr, const char *node_alias, const char *initiator,
-		    const char *label, int64_t now_ms, uint32_t timeout_ms)
+                    const char *label, int64_t now_ms, uint32_t timeout_ms)
 {
 	if ((!node_addr || !*node_addr) && (!node_alias || !*node_alias))
 		return NULL;
@@ -83,7 +83,7 @@ bool txn_expect_pipeline(struct txn *t, const char *pipeline, int ok_code, int f
 }
 
 bool txn_expect_instance(struct txn *t, const char *pipeline, const char *signature,
-			 const char *instance_id, int ok_code, int fail_code)
+                         const char *instance_id, int ok_code, int fail_code)
 {
 	struct txn_response *r = add(t);
 	if (!r)
@@ -163,13 +163,14 @@ static void describe(const struct txn_response *r, struct buf *b)
 {
 	switch (r->kind) {
 	case TXN_RESP_PIPELINE:
-		buf_addf(b, "%s <%s>", notif_code_tag(r->ok_code) ? notif_code_tag(r->ok_code) : "?",
-			 r->pipeline);
+		buf_addf(b, "%s <%s>",
+		         notif_code_tag(r->ok_code) ? notif_code_tag(r->ok_code) : "?",
+		         r->pipeline);
 		break;
 	case TXN_RESP_INSTANCE:
 		buf_addf(b, "%s <%s/%s/%s>",
-			 notif_code_tag(r->ok_code) ? notif_code_tag(r->ok_code) : "?", r->pipeline,
-			 r->signature, r->instance_id);
+		         notif_code_tag(r->ok_code) ? notif_code_tag(r->ok_code) : "?", r->pipeline,
+		         r->signature, r->instance_id);
 		break;
 	case TXN_RESP_NODE_ACK:
 		buf_addf(b, "acknowledgement of %s", r->action);
@@ -213,7 +214,8 @@ bool txn_feed(struct txn *t, const json_t *notif)
 	if (has_code && code == NC_COMM_RECEIVED_BAD_COMMAND) {
 		for (size_t i = 0; i < t->n_resp; i++)
 			if (!t->resp[i].solved) {
-				solve(&t->resp[i], false, text ? text : "the node refused the command");
+				solve(&t->resp[i], false,
+				      text ? text : "the node refused the command");
 				changed = true;
 			}
 		return changed && settle(t);
@@ -247,8 +249,8 @@ bool txn_feed(struct txn *t, const json_t *notif)
 			char quoted[40];
 			snprintf(quoted, sizeof(quoted), "'%s'", r->action);
 			if (type && strcmp(type, NOTIF_TYPE_NORMAL) == 0 && text &&
-			    strstr(text, quoted) && (!t->initiator[0] || (init &&
-							strcmp(init, t->initiator) == 0)))
+			    strstr(text, quoted) &&
+			    (!t->initiator[0] || (init && strcmp(init, t->initiator) == 0)))
 				solve(r, true, NULL), changed = true;
 			break;
 		}
@@ -265,10 +267,10 @@ bool txn_check_deadline(struct txn *t, int64_t now_ms)
 	/* the SDK's words, with the timeout as it prints it */
 	if (t->timeout_ms % 1000 == 0)
 		buf_addf(&why, "Transaction timeout (%us). Responses not received: ",
-			 t->timeout_ms / 1000);
+		         t->timeout_ms / 1000);
 	else
 		buf_addf(&why, "Transaction timeout (%.1fs). Responses not received: ",
-			 t->timeout_ms / 1000.0);
+		         t->timeout_ms / 1000.0);
 	bool first = true;
 	for (size_t i = 0; i < t->n_resp; i++)
 		if (!t->resp[i].solved) {

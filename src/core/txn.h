@@ -52,26 +52,26 @@ struct txn_response {
 	char pipeline[TXN_NAME_MAX + 1];
 	char signature[TXN_NAME_MAX + 1]; /* upper-case */
 	char instance_id[TXN_NAME_MAX + 1];
-	char action[32];		  /* NODE_ACK */
+	char action[32]; /* NODE_ACK */
 	int ok_code, fail_code;
 	bool solved, good;
-	char *reason;			  /* when bad */
+	char *reason; /* when bad */
 };
 
 struct txn {
 	uint64_t id;
-	char node_addr[R1_ADDR_LEN + 1];	/* "" when unknown */
-	char node_alias[TXN_NAME_MAX + 1];	/* "" when unknown */
-	char initiator[TXN_NAME_MAX + 1];	/* our INITIATOR_ID, for NODE_ACK */
-	char *label;				/* what it is, for messages */
+	char node_addr[R1_ADDR_LEN + 1];   /* "" when unknown */
+	char node_alias[TXN_NAME_MAX + 1]; /* "" when unknown */
+	char initiator[TXN_NAME_MAX + 1];  /* our INITIATOR_ID, for NODE_ACK */
+	char *label;                       /* what it is, for messages */
 	struct txn_response *resp;
 	size_t n_resp;
-	int64_t started_ms, deadline_ms;	/* the owner's clock */
+	int64_t started_ms, deadline_ms; /* the owner's clock */
 	uint32_t timeout_ms;
 	enum txn_state state;
-	char *reason;				/* FAILED / TIMEOUT: why */
-	uint64_t audit_key;			/* the cache's audit row, 0 = none */
-	void *owner;				/* for the session's list */
+	char *reason;       /* FAILED / TIMEOUT: why */
+	uint64_t audit_key; /* the cache's audit row, 0 = none */
+	void *owner;        /* for the session's list */
 	struct txn *next;
 };
 
@@ -80,13 +80,13 @@ struct txn {
  * unknown, not both).  NULL on OOM or when both are missing.
  */
 struct txn *txn_new(const char *node_addr, const char *node_alias, const char *initiator,
-		    const char *label, int64_t now_ms, uint32_t timeout_ms);
+                    const char *label, int64_t now_ms, uint32_t timeout_ms);
 void txn_free(struct txn **t);
 
 /* Expected responses.  False on OOM. */
 bool txn_expect_pipeline(struct txn *t, const char *pipeline, int ok_code, int fail_code);
 bool txn_expect_instance(struct txn *t, const char *pipeline, const char *signature,
-			 const char *instance_id, int ok_code, int fail_code);
+                         const char *instance_id, int ok_code, int fail_code);
 bool txn_expect_ack(struct txn *t, const char *action);
 
 /*

@@ -89,7 +89,7 @@ int main(int argc, char **argv)
 	double anchor = sqlite_anchor(anchor_path, 200000);
 	printf("  anchor: plain SQLite, 1 KB rows in one transaction: %10.0f rows/s\n", anchor);
 
-	char (*addrs)[R1_ADDR_LEN + 1] = calloc(nodes, sizeof(*addrs));
+	char(*addrs)[R1_ADDR_LEN + 1] = calloc(nodes, sizeof(*addrs));
 	for (uint32_t i = 0; i < nodes; i++)
 		make_addr(i, addrs[i]);
 
@@ -106,8 +106,8 @@ int main(int argc, char **argv)
 	netmap_new(&no, &nm, NULL);
 	cache_attach(c, nm);
 	json_t *hb = json_pack("{s:s,s:s,s:b,s:[],s:f,s:f,s:f,s:i}", "EE_ID", "bench", "VERSION",
-			       "2.10.370 | 7.7.322", "SECURED", 1, "EE_WHITELIST", "CPU_USED", 5.0,
-			       "AVAILABLE_MEMORY", 8.0, "AVAILABLE_DISK", 100.0, "CPU_NR_CORES", 8);
+	                       "2.10.370 | 7.7.322", "SECURED", 1, "EE_WHITELIST", "CPU_USED", 5.0,
+	                       "AVAILABLE_MEMORY", 8.0, "AVAILABLE_DISK", 100.0, "CPU_NR_CORES", 8);
 	int64_t t = 1800000000000;
 	/* first sight of every node, not timed (node rows) */
 	for (uint32_t i = 0; i < nodes; i++)

@@ -38,18 +38,18 @@ int main(int argc, char **argv)
 	const char *core = getenv("OPENBLAS_CORETYPE");
 	printf("bench_netmap: %u nodes (OPENBLAS_CORETYPE=%s, not used here)\n", n,
 	       core ? core : "unset");
-	char (*addrs)[R1_ADDR_LEN + 1] = calloc(n, sizeof(*addrs));
+	char(*addrs)[R1_ADDR_LEN + 1] = calloc(n, sizeof(*addrs));
 	for (uint32_t i = 0; i < n; i++)
 		make_addr(i, addrs[i]);
 	const char *self = "0xai_AmksBiCPRN2OWfzT0kL22yii-tOqLCcJKLICQnVsSqF8";
-	json_t *hb = json_pack("{s:s,s:s,s:s,s:b,s:b,s:[s],s:f,s:i,s:f,s:f,s:f,s:f,s:f,s:s,s:s,"
-			       "s:s,s:s}",
-			       "EE_ID", "bench-node", "VERSION", "2.10.370 | 7.7.322 | 3.5.49",
-			       "DEVICE_STATUS", "ONLINE", "SECURED", 1, "EE_IS_SUPER", 0,
-			       "EE_WHITELIST", self + 5, "CPU_USED", 12.5, "CPU_NR_CORES", 8,
-			       "MACHINE_MEMORY", 31.3, "AVAILABLE_MEMORY", 24.5, "TOTAL_DISK", 250.0,
-			       "AVAILABLE_DISK", 120.5, "UPTIME", 3600.0, "EE_TIMEZONE", "UTC+0",
-			       "COMM_RELAY", "broker.example", "EE_NT_CT", "RO", "EE_NT_REG", "EU");
+	json_t *hb = json_pack(
+	    "{s:s,s:s,s:s,s:b,s:b,s:[s],s:f,s:i,s:f,s:f,s:f,s:f,s:f,s:s,s:s,"
+	    "s:s,s:s}",
+	    "EE_ID", "bench-node", "VERSION", "2.10.370 | 7.7.322 | 3.5.49", "DEVICE_STATUS",
+	    "ONLINE", "SECURED", 1, "EE_IS_SUPER", 0, "EE_WHITELIST", self + 5, "CPU_USED", 12.5,
+	    "CPU_NR_CORES", 8, "MACHINE_MEMORY", 31.3, "AVAILABLE_MEMORY", 24.5, "TOTAL_DISK",
+	    250.0, "AVAILABLE_DISK", 120.5, "UPTIME", 3600.0, "EE_TIMEZONE", "UTC+0", "COMM_RELAY",
+	    "broker.example", "EE_NT_CT", "RO", "EE_NT_REG", "EU");
 	char *text = json_dumps(hb, JSON_COMPACT);
 
 	/* anchor: parsing the text of one heartbeat */
@@ -76,8 +76,9 @@ int main(int argc, char **argv)
 	double per_node = (double)(after.uordblks - before.uordblks) / n;
 	printf("  first heartbeat of each node (insert):        %10.0f /s\n", first);
 	if (per_node > 0)
-		printf("  heap per node, whitelist of one included:     %10.0f bytes (record %zu)\n",
-		       per_node, sizeof(struct nm_node));
+		printf(
+		    "  heap per node, whitelist of one included:     %10.0f bytes (record %zu)\n",
+		    per_node, sizeof(struct nm_node));
 	else /* a sanitizer's allocator hides from mallinfo2 */
 		printf("  heap per node: not measurable in this build (record %zu bytes)\n",
 		       sizeof(struct nm_node));
@@ -86,17 +87,18 @@ int main(int argc, char **argv)
 	for (uint32_t i = 0; i < n; i++)
 		netmap_on_heartbeat(nm, addrs[i], hb, t + 10000, 0, NULL);
 	double again = n / (now_s() - t0);
-	printf("  heartbeats of known nodes (update):           %10.0f /s (%.2f of the parse anchor)\n",
+	printf("  heartbeats of known nodes (update):           %10.0f /s (%.2f of the parse "
+	       "anchor)\n",
 	       again, again / parse);
 
 	/* one NET_MON_01 map of every node from a trusted oracle */
 	json_t *net = json_object();
 	for (uint32_t i = 0; i < n; i++)
 		json_object_set_new(net, addrs[i] + 5,
-				    json_pack("{s:s,s:s,s:s,s:b,s:[s],s:s,s:i}", "address", addrs[i],
-					      "eeid", "bench-node", "working", "ONLINE", "secured", 1,
-					      "whitelist", self + 5, "version", "2.10.370",
-					      "last_seen_sec", 3));
+		                    json_pack("{s:s,s:s,s:s,s:b,s:[s],s:s,s:i}", "address",
+		                              addrs[i], "eeid", "bench-node", "working", "ONLINE",
+		                              "secured", 1, "whitelist", self + 5, "version",
+		                              "2.10.370", "last_seen_sec", 3));
 	json_t *map = json_pack("{s:o,s:b}", "CURRENT_NETWORK", net, "IS_SUPERVISOR", 1);
 	netmap_free(&nm);
 	const char *oracles[] = {addrs[0]};
@@ -112,8 +114,7 @@ int main(int argc, char **argv)
 	printf("  the same map again (known nodes):            %10.3f s\n", now_s() - t0);
 	t0 = now_s();
 	netmap_tick(nm, t + 120000);
-	printf("  a tick over all nodes (all go offline):      %10.3f ms\n",
-	       (now_s() - t0) * 1000);
+	printf("  a tick over all nodes (all go offline):      %10.3f ms\n", (now_s() - t0) * 1000);
 	printf("  online after the tick: %zu of %zu\n", netmap_online_count(nm), netmap_count(nm));
 	json_decref(map);
 	json_decref(hb);

@@ -23,10 +23,10 @@ int main(void)
 {
 	r1_alloc_setup_jansson();
 	const char *good = "{\"NAME\": \"echo-job\", \"TYPE\": \"Void\",\n"
-			   " \"PLUGINS\": [{\"SIGNATURE\": \"ECHO_01\", \"INSTANCES\": "
-			   "[{\"INSTANCE_ID\": \"e1\", \"PROCESS_DELAY\": 5}]}],\n"
-			   " \"TARGETS\": [\"node-a\", "
-			   "\"0xai_AvVm7rqMVlDFk6G4WnUm3xv7UzKMp23LG-jciRmXgHcN\"]}";
+	                   " \"PLUGINS\": [{\"SIGNATURE\": \"ECHO_01\", \"INSTANCES\": "
+	                   "[{\"INSTANCE_ID\": \"e1\", \"PROCESS_DELAY\": 5}]}],\n"
+	                   " \"TARGETS\": [\"node-a\", "
+	                   "\"0xai_AvVm7rqMVlDFk6G4WnUm3xv7UzKMp23LG-jciRmXgHcN\"]}";
 	struct deploy_job job;
 	char *why = NULL;
 	is_int(deploy_job_parse(good, strlen(good), "job.json", &job, &why), R1_OK, "good job");
@@ -39,7 +39,8 @@ int main(void)
 	   "alias vs address");
 	deploy_job_release(&job);
 
-	bad("{\"NAME\": \"x\",\n  \"TYPE\": }", "job.json:2:11: invalid JSON: unexpected token near '}'",
+	bad("{\"NAME\": \"x\",\n  \"TYPE\": }",
+	    "job.json:2:11: invalid JSON: unexpected token near '}'",
 	    "invalid JSON, with line and column");
 	bad("[1]", "job.json: the job must be a JSON object", "not an object");
 	bad("{\"TYPE\": \"Void\"}",

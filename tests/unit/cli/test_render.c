@@ -33,8 +33,8 @@ static json_t *vector(const char *id, const char *field)
 	return out;
 }
 
-static char *nodes_text(struct netmap *nm, struct render_nodes_opts *o, int64_t now,
-			unsigned width, size_t *count)
+static char *nodes_text(struct netmap *nm, struct render_nodes_opts *o, int64_t now, unsigned width,
+                        size_t *count)
 {
 	const struct nm_node **v = NULL;
 	*count = render_nodes_select(nm, o, &v);
@@ -81,7 +81,7 @@ int main(void)
 	char *s = nodes_text(nm, &o, t + 4000, 80, &n);
 	is_int(n, 2, "online nodes only by default");
 	ok(strstr(s, "Address") && strstr(s, "Alias") && strstr(s, "Seen ago") &&
-		   strstr(s, "Peered"),
+	       strstr(s, "Peered"),
 	   "r1ctl's column names");
 	ok(strstr(s, "vec-node-a") && strstr(s, "vec-oracle-a") && !strstr(s, "gone"),
 	   "the two online nodes");
@@ -119,8 +119,7 @@ int main(void)
 	r1_free(s);
 	o = (struct render_nodes_opts){.wide = true};
 	s = nodes_text(nm, &o, t + 4000, 400, &n);
-	ok(strstr(s, "ETH Address") && strstr(s, "Zone") && strstr(s, "UTC+0") &&
-		   strstr(s, K1),
+	ok(strstr(s, "ETH Address") && strstr(s, "Zone") && strstr(s, "UTC+0") && strstr(s, K1),
 	   "--wide adds ETH address and zone");
 	r1_free(s);
 
@@ -133,30 +132,29 @@ int main(void)
 	json_t *a = NULL;
 	size_t i;
 	json_t *e;
-	json_array_foreach(j, i, e) if (strcmp(json_string_value(json_object_get(e, "address")),
-					       K1) == 0) a = e;
+	json_array_foreach(
+	    j, i, e) if (strcmp(json_string_value(json_object_get(e, "address")), K1) == 0) a = e;
 	ok(a && json_is_true(json_object_get(a, "online")) &&
-		   json_is_true(json_object_get(a, "peered")) &&
-		   json_is_false(json_object_get(a, "oracle")),
+	       json_is_true(json_object_get(a, "peered")) &&
+	       json_is_false(json_object_get(a, "oracle")),
 	   "node k1: online, peered, not an oracle");
 	is_str(json_string_value(json_object_get(a, "alias")), "vec-node-a", "alias");
-	is_int(json_integer_value(json_object_get(json_object_get(a, "resources"), "cpu_cores")),
-	       8, "resources");
+	is_int(json_integer_value(json_object_get(json_object_get(a, "resources"), "cpu_cores")), 8,
+	       "resources");
 	is_str(json_string_value(json_array_get(json_object_get(a, "reported_by"), 0)), K2,
 	       "reported by the oracle");
 	json_decref(j);
 
 	/* apps from NetConfig */
 	json_t *nc = json_pack(
-		"{s:s,s:[{s:s,s:s,s:s,s:s,s:[{s:s,s:[{s:s}]}]},{s:s,s:s,s:[{s:s,s:[{s:s}]}]}],"
-		"s:[{s:s,s:s,s:s,s:s,s:s}]}",
-		"OP", "SET_CONFIG", "PIPELINES", "NAME", "app1", "TYPE", "Void", "INITIATOR_ID",
-		"ops", "INITIATOR_ADDR", K0, "PLUGINS", "SIGNATURE", "ECHO_01", "INSTANCES",
-		"INSTANCE_ID", "e1", "NAME", "admin_pipeline", "TYPE", "NetworkListener", "PLUGINS",
-		"SIGNATURE", "NET_MON_01", "INSTANCES", "INSTANCE_ID", "NET_MON_01_INST",
-		"PLUGIN_STATUSES", "STREAM_ID", "app1", "SIGNATURE", "ECHO_01", "INSTANCE_ID", "e1",
-		"INIT_TIMESTAMP", "2026-11-27 10:00:00.123456", "EXEC_TIMESTAMP",
-		"2026-11-27 10:05:00.5");
+	    "{s:s,s:[{s:s,s:s,s:s,s:s,s:[{s:s,s:[{s:s}]}]},{s:s,s:s,s:[{s:s,s:[{s:s}]}]}],"
+	    "s:[{s:s,s:s,s:s,s:s,s:s}]}",
+	    "OP", "SET_CONFIG", "PIPELINES", "NAME", "app1", "TYPE", "Void", "INITIATOR_ID", "ops",
+	    "INITIATOR_ADDR", K0, "PLUGINS", "SIGNATURE", "ECHO_01", "INSTANCES", "INSTANCE_ID",
+	    "e1", "NAME", "admin_pipeline", "TYPE", "NetworkListener", "PLUGINS", "SIGNATURE",
+	    "NET_MON_01", "INSTANCES", "INSTANCE_ID", "NET_MON_01_INST", "PLUGIN_STATUSES",
+	    "STREAM_ID", "app1", "SIGNATURE", "ECHO_01", "INSTANCE_ID", "e1", "INIT_TIMESTAMP",
+	    "2026-11-27 10:00:00.123456", "EXEC_TIMESTAMP", "2026-11-27 10:05:00.5");
 	is_int(netmap_on_netconfig(nm, K1, nc, t + 5000, NULL), R1_OK, "NetConfig applied");
 	json_decref(nc);
 	const struct nm_node *k1 = netmap_find_addr(nm, K1);
@@ -166,8 +164,8 @@ int main(void)
 	render_apps_table(&k1, 1, &ao, 80, &b, &rows);
 	is_int(rows, 1, "one app row without --full");
 	ok(strstr(buf_cstr(&b), "Node Alias") && strstr(buf_cstr(&b), "app1") &&
-		   strstr(buf_cstr(&b), "ECHO_01") && strstr(buf_cstr(&b), "2026-11-27 10:05:00") &&
-		   strstr(buf_cstr(&b), "Never"),
+	       strstr(buf_cstr(&b), "ECHO_01") && strstr(buf_cstr(&b), "2026-11-27 10:05:00") &&
+	       strstr(buf_cstr(&b), "Never"),
 	   "columns and values (probe time without its fraction, no error: Never)");
 	buf_reset(&b);
 	ao.full = true;
@@ -184,8 +182,8 @@ int main(void)
 	buf_reset(&b);
 	render_inspect(nm, k1, t + 6000, false, &b);
 	ok(strstr(buf_cstr(&b), "Node alias:     vec-node-a") &&
-		   strstr(buf_cstr(&b), "Cores:          8") &&
-		   strstr(buf_cstr(&b), "app1 ECHO_01 (e1)"),
+	       strstr(buf_cstr(&b), "Cores:          8") &&
+	       strstr(buf_cstr(&b), "app1 ECHO_01 (e1)"),
 	   "inspect: identity, resources, pipelines");
 	buf_release(&b);
 	char d[32];

@@ -36,8 +36,8 @@ static struct netmap *make_map(void)
 static json_t *heartbeat(const char *alias, double cpu)
 {
 	return json_pack("{s:s,s:s,s:b,s:[s],s:f,s:f,s:f,s:i}", "EE_ID", alias, "VERSION",
-			 "2.10.370 | x", "SECURED", 1, "EE_WHITELIST", K0 + 5, "CPU_USED", cpu,
-			 "AVAILABLE_MEMORY", 8.0, "AVAILABLE_DISK", 100.0, "CPU_NR_CORES", 4);
+	                 "2.10.370 | x", "SECURED", 1, "EE_WHITELIST", K0 + 5, "CPU_USED", cpu,
+	                 "AVAILABLE_MEMORY", 8.0, "AVAILABLE_DISK", 100.0, "CPU_NR_CORES", 4);
 }
 
 static void test_open(const char *dir)
@@ -64,9 +64,9 @@ static void test_open(const char *dir)
 	sqlite3_finalize(st);
 	is_str(mode, "wal", "WAL journal");
 	r1_free(mode);
-	static const char *const tables[] = {"fleet_nodes", "fleet_groups", "fleet_tags",
-					     "fleet_notes", "deploy_drafts", "deploy_jobs",
-					     "deploy_job_targets", "alert_rules", "alert_events"};
+	static const char *const tables[] = {"fleet_nodes",        "fleet_groups",  "fleet_tags",
+	                                     "fleet_notes",        "deploy_drafts", "deploy_jobs",
+	                                     "deploy_job_targets", "alert_rules",   "alert_events"};
 	for (size_t i = 0; i < R1_ARRAY_LEN(tables); i++) {
 		char sql[128];
 		snprintf(sql, sizeof(sql), "SELECT count(*) FROM %s", tables[i]);
@@ -151,19 +151,23 @@ static void test_restore_and_rows(const char *dir)
 	netmap_on_heartbeat(nm, K2, hb, t + 5, 0, &why);
 	json_decref(hb);
 	/* pipelines from NetConfig */
-	json_t *nc = json_pack("{s:s,s:[{s:s,s:s,s:[{s:s,s:[{s:s},{s:s}]}]}],s:[]}", "OP",
-			       "SET_CONFIG", "PIPELINES", "NAME", "app", "TYPE", "Void", "PLUGINS",
-			       "SIGNATURE", "S1", "INSTANCES", "INSTANCE_ID", "a", "INSTANCE_ID",
-			       "b", "PLUGIN_STATUSES");
+	json_t *nc =
+	    json_pack("{s:s,s:[{s:s,s:s,s:[{s:s,s:[{s:s},{s:s}]}]}],s:[]}", "OP", "SET_CONFIG",
+	              "PIPELINES", "NAME", "app", "TYPE", "Void", "PLUGINS", "SIGNATURE", "S1",
+	              "INSTANCES", "INSTANCE_ID", "a", "INSTANCE_ID", "b", "PLUGIN_STATUSES");
 	is_int(netmap_on_netconfig(nm, K1, nc, t + 10, &why), R1_OK, "netconfig");
 	json_decref(nc);
 	/* messages: a ring of 5 */
 	for (int i = 0; i < 8; i++) {
-		struct cache_message m = {.kind = i % 2 ? CACHE_MSG_NOTIFICATION : CACHE_MSG_PAYLOAD,
-					  .t_ms = t + i, .sender = K1,
-					  .path = {"node-one", "app", "S1", "a"}, .code = 1,
-					  .has_code = i % 2, .text = "PIPELINE_OK",
-					  .body = "{\"x\":1}"};
+		struct cache_message m = {.kind =
+		                              i % 2 ? CACHE_MSG_NOTIFICATION : CACHE_MSG_PAYLOAD,
+		                          .t_ms = t + i,
+		                          .sender = K1,
+		                          .path = {"node-one", "app", "S1", "a"},
+		                          .code = 1,
+		                          .has_code = i % 2,
+		                          .text = "PIPELINE_OK",
+		                          .body = "{\"x\":1}"};
 		cache_add_message(c, &m);
 	}
 	uint8_t pub1[R1_PUB_LEN];
@@ -172,8 +176,11 @@ static void test_restore_and_rows(const char *dir)
 	cache_add_epoch(c, pub1, 11, 255);
 	cache_add_epoch(c, pub1, 12, 0);
 	cache_add_epoch(c, pub1, 13, 999); /* refused */
-	struct cache_audit a = {.t_ms = t, .node_addr = K1, .node_alias = "node-one",
-				.action = "RESTART", .session = "r1console"};
+	struct cache_audit a = {.t_ms = t,
+	                        .node_addr = K1,
+	                        .node_alias = "node-one",
+	                        .action = "RESTART",
+	                        .session = "r1console"};
 	uint64_t key = cache_audit_begin(c, &a);
 	ok(key != 0, "audit key");
 	a.action = "ARCHIVE_CONFIG";
@@ -278,7 +285,7 @@ static void test_retention(const char *dir)
 	db_open(path, &db, NULL);
 	sqlite3_stmt *q = NULL;
 	sqlite3_prepare_v2(db, "SELECT n, cpu FROM hb_minutes ORDER BY minute LIMIT 1", -1, &q,
-			   NULL);
+	                   NULL);
 	ok(sqlite3_step(q) == SQLITE_ROW, "a minute row");
 	int mn = sqlite3_column_int(q, 0);
 	double avg = sqlite3_column_double(q, 1);

@@ -39,11 +39,11 @@ static void child(const char *path, int fd)
 	struct netmap *nm = NULL;
 	if (netmap_new(&no, &nm, NULL) || cache_attach(c, nm))
 		_exit(3);
-	char (*addrs)[R1_ADDR_LEN + 1] = calloc(NODES, sizeof(*addrs));
+	char(*addrs)[R1_ADDR_LEN + 1] = calloc(NODES, sizeof(*addrs));
 	for (uint32_t i = 0; i < NODES; i++)
 		make_addr(i, addrs[i]);
 	json_t *hb = json_pack("{s:s,s:f,s:f,s:f}", "EE_ID", "n", "CPU_USED", 1.0,
-			       "AVAILABLE_MEMORY", 2.0, "AVAILABLE_DISK", 3.0);
+	                       "AVAILABLE_MEMORY", 2.0, "AVAILABLE_DISK", 3.0);
 	int64_t t = 1800000000000;
 	uint64_t samples = 0;
 	for (uint64_t round = 0;; round++) {
@@ -105,17 +105,15 @@ int main(void)
 	is_int(db_open(path, &db, &why), R1_OK, "the file opens after kill -9");
 	sqlite3_stmt *st = NULL;
 	sqlite3_prepare_v2(db, "PRAGMA integrity_check", -1, &st, NULL);
-	const char *verdict = sqlite3_step(st) == SQLITE_ROW
-				      ? (const char *)sqlite3_column_text(st, 0)
-				      : "no answer";
+	const char *verdict =
+	    sqlite3_step(st) == SQLITE_ROW ? (const char *)sqlite3_column_text(st, 0) : "no answer";
 	is_str(verdict, "ok", "PRAGMA integrity_check");
 	sqlite3_finalize(st);
 	sqlite3_prepare_v2(db, "SELECT count(*) FROM hb_samples", -1, &st, NULL);
 	int64_t samples = sqlite3_step(st) == SQLITE_ROW ? sqlite3_column_int64(st, 0) : -1;
 	sqlite3_finalize(st);
-	ok(samples >= (int64_t)reported, "every reported sample survived (%" PRId64 " >= %" PRIu64
-					 ")",
-	   samples, reported);
+	ok(samples >= (int64_t)reported,
+	   "every reported sample survived (%" PRId64 " >= %" PRIu64 ")", samples, reported);
 	sqlite3_prepare_v2(db, "SELECT count(*) FROM nodes", -1, &st, NULL);
 	int64_t nodes = sqlite3_step(st) == SQLITE_ROW ? sqlite3_column_int64(st, 0) : -1;
 	sqlite3_finalize(st);

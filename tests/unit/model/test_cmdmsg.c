@@ -50,7 +50,7 @@ static void load_key(const char *name, struct r1_identity *id)
 			continue;
 		uint8_t secret[32];
 		hex_decode(json_string_value(json_object_get(k, "private_key_hex")), 64, secret, 32,
-			   NULL);
+		           NULL);
 		found = identity_from_secret(id, secret, NULL) == R1_OK;
 	}
 	json_decref(keys);
@@ -63,7 +63,7 @@ static void load_key(const char *name, struct r1_identity *id)
 static bool is_sig_key(const char *k)
 {
 	static const char *const sig[] = {"EE_SIGN", "EE_HASH", "EE_ETH_SENDER", "EE_ETH_SIGN",
-					  "SIGN_CANON_V"};
+	                                  "SIGN_CANON_V"};
 	for (size_t i = 0; i < R1_ARRAY_LEN(sig); i++)
 		if (strcmp(k, sig[i]) == 0)
 			return true;
@@ -96,9 +96,9 @@ static void compare(const char *id, const json_t *mine, bool multi)
 	is_str(a, b, "%s: same envelope keys in the same order", id);
 	r1_free(a);
 	r1_free(b);
-	static const char *const same[] = {"EE_IS_ENCRYPTED", "EE_DEST", "EE_ID", "SESSION_ID",
-					   "INITIATOR_ID", "EE_SENDER", "EE_PAYLOAD_PATH",
-					   "ACTION", "PAYLOAD"};
+	static const char *const same[] = {"EE_IS_ENCRYPTED", "EE_DEST",      "EE_ID",
+	                                   "SESSION_ID",      "INITIATOR_ID", "EE_SENDER",
+	                                   "EE_PAYLOAD_PATH", "ACTION",       "PAYLOAD"};
 	int diff = 0;
 	for (size_t i = 0; i < R1_ARRAY_LEN(same); i++) {
 		const json_t *x = json_object_get(mine, same[i]);
@@ -118,15 +118,15 @@ static void compare(const char *id, const json_t *mine, bool multi)
 	struct buf plain = BUF_INIT;
 	char *why = NULL;
 	is_int(cipher_decrypt(&k1, k0.addr, json_string_value(enc), json_string_length(enc),
-			      1 << 20, NULL, &plain, &why),
+	                      1 << 20, NULL, &plain, &why),
 	       R1_OK, "%s: the node key decrypts ours", id);
 	json_t *got = json_loads(buf_cstr(&plain), 0, NULL);
-	json_t *want = json_loads(json_string_value(json_object_get(r, "decrypted_by_target")), 0,
-				  NULL);
+	json_t *want =
+	    json_loads(json_string_value(json_object_get(r, "decrypted_by_target")), 0, NULL);
 	ok(got && want && json_equal(got, want), "%s: same plaintext object as the SDK's", id);
 	struct buf other = BUF_INIT;
 	ok(cipher_decrypt(&k2, k0.addr, json_string_value(enc), json_string_length(enc), 1 << 20,
-			  NULL, &other, NULL) != R1_OK,
+	                  NULL, &other, NULL) != R1_OK,
 	   "%s: a third key cannot decrypt it", id);
 	if (multi)
 		ok(strncmp(json_string_value(enc), "eJ", 2) == 0,
@@ -154,7 +154,7 @@ static void check_shape(const char *id, json_t *mine)
 }
 
 static void one_operation(const char *id_enc, const char *id_clear, const char *action,
-			  json_t *(*make)(const char *pipe))
+                          json_t *(*make)(const char *pipe))
 {
 	const char *ids[2] = {id_enc, id_clear};
 	const char *pipes[2] = {"vec_a_enc", "vec_a_plain"};
@@ -166,7 +166,7 @@ static void one_operation(const char *id_enc, const char *id_clear, const char *
 		json_t *msg = NULL;
 		char *why = NULL;
 		is_int(cmdmsg_command(&c, action, json_is_null(payload) ? NULL : payload, k1.addr,
-				      1800000000000000, &msg, &why),
+		                      1800000000000000, &msg, &why),
 		       R1_OK, "%s: built", ids[i]);
 		if (msg)
 			compare(ids[i], msg, false);
@@ -193,7 +193,7 @@ static json_t *make_command_str(const char *pipe)
 {
 	json_t *params = json_pack("{s:s,s:b}", "reason", "vectors", "force", 1);
 	json_t *p = cmdmsg_instance_command(pipe, "VEC_PLUGIN_01", inst_of(pipe), "RESTART_PROCESS",
-					    NULL, NULL, params);
+	                                    NULL, NULL, params);
 	json_decref(params);
 	return p;
 }
@@ -202,8 +202,8 @@ static json_t *make_command_obj(const char *pipe)
 {
 	json_t *cmd = json_pack("{s:i}", "SET_VALUE", 42);
 	json_t *payload = json_pack("{s:s}", "EXTRA", "x");
-	json_t *p = cmdmsg_instance_command(pipe, "VEC_PLUGIN_01", inst_of(pipe), NULL, cmd,
-					    payload, NULL);
+	json_t *p =
+	    cmdmsg_instance_command(pipe, "VEC_PLUGIN_01", inst_of(pipe), NULL, cmd, payload, NULL);
 	json_decref(cmd);
 	json_decref(payload);
 	return p;
@@ -241,8 +241,8 @@ int main(void)
 	struct cmdmsg_ctx c = {.id = &k0, .name = "n", .encrypt = true};
 	json_t *msg = NULL;
 	char *why = NULL;
-	is_int(cmdmsg_command(&c, "RESTART", NULL, "0xai_notanaddress", 0, &msg, &why), R1_ERR_INVAL,
-	       "bad node address");
+	is_int(cmdmsg_command(&c, "RESTART", NULL, "0xai_notanaddress", 0, &msg, &why),
+	       R1_ERR_INVAL, "bad node address");
 	ok(msg == NULL && why && strstr(why, "0xai_notanaddress"), "reason: %s", why);
 	is_int(cmdmsg_command(&c, "", NULL, k1.addr, 0, &msg, &why), R1_ERR_INVAL, "empty action");
 	struct cmdmsg_ctx noname = {.id = &k0, .name = ""};

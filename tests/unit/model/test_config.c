@@ -24,8 +24,9 @@ static const char *const k2_addr = "0xai_AmksBiCPRN2OWfzT0kL22yii-tOqLCcJKLICQnV
 
 static void test_paths(void)
 {
-	const char *env_xdg[] = {"HOME", "/home/u", "XDG_CONFIG_HOME", "/x/cfg/",
-				 "XDG_DATA_HOME", "relative/ignored", NULL};
+	const char *env_xdg[] = {"HOME",    "/home/u",       "XDG_CONFIG_HOME",
+	                         "/x/cfg/", "XDG_DATA_HOME", "relative/ignored",
+	                         NULL};
 	struct r1_paths p;
 	char *why = NULL;
 	is_int(paths_init(&p, fake_env, env_xdg, &why), R1_OK, "paths from XDG and HOME");
@@ -114,16 +115,16 @@ static void test_broker_urls(void)
 	static const struct {
 		const char *url, *reason;
 	} bad[] = {
-		{"", "empty"},
-		{"http://x", "unknown scheme"},
-		{"mqtt://", "no host"},
-		{"mqtt://h:0", "port"},
-		{"mqtt://h:70000", "port"},
-		{"mqtt://h:12a", "port"},
-		{"mqtt://h/path", "no path"},
-		{"mqtt://u%zz@h", "escape"},
-		{"mqtt://h o", "bad character"},
-		{"mqtt://[::1", "unclosed"},
+	    {"", "empty"},
+	    {"http://x", "unknown scheme"},
+	    {"mqtt://", "no host"},
+	    {"mqtt://h:0", "port"},
+	    {"mqtt://h:70000", "port"},
+	    {"mqtt://h:12a", "port"},
+	    {"mqtt://h/path", "no path"},
+	    {"mqtt://u%zz@h", "escape"},
+	    {"mqtt://h o", "bad character"},
+	    {"mqtt://[::1", "unclosed"},
 	};
 	for (size_t i = 0; i < R1_ARRAY_LEN(bad); i++) {
 		is_int(config_broker_parse(bad[i].url, &b, &why), R1_ERR_INVAL, "bad URL '%s'",
@@ -138,21 +139,21 @@ static void test_parse(void)
 {
 	char text[2048];
 	snprintf(text, sizeof(text),
-		 "# r1console\n"
-		 "alias = ops-1\n"
-		 "profile = lab\n"
-		 "\n"
-		 "[profile lab]\n"
-		 "broker = mqtt://127.0.0.1:1883\n"
-		 "root = naeural_test\n"
-		 "oracles = %s, %s\n"
-		 "identity = \"~/keys/e2.pem\"\n"
-		 "timeout = 2.5\n"
-		 "online-timeout = 5\n"
-		 "encrypt = no\r\n"
-		 "[profile  main ]\n"
-		 "broker = mqtts://u:p@h\n",
-		 k1_addr, k2_addr + 5);
+	         "# r1console\n"
+	         "alias = ops-1\n"
+	         "profile = lab\n"
+	         "\n"
+	         "[profile lab]\n"
+	         "broker = mqtt://127.0.0.1:1883\n"
+	         "root = naeural_test\n"
+	         "oracles = %s, %s\n"
+	         "identity = \"~/keys/e2.pem\"\n"
+	         "timeout = 2.5\n"
+	         "online-timeout = 5\n"
+	         "encrypt = no\r\n"
+	         "[profile  main ]\n"
+	         "broker = mqtts://u:p@h\n",
+	         k1_addr, k2_addr + 5);
 	struct config_file cf;
 	char *why = NULL;
 	is_int(config_file_parse(text, strlen(text), "cfg", &cf, &why), R1_OK, "parse a good file");
@@ -192,10 +193,23 @@ static void test_parse(void)
 	config_settings_release(&s);
 
 	/* environment beats the profile */
-	const char *env_ee[] = {"EE_MQTT_HOST", "10.0.0.5", "EE_MQTT_PORT", "8883",
-				"EE_MQTT_USER", "alice", "EE_MQTT", "secret", "EE_SECURED", "true",
-				"EE_ROOT_TOPIC", "deeploy_testbed", "EE_SDK_ALIAS", "sdk-x",
-				"EE_MQTT_COMMAND_QOS", "1", NULL};
+	const char *env_ee[] = {"EE_MQTT_HOST",
+	                        "10.0.0.5",
+	                        "EE_MQTT_PORT",
+	                        "8883",
+	                        "EE_MQTT_USER",
+	                        "alice",
+	                        "EE_MQTT",
+	                        "secret",
+	                        "EE_SECURED",
+	                        "true",
+	                        "EE_ROOT_TOPIC",
+	                        "deeploy_testbed",
+	                        "EE_SDK_ALIAS",
+	                        "sdk-x",
+	                        "EE_MQTT_COMMAND_QOS",
+	                        "1",
+	                        NULL};
 	is_int(config_resolve(&cf, NULL, fake_env, env_ee, &paths, &s, &why), R1_OK,
 	       "resolve with EE_* environment");
 	ok(s.broker.tls && s.broker.port == 8883 && strcmp(s.broker.host, "10.0.0.5") == 0,
@@ -251,37 +265,37 @@ static void test_parse(void)
 static void test_bad_lines(void)
 {
 	const char *text = "profile = zz\n"
-			   "broker = local\n"
-			   "what is this\n"
-			   "[network x]\n"
-			   "root = skipped-in-bad-section\n"
-			   "[profile a]\n"
-			   "brokr = local\n"
-			   "timeout = -1\n"
-			   "oracles = 0xai_notanaddress\n"
-			   "encrypt = maybe\n"
-			   "root = a/b\n"
-			   "[profile a]\n"
-			   "[profile b\n"
-			   "= value\n"
-			   "timeout = 1\n";
+	                   "broker = local\n"
+	                   "what is this\n"
+	                   "[network x]\n"
+	                   "root = skipped-in-bad-section\n"
+	                   "[profile a]\n"
+	                   "brokr = local\n"
+	                   "timeout = -1\n"
+	                   "oracles = 0xai_notanaddress\n"
+	                   "encrypt = maybe\n"
+	                   "root = a/b\n"
+	                   "[profile a]\n"
+	                   "[profile b\n"
+	                   "= value\n"
+	                   "timeout = 1\n";
 	struct config_file cf;
 	char *why = NULL;
 	is_int(config_file_parse(text, strlen(text), "f", &cf, &why), R1_OK,
 	       "a bad file still parses");
 	static const char *const want[] = {
-		"f:2: 'broker' belongs in a [profile NAME] section",
-		"f:3: expected 'key = value' or '[profile NAME]'",
-		"f:4: unknown section [network x] (expected [profile NAME])",
-		"f:7: unknown key 'brokr' in [profile a]",
-		"f:8: timeout '-1' must be a number of seconds",
-		"f:9: '0xai_notanaddress' is not a node address",
-		"f:10: encrypt 'maybe' must be yes or no",
-		"f:11: root 'a/b' must be",
-		"f:12: profile 'a' is defined twice",
-		"f:13: section header must end with ']'",
-		"f:14: missing key before '='",
-		"f:0: profile 'zz' is chosen but no [profile zz] section exists",
+	    "f:2: 'broker' belongs in a [profile NAME] section",
+	    "f:3: expected 'key = value' or '[profile NAME]'",
+	    "f:4: unknown section [network x] (expected [profile NAME])",
+	    "f:7: unknown key 'brokr' in [profile a]",
+	    "f:8: timeout '-1' must be a number of seconds",
+	    "f:9: '0xai_notanaddress' is not a node address",
+	    "f:10: encrypt 'maybe' must be yes or no",
+	    "f:11: root 'a/b' must be",
+	    "f:12: profile 'a' is defined twice",
+	    "f:13: section header must end with ']'",
+	    "f:14: missing key before '='",
+	    "f:0: profile 'zz' is chosen but no [profile zz] section exists",
 	};
 	is_int(cf.n_errors, R1_ARRAY_LEN(want), "one message per bad line");
 	for (size_t i = 0; i < R1_ARRAY_LEN(want) && i < cf.n_errors; i++)
@@ -360,8 +374,7 @@ static void test_example(void)
 	for (size_t i = 0; i < cf.n_errors; i++)
 		tap_diag("%s", cf.errors[i]);
 	is_int(cf.n_profiles, 3, "three profiles");
-	ok(config_file_profile(&cf, "production") &&
-		   config_file_profile(&cf, "production")->cafile,
+	ok(config_file_profile(&cf, "production") && config_file_profile(&cf, "production")->cafile,
 	   "the production profile has its CA file");
 	config_file_release(&cf);
 	r1_free(why);

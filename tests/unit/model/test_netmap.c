@@ -58,8 +58,8 @@ static json_t *vector(const char *id, const char *field)
 
 static struct netmap *make(const char *self, const char *const *oracles, size_t n, bool any)
 {
-	struct netmap_options o = {.self_addr = self, .oracles = oracles, .n_oracles = n,
-				   .trust_any_oracle = any};
+	struct netmap_options o = {
+	    .self_addr = self, .oracles = oracles, .n_oracles = n, .trust_any_oracle = any};
 	struct netmap *nm = NULL;
 	char *why = NULL;
 	if (netmap_new(&o, &nm, &why))
@@ -122,7 +122,8 @@ static void test_heartbeat(void)
 	ok(n != NULL, "node found by address");
 	ok(netmap_find_addr(nm, K1 + 5) == n, "found without the prefix");
 	is_str(n->info.addr, K1, "address");
-	is_str(n->info.eth, "0xEfA35469bB3609f89b32Ce7Db15A35d6ec8BdBB4", "ETH computed from the key");
+	is_str(n->info.eth, "0xEfA35469bB3609f89b32Ce7Db15A35d6ec8BdBB4",
+	       "ETH computed from the key");
 	is_str(n->info.alias, "vec-node-a", "alias from EE_ID");
 	is_str(n->info.version, "2.10.370", "first token of VERSION");
 	is_str(n->info.status, "ONLINE", "DEVICE_STATUS");
@@ -133,7 +134,7 @@ static void test_heartbeat(void)
 	ok(n->info.secured && !n->info.oracle && !n->info.r1fs_online, "flags");
 	is_int(n->info.cpu_cores, 8, "cores");
 	ok(n->info.cpu_used == 12.5f && n->info.mem_total == 31.27f && n->info.mem_avail == 24.5f &&
-		   n->info.disk_total == 250.0f && n->info.disk_avail == 120.5f,
+	       n->info.disk_total == 250.0f && n->info.disk_avail == 120.5f,
 	   "resources");
 	is_int(n->info.gpu_count, 0, "GPUS as a string means none");
 	ok(n->info.uptime_s == 3600.25, "uptime");
@@ -214,7 +215,7 @@ static void test_netmon(void)
 	is_int(netmap_get_stats(nm)->netmons_untrusted, 1, "counted");
 	int ui = netmap_oracle_index(nm, K1);
 	ok(ui >= 0 && !netmap_oracle_at(nm, (size_t)ui)->trusted &&
-		   netmap_oracle_at(nm, (size_t)ui)->rejected == 1,
+	       netmap_oracle_at(nm, (size_t)ui)->rejected == 1,
 	   "untrusted reporter listed with its rejection");
 
 	is_int(netmap_on_netmon(nm, K2, map, t0, &why), R1_OK, "trusted oracle map applied");
@@ -231,7 +232,7 @@ static void test_netmon(void)
 	ok(!o->peered, "oracle's whitelist lacks us and it is secured");
 	ok(a->info.uptime_s == 3600.0, "uptime string parsed");
 	json_object_set_new(json_object_get(json_object_get(map, "CURRENT_NETWORK"), K2 + 5),
-			    "uptime", json_string("1 day, 2:03:04"));
+	                    "uptime", json_string("1 day, 2:03:04"));
 	is_str(a->info.tags, "REG=EU", "tags dict");
 	int oi = netmap_oracle_index(nm, K2);
 	ok(oi >= 0 && (a->reporters & (1u << oi)), "reporter bit set");
@@ -270,7 +271,7 @@ static void test_netmon(void)
 	is_int(netmap_on_netmon(nm, K2, bad, t0, &why), R1_ERR_INVAL, "CURRENT_NETWORK not a dict");
 	json_decref(bad);
 	bad = json_pack("{s:{s:i,s:{s:s},s:{s:s,s:s}}}", "CURRENT_NETWORK", "x", 1, "y", "address",
-			"junk", "z", "address", K1, "eeid", "\x1b[31mred\x07");
+	                "junk", "z", "address", K1, "eeid", "\x1b[31mred\x07");
 	is_int(netmap_on_netmon(nm, K2, bad, t0 + 3000, &why), R1_OK, "map with bad entries");
 	ok(netmap_get_stats(nm)->entries_skipped >= 2, "bad entries skipped");
 	json_decref(bad);
@@ -286,15 +287,15 @@ static void test_netconfig(void)
 	struct seen s = {0};
 	netmap_observe(nm, observer, &s);
 	char *why = NULL;
-	json_t *data = json_pack(
-		"{s:s,s:s,s:[{s:s,s:s,s:s,s:s,s:[{s:s,s:[{s:s,s:i},{s:s}]},{s:[]}]},{s:s},"
-		"{s:s,s:s}],s:[{s:s,s:s,s:s,s:s}]}",
-		"OP", "SET_CONFIG", "DEST", K0, "PIPELINES", "NAME", "app1", "TYPE", "Void",
-		"INITIATOR_ID", "ops", "INITIATOR_ADDR", K0, "PLUGINS", "SIGNATURE", "SIG_A",
-		"INSTANCES", "INSTANCE_ID", "i1", "PROCESS_DELAY", 5, "INSTANCE_ID", "i2",
-		"INSTANCES", "NAME", "", "NAME", "admin_pipeline", "TYPE", "NetworkListener",
-		"PLUGIN_STATUSES", "STREAM_ID", "app1", "SIGNATURE", "SIG_A", "INSTANCE_ID", "i1",
-		"INIT_TIMESTAMP", "2026-11-27 10:00:00.000000");
+	json_t *data =
+	    json_pack("{s:s,s:s,s:[{s:s,s:s,s:s,s:s,s:[{s:s,s:[{s:s,s:i},{s:s}]},{s:[]}]},{s:s},"
+	              "{s:s,s:s}],s:[{s:s,s:s,s:s,s:s}]}",
+	              "OP", "SET_CONFIG", "DEST", K0, "PIPELINES", "NAME", "app1", "TYPE", "Void",
+	              "INITIATOR_ID", "ops", "INITIATOR_ADDR", K0, "PLUGINS", "SIGNATURE", "SIG_A",
+	              "INSTANCES", "INSTANCE_ID", "i1", "PROCESS_DELAY", 5, "INSTANCE_ID", "i2",
+	              "INSTANCES", "NAME", "", "NAME", "admin_pipeline", "TYPE", "NetworkListener",
+	              "PLUGIN_STATUSES", "STREAM_ID", "app1", "SIGNATURE", "SIG_A", "INSTANCE_ID",
+	              "i1", "INIT_TIMESTAMP", "2026-11-27 10:00:00.000000");
 	is_int(netmap_on_netconfig(nm, K1, data, 1000, &why), R1_ERR_NOTFOUND,
 	       "SET_CONFIG from an unknown node refused");
 	json_t *hb = vector("A-hb-001", "sdk_session_view");
@@ -377,8 +378,8 @@ static void test_hostile(void)
 	memcpy(longalias + 29, "\xc8\x99\xc8\x99", 4); /* "șș" across the cut */
 	longalias[199] = '\0';
 	json_t *hb = json_pack("{s:s,s:s,s:f,s:i,s:[s,i,s],s:b}", "EE_ID", longalias, "VERSION",
-			       "\x1b]0;pwn\x07 | x", "CPU_USED", -5.0, "CPU_NR_CORES", 1 << 20,
-			       "EE_WHITELIST", "junk", 7, K0 + 5, "SECURED", 1);
+	                       "\x1b]0;pwn\x07 | x", "CPU_USED", -5.0, "CPU_NR_CORES", 1 << 20,
+	                       "EE_WHITELIST", "junk", 7, K0 + 5, "SECURED", 1);
 	/* jansson's parser refuses bad UTF-8, but the model must not rely on it */
 	json_object_set_new(hb, "DEVICE_STATUS", json_string_nocheck("ON\xff\xfeLINE"));
 	is_int(netmap_on_heartbeat(nm, K1, hb, 1000, 0, &why), R1_OK, "hostile heartbeat applied");
@@ -418,7 +419,7 @@ static void test_availability(void)
 	struct seen s = {0};
 	netmap_observe(nm, observer, &s);
 	json_t *hb = json_object();
-	int64_t S = 1000000; /* us per s */
+	int64_t S = 1000000;                          /* us per s */
 	int64_t t0 = (1000000 + 86400 * 3 + 100) * S; /* inside epoch 3 */
 	is_int(netmap_epoch_of(nm, t0), 3, "epoch id");
 	is_int(netmap_epoch_of(nm, 999999 * S), 0, "just before genesis is epoch 0, as the SDK");
@@ -451,8 +452,8 @@ static void test_availability(void)
 static void test_many(void)
 {
 	struct netmap *nm = make(K0, NULL, 0, false);
-	json_t *hb = json_pack("{s:s,s:b,s:[s]}", "EE_ID", "", "SECURED", 1, "EE_WHITELIST",
-			       K0 + 5);
+	json_t *hb =
+	    json_pack("{s:s,s:b,s:[s]}", "EE_ID", "", "SECURED", 1, "EE_WHITELIST", K0 + 5);
 	char *why = NULL;
 	enum { N = 100000 };
 	uint8_t pub[R1_PUB_LEN];

@@ -36,8 +36,7 @@ static char *keys_of(const json_t *o)
 	struct buf b = BUF_INIT;
 	const char *k;
 	json_t *v;
-	json_object_foreach((json_t *)o, k, v)
-		buf_addf(&b, "%s%s", b.len ? "," : "", k);
+	json_object_foreach((json_t *)o, k, v) buf_addf(&b, "%s%s", b.len ? "," : "", k);
 	return buf_detach(&b, NULL);
 }
 
@@ -65,8 +64,8 @@ int main(void)
 	is_int(pipespec_new(K1, "a", bad, &p, &why), R1_ERR_INVAL, "plugin without INSTANCES");
 	is_str(why, "PLUGINS[0]: INSTANCES must be a list", "reason says where");
 	json_decref(bad);
-	bad = json_pack("{s:[{s:s,s:[{s:s}]}]}", "PLUGINS", "SIGNATURE", "X", "INSTANCES", "A",
-			"b");
+	bad =
+	    json_pack("{s:[{s:s,s:[{s:s}]}]}", "PLUGINS", "SIGNATURE", "X", "INSTANCES", "A", "b");
 	is_int(pipespec_new(K1, "a", bad, &p, &why), R1_ERR_INVAL, "instance without INSTANCE_ID");
 	is_str(why, "PLUGINS[0].INSTANCES[0]: missing INSTANCE_ID", "reason says where");
 	json_decref(bad);
@@ -77,19 +76,19 @@ int main(void)
 	is_int(pipespec_new(K1, "vec_a_enc", cfg, &p, &why), R1_OK, "new pipeline");
 	json_decref(cfg);
 	json_t *i1 = json_loads("{\"PROCESS_DELAY\": 5, \"THRESHOLD\": 0.5, \"LABEL\": "
-				"\"\\u0103\\u00ee\\u0219\", \"LIMITS\": [1, 2.5, null]}",
-				0, NULL);
+	                        "\"\\u0103\\u00ee\\u0219\", \"LIMITS\": [1, 2.5, null]}",
+	                        0, NULL);
 	json_t *i2 = json_pack(
-		"{s:s,s:i}", "CODE",
-		"eNpLSU1TyMnPL4gvKMpPTi0uzsxL1yjIKU3PzNO04lJQKEotLs0pUbBVgIjpZeaVxCcnJmekRqvnqcdiEdd"
-		"LTy3RAMrpKBhoKmgrGILNKCktylOoBopaQQ3UUVDPLU4HctWLE3NKSxSONB9ed2Kmei0XAOdIMQw=",
-		"PROCESS_DELAY", 10);
+	    "{s:s,s:i}", "CODE",
+	    "eNpLSU1TyMnPL4gvKMpPTi0uzsxL1yjIKU3PzNO04lJQKEotLs0pUbBVgIjpZeaVxCcnJmekRqvnqcdiEdd"
+	    "LTy3RAMrpKBhoKmgrGILNKCktylOoBopaQQ3UUVDPLU4HctWLE3NKSxSONB9ed2Kmei0XAOdIMQw=",
+	    "PROCESS_DELAY", 10);
 	is_int(pipespec_add_instance(p, "vec_plugin_01", "vec_inst_enc", i1, &why), R1_OK,
 	       "instance one (signature upper-cased)");
 	is_int(pipespec_add_instance(p, "CUSTOM_EXEC_01", "vec_code_enc", i2, &why), R1_OK,
 	       "instance two");
-	is_int(pipespec_add_instance(p, "CUSTOM_EXEC_01", "vec_code_enc", i2, &why),
-	       R1_ERR_EXISTS, "the same instance twice");
+	is_int(pipespec_add_instance(p, "CUSTOM_EXEC_01", "vec_code_enc", i2, &why), R1_ERR_EXISTS,
+	       "the same instance twice");
 	json_decref(i1);
 	json_decref(i2);
 	struct pipespec_plan plan;
@@ -105,8 +104,8 @@ int main(void)
 	is_int(plan.n_expect, 3, "PIPELINE_OK + two PLUGIN_CONFIG_OK");
 	ok(!plan.expect[0].instance && plan.expect[0].ok_code == NC_PIPELINE_OK, "pipeline first");
 	ok(plan.expect[1].instance && plan.expect[1].ok_code == NC_PLUGIN_CONFIG_OK &&
-		   strcmp(plan.expect[1].signature, "VEC_PLUGIN_01") == 0 &&
-		   strcmp(plan.expect[1].instance_id, "vec_inst_enc") == 0,
+	       strcmp(plan.expect[1].signature, "VEC_PLUGIN_01") == 0 &&
+	       strcmp(plan.expect[1].instance_id, "vec_inst_enc") == 0,
 	   "PLUGIN_CONFIG_OK for instance one");
 	ok(plan.expect[2].fail_code == NC_PLUGIN_CONFIG_FAILED, "with its failure code");
 	pipespec_plan_release(&plan);
@@ -116,8 +115,8 @@ int main(void)
 	is_int(pipespec_plan_deploy(p, &plan, &why), R1_ERR_NOTFOUND, "nothing left to deploy");
 
 	/* A-cmd-003: update one instance, then deploy: the batch form */
-	json_t *delta = json_pack("{s:f,s:s,s:i}", "threshold", 0.9, "LABEL", "changed",
-				  "PROCESS_DELAY", 5);
+	json_t *delta =
+	    json_pack("{s:f,s:s,s:i}", "threshold", 0.9, "LABEL", "changed", "PROCESS_DELAY", 5);
 	is_int(pipespec_update_instance(p, "VEC_PLUGIN_01", "vec_inst_enc", delta, &why), R1_OK,
 	       "update instance");
 	json_decref(delta);
@@ -132,14 +131,14 @@ int main(void)
 	pipespec_plan_release(&plan);
 	pipespec_settle(p, false);
 	ok(json_real_value(json_object_get(
-		   pipespec_find(p, "VEC_PLUGIN_01", "vec_inst_enc")->config, "THRESHOLD")) == 0.5,
+	       pipespec_find(p, "VEC_PLUGIN_01", "vec_inst_enc")->config, "THRESHOLD")) == 0.5,
 	   "a failed deploy leaves the confirmed config");
 
 	/* removal: UPDATE_CONFIG without the instance, PIPELINE_OK only */
 	is_int(pipespec_remove_instance(p, "custom_exec_01", "vec_code_enc", &why), R1_OK,
 	       "remove");
-	is_int(pipespec_remove_instance(p, "custom_exec_01", "vec_code_enc", &why),
-	       R1_ERR_NOTFOUND, "remove twice");
+	is_int(pipespec_remove_instance(p, "custom_exec_01", "vec_code_enc", &why), R1_ERR_NOTFOUND,
+	       "remove twice");
 	is_int(pipespec_plan_deploy(p, &plan, &why), R1_OK, "plan removal");
 	is_str(plan.action, "UPDATE_CONFIG", "removal is an UPDATE_CONFIG");
 	is_int(json_array_size(json_object_get(plan.payload, "PLUGINS")), 1, "one plugin left");
@@ -168,8 +167,8 @@ int main(void)
 	json_t *full = pipespec_full_config(p);
 	same(full, existing, "the full config of an attached pipeline is what the node runs");
 	json_decref(full);
-	is_int(pipespec_update_instance(p, "VEC_PLUGIN_01", "nope", existing, &why), R1_ERR_NOTFOUND,
-	       "update an unknown instance");
+	is_int(pipespec_update_instance(p, "VEC_PLUGIN_01", "nope", existing, &why),
+	       R1_ERR_NOTFOUND, "update an unknown instance");
 	json_decref(existing);
 	pipespec_free(&p);
 	r1_free(why);

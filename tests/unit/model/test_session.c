@@ -37,7 +37,7 @@ static void load_key(const char *name, struct r1_identity *id)
 			continue;
 		uint8_t secret[32];
 		hex_decode(json_string_value(json_object_get(k, "private_key_hex")), 64, secret, 32,
-			   NULL);
+		           NULL);
 		found = identity_from_secret(id, secret, NULL) == R1_OK;
 	}
 	json_decref(keys);
@@ -74,7 +74,7 @@ struct inbox {
 };
 
 static void on_deliver(void *ctx, struct bus *bus, const char *topic, const uint8_t *payload,
-		       size_t len, int qos)
+                       size_t len, int qos)
 {
 	(void)bus;
 	(void)qos;
@@ -118,7 +118,7 @@ static json_t *decrypt_for_k1(const json_t *msg)
 	const json_t *enc = json_object_get(msg, "EE_ENCRYPTED_DATA");
 	struct buf plain = BUF_INIT;
 	if (cipher_decrypt(&k1, k0.addr, json_string_value(enc), json_string_length(enc), 1 << 20,
-			   NULL, &plain, NULL)) {
+	                   NULL, &plain, NULL)) {
 		buf_release(&plain);
 		return NULL;
 	}
@@ -130,8 +130,8 @@ static json_t *decrypt_for_k1(const json_t *msg)
 /* The keys in order, the signature block (which envelope_sign writes last) apart. */
 static char *keys_of(const json_t *o)
 {
-	static const char *const block[] = {"SIGN_CANON_V", "EE_SIGN", "EE_SENDER",
-					    "EE_ETH_SENDER", "EE_ETH_SIGN", "EE_HASH"};
+	static const char *const block[] = {"SIGN_CANON_V",  "EE_SIGN",     "EE_SENDER",
+	                                    "EE_ETH_SENDER", "EE_ETH_SIGN", "EE_HASH"};
 	struct buf b = BUF_INIT;
 	const char *k;
 	json_t *v;
@@ -153,8 +153,8 @@ static char *keys_of(const json_t *o)
 static json_t *notif(const char *pipe, const char *sig, const char *inst, int code)
 {
 	json_t *n = json_pack("{s:s,s:[s,s?,s?,s?],s:s,s:s}", "EE_SENDER", k1.addr,
-			      "EE_PAYLOAD_PATH", "vec-node-a", pipe, sig, inst,
-			      "NOTIFICATION_TYPE", "NORMAL", "NOTIFICATION", "x");
+	                      "EE_PAYLOAD_PATH", "vec-node-a", pipe, sig, inst, "NOTIFICATION_TYPE",
+	                      "NORMAL", "NOTIFICATION", "x");
 	json_object_set_new(n, "NOTIFICATION_CODE", json_integer(code));
 	return n;
 }
@@ -185,7 +185,7 @@ int main(void)
 	netmap_new(&no, &nm, NULL);
 	/* the node is known by its heartbeat, so the session knows its alias */
 	json_t *hb = json_pack("{s:s,s:b,s:[s]}", "EE_ID", "vec-node-a", "SECURED", 1,
-			       "EE_WHITELIST", k0.addr + 5);
+	                       "EE_WHITELIST", k0.addr + 5);
 	netmap_on_heartbeat(nm, k1.addr, hb, 1000, 0, NULL);
 	json_decref(hb);
 	char dbpath[600];
@@ -198,8 +198,10 @@ int main(void)
 	struct session_options so = {0};
 	is_int(session_new(loop, mine, &k0, nm, cache, NULL, &so, &s, &why), R1_ERR_INVAL,
 	       "a session needs a name");
-	so = (struct session_options){.name = "vecsdk-a", .command_qos = 2, .timeout_ms = 300,
-				      .netconfig_every_ms = UINT32_MAX};
+	so = (struct session_options){.name = "vecsdk-a",
+	                              .command_qos = 2,
+	                              .timeout_ms = 300,
+	                              .netconfig_every_ms = UINT32_MAX};
 	is_int(session_new(loop, mine, &k0, nm, cache, NULL, &so, &s, &why), R1_OK, "session");
 
 	/* RESTART by alias: the envelope of A-cmd-008, signed, encrypted to k1 */
@@ -230,16 +232,16 @@ int main(void)
 	free(wire);
 	json_t *plain = decrypt_for_k1(in.msg[0]);
 	ok(plain && strcmp(json_string_value(json_object_get(plain, "ACTION")), "RESTART") == 0 &&
-		   json_is_null(json_object_get(plain, "PAYLOAD")),
+	       json_is_null(json_object_get(plain, "PAYLOAD")),
 	   "the node decrypts ACTION RESTART, PAYLOAD null");
 	json_decref(plain);
 	inbox_clear(&in);
 	/* the node's acknowledgement */
-	json_t *ack = json_pack("{s:s,s:[s,n,n,n],s:s,s:s,s:s}", "EE_SENDER", k1.addr,
-				"EE_PAYLOAD_PATH", "vec-node-a", "NOTIFICATION_TYPE", "NORMAL",
-				"NOTIFICATION",
-				"  Running 'RESTART' command in main loop received from 'vecsdk-a'",
-				"INITIATOR_ID", "vecsdk-a");
+	json_t *ack =
+	    json_pack("{s:s,s:[s,n,n,n],s:s,s:s,s:s}", "EE_SENDER", k1.addr, "EE_PAYLOAD_PATH",
+	              "vec-node-a", "NOTIFICATION_TYPE", "NORMAL", "NOTIFICATION",
+	              "  Running 'RESTART' command in main loop received from 'vecsdk-a'",
+	              "INITIATOR_ID", "vecsdk-a");
 	session_deliver(s, SESSION_MSG_NOTIFICATION, k1.addr, ack);
 	json_decref(ack);
 	ok(d.calls == 1 && d.state == TXN_OK, "the acknowledgement completes it");
@@ -261,14 +263,14 @@ int main(void)
 	d = (struct done){0};
 	json_t *params = json_pack("{s:s,s:b}", "reason", "vectors", "force", 1);
 	is_int(session_instance_command(s, k1.addr, "vec_a_enc", "VEC_PLUGIN_01", "vec_inst_enc",
-					"RESTART_PROCESS", NULL, NULL, params, &call, &id, &why),
+	                                "RESTART_PROCESS", NULL, NULL, params, &call, &id, &why),
 	       R1_OK, "instance command sent");
 	spin(loop, 20);
 	plain = in.n ? decrypt_for_k1(in.msg[0]) : NULL;
 	json_t *expected = json_pack("{s:s,s:s,s:s,s:{s:{s:{s:s,s:b,s:b}}}}", "NAME", "vec_a_enc",
-				     "SIGNATURE", "VEC_PLUGIN_01", "INSTANCE_ID", "vec_inst_enc",
-				     "INSTANCE_CONFIG", "INSTANCE_COMMAND", "COMMAND_PARAMS",
-				     "reason", "vectors", "force", 1, "RESTART_PROCESS", 1);
+	                             "SIGNATURE", "VEC_PLUGIN_01", "INSTANCE_ID", "vec_inst_enc",
+	                             "INSTANCE_CONFIG", "INSTANCE_COMMAND", "COMMAND_PARAMS",
+	                             "reason", "vectors", "force", 1, "RESTART_PROCESS", 1);
 	ok(plain && json_equal(json_object_get(plain, "PAYLOAD"), expected),
 	   "the PAYLOAD of A-cmd-004");
 	json_decref(expected);
@@ -287,9 +289,9 @@ int main(void)
 	   "PLUGIN_INSTANCE_COMMAND_FAILED fails it with INFO");
 
 	/* deploy: UPDATE_CONFIG, settled on PIPELINE_OK + PLUGIN_CONFIG_OK */
-	json_t *cfg = json_pack("{s:s,s:[{s:s,s:[{s:s,s:i}]}]}", "TYPE", "Void", "PLUGINS",
-				"SIGNATURE", "ECHO_01", "INSTANCES", "INSTANCE_ID", "e1",
-				"PROCESS_DELAY", 1);
+	json_t *cfg =
+	    json_pack("{s:s,s:[{s:s,s:[{s:s,s:i}]}]}", "TYPE", "Void", "PLUGINS", "SIGNATURE",
+	              "ECHO_01", "INSTANCES", "INSTANCE_ID", "e1", "PROCESS_DELAY", 1);
 	struct pipespec *p = NULL;
 	pipespec_new(k1.addr, "job", cfg, &p, NULL);
 	json_decref(cfg);
@@ -310,7 +312,7 @@ int main(void)
 	json_decref(n1);
 	ok(d.calls == 1 && d.state == TXN_OK, "deploy confirmed");
 	ok(p->inst[0].staged == NULL &&
-		   json_integer_value(json_object_get(p->inst[0].config, "PROCESS_DELAY")) == 1,
+	       json_integer_value(json_object_get(p->inst[0].config, "PROCESS_DELAY")) == 1,
 	   "the pipespec settled: staged config applied");
 	is_int(session_deploy(s, p, &call, &id, &why), R1_ERR_NOTFOUND, "nothing more to deploy");
 	pipespec_free(&p);
@@ -322,10 +324,9 @@ int main(void)
 	snprintf(topic, sizeof(topic), "naeural/%s/payloads", k1.addr);
 	is_str(in.topic, topic, "on the node's payloads topic");
 	plain = in.n ? decrypt_for_k1(in.msg[0]) : NULL;
-	is_str(plain ? json_string_value(json_object_get(json_object_get(plain,
-									 "NET_CONFIG_DATA"),
-							 "OP"))
-		     : "",
+	is_str(plain ? json_string_value(
+	                   json_object_get(json_object_get(plain, "NET_CONFIG_DATA"), "OP"))
+	             : "",
 	       "GET_CONFIG", "the node decrypts a GET_CONFIG");
 	json_decref(plain);
 	inbox_clear(&in);
@@ -345,11 +346,11 @@ int main(void)
 	inbox_clear(&in);
 
 	/* session_deliver: a SET_CONFIG for us fills the netmap */
-	json_t *set = json_pack("{s:s,s:[s,s,s,s],s:b,s:s,s:{s:s,s:[{s:s,s:[]}],s:[]}}", "EE_SENDER",
-				k1.addr, "EE_PAYLOAD_PATH", "vec-node-a", "admin_pipeline",
-				"NET_CONFIG_MONITOR", "NET_CONFIG_MONITOR_INST", "EE_IS_ENCRYPTED", 1,
-				"EE_DEST", k0.addr, "NET_CONFIG_DATA", "OP", "SET_CONFIG",
-				"PIPELINES", "NAME", "p1", "PLUGINS", "PLUGIN_STATUSES");
+	json_t *set = json_pack(
+	    "{s:s,s:[s,s,s,s],s:b,s:s,s:{s:s,s:[{s:s,s:[]}],s:[]}}", "EE_SENDER", k1.addr,
+	    "EE_PAYLOAD_PATH", "vec-node-a", "admin_pipeline", "NET_CONFIG_MONITOR",
+	    "NET_CONFIG_MONITOR_INST", "EE_IS_ENCRYPTED", 1, "EE_DEST", k0.addr, "NET_CONFIG_DATA",
+	    "OP", "SET_CONFIG", "PIPELINES", "NAME", "p1", "PLUGINS", "PLUGIN_STATUSES");
 	session_deliver(s, SESSION_MSG_PAYLOAD, k1.addr, set);
 	is_int(netmap_find_addr(nm, k1.addr)->n_pipelines, 1, "SET_CONFIG applied");
 	struct pipespec *att = NULL;
@@ -362,7 +363,8 @@ int main(void)
 	json_object_set_new(set, "EE_DEST", json_string(k2.addr));
 	json_object_set_new(json_object_get(set, "NET_CONFIG_DATA"), "PIPELINES", json_array());
 	session_deliver(s, SESSION_MSG_PAYLOAD, k1.addr, set);
-	is_int(netmap_find_addr(nm, k1.addr)->n_pipelines, 1, "a SET_CONFIG for someone else is not");
+	is_int(netmap_find_addr(nm, k1.addr)->n_pipelines, 1,
+	       "a SET_CONFIG for someone else is not");
 	json_decref(set);
 
 	/* the audit log */
@@ -375,9 +377,10 @@ int main(void)
 	for (size_t i = 0; i < nr; i++) {
 		seen_ok |= !strcmp(rows[i].action, "RESTART") && !strcmp(rows[i].outcome, "ok");
 		seen_timeout |= !strcmp(rows[i].action, "ARCHIVE_CONFIG") &&
-				!strcmp(rows[i].outcome, "timeout");
+		                !strcmp(rows[i].outcome, "timeout");
 		seen_failed |= !strcmp(rows[i].outcome, "failed");
-		seen_cancel |= !strcmp(rows[i].action, "STOP") && !strcmp(rows[i].outcome, "cancelled");
+		seen_cancel |=
+		    !strcmp(rows[i].action, "STOP") && !strcmp(rows[i].outcome, "cancelled");
 	}
 	ok(seen_ok && seen_timeout && seen_failed && seen_cancel,
 	   "audit outcomes: ok, timeout, failed, cancelled");

@@ -15,12 +15,12 @@ static const char *const K2 = "0xai_A-4c9iEg0NInyQDnMeifin2zlWtlIAb8cTjc3bnyjs_r
 
 /* A notification as received: sender, path, code, text, info. */
 static json_t *notif(const char *sender, const char *alias, const char *pipe, const char *sig,
-		     const char *inst, int code, const char *text, const char *info)
+                     const char *inst, int code, const char *text, const char *info)
 {
 	json_t *n = json_pack("{s:s,s:[s?,s?,s?,s?],s:s,s:s?,s:s?,s:s}", "EE_SENDER", sender,
-			      "EE_PAYLOAD_PATH", alias, pipe, sig, inst, "NOTIFICATION_TYPE",
-			      code < 0 ? "EXCEPTION" : "NORMAL", "NOTIFICATION", text, "INFO",
-			      info, "SESSION_ID", "someone-else");
+	                      "EE_PAYLOAD_PATH", alias, pipe, sig, inst, "NOTIFICATION_TYPE",
+	                      code < 0 ? "EXCEPTION" : "NORMAL", "NOTIFICATION", text, "INFO", info,
+	                      "SESSION_ID", "someone-else");
 	if (code)
 		json_object_set_new(n, "NOTIFICATION_CODE", json_integer(code));
 	return n;
@@ -42,8 +42,8 @@ int main(void)
 	/* deploy: PIPELINE_OK + PLUGIN_CONFIG_OK for one instance */
 	struct txn *t = txn_new(K1, "node-a", "r1c", "deploy app", 1000, 10000);
 	ok(t && txn_expect_pipeline(t, "app", NC_PIPELINE_OK, NC_PIPELINE_FAILED) &&
-		   txn_expect_instance(t, "app", "echo_01", "e1", NC_PLUGIN_CONFIG_OK,
-				       NC_PLUGIN_CONFIG_FAILED),
+	       txn_expect_instance(t, "app", "echo_01", "e1", NC_PLUGIN_CONFIG_OK,
+	                           NC_PLUGIN_CONFIG_FAILED),
 	   "deploy transaction");
 	is_str(t->resp[1].signature, "ECHO_01", "signature kept upper-case");
 	ok(!feed(t, notif(K1, "node-a", "other", NULL, NULL, 1, "x", NULL)),
@@ -58,8 +58,7 @@ int main(void)
 	   "other instance ignored");
 	ok(!feed(t, notif(K1, "node-a", "app", "ECHO_01", "e1", 101, "x", NULL)),
 	   "other code ignored");
-	ok(!feed(t, notif(K1, "node-a", "app", "ECHO_01", "e1", 0, "x", NULL)),
-	   "no code ignored");
+	ok(!feed(t, notif(K1, "node-a", "app", "ECHO_01", "e1", 0, "x", NULL)), "no code ignored");
 	ok(feed(t, notif(K1, "node-a", "app", "echo_01", "e1", 100, "x", NULL)),
 	   "PLUGIN_CONFIG_OK (lower-case signature on the wire) ends it");
 	is_int(t->state, TXN_OK, "ok");
@@ -94,7 +93,7 @@ int main(void)
 	t = txn_new(K1, NULL, "r1c", "command", 0, 10000);
 	txn_expect_pipeline(t, "app", NC_PIPELINE_OK, NC_PIPELINE_FAILED);
 	txn_expect_instance(t, "app", "SIG", "i", NC_PLUGIN_INSTANCE_COMMAND_OK,
-			    NC_PLUGIN_INSTANCE_COMMAND_FAILED);
+	                    NC_PLUGIN_INSTANCE_COMMAND_FAILED);
 	ok(!feed(t, notif(K1, "whatever", "app", "SIG", "i", 1, "ok", NULL)),
 	   "alias unknown: matched by address");
 	ok(feed(t, notif(K1, "whatever", "app", "SIG", "i", 101, "done", NULL)),
@@ -122,15 +121,15 @@ int main(void)
 	t = txn_new(K1, "node-a", "r1c", "restart", 0, 10000);
 	txn_expect_ack(t, "RESTART");
 	json_t *n = notif(K1, "node-a", NULL, NULL, NULL, 0,
-			  "  Running 'RESTART' command in main loop received from 'r1c'", NULL);
+	                  "  Running 'RESTART' command in main loop received from 'r1c'", NULL);
 	json_object_set_new(n, "INITIATOR_ID", json_string("other"));
 	ok(!feed(t, n), "an acknowledgement for another initiator is ignored");
 	n = notif(K1, "node-a", NULL, NULL, NULL, 0,
-		  "  Running 'STOP' command in main loop received from 'r1c'", NULL);
+	          "  Running 'STOP' command in main loop received from 'r1c'", NULL);
 	json_object_set_new(n, "INITIATOR_ID", json_string("r1c"));
 	ok(!feed(t, n), "another action is ignored");
 	n = notif(K1, "node-a", NULL, NULL, NULL, 0,
-		  "  Running 'RESTART' command in main loop received from 'r1c'", NULL);
+	          "  Running 'RESTART' command in main loop received from 'r1c'", NULL);
 	json_object_set_new(n, "INITIATOR_ID", json_string("r1c"));
 	ok(feed(t, n), "the node's NORMAL notification acknowledges RESTART");
 	is_int(t->state, TXN_OK, "restart ok");
