@@ -7,16 +7,17 @@ src_core_libr1core_a_SOURCES += \
 	src/core/cache.c src/core/cache.h \
 	src/core/txn.c src/core/txn.h \
 	src/core/cmdmsg.c src/core/cmdmsg.h \
-	src/core/pipespec.c src/core/pipespec.h
+	src/core/pipespec.c src/core/pipespec.h \
+	src/core/session.c src/core/session.h
 
 check_PROGRAMS += tests/unit/model/test_config tests/unit/model/test_netmap \
 	tests/unit/model/test_cache tests/unit/model/test_cache_crash \
 	tests/unit/model/test_txn tests/unit/model/test_cmdmsg \
-	tests/unit/model/test_pipespec
+	tests/unit/model/test_pipespec tests/unit/model/test_session
 TESTS += tests/unit/model/test_config tests/unit/model/test_netmap \
 	tests/unit/model/test_cache tests/unit/model/test_cache_crash \
 	tests/unit/model/test_txn tests/unit/model/test_cmdmsg \
-	tests/unit/model/test_pipespec
+	tests/unit/model/test_pipespec tests/unit/model/test_session
 tests_unit_model_test_config_SOURCES = tests/unit/model/test_config.c
 tests_unit_model_test_config_LDADD = tests/libtap.a $(R1_CORE_LIBS)
 tests_unit_model_test_netmap_SOURCES = tests/unit/model/test_netmap.c
@@ -31,6 +32,8 @@ tests_unit_model_test_cmdmsg_SOURCES = tests/unit/model/test_cmdmsg.c
 tests_unit_model_test_cmdmsg_LDADD = tests/libtap.a $(R1_CORE_LIBS)
 tests_unit_model_test_pipespec_SOURCES = tests/unit/model/test_pipespec.c
 tests_unit_model_test_pipespec_LDADD = tests/libtap.a $(R1_CORE_LIBS)
+tests_unit_model_test_session_SOURCES = tests/unit/model/test_session.c
+tests_unit_model_test_session_LDADD = tests/libtap.a $(R1_CORE_LIBS)
 
 noinst_PROGRAMS += tests/bench/bench_cache
 tests_bench_bench_cache_SOURCES = tests/bench/bench_cache.c

@@ -47,7 +47,7 @@ profile = it
 [profile it]
 broker = $BROKER
 oracles = $ORACLE
-timeout = 6
+timeout = 12
 online-timeout = 4
 EOF
 
