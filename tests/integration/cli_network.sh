@@ -47,7 +47,7 @@ profile = it
 [profile it]
 broker = $BROKER
 oracles = $ORACLE
-timeout = 12
+timeout = 4
 online-timeout = 4
 EOF
 
