@@ -31,3 +31,5 @@ r1console_SOURCES += src/cli/cmd_pipeline.c
 r1console_SOURCES += src/cli/cmd_node_ops.c
 TESTS += tests/integration/cli_local.sh tests/integration/cli_network.sh
 EXTRA_DIST += tests/integration/cli_local.sh tests/integration/cli_network.sh
+dist_man_MANS = data/r1console.1
+EXTRA_DIST += data/r1console-node.service
