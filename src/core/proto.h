@@ -129,6 +129,14 @@
 #define CS_OP_CONFIRM "SCONFIRM"
 #define CS_OP_HSYNC_REQ "SHSYNC_REQ"
 #define CS_OP_HSYNC_RESP "SHSYNC_RESP"
+/* Ours, not the reference's (its nodes ignore unknown ops): a remote client's
+ * request to run one CStore operation on a node, and the node's answer. */
+#define CS_OP_REQ "CSTORE_REQ"
+#define CS_OP_RESP "CSTORE_RESP"
+#define CS_K_CMD "cmd"
+#define CS_K_OK "ok"
+#define CS_K_RESULT "result"
+#define CS_K_REASON "reason"
 #define CS_K_OP "op"
 #define CS_K_KEY "key"
 #define CS_K_VALUE "value"

@@ -100,6 +100,7 @@ static const char *const counter_names[CSC__COUNT] = {
     [CSC_HSYNC_TIMEOUT] = "hsync_timeout",
     [CSC_FIELDS_MERGED] = "fields_merged",
     [CSC_IGNORED_SELF] = "ignored_self",
+    [CSC_REMOTE_REQUESTS] = "remote_requests",
     [CSC_REFUSED_MALFORMED] = "refused_malformed",
     [CSC_REFUSED_UNENCRYPTED] = "refused_unencrypted",
     [CSC_REFUSED_UNTRUSTED] = "refused_untrusted",
@@ -1511,6 +1512,184 @@ static enum r1_err on_hsync_resp(struct cstore *cs, const struct cstore_meta *m,
 	return R1_OK;
 }
 
+/* ---- remote requests (ours) */
+
+struct remote {
+	struct cstore *cs;
+	char *client;
+	char *request_id;
+	char *hkey;
+};
+
+static void remote_free(struct remote *r)
+{
+	if (!r)
+		return;
+	r1_free(r->client);
+	r1_free(r->request_id);
+	r1_free(r->hkey);
+	r1_free(r);
+}
+
+static void remote_reply(struct cstore *cs, const char *client, const char *request_id, bool ok,
+                         json_t *result, const char *reason)
+{
+	json_t *data = cstore_msg_resp(request_id, ok, result, reason);
+	json_decref(result);
+	if (!data) {
+		LOG_W(cs->log, LOGMOD, "out of memory answering %s", client);
+		return;
+	}
+	const char *to[1] = {client};
+	send_data(cs, to, 1, data);
+	json_decref(data);
+}
+
+/* A stored text as a value for the answer (NULL text: null). */
+static json_t *text_value(const char *text)
+{
+	json_t *v = NULL;
+	if (!text || jvalue_parse(text, strlen(text), &v, NULL))
+		return json_null();
+	return v;
+}
+
+static void remote_written(void *arg, enum cstore_outcome o)
+{
+	struct remote *r = arg;
+	if (!r->cs->closing)
+		remote_reply(r->cs, r->client, r->request_id, o == CSTORE_OK, json_null(),
+		             o == CSTORE_OK ? NULL : cstore_outcome_name(o));
+	remote_free(r);
+}
+
+static void remote_synced(void *arg, enum r1_err err, const struct cstore_hsync_result *res,
+                          const char *why)
+{
+	struct remote *r = arg;
+	if (!r->cs->closing) {
+		json_t *result = res ? json_pack("{s:s,s:s?,s:I}", "hkey", res->hkey, "source_peer",
+		                                 res->source_peer, "merged_fields",
+		                                 (json_int_t)res->merged_fields)
+		                     : json_null();
+		remote_reply(r->cs, r->client, r->request_id, err == R1_OK, result, why);
+	}
+	remote_free(r);
+}
+
+static char *dump_opt(const json_t *v)
+{
+	return v && !json_is_null(v) ? dump_text(v) : NULL;
+}
+
+static enum r1_err on_req(struct cstore *cs, const struct cstore_meta *m,
+                          const struct cstore_msg *msg, char **why)
+{
+	if (!(cs->env.trusted && cs->env.trusted(cs->env.ctx, m->sender)))
+		return refuse(cs, CSC_REFUSED_UNTRUSTED, R1_ERR_AUTH, m, why,
+		              "CSTORE_REQ from a sender not in authorized_addrs");
+	cs->counters[CSC_REMOTE_REQUESTS]++;
+	const char *cmd = msg->cmd;
+	char *ttext = dump_opt(msg->token);
+	struct buf out = BUF_INIT;
+	enum r1_err e = R1_OK;
+	char *reason = NULL;
+	if (strcmp(cmd, "get") == 0 || strcmp(cmd, "hget") == 0) {
+		const char *v = NULL;
+		if (!msg->key || (cmd[0] == 'h' && !msg->hkey))
+			e = r1_fail(&reason, R1_ERR_INVAL, "%s needs %s", cmd,
+			            cmd[0] == 'h' ? "hkey and key" : "key");
+		else
+			v = cmd[0] == 'h' ? cstore_hget(cs, msg->hkey, msg->key, ttext)
+			                  : cstore_get(cs, msg->key, ttext);
+		if (!e)
+			remote_reply(cs, m->sender, msg->request_id, true, text_value(v), NULL);
+	} else if (strcmp(cmd, "hgetall") == 0 || strcmp(cmd, "hkeys") == 0) {
+		if (!msg->hkey)
+			e = r1_fail(&reason, R1_ERR_INVAL, "%s needs hkey", cmd);
+		else if (cmd[1] == 'g')
+			e = cstore_hgetall(cs, msg->hkey, ttext, &out, &reason);
+		else
+			e = cstore_hkeys(cs, msg->hkey, &out, &reason);
+		if (!e)
+			remote_reply(cs, m->sender, msg->request_id, true,
+			             text_value(buf_cstr(&out)), NULL);
+	} else if (strcmp(cmd, "set") == 0 || strcmp(cmd, "del") == 0 || strcmp(cmd, "hset") == 0 ||
+	           strcmp(cmd, "hsync") == 0) {
+		struct remote *r = r1_calloc(1, sizeof(*r));
+		const char *peers[64];
+		size_t npeers = 0;
+		for (size_t i = 0; msg->peers && i < json_array_size(msg->peers) && npeers < 64;
+		     i++)
+			if (json_is_string(json_array_get(msg->peers, i)))
+				peers[npeers++] = json_string_value(json_array_get(msg->peers, i));
+		if (r) {
+			r->cs = cs;
+			r->client = r1_strdup(m->sender);
+			r->request_id = r1_strdup(msg->request_id);
+		}
+		if (!r || !r->client || !r->request_id) {
+			remote_free(r);
+			r = NULL;
+			e = r1_fail(&reason, R1_ERR_NOMEM, "out of memory");
+		} else if (strcmp(cmd, "hsync") == 0) {
+			struct cstore_hsync_opts o = {.peers = peers, .npeers = npeers};
+			e = msg->hkey
+			        ? cstore_hsync(cs, msg->hkey, &o, remote_synced, r, NULL, &reason)
+			        : r1_fail(&reason, R1_ERR_INVAL, "hsync needs hkey");
+			if (e)
+				remote_free(r);
+		} else {
+			bool hash = cmd[0] == 'h', del = cmd[0] == 'd';
+			char *vtext = del ? NULL : dump_opt(msg->value);
+			json_t *owner =
+			    /* owner[0] is who sends the SSTORE (us); the client is the instance */
+			    json_pack("[s,s,s,s]", cs->addr, ADMIN_PIPELINE, CS_OP_REQ, m->sender);
+			char *otext = owner ? dump_text(owner) : NULL;
+			json_decref(owner);
+			struct cstore_write w = CSTORE_WRITE_INIT;
+			w.owner = otext;
+			w.token = ttext;
+			w.readonly = msg->readonly;
+			w.peers = peers;
+			w.npeers = npeers;
+			enum cstore_outcome o = CSTORE_CANCELLED;
+			if (!otext)
+				e = r1_fail(&reason, R1_ERR_NOMEM, "out of memory");
+			else if (!msg->key || (hash && !msg->hkey))
+				e = r1_fail(&reason, R1_ERR_INVAL, "%s needs %s", cmd,
+				            hash ? "hkey and key" : "key");
+			else if (!del && !vtext && !json_is_null(msg->value))
+				e = r1_fail(&reason, R1_ERR_INVAL, "the value cannot be stored");
+			else if (hash)
+				e = cstore_hset(cs, msg->hkey, msg->key, vtext, &w, remote_written,
+				                r, &o, NULL, &reason);
+			else
+				e = cstore_set(cs, msg->key, vtext, &w, remote_written, r, &o, NULL,
+				               &reason);
+			r1_free(vtext);
+			r1_free(otext);
+			if (e) {
+				remote_free(r);
+			} else if (o != CSTORE_PENDING) {
+				remote_reply(cs, m->sender, msg->request_id, o == CSTORE_OK,
+				             json_null(),
+				             o == CSTORE_OK ? NULL : cstore_outcome_name(o));
+				remote_free(r);
+			}
+		}
+	} else {
+		e = r1_fail(&reason, R1_ERR_INVAL, "unknown cmd \"%.20s\"", cmd);
+	}
+	if (e)
+		remote_reply(cs, m->sender, msg->request_id, false, json_null(),
+		             reason ? reason : r1_strerror(e));
+	r1_free(reason);
+	r1_free(ttext);
+	buf_release(&out);
+	return R1_OK;
+}
+
 enum r1_err cstore_receive(struct cstore *cs, const struct cstore_meta *m, const json_t *data,
                            char **why)
 {
@@ -1562,6 +1741,13 @@ enum r1_err cstore_receive(struct cstore *cs, const struct cstore_meta *m, const
 		break;
 	case CSOP_HSYNC_RESP:
 		e = on_hsync_resp(cs, m, &msg, why);
+		break;
+	case CSOP_REQ:
+		e = on_req(cs, m, &msg, why);
+		break;
+	case CSOP_RESP:
+		e = refuse(cs, CSC_REFUSED_UNEXPECTED, R1_ERR_STATE, m, why,
+		           "CSTORE_RESP to a node (answers go to clients)");
 		break;
 	}
 	cs->in_api--;

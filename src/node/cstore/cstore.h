@@ -31,6 +31,12 @@
  * writer are refused.  Every refusal is counted (cstore_counter) and
  * leaves the replica unchanged.
  *
+ * Ours on top: a trusted client (authorized_addrs) may send CSTORE_REQ to
+ * run one operation here (msg.h); the answer, CSTORE_RESP, goes back to it
+ * when the operation ends.  Writes made so are owned by the client: [our
+ * address, "admin_pipeline", "CSTORE_REQ", client address] (the first
+ * element is the node that sends the SSTORE, as peers check).
+ *
  * Threading: everything runs on the node's loop thread.  Time-driven work
  * (timeouts, retries) runs when the owner calls cstore_run_due() at the
  * time cstore_next_due() gives; env.wake asks for a re-arm.
@@ -273,7 +279,8 @@ enum cstore_counter {
 	CSC_HSYNC_DONE,
 	CSC_HSYNC_TIMEOUT,
 	CSC_FIELDS_MERGED,
-	CSC_IGNORED_SELF, /* our own payloads (ACCEPT_SELF false) */
+	CSC_IGNORED_SELF,    /* our own payloads (ACCEPT_SELF false) */
+	CSC_REMOTE_REQUESTS, /* CSTORE_REQ run for a client */
 	/* refusals: the replica is unchanged */
 	CSC_REFUSED_MALFORMED,
 	CSC_REFUSED_UNENCRYPTED,

@@ -17,6 +17,8 @@ static const struct {
     {CS_OP_CONFIRM, CSOP_CONFIRM},
     {CS_OP_HSYNC_REQ, CSOP_HSYNC_REQ},
     {CS_OP_HSYNC_RESP, CSOP_HSYNC_RESP},
+    {CS_OP_REQ, CSOP_REQ},
+    {CS_OP_RESP, CSOP_RESP},
 };
 
 const char *cstore_op_name(enum cstore_op op)
@@ -130,6 +132,67 @@ static enum r1_err parse_hsync(const json_t *data, struct cstore_msg *m, char **
 	return R1_OK;
 }
 
+/* An optional string field without NUL; NULL when absent or null. */
+static enum r1_err opt_string(const json_t *data, const char *field, const char **out, char **why)
+{
+	const json_t *v = json_object_get(data, field);
+	*out = NULL;
+	if (!v || json_is_null(v))
+		return R1_OK;
+	if (!json_is_string(v) || strlen(json_string_value(v)) != json_string_length(v))
+		return r1_fail(why, R1_ERR_PROTO, "CHAIN_STORE_DATA: \"%s\" is not a string",
+		               field);
+	*out = json_string_value(v);
+	return R1_OK;
+}
+
+static enum r1_err parse_req(const json_t *data, struct cstore_msg *m, char **why)
+{
+	enum r1_err e =
+	    need_string(data, CS_K_REQUEST_ID, CSTORE_REQUEST_ID_MAX, &m->request_id, why);
+	if (!e)
+		e = need_string(data, CS_K_CMD, 16, &m->cmd, why);
+	if (!e)
+		e = opt_string(data, CS_K_KEY, &m->key, why);
+	if (!e)
+		e = opt_string(data, CS_K_HKEY, &m->hkey, why);
+	if (e)
+		return e;
+	m->value = json_object_get(data, CS_K_VALUE);
+	if (!m->value)
+		m->value = json_null();
+	m->token = json_object_get(data, CS_K_TOKEN);
+	if (json_is_null(m->token))
+		m->token = NULL;
+	const json_t *ro = json_object_get(data, CS_K_READONLY);
+	if (ro && !json_is_boolean(ro) && !json_is_null(ro))
+		return r1_fail(why, R1_ERR_PROTO,
+		               "CHAIN_STORE_DATA: \"readonly\" is not a boolean");
+	m->readonly = json_is_true(ro);
+	m->peers = json_object_get(data, CS_K_PEERS);
+	if (json_is_null(m->peers))
+		m->peers = NULL;
+	if (m->peers && !json_is_array(m->peers))
+		return r1_fail(why, R1_ERR_PROTO, "CHAIN_STORE_DATA: \"PEERS\" is not a list");
+	return R1_OK;
+}
+
+static enum r1_err parse_resp(const json_t *data, struct cstore_msg *m, char **why)
+{
+	enum r1_err e =
+	    need_string(data, CS_K_REQUEST_ID, CSTORE_REQUEST_ID_MAX, &m->request_id, why);
+	if (!e)
+		e = opt_string(data, CS_K_REASON, &m->reason, why);
+	if (e)
+		return e;
+	const json_t *ok = json_object_get(data, CS_K_OK);
+	if (!json_is_boolean(ok))
+		return r1_fail(why, R1_ERR_PROTO, "CHAIN_STORE_DATA: \"ok\" is not a boolean");
+	m->ok = json_is_true(ok);
+	m->result = json_object_get(data, CS_K_RESULT);
+	return R1_OK;
+}
+
 enum r1_err cstore_msg_parse(const json_t *data, struct cstore_msg *out, char **why)
 {
 	memset(out, 0, sizeof(*out));
@@ -154,6 +217,10 @@ enum r1_err cstore_msg_parse(const json_t *data, struct cstore_msg *out, char **
 	case CSOP_HSYNC_REQ:
 	case CSOP_HSYNC_RESP:
 		return parse_hsync(data, out, why);
+	case CSOP_REQ:
+		return parse_req(data, out, why);
+	case CSOP_RESP:
+		return parse_resp(data, out, why);
 	}
 	return r1_fail(why, R1_ERR_PROTO, "CHAIN_STORE_DATA: unknown op");
 }
@@ -227,6 +294,37 @@ json_t *cstore_msg_hsync_resp(const char *request_id, const char *hkey, const js
 	    !put_new(m, CS_K_HKEY, json_string(hkey)) ||
 	    !(snapshot ? put(m, CS_K_SNAPSHOT, snapshot)
 	               : put_new(m, CS_K_SNAPSHOT, json_object()))) {
+		json_decref(m);
+		return NULL;
+	}
+	return m;
+}
+
+json_t *cstore_msg_req(const char *request_id, const char *cmd, const char *hkey, const char *key,
+                       const json_t *value, const json_t *token, bool readonly, const json_t *peers)
+{
+	json_t *m = json_object();
+	if (!m || !put_new(m, CS_K_OP, json_string(CS_OP_REQ)) ||
+	    !put_new(m, CS_K_REQUEST_ID, json_string(request_id)) ||
+	    !put_new(m, CS_K_CMD, json_string(cmd)) ||
+	    (hkey && !put_new(m, CS_K_HKEY, json_string(hkey))) ||
+	    (key && !put_new(m, CS_K_KEY, json_string(key))) ||
+	    (value && !put(m, CS_K_VALUE, value)) || (token && !put(m, CS_K_TOKEN, token)) ||
+	    (readonly && !put_new(m, CS_K_READONLY, json_true())) ||
+	    (peers && !put(m, CS_K_PEERS, peers))) {
+		json_decref(m);
+		return NULL;
+	}
+	return m;
+}
+
+json_t *cstore_msg_resp(const char *request_id, bool ok, const json_t *result, const char *reason)
+{
+	json_t *m = json_object();
+	if (!m || !put_new(m, CS_K_OP, json_string(CS_OP_RESP)) ||
+	    !put_new(m, CS_K_REQUEST_ID, json_string(request_id)) ||
+	    !put_new(m, CS_K_OK, json_boolean(ok)) || !put(m, CS_K_RESULT, result) ||
+	    (reason && !put_new(m, CS_K_REASON, json_string(reason)))) {
 		json_decref(m);
 		return NULL;
 	}

@@ -11,6 +11,14 @@
  *   {"op": "SHSYNC_REQ", "request_id", "hkey"}
  *   {"op": "SHSYNC_RESP", "request_id", "hkey", "snapshot": {key: record}}
  *
+ * and two ops of ours, for clients that reach a node's store over the bus
+ * (the reference's nodes ignore unknown ops):
+ *
+ *   {"op": "CSTORE_REQ", "request_id", "cmd": "get"|"set"|"del"|"hget"|"hset"|
+ *    "hgetall"|"hkeys"|"hsync", "key", "hkey", "value", "token", "readonly",
+ *    "PEERS"}
+ *   {"op": "CSTORE_RESP", "request_id", "ok": bool, "result", "reason"}
+ *
  * The parser turns a received object into a plain struct of borrowed
  * pointers and does nothing else.  It reads fields the way the reference
  * does (absent value, token and readonly mean None, None and False), and
@@ -29,6 +37,8 @@ enum cstore_op {
 	CSOP_CONFIRM,
 	CSOP_HSYNC_REQ,
 	CSOP_HSYNC_RESP,
+	CSOP_REQ,  /* ours: a client asks a node to run one operation */
+	CSOP_RESP, /* ours: the node's answer */
 };
 
 /* Longest request_id accepted (the reference sends a 36-character uuid4). */
@@ -50,6 +60,13 @@ struct cstore_msg {
 	const char *request_id;
 	const char *hkey;
 	const json_t *snapshot; /* SHSYNC_RESP: an object; NULL when absent ({}) */
+	/* CSTORE_REQ (key, hkey, value, token, readonly above as they apply) */
+	const char *cmd;
+	const json_t *peers; /* an array of strings, or NULL */
+	/* CSTORE_RESP */
+	bool ok;
+	const json_t *result; /* NULL when absent */
+	const char *reason;   /* NULL when absent */
 };
 
 /* Name of an op as the wire spells it. */
@@ -77,6 +94,12 @@ json_t *cstore_msg_confirm(const char *key, const json_t *value, const json_t *o
                            const json_t *confirm_by, const char *confirm_by_addr);
 json_t *cstore_msg_hsync_req(const char *request_id, const char *hkey);
 json_t *cstore_msg_hsync_resp(const char *request_id, const char *hkey, const json_t *snapshot);
+
+/* Ours: a request (fields NULL when unused) and an answer (result borrowed). */
+json_t *cstore_msg_req(const char *request_id, const char *cmd, const char *hkey, const char *key,
+                       const json_t *value, const json_t *token, bool readonly,
+                       const json_t *peers);
+json_t *cstore_msg_resp(const char *request_id, bool ok, const json_t *result, const char *reason);
 
 /*
  * One record of a snapshot as the reference exports it: {"key", "value",

@@ -8,6 +8,7 @@
 #include "node/lib.h"
 #include "node/cstore/cstore.h"
 #include "node/cstore/hkey.h"
+#include "node/cstore/msg.h"
 #include "core/cipher.h"
 #include "core/db.h"
 #include "core/proto.h"
@@ -882,6 +883,119 @@ static void test_no_peers_cancel_free(void)
 	is_int(o2.last, CSTORE_CANCELLED, "as cancelled");
 }
 
+/* A client (node B's identity) asks node A; the answer is A's last CSTORE_RESP. */
+static const json_t *ask(struct net *net, const char *cmd, const char *hkey, const char *key,
+                         const char *value, const char *token, bool readonly)
+{
+	static int seq;
+	char rid[32];
+	snprintf(rid, sizeof(rid), "req-%d", ++seq);
+	json_t *v = value ? json_loads(value, JSON_DECODE_ANY, NULL) : NULL;
+	json_t *t = token ? json_loads(token, JSON_DECODE_ANY, NULL) : NULL;
+	json_t *req = cstore_msg_req(rid, cmd, hkey, key, v, t, readonly, NULL);
+	char *text = json_dumps(req, JSON_COMPACT);
+	char *p = ref_payload(text);
+	free(text);
+	json_decref(req);
+	json_decref(v);
+	json_decref(t);
+	int before = net_sent_count(net, A, CS_OP_RESP);
+	net_inject(net, A, &net->node[B].id, "node-b", p, true, rid, net->wall_us);
+	free(p);
+	for (int i = 0; i < 50 && net_sent_count(net, A, CS_OP_RESP) == before; i++)
+		if (!net_step(net))
+			break;
+	const json_t *resp = net_sent(net, A, CS_OP_RESP, before);
+	if (!resp && getenv("DBG"))
+		tap_diag("ask %s: %d %s", cmd, net->last_err, net->last_why ? net->last_why : "");
+	if (resp && strcmp(json_string_value(json_object_get(resp, "request_id")), rid) != 0)
+		return NULL;
+	return resp;
+}
+
+static char *result_text(const json_t *resp)
+{
+	return json_dumps(json_object_get(resp, "result"), JSON_COMPACT | JSON_ENCODE_ANY);
+}
+
+static void test_remote_requests(void)
+{
+	struct cstore_config cfg = {0};
+	cfg.max_retries = -1;
+	struct net net;
+	net_init(&net, 3, &cfg, NULL);
+	const json_t *r = ask(&net, "set", NULL, "remote:k", "{\"a\": 1}", NULL, false);
+	ok(r && json_is_true(json_object_get(r, "ok")), "a client's set runs on A and answers ok");
+	net_run(&net);
+	is_str(get(&net, C, "remote:k"), "{\"a\":1}", "and replicates like any write");
+	const struct replica_record *rec = cstore_record(net.node[A].cs, "remote:k");
+	char *want = NULL;
+	if (asprintf(&want, "[\"%s\",\"admin_pipeline\",\"CSTORE_REQ\",\"%s\"]",
+	             net.node[A].id.addr, net.node[B].id.addr) < 0)
+		tap_bail("asprintf");
+	is_str(rec->owner, want, "owned by the client's address");
+	free(want);
+	r = ask(&net, "get", NULL, "remote:k", NULL, NULL, false);
+	char *t = result_text(r);
+	is_str(t, "{\"a\":1}", "get answers the value");
+	free(t);
+	r = ask(&net, "get", NULL, "remote:none", NULL, NULL, false);
+	ok(r && json_is_true(json_object_get(r, "ok")) &&
+	       json_is_null(json_object_get(r, "result")),
+	   "get of a missing key answers null");
+	r = ask(&net, "hset", "h", "f", "7", NULL, false);
+	ok(r && json_is_true(json_object_get(r, "ok")), "hset");
+	net_run(&net);
+	r = ask(&net, "hget", "h", "f", NULL, NULL, false);
+	t = result_text(r);
+	is_str(t, "7", "hget");
+	free(t);
+	r = ask(&net, "hgetall", "h", NULL, NULL, NULL, false);
+	t = result_text(r);
+	is_str(t, "{\"f\":7}", "hgetall");
+	free(t);
+	r = ask(&net, "hkeys", "h", NULL, NULL, NULL, false);
+	t = result_text(r);
+	is_str(t, "[\"f\"]", "hkeys");
+	free(t);
+	r = ask(&net, "set", NULL, "remote:ro", "1", "\"tk\"", true);
+	net_run(&net);
+	r = ask(&net, "get", NULL, "remote:ro", NULL, NULL, false);
+	ok(r && json_is_null(json_object_get(r, "result")), "a token hides the key");
+	r = ask(&net, "get", NULL, "remote:ro", NULL, "\"tk\"", false);
+	t = result_text(r);
+	is_str(t, "1", "the token opens it");
+	free(t);
+	enum cstore_outcome out;
+	struct cstore_write w = CSTORE_WRITE_INIT;
+	w.token = "\"tk\"";
+	cstore_set(net.node[A].cs, "remote:ro", "2", &w, NULL, NULL, &out, NULL, NULL);
+	is_int(out, CSTORE_READONLY, "A's own plugins cannot overwrite the client's readonly key");
+	r = ask(&net, "del", NULL, "remote:k", NULL, NULL, false);
+	ok(r && json_is_true(json_object_get(r, "ok")), "del");
+	net_run(&net);
+	ok(get(&net, C, "remote:k") == NULL, "and the delete replicates");
+	r = ask(&net, "hsync", "h", NULL, NULL, NULL, false);
+	net_run(&net);
+	r = net_sent(&net, A, CS_OP_RESP, net_sent_count(&net, A, CS_OP_RESP) - 1);
+	ok(r && json_is_true(json_object_get(r, "ok")) &&
+	       json_is_object(json_object_get(r, "result")),
+	   "hsync answers when a peer answered it");
+	r = ask(&net, "frob", NULL, "k", NULL, NULL, false);
+	ok(r && json_is_false(json_object_get(r, "ok")) &&
+	       strstr(json_string_value(json_object_get(r, "reason")), "unknown cmd"),
+	   "an unknown cmd answers not ok with a reason");
+	r = ask(&net, "set", NULL, NULL, "1", NULL, false);
+	ok(r && json_is_false(json_object_get(r, "ok")), "a set without key answers not ok");
+	net.node[A].trust_all = false;
+	uint64_t untrusted = counter(&net, A, CSC_REFUSED_UNTRUSTED);
+	r = ask(&net, "get", NULL, "remote:ro", NULL, "\"tk\"", false);
+	ok(r == NULL, "a client outside authorized_addrs gets no answer");
+	is_int((int)(counter(&net, A, CSC_REFUSED_UNTRUSTED) - untrusted), 1, "and is counted");
+	ok(counter(&net, A, CSC_REMOTE_REQUESTS) >= 12, "remote requests are counted");
+	net_free(&net);
+}
+
 static void count_changes(void *ctx, const char *key)
 {
 	(*(int *)ctx)++;
@@ -1078,6 +1192,7 @@ int main(void)
 	test_no_peers_cancel_free();
 	test_sync_transport();
 	test_observer();
+	test_remote_requests();
 	test_persistence();
 	test_hostile();
 	test_alloc_failures();
