@@ -1,39 +1,79 @@
 /*
- * r1console cstore: a node's CStore from the command line, through the
- * node's own HTTP API on loopback (the routes apps use, port 31234 by
- * default), so what the command shows is what an app on that node sees.
+ * r1console cstore: a node's CStore from the command line.
  *
  *   get KEY | set KEY VALUE | del KEY | hget HKEY FIELD | hset HKEY FIELD VALUE
  *   hgetall HKEY | hkeys HKEY | hsync HKEY
  *
+ * Two ways to reach a node, one request model for both:
+ *  - a node on this machine, through its own HTTP API on loopback (the
+ *    routes apps use, so what the command shows is what an app sees): the
+ *    port from --port, else CSTORE_API_URL / EE_CHAINSTORE_API_URL (as the
+ *    TypeScript client reads them), else --node ALIAS when that node is
+ *    hosted here (the port it recorded in its directory), else 31234;
+ *  - any other node named by --node, over the network of the settings
+ *    (--broker, --profile, ...): an encrypted, signed CSTORE_REQ to its
+ *    CHAIN_STORE_BASE and its CSTORE_RESP back (the node must allow us, as
+ *    for commands).
  * VALUE (and --token T) is JSON text; anything that does not parse as JSON
  * is taken as a string.  --readonly and --token are the reference's
- * chainstore_set arguments, which the node's HTTP API takes as extensions.  Which node: --port N,
- * else CSTORE_API_URL / EE_CHAINSTORE_API_URL (as the TypeScript client reads them), else --node
- * ALIAS for a node hosted on this machine (the port it recorded in its directory), else 31234.
- * Reaching a remote node over the bus is not here yet.
+ * chainstore_set arguments.  Exit: 0, 1 (refused, or a missing key for
+ * get/hget), 2 usage, 3 timeout.
  */
 #include "cli/cli.h"
+#include "cli/args.h"
+#include "cli/netctx.h"
 
+#include "core/bus.h"
+#include "core/cmdmsg.h"
+#include "core/envelope.h"
+#include "core/hash.h"
 #include "core/proto.h"
+#include "core/session.h"
+#include "core/topics.h"
 #include "node/cstore/jvalue.h"
+#include "node/cstore/msg.h"
 #include "node/httpclient.h"
 
 #include <jansson.h>
+#include <stddef.h>
 
-struct opts {
-	const char *host;
-	uint16_t port;
+struct cs_flags {
+	long long port;
 	const char *node;
-	bool json;
 	bool readonly;
-	const char *token; /* JSON text (else a string) */
-	int timeout_s;
-	const char *peers[32];
-	size_t npeers;
-	const char *args[4];
-	int nargs;
+	const char *token;
+	const char *peer; /* ADDR[,ADDR...] */
 };
+
+static const struct cli_flag cs_flag_table[] = {
+    {"port", CLI_INT, offsetof(struct cs_flags, port)},
+    {"node", CLI_STR, offsetof(struct cs_flags, node)},
+    {"readonly", CLI_BOOL, offsetof(struct cs_flags, readonly)},
+    {"token", CLI_STR, offsetof(struct cs_flags, token)},
+    {"peer", CLI_STR, offsetof(struct cs_flags, peer)},
+    CLI_FLAGS_END,
+};
+
+/* One operation, whatever carries it. */
+struct op {
+	const char *cmd; /* get set del hget hset hgetall hkeys hsync */
+	const char *hkey, *key;
+	json_t *value; /* owned; writes */
+	json_t *token; /* owned; may be NULL */
+	bool readonly;
+	json_t *peers; /* owned array */
+};
+
+struct target {
+	struct cli_global g;
+	struct cs_flags f;
+	bool remote;
+	char host[64];
+	uint16_t port;
+	unsigned timeout_ms;
+};
+
+/* ---- arguments */
 
 static bool parse_port(const char *s, uint16_t *out)
 {
@@ -98,113 +138,109 @@ static uint16_t local_node_port(const char *alias)
 	return port;
 }
 
-/* Options and positional arguments; EXIT_OK or EXIT_USAGE. */
-static int parse(int argc, char **argv, int want, struct opts *o, char *hostbuf, size_t hostsz)
+/* VALUE as JSON, or as a JSON string when it is not JSON. */
+static json_t *value_arg(const char *text)
 {
-	memset(o, 0, sizeof(*o));
-	o->timeout_s = 60;
-	bool have_port = false;
-	for (int i = 1; i < argc; i++) {
-		const char *a = argv[i];
-		const char *next = i + 1 < argc ? argv[i + 1] : NULL;
-		if (strcmp(a, "--json") == 0) {
-			o->json = true;
-		} else if (strcmp(a, "--readonly") == 0) {
-			o->readonly = true;
-		} else if (strcmp(a, "--token") == 0 && next) {
-			o->token = next;
-			i++;
-		} else if (strcmp(a, "--port") == 0 && next) {
-			if (!parse_port(next, &o->port)) {
-				cli_error(_("cstore: bad port '%s'"), next);
-				return EXIT_USAGE;
-			}
-			have_port = true;
-			i++;
-		} else if (strcmp(a, "--node") == 0 && next) {
-			o->node = next;
-			i++;
-		} else if (strcmp(a, "--peer") == 0 && next) {
-			if (o->npeers == R1_ARRAY_LEN(o->peers)) {
-				cli_error(_("cstore: too many peers"));
-				return EXIT_USAGE;
-			}
-			o->peers[o->npeers++] = next;
-			i++;
-		} else if (strcmp(a, "--timeout") == 0 && next) {
-			o->timeout_s = atoi(next);
-			if (o->timeout_s <= 0) {
-				cli_error(_("cstore: bad timeout '%s'"), next);
-				return EXIT_USAGE;
-			}
-			i++;
-		} else if (strcmp(a, "--") == 0) {
-			for (i++; i < argc && o->nargs < 4; i++)
-				o->args[o->nargs++] = argv[i];
-			break;
-		} else if (a[0] == '-' && a[1] == '-') {
-			cli_error(_("cstore: unknown option '%s'"), a);
-			return EXIT_USAGE;
-		} else if (o->nargs < 4) {
-			o->args[o->nargs++] = a;
-		} else {
-			o->nargs++;
-		}
-	}
-	if (o->nargs != want) {
-		cli_error(_("cstore %s: expected %d argument(s)"), argv[0], want);
+	json_t *v = NULL;
+	if (jvalue_parse(text, strlen(text), &v, NULL) == R1_OK)
+		return v;
+	return json_string(text);
+}
+
+/* Flags and positionals; *nargs positionals into args.  EXIT_OK or EXIT_USAGE. */
+static int parse(int argc, char **argv, size_t want, struct target *t, const char **args)
+{
+	memset(t, 0, sizeof(*t));
+	struct cli_args a;
+	char *err = NULL;
+	if (!cli_parse(argc, argv, cs_flag_table, &t->f, &t->g, &a, &err)) {
+		cli_error("cstore %s: %s", argv[0], err ? err : "");
+		r1_free(err);
 		return EXIT_USAGE;
 	}
-	snprintf(hostbuf, hostsz, "127.0.0.1");
-	o->host = hostbuf;
-	if (have_port)
+	if (a.n_pos != want) {
+		cli_error(_("cstore %s: expected %zu argument(s)"), argv[0], want);
+		return EXIT_USAGE;
+	}
+	for (size_t i = 0; i < want; i++)
+		args[i] = a.pos[i];
+	t->timeout_ms = t->g.cfg.timeout_s > 0 ? (unsigned)(t->g.cfg.timeout_s * 1000) : 60000;
+	snprintf(t->host, sizeof(t->host), "127.0.0.1");
+	if (t->f.port) {
+		if (t->f.port < 1 || t->f.port > 65535) {
+			cli_error(_("cstore: bad port %lld"), t->f.port);
+			return EXIT_USAGE;
+		}
+		t->port = (uint16_t)t->f.port;
 		return EXIT_OK;
+	}
+	if (t->f.node) {
+		t->port = local_node_port(t->f.node);
+		t->remote = t->port == 0; /* not hosted here: over the network */
+		return EXIT_OK;
+	}
 	const char *url = getenv("CSTORE_API_URL");
 	if (!url || !*url)
 		url = getenv("EE_CHAINSTORE_API_URL");
-	if (o->node) {
-		o->port = local_node_port(o->node);
-		if (!o->port) {
-			cli_error(
-			    _("cstore: node '%s' is not hosted on this machine (no "
-			      "cstore-api.port in its directory); reaching a remote node over "
-			      "the bus is not available yet"),
-			    o->node);
-			return EXIT_USAGE;
-		}
-	} else if (url && *url) {
-		if (!parse_url(url, hostbuf, hostsz, &o->port)) {
+	if (url && *url) {
+		if (!parse_url(url, t->host, sizeof(t->host), &t->port)) {
 			cli_error(_("cstore: cannot read the API address '%s'"), url);
 			return EXIT_USAGE;
 		}
 	} else {
-		o->port = CSTORE_DEFAULT_HTTP_PORT;
+		t->port = CSTORE_DEFAULT_HTTP_PORT;
 	}
 	return EXIT_OK;
 }
 
-/* One request; on success *body is the parsed response (caller decrefs). */
-static int call(const struct opts *o, const char *method, const char *target, json_t *req,
-                json_t **body, struct buf *raw)
+static void op_release(struct op *op)
 {
+	json_decref(op->value);
+	json_decref(op->token);
+	json_decref(op->peers);
+}
+
+/* The common fields of an op from the flags. */
+static void op_flags(const struct target *t, struct op *op)
+{
+	op->readonly = t->f.readonly;
+	op->token = t->f.token ? value_arg(t->f.token) : NULL;
+	op->peers = json_array();
+	const char *p = t->f.peer;
+	while (p && *p && op->peers) {
+		size_t n = strcspn(p, ",");
+		if (n)
+			json_array_append_new(op->peers, json_stringn(p, n));
+		p += n + (p[n] == ',');
+	}
+}
+
+/* ---- over HTTP */
+
+/* One request; on success *body is the parsed response (caller decrefs). */
+static int http_call(const struct target *t, const char *method, const char *path,
+                     const struct buf *query, json_t *req, json_t **body)
+{
+	struct buf target = BUF_INIT;
+	buf_adds(&target, path);
+	if (query && query->len)
+		buf_addf(&target, "?%s", buf_cstr(query));
 	char *text = req ? json_dumps(req, JSON_COMPACT) : NULL;
 	struct httpclient_resp resp;
 	char *why = NULL;
-	enum r1_err e = httpclient_request(o->host, o->port, method, target, "application/json",
-	                                   text, text ? strlen(text) : 0, o->timeout_s * 1000,
-	                                   64u << 20, &resp, &why);
+	enum r1_err e = httpclient_request(t->host, t->port, method, buf_cstr(&target),
+	                                   "application/json", text, text ? strlen(text) : 0,
+	                                   (int)t->timeout_ms, 64u << 20, &resp, &why);
 	free(text);
+	buf_release(&target);
 	if (e) {
-		cli_error(_("cstore: cannot reach the CStore API at %s:%u: %s"), o->host, o->port,
+		cli_error(_("cstore: cannot reach the CStore API at %s:%u: %s"), t->host, t->port,
 		          why ? why : r1_strerror(e));
 		r1_free(why);
 		return e == R1_ERR_TIMEOUT ? EXIT_TIMEOUT : EXIT_FAIL;
 	}
-	json_error_t jerr;
-	*body = json_loadb(buf_cstr(&resp.body), resp.body.len, JSON_DECODE_ANY | JSON_ALLOW_NUL,
-	                   &jerr);
-	if (raw)
-		buf_add(raw, buf_cstr(&resp.body), resp.body.len);
+	*body =
+	    json_loadb(buf_cstr(&resp.body), resp.body.len, JSON_DECODE_ANY | JSON_ALLOW_NUL, NULL);
 	int status = resp.status;
 	httpclient_resp_release(&resp);
 	if (!*body) {
@@ -218,16 +254,184 @@ static int call(const struct opts *o, const char *method, const char *target, js
 			msg = json_object_get(json_array_get(d, 0), "msg");
 		if (!msg)
 			msg = d;
-		char *t = msg && json_is_string(msg) ? NULL : json_dumps(msg, JSON_ENCODE_ANY);
+		char *s = msg && json_is_string(msg) ? NULL : json_dumps(msg, JSON_ENCODE_ANY);
 		cli_error(_("cstore: the API refused the request (%d): %s"), status,
-		          t ? t : json_string_value(msg));
-		free(t);
+		          s ? s : json_string_value(msg));
+		free(s);
 		json_decref(*body);
 		*body = NULL;
 		return EXIT_FAIL;
 	}
 	return EXIT_OK;
 }
+
+static int run_http(const struct target *t, const struct op *op, json_t **body)
+{
+	struct buf q = BUF_INIT;
+	const char *get = NULL, *post = NULL;
+	json_t *req = NULL;
+	if (strcmp(op->cmd, "get") == 0 || strcmp(op->cmd, "hget") == 0 ||
+	    strcmp(op->cmd, "hgetall") == 0 || strcmp(op->cmd, "hkeys") == 0) {
+		get = op->cmd;
+		if (op->hkey)
+			httpclient_query_add(&q, "hkey", op->hkey);
+		if (op->key)
+			httpclient_query_add(&q, "key", op->key);
+		if (op->token) {
+			char *tok = json_dumps(op->token, JSON_COMPACT | JSON_ENCODE_ANY);
+			if (tok)
+				httpclient_query_add(&q, "token", tok);
+			free(tok);
+		}
+	} else {
+		post = strcmp(op->cmd, "del") == 0 ? "set" : op->cmd;
+		req = json_pack("{s:O}", "chainstore_peers", op->peers);
+		if (op->hkey)
+			json_object_set_new(req, "hkey", json_string(op->hkey));
+		if (op->key)
+			json_object_set_new(req, "key", json_string(op->key));
+		if (strcmp(op->cmd, "hsync") != 0)
+			json_object_set(req, "value", op->value ? op->value : json_null());
+		if (op->readonly)
+			json_object_set_new(req, "readonly", json_true());
+		if (op->token)
+			json_object_set(req, "token", op->token);
+	}
+	char path[32];
+	snprintf(path, sizeof(path), "/%s", get ? get : post);
+	int rc = http_call(t, get ? "GET" : "POST", path, &q, req, body);
+	json_decref(req);
+	buf_release(&q);
+	return rc;
+}
+
+/* ---- over the network: CSTORE_REQ / CSTORE_RESP */
+
+struct remote_wait {
+	char request_id[40];
+	char node[R1_ADDR_LEN + 1];
+	json_t *resp; /* the CHAIN_STORE_DATA answer */
+};
+
+static void on_payload(void *ctx, struct session *s, const char *sender, const json_t *msg)
+{
+	struct remote_wait *w = ctx;
+	const json_t *data = json_object_get(msg, K_CHAIN_STORE_DATA);
+	struct cstore_msg m;
+	if (w->resp || !data || !addr_same(sender, w->node) ||
+	    cstore_msg_parse(data, &m, NULL) != R1_OK || m.op != CSOP_RESP ||
+	    strcmp(m.request_id, w->request_id) != 0)
+		return;
+	w->resp = json_incref((json_t *)data);
+}
+
+static bool answered(void *ctx)
+{
+	return ((struct remote_wait *)ctx)->resp != NULL;
+}
+
+static void new_request_id(char out[40])
+{
+	uint8_t b[12];
+	random_bytes(b, sizeof(b));
+	static const char hex[] = "0123456789abcdef";
+	memcpy(out, "cli-", 4);
+	for (size_t i = 0; i < sizeof(b); i++) {
+		out[4 + 2 * i] = hex[b[i] >> 4];
+		out[5 + 2 * i] = hex[b[i] & 15];
+	}
+	out[4 + 2 * sizeof(b)] = '\0';
+}
+
+/* Send the request to `addr` as the SDK sends payloads: encrypted, signed, addressed. */
+static enum r1_err send_request(struct netctx *nc, const char *addr, json_t *data, char **why)
+{
+	json_t *fields = json_pack("{s:O}", K_CHAIN_STORE_DATA, data);
+	json_t *path = json_pack("[s,s,s,n]", nc->id.addr, ADMIN_PIPELINE, SIG_CHAIN_STORE_BASE);
+	struct cmdmsg_ctx c = {.id = &nc->id, .name = session_name(nc->sess), .encrypt = true};
+	const char *dest[1] = {addr};
+	json_t *msg = NULL;
+	struct timespec ts;
+	clock_gettime(CLOCK_REALTIME, &ts);
+	int64_t now = (int64_t)ts.tv_sec * 1000000 + ts.tv_nsec / 1000;
+	enum r1_err e = fields && path
+	                    ? cmdmsg_encrypted_payload(&c, fields, dest, 1, path, now, &msg, why)
+	                    : r1_fail(why, R1_ERR_NOMEM, "out of memory");
+	json_decref(fields);
+	json_decref(path);
+	struct buf wire = BUF_INIT;
+	char *topic = NULL;
+	if (!e)
+		e = envelope_sign(msg, &nc->id, true, &wire, NULL, why);
+	if (!e)
+		e = topic_make(nc->env.set.root, TOPIC_PAYLOADS_TO, addr, &topic, why);
+	if (!e)
+		e = bus_publish(nc->bus, topic, wire.data, wire.len, 1, why);
+	r1_free(topic);
+	buf_release(&wire);
+	json_decref(msg);
+	return e;
+}
+
+static int run_remote(const struct target *t, const struct op *op, json_t **body)
+{
+	struct netctx nc;
+	int rc = netctx_open(&nc, &t->g, NETCTX_NO_CACHE);
+	if (rc)
+		return rc;
+	const struct nm_node *n = NULL;
+	if ((rc = netctx_wait_node(&nc, t->f.node, t->timeout_ms, &n))) {
+		netctx_close(&nc);
+		return rc;
+	}
+	struct remote_wait w = {0};
+	snprintf(w.node, sizeof(w.node), "%s", n->info.addr);
+	new_request_id(w.request_id);
+	session_set_payload_observer(nc.sess, on_payload, &w);
+	bool write = strcmp(op->cmd, "set") == 0 || strcmp(op->cmd, "hset") == 0;
+	json_t *data =
+	    cstore_msg_req(w.request_id, op->cmd, op->hkey, op->key, write ? op->value : NULL,
+	                   op->token, op->readonly, json_array_size(op->peers) ? op->peers : NULL);
+	char *why = NULL;
+	enum r1_err e = data ? send_request(&nc, n->info.addr, data, &why)
+	                     : r1_fail(&why, R1_ERR_NOMEM, "out of memory");
+	json_decref(data);
+	if (e) {
+		cli_error(_("cstore: cannot send the request to %s: %s"), n->info.alias,
+		          why ? why : "");
+		r1_free(why);
+		session_set_payload_observer(nc.sess, NULL, NULL);
+		netctx_close(&nc);
+		return EXIT_FAIL;
+	}
+	if (!netctx_run_until(&nc, answered, &w, t->timeout_ms)) {
+		/* TRANSLATORS: %s is a node's alias */
+		cli_error(_("cstore: no answer from %s (is it online, and does it allow us?)"),
+		          n->info.alias);
+		rc = EXIT_TIMEOUT;
+	} else {
+		struct cstore_msg m;
+		cstore_msg_parse(w.resp, &m, NULL);
+		bool is_write = write || strcmp(op->cmd, "del") == 0;
+		if (!m.ok && !is_write) {
+			cli_error(_("cstore %s: %s"), op->cmd, m.reason ? m.reason : "refused");
+			rc = EXIT_FAIL;
+		} else {
+			/* the HTTP API's shape: writes answer a boolean, reads the value */
+			*body = is_write ? json_pack("{s:b}", "result", m.ok)
+			                 : json_pack("{s:O}", "result",
+			                             m.result ? (json_t *)m.result : json_null());
+			if (!m.ok && m.reason)
+				json_object_set_new(*body, "reason", json_string(m.reason));
+		}
+	}
+	session_set_payload_observer(nc.sess, NULL, NULL);
+	json_decref(w.resp);
+	netctx_close(&nc);
+	return rc;
+}
+
+/* ---- output */
 
 /* The result as the node stored it: Python's spelling (0.1, not 0.10000000000000001). */
 static void print_value(const json_t *v)
@@ -236,243 +440,175 @@ static void print_value(const json_t *v)
 	if (jvalue_dump(v, &b, NULL) == R1_OK) {
 		puts(buf_cstr(&b));
 	} else {
-		char *t = json_dumps(v, JSON_ENCODE_ANY | JSON_COMPACT);
-		puts(t ? t : "null");
-		free(t);
+		char *s = json_dumps(v, JSON_ENCODE_ANY | JSON_COMPACT);
+		puts(s ? s : "null");
+		free(s);
 	}
 	buf_release(&b);
 }
 
-static int print_json_body(json_t *body)
+static void print_json_body(const json_t *body)
 {
-	char *t = json_dumps(body, JSON_INDENT(2) | JSON_ENCODE_ANY);
-	puts(t ? t : "");
-	free(t);
-	return EXIT_OK;
+	char *s = json_dumps(body, JSON_INDENT(2) | JSON_ENCODE_ANY);
+	puts(s ? s : "");
+	free(s);
 }
 
-/* VALUE as JSON, or as a JSON string when it is not JSON. */
-static json_t *value_arg(const char *text)
+static int run_and_print(const struct target *t, struct op *op)
 {
-	json_t *v = NULL;
-	if (jvalue_parse(text, strlen(text), &v, NULL) == R1_OK)
-		return v;
-	return json_string(text);
-}
-
-/* --token as JSON text for a query (a plain word becomes a JSON string). */
-static char *token_text(const struct opts *o)
-{
-	if (!o->token)
-		return NULL;
-	json_t *v = value_arg(o->token);
-	char *t = v ? json_dumps(v, JSON_COMPACT | JSON_ENCODE_ANY) : NULL;
-	json_decref(v);
-	return t;
-}
-
-static json_t *peers_json(const struct opts *o)
-{
-	json_t *a = json_array();
-	for (size_t i = 0; a && i < o->npeers; i++)
-		json_array_append_new(a, json_string(o->peers[i]));
-	return a;
-}
-
-static int get_like(const struct opts *o, const char *path, const char *k1, const char *v1,
-                    const char *k2, const char *v2)
-{
-	struct buf q = BUF_INIT;
-	httpclient_query_add(&q, k1, v1);
-	if (k2)
-		httpclient_query_add(&q, k2, v2);
-	char *tok = token_text(o);
-	if (tok)
-		httpclient_query_add(&q, "token", tok);
-	free(tok);
-	struct buf target = BUF_INIT;
-	buf_addf(&target, "%s?%s", path, buf_cstr(&q));
-	buf_release(&q);
 	json_t *body = NULL;
-	int rc = call(o, "GET", buf_cstr(&target), NULL, &body, NULL);
-	buf_release(&target);
+	int rc = t->remote ? run_remote(t, op, &body) : run_http(t, op, &body);
+	op_release(op);
 	if (rc)
 		return rc;
 	const json_t *res = json_object_get(body, "result");
-	if (o->json)
-		rc = print_json_body(body);
-	else if (!res || json_is_null(res))
-		rc = EXIT_FAIL; /* no such key: nothing printed, as `git config` does */
-	else
-		print_value(res);
-	if (o->json && (!res || json_is_null(res)))
-		rc = EXIT_FAIL;
-	json_decref(body);
-	return rc;
-}
-
-static int write_like(const struct opts *o, const char *path, json_t *req, const char *what)
-{
-	json_object_set_new(req, "chainstore_peers", peers_json(o));
-	if (o->readonly)
-		json_object_set_new(req, "readonly", json_true());
-	if (o->token)
-		json_object_set_new(req, "token", value_arg(o->token));
-	json_t *body = NULL;
-	int rc = call(o, "POST", path, req, &body, NULL);
-	json_decref(req);
-	if (rc)
-		return rc;
-	bool ok = json_is_true(json_object_get(body, "result"));
-	if (o->json) {
+	const char *cmd = op->cmd;
+	bool write = strcmp(cmd, "set") == 0 || strcmp(cmd, "hset") == 0 || strcmp(cmd, "del") == 0;
+	if (t->g.json) {
 		print_json_body(body);
-	} else if (ok) {
-		puts("OK");
-	} else {
-		const char *reason = json_string_value(json_object_get(body, "reason"));
-		/* TRANSLATORS: %s is "set", "del" or "hset"; the reason is a code word. */
-		cli_error(_("cstore %s: not stored (%s)"), what, reason ? reason : "false");
-	}
-	json_decref(body);
-	return ok ? EXIT_OK : EXIT_FAIL;
-}
-
-#define PARSE(n)                                                                                   \
-	struct opts o;                                                                             \
-	char hostbuf[256];                                                                         \
-	int prc = parse(argc, argv, (n), &o, hostbuf, sizeof(hostbuf));                            \
-	if (prc)                                                                                   \
-	return prc
-
-static int cs_get(int argc, char **argv)
-{
-	PARSE(1);
-	return get_like(&o, "/get", "key", o.args[0], NULL, NULL);
-}
-
-static int cs_hget(int argc, char **argv)
-{
-	PARSE(2);
-	return get_like(&o, "/hget", "hkey", o.args[0], "key", o.args[1]);
-}
-
-static int cs_set(int argc, char **argv)
-{
-	PARSE(2);
-	json_t *req = json_pack("{s:s,s:o}", "key", o.args[0], "value", value_arg(o.args[1]));
-	return write_like(&o, "/set", req, "set");
-}
-
-static int cs_del(int argc, char **argv)
-{
-	PARSE(1);
-	json_t *req = json_pack("{s:s,s:n}", "key", o.args[0], "value");
-	return write_like(&o, "/set", req, "del");
-}
-
-static int cs_hset(int argc, char **argv)
-{
-	PARSE(3);
-	json_t *req = json_pack("{s:s,s:s,s:o}", "hkey", o.args[0], "key", o.args[1], "value",
-	                        value_arg(o.args[2]));
-	return write_like(&o, "/hset", req, "hset");
-}
-
-static int cs_hgetall(int argc, char **argv)
-{
-	PARSE(1);
-	struct buf q = BUF_INIT;
-	httpclient_query_add(&q, "hkey", o.args[0]);
-	char *tok = token_text(&o);
-	if (tok)
-		httpclient_query_add(&q, "token", tok);
-	free(tok);
-	struct buf target = BUF_INIT;
-	buf_addf(&target, "/hgetall?%s", buf_cstr(&q));
-	buf_release(&q);
-	json_t *body = NULL;
-	int rc = call(&o, "GET", buf_cstr(&target), NULL, &body, NULL);
-	buf_release(&target);
-	if (rc)
-		return rc;
-	if (o.json) {
-		print_json_body(body);
-	} else {
+		if (write ? !json_is_true(res) : (!res || json_is_null(res)))
+			rc = EXIT_FAIL;
+	} else if (write) {
+		if (json_is_true(res)) {
+			puts("OK");
+		} else {
+			const char *reason = json_string_value(json_object_get(body, "reason"));
+			/* TRANSLATORS: %s is "set", "del" or "hset"; the reason is a code word. */
+			cli_error(_("cstore %s: not stored (%s)"), cmd, reason ? reason : "false");
+			rc = EXIT_FAIL;
+		}
+	} else if (strcmp(cmd, "hgetall") == 0) {
 		const char *field;
 		json_t *v;
-		json_object_foreach(json_object_get(body, "result"), field, v)
+		json_object_foreach((json_t *)res, field, v)
 		{
 			printf("%s\t", field);
 			print_value(v);
 		}
+	} else if (strcmp(cmd, "hkeys") == 0) {
+		size_t i;
+		json_t *v;
+		json_array_foreach(res, i, v) puts(json_string_value(v));
+	} else if (strcmp(cmd, "hsync") == 0) {
+		const char *src = json_string_value(json_object_get(res, "source_peer"));
+		json_int_t n = json_integer_value(json_object_get(res, "merged_fields"));
+		const char *hkey = json_string_value(json_object_get(res, "hkey"));
+		/* TRANSLATORS: merged N field(s) of HKEY from PEER */
+		printf(_("merged %" JSON_INTEGER_FORMAT " field(s) of %s from %s\n"), n,
+		       hkey ? hkey : "?", src ? src : "?");
+	} else if (!res || json_is_null(res)) {
+		rc = EXIT_FAIL; /* no such key: nothing printed, as `git config` does */
+	} else {
+		print_value(res);
 	}
 	json_decref(body);
-	return EXIT_OK;
+	return rc;
+}
+
+/* ---- the subcommands */
+
+static int cs_get(int argc, char **argv)
+{
+	struct target t;
+	const char *a[1];
+	int rc = parse(argc, argv, 1, &t, a);
+	if (rc)
+		return rc;
+	struct op op = {.cmd = "get", .key = a[0]};
+	op_flags(&t, &op);
+	return run_and_print(&t, &op);
+}
+
+static int cs_hget(int argc, char **argv)
+{
+	struct target t;
+	const char *a[2];
+	int rc = parse(argc, argv, 2, &t, a);
+	if (rc)
+		return rc;
+	struct op op = {.cmd = "hget", .hkey = a[0], .key = a[1]};
+	op_flags(&t, &op);
+	return run_and_print(&t, &op);
+}
+
+static int cs_set(int argc, char **argv)
+{
+	struct target t;
+	const char *a[2];
+	int rc = parse(argc, argv, 2, &t, a);
+	if (rc)
+		return rc;
+	struct op op = {.cmd = "set", .key = a[0], .value = value_arg(a[1])};
+	op_flags(&t, &op);
+	return run_and_print(&t, &op);
+}
+
+static int cs_del(int argc, char **argv)
+{
+	struct target t;
+	const char *a[1];
+	int rc = parse(argc, argv, 1, &t, a);
+	if (rc)
+		return rc;
+	struct op op = {.cmd = "del", .key = a[0]};
+	op_flags(&t, &op);
+	return run_and_print(&t, &op);
+}
+
+static int cs_hset(int argc, char **argv)
+{
+	struct target t;
+	const char *a[3];
+	int rc = parse(argc, argv, 3, &t, a);
+	if (rc)
+		return rc;
+	struct op op = {.cmd = "hset", .hkey = a[0], .key = a[1], .value = value_arg(a[2])};
+	op_flags(&t, &op);
+	return run_and_print(&t, &op);
+}
+
+static int cs_hash(int argc, char **argv, const char *cmd)
+{
+	struct target t;
+	const char *a[1];
+	int rc = parse(argc, argv, 1, &t, a);
+	if (rc)
+		return rc;
+	struct op op = {.cmd = cmd, .hkey = a[0]};
+	op_flags(&t, &op);
+	return run_and_print(&t, &op);
+}
+
+static int cs_hgetall(int argc, char **argv)
+{
+	return cs_hash(argc, argv, "hgetall");
 }
 
 static int cs_hkeys(int argc, char **argv)
 {
-	PARSE(1);
-	struct buf q = BUF_INIT;
-	httpclient_query_add(&q, "hkey", o.args[0]);
-	struct buf target = BUF_INIT;
-	buf_addf(&target, "/hkeys?%s", buf_cstr(&q));
-	buf_release(&q);
-	json_t *body = NULL;
-	int rc = call(&o, "GET", buf_cstr(&target), NULL, &body, NULL);
-	buf_release(&target);
-	if (rc)
-		return rc;
-	if (o.json) {
-		print_json_body(body);
-	} else {
-		size_t i;
-		json_t *v;
-		json_array_foreach(json_object_get(body, "result"), i, v)
-		    puts(json_string_value(v));
-	}
-	json_decref(body);
-	return EXIT_OK;
+	return cs_hash(argc, argv, "hkeys");
 }
 
 static int cs_hsync(int argc, char **argv)
 {
-	PARSE(1);
-	json_t *req = json_pack("{s:s,s:o}", "hkey", o.args[0], "chainstore_peers", peers_json(&o));
-	json_t *body = NULL;
-	int rc = call(&o, "POST", "/hsync", req, &body, NULL);
-	json_decref(req);
-	if (rc)
-		return rc;
-	const json_t *res = json_object_get(body, "result");
-	if (o.json) {
-		print_json_body(body);
-	} else {
-		const char *src = json_string_value(json_object_get(res, "source_peer"));
-		json_int_t n = json_integer_value(json_object_get(res, "merged_fields"));
-		/* TRANSLATORS: merged N field(s) of HKEY from PEER */
-		printf(_("merged %" JSON_INTEGER_FORMAT " field(s) of %s from %s\n"), n, o.args[0],
-		       src ? src : "?");
-	}
-	json_decref(body);
-	return EXIT_OK;
+	return cs_hash(argc, argv, "hsync");
 }
 
 static const struct cmd_entry cstore_subcommands[] = {
-    {"get", N_("cstore get KEY [--token T] [--node ALIAS|--port N] [--json]"),
+    {"get", N_("cstore get KEY [--token T] [--node NODE|--port N] [--json]"),
      N_("print the value of KEY (exit 1 when it is missing)"), cs_get},
-    {"set", N_("cstore set KEY VALUE [--readonly] [--token T] [--peer ADDR]... [--json]"),
+    {"set", N_("cstore set KEY VALUE [--readonly] [--token T] [--peer ADDR,...] [--json]"),
      N_("store VALUE (JSON, else a string) and wait for the peers' confirmations"), cs_set},
-    {"del", N_("cstore del KEY [--peer ADDR]..."), N_("delete KEY on this node and its peers"),
-     cs_del},
+    {"del", N_("cstore del KEY [--token T] [--peer ADDR,...]"),
+     N_("delete KEY on the node and its peers"), cs_del},
     {"hget", N_("cstore hget HKEY FIELD [--token T] [--json]"), N_("print one field of hash HKEY"),
      cs_hget},
-    {"hset", N_("cstore hset HKEY FIELD VALUE [--readonly] [--token T] [--peer ADDR]..."),
+    {"hset", N_("cstore hset HKEY FIELD VALUE [--readonly] [--token T] [--peer ADDR,...]"),
      N_("store one field of hash HKEY and wait for the confirmations"), cs_hset},
-    {"hgetall", N_("cstore hgetall HKEY [--json]"),
+    {"hgetall", N_("cstore hgetall HKEY [--token T] [--json]"),
      N_("print every field of hash HKEY, one per line"), cs_hgetall},
     {"hkeys", N_("cstore hkeys HKEY [--json]"), N_("print the field names of hash HKEY"), cs_hkeys},
-    {"hsync", N_("cstore hsync HKEY [--peer ADDR]... [--json]"),
+    {"hsync", N_("cstore hsync HKEY [--peer ADDR,...] [--json]"),
      N_("repair hash HKEY from the first peer that answers (merge only)"), cs_hsync},
     {NULL, NULL, NULL, NULL},
 };
@@ -483,6 +619,8 @@ static int cmd_cstore(int argc, char **argv)
 		FILE *out = argc < 2 ? stderr : stdout;
 		for (const struct cmd_entry *e = cstore_subcommands; e->name; e++)
 			cli_usage(e, out);
+		fprintf(out, _("  NODE: a node hosted here (its HTTP API), or any node of the "
+		               "network (--broker, --profile) that allows us\n"));
 		return argc < 2 ? EXIT_USAGE : EXIT_OK;
 	}
 	for (const struct cmd_entry *e = cstore_subcommands; e->name; e++) {
@@ -498,6 +636,6 @@ static int cmd_cstore(int argc, char **argv)
 
 const struct cmd_entry cmd_cstore_entries[] = {
     {"cstore", N_("cstore get|set|del|hget|hset|hgetall|hkeys|hsync ..."),
-     N_("read and write a node's CStore through its HTTP API"), cmd_cstore},
+     N_("read and write a node's CStore (its HTTP API here, or over the network)"), cmd_cstore},
     {NULL, NULL, NULL, NULL},
 };

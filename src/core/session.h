@@ -106,6 +106,16 @@ void session_deliver(struct session *s, enum session_msg kind, const char *sende
                      const json_t *msg);
 
 /*
+ * One observer of every payload the receive path accepted, called after the
+ * session's own handling with the merged message (borrowed for the call);
+ * fn NULL removes it.  For clients that wait for a plugin's answer (the
+ * CLI's remote `cstore`).
+ */
+typedef void (*session_payload_fn)(void *ctx, struct session *s, const char *sender,
+                                   const json_t *msg);
+void session_set_payload_observer(struct session *s, session_payload_fn fn, void *ctx);
+
+/*
  * Which node a person meant: an address (known or not), an ETH address or
  * an alias the netmap knows.  Fills the address ("0xai_...") and the alias
  * ("" if unknown).  R1_ERR_NOTFOUND / R1_ERR_EXISTS (ambiguous alias) with

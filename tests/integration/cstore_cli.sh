@@ -40,8 +40,9 @@ mkdir -p "$T/xdg/r1console/nodes/node-a"
 echo "$port" >"$T/xdg/r1console/nodes/node-a/cstore-api.port"
 is "$(XDG_DATA_HOME="$T/xdg" "$R1CONSOLE" cstore get greeting --node node-a)" \
 	'{"text":"hello","n":1.5}' "--node ALIAS finds a node hosted here"
-XDG_DATA_HOME="$T/xdg" "$R1CONSOLE" cstore get greeting --node elsewhere >/dev/null 2>&1
-is "$?" "2" "--node for a node not hosted here is a usage error (remote needs the session)"
+XDG_DATA_HOME="$T/xdg" XDG_STATE_HOME="$T/state" XDG_CONFIG_HOME="$T/config" \
+	"$R1CONSOLE" cstore get greeting --node elsewhere --timeout 2 >"$T/o" 2>&1
+is "$?" "1" "--node naming a node not hosted here and not in the network fails"
 "$R1CONSOLE" cstore get greeting --port 1 >/dev/null 2>&1
 is "$?" "1" "no API on the port: exit 1"
 "$R1CONSOLE" cstore frob >/dev/null 2>&1

@@ -22,11 +22,14 @@ for n in a b c; do
 	eval "ADDR_$n=\$(\"\$CLIENT\" --new-key \"\$T/\$n/e2.pem\")"
 	eval "HTTP_$n=\$(free_port)"
 done
+# a console user the nodes allow, and a stranger they do not
+CLI_ADDR=$("$CLIENT" --new-key "$T/cli.pem")
+"$CLIENT" --new-key "$T/stranger.pem" >/dev/null
 
 start_node() { # start_node a|b|c EXTRA...
 	n=$1; shift
 	eval "hp=\$HTTP_$n"
-	others=""
+	others="--allow $CLI_ADDR"
 	for m in a b c; do
 		[ "$m" = "$n" ] && continue
 		eval "others=\"\$others --allow \$ADDR_$m\""
@@ -115,6 +118,27 @@ like "$(cat "$T/hsync.out")" "^merged 3 field\(s\) of players from 0xai_" "and m
 is "$(cs c hgetall players)" "$(cs a hgetall players)" "C's players now equal A's"
 is "$(cs c hget players carol)" '{"score":5}' "hget on C"
 is "$(cs c get app:config)" '{"replicas":3,"name":"demo"}' "C kept what it had before"
+
+# the same commands for nodes elsewhere: over the broker, CSTORE_REQ/CSTORE_RESP
+remote() { # remote KEY-FILE NODE ARGS...
+	key=$1; node=$2; shift 2
+	XDG_STATE_HOME="$T/cli-state" XDG_CONFIG_HOME="$T/cli-config" XDG_DATA_HOME="$T/cli-data" \
+		"$R1CONSOLE" cstore "$@" --node "$node" --broker "$BROKER" --identity "$key" \
+		--timeout 20
+}
+is "$(remote "$T/cli.pem" cs-b get app:config)" '{"replicas":3,"name":"demo"}' \
+	"get on B over the network"
+is "$(remote "$T/cli.pem" cs-c set remote:key '"from afar"')" "OK" "set on C over the network"
+is "$(cs a get remote:key)" '"from afar"' "and it replicated to A"
+remote "$T/cli.pem" cs-b set ro:owner '"mine"' >"$T/o" 2>&1
+is "$?:$(grep -c readonly "$T/o")" "1:1" "the readonly rule holds over the network"
+like "$(remote "$T/cli.pem" cs-c hsync players)" "^merged [0-9]+ field\(s\) of players from 0xai_" \
+	"hsync over the network"
+is "$(remote "$T/cli.pem" cs-b hgetall players | wc -l | tr -d ' ')" "3" "hgetall over the network"
+XDG_STATE_HOME="$T/s2" XDG_CONFIG_HOME="$T/c2" XDG_DATA_HOME="$T/d2" \
+	"$R1CONSOLE" cstore get app:config --node cs-b --broker "$BROKER" \
+	--identity "$T/stranger.pem" --timeout 3 >"$T/o" 2>&1
+is "$?" "3" "a client the node does not allow gets no answer (timeout)"
 
 # the nodes' counters: refusals were the readonly and token writes, all local
 like "$(cs a get mesh:ready --json)" '"server_node_addr": "0xai_' "the envelope names the node"
