@@ -1,0 +1,30 @@
+# node/compute: the OpenBLAS compute engine (matrices and the R1MX format,
+# the gemm kernel, embedding indexes, the job queue), its tests and bench.
+src_node_libr1node_a_SOURCES += \
+	src/node/compute/ctl.h \
+	src/node/compute/matrix.c src/node/compute/matrix.h \
+	src/node/compute/blas.c src/node/compute/blas.h \
+	src/node/compute/gemm.c src/node/compute/gemm.h \
+	src/node/compute/vindex.c src/node/compute/vindex.h \
+	src/node/compute/compute.c src/node/compute/compute.h
+
+COMPUTE_TESTS = \
+	tests/unit/compute/test_matrix \
+	tests/unit/compute/test_gemm \
+	tests/unit/compute/test_vindex \
+	tests/unit/compute/test_compute
+check_PROGRAMS += $(COMPUTE_TESTS)
+TESTS += $(COMPUTE_TESTS)
+EXTRA_DIST += tests/unit/compute/refblas.h
+tests_unit_compute_test_matrix_SOURCES = tests/unit/compute/test_matrix.c
+tests_unit_compute_test_matrix_LDADD = tests/libtap.a $(R1_NODE_LIBS)
+tests_unit_compute_test_gemm_SOURCES = tests/unit/compute/test_gemm.c tests/unit/compute/refblas.h
+tests_unit_compute_test_gemm_LDADD = tests/libtap.a $(R1_NODE_LIBS)
+tests_unit_compute_test_vindex_SOURCES = tests/unit/compute/test_vindex.c tests/unit/compute/refblas.h
+tests_unit_compute_test_vindex_LDADD = tests/libtap.a $(R1_NODE_LIBS)
+tests_unit_compute_test_compute_SOURCES = tests/unit/compute/test_compute.c tests/unit/compute/refblas.h
+tests_unit_compute_test_compute_LDADD = tests/libtap.a $(R1_NODE_LIBS)
+
+noinst_PROGRAMS += tests/bench/bench_compute
+tests_bench_bench_compute_SOURCES = tests/bench/bench_compute.c
+tests_bench_bench_compute_LDADD = $(R1_NODE_LIBS)
