@@ -9,11 +9,10 @@
  * the best and median GFLOP/s of each path are printed with their ratio,
  * and the job's product is compared with the direct one (max relative
  * difference).  The job path is the whole round trip: submit, hand-off to
- * a worker thread (one that lives across jobs, as the pool's do), output allocation, panelled CBLAS calls with cancel and
- * progress checks, hand-back to the loop; the operands are borrowed (as
- * from an adopted R1FS file), so no input copy.  Direct runs use the same
- * BLAS thread count as jobs; a last line gives direct with every core, the
- * price of leaving one core to the loop.
+ * a worker thread (one that lives across jobs, as the pool's do), output allocation, panelled CBLAS
+ * calls with cancel and progress checks, hand-back to the loop; the operands are borrowed (as from
+ * an adopted R1FS file), so no input copy.  Direct runs use the same BLAS thread count as jobs; a
+ * last line gives direct with every core, the price of leaving one core to the loop.
  *
  * The header records OPENBLAS_CORETYPE, the core OpenBLAS runs and the load
  * average: figures are only comparable under the same core type on a quiet
@@ -66,7 +65,7 @@ static void *worker_main(void *p)
 }
 
 static enum r1_err thread_submit(void *ctx, void (*work)(void *), void (*done)(void *), void *arg,
-				 char **why)
+                                 char **why)
 {
 	struct runner *r = ctx;
 	pthread_mutex_lock(&r->mu);
@@ -161,20 +160,20 @@ static double median(double *v, int n)
 }
 
 static void direct(enum mx_dtype dt, const struct matrix *a, const struct matrix *b,
-		   struct matrix *c)
+                   struct matrix *c)
 {
 	int n = (int)a->rows;
 	if (dt == MX_F64)
 		cblas_dgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, n, n, n, 1.0, a->data, n,
-			    b->data, n, 0.0, c->data, n);
+		            b->data, n, 0.0, c->data, n);
 	else
 		cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, n, n, n, 1.0f, a->data, n,
-			    b->data, n, 0.0f, c->data, n);
+		            b->data, n, 0.0f, c->data, n);
 }
 
 /* One product through the engine; seconds, or -1 on failure (reason printed). */
 static double via_job(struct compute *eng, struct runner *r, enum mx_dtype dt,
-		      const struct matrix *a, const struct matrix *b, struct matrix *out)
+                      const struct matrix *a, const struct matrix *b, struct matrix *out)
 {
 	struct gemm_spec s;
 	gemm_spec_default(&s);
@@ -186,8 +185,8 @@ static double via_job(struct compute *eng, struct runner *r, enum mx_dtype dt,
 	char *why = NULL;
 	struct compute_meta meta = {.owner = "bench"};
 	double t0 = now_s();
-	enum r1_err err = compute_submit_gemm(eng, &meta, &s, &va, &vb, NULL, on_done, &g, NULL,
-					      &why);
+	enum r1_err err =
+	    compute_submit_gemm(eng, &meta, &s, &va, &vb, NULL, on_done, &g, NULL, &why);
 	if (err) {
 		fprintf(stderr, "bench_compute: submit: %s\n", why ? why : r1_strerror(err));
 		r1_free(why);
@@ -221,7 +220,7 @@ static double max_rel_diff(const struct matrix *x, const struct matrix *y)
 }
 
 static void bench_size(struct compute *eng, struct runner *r, size_t n, int reps, int threads,
-		       int ncores)
+                       int ncores)
 {
 	for (int dti = 0; dti < 2; dti++) {
 		enum mx_dtype dt = dti == 0 ? MX_F64 : MX_F32;
@@ -274,9 +273,10 @@ static void bench_size(struct compute *eng, struct runner *r, size_t n, int reps
 				direct(dt, &a, &b, &cd);
 				best = fmin(best, now_s() - t0);
 			}
-			printf("%s n=%-5zu threads=%d  direct %8.2f GFLOP/s (every core; jobs leave "
-			       "one to the loop)\n",
-			       name, n, ncores, flops / best / 1e9);
+			printf(
+			    "%s n=%-5zu threads=%d  direct %8.2f GFLOP/s (every core; jobs leave "
+			    "one to the loop)\n",
+			    name, n, ncores, flops / best / 1e9);
 			blas_set_threads(threads);
 		}
 		fflush(stdout);
@@ -303,7 +303,8 @@ int main(int argc, char **argv)
 		else if (argv[i][0] != '-' && nsizes < 16)
 			sizes[nsizes++] = (size_t)strtoul(argv[i], NULL, 10);
 		else {
-			fprintf(stderr, "usage: bench_compute [--reps N] [--threads N] [SIZE...]\n");
+			fprintf(stderr,
+			        "usage: bench_compute [--reps N] [--threads N] [SIZE...]\n");
 			return 2;
 		}
 	}

@@ -52,7 +52,7 @@ int blas_get_threads(void)
 json_t *blas_info_json(const struct blas_info *bi, int threads)
 {
 	return json_pack("{s:s,s:s?,s:s,s:i,s:i}", "OPENBLAS_CORE", bi->corename,
-			 "OPENBLAS_CORETYPE", bi->coretype_env[0] ? bi->coretype_env : NULL,
-			 "OPENBLAS_CONFIG", bi->config, "CPU_CORES", bi->ncores, "BLAS_THREADS",
-			 threads);
+	                 "OPENBLAS_CORETYPE", bi->coretype_env[0] ? bi->coretype_env : NULL,
+	                 "OPENBLAS_CONFIG", bi->config, "CPU_CORES", bi->ncores, "BLAS_THREADS",
+	                 threads);
 }

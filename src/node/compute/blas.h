@@ -15,11 +15,11 @@
 #include <jansson.h>
 
 struct blas_info {
-	char corename[32];	/* openblas_get_corename(): the kernel in use */
-	char config[192];	/* openblas_get_config() */
-	char coretype_env[32];	/* $OPENBLAS_CORETYPE; "" when unset */
-	char l2_env[32];	/* $OPENBLAS_L2_SIZE; "" when unset */
-	int ncores;		/* online CPUs */
+	char corename[32];     /* openblas_get_corename(): the kernel in use */
+	char config[192];      /* openblas_get_config() */
+	char coretype_env[32]; /* $OPENBLAS_CORETYPE; "" when unset */
+	char l2_env[32];       /* $OPENBLAS_L2_SIZE; "" when unset */
+	int ncores;            /* online CPUs */
 };
 
 /* Fill *out.  Never fails (unknown fields are ""). */

@@ -13,12 +13,12 @@
 #include <math.h>
 
 #define DEFAULT_MAX_QUEUED 16
-#define DEFAULT_HISTORY 32
-#define DEFAULT_MEM_CAP (UINT64_C(8) << 30)
+#define DEFAULT_HISTORY    32
+#define DEFAULT_MEM_CAP    (UINT64_C(8) << 30)
 
 struct job {
 	struct compute *eng;
-	struct job *next;	/* queue link */
+	struct job *next; /* queue link */
 	uint64_t id;
 	enum compute_kind kind;
 	enum compute_state state;
@@ -34,9 +34,9 @@ struct job {
 	size_t panel_min_rows;
 	/* inputs */
 	struct gemm_spec spec;
-	struct matrix a, b, c;		/* GEMM (c: input C, then the product) */
-	struct matrix q;		/* SEARCH queries, INDEX embeddings */
-	struct vindex *ix;		/* SEARCH */
+	struct matrix a, b, c; /* GEMM (c: input C, then the product) */
+	struct matrix q;       /* SEARCH queries, INDEX embeddings */
+	struct vindex *ix;     /* SEARCH */
 	size_t k;
 	size_t bench_n;
 	unsigned bench_reps;
@@ -61,24 +61,23 @@ struct compute {
 	struct job *running;
 	struct job *head, *tail;
 	size_t nqueued;
-	struct compute_job_info *hist;	/* ring of cfg.history */
+	struct compute_job_info *hist; /* ring of cfg.history */
 	size_t hist_len, hist_next;
 	struct compute_bench last_bench;
 	bool have_bench;
-	bool closing;			/* freed while a job was on a worker */
+	bool closing; /* freed while a job was on a worker */
 };
 
 static const char *const kind_names[] = {
-	[COMPUTE_GEMM] = "gemm",
-	[COMPUTE_INDEX] = "index",
-	[COMPUTE_SEARCH] = "search",
-	[COMPUTE_BENCH] = "bench",
+    [COMPUTE_GEMM] = "gemm",
+    [COMPUTE_INDEX] = "index",
+    [COMPUTE_SEARCH] = "search",
+    [COMPUTE_BENCH] = "bench",
 };
 
 static const char *const state_names[] = {
-	[COMPUTE_QUEUED] = "queued",	   [COMPUTE_RUNNING] = "running",
-	[COMPUTE_DONE] = "done",	   [COMPUTE_FAILED] = "failed",
-	[COMPUTE_CANCELLED] = "cancelled",
+    [COMPUTE_QUEUED] = "queued", [COMPUTE_RUNNING] = "running",     [COMPUTE_DONE] = "done",
+    [COMPUTE_FAILED] = "failed", [COMPUTE_CANCELLED] = "cancelled",
 };
 
 const char *compute_kind_name(enum compute_kind k)
@@ -153,8 +152,9 @@ static void job_info(const struct job *j, struct compute_job_info *out)
 	copy_text(out->owner, sizeof(out->owner), j->owner);
 	copy_text(out->label, sizeof(out->label), j->label);
 	out->progress = j->state == COMPUTE_DONE ? 1.0
-			: j->state == COMPUTE_QUEUED ? 0.0
-						     : compute_ctl_progress((struct compute_ctl *)&j->ctl);
+	                : j->state == COMPUTE_QUEUED
+	                    ? 0.0
+	                    : compute_ctl_progress((struct compute_ctl *)&j->ctl);
 	out->mem_bytes = j->mem_bytes;
 	out->submitted_ms = j->submitted_ms;
 	out->started_ms = j->started_ms;
@@ -220,7 +220,7 @@ static enum r1_err work_gemm(struct job *j, char **why)
 	}
 	double t0 = mono_s();
 	err = gemm_run(&j->spec, &j->a, &j->b, &j->c, gemm_panel_rows(&sh, j->panel_min_rows),
-		       &j->ctl, why);
+	               &j->ctl, why);
 	j->seconds = mono_s() - t0;
 	if (!err && j->seconds > 0)
 		j->gflops = gemm_flops(&sh) / j->seconds / 1e9;
@@ -244,13 +244,13 @@ static enum r1_err work_search(struct job *j, char **why)
 	j->hits = r1_calloc(nq * j->k, sizeof(*j->hits));
 	if (!j->hits)
 		return r1_fail(why, R1_ERR_NOMEM, "search: out of memory for %zu x %zu hits", nq,
-			       j->k);
+		               j->k);
 	double t0 = mono_s();
 	enum r1_err err = vindex_search(j->ix, &j->q, j->k, &j->ctl, j->hits, why);
 	j->seconds = mono_s() - t0;
 	if (!err && j->seconds > 0)
 		j->gflops = 2.0 * (double)nq * (double)vindex_rows(j->ix) *
-			    (double)vindex_dim(j->ix) / j->seconds / 1e9;
+		            (double)vindex_dim(j->ix) / j->seconds / 1e9;
 	return err;
 }
 
@@ -272,7 +272,7 @@ static void fill_pseudo(struct matrix *m, uint64_t seed)
 }
 
 static enum r1_err bench_one(struct job *j, enum mx_dtype dt, double *gflops, double *secs,
-			     char **why)
+                             char **why)
 {
 	size_t n = j->bench_n;
 	struct matrix a = {0}, b = {0}, c = {0};
@@ -311,8 +311,8 @@ out:
 
 static enum r1_err work_bench(struct job *j, char **why)
 {
-	j->bench = (struct compute_bench){.n = j->bench_n, .reps = j->bench_reps,
-					  .threads = j->threads};
+	j->bench =
+	    (struct compute_bench){.n = j->bench_n, .reps = j->bench_reps, .threads = j->threads};
 	double t0 = mono_s();
 	enum r1_err err = R1_OK;
 	if (j->bench_f64)
@@ -325,10 +325,10 @@ static enum r1_err work_bench(struct job *j, char **why)
 }
 
 static enum r1_err (*const workers_by_kind[])(struct job *, char **) = {
-	[COMPUTE_GEMM] = work_gemm,
-	[COMPUTE_INDEX] = work_index,
-	[COMPUTE_SEARCH] = work_search,
-	[COMPUTE_BENCH] = work_bench,
+    [COMPUTE_GEMM] = work_gemm,
+    [COMPUTE_INDEX] = work_index,
+    [COMPUTE_SEARCH] = work_search,
+    [COMPUTE_BENCH] = work_bench,
 };
 
 static void job_work(void *arg)
@@ -337,9 +337,9 @@ static void job_work(void *arg)
 	char *why = NULL;
 	blas_set_threads(j->threads);
 	enum r1_err err = compute_ctl_cancelled(&j->ctl)
-				  ? r1_fail(&why, R1_ERR_CANCELLED, "%s: cancelled before it started",
-					    kind_names[j->kind])
-				  : workers_by_kind[j->kind](j, &why);
+	                      ? r1_fail(&why, R1_ERR_CANCELLED, "%s: cancelled before it started",
+	                                kind_names[j->kind])
+	                      : workers_by_kind[j->kind](j, &why);
 	set_why(j, err, err ? why : NULL);
 	if (!err)
 		r1_free(why);
@@ -352,9 +352,9 @@ static void start_next(struct compute *c);
 static void finish(struct compute *c, struct job *j)
 {
 	j->finished_ms = wall_ms();
-	j->state = j->err == R1_OK		 ? COMPUTE_DONE
-		   : j->err == R1_ERR_CANCELLED ? COMPUTE_CANCELLED
-						 : COMPUTE_FAILED;
+	j->state = j->err == R1_OK              ? COMPUTE_DONE
+	           : j->err == R1_ERR_CANCELLED ? COMPUTE_CANCELLED
+	                                        : COMPUTE_FAILED;
 	if (j->state == COMPUTE_DONE && j->kind == COMPUTE_BENCH) {
 		c->last_bench = j->bench;
 		c->last_bench.when_ms = j->finished_ms;
@@ -369,14 +369,14 @@ static void finish(struct compute *c, struct job *j)
 	remember(c, j);
 	if (j->done) {
 		struct compute_result r = {
-			.id = j->id,
-			.kind = j->kind,
-			.state = j->state,
-			.err = j->err,
-			.why = j->why,
-			.seconds = j->seconds,
-			.gflops = j->gflops,
-			.bench = j->bench,
+		    .id = j->id,
+		    .kind = j->kind,
+		    .state = j->state,
+		    .err = j->err,
+		    .why = j->why,
+		    .seconds = j->seconds,
+		    .gflops = j->gflops,
+		    .bench = j->bench,
 		};
 		if (j->state == COMPUTE_DONE) {
 			matrix_move(&r.c, &j->c);
@@ -453,22 +453,23 @@ static void fmt_bytes(char *out, size_t cap, uint64_t n)
 }
 
 static enum r1_err enqueue(struct compute *c, struct job *j, const struct compute_meta *meta,
-			   uint64_t *id, char **why)
+                           uint64_t *id, char **why)
 {
 	if (j->mem_bytes > c->cfg.job_mem_limit) {
 		char need[32], lim[32];
 		fmt_bytes(need, sizeof(need), j->mem_bytes);
 		fmt_bytes(lim, sizeof(lim), c->cfg.job_mem_limit);
-		enum r1_err err = r1_fail(why, R1_ERR_TOOBIG,
-					  "%s: the job needs %s, above the per-job memory limit of %s",
-					  j->label, need, lim);
+		enum r1_err err =
+		    r1_fail(why, R1_ERR_TOOBIG,
+		            "%s: the job needs %s, above the per-job memory limit of %s", j->label,
+		            need, lim);
 		job_free(j);
 		return err;
 	}
 	if (c->nqueued >= c->cfg.max_queued) {
 		job_free(j);
 		return r1_fail(why, R1_ERR_AGAIN, "compute: %zu jobs already wait; try later",
-			       c->nqueued);
+		               c->nqueued);
 	}
 	j->eng = c;
 	j->id = ++c->next_id;
@@ -515,8 +516,8 @@ static uint64_t conv_bytes(const struct matrix *m, enum mx_dtype dtype)
 }
 
 enum r1_err compute_gemm_bytes(const struct gemm_spec *spec, enum mx_dtype a_dtype, size_t a_rows,
-			       size_t a_cols, enum mx_dtype b_dtype, size_t b_rows, size_t b_cols,
-			       bool with_c, uint64_t *bytes, char **why)
+                               size_t a_cols, enum mx_dtype b_dtype, size_t b_rows, size_t b_cols,
+                               bool with_c, uint64_t *bytes, char **why)
 {
 	struct gemm_shape sh;
 	uint64_t ab, bb, cb;
@@ -542,9 +543,9 @@ enum r1_err compute_gemm_bytes(const struct gemm_spec *spec, enum mx_dtype a_dty
 }
 
 enum r1_err compute_submit_gemm(struct compute *c, const struct compute_meta *meta,
-				const struct gemm_spec *spec, struct matrix *a, struct matrix *b,
-				struct matrix *c_in, compute_done_fn done, void *ctx,
-				uint64_t *id, char **why)
+                                const struct gemm_spec *spec, struct matrix *a, struct matrix *b,
+                                struct matrix *c_in, compute_done_fn done, void *ctx, uint64_t *id,
+                                char **why)
 {
 	struct matrix empty = {0};
 	if (!c_in)
@@ -566,7 +567,7 @@ enum r1_err compute_submit_gemm(struct compute *c, const struct compute_meta *me
 		err = r1_fail(why, R1_ERR_INVAL, "gemm: unknown dtype %d", (int)spec->dtype);
 	else if (matrix_is_empty(&j->a) || matrix_is_empty(&j->b))
 		err = r1_fail(why, R1_ERR_INVAL, "gemm: operand %s is empty",
-			      matrix_is_empty(&j->a) ? "A" : "B");
+		              matrix_is_empty(&j->a) ? "A" : "B");
 	else if (!isfinite(spec->alpha) || !isfinite(spec->beta))
 		err = r1_fail(why, R1_ERR_INVAL, "gemm: alpha and beta must be finite numbers");
 	else
@@ -575,7 +576,7 @@ enum r1_err compute_submit_gemm(struct compute *c, const struct compute_meta *me
 		err = r1_fail(why, R1_ERR_INVAL, "gemm: beta is %g but no C was given", spec->beta);
 	if (!err && !matrix_is_empty(&j->c) && (j->c.rows != sh.m || j->c.cols != sh.n))
 		err = r1_fail(why, R1_ERR_INVAL, "gemm: C is %zu x %zu, the product is %zu x %zu",
-			      j->c.rows, j->c.cols, sh.m, sh.n);
+		              j->c.rows, j->c.cols, sh.m, sh.n);
 	if (!err && spec->beta == 0)
 		matrix_release(&j->c); /* not read: do not hold it */
 	if (err) {
@@ -584,15 +585,16 @@ enum r1_err compute_submit_gemm(struct compute *c, const struct compute_meta *me
 	}
 	uint64_t out_bytes = (uint64_t)sh.m * sh.n * mx_dtype_size(spec->dtype);
 	j->mem_bytes = held(&j->a) + held(&j->b) + held(&j->c) + conv_bytes(&j->a, spec->dtype) +
-		       conv_bytes(&j->b, spec->dtype) + out_bytes;
+	               conv_bytes(&j->b, spec->dtype) + out_bytes;
 	snprintf(j->label, sizeof(j->label), "gemm %zux%zux%zu %s%s%s", sh.m, sh.k, sh.n,
-		 mx_dtype_name(spec->dtype), spec->trans_a ? " At" : "", spec->trans_b ? " Bt" : "");
+	         mx_dtype_name(spec->dtype), spec->trans_a ? " At" : "",
+	         spec->trans_b ? " Bt" : "");
 	return enqueue(c, j, meta, id, why);
 }
 
 enum r1_err compute_submit_index(struct compute *c, const struct compute_meta *meta,
-				 struct matrix *emb, compute_done_fn done, void *ctx,
-				 uint64_t *id, char **why)
+                                 struct matrix *emb, compute_done_fn done, void *ctx, uint64_t *id,
+                                 char **why)
 {
 	struct job *j = job_new(COMPUTE_INDEX, done, ctx);
 	if (!j) {
@@ -605,16 +607,16 @@ enum r1_err compute_submit_index(struct compute *c, const struct compute_meta *m
 		return r1_fail(why, R1_ERR_INVAL, "index: empty embedding matrix");
 	}
 	j->mem_bytes = held(&j->q) + ((j->q.dtype == MX_F32 && j->q.block)
-					      ? 0
-					      : (uint64_t)j->q.rows * j->q.cols * sizeof(float));
+	                                  ? 0
+	                                  : (uint64_t)j->q.rows * j->q.cols * sizeof(float));
 	snprintf(j->label, sizeof(j->label), "index %zux%zu %s", j->q.rows, j->q.cols,
-		 mx_dtype_name(j->q.dtype));
+	         mx_dtype_name(j->q.dtype));
 	return enqueue(c, j, meta, id, why);
 }
 
 enum r1_err compute_submit_search(struct compute *c, const struct compute_meta *meta,
-				  struct vindex *ix, struct matrix *queries, size_t k,
-				  compute_done_fn done, void *ctx, uint64_t *id, char **why)
+                                  struct vindex *ix, struct matrix *queries, size_t k,
+                                  compute_done_fn done, void *ctx, uint64_t *id, char **why)
 {
 	struct job *j = job_new(COMPUTE_SEARCH, done, ctx);
 	if (!j) {
@@ -629,8 +631,8 @@ enum r1_err compute_submit_search(struct compute *c, const struct compute_meta *
 		err = r1_fail(why, R1_ERR_INVAL, "search: no queries");
 	else if (j->q.cols != vindex_dim(ix))
 		err = r1_fail(why, R1_ERR_INVAL,
-			      "search: queries have dimension %zu, the index has %zu", j->q.cols,
-			      vindex_dim(ix));
+		              "search: queries have dimension %zu, the index has %zu", j->q.cols,
+		              vindex_dim(ix));
 	else if (k == 0)
 		err = r1_fail(why, R1_ERR_INVAL, "search: k must be at least 1");
 	if (err) {
@@ -641,13 +643,13 @@ enum r1_err compute_submit_search(struct compute *c, const struct compute_meta *
 	j->k = R1_MIN(k, vindex_rows(ix)); /* more hits than rows would only be padding */
 	j->mem_bytes = held(&j->q) + vindex_search_bytes(ix, j->q.rows, j->k);
 	snprintf(j->label, sizeof(j->label), "search %zu queries k=%zu over %zux%zu", j->q.rows,
-		 j->k, vindex_rows(ix), vindex_dim(ix));
+	         j->k, vindex_rows(ix), vindex_dim(ix));
 	return enqueue(c, j, meta, id, why);
 }
 
 enum r1_err compute_submit_bench(struct compute *c, const struct compute_meta *meta, size_t n,
-				 unsigned reps, bool do_f64, bool do_f32, compute_done_fn done,
-				 void *ctx, uint64_t *id, char **why)
+                                 unsigned reps, bool do_f64, bool do_f32, compute_done_fn done,
+                                 void *ctx, uint64_t *id, char **why)
 {
 	uint64_t bytes;
 	if (!do_f64 && !do_f32)
@@ -664,14 +666,14 @@ enum r1_err compute_submit_bench(struct compute *c, const struct compute_meta *m
 	j->bench_f32 = do_f32;
 	j->mem_bytes = 3 * bytes;
 	snprintf(j->label, sizeof(j->label), "bench n=%zu%s%s", n, do_f64 ? " f64" : "",
-		 do_f32 ? " f32" : "");
+	         do_f32 ? " f32" : "");
 	return enqueue(c, j, meta, id, why);
 }
 
 /* ---- engine */
 
 enum r1_err compute_new(const struct compute_config *cfg, const struct compute_runner *runner,
-			struct r1_log *log, struct compute **out, char **why)
+                        struct r1_log *log, struct compute **out, char **why)
 {
 	*out = NULL;
 	struct compute *c = r1_calloc(1, sizeof(*c));
@@ -765,7 +767,7 @@ enum r1_err compute_cancel(struct compute *c, uint64_t id, char **why)
 	struct job *j = unqueue(c, id);
 	if (!j)
 		return r1_fail(why, R1_ERR_NOTFOUND, "compute: no queued or running job %" PRIu64,
-			       id);
+		               id);
 	char *jwhy = NULL;
 	r1_fail(&jwhy, R1_ERR_CANCELLED, "%s: cancelled while queued", kind_names[j->kind]);
 	set_why(j, R1_ERR_CANCELLED, jwhy);
@@ -872,11 +874,11 @@ json_t *compute_heartbeat_json(const struct compute *c)
 	const struct compute_bench *b = &c->last_bench;
 	int bad = 0;
 	bad |= json_object_set_new(o, "COMPUTE_GFLOPS_F64",
-				   c->have_bench ? gflops_json(b->gflops_f64) : json_null());
+	                           c->have_bench ? gflops_json(b->gflops_f64) : json_null());
 	bad |= json_object_set_new(o, "COMPUTE_GFLOPS_F32",
-				   c->have_bench ? gflops_json(b->gflops_f32) : json_null());
+	                           c->have_bench ? gflops_json(b->gflops_f32) : json_null());
 	bad |= json_object_set_new(o, "COMPUTE_BENCH_N",
-				   c->have_bench ? json_integer((json_int_t)b->n) : json_null());
+	                           c->have_bench ? json_integer((json_int_t)b->n) : json_null());
 	bad |= json_object_set_new(o, "COMPUTE_JOBS_RUNNING", json_integer(c->running ? 1 : 0));
 	bad |= json_object_set_new(o, "COMPUTE_JOBS_QUEUED", json_integer((json_int_t)c->nqueued));
 	if (bad) {

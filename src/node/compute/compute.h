@@ -48,16 +48,16 @@ struct compute;
 struct compute_runner {
 	void *ctx;
 	enum r1_err (*submit)(void *ctx, void (*work)(void *arg), void (*done)(void *arg),
-			      void *arg, char **why);
+	                      void *arg, char **why);
 };
 
 struct compute_config {
-	int threads;		  /* OpenBLAS threads per job; 0 = automatic */
-	bool loop_shares_cores;	  /* automatic leaves one core to the loop */
-	uint64_t job_mem_limit;	  /* bytes per job; 0 = default (half the RAM, at most 8 GiB) */
-	size_t panel_min_rows;	  /* gemm panel floor; 0 = gemm's default */
-	unsigned max_queued;	  /* jobs waiting; 0 = 16 */
-	unsigned history;	  /* finished jobs remembered for views; 0 = 32 */
+	int threads;            /* OpenBLAS threads per job; 0 = automatic */
+	bool loop_shares_cores; /* automatic leaves one core to the loop */
+	uint64_t job_mem_limit; /* bytes per job; 0 = default (half the RAM, at most 8 GiB) */
+	size_t panel_min_rows;  /* gemm panel floor; 0 = gemm's default */
+	unsigned max_queued;    /* jobs waiting; 0 = 16 */
+	unsigned history;       /* finished jobs remembered for views; 0 = 32 */
 };
 
 void compute_config_defaults(struct compute_config *cfg);
@@ -77,23 +77,23 @@ enum compute_state {
 	COMPUTE_CANCELLED,
 };
 
-const char *compute_kind_name(enum compute_kind k);	/* "gemm", "index", ... */
-const char *compute_state_name(enum compute_state s);	/* "queued", "running", ... */
+const char *compute_kind_name(enum compute_kind k);   /* "gemm", "index", ... */
+const char *compute_state_name(enum compute_state s); /* "queued", "running", ... */
 
 /* Who asked, for views and logs (both may be NULL or ""). */
 struct compute_meta {
-	const char *owner;	/* "<stream>/<instance>", "cli", ... */
-	const char *label;	/* "" = made from the kind and the shape */
+	const char *owner; /* "<stream>/<instance>", "cli", ... */
+	const char *label; /* "" = made from the kind and the shape */
 };
 
 /* A benchmark's figures (also kept as the node's last measure). */
 struct compute_bench {
-	size_t n;		/* square size */
-	unsigned reps;		/* products timed per dtype (best one kept) */
-	double gflops_f64, gflops_f32;	/* 0 = not measured */
-	double seconds_f64, seconds_f32;	/* of the best product */
+	size_t n;                        /* square size */
+	unsigned reps;                   /* products timed per dtype (best one kept) */
+	double gflops_f64, gflops_f32;   /* 0 = not measured */
+	double seconds_f64, seconds_f32; /* of the best product */
 	int threads;
-	int64_t when_ms;	/* wall clock ms when it finished */
+	int64_t when_ms; /* wall clock ms when it finished */
 };
 
 /*
@@ -104,16 +104,16 @@ struct compute_bench {
 struct compute_result {
 	uint64_t id;
 	enum compute_kind kind;
-	enum compute_state state;	/* DONE, FAILED or CANCELLED */
+	enum compute_state state; /* DONE, FAILED or CANCELLED */
 	enum r1_err err;
-	const char *why;		/* reason when not DONE */
-	double seconds;			/* kernel time */
-	double gflops;			/* flops / seconds (0 when not a product) */
-	struct matrix c;		/* GEMM: the product */
-	struct vindex *index;		/* INDEX: the built index (one reference) */
-	struct vsearch_hit *hits;	/* SEARCH: nq * k hits, free with r1_free */
+	const char *why;          /* reason when not DONE */
+	double seconds;           /* kernel time */
+	double gflops;            /* flops / seconds (0 when not a product) */
+	struct matrix c;          /* GEMM: the product */
+	struct vindex *index;     /* INDEX: the built index (one reference) */
+	struct vsearch_hit *hits; /* SEARCH: nq * k hits, free with r1_free */
 	size_t nq, k;
-	struct compute_bench bench;	/* BENCH */
+	struct compute_bench bench; /* BENCH */
 };
 
 typedef void (*compute_done_fn)(void *ctx, struct compute_result *res);
@@ -123,7 +123,7 @@ typedef void (*compute_done_fn)(void *ctx, struct compute_result *res);
  * R1_ERR_NOMEM.
  */
 enum r1_err compute_new(const struct compute_config *cfg, const struct compute_runner *runner,
-			struct r1_log *log, struct compute **out, char **why);
+                        struct r1_log *log, struct compute **out, char **why);
 /*
  * Cancel every job and free the engine; NULLs *c.  Queued jobs are dropped
  * without their callbacks.  If a job is still on a worker, the engine is
@@ -142,14 +142,14 @@ void compute_free(struct compute **c);
  * returns R1_OK.
  */
 enum r1_err compute_submit_gemm(struct compute *c, const struct compute_meta *meta,
-				const struct gemm_spec *spec, struct matrix *a, struct matrix *b,
-				struct matrix *c_in, compute_done_fn done, void *ctx,
-				uint64_t *id, char **why);
+                                const struct gemm_spec *spec, struct matrix *a, struct matrix *b,
+                                struct matrix *c_in, compute_done_fn done, void *ctx, uint64_t *id,
+                                char **why);
 
 /* Build an embedding index from `emb` (taken).  Errors as above. */
 enum r1_err compute_submit_index(struct compute *c, const struct compute_meta *meta,
-				 struct matrix *emb, compute_done_fn done, void *ctx,
-				 uint64_t *id, char **why);
+                                 struct matrix *emb, compute_done_fn done, void *ctx, uint64_t *id,
+                                 char **why);
 
 /*
  * Search `ix` (a reference is taken for the job) for the top k rows of
@@ -158,8 +158,8 @@ enum r1_err compute_submit_index(struct compute *c, const struct compute_meta *m
  * index, R1_ERR_INVAL for a dimension mismatch or k == 0.
  */
 enum r1_err compute_submit_search(struct compute *c, const struct compute_meta *meta,
-				  struct vindex *ix, struct matrix *queries, size_t k,
-				  compute_done_fn done, void *ctx, uint64_t *id, char **why);
+                                  struct vindex *ix, struct matrix *queries, size_t k,
+                                  compute_done_fn done, void *ctx, uint64_t *id, char **why);
 
 /*
  * Benchmark n x n products through the job path: float64 when do_f64,
@@ -167,8 +167,8 @@ enum r1_err compute_submit_search(struct compute *c, const struct compute_meta *
  * kept).  Errors as above.
  */
 enum r1_err compute_submit_bench(struct compute *c, const struct compute_meta *meta, size_t n,
-				 unsigned reps, bool do_f64, bool do_f32, compute_done_fn done,
-				 void *ctx, uint64_t *id, char **why);
+                                 unsigned reps, bool do_f64, bool do_f32, compute_done_fn done,
+                                 void *ctx, uint64_t *id, char **why);
 
 /*
  * Cancel a job.  A queued job is dropped and its done callback runs now
@@ -192,11 +192,11 @@ struct compute_job_info {
 	enum compute_state state;
 	char owner[64];
 	char label[80];
-	double progress;		/* 0..1 */
-	uint64_t mem_bytes;		/* what the limit check counted */
-	int64_t submitted_ms, started_ms, finished_ms;	/* wall clock; 0 = not yet */
-	double seconds, gflops;		/* once finished */
-	char why[160];			/* reason of a failure */
+	double progress;                               /* 0..1 */
+	uint64_t mem_bytes;                            /* what the limit check counted */
+	int64_t submitted_ms, started_ms, finished_ms; /* wall clock; 0 = not yet */
+	double seconds, gflops;                        /* once finished */
+	char why[160];                                 /* reason of a failure */
 };
 
 /*
@@ -207,8 +207,8 @@ size_t compute_list(const struct compute *c, struct compute_job_info *out, size_
 /* One job by id (queued, running or remembered); false if unknown. */
 bool compute_job_get(const struct compute *c, uint64_t id, struct compute_job_info *out);
 
-size_t compute_queued(const struct compute *c);	/* waiting, not running */
-bool compute_busy(const struct compute *c);	/* a job is on a worker */
+size_t compute_queued(const struct compute *c); /* waiting, not running */
+bool compute_busy(const struct compute *c);     /* a job is on a worker */
 
 /* The BLAS thread count jobs get, and the limits in force. */
 int compute_threads(const struct compute *c);
@@ -232,7 +232,7 @@ json_t *compute_heartbeat_json(const struct compute *c);
  * Errors as compute_submit_gemm's dimension checks.
  */
 enum r1_err compute_gemm_bytes(const struct gemm_spec *spec, enum mx_dtype a_dtype, size_t a_rows,
-			       size_t a_cols, enum mx_dtype b_dtype, size_t b_rows, size_t b_cols,
-			       bool with_c, uint64_t *bytes, char **why);
+                               size_t a_cols, enum mx_dtype b_dtype, size_t b_rows, size_t b_cols,
+                               bool with_c, uint64_t *bytes, char **why);
 
 #endif

@@ -12,8 +12,8 @@
 
 struct compute_ctl {
 	atomic_bool cancel;
-	atomic_uint_fast64_t done;	/* work units finished (kernel-defined: rows) */
-	atomic_uint_fast64_t total;	/* work units in all; 0 until the kernel knows */
+	atomic_uint_fast64_t done;  /* work units finished (kernel-defined: rows) */
+	atomic_uint_fast64_t total; /* work units in all; 0 until the kernel knows */
 };
 
 static inline void compute_ctl_init(struct compute_ctl *c)

@@ -9,8 +9,8 @@
 
 #include <cblas.h>
 
-#define PANEL_MIN_ROWS 512
-#define PANEL_MAX_COUNT 64
+#define PANEL_MIN_ROWS     512
+#define PANEL_MAX_COUNT    64
 #define SINGLE_PANEL_FLOPS 256e6
 
 void gemm_spec_default(struct gemm_spec *s)
@@ -19,16 +19,16 @@ void gemm_spec_default(struct gemm_spec *s)
 }
 
 enum r1_err gemm_shape_of(const struct gemm_spec *s, size_t a_rows, size_t a_cols, size_t b_rows,
-			  size_t b_cols, struct gemm_shape *out, char **why)
+                          size_t b_cols, struct gemm_shape *out, char **why)
 {
 	size_t m = s->trans_a ? a_cols : a_rows, ka = s->trans_a ? a_rows : a_cols;
 	size_t kb = s->trans_b ? b_cols : b_rows, n = s->trans_b ? b_rows : b_cols;
 	if (ka != kb)
 		return r1_fail(why, R1_ERR_INVAL,
-			       "gemm: non-conforming dimensions: op(A) is %zu x %zu%s, op(B) is "
-			       "%zu x %zu%s (inner %zu != %zu)",
-			       m, ka, s->trans_a ? " (A transposed)" : "", kb, n,
-			       s->trans_b ? " (B transposed)" : "", ka, kb);
+		               "gemm: non-conforming dimensions: op(A) is %zu x %zu%s, op(B) is "
+		               "%zu x %zu%s (inner %zu != %zu)",
+		               m, ka, s->trans_a ? " (A transposed)" : "", kb, n,
+		               s->trans_b ? " (B transposed)" : "", ka, kb);
 	*out = (struct gemm_shape){.m = m, .n = n, .k = ka};
 	return R1_OK;
 }
@@ -56,19 +56,19 @@ static bool fits_int(size_t v)
 }
 
 enum r1_err gemm_run(const struct gemm_spec *s, const struct matrix *a, const struct matrix *b,
-		     struct matrix *c, size_t panel_rows, struct compute_ctl *ctl, char **why)
+                     struct matrix *c, size_t panel_rows, struct compute_ctl *ctl, char **why)
 {
 	if (a->dtype != s->dtype || b->dtype != s->dtype || c->dtype != s->dtype)
 		return r1_fail(why, R1_ERR_INVAL, "gemm: operands are %s, %s, %s; the job is %s",
-			       mx_dtype_name(a->dtype), mx_dtype_name(b->dtype),
-			       mx_dtype_name(c->dtype), mx_dtype_name(s->dtype));
+		               mx_dtype_name(a->dtype), mx_dtype_name(b->dtype),
+		               mx_dtype_name(c->dtype), mx_dtype_name(s->dtype));
 	struct gemm_shape sh;
 	enum r1_err err = gemm_shape_of(s, a->rows, a->cols, b->rows, b->cols, &sh, why);
 	if (err)
 		return err;
 	if (c->rows != sh.m || c->cols != sh.n)
 		return r1_fail(why, R1_ERR_INVAL, "gemm: C is %zu x %zu, the product is %zu x %zu",
-			       c->rows, c->cols, sh.m, sh.n);
+		               c->rows, c->cols, sh.m, sh.n);
 	if (!fits_int(sh.m) || !fits_int(sh.n) || !fits_int(sh.k) || !fits_int(a->cols) ||
 	    !fits_int(b->cols))
 		return r1_fail(why, R1_ERR_INVAL, "gemm: a dimension exceeds %d", INT_MAX);
@@ -86,18 +86,18 @@ enum r1_err gemm_run(const struct gemm_spec *s, const struct matrix *a, const st
 	for (size_t i0 = 0; i0 < sh.m; i0 += panel_rows) {
 		if (compute_ctl_cancelled(ctl))
 			return r1_fail(why, R1_ERR_CANCELLED,
-				       "gemm: cancelled after %zu of %zu rows", i0, sh.m);
+			               "gemm: cancelled after %zu of %zu rows", i0, sh.m);
 		int rows = (int)(sh.m - i0 < panel_rows ? sh.m - i0 : panel_rows);
 		if (s->dtype == MX_F64)
 			cblas_dgemm(CblasRowMajor, ta, tb, rows, n, k, s->alpha,
-				    (const double *)a->data + i0 * a_row_step, lda,
-				    (const double *)b->data, ldb, s->beta,
-				    (double *)c->data + i0 * c->cols, ldc);
+			            (const double *)a->data + i0 * a_row_step, lda,
+			            (const double *)b->data, ldb, s->beta,
+			            (double *)c->data + i0 * c->cols, ldc);
 		else
 			cblas_sgemm(CblasRowMajor, ta, tb, rows, n, k, (float)s->alpha,
-				    (const float *)a->data + i0 * a_row_step, lda,
-				    (const float *)b->data, ldb, (float)s->beta,
-				    (float *)c->data + i0 * c->cols, ldc);
+			            (const float *)a->data + i0 * a_row_step, lda,
+			            (const float *)b->data, ldb, (float)s->beta,
+			            (float *)c->data + i0 * c->cols, ldc);
 		compute_ctl_advance(ctl, (uint64_t)rows);
 	}
 	return R1_OK;

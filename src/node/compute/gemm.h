@@ -22,7 +22,7 @@
 struct gemm_spec {
 	bool trans_a, trans_b;
 	double alpha, beta;
-	enum mx_dtype dtype;	/* computation and result precision */
+	enum mx_dtype dtype; /* computation and result precision */
 };
 
 /* op(A) is m x k, op(B) is k x n, C is m x n. */
@@ -38,7 +38,7 @@ void gemm_spec_default(struct gemm_spec *s);
  * op(A) and op(B) do not conform, with both shapes in the reason.
  */
 enum r1_err gemm_shape_of(const struct gemm_spec *s, size_t a_rows, size_t a_cols, size_t b_rows,
-			  size_t b_cols, struct gemm_shape *out, char **why);
+                          size_t b_cols, struct gemm_shape *out, char **why);
 
 /* 2 m n k. */
 double gemm_flops(const struct gemm_shape *sh);
@@ -59,6 +59,6 @@ size_t gemm_panel_rows(const struct gemm_shape *sh, size_t min_rows);
  * computed).
  */
 enum r1_err gemm_run(const struct gemm_spec *s, const struct matrix *a, const struct matrix *b,
-		     struct matrix *c, size_t panel_rows, struct compute_ctl *ctl, char **why);
+                     struct matrix *c, size_t panel_rows, struct compute_ctl *ctl, char **why);
 
 #endif

@@ -23,7 +23,7 @@
  * 16.  Advice only: where THP is off this does nothing.
  */
 #define HUGE_ADVICE_MIN (4u << 20)
-#define HUGE_PAGE (2u << 20)
+#define HUGE_PAGE       (2u << 20)
 
 static void advise_huge(void *p, size_t len)
 {
@@ -66,8 +66,8 @@ static const struct {
 	const char *name;
 	enum mx_dtype dtype;
 } dtype_names[] = {
-	{"float32", MX_F32}, {"f32", MX_F32}, {"float", MX_F32},  {"single", MX_F32},
-	{"float64", MX_F64}, {"f64", MX_F64}, {"double", MX_F64},
+    {"float32", MX_F32}, {"f32", MX_F32}, {"float", MX_F32},  {"single", MX_F32},
+    {"float64", MX_F64}, {"f64", MX_F64}, {"double", MX_F64},
 };
 
 bool mx_dtype_parse(const char *s, enum mx_dtype *out)
@@ -81,56 +81,59 @@ bool mx_dtype_parse(const char *s, enum mx_dtype *out)
 }
 
 enum r1_err matrix_bytes(enum mx_dtype dtype, uint64_t rows, uint64_t cols, uint64_t *bytes,
-			 char **why)
+                         char **why)
 {
 	size_t es = mx_dtype_size(dtype);
 	if (!es)
-		return r1_fail(why, R1_ERR_INVAL, "matrix: unknown dtype %d (1 = float32, 2 = float64)",
-			       (int)dtype);
+		return r1_fail(why, R1_ERR_INVAL,
+		               "matrix: unknown dtype %d (1 = float32, 2 = float64)", (int)dtype);
 	if (rows == 0 || cols == 0)
-		return r1_fail(why, R1_ERR_INVAL, "matrix: empty matrix (%" PRIu64 " x %" PRIu64 ")",
-			       rows, cols);
+		return r1_fail(why, R1_ERR_INVAL,
+		               "matrix: empty matrix (%" PRIu64 " x %" PRIu64 ")", rows, cols);
 	if (rows > MATRIX_DIM_MAX || cols > MATRIX_DIM_MAX)
 		return r1_fail(why, R1_ERR_INVAL,
-			       "matrix: %" PRIu64 " x %" PRIu64 " exceeds the largest dimension %" PRIu64,
-			       rows, cols, MATRIX_DIM_MAX);
+		               "matrix: %" PRIu64 " x %" PRIu64
+		               " exceeds the largest dimension %" PRIu64,
+		               rows, cols, MATRIX_DIM_MAX);
 	uint64_t n;
 	if (__builtin_mul_overflow(rows, cols, &n) || __builtin_mul_overflow(n, (uint64_t)es, &n) ||
 	    n > SIZE_MAX - MATRIX_HEADER_LEN)
 		return r1_fail(why, R1_ERR_TOOBIG,
-			       "matrix: %" PRIu64 " x %" PRIu64 " %s does not fit in memory", rows,
-			       cols, mx_dtype_name(dtype));
+		               "matrix: %" PRIu64 " x %" PRIu64 " %s does not fit in memory", rows,
+		               cols, mx_dtype_name(dtype));
 	*bytes = n;
 	return R1_OK;
 }
 
 enum r1_err matrix_header_parse(const void *p, size_t avail, uint64_t file_len,
-				struct matrix_header *h, char **why)
+                                struct matrix_header *h, char **why)
 {
 	const uint8_t *b = p;
 	if (avail < MATRIX_HEADER_LEN || file_len < MATRIX_HEADER_LEN)
 		return r1_fail(why, R1_ERR_INVAL,
-			       "matrix: truncated header (%" PRIu64 " bytes, the header has %d)",
-			       (uint64_t)R1_MIN((uint64_t)avail, file_len), MATRIX_HEADER_LEN);
+		               "matrix: truncated header (%" PRIu64 " bytes, the header has %d)",
+		               (uint64_t)R1_MIN((uint64_t)avail, file_len), MATRIX_HEADER_LEN);
 	if (memcmp(b, MATRIX_MAGIC, 4) != 0)
 		return r1_fail(why, R1_ERR_INVAL, "matrix: not an R1MX file (bad magic)");
 	uint16_t version = (uint16_t)(b[4] | b[5] << 8);
 	if (version != MATRIX_VERSION)
-		return r1_fail(why, R1_ERR_INVAL, "matrix: R1MX version %u is not supported (only %d)",
-			       version, MATRIX_VERSION);
+		return r1_fail(why, R1_ERR_INVAL,
+		               "matrix: R1MX version %u is not supported (only %d)", version,
+		               MATRIX_VERSION);
 	if (b[6] != MX_F32 && b[6] != MX_F64)
-		return r1_fail(why, R1_ERR_INVAL, "matrix: unknown dtype %u (1 = float32, 2 = float64)",
-			       b[6]);
+		return r1_fail(why, R1_ERR_INVAL,
+		               "matrix: unknown dtype %u (1 = float32, 2 = float64)", b[6]);
 	if (b[7] != 0)
 		return r1_fail(why, R1_ERR_INVAL, "matrix: unknown order %u (0 = row-major)", b[7]);
 	for (int i = 24; i < 32; i++)
 		if (b[i])
-			return r1_fail(why, R1_ERR_INVAL, "matrix: reserved header bytes are not zero");
+			return r1_fail(why, R1_ERR_INVAL,
+			               "matrix: reserved header bytes are not zero");
 	struct matrix_header out = {
-		.version = version,
-		.dtype = (enum mx_dtype)b[6],
-		.rows = rd_le64(b + 8),
-		.cols = rd_le64(b + 16),
+	    .version = version,
+	    .dtype = (enum mx_dtype)b[6],
+	    .rows = rd_le64(b + 8),
+	    .cols = rd_le64(b + 16),
 	};
 	enum r1_err err = matrix_bytes(out.dtype, out.rows, out.cols, &out.data_len, why);
 	if (err)
@@ -138,20 +141,20 @@ enum r1_err matrix_header_parse(const void *p, size_t avail, uint64_t file_len,
 	uint64_t want = MATRIX_HEADER_LEN + out.data_len;
 	if (file_len < want)
 		return r1_fail(why, R1_ERR_INVAL,
-			       "matrix: truncated file: %" PRIu64 " x %" PRIu64 " %s needs %" PRIu64
-			       " bytes, the file has %" PRIu64,
-			       out.rows, out.cols, mx_dtype_name(out.dtype), want, file_len);
+		               "matrix: truncated file: %" PRIu64 " x %" PRIu64 " %s needs %" PRIu64
+		               " bytes, the file has %" PRIu64,
+		               out.rows, out.cols, mx_dtype_name(out.dtype), want, file_len);
 	if (file_len > want)
 		return r1_fail(why, R1_ERR_INVAL,
-			       "matrix: %" PRIu64 " trailing bytes after %" PRIu64 " x %" PRIu64
-			       " %s data",
-			       file_len - want, out.rows, out.cols, mx_dtype_name(out.dtype));
+		               "matrix: %" PRIu64 " trailing bytes after %" PRIu64 " x %" PRIu64
+		               " %s data",
+		               file_len - want, out.rows, out.cols, mx_dtype_name(out.dtype));
 	*h = out;
 	return R1_OK;
 }
 
 void matrix_header_encode(enum mx_dtype dtype, uint64_t rows, uint64_t cols,
-			  uint8_t out[MATRIX_HEADER_LEN])
+                          uint8_t out[MATRIX_HEADER_LEN])
 {
 	memset(out, 0, MATRIX_HEADER_LEN);
 	memcpy(out, MATRIX_MAGIC, 4);
@@ -163,8 +166,8 @@ void matrix_header_encode(enum mx_dtype dtype, uint64_t rows, uint64_t cols,
 	wr_le64(out + 16, cols);
 }
 
-enum r1_err matrix_alloc(struct matrix *m, enum mx_dtype dtype, size_t rows, size_t cols,
-			 bool zero, char **why)
+enum r1_err matrix_alloc(struct matrix *m, enum mx_dtype dtype, size_t rows, size_t cols, bool zero,
+                         char **why)
 {
 	*m = (struct matrix){0};
 	uint64_t bytes;
@@ -173,8 +176,9 @@ enum r1_err matrix_alloc(struct matrix *m, enum mx_dtype dtype, size_t rows, siz
 		return err;
 	void *p = zero ? r1_calloc(1, (size_t)bytes) : r1_malloc((size_t)bytes);
 	if (!p)
-		return r1_fail(why, R1_ERR_NOMEM, "matrix: out of memory for %zu x %zu %s (%" PRIu64
-			       " bytes)", rows, cols, mx_dtype_name(dtype), bytes);
+		return r1_fail(why, R1_ERR_NOMEM,
+		               "matrix: out of memory for %zu x %zu %s (%" PRIu64 " bytes)", rows,
+		               cols, mx_dtype_name(dtype), bytes);
 	if (bytes >= HUGE_ADVICE_MIN)
 		advise_huge(p, (size_t)bytes);
 	*m = (struct matrix){.dtype = dtype, .rows = rows, .cols = cols, .data = p, .block = p};
@@ -218,8 +222,7 @@ void matrix_set(struct matrix *m, size_t i, size_t j, double v)
 		((double *)m->data)[k] = v;
 }
 
-enum r1_err matrix_decode(const void *file, size_t len, bool borrow, struct matrix *out,
-			  char **why)
+enum r1_err matrix_decode(const void *file, size_t len, bool borrow, struct matrix *out, char **why)
 {
 	struct matrix_header h;
 	*out = (struct matrix){0};
@@ -229,9 +232,9 @@ enum r1_err matrix_decode(const void *file, size_t len, bool borrow, struct matr
 	const uint8_t *data = (const uint8_t *)file + MATRIX_HEADER_LEN;
 	if (borrow && (uintptr_t)data % BORROW_ALIGN == 0) {
 		*out = (struct matrix){.dtype = h.dtype,
-				       .rows = (size_t)h.rows,
-				       .cols = (size_t)h.cols,
-				       .data = (void *)(uintptr_t)data};
+		                       .rows = (size_t)h.rows,
+		                       .cols = (size_t)h.cols,
+		                       .data = (void *)(uintptr_t)data};
 		return R1_OK;
 	}
 	err = matrix_alloc(out, h.dtype, (size_t)h.rows, (size_t)h.cols, false, why);
@@ -265,7 +268,7 @@ enum r1_err matrix_encode(const struct matrix *m, struct buf *out, char **why)
 	buf_add(out, m->data, matrix_data_len(m));
 	if (!buf_ok(out))
 		return r1_fail(why, R1_ERR_NOMEM, "matrix: out of memory encoding %zu x %zu %s",
-			       m->rows, m->cols, mx_dtype_name(m->dtype));
+		               m->rows, m->cols, mx_dtype_name(m->dtype));
 	return R1_OK;
 }
 
@@ -277,18 +280,18 @@ static enum r1_err read_full(int fd, void *p, size_t n, const char *path, char *
 		if (r < 0 && errno == EINTR)
 			continue;
 		if (r < 0)
-			return r1_fail(why, R1_ERR_IO, "matrix: reading %s: %s", path, strerror(errno));
+			return r1_fail(why, R1_ERR_IO, "matrix: reading %s: %s", path,
+			               strerror(errno));
 		if (r == 0)
-			return r1_fail(why, R1_ERR_INVAL, "matrix: %s: truncated file (changed while read)",
-				       path);
+			return r1_fail(why, R1_ERR_INVAL,
+			               "matrix: %s: truncated file (changed while read)", path);
 		b += r;
 		n -= (size_t)r;
 	}
 	return R1_OK;
 }
 
-enum r1_err matrix_read_file(const char *path, uint64_t max_bytes, struct matrix *out,
-			     char **why)
+enum r1_err matrix_read_file(const char *path, uint64_t max_bytes, struct matrix *out, char **why)
 {
 	*out = (struct matrix){0};
 	int fd = open(path, O_RDONLY | O_CLOEXEC);
@@ -309,7 +312,7 @@ enum r1_err matrix_read_file(const char *path, uint64_t max_bytes, struct matrix
 			continue;
 		if (r < 0) {
 			err = r1_fail(why, R1_ERR_IO, "matrix: reading %s: %s", path,
-				      strerror(errno));
+			              strerror(errno));
 			goto done;
 		}
 		if (r == 0)
@@ -323,9 +326,9 @@ enum r1_err matrix_read_file(const char *path, uint64_t max_bytes, struct matrix
 	}
 	if (max_bytes && h.data_len > max_bytes) {
 		err = r1_fail(why, R1_ERR_TOOBIG,
-			      "matrix: %s: %" PRIu64 " x %" PRIu64 " %s needs %" PRIu64
-			      " bytes, above the limit of %" PRIu64,
-			      path, h.rows, h.cols, mx_dtype_name(h.dtype), h.data_len, max_bytes);
+		              "matrix: %s: %" PRIu64 " x %" PRIu64 " %s needs %" PRIu64
+		              " bytes, above the limit of %" PRIu64,
+		              path, h.rows, h.cols, mx_dtype_name(h.dtype), h.data_len, max_bytes);
 		goto done;
 	}
 	err = matrix_alloc(out, h.dtype, (size_t)h.rows, (size_t)h.cols, false, why);
@@ -347,7 +350,8 @@ static enum r1_err write_full(int fd, const void *p, size_t n, const char *path,
 		if (w < 0 && errno == EINTR)
 			continue;
 		if (w < 0)
-			return r1_fail(why, R1_ERR_IO, "matrix: writing %s: %s", path, strerror(errno));
+			return r1_fail(why, R1_ERR_IO, "matrix: writing %s: %s", path,
+			               strerror(errno));
 		b += w;
 		n -= (size_t)w;
 	}
@@ -366,7 +370,8 @@ enum r1_err matrix_write_file(const char *path, const struct matrix *m, char **w
 	enum r1_err err = R1_OK;
 	int fd = open(tpath, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
 	if (fd < 0) {
-		err = r1_fail(why, R1_ERR_IO, "matrix: cannot create %s: %s", tpath, strerror(errno));
+		err =
+		    r1_fail(why, R1_ERR_IO, "matrix: cannot create %s: %s", tpath, strerror(errno));
 		goto out;
 	}
 	uint8_t hdr[MATRIX_HEADER_LEN];
@@ -388,7 +393,7 @@ out:
 }
 
 enum r1_err matrix_convert(const struct matrix *m, enum mx_dtype dtype, struct matrix *out,
-			   char **why)
+                           char **why)
 {
 	struct matrix tmp;
 	enum r1_err err = matrix_alloc(&tmp, dtype, m->rows, m->cols, false, why);

@@ -34,10 +34,10 @@
 #error "R1MX matrices are little-endian; this host is not"
 #endif
 
-#define MATRIX_MAGIC "R1MX"
-#define MATRIX_VERSION 1
+#define MATRIX_MAGIC      "R1MX"
+#define MATRIX_VERSION    1
 #define MATRIX_HEADER_LEN 32
-#define MATRIX_DIM_MAX ((uint64_t)INT32_MAX)
+#define MATRIX_DIM_MAX    ((uint64_t)INT32_MAX)
 
 enum mx_dtype {
 	MX_F32 = 1,
@@ -56,7 +56,7 @@ struct matrix_header {
 	uint16_t version;
 	enum mx_dtype dtype;
 	uint64_t rows, cols;
-	uint64_t data_len;	/* rows * cols * element size */
+	uint64_t data_len; /* rows * cols * element size */
 };
 
 /*
@@ -79,7 +79,7 @@ struct matrix {
  * bad dtype; R1_ERR_TOOBIG when the size overflows.
  */
 enum r1_err matrix_bytes(enum mx_dtype dtype, uint64_t rows, uint64_t cols, uint64_t *bytes,
-			 char **why);
+                         char **why);
 
 /*
  * Parse a header from the first `avail` bytes of a file whose total length
@@ -89,18 +89,18 @@ enum r1_err matrix_bytes(enum mx_dtype dtype, uint64_t rows, uint64_t cols, uint
  * truncated data, trailing bytes), R1_ERR_TOOBIG (size overflow).
  */
 enum r1_err matrix_header_parse(const void *p, size_t avail, uint64_t file_len,
-				struct matrix_header *h, char **why);
+                                struct matrix_header *h, char **why);
 
 /* The 32 header bytes of a matrix of these dimensions (valid ones assumed). */
 void matrix_header_encode(enum mx_dtype dtype, uint64_t rows, uint64_t cols,
-			  uint8_t out[MATRIX_HEADER_LEN]);
+                          uint8_t out[MATRIX_HEADER_LEN]);
 
 /*
  * Allocate an uninitialised (zeroed with `zero`) rows x cols matrix.
  * Errors: as matrix_bytes, R1_ERR_NOMEM.  On error *m is the empty matrix.
  */
-enum r1_err matrix_alloc(struct matrix *m, enum mx_dtype dtype, size_t rows, size_t cols,
-			 bool zero, char **why);
+enum r1_err matrix_alloc(struct matrix *m, enum mx_dtype dtype, size_t rows, size_t cols, bool zero,
+                         char **why);
 /* Free what the matrix owns and make it empty.  NULL-safe. */
 void matrix_release(struct matrix *m);
 /* Move: *dst (released first) takes *src, which becomes empty. */
@@ -123,7 +123,7 @@ void matrix_set(struct matrix *m, size_t i, size_t j, double v);
  * Errors: as matrix_header_parse, R1_ERR_NOMEM.
  */
 enum r1_err matrix_decode(const void *file, size_t len, bool borrow, struct matrix *out,
-			  char **why);
+                          char **why);
 
 /*
  * Like matrix_decode with borrowing, but the matrix takes ownership of
@@ -141,8 +141,7 @@ enum r1_err matrix_encode(const struct matrix *m, struct buf *out, char **why);
  * refused with R1_ERR_TOOBIG without reading it.  Errors: R1_ERR_IO (open,
  * read; errno in the reason), those of matrix_header_parse, R1_ERR_NOMEM.
  */
-enum r1_err matrix_read_file(const char *path, uint64_t max_bytes, struct matrix *out,
-			     char **why);
+enum r1_err matrix_read_file(const char *path, uint64_t max_bytes, struct matrix *out, char **why);
 
 /*
  * Write `m` to `path` (a temporary file in the same directory, fsync,
@@ -155,6 +154,6 @@ enum r1_err matrix_write_file(const char *path, const struct matrix *m, char **w
  * R1_ERR_NOMEM.  Same dtype is a copy.
  */
 enum r1_err matrix_convert(const struct matrix *m, enum mx_dtype dtype, struct matrix *out,
-			   char **why);
+                           char **why);
 
 #endif

@@ -12,11 +12,11 @@
 #include <math.h>
 
 /* Score buffer: at most this many floats (16 MB) per panel. */
-#define SCORE_ELEMS (4u << 20)
+#define SCORE_ELEMS    (4u << 20)
 #define PANEL_MIN_ROWS 256
 
 struct vindex {
-	struct matrix rows;	/* owned float32, unit rows */
+	struct matrix rows; /* owned float32, unit rows */
 	unsigned refs;
 };
 
@@ -37,7 +37,7 @@ static void normalize_rows(float *x, size_t n, size_t d)
 }
 
 enum r1_err vindex_build(struct matrix *emb, struct compute_ctl *ctl, struct vindex **out,
-			 char **why)
+                         char **why)
 {
 	*out = NULL;
 	if (matrix_is_empty(emb)) {
@@ -191,15 +191,15 @@ static void heap_to_sorted(struct vsearch_hit *h, size_t n)
 }
 
 enum r1_err vindex_search(const struct vindex *ix, const struct matrix *queries, size_t k,
-			  struct compute_ctl *ctl, struct vsearch_hit *hits, char **why)
+                          struct compute_ctl *ctl, struct vsearch_hit *hits, char **why)
 {
 	size_t d = ix->rows.cols, n = ix->rows.rows;
 	if (matrix_is_empty(queries))
 		return r1_fail(why, R1_ERR_INVAL, "vsearch: no queries");
 	if (queries->cols != d)
 		return r1_fail(why, R1_ERR_INVAL,
-			       "vsearch: queries have dimension %zu, the index has %zu", queries->cols,
-			       d);
+		               "vsearch: queries have dimension %zu, the index has %zu",
+		               queries->cols, d);
 	if (k == 0)
 		return r1_fail(why, R1_ERR_INVAL, "vsearch: k must be at least 1");
 	if (d > (size_t)INT_MAX || queries->rows > (size_t)INT_MAX)
@@ -219,14 +219,14 @@ enum r1_err vindex_search(const struct vindex *ix, const struct matrix *queries,
 	compute_ctl_start(ctl, n);
 	for (size_t r0 = 0; r0 < n; r0 += pr) {
 		if (compute_ctl_cancelled(ctl)) {
-			err = r1_fail(why, R1_ERR_CANCELLED, "vsearch: cancelled after %zu of %zu rows",
-				      r0, n);
+			err = r1_fail(why, R1_ERR_CANCELLED,
+			              "vsearch: cancelled after %zu of %zu rows", r0, n);
 			goto out;
 		}
 		size_t rows = R1_MIN(pr, n - r0);
-		cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, (int)nq, (int)rows, (int)d, 1.0f,
-			    q.data, (int)d, (const float *)ix->rows.data + r0 * d, (int)d, 0.0f,
-			    scores, (int)rows);
+		cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, (int)nq, (int)rows, (int)d,
+		            1.0f, q.data, (int)d, (const float *)ix->rows.data + r0 * d, (int)d,
+		            0.0f, scores, (int)rows);
 		for (size_t qi = 0; qi < nq; qi++) {
 			const float *s = scores + qi * rows;
 			for (size_t j = 0; j < rows; j++)

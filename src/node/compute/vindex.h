@@ -25,7 +25,7 @@
 struct vindex;
 
 struct vsearch_hit {
-	int64_t row;	/* index row; -1 when the index has fewer than k rows */
+	int64_t row; /* index row; -1 when the index has fewer than k rows */
 	float score;
 };
 
@@ -37,7 +37,7 @@ struct vsearch_hit {
  * empty matrix), R1_ERR_NOMEM, R1_ERR_CANCELLED.
  */
 enum r1_err vindex_build(struct matrix *emb, struct compute_ctl *ctl, struct vindex **out,
-			 char **why);
+                         char **why);
 
 /* Reference counting (loop thread only).  unref NULLs *ix and frees at zero. */
 struct vindex *vindex_ref(struct vindex *ix);
@@ -61,6 +61,6 @@ uint64_t vindex_search_bytes(const struct vindex *ix, size_t nq, size_t k);
  * mismatch, k == 0, empty queries), R1_ERR_NOMEM, R1_ERR_CANCELLED.
  */
 enum r1_err vindex_search(const struct vindex *ix, const struct matrix *queries, size_t k,
-			  struct compute_ctl *ctl, struct vsearch_hit *hits, char **why);
+                          struct compute_ctl *ctl, struct vsearch_hit *hits, char **why);
 
 #endif

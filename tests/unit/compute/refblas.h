@@ -22,8 +22,8 @@ static inline double ref_op(const struct matrix *x, bool trans, size_t i, size_t
  * scale (may be NULL) gets the error-bound scale of each element.
  */
 static inline void ref_gemm(const struct gemm_spec *s, const struct matrix *a,
-			    const struct matrix *b, const struct matrix *c, double *out,
-			    double *scale)
+                            const struct matrix *b, const struct matrix *c, double *out,
+                            double *scale)
 {
 	size_t m = s->trans_a ? a->cols : a->rows, k = s->trans_a ? a->rows : a->cols;
 	size_t n = s->trans_b ? b->rows : b->cols;
@@ -32,7 +32,7 @@ static inline void ref_gemm(const struct gemm_spec *s, const struct matrix *a,
 			long double acc = 0, mag = 0;
 			for (size_t p = 0; p < k; p++) {
 				long double t = (long double)ref_op(a, s->trans_a, i, p) *
-						ref_op(b, s->trans_b, p, j);
+				                ref_op(b, s->trans_b, p, j);
 				acc += t;
 				mag += fabsl(t);
 			}
@@ -40,7 +40,7 @@ static inline void ref_gemm(const struct gemm_spec *s, const struct matrix *a,
 			out[i * n + j] = (double)(s->alpha * acc + s->beta * cv);
 			if (scale)
 				scale[i * n + j] =
-					(double)(fabsl(s->alpha) * mag + fabsl(s->beta * cv));
+				    (double)(fabsl(s->alpha) * mag + fabsl(s->beta * cv));
 		}
 }
 

@@ -29,7 +29,7 @@ struct manual {
 };
 
 static enum r1_err manual_submit(void *ctx, void (*work)(void *), void (*done)(void *), void *arg,
-				 char **why)
+                                 char **why)
 {
 	struct manual *m = ctx;
 	if (m->refuse || m->n == R1_ARRAY_LEN(m->q))
@@ -76,8 +76,8 @@ static void *tjob_main(void *p)
 	return NULL;
 }
 
-static enum r1_err threaded_submit(void *ctx, void (*work)(void *), void (*done)(void *),
-				   void *arg, char **why)
+static enum r1_err threaded_submit(void *ctx, void (*work)(void *), void (*done)(void *), void *arg,
+                                   char **why)
 {
 	struct threaded *th = ctx;
 	struct tjob *t = malloc(sizeof(*t));
@@ -212,7 +212,8 @@ static void test_refusals(void)
 	filled(&b, MX_F64, 4, 3, 2);
 	is_int(compute_submit_gemm(c, NULL, &s, &a, &b, NULL, on_done, &seen, NULL, &why),
 	       R1_ERR_INVAL, "4x3 by 4x3 refused");
-	is_str(why, "gemm: non-conforming dimensions: op(A) is 4 x 3, op(B) is 4 x 3 (inner 3 != 4)",
+	is_str(why,
+	       "gemm: non-conforming dimensions: op(A) is 4 x 3, op(B) is 4 x 3 (inner 3 != 4)",
 	       "reason");
 	ok(matrix_is_empty(&a) && matrix_is_empty(&b), "operands freed");
 
@@ -268,8 +269,8 @@ static void test_inline_results(void)
 	struct compute_meta meta = {.owner = "test/inline"};
 	is_int(compute_new(NULL, NULL, NULL, &c, NULL), R1_OK, "inline engine with defaults");
 	for (int dt = MX_F32; dt <= MX_F64; dt++) {
-		struct gemm_spec s = {.trans_a = true, .alpha = 2, .beta = -1,
-				      .dtype = (enum mx_dtype)dt};
+		struct gemm_spec s = {
+		    .trans_a = true, .alpha = 2, .beta = -1, .dtype = (enum mx_dtype)dt};
 		struct matrix a, b, cin, a0, b0, c0;
 		/* Operands in the other dtype: converted by the job. */
 		enum mx_dtype other = dt == MX_F64 ? MX_F32 : MX_F64;
@@ -291,7 +292,8 @@ static void test_inline_results(void)
 		ok(seen.c.rows == 5 && seen.c.cols == 3 && seen.c.dtype == (enum mx_dtype)dt,
 		   "product is 5x3 %s", mx_dtype_name(dt));
 		double e = ref_max_err(&seen.c, ref, scale);
-		ok(e < (dt == MX_F64 ? 1e-14 : 1e-5), "max error %.3g against the naive product", e);
+		ok(e < (dt == MX_F64 ? 1e-14 : 1e-5), "max error %.3g against the naive product",
+		   e);
 		struct compute_job_info info;
 		ok(compute_job_get(c, id, &info), "job remembered");
 		is_str(info.label, dt == MX_F64 ? "gemm 5x7x3 float64 At" : "gemm 5x7x3 float32 At",
@@ -301,7 +303,7 @@ static void test_inline_results(void)
 		ok(info.progress == 1.0, "progress 1");
 		is_int(info.mem_bytes,
 		       dt == MX_F64 ? 35 * 4 + 21 * 4 + 15 * 8 + 35 * 8 + 21 * 8 + 15 * 8
-				    : 35 * 8 + 21 * 8 + 15 * 4 + 35 * 4 + 21 * 4 + 15 * 4,
+		                    : 35 * 8 + 21 * 8 + 15 * 4 + 35 * 4 + 21 * 4 + 15 * 4,
 		       "memory: A, B, C in, converted A and B, product");
 		seen_release(&seen);
 		matrix_release(&a0);
@@ -331,7 +333,7 @@ static void test_queue_and_cancel(void)
 		filled(&a, MX_F64, 2, 2, 1);
 		filled(&b, MX_F64, 2, 2, 2);
 		is_int(compute_submit_gemm(c, NULL, &s, &a, &b, NULL, on_done,
-					   i == 1 ? &other : &seen, &id[i], &why),
+		                           i == 1 ? &other : &seen, &id[i], &why),
 		       R1_OK, "job %d submitted", i);
 	}
 	is_int(m.n, 1, "one job on the runner at a time");
@@ -471,7 +473,7 @@ static void test_threaded_cancel(void)
 	threaded_pump(&th);
 	is_int(seen.state, COMPUTE_CANCELLED, "cancelled between panels");
 	ok(strstr(seen.why, "gemm: cancelled after ") && strstr(seen.why, " of 8192 rows") &&
-		   !strstr(seen.why, "after 0 of"),
+	       !strstr(seen.why, "after 0 of"),
 	   "reason: %s", seen.why);
 	ok(matrix_is_empty(&seen.c), "no product handed back");
 	seen_release(&seen);
@@ -508,7 +510,8 @@ static void test_index_search_bench(void)
 	is_int(compute_submit_search(c, NULL, ix, &q, 500, on_done, &seen, NULL, NULL), R1_OK,
 	       "search job with k above the rows");
 	is_int(seen.state, COMPUTE_DONE, "done");
-	ok(seen.nq == 2 && seen.k == 50, "k lowered to the 50 rows (nq %zu, k %zu)", seen.nq, seen.k);
+	ok(seen.nq == 2 && seen.k == 50, "k lowered to the 50 rows (nq %zu, k %zu)", seen.nq,
+	   seen.k);
 	ok(seen.hits && seen.hits[0].row == 17 && fabsf(seen.hits[0].score - 1.0f) < 1e-6f,
 	   "query 0 finds row 17 with score 1");
 	ok(seen.hits && seen.hits[50 + 49].row == 4 && fabsf(seen.hits[99].score + 1.0f) < 1e-6f,
@@ -543,7 +546,7 @@ static void test_index_search_bench(void)
 	ok(compute_last_bench(c, &bench) && bench.n == 96 && bench.when_ms > 0, "kept as the last");
 	hb = compute_heartbeat_json(c);
 	ok(hb && json_is_real(json_object_get(hb, "COMPUTE_GFLOPS_F64")) &&
-		   json_integer_value(json_object_get(hb, "COMPUTE_BENCH_N")) == 96,
+	       json_integer_value(json_object_get(hb, "COMPUTE_BENCH_N")) == 96,
 	   "heartbeat: GFLOP/s and size after a bench");
 	const struct blas_info *bi = compute_blas(c);
 	ok(bi->corename[0] != '\0', "core name known: %s", bi->corename);
@@ -554,7 +557,7 @@ static void test_index_search_bench(void)
 	else
 		ok(json_is_null(ct), "heartbeat: OPENBLAS_CORETYPE null when unset");
 	ok(hb && json_integer_value(json_object_get(hb, "BLAS_THREADS")) == compute_threads(c) &&
-		   json_integer_value(json_object_get(hb, "CPU_CORES")) == bi->ncores,
+	       json_integer_value(json_object_get(hb, "CPU_CORES")) == bi->ncores,
 	   "heartbeat: threads and cores");
 	json_decref(hb);
 	const char *env_after = getenv("OPENBLAS_CORETYPE");

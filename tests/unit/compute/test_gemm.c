@@ -22,7 +22,8 @@ static void test_degenerate(void)
 	ok(!s.trans_a && !s.trans_b && s.alpha == 1.0 && s.beta == 0.0 && s.dtype == MX_F64,
 	   "default spec: NN, alpha 1, beta 0, float64");
 	is_int(gemm_shape_of(&s, 2, 3, 4, 5, &sh, &why), R1_ERR_INVAL, "3 != 4 refused");
-	is_str(why, "gemm: non-conforming dimensions: op(A) is 2 x 3, op(B) is 4 x 5 (inner 3 != 4)",
+	is_str(why,
+	       "gemm: non-conforming dimensions: op(A) is 2 x 3, op(B) is 4 x 5 (inner 3 != 4)",
 	       "reason names both shapes");
 	s.trans_a = true;
 	is_int(gemm_shape_of(&s, 3, 2, 4, 5, &sh, &why), R1_ERR_INVAL, "At: 2x3 vs 4x5 refused");
@@ -74,10 +75,10 @@ static void test_panel_rule(void)
 }
 
 static void check_case(enum mx_dtype dt, bool ta, bool tb, double alpha, double beta, size_t m,
-		       size_t k, size_t n, size_t panel)
+                       size_t k, size_t n, size_t panel)
 {
-	struct gemm_spec s = {.trans_a = ta, .trans_b = tb, .alpha = alpha, .beta = beta,
-			      .dtype = dt};
+	struct gemm_spec s = {
+	    .trans_a = ta, .trans_b = tb, .alpha = alpha, .beta = beta, .dtype = dt};
 	struct matrix a, b, c, c0;
 	matrix_alloc(&a, dt, ta ? k : m, ta ? m : k, false, NULL);
 	matrix_alloc(&b, dt, tb ? n : k, tb ? k : n, false, NULL);
@@ -95,8 +96,8 @@ static void check_case(enum mx_dtype dt, bool ta, bool tb, double alpha, double 
 	double e = ref_max_err(&c, ref, scale);
 	double tol = dt == MX_F64 ? 1e-14 : 1e-5;
 	ok(err == R1_OK && e < tol,
-	   "%s %s%s alpha=%g beta=%g %zux%zux%zu panel %zu: max error %.3g < %g",
-	   mx_dtype_name(dt), ta ? "T" : "N", tb ? "T" : "N", alpha, beta, m, k, n, panel, e, tol);
+	   "%s %s%s alpha=%g beta=%g %zux%zux%zu panel %zu: max error %.3g < %g", mx_dtype_name(dt),
+	   ta ? "T" : "N", tb ? "T" : "N", alpha, beta, m, k, n, panel, e, tol);
 	ok(atomic_load(&ctl.done) == m && atomic_load(&ctl.total) == m,
 	   "progress %" PRIuFAST64 "/%" PRIuFAST64 " rows", atomic_load(&ctl.done),
 	   atomic_load(&ctl.total));
@@ -114,8 +115,8 @@ static void test_against_naive(void)
 	static const struct {
 		size_t m, k, n, panel;
 	} shapes[] = {
-		{1, 1, 1, 0}, {3, 5, 7, 2}, {17, 31, 13, 5}, {64, 1, 64, 7}, {1, 64, 1, 1},
-		{33, 9, 2, 32},
+	    {1, 1, 1, 0},   {3, 5, 7, 2},  {17, 31, 13, 5},
+	    {64, 1, 64, 7}, {1, 64, 1, 1}, {33, 9, 2, 32},
 	};
 	static const double ab[][2] = {{1, 0}, {-2.5, 0}, {0.5, 1}, {1, -3}, {0, 2}};
 	for (int dt = MX_F32; dt <= MX_F64; dt++)
@@ -123,8 +124,8 @@ static void test_against_naive(void)
 			for (size_t si = 0; si < R1_ARRAY_LEN(shapes); si++) {
 				size_t v = (si + (size_t)t) % R1_ARRAY_LEN(ab);
 				check_case((enum mx_dtype)dt, t & 1, t & 2, ab[v][0], ab[v][1],
-					   shapes[si].m, shapes[si].k, shapes[si].n,
-					   shapes[si].panel);
+				           shapes[si].m, shapes[si].k, shapes[si].n,
+				           shapes[si].panel);
 			}
 }
 
@@ -140,7 +141,8 @@ static void test_cancel(void)
 	compute_ctl_init(&ctl);
 	compute_ctl_cancel(&ctl);
 	char *why = NULL;
-	is_int(gemm_run(&s, &a, &b, &c, 3, &ctl, &why), R1_ERR_CANCELLED, "cancelled before a panel");
+	is_int(gemm_run(&s, &a, &b, &c, 3, &ctl, &why), R1_ERR_CANCELLED,
+	       "cancelled before a panel");
 	is_str(why, "gemm: cancelled after 0 of 10 rows", "reason counts the rows done");
 	is_int(atomic_load(&ctl.done), 0, "no rows done");
 	ok(compute_ctl_progress(&ctl) == 0.0, "progress 0");
@@ -174,10 +176,10 @@ static void test_against_direct(void)
 		enum CBLAS_TRANSPOSE tb = s.trans_b ? CblasTrans : CblasNoTrans;
 		if (dt == MX_F64)
 			cblas_dgemm(CblasRowMajor, CblasNoTrans, tb, (int)m, (int)n, (int)k, 1.0,
-				    a.data, (int)a.cols, b.data, (int)b.cols, 0.0, d.data, (int)n);
+			            a.data, (int)a.cols, b.data, (int)b.cols, 0.0, d.data, (int)n);
 		else
 			cblas_sgemm(CblasRowMajor, CblasNoTrans, tb, (int)m, (int)n, (int)k, 1.0f,
-				    a.data, (int)a.cols, b.data, (int)b.cols, 0.0f, d.data, (int)n);
+			            a.data, (int)a.cols, b.data, (int)b.cols, 0.0f, d.data, (int)n);
 		/* Normwise: max |panelled - direct| / max |direct|.  Not bitwise: the
 		 * float32 kernel sums the tail rows of a call (below its unroll)
 		 * in another order, so rows at panel edges differ in the last bits. */

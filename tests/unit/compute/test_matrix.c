@@ -36,7 +36,7 @@ static uint8_t *valid_file(size_t *len)
 }
 
 static void expect_refusal(const uint8_t *f, size_t avail, uint64_t file_len, enum r1_err want,
-			   const char *needle, const char *name)
+                           const char *needle, const char *name)
 {
 	struct matrix_header h;
 	char *why = NULL;
@@ -102,8 +102,8 @@ static void test_header_bytes(void)
 	uint8_t h[MATRIX_HEADER_LEN];
 	matrix_header_encode(MX_F32, 0x0102030405ull, 7, h);
 	static const uint8_t want[MATRIX_HEADER_LEN] = {
-		'R', '1', 'M', 'X', 1, 0, 1, 0,	 5, 4, 3, 2, 1, 0, 0, 0,
-		7,   0,	  0,   0,   0, 0, 0, 0,	 0, 0, 0, 0, 0, 0, 0, 0,
+	    'R', '1', 'M', 'X', 1, 0, 1, 0, 5, 4, 3, 2, 1, 0, 0, 0,
+	    7,   0,   0,   0,   0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
 	};
 	is_mem(h, sizeof(h), want, sizeof(want), "header bytes as documented");
 
@@ -171,21 +171,22 @@ static void test_refusals(void)
 	put_le64(g + 8, UINT64_C(1) << 20);
 	put_le64(g + 16, UINT64_C(1) << 20);
 	expect_refusal(g, len, len, R1_ERR_INVAL, "needs 8796093022240 bytes, the file has 80",
-		       "huge but representable: refused for its length");
+	               "huge but representable: refused for its length");
 
 	expect_refusal(f, len, len - 1, R1_ERR_INVAL,
-		       "truncated file: 2 x 3 float64 needs 80 bytes, the file has 79",
-		       "one byte short");
+	               "truncated file: 2 x 3 float64 needs 80 bytes, the file has 79",
+	               "one byte short");
 	expect_refusal(f, len, 32, R1_ERR_INVAL, "the file has 32", "header only");
 	expect_refusal(f, len, len + 5, R1_ERR_INVAL, "5 trailing bytes after 2 x 3 float64",
-		       "trailing bytes");
+	               "trailing bytes");
 	memcpy(g, f, len);
 	g[6] = 1; /* float32: 24 data bytes, the file has 48 */
-	expect_refusal(g, len, len, R1_ERR_INVAL, "24 trailing bytes", "dtype inconsistent with size");
+	expect_refusal(g, len, len, R1_ERR_INVAL, "24 trailing bytes",
+	               "dtype inconsistent with size");
 	memcpy(g, f, len);
 	put_le64(g + 16, 4); /* 2 x 4 float64 needs 64 bytes */
 	expect_refusal(g, len, len, R1_ERR_INVAL, "needs 96 bytes, the file has 80",
-		       "shape inconsistent with size");
+	               "shape inconsistent with size");
 
 	struct matrix m;
 	char *why = NULL;
@@ -327,7 +328,8 @@ static void test_alloc_failures(void)
 	size_t len;
 	uint8_t *f = valid_file(&len);
 	r1_alloc_fail_after(0);
-	is_int(matrix_decode(f, len, false, &m, &why), R1_ERR_NOMEM, "copying decode fails cleanly");
+	is_int(matrix_decode(f, len, false, &m, &why), R1_ERR_NOMEM,
+	       "copying decode fails cleanly");
 	r1_alloc_fail_after(-1);
 	r1_free(why);
 	r1_free(f);

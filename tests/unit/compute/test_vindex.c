@@ -113,7 +113,8 @@ static void test_ranking(void)
 		if (i < 6)
 			scores_ok &= fabs(hits[i].score - score0[i]) < 1e-6;
 	}
-	ok(rows_ok, "query 0 ranking 0,5,2,1,4,3 then -1 padding (got %lld,%lld,%lld,%lld,%lld,%lld)",
+	ok(rows_ok,
+	   "query 0 ranking 0,5,2,1,4,3 then -1 padding (got %lld,%lld,%lld,%lld,%lld,%lld)",
 	   (long long)hits[0].row, (long long)hits[1].row, (long long)hits[2].row,
 	   (long long)hits[3].row, (long long)hits[4].row, (long long)hits[5].row);
 	ok(scores_ok, "query 0 scores 1,1,0.7071,0,0,-1");
