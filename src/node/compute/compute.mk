@@ -6,13 +6,15 @@ src_node_libr1node_a_SOURCES += \
 	src/node/compute/blas.c src/node/compute/blas.h \
 	src/node/compute/gemm.c src/node/compute/gemm.h \
 	src/node/compute/vindex.c src/node/compute/vindex.h \
-	src/node/compute/compute.c src/node/compute/compute.h
+	src/node/compute/compute.c src/node/compute/compute.h \
+	src/node/compute/chaindist.c src/node/compute/chaindist.h
 
 COMPUTE_TESTS = \
 	tests/unit/compute/test_matrix \
 	tests/unit/compute/test_gemm \
 	tests/unit/compute/test_vindex \
-	tests/unit/compute/test_compute
+	tests/unit/compute/test_compute \
+	tests/unit/compute/test_chaindist
 check_PROGRAMS += $(COMPUTE_TESTS)
 TESTS += $(COMPUTE_TESTS)
 EXTRA_DIST += tests/unit/compute/refblas.h
@@ -24,6 +26,8 @@ tests_unit_compute_test_vindex_SOURCES = tests/unit/compute/test_vindex.c tests/
 tests_unit_compute_test_vindex_LDADD = tests/libtap.a $(R1_NODE_LIBS)
 tests_unit_compute_test_compute_SOURCES = tests/unit/compute/test_compute.c tests/unit/compute/refblas.h
 tests_unit_compute_test_compute_LDADD = tests/libtap.a $(R1_NODE_LIBS)
+tests_unit_compute_test_chaindist_SOURCES = tests/unit/compute/test_chaindist.c
+tests_unit_compute_test_chaindist_LDADD = tests/libtap.a $(R1_NODE_LIBS)
 
 noinst_PROGRAMS += tests/bench/bench_compute
 tests_bench_bench_compute_SOURCES = tests/bench/bench_compute.c
