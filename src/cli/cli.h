@@ -24,8 +24,10 @@ struct cmd_entry {
 	int (*exec)(int argc, char **argv);
 };
 
-/* Command tables contributed by each group, NULL-terminated by name. */
-extern const struct cmd_entry cmd_keys_entries[];
+/* Command tables contributed by each group (see commands.def). */
+#define CLI_COMMANDS(table) extern const struct cmd_entry table[];
+#include "cli/commands.def"
+#undef CLI_COMMANDS
 
 /* Print "r1console: <message>" to stderr. */
 void cli_error(const char *fmt, ...) R1_PRINTF(1, 2);

@@ -7,7 +7,9 @@
 #include <locale.h>
 
 static const struct cmd_entry *const cmd_tables[] = {
-	cmd_keys_entries,
+#define CLI_COMMANDS(table) table,
+#include "cli/commands.def"
+#undef CLI_COMMANDS
 };
 
 void cli_error(const char *fmt, ...)

@@ -1,0 +1,53 @@
+#ifndef R1_CORE_UTF8_H
+#define R1_CORE_UTF8_H
+/*
+ * UTF-8 decoding and encoding, and display widths, shared by the console and
+ * the CLI.  Nothing here allocates or fails: malformed input decodes to
+ * U+FFFD, one maximal ill-formed subpart at a time (the Unicode
+ * recommendation, so a stray byte never swallows the valid text after it).
+ *
+ * Widths follow the C library's wcwidth() for the current LC_CTYPE, because
+ * ncursesw measures cells with the same function: if we disagreed with it,
+ * the terminal and our grid would drift apart.  The program must therefore
+ * call setlocale(LC_CTYPE, ...) first (tests use "C.UTF-8").  A printable
+ * code point that wcwidth() does not know (unassigned, or a non-UTF-8
+ * locale) counts as one column.
+ */
+#include "core/common.h"
+
+#define R1_UTF8_REPLACEMENT 0xFFFDu
+#define R1_UTF8_MAX 0x10FFFFu
+
+/*
+ * Decode one code point from s[0..len) into *cp.  Returns the number of bytes
+ * consumed: 1..4 when len > 0, 0 when len == 0 (then *cp is 0).  Invalid,
+ * overlong, surrogate and out-of-range sequences give *cp = U+FFFD.
+ */
+size_t r1_utf8_decode(const char *s, size_t len, uint32_t *cp);
+
+/*
+ * Encode cp into out (at least 4 bytes, not NUL-terminated); returns 1..4.
+ * Surrogates and values above U+10FFFF are encoded as U+FFFD.
+ */
+size_t r1_utf8_encode(uint32_t cp, char *out);
+
+/* True when s[0..len) is well-formed UTF-8 (NUL bytes allowed). */
+bool r1_utf8_valid(const char *s, size_t len);
+
+/*
+ * Columns a code point takes on a terminal: 0 for combining and zero-width
+ * marks, 2 for wide (CJK, most emoji), 1 otherwise; -1 for C0/C1 controls
+ * and DEL, which must never reach a terminal (see sanitize.h).
+ */
+int r1_cp_width(uint32_t cp);
+
+/*
+ * Columns of the UTF-8 text s[0..len): the sum of r1_cp_width() with
+ * controls counted as 0 and malformed bytes as 1 (they show as U+FFFD).
+ */
+size_t r1_utf8_width(const char *s, size_t len);
+
+/* r1_utf8_width() of a NUL-terminated string; 0 for NULL. */
+size_t r1_str_width(const char *s);
+
+#endif

@@ -1,0 +1,1200 @@
+/*
+ * The R1FS store of one node (see r1fs.h): the reference's add/get of
+ * encrypted files, IPFS-style cat/ls/stat, blocks for the exchange, pins,
+ * garbage collection and the quota, over the block store.  The pieces it
+ * joins live in their own files (cid, dagpb, unixfs, dagbuilder, dagreader,
+ * seal, unseal, pyjson, yaml, blockstore); what is here is the order in
+ * which they run and the locking that makes the long operations safe on a
+ * worker thread.  Not here: the network exchange, the HTTP API, the admin
+ * plugin (they use the block interface and the fetch hook).
+ */
+#include "node/lib.h"
+#include "node/r1fs/r1fs.h"
+
+#include "core/hash.h"
+#include "node/r1fs/dagbuilder.h"
+#include "node/r1fs/dagpb.h"
+#include "node/r1fs/dagreader.h"
+#include "node/r1fs/pyjson.h"
+#include "node/r1fs/schema.h"
+#include "node/r1fs/seal.h"
+#include "node/r1fs/unixfs.h"
+#include "node/r1fs/unseal.h"
+#include "node/r1fs/yaml.h"
+
+#include <fcntl.h>
+#include <openssl/crypto.h>
+#include <pthread.h>
+#include <sys/stat.h>
+
+#define IO_CHUNK (1024u * 1024u)
+
+struct r1fs {
+	char *dir; /* <node_dir>/r1fs */
+	sqlite3 *db;
+	struct blockstore *bs;
+	struct r1_log *log;
+	enum r1fs_sync sync;
+	pthread_rwlock_t
+	    gc_lock; /* shared: everything that reads or stores blocks; exclusive: gc */
+	r1fs_fetch_fn fetch;
+	void *fetch_ctx;
+};
+
+/* ------------------------------------------------------------ open/close */
+
+enum r1_err r1fs_open(const char *node_dir, sqlite3 *db, const struct r1fs_options *opt,
+                      struct r1fs **out, char **why)
+{
+	static const struct r1fs_options defaults = R1FS_OPTIONS_INIT;
+	if (!opt)
+		opt = &defaults;
+	enum r1_err e = r1fs_schema_migrate(db, why);
+	if (e)
+		return e;
+	struct r1fs *r = r1_calloc(1, sizeof(*r));
+	if (!r)
+		return r1_fail(why, R1_ERR_NOMEM, "r1fs: out of memory");
+	struct buf dir = BUF_INIT;
+	buf_addf(&dir, "%s/r1fs", node_dir);
+	r->dir = buf_detach(&dir, NULL);
+	if (!r->dir) {
+		r1_free(r);
+		return r1_fail(why, R1_ERR_NOMEM, "r1fs: out of memory");
+	}
+	r->db = db;
+	r->log = opt->log;
+	r->sync = opt->sync;
+	pthread_rwlock_init(&r->gc_lock, NULL);
+	e = blockstore_open(r->dir, db, opt->sync, &r->bs, why);
+	if (e) {
+		r1fs_free(&r);
+		return e;
+	}
+	blockstore_set_quota(r->bs, opt->quota_bytes);
+	*out = r;
+	return R1_OK;
+}
+
+void r1fs_free(struct r1fs **rp)
+{
+	struct r1fs *r = *rp;
+	if (!r)
+		return;
+	blockstore_free(&r->bs);
+	pthread_rwlock_destroy(&r->gc_lock);
+	r1_free(r->dir);
+	r1_free(r);
+	*rp = NULL;
+}
+
+void r1fs_set_fetcher(struct r1fs *r, r1fs_fetch_fn fn, void *ctx)
+{
+	r->fetch = fn;
+	r->fetch_ctx = ctx;
+}
+
+void r1fs_set_quota(struct r1fs *r, uint64_t bytes)
+{
+	blockstore_set_quota(r->bs, bytes);
+}
+
+/* ------------------------------------------------------------ blocks */
+
+bool r1fs_has_block(struct r1fs *r, const struct r1fs_cid *cid)
+{
+	return blockstore_has(r->bs, cid->digest);
+}
+
+/* put_block without the gc lock, for callers that already hold it. */
+static enum r1_err store_block(struct r1fs *r, const struct r1fs_cid *cid, const uint8_t *data,
+                               size_t len, char **why)
+{
+	char text[R1FS_CID_TEXT_MAX];
+	r1fs_cid_format(cid, text);
+	if (len > R1FS_BLOCK_MAX)
+		return r1_fail(why, R1_ERR_TOOBIG, "r1fs: block %s of %zu bytes is too large", text,
+		               len);
+	uint8_t digest[SHA256_LEN];
+	sha256(data, len, digest);
+	if (memcmp(digest, cid->digest, SHA256_LEN) != 0)
+		return r1_fail(why, R1_ERR_CRYPTO, "r1fs: block does not match its CID %s", text);
+	int links = -1;
+	if (cid->codec == R1FS_CODEC_DAGPB) {
+		struct dagpb_node node;
+		enum r1_err e = dagpb_decode(data, len, &node, why);
+		if (e) {
+			r1_why_prefix(why, "r1fs: block %s", text);
+			return e;
+		}
+		links = (int)node.nlinks;
+		dagpb_node_release(&node);
+	}
+	return blockstore_put(r->bs, cid->digest, data, len, links, why);
+}
+
+enum r1_err r1fs_put_block(struct r1fs *r, const struct r1fs_cid *cid, const uint8_t *data,
+                           size_t len, char **why)
+{
+	/* Under the gc lock: a sweep must not see the file before its index row. */
+	pthread_rwlock_rdlock(&r->gc_lock);
+	enum r1_err e = store_block(r, cid, data, len, why);
+	pthread_rwlock_unlock(&r->gc_lock);
+	return e;
+}
+
+/*
+ * The block getter of every walk: local store first, then the fetch hook.
+ * With a fetcher, a local copy found corrupted is dropped and fetched
+ * again; without one the corruption is the answer.
+ */
+static enum r1_err block_get(void *ctx, const struct r1fs_cid *cid, struct buf *out, char **why)
+{
+	struct r1fs *r = ctx;
+	enum r1_err e = blockstore_get(r->bs, cid->digest, out, why);
+	if (e == R1_ERR_CRYPTO && r->fetch) {
+		char text[R1FS_CID_TEXT_MAX];
+		r1fs_cid_format(cid, text);
+		LOG_W(r->log, "r1fs", "block %s is corrupted on disk; fetching it again", text);
+		e = blockstore_remove(r->bs, cid->digest, why);
+		if (!e)
+			e = R1_ERR_NOTFOUND;
+	}
+	if (e != R1_ERR_NOTFOUND || !r->fetch)
+		return e;
+	e = r->fetch(r->fetch_ctx, cid, out, why);
+	if (e)
+		return e;
+	return store_block(r, cid, (const uint8_t *)out->data, out->len, why);
+}
+
+enum r1_err r1fs_get_block(struct r1fs *r, const struct r1fs_cid *cid, struct buf *out, char **why)
+{
+	return blockstore_get(r->bs, cid->digest, out, why);
+}
+
+/* ------------------------------------------------------------ pins (rows) */
+
+static enum r1_err pin_row(struct r1fs *r, const char *cid, uint64_t size, char **why)
+{
+	sqlite3_stmt *st = NULL;
+	enum r1_err e = R1_OK;
+	blockstore_db_lock(r->bs);
+	if (sqlite3_prepare_v2(r->db,
+	                       "INSERT INTO r1fs_pins(cid, size, created) VALUES (?1, ?2, ?3)"
+	                       " ON CONFLICT(cid) DO NOTHING",
+	                       -1, &st, NULL) != SQLITE_OK) {
+		e = r1_fail(why, R1_ERR_DB, "r1fs: pin: %s", sqlite3_errmsg(r->db));
+	} else {
+		sqlite3_bind_text(st, 1, cid, -1, SQLITE_STATIC);
+		sqlite3_bind_int64(st, 2, (sqlite3_int64)size);
+		sqlite3_bind_int64(st, 3, (sqlite3_int64)time(NULL));
+		if (sqlite3_step(st) != SQLITE_DONE)
+			e = r1_fail(why, R1_ERR_DB, "r1fs: pin: %s", sqlite3_errmsg(r->db));
+	}
+	sqlite3_finalize(st);
+	blockstore_db_unlock(r->bs);
+	return e;
+}
+
+bool r1fs_is_pinned(struct r1fs *r, const char *cid)
+{
+	sqlite3_stmt *st = NULL;
+	bool pinned = false;
+	blockstore_db_lock(r->bs);
+	if (sqlite3_prepare_v2(r->db, "SELECT 1 FROM r1fs_pins WHERE cid = ?1", -1, &st, NULL) ==
+	    SQLITE_OK) {
+		sqlite3_bind_text(st, 1, cid, -1, SQLITE_STATIC);
+		pinned = sqlite3_step(st) == SQLITE_ROW;
+	}
+	sqlite3_finalize(st);
+	blockstore_db_unlock(r->bs);
+	return pinned;
+}
+
+enum r1_err r1fs_unpin(struct r1fs *r, const char *cid, char **why)
+{
+	sqlite3_stmt *st = NULL;
+	enum r1_err e = R1_OK;
+	blockstore_db_lock(r->bs);
+	if (sqlite3_prepare_v2(r->db, "DELETE FROM r1fs_pins WHERE cid = ?1", -1, &st, NULL) !=
+	    SQLITE_OK) {
+		e = r1_fail(why, R1_ERR_DB, "r1fs: unpin: %s", sqlite3_errmsg(r->db));
+	} else {
+		sqlite3_bind_text(st, 1, cid, -1, SQLITE_STATIC);
+		if (sqlite3_step(st) != SQLITE_DONE)
+			e = r1_fail(why, R1_ERR_DB, "r1fs: unpin: %s", sqlite3_errmsg(r->db));
+		else if (sqlite3_changes(r->db) == 0)
+			e = r1_fail(why, R1_ERR_NOTFOUND, "r1fs: %s is not pinned", cid);
+	}
+	sqlite3_finalize(st);
+	blockstore_db_unlock(r->bs);
+	return e;
+}
+
+enum r1_err r1fs_list_pins(struct r1fs *r, struct r1fs_pin **pins, size_t *n, char **why)
+{
+	sqlite3_stmt *st = NULL;
+	enum r1_err e = R1_OK;
+	struct r1fs_pin *list = NULL;
+	size_t count = 0, cap = 0;
+	*pins = NULL;
+	*n = 0;
+	blockstore_db_lock(r->bs);
+	if (sqlite3_prepare_v2(r->db,
+	                       "SELECT cid, size, created FROM r1fs_pins ORDER BY created, cid", -1,
+	                       &st, NULL) != SQLITE_OK) {
+		e = r1_fail(why, R1_ERR_DB, "r1fs: list pins: %s", sqlite3_errmsg(r->db));
+		goto out;
+	}
+	int rc;
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		if (count == cap) {
+			size_t ncap = cap ? 2 * cap : 16;
+			struct r1fs_pin *l = r1_reallocarray(list, ncap, sizeof(*l));
+			if (!l) {
+				e = r1_fail(why, R1_ERR_NOMEM, "r1fs: out of memory");
+				goto out;
+			}
+			list = l;
+			cap = ncap;
+		}
+		struct r1fs_pin *p = &list[count++];
+		memset(p, 0, sizeof(*p));
+		const char *cid = (const char *)sqlite3_column_text(st, 0);
+		snprintf(p->cid, sizeof(p->cid), "%s", cid ? cid : "");
+		p->size = (uint64_t)sqlite3_column_int64(st, 1);
+		p->created = sqlite3_column_int64(st, 2);
+	}
+	if (rc != SQLITE_DONE)
+		e = r1_fail(why, R1_ERR_DB, "r1fs: list pins: %s", sqlite3_errmsg(r->db));
+out:
+	sqlite3_finalize(st);
+	blockstore_db_unlock(r->bs);
+	if (e) {
+		r1_free(list);
+		return e;
+	}
+	*pins = list;
+	*n = count;
+	return R1_OK;
+}
+
+enum r1_err r1fs_store_stat(struct r1fs *r, struct r1fs_store_stat *out, char **why)
+{
+	memset(out, 0, sizeof(*out));
+	out->used_bytes = blockstore_used(r->bs);
+	out->quota_bytes = blockstore_quota(r->bs);
+	out->blocks = blockstore_count(r->bs);
+	sqlite3_stmt *st = NULL;
+	out->pins = -1;
+	blockstore_db_lock(r->bs);
+	if (sqlite3_prepare_v2(r->db, "SELECT COUNT(*) FROM r1fs_pins", -1, &st, NULL) ==
+	        SQLITE_OK &&
+	    sqlite3_step(st) == SQLITE_ROW)
+		out->pins = sqlite3_column_int64(st, 0);
+	sqlite3_finalize(st);
+	blockstore_db_unlock(r->bs);
+	if (out->blocks < 0 || out->pins < 0)
+		return r1_fail(why, R1_ERR_DB, "r1fs: reading the store's counters failed");
+	return R1_OK;
+}
+
+/* ------------------------------------------------------------ DAG walks */
+
+/* A stack of CIDs still to visit (pin and gc walk whole DAGs). */
+struct cid_stack {
+	struct r1fs_cid *items;
+	size_t n, cap;
+};
+
+static bool cid_push(struct cid_stack *s, const struct r1fs_cid *cid)
+{
+	if (s->n == s->cap) {
+		size_t ncap = s->cap ? 2 * s->cap : 64;
+		struct r1fs_cid *items = r1_reallocarray(s->items, ncap, sizeof(*items));
+		if (!items)
+			return false;
+		s->items = items;
+		s->cap = ncap;
+	}
+	s->items[s->n++] = *cid;
+	return true;
+}
+
+/*
+ * Visit every block of the DAG at root.  `mark` (gc) records each block
+ * and skips subtrees seen before; without it (pin) every block must be
+ * present or fetchable.  Leaves are checked through the index, not read.
+ */
+static enum r1_err walk_dag(struct r1fs *r, const struct r1fs_cid *root, bool mark, char **why)
+{
+	struct cid_stack stack = {0};
+	struct buf block = BUF_INIT;
+	enum r1_err e = R1_OK;
+	if (!cid_push(&stack, root))
+		return r1_fail(why, R1_ERR_NOMEM, "r1fs: out of memory");
+	while (stack.n > 0 && !e) {
+		struct r1fs_cid cid = stack.items[--stack.n];
+		char text[R1FS_CID_TEXT_MAX];
+		r1fs_cid_format(&cid, text);
+		if (mark) {
+			bool already = false;
+			e = blockstore_gc_mark(r->bs, cid.digest, &already, why);
+			if (e || already)
+				continue;
+		}
+		int links = 0;
+		enum r1_err le = blockstore_links(r->bs, cid.digest, &links, NULL);
+		if (le == R1_ERR_NOTFOUND) {
+			if (mark)
+				continue; /* nothing to keep below a block we do not have */
+			e = block_get(r, &cid, &block, why);
+			if (e) {
+				if (e == R1_ERR_NOTFOUND)
+					e = r1_fail(why, R1_ERR_NOTFOUND,
+					            "r1fs: block %s is missing", text);
+				break;
+			}
+			links = cid.codec == R1FS_CODEC_RAW ? -1 : 1;
+		} else if (le) {
+			e = r1_fail(why, le, "r1fs: index lookup failed for %s", text);
+			break;
+		}
+		if (cid.codec == R1FS_CODEC_RAW || links <= 0)
+			continue;
+		e = block_get(r, &cid, &block, why);
+		if (e)
+			break;
+		struct dagpb_node node;
+		e = dagpb_decode((const uint8_t *)block.data, block.len, &node, why);
+		if (e)
+			break;
+		for (size_t i = node.nlinks; i > 0 && !e; i--)
+			if (!cid_push(&stack, &node.links[i - 1].cid))
+				e = r1_fail(why, R1_ERR_NOMEM, "r1fs: out of memory");
+		dagpb_node_release(&node);
+	}
+	r1_free(stack.items);
+	buf_release(&block);
+	return e;
+}
+
+/* Cumulative size of the DAG at cid: its block plus its links' sizes. */
+static enum r1_err dag_cumulative(struct r1fs *r, const struct r1fs_cid *cid, uint64_t *size,
+                                  char **why)
+{
+	struct buf block = BUF_INIT;
+	enum r1_err e = block_get(r, cid, &block, why);
+	if (!e) {
+		*size = block.len;
+		if (cid->codec == R1FS_CODEC_DAGPB) {
+			struct dagpb_node node;
+			e = dagpb_decode((const uint8_t *)block.data, block.len, &node, why);
+			for (size_t i = 0; !e && i < node.nlinks; i++)
+				*size += node.links[i].tsize;
+			if (!e)
+				dagpb_node_release(&node);
+		}
+	}
+	buf_release(&block);
+	return e;
+}
+
+enum r1_err r1fs_pin(struct r1fs *r, const char *cid_text, char **why)
+{
+	struct r1fs_cid cid;
+	enum r1_err e = r1fs_cid_parse(cid_text, &cid, why);
+	if (e)
+		return e;
+	char canon[R1FS_CID_TEXT_MAX];
+	r1fs_cid_format(&cid, canon);
+	pthread_rwlock_rdlock(&r->gc_lock);
+	uint64_t size = 0;
+	e = walk_dag(r, &cid, false, why);
+	if (!e)
+		e = dag_cumulative(r, &cid, &size, why);
+	if (!e)
+		e = pin_row(r, canon, size, why);
+	pthread_rwlock_unlock(&r->gc_lock);
+	return e;
+}
+
+enum r1_err r1fs_gc(struct r1fs *r, int64_t grace, struct r1fs_gc_stats *out, char **why)
+{
+	memset(out, 0, sizeof(*out));
+	struct r1fs_pin *pins = NULL;
+	size_t n = 0;
+	pthread_rwlock_wrlock(&r->gc_lock);
+	enum r1_err e = r1fs_list_pins(r, &pins, &n, why);
+	if (!e)
+		e = blockstore_gc_begin(r->bs, why);
+	for (size_t i = 0; i < n && !e; i++) {
+		struct r1fs_cid cid;
+		if (r1fs_cid_parse(pins[i].cid, &cid, NULL) != R1_OK)
+			continue;
+		e = walk_dag(r, &cid, true, why);
+	}
+	if (!e)
+		e = blockstore_gc_sweep(r->bs, (int64_t)time(NULL) - grace, &out->blocks_removed,
+		                        &out->bytes_removed, why);
+	pthread_rwlock_unlock(&r->gc_lock);
+	r1_free(pins);
+	if (!e)
+		LOG_I(r->log, "r1fs", "gc removed %" PRIu64 " blocks (%" PRIu64 " bytes)",
+		      out->blocks_removed, out->bytes_removed);
+	return e;
+}
+
+/* ------------------------------------------------------------ adding */
+
+typedef enum r1_err (*source_fn)(void *ctx, uint8_t *buf, size_t cap, size_t *got, char **why);
+
+struct fd_source {
+	int fd;
+	const char *path;
+};
+
+static enum r1_err fd_read(void *ctx, uint8_t *buf, size_t cap, size_t *got, char **why)
+{
+	struct fd_source *s = ctx;
+	size_t n = 0;
+	while (n < cap) {
+		ssize_t k = read(s->fd, buf + n, cap - n);
+		if (k < 0 && errno == EINTR)
+			continue;
+		if (k < 0)
+			return r1_fail(why, R1_ERR_IO, "r1fs: reading %s: %s", s->path,
+			               strerror(errno));
+		if (k == 0)
+			break;
+		n += (size_t)k;
+	}
+	*got = n;
+	return R1_OK;
+}
+
+struct mem_source {
+	const uint8_t *data;
+	size_t len, at;
+};
+
+static enum r1_err mem_read(void *ctx, uint8_t *buf, size_t cap, size_t *got, char **why)
+{
+	struct mem_source *s = ctx;
+	size_t n = R1_MIN(cap, s->len - s->at);
+	if (n)
+		memcpy(buf, s->data + s->at, n);
+	s->at += n;
+	*got = n;
+	return R1_OK;
+}
+
+static enum r1_err sink_store(void *ctx, const struct r1fs_cid *cid, const uint8_t *block,
+                              size_t len, int nlinks, char **why)
+{
+	return blockstore_batch_put(ctx, cid->digest, block, len, nlinks, why);
+}
+
+/* An upper bound of the bytes a DAG over `bytes` of content occupies. */
+static uint64_t dag_estimate(uint64_t bytes)
+{
+	uint64_t leaves = bytes / DAG_KUBO_CHUNK + 1;
+	uint64_t inner = leaves / (DAG_KUBO_MAX_LINKS - 1) + 2;
+	return bytes + leaves * 16 + inner * (DAG_KUBO_MAX_LINKS * 48 + 64) + 512;
+}
+
+static void nonce_for(int64_t nonce, uint8_t out[R1FS_NONCE_LEN])
+{
+	if (nonce == R1FS_NONCE_RANDOM) {
+		random_bytes(out, R1FS_NONCE_LEN);
+		return;
+	}
+	/* Python seeds with |n|; written so that INT64_MIN does not overflow. */
+	uint64_t seed = nonce < 0 ? (uint64_t)(-(nonce + 1)) + 1 : (uint64_t)nonce;
+	r1fs_nonce_from_int(seed, out);
+}
+
+static bool report(const struct r1fs_add_opts *o, uint64_t done, uint64_t total)
+{
+	return !o->progress || o->progress(o->progress_ctx, done, total);
+}
+
+/* The directory `ipfs add -w` makes around the file, with a name of ours. */
+static enum r1_err add_wrapper(const struct dag_result *file, unsigned cid_version,
+                               struct blockstore_batch *batch, struct r1fs_added *out, char **why)
+{
+	uint8_t bin[R1FS_CID_BIN_MAX], h[SHA256_LEN];
+	sha256(bin, r1fs_cid_to_bytes(&file->root, bin), h);
+	char hex[2 * SHA256_LEN + 1];
+	r1fs_digest_hex(h, hex);
+	snprintf(out->link_name, sizeof(out->link_name), "%.32s.bin", hex);
+	const char *names[1] = {out->link_name};
+	struct buf node = BUF_INIT;
+	unixfs_encode_dir(&file->root, names, &file->tsize, 1, &node);
+	if (!buf_ok(&node)) {
+		buf_release(&node);
+		return r1_fail(why, R1_ERR_NOMEM, "r1fs: out of memory");
+	}
+	struct r1fs_cid dir;
+	r1fs_cid_of_block(cid_version, R1FS_CODEC_DAGPB, node.data, node.len, &dir);
+	enum r1_err e = batch ? blockstore_batch_put(batch, dir.digest, (const uint8_t *)node.data,
+	                                             node.len, 1, why)
+	                      : R1_OK;
+	out->size = node.len + file->tsize;
+	r1fs_cid_format(&dir, out->cid);
+	r1fs_cid_format(&file->root, out->file_cid);
+	buf_release(&node);
+	return e;
+}
+
+static enum r1_err add_stream(struct r1fs *r, source_fn src, void *src_ctx, uint64_t size,
+                              const char *name, const struct r1fs_add_opts *o,
+                              struct r1fs_added *out, char **why)
+{
+	static const struct r1fs_add_opts defaults = R1FS_ADD_OPTS_INIT;
+	if (!o)
+		o = &defaults;
+	memset(out, 0, sizeof(*out));
+	if (o->cid_version > 1)
+		return r1_fail(why, R1_ERR_INVAL, "r1fs: CID version %u (0 or 1)", o->cid_version);
+	if (size > R1FS_MAX_FILE_SIZE)
+		return r1_fail(why, R1_ERR_TOOBIG,
+		               "r1fs: %s is %" PRIu64 " bytes; the limit is 5 GiB", name, size);
+	uint8_t key[R1FS_KEY_LEN], nonce[R1FS_NONCE_LEN], tag[R1FS_TAG_LEN];
+	r1fs_key_from_secret(o->secret, key);
+	nonce_for(o->nonce, nonce);
+	struct r1fs_seal *seal = NULL;
+	enum r1_err e = r1fs_seal_new(key, nonce, name, &seal, why);
+	if (e)
+		return e;
+	size_t header_len;
+	const uint8_t *header = r1fs_seal_header(seal, &header_len);
+	out->encrypted_size = header_len + size + R1FS_TAG_LEN;
+	if (!o->only_hash) {
+		uint64_t used = blockstore_used(r->bs), quota = blockstore_quota(r->bs);
+		uint64_t need = dag_estimate(out->encrypted_size);
+		if (quota && used + need > quota) {
+			r1fs_seal_free(&seal);
+			return r1_fail(
+			    why, R1_ERR_TOOBIG,
+			    "r1fs: storage quota exceeded: adding %s needs up to %" PRIu64
+			    " bytes but only %" PRIu64 " of the %" PRIu64 "-byte quota are free",
+			    name, need, used < quota ? quota - used : 0, quota);
+		}
+	}
+	struct blockstore_batch *batch = NULL;
+	struct dag_builder *dag = NULL;
+	uint8_t *in = r1_malloc(IO_CHUNK), *enc = r1_malloc(IO_CHUNK);
+	struct dag_layout layout;
+	dag_layout_kubo(&layout, o->cid_version);
+	pthread_rwlock_rdlock(&r->gc_lock);
+	if (!o->only_hash)
+		batch = blockstore_batch_new(r->bs);
+	dag = dag_builder_new(&layout, batch ? sink_store : NULL, batch);
+	if (!in || !enc || !dag || (!o->only_hash && !batch)) {
+		e = r1_fail(why, R1_ERR_NOMEM, "r1fs: out of memory");
+		goto out;
+	}
+	e = dag_builder_write(dag, header, header_len, why);
+	uint64_t done = 0;
+	while (!e) {
+		size_t got = 0;
+		e = src(src_ctx, in, IO_CHUNK, &got, why);
+		if (e || got == 0)
+			break;
+		if (done + got > size) {
+			e = r1_fail(why, R1_ERR_IO, "r1fs: %s grew while it was being added", name);
+			break;
+		}
+		e = r1fs_seal_update(seal, in, got, enc, why);
+		if (!e)
+			e = dag_builder_write(dag, enc, got, why);
+		done += got;
+		if (!e && !report(o, done, size))
+			e = r1_fail(why, R1_ERR_CANCELLED, "r1fs: adding %s was cancelled", name);
+	}
+	if (!e && done != size)
+		e = r1_fail(why, R1_ERR_IO, "r1fs: %s shrank while it was being added", name);
+	if (!e)
+		e = r1fs_seal_final(seal, tag, why);
+	if (!e)
+		e = dag_builder_write(dag, tag, sizeof(tag), why);
+	struct dag_result res;
+	if (!e)
+		e = dag_builder_finish(dag, &res, why);
+	if (!e)
+		e = add_wrapper(&res, o->cid_version, batch, out, why);
+	if (!e && batch)
+		e = blockstore_batch_commit(batch, why);
+	if (!e && !o->only_hash && !o->no_pin)
+		e = pin_row(r, out->cid, out->size, why);
+out:
+	pthread_rwlock_unlock(&r->gc_lock);
+	blockstore_batch_free(&batch);
+	dag_builder_free(&dag);
+	r1fs_seal_free(&seal);
+	r1_free(in);
+	r1_free(enc);
+	OPENSSL_cleanse(key, sizeof(key));
+	if (e) {
+		memset(out, 0, sizeof(*out));
+		return e;
+	}
+	LOG_I(r->log, "r1fs", "%s %s (%" PRIu64 " bytes) as %s", o->only_hash ? "hashed" : "added",
+	      name, size, out->cid);
+	return R1_OK;
+}
+
+static const char *base_name(const char *path)
+{
+	const char *slash = strrchr(path, '/');
+	return slash ? slash + 1 : path;
+}
+
+enum r1_err r1fs_add_file(struct r1fs *r, const char *path, const struct r1fs_add_opts *o,
+                          struct r1fs_added *out, char **why)
+{
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return r1_fail(why, R1_ERR_IO, "r1fs: open %s: %s", path, strerror(errno));
+	struct stat st;
+	enum r1_err e;
+	if (fstat(fd, &st) != 0)
+		e = r1_fail(why, R1_ERR_IO, "r1fs: stat %s: %s", path, strerror(errno));
+	else if (!S_ISREG(st.st_mode))
+		e = r1_fail(why, R1_ERR_INVAL, "r1fs: %s is not a regular file", path);
+	else {
+		struct fd_source src = {fd, path};
+		e = add_stream(r, fd_read, &src, (uint64_t)st.st_size, base_name(path), o, out,
+		               why);
+	}
+	close(fd);
+	return e;
+}
+
+enum r1_err r1fs_add_bytes(struct r1fs *r, const void *data, size_t len, const char *name,
+                           const struct r1fs_add_opts *o, struct r1fs_added *out, char **why)
+{
+	struct mem_source src = {data, len, 0};
+	return add_stream(r, mem_read, &src, len, name, o, out, why);
+}
+
+enum r1_err r1fs_add_json(struct r1fs *r, const char *json, size_t len, const char *fn,
+                          const struct r1fs_add_opts *o, struct r1fs_added *out, char **why)
+{
+	struct pyjson *v = NULL;
+	enum r1_err e = pyjson_parse(json, len, &v, why);
+	if (e)
+		return e;
+	struct buf text = BUF_INIT;
+	pyjson_dump(v, &text);
+	pyjson_free(&v);
+	if (!buf_ok(&text))
+		e = r1_fail(why, R1_ERR_NOMEM, "r1fs: out of memory");
+	else
+		e = r1fs_add_bytes(r, text.data, text.len, fn ? fn : R1FS_DEFAULT_JSON_NAME, o, out,
+		                   why);
+	buf_release(&text);
+	return e;
+}
+
+enum r1_err r1fs_add_yaml(struct r1fs *r, const char *json, size_t len, const char *fn,
+                          const struct r1fs_add_opts *o, struct r1fs_added *out, char **why)
+{
+	struct pyjson *v = NULL;
+	enum r1_err e = pyjson_parse(json, len, &v, why);
+	if (e)
+		return e;
+	struct buf text = BUF_INIT, name = BUF_INIT;
+	e = r1fs_yaml_emit(v, &text, why);
+	pyjson_free(&v);
+	/* The reference's _get_unique_or_complete_upload_name(fn, suffix=".yaml"). */
+	size_t fl = fn ? strlen(fn) : 0;
+	if (fn && !strchr(fn, '/') && fl > 0) {
+		buf_adds(&name, fn);
+		if (fl < 5 || strcmp(fn + fl - 5, ".yaml") != 0)
+			buf_adds(&name, ".yaml");
+	} else {
+		uint8_t rnd[4];
+		random_bytes(rnd, sizeof(rnd));
+		buf_adds(&name, "r1fs_");
+		buf_addhex(&name, rnd, sizeof(rnd));
+		buf_adds(&name, ".yaml");
+	}
+	if (!e && (!buf_ok(&name) || !buf_ok(&text)))
+		e = r1_fail(why, R1_ERR_NOMEM, "r1fs: out of memory");
+	if (!e)
+		e = r1fs_add_bytes(r, text.data, text.len, buf_cstr(&name), o, out, why);
+	buf_release(&text);
+	buf_release(&name);
+	return e;
+}
+
+/* ------------------------------------------------------------ resolving */
+
+/* Load and decode a dag-pb block with its UnixFS data (u may be NULL). */
+struct loaded {
+	struct buf block;
+	struct dagpb_node node;
+	struct unixfs_data u;
+	bool has_u;
+};
+
+static void loaded_release(struct loaded *l)
+{
+	dagpb_node_release(&l->node);
+	buf_release(&l->block);
+}
+
+static enum r1_err load(struct r1fs *r, const struct r1fs_cid *cid, struct loaded *l, char **why)
+{
+	memset(l, 0, sizeof(*l));
+	buf_init(&l->block);
+	enum r1_err e = block_get(r, cid, &l->block, why);
+	if (e || cid->codec == R1FS_CODEC_RAW)
+		return e;
+	e = dagpb_decode((const uint8_t *)l->block.data, l->block.len, &l->node, why);
+	if (!e && l->node.data) {
+		e = unixfs_parse(l->node.data, l->node.data_len, &l->u, why);
+		l->has_u = !e;
+	}
+	return e;
+}
+
+/* "CID[/name...]" (with an optional "/ipfs/" prefix) to the CID it names. */
+static enum r1_err resolve_path(struct r1fs *r, const char *path, struct r1fs_cid *out, char **why)
+{
+	if (strncmp(path, "/ipfs/", 6) == 0)
+		path += 6;
+	const char *slash = strchr(path, '/');
+	size_t first = slash ? (size_t)(slash - path) : strlen(path);
+	char text[R1FS_CID_TEXT_MAX + 1];
+	if (first > R1FS_CID_TEXT_MAX)
+		return r1_fail(why, R1_ERR_INVAL, "r1fs: '%.80s' does not start with a CID", path);
+	memcpy(text, path, first);
+	text[first] = '\0';
+	enum r1_err e = r1fs_cid_parse(text, out, why);
+	while (!e && slash) {
+		const char *name = slash + 1;
+		slash = strchr(name, '/');
+		size_t nl = slash ? (size_t)(slash - name) : strlen(name);
+		if (nl == 0)
+			continue;
+		struct loaded l;
+		e = load(r, out, &l, why);
+		if (!e && (!l.has_u || l.u.type != UNIXFS_DIRECTORY))
+			e = r1_fail(why, R1_ERR_INVAL, "r1fs: '%.*s': a parent is not a directory",
+			            (int)nl, name);
+		bool found = false;
+		for (size_t i = 0; !e && i < l.node.nlinks && !found; i++) {
+			const struct dagpb_link *k = &l.node.links[i];
+			if (k->name && k->name_len == nl && memcmp(k->name, name, nl) == 0) {
+				*out = k->cid;
+				found = true;
+			}
+		}
+		if (!e && !found)
+			e = r1_fail(why, R1_ERR_NOTFOUND, "r1fs: no entry '%.*s'", (int)nl, name);
+		loaded_release(&l);
+	}
+	return e;
+}
+
+/* The encrypted file of a get: the root itself or the one entry of its directory. */
+static enum r1_err resolve_file(struct r1fs *r, const char *path, struct r1fs_cid *file, char **why)
+{
+	enum r1_err e = resolve_path(r, path, file, why);
+	if (e || file->codec == R1FS_CODEC_RAW)
+		return e;
+	struct loaded l;
+	e = load(r, file, &l, why);
+	if (!e && l.has_u && l.u.type == UNIXFS_DIRECTORY) {
+		if (l.node.nlinks != 1)
+			e = r1_fail(why, R1_ERR_INVAL,
+			            "r1fs: expected one file in the directory, found %zu",
+			            l.node.nlinks);
+		else
+			*file = l.node.links[0].cid;
+	}
+	loaded_release(&l);
+	return e;
+}
+
+/* ------------------------------------------------------------ getting */
+
+typedef enum r1_err (*sink_fn)(void *ctx, const uint8_t *data, size_t len, char **why);
+
+static bool report_get(const struct r1fs_get_opts *o, uint64_t done, uint64_t total)
+{
+	return !o->progress || o->progress(o->progress_ctx, done, total);
+}
+
+/* Read, decrypt and hand the content to `sink`; *name gets the restored name. */
+static enum r1_err get_stream(struct r1fs *r, const char *cid, const struct r1fs_get_opts *o,
+                              sink_fn sink, void *sink_ctx, char **name, char **why)
+{
+	uint8_t key[R1FS_KEY_LEN];
+	r1fs_key_from_secret(o->secret, key);
+	struct r1fs_cid root, file;
+	struct dag_reader *rd = NULL;
+	struct r1fs_unseal *u = NULL;
+	uint8_t *plain = r1_malloc(DAG_KUBO_CHUNK + R1FS_TAG_LEN);
+	enum r1_err e = plain ? R1_OK : r1_fail(why, R1_ERR_NOMEM, "r1fs: out of memory");
+	pthread_rwlock_rdlock(&r->gc_lock);
+	if (!e)
+		e = resolve_path(r, cid, &root, why);
+	if (!e)
+		e = resolve_file(r, cid, &file, why);
+	if (!e)
+		e = dag_reader_new(block_get, r, &file, &rd, why);
+	if (!e)
+		e = r1fs_unseal_new(key, &u, why);
+	uint64_t done = 0, total = rd ? dag_reader_size(rd) : 0;
+	while (!e) {
+		const uint8_t *piece;
+		size_t len;
+		e = dag_reader_read(rd, &piece, &len, why);
+		if (e || len == 0)
+			break;
+		for (size_t at = 0; at < len && !e;) {
+			size_t take = R1_MIN(len - at, (size_t)DAG_KUBO_CHUNK), out_len = 0;
+			e = r1fs_unseal_update(u, piece + at, take, plain, &out_len, why);
+			if (!e && out_len)
+				e = sink(sink_ctx, plain, out_len, why);
+			at += take;
+		}
+		done += len;
+		if (!e && !report_get(o, done, total))
+			e = r1_fail(why, R1_ERR_CANCELLED, "r1fs: get %s was cancelled", cid);
+	}
+	if (!e)
+		e = r1fs_unseal_final(u, why);
+	if (!e && name) {
+		*name = r1_strdup(r1fs_unseal_name(u));
+		if (!*name)
+			e = r1_fail(why, R1_ERR_NOMEM, "r1fs: out of memory");
+	}
+	if (!e && o->pin) {
+		char canon[R1FS_CID_TEXT_MAX];
+		uint64_t size = 0;
+		r1fs_cid_format(&root, canon);
+		e = dag_cumulative(r, &root, &size, why);
+		if (!e)
+			e = pin_row(r, canon, size, why);
+		if (e && name) {
+			r1_free(*name);
+			*name = NULL;
+		}
+	}
+	pthread_rwlock_unlock(&r->gc_lock);
+	dag_reader_free(&rd);
+	r1fs_unseal_free(&u);
+	r1_free(plain);
+	OPENSSL_cleanse(key, sizeof(key));
+	return e;
+}
+
+static enum r1_err fd_sink(void *ctx, const uint8_t *data, size_t len, char **why)
+{
+	int fd = *(int *)ctx;
+	while (len > 0) {
+		ssize_t n = write(fd, data, len);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0)
+			return r1_fail(why, errno == ENOSPC ? R1_ERR_TOOBIG : R1_ERR_IO,
+			               "r1fs: writing the restored file: %s", strerror(errno));
+		data += n;
+		len -= (size_t)n;
+	}
+	return R1_OK;
+}
+
+enum r1_err r1fs_get_file(struct r1fs *r, const char *cid, const char *out_dir,
+                          const struct r1fs_get_opts *o, char **path, char **why)
+{
+	static const struct r1fs_get_opts defaults = R1FS_GET_OPTS_INIT;
+	if (!o)
+		o = &defaults;
+	*path = NULL;
+	struct buf tmp = BUF_INIT, final = BUF_INIT;
+	buf_addf(&tmp, "%s/.r1fs-XXXXXX.part", out_dir);
+	if (!buf_ok(&tmp))
+		return r1_fail(why, R1_ERR_NOMEM, "r1fs: out of memory");
+	int fd = mkostemps(tmp.data, 5, O_CLOEXEC);
+	if (fd < 0) {
+		enum r1_err e = r1_fail(why, R1_ERR_IO, "r1fs: creating a file in %s: %s", out_dir,
+		                        strerror(errno));
+		buf_release(&tmp);
+		return e;
+	}
+	char *name = NULL;
+	enum r1_err e = get_stream(r, cid, o, fd_sink, &fd, &name, why);
+	/* The rename below makes the file appear whole or not at all; flushing
+	 * it to the disk too is only asked for by the strictest policy. */
+	if (!e && r->sync == R1FS_SYNC_EACH && fdatasync(fd) != 0)
+		e = r1_fail(why, R1_ERR_IO, "r1fs: fdatasync: %s", strerror(errno));
+	close(fd);
+	if (!e) {
+		buf_addf(&final, "%s/%s", out_dir, name);
+		if (!buf_ok(&final))
+			e = r1_fail(why, R1_ERR_NOMEM, "r1fs: out of memory");
+		else if (rename(tmp.data, final.data) != 0)
+			e = r1_fail(why, R1_ERR_IO, "r1fs: rename to %s: %s", final.data,
+			            strerror(errno));
+	}
+	if (e) {
+		unlink(tmp.data);
+		buf_release(&final);
+	} else {
+		*path = buf_detach(&final, NULL);
+		LOG_I(r->log, "r1fs", "restored %s as %s", cid, *path);
+	}
+	r1_free(name);
+	buf_release(&tmp);
+	return e;
+}
+
+struct mem_sink {
+	struct buf *out;
+	size_t max;
+};
+
+static enum r1_err mem_sink(void *ctx, const uint8_t *data, size_t len, char **why)
+{
+	struct mem_sink *m = ctx;
+	if (m->out->len + len > m->max)
+		return r1_fail(why, R1_ERR_TOOBIG, "r1fs: the file is larger than %zu bytes",
+		               m->max);
+	buf_add(m->out, data, len);
+	return buf_ok(m->out) ? R1_OK : r1_fail(why, R1_ERR_NOMEM, "r1fs: out of memory");
+}
+
+enum r1_err r1fs_get_bytes(struct r1fs *r, const char *cid, const struct r1fs_get_opts *o,
+                           size_t max, uint8_t **data, size_t *len, char **name, char **why)
+{
+	static const struct r1fs_get_opts defaults = R1FS_GET_OPTS_INIT;
+	if (!o)
+		o = &defaults;
+	struct buf out = BUF_INIT;
+	struct mem_sink m = {&out, max};
+	char *restored = NULL;
+	enum r1_err e = get_stream(r, cid, o, mem_sink, &m, &restored, why);
+	buf_addc(&out, '\0');
+	if (!e && !buf_ok(&out))
+		e = r1_fail(why, R1_ERR_NOMEM, "r1fs: out of memory");
+	if (e) {
+		buf_release(&out);
+		r1_free(restored);
+		return e;
+	}
+	*data = (uint8_t *)buf_detach(&out, len);
+	(*len)--;
+	if (name)
+		*name = restored;
+	else
+		r1_free(restored);
+	return R1_OK;
+}
+
+/* Shared end of get_json/get_yaml: the parsed tree as compact JSON. */
+static enum r1_err tree_to_json(struct pyjson *v, char **json, char **why)
+{
+	struct buf out = BUF_INIT;
+	pyjson_dump(v, &out);
+	pyjson_free(&v);
+	if (!buf_ok(&out)) {
+		buf_release(&out);
+		return r1_fail(why, R1_ERR_NOMEM, "r1fs: out of memory");
+	}
+	*json = buf_detach(&out, NULL);
+	return R1_OK;
+}
+
+enum r1_err r1fs_get_json(struct r1fs *r, const char *cid, const struct r1fs_get_opts *o,
+                          char **json, char **why)
+{
+	uint8_t *data = NULL;
+	size_t len = 0;
+	enum r1_err e = r1fs_get_bytes(r, cid, o, R1FS_MAX_MEMORY_FILE, &data, &len, NULL, why);
+	if (e)
+		return e;
+	struct pyjson *v = NULL;
+	e = pyjson_parse((const char *)data, len, &v, why);
+	r1_free(data);
+	return e ? e : tree_to_json(v, json, why);
+}
+
+enum r1_err r1fs_get_yaml(struct r1fs *r, const char *cid, const struct r1fs_get_opts *o,
+                          char **json, char **why)
+{
+	uint8_t *data = NULL;
+	size_t len = 0;
+	enum r1_err e = r1fs_get_bytes(r, cid, o, R1FS_MAX_MEMORY_FILE, &data, &len, NULL, why);
+	if (e)
+		return e;
+	struct pyjson *v = NULL;
+	e = r1fs_yaml_parse((const char *)data, len, &v, why);
+	r1_free(data);
+	return e ? e : tree_to_json(v, json, why);
+}
+
+/* ------------------------------------------------------------ cat, ls, stat */
+
+enum r1_err r1fs_cat(struct r1fs *r, const char *path, uint64_t offset, uint64_t length,
+                     r1fs_write_fn write, void *ctx, char **why)
+{
+	struct r1fs_cid cid;
+	struct dag_reader *rd = NULL;
+	pthread_rwlock_rdlock(&r->gc_lock);
+	enum r1_err e = resolve_path(r, path, &cid, why);
+	if (!e) {
+		e = dag_reader_new(block_get, r, &cid, &rd, why);
+		if (e == R1_ERR_INVAL)
+			r1_fail(why, e, "r1fs: %s is not a file (a directory?)", path);
+	}
+	uint64_t pos = 0, left = length ? length : UINT64_MAX;
+	while (!e && left > 0) {
+		const uint8_t *piece;
+		size_t len;
+		e = dag_reader_read(rd, &piece, &len, why);
+		if (e || len == 0)
+			break;
+		uint64_t start = pos < offset ? R1_MIN(offset - pos, (uint64_t)len) : 0;
+		pos += len;
+		size_t take = (size_t)R1_MIN((uint64_t)len - start, left);
+		if (take) {
+			e = write(ctx, piece + start, take, why);
+			left -= take;
+		}
+	}
+	pthread_rwlock_unlock(&r->gc_lock);
+	dag_reader_free(&rd);
+	return e;
+}
+
+static enum r1fs_entry_type entry_type(const struct r1fs_cid *cid, const struct loaded *l)
+{
+	if (cid->codec == R1FS_CODEC_RAW)
+		return R1FS_ENTRY_RAW;
+	if (!l->has_u)
+		return R1FS_ENTRY_OTHER;
+	if (l->u.type == UNIXFS_DIRECTORY)
+		return R1FS_ENTRY_DIRECTORY;
+	if (l->u.type == UNIXFS_FILE || l->u.type == UNIXFS_RAW)
+		return R1FS_ENTRY_FILE;
+	return R1FS_ENTRY_OTHER;
+}
+
+void r1fs_entries_free(struct r1fs_entry *entries, size_t n)
+{
+	for (size_t i = 0; entries && i < n; i++)
+		r1_free(entries[i].name);
+	r1_free(entries);
+}
+
+enum r1_err r1fs_ls(struct r1fs *r, const char *path, struct r1fs_entry **entries, size_t *n,
+                    char **why)
+{
+	*entries = NULL;
+	*n = 0;
+	struct r1fs_cid cid;
+	struct loaded l;
+	pthread_rwlock_rdlock(&r->gc_lock); /* a fetcher may store blocks */
+	enum r1_err e = resolve_path(r, path, &cid, why);
+	if (e) {
+		pthread_rwlock_unlock(&r->gc_lock);
+		return e;
+	}
+	e = load(r, &cid, &l, why);
+	pthread_rwlock_unlock(&r->gc_lock);
+	size_t count = l.node.nlinks;
+	struct r1fs_entry *list = NULL;
+	if (!e && count) {
+		list = r1_calloc(count, sizeof(*list));
+		if (!list)
+			e = r1_fail(why, R1_ERR_NOMEM, "r1fs: out of memory");
+	}
+	for (size_t i = 0; !e && i < count; i++) {
+		const struct dagpb_link *k = &l.node.links[i];
+		list[i].name = r1_strndup(k->name ? k->name : "", k->name ? k->name_len : 0);
+		if (!list[i].name)
+			e = r1_fail(why, R1_ERR_NOMEM, "r1fs: out of memory");
+		r1fs_cid_format(&k->cid, list[i].cid);
+		list[i].size = k->tsize;
+	}
+	loaded_release(&l);
+	if (e) {
+		r1fs_entries_free(list, count);
+		return e;
+	}
+	*entries = list;
+	*n = count;
+	return R1_OK;
+}
+
+enum r1_err r1fs_stat(struct r1fs *r, const char *path, struct r1fs_stat *out, char **why)
+{
+	memset(out, 0, sizeof(*out));
+	struct r1fs_cid cid;
+	struct loaded l;
+	pthread_rwlock_rdlock(&r->gc_lock); /* a fetcher may store blocks */
+	enum r1_err e = resolve_path(r, path, &cid, why);
+	if (e) {
+		pthread_rwlock_unlock(&r->gc_lock);
+		return e;
+	}
+	e = load(r, &cid, &l, why);
+	pthread_rwlock_unlock(&r->gc_lock);
+	if (!e) {
+		r1fs_cid_format(&cid, out->cid);
+		out->type = entry_type(&cid, &l);
+		out->block_size = l.block.len;
+		out->cumulative = l.block.len;
+		out->nlinks = l.node.nlinks;
+		for (size_t i = 0; i < l.node.nlinks; i++)
+			out->cumulative += l.node.links[i].tsize;
+		if (out->type == R1FS_ENTRY_RAW)
+			out->filesize = l.block.len;
+		else if (out->type == R1FS_ENTRY_FILE)
+			out->filesize = l.u.has_filesize ? l.u.filesize : l.u.data_len;
+		out->pinned = r1fs_is_pinned(r, out->cid);
+	}
+	loaded_release(&l);
+	return e;
+}
+
+/* ------------------------------------------------------------ plain CIDs */
+
+enum r1_err r1fs_plain_cid(const char *path, unsigned cid_version, char out[R1FS_CID_TEXT_MAX],
+                           char **why)
+{
+	if (cid_version > 1)
+		return r1_fail(why, R1_ERR_INVAL, "r1fs: CID version %u (0 or 1)", cid_version);
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return r1_fail(why, R1_ERR_IO, "r1fs: open %s: %s", path, strerror(errno));
+	struct dag_layout layout;
+	dag_layout_kubo(&layout, cid_version);
+	struct dag_builder *dag = dag_builder_new(&layout, NULL, NULL);
+	uint8_t *in = r1_malloc(IO_CHUNK);
+	enum r1_err e = dag && in ? R1_OK : r1_fail(why, R1_ERR_NOMEM, "r1fs: out of memory");
+	struct fd_source src = {fd, path};
+	while (!e) {
+		size_t got = 0;
+		e = fd_read(&src, in, IO_CHUNK, &got, why);
+		if (e || got == 0)
+			break;
+		e = dag_builder_write(dag, in, got, why);
+	}
+	struct dag_result res;
+	if (!e)
+		e = dag_builder_finish(dag, &res, why);
+	if (!e)
+		r1fs_cid_format(&res.root, out);
+	dag_builder_free(&dag);
+	r1_free(in);
+	close(fd);
+	return e;
+}

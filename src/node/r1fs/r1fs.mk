@@ -1,0 +1,48 @@
+# node/r1fs: the file store (CIDs, UnixFS DAGs, block store, the reference's
+# encrypted file format), its unit tests, the kill -9 helper and the bench.
+src_node_libr1node_a_SOURCES += \
+	src/node/r1fs/pb.h \
+	src/node/r1fs/cid.c src/node/r1fs/cid.h \
+	src/node/r1fs/dagpb.c src/node/r1fs/dagpb.h \
+	src/node/r1fs/unixfs.c src/node/r1fs/unixfs.h \
+	src/node/r1fs/dagbuilder.c src/node/r1fs/dagbuilder.h \
+	src/node/r1fs/dagreader.c src/node/r1fs/dagreader.h \
+	src/node/r1fs/pyrandom.c src/node/r1fs/pyrandom.h \
+	src/node/r1fs/pyjson.c src/node/r1fs/pyjson.h \
+	src/node/r1fs/yaml.c src/node/r1fs/yaml.h \
+	src/node/r1fs/seal.c src/node/r1fs/seal.h \
+	src/node/r1fs/unseal.c src/node/r1fs/unseal.h \
+	src/node/r1fs/schema.c src/node/r1fs/schema.h \
+	src/node/r1fs/blockstore.c src/node/r1fs/blockstore.h \
+	src/node/r1fs/r1fs.c src/node/r1fs/r1fs.h
+
+R1FS_TESTS = \
+	tests/unit/r1fs/test_cid \
+	tests/unit/r1fs/test_pyjson \
+	tests/unit/r1fs/test_crypt \
+	tests/unit/r1fs/test_import \
+	tests/unit/r1fs/test_store \
+	tests/unit/r1fs/test_crash
+check_PROGRAMS += $(R1FS_TESTS) tests/unit/r1fs/r1fs_crash_helper
+TESTS += $(R1FS_TESTS) tests/integration/r1fs_cid.sh
+EXTRA_DIST += tests/integration/r1fs_cid.sh \
+	tests/unit/r1fs/jsipfs_vectors.jsonl tests/unit/r1fs/jsipfs_vectors.mjs
+
+tests_unit_r1fs_test_cid_SOURCES = tests/unit/r1fs/test_cid.c
+tests_unit_r1fs_test_cid_LDADD = tests/libtap.a $(R1_NODE_LIBS)
+tests_unit_r1fs_test_pyjson_SOURCES = tests/unit/r1fs/test_pyjson.c
+tests_unit_r1fs_test_pyjson_LDADD = tests/libtap.a $(R1_NODE_LIBS)
+tests_unit_r1fs_test_crypt_SOURCES = tests/unit/r1fs/test_crypt.c
+tests_unit_r1fs_test_crypt_LDADD = tests/libtap.a $(R1_NODE_LIBS)
+tests_unit_r1fs_test_import_SOURCES = tests/unit/r1fs/test_import.c
+tests_unit_r1fs_test_import_LDADD = tests/libtap.a $(R1_NODE_LIBS)
+tests_unit_r1fs_test_store_SOURCES = tests/unit/r1fs/test_store.c
+tests_unit_r1fs_test_store_LDADD = tests/libtap.a $(R1_NODE_LIBS)
+tests_unit_r1fs_test_crash_SOURCES = tests/unit/r1fs/test_crash.c
+tests_unit_r1fs_test_crash_LDADD = tests/libtap.a $(R1_NODE_LIBS)
+tests_unit_r1fs_r1fs_crash_helper_SOURCES = tests/unit/r1fs/r1fs_crash_helper.c
+tests_unit_r1fs_r1fs_crash_helper_LDADD = $(R1_NODE_LIBS)
+
+noinst_PROGRAMS += tests/bench/bench_r1fs
+tests_bench_bench_r1fs_SOURCES = tests/bench/bench_r1fs.c
+tests_bench_bench_r1fs_LDADD = $(R1_NODE_LIBS)

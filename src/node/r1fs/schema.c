@@ -1,0 +1,27 @@
+/*
+ * The r1fs component's schema steps.  Forward only: a new column or table
+ * is a new step, never an edit of an old one.
+ */
+#include "node/lib.h"
+#include "node/r1fs/schema.h"
+
+#include "core/db.h"
+
+static const struct db_migration r1fs_steps[] = {
+    {1, "CREATE TABLE r1fs_blocks("
+        " digest BLOB PRIMARY KEY," /* SHA-256 of the block */
+        " size INTEGER NOT NULL,"   /* bytes */
+        " links INTEGER NOT NULL,"  /* dag-pb links, or -1 for a raw block */
+        " added INTEGER NOT NULL"   /* unix seconds */
+        ") WITHOUT ROWID;"
+        "CREATE TABLE r1fs_pins("
+        " cid TEXT PRIMARY KEY,"    /* as r1fs_cid_format writes it */
+        " size INTEGER NOT NULL,"   /* cumulative size of the DAG */
+        " created INTEGER NOT NULL" /* unix seconds */
+        ");"},
+};
+
+enum r1_err r1fs_schema_migrate(sqlite3 *db, char **why)
+{
+	return db_migrate(db, "r1fs", r1fs_steps, R1_ARRAY_LEN(r1fs_steps), why);
+}

@@ -1,0 +1,287 @@
+/*
+ * R1FS throughput: add and get of one large encrypted file on one node,
+ * each figure beside its anchors measured in the same run: the machine's
+ * raw SHA-256 (OpenSSL with SHA-NI, and libsodium), raw AES-256-GCM
+ * (OpenSSL EVP, and libsodium's one-shot API), their sequential combination
+ * (the limit of an add, which hashes and encrypts every byte once), and
+ * ipfs_cid's time on the same file.  Peak RSS shows the memory bound.
+ *
+ *   bench_r1fs [SIZE_MIB [DIR [SYNC]]]   (default 1024 MiB under $TMPDIR,
+ *                                         SYNC none|batch|each, default batch)
+ *
+ * Not a test: run it by hand on a quiet machine; the load average is
+ * printed so that a busy run is recognizable.
+ */
+#include "node/lib.h"
+#include "node/r1fs/r1fs.h"
+
+#include "core/db.h"
+#include "core/hash.h"
+
+#include <openssl/evp.h>
+#include <sodium.h>
+#include <sys/resource.h>
+#include <fcntl.h>
+#include <sys/stat.h>
+
+static double now(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+static double mbps(uint64_t bytes, double seconds)
+{
+	return (double)bytes / seconds / 1e6;
+}
+
+#define CHUNK (1u << 20)
+
+static double bench_sha_openssl(const uint8_t *buf, uint64_t total)
+{
+	struct sha256_stream *s = sha256_stream_new();
+	uint8_t out[32];
+	double t = now();
+	for (uint64_t done = 0; done < total; done += CHUNK)
+		sha256_stream_update(s, buf, CHUNK);
+	sha256_stream_final(s, out);
+	t = now() - t;
+	sha256_stream_free(&s);
+	return mbps(total, t);
+}
+
+static double bench_sha_sodium(const uint8_t *buf, uint64_t total)
+{
+	crypto_hash_sha256_state st;
+	uint8_t out[32];
+	crypto_hash_sha256_init(&st);
+	double t = now();
+	for (uint64_t done = 0; done < total; done += CHUNK)
+		crypto_hash_sha256_update(&st, buf, CHUNK);
+	crypto_hash_sha256_final(&st, out);
+	return mbps(total, now() - t);
+}
+
+static double bench_gcm_openssl(const uint8_t *buf, uint8_t *out, uint64_t total)
+{
+	uint8_t key[32] = {1}, iv[12] = {2}, tag[16];
+	EVP_CIPHER_CTX *c = EVP_CIPHER_CTX_new();
+	int n;
+	EVP_EncryptInit_ex(c, EVP_aes_256_gcm(), NULL, key, iv);
+	double t = now();
+	for (uint64_t done = 0; done < total; done += CHUNK)
+		EVP_EncryptUpdate(c, out, &n, buf, CHUNK);
+	EVP_EncryptFinal_ex(c, out, &n);
+	EVP_CIPHER_CTX_ctrl(c, EVP_CTRL_GCM_GET_TAG, 16, tag);
+	t = now() - t;
+	EVP_CIPHER_CTX_free(c);
+	return mbps(total, t);
+}
+
+static double bench_gcm_sodium(const uint8_t *buf, uint8_t *out, uint64_t total)
+{
+	if (!crypto_aead_aes256gcm_is_available())
+		return 0;
+	uint8_t key[32] = {1}, npub[12] = {2};
+	unsigned long long clen;
+	double t = now();
+	/* One-shot only: every 1 MiB is its own message (no streaming API). */
+	for (uint64_t done = 0; done < total; done += CHUNK)
+		crypto_aead_aes256gcm_encrypt(out, &clen, buf, CHUNK, NULL, 0, NULL, npub, key);
+	return mbps(total, now() - t);
+}
+
+/*
+ * The filesystem's share: one 256 KiB file per block, written to a temporary
+ * name and renamed into 256 shard directories (what the block store does),
+ * then read back.  Returns write MB/s; *read_mbps gets the read figure.
+ */
+static double bench_fs(const char *dir, const uint8_t *buf, uint64_t total, double *read_mbps)
+{
+	char path[700], tmp[700];
+	for (unsigned s = 0; s < 256; s++) {
+		snprintf(path, sizeof(path), "%s/%02x", dir, s);
+		mkdir(path, 0755);
+	}
+	uint64_t n = total / 262144;
+	double t = now();
+	for (uint64_t i = 0; i < n; i++) {
+		snprintf(tmp, sizeof(tmp), "%s/tmp-XXXXXX", dir);
+		int fd = mkstemp(tmp);
+		if (fd < 0 || write(fd, buf + (i % 4) * 262144, 262144) != 262144)
+			return 0;
+		close(fd);
+		snprintf(path, sizeof(path), "%s/%02x/%016" PRIx64, dir, (unsigned)(i & 255), i);
+		if (rename(tmp, path) != 0)
+			return 0;
+	}
+	double w = mbps(n * 262144, now() - t);
+	uint8_t *in = malloc(262144);
+	t = now();
+	for (uint64_t i = 0; i < n; i++) {
+		snprintf(path, sizeof(path), "%s/%02x/%016" PRIx64, dir, (unsigned)(i & 255), i);
+		int fd = open(path, O_RDONLY);
+		if (fd < 0 || read(fd, in, 262144) != 262144)
+			return 0;
+		close(fd);
+	}
+	*read_mbps = mbps(n * 262144, now() - t);
+	free(in);
+	return w;
+}
+
+static long peak_rss_kib(void)
+{
+	struct rusage ru;
+	getrusage(RUSAGE_SELF, &ru);
+	return ru.ru_maxrss;
+}
+
+int main(int argc, char **argv)
+{
+	uint64_t mib = argc > 1 ? strtoull(argv[1], NULL, 10) : 1024;
+	const char *base = argc > 2 ? argv[2] : (getenv("TMPDIR") ? getenv("TMPDIR") : "/tmp");
+	if (mib == 0 || sodium_init() < 0)
+		return 2;
+	uint64_t size = mib << 20;
+	char dir[512];
+	snprintf(dir, sizeof(dir), "%s/bench_r1fs.XXXXXX", base);
+	if (!mkdtemp(dir))
+		return 1;
+	char file[600], node[600], out[600], dbp[700], cmd[1400];
+	snprintf(file, sizeof(file), "%s/data.bin", dir);
+	snprintf(node, sizeof(node), "%s/node", dir);
+	snprintf(out, sizeof(out), "%s/out", dir);
+	mkdir(node, 0755);
+	mkdir(out, 0755);
+	double load[3] = {0};
+	getloadavg(load, 3);
+	printf("bench_r1fs: %" PRIu64 " MiB, load average %.2f %.2f %.2f on %ld cores%s\n", mib,
+	       load[0], load[1], load[2], sysconf(_SC_NPROCESSORS_ONLN),
+	       load[0] > 0.5 ? " (BUSY: figures are low)" : "");
+
+	double t;
+	uint8_t *buf = malloc(CHUNK), *enc = malloc(CHUNK + 16);
+	random_bytes(buf, CHUNK);
+	FILE *f = fopen(file, "wb");
+	for (uint64_t done = 0; done < size; done += CHUNK) {
+		random_bytes(buf, CHUNK);
+		fwrite(buf, 1, CHUNK, f);
+	}
+	fclose(f);
+
+	double sha_ossl = bench_sha_openssl(buf, size);
+	double sha_sod = bench_sha_sodium(buf, size);
+	double gcm_ossl = bench_gcm_openssl(buf, enc, size);
+	double gcm_sod = bench_gcm_sodium(buf, enc, size);
+	double limit = 1.0 / (1.0 / sha_ossl + 1.0 / gcm_ossl);
+	printf("anchor SHA-256      OpenSSL  %8.0f MB/s   libsodium %8.0f MB/s\n", sha_ossl,
+	       sha_sod);
+	printf("anchor AES-256-GCM  OpenSSL  %8.0f MB/s   libsodium %8.0f MB/s (one-shot)\n",
+	       gcm_ossl, gcm_sod);
+	printf("anchor SHA+GCM sequential limit (OpenSSL)  %8.0f MB/s\n", limit);
+
+	char fsdir[600];
+	snprintf(fsdir, sizeof(fsdir), "%s/fs", dir);
+	mkdir(fsdir, 0755);
+	double fs_read = 0, fs_write = bench_fs(fsdir, buf, size, &fs_read);
+	printf(
+	    "anchor filesystem, 256 KiB file per block: write+rename %6.0f MB/s, read %6.0f MB/s\n",
+	    fs_write, fs_read);
+	char seq[700];
+	snprintf(seq, sizeof(seq), "%s/sequential.bin", dir);
+	t = now();
+	f = fopen(seq, "wb");
+	for (uint64_t done = 0; done < size; done += CHUNK)
+		fwrite(buf, 1, CHUNK, f);
+	fclose(f);
+	double seq_write = mbps(size, now() - t);
+	unlink(seq);
+	printf("anchor filesystem, one file written sequentially:        %6.0f MB/s\n", seq_write);
+	double add_limit = 1.0 / (1.0 / limit + 1.0 / fs_write);
+	double get_limit = 1.0 / (1.0 / limit + 1.0 / fs_read + 1.0 / seq_write);
+	printf("anchor SHA+GCM+filesystem sequential limits: add %6.0f MB/s, get %6.0f MB/s\n",
+	       add_limit, get_limit);
+
+	snprintf(cmd, sizeof(cmd), "ipfs_cid '%s' >/dev/null 2>&1", file);
+	t = now();
+	int rc = system(cmd);
+	double t_cid = now() - t;
+	struct rusage child;
+	getrusage(RUSAGE_CHILDREN, &child);
+	printf(
+	    "anchor ipfs_cid (plain file, hash only)    %8.0f MB/s  (%.2f s%s, peak RSS %ld KiB)\n",
+	    mbps(size, t_cid), t_cid, rc ? ", FAILED" : "", child.ru_maxrss);
+
+	snprintf(dbp, sizeof(dbp), "%s/node.db", node);
+	sqlite3 *db = NULL;
+	struct r1fs *fs = NULL;
+	char *why = NULL;
+	struct r1fs_options opt = R1FS_OPTIONS_INIT;
+	static const char *const sync_names[] = {"none", "batch", "each"};
+	for (unsigned i = 0; argc > 3 && i < R1_ARRAY_LEN(sync_names); i++)
+		if (strcmp(argv[3], sync_names[i]) == 0)
+			opt.sync = (enum r1fs_sync)i;
+	if (db_open(dbp, &db, &why) || r1fs_open(node, db, &opt, &fs, &why)) {
+		fprintf(stderr, "open: %s\n", why);
+		return 1;
+	}
+	long rss_before = peak_rss_kib();
+	struct r1fs_added a;
+	struct r1fs_add_opts ao = R1FS_ADD_OPTS_INIT;
+	ao.secret = "bench";
+	/* The compute path alone: read, encrypt, chunk, hash; nothing stored. */
+	ao.only_hash = true;
+	t = now();
+	if (r1fs_add_file(fs, file, &ao, &a, &why)) {
+		fprintf(stderr, "add: %s\n", why);
+		return 1;
+	}
+	double t_hash = now() - t;
+	printf("r1fs add --only-hash (read + encrypt + chunk + hash)  %8.0f MB/s  (%.2f s)  "
+	       "%.0f%% of SHA-256, %.0f%% of the SHA+GCM limit\n",
+	       mbps(size, t_hash), t_hash, 100 * mbps(size, t_hash) / sha_ossl,
+	       100 * mbps(size, t_hash) / limit);
+	ao.only_hash = false;
+	t = now();
+	if (r1fs_add_file(fs, file, &ao, &a, &why)) {
+		fprintf(stderr, "add: %s\n", why);
+		return 1;
+	}
+	double t_add = now() - t;
+	printf("r1fs add (encrypt + chunk + hash + store, sync=%s) %8.0f MB/s  (%.2f s)  "
+	       "%.0f%% of SHA-256, %.0f%% of the SHA+GCM limit\n",
+	       sync_names[opt.sync], mbps(size, t_add), t_add, 100 * mbps(size, t_add) / sha_ossl,
+	       100 * mbps(size, t_add) / limit);
+	printf("    = %.0f%% of the SHA+GCM+filesystem limit\n",
+	       100 * mbps(size, t_add) / add_limit);
+	struct r1fs_get_opts go = R1FS_GET_OPTS_INIT;
+	go.secret = "bench";
+	char *restored = NULL;
+	t = now();
+	if (r1fs_get_file(fs, a.cid, out, &go, &restored, &why)) {
+		fprintf(stderr, "get: %s\n", why);
+		return 1;
+	}
+	double t_get = now() - t;
+	printf("r1fs get (read + verify + decrypt + write)             %8.0f MB/s  (%.2f s)  "
+	       "%.0f%% of SHA-256, %.0f%% of the SHA+GCM limit\n",
+	       mbps(size, t_get), t_get, 100 * mbps(size, t_get) / sha_ossl,
+	       100 * mbps(size, t_get) / limit);
+	printf("    = %.0f%% of the SHA+GCM+filesystem limit\n",
+	       100 * mbps(size, t_get) / get_limit);
+	printf("peak RSS %ld KiB (%ld KiB before add/get; the file is %" PRIu64 " KiB)\n",
+	       peak_rss_kib(), rss_before, size >> 10);
+	printf("cid %s\n", a.cid);
+
+	unlink(restored);
+	r1_free(restored);
+	r1fs_free(&fs);
+	db_close(&db);
+	free(buf);
+	free(enc);
+	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", dir);
+	rc = system(cmd);
+	return rc ? 1 : 0;
+}
