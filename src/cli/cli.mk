@@ -4,4 +4,5 @@ r1console_SOURCES += src/cli/cli.h src/cli/main.c src/cli/commands.def
 r1console_SOURCES += src/cli/cmd_keys.c
 r1console_SOURCES += src/cli/cmd_r1fs.c
 r1console_SOURCES += src/cli/cmd_sign.c
+r1console_SOURCES += src/cli/cmd_compute.c
 r1console_LDADD = $(R1_TUI_LIBS)
