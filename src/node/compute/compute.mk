@@ -14,7 +14,8 @@ COMPUTE_TESTS = \
 	tests/unit/compute/test_gemm \
 	tests/unit/compute/test_vindex \
 	tests/unit/compute/test_compute \
-	tests/unit/compute/test_chaindist
+	tests/unit/compute/test_chaindist \
+	tests/unit/compute/test_schemas
 check_PROGRAMS += $(COMPUTE_TESTS)
 TESTS += $(COMPUTE_TESTS) tests/integration/compute_cli.sh
 EXTRA_DIST += tests/unit/compute/refblas.h tests/integration/compute_cli.sh
@@ -28,6 +29,19 @@ tests_unit_compute_test_compute_SOURCES = tests/unit/compute/test_compute.c test
 tests_unit_compute_test_compute_LDADD = tests/libtap.a $(R1_NODE_LIBS)
 tests_unit_compute_test_chaindist_SOURCES = tests/unit/compute/test_chaindist.c
 tests_unit_compute_test_chaindist_LDADD = tests/libtap.a $(R1_NODE_LIBS)
+tests_unit_compute_test_schemas_SOURCES = tests/unit/compute/test_schemas.c
+tests_unit_compute_test_schemas_LDADD = tests/libtap.a $(R1_NODE_LIBS)
+
+# Plugin config schemas (data/plugins/README.md has the format), installed
+# for the deployment wizard.
+pluginschemadir = $(pkgdatadir)/plugins
+dist_pluginschema_DATA = \
+	data/plugins/blas_bench_01.json \
+	data/plugins/matmul_job_01.json \
+	data/plugins/vector_search_01.json \
+	data/plugins/chain_dist_master_01.json \
+	data/plugins/chain_dist_worker_01.json
+EXTRA_DIST += data/plugins/README.md
 
 noinst_PROGRAMS += tests/bench/bench_compute
 tests_bench_bench_compute_SOURCES = tests/bench/bench_compute.c
