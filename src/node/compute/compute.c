@@ -9,12 +9,14 @@
  */
 #include "node/lib.h"
 #include "node/compute/compute.h"
+#include "node/compute/mxstore.h"
 
 #include <math.h>
 
 #define DEFAULT_MAX_QUEUED 16
 #define DEFAULT_HISTORY    32
 #define DEFAULT_MEM_CAP    (UINT64_C(8) << 30)
+#define MAX_SPLIT_PARTS    1024
 
 struct job {
 	struct compute *eng;
@@ -32,12 +34,25 @@ struct job {
 	/* copied from the engine for the worker */
 	int threads;
 	size_t panel_min_rows;
+	uint64_t mem_limit;
+	struct r1fs *fs;
+	char *secret;
 	/* inputs */
 	struct gemm_spec spec;
-	struct matrix a, b, c; /* GEMM (c: input C, then the product) */
-	struct matrix q;       /* SEARCH queries, INDEX embeddings */
-	struct vindex *ix;     /* SEARCH */
+	struct matrix a, b, c;               /* GEMM (c: input C, then the product) */
+	struct matrix q;                     /* SEARCH queries, INDEX embeddings, SPLIT source */
+	char *a_cid, *b_cid, *c_cid, *q_cid; /* operands still in R1FS */
+	struct vindex *ix;                   /* SEARCH */
 	size_t k;
+	char *store_as;              /* GEMM, ASSEMBLE: file name of the result in R1FS */
+	bool keep_result;            /* GEMM: hand C back too */
+	bool trans;                  /* SPLIT */
+	size_t nparts;               /* SPLIT, ASSEMBLE */
+	uint64_t *row0, *rows;       /* SPLIT */
+	char *prefix;                /* SPLIT */
+	char **part_cids;            /* ASSEMBLE inputs */
+	uint64_t out_rows, out_cols; /* ASSEMBLE */
+	enum mx_dtype out_dtype;     /* ASSEMBLE */
 	size_t bench_n;
 	unsigned bench_reps;
 	bool bench_f64, bench_f32;
@@ -48,6 +63,10 @@ struct job {
 	struct vindex *built;
 	struct vsearch_hit *hits;
 	struct compute_bench bench;
+	char result_cid[R1FS_CID_TEXT_MAX];
+	char (*cids)[R1FS_CID_TEXT_MAX];
+	double io_seconds;
+	uint64_t mem_needed; /* known on the worker once CID operands are fetched */
 };
 
 struct compute {
@@ -66,13 +85,13 @@ struct compute {
 	struct compute_bench last_bench;
 	bool have_bench;
 	bool closing; /* freed while a job was on a worker */
+	struct r1fs *fs;
+	char *secret;
 };
 
 static const char *const kind_names[] = {
-    [COMPUTE_GEMM] = "gemm",
-    [COMPUTE_INDEX] = "index",
-    [COMPUTE_SEARCH] = "search",
-    [COMPUTE_BENCH] = "bench",
+    [COMPUTE_GEMM] = "gemm",   [COMPUTE_INDEX] = "index", [COMPUTE_SEARCH] = "search",
+    [COMPUTE_BENCH] = "bench", [COMPUTE_SPLIT] = "split", [COMPUTE_ASSEMBLE] = "assemble",
 };
 
 static const char *const state_names[] = {
@@ -140,6 +159,19 @@ static void job_free(struct job *j)
 	vindex_unref(&j->built);
 	r1_free(j->hits);
 	r1_free(j->why);
+	r1_free(j->secret);
+	r1_free(j->a_cid);
+	r1_free(j->b_cid);
+	r1_free(j->c_cid);
+	r1_free(j->q_cid);
+	r1_free(j->store_as);
+	r1_free(j->row0);
+	r1_free(j->rows);
+	r1_free(j->prefix);
+	for (size_t i = 0; j->part_cids && i < j->nparts; i++)
+		r1_free(j->part_cids[i]);
+	r1_free(j->part_cids);
+	r1_free(j->cids);
 	r1_free(j);
 }
 
@@ -159,9 +191,12 @@ static void job_info(const struct job *j, struct compute_job_info *out)
 	out->submitted_ms = j->submitted_ms;
 	out->started_ms = j->started_ms;
 	out->finished_ms = j->finished_ms;
-	out->seconds = j->seconds;
-	out->gflops = j->gflops;
-	copy_text(out->why, sizeof(out->why), j->why);
+	/* What the worker writes is read only once it has handed the job back. */
+	if (j->state != COMPUTE_RUNNING) {
+		out->seconds = j->seconds;
+		out->gflops = j->gflops;
+		copy_text(out->why, sizeof(out->why), j->why);
+	}
 }
 
 static void remember(struct compute *c, const struct job *j)
@@ -194,10 +229,71 @@ static enum r1_err to_dtype(struct matrix *m, enum mx_dtype dtype, char **why)
 	return err;
 }
 
+/* "2400 bytes", "12.5 MiB", "3.0 GiB". */
+static void fmt_bytes(char *out, size_t cap, uint64_t n)
+{
+	if (n < 1024 * 1024)
+		snprintf(out, cap, "%" PRIu64 " bytes", n);
+	else if (n < (UINT64_C(1) << 30))
+		snprintf(out, cap, "%.1f MiB", (double)n / 1048576.0);
+	else
+		snprintf(out, cap, "%.1f GiB", (double)n / 1073741824.0);
+}
+
+static enum r1_err over_limit(const char *label, uint64_t need, uint64_t limit, char **why)
+{
+	char a[32], b[32];
+	fmt_bytes(a, sizeof(a), need);
+	fmt_bytes(b, sizeof(b), limit);
+	return r1_fail(why, R1_ERR_TOOBIG,
+	               "%s: the job needs %s, above the per-job memory limit of %s", label, a, b);
+}
+
+/* Fetch an operand still in R1FS, within what is left of the job's memory. */
+static enum r1_err fetch(struct job *j, char **cid, struct matrix *m, const char *what,
+                         uint64_t *used, char **why)
+{
+	if (!*cid)
+		return R1_OK;
+	uint64_t left = j->mem_limit > *used ? j->mem_limit - *used : 1;
+	double t0 = mono_s();
+	enum r1_err err = mxstore_get(j->fs, *cid, j->secret, what, left, m, why);
+	j->io_seconds += mono_s() - t0;
+	if (err == R1_ERR_TOOBIG)
+		r1_why_prefix(why, "%s: over the per-job memory limit", j->label);
+	if (!err)
+		*used += matrix_data_len(m);
+	return err;
+}
+
+static uint64_t conv_bytes(const struct matrix *m, enum mx_dtype dtype);
+
 static enum r1_err work_gemm(struct job *j, char **why)
 {
 	enum mx_dtype dt = j->spec.dtype;
-	enum r1_err err = to_dtype(&j->a, dt, why);
+	uint64_t used = matrix_data_len(&j->a) + matrix_data_len(&j->b) + matrix_data_len(&j->c);
+	enum r1_err err = fetch(j, &j->a_cid, &j->a, "A", &used, why);
+	if (!err)
+		err = fetch(j, &j->b_cid, &j->b, "B", &used, why);
+	if (!err)
+		err = fetch(j, &j->c_cid, &j->c, "C", &used, why);
+	if (err)
+		return err;
+	struct gemm_shape sh;
+	err = gemm_shape_of(&j->spec, j->a.rows, j->a.cols, j->b.rows, j->b.cols, &sh, why);
+	if (err)
+		return err;
+	if (!matrix_is_empty(&j->c) && (j->c.rows != sh.m || j->c.cols != sh.n))
+		return r1_fail(why, R1_ERR_INVAL, "gemm: C is %zu x %zu, the product is %zu x %zu",
+		               j->c.rows, j->c.cols, sh.m, sh.n);
+	if (j->spec.beta == 0)
+		matrix_release(&j->c);
+	j->mem_needed = matrix_data_len(&j->a) + matrix_data_len(&j->b) + matrix_data_len(&j->c) +
+	                conv_bytes(&j->a, dt) + conv_bytes(&j->b, dt) +
+	                (uint64_t)sh.m * sh.n * mx_dtype_size(dt);
+	if (j->mem_needed > j->mem_limit)
+		return over_limit(j->label, j->mem_needed, j->mem_limit, why);
+	err = to_dtype(&j->a, dt, why);
 	if (!err)
 		err = to_dtype(&j->b, dt, why);
 	if (!err && !matrix_is_empty(&j->c) && (j->c.dtype != dt || !j->c.block)) {
@@ -207,10 +303,6 @@ static enum r1_err work_gemm(struct job *j, char **why)
 		if (!err)
 			matrix_move(&j->c, &t);
 	}
-	if (err)
-		return err;
-	struct gemm_shape sh;
-	err = gemm_shape_of(&j->spec, j->a.rows, j->a.cols, j->b.rows, j->b.cols, &sh, why);
 	if (err)
 		return err;
 	if (matrix_is_empty(&j->c)) {
@@ -227,11 +319,137 @@ static enum r1_err work_gemm(struct job *j, char **why)
 	/* The operands are no longer needed: give their memory back now. */
 	matrix_release(&j->a);
 	matrix_release(&j->b);
+	if (!err && j->store_as) {
+		t0 = mono_s();
+		err = mxstore_put(j->fs, &j->c, j->store_as, j->secret, j->result_cid, why);
+		j->io_seconds += mono_s() - t0;
+		if (!j->keep_result)
+			matrix_release(&j->c);
+	}
+	return err;
+}
+
+/* Row i of op(src) into dst (cols elements of the same dtype). */
+static void copy_op_row(const struct matrix *src, bool trans, size_t i, void *dst)
+{
+	size_t es = mx_dtype_size(src->dtype);
+	if (!trans) {
+		memcpy(dst, (const uint8_t *)src->data + i * src->cols * es, src->cols * es);
+		return;
+	}
+	const uint8_t *col = (const uint8_t *)src->data + i * es;
+	uint8_t *d = dst;
+	for (size_t r = 0; r < src->rows; r++)
+		memcpy(d + r * es, col + r * src->cols * es, es);
+}
+
+static enum r1_err work_split(struct job *j, char **why)
+{
+	uint64_t used = matrix_data_len(&j->q);
+	enum r1_err err = fetch(j, &j->q_cid, &j->q, "the matrix to split", &used, why);
+	if (err)
+		return err;
+	size_t m = j->trans ? j->q.cols : j->q.rows, k = j->trans ? j->q.rows : j->q.cols;
+	uint64_t biggest = 0;
+	for (size_t p = 0; p < j->nparts; p++) {
+		if (j->row0[p] > m || j->rows[p] > m - j->row0[p])
+			return r1_fail(why, R1_ERR_INVAL,
+			               "split: part %zu (rows %" PRIu64 "..%" PRIu64
+			               ") is outside the %zu rows",
+			               p, j->row0[p], j->row0[p] + j->rows[p], m);
+		biggest = R1_MAX(biggest, j->rows[p]);
+	}
+	j->mem_needed = used + biggest * k * mx_dtype_size(j->q.dtype);
+	if (j->mem_needed > j->mem_limit)
+		return over_limit(j->label, j->mem_needed, j->mem_limit, why);
+	j->cids = r1_calloc(j->nparts, sizeof(*j->cids));
+	if (!j->cids)
+		return r1_fail(why, R1_ERR_NOMEM, "split: out of memory");
+	compute_ctl_start(&j->ctl, j->nparts);
+	double t0 = mono_s();
+	for (size_t p = 0; p < j->nparts && !err; p++) {
+		if (compute_ctl_cancelled(&j->ctl))
+			return r1_fail(why, R1_ERR_CANCELLED,
+			               "split: cancelled after %zu of %zu parts", p, j->nparts);
+		struct matrix part;
+		err = matrix_alloc(&part, j->q.dtype, (size_t)j->rows[p], k, false, why);
+		if (err)
+			break;
+		size_t es = mx_dtype_size(j->q.dtype);
+		for (size_t r = 0; r < part.rows; r++)
+			copy_op_row(&j->q, j->trans, (size_t)j->row0[p] + r,
+			            (uint8_t *)part.data + r * k * es);
+		char name[96];
+		snprintf(name, sizeof(name), "%.64s_%zu.r1mx", j->prefix ? j->prefix : "part", p);
+		err = mxstore_put(j->fs, &part, name, j->secret, j->cids[p], why);
+		matrix_release(&part);
+		compute_ctl_advance(&j->ctl, 1);
+	}
+	j->io_seconds = mono_s() - t0;
+	return err;
+}
+
+static enum r1_err work_assemble(struct job *j, char **why)
+{
+	size_t es = mx_dtype_size(j->out_dtype);
+	uint64_t out_bytes = j->out_rows * j->out_cols * es;
+	enum r1_err err =
+	    matrix_alloc(&j->c, j->out_dtype, (size_t)j->out_rows, (size_t)j->out_cols, false, why);
+	if (err)
+		return err;
+	compute_ctl_start(&j->ctl, j->nparts);
+	double t0 = mono_s();
+	uint64_t row = 0;
+	for (size_t p = 0; p < j->nparts && !err; p++) {
+		if (compute_ctl_cancelled(&j->ctl)) {
+			err = r1_fail(why, R1_ERR_CANCELLED,
+			              "assemble: cancelled after %zu of %zu parts", p, j->nparts);
+			break;
+		}
+		struct matrix part = {0};
+		char what[32];
+		snprintf(what, sizeof(what), "part %zu", p);
+		uint64_t left = j->mem_limit > out_bytes ? j->mem_limit - out_bytes : 1;
+		err = mxstore_get(j->fs, j->part_cids[p], j->secret, what, left, &part, why);
+		if (!err && (part.cols != j->out_cols || part.dtype != j->out_dtype ||
+		             part.rows > j->out_rows - row))
+			err = r1_fail(why, R1_ERR_INVAL,
+			              "assemble: part %zu (%s) is %zu x %zu %s; expected %" PRIu64
+			              " columns of %s within %" PRIu64 " rows",
+			              p, j->part_cids[p], part.rows, part.cols,
+			              mx_dtype_name(part.dtype), j->out_cols,
+			              mx_dtype_name(j->out_dtype), j->out_rows - row);
+		if (!err) {
+			memcpy((uint8_t *)j->c.data + row * j->out_cols * es, part.data,
+			       matrix_data_len(&part));
+			row += part.rows;
+		}
+		matrix_release(&part);
+		compute_ctl_advance(&j->ctl, 1);
+	}
+	if (!err && row != j->out_rows)
+		err = r1_fail(why, R1_ERR_INVAL,
+		              "assemble: the parts have %" PRIu64 " rows, the result %" PRIu64, row,
+		              j->out_rows);
+	if (!err)
+		err = mxstore_put(j->fs, &j->c, j->store_as ? j->store_as : "result.r1mx",
+		                  j->secret, j->result_cid, why);
+	j->io_seconds = mono_s() - t0;
+	matrix_release(&j->c);
 	return err;
 }
 
 static enum r1_err work_index(struct job *j, char **why)
 {
+	uint64_t used = matrix_data_len(&j->q);
+	enum r1_err ferr = fetch(j, &j->q_cid, &j->q, "the embeddings", &used, why);
+	if (ferr)
+		return ferr;
+	j->mem_needed = used + (j->q.dtype == MX_F32 && j->q.block
+	                            ? 0
+	                            : (uint64_t)j->q.rows * j->q.cols * sizeof(float));
+	if (j->mem_needed > j->mem_limit)
+		return over_limit(j->label, j->mem_needed, j->mem_limit, why);
 	double t0 = mono_s();
 	enum r1_err err = vindex_build(&j->q, &j->ctl, &j->built, why);
 	j->seconds = mono_s() - t0;
@@ -240,6 +458,17 @@ static enum r1_err work_index(struct job *j, char **why)
 
 static enum r1_err work_search(struct job *j, char **why)
 {
+	uint64_t used = matrix_data_len(&j->q);
+	enum r1_err ferr = fetch(j, &j->q_cid, &j->q, "the queries", &used, why);
+	if (ferr)
+		return ferr;
+	if (j->q.cols != vindex_dim(j->ix))
+		return r1_fail(why, R1_ERR_INVAL,
+		               "search: queries have dimension %zu, the index has %zu", j->q.cols,
+		               vindex_dim(j->ix));
+	j->mem_needed = used + vindex_search_bytes(j->ix, j->q.rows, j->k);
+	if (j->mem_needed > j->mem_limit)
+		return over_limit(j->label, j->mem_needed, j->mem_limit, why);
 	size_t nq = j->q.rows;
 	j->hits = r1_calloc(nq * j->k, sizeof(*j->hits));
 	if (!j->hits)
@@ -325,10 +554,8 @@ static enum r1_err work_bench(struct job *j, char **why)
 }
 
 static enum r1_err (*const workers_by_kind[])(struct job *, char **) = {
-    [COMPUTE_GEMM] = work_gemm,
-    [COMPUTE_INDEX] = work_index,
-    [COMPUTE_SEARCH] = work_search,
-    [COMPUTE_BENCH] = work_bench,
+    [COMPUTE_GEMM] = work_gemm,   [COMPUTE_INDEX] = work_index, [COMPUTE_SEARCH] = work_search,
+    [COMPUTE_BENCH] = work_bench, [COMPUTE_SPLIT] = work_split, [COMPUTE_ASSEMBLE] = work_assemble,
 };
 
 static void job_work(void *arg)
@@ -355,6 +582,8 @@ static void finish(struct compute *c, struct job *j)
 	j->state = j->err == R1_OK              ? COMPUTE_DONE
 	           : j->err == R1_ERR_CANCELLED ? COMPUTE_CANCELLED
 	                                        : COMPUTE_FAILED;
+	if (j->mem_needed > j->mem_bytes)
+		j->mem_bytes = j->mem_needed;
 	if (j->state == COMPUTE_DONE && j->kind == COMPUTE_BENCH) {
 		c->last_bench = j->bench;
 		c->last_bench.when_ms = j->finished_ms;
@@ -377,6 +606,7 @@ static void finish(struct compute *c, struct job *j)
 		    .seconds = j->seconds,
 		    .gflops = j->gflops,
 		    .bench = j->bench,
+		    .io_seconds = j->io_seconds,
 		};
 		if (j->state == COMPUTE_DONE) {
 			matrix_move(&r.c, &j->c);
@@ -386,11 +616,16 @@ static void finish(struct compute *c, struct job *j)
 			j->hits = NULL;
 			r.nq = j->q.rows;
 			r.k = j->k;
+			memcpy(r.result_cid, j->result_cid, sizeof(r.result_cid));
+			r.cids = j->cids;
+			r.ncids = r.cids ? j->nparts : 0;
+			j->cids = NULL;
 		}
 		j->done(j->ctx, &r);
 		matrix_release(&r.c);
 		vindex_unref(&r.index);
 		r1_free(r.hits);
+		r1_free(r.cids);
 	}
 	job_free(j);
 }
@@ -441,30 +676,28 @@ static void start_next(struct compute *c)
 	}
 }
 
-/* "2400 bytes", "12.5 MiB", "3.0 GiB". */
-static void fmt_bytes(char *out, size_t cap, uint64_t n)
-{
-	if (n < 1024 * 1024)
-		snprintf(out, cap, "%" PRIu64 " bytes", n);
-	else if (n < (UINT64_C(1) << 30))
-		snprintf(out, cap, "%.1f MiB", (double)n / 1048576.0);
-	else
-		snprintf(out, cap, "%.1f GiB", (double)n / 1073741824.0);
-}
-
 static enum r1_err enqueue(struct compute *c, struct job *j, const struct compute_meta *meta,
                            uint64_t *id, char **why)
 {
-	if (j->mem_bytes > c->cfg.job_mem_limit) {
-		char need[32], lim[32];
-		fmt_bytes(need, sizeof(need), j->mem_bytes);
-		fmt_bytes(lim, sizeof(lim), c->cfg.job_mem_limit);
-		enum r1_err err =
-		    r1_fail(why, R1_ERR_TOOBIG,
-		            "%s: the job needs %s, above the per-job memory limit of %s", j->label,
-		            need, lim);
+	if (!j->mem_limit || j->mem_limit > c->cfg.job_mem_limit)
+		j->mem_limit = c->cfg.job_mem_limit;
+	if (j->mem_bytes > j->mem_limit) {
+		enum r1_err err = over_limit(j->label, j->mem_bytes, j->mem_limit, why);
 		job_free(j);
 		return err;
+	}
+	if ((j->a_cid || j->b_cid || j->c_cid || j->q_cid || j->store_as || j->part_cids ||
+	     j->kind == COMPUTE_SPLIT) &&
+	    !c->fs) {
+		enum r1_err err =
+		    r1_fail(why, R1_ERR_STATE, "%s: this node has no R1FS", kind_names[j->kind]);
+		job_free(j);
+		return err;
+	}
+	j->fs = c->fs;
+	if (c->secret && !(j->secret = r1_strdup(c->secret))) {
+		job_free(j);
+		return r1_fail(why, R1_ERR_NOMEM, "compute: out of memory");
 	}
 	if (c->nqueued >= c->cfg.max_queued) {
 		job_free(j);
@@ -547,48 +780,196 @@ enum r1_err compute_submit_gemm(struct compute *c, const struct compute_meta *me
                                 struct matrix *c_in, compute_done_fn done, void *ctx, uint64_t *id,
                                 char **why)
 {
-	struct matrix empty = {0};
-	if (!c_in)
-		c_in = &empty;
+	struct compute_gemm_req req = {.spec = *spec};
+	matrix_move(&req.a.m, a);
+	matrix_move(&req.b.m, b);
+	if (c_in)
+		matrix_move(&req.c.m, c_in);
+	return compute_submit_gemm_req(c, meta, &req, done, ctx, id, why);
+}
+
+/* Take an operand into the job: its matrix (moved) or a copy of its CID. */
+static bool take_operand(struct compute_operand *op, struct matrix *m, char **cid)
+{
+	if (!op)
+		return true;
+	matrix_move(m, &op->m);
+	if (matrix_is_empty(m) && op->cid && op->cid[0])
+		return (*cid = r1_strdup(op->cid)) != NULL;
+	return true;
+}
+
+static bool has_operand(const struct matrix *m, const char *cid)
+{
+	return !matrix_is_empty(m) || cid;
+}
+
+enum r1_err compute_submit_gemm_req(struct compute *c, const struct compute_meta *meta,
+                                    struct compute_gemm_req *req, compute_done_fn done, void *ctx,
+                                    uint64_t *id, char **why)
+{
+	const struct gemm_spec *spec = &req->spec;
 	struct job *j = job_new(COMPUTE_GEMM, done, ctx);
-	if (!j) {
-		matrix_release(a);
-		matrix_release(b);
-		matrix_release(c_in);
+	bool ok = j && take_operand(&req->a, &j->a, &j->a_cid) &&
+	          take_operand(&req->b, &j->b, &j->b_cid) &&
+	          take_operand(&req->c, &j->c, &j->c_cid) &&
+	          (!req->store_as || (j->store_as = r1_strdup(req->store_as)));
+	matrix_release(&req->a.m);
+	matrix_release(&req->b.m);
+	matrix_release(&req->c.m);
+	if (!ok) {
+		job_free(j);
 		return r1_fail(why, R1_ERR_NOMEM, "compute: out of memory");
 	}
 	j->spec = *spec;
-	matrix_move(&j->a, a);
-	matrix_move(&j->b, b);
-	matrix_move(&j->c, c_in);
+	j->keep_result = req->keep_result || !req->store_as;
+	j->mem_limit = req->mem_limit;
 	enum r1_err err = R1_OK;
+	bool in_memory = !j->a_cid && !j->b_cid;
 	struct gemm_shape sh = {0};
 	if (spec->dtype != MX_F32 && spec->dtype != MX_F64)
 		err = r1_fail(why, R1_ERR_INVAL, "gemm: unknown dtype %d", (int)spec->dtype);
-	else if (matrix_is_empty(&j->a) || matrix_is_empty(&j->b))
+	else if (!has_operand(&j->a, j->a_cid) || !has_operand(&j->b, j->b_cid))
 		err = r1_fail(why, R1_ERR_INVAL, "gemm: operand %s is empty",
-		              matrix_is_empty(&j->a) ? "A" : "B");
+		              has_operand(&j->a, j->a_cid) ? "B" : "A");
 	else if (!isfinite(spec->alpha) || !isfinite(spec->beta))
 		err = r1_fail(why, R1_ERR_INVAL, "gemm: alpha and beta must be finite numbers");
-	else
+	else if (in_memory)
 		err = gemm_shape_of(spec, j->a.rows, j->a.cols, j->b.rows, j->b.cols, &sh, why);
-	if (!err && spec->beta != 0 && matrix_is_empty(&j->c))
+	if (!err && spec->beta != 0 && !has_operand(&j->c, j->c_cid))
 		err = r1_fail(why, R1_ERR_INVAL, "gemm: beta is %g but no C was given", spec->beta);
-	if (!err && !matrix_is_empty(&j->c) && (j->c.rows != sh.m || j->c.cols != sh.n))
+	if (!err && in_memory && !matrix_is_empty(&j->c) &&
+	    (j->c.rows != sh.m || j->c.cols != sh.n))
 		err = r1_fail(why, R1_ERR_INVAL, "gemm: C is %zu x %zu, the product is %zu x %zu",
 		              j->c.rows, j->c.cols, sh.m, sh.n);
-	if (!err && spec->beta == 0)
+	if (!err && spec->beta == 0) {
 		matrix_release(&j->c); /* not read: do not hold it */
+		r1_free(j->c_cid);
+		j->c_cid = NULL;
+	}
 	if (err) {
 		job_free(j);
 		return err;
 	}
-	uint64_t out_bytes = (uint64_t)sh.m * sh.n * mx_dtype_size(spec->dtype);
-	j->mem_bytes = held(&j->a) + held(&j->b) + held(&j->c) + conv_bytes(&j->a, spec->dtype) +
-	               conv_bytes(&j->b, spec->dtype) + out_bytes;
-	snprintf(j->label, sizeof(j->label), "gemm %zux%zux%zu %s%s%s", sh.m, sh.k, sh.n,
-	         mx_dtype_name(spec->dtype), spec->trans_a ? " At" : "",
-	         spec->trans_b ? " Bt" : "");
+	const char *tr = spec->trans_a   ? (spec->trans_b ? " AtBt" : " At")
+	                 : spec->trans_b ? " Bt"
+	                                 : "";
+	if (in_memory) {
+		uint64_t out_bytes = (uint64_t)sh.m * sh.n * mx_dtype_size(spec->dtype);
+		j->mem_bytes = held(&j->a) + held(&j->b) + held(&j->c) +
+		               conv_bytes(&j->a, spec->dtype) + conv_bytes(&j->b, spec->dtype) +
+		               out_bytes;
+		snprintf(j->label, sizeof(j->label), "gemm %zux%zux%zu %s%s", sh.m, sh.k, sh.n,
+		         mx_dtype_name(spec->dtype), tr);
+	} else {
+		j->mem_bytes = held(&j->a) + held(&j->b) + held(&j->c);
+		snprintf(j->label, sizeof(j->label), "gemm %.24s x %.24s %s%s",
+		         j->a_cid ? j->a_cid : "A", j->b_cid ? j->b_cid : "B",
+		         mx_dtype_name(spec->dtype), tr);
+	}
+	return enqueue(c, j, meta, id, why);
+}
+
+enum r1_err compute_submit_split(struct compute *c, const struct compute_meta *meta,
+                                 struct compute_split_req *req, compute_done_fn done, void *ctx,
+                                 uint64_t *id, char **why)
+{
+	struct job *j = job_new(COMPUTE_SPLIT, done, ctx);
+	bool ok = j && take_operand(&req->src, &j->q, &j->q_cid);
+	matrix_release(&req->src.m);
+	enum r1_err err = R1_OK;
+	if (!ok)
+		err = r1_fail(why, R1_ERR_NOMEM, "compute: out of memory");
+	else if (!has_operand(&j->q, j->q_cid))
+		err = r1_fail(why, R1_ERR_INVAL, "split: nothing to split");
+	else if (req->nparts == 0 || req->nparts > MAX_SPLIT_PARTS)
+		err = r1_fail(why, R1_ERR_INVAL, "split: %zu parts (1 to %d)", req->nparts,
+		              MAX_SPLIT_PARTS);
+	for (size_t p = 0; !err && p < req->nparts; p++)
+		if (req->rows[p] == 0)
+			err = r1_fail(why, R1_ERR_INVAL, "split: part %zu is empty", p);
+	if (!err) {
+		j->nparts = req->nparts;
+		j->row0 = r1_memdup(req->row0, req->nparts * sizeof(uint64_t));
+		j->rows = r1_memdup(req->rows, req->nparts * sizeof(uint64_t));
+		if (!j->row0 || !j->rows || (req->prefix && !(j->prefix = r1_strdup(req->prefix))))
+			err = r1_fail(why, R1_ERR_NOMEM, "compute: out of memory");
+	}
+	if (err) {
+		job_free(j);
+		return err;
+	}
+	j->trans = req->trans;
+	j->mem_limit = req->mem_limit;
+	j->mem_bytes = held(&j->q);
+	snprintf(j->label, sizeof(j->label), "split %.24s into %zu parts",
+	         j->q_cid ? j->q_cid : "matrix", j->nparts);
+	return enqueue(c, j, meta, id, why);
+}
+
+enum r1_err compute_submit_assemble(struct compute *c, const struct compute_meta *meta,
+                                    const struct compute_assemble_req *req, compute_done_fn done,
+                                    void *ctx, uint64_t *id, char **why)
+{
+	uint64_t bytes = 0;
+	enum r1_err err = R1_OK;
+	if (req->nparts == 0 || req->nparts > MAX_SPLIT_PARTS)
+		return r1_fail(why, R1_ERR_INVAL, "assemble: %zu parts (1 to %d)", req->nparts,
+		               MAX_SPLIT_PARTS);
+	err = matrix_bytes(req->dtype, req->rows, req->cols, &bytes, why);
+	if (err)
+		return err;
+	struct job *j = job_new(COMPUTE_ASSEMBLE, done, ctx);
+	if (!j || !(j->part_cids = r1_calloc(req->nparts, sizeof(char *))))
+		goto oom;
+	j->nparts = req->nparts;
+	for (size_t p = 0; p < req->nparts; p++) {
+		if (!req->cids[p] || !req->cids[p][0]) {
+			job_free(j);
+			return r1_fail(why, R1_ERR_INVAL, "assemble: part %zu has no CID", p);
+		}
+		if (!(j->part_cids[p] = r1_strdup(req->cids[p])))
+			goto oom;
+	}
+	if (req->store_as && !(j->store_as = r1_strdup(req->store_as)))
+		goto oom;
+	j->out_rows = req->rows;
+	j->out_cols = req->cols;
+	j->out_dtype = req->dtype;
+	j->mem_limit = req->mem_limit;
+	j->mem_bytes = bytes;
+	snprintf(j->label, sizeof(j->label), "assemble %" PRIu64 "x%" PRIu64 " %s from %zu parts",
+	         req->rows, req->cols, mx_dtype_name(req->dtype), req->nparts);
+	return enqueue(c, j, meta, id, why);
+oom:
+	job_free(j);
+	return r1_fail(why, R1_ERR_NOMEM, "compute: out of memory");
+}
+
+enum r1_err compute_submit_index_op(struct compute *c, const struct compute_meta *meta,
+                                    struct compute_operand *emb, uint64_t mem_limit,
+                                    compute_done_fn done, void *ctx, uint64_t *id, char **why)
+{
+	struct job *j = job_new(COMPUTE_INDEX, done, ctx);
+	bool ok = j && take_operand(emb, &j->q, &j->q_cid);
+	matrix_release(&emb->m);
+	if (!ok) {
+		job_free(j);
+		return r1_fail(why, R1_ERR_NOMEM, "compute: out of memory");
+	}
+	if (!has_operand(&j->q, j->q_cid)) {
+		job_free(j);
+		return r1_fail(why, R1_ERR_INVAL, "index: empty embedding matrix");
+	}
+	j->mem_limit = mem_limit;
+	j->mem_bytes = held(&j->q) + ((j->q.dtype == MX_F32 && j->q.block) || j->q_cid
+	                                  ? 0
+	                                  : (uint64_t)j->q.rows * j->q.cols * sizeof(float));
+	if (j->q_cid)
+		snprintf(j->label, sizeof(j->label), "index %.40s", j->q_cid);
+	else
+		snprintf(j->label, sizeof(j->label), "index %zux%zu %s", j->q.rows, j->q.cols,
+		         mx_dtype_name(j->q.dtype));
 	return enqueue(c, j, meta, id, why);
 }
 
@@ -596,40 +977,27 @@ enum r1_err compute_submit_index(struct compute *c, const struct compute_meta *m
                                  struct matrix *emb, compute_done_fn done, void *ctx, uint64_t *id,
                                  char **why)
 {
-	struct job *j = job_new(COMPUTE_INDEX, done, ctx);
-	if (!j) {
-		matrix_release(emb);
-		return r1_fail(why, R1_ERR_NOMEM, "compute: out of memory");
-	}
-	matrix_move(&j->q, emb);
-	if (matrix_is_empty(&j->q)) {
-		job_free(j);
-		return r1_fail(why, R1_ERR_INVAL, "index: empty embedding matrix");
-	}
-	j->mem_bytes = held(&j->q) + ((j->q.dtype == MX_F32 && j->q.block)
-	                                  ? 0
-	                                  : (uint64_t)j->q.rows * j->q.cols * sizeof(float));
-	snprintf(j->label, sizeof(j->label), "index %zux%zu %s", j->q.rows, j->q.cols,
-	         mx_dtype_name(j->q.dtype));
-	return enqueue(c, j, meta, id, why);
+	struct compute_operand op = {0};
+	matrix_move(&op.m, emb);
+	return compute_submit_index_op(c, meta, &op, 0, done, ctx, id, why);
 }
 
-enum r1_err compute_submit_search(struct compute *c, const struct compute_meta *meta,
-                                  struct vindex *ix, struct matrix *queries, size_t k,
-                                  compute_done_fn done, void *ctx, uint64_t *id, char **why)
+enum r1_err compute_submit_search_op(struct compute *c, const struct compute_meta *meta,
+                                     struct vindex *ix, struct compute_operand *queries, size_t k,
+                                     uint64_t mem_limit, compute_done_fn done, void *ctx,
+                                     uint64_t *id, char **why)
 {
 	struct job *j = job_new(COMPUTE_SEARCH, done, ctx);
-	if (!j) {
-		matrix_release(queries);
-		return r1_fail(why, R1_ERR_NOMEM, "compute: out of memory");
-	}
-	matrix_move(&j->q, queries);
+	bool ok = j && take_operand(queries, &j->q, &j->q_cid);
+	matrix_release(&queries->m);
 	enum r1_err err = R1_OK;
-	if (!ix)
+	if (!ok)
+		err = r1_fail(why, R1_ERR_NOMEM, "compute: out of memory");
+	else if (!ix)
 		err = r1_fail(why, R1_ERR_STATE, "search: no index loaded");
-	else if (matrix_is_empty(&j->q))
+	else if (!has_operand(&j->q, j->q_cid))
 		err = r1_fail(why, R1_ERR_INVAL, "search: no queries");
-	else if (j->q.cols != vindex_dim(ix))
+	else if (!j->q_cid && j->q.cols != vindex_dim(ix))
 		err = r1_fail(why, R1_ERR_INVAL,
 		              "search: queries have dimension %zu, the index has %zu", j->q.cols,
 		              vindex_dim(ix));
@@ -641,10 +1009,24 @@ enum r1_err compute_submit_search(struct compute *c, const struct compute_meta *
 	}
 	j->ix = vindex_ref(ix);
 	j->k = R1_MIN(k, vindex_rows(ix)); /* more hits than rows would only be padding */
-	j->mem_bytes = held(&j->q) + vindex_search_bytes(ix, j->q.rows, j->k);
-	snprintf(j->label, sizeof(j->label), "search %zu queries k=%zu over %zux%zu", j->q.rows,
-	         j->k, vindex_rows(ix), vindex_dim(ix));
+	j->mem_limit = mem_limit;
+	j->mem_bytes = held(&j->q) + (j->q_cid ? 0 : vindex_search_bytes(ix, j->q.rows, j->k));
+	if (j->q_cid)
+		snprintf(j->label, sizeof(j->label), "search %.24s k=%zu over %zux%zu", j->q_cid,
+		         j->k, vindex_rows(ix), vindex_dim(ix));
+	else
+		snprintf(j->label, sizeof(j->label), "search %zu queries k=%zu over %zux%zu",
+		         j->q.rows, j->k, vindex_rows(ix), vindex_dim(ix));
 	return enqueue(c, j, meta, id, why);
+}
+
+enum r1_err compute_submit_search(struct compute *c, const struct compute_meta *meta,
+                                  struct vindex *ix, struct matrix *queries, size_t k,
+                                  compute_done_fn done, void *ctx, uint64_t *id, char **why)
+{
+	struct compute_operand op = {0};
+	matrix_move(&op.m, queries);
+	return compute_submit_search_op(c, meta, ix, &op, k, 0, done, ctx, id, why);
 }
 
 enum r1_err compute_submit_bench(struct compute *c, const struct compute_meta *meta, size_t n,
@@ -710,8 +1092,16 @@ enum r1_err compute_new(const struct compute_config *cfg, const struct compute_r
 	return R1_OK;
 }
 
+void compute_set_r1fs(struct compute *c, struct r1fs *fs, const char *secret)
+{
+	c->fs = fs;
+	r1_free(c->secret);
+	c->secret = secret && secret[0] ? r1_strdup(secret) : NULL;
+}
+
 static void engine_destroy(struct compute *c)
 {
+	r1_free(c->secret);
 	r1_free(c->hist);
 	r1_free(c);
 }

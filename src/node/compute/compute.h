@@ -33,6 +33,7 @@
 #include "node/compute/gemm.h"
 #include "node/compute/matrix.h"
 #include "node/compute/vindex.h"
+#include "node/r1fs/r1fs.h"
 
 #include <jansson.h>
 
@@ -67,6 +68,8 @@ enum compute_kind {
 	COMPUTE_INDEX,
 	COMPUTE_SEARCH,
 	COMPUTE_BENCH,
+	COMPUTE_SPLIT,    /* cut a matrix into row blocks stored in R1FS */
+	COMPUTE_ASSEMBLE, /* stack row blocks from R1FS into one matrix */
 };
 
 enum compute_state {
@@ -113,7 +116,11 @@ struct compute_result {
 	struct vindex *index;     /* INDEX: the built index (one reference) */
 	struct vsearch_hit *hits; /* SEARCH: nq * k hits, free with r1_free */
 	size_t nq, k;
-	struct compute_bench bench; /* BENCH */
+	struct compute_bench bench;         /* BENCH */
+	char result_cid[R1FS_CID_TEXT_MAX]; /* GEMM stored, ASSEMBLE: the result in R1FS */
+	char (*cids)[R1FS_CID_TEXT_MAX];    /* SPLIT: one CID per part; free with r1_free */
+	size_t ncids;
+	double io_seconds; /* fetching operands and storing results */
 };
 
 typedef void (*compute_done_fn)(void *ctx, struct compute_result *res);
@@ -146,10 +153,90 @@ enum r1_err compute_submit_gemm(struct compute *c, const struct compute_meta *me
                                 struct matrix *c_in, compute_done_fn done, void *ctx, uint64_t *id,
                                 char **why);
 
+/*
+ * An input: a matrix in memory, or an R1MX file in the engine's R1FS
+ * (compute_set_r1fs), fetched on the worker.  `m` is taken by the submit
+ * whatever happens; `cid` (used when m is empty) is copied.
+ */
+struct compute_operand {
+	struct matrix m;
+	const char *cid;
+};
+
+/*
+ * The R1FS that CID operands come from and results go to, with its secret
+ * (NULL = the reference's default).  Borrowed: it must outlive the engine.
+ */
+void compute_set_r1fs(struct compute *c, struct r1fs *fs, const char *secret);
+
+/*
+ * A product with operands in memory or in R1FS.  With CIDs the memory
+ * limit is checked on the worker: each fetch is capped by what is left of
+ * it, and the product's memory before C is allocated.  `store_as` (a file
+ * name) puts C in R1FS (result_cid); the product is also handed back in
+ * memory only with keep_result.  mem_limit (0 = the engine's) can only
+ * lower the engine's.  Errors at submit as compute_submit_gemm's (shapes
+ * only when both operands are in memory), R1_ERR_STATE (a CID without
+ * R1FS); on the worker also R1FS's (a missing CID is R1_ERR_NOTFOUND).
+ */
+struct compute_gemm_req {
+	struct gemm_spec spec;
+	struct compute_operand a, b, c;
+	const char *store_as;
+	bool keep_result;
+	uint64_t mem_limit;
+};
+enum r1_err compute_submit_gemm_req(struct compute *c, const struct compute_meta *meta,
+                                    struct compute_gemm_req *req, compute_done_fn done, void *ctx,
+                                    uint64_t *id, char **why);
+
+/*
+ * Cut op(src) (src, or its transpose with `trans`) into row blocks
+ * [row0[i], row0[i] + rows[i]) stored in R1FS as "<prefix>_<i>.r1mx";
+ * result cids[i].  Ranges are checked against the matrix on the worker
+ * (R1_ERR_INVAL).  Errors: R1_ERR_INVAL (no parts, more than 1024, an
+ * empty range), R1_ERR_STATE (no R1FS).
+ */
+struct compute_split_req {
+	struct compute_operand src;
+	bool trans;
+	size_t nparts;
+	const uint64_t *row0, *rows; /* copied */
+	const char *prefix;          /* NULL = "part" */
+	uint64_t mem_limit;
+};
+enum r1_err compute_submit_split(struct compute *c, const struct compute_meta *meta,
+                                 struct compute_split_req *req, compute_done_fn done, void *ctx,
+                                 uint64_t *id, char **why);
+
+/*
+ * Stack the row blocks stored under cids (in order) into one rows x cols
+ * matrix of dtype, stored in R1FS as `store_as` (result_cid).  A block of
+ * another width or dtype, or rows that do not add up, fail the job
+ * (R1_ERR_INVAL) with the block named.  Errors at submit: R1_ERR_INVAL,
+ * R1_ERR_TOOBIG (the result above the limit), R1_ERR_STATE (no R1FS).
+ */
+struct compute_assemble_req {
+	const char *const *cids; /* copied */
+	size_t nparts;
+	uint64_t rows, cols;
+	enum mx_dtype dtype;
+	const char *store_as; /* NULL = "result.r1mx" */
+	uint64_t mem_limit;
+};
+enum r1_err compute_submit_assemble(struct compute *c, const struct compute_meta *meta,
+                                    const struct compute_assemble_req *req, compute_done_fn done,
+                                    void *ctx, uint64_t *id, char **why);
+
 /* Build an embedding index from `emb` (taken).  Errors as above. */
 enum r1_err compute_submit_index(struct compute *c, const struct compute_meta *meta,
                                  struct matrix *emb, compute_done_fn done, void *ctx, uint64_t *id,
                                  char **why);
+
+/* The same from an operand (an embedding matrix in R1FS, fetched on the worker). */
+enum r1_err compute_submit_index_op(struct compute *c, const struct compute_meta *meta,
+                                    struct compute_operand *emb, uint64_t mem_limit,
+                                    compute_done_fn done, void *ctx, uint64_t *id, char **why);
 
 /*
  * Search `ix` (a reference is taken for the job) for the top k rows of
@@ -160,6 +247,12 @@ enum r1_err compute_submit_index(struct compute *c, const struct compute_meta *m
 enum r1_err compute_submit_search(struct compute *c, const struct compute_meta *meta,
                                   struct vindex *ix, struct matrix *queries, size_t k,
                                   compute_done_fn done, void *ctx, uint64_t *id, char **why);
+
+/* The same with the queries in memory or in R1FS (fetched on the worker). */
+enum r1_err compute_submit_search_op(struct compute *c, const struct compute_meta *meta,
+                                     struct vindex *ix, struct compute_operand *queries, size_t k,
+                                     uint64_t mem_limit, compute_done_fn done, void *ctx,
+                                     uint64_t *id, char **why);
 
 /*
  * Benchmark n x n products through the job path: float64 when do_f64,

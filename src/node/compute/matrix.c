@@ -174,14 +174,19 @@ enum r1_err matrix_alloc(struct matrix *m, enum mx_dtype dtype, size_t rows, siz
 	enum r1_err err = matrix_bytes(dtype, rows, cols, &bytes, why);
 	if (err)
 		return err;
-	void *p = zero ? r1_calloc(1, (size_t)bytes) : r1_malloc((size_t)bytes);
+	size_t total = (size_t)bytes + MATRIX_HEADER_LEN;
+	void *p = zero ? r1_calloc(1, total) : r1_malloc(total);
 	if (!p)
 		return r1_fail(why, R1_ERR_NOMEM,
 		               "matrix: out of memory for %zu x %zu %s (%" PRIu64 " bytes)", rows,
 		               cols, mx_dtype_name(dtype), bytes);
 	if (bytes >= HUGE_ADVICE_MIN)
-		advise_huge(p, (size_t)bytes);
-	*m = (struct matrix){.dtype = dtype, .rows = rows, .cols = cols, .data = p, .block = p};
+		advise_huge(p, total);
+	*m = (struct matrix){.dtype = dtype,
+	                     .rows = rows,
+	                     .cols = cols,
+	                     .data = (uint8_t *)p + MATRIX_HEADER_LEN,
+	                     .block = p};
 	return R1_OK;
 }
 
@@ -256,6 +261,17 @@ enum r1_err matrix_adopt_file(void *file, size_t len, struct matrix *out, char *
 	}
 	out->block = file;
 	return R1_OK;
+}
+
+bool matrix_file_view(struct matrix *m, const void **file, size_t *len)
+{
+	if (matrix_is_empty(m) || !m->block ||
+	    (uint8_t *)m->data - (uint8_t *)m->block != MATRIX_HEADER_LEN)
+		return false;
+	matrix_header_encode(m->dtype, m->rows, m->cols, m->block);
+	*file = m->block;
+	*len = MATRIX_HEADER_LEN + matrix_data_len(m);
+	return true;
 }
 
 enum r1_err matrix_encode(const struct matrix *m, struct buf *out, char **why)
@@ -413,6 +429,6 @@ enum r1_err matrix_convert(const struct matrix *m, enum mx_dtype dtype, struct m
 		for (size_t i = 0; i < n; i++)
 			d[i] = s[i];
 	}
-	matrix_move(out, &tmp);
+	*out = tmp;
 	return R1_OK;
 }

@@ -65,6 +65,10 @@ struct matrix_header {
  * lies inside it) and matrix_release frees it; when NULL the data is
  * borrowed and must outlive the matrix.  A zeroed struct is the empty
  * matrix (rows = cols = 0, nothing owned).
+ *
+ * Matrices this module allocates (and adopted files) keep MATRIX_HEADER_LEN
+ * bytes in front of their data, so that matrix_file_view can hand the whole
+ * R1MX file to R1FS without copying the elements.
  */
 struct matrix {
 	enum mx_dtype dtype;
@@ -132,6 +136,14 @@ enum r1_err matrix_decode(const void *file, size_t len, bool borrow, struct matr
  */
 enum r1_err matrix_adopt_file(void *file, size_t len, struct matrix *out, char **why);
 
+/*
+ * The R1MX file of `m` in place, without a copy: writes the header into the
+ * room in front of the data and points *file at it (*len bytes, valid while
+ * m is).  False when m has no such room (borrowed, or built elsewhere):
+ * use matrix_encode then.
+ */
+bool matrix_file_view(struct matrix *m, const void **file, size_t *len);
+
 /* Append the R1MX file of `m` to `out` (check buf_ok).  R1_ERR_INVAL for the empty matrix. */
 enum r1_err matrix_encode(const struct matrix *m, struct buf *out, char **why);
 
@@ -150,8 +162,9 @@ enum r1_err matrix_read_file(const char *path, uint64_t max_bytes, struct matrix
 enum r1_err matrix_write_file(const char *path, const struct matrix *m, char **why);
 
 /*
- * Convert to another dtype into a new owned matrix (*out released first).
- * R1_ERR_NOMEM.  Same dtype is a copy.
+ * Convert to another dtype into a new owned matrix written to *out (which
+ * is overwritten, not released: pass an empty or uninitialised one).
+ * R1_ERR_NOMEM (*out untouched).  Same dtype is a copy.
  */
 enum r1_err matrix_convert(const struct matrix *m, enum mx_dtype dtype, struct matrix *out,
                            char **why);

@@ -232,6 +232,16 @@ static void test_round_trip(void)
 	matrix_release(&v);
 	r1_free(odd);
 
+	/* In-place file view of an allocated matrix: same bytes as the encoding. */
+	const void *view;
+	size_t vlen;
+	ok(matrix_file_view(&m, &view, &vlen), "allocated matrices have room for the header");
+	is_mem(view, vlen, b.data, b.len, "file view equals the encoding");
+	ok((const uint8_t *)view + 32 == (const uint8_t *)m.data,
+	   "no copy: header right before data");
+	struct matrix borrowed = {.dtype = MX_F32, .rows = 3, .cols = 2, .data = m.data};
+	ok(!matrix_file_view(&borrowed, &view, &vlen), "a borrowed matrix has no file view");
+
 	size_t len = b.len;
 	char *file = buf_detach(&b, &len);
 	is_int(matrix_adopt_file(file, len, &v, &why), R1_OK, "adopted");
