@@ -770,6 +770,13 @@ static struct part_x *part_at(struct chaindist *cd, unsigned idx)
 	return idx < cd->nparts ? &cd->parts[idx] : NULL;
 }
 
+/* Events never move a part's last sign of life backwards. */
+static void seen_at(struct cd_part *p, int64_t now_ms)
+{
+	if (now_ms > p->last_seen_ms)
+		p->last_seen_ms = now_ms;
+}
+
 /* Is `from` the node currently running part px (and is it running)? */
 static bool from_assignee(const struct part_x *px, const char *from)
 {
@@ -801,7 +808,7 @@ void chaindist_part_started(struct chaindist *cd, unsigned idx, bool ok, const c
 	if (!px || px->pub.state != CD_WAITING_START_CONFIMATION || px->pub.failed)
 		return;
 	px->started = ok ? START_OK : START_FAIL;
-	px->pub.last_seen_ms = now_ms;
+	seen_at(&px->pub, now_ms);
 	if (!ok)
 		part_fail(&px->pub, "%s refused the worker: %s", px->pub.node,
 		          why && why[0] ? why : "no reason given");
@@ -816,7 +823,7 @@ void chaindist_part_progress(struct chaindist *cd, unsigned idx, const char *fro
 	if (!isfinite(progress))
 		progress = 0;
 	px->pub.progress = progress < 0 ? 0 : progress > 100 ? 100 : progress;
-	px->pub.last_seen_ms = now_ms;
+	seen_at(&px->pub, now_ms);
 	if (px->started == START_NONE)
 		px->started = START_OK; /* a payload proves it started */
 }
@@ -829,7 +836,7 @@ void chaindist_part_done(struct chaindist *cd, unsigned idx, const char *from, c
 		return;
 	px->pub.done = true;
 	px->pub.progress = 100;
-	px->pub.last_seen_ms = now_ms;
+	seen_at(&px->pub, now_ms);
 	copy_text(px->pub.result, sizeof(px->pub.result), result);
 }
 
@@ -840,7 +847,7 @@ void chaindist_part_failed(struct chaindist *cd, unsigned idx, const char *from,
 	if (!from_assignee(px, from))
 		return;
 	part_fail(&px->pub, "%s: %s", from, why && why[0] ? why : "worker failed");
-	px->pub.last_seen_ms = now_ms;
+	seen_at(&px->pub, now_ms);
 	if (cd->cfg.cancel_all_on_exception)
 		fail_job(cd, now_ms, "part %u failed and CANCEL_ALL_JOBS_ON_EXCEPTION is set: %s",
 		         px->pub.index, px->pub.why);

@@ -67,6 +67,9 @@ struct job {
 	char (*cids)[R1FS_CID_TEXT_MAX];
 	double io_seconds;
 	uint64_t mem_needed; /* known on the worker once CID operands are fetched */
+	/* the engine's spare output block, lent to the job and given back */
+	void *spare;
+	size_t spare_len;
 };
 
 struct compute {
@@ -87,6 +90,14 @@ struct compute {
 	bool closing; /* freed while a job was on a worker */
 	struct r1fs *fs;
 	char *secret;
+	/*
+	 * One output block kept from a finished product (compute_recycle), so
+	 * that the next product of up to its size writes into pages already
+	 * mapped: a fresh 32 MiB output costs thousands of page faults inside
+	 * the first CBLAS call.  Freed by compute_trim and compute_free.
+	 */
+	void *spare;
+	size_t spare_len;
 };
 
 static const char *const kind_names[] = {
@@ -172,6 +183,7 @@ static void job_free(struct job *j)
 		r1_free(j->part_cids[i]);
 	r1_free(j->part_cids);
 	r1_free(j->cids);
+	r1_free(j->spare);
 	r1_free(j);
 }
 
@@ -268,6 +280,19 @@ static enum r1_err fetch(struct job *j, char **cid, struct matrix *m, const char
 
 static uint64_t conv_bytes(const struct matrix *m, enum mx_dtype dtype);
 
+/* Keep m's block for the engine's spare (the bigger of two), free the rest. */
+static void keep_block(struct job *j, struct matrix *m)
+{
+	size_t len = matrix_block_len(m);
+	if (len > j->spare_len) {
+		r1_free(j->spare);
+		j->spare = m->block;
+		j->spare_len = len;
+		*m = (struct matrix){0};
+	}
+	matrix_release(m);
+}
+
 static enum r1_err work_gemm(struct job *j, char **why)
 {
 	enum mx_dtype dt = j->spec.dtype;
@@ -306,9 +331,17 @@ static enum r1_err work_gemm(struct job *j, char **why)
 	if (err)
 		return err;
 	if (matrix_is_empty(&j->c)) {
-		err = matrix_alloc(&j->c, dt, sh.m, sh.n, false, why);
-		if (err)
-			return err;
+		uint64_t need = (uint64_t)sh.m * sh.n * mx_dtype_size(dt) + MATRIX_HEADER_LEN;
+		/* The spare serves outputs from half its size up, so it is not wasted. */
+		if (j->spare && j->spare_len / 2 <= need &&
+		    matrix_in_block(&j->c, j->spare, j->spare_len, dt, sh.m, sh.n)) {
+			j->spare = NULL;
+			j->spare_len = 0;
+		} else {
+			err = matrix_alloc(&j->c, dt, sh.m, sh.n, false, why);
+			if (err)
+				return err;
+		}
 	}
 	double t0 = mono_s();
 	err = gemm_run(&j->spec, &j->a, &j->b, &j->c, gemm_panel_rows(&sh, j->panel_min_rows),
@@ -324,7 +357,7 @@ static enum r1_err work_gemm(struct job *j, char **why)
 		err = mxstore_put(j->fs, &j->c, j->store_as, j->secret, j->result_cid, why);
 		j->io_seconds += mono_s() - t0;
 		if (!j->keep_result)
-			matrix_release(&j->c);
+			keep_block(j, &j->c);
 	}
 	return err;
 }
@@ -576,8 +609,24 @@ static void job_work(void *arg)
 
 static void start_next(struct compute *c);
 
+static void take_spare(struct compute *c, void *block, size_t len)
+{
+	if (len > c->spare_len && len <= c->cfg.job_mem_limit) {
+		r1_free(c->spare);
+		c->spare = block;
+		c->spare_len = len;
+	} else {
+		r1_free(block);
+	}
+}
+
 static void finish(struct compute *c, struct job *j)
 {
+	if (j->spare) {
+		take_spare(c, j->spare, j->spare_len);
+		j->spare = NULL;
+		j->spare_len = 0;
+	}
 	j->finished_ms = wall_ms();
 	j->state = j->err == R1_OK              ? COMPUTE_DONE
 	           : j->err == R1_ERR_CANCELLED ? COMPUTE_CANCELLED
@@ -659,6 +708,12 @@ static void start_next(struct compute *c)
 		j->started_ms = wall_ms();
 		j->threads = c->threads;
 		j->panel_min_rows = c->cfg.panel_min_rows;
+		if (j->kind == COMPUTE_GEMM && c->spare) {
+			j->spare = c->spare;
+			j->spare_len = c->spare_len;
+			c->spare = NULL;
+			c->spare_len = 0;
+		}
 		c->running = j;
 		if (c->inline_run) {
 			job_work(j);
@@ -1099,8 +1154,27 @@ void compute_set_r1fs(struct compute *c, struct r1fs *fs, const char *secret)
 	c->secret = secret && secret[0] ? r1_strdup(secret) : NULL;
 }
 
+void compute_recycle(struct compute *c, struct matrix *m)
+{
+	size_t len = matrix_block_len(m);
+	if (len) {
+		void *block = m->block;
+		*m = (struct matrix){0};
+		take_spare(c, block, len);
+	}
+	matrix_release(m);
+}
+
+void compute_trim(struct compute *c)
+{
+	r1_free(c->spare);
+	c->spare = NULL;
+	c->spare_len = 0;
+}
+
 static void engine_destroy(struct compute *c)
 {
+	r1_free(c->spare);
 	r1_free(c->secret);
 	r1_free(c->hist);
 	r1_free(c);

@@ -277,6 +277,16 @@ enum r1_err compute_cancel(struct compute *c, uint64_t id, char **why);
  */
 void compute_forget(struct compute *c, uint64_t id);
 
+/*
+ * Give a product back once its owner is done with it (written to R1FS,
+ * sent): the engine keeps one such block and lays the next product of a
+ * similar size in it, in pages already mapped.  *m is emptied.  The spare
+ * is outside every job's memory count; compute_trim frees it (call it when
+ * the node is idle for long, or short of memory).
+ */
+void compute_recycle(struct compute *c, struct matrix *m);
+void compute_trim(struct compute *c);
+
 /* ---- views and heartbeats */
 
 struct compute_job_info {

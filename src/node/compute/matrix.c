@@ -190,6 +190,29 @@ enum r1_err matrix_alloc(struct matrix *m, enum mx_dtype dtype, size_t rows, siz
 	return R1_OK;
 }
 
+bool matrix_in_block(struct matrix *m, void *block, size_t cap, enum mx_dtype dtype, size_t rows,
+                     size_t cols)
+{
+	uint64_t bytes;
+	if (!block || matrix_bytes(dtype, rows, cols, &bytes, NULL) != R1_OK ||
+	    cap < bytes + MATRIX_HEADER_LEN)
+		return false;
+	*m = (struct matrix){.dtype = dtype,
+	                     .rows = rows,
+	                     .cols = cols,
+	                     .data = (uint8_t *)block + MATRIX_HEADER_LEN,
+	                     .block = block};
+	return true;
+}
+
+size_t matrix_block_len(const struct matrix *m)
+{
+	if (matrix_is_empty(m) || !m->block ||
+	    (uint8_t *)m->data - (uint8_t *)m->block != MATRIX_HEADER_LEN)
+		return 0;
+	return MATRIX_HEADER_LEN + matrix_data_len(m);
+}
+
 void matrix_release(struct matrix *m)
 {
 	if (!m)

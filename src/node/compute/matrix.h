@@ -105,6 +105,16 @@ void matrix_header_encode(enum mx_dtype dtype, uint64_t rows, uint64_t cols,
  */
 enum r1_err matrix_alloc(struct matrix *m, enum mx_dtype dtype, size_t rows, size_t cols, bool zero,
                          char **why);
+/*
+ * Lay a rows x cols matrix of dtype in `block` (r1_malloc'd, `cap` bytes,
+ * taken on success) with header room in front.  False (block untouched)
+ * when it is too small or the dimensions are invalid.
+ */
+bool matrix_in_block(struct matrix *m, void *block, size_t cap, enum mx_dtype dtype, size_t rows,
+                     size_t cols);
+/* Bytes of the block an owned matrix with header room holds (0 otherwise). */
+size_t matrix_block_len(const struct matrix *m);
+
 /* Free what the matrix owns and make it empty.  NULL-safe. */
 void matrix_release(struct matrix *m);
 /* Move: *dst (released first) takes *src, which becomes empty. */

@@ -424,12 +424,19 @@ static void test_timeouts_and_failures(void)
 	is_str(take_log(&r), "close 0 A\ndeploy 0 B rows 0+2\n", "A silent for 100 s: part 0 to B");
 	is_str(chaindist_part(cd, 0)->why, "no payload from A for 100 s", "reason");
 
+	/* An event with an older time does not make a part look silent. */
+	chaindist_part_progress(cd, 1, "C", 20, 5 * S);
+	chaindist_step(cd, 101 * S);
+	ok(chaindist_part(cd, 1)->last_seen_ms == 90 * S && chaindist_part(cd, 1)->progress == 20,
+	   "last sign of life never moves back");
+	take_log(&r);
+
 	/* A refused start counts as a failure too. */
 	chaindist_part_started(cd, 0, false, "PIPELINE_FAILED: signature unknown", 102 * S);
 	chaindist_step(cd, 102 * S);
 	is_str(chaindist_part(cd, 0)->why,
 	       "B refused the worker: PIPELINE_FAILED: signature unknown", "refusal reason");
-	is_str(take_log(&r), "close 0 B\ndeploy 0 C rows 0+2\n",
+	is_str(take_log(&r), "close 0 B\ndeploy 0 C rows 0+2\npayload DISTRIBUTE_JOBS 10.0\n",
 	       "part 0 to C: A and B both failed it");
 	is_int(chaindist_part(cd, 0)->attempts, 3, "third attempt");
 
@@ -439,7 +446,7 @@ static void test_timeouts_and_failures(void)
 	is_int(chaindist_state(cd), CD_FINISHED, "job finished");
 	ok(!chaindist_succeeded(cd), "failed");
 	is_str(chaindist_why(cd), "part 0 failed 3 times; last: C: out of memory", "reason");
-	is_str(take_log(&r), "close 0 C\nclose 1 C\npayload FINISHED 5.0\n",
+	is_str(take_log(&r), "close 0 C\nclose 1 C\npayload FINISHED 10.0\n",
 	       "the other active part closed too, then the final payload");
 	is_str(part_state(cd, 1), "CLOSED_JOB", "every part closed");
 	chaindist_free(&cd);

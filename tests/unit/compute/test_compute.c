@@ -567,9 +567,60 @@ static void test_index_search_bench(void)
 	compute_free(&c);
 }
 
+/* A recycled product's block holds the next product of a similar size. */
+static void test_recycle(void)
+{
+	struct compute *c = NULL;
+	compute_new(NULL, NULL, NULL, &c, NULL);
+	struct gemm_spec s;
+	gemm_spec_default(&s);
+	struct matrix a, b;
+	struct seen seen = {0};
+	filled(&a, MX_F64, 40, 30, 1);
+	filled(&b, MX_F64, 30, 50, 2);
+	compute_submit_gemm(c, NULL, &s, &a, &b, NULL, on_done, &seen, NULL, NULL);
+	void *first = seen.c.data;
+	struct matrix out = {0};
+	matrix_move(&out, &seen.c);
+	compute_recycle(c, &out);
+	ok(matrix_is_empty(&out), "recycled product emptied");
+
+	double ref[40 * 50], scale[40 * 50];
+	filled(&a, MX_F64, 40, 30, 3);
+	filled(&b, MX_F64, 30, 50, 4);
+	ref_gemm(&s, &a, &b, NULL, ref, scale);
+	compute_submit_gemm(c, NULL, &s, &a, &b, NULL, on_done, &seen, NULL, NULL);
+	ok(seen.c.data == first, "the next product of the same size lands in the same block");
+	ok(ref_max_err(&seen.c, ref, scale) < 1e-14, "and is right");
+	matrix_move(&out, &seen.c);
+	compute_recycle(c, &out);
+
+	/* A much smaller product does not take a block twice its size. */
+	filled(&a, MX_F64, 4, 3, 1);
+	filled(&b, MX_F64, 3, 5, 2);
+	compute_submit_gemm(c, NULL, &s, &a, &b, NULL, on_done, &seen, NULL, NULL);
+	ok(seen.c.data != first, "a small product gets its own block");
+	seen_release(&seen);
+
+	/* A borrowed matrix cannot be recycled; it is only forgotten. */
+	double local[4] = {0};
+	struct matrix view = {.dtype = MX_F64, .rows = 2, .cols = 2, .data = local};
+	compute_recycle(c, &view);
+	ok(matrix_is_empty(&view) && local[0] == 0, "borrowed matrix left alone");
+	compute_trim(c);
+	compute_trim(c);
+	filled(&a, MX_F64, 40, 30, 1);
+	filled(&b, MX_F64, 30, 50, 2);
+	compute_submit_gemm(c, NULL, &s, &a, &b, NULL, on_done, &seen, NULL, NULL);
+	ok(seen.state == COMPUTE_DONE, "products still run after a trim");
+	seen_release(&seen);
+	compute_free(&c);
+}
+
 int main(void)
 {
 	test_threads_policy();
+	test_recycle();
 	test_refusals();
 	test_inline_results();
 	test_queue_and_cancel();

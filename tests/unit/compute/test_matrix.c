@@ -242,6 +242,16 @@ static void test_round_trip(void)
 	struct matrix borrowed = {.dtype = MX_F32, .rows = 3, .cols = 2, .data = m.data};
 	ok(!matrix_file_view(&borrowed, &view, &vlen), "a borrowed matrix has no file view");
 
+	/* A matrix laid in a given block. */
+	void *blk = r1_malloc(32 + 48);
+	struct matrix in;
+	ok(!matrix_in_block(&in, blk, 32 + 47, MX_F64, 2, 3), "a block too small is refused");
+	ok(matrix_in_block(&in, blk, 32 + 48, MX_F64, 2, 3), "2x3 float64 laid in 80 bytes");
+	ok(in.block == blk && (uint8_t *)in.data == (uint8_t *)blk + 32, "after header room");
+	is_int(matrix_block_len(&in), 80, "block length");
+	is_int(matrix_block_len(&borrowed), 0, "a borrowed matrix has no block");
+	matrix_release(&in);
+
 	size_t len = b.len;
 	char *file = buf_detach(&b, &len);
 	is_int(matrix_adopt_file(file, len, &v, &why), R1_OK, "adopted");
