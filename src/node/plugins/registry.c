@@ -1,0 +1,13 @@
+/*
+ * The built-in plugins, one line each.  Admin plugins (PLUGIN_F_ADMIN) are
+ * also listed in the admin pipeline's table (node/adminpipe.c).
+ */
+#include "node/lib.h"
+#include "node/pluginhost.h"
+#include "node/plugins/plugins.h"
+
+const struct plugin_ops *const plugin_builtins[] = {
+    &plugin_echo_01,           &plugin_system_health_monitor_01,
+    &plugin_net_mon_01,        &plugin_net_config_monitor,
+    &plugin_update_monitor_01, NULL,
+};
