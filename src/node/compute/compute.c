@@ -10,6 +10,7 @@
 #include "node/lib.h"
 #include "node/compute/compute.h"
 #include "node/compute/mxstore.h"
+#include "core/workers.h"
 
 #include <math.h>
 
@@ -67,6 +68,7 @@ struct job {
 	char (*cids)[R1FS_CID_TEXT_MAX];
 	double io_seconds;
 	uint64_t mem_needed; /* known on the worker once CID operands are fetched */
+	bool ran;            /* the worker ran it (a pool may cancel a job before it starts) */
 	/* the engine's spare output block, lent to the job and given back */
 	void *spare;
 	size_t spare_len;
@@ -90,6 +92,8 @@ struct compute {
 	bool closing; /* freed while a job was on a worker */
 	struct r1fs *fs;
 	char *secret;
+	struct workers *pool; /* compute_new_on_loop: our own one-thread pool */
+	bool draining;        /* compute_free is shutting the pool down */
 	/*
 	 * One output block kept from a finished product (compute_recycle), so
 	 * that the next product of up to its size writes into pages already
@@ -595,6 +599,7 @@ static void job_work(void *arg)
 {
 	struct job *j = arg;
 	char *why = NULL;
+	j->ran = true;
 	blas_set_threads(j->threads);
 	enum r1_err err = compute_ctl_cancelled(&j->ctl)
 	                      ? r1_fail(&why, R1_ERR_CANCELLED, "%s: cancelled before it started",
@@ -688,8 +693,15 @@ static void job_done(void *arg)
 	c->running = NULL;
 	if (c->closing) {
 		job_free(j);
-		engine_destroy(c);
+		if (!c->draining)
+			engine_destroy(c);
 		return;
+	}
+	if (!j->ran) {
+		char *why = NULL;
+		r1_fail(&why, R1_ERR_CANCELLED, "%s: cancelled before it started",
+		        kind_names[j->kind]);
+		set_why(j, R1_ERR_CANCELLED, why);
 	}
 	finish(c, j);
 	start_next(c);
@@ -1107,6 +1119,29 @@ enum r1_err compute_submit_bench(struct compute *c, const struct compute_meta *m
 	return enqueue(c, j, meta, id, why);
 }
 
+/* ---- the worker pool of core/workers.h as a runner */
+
+static void pool_run(struct worker_job *wj, void *arg)
+{
+	(void)wj; /* cancel goes through the job's own flag, read between panels */
+	job_work(arg);
+}
+
+static void pool_done(void *arg, enum r1_err status)
+{
+	(void)status; /* a job the pool cancelled unstarted has ran == false */
+	job_done(arg);
+}
+
+static enum r1_err pool_submit(void *ctx, void (*work)(void *), void (*done)(void *), void *arg,
+                               char **why)
+{
+	struct compute *c = ctx;
+	(void)work;
+	(void)done;
+	return workers_submit(c->pool, pool_run, pool_done, arg, NULL, why);
+}
+
 /* ---- engine */
 
 enum r1_err compute_new(const struct compute_config *cfg, const struct compute_runner *runner,
@@ -1180,12 +1215,50 @@ static void engine_destroy(struct compute *c)
 	r1_free(c);
 }
 
+enum r1_err compute_new_on_loop(struct loop *loop, const struct compute_config *cfg,
+                                struct r1_log *log, struct compute **out, char **why)
+{
+	struct compute *c = NULL;
+	struct workers *pool = NULL;
+	enum r1_err err = workers_new(loop, 1, 0, &pool, why);
+	if (err) {
+		r1_why_prefix(why, "compute");
+		return err;
+	}
+	struct compute_runner runner = {.ctx = NULL, .submit = pool_submit};
+	if ((err = compute_new(cfg, &runner, log, &c, why))) {
+		workers_free(&pool);
+		return err;
+	}
+	c->runner.ctx = c;
+	c->pool = pool;
+	*out = c;
+	return R1_OK;
+}
+
 void compute_free(struct compute **cp)
 {
 	struct compute *c = *cp;
 	*cp = NULL;
 	if (!c)
 		return;
+	if (c->pool) {
+		/* Our own pool: cancel, join, let it hand the running job back, then go. */
+		while (c->head) {
+			struct job *j = c->head;
+			c->head = j->next;
+			job_free(j);
+		}
+		c->nqueued = 0;
+		c->closing = c->draining = true;
+		if (c->running) {
+			c->running->done = NULL;
+			compute_ctl_cancel(&c->running->ctl);
+		}
+		workers_free(&c->pool);
+		engine_destroy(c);
+		return;
+	}
 	while (c->head) {
 		struct job *j = c->head;
 		c->head = j->next;

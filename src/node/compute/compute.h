@@ -132,7 +132,18 @@ typedef void (*compute_done_fn)(void *ctx, struct compute_result *res);
 enum r1_err compute_new(const struct compute_config *cfg, const struct compute_runner *runner,
                         struct r1_log *log, struct compute **out, char **why);
 /*
- * Cancel every job and free the engine; NULLs *c.  Queued jobs are dropped
+ * A new engine with its own one-thread worker pool (core/workers.h) on
+ * `loop`: what a node uses.  Jobs are handed back on the loop through the
+ * pool's eventfd.  Errors: R1_ERR_IO (the pool), R1_ERR_NOMEM.
+ */
+struct loop;
+enum r1_err compute_new_on_loop(struct loop *loop, const struct compute_config *cfg,
+                                struct r1_log *log, struct compute **out, char **why);
+
+/*
+ * Cancel every job and free the engine; NULLs *c.  With its own pool
+ * (compute_new_on_loop) this waits for the running job to stop (between
+ * panels: well under a second).  Queued jobs are dropped
  * without their callbacks.  If a job is still on a worker, the engine is
  * freed when the runner hands it back (the runner must drain).
  */

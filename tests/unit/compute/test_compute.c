@@ -13,6 +13,7 @@
 #include "node/compute/compute.h"
 #include "tests/tap.h"
 #include "tests/unit/compute/refblas.h"
+#include "core/loop.h"
 
 #include <pthread.h>
 
@@ -617,9 +618,74 @@ static void test_recycle(void)
 	compute_free(&c);
 }
 
+/* The node's arrangement: the engine on its own worker pool, results back on the loop. */
+static void test_pool(void)
+{
+	struct loop *loop = NULL;
+	char *why = NULL;
+	if (loop_new(&loop, &why))
+		tap_bail("loop_new: %s", why);
+	struct compute_config cfg;
+	compute_config_defaults(&cfg);
+	cfg.panel_min_rows = 64;
+	struct compute *c = NULL;
+	is_int(compute_new_on_loop(loop, &cfg, NULL, &c, &why), R1_OK, "engine on a loop's pool");
+	struct gemm_spec s;
+	gemm_spec_default(&s);
+	struct matrix a, b;
+	filled(&a, MX_F64, 20, 10, 1);
+	filled(&b, MX_F64, 10, 30, 2);
+	double ref[600], scale[600];
+	ref_gemm(&s, &a, &b, NULL, ref, scale);
+	struct seen seen = {0};
+	is_int(compute_submit_gemm(c, NULL, &s, &a, &b, NULL, on_done, &seen, NULL, &why), R1_OK,
+	       "submitted");
+	is_int(seen.calls, 0, "not done inside submit");
+	for (int i = 0; i < 2000 && !seen.calls; i++)
+		loop_run_once(loop, 5);
+	is_int(seen.calls, 1, "done came back through the loop");
+	ok(seen.state == COMPUTE_DONE && ref_max_err(&seen.c, ref, scale) < 1e-14,
+	   "and the product is right");
+	seen_release(&seen);
+
+	/* A long job cancelled from the loop. */
+	s.dtype = MX_F32;
+	filled(&a, MX_F32, 8192, 1024, 1);
+	filled(&b, MX_F32, 1024, 1024, 2);
+	uint64_t id = 0;
+	compute_submit_gemm(c, NULL, &s, &a, &b, NULL, on_done, &seen, &id, NULL);
+	struct compute_job_info info = {0};
+	for (int i = 0; i < 20000; i++) {
+		loop_run_once(loop, 0);
+		compute_job_get(c, id, &info);
+		if (info.progress > 0)
+			break;
+		usleep(100);
+	}
+	compute_cancel(c, id, NULL);
+	for (int i = 0; i < 2000 && !seen.calls; i++)
+		loop_run_once(loop, 5);
+	is_int(seen.state, COMPUTE_CANCELLED, "cancelled on the pool");
+	seen_release(&seen);
+
+	/* Freed while a job runs: the pool is drained, no callback, no leak. */
+	filled(&a, MX_F32, 8192, 1024, 1);
+	filled(&b, MX_F32, 1024, 1024, 2);
+	compute_submit_gemm(c, NULL, &s, &a, &b, NULL, on_done, &seen, NULL, NULL);
+	filled(&a, MX_F64, 2, 2, 1);
+	filled(&b, MX_F64, 2, 2, 2);
+	compute_submit_gemm(c, NULL, &s, &a, &b, NULL, on_done, &seen, NULL, NULL);
+	compute_free(&c);
+	loop_run_once(loop, 0);
+	is_int(seen.calls, 0, "no callbacks after free");
+	loop_free(&loop);
+	r1_free(why);
+}
+
 int main(void)
 {
 	test_threads_policy();
+	test_pool();
 	test_recycle();
 	test_refusals();
 	test_inline_results();
