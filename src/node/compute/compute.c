@@ -275,8 +275,15 @@ static enum r1_err fetch(struct job *j, char **cid, struct matrix *m, const char
 	double t0 = mono_s();
 	enum r1_err err = mxstore_get(j->fs, *cid, j->secret, what, left, m, why);
 	j->io_seconds += mono_s() - t0;
-	if (err == R1_ERR_TOOBIG)
-		r1_why_prefix(why, "%s: over the per-job memory limit", j->label);
+	if (err == R1_ERR_TOOBIG) {
+		char lim[32], have[32];
+		fmt_bytes(lim, sizeof(lim), j->mem_limit);
+		fmt_bytes(have, sizeof(have), *used);
+		err = r1_fail(why, R1_ERR_TOOBIG,
+		              "%s: %s (%s) does not fit in the per-job memory limit of %s (%s "
+		              "already held)",
+		              j->label, what, *cid, lim, have);
+	}
 	if (!err)
 		*used += matrix_data_len(m);
 	return err;
@@ -353,6 +360,9 @@ static enum r1_err work_gemm(struct job *j, char **why)
 	j->seconds = mono_s() - t0;
 	if (!err && j->seconds > 0)
 		j->gflops = gemm_flops(&sh) / j->seconds / 1e9;
+	j->out_rows = sh.m;
+	j->out_cols = sh.n;
+	j->out_dtype = dt;
 	/* The operands are no longer needed: give their memory back now. */
 	matrix_release(&j->a);
 	matrix_release(&j->b);
@@ -671,6 +681,9 @@ static void finish(struct compute *c, struct job *j)
 			r.nq = j->q.rows;
 			r.k = j->k;
 			memcpy(r.result_cid, j->result_cid, sizeof(r.result_cid));
+			r.rows = (size_t)j->out_rows;
+			r.cols = (size_t)j->out_cols;
+			r.dtype = j->out_dtype;
 			r.cids = j->cids;
 			r.ncids = r.cids ? j->nparts : 0;
 			j->cids = NULL;

@@ -121,6 +121,8 @@ struct compute_result {
 	char (*cids)[R1FS_CID_TEXT_MAX];    /* SPLIT: one CID per part; free with r1_free */
 	size_t ncids;
 	double io_seconds; /* fetching operands and storing results */
+	size_t rows, cols; /* GEMM: the product's shape (handed back or not) */
+	enum mx_dtype dtype;
 };
 
 typedef void (*compute_done_fn)(void *ctx, struct compute_result *res);

@@ -8,7 +8,12 @@ src_node_libr1node_a_SOURCES += \
 	src/node/compute/vindex.c src/node/compute/vindex.h \
 	src/node/compute/compute.c src/node/compute/compute.h \
 	src/node/compute/chaindist.c src/node/compute/chaindist.h \
-	src/node/compute/mxstore.c src/node/compute/mxstore.h
+	src/node/compute/mxstore.c src/node/compute/mxstore.h \
+	src/node/compute/mxjson.c src/node/compute/mxjson.h \
+	src/node/plugins/blas_bench_01.c \
+	src/node/plugins/matmul_job_01.c \
+	src/node/plugins/vector_search_01.c \
+	src/node/plugins/chain_dist_worker_01.c
 
 COMPUTE_TESTS = \
 	tests/unit/compute/test_matrix \
@@ -17,7 +22,8 @@ COMPUTE_TESTS = \
 	tests/unit/compute/test_compute \
 	tests/unit/compute/test_chaindist \
 	tests/unit/compute/test_schemas \
-	tests/unit/compute/test_mxstore
+	tests/unit/compute/test_mxstore \
+	tests/unit/compute/test_plugins
 check_PROGRAMS += $(COMPUTE_TESTS)
 TESTS += $(COMPUTE_TESTS) tests/integration/compute_cli.sh
 EXTRA_DIST += tests/unit/compute/refblas.h tests/integration/compute_cli.sh
@@ -35,6 +41,8 @@ tests_unit_compute_test_schemas_SOURCES = tests/unit/compute/test_schemas.c
 tests_unit_compute_test_schemas_LDADD = tests/libtap.a $(R1_NODE_LIBS)
 tests_unit_compute_test_mxstore_SOURCES = tests/unit/compute/test_mxstore.c tests/unit/compute/refblas.h
 tests_unit_compute_test_mxstore_LDADD = tests/libtap.a $(R1_NODE_LIBS)
+tests_unit_compute_test_plugins_SOURCES = tests/unit/compute/test_plugins.c tests/unit/compute/refblas.h
+tests_unit_compute_test_plugins_LDADD = tests/libtap.a $(R1_NODE_LIBS)
 
 # Plugin config schemas (data/plugins/README.md has the format), installed
 # for the deployment wizard.

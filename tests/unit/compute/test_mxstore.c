@@ -230,7 +230,8 @@ static void test_engine_r1fs(void)
 	req6.a.cid = ca;
 	req6.b.cid = cb;
 	compute_submit_gemm_req(c, NULL, &req6, on_done, &seen, NULL, &why);
-	ok(seen.state == COMPUTE_FAILED && strstr(seen.why, "over the per-job memory limit") &&
+	ok(seen.state == COMPUTE_FAILED &&
+	       strstr(seen.why, "does not fit in the per-job memory limit of 100 bytes") &&
 	       strstr(seen.why, "A ("),
 	   "an operand above the limit is not fetched: %s", seen.why);
 

@@ -7,6 +7,7 @@
  * A broken schema would give the deployment wizard a form it cannot fill.
  */
 #include "node/lib.h"
+#include "node/plugins/plugins.h"
 #include "tests/tap.h"
 
 #include <ctype.h>
@@ -181,6 +182,51 @@ static void check_file(const char *dir, const char *name)
 	json_decref(doc);
 }
 
+/* The plugins whose schemas live here, to compare defaults. */
+static const struct plugin_ops *const compute_plugins[] = {
+    &plugin_blas_bench_01,
+    &plugin_matmul_job_01,
+    &plugin_vector_search_01,
+    &plugin_chain_dist_worker_01,
+};
+
+/*
+ * Every key of the plugin's built-in defaults is a property whose schema
+ * default is the same value, and every property has a built-in default.
+ */
+static void check_defaults(const char *dir, const struct plugin_ops *ops)
+{
+	char path[2048], name[64];
+	snprintf(name, sizeof(name), "%s", ops->schema);
+	snprintf(path, sizeof(path), "%s/%s", dir, name);
+	json_t *doc = json_load_file(path, 0, NULL);
+	json_t *dflt = json_loads(ops->defaults, 0, NULL);
+	ok(doc && dflt, "%s: schema %s and defaults parse", ops->signature, ops->schema);
+	const json_t *props = json_object_get(doc, "properties");
+	const char *k;
+	json_t *v;
+	int bad = 0;
+	json_object_foreach(dflt, k, v)
+	{
+		const json_t *sd = json_object_get(json_object_get(props, k), "default");
+		bool same =
+		    sd && (json_equal(sd, v) || (json_is_number(sd) && json_is_number(v) &&
+		                                 json_number_value(sd) == json_number_value(v)));
+		if (!same) {
+			tap_diag("%s: default of %s differs from the schema's", ops->signature, k);
+			bad++;
+		}
+	}
+	json_object_foreach((json_t *)props, k, v) if (!json_object_get(dflt, k))
+	{
+		tap_diag("%s: schema key %s has no built-in default", ops->signature, k);
+		bad++;
+	}
+	is_int(bad, 0, "%s: built-in defaults equal the schema's", ops->signature);
+	json_decref(doc);
+	json_decref(dflt);
+}
+
 static int cmp_str(const void *a, const void *b)
 {
 	return strcmp(*(char *const *)a, *(char *const *)b);
@@ -217,5 +263,7 @@ int main(void)
 		check_file(dir, names[i]);
 		free(names[i]);
 	}
+	for (size_t i = 0; i < R1_ARRAY_LEN(compute_plugins); i++)
+		check_defaults(dir, compute_plugins[i]);
 	return tap_done();
 }
