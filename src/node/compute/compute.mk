@@ -25,8 +25,9 @@ COMPUTE_TESTS = \
 	tests/unit/compute/test_mxstore \
 	tests/unit/compute/test_plugins
 check_PROGRAMS += $(COMPUTE_TESTS)
-TESTS += $(COMPUTE_TESTS) tests/integration/compute_cli.sh
-EXTRA_DIST += tests/unit/compute/refblas.h tests/integration/compute_cli.sh
+TESTS += $(COMPUTE_TESTS) tests/integration/compute_cli.sh tests/integration/compute_node.sh
+EXTRA_DIST += tests/unit/compute/refblas.h tests/integration/compute_cli.sh \
+	tests/integration/compute_node.sh
 tests_unit_compute_test_matrix_SOURCES = tests/unit/compute/test_matrix.c
 tests_unit_compute_test_matrix_LDADD = tests/libtap.a $(R1_NODE_LIBS)
 tests_unit_compute_test_gemm_SOURCES = tests/unit/compute/test_gemm.c tests/unit/compute/refblas.h

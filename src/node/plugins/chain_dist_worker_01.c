@@ -134,7 +134,7 @@ static enum r1_err start_search(struct worker *w, char **why)
 	struct plugin_instance *pi = w->pi;
 	struct compute_operand q = {.cid = plugin_cfg_str(pi, "QUERY_CID", NULL)};
 	if (!q.cid)
-		return r1_fail(why, R1_ERR_INVAL, "CHAIN_DIST_WORKER_01: SEARCH needs QUERY_CID");
+		return r1_fail(why, R1_ERR_INVAL, "SEARCH needs QUERY_CID");
 	char owner[160];
 	struct compute_meta meta = meta_of(pi, owner, sizeof(owner));
 	json_int_t k = plugin_cfg_int(pi, "K", 10);
@@ -151,24 +151,21 @@ static enum r1_err start(struct plugin_instance *pi, struct worker *w, char **wh
 	if (strcasecmp(kind, "SEARCH") == 0) {
 		struct compute_operand e = {.cid = plugin_cfg_str(pi, "INDEX_CID", NULL)};
 		if (!e.cid)
-			return r1_fail(why, R1_ERR_INVAL,
-			               "CHAIN_DIST_WORKER_01: SEARCH needs INDEX_CID");
+			return r1_fail(why, R1_ERR_INVAL, "SEARCH needs INDEX_CID");
 		return compute_submit_index_op(c, &meta, &e, mem_limit(pi), on_index, w, &w->job,
 		                               why);
 	}
 	if (strcasecmp(kind, "MATMUL") != 0)
-		return r1_fail(why, R1_ERR_INVAL,
-		               "CHAIN_DIST_WORKER_01: KIND '%.20s' (MATMUL, SEARCH)", kind);
+		return r1_fail(why, R1_ERR_INVAL, "KIND '%.20s' (MATMUL, SEARCH)", kind);
 	struct compute_gemm_req g = {0};
 	g.a.cid = plugin_cfg_str(pi, "A_CID", NULL);
 	g.b.cid = plugin_cfg_str(pi, "B_CID", NULL);
 	if (!g.a.cid || !g.b.cid)
-		return r1_fail(why, R1_ERR_INVAL,
-		               "CHAIN_DIST_WORKER_01: MATMUL needs A_CID and B_CID");
+		return r1_fail(why, R1_ERR_INVAL, "MATMUL needs A_CID and B_CID");
 	g.spec.trans_b = plugin_cfg_bool(pi, "TRANS_B", false);
 	g.spec.alpha = plugin_cfg_real(pi, "ALPHA", 1.0);
 	if (!mx_dtype_parse(plugin_cfg_str(pi, "DTYPE", "float64"), &g.spec.dtype))
-		return r1_fail(why, R1_ERR_INVAL, "CHAIN_DIST_WORKER_01: DTYPE (float32, float64)");
+		return r1_fail(why, R1_ERR_INVAL, "DTYPE (float32, float64)");
 	char name[48];
 	snprintf(name, sizeof(name), "cpart_%d.r1mx", (int)plugin_cfg_int(pi, "PART", 0));
 	g.store_as = name;
@@ -179,10 +176,10 @@ static enum r1_err start(struct plugin_instance *pi, struct worker *w, char **wh
 static enum r1_err worker_init(struct plugin_instance *pi, void **state, char **why)
 {
 	if (!engine_of(pi))
-		return r1_fail(why, R1_ERR_STATE, "CHAIN_DIST_WORKER_01: not running on a node");
+		return r1_fail(why, R1_ERR_STATE, "not running on a node");
 	struct worker *w = r1_calloc(1, sizeof(*w));
 	if (!w)
-		return r1_fail(why, R1_ERR_NOMEM, "CHAIN_DIST_WORKER_01: out of memory");
+		return r1_fail(why, R1_ERR_NOMEM, "out of memory");
 	w->pi = pi;
 	w->last_progress = -1;
 	*state = w;

@@ -157,21 +157,17 @@ static enum r1_err operand(struct plugin_instance *pi, const json_t *params, con
 	const char *cid = key_str(pi, params, cidkey);
 	const json_t *rows = key(pi, params, name);
 	if (cid && json_is_array(rows))
-		return r1_fail(why, R1_ERR_INVAL, "MATMUL_JOB_01: give %s or %s, not both", cidkey,
-		               name);
+		return r1_fail(why, R1_ERR_INVAL, "give %s or %s, not both", cidkey, name);
 	if (cid) {
 		op->cid = cid;
 		return R1_OK;
 	}
 	if (json_is_array(rows)) {
-		enum r1_err err = mxjson_parse(rows, dt, max_inline, false, name, &op->m, why);
-		if (err)
-			r1_why_prefix(why, "MATMUL_JOB_01");
-		return err;
+		return mxjson_parse(rows, dt, max_inline, false, name, &op->m, why);
 	}
 	if (required)
-		return r1_fail(why, R1_ERR_INVAL, "MATMUL_JOB_01: no %s: give %s or %s inline",
-		               name, cidkey, name);
+		return r1_fail(why, R1_ERR_INVAL, "no %s: give %s or %s inline", name, cidkey,
+		               name);
 	return R1_OK;
 }
 
@@ -181,10 +177,10 @@ static enum r1_err start(struct plugin_instance *pi, struct matmul *m, const jso
 {
 	struct compute *c = engine_of(pi);
 	if (!c)
-		return r1_fail(why, R1_ERR_STATE, "MATMUL_JOB_01: not running on a node");
+		return r1_fail(why, R1_ERR_STATE, "not running on a node");
 	if (m->job)
 		return r1_fail(why, R1_ERR_AGAIN,
-		               "MATMUL_JOB_01: a product is already running%s%s; CANCEL it first",
+		               "a product is already running%s%s; CANCEL it first",
 		               m->request[0] ? " as " : "", m->request);
 	const char *req = key_str(pi, params, "REQUEST_ID");
 	snprintf(m->request, sizeof(m->request), "%s", params && req ? req : "");
@@ -197,20 +193,17 @@ static enum r1_err start(struct plugin_instance *pi, struct matmul *m, const jso
 	if (!dt)
 		dt = "float64";
 	if (!mx_dtype_parse(dt, &g.spec.dtype))
-		return r1_fail(why, R1_ERR_INVAL,
-		               "MATMUL_JOB_01: DTYPE '%.20s' (float32 or float64)", dt);
+		return r1_fail(why, R1_ERR_INVAL, "DTYPE '%.20s' (float32 or float64)", dt);
 	const char *result = key_str(pi, params, "RESULT");
 	if (!result)
 		result = "auto";
 	bool to_r1fs = strcasecmp(result, "r1fs") == 0,
 	     to_inline = strcasecmp(result, "inline") == 0;
 	if (!to_r1fs && !to_inline && strcasecmp(result, "auto") != 0)
-		return r1_fail(why, R1_ERR_INVAL,
-		               "MATMUL_JOB_01: RESULT '%.20s' (auto, r1fs, inline)", result);
+		return r1_fail(why, R1_ERR_INVAL, "RESULT '%.20s' (auto, r1fs, inline)", result);
 	struct r1fs *fs = node_r1fs(plugin_node(pi));
 	if (to_r1fs && !fs)
-		return r1_fail(why, R1_ERR_STATE,
-		               "MATMUL_JOB_01: RESULT r1fs but this node has no R1FS");
+		return r1_fail(why, R1_ERR_STATE, "RESULT r1fs but this node has no R1FS");
 	json_int_t max_inline = plugin_cfg_int(pi, "INLINE_MAX_ELEMENTS", INLINE_DEFAULT);
 	if (max_inline < 1)
 		max_inline = 1;
@@ -240,10 +233,8 @@ static enum r1_err start(struct plugin_instance *pi, struct matmul *m, const jso
 	m->started_once = true;
 	m->last_progress = -1;
 	err = compute_submit_gemm_req(c, &meta, &g, on_product, m, &m->job, why);
-	if (err) {
-		r1_why_prefix(why, "MATMUL_JOB_01");
+	if (err)
 		return err;
-	}
 	if (m->job)
 		plugin_emit(pi,
 		            json_pack("{s:s,s:s?,s:f}", "JOB_STATE", "RUNNING", "REQUEST_ID",
@@ -255,10 +246,10 @@ static enum r1_err start(struct plugin_instance *pi, struct matmul *m, const jso
 static enum r1_err matmul_init(struct plugin_instance *pi, void **state, char **why)
 {
 	if (!engine_of(pi))
-		return r1_fail(why, R1_ERR_STATE, "MATMUL_JOB_01: not running on a node");
+		return r1_fail(why, R1_ERR_STATE, "not running on a node");
 	struct matmul *m = r1_calloc(1, sizeof(*m));
 	if (!m)
-		return r1_fail(why, R1_ERR_NOMEM, "MATMUL_JOB_01: out of memory");
+		return r1_fail(why, R1_ERR_NOMEM, "out of memory");
 	m->pi = pi;
 	*state = m;
 	return R1_OK;
@@ -319,12 +310,11 @@ static enum r1_err matmul_command(struct plugin_instance *pi, void *state, const
 	struct matmul *m = state;
 	if (is_command(data, "CANCEL")) {
 		if (!m->job)
-			return r1_fail(why, R1_ERR_STATE, "MATMUL_JOB_01: no product is running");
+			return r1_fail(why, R1_ERR_STATE, "no product is running");
 		return compute_cancel(engine_of(pi), m->job, why);
 	}
 	if (!is_command(data, "MATMUL"))
-		return r1_fail(why, R1_ERR_INVAL,
-		               "MATMUL_JOB_01: unknown command (MATMUL, CANCEL)");
+		return r1_fail(why, R1_ERR_INVAL, "unknown command (MATMUL, CANCEL)");
 	/* {"MATMUL": {...keys...}} carries the keys inside; else COMMAND_PARAMS. */
 	const json_t *inner = json_is_object(data) ? json_object_get(data, "MATMUL") : NULL;
 	json_t *lowered = NULL;

@@ -147,10 +147,9 @@ static enum r1_err search(struct plugin_instance *pi, struct vsearch *v, const j
 		if (!v->pend[i].job)
 			p = &v->pend[i];
 	if (!p)
-		return r1_fail(why, R1_ERR_AGAIN, "VECTOR_SEARCH_01: %d searches already wait",
-		               MAX_PENDING);
+		return r1_fail(why, R1_ERR_AGAIN, "%d searches already wait", MAX_PENDING);
 	if (!v->index)
-		return r1_fail(why, R1_ERR_STATE, "VECTOR_SEARCH_01: the index is %s",
+		return r1_fail(why, R1_ERR_STATE, "the index is %s",
 		               v->failed ? "not loaded (the load failed; RELOAD)"
 		                         : "still loading");
 	const json_t *q = json_object_get(params, "query");
@@ -159,7 +158,7 @@ static enum r1_err search(struct plugin_instance *pi, struct vsearch *v, const j
 	const json_t *req = json_object_get(params, "request_id");
 	json_int_t kk = json_is_integer(k) ? json_integer_value(k) : plugin_cfg_int(pi, "K", 10);
 	if (kk < 1 || kk > 1000)
-		return r1_fail(why, R1_ERR_INVAL, "VECTOR_SEARCH_01: K must be 1..1000");
+		return r1_fail(why, R1_ERR_INVAL, "K must be 1..1000");
 	struct compute_operand op = {0};
 	if (json_is_string(qcid) && json_string_length(qcid)) {
 		op.cid = json_string_value(qcid);
@@ -167,13 +166,10 @@ static enum r1_err search(struct plugin_instance *pi, struct vsearch *v, const j
 		json_int_t maxq = plugin_cfg_int(pi, "MAX_QUERIES", 1024);
 		size_t max_elems = (size_t)(maxq > 0 ? maxq : 1) * vindex_dim(v->index);
 		enum r1_err err = mxjson_parse(q, MX_F32, max_elems, true, "QUERY", &op.m, why);
-		if (err) {
-			r1_why_prefix(why, "VECTOR_SEARCH_01");
+		if (err)
 			return err;
-		}
 	} else {
-		return r1_fail(why, R1_ERR_INVAL,
-		               "VECTOR_SEARCH_01: SEARCH needs QUERY or QUERY_CID");
+		return r1_fail(why, R1_ERR_INVAL, "SEARCH needs QUERY or QUERY_CID");
 	}
 	p->owner = v;
 	snprintf(p->request, sizeof(p->request), "%s",
@@ -181,20 +177,17 @@ static enum r1_err search(struct plugin_instance *pi, struct vsearch *v, const j
 	char owner[160];
 	snprintf(owner, sizeof(owner), "%s/%s", plugin_stream(pi), plugin_instance_id(pi));
 	struct compute_meta meta = {.owner = owner};
-	enum r1_err err = compute_submit_search_op(engine_of(pi), &meta, v->index, &op, (size_t)kk,
-	                                           mem_limit(pi), on_search, p, &p->job, why);
-	if (err)
-		r1_why_prefix(why, "VECTOR_SEARCH_01");
-	return err;
+	return compute_submit_search_op(engine_of(pi), &meta, v->index, &op, (size_t)kk,
+	                                mem_limit(pi), on_search, p, &p->job, why);
 }
 
 static enum r1_err vs_init(struct plugin_instance *pi, void **state, char **why)
 {
 	if (!engine_of(pi))
-		return r1_fail(why, R1_ERR_STATE, "VECTOR_SEARCH_01: not running on a node");
+		return r1_fail(why, R1_ERR_STATE, "not running on a node");
 	struct vsearch *v = r1_calloc(1, sizeof(*v));
 	if (!v)
-		return r1_fail(why, R1_ERR_NOMEM, "VECTOR_SEARCH_01: out of memory");
+		return r1_fail(why, R1_ERR_NOMEM, "out of memory");
 	v->pi = pi;
 	*state = v;
 	return R1_OK;
@@ -242,16 +235,15 @@ static enum r1_err vs_command(struct plugin_instance *pi, void *state, const jso
 	struct vsearch *v = state;
 	if (is_command(data, "RELOAD")) {
 		if (v->load_job)
-			return r1_fail(why, R1_ERR_AGAIN, "VECTOR_SEARCH_01: the index is loading");
+			return r1_fail(why, R1_ERR_AGAIN, "the index is loading");
 		load_or_report(pi, v);
 		return R1_OK;
 	}
 	if (!is_command(data, "SEARCH"))
-		return r1_fail(why, R1_ERR_INVAL,
-		               "VECTOR_SEARCH_01: unknown command (SEARCH, RELOAD)");
+		return r1_fail(why, R1_ERR_INVAL, "unknown command (SEARCH, RELOAD)");
 	json_t *p = inner_params(data, "SEARCH", params);
 	if (!p)
-		return r1_fail(why, R1_ERR_NOMEM, "VECTOR_SEARCH_01: out of memory");
+		return r1_fail(why, R1_ERR_NOMEM, "out of memory");
 	enum r1_err err = search(pi, v, p, why);
 	json_decref(p);
 	return err;
