@@ -118,9 +118,9 @@ like "$(cat "$T/err")" "needs 720000 bytes, above the limit of 512000" "with the
 
 "$R1CONSOLE" compute matmul --local "$T/a.r1mx" "$T/b.r1mx" --beta 1 -o "$T/x.r1mx" 2>"$T/err"
 is "$?" 2 "--beta without --c is a usage error"
-"$R1CONSOLE" compute matmul "$T/a.r1mx" "$T/b.r1mx" -o "$T/x.r1mx" 2>"$T/err"
-is "$?" 2 "without --local: usage error"
-like "$(cat "$T/err")" "only --local works for now" "saying why"
+"$R1CONSOLE" compute matmul 2>"$T/err"
+is "$?" 2 "neither NODE nor --local: usage error"
+like "$(cat "$T/err")" "name a NODE, or give --local" "saying why"
 "$R1CONSOLE" compute matmul --local --alpha nan "$T/a.r1mx" "$T/b.r1mx" -o "$T/x.r1mx" 2>/dev/null
 is "$?" 2 "--alpha nan refused"
 "$R1CONSOLE" compute frobnicate 2>/dev/null
@@ -152,5 +152,31 @@ like "$out" "sgemm n=128: [0-9]+\.[0-9]+ GFLOP/s" "sgemm figure"
 json=$("$R1CONSOLE" compute bench --local --size 64 --reps 1 --json)
 like "$json" '"GFLOPS_F64": [0-9]' "--json has GFLOPS_F64"
 like "$json" '"N": 64' "and the size"
+
+# The networked forms, on the embedded local network (an oracle and the
+# local node in the CLI's own process, each with its compute engine).
+export XDG_CONFIG_HOME="$T/config" XDG_DATA_HOME="$T/data" XDG_STATE_HOME="$T/state"
+unset EE_MQTT_HOST EE_MQTT_PORT EE_MQTT_USER EE_MQTT EE_SECURED EE_ROOT_TOPIC EE_SDK_ALIAS
+out=$("$R1CONSOLE" compute bench local --size 96 --reps 1 2>"$T/err")
+is "$?" 0 "bench on the local node (BLAS_BENCH_01 deployed, its payload read)"
+like "$out" "^local: OpenBLAS core [A-Za-z0-9]+ \(OPENBLAS_CORETYPE=${OPENBLAS_CORETYPE:-unset}\)" \
+	"the node's core and core type"
+like "$out" "dgemm n=96: [0-9]+\.[0-9]+ GFLOP/s" "the node's dgemm figure"
+json=$("$R1CONSOLE" compute bench local --size 64 --reps 1 --json 2>/dev/null)
+like "$json" '"NODE": "local"' "--json names the node"
+like "$json" '"GFLOPS_F32": [0-9]' "and has the sgemm figure"
+"$R1CONSOLE" compute matmul local --a QmPZ9gcCEpqKTo6aq61g2nXGUhM4iCL3ewB6LDXZCtioEB \
+	--b QmPZ9gcCEpqKTo6aq61g2nXGUhM4iCL3ewB6LDXZCtioEB >/dev/null 2>"$T/err"
+is "$?" 1 "matmul of a CID the node lacks fails"
+like "$(cat "$T/err")" "MATMUL_JOB_01 on local failed: A \(QmPZ9gcCEpqKTo6aq61g2nXGUhM4iCL3ewB6LDXZCtioEB\): not in R1FS" \
+	"with the node's reason"
+"$R1CONSOLE" compute search local --index QmPZ9gcCEpqKTo6aq61g2nXGUhM4iCL3ewB6LDXZCtioEB \
+	--query "$T/q.r1mx" >/dev/null 2>"$T/err"
+is "$?" 1 "search with an index the node lacks fails"
+like "$(cat "$T/err")" "VECTOR_SEARCH_01 on local failed: the embeddings .*not in R1FS" \
+	"with the node's reason"
+"$R1CONSOLE" compute bench no-such-node --size 64 >/dev/null 2>"$T/err"
+is "$?" 1 "an unknown node"
+like "$(cat "$T/err")" "no node 'no-such-node'" "is named"
 
 tap_done
