@@ -1437,3 +1437,37 @@ json_t *compute_heartbeat_json(const struct compute *c)
 	}
 	return o;
 }
+
+static void peer_str(char *dst, size_t cap, const json_t *v)
+{
+	copy_text(dst, cap, json_is_string(v) ? json_string_value(v) : "");
+}
+
+static unsigned peer_uint(const json_t *v)
+{
+	json_int_t i = json_is_integer(v) ? json_integer_value(v) : 0;
+	return i > 0 && i < INT32_MAX ? (unsigned)i : 0;
+}
+
+static double peer_real(const json_t *v)
+{
+	double d = json_is_number(v) ? json_number_value(v) : 0;
+	return isfinite(d) && d > 0 ? d : 0;
+}
+
+bool compute_peer_from_status(const json_t *st, struct compute_peer *out)
+{
+	memset(out, 0, sizeof(*out));
+	if (!json_is_object(st) || !json_object_get(st, "OPENBLAS_CORE"))
+		return false;
+	peer_str(out->core, sizeof(out->core), json_object_get(st, "OPENBLAS_CORE"));
+	peer_str(out->coretype, sizeof(out->coretype), json_object_get(st, "OPENBLAS_CORETYPE"));
+	out->cpu_cores = (int)peer_uint(json_object_get(st, "CPU_CORES"));
+	out->blas_threads = (int)peer_uint(json_object_get(st, "BLAS_THREADS"));
+	out->gflops_f64 = peer_real(json_object_get(st, "COMPUTE_GFLOPS_F64"));
+	out->gflops_f32 = peer_real(json_object_get(st, "COMPUTE_GFLOPS_F32"));
+	out->bench_n = peer_uint(json_object_get(st, "COMPUTE_BENCH_N"));
+	out->jobs_running = peer_uint(json_object_get(st, "COMPUTE_JOBS_RUNNING"));
+	out->jobs_queued = peer_uint(json_object_get(st, "COMPUTE_JOBS_QUEUED"));
+	return true;
+}

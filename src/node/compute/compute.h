@@ -343,6 +343,22 @@ bool compute_last_bench(const struct compute *c, struct compute_bench *out);
 json_t *compute_heartbeat_json(const struct compute *c);
 
 /*
+ * What another node's heartbeat says of its compute (the fields of
+ * compute_heartbeat_json), for the console's :compute view and for ranking
+ * ChainDist workers.  Missing or null fields read as 0 / "".
+ */
+struct compute_peer {
+	char core[32];     /* OPENBLAS_CORE */
+	char coretype[32]; /* OPENBLAS_CORETYPE; "" when unset */
+	int cpu_cores, blas_threads;
+	double gflops_f64, gflops_f32; /* 0 = not measured */
+	unsigned bench_n;
+	unsigned jobs_running, jobs_queued;
+};
+/* False when the status has none of the compute fields (a node without compute). */
+bool compute_peer_from_status(const json_t *status, struct compute_peer *out);
+
+/*
  * The memory a job would need, as compute_submit_* counts it; for callers
  * that want to refuse before fetching inputs (e.g. from R1FS sizes).
  * Errors as compute_submit_gemm's dimension checks.

@@ -561,6 +561,24 @@ static void test_index_search_bench(void)
 	       json_integer_value(json_object_get(hb, "CPU_CORES")) == bi->ncores,
 	   "heartbeat: threads and cores");
 	json_decref(hb);
+	/* Read back as another node would see it in a heartbeat. */
+	struct compute_peer peer;
+	hb = compute_heartbeat_json(c);
+	ok(compute_peer_from_status(hb, &peer) && peer.bench_n == 96 && peer.gflops_f64 > 0 &&
+	       peer.gflops_f32 > 0 && peer.blas_threads == compute_threads(c) &&
+	       strcmp(peer.core, bi->corename) == 0 && strcmp(peer.coretype, saved) == 0,
+	   "a heartbeat's compute fields read back (%s, %.2f GFLOP/s)", peer.core, peer.gflops_f64);
+	json_decref(hb);
+	json_t *none = json_pack("{s:s,s:i}", "EE_ID", "old-node", "CPU_CORES", 4);
+	ok(!compute_peer_from_status(none, &peer) && peer.gflops_f64 == 0,
+	   "a heartbeat without compute fields: not a compute peer");
+	json_decref(none);
+	json_t *odd = json_pack("{s:i,s:s,s:f,s:s}", "OPENBLAS_CORE", 5, "COMPUTE_GFLOPS_F64", "x",
+	                        "COMPUTE_GFLOPS_F32", -3.0, "COMPUTE_BENCH_N", "2048");
+	ok(compute_peer_from_status(odd, &peer) && peer.core[0] == 0 && peer.gflops_f64 == 0 &&
+	       peer.gflops_f32 == 0 && peer.bench_n == 0,
+	   "hostile field types read as empty, never trusted");
+	json_decref(odd);
 	const char *env_after = getenv("OPENBLAS_CORETYPE");
 	ok((!env_before && !env_after) || (env_after && strcmp(env_after, saved) == 0),
 	   "OPENBLAS_CORETYPE left as it was");
