@@ -313,9 +313,12 @@ struct remote_wait {
 	json_t *resp; /* the CHAIN_STORE_DATA answer */
 };
 
-static void on_payload(void *ctx, struct session *s, const char *sender, const json_t *msg)
+static void on_payload(void *ctx, struct session *s, enum session_msg kind, const char *sender,
+                       const json_t *msg)
 {
 	struct remote_wait *w = ctx;
+	if (kind != SESSION_MSG_PAYLOAD)
+		return;
 	const json_t *data = json_object_get(msg, K_CHAIN_STORE_DATA);
 	struct cstore_msg m;
 	if (w->resp || !data || !addr_same(sender, w->node) ||
@@ -387,7 +390,7 @@ static int run_remote(const struct target *t, const struct op *op, json_t **body
 	struct remote_wait w = {0};
 	snprintf(w.node, sizeof(w.node), "%s", n->info.addr);
 	new_request_id(w.request_id);
-	session_set_payload_observer(nc.sess, on_payload, &w);
+	session_set_observer(nc.sess, on_payload, &w);
 	bool write = strcmp(op->cmd, "set") == 0 || strcmp(op->cmd, "hset") == 0;
 	json_t *data =
 	    cstore_msg_req(w.request_id, op->cmd, op->hkey, op->key, write ? op->value : NULL,
@@ -400,7 +403,7 @@ static int run_remote(const struct target *t, const struct op *op, json_t **body
 		cli_error(_("cstore: cannot send the request to %s: %s"), n->info.alias,
 		          why ? why : "");
 		r1_free(why);
-		session_set_payload_observer(nc.sess, NULL, NULL);
+		session_set_observer(nc.sess, NULL, NULL);
 		netctx_close(&nc);
 		return EXIT_FAIL;
 	}
@@ -425,7 +428,7 @@ static int run_remote(const struct target *t, const struct op *op, json_t **body
 				json_object_set_new(*body, "reason", json_string(m.reason));
 		}
 	}
-	session_set_payload_observer(nc.sess, NULL, NULL);
+	session_set_observer(nc.sess, NULL, NULL);
 	json_decref(w.resp);
 	netctx_close(&nc);
 	return rc;

@@ -51,8 +51,8 @@ struct session {
 	int64_t *asked_ms;
 	size_t n_asked;
 	struct ingest *ig; /* the receive path, once listening */
-	session_payload_fn payload_fn;
-	void *payload_ctx;
+	session_observer_fn observer; /* told of payloads and notifications */
+	void *observer_ctx;
 };
 
 /* Per-transaction callback, kept beside the txn. */
@@ -830,10 +830,10 @@ static void on_payload(struct session *s, const char *sender, const json_t *msg)
 	cache_message(s, CACHE_MSG_PAYLOAD, sender, msg);
 }
 
-void session_set_payload_observer(struct session *s, session_payload_fn fn, void *ctx)
+void session_set_observer(struct session *s, session_observer_fn fn, void *ctx)
 {
-	s->payload_fn = fn;
-	s->payload_ctx = ctx;
+	s->observer = fn;
+	s->observer_ctx = ctx;
 }
 
 void session_deliver(struct session *s, enum session_msg kind, const char *sender,
@@ -841,6 +841,8 @@ void session_deliver(struct session *s, enum session_msg kind, const char *sende
 {
 	if (!sender || !json_is_object(msg))
 		return;
+	if (s->observer && kind != SESSION_MSG_HEARTBEAT)
+		s->observer(s->observer_ctx, s, kind, sender, msg);
 	switch (kind) {
 	case SESSION_MSG_HEARTBEAT:
 		if (s->nm)
@@ -849,8 +851,6 @@ void session_deliver(struct session *s, enum session_msg kind, const char *sende
 	case SESSION_MSG_PAYLOAD:
 		if (s->nm)
 			on_payload(s, sender, msg);
-		if (s->payload_fn)
-			s->payload_fn(s->payload_ctx, s, sender, msg);
 		break;
 	case SESSION_MSG_NOTIFICATION:
 		cache_message(s, CACHE_MSG_NOTIFICATION, sender, msg);

@@ -106,14 +106,14 @@ void session_deliver(struct session *s, enum session_msg kind, const char *sende
                      const json_t *msg);
 
 /*
- * One observer of every payload the receive path accepted, called after the
- * session's own handling with the merged message (borrowed for the call);
- * fn NULL removes it.  For clients that wait for a plugin's answer (the
- * CLI's remote `cstore`).
+ * Told of every payload and notification the session is delivered (before
+ * its own handling), for commands and plugins that wait for a node's
+ * answer in a payload (compute bench, ChainDist).  One observer; fn NULL
+ * removes it.  msg and sender are borrowed for the call.
  */
-typedef void (*session_payload_fn)(void *ctx, struct session *s, const char *sender,
-                                   const json_t *msg);
-void session_set_payload_observer(struct session *s, session_payload_fn fn, void *ctx);
+typedef void (*session_observer_fn)(void *ctx, struct session *s, enum session_msg kind,
+                                    const char *sender, const json_t *msg);
+void session_set_observer(struct session *s, session_observer_fn fn, void *ctx);
 
 /*
  * Which node a person meant: an address (known or not), an ETH address or
