@@ -15,6 +15,7 @@
 #include "node/r1fs/dagbuilder.h"
 #include "node/r1fs/dagpb.h"
 #include "node/r1fs/dagreader.h"
+#include "node/r1fs/prefetch.h"
 #include "node/r1fs/pyjson.h"
 #include "node/r1fs/schema.h"
 #include "node/r1fs/seal.h"
@@ -66,12 +67,13 @@ enum r1_err r1fs_open(const char *node_dir, sqlite3 *db, const struct r1fs_optio
 	r->log = opt->log;
 	r->sync = opt->sync;
 	pthread_rwlock_init(&r->gc_lock, NULL);
-	e = blockstore_open(r->dir, db, opt->sync, &r->bs, why);
+	e = blockstore_open(r->dir, db, opt->sync, opt->log, &r->bs, why);
 	if (e) {
 		r1fs_free(&r);
 		return e;
 	}
 	blockstore_set_quota(r->bs, opt->quota_bytes);
+	blockstore_set_pack_max(r->bs, opt->pack_bytes);
 	*out = r;
 	return R1_OK;
 }
@@ -171,6 +173,12 @@ static enum r1_err block_get(void *ctx, const struct r1fs_cid *cid, struct buf *
 enum r1_err r1fs_get_block(struct r1fs *r, const struct r1fs_cid *cid, struct buf *out, char **why)
 {
 	return blockstore_get(r->bs, cid->digest, out, why);
+}
+
+enum r1_err r1fs_locate_block(struct r1fs *r, const struct r1fs_cid *cid, char **pack_path,
+                              uint64_t *offset, size_t *len, char **why)
+{
+	return blockstore_locate(r->bs, cid->digest, pack_path, offset, len, why);
 }
 
 /* ------------------------------------------------------------ pins (rows) */
@@ -286,6 +294,9 @@ enum r1_err r1fs_store_stat(struct r1fs *r, struct r1fs_store_stat *out, char **
 	out->used_bytes = blockstore_used(r->bs);
 	out->quota_bytes = blockstore_quota(r->bs);
 	out->blocks = blockstore_count(r->bs);
+	enum r1_err e = blockstore_disk_usage(r->bs, &out->packs, &out->disk_bytes, why);
+	if (e)
+		return e;
 	sqlite3_stmt *st = NULL;
 	out->pins = -1;
 	blockstore_db_lock(r->bs);
@@ -422,6 +433,12 @@ enum r1_err r1fs_pin(struct r1fs *r, const char *cid_text, char **why)
 
 enum r1_err r1fs_gc(struct r1fs *r, int64_t grace, struct r1fs_gc_stats *out, char **why)
 {
+	return r1fs_gc_with_progress(r, grace, NULL, NULL, out, why);
+}
+
+enum r1_err r1fs_gc_with_progress(struct r1fs *r, int64_t grace, r1fs_progress_fn progress,
+                                  void *ctx, struct r1fs_gc_stats *out, char **why)
+{
 	memset(out, 0, sizeof(*out));
 	struct r1fs_pin *pins = NULL;
 	size_t n = 0;
@@ -435,14 +452,19 @@ enum r1_err r1fs_gc(struct r1fs *r, int64_t grace, struct r1fs_gc_stats *out, ch
 			continue;
 		e = walk_dag(r, &cid, true, why);
 	}
+	struct blockstore_gc_stats gs = {0};
 	if (!e)
-		e = blockstore_gc_sweep(r->bs, (int64_t)time(NULL) - grace, &out->blocks_removed,
-		                        &out->bytes_removed, why);
+		e = blockstore_gc_sweep(r->bs, (int64_t)time(NULL) - grace, progress, ctx, &gs, why);
+	*out = (struct r1fs_gc_stats){gs.blocks_removed, gs.bytes_removed, gs.packs_compacted,
+	                              gs.packs_deleted, gs.disk_freed};
 	pthread_rwlock_unlock(&r->gc_lock);
 	r1_free(pins);
 	if (!e)
-		LOG_I(r->log, "r1fs", "gc removed %" PRIu64 " blocks (%" PRIu64 " bytes)",
-		      out->blocks_removed, out->bytes_removed);
+		LOG_I(r->log, "r1fs",
+		      "gc removed %" PRIu64 " blocks (%" PRIu64 " bytes), compacted %" PRIu64
+		      " packs, freed %" PRIu64 " bytes on disk",
+		      out->blocks_removed, out->bytes_removed, out->packs_compacted,
+		      out->disk_freed);
 	return e;
 }
 
@@ -590,7 +612,7 @@ static enum r1_err add_stream(struct r1fs *r, source_fn src, void *src_ctx, uint
 	dag_layout_kubo(&layout, o->cid_version);
 	pthread_rwlock_rdlock(&r->gc_lock);
 	if (!o->only_hash)
-		batch = blockstore_batch_new(r->bs);
+		batch = blockstore_batch_new(r->bs, true); /* writes overlap the hashing */
 	dag = dag_builder_new(&layout, batch ? sink_store : NULL, batch);
 	if (!in || !enc || !dag || (!o->only_hash && !batch)) {
 		e = r1_fail(why, R1_ERR_NOMEM, "r1fs: out of memory");
@@ -838,6 +860,7 @@ static enum r1_err get_stream(struct r1fs *r, const char *cid, const struct r1fs
 	r1fs_key_from_secret(o->secret, key);
 	struct r1fs_cid root, file;
 	struct dag_reader *rd = NULL;
+	struct dag_prefetch *ahead = NULL;
 	struct r1fs_unseal *u = NULL;
 	uint8_t *plain = r1_malloc(DAG_KUBO_CHUNK + R1FS_TAG_LEN);
 	enum r1_err e = plain ? R1_OK : r1_fail(why, R1_ERR_NOMEM, "r1fs: out of memory");
@@ -846,7 +869,9 @@ static enum r1_err get_stream(struct r1fs *r, const char *cid, const struct r1fs
 		e = resolve_path(r, cid, &root, why);
 	if (!e)
 		e = resolve_file(r, cid, &file, why);
-	if (!e)
+	if (!e && (ahead = dag_prefetch_new(block_get, r, &file)) != NULL)
+		e = dag_reader_new(dag_prefetch_get, ahead, &file, &rd, why);
+	else if (!e)
 		e = dag_reader_new(block_get, r, &file, &rd, why);
 	if (!e)
 		e = r1fs_unseal_new(key, &u, why);
@@ -887,6 +912,7 @@ static enum r1_err get_stream(struct r1fs *r, const char *cid, const struct r1fs
 			*name = NULL;
 		}
 	}
+	dag_prefetch_free(&ahead); /* before the lock goes: the walk reads blocks */
 	pthread_rwlock_unlock(&r->gc_lock);
 	dag_reader_free(&rd);
 	r1fs_unseal_free(&u);
@@ -1047,10 +1073,13 @@ enum r1_err r1fs_cat(struct r1fs *r, const char *path, uint64_t offset, uint64_t
 {
 	struct r1fs_cid cid;
 	struct dag_reader *rd = NULL;
+	struct dag_prefetch *ahead = NULL;
 	pthread_rwlock_rdlock(&r->gc_lock);
 	enum r1_err e = resolve_path(r, path, &cid, why);
 	if (!e) {
-		e = dag_reader_new(block_get, r, &cid, &rd, why);
+		ahead = dag_prefetch_new(block_get, r, &cid);
+		e = ahead ? dag_reader_new(dag_prefetch_get, ahead, &cid, &rd, why)
+		          : dag_reader_new(block_get, r, &cid, &rd, why);
 		if (e == R1_ERR_INVAL)
 			r1_fail(why, e, "r1fs: %s is not a file (a directory?)", path);
 	}
@@ -1069,6 +1098,7 @@ enum r1_err r1fs_cat(struct r1fs *r, const char *path, uint64_t offset, uint64_t
 			left -= take;
 		}
 	}
+	dag_prefetch_free(&ahead);
 	pthread_rwlock_unlock(&r->gc_lock);
 	dag_reader_free(&rd);
 	return e;

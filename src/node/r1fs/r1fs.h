@@ -49,10 +49,11 @@ struct r1fs_options {
 	uint64_t quota_bytes; /* 0 = no quota */
 	enum r1fs_sync sync;  /* R1FS_SYNC_BATCH is the safe default */
 	struct r1_log *log;   /* may be NULL; not owned */
+	uint64_t pack_bytes;  /* size at which a pack is closed; 0 = BLOCKSTORE_PACK_MAX */
 };
 #define R1FS_OPTIONS_INIT                                                                          \
 	{                                                                                          \
-		0, R1FS_SYNC_BATCH, NULL                                                           \
+		0, R1FS_SYNC_BATCH, NULL, 0                                                        \
 	}
 
 /*
@@ -204,6 +205,13 @@ bool r1fs_has_block(struct r1fs *r, const struct r1fs_cid *cid);
 /* The block's bytes, verified against the CID.  Errors as blockstore_get. */
 enum r1_err r1fs_get_block(struct r1fs *r, const struct r1fs_cid *cid, struct buf *out, char **why);
 /*
+ * Where a stored block's bytes are on disk: its pack file (*pack_path,
+ * caller frees), the offset of the block in it and its length.  For tests
+ * and diagnostics.  R1_ERR_NOTFOUND, R1_ERR_DB, R1_ERR_NOMEM.
+ */
+enum r1_err r1fs_locate_block(struct r1fs *r, const struct r1fs_cid *cid, char **pack_path,
+                              uint64_t *offset, size_t *len, char **why);
+/*
  * Store a block that arrived from elsewhere: its hash must match the CID
  * (R1_ERR_CRYPTO) and a dag-pb block must decode (R1_ERR_PROTO).
  * R1_ERR_TOOBIG for the quota or a block above R1FS_BLOCK_MAX.
@@ -240,9 +248,13 @@ bool r1fs_is_pinned(struct r1fs *r, const char *cid);
 /* All pins, oldest first (*pins r1_malloc'd, free with r1_free). */
 enum r1_err r1fs_list_pins(struct r1fs *r, struct r1fs_pin **pins, size_t *n, char **why);
 
+/* What a collection did. */
 struct r1fs_gc_stats {
-	uint64_t blocks_removed;
-	uint64_t bytes_removed;
+	uint64_t blocks_removed;  /* unreachable (or found corrupted) blocks dropped */
+	uint64_t bytes_removed;   /* their bytes */
+	uint64_t packs_compacted; /* sparse packs whose live blocks were moved */
+	uint64_t packs_deleted;   /* pack files deleted (compacted or empty) */
+	uint64_t disk_freed;      /* pack bytes given back to the filesystem */
 };
 
 /*
@@ -251,12 +263,21 @@ struct r1fs_gc_stats {
  * period protects them; 0 removes everything unpinned).
  */
 enum r1_err r1fs_gc(struct r1fs *r, int64_t grace, struct r1fs_gc_stats *out, char **why);
+/*
+ * The same, reporting the compaction's progress (bytes of records moved
+ * out of sparse packs, of the total to move); returning false stops the
+ * compaction between two of its transactions, leaving the store whole.
+ */
+enum r1_err r1fs_gc_with_progress(struct r1fs *r, int64_t grace, r1fs_progress_fn progress,
+                                  void *ctx, struct r1fs_gc_stats *out, char **why);
 
 struct r1fs_store_stat {
-	uint64_t used_bytes;
+	uint64_t used_bytes;  /* indexed block bytes: what the quota counts */
 	uint64_t quota_bytes; /* 0 = none */
 	int64_t blocks;
 	int64_t pins;
+	uint64_t packs;      /* pack files */
+	uint64_t disk_bytes; /* their size, dead records included */
 };
 
 void r1fs_set_quota(struct r1fs *r, uint64_t bytes);

@@ -14,6 +14,7 @@ src_node_libr1node_a_SOURCES += \
 	src/node/r1fs/unseal.c src/node/r1fs/unseal.h \
 	src/node/r1fs/schema.c src/node/r1fs/schema.h \
 	src/node/r1fs/blockstore.c src/node/r1fs/blockstore.h \
+	src/node/r1fs/prefetch.c src/node/r1fs/prefetch.h \
 	src/node/r1fs/r1fs.c src/node/r1fs/r1fs.h
 
 R1FS_TESTS = \
