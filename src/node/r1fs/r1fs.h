@@ -50,10 +50,19 @@ struct r1fs_options {
 	enum r1fs_sync sync;  /* R1FS_SYNC_BATCH is the safe default */
 	struct r1_log *log;   /* may be NULL; not owned */
 	uint64_t pack_bytes;  /* size at which a pack is closed; 0 = BLOCKSTORE_PACK_MAX */
+	/*
+	 * The IPFS backend: "http://host:port" of a kubo-compatible RPC API
+	 * (NULL = the built-in store).  Files are then added, pinned and
+	 * fetched through that node, node_dir and db are not used (may be
+	 * NULL), and what only the built-in store does (blocks put, cat, ls,
+	 * stat, gc, quota, store_stat) fails with R1_ERR_STATE.
+	 */
+	const char *ipfs_api;
+	int ipfs_timeout_ms; /* bound on each wait for the node; 0 = 60 s */
 };
 #define R1FS_OPTIONS_INIT                                                                          \
 	{                                                                                          \
-		0, R1FS_SYNC_BATCH, NULL, 0                                                        \
+		0, R1FS_SYNC_BATCH, NULL, 0, NULL, 0                                               \
 	}
 
 /*
@@ -282,6 +291,12 @@ struct r1fs_store_stat {
 
 void r1fs_set_quota(struct r1fs *r, uint64_t bytes);
 enum r1_err r1fs_store_stat(struct r1fs *r, struct r1fs_store_stat *out, char **why);
+
+/*
+ * The IPFS node's peer ID and agent (the heartbeat's R1FS_ID); both caller
+ * freed.  R1_ERR_STATE with the built-in store; the node's errors otherwise.
+ */
+enum r1_err r1fs_backend_id(struct r1fs *r, char **peer_id, char **agent, char **why);
 
 /* The CID `ipfs add --only-hash [--cid-version=1]` prints for a plain file (no encryption). */
 enum r1_err r1fs_plain_cid(const char *path, unsigned cid_version, char out[R1FS_CID_TEXT_MAX],
