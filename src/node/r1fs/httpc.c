@@ -241,6 +241,9 @@ static enum r1_err read_line(struct httpc_response *r, bool head, char **line, c
 		uint8_t *nl = memchr(start, '\n', r->rlen - r->rpos);
 		if (nl) {
 			size_t len = (size_t)(nl - start);
+			if (len > HTTPC_LINE_MAX)
+				return r1_fail(why, R1_ERR_PROTO, "ipfs: a line from %s is too long",
+				               r->peer);
 			r->rpos += len + 1;
 			if (head && (r->head_bytes += len + 1) > HTTPC_HEADERS_MAX)
 				return r1_fail(why, R1_ERR_PROTO,

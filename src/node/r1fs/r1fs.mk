@@ -25,7 +25,8 @@ R1FS_TESTS = \
 	tests/unit/r1fs/test_crypt \
 	tests/unit/r1fs/test_import \
 	tests/unit/r1fs/test_store \
-	tests/unit/r1fs/test_crash
+	tests/unit/r1fs/test_crash \
+	tests/unit/r1fs/test_httpc
 check_PROGRAMS += $(R1FS_TESTS) tests/unit/r1fs/r1fs_crash_helper
 TESTS += $(R1FS_TESTS) tests/integration/r1fs_cid.sh tests/integration/r1fs_ipfs.sh
 EXTRA_DIST += tests/integration/r1fs_cid.sh tests/integration/r1fs_ipfs.sh \
@@ -43,6 +44,8 @@ tests_unit_r1fs_test_store_SOURCES = tests/unit/r1fs/test_store.c
 tests_unit_r1fs_test_store_LDADD = tests/libtap.a $(R1_NODE_LIBS)
 tests_unit_r1fs_test_crash_SOURCES = tests/unit/r1fs/test_crash.c
 tests_unit_r1fs_test_crash_LDADD = tests/libtap.a $(R1_NODE_LIBS)
+tests_unit_r1fs_test_httpc_SOURCES = tests/unit/r1fs/test_httpc.c
+tests_unit_r1fs_test_httpc_LDADD = tests/libtap.a $(R1_NODE_LIBS)
 tests_unit_r1fs_r1fs_crash_helper_SOURCES = tests/unit/r1fs/r1fs_crash_helper.c
 tests_unit_r1fs_r1fs_crash_helper_LDADD = $(R1_NODE_LIBS)
 
