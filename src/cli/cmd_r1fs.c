@@ -34,9 +34,9 @@ static bool parse_store_args(const char *cmd, int argc, char **argv, enum arg_ki
 	memset(a, 0, sizeof(*a));
 	for (int i = 1; i < argc; i++) {
 		const char *opt = argv[i];
-		const char **value = strcmp(opt, "--node-dir") == 0   ? &a->node_dir
-		                     : strcmp(opt, "--ipfs-api") == 0 ? &a->ipfs_api
-		                     : strcmp(opt, "--secret") == 0   ? &a->secret
+		const char **value = strcmp(opt, "--node-dir") == 0          ? &a->node_dir
+		                     : strcmp(opt, "--ipfs-api") == 0        ? &a->ipfs_api
+		                     : strcmp(opt, "--secret") == 0          ? &a->secret
 		                     : !is_add && strcmp(opt, "--out") == 0  ? &a->out_dir
 		                     : is_add && strcmp(opt, "--nonce") == 0 ? &a->nonce
 		                                                             : NULL;
@@ -61,8 +61,11 @@ static bool parse_store_args(const char *cmd, int argc, char **argv, enum arg_ki
 		}
 	}
 	if ((kind == ARG_NONE) != !a->positional || (!a->node_dir) == (!a->ipfs_api)) {
-		cli_error(_("r1fs %s: give %s exactly one of --node-dir DIR or --ipfs-api URL"), cmd,
-		          kind == ARG_FILE ? "FILE and" : kind == ARG_CID ? "CID and" : "");
+		cli_error(_("r1fs %s: give %s exactly one of --node-dir DIR or --ipfs-api URL"),
+		          cmd,
+		          kind == ARG_FILE  ? "FILE and"
+		          : kind == ARG_CID ? "CID and"
+		                            : "");
 		return false;
 	}
 	return true;
@@ -281,9 +284,9 @@ static const struct cmd_entry r1fs_subcommands[] = {
         " [--no-pin]"),
      N_("encrypt FILE, store it wrapped in a directory and print that directory's CID"),
      r1fs_add_cmd},
-    {"get", N_("r1fs get CID (--node-dir DIR | --ipfs-api URL) [--secret S] [--out DIR] [--no-pin]"),
-     N_("fetch, verify and decrypt a file under its original name; print its path"),
-     r1fs_get_cmd},
+    {"get",
+     N_("r1fs get CID (--node-dir DIR | --ipfs-api URL) [--secret S] [--out DIR] [--no-pin]"),
+     N_("fetch, verify and decrypt a file under its original name; print its path"), r1fs_get_cmd},
     {"pin", N_("r1fs pin CID (--node-dir DIR | --ipfs-api URL)"),
      N_("pin a DAG (every block must be present or fetchable)"), r1fs_pin_cmd},
     {"unpin", N_("r1fs unpin CID (--node-dir DIR | --ipfs-api URL)"), N_("remove a pin"),
@@ -316,7 +319,6 @@ static int cmd_r1fs(int argc, char **argv)
 
 const struct cmd_entry cmd_r1fs_entries[] = {
     {"r1fs", N_("r1fs cid|add|get|pin|unpin|pins|id ..."),
-     N_("R1FS file store: CIDs, encrypted add and get, pins"),
-     cmd_r1fs},
+     N_("R1FS file store: CIDs, encrypted add and get, pins"), cmd_r1fs},
     {NULL, NULL, NULL, NULL},
 };

@@ -255,7 +255,8 @@ int main(int argc, char **argv)
 	       100 * mbps(size, t_add) / limit);
 	struct r1fs_get_opts go = R1FS_GET_OPTS_INIT;
 	go.secret = "bench";
-	static const char *const cache_state[2] = {"packs in the page cache", "packs read from disk"};
+	static const char *const cache_state[2] = {"packs in the page cache",
+	                                           "packs read from disk"};
 	for (int cold = 0; cold < 2; cold++) {
 		char *restored = NULL;
 		if (cold)

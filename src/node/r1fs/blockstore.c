@@ -33,8 +33,8 @@
 #define BATCH_SLOTS     16          /* blocks an async batch holds between caller and writer */
 #define KICK_BYTES      (8u << 20)  /* start writeback every so many bytes (SYNC_BATCH) */
 #define RECENT_MAX      (BLOCKSTORE_BATCH_MAX + BATCH_SLOTS + 8)
-#define TOUCH_MAX       8           /* packs written between two syncs */
-#define COMPACT_PERCENT 50          /* compact a pack whose live bytes are below this share */
+#define TOUCH_MAX       8  /* packs written between two syncs */
+#define COMPACT_PERCENT 50 /* compact a pack whose live bytes are below this share */
 
 struct pack {
 	uint32_t id;
@@ -191,7 +191,8 @@ static ssize_t xfer_full(int fd, struct iovec *iov, int n, uint64_t off, bool wr
 {
 	size_t total = 0;
 	while (n > 0) {
-		ssize_t k = write ? pwritev(fd, iov, n, (off_t)off) : preadv(fd, iov, n, (off_t)off);
+		ssize_t k =
+		    write ? pwritev(fd, iov, n, (off_t)off) : preadv(fd, iov, n, (off_t)off);
 		if (k < 0 && errno == EINTR)
 			continue;
 		if (k < 0)
@@ -342,8 +343,9 @@ static enum r1_err pack_create_locked(struct blockstore *bs, char **why)
 		/* The directory entry must be durable before an index row names the pack. */
 		if (xfer_full(fd, &iov, 1, 0, true) != PACK_HDR ||
 		    (bs->sync != R1FS_SYNC_NONE && fsync(bs->packs_fd) != 0)) {
-			enum r1_err e = r1_fail(why, errno == ENOSPC ? R1_ERR_TOOBIG : R1_ERR_IO,
-			                        "r1fs: creating pack %s: %s", name, strerror(errno));
+			enum r1_err e =
+			    r1_fail(why, errno == ENOSPC ? R1_ERR_TOOBIG : R1_ERR_IO,
+			            "r1fs: creating pack %s: %s", name, strerror(errno));
 			close(fd);
 			unlinkat(bs->packs_fd, name, 0);
 			return e;
@@ -361,8 +363,8 @@ static enum r1_err pack_create_locked(struct blockstore *bs, char **why)
 }
 
 /* Room for a record of `len` block bytes at the end of the current pack.  Under bs->mu. */
-static enum r1_err reserve_locked(struct blockstore *bs, size_t len, struct pack **p,
-                                  uint64_t *off, char **why)
+static enum r1_err reserve_locked(struct blockstore *bs, size_t len, struct pack **p, uint64_t *off,
+                                  char **why)
 {
 	uint64_t need = BLOCKSTORE_RECORD_HDR + (uint64_t)len;
 	if (bs->cur_id == 0 || (bs->cur_end + need > bs->pack_max && bs->cur_end > PACK_HDR)) {
@@ -432,9 +434,9 @@ static enum r1_err read_record(struct pack *p, uint64_t off, const uint8_t diges
 	uint8_t check[SHA256_LEN];
 	sha256(out->data, size, check);
 	if (memcmp(check, digest, SHA256_LEN) != 0)
-		return r1_fail(why, R1_ERR_CRYPTO,
-		               "r1fs: block %.16s... is corrupted on disk (its hash does not match)",
-		               hex);
+		return r1_fail(
+		    why, R1_ERR_CRYPTO,
+		    "r1fs: block %.16s... is corrupted on disk (its hash does not match)", hex);
 	return R1_OK;
 }
 
@@ -443,8 +445,7 @@ static enum r1_err read_record(struct pack *p, uint64_t off, const uint8_t diges
 /* Reserve, write, and remember the pack for the next sync.  Call only when !appender_full. */
 static enum r1_err appender_write(struct blockstore *bs, struct appender *a,
                                   const uint8_t digest[R1FS_DIGEST_LEN], const uint8_t *data,
-                                  size_t len, int links, uint32_t *pack, uint64_t *off,
-                                  char **why)
+                                  size_t len, int links, uint32_t *pack, uint64_t *off, char **why)
 {
 	struct pack *p = NULL;
 	pthread_mutex_lock(&bs->mu);
@@ -572,8 +573,8 @@ static enum r1_err recover_packs(struct blockstore *bs, char **why)
 				e = db_error(bs, why, "pack recovery");
 			else
 				LOG_W(bs->log, "r1fs",
-				      "pack %s is shorter than its index says: %d blocks lost", name,
-				      sqlite3_changes(bs->db));
+				      "pack %s is shorter than its index says: %d blocks lost",
+				      name, sqlite3_changes(bs->db));
 		}
 	}
 	/* Rows naming a pack file that is not there. */
@@ -695,8 +696,9 @@ static enum r1_err import_legacy(struct blockstore *bs, char **why)
 	if (sqlite3_prepare_v2(bs->db,
 	                       "SELECT digest, links FROM r1fs_blocks WHERE pack IS NULL LIMIT 64",
 	                       -1, &sel, NULL) != SQLITE_OK ||
-	    sqlite3_prepare_v2(bs->db, "UPDATE r1fs_blocks SET pack = ?2, off = ?3 WHERE digest = ?1",
-	                       -1, &upd, NULL) != SQLITE_OK ||
+	    sqlite3_prepare_v2(bs->db,
+	                       "UPDATE r1fs_blocks SET pack = ?2, off = ?3 WHERE digest = ?1", -1,
+	                       &upd, NULL) != SQLITE_OK ||
 	    sqlite3_prepare_v2(bs->db, "DELETE FROM r1fs_blocks WHERE digest = ?1", -1, &del,
 	                       NULL) != SQLITE_OK) {
 		e = db_error(bs, why, "importing blocks/");
@@ -1542,15 +1544,16 @@ static enum r1_err move_pack(struct blockstore *bs, uint32_t id, blockstore_prog
 		for (i = 0; i < n && !e && go_on && !appender_full(&a); i++) {
 			struct move_row *r = &rows[i];
 			char *bad = NULL;
-			enum r1_err re = read_record(src, r->off, r->digest, (size_t)r->size, &block,
-			                             &bad);
+			enum r1_err re =
+			    read_record(src, r->off, r->digest, (size_t)r->size, &block, &bad);
 			if (re == R1_ERR_CRYPTO) {
 				LOG_W(bs->log, "r1fs", "compaction drops a block: %s", bad);
 			} else if (re) {
 				e = r1_fail(why, re, "%s", bad ? bad : "r1fs: compaction failed");
 			} else {
 				e = appender_write(bs, &a, r->digest, (const uint8_t *)block.data,
-				                   block.len, r->links, &r->new_pack, &r->new_off, why);
+				                   block.len, r->links, &r->new_pack, &r->new_off,
+				                   why);
 			}
 			r1_free(bad);
 			*done += BLOCKSTORE_RECORD_HDR + r->size;
@@ -1614,7 +1617,7 @@ struct pack_use {
 
 /* Delete packs nothing indexes; move the live records out of sparse ones. */
 static enum r1_err compact(struct blockstore *bs, blockstore_progress_fn progress, void *ctx,
-                          struct blockstore_gc_stats *stats, char **why)
+                           struct blockstore_gc_stats *stats, char **why)
 {
 	uint32_t *ids = NULL;
 	size_t n = 0, nc = 0;
@@ -1638,7 +1641,8 @@ static enum r1_err compact(struct blockstore *bs, blockstore_progress_fn progres
 			break;
 		}
 		uint64_t rows = (uint64_t)sqlite3_column_int64(st, 0);
-		uint64_t live = (uint64_t)sqlite3_column_int64(st, 1) + rows * BLOCKSTORE_RECORD_HDR;
+		uint64_t live =
+		    (uint64_t)sqlite3_column_int64(st, 1) + rows * BLOCKSTORE_RECORD_HDR;
 		int64_t size = pack_file_size(bs, ids[i]);
 		if (size < 0)
 			continue;

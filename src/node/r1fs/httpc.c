@@ -34,10 +34,10 @@ struct httpc_response {
 	size_t nheaders;
 	size_t head_bytes; /* bytes of head (and trailers) read, against HTTPC_HEADERS_MAX */
 	enum framing framing;
-	uint64_t left;    /* FRAME_LENGTH: body bytes left; FRAME_CHUNKED: of this chunk */
-	bool in_chunk;    /* FRAME_CHUNKED: inside a chunk's data */
-	bool done;        /* the body has ended */
-	uint8_t *rbuf;    /* bytes received and not yet consumed: rbuf[rpos..rlen) */
+	uint64_t left; /* FRAME_LENGTH: body bytes left; FRAME_CHUNKED: of this chunk */
+	bool in_chunk; /* FRAME_CHUNKED: inside a chunk's data */
+	bool done;     /* the body has ended */
+	uint8_t *rbuf; /* bytes received and not yet consumed: rbuf[rpos..rlen) */
 	size_t rpos, rlen;
 	bool eof;
 };
@@ -65,7 +65,8 @@ enum r1_err httpc_url_parse(const char *url, struct httpc_url *out, char **why)
 		host = p + 1;
 		host_end = memchr(host, ']', (size_t)(end - host));
 		if (!host_end)
-			return r1_fail(why, R1_ERR_INVAL, "ipfs: bad IPv6 address in '%.100s'", url);
+			return r1_fail(why, R1_ERR_INVAL, "ipfs: bad IPv6 address in '%.100s'",
+			               url);
 		if (host_end + 1 < end && host_end[1] == ':')
 			port = host_end + 2;
 		else if (host_end + 1 != end)
@@ -242,13 +243,13 @@ static enum r1_err read_line(struct httpc_response *r, bool head, char **line, c
 		if (nl) {
 			size_t len = (size_t)(nl - start);
 			if (len > HTTPC_LINE_MAX)
-				return r1_fail(why, R1_ERR_PROTO, "ipfs: a line from %s is too long",
-				               r->peer);
+				return r1_fail(why, R1_ERR_PROTO,
+				               "ipfs: a line from %s is too long", r->peer);
 			r->rpos += len + 1;
 			if (head && (r->head_bytes += len + 1) > HTTPC_HEADERS_MAX)
 				return r1_fail(why, R1_ERR_PROTO,
-				               "ipfs: %s sent more than %u bytes of headers", r->peer,
-				               HTTPC_HEADERS_MAX);
+				               "ipfs: %s sent more than %u bytes of headers",
+				               r->peer, HTTPC_HEADERS_MAX);
 			if (len > 0 && start[len - 1] == '\r')
 				len--;
 			start[len] = '\0';
@@ -369,8 +370,8 @@ static enum r1_err read_head(struct httpc_response *r, char **why)
 	const char *cl = httpc_header(r, "Content-Length");
 	if (te) {
 		if (!token_in(te, "chunked"))
-			return r1_fail(why, R1_ERR_PROTO, "ipfs: unsupported Transfer-Encoding '%.40s'",
-			               te);
+			return r1_fail(why, R1_ERR_PROTO,
+			               "ipfs: unsupported Transfer-Encoding '%.40s'", te);
 		r->framing = FRAME_CHUNKED;
 	} else if (cl) {
 		size_t n = strlen(cl);
@@ -403,7 +404,8 @@ enum r1_err httpc_send(const struct httpc_url *url, const struct httpc_request *
 	buf_addf(&peer, v6 ? "[%s]:%s" : "%s:%s", url->host, url->port);
 	r->peer = buf_detach(&peer, NULL);
 	r->rbuf = r1_malloc(RBUF_SIZE);
-	enum r1_err e = r->peer && r->rbuf ? R1_OK : r1_fail(why, R1_ERR_NOMEM, "ipfs: out of memory");
+	enum r1_err e =
+	    r->peer && r->rbuf ? R1_OK : r1_fail(why, R1_ERR_NOMEM, "ipfs: out of memory");
 	if (!e)
 		e = connect_to(url, r->timeout_ms, r->peer, &r->fd, why);
 	if (!e) {
@@ -434,7 +436,8 @@ enum r1_err httpc_send(const struct httpc_url *url, const struct httpc_request *
 			if (e || n == 0)
 				break;
 			if (sent + n > req->content_length) {
-				e = r1_fail(why, R1_ERR_STATE, "ipfs: request body longer than declared");
+				e = r1_fail(why, R1_ERR_STATE,
+				            "ipfs: request body longer than declared");
 				break;
 			}
 			e = send_all(r->fd, chunk, n, r->timeout_ms, r->peer, why);
@@ -478,7 +481,8 @@ static enum r1_err next_chunk(struct httpc_response *r, char **why)
 	if (e)
 		return e;
 	size_t digits = strspn(line, "0123456789abcdefABCDEF");
-	if (digits == 0 || digits > 15 || (line[digits] && line[digits] != ';' && line[digits] != ' '))
+	if (digits == 0 || digits > 15 ||
+	    (line[digits] && line[digits] != ';' && line[digits] != ' '))
 		return r1_fail(why, R1_ERR_PROTO, "ipfs: bad chunk size from %s", r->peer);
 	r->left = strtoull(line, NULL, 16);
 	if (r->left > 0) {
@@ -553,9 +557,11 @@ enum r1_err httpc_read_all(struct httpc_response *r, size_t max, struct buf *out
 		if (e)
 			return e;
 		if (n == 0)
-			return buf_ok(out) ? R1_OK : r1_fail(why, R1_ERR_NOMEM, "ipfs: out of memory");
+			return buf_ok(out) ? R1_OK
+			                   : r1_fail(why, R1_ERR_NOMEM, "ipfs: out of memory");
 		if (out->len + n > max)
-			return r1_fail(why, R1_ERR_TOOBIG, "ipfs: the answer exceeds %zu bytes", max);
+			return r1_fail(why, R1_ERR_TOOBIG, "ipfs: the answer exceeds %zu bytes",
+			               max);
 		buf_add(out, chunk, n);
 	}
 }

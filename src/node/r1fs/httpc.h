@@ -40,8 +40,8 @@ void httpc_url_release(struct httpc_url *u);
 typedef enum r1_err (*httpc_body_fn)(void *ctx, uint8_t *buf, size_t cap, size_t *n, char **why);
 
 struct httpc_request {
-	const char *method;       /* "POST", "GET" */
-	const char *target;       /* path and query, already percent-encoded; the URL prefix goes first */
+	const char *method; /* "POST", "GET" */
+	const char *target; /* path and query, already percent-encoded; the URL prefix goes first */
 	const char *content_type; /* NULL: no body */
 	uint64_t content_length;  /* exactly what body (or data) produces */
 	const void *data;         /* a body given whole, or NULL to use `body` */
@@ -64,7 +64,8 @@ enum r1_err httpc_send(const struct httpc_url *url, const struct httpc_request *
 void httpc_response_free(struct httpc_response **r);
 
 int httpc_status(const struct httpc_response *r);
-/* First header (or, after the end of the body, trailer) of that name, case-insensitive; NULL if none. */
+/* First header (or, after the end of the body, trailer) of that name, case-insensitive; NULL if
+ * none. */
 const char *httpc_header(const struct httpc_response *r, const char *name);
 
 /*

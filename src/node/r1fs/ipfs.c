@@ -56,11 +56,16 @@ static enum r1_err node_error(const char *what, int status, const char *message,
 		const char *needle;
 		enum r1_err code;
 	} kinds[] = {
-	    {"not pinned", R1_ERR_NOTFOUND},    {"timed out", R1_ERR_TIMEOUT},
-	    {"deadline exceeded", R1_ERR_TIMEOUT}, {"invalid", R1_ERR_INVAL},
-	    {"Invalid", R1_ERR_INVAL},          {"no link named", R1_ERR_NOTFOUND},
+	    {"not pinned", R1_ERR_NOTFOUND},
+	    {"timed out", R1_ERR_TIMEOUT},
+	    {"deadline exceeded", R1_ERR_TIMEOUT},
+	    {"invalid", R1_ERR_INVAL},
+	    {"Invalid", R1_ERR_INVAL},
+	    {"no link named", R1_ERR_NOTFOUND},
 	};
-	enum r1_err code = status == 400 ? R1_ERR_INVAL : status == 404 ? R1_ERR_NOTFOUND : R1_ERR_IO;
+	enum r1_err code = status == 400   ? R1_ERR_INVAL
+	                   : status == 404 ? R1_ERR_NOTFOUND
+	                                   : R1_ERR_IO;
 	for (size_t i = 0; message && i < R1_ARRAY_LEN(kinds); i++)
 		if (strstr(message, kinds[i].needle)) {
 			code = kinds[i].code;
@@ -257,8 +262,8 @@ static uint64_t json_size(json_t *v)
 	return s && *s && strspn(s, "0123456789") == strlen(s) ? strtoull(s, NULL, 10) : 0;
 }
 
-enum r1_err r1fs_ipfs_add(struct r1fs_ipfs *p, const char *name, uint64_t size,
-                          httpc_body_fn body, void *body_ctx, unsigned cid_version, bool pin,
+enum r1_err r1fs_ipfs_add(struct r1fs_ipfs *p, const char *name, uint64_t size, httpc_body_fn body,
+                          void *body_ctx, unsigned cid_version, bool pin,
                           struct r1fs_ipfs_added *out, char **why)
 {
 	memset(out, 0, sizeof(*out));
@@ -383,8 +388,8 @@ enum r1_err r1fs_ipfs_block_get(struct r1fs_ipfs *p, const struct r1fs_cid *cid,
 	uint8_t digest[SHA256_LEN];
 	sha256(out->data ? out->data : "", out->len, digest);
 	if (memcmp(digest, cid->digest, SHA256_LEN) != 0)
-		return r1_fail(why, R1_ERR_CRYPTO, "ipfs: the node's block %s does not match its CID",
-		               text);
+		return r1_fail(why, R1_ERR_CRYPTO,
+		               "ipfs: the node's block %s does not match its CID", text);
 	return R1_OK;
 }
 

@@ -58,13 +58,14 @@ enum r1_err r1fs_ipfs_cat(struct r1fs_ipfs *ipfs, const char *path, r1fs_ipfs_wr
                           void *ctx, char **why);
 
 /* A block, checked against the CID (R1_ERR_CRYPTO when the node sends other bytes). */
-enum r1_err r1fs_ipfs_block_get(struct r1fs_ipfs *ipfs, const struct r1fs_cid *cid,
-                                struct buf *out, char **why);
+enum r1_err r1fs_ipfs_block_get(struct r1fs_ipfs *ipfs, const struct r1fs_cid *cid, struct buf *out,
+                                char **why);
 
 /* Recursive pins.  pin_rm of a CID not pinned: R1_ERR_NOTFOUND. */
 enum r1_err r1fs_ipfs_pin_add(struct r1fs_ipfs *ipfs, const char *cid, char **why);
 enum r1_err r1fs_ipfs_pin_rm(struct r1fs_ipfs *ipfs, const char *cid, char **why);
-/* The recursive pins as r1fs_cid_format writes them (*cids: array of n strings, each and the array r1_free'd). */
+/* The recursive pins as r1fs_cid_format writes them (*cids: array of n strings, each and the array
+ * r1_free'd). */
 enum r1_err r1fs_ipfs_pin_ls(struct r1fs_ipfs *ipfs, char ***cids, size_t *n, char **why);
 
 #endif

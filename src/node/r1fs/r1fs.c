@@ -3,10 +3,11 @@
  * encrypted files, IPFS-style cat/ls/stat, blocks for the exchange, pins,
  * garbage collection and the quota, over the block store.  The pieces it
  * joins live in their own files (cid, dagpb, unixfs, dagbuilder, dagreader,
- * seal, unseal, pyjson, yaml, blockstore); what is here is the order in
- * which they run and the locking that makes the long operations safe on a
- * worker thread.  Not here: the network exchange, the HTTP API, the admin
- * plugin (they use the block interface and the fetch hook).
+ * seal, unseal, pyjson, yaml, blockstore, prefetch, ipfs); what is here is
+ * the order in which they run, for the built-in store and for an IPFS
+ * backend, and the locking that makes the long operations safe on a worker
+ * thread.  Not here: the network exchange, the HTTP API, the admin plugin
+ * (they use the block interface and the fetch hook).
  */
 #include "node/lib.h"
 #include "node/r1fs/r1fs.h"
@@ -520,7 +521,8 @@ enum r1_err r1fs_gc_with_progress(struct r1fs *r, int64_t grace, r1fs_progress_f
 	}
 	struct blockstore_gc_stats gs = {0};
 	if (!e)
-		e = blockstore_gc_sweep(r->bs, (int64_t)time(NULL) - grace, progress, ctx, &gs, why);
+		e = blockstore_gc_sweep(r->bs, (int64_t)time(NULL) - grace, progress, ctx, &gs,
+		                        why);
 	*out = (struct r1fs_gc_stats){gs.blocks_removed, gs.bytes_removed, gs.packs_compacted,
 	                              gs.packs_deleted, gs.disk_freed};
 	pthread_rwlock_unlock(&r->gc_lock);
@@ -695,14 +697,14 @@ static enum r1_err sealed_read(void *ctx, uint8_t *out, size_t cap, size_t *n, c
 	}
 	while (!s->tagged) {
 		size_t got = 0;
-		enum r1_err e = s->src->read(s->src->ctx, s->in, R1_MIN(cap, (size_t)IO_CHUNK), &got,
-		                             why);
+		enum r1_err e =
+		    s->src->read(s->src->ctx, s->in, R1_MIN(cap, (size_t)IO_CHUNK), &got, why);
 		if (e)
 			return e;
 		if (got == 0) {
 			if (s->done != s->size)
-				return r1_fail(why, R1_ERR_IO, "r1fs: %s shrank while it was being added",
-				               s->name);
+				return r1_fail(why, R1_ERR_IO,
+				               "r1fs: %s shrank while it was being added", s->name);
 			if ((e = r1fs_seal_final(s->seal, s->tag, why)))
 				return e;
 			s->tagged = true;
@@ -823,8 +825,7 @@ static enum r1_err add_local(struct r1fs *r, struct source *src, uint64_t size, 
  */
 static enum r1_err add_ipfs(struct r1fs *r, struct source *src, uint64_t size, const char *name,
                             const struct r1fs_add_opts *o, const uint8_t key[R1FS_KEY_LEN],
-                            const uint8_t nonce[R1FS_NONCE_LEN], struct r1fs_added *out,
-                            char **why)
+                            const uint8_t nonce[R1FS_NONCE_LEN], struct r1fs_added *out, char **why)
 {
 	struct r1fs_added local;
 	memset(&local, 0, sizeof(local));
@@ -856,11 +857,13 @@ static enum r1_err add_ipfs(struct r1fs *r, struct source *src, uint64_t size, c
 			            name, added.wrapper);
 	}
 	if (!e) {
-		if (strcmp(added.file, local.file_cid) != 0 || strcmp(added.wrapper, local.cid) != 0)
-			LOG_W(r->log, "r1fs",
-			      "the IPFS node names %s %s (directory %s) where kubo's defaults give %s"
-			      " (%s): it chunks differently",
-			      name, added.file, added.wrapper, local.file_cid, local.cid);
+		if (strcmp(added.file, local.file_cid) != 0 ||
+		    strcmp(added.wrapper, local.cid) != 0)
+			LOG_W(
+			    r->log, "r1fs",
+			    "the IPFS node names %s %s (directory %s) where kubo's defaults give %s"
+			    " (%s): it chunks differently",
+			    name, added.file, added.wrapper, local.file_cid, local.cid);
 		*out = local;
 		snprintf(out->cid, sizeof(out->cid), "%s", added.wrapper);
 		snprintf(out->file_cid, sizeof(out->file_cid), "%s", added.file);
@@ -888,11 +891,11 @@ static enum r1_err add_stream(struct r1fs *r, struct source *src, uint64_t size,
 		uint64_t used = blockstore_used(r->bs), quota = blockstore_quota(r->bs);
 		uint64_t need = dag_estimate(size + 4096 + 6 * strlen(name)); /* + header, tag */
 		if (quota && used + need > quota)
-			return r1_fail(why, R1_ERR_TOOBIG,
-			               "r1fs: storage quota exceeded: adding %s needs up to %" PRIu64
-			               " bytes but only %" PRIu64 " of the %" PRIu64
-			               "-byte quota are free",
-			               name, need, used < quota ? quota - used : 0, quota);
+			return r1_fail(
+			    why, R1_ERR_TOOBIG,
+			    "r1fs: storage quota exceeded: adding %s needs up to %" PRIu64
+			    " bytes but only %" PRIu64 " of the %" PRIu64 "-byte quota are free",
+			    name, need, used < quota ? quota - used : 0, quota);
 	}
 	uint8_t key[R1FS_KEY_LEN], nonce[R1FS_NONCE_LEN];
 	r1fs_key_from_secret(o->secret, key);
@@ -1155,8 +1158,8 @@ static enum r1_err get_stream_ipfs(struct r1fs *r, const char *cid_text,
 {
 	struct r1fs_cid root, file;
 	struct loaded l;
-	enum r1_err e = r1fs_cid_parse(strncmp(cid_text, "/ipfs/", 6) ? cid_text : cid_text + 6,
-	                               &root, why);
+	enum r1_err e =
+	    r1fs_cid_parse(strncmp(cid_text, "/ipfs/", 6) ? cid_text : cid_text + 6, &root, why);
 	if (e)
 		return e;
 	file = root;
@@ -1174,7 +1177,7 @@ static enum r1_err get_stream_ipfs(struct r1fs *r, const char *cid_text,
 	}
 	uint64_t total = 0;
 	if (!e)
-		total = file.codec == R1FS_CODEC_RAW ? l.block.len
+		total = file.codec == R1FS_CODEC_RAW  ? l.block.len
 		        : l.has_u && l.u.has_filesize ? l.u.filesize
 		                                      : 0;
 	loaded_release(&l);
@@ -1182,9 +1185,15 @@ static enum r1_err get_stream_ipfs(struct r1fs *r, const char *cid_text,
 	r1fs_key_from_secret(o->secret, key);
 	struct dag_layout layout;
 	dag_layout_kubo(&layout, file.version);
-	struct ipfs_get g = {dag_builder_new(&layout, NULL, NULL), NULL,
-	                     r1_malloc(DAG_KUBO_CHUNK + R1FS_TAG_LEN), sink, sink_ctx, o, cid_text,
-	                     0, total};
+	struct ipfs_get g = {dag_builder_new(&layout, NULL, NULL),
+	                     NULL,
+	                     r1_malloc(DAG_KUBO_CHUNK + R1FS_TAG_LEN),
+	                     sink,
+	                     sink_ctx,
+	                     o,
+	                     cid_text,
+	                     0,
+	                     total};
 	if (!e && (!g.dag || !g.plain))
 		e = r1_fail(why, R1_ERR_NOMEM, "r1fs: out of memory");
 	if (!e)
@@ -1197,10 +1206,11 @@ static enum r1_err get_stream_ipfs(struct r1fs *r, const char *cid_text,
 	if (!e)
 		e = dag_builder_finish(g.dag, &res, why);
 	if (!e && !r1fs_cid_equal(&res.root, &file))
-		e = r1_fail(why, R1_ERR_CRYPTO,
-		            "r1fs: the IPFS node's bytes for %s do not hash to that CID (altered, or"
-		            " not laid out with kubo's defaults)",
-		            file_text);
+		e = r1_fail(
+		    why, R1_ERR_CRYPTO,
+		    "r1fs: the IPFS node's bytes for %s do not hash to that CID (altered, or"
+		    " not laid out with kubo's defaults)",
+		    file_text);
 	if (!e)
 		e = r1fs_unseal_final(g.u, why);
 	if (!e && name && !(*name = r1_strdup(r1fs_unseal_name(g.u))))

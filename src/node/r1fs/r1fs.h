@@ -13,6 +13,12 @@
  * one by one (has/get/put_block) for the exchange between nodes, and a
  * fetch hook lets that exchange supply blocks the store lacks.
  *
+ * With an IPFS backend (r1fs_options.ipfs_api) the same add/get/pin calls
+ * go to an IPFS node's RPC API instead (ipfs.h): the add sends the same
+ * encrypted bytes under the same name, so the CIDs are the built-in
+ * store's; get checks the bytes the node returns against the CID before
+ * anything is decrypted into place.
+ *
  * Threads: every function may be called from any thread, and the long ones
  * (add_*, get_*, cat, pin, gc) are meant for a worker: they hold no loop
  * state and report progress through a callback on the calling thread.  A

@@ -44,7 +44,8 @@ static bool gc_progress(void *ctx, uint64_t done, uint64_t total)
 int main(int argc, char **argv)
 {
 	if (argc != 5 || (strcmp(argv[3], "add") != 0 && strcmp(argv[3], "gc") != 0)) {
-		fprintf(stderr, "usage: r1fs_crash_helper NODE_DIR PACK_MIB add FILE|gc KILL_AFTER\n");
+		fprintf(stderr,
+		        "usage: r1fs_crash_helper NODE_DIR PACK_MIB add FILE|gc KILL_AFTER\n");
 		return 2;
 	}
 	struct buf path = BUF_INIT;

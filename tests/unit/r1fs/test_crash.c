@@ -138,8 +138,8 @@ static bool records_verify(const char *node_dir, int64_t *rows)
 	bool good = sqlite3_open_v2(dbpath, &db, SQLITE_OPEN_READONLY, NULL) == SQLITE_OK;
 	sqlite3_stmt *st = NULL;
 	*rows = 0;
-	good = good && sqlite3_prepare_v2(db, "SELECT digest, size, pack, off FROM r1fs_blocks",
-	                                  -1, &st, NULL) == SQLITE_OK;
+	good = good && sqlite3_prepare_v2(db, "SELECT digest, size, pack, off FROM r1fs_blocks", -1,
+	                                  &st, NULL) == SQLITE_OK;
 	uint8_t *rec = malloc(REC_HDR + R1FS_BLOCK_MAX);
 	while (good && sqlite3_step(st) == SQLITE_ROW) {
 		(*rows)++;
@@ -190,8 +190,9 @@ static bool packs_tidy(const char *node_dir, sqlite3 *db, size_t *npacks)
 		packs[i].rows = sqlite3_column_int64(st, 0);
 		packs[i].end = sqlite3_column_int64(st, 1);
 		if (packs[i].rows == 0 || packs[i].size != packs[i].end) {
-			tap_diag("pack %08x: %" PRId64 " bytes, %" PRId64 " rows ending at %" PRId64,
-			     packs[i].id, packs[i].size, packs[i].rows, packs[i].end);
+			tap_diag("pack %08x: %" PRId64 " bytes, %" PRId64
+			         " rows ending at %" PRId64,
+			         packs[i].id, packs[i].size, packs[i].rows, packs[i].end);
 			good = false;
 		}
 	}
@@ -203,7 +204,8 @@ static int64_t count_rows(sqlite3 *db)
 {
 	sqlite3_stmt *st = NULL;
 	int64_t n = -1;
-	if (sqlite3_prepare_v2(db, "SELECT COUNT(*) FROM r1fs_blocks", -1, &st, NULL) == SQLITE_OK &&
+	if (sqlite3_prepare_v2(db, "SELECT COUNT(*) FROM r1fs_blocks", -1, &st, NULL) ==
+	        SQLITE_OK &&
 	    sqlite3_step(st) == SQLITE_ROW)
 		n = sqlite3_column_int64(st, 0);
 	sqlite3_finalize(st);
@@ -292,8 +294,8 @@ static void test_kill_during_add(const char *tmp, const char *file)
 		is_int(count_rows(s.db), rows, "reopening loses no index row");
 		size_t npacks = 0;
 		bool tidy = packs_tidy(node_dir, s.db, &npacks);
-		ok(tidy,
-		   "every pack (%zu) ends at its last indexed record; none is unindexed", npacks);
+		ok(tidy, "every pack (%zu) ends at its last indexed record; none is unindexed",
+		   npacks);
 		struct r1fs_store_stat st;
 		r1fs_store_stat(s.fs, &st, NULL);
 		is_int(st.pins, 0, "nothing half-added is pinned");
@@ -374,8 +376,8 @@ static void test_kill_during_compaction(const char *tmp)
 		is_int(count_rows(s.db), rows, "reopening loses no index row");
 		size_t npacks = 0;
 		bool tidy = packs_tidy(node_dir, s.db, &npacks);
-		ok(tidy,
-		   "every pack (%zu) ends at its last indexed record; none is unindexed", npacks);
+		ok(tidy, "every pack (%zu) ends at its last indexed record; none is unindexed",
+		   npacks);
 		ok(reads_back(&s, a.cid, fa, tmp), "A reads back byte-identical after the kill");
 		struct r1fs_gc_stats gs;
 		is_int(r1fs_gc(s.fs, 0, &gs, &why), R1_OK, "gc completes on the next run");

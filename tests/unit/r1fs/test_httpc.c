@@ -134,7 +134,8 @@ static enum r1_err fetch(const char *answer, size_t len, size_t cap, int *status
 		is_int(got_, want, __VA_ARGS__);                                                   \
 	} while (0)
 
-#define FETCH(answer, cap, status, body, why) fetch(answer, strlen(answer), cap, status, body, why, NULL)
+#define FETCH(answer, cap, status, body, why)                                                      \
+	fetch(answer, strlen(answer), cap, status, body, why, NULL)
 
 /* ------------------------------------------------------------ tests */
 
@@ -204,8 +205,8 @@ static void test_request(void)
 	fake_start(&f, answer, strlen(answer));
 	struct httpc_url u = url_of(&f);
 	struct pieces p = {{"hello ", "streamed ", "body", NULL}, 0};
-	struct httpc_request req = {"POST", "/api/v0/add?pin=true", "text/plain", 19, NULL,
-	                            piece_body, &p, 2000};
+	struct httpc_request req = {
+	    "POST", "/api/v0/add?pin=true", "text/plain", 19, NULL, piece_body, &p, 2000};
 	struct httpc_response *rsp = NULL;
 	char *why = NULL;
 	is_err(httpc_send(&u, &req, &rsp, &why), R1_OK, "a streamed POST (%s)", why ? why : "ok");
@@ -263,8 +264,9 @@ static void test_framings(void)
 	is_str(buf_cstr(&body), "hello", "exactly that many bytes");
 	is_int(status, 200, "status");
 	buf_reset(&body);
-	is_err(FETCH("HTTP/1.1 201 Created\r\ncontent-length: 0\r\n\r\n", 100, &status, &body, &why),
-	       R1_OK, "empty body");
+	is_err(
+	    FETCH("HTTP/1.1 201 Created\r\ncontent-length: 0\r\n\r\n", 100, &status, &body, &why),
+	    R1_OK, "empty body");
 	is_int(status, 201, "status 201");
 	is_int(body.len, 0, "nothing");
 	buf_reset(&body);
@@ -284,8 +286,8 @@ static void test_framings(void)
 	       "the trailer is read, case-insensitively");
 	httpc_response_free(&rsp);
 	buf_reset(&body);
-	is_err(FETCH("HTTP/1.1 200 OK\r\nConnection: close\r\n\r\nuntil the end", 100, &status, &body,
-	             &why),
+	is_err(FETCH("HTTP/1.1 200 OK\r\nConnection: close\r\n\r\nuntil the end", 100, &status,
+	             &body, &why),
 	       R1_OK, "no length: until the connection closes");
 	is_str(buf_cstr(&body), "until the end", "all of it");
 	buf_reset(&body);
@@ -326,8 +328,8 @@ static void test_hostile(void)
 	     "chunk size not hex"},
 	    {"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n1000000000000000\r\n",
 	     R1_ERR_PROTO, "16-digit chunk size"},
-	    {"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n3\r\nabcXY0\r\n\r\n", R1_ERR_PROTO,
-	     "chunk not followed by CRLF"},
+	    {"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n3\r\nabcXY0\r\n\r\n",
+	     R1_ERR_PROTO, "chunk not followed by CRLF"},
 	    {"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n3\r\nabc\r\n", R1_ERR_PROTO,
 	     "chunked body without its last chunk"},
 	};
@@ -335,8 +337,8 @@ static void test_hostile(void)
 		int status;
 		struct buf body = BUF_INIT;
 		char *why = NULL;
-		is_err(FETCH(cases[i].answer, 1000, &status, &body, &why), cases[i].e, "refused: %s (%s)",
-		       cases[i].name, why ? why : "accepted");
+		is_err(FETCH(cases[i].answer, 1000, &status, &body, &why), cases[i].e,
+		       "refused: %s (%s)", cases[i].name, why ? why : "accepted");
 		buf_release(&body);
 		r1_free(why);
 	}
@@ -470,9 +472,9 @@ static void test_rpc(void)
 	           "{\"Message\":\"QmFoo is not pinned\",\"Code\":0,\"Type\":\"error\"}");
 	is_err(fake_add(refused, &a, NULL, &why), R1_ERR_NOTFOUND, "a 500 saying 'not pinned'");
 	ok(why && strstr(why, "QmFoo is not pinned"), "the node's message is kept: %s", why);
-	const char *bad_arg = answer("400 Bad Request",
-	                             "{\"Message\":\"Invalid request query input\",\"Code\":1,"
-	                             "\"Type\":\"error\"}");
+	const char *bad_arg =
+	    answer("400 Bad Request", "{\"Message\":\"Invalid request query input\",\"Code\":1,"
+	                              "\"Type\":\"error\"}");
 	is_err(fake_add(bad_arg, &a, NULL, &why), R1_ERR_INVAL, "a 400 is INVAL");
 	static const char midway[] = "HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n"
 	                             "0\r\nX-Stream-Error: context canceled\r\n\r\n";
@@ -505,10 +507,11 @@ static void test_rpc(void)
 	buf_release(&f.request);
 
 	/* pin/ls: {"Keys": {...}}, CIDs rewritten, junk keys skipped. */
-	const char *pins = answer(
-	    "200 OK",
-	    "{\"Keys\":{\"QmZULkCELmmk5XNfCgTnCyFgAVxBRBXyDHGGMVoLFLiXEN\":{\"Type\":\"recursive\"},"
-	    "\"not-a-cid\":{\"Type\":\"recursive\"},\"zb2rhcc1wJn2GHDLT2YkmPq5b69cXc2xfRZZmyufbjFUfBkxr\":{}}}");
+	const char *pins =
+	    answer("200 OK", "{\"Keys\":{\"QmZULkCELmmk5XNfCgTnCyFgAVxBRBXyDHGGMVoLFLiXEN\":{"
+	                     "\"Type\":\"recursive\"},"
+	                     "\"not-a-cid\":{\"Type\":\"recursive\"},"
+	                     "\"zb2rhcc1wJn2GHDLT2YkmPq5b69cXc2xfRZZmyufbjFUfBkxr\":{}}}");
 	fake_start(&f, pins, strlen(pins));
 	p = ipfs_at(&f);
 	char **cids = NULL;
@@ -517,7 +520,9 @@ static void test_rpc(void)
 	is_int(n, 2, "two CIDs (the junk key skipped)");
 	bool v1 = false;
 	for (size_t i = 0; i < n; i++) {
-		v1 = v1 || strcmp(cids[i], "bafkreicysg23kiwv34eg2d7qweipxwosdo2py4ldv42nbauguluen5v6am") == 0;
+		v1 = v1 ||
+		     strcmp(cids[i],
+		            "bafkreicysg23kiwv34eg2d7qweipxwosdo2py4ldv42nbauguluen5v6am") == 0;
 		r1_free(cids[i]);
 	}
 	ok(v1, "CIDv1 in base32");

@@ -719,7 +719,6 @@ static void test_gc(void)
 	r1_free(why);
 }
 
-
 /* ------------------------------------------------------------ packs */
 
 /* Every indexed block reads back and verifies (read straight from node.db). */
@@ -768,8 +767,8 @@ static void test_compaction(void)
 	char *p1 = tmp_path("compact/r1fs/packs/00000001.pack");
 	char *p3 = tmp_path("compact/r1fs/packs/00000003.pack");
 	char *p4 = tmp_path("compact/r1fs/packs/00000004.pack");
-	ok(file_size(p1) <= (1 << 20) && file_size(p1) > (3 << 18), "pack 1 is full (%" PRId64
-	   " bytes)", file_size(p1));
+	ok(file_size(p1) <= (1 << 20) && file_size(p1) > (3 << 18),
+	   "pack 1 is full (%" PRId64 " bytes)", file_size(p1));
 
 	is_int(r1fs_unpin(n.fs, x.cid, &why), R1_OK, "unpin X");
 	struct r1fs_gc_stats gs;
@@ -878,7 +877,8 @@ static void test_legacy_layout(void)
 	memcpy(cid.digest, digests[0], 32);
 	struct buf got = BUF_INIT;
 	char *why = NULL;
-	is_int(r1fs_get_block(n.fs, &cid, &got, &why), R1_OK, "an indexed block file moved into a pack");
+	is_int(r1fs_get_block(n.fs, &cid, &got, &why), R1_OK,
+	       "an indexed block file moved into a pack");
 	is_mem(got.data, got.len, texts[0], strlen(texts[0]), "with its bytes");
 	memcpy(cid.digest, digests[1], 32);
 	ok(!r1fs_has_block(n.fs, &cid), "the row whose file was gone is dropped");
