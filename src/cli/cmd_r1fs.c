@@ -19,6 +19,7 @@ struct store_args {
 	const char *secret;
 	const char *out_dir;
 	const char *nonce;
+	const char *timeout;
 	bool v1, no_pin;
 	const char *positional;
 };
@@ -37,6 +38,7 @@ static bool parse_store_args(const char *cmd, int argc, char **argv, enum arg_ki
 		const char **value = strcmp(opt, "--node-dir") == 0          ? &a->node_dir
 		                     : strcmp(opt, "--ipfs-api") == 0        ? &a->ipfs_api
 		                     : strcmp(opt, "--secret") == 0          ? &a->secret
+		                     : strcmp(opt, "--ipfs-timeout") == 0    ? &a->timeout
 		                     : !is_add && strcmp(opt, "--out") == 0  ? &a->out_dir
 		                     : is_add && strcmp(opt, "--nonce") == 0 ? &a->nonce
 		                                                             : NULL;
@@ -80,6 +82,15 @@ static bool open_store(const struct store_args *a, sqlite3 **db, struct r1fs **f
 	*db = NULL;
 	if (a->ipfs_api) {
 		opt.ipfs_api = a->ipfs_api;
+		if (a->timeout) {
+			char *end = NULL;
+			long s = strtol(a->timeout, &end, 10);
+			if (*end || s < 1 || s > 86400) {
+				cli_error(_("r1fs: --ipfs-timeout wants seconds (1 to 86400)"));
+				return false;
+			}
+			opt.ipfs_timeout_ms = (int)s * 1000;
+		}
 	} else {
 		struct buf path = BUF_INIT;
 		buf_addf(&path, "%s/node.db", a->node_dir);
@@ -285,7 +296,8 @@ static const struct cmd_entry r1fs_subcommands[] = {
      N_("encrypt FILE, store it wrapped in a directory and print that directory's CID"),
      r1fs_add_cmd},
     {"get",
-     N_("r1fs get CID (--node-dir DIR | --ipfs-api URL) [--secret S] [--out DIR] [--no-pin]"),
+     N_("r1fs get CID (--node-dir DIR | --ipfs-api URL [--ipfs-timeout S]) [--secret S]"
+        " [--out DIR] [--no-pin]"),
      N_("fetch, verify and decrypt a file under its original name; print its path"), r1fs_get_cmd},
     {"pin", N_("r1fs pin CID (--node-dir DIR | --ipfs-api URL)"),
      N_("pin a DAG (every block must be present or fetchable)"), r1fs_pin_cmd},

@@ -101,7 +101,7 @@ static enum r1_err call(struct r1fs_ipfs *p, const char *what, const struct buf 
 		req = &plain;
 	req->method = "POST";
 	req->target = target->data;
-	req->timeout_ms = p->timeout_ms;
+	req->timeout_ms = p->timeout_ms + 5000; /* the node's own timeout answers first */
 	enum r1_err e = httpc_send(&p->url, req, out, why);
 	if (e) {
 		r1_why_prefix(why, "ipfs: %s", what);

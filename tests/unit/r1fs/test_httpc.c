@@ -5,14 +5,20 @@
  * three body framings, trailers, the bounds (head size, line length, read
  * caps), timeouts, refusals and malformed answers; then the RPC layer's
  * reading of add, pin and error answers in both kubo's and js-ipfs's
- * dialects.
+ * dialects; then R1FS's get through an IPFS backend that serves the right
+ * blocks but altered file bytes.
  */
 #include "node/lib.h"
 #include "node/r1fs/httpc.h"
 #include "node/r1fs/ipfs.h"
+#include "node/r1fs/r1fs.h"
 #include "tests/tap.h"
 
+#include "core/db.h"
 #include "core/hash.h"
+
+#include <dirent.h>
+#include <sys/stat.h>
 
 #include <netinet/in.h>
 #include <poll.h>
@@ -26,6 +32,8 @@ struct fake {
 	int port;
 	const char *answer; /* sent after the request arrived */
 	size_t answer_len;
+	const struct buf *script; /* or: one answer per connection, in order */
+	size_t nscript;
 	bool hang; /* never answer */
 	struct buf request;
 	pthread_t thread;
@@ -46,9 +54,29 @@ static void read_request(int fd, struct buf *req)
 	}
 }
 
+static void send_all_to(int fd, const char *p, size_t len)
+{
+	for (size_t at = 0; at < len;) {
+		ssize_t n = send(fd, p + at, len - at, MSG_NOSIGNAL);
+		if (n <= 0)
+			break;
+		at += (size_t)n;
+	}
+}
+
 static void *fake_main(void *arg)
 {
 	struct fake *f = arg;
+	for (size_t i = 0; i < f->nscript; i++) {
+		int fd = accept(f->lfd, NULL, NULL);
+		if (fd < 0)
+			return NULL;
+		read_request(fd, &f->request);
+		send_all_to(fd, f->script[i].data, f->script[i].len);
+		close(fd);
+	}
+	if (f->script)
+		return NULL;
 	int fd = accept(f->lfd, NULL, NULL);
 	if (fd < 0)
 		return NULL;
@@ -69,12 +97,8 @@ static void *fake_main(void *arg)
 	return NULL;
 }
 
-static void fake_start(struct fake *f, const char *answer, size_t len)
+static void fake_listen(struct fake *f)
 {
-	memset(f, 0, sizeof(*f));
-	buf_init(&f->request);
-	f->answer = answer;
-	f->answer_len = len;
 	f->lfd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
 	struct sockaddr_in a = {0};
 	a.sin_family = AF_INET;
@@ -85,6 +109,25 @@ static void fake_start(struct fake *f, const char *answer, size_t len)
 		tap_bail("fake server: %s", strerror(errno));
 	f->port = ntohs(a.sin_port);
 	pthread_create(&f->thread, NULL, fake_main, f);
+}
+
+static void fake_start(struct fake *f, const char *answer, size_t len)
+{
+	memset(f, 0, sizeof(*f));
+	buf_init(&f->request);
+	f->answer = answer;
+	f->answer_len = len;
+	fake_listen(f);
+}
+
+/* Answer n connections in turn. */
+static void fake_script(struct fake *f, const struct buf *answers, size_t n)
+{
+	memset(f, 0, sizeof(*f));
+	buf_init(&f->request);
+	f->script = answers;
+	f->nscript = n;
+	fake_listen(f);
 }
 
 /* Wait for the connection to end; f->request stays (buf_release it). */
@@ -535,6 +578,126 @@ static void test_rpc(void)
 	r1_free(why);
 }
 
+/* ------------------------------------------------------------ the backend's get */
+
+static void http_answer(struct buf *b, const void *body, size_t len, bool chunked)
+{
+	buf_init(b);
+	if (chunked) {
+		buf_addf(b, "HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n%zx\r\n", len);
+		buf_add(b, body, len);
+		buf_adds(b, "\r\n0\r\n\r\n");
+	} else {
+		buf_addf(b, "HTTP/1.1 200 OK\r\nContent-Length: %zu\r\n\r\n", len);
+		buf_add(b, body, len);
+	}
+}
+
+static size_t entries(const char *dir)
+{
+	DIR *d = opendir(dir);
+	size_t n = 0;
+	struct dirent *de;
+	while (d && (de = readdir(d)) != NULL)
+		n += de->d_name[0] != '.';
+	if (d)
+		closedir(d);
+	return n;
+}
+
+static void test_backend_get(void)
+{
+	/* A file added to a built-in store: its blocks are what an honest node serves. */
+	struct buf dir = BUF_INIT, dbp = BUF_INIT, out = BUF_INIT;
+	buf_addf(&dir, "%s/local", tap_tmpdir());
+	buf_addf(&dbp, "%s/node.db", dir.data);
+	buf_addf(&out, "%s/restored", tap_tmpdir());
+	mkdir(dir.data, 0755);
+	mkdir(out.data, 0755);
+	sqlite3 *db = NULL;
+	struct r1fs *local = NULL;
+	char *why = NULL;
+	struct r1fs_options lo = R1FS_OPTIONS_INIT;
+	lo.sync = R1FS_SYNC_NONE;
+	if (db_open(dbp.data, &db, &why) || r1fs_open(dir.data, db, &lo, &local, &why))
+		tap_bail("local store: %s", why);
+	static const char text[] = "what the node must not be able to change";
+	struct r1fs_add_opts ao = R1FS_ADD_OPTS_INIT;
+	ao.cid_version = 1; /* one raw leaf: the file's block is the encrypted file */
+	ao.nonce = 7;
+	struct r1fs_added a;
+	if (r1fs_add_bytes(local, text, strlen(text), "note.txt", &ao, &a, &why))
+		tap_bail("add: %s", why);
+	struct r1fs_cid wcid, fcid;
+	r1fs_cid_parse(a.cid, &wcid, NULL);
+	r1fs_cid_parse(a.file_cid, &fcid, NULL);
+	struct buf wblock = BUF_INIT, fblock = BUF_INIT;
+	r1fs_get_block(local, &wcid, &wblock, NULL);
+	r1fs_get_block(local, &fcid, &fblock, NULL);
+	r1fs_free(&local);
+	db_close(&db);
+
+	for (int honest = 0; honest < 2; honest++) {
+		struct buf script[4];
+		http_answer(&script[0], wblock.data, wblock.len, false); /* block/get directory */
+		http_answer(&script[1], fblock.data, fblock.len, false); /* block/get file */
+		struct buf cat = BUF_INIT;
+		buf_add(&cat, fblock.data, fblock.len);
+		if (!honest)
+			cat.data[20] ^= 1;
+		http_answer(&script[2], cat.data, cat.len, true); /* cat, chunked as js-ipfs does */
+		struct buf pins = BUF_INIT;
+		buf_addf(&pins, "{\"Pins\":[\"%s\"]}", a.cid);
+		http_answer(&script[3], pins.data, pins.len, false); /* pin/add */
+		struct fake f;
+		fake_script(&f, script, honest ? 4 : 3);
+		char url[64];
+		snprintf(url, sizeof(url), "http://127.0.0.1:%d", f.port);
+		struct r1fs_options o = R1FS_OPTIONS_INIT;
+		o.ipfs_api = url;
+		o.ipfs_timeout_ms = 2000;
+		struct r1fs *fs = NULL;
+		is_err(r1fs_open(NULL, NULL, &o, &fs, &why), R1_OK, "an IPFS-backed store opens");
+		char *path = NULL;
+		if (honest) {
+			is_err(r1fs_get_file(fs, a.cid, out.data, NULL, &path, &why), R1_OK,
+			       "get from an honest node");
+			size_t len = 0;
+			char *got = path ? tap_read_file(path, &len) : NULL;
+			is_mem(got, len, text, strlen(text), "decrypted, under its name");
+			free(got);
+		} else {
+			is_err(r1fs_get_file(fs, a.cid, out.data, NULL, &path, &why), R1_ERR_CRYPTO,
+			       "a node whose cat alters one byte is caught");
+			ok(why && strstr(why, "do not hash"), "by the CID check: %s", why);
+			is_int(entries(out.data), 0, "and nothing is restored");
+		}
+		struct r1fs_store_stat st;
+		is_int(r1fs_store_stat(fs, &st, NULL), R1_ERR_STATE,
+		       "the built-in store's operations are refused with a backend");
+		r1_free(path);
+		r1fs_free(&fs);
+		fake_stop(&f);
+		if (honest) {
+			const char *r = buf_cstr(&f.request);
+			ok(strstr(r, "/api/v0/block/get?arg=") && strstr(r, "/api/v0/cat?arg=") &&
+			       strstr(r, "/api/v0/pin/add?arg="),
+			   "block/get, cat, then pin/add (the reference's get pins)");
+		}
+		buf_release(&f.request);
+		for (int i = 0; i < 4; i++)
+			buf_release(&script[i]);
+		buf_release(&cat);
+		buf_release(&pins);
+	}
+	buf_release(&wblock);
+	buf_release(&fblock);
+	buf_release(&dir);
+	buf_release(&dbp);
+	buf_release(&out);
+	r1_free(why);
+}
+
 int main(void)
 {
 	test_urls();
@@ -542,5 +705,6 @@ int main(void)
 	test_framings();
 	test_hostile();
 	test_rpc();
+	test_backend_get();
 	return tap_done();
 }
