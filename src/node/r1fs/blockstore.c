@@ -1309,11 +1309,12 @@ enum r1_err blockstore_batch_put(struct blockstore_batch *b, const uint8_t diges
 	}
 	pthread_mutex_lock(&b->m);
 	enum r1_err e = wait_slot_locked(b);
+	/* The slot past the queue's end is the caller's until count covers it
+	 * (head + count does not move while only the writer runs). */
+	struct slot *s = &b->slots[(b->head + b->count) % BATCH_SLOTS];
 	pthread_mutex_unlock(&b->m);
 	if (e)
 		return batch_error(b, why);
-	/* The slot past the queue's end is the caller's until count covers it. */
-	struct slot *s = &b->slots[(b->head + b->count) % BATCH_SLOTS];
 	buf_reset(&s->data);
 	buf_add(&s->data, data, len);
 	if (!buf_ok(&s->data))
