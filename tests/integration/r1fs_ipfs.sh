@@ -25,10 +25,15 @@ mkdir -p "$JS"
 if [ ! -x "$J" ] || ! cmp -s "$PKG" "$JS/package.json"; then
 	cp "$PKG" "$JS/package.json" && chmod u+w "$JS/package.json"
 	start=$(date +%s)
-	# A second try rides out a registry hiccup; what the first fetched is in npm's cache.
-	(cd "$JS" && npm install --no-audit --no-fund --loglevel=error) >"$JS/install.log" 2>&1 ||
-		(cd "$JS" && npm install --no-audit --no-fund --loglevel=error) >>"$JS/install.log" 2>&1 ||
-		bail "npm install failed: $(tail -5 "$JS/install.log")"
+	# Short fetch retries: an optional dependency (headless) is a GitHub tarball,
+	# which cannot be reached here; npm's default backoff spends 2.5 minutes on it
+	# before skipping it.  A second try rides out a registry hiccup.
+	npm_install() {
+		(cd "$JS" && npm install --no-audit --no-fund --loglevel=error --fetch-retries=1 \
+			--fetch-retry-mintimeout=2000 --fetch-retry-maxtimeout=5000) >>"$JS/install.log" 2>&1
+	}
+	: >"$JS/install.log"
+	npm_install || npm_install || bail "npm install failed: $(tail -5 "$JS/install.log")"
 	diag "npm install of js-ipfs took $(( $(date +%s) - start )) s"
 fi
 [ -x "$J" ] || bail "npm install did not produce $J"
