@@ -293,6 +293,9 @@ int main(int argc, char **argv)
 		unlink(restored);
 		r1_free(restored);
 	}
+	printf("    (get writes the restored file into the page cache, which took %.0f MB/s above;"
+	       " when that is below the SHA-256 rate, it bounds the get)\n",
+	       seq_write);
 	printf("peak RSS %ld KiB (%ld KiB before add/get; the file is %" PRIu64 " KiB)\n",
 	       peak_rss_kib(), rss_before, size >> 10);
 	printf("cid %s\n", a.cid);
