@@ -78,14 +78,30 @@ test)
 	say "running tests"
 	rc=0
 	make -C build-check -j"$(nproc)" check >build-check/check.out 2>&1 || rc=$?
+	# The loop, worker and bus unit tests again under ThreadSanitizer, in a
+	# build of their own (TSan and ASan exclude each other).  Only those
+	# programs are built, so this stays quick (seconds) as the tree grows.
+	tsan_tests="tests/unit/run/test_loop tests/unit/run/test_workers
+	 tests/unit/net/test_topics tests/unit/net/test_dedup tests/unit/net/test_bus_local
+	 tests/unit/net/test_bus_mqtt"
+	tsan_args='CFLAGS=-O1 -g --enable-werror --enable-tsan'
+	mkdir -p build-tsan
+	if [ ! -f build-tsan/Makefile ] || [ "$(cat build-tsan/.configure-args 2>/dev/null)" != "$tsan_args" ]; then
+		(cd build-tsan && "$top/configure" CFLAGS="-O1 -g" --enable-werror --enable-tsan \
+			>configure.out) || { tail -20 build-tsan/configure.out; exit 1; }
+		printf '%s' "$tsan_args" >build-tsan/.configure-args
+	fi
+	say "running the loop, worker and bus unit tests under ThreadSanitizer"
+	make -C build-tsan -j"$(nproc)" check-TESTS TESTS="$(echo $tsan_tests)" \
+		check_PROGRAMS="$(echo $tsan_tests)" >build-tsan/check.out 2>&1 || rc=$?
 	passed=0 failed=0
-	for trs in $(find build-check -name '*.trs'); do
+	for trs in $(find build-check build-tsan -name '*.trs'); do
 		p=$(grep -c '^:test-result: PASS' "$trs" || true)
 		f=$(grep -c -E '^:test-result: (FAIL|ERROR|XPASS)' "$trs" || true)
 		passed=$((passed + p)); failed=$((failed + f))
 		if [ "$f" -gt 0 ] || grep -q '^:global-test-result: \(FAIL\|ERROR\)' "$trs"; then
 			log=${trs%.trs}.log
-			say "FAILED: ${log#build-check/}"
+			say "FAILED: $log"
 			grep -E '^(not ok|#|Bail out)' "$log" | head -40 || true
 		fi
 	done

@@ -116,3 +116,54 @@ stop_mosquitto() { # stop_mosquitto PORT
 	kill "$_pid" 2>/dev/null || true
 	wait "$_pid" 2>/dev/null || true
 }
+
+# ---- bus tests (tests/integration/bus_*.sh)
+
+BUS_CLIENT=${BUS_CLIENT:-$R1_BUILDDIR/tests/integration/bus_client}
+
+# start_mosquitto_as_me PORT [EXTRA-CONFIG-LINES]: start_mosquitto, but a
+# broker started as root keeps running as root instead of switching to the
+# "mosquitto" user, so it can read keys and write persistence under $T.
+start_mosquitto_as_me() {
+	start_mosquitto "$1" "user $(id -un)
+${2:-}"
+}
+
+# restart_mosquitto PORT: start the broker again with the config of its last
+# start (after stop_mosquitto), on the same port.
+restart_mosquitto() {
+	_port=$1
+	mosquitto -c "$T/mosq-$_port.conf" >>"$T/mosq-$_port.log" 2>&1 &
+	_pid=$!
+	cleanup_pid "$_pid"
+	eval "MOSQ_PID_$_port=$_pid"
+	wait_for 10 port_open "$_port" || bail "mosquitto did not restart on $_port: $(tail -3 "$T/mosq-$_port.log")"
+}
+
+# make_test_ca DIR: a throw-away CA (DIR/ca.crt) and a server certificate for
+# 127.0.0.1 signed by it (DIR/server.crt, DIR/server.key).
+make_test_ca() {
+	_d=$1
+	mkdir -p "$_d"
+	openssl req -x509 -newkey rsa:2048 -nodes -days 2 -subj "/CN=r1console test CA" \
+		-keyout "$_d/ca.key" -out "$_d/ca.crt" >/dev/null 2>&1 || bail "openssl: CA"
+	openssl req -newkey rsa:2048 -nodes -subj "/CN=127.0.0.1" \
+		-keyout "$_d/server.key" -out "$_d/server.csr" >/dev/null 2>&1 || bail "openssl: CSR"
+	printf 'subjectAltName=IP:127.0.0.1\n' >"$_d/san.ext"
+	openssl x509 -req -days 2 -in "$_d/server.csr" -CA "$_d/ca.crt" -CAkey "$_d/ca.key" \
+		-CAcreateserial -extfile "$_d/san.ext" -out "$_d/server.crt" >/dev/null 2>&1 ||
+		bail "openssl: sign"
+}
+
+# file_at_least FILE N: FILE holds a number >= N.
+file_at_least() { [ -f "$1" ] && [ "$(cat "$1" 2>/dev/null || echo 0)" -ge "$2" ] 2>/dev/null; }
+
+# tap_lines LABEL < "PASS name" / "FAIL name: detail" lines: one check each.
+tap_lines() {
+	while IFS= read -r _line; do
+		case $_line in
+		PASS\ *) ok 0 "$1: ${_line#PASS }" ;;
+		FAIL\ *) ok 1 "$1: ${_line#FAIL }" ;;
+		esac
+	done
+}
