@@ -4,8 +4,9 @@
  * nothing stored); `add` and `get` store and fetch an encrypted file the
  * reference's way, either in a node directory's built-in store
  * (--node-dir) or through an IPFS node's RPC API (--ipfs-api); `pin`,
- * `unpin` and `pins` manage the pins of either, `id` names the IPFS node.
- * cat, ls, gc and the rest come with the node runtime.
+ * `unpin` and `pins` manage the pins of either, `cat` and `ls` read the
+ * stored (encrypted) DAGs as `ipfs cat`/`ipfs ls` would, `id` names the
+ * IPFS node.  gc, stat and the rest come with the node runtime.
  */
 #include "cli/cli.h"
 
@@ -260,6 +261,59 @@ static int r1fs_pins_cmd(int argc, char **argv)
 	return e ? EXIT_FAIL : EXIT_OK;
 }
 
+static enum r1_err stdout_write(void *ctx, const uint8_t *data, size_t len, char **why)
+{
+	(void)ctx;
+	if (fwrite(data, 1, len, stdout) != len)
+		return r1_fail(why, R1_ERR_IO, "r1fs cat: writing to stdout: %s", strerror(errno));
+	return R1_OK;
+}
+
+static int r1fs_cat_cmd(int argc, char **argv)
+{
+	struct store_args a;
+	if (!parse_store_args("cat", argc, argv, ARG_CID, &a))
+		return EXIT_USAGE;
+	sqlite3 *db = NULL;
+	struct r1fs *fs = NULL;
+	if (!open_store(&a, &db, &fs))
+		return EXIT_FAIL;
+	char *why = NULL;
+	enum r1_err e = r1fs_cat(fs, a.positional, 0, 0, stdout_write, NULL, &why);
+	if (!e && fflush(stdout) != 0)
+		e = r1_fail(&why, R1_ERR_IO, "r1fs cat: writing to stdout: %s", strerror(errno));
+	if (e)
+		cli_error("%s", why ? why : _("failed"));
+	r1_free(why);
+	r1fs_free(&fs);
+	db_close(&db);
+	return e ? EXIT_FAIL : EXIT_OK;
+}
+
+static int r1fs_ls_cmd(int argc, char **argv)
+{
+	struct store_args a;
+	if (!parse_store_args("ls", argc, argv, ARG_CID, &a))
+		return EXIT_USAGE;
+	sqlite3 *db = NULL;
+	struct r1fs *fs = NULL;
+	if (!open_store(&a, &db, &fs))
+		return EXIT_FAIL;
+	struct r1fs_entry *ents = NULL;
+	size_t n = 0;
+	char *why = NULL;
+	enum r1_err e = r1fs_ls(fs, a.positional, &ents, &n, &why);
+	if (e)
+		cli_error("%s", why ? why : _("failed"));
+	for (size_t i = 0; i < n; i++)
+		printf("%s %" PRIu64 " %s\n", ents[i].cid, ents[i].size, ents[i].name);
+	r1fs_entries_free(ents, n);
+	r1_free(why);
+	r1fs_free(&fs);
+	db_close(&db);
+	return e ? EXIT_FAIL : EXIT_OK;
+}
+
 static int r1fs_id_cmd(int argc, char **argv)
 {
 	struct store_args a;
@@ -305,6 +359,10 @@ static const struct cmd_entry r1fs_subcommands[] = {
      r1fs_unpin_cmd},
     {"pins", N_("r1fs pins (--node-dir DIR | --ipfs-api URL)"), N_("list the pinned CIDs"),
      r1fs_pins_cmd},
+    {"cat", N_("r1fs cat CID[/NAME...] (--node-dir DIR | --ipfs-api URL)"),
+     N_("write a stored file's bytes (still encrypted) to stdout, as 'ipfs cat'"), r1fs_cat_cmd},
+    {"ls", N_("r1fs ls CID[/NAME...] (--node-dir DIR | --ipfs-api URL)"),
+     N_("list a directory: CID, cumulative size and name of each entry"), r1fs_ls_cmd},
     {"id", N_("r1fs id --ipfs-api URL"), N_("print the IPFS node's peer ID and agent"),
      r1fs_id_cmd},
     {NULL, NULL, NULL, NULL},
@@ -330,7 +388,7 @@ static int cmd_r1fs(int argc, char **argv)
 }
 
 const struct cmd_entry cmd_r1fs_entries[] = {
-    {"r1fs", N_("r1fs cid|add|get|pin|unpin|pins|id ..."),
+    {"r1fs", N_("r1fs cid|add|get|pin|unpin|pins|cat|ls|id ..."),
      N_("R1FS file store: CIDs, encrypted add and get, pins"), cmd_r1fs},
     {NULL, NULL, NULL, NULL},
 };

@@ -120,6 +120,14 @@ rehash=$(curl -s -X POST -F "file=@$T/encrypted.bin;filename=$name;type=applicat
 	"$U1/api/v0/add?wrap-with-directory=true&only-hash=true" | jq -r 'select(.Name == "") | .Hash')
 is "$rehash" "$cid" "the CID we print is the one daemon 1 computes for those bytes"
 
+# ls and cat through daemon 2 walk the DAG block by block, each block checked.
+ls2=$("$R1CONSOLE" r1fs ls "$cid" --ipfs-api "$U2")
+is "$(printf '%s' "$ls2" | cut -d' ' -f1,3)" "$file_cid $name" "r1fs ls through daemon 2 shows the one entry"
+"$R1CONSOLE" r1fs cat "$cid/$name" --ipfs-api "$U2" >"$T/cat.bin"
+ok $? "r1fs cat CID/NAME through daemon 2"
+cmp -s "$T/cat.bin" "$T/encrypted.bin"
+ok $? "gives the encrypted bytes daemon 1 serves"
+
 # The built-in store names the same add (same nonce) identically.
 c_ipfs=$("$R1CONSOLE" r1fs add "$T/payload.bin" --ipfs-api "$U1" --secret s3cret --nonce 7)
 c_local=$("$R1CONSOLE" r1fs add "$T/payload.bin" --node-dir "$T/node" --secret s3cret --nonce 7)

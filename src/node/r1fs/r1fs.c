@@ -181,6 +181,8 @@ enum r1_err r1fs_put_block(struct r1fs *r, const struct r1fs_cid *cid, const uin
 static enum r1_err block_get(void *ctx, const struct r1fs_cid *cid, struct buf *out, char **why)
 {
 	struct r1fs *r = ctx;
+	if (r->ipfs) /* checked against the CID there */
+		return r1fs_ipfs_block_get(r->ipfs, cid, out, why);
 	enum r1_err e = blockstore_get(r->bs, cid->digest, out, why);
 	if (e == R1_ERR_CRYPTO && r->fetch) {
 		char text[R1FS_CID_TEXT_MAX];
@@ -1452,8 +1454,6 @@ enum r1_err r1fs_get_yaml(struct r1fs *r, const char *cid, const struct r1fs_get
 enum r1_err r1fs_cat(struct r1fs *r, const char *path, uint64_t offset, uint64_t length,
                      r1fs_write_fn write, void *ctx, char **why)
 {
-	if (!r->bs)
-		return no_store("cat", why);
 	struct r1fs_cid cid;
 	struct dag_reader *rd = NULL;
 	struct dag_prefetch *ahead = NULL;
@@ -1512,8 +1512,6 @@ enum r1_err r1fs_ls(struct r1fs *r, const char *path, struct r1fs_entry **entrie
 {
 	*entries = NULL;
 	*n = 0;
-	if (!r->bs)
-		return no_store("ls", why);
 	struct r1fs_cid cid;
 	struct loaded l;
 	pthread_rwlock_rdlock(&r->gc_lock); /* a fetcher may store blocks */
@@ -1552,8 +1550,6 @@ enum r1_err r1fs_ls(struct r1fs *r, const char *path, struct r1fs_entry **entrie
 enum r1_err r1fs_stat(struct r1fs *r, const char *path, struct r1fs_stat *out, char **why)
 {
 	memset(out, 0, sizeof(*out));
-	if (!r->bs)
-		return no_store("stat", why);
 	struct r1fs_cid cid;
 	struct loaded l;
 	pthread_rwlock_rdlock(&r->gc_lock); /* a fetcher may store blocks */

@@ -60,8 +60,9 @@ struct r1fs_options {
 	 * The IPFS backend: "http://host:port" of a kubo-compatible RPC API
 	 * (NULL = the built-in store).  Files are then added, pinned and
 	 * fetched through that node, node_dir and db are not used (may be
-	 * NULL), and what only the built-in store does (blocks put, cat, ls,
-	 * stat, gc, quota, store_stat) fails with R1_ERR_STATE.
+	 * NULL); cat, ls and stat walk the DAG block by block (block/get,
+	 * each block checked); what only the built-in store does (put_block,
+	 * gc, quota, store_stat, locate_block) fails with R1_ERR_STATE.
 	 */
 	const char *ipfs_api;
 	int ipfs_timeout_ms; /* bound on each wait for the node; 0 = 60 s */
