@@ -1304,9 +1304,24 @@ static enum r1_err get_stream(struct r1fs *r, const char *cid, const struct r1fs
 	return e;
 }
 
+/* Start writing back a restored file every so many bytes. */
+#define WRITEBACK_KICK (8u << 20)
+
+struct fd_out {
+	int fd;
+	uint64_t written, kicked;
+};
+
+/*
+ * The restored file's bytes.  Writeback is started as they stream in (not
+ * waited for): a large file then reaches the disk at the disk's pace
+ * instead of piling up dirty pages until the kernel stalls the writer.
+ */
 static enum r1_err fd_sink(void *ctx, const uint8_t *data, size_t len, char **why)
 {
-	int fd = *(int *)ctx;
+	struct fd_out *out = ctx;
+	int fd = out->fd;
+	out->written += len;
 	while (len > 0) {
 		ssize_t n = write(fd, data, len);
 		if (n < 0 && errno == EINTR)
@@ -1316,6 +1331,13 @@ static enum r1_err fd_sink(void *ctx, const uint8_t *data, size_t len, char **wh
 			               "r1fs: writing the restored file: %s", strerror(errno));
 		data += n;
 		len -= (size_t)n;
+	}
+	if (out->written - out->kicked >= WRITEBACK_KICK) {
+#ifdef SYNC_FILE_RANGE_WRITE
+		sync_file_range(fd, (off_t)out->kicked, (off_t)(out->written - out->kicked),
+		                SYNC_FILE_RANGE_WRITE);
+#endif
+		out->kicked = out->written;
 	}
 	return R1_OK;
 }
@@ -1339,7 +1361,8 @@ enum r1_err r1fs_get_file(struct r1fs *r, const char *cid, const char *out_dir,
 		return e;
 	}
 	char *name = NULL;
-	enum r1_err e = get_stream(r, cid, o, fd_sink, &fd, &name, why);
+	struct fd_out out = {fd, 0, 0};
+	enum r1_err e = get_stream(r, cid, o, fd_sink, &out, &name, why);
 	/* The rename below makes the file appear whole or not at all; flushing
 	 * it to the disk too is only asked for by the strictest policy. */
 	if (!e && r->sync == R1FS_SYNC_EACH && fdatasync(fd) != 0)
