@@ -99,6 +99,7 @@ start_mosquitto() {
 		echo "listener $_port 127.0.0.1"
 		echo "allow_anonymous true"
 		echo "persistence false"
+		echo "set_tcp_nodelay true"
 		echo "max_packet_size 4194304"
 		echo "max_queued_messages 100000"
 		[ -n "$_extra" ] && printf '%s\n' "$_extra"
