@@ -63,6 +63,8 @@ static const struct cmd_entry *find_command(const char *name)
 int main(int argc, char **argv)
 {
 	setlocale(LC_ALL, "");
+	/* Numbers on the wire and in files are always C-locale text. */
+	setlocale(LC_NUMERIC, "C");
 #if ENABLE_NLS
 	bindtextdomain(PACKAGE, LOCALEDIR);
 	textdomain(PACKAGE);
