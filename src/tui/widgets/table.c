@@ -537,6 +537,46 @@ unsigned table_key(struct table *t, int key)
 	}
 }
 
+int table_column_at(const struct table *t, int x)
+{
+	int left = 0;
+	for (int c = 0; c < t->ncols; c++) {
+		int w = t->widths[c];
+		if (!w)
+			continue;
+		if (x >= left && x < left + w)
+			return c;
+		left += w + 1;
+	}
+	return -1;
+}
+
+unsigned table_mouse(struct table *t, const struct tui_mouse *m)
+{
+	t->action = TABLE_ACTION_NONE;
+	if (m->kind == TUI_MOUSE_WHEEL_UP || m->kind == TUI_MOUSE_WHEEL_DOWN)
+		return move_to(t, (long long)t->sel + (m->kind == TUI_MOUSE_WHEEL_UP ? -3 : 3));
+	int y0 = t->show_header ? 1 : 0;
+	if (m->y < 0 || m->x < 0)
+		return TUI_IGNORED;
+	if (m->y < y0) {
+		int c = table_column_at(t, m->x);
+		if (c < 0 || t->cols[c].sort == TABLE_SORT_NONE)
+			return TUI_CONSUMED;
+		table_sort_by(t, c, c == t->sort_col ? !t->sort_desc : false);
+		return TUI_CONSUMED | TUI_REDRAW | TUI_CHANGED;
+	}
+	size_t i = t->top + (size_t)(m->y - y0);
+	if (i >= t->n || m->y - y0 >= t->page)
+		return TUI_CONSUMED;
+	unsigned r = move_to(t, (long long)i) | TUI_REDRAW;
+	if (m->kind == TUI_MOUSE_DOUBLE) {
+		t->action = TABLE_ACTION_OPEN;
+		r |= TUI_ACTION;
+	}
+	return r;
+}
+
 /* ----------------------------------------------------------------- layout */
 
 void table_layout(struct table *t, int width)
