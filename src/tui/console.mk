@@ -1,5 +1,24 @@
-# The console proper: app glue, model glue, views, the console network, and
-# their tests (the foundation is in tui.mk).
+# The console proper: app glue, model glue, streams, views, and their tests
+# (the foundation, widgets and backend, is in tui.mk).
+src_tui_libr1tui_a_SOURCES += \
+	src/tui/app.c src/tui/app.h \
+	src/tui/view.h \
+	src/tui/model.c src/tui/model.h \
+	src/tui/stream.c src/tui/stream.h \
+	src/tui/fmt.c src/tui/fmt.h \
+	src/tui/views/views.def src/tui/views/views.h \
+	src/tui/views/actions.c \
+	src/tui/views/nodes.c \
+	src/tui/views/node.c \
+	src/tui/views/apps.c \
+	src/tui/views/stream.c \
+	src/tui/views/epochs.c \
+	src/tui/views/log.c \
+	src/tui/views/text.c \
+	src/tui/views/placeholder.c \
+	src/tui/views/cstore.c \
+	src/tui/views/r1fs.c \
+	src/tui/views/compute.c
 
 # A node hook the demo network uses, tested here because the console owns it.
 check_PROGRAMS += tests/unit/node/test_node_demo
