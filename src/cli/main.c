@@ -47,7 +47,7 @@ static void usage(FILE *out)
 		       "With no command, starts the console.\n\nCommands:\n"));
 	for (size_t t = 0; t < R1_ARRAY_LEN(cmd_tables); t++)
 		for (const struct cmd_entry *e = cmd_tables[t]; e->name; e++)
-			fprintf(out, "  %-44s %s\n", e->usage, _(e->summary));
+			fprintf(out, "  %-10s %s\n", e->name, _(e->summary));
 	fprintf(out, _("\nRun 'r1console COMMAND --help' for a command's options.\n"));
 }
 

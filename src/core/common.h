@@ -6,7 +6,7 @@
  * this one must not redeclare the banned functions (the system headers are
  * already in, so their include guards keep them quiet).
  */
-#include "config.h"
+#include <config.h> /* autoconf's, not core/config.h */
 
 #include <assert.h>
 #include <errno.h>

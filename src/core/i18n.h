@@ -5,7 +5,7 @@
  * node do not translate: protocol keys, topics, log lines and config keys
  * stay as they are.
  */
-#include "config.h"
+#include <config.h> /* autoconf's, not core/config.h */
 
 #if ENABLE_NLS
 #include <libintl.h>

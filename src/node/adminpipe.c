@@ -118,6 +118,22 @@ enum r1_err node_admin_setup(struct node *n, char **why)
 		}
 		json_decref(tmpl);
 	}
+	/*
+	 * NET_MON_01 looks at the map at most every PROCESS_DELAY seconds, so a
+	 * send period shorter than the reference's 10 s (tests, demos) must
+	 * shorten the delay too, or the period could not be honoured.
+	 */
+	json_t *nm = json_array_get(json_object_get(find_plugin(plugins, SIG_NET_MON_01), K_INSTANCES), 0);
+	if (json_is_object(nm)) {
+		double want = 10.0;
+		if (n->netmon_send_ms && n->netmon_send_ms < 10000)
+			want = n->netmon_send_ms / 1000.0;
+		json_t *have = json_object_get(nm, K_PROCESS_DELAY);
+		if (!json_is_number(have) || json_number_value(have) != want) {
+			json_object_set_new(nm, K_PROCESS_DELAY, json_real(want));
+			changed = true;
+		}
+	}
 	/* drop admin instances of plugins this node does not have (a newer build's) */
 	for (size_t i = 0; i < json_array_size(plugins);) {
 		const char *sig =
