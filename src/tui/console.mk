@@ -25,3 +25,9 @@ check_PROGRAMS += tests/unit/node/test_node_demo
 TESTS += tests/unit/node/test_node_demo
 tests_unit_node_test_node_demo_SOURCES = tests/unit/node/test_node_demo.c
 tests_unit_node_test_node_demo_LDADD = tests/libtap.a $(R1_NODE_LIBS)
+
+# cache_samples (the sparklines' read, added to core/cache.c for the console).
+check_PROGRAMS += tests/unit/tui/test_cache_samples
+TESTS += tests/unit/tui/test_cache_samples
+tests_unit_tui_test_cache_samples_SOURCES = tests/unit/tui/test_cache_samples.c
+tests_unit_tui_test_cache_samples_LDADD = tests/libtap.a $(R1_CORE_LIBS)
