@@ -228,6 +228,7 @@ void view_init(struct view *v, const struct view_class *cls, const struct view_o
 	const char *c = crumb ? crumb : _(cls->title);
 	r1_sanitize_into(v->crumb, sizeof(v->crumb), c, strlen(c), 0);
 	v->filter[0] = '\0';
+	v->preset[0] = '\0';
 }
 
 /* ------------------------------------------------------------- registry */
@@ -585,8 +586,8 @@ static unsigned g_back(void *ctx)
 {
 	struct app *a = ctx;
 	struct view *v = app_top(a);
-	if (v && v->filter[0] && v->ops->filter) {
-		apply_filter(a, v, "", true);
+	if (v && v->ops->filter && strcmp(v->filter, v->preset) != 0) {
+		apply_filter(a, v, v->preset, true);
 		return TUI_CONSUMED | TUI_REDRAW;
 	}
 	if (a->depth > 1)

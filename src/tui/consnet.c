@@ -21,6 +21,8 @@
 #include "core/timefmt.h"
 #include "node/node.h"
 
+#include <ctype.h>
+
 #define TICK_MS		   1000u
 #define LOCAL_NETMON_MS	   1000u /* the hosted oracle's map period */
 #define DEMO_HEARTBEAT_MS  5000u

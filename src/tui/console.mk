@@ -6,6 +6,7 @@ src_tui_libr1tui_a_SOURCES += \
 	src/tui/model.c src/tui/model.h \
 	src/tui/stream.c src/tui/stream.h \
 	src/tui/fmt.c src/tui/fmt.h \
+	src/tui/consnet.c src/tui/consnet.h \
 	src/tui/views/views.def src/tui/views/views.h \
 	src/tui/views/actions.c \
 	src/tui/views/nodes.c \

@@ -81,17 +81,19 @@ static const char *jstr(const json_t *o, const char *key)
 	return json_string_value(json_object_get(o, key));
 }
 
-/* Envelope and routing keys: not what a payload is about. */
+/* Envelope, routing and alert bookkeeping keys: not what a payload is about. */
 static const char *const envelope_keys[] = {
-	"STREAM_NAME",	  "SIGNATURE",	      "INSTANCE_ID",	  "SESSION_ID",
-	"INITIATOR_ID",	  "INITIATOR_ADDR",   "MODIFIED_BY_ID",	  "MODIFIED_BY_ADDR",
-	"USE_LOCAL_COMMS_ONLY", "TIMESTAMP_EXECUTION", "ID", "ID_TAGS", "INIT_DATA",
-	"TAGS",		  "DATA",	      "IMG",		  "PIPELINE",
+	"STREAM_NAME",	    "STREAM",		  "SIGNATURE",		"INSTANCE_ID",
+	"SESSION_ID",	    "INITIATOR_ID",	  "INITIATOR_ADDR",	"MODIFIED_BY_ID",
+	"MODIFIED_BY_ADDR", "USE_LOCAL_COMMS_ONLY", "TIMESTAMP_EXECUTION", "ID",
+	"ID_TAGS",	    "INIT_DATA",	  "TAGS",		"DATA",
+	"IMG",		    "PIPELINE",		  "LAST_ALERT_DURATION", "PLUGIN_CATEGORY",
+	"SB_IMPLEMENTATION", "SIGN_CANON_V",
 };
 
 static bool envelope_key(const char *k)
 {
-	if (strncmp(k, "EE_", 3) == 0 || k[0] == '_')
+	if (strncmp(k, "EE_", 3) == 0 || strncmp(k, "IS_", 3) == 0 || k[0] == '_')
 		return true;
 	for (size_t i = 0; i < R1_ARRAY_LEN(envelope_keys); i++)
 		if (strcmp(k, envelope_keys[i]) == 0)
@@ -175,7 +177,7 @@ const struct stream_entry *stream_add(struct stream *s, const struct stream_msg 
 	s->n++;
 	s->total++;
 
-	char *body = json_dumps(m->body, JSON_INDENT(2) | JSON_ENSURE_ASCII);
+	char *body = json_dumps(m->body, JSON_INDENT(2) | JSON_ENSURE_ASCII | JSON_REAL_PRECISION(15));
 	if (body) {
 		size_t len = strlen(body);
 		if (len > STREAM_BODY_MAX) {

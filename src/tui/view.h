@@ -87,6 +87,7 @@ struct view {
 	size_t nkeys;
 	char crumb[96];	  /* this view's part of the breadcrumbs (sanitized) */
 	char filter[256]; /* the '/' text in force, "" = none */
+	char preset[256]; /* the filter it was opened with: Esc goes back to it, then back */
 };
 
 /* Fill the common part (crumb copied and sanitized). */

@@ -17,6 +17,8 @@
 #include "core/sanitize.h"
 #include "core/session.h"
 
+#include <math.h>
+
 #define PREVIEW_MAX 600 /* bytes of JSON shown in a confirmation */
 
 struct act {
@@ -204,7 +206,7 @@ void act_close_pipeline(struct app *app, const struct act_target *t)
 
 /* ---- JSON fields */
 
-/* Check a textarea holds a JSON object; on error, say where and go there. */
+/* Check a textarea holds a JSON object; on error, say where (line, column). */
 static bool json_object_check(void *ctx, struct field *f, struct buf *msg)
 {
 	(void)ctx;
@@ -216,9 +218,6 @@ static bool json_object_check(void *ctx, struct field *f, struct buf *msg)
 	json_t *v = json_loads(text, JSON_REJECT_DUPLICATES, &err);
 	if (!v) {
 		buf_addf(msg, _("line %d, column %d: %s"), err.line, err.column, err.text);
-		if (err.line > 0)
-			textarea_goto(&f->area, (size_t)err.line - 1,
-				      err.column > 0 ? (size_t)err.column - 1 : 0);
 		return false;
 	}
 	bool obj = json_is_object(v);
@@ -303,8 +302,8 @@ void act_instance_command(struct app *app, const struct act_target *t)
 	struct form *f = form_new();
 	struct field *cmd = f ? form_add_text(f, "command", _("Command"), "", 256) : NULL;
 	struct field *par =
-	    cmd ? form_add_textarea(f, "params", _("Parameters (a JSON object, may be empty)"), "{}",
-				    6, 0)
+	    cmd ? form_add_textarea(f, "params", _("Parameters (a JSON object, optional)"), "", 6,
+				    0)
 		: NULL;
 	if (!a || !par) {
 		act_free(a);
@@ -333,6 +332,43 @@ static void do_update(struct app *app, void *ctx)
 	sent(app, e, why, "UPDATE_PIPELINE_INSTANCE", &a->t);
 }
 
+/*
+ * Equal as a person edited them: numbers within 1e-12 of each other are the
+ * same (the editor shows 15 digits, so 0.1 does not come back as a change).
+ */
+static bool same_value(const json_t *a, const json_t *b, int depth)
+{
+	if (json_is_number(a) && json_is_number(b)) {
+		double x = json_number_value(a), y = json_number_value(b);
+		double scale = fabs(x) > fabs(y) ? fabs(x) : fabs(y);
+		return fabs(x - y) <= 1e-12 * (scale > 1 ? scale : 1);
+	}
+	if (depth > 64 || json_typeof(a) != json_typeof(b))
+		return json_equal(a, b);
+	if (json_is_object(a)) {
+		if (json_object_size(a) != json_object_size(b))
+			return false;
+		const char *k;
+		json_t *v;
+		json_object_foreach((json_t *)a, k, v)
+		{
+			const json_t *w = json_object_get(b, k);
+			if (!w || !same_value(v, w, depth + 1))
+				return false;
+		}
+		return true;
+	}
+	if (json_is_array(a)) {
+		if (json_array_size(a) != json_array_size(b))
+			return false;
+		for (size_t i = 0; i < json_array_size(a); i++)
+			if (!same_value(json_array_get(a, i), json_array_get(b, i), depth + 1))
+				return false;
+		return true;
+	}
+	return json_equal(a, b);
+}
+
 /* Keys of `now` that are new or changed against `was` (INSTANCE_ID never). */
 static json_t *config_delta(const json_t *was, const json_t *now, size_t *removed)
 {
@@ -344,7 +380,8 @@ static json_t *config_delta(const json_t *was, const json_t *now, size_t *remove
 	{
 		if (strcmp(k, K_INSTANCE_ID) == 0)
 			continue;
-		if (!json_equal(json_object_get(was, k), v))
+		const json_t *old = json_object_get(was, k);
+		if (!old || !same_value(old, v, 0))
 			json_object_set(d, k, v);
 	}
 	json_object_foreach((json_t *)was, k, v)
@@ -397,7 +434,7 @@ void act_edit_config(struct app *app, const struct act_target *t, const json_t *
 		return;
 	struct act *a = act_new(t);
 	json_t *base = json_is_object(config) ? json_deep_copy(config) : json_object();
-	char *text = base ? json_dumps(base, JSON_INDENT(2) | JSON_ENSURE_ASCII) : NULL;
+	char *text = base ? json_dumps(base, JSON_INDENT(2) | JSON_ENSURE_ASCII | JSON_REAL_PRECISION(15)) : NULL;
 	struct form *f = form_new();
 	struct field *fl =
 	    f && text ? form_add_textarea(f, "config", _("Instance config (JSON)"), text, 14, 0)
@@ -459,6 +496,22 @@ size_t view_node_aliases(struct app *app, const char *const **out)
 	}
 	*out = w;
 	return k;
+}
+
+int64_t view_current_epoch(struct app *app)
+{
+	struct tui_model *m = app_model(app);
+	return epoch_id_at(&m->epochs, m->now_ms * 1000);
+}
+
+int view_node_avail(struct app *app, const struct nm_node *n, int64_t epoch)
+{
+	struct tui_model *m = app_model(app);
+	if (n->tracking && n->tracker.epoch_id == epoch && epoch == view_current_epoch(app)) {
+		double secs = epoch_tracker_avail_seconds(&n->tracker);
+		return epoch_avail_record(epoch_avail_so_far(&m->epochs, secs, m->now_ms * 1000));
+	}
+	return netmap_node_avail(m->nm, n, epoch);
 }
 
 void view_filter_term(struct buf *b, const char *key, const char *value)

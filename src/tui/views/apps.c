@@ -159,7 +159,9 @@ static const char *s_group_title(void *ctx, size_t row, char *scratch, size_t si
 			last_node = av->rows[r].node;
 		}
 	}
-	snprintf(scratch, size, _("%s  (%zu instances on %zu nodes)"), name, inst, nodes);
+	snprintf(scratch, size, ngettext("%s  (%zu instance on %zu node(s))",
+					 "%s  (%zu instances on %zu node(s))", inst),
+		 name, inst, nodes);
 	return scratch;
 }
 
@@ -341,7 +343,7 @@ static unsigned k_config(void *ctx)
 		return TUI_CONSUMED;
 	const struct nm_instance *in = group ? NULL : inst_of(av, row);
 	const json_t *cfg = in ? in->config : pipe_of(av, row)->config;
-	char *text = cfg ? json_dumps(cfg, JSON_INDENT(2) | JSON_ENSURE_ASCII) : NULL;
+	char *text = cfg ? json_dumps(cfg, JSON_INDENT(2) | JSON_ENSURE_ASCII | JSON_REAL_PRECISION(15)) : NULL;
 	char crumb[160];
 	snprintf(crumb, sizeof(crumb), "%s %s", in ? in->instance_id : pipe_of(av, row)->name,
 		 _("config"));

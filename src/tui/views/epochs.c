@@ -139,7 +139,7 @@ static int h_value(void *ctx, size_t row, size_t col)
 	struct epochs_view *ev = ctx;
 	uint32_t idx = ev->rows[row];
 	int64_t e = col_epoch(ev, col);
-	int v = netmap_node_avail(nm_of(ev), netmap_at(nm_of(ev), idx), e);
+	int v = view_node_avail(ev->v.app, netmap_at(nm_of(ev), idx), e);
 	if (v >= 0 || !ev->older || idx >= ev->older_n)
 		return v;
 	if (!ev->older[idx].loaded)

@@ -138,8 +138,10 @@ static const char *s_group_title(void *ctx, size_t row, char *scratch, size_t si
 	clean(p->name, name, sizeof(name));
 	clean(p->owner_alias[0] ? p->owner_alias : "-", owner, sizeof(owner));
 	clean(p->type[0] ? p->type : "-", type, sizeof(type));
-	snprintf(scratch, size, _("%s  (type %s, owner %s, %zu instances)"), name, type, owner,
-		 p->n_instances);
+	snprintf(scratch, size,
+		 ngettext("%s  (type %s, owner %s, %zu instance)",
+			  "%s  (type %s, owner %s, %zu instances)", p->n_instances),
+		 name, type, owner, p->n_instances);
 	return scratch;
 }
 
@@ -308,7 +310,8 @@ static int draw_info(struct node_view *nv, struct grid_area a)
 	newline(&f);
 	item(&f, _("address"), in->addr, TUI_ROLE_DEFAULT);
 	item(&f, _("eth"), in->eth, TUI_ROLE_DEFAULT);
-	snprintf(b1, sizeof(b1), _("%u addresses"), n->n_whitelist);
+	snprintf(b1, sizeof(b1), ngettext("%u address", "%u addresses", n->n_whitelist),
+		 n->n_whitelist);
 	item(&f, _("allow-list"), b1, TUI_ROLE_DEFAULT);
 	item(&f, NULL, n->peered ? _("(we are in it)") : _("(we are not in it)"), TUI_ROLE_LABEL);
 
@@ -334,7 +337,7 @@ static int draw_info(struct node_view *nv, struct grid_area a)
 	int64_t cur = epoch_id_at(&m->epochs, m->now_ms * 1000);
 	int x = grid_text(a, 0, f.y, _("epochs"), TUI_ROLE_LABEL, 0) + 1;
 	for (int64_t e = cur - EPOCHS_SHOWN + 1; e <= cur && x < a.w; e++) {
-		int v = netmap_node_avail(m->nm, n, e);
+		int v = view_node_avail(nv->v.app, n, e);
 		int level = heatmap_level(v);
 		static const uint32_t glyphs[] = {0x00B7, 0x2591, 0x2592, 0x2593, 0x2588};
 		static const char ascii[] = ".:-+#";
@@ -342,7 +345,7 @@ static int draw_info(struct node_view *nv, struct grid_area a)
 		uint16_t role = level < 0 ? TUI_ROLE_HEAT_NONE : (uint16_t)(TUI_ROLE_HEAT_0 + level);
 		x += grid_put(a, x, f.y, g, role, 0);
 	}
-	int last = netmap_node_avail(m->nm, n, cur - 1), now = netmap_node_avail(m->nm, n, cur);
+	int last = view_node_avail(nv->v.app, n, cur - 1), now = view_node_avail(nv->v.app, n, cur);
 	snprintf(b2, sizeof(b2), _("  last %s  now %s  (epoch %" PRId64 ")"),
 		 fmt_avail(b1, sizeof(b1), last), fmt_avail(b1 + 64, 64, now), cur);
 	grid_text(a, x, f.y, b2, TUI_ROLE_DEFAULT, 0);
@@ -535,7 +538,7 @@ static unsigned k_view(void *ctx)
 		return TUI_CONSUMED;
 	const struct nm_instance *in = group ? NULL : inst_of(nv, row);
 	const json_t *cfg = in ? in->config : pipe_of(nv, row)->config;
-	char *text = cfg ? json_dumps(cfg, JSON_INDENT(2) | JSON_ENSURE_ASCII) : NULL;
+	char *text = cfg ? json_dumps(cfg, JSON_INDENT(2) | JSON_ENSURE_ASCII | JSON_REAL_PRECISION(15)) : NULL;
 	char crumb[96];
 	snprintf(crumb, sizeof(crumb), "%s %s", in ? in->instance_id : pipe_of(nv, row)->name,
 		 _("config"));

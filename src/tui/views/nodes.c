@@ -91,7 +91,7 @@ static double seen_ms(struct nodes_view *nv, const struct nm_node *n)
 
 static int avail_of(struct nodes_view *nv, const struct nm_node *n, int64_t epoch)
 {
-	return netmap_node_avail(app_model(nv->v.app)->nm, n, epoch);
+	return view_node_avail(nv->v.app, n, epoch);
 }
 
 static const char *status_text(const struct nm_node *n)

@@ -497,8 +497,10 @@ struct view *view_stream_new(struct app *app, enum stream_kind k, const char *fi
 	struct stream *s = the_stream(sv);
 	sv->first_seq = stream_first_seq(s);
 	sv->count = stream_count(s);
-	if (filter && *filter && v_filter(&sv->v, filter, NULL) == R1_OK)
+	if (filter && *filter && v_filter(&sv->v, filter, NULL) == R1_OK) {
 		snprintf(sv->v.filter, sizeof(sv->v.filter), "%s", filter);
+		snprintf(sv->v.preset, sizeof(sv->v.preset), "%s", filter);
+	}
 	table_refresh(sv->t);
 	if (sv->t->n)
 		table_select_index(sv->t, sv->t->n - 1);

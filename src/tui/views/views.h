@@ -65,6 +65,15 @@ void act_refresh(struct app *app, const struct act_target *t);
 uint64_t view_node_key(const struct nm_node *n);
 /* Aliases of the known nodes, for completion (in app_words' storage). */
 size_t view_node_aliases(struct app *app, const char *const **out);
+/*
+ * Availability 0..255 of node n in `epoch`, -1 when not seen: a finished
+ * epoch as the netmap recorded it; the running one "so far" (the share of
+ * the time since the epoch began), as the reference's oracles report it.
+ */
+int view_node_avail(struct app *app, const struct nm_node *n, int64_t epoch);
+/* The running epoch now. */
+int64_t view_current_epoch(struct app *app);
+
 /* Append ` key:"value"` (quoted, escaped) to a filter text. */
 void view_filter_term(struct buf *b, const char *key, const char *value);
 /* A node as a person names it (alias, address, ETH address); NULL and *why if none. */

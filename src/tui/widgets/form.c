@@ -517,8 +517,9 @@ void form_draw(struct form *f, struct grid_area a)
 				grid_field(r, 2, y, label_w, GRID_ALIGN_LEFT, fl->label, lrole, 0);
 				draw_value(fl, r, vx, y, vw, focused);
 			}
+			int ex = fl->kind == FIELD_TEXTAREA ? 2 : vx;
 			if (fl->error)
-				grid_field(r, vx, y + h - 1, a.w - vx, GRID_ALIGN_LEFT, fl->error,
+				grid_field(r, ex, y + h - 1, a.w - ex, GRID_ALIGN_LEFT, fl->error,
 					   TUI_ROLE_INPUT_ERROR, 0);
 		}
 		row += h;
