@@ -1004,6 +1004,8 @@ const struct grid *app_grid(const struct app *a)
 
 static bool set_theme(struct app *a, const char *name)
 {
+	if (a->opt.headless)
+		return true; /* roles are drawn, colours are the terminal's business */
 	if (!name || !*name)
 		name = "default";
 	int colours = a->screen ? screen_colours(a->screen) : 256;

@@ -32,3 +32,11 @@ check_PROGRAMS += tests/unit/tui/test_cache_samples
 TESTS += tests/unit/tui/test_cache_samples
 tests_unit_tui_test_cache_samples_SOURCES = tests/unit/tui/test_cache_samples.c
 tests_unit_tui_test_cache_samples_LDADD = tests/libtap.a $(R1_CORE_LIBS)
+
+# Every view at 80x24 and 200x50 on a fixed network, keys, actions, read-only.
+check_PROGRAMS += tests/unit/tui/test_views
+TESTS += tests/unit/tui/test_views
+tests_unit_tui_test_views_SOURCES = tests/unit/tui/test_views.c \
+	tests/unit/tui/viewfix.c tests/unit/tui/viewfix.h $(R1_TUI_TEST_CHECK)
+tests_unit_tui_test_views_LDADD = $(R1_TUI_TEST_LDADD)
+EXTRA_DIST += tests/unit/tui/screens

@@ -129,10 +129,25 @@ static uint64_t s_key(void *ctx, size_t row)
 	return h;
 }
 
+/*
+ * Groups show in the order of their keys: the name's first six bytes on
+ * top (so apps are in name order), a hash of the whole name below (so
+ * names sharing a prefix stay apart).
+ */
+static uint64_t name_key(const char *name)
+{
+	uint64_t k = 0;
+	size_t i = 0;
+	for (; i < 6 && name[i]; i++)
+		k = (k << 8) | (uint8_t)name[i];
+	k <<= 8 * (6 - i);
+	return (k << 16) | (hash_str(1469598103934665603ull, name) & 0xFFFF);
+}
+
 static uint64_t s_group(void *ctx, size_t row)
 {
 	struct apps_view *av = ctx;
-	return hash_str(1469598103934665603ull, pipe_of(av, row)->name);
+	return name_key(pipe_of(av, row)->name);
 }
 
 static const char *clean(const char *s, char *scratch, size_t size)

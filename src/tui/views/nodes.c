@@ -584,7 +584,7 @@ static enum r1_err v_open(struct app *app, const char *arg, struct view **out, c
 			      TABLE_SORT_NUMBER},
 		[C_VERSION] = {_("VERSION"), "version", 8, 12, 1, 7, GRID_ALIGN_LEFT,
 			       TABLE_SORT_CUSTOM},
-		[C_CPU] = {_("CPU%"), "cpu", 4, 0, 0, 0, GRID_ALIGN_RIGHT, TABLE_SORT_NUMBER},
+		[C_CPU] = {_("CPU%"), "cpu", 5, 0, 0, 0, GRID_ALIGN_RIGHT, TABLE_SORT_NUMBER},
 		[C_MEM] = {_("MEM"), "mem", 10, 14, 1, 0, GRID_ALIGN_RIGHT, TABLE_SORT_NUMBER},
 		[C_DISK] = {_("DISK"), "disk", 10, 14, 1, 3, GRID_ALIGN_RIGHT, TABLE_SORT_NUMBER},
 		[C_GPU] = {_("GPU"), "gpu", 4, 20, 1, 9, GRID_ALIGN_LEFT, TABLE_SORT_TEXT},
