@@ -174,6 +174,7 @@ static int run(struct console_opts *o, struct cli_global *g)
 	    .frame_ms = (unsigned)o->frame_ms,
 	    .speed = (unsigned)o->speed,
 	    .start = o->view,
+	    .dump_path = getenv("R1CONSOLE_SCREEN_DUMP"),
 	};
 	if (app_new(c.loop, &model, &ao, &c.app, &why))
 		goto fail;

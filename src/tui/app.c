@@ -95,6 +95,7 @@ struct app {
 };
 
 static void render(struct app *a);
+static void dump_frame(struct app *a);
 
 /* --------------------------------------------------------------- clocks */
 
@@ -979,9 +980,27 @@ static void render(struct app *a)
 	draw_bottom(a, &l, md);
 	if (a->screen)
 		screen_flush(a->screen, &a->grid);
+	if (a->opt.dump_path)
+		dump_frame(a);
 	a->frames++;
 	a->last_frame_real = real_ms();
 	a->dirty = false;
+}
+
+/* The frame as text into opt.dump_path, replaced atomically (tests). */
+static void dump_frame(struct app *a)
+{
+	struct buf b = BUF_INIT, tmp = BUF_INIT;
+	grid_dump(&a->grid, &b);
+	buf_addf(&tmp, "%s.tmp", a->opt.dump_path);
+	FILE *f = buf_ok(&tmp) ? fopen(buf_cstr(&tmp), "we") : NULL;
+	if (f) {
+		bool good = b.len == 0 || fwrite(b.data, 1, b.len, f) == b.len;
+		if (fclose(f) == 0 && good)
+			rename(buf_cstr(&tmp), a->opt.dump_path);
+	}
+	buf_release(&b);
+	buf_release(&tmp);
 }
 
 void app_render(struct app *a)

@@ -46,6 +46,12 @@ struct app_options {
 	unsigned frame_ms;     /* least time between frames; 0 = 50 */
 	unsigned speed;	       /* the loop's speed factor (loop_set_speed); 0 = 1 */
 	const char *start;     /* the first command ("nodes", "node oracle"); NULL = "nodes" */
+	/*
+	 * Tests: after every frame, the frame as text (grid_dump) replaces this
+	 * file (borrowed; NULL = none), so a test can compare the terminal with
+	 * what the console drew.
+	 */
+	const char *dump_path;
 };
 
 /*

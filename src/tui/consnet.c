@@ -398,7 +398,7 @@ static void demo_pipelines(struct consnet *cn)
 		deploy(cn, i, "demo-echo",
 		       json_pack("{s:s,s:[{s:s,s:[{s:s,s:i,s:i,s:s}]}]}", K_TYPE, "Void", "PLUGINS",
 				 "SIGNATURE", "ECHO_01", "INSTANCES", "INSTANCE_ID", "echo-1",
-				 "PROCESS_DELAY", 2, "EMIT_EACH", 5, "MESSAGE", "hello from the demo"));
+				 "PROCESS_DELAY", 2, "EMIT_EACH", 1, "MESSAGE", "hello from the demo"));
 		if (i % 2 == 1)
 			deploy(cn, i, "health",
 			       json_pack("{s:s,s:[{s:s,s:[{s:s,s:i}]}]}", K_TYPE, "Void", "PLUGINS",

@@ -40,3 +40,10 @@ tests_unit_tui_test_views_SOURCES = tests/unit/tui/test_views.c \
 	tests/unit/tui/viewfix.c tests/unit/tui/viewfix.h $(R1_TUI_TEST_CHECK)
 tests_unit_tui_test_views_LDADD = $(R1_TUI_TEST_LDADD)
 EXTRA_DIST += tests/unit/tui/screens
+
+# End to end under tmux: the real binary (tests/tui/*.sh).
+check_PROGRAMS += tests/tui/hostile_peer
+tests_tui_hostile_peer_SOURCES = tests/tui/hostile_peer.c
+tests_tui_hostile_peer_LDADD = $(R1_CORE_LIBS)
+TESTS += tests/tui/console_demo.sh tests/tui/console_hostile.sh
+EXTRA_DIST += tests/tui/console_demo.sh tests/tui/console_hostile.sh

@@ -129,7 +129,17 @@ static void summarize(const json_t *body, char *out, size_t size)
 		} else if (json_is_null(v)) {
 			buf_adds(&b, "null");
 		} else {
-			buf_adds(&b, json_is_array(v) ? "[...]" : "{...}");
+			/* a small object or list in full, a big one cut */
+			char *j = json_dumps(v, JSON_COMPACT | JSON_ENSURE_ASCII |
+						    JSON_REAL_PRECISION(6));
+			size_t n = j ? strlen(j) : 0;
+			if (j && n <= SUMMARY_VALUE_MAX) {
+				buf_add(&b, j, n);
+			} else if (j) {
+				buf_add(&b, j, SUMMARY_VALUE_MAX - 3);
+				buf_adds(&b, "...");
+			}
+			r1_free(j);
 		}
 	}
 	if (buf_ok(&b))

@@ -132,10 +132,12 @@ static uint64_t s_key(void *ctx, size_t row)
 /*
  * Groups show in the order of their keys: the name's first six bytes on
  * top (so apps are in name order), a hash of the whole name below (so
- * names sharing a prefix stay apart).
+ * names sharing a prefix stay apart); the admin pipeline last.
  */
 static uint64_t name_key(const char *name)
 {
+	if (strcmp(name, ADMIN_PIPELINE) == 0)
+		return UINT64_MAX; /* the node's own, after the apps */
 	uint64_t k = 0;
 	size_t i = 0;
 	for (; i < 6 && name[i]; i++)
