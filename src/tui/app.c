@@ -36,7 +36,7 @@
 
 #define APP_STACK_MAX	   16
 #define APP_MODALS_MAX	   4
-#define APP_FRAME_MS	   50
+#define APP_FRAME_MS	   100
 #define APP_TICK_MS	   1000
 #define APP_MESSAGE_MS	   8000
 #define APP_DEFAULT_W	   80
@@ -642,7 +642,8 @@ static unsigned modal_key(struct app *a, struct modal *md, int key)
 			char text[256];
 			snprintf(text, sizeof(text), "%s", cmdline_text(&a->flt));
 			cmdline_history_add(&a->flt, text);
-			if (apply_filter(a, v, text, false) == R1_OK)
+			/* typing applied it already; only a refused text needs Enter's message */
+			if (strcmp(text, v->filter) == 0 || apply_filter(a, v, text, false) == R1_OK)
 				close_modal(a, idx);
 		} else if (r & TUI_CANCEL) {
 			apply_filter(a, v, md->filter_before, true);

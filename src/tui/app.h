@@ -43,7 +43,7 @@ struct app_options {
 	bool no_colour;	       /* NO_COLOR or --no-colour */
 	bool ascii;	       /* ASCII glyphs only */
 	bool no_mouse;
-	unsigned frame_ms;     /* least time between frames; 0 = 50 */
+	unsigned frame_ms;     /* least time between frames; 0 = 100 */
 	unsigned speed;	       /* the loop's speed factor (loop_set_speed); 0 = 1 */
 	const char *start;     /* the first command ("nodes", "node oracle"); NULL = "nodes" */
 	/*

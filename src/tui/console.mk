@@ -47,3 +47,8 @@ tests_tui_hostile_peer_SOURCES = tests/tui/hostile_peer.c
 tests_tui_hostile_peer_LDADD = $(R1_CORE_LIBS)
 TESTS += tests/tui/console_demo.sh tests/tui/console_hostile.sh
 EXTRA_DIST += tests/tui/console_demo.sh tests/tui/console_hostile.sh
+
+# Benchmark (not a test): the Network view over 100,000 nodes; idle CPU.
+noinst_PROGRAMS += tests/bench/bench_console
+tests_bench_bench_console_SOURCES = tests/bench/bench_console.c
+tests_bench_bench_console_LDADD = $(R1_TUI_LIBS)

@@ -119,7 +119,7 @@ static const char *s_text(void *ctx, size_t row, int col, char *scratch, size_t 
 	const struct nm_node_info *in = &n->info;
 	switch (col) {
 	case C_ALIAS:
-		return clean(in->alias[0] ? in->alias : "-", scratch, size);
+		return in->alias[0] ? in->alias : "-";
 	case C_ADDR:
 		return in->addr;
 	case C_STATUS:
@@ -129,7 +129,7 @@ static const char *s_text(void *ctx, size_t row, int col, char *scratch, size_t 
 	case C_PEERED:
 		return yes_no(n->peered);
 	case C_VERSION:
-		return clean(in->version[0] ? in->version : "-", scratch, size);
+		return in->version[0] ? in->version : "-";
 	case C_CPU:
 		return n->have_heartbeat ? fmt_percent(scratch, size, in->cpu_used) : "-";
 	case C_MEM:
@@ -140,12 +140,10 @@ static const char *s_text(void *ctx, size_t row, int col, char *scratch, size_t 
 		if (!in->gpu_count)
 			return "-";
 		if (in->gpu_count > 1) {
-			char name[NM_GPU_NAME_MAX + 1];
-			clean(in->gpu_name, name, sizeof(name));
-			snprintf(scratch, size, "%ux %s", in->gpu_count, name);
+			snprintf(scratch, size, "%ux %s", in->gpu_count, in->gpu_name);
 			return scratch;
 		}
-		return clean(in->gpu_name[0] ? in->gpu_name : "GPU", scratch, size);
+		return in->gpu_name[0] ? in->gpu_name : "GPU";
 	case C_UPTIME:
 		return n->have_heartbeat ? fmt_duration(scratch, size, in->uptime_s) : "-";
 	case C_SEEN:
@@ -162,6 +160,21 @@ static const char *s_text(void *ctx, size_t row, int col, char *scratch, size_t 
 		return scratch;
 	}
 	return NULL;
+}
+
+/* A version as one number that sorts part by part: 2.10.3 after 2.9.140. */
+static double version_key(const char *v)
+{
+	double key = 0;
+	for (int part = 0; part < 3; part++) {
+		char *end;
+		unsigned long x = strtoul(v, &end, 10);
+		if (end == v)
+			return part ? key : NAN;
+		key = key * 1e5 + (double)R1_MIN(x, 99999ul);
+		v = *end == '.' ? end + 1 : end;
+	}
+	return key;
 }
 
 static double s_number(void *ctx, size_t row, int col)
@@ -187,6 +200,8 @@ static double s_number(void *ctx, size_t row, int col)
 	}
 	case C_PIPES:
 		return n->pipelines_ms ? n->n_pipelines : NAN;
+	case C_VERSION:
+		return version_key(in->version);
 	case C_STATUS:
 		return n->online ? 0 : n->stale ? 2 : 1;
 	case C_ORACLE:
@@ -195,24 +210,6 @@ static double s_number(void *ctx, size_t row, int col)
 		return n->peered ? 0 : 1;
 	}
 	return NAN;
-}
-
-/* Versions part by part: 2.10.3 after 2.9.140. */
-static int s_compare(void *ctx, size_t a, size_t b, int col)
-{
-	(void)col;
-	const char *va = node_at(ctx, a)->info.version, *vb = node_at(ctx, b)->info.version;
-	while (*va || *vb) {
-		char *ea, *eb;
-		unsigned long x = strtoul(va, &ea, 10), y = strtoul(vb, &eb, 10);
-		if (x != y)
-			return x < y ? -1 : 1;
-		if (ea == va || eb == vb)
-			return strcmp(va, vb);
-		va = *ea ? ea + 1 : ea;
-		vb = *eb ? eb + 1 : eb;
-	}
-	return 0;
 }
 
 static uint16_t s_role(void *ctx, size_t row, int col)
@@ -252,12 +249,12 @@ struct frow {
 
 static const char *f_text(void *ctx, size_t i, char *scratch, size_t size)
 {
+	(void)scratch;
+	(void)size;
 	const struct frow *r = ctx;
 	const struct nm_node_info *in = &r->n->info;
 	const char *fields[] = {in->alias, in->addr, in->version, in->tags, in->gpu_name, in->eth};
-	if (i >= R1_ARRAY_LEN(fields))
-		return NULL;
-	return clean(fields[i], scratch, size);
+	return i < R1_ARRAY_LEN(fields) ? fields[i] : NULL;
 }
 
 /* "CT=RO,REG=EU" holds the tag a person writes as CT:RO or CT=RO. */
@@ -583,7 +580,7 @@ static enum r1_err v_open(struct app *app, const char *arg, struct view **out, c
 		[C_PEERED] = {_("PEERED"), "peered", 6, 0, 0, 4, GRID_ALIGN_LEFT,
 			      TABLE_SORT_NUMBER},
 		[C_VERSION] = {_("VERSION"), "version", 8, 12, 1, 7, GRID_ALIGN_LEFT,
-			       TABLE_SORT_CUSTOM},
+			       TABLE_SORT_NUMBER},
 		[C_CPU] = {_("CPU%"), "cpu", 5, 0, 0, 0, GRID_ALIGN_RIGHT, TABLE_SORT_NUMBER},
 		[C_MEM] = {_("MEM"), "mem", 10, 14, 1, 0, GRID_ALIGN_RIGHT, TABLE_SORT_NUMBER},
 		[C_DISK] = {_("DISK"), "disk", 10, 14, 1, 3, GRID_ALIGN_RIGHT, TABLE_SORT_NUMBER},
@@ -602,7 +599,6 @@ static enum r1_err v_open(struct app *app, const char *arg, struct view **out, c
 		.key = s_key,
 		.text = s_text,
 		.number = s_number,
-		.compare = s_compare,
 		.role = s_role,
 	};
 	nv->t = table_new(nv->cols, C__COUNT, &src);

@@ -7,7 +7,8 @@
  * row count, a row's stable key, a cell's text (written into a scratch
  * buffer or pointing into the model), and, for sorting, a number or a
  * comparison.  What it owns is one array of row indices in display order
- * (4 bytes a row), rebuilt by table_refresh(): filter, then sort, O(n log n)
+ * (4 bytes a row), rebuilt by table_refresh(): filter, then sort (a stable
+ * radix sort for number columns, O(n log n) comparisons for the others)
  * with no allocation per row.  Drawing touches only the rows on screen.
  *
  * The selection follows the row's key, not its position, so it stays on the
@@ -43,7 +44,8 @@
 #define TABLE_MAX_COLUMNS 32
 #define TABLE_CELL_MAX 512 /* scratch bytes for one cell's text */
 #define TABLE_MAX_ROWS 0x7FFFFFFFu
-/* Bytes a row takes in the temporary sort records of table_refresh(). */
+/* Bytes a row takes in the temporary sort records of table_refresh() (twice
+ * that while a number column is radix-sorted). */
 #define TABLE_SORT_BYTES_PER_ROW 32
 
 enum table_sort {
