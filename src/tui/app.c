@@ -34,14 +34,14 @@
 #include <stdatomic.h>
 #include <time.h>
 
-#define APP_STACK_MAX	   16
-#define APP_MODALS_MAX	   4
-#define APP_FRAME_MS	   100
-#define APP_TICK_MS	   1000
-#define APP_MESSAGE_MS	   8000
-#define APP_DEFAULT_W	   80
-#define APP_DEFAULT_H	   24
-#define APP_FORM_MAX_W	   100
+#define APP_STACK_MAX  16
+#define APP_MODALS_MAX 4
+#define APP_FRAME_MS   100
+#define APP_TICK_MS    1000
+#define APP_MESSAGE_MS 8000
+#define APP_DEFAULT_W  80
+#define APP_DEFAULT_H  24
+#define APP_FORM_MAX_W 100
 
 enum modal_kind { MODAL_CMD, MODAL_FILTER, MODAL_HELP, MODAL_DIALOG, MODAL_FORM };
 
@@ -221,7 +221,7 @@ void app_pop(struct app *a)
 }
 
 void view_init(struct view *v, const struct view_class *cls, const struct view_ops *ops,
-	       struct app *app, const char *crumb)
+               struct app *app, const char *crumb)
 {
 	v->cls = cls;
 	v->ops = ops;
@@ -271,9 +271,10 @@ void app_message(struct app *a, uint16_t role, const char *fmt, ...)
 	r1_sanitize_into(clean, sizeof(clean), text, strlen(text), 0);
 	statusbar_message(&a->sb, role, clean, app_now(a) + APP_MESSAGE_MS);
 	if (a->m->log)
-		r1_log(a->m->log, role == TUI_ROLE_STATUS_ERROR  ? R1_LOG_ERROR
-				  : role == TUI_ROLE_STATUS_WARN ? R1_LOG_WARN
-								 : R1_LOG_INFO,
+		r1_log(a->m->log,
+		       role == TUI_ROLE_STATUS_ERROR  ? R1_LOG_ERROR
+		       : role == TUI_ROLE_STATUS_WARN ? R1_LOG_WARN
+		                                      : R1_LOG_INFO,
 		       "console", "%s", clean);
 	app_dirty(a);
 }
@@ -318,8 +319,8 @@ static void close_modal(struct app *a, size_t i)
 	app_dirty(a);
 }
 
-void app_confirm(struct app *a, const char *title, const char *message, bool danger,
-		 app_yes_fn yes, void *ctx, void (*free_ctx)(void *ctx))
+void app_confirm(struct app *a, const char *title, const char *message, bool danger, app_yes_fn yes,
+                 void *ctx, void (*free_ctx)(void *ctx))
 {
 	struct dialog *d = dialog_confirm(title, message, danger);
 	struct modal *md = d ? push_modal(a, MODAL_DIALOG) : NULL;
@@ -337,7 +338,7 @@ void app_confirm(struct app *a, const char *title, const char *message, bool dan
 }
 
 void app_form(struct app *a, const char *title, struct form *form, app_form_fn submit, void *ctx,
-	      void (*free_ctx)(void *ctx))
+              void (*free_ctx)(void *ctx))
 {
 	struct modal *md = form ? push_modal(a, MODAL_FORM) : NULL;
 	char *t = r1_strdup(title ? title : "");
@@ -422,7 +423,8 @@ bool app_command(struct app *a, const char *line)
 		return set_theme(a, rest);
 	const struct view_class *c = view_class_find(word);
 	if (!c) {
-		app_message(a, TUI_ROLE_STATUS_ERROR, _("unknown command '%s' (Tab completes)"), word);
+		app_message(a, TUI_ROLE_STATUS_ERROR, _("unknown command '%s' (Tab completes)"),
+		            word);
 		return false;
 	}
 	if (c->arg && !*rest) {
@@ -483,7 +485,7 @@ static size_t complete(void *ctx, const char *line, size_t word_index, const cha
 	split_command(line, word, sizeof(word), &rest);
 	if (strcmp(word, "theme") == 0) {
 		static const char *const themes[] = {"default", "light", "16color", "high-contrast",
-						     "mono"};
+		                                     "mono"};
 		*out = themes;
 		return R1_ARRAY_LEN(themes);
 	}
@@ -503,25 +505,25 @@ static unsigned g_quit(void *ctx);
 static unsigned g_redraw(void *ctx);
 
 static const struct keymap_entry global_keys[] = {
-	{':', N_("cmd"), N_("command line: switch view (Tab completes)"), KEYMAP_BAR, g_command},
-	{'/', N_("filter"), N_("filter the table: text, key:value, cpu>50, !term"), KEYMAP_BAR,
-	 g_filter},
-	{'?', N_("help"), N_("this help"), KEYMAP_BAR, g_help},
-	{TUI_KEY_ESC, N_("back"), N_("back (or clear the filter)"), 0, g_back},
-	{'q', N_("quit"), N_("back; quit from the first view"), KEYMAP_BAR, g_back},
-	{TUI_KEY_CTRL('c'), NULL, N_("quit"), 0, g_quit},
-	{TUI_KEY_CTRL('l'), NULL, N_("redraw the screen"), 0, g_redraw},
+    {':', N_("cmd"), N_("command line: switch view (Tab completes)"), KEYMAP_BAR, g_command},
+    {'/', N_("filter"), N_("filter the table: text, key:value, cpu>50, !term"), KEYMAP_BAR,
+     g_filter},
+    {'?', N_("help"), N_("this help"), KEYMAP_BAR, g_help},
+    {TUI_KEY_ESC, N_("back"), N_("back (or clear the filter)"), 0, g_back},
+    {'q', N_("quit"), N_("back; quit from the first view"), KEYMAP_BAR, g_back},
+    {TUI_KEY_CTRL('c'), NULL, N_("quit"), 0, g_quit},
+    {TUI_KEY_CTRL('l'), NULL, N_("redraw the screen"), 0, g_redraw},
 };
 
 /* The table keys every list view has, for the help only. */
 static const struct keymap_entry table_keys[] = {
-	{TUI_KEY_UP, NULL, N_("move up (k); PgUp, Home (g) for more"), 0, NULL},
-	{TUI_KEY_DOWN, NULL, N_("move down (j); PgDn, End (G) for more"), 0, NULL},
-	{TUI_KEY_ENTER, NULL, N_("open the selected row"), 0, NULL},
-	{'<', NULL, N_("sort by the previous column"), 0, NULL},
-	{'>', NULL, N_("sort by the next column (or click a title)"), 0, NULL},
-	{'I', NULL, N_("invert the sort order"), 0, NULL},
-	{TUI_KEY_SPACE, NULL, N_("mark the row"), 0, NULL},
+    {TUI_KEY_UP, NULL, N_("move up (k); PgUp, Home (g) for more"), 0, NULL},
+    {TUI_KEY_DOWN, NULL, N_("move down (j); PgDn, End (G) for more"), 0, NULL},
+    {TUI_KEY_ENTER, NULL, N_("open the selected row"), 0, NULL},
+    {'<', NULL, N_("sort by the previous column"), 0, NULL},
+    {'>', NULL, N_("sort by the next column (or click a title)"), 0, NULL},
+    {'I', NULL, N_("invert the sort order"), 0, NULL},
+    {TUI_KEY_SPACE, NULL, N_("mark the row"), 0, NULL},
 };
 
 static void open_help(struct app *a)
@@ -643,7 +645,8 @@ static unsigned modal_key(struct app *a, struct modal *md, int key)
 			snprintf(text, sizeof(text), "%s", cmdline_text(&a->flt));
 			cmdline_history_add(&a->flt, text);
 			/* typing applied it already; only a refused text needs Enter's message */
-			if (strcmp(text, v->filter) == 0 || apply_filter(a, v, text, false) == R1_OK)
+			if (strcmp(text, v->filter) == 0 ||
+			    apply_filter(a, v, text, false) == R1_OK)
 				close_modal(a, idx);
 		} else if (r & TUI_CANCEL) {
 			apply_filter(a, v, md->filter_before, true);
@@ -726,7 +729,7 @@ unsigned app_key(struct app *a, int key)
 		}
 		if (a->opt.readonly && keymap_find(v->keys, v->nkeys, key, false)) {
 			app_message(a, TUI_ROLE_STATUS_WARN, "%s",
-				    _("read-only: actions that change nodes are off"));
+			            _("read-only: actions that change nodes are off"));
 			return TUI_CONSUMED;
 		}
 	}
@@ -794,7 +797,7 @@ unsigned app_mouse(struct app *a, const struct tui_mouse *m)
 struct hitem {
 	const char *label; /* translated, or "" */
 	char value[TUI_MODEL_TEXT_MAX + 8];
-	uint16_t role;	   /* of the value */
+	uint16_t role; /* of the value */
 };
 
 /* Items left to right, each dropped when it no longer fits. */
@@ -806,7 +809,7 @@ static void draw_items(struct grid_area a, int y, const struct hitem *it, size_t
 		if (!it[i].value[0])
 			continue;
 		int w = grid_text_width(it[i].label) + (it[i].label[0] ? 1 : 0) +
-			grid_text_width(it[i].value);
+		        grid_text_width(it[i].value);
 		if (x + w > a.w && i > 0)
 			continue;
 		if (it[i].label[0]) {
@@ -827,11 +830,9 @@ static void draw_header(struct app *a, const struct layout *l)
 	int64_t epoch = epoch_id_at(&m->epochs, now_us);
 	fmt_duration(left, sizeof(left), (double)epoch_time_to_next_us(&m->epochs, now_us) / 1e6);
 	struct hitem line1[] = {
-		{"", "r1console", TUI_ROLE_HEADER_VALUE},
-		{_("net"), "", TUI_ROLE_HEADER_VALUE},
-		{_("me"), "", TUI_ROLE_HEADER_VALUE},
-		{_("broker"), "", TUI_ROLE_HEADER_VALUE},
-		{"", "", TUI_ROLE_STATUS_WARN},
+	    {"", "r1console", TUI_ROLE_HEADER_VALUE}, {_("net"), "", TUI_ROLE_HEADER_VALUE},
+	    {_("me"), "", TUI_ROLE_HEADER_VALUE},     {_("broker"), "", TUI_ROLE_HEADER_VALUE},
+	    {"", "", TUI_ROLE_STATUS_WARN},
 	};
 	snprintf(line1[1].value, sizeof(line1[1].value), "%s", m->network);
 	snprintf(line1[2].value, sizeof(line1[2].value), "%s", m->self_alias);
@@ -839,12 +840,9 @@ static void draw_header(struct app *a, const struct layout *l)
 	if (a->opt.readonly)
 		snprintf(line1[4].value, sizeof(line1[4].value), "%s", _("READ-ONLY"));
 	struct hitem line2[] = {
-		{_("nodes"), "", TUI_ROLE_HEADER_VALUE},
-		{_("epoch"), "", TUI_ROLE_HEADER_VALUE},
-		{_("next in"), "", TUI_ROLE_HEADER_VALUE},
-		{_("oracles"), "", TUI_ROLE_HEADER_VALUE},
-		{_("msgs"), "", TUI_ROLE_HEADER_VALUE},
-		{_("pending"), "", TUI_ROLE_STATUS_WARN},
+	    {_("nodes"), "", TUI_ROLE_HEADER_VALUE},   {_("epoch"), "", TUI_ROLE_HEADER_VALUE},
+	    {_("next in"), "", TUI_ROLE_HEADER_VALUE}, {_("oracles"), "", TUI_ROLE_HEADER_VALUE},
+	    {_("msgs"), "", TUI_ROLE_HEADER_VALUE},    {_("pending"), "", TUI_ROLE_STATUS_WARN},
 	};
 	snprintf(line2[0].value, sizeof(line2[0].value), _("%zu/%zu online"), online, total);
 	if (total && online < total)
@@ -890,7 +888,8 @@ static void draw_title(struct app *a, const struct layout *l)
 		snprintf(f, sizeof(f), "/%s", v->filter);
 		int w = R1_MIN(grid_text_width(f), t.w - x - 2);
 		if (w > 0)
-			grid_field(t, t.w - w - 1, 0, w, GRID_ALIGN_RIGHT, f, TUI_ROLE_PROMPT_HINT, 0);
+			grid_field(t, t.w - w - 1, 0, w, GRID_ALIGN_RIGHT, f, TUI_ROLE_PROMPT_HINT,
+			           0);
 	}
 }
 
@@ -912,14 +911,14 @@ static void draw_bottom(struct app *a, const struct layout *l, struct modal *md)
 
 static void draw_modal(struct app *a, const struct layout *l, struct modal *md)
 {
-	struct grid_area over = grid_sub(grid_whole(&a->grid), 0, l->title.y, a->grid.w,
-					 l->status.y - l->title.y);
+	struct grid_area over =
+	    grid_sub(grid_whole(&a->grid), 0, l->title.y, a->grid.w, l->status.y - l->title.y);
 	switch (md->kind) {
 	case MODAL_CMD:
 	case MODAL_FILTER:
 		break;
 	case MODAL_HELP:
-		help_draw(&a->help, grid_sub(over, 1, 0, over.w - 2, over.h));
+		help_draw(&a->help, over);
 		break;
 	case MODAL_DIALOG:
 		dialog_draw(md->dialog, over);
@@ -930,19 +929,19 @@ static void draw_modal(struct app *a, const struct layout *l, struct modal *md)
 		for (size_t i = 0; i < md->form->n; i++) {
 			const struct field *f = md->form->fields[i];
 			need += (f->kind == FIELD_MULTI      ? f->rows
-				 : f->kind == FIELD_TEXTAREA ? 1 + f->rows
-							     : 1) +
-				1;
+			         : f->kind == FIELD_TEXTAREA ? 1 + f->rows
+			                                     : 1) +
+			        1;
 		}
 		int h = R1_MIN(over.h, need + 4);
 		struct grid_area box = grid_sub(over, (over.w - w) / 2, (over.h - h) / 2, w, h);
 		grid_fill(box, 0, 0, box.w, box.h, ' ', TUI_ROLE_DIALOG, 0);
 		struct grid_area in = grid_frame(box, md->title, GRID_LINE_LIGHT, TUI_ROLE_BORDER,
-						 TUI_ROLE_DIALOG_TITLE);
+		                                 TUI_ROLE_DIALOG_TITLE);
 		form_draw(md->form, grid_sub(in, 0, 0, in.w, in.h - 1));
 		grid_field(in, 0, in.h - 1, in.w, GRID_ALIGN_RIGHT,
-			   _("Enter or ^S: send  Tab: next field  Esc: cancel"), TUI_ROLE_PROMPT_HINT,
-			   0);
+		           _("Enter or ^S: send  Tab: next field  Esc: cancel"),
+		           TUI_ROLE_PROMPT_HINT, 0);
 		break;
 	}
 	}
@@ -972,7 +971,7 @@ static void render(struct app *a)
 		v->ops->status(v, &left);
 	char clock[16];
 	statusbar_set(&a->sb, buf_ok(&left) && left.data ? buf_cstr(&left) : "",
-		      fmt_clock(clock, sizeof(clock), a->m->now_ms));
+	              fmt_clock(clock, sizeof(clock), a->m->now_ms));
 	buf_release(&left);
 	statusbar_draw(&a->sb, l.status, 0, a->m->now_ms);
 	struct modal *md = top_modal(a);
@@ -1049,7 +1048,7 @@ static void on_nm_event(void *ctx, const struct nm_event *ev)
 	struct app *a = ctx;
 	struct view *v = app_top(a);
 	bool dirty = ev->type == NM_EV_NODE_NEW || ev->type == NM_EV_NODE_ONLINE ||
-		     ev->type == NM_EV_NODE_LOST || ev->type == NM_EV_ORACLE_REPORT;
+	             ev->type == NM_EV_NODE_LOST || ev->type == NM_EV_ORACLE_REPORT;
 	if (v && v->ops->event && v->ops->event(v, ev))
 		dirty = true;
 	if (dirty)
@@ -1134,7 +1133,7 @@ static void on_signal(void *ctx, int signo)
 /* ------------------------------------------------------------ lifetime */
 
 enum r1_err app_new(struct loop *loop, struct tui_model *model, const struct app_options *opt,
-		    struct app **out, char **why)
+                    struct app **out, char **why)
 {
 	*out = NULL;
 	struct app *a = r1_calloc(1, sizeof(*a));
@@ -1179,7 +1178,8 @@ enum r1_err app_new(struct loop *loop, struct tui_model *model, const struct app
 		e = netmap_observe(model->nm, on_nm_event, a);
 		if (e) {
 			app_free(&a);
-			return r1_fail(why, e, "%s", _("the network model has no room for the console"));
+			return r1_fail(why, e, "%s",
+			               _("the network model has no room for the console"));
 		}
 		a->observing = true;
 	}
@@ -1212,9 +1212,9 @@ enum r1_err app_start(struct app *a, char **why)
 		return r1_fail(why, R1_ERR_STATE, "app already started");
 	if (!a->opt.headless) {
 		struct screen_opts so = {
-			.no_colour = a->opt.no_colour,
-			.ascii = a->opt.ascii,
-			.mouse = !a->opt.no_mouse,
+		    .no_colour = a->opt.no_colour,
+		    .ascii = a->opt.ascii,
+		    .mouse = !a->opt.no_mouse,
 		};
 		enum r1_err e = screen_open(&a->screen, &so, why);
 		if (e)
@@ -1225,8 +1225,8 @@ enum r1_err app_start(struct app *a, char **why)
 		e = grid_init(&a->grid, R1_MAX(w, 1), R1_MAX(h, 1), !screen_utf8(a->screen));
 		if (e)
 			return r1_fail(why, e, "%s", _("out of memory"));
-		a->input = loop_watch_add(a->loop, screen_input_fd(a->screen), LOOP_READ, on_input,
-					  a);
+		a->input =
+		    loop_watch_add(a->loop, screen_input_fd(a->screen), LOOP_READ, on_input, a);
 		if (!a->input)
 			return r1_fail(why, R1_ERR_NOMEM, "%s", _("out of memory"));
 		static const int sigs[] = {SIGWINCH, SIGINT, SIGTERM, SIGHUP};
@@ -1314,11 +1314,11 @@ static void on_txn_done(void *ctx, struct session *s, const struct txn *t)
 		break;
 	case TXN_FAILED:
 		app_message(a, TUI_ROLE_STATUS_ERROR, _("%s: failed: %s"), label,
-			    t->reason ? t->reason : "");
+		            t->reason ? t->reason : "");
 		break;
 	case TXN_TIMEOUT:
 		app_message(a, TUI_ROLE_STATUS_WARN, _("%s: no answer: %s"), label,
-			    t->reason ? t->reason : "");
+		            t->reason ? t->reason : "");
 		break;
 	case TXN_PENDING:
 		break;

@@ -35,17 +35,17 @@ struct session_call;
 struct txn;
 
 struct app_options {
-	bool readonly;	       /* no action that changes a node */
-	bool headless;	       /* no terminal: draw into the grid only */
+	bool readonly;         /* no action that changes a node */
+	bool headless;         /* no terminal: draw into the grid only */
 	int width, height;     /* headless size (default 80 x 24) */
 	const char *theme;     /* name or path; NULL = "default" */
 	const char *theme_dir; /* NULL = the installed data/themes */
-	bool no_colour;	       /* NO_COLOR or --no-colour */
-	bool ascii;	       /* ASCII glyphs only */
+	bool no_colour;        /* NO_COLOR or --no-colour */
+	bool ascii;            /* ASCII glyphs only */
 	bool no_mouse;
-	unsigned frame_ms;     /* least time between frames; 0 = 100 */
-	unsigned speed;	       /* the loop's speed factor (loop_set_speed); 0 = 1 */
-	const char *start;     /* the first command ("nodes", "node oracle"); NULL = "nodes" */
+	unsigned frame_ms; /* least time between frames; 0 = 100 */
+	unsigned speed;    /* the loop's speed factor (loop_set_speed); 0 = 1 */
+	const char *start; /* the first command ("nodes", "node oracle"); NULL = "nodes" */
 	/*
 	 * Tests: after every frame, the frame as text (grid_dump) replaces this
 	 * file (borrowed; NULL = none), so a test can compare the terminal with
@@ -60,7 +60,7 @@ struct app_options {
  * R1_ERR_NOMEM, R1_ERR_TOOBIG (the netmap has no room for an observer).
  */
 enum r1_err app_new(struct loop *loop, struct tui_model *model, const struct app_options *opt,
-		    struct app **out, char **why);
+                    struct app **out, char **why);
 /*
  * Take the terminal (unless headless), start input, signals and the
  * first view.  Errors: those of screen_open (not a terminal), R1_ERR_STATE.
@@ -125,7 +125,7 @@ typedef void (*app_yes_fn)(struct app *app, void *ctx);
  * (free_ctx may be NULL).
  */
 void app_confirm(struct app *app, const char *title, const char *message, bool danger,
-		 app_yes_fn yes, void *ctx, void (*free_ctx)(void *ctx));
+                 app_yes_fn yes, void *ctx, void (*free_ctx)(void *ctx));
 
 /*
  * Show a form (taken by the app).  On submit, submit(app, form, ctx) runs;
@@ -133,8 +133,8 @@ void app_confirm(struct app *app, const char *title, const char *message, bool d
  * field's error).  free_ctx(ctx) runs when the form goes.
  */
 typedef bool (*app_form_fn)(struct app *app, struct form *form, void *ctx);
-void app_form(struct app *app, const char *title, struct form *form, app_form_fn submit,
-	      void *ctx, void (*free_ctx)(void *ctx));
+void app_form(struct app *app, const char *title, struct form *form, app_form_fn submit, void *ctx,
+              void (*free_ctx)(void *ctx));
 
 /*
  * A session call whose outcome (ok, failed with the node's reason, timed

@@ -23,10 +23,10 @@
 
 #include <ctype.h>
 
-#define TICK_MS		   1000u
-#define LOCAL_NETMON_MS	   1000u /* the hosted oracle's map period */
+#define TICK_MS            1000u
+#define LOCAL_NETMON_MS    1000u /* the hosted oracle's map period */
 #define DEMO_HEARTBEAT_MS  5000u
-#define DEMO_EPOCH_S	   600
+#define DEMO_EPOCH_S       600
 #define DEMO_NETCONFIG_MS  15000u
 #define LOCAL_NETCONFIG_MS 30000u
 
@@ -70,14 +70,14 @@ static int64_t wall_ms(void)
 /* ------------------------------------------------------------ demo figures */
 
 static const struct demo_machine demo_profiles[] = {
-	{16, 64, 1000, NULL, 0, "RO", 0, 0, 0, 0, 0},
-	{32, 128, 2000, "NVIDIA RTX 4090", 24, "DE", 0, 0, 0, 0, 0},
-	{8, 32, 500, NULL, 0, "US", 0, 0, 0, 0, 0},
-	{64, 256, 4000, "NVIDIA A100 80GB", 80, "SG", 0, 0, 0, 0, 0},
-	{4, 16, 256, NULL, 0, "FR", 0, 0, 0, 0, 0},
-	{24, 96, 2000, "NVIDIA L4", 24, "NL", 0, 0, 0, 0, 0},
-	{12, 48, 1000, NULL, 0, "JP", 0, 0, 0, 0, 0},
-	{48, 192, 8000, "NVIDIA H100", 80, "US", 0, 0, 0, 0, 0},
+    {16, 64, 1000, NULL, 0, "RO", 0, 0, 0, 0, 0},
+    {32, 128, 2000, "NVIDIA RTX 4090", 24, "DE", 0, 0, 0, 0, 0},
+    {8, 32, 500, NULL, 0, "US", 0, 0, 0, 0, 0},
+    {64, 256, 4000, "NVIDIA A100 80GB", 80, "SG", 0, 0, 0, 0, 0},
+    {4, 16, 256, NULL, 0, "FR", 0, 0, 0, 0, 0},
+    {24, 96, 2000, "NVIDIA L4", 24, "NL", 0, 0, 0, 0, 0},
+    {12, 48, 1000, NULL, 0, "JP", 0, 0, 0, 0, 0},
+    {48, 192, 8000, "NVIDIA H100", 80, "US", 0, 0, 0, 0, 0},
 };
 
 /* xorshift64*: a demo's figures need variety, not secrecy */
@@ -100,10 +100,10 @@ static void demo_resources(void *ctx, const struct node *node, struct node_resou
 	(void)node;
 	struct demo_machine *d = ctx;
 	d->cpu = wander(d, d->cpu, 9, 1, 99);
-	d->mem_used = wander(d, d->mem_used, d->mem_total * 0.03, d->mem_total * 0.05,
-			     d->mem_total * 0.97);
+	d->mem_used =
+	    wander(d, d->mem_used, d->mem_total * 0.03, d->mem_total * 0.05, d->mem_total * 0.97);
 	d->disk_used = wander(d, d->disk_used, d->disk_total * 0.002, d->disk_total * 0.02,
-			      d->disk_total * 0.98);
+	                      d->disk_total * 0.98);
 	r->cpu_used = d->cpu;
 	r->cpu_cores = d->cores;
 	r->mem_total_gb = d->mem_total;
@@ -143,7 +143,7 @@ static bool admin_chatter(const json_t *msg)
 }
 
 static void on_message(void *ctx, struct bus *bus, const char *topic, const uint8_t *payload,
-		       size_t len, int qos)
+                       size_t len, int qos)
 {
 	(void)bus;
 	(void)qos;
@@ -158,9 +158,9 @@ static void on_message(void *ctx, struct bus *bus, const char *topic, const uint
 		enum session_msg to;
 		int stream; /* -1: none */
 	} route[] = {
-		{MSG_HEARTBEAT, SESSION_MSG_HEARTBEAT, -1},
-		{MSG_PAYLOAD, SESSION_MSG_PAYLOAD, STREAM_PAYLOADS},
-		{MSG_NOTIFICATION, SESSION_MSG_NOTIFICATION, STREAM_NOTIFICATIONS},
+	    {MSG_HEARTBEAT, SESSION_MSG_HEARTBEAT, -1},
+	    {MSG_PAYLOAD, SESSION_MSG_PAYLOAD, STREAM_PAYLOADS},
+	    {MSG_NOTIFICATION, SESSION_MSG_NOTIFICATION, STREAM_NOTIFICATIONS},
 	};
 	for (size_t i = 0; i < R1_ARRAY_LEN(route); i++) {
 		if (route[i].kind != m.kind)
@@ -169,13 +169,13 @@ static void on_message(void *ctx, struct bus *bus, const char *topic, const uint
 			session_deliver(cn->sess, route[i].to, m.sender, m.body);
 		if (route[i].stream >= 0 && !admin_chatter(m.body)) {
 			struct stream_msg sm = {
-				.body = m.body,
-				.sender = m.sender,
-				.wire_len = m.wire_len,
-				.verified = m.verified,
-				.encrypted = m.encrypted,
-				.decrypted = m.decrypted,
-				.reason = m.reason,
+			    .body = m.body,
+			    .sender = m.sender,
+			    .wire_len = m.wire_len,
+			    .verified = m.verified,
+			    .encrypted = m.encrypted,
+			    .decrypted = m.decrypted,
+			    .reason = m.reason,
 			};
 			tui_model_add(cn->m, (enum stream_kind)route[i].stream, &sm, wall_ms());
 		}
@@ -201,7 +201,7 @@ static unsigned speed(const struct consnet *cn)
 }
 
 static enum r1_err host_node(struct consnet *cn, const char *alias, bool oracle, bool allow_us,
-			     struct bus *bus, struct demo_machine *demo, char **why)
+                             struct bus *bus, struct demo_machine *demo, char **why)
 {
 	char *dir = NULL;
 	enum r1_err e = paths_node_dir(cn->o.paths, alias, &dir, why);
@@ -211,28 +211,26 @@ static enum r1_err host_node(struct consnet *cn, const char *alias, bool oracle,
 	const char *trust = cn->oracle_addr;
 	const struct r1_settings *s = cn->o.set;
 	json_t *tags = demo ? json_pack("{s:s,s:s}", "EE_NT_CT", demo->country, "EE_NT_DC",
-					demo->gpu ? "gpu-rack" : "edge")
-			    : NULL;
-	unsigned hb = cn->o.heartbeat_ms ? cn->o.heartbeat_ms
-		      : cn->o.demo	 ? DEMO_HEARTBEAT_MS
-					 : 0;
+	                                demo->gpu ? "gpu-rack" : "edge")
+	                    : NULL;
+	unsigned hb = cn->o.heartbeat_ms ? cn->o.heartbeat_ms : cn->o.demo ? DEMO_HEARTBEAT_MS : 0;
 	struct node_config cfg = {
-		.alias = alias,
-		.data_dir = dir,
-		.root_topic = s->root,
-		.oracle = oracle,
-		.secured = true,
-		.heartbeat_ms = hb,
-		.online_timeout_s = (s->online_timeout_ms + 999) / 1000,
-		.netmon_send_ms = cn->local ? LOCAL_NETMON_MS : 0,
-		.allow = allow_us ? allow : NULL,
-		.n_allow = allow_us ? 1 : 0,
-		.oracles = trust && !oracle ? &trust : (const char *const *)s->oracles,
-		.n_oracles = trust && !oracle ? 1 : s->n_oracles,
-		.comm_relay = "",
-		.resources = demo ? demo_resources : NULL,
-		.resources_ctx = demo,
-		.tags = tags,
+	    .alias = alias,
+	    .data_dir = dir,
+	    .root_topic = s->root,
+	    .oracle = oracle,
+	    .secured = true,
+	    .heartbeat_ms = hb,
+	    .online_timeout_s = (s->online_timeout_ms + 999) / 1000,
+	    .netmon_send_ms = cn->local ? LOCAL_NETMON_MS : 0,
+	    .allow = allow_us ? allow : NULL,
+	    .n_allow = allow_us ? 1 : 0,
+	    .oracles = trust && !oracle ? &trust : (const char *const *)s->oracles,
+	    .n_oracles = trust && !oracle ? 1 : s->n_oracles,
+	    .comm_relay = "",
+	    .resources = demo ? demo_resources : NULL,
+	    .resources_ctx = demo,
+	    .tags = tags,
 	};
 	size_t i = cn->n_nodes;
 	e = node_new(cn->loop, bus, &cfg, cn->o.node_log, &cn->nodes[i], why);
@@ -303,13 +301,13 @@ static char *hostname_alias(void)
 }
 
 static enum r1_err mqtt_bus(struct consnet *cn, const char *name, const char *kind,
-			    struct bus **out, char **why)
+                            struct bus **out, char **why)
 {
 	const struct r1_settings *s = cn->o.set;
 	char *url = config_broker_url(&s->broker, true), *cid = NULL;
 	enum r1_err e = url ? bus_mqtt_client_id(name, kind, NULL, &cid, why) : R1_ERR_NOMEM;
 	struct bus_mqtt_opts mo = {
-		.url = url, .ca_file = s->broker.cafile, .client_id = cid, .log = cn->o.log};
+	    .url = url, .ca_file = s->broker.cafile, .client_id = cid, .log = cn->o.log};
 	if (!e)
 		e = bus_mqtt_new(cn->loop, &mo, out, why);
 	if (url)
@@ -397,13 +395,14 @@ static void demo_pipelines(struct consnet *cn)
 			continue; /* the node that keeps us out */
 		deploy(cn, i, "demo-echo",
 		       json_pack("{s:s,s:[{s:s,s:[{s:s,s:i,s:i,s:s}]}]}", K_TYPE, "Void", "PLUGINS",
-				 "SIGNATURE", "ECHO_01", "INSTANCES", "INSTANCE_ID", "echo-1",
-				 "PROCESS_DELAY", 2, "EMIT_EACH", 1, "MESSAGE", "hello from the demo"));
+		                 "SIGNATURE", "ECHO_01", "INSTANCES", "INSTANCE_ID", "echo-1",
+		                 "PROCESS_DELAY", 2, "EMIT_EACH", 1, "MESSAGE",
+		                 "hello from the demo"));
 		if (i % 2 == 1)
 			deploy(cn, i, "health",
 			       json_pack("{s:s,s:[{s:s,s:[{s:s,s:i}]}]}", K_TYPE, "Void", "PLUGINS",
-					 "SIGNATURE", "SYSTEM_HEALTH_MONITOR_01", "INSTANCES",
-					 "INSTANCE_ID", "health-1", "PROCESS_DELAY", 15));
+			                 "SIGNATURE", "SYSTEM_HEALTH_MONITOR_01", "INSTANCES",
+			                 "INSTANCE_ID", "health-1", "PROCESS_DELAY", 15));
 	}
 }
 
@@ -477,14 +476,14 @@ static void describe(struct consnet *cn)
 }
 
 enum r1_err consnet_open(struct loop *loop, const struct consnet_options *o,
-			 struct tui_model *model, struct consnet **out, char **why)
+                         struct tui_model *model, struct consnet **out, char **why)
 {
 	*out = NULL;
 	if (!o || !o->set || !o->paths || !o->id)
 		return r1_fail(why, R1_ERR_INVAL, "consnet: missing options");
 	if (o->demo > CONSNET_DEMO_MAX)
 		return r1_fail(why, R1_ERR_INVAL, _("a demo network has at most %d nodes"),
-			       CONSNET_DEMO_MAX);
+		               CONSNET_DEMO_MAX);
 	struct consnet *cn = r1_calloc(1, sizeof(*cn));
 	if (!cn)
 		return r1_fail(why, R1_ERR_NOMEM, "%s", _("out of memory"));
@@ -499,12 +498,12 @@ enum r1_err consnet_open(struct loop *loop, const struct consnet_options *o,
 	if (!e) {
 		const char *local_oracle = cn->oracle_addr;
 		struct netmap_options no = {
-			.self_addr = o->id->addr,
-			.oracles = local_oracle ? &local_oracle : (const char *const *)s->oracles,
-			.n_oracles = local_oracle ? 1 : s->n_oracles,
-			.trust_any_oracle = !local_oracle && !s->n_oracles,
-			.online_timeout_ms = s->online_timeout_ms,
-			.epochs = &model->epochs,
+		    .self_addr = o->id->addr,
+		    .oracles = local_oracle ? &local_oracle : (const char *const *)s->oracles,
+		    .n_oracles = local_oracle ? 1 : s->n_oracles,
+		    .trust_any_oracle = !local_oracle && !s->n_oracles,
+		    .online_timeout_ms = s->online_timeout_ms,
+		    .epochs = &model->epochs,
 		};
 		e = netmap_new(&no, &cn->nm, why);
 	}
@@ -512,26 +511,26 @@ enum r1_err consnet_open(struct loop *loop, const struct consnet_options *o,
 		open_cache(cn, o->demo ? "demo" : s->profile);
 	if (!e) {
 		struct session_options so = {
-			.name = s->alias,
-			.root = s->root,
-			.clear_commands = !s->encrypt,
-			.command_qos = s->command_qos,
-			.timeout_ms = s->timeout_ms,
-			.netconfig_every_ms = o->demo	 ? DEMO_NETCONFIG_MS
-					      : cn->local ? LOCAL_NETCONFIG_MS
-							  : 0,
+		    .name = s->alias,
+		    .root = s->root,
+		    .clear_commands = !s->encrypt,
+		    .command_qos = s->command_qos,
+		    .timeout_ms = s->timeout_ms,
+		    .netconfig_every_ms = o->demo     ? DEMO_NETCONFIG_MS
+		                          : cn->local ? LOCAL_NETCONFIG_MS
+		                                      : 0,
 		};
 		e = session_new(loop, cn->bus, o->id, cn->nm, cn->cache, o->log, &so, &cn->sess,
-				why);
+		                why);
 	}
 	if (!e)
 		e = session_listen(cn->sess, why);
 	if (!e) {
 		struct ingest_config ic = {
-			.me = o->id,
-			.eth_enabled = true,
-			.accept_unverified = true,
-			.keep_foreign = true,
+		    .me = o->id,
+		    .eth_enabled = true,
+		    .accept_unverified = true,
+		    .keep_foreign = true,
 		};
 		e = ingest_new(&ic, &cn->ig, why);
 	}
@@ -572,7 +571,8 @@ static void drain(struct consnet *cn)
 		for (size_t k = 0; k < cn->n_nodes; k++) {
 			struct bus_stats st;
 			bus_get_stats(cn->node_bus[k], &st);
-			queued |= st.queued > 0 && bus_state(cn->node_bus[k], NULL) == BUS_CONNECTED;
+			queued |=
+			    st.queued > 0 && bus_state(cn->node_bus[k], NULL) == BUS_CONNECTED;
 		}
 		if (!queued)
 			break;

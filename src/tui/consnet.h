@@ -41,17 +41,17 @@ struct consnet;
 struct consnet_options {
 	const struct r1_settings *set; /* broker, root, oracles, alias, timeouts */
 	const struct r1_paths *paths;
-	const struct r1_identity *id;  /* the console's */
-	unsigned demo;		       /* > 0: a demo network of this many nodes */
-	bool host_node;		       /* on a broker: run a node here too */
-	const char *node_alias;	       /* the hosted node's alias; NULL = "r1c-<host>" */
-	unsigned heartbeat_ms;	       /* hosted nodes; 0 = 10 s (demo: 5 s) */
-	unsigned speed;		       /* the loop's speed factor (already set on it); 0 = 1 */
-	int64_t epoch_s;	       /* epoch length for the console's counts; 0 = the
-					  network's (demo: 600 s) */
-	bool no_cache;		       /* work without the cache */
-	struct r1_log *log;	       /* the console's log (borrowed); may be NULL */
-	struct r1_log *node_log;       /* the hosted nodes' log (borrowed); may be NULL */
+	const struct r1_identity *id; /* the console's */
+	unsigned demo;                /* > 0: a demo network of this many nodes */
+	bool host_node;               /* on a broker: run a node here too */
+	const char *node_alias;       /* the hosted node's alias; NULL = "r1c-<host>" */
+	unsigned heartbeat_ms;        /* hosted nodes; 0 = 10 s (demo: 5 s) */
+	unsigned speed;               /* the loop's speed factor (already set on it); 0 = 1 */
+	int64_t epoch_s;              /* epoch length for the console's counts; 0 = the
+	                                 network's (demo: 600 s) */
+	bool no_cache;                /* work without the cache */
+	struct r1_log *log;           /* the console's log (borrowed); may be NULL */
+	struct r1_log *node_log;      /* the hosted nodes' log (borrowed); may be NULL */
 };
 
 /*
@@ -62,7 +62,7 @@ struct consnet_options {
  * an error.
  */
 enum r1_err consnet_open(struct loop *loop, const struct consnet_options *o,
-			 struct tui_model *model, struct consnet **out, char **why);
+                         struct tui_model *model, struct consnet **out, char **why);
 /* Stop the hosted nodes (a last heartbeat each), close everything; NULLs *cn. */
 void consnet_close(struct consnet **cn);
 

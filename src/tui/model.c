@@ -28,7 +28,7 @@ void tui_model_release(struct tui_model *m)
 }
 
 const struct stream_entry *tui_model_add(struct tui_model *m, enum stream_kind k,
-					 const struct stream_msg *msg, int64_t now_ms)
+                                         const struct stream_msg *msg, int64_t now_ms)
 {
 	const struct stream_entry *e = stream_add(&m->streams[k], msg, now_ms);
 	if (e && m->on_stream)

@@ -25,13 +25,13 @@ struct r1_log;
 #define TUI_MODEL_TEXT_MAX 128
 
 struct tui_model {
-	struct netmap *nm;	 /* required */
-	struct session *sess;	 /* NULL: no commands can be sent */
-	struct cache *cache;	 /* NULL: no history (sparklines, older epochs) */
-	struct r1_log *log;	 /* the console's own log; may be NULL */
+	struct netmap *nm;       /* required */
+	struct session *sess;    /* NULL: no commands can be sent */
+	struct cache *cache;     /* NULL: no history (sparklines, older epochs) */
+	struct r1_log *log;      /* the console's own log; may be NULL */
 	struct r1_log *node_log; /* the hosted nodes' log; NULL when none is hosted */
 	struct stream streams[STREAM__COUNT];
-	struct epoch_params epochs; /* as the netmap counts them */
+	struct epoch_params epochs;       /* as the netmap counts them */
 	char network[TUI_MODEL_TEXT_MAX]; /* "local (embedded)", a profile name */
 	char broker[TUI_MODEL_TEXT_MAX];  /* as shown: no password */
 	char self_addr[R1_ADDR_LEN + 1];
@@ -54,7 +54,7 @@ void tui_model_release(struct tui_model *m);
 
 /* Add a record to stream k at now_ms and tell on_stream.  NULL if not added. */
 const struct stream_entry *tui_model_add(struct tui_model *m, enum stream_kind k,
-					 const struct stream_msg *msg, int64_t now_ms);
+                                         const struct stream_msg *msg, int64_t now_ms);
 
 /* Wall-clock milliseconds now. */
 int64_t tui_wall_ms(void);

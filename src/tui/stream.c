@@ -11,9 +11,9 @@
 #include "core/proto.h"
 #include "core/sanitize.h"
 
-#define STREAM_DEFAULT_CAP 2000u
+#define STREAM_DEFAULT_CAP      2000u
 #define STREAM_DEFAULT_BODY_MAX (16u * 1024u * 1024u)
-#define SUMMARY_VALUE_MAX 40
+#define SUMMARY_VALUE_MAX       40
 
 enum r1_err stream_init(struct stream *s, size_t cap, size_t body_max)
 {
@@ -83,12 +83,28 @@ static const char *jstr(const json_t *o, const char *key)
 
 /* Envelope, routing and alert bookkeeping keys: not what a payload is about. */
 static const char *const envelope_keys[] = {
-	"STREAM_NAME",	    "STREAM",		  "SIGNATURE",		"INSTANCE_ID",
-	"SESSION_ID",	    "INITIATOR_ID",	  "INITIATOR_ADDR",	"MODIFIED_BY_ID",
-	"MODIFIED_BY_ADDR", "USE_LOCAL_COMMS_ONLY", "TIMESTAMP_EXECUTION", "ID",
-	"ID_TAGS",	    "INIT_DATA",	  "TAGS",		"DATA",
-	"IMG",		    "PIPELINE",		  "LAST_ALERT_DURATION", "PLUGIN_CATEGORY",
-	"SB_IMPLEMENTATION", "SIGN_CANON_V",
+    "STREAM_NAME",
+    "STREAM",
+    "SIGNATURE",
+    "INSTANCE_ID",
+    "SESSION_ID",
+    "INITIATOR_ID",
+    "INITIATOR_ADDR",
+    "MODIFIED_BY_ID",
+    "MODIFIED_BY_ADDR",
+    "USE_LOCAL_COMMS_ONLY",
+    "TIMESTAMP_EXECUTION",
+    "ID",
+    "ID_TAGS",
+    "INIT_DATA",
+    "TAGS",
+    "DATA",
+    "IMG",
+    "PIPELINE",
+    "LAST_ALERT_DURATION",
+    "PLUGIN_CATEGORY",
+    "SB_IMPLEMENTATION",
+    "SIGN_CANON_V",
 };
 
 static bool envelope_key(const char *k)
@@ -131,7 +147,7 @@ static void summarize(const json_t *body, char *out, size_t size)
 		} else {
 			/* a small object or list in full, a big one cut */
 			char *j = json_dumps(v, JSON_COMPACT | JSON_ENSURE_ASCII |
-						    JSON_REAL_PRECISION(6));
+			                            JSON_REAL_PRECISION(6));
 			size_t n = j ? strlen(j) : 0;
 			if (j && n <= SUMMARY_VALUE_MAX) {
 				buf_add(&b, j, n);
@@ -149,8 +165,7 @@ static void summarize(const json_t *body, char *out, size_t size)
 	buf_release(&b);
 }
 
-const struct stream_entry *stream_add(struct stream *s, const struct stream_msg *m,
-				      int64_t now_ms)
+const struct stream_entry *stream_add(struct stream *s, const struct stream_msg *m, int64_t now_ms)
 {
 	if (!json_is_object(m->body) || !s->ring)
 		return NULL;
@@ -164,7 +179,8 @@ const struct stream_entry *stream_add(struct stream *s, const struct stream_msg 
 	const json_t *path = json_object_get(m->body, K_EE_PAYLOAD_PATH);
 	char *fields[4] = {e->node, e->pipeline, e->signature, e->instance};
 	for (size_t i = 0; i < 4; i++)
-		copy_text(fields[i], STREAM_NAME_MAX + 1, json_string_value(json_array_get(path, i)));
+		copy_text(fields[i], STREAM_NAME_MAX + 1,
+		          json_string_value(json_array_get(path, i)));
 	if (!e->node[0])
 		copy_text(e->node, sizeof(e->node), jstr(m->body, K_EE_ID));
 	const json_t *code = json_object_get(m->body, K_NOTIFICATION_CODE);
@@ -187,7 +203,8 @@ const struct stream_entry *stream_add(struct stream *s, const struct stream_msg 
 	s->n++;
 	s->total++;
 
-	char *body = json_dumps(m->body, JSON_INDENT(2) | JSON_ENSURE_ASCII | JSON_REAL_PRECISION(15));
+	char *body =
+	    json_dumps(m->body, JSON_INDENT(2) | JSON_ENSURE_ASCII | JSON_REAL_PRECISION(15));
 	if (body) {
 		size_t len = strlen(body);
 		if (len > STREAM_BODY_MAX) {

@@ -18,26 +18,26 @@
 
 #include <jansson.h>
 
-#define STREAM_NAME_MAX	 64
-#define STREAM_TEXT_MAX	 200
+#define STREAM_NAME_MAX   64
+#define STREAM_TEXT_MAX   200
 #define STREAM_REASON_MAX 96
-#define STREAM_BODY_MAX	 (64u * 1024u) /* a body above this is cut */
+#define STREAM_BODY_MAX   (64u * 1024u) /* a body above this is cut */
 
 enum stream_kind { STREAM_PAYLOADS, STREAM_NOTIFICATIONS, STREAM__COUNT };
 
 struct stream_entry {
-	uint64_t seq;  /* 1, 2, ... */
-	int64_t t_ms;  /* arrival, wall clock */
-	char sender[R1_ADDR_LEN + 1];	   /* verified EE_SENDER, "" when unknown */
-	char node[STREAM_NAME_MAX + 1];	   /* EE_PAYLOAD_PATH[0], else EE_ID */
+	uint64_t seq;                       /* 1, 2, ... */
+	int64_t t_ms;                       /* arrival, wall clock */
+	char sender[R1_ADDR_LEN + 1];       /* verified EE_SENDER, "" when unknown */
+	char node[STREAM_NAME_MAX + 1];     /* EE_PAYLOAD_PATH[0], else EE_ID */
 	char pipeline[STREAM_NAME_MAX + 1]; /* EE_PAYLOAD_PATH[1..3] ("" for null) */
 	char signature[STREAM_NAME_MAX + 1];
 	char instance[STREAM_NAME_MAX + 1];
-	char ntype[24];			   /* NOTIFICATION_TYPE */
-	int code;			   /* NOTIFICATION_CODE */
+	char ntype[24]; /* NOTIFICATION_TYPE */
+	int code;       /* NOTIFICATION_CODE */
 	bool has_code;
-	char text[STREAM_TEXT_MAX + 1];	   /* NOTIFICATION, or a payload's summary */
-	char *body;			   /* pretty JSON, owned; NULL if it could not be made */
+	char text[STREAM_TEXT_MAX + 1]; /* NOTIFICATION, or a payload's summary */
+	char *body;                     /* pretty JSON, owned; NULL if it could not be made */
 	size_t body_len;
 	uint32_t wire_len;
 	bool verified, encrypted, decrypted;
@@ -49,14 +49,14 @@ struct stream {
 	size_t cap, head, n; /* head: the oldest record's slot */
 	size_t body_bytes, body_max;
 	uint64_t next_seq;
-	uint64_t total;	  /* records ever added */
+	uint64_t total;   /* records ever added */
 	uint64_t evicted; /* records pushed out */
 };
 
 /* What arrived, as the receive path describes it (ingest.h's r1_msg, flattened). */
 struct stream_msg {
-	const json_t *body;  /* the merged message */
-	const char *sender;  /* may be NULL or "" */
+	const json_t *body; /* the merged message */
+	const char *sender; /* may be NULL or "" */
 	size_t wire_len;
 	bool verified, encrypted, decrypted;
 	const char *reason; /* may be NULL */
@@ -71,8 +71,7 @@ void stream_release(struct stream *s);
  * valid until it is evicted), or NULL when m->body is not an object.  Out
  * of memory for the body keeps the record without one.
  */
-const struct stream_entry *stream_add(struct stream *s, const struct stream_msg *m,
-				      int64_t now_ms);
+const struct stream_entry *stream_add(struct stream *s, const struct stream_msg *m, int64_t now_ms);
 /* Records now, the i-th oldest (i < stream_count), a record by seq or NULL. */
 size_t stream_count(const struct stream *s);
 const struct stream_entry *stream_at(const struct stream *s, size_t i);

@@ -40,7 +40,7 @@ struct view_class {
 	const char *title; /* N_("Network") */
 	const char *arg;   /* N_("ALIAS") when it takes an argument, else NULL */
 	const char *help;  /* N_() one line for the command list */
-	bool hidden;	   /* opened by drill-down only: not a ':' command */
+	bool hidden;       /* opened by drill-down only: not a ':' command */
 	/*
 	 * A new instance; arg may be NULL.  Errors with *why (translated, for
 	 * the status bar): R1_ERR_NOTFOUND, R1_ERR_INVAL, R1_ERR_NOMEM.
@@ -85,14 +85,14 @@ struct view {
 	struct app *app;
 	const struct keymap_entry *keys; /* single-key actions; ctx is the view */
 	size_t nkeys;
-	char crumb[96];	  /* this view's part of the breadcrumbs (sanitized) */
+	char crumb[96];   /* this view's part of the breadcrumbs (sanitized) */
 	char filter[256]; /* the '/' text in force, "" = none */
 	char preset[256]; /* the filter it was opened with: Esc goes back to it, then back */
 };
 
 /* Fill the common part (crumb copied and sanitized). */
 void view_init(struct view *v, const struct view_class *cls, const struct view_ops *ops,
-	       struct app *app, const char *crumb);
+               struct app *app, const char *crumb);
 
 /* Every registered class (views/views.def). */
 #define TUI_VIEW(c) extern const struct view_class c;

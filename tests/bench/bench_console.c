@@ -41,7 +41,7 @@
 #include <math.h>
 #include <sys/resource.h>
 
-#define REPEAT	    9
+#define REPEAT      9
 #define IDLE_NODES  1000
 #define IDLE_PERIOD 10000 /* ms between a node's heartbeats */
 
@@ -111,12 +111,12 @@ static void big_network(uint32_t n)
 	size_t h0 = heap();
 	if (netmap_new(&no, &m.nm, NULL))
 		exit(1);
-	json_t *hb = json_pack("{s:s,s:s,s:s,s:b,s:[s],s:f,s:i,s:f,s:f,s:f,s:f,s:f,s:s}",
-			       "EE_ID", "x", "VERSION", "2.10.370 | 7.7.322 | 3.5.49",
-			       "DEVICE_STATUS", "ONLINE", "SECURED", 1, "EE_WHITELIST", self + 5,
-			       "CPU_USED", 1.0, "CPU_NR_CORES", 8, "MACHINE_MEMORY", 32.0,
-			       "AVAILABLE_MEMORY", 16.0, "TOTAL_DISK", 500.0, "AVAILABLE_DISK",
-			       200.0, "UPTIME", 3600.0, "EE_NT_CT", "RO");
+	json_t *hb =
+	    json_pack("{s:s,s:s,s:s,s:b,s:[s],s:f,s:i,s:f,s:f,s:f,s:f,s:f,s:s}", "EE_ID", "x",
+	              "VERSION", "2.10.370 | 7.7.322 | 3.5.49", "DEVICE_STATUS", "ONLINE",
+	              "SECURED", 1, "EE_WHITELIST", self + 5, "CPU_USED", 1.0, "CPU_NR_CORES", 8,
+	              "MACHINE_MEMORY", 32.0, "AVAILABLE_MEMORY", 16.0, "TOTAL_DISK", 500.0,
+	              "AVAILABLE_DISK", 200.0, "UPTIME", 3600.0, "EE_NT_CT", "RO");
 	double fill0 = now_ms();
 	for (uint32_t i = 0; i < n; i++) {
 		char addr[R1_ADDR_LEN + 1], alias[24];
@@ -204,7 +204,8 @@ static void big_network(uint32_t n)
 		anchor[r] = now_ms() - s;
 	}
 	free(keys);
-	printf("sort     %8.3f ms by CPU, %.3f ms by version   (anchor: qsort of %u doubles %.3f ms)\n",
+	printf("sort     %8.3f ms by CPU, %.3f ms by version   (anchor: qsort of %u doubles %.3f "
+	       "ms)\n",
 	       median(t, REPEAT), median(t2, REPEAT), n, median(anchor, REPEAT));
 
 	size_t h3 = heap();
@@ -296,15 +297,15 @@ static void idle(double seconds)
 		size_t node = k % IDLE_NODES, round = k / IDLE_NODES;
 		struct ee_time et;
 		timefmt_envelope_time(t0 + (int64_t)round * IDLE_PERIOD * 1000 + (int64_t)node, &et,
-				      NULL);
+		                      NULL);
 		char alias[24];
 		snprintf(alias, sizeof(alias), "node-%04zu", node);
 		json_t *hb = json_pack(
 		    "{s:s,s:s,s:s,s:s,s:s,s:s,s:f,s:i,s:f,s:f,s:f,s:f,s:f,s:s}", K_EE_EVENT_TYPE,
 		    EVENT_HEARTBEAT, K_EE_ID, alias, K_EE_TIMESTAMP, et.timestamp, K_EE_TIMEZONE,
-		    et.timezone, "HEARTBEAT_VERSION", "v1", "VERSION", "2.10.370",
-		    "CPU_USED", (double)(rng() % 1000) / 10, "CPU_NR_CORES", 8, "MACHINE_MEMORY",
-		    32.0, "AVAILABLE_MEMORY", 16.0, "TOTAL_DISK", 500.0, "AVAILABLE_DISK", 200.0,
+		    et.timezone, "HEARTBEAT_VERSION", "v1", "VERSION", "2.10.370", "CPU_USED",
+		    (double)(rng() % 1000) / 10, "CPU_NR_CORES", 8, "MACHINE_MEMORY", 32.0,
+		    "AVAILABLE_MEMORY", 16.0, "TOTAL_DISK", 500.0, "AVAILABLE_DISK", 200.0,
 		    "UPTIME", 3600.0 + round * 10, "DEVICE_STATUS", "ONLINE");
 		envelope_sign(hb, &ids[node], true, &f.wire[k], NULL, NULL);
 		json_decref(hb);
@@ -317,7 +318,8 @@ static void idle(double seconds)
 	size_t warm = IDLE_NODES;
 	for (size_t k = 0; k < warm; k++) {
 		struct r1_msg msg;
-		if (ingest_receive(f.ig, "naeural/ctrl", f.wire[k].data, f.wire[k].len, &msg, NULL)) {
+		if (ingest_receive(f.ig, "naeural/ctrl", f.wire[k].data, f.wire[k].len, &msg,
+		                   NULL)) {
 			session_deliver(f.sess, SESSION_MSG_HEARTBEAT, msg.sender, msg.body);
 			r1_msg_release(&msg);
 		}
@@ -340,7 +342,8 @@ static void idle(double seconds)
 	       " frames drawn   (anchor: nothing arriving %.2f %%)\n",
 	       share, f.delivered, f.delivered / seconds, app_frames(a) - frames0, anchor);
 	if (seconds < 60)
-		printf("         (a %.0f s run; the figure is a share of time, so it stands for 60 s)\n",
+		printf("         (a %.0f s run; the figure is a share of time, so it stands for 60 "
+		       "s)\n",
 		       seconds);
 
 	loop_timer_free(&feed);

@@ -48,11 +48,13 @@ keys() { tm send-keys -t h "$@"; }
 text() { tm send-keys -t h -l "$1"; }
 
 tm new-session -d -s h -x 160 -y 48 \
-	"env $ENVS $R1CONSOLE --broker mqtt://127.0.0.1:$port --log $T/console.log; echo \$? >$T/rc"
+	"env $ENVS $R1CONSOLE --broker mqtt://127.0.0.1:$port --node --node-alias console-node --heartbeat-period 2 --log $T/console.log; echo \$? >$T/rc; read _"
 title0=$(pane '#{pane_title}')
 
 wait_for 20 screen_has "evil"
 ok $? "the hostile node shows up, its alias as plain text"
+wait_for 20 screen_has "console-node .* online"
+ok $? "--node: the console hosts a node of its own on the broker"
 
 # every view: harmless text, title untouched, never cleared, no payload
 check_view() { # check_view NAME WAIT-FOR-TEXT
@@ -67,6 +69,8 @@ check_view() { # check_view NAME WAIT-FOR-TEXT
 }
 
 check_view nodes "evil"
+keys /; text evil; keys Enter
+wait_for 10 screen_has "1 of 2 nodes match"
 keys Enter
 check_view node "tags"
 keys : ; text payloads; keys Enter

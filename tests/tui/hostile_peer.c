@@ -92,12 +92,12 @@ static void on_timer(void *ctx, struct loop_timer *t)
 		send_msg(p, "naeural/ctrl", EVENT_HEARTBEAT, hb);
 	json_decref(status);
 	send_msg(p, "naeural/payloads", EVENT_PAYLOAD,
-		 json_pack("{s:o,s:s,s:s,s:i}", K_EE_PAYLOAD_PATH, path(), "MESSAGE",
-			   OSC "boom" CLEAR, "DATA" OSC, "x", "COUNTER", p->seq));
+	         json_pack("{s:o,s:s,s:s,s:i}", K_EE_PAYLOAD_PATH, path(), "MESSAGE",
+	                   OSC "boom" CLEAR, "DATA" OSC, "x", "COUNTER", p->seq));
 	send_msg(p, "naeural/notif", EVENT_NOTIFICATION,
-		 json_pack("{s:o,s:s,s:i,s:s}", K_EE_PAYLOAD_PATH, path(), K_NOTIFICATION_TYPE,
-			   "NORMAL" CLEAR, K_NOTIFICATION_CODE, 1, K_NOTIFICATION,
-			   OSC "hi from" CLEAR " the peer"));
+	         json_pack("{s:o,s:s,s:i,s:s}", K_EE_PAYLOAD_PATH, path(), K_NOTIFICATION_TYPE,
+	                   "NORMAL" CLEAR, K_NOTIFICATION_CODE, 1, K_NOTIFICATION,
+	                   OSC "hi from" CLEAR " the peer"));
 	if (wall_us() / 1000 >= p->end_ms)
 		loop_stop(p->loop);
 }
@@ -129,9 +129,9 @@ int main(int argc, char **argv)
 	char *why = NULL, *cid = NULL;
 	struct loop_timer *t = NULL;
 	int rc = 1;
-	if ((access(key, F_OK) == 0 ? identity_load(&p.id, key, &why)
-				    : identity_generate(&p.id, &why) ||
-					  identity_save(&p.id, key, false, &why)) ||
+	if ((access(key, F_OK) == 0
+	         ? identity_load(&p.id, key, &why)
+	         : identity_generate(&p.id, &why) || identity_save(&p.id, key, false, &why)) ||
 	    loop_new(&p.loop, &why) || bus_mqtt_client_id("hostile", NULL, NULL, &cid, &why))
 		goto out;
 	struct bus_mqtt_opts mo = {.url = broker, .client_id = cid};

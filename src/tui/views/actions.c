@@ -61,7 +61,7 @@ static void node_words(struct buf *b, const struct act_target *t)
 	size_t n = strlen(t->addr);
 	if (n > 16)
 		buf_addf(b, _("node '%s' (%.10s...%s)"), t->alias[0] ? t->alias : "?", t->addr,
-			 t->addr + n - 6);
+		         t->addr + n - 6);
 	else
 		buf_addf(b, _("node '%s' (%s)"), t->alias[0] ? t->alias : "?", t->addr);
 }
@@ -70,8 +70,8 @@ static void refused_warning(struct buf *b, const struct act_target *t)
 {
 	if (!t->peered)
 		buf_addf(b, "\n\n%s",
-			 _("Warning: this node has not allowed us (we are not in its allow-list): "
-			   "it will refuse the command."));
+		         _("Warning: this node has not allowed us (we are not in its allow-list): "
+		           "it will refuse the command."));
 }
 
 static bool session_or_say(struct app *app)
@@ -84,14 +84,14 @@ static bool session_or_say(struct app *app)
 
 /* The outcome of a send attempt: sent (the wait begins) or why not. */
 static void sent(struct app *app, enum r1_err e, char *why, const char *what,
-		 const struct act_target *t)
+                 const struct act_target *t)
 {
 	if (e)
 		app_message(app, TUI_ROLE_STATUS_ERROR, _("%s to %s not sent: %s"), what, t->alias,
-			    why ? why : r1_strerror(e));
+		            why ? why : r1_strerror(e));
 	else
 		app_message(app, TUI_ROLE_STATUS_INFO, _("%s sent to %s; waiting for the node..."),
-			    what, t->alias);
+		            what, t->alias);
 	r1_free(why);
 }
 
@@ -127,12 +127,12 @@ static void do_heartbeat(struct app *app, void *ctx)
 		sent(app, e, why, ACT_FULL_HEARTBEAT, &a->t);
 	else
 		app_message(app, TUI_ROLE_STATUS_OK,
-			    _("FULL_HEARTBEAT sent to %s (the node answers with a heartbeat)"),
-			    a->t.alias);
+		            _("FULL_HEARTBEAT sent to %s (the node answers with a heartbeat)"),
+		            a->t.alias);
 }
 
 static void confirm(struct app *app, const struct act_target *t, const char *title,
-		    const char *action, const char *what_happens, bool danger, app_yes_fn yes)
+                    const char *action, const char *what_happens, bool danger, app_yes_fn yes)
 {
 	if (!session_or_say(app))
 		return;
@@ -151,21 +151,21 @@ static void confirm(struct app *app, const struct act_target *t, const char *tit
 void act_restart(struct app *app, const struct act_target *t)
 {
 	confirm(app, t, _("Restart node"), "RESTART",
-		_("Its pipelines stop and its process restarts; it says so in a notification."),
-		true, do_restart);
+	        _("Its pipelines stop and its process restarts; it says so in a notification."),
+	        true, do_restart);
 }
 
 void act_stop(struct app *app, const struct act_target *t)
 {
 	confirm(app, t, _("Stop node"), "STOP",
-		_("The node shuts down and stays down until someone starts it again."), true,
-		do_stop);
+	        _("The node shuts down and stays down until someone starts it again."), true,
+	        do_stop);
 }
 
 void act_heartbeat(struct app *app, const struct act_target *t)
 {
 	confirm(app, t, _("Full heartbeat"), "FULL_HEARTBEAT",
-		_("The node sends a heartbeat now, with its logs."), false, do_heartbeat);
+	        _("The node sends a heartbeat now, with its logs."), false, do_heartbeat);
 }
 
 /* ---- close a pipeline */
@@ -187,7 +187,7 @@ void act_close_pipeline(struct app *app, const struct act_target *t)
 		return;
 	if (strcmp(t->pipeline, "admin_pipeline") == 0) {
 		app_message(app, TUI_ROLE_STATUS_WARN, "%s",
-			    _("the admin pipeline is the node's own: it cannot be closed"));
+		            _("the admin pipeline is the node's own: it cannot be closed"));
 		return;
 	}
 	struct act *a = act_new(t);
@@ -197,10 +197,10 @@ void act_close_pipeline(struct app *app, const struct act_target *t)
 	buf_addf(&msg, _("Send ARCHIVE_CONFIG for pipeline '%s' to "), t->pipeline);
 	node_words(&msg, t);
 	buf_addf(&msg, "?\n\n%s",
-		 _("The pipeline and all its plugin instances stop and are removed."));
+	         _("The pipeline and all its plugin instances stop and are removed."));
 	refused_warning(&msg, t);
 	app_confirm(app, _("Close pipeline"), buf_ok(&msg) ? buf_cstr(&msg) : "", true, do_close, a,
-		    act_free);
+	            act_free);
 	buf_release(&msg);
 }
 
@@ -262,8 +262,8 @@ static void do_command(struct app *app, void *ctx)
 	app_session_call(app, &c);
 	char *why = NULL;
 	enum r1_err e = session_instance_command(app_model(app)->sess, a->t.addr, a->t.pipeline,
-						 a->t.signature, a->t.instance, a->command, NULL,
-						 NULL, a->params, &c, NULL, &why);
+	                                         a->t.signature, a->t.instance, a->command, NULL,
+	                                         NULL, a->params, &c, NULL, &why);
 	sent(app, e, why, "INSTANCE_COMMAND", &a->t);
 }
 
@@ -289,7 +289,7 @@ static bool command_submit(struct app *app, struct form *f, void *ctx)
 	}
 	refused_warning(&msg, &a->t);
 	app_confirm(app, _("Instance command"), buf_ok(&msg) ? buf_cstr(&msg) : "", false,
-		    do_command, a, act_free);
+	            do_command, a, act_free);
 	buf_release(&msg);
 	return true;
 }
@@ -303,8 +303,8 @@ void act_instance_command(struct app *app, const struct act_target *t)
 	struct field *cmd = f ? form_add_text(f, "command", _("Command"), "", 256) : NULL;
 	struct field *par =
 	    cmd ? form_add_textarea(f, "params", _("Parameters (a JSON object, optional)"), "", 6,
-				    0)
-		: NULL;
+	                            0)
+	        : NULL;
 	if (!a || !par) {
 		act_free(a);
 		form_free(&f);
@@ -326,9 +326,9 @@ static void do_update(struct app *app, void *ctx)
 	struct session_call c;
 	app_session_call(app, &c);
 	char *why = NULL;
-	enum r1_err e = session_update_instance(app_model(app)->sess, a->t.addr, a->t.pipeline,
-						a->t.signature, a->t.instance, a->config, &c, NULL,
-						&why);
+	enum r1_err e =
+	    session_update_instance(app_model(app)->sess, a->t.addr, a->t.pipeline, a->t.signature,
+	                            a->t.instance, a->config, &c, NULL, &why);
 	sent(app, e, why, "UPDATE_PIPELINE_INSTANCE", &a->t);
 }
 
@@ -419,11 +419,11 @@ static bool config_submit(struct app *app, struct form *f, void *ctx)
 	preview(&msg, delta);
 	if (removed)
 		buf_addf(&msg, "\n\n%s",
-			 _("Keys you deleted stay as they are on the node: an update only sets "
-			   "keys."));
+		         _("Keys you deleted stay as they are on the node: an update only sets "
+		           "keys."));
 	refused_warning(&msg, &a->t);
 	app_confirm(app, _("Update instance config"), buf_ok(&msg) ? buf_cstr(&msg) : "", false,
-		    do_update, a, act_free);
+	            do_update, a, act_free);
 	buf_release(&msg);
 	return true;
 }
@@ -434,11 +434,13 @@ void act_edit_config(struct app *app, const struct act_target *t, const json_t *
 		return;
 	struct act *a = act_new(t);
 	json_t *base = json_is_object(config) ? json_deep_copy(config) : json_object();
-	char *text = base ? json_dumps(base, JSON_INDENT(2) | JSON_ENSURE_ASCII | JSON_REAL_PRECISION(15)) : NULL;
+	char *text =
+	    base ? json_dumps(base, JSON_INDENT(2) | JSON_ENSURE_ASCII | JSON_REAL_PRECISION(15))
+	         : NULL;
 	struct form *f = form_new();
 	struct field *fl =
 	    f && text ? form_add_textarea(f, "config", _("Instance config (JSON)"), text, 14, 0)
-		      : NULL;
+	              : NULL;
 	r1_free(text);
 	if (!a || !fl) {
 		act_free(a);
@@ -465,7 +467,7 @@ void act_refresh(struct app *app, const struct act_target *t)
 	char *why = NULL;
 	if (session_request_netconfig(app_model(app)->sess, nodes, 1, &why))
 		app_message(app, TUI_ROLE_STATUS_ERROR, _("cannot ask %s for its pipelines: %s"),
-			    t->alias, why ? why : "");
+		            t->alias, why ? why : "");
 	else
 		app_message(app, TUI_ROLE_STATUS_INFO, _("asked %s for its pipelines"), t->alias);
 	r1_free(why);

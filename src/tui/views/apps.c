@@ -176,9 +176,10 @@ static const char *s_group_title(void *ctx, size_t row, char *scratch, size_t si
 			last_node = av->rows[r].node;
 		}
 	}
-	snprintf(scratch, size, ngettext("%s  (%zu instance on %zu node(s))",
-					 "%s  (%zu instances on %zu node(s))", inst),
-		 name, inst, nodes);
+	snprintf(scratch, size,
+	         ngettext("%s  (%zu instance on %zu node(s))", "%s  (%zu instances on %zu node(s))",
+	                  inst),
+	         name, inst, nodes);
 	return scratch;
 }
 
@@ -215,9 +216,8 @@ static const char *s_text(void *ctx, size_t row, int col, char *scratch, size_t 
 		return scratch;
 	}
 	case C_PAYLOADS: {
-		const json_t *c = in && in->status
-				      ? json_object_get(in->status, "TOTAL_PAYLOAD_COUNT")
-				      : NULL;
+		const json_t *c =
+		    in && in->status ? json_object_get(in->status, "TOTAL_PAYLOAD_COUNT") : NULL;
 		if (!json_is_integer(c))
 			return "-";
 		snprintf(scratch, size, "%" JSON_INTEGER_FORMAT, json_integer_value(c));
@@ -231,8 +231,8 @@ static double s_number(void *ctx, size_t row, int col)
 {
 	(void)col;
 	const struct nm_instance *in = inst_of(ctx, row);
-	const json_t *c = in && in->status ? json_object_get(in->status, "TOTAL_PAYLOAD_COUNT")
-					   : NULL;
+	const json_t *c =
+	    in && in->status ? json_object_get(in->status, "TOTAL_PAYLOAD_COUNT") : NULL;
 	return json_is_integer(c) ? (double)json_integer_value(c) : -1;
 }
 
@@ -249,8 +249,8 @@ static uint16_t s_role(void *ctx, size_t row, int col)
 
 /* --------------------------------------------------------------- filter */
 
-static const char *const filter_keys[] = {"node", "owner", "app", "pipeline", "sig", "plugin",
-					  "instance", "state", "online"};
+static const char *const filter_keys[] = {"node",   "owner",    "app",   "pipeline", "sig",
+                                          "plugin", "instance", "state", "online"};
 
 struct frow {
 	struct apps_view *av;
@@ -274,10 +274,11 @@ static bool f_field(void *ctx, const struct filter_term *t)
 	char scratch[TABLE_CELL_MAX];
 	const char *k = t->key;
 	if (strcmp(k, "node") == 0)
-		return filter_text_matches(t, s_text(r->av, r->row, C_NODE, scratch, sizeof(scratch)));
-	if (strcmp(k, "owner") == 0)
 		return filter_text_matches(t,
-					   s_text(r->av, r->row, C_OWNER, scratch, sizeof(scratch)));
+		                           s_text(r->av, r->row, C_NODE, scratch, sizeof(scratch)));
+	if (strcmp(k, "owner") == 0)
+		return filter_text_matches(
+		    t, s_text(r->av, r->row, C_OWNER, scratch, sizeof(scratch)));
 	if (strcmp(k, "app") == 0 || strcmp(k, "pipeline") == 0)
 		return filter_text_matches(t, pipe_of(r->av, r->row)->name);
 	if (strcmp(k, "sig") == 0 || strcmp(k, "plugin") == 0)
@@ -287,8 +288,8 @@ static bool f_field(void *ctx, const struct filter_term *t)
 		return filter_text_matches(
 		    t, s_text(r->av, r->row, C_INSTANCE, scratch, sizeof(scratch)));
 	if (strcmp(k, "state") == 0)
-		return filter_text_matches(t,
-					   s_text(r->av, r->row, C_STATE, scratch, sizeof(scratch)));
+		return filter_text_matches(
+		    t, s_text(r->av, r->row, C_STATE, scratch, sizeof(scratch)));
 	if (strcmp(k, "online") == 0)
 		return filter_bool_matches(t, node_of(r->av, r->row)->online);
 	return false;
@@ -322,8 +323,7 @@ static enum r1_err v_filter(struct view *v, const char *text, char **why)
 
 /* --------------------------------------------------------------- actions */
 
-static bool target(struct apps_view *av, struct act_target *t, bool need_instance,
-		   size_t *row_out)
+static bool target(struct apps_view *av, struct act_target *t, bool need_instance, size_t *row_out)
 {
 	size_t row;
 	bool group;
@@ -331,7 +331,7 @@ static bool target(struct apps_view *av, struct act_target *t, bool need_instanc
 		return false;
 	if (group && need_instance) {
 		app_message(av->v.app, TUI_ROLE_STATUS_INFO, "%s",
-			    _("select a plugin instance first"));
+		            _("select a plugin instance first"));
 		return false;
 	}
 	act_target_node(t, node_of(av, row));
@@ -343,7 +343,7 @@ static bool target(struct apps_view *av, struct act_target *t, bool need_instanc
 		snprintf(t->instance, sizeof(t->instance), "%s", in->instance_id);
 	} else if (need_instance) {
 		app_message(av->v.app, TUI_ROLE_STATUS_INFO, "%s",
-			    _("this pipeline has no instances"));
+		            _("this pipeline has no instances"));
 		return false;
 	}
 	if (row_out)
@@ -360,10 +360,12 @@ static unsigned k_config(void *ctx)
 		return TUI_CONSUMED;
 	const struct nm_instance *in = group ? NULL : inst_of(av, row);
 	const json_t *cfg = in ? in->config : pipe_of(av, row)->config;
-	char *text = cfg ? json_dumps(cfg, JSON_INDENT(2) | JSON_ENSURE_ASCII | JSON_REAL_PRECISION(15)) : NULL;
+	char *text =
+	    cfg ? json_dumps(cfg, JSON_INDENT(2) | JSON_ENSURE_ASCII | JSON_REAL_PRECISION(15))
+	        : NULL;
 	char crumb[160];
 	snprintf(crumb, sizeof(crumb), "%s %s", in ? in->instance_id : pipe_of(av, row)->name,
-		 _("config"));
+	         _("config"));
 	app_push(av->v.app, view_text_new(av->v.app, crumb, text ? text : "null"));
 	r1_free(text);
 	return TUI_CONSUMED | TUI_REDRAW;
@@ -383,7 +385,7 @@ static unsigned open_stream(struct apps_view *av, enum stream_kind k)
 	}
 	char crumb[160];
 	snprintf(crumb, sizeof(crumb), "%s/%s %s", t.pipeline, t.instance[0] ? t.instance : "*",
-		 k == STREAM_PAYLOADS ? _("payloads") : _("notifications"));
+	         k == STREAM_PAYLOADS ? _("payloads") : _("notifications"));
 	if (buf_ok(&f))
 		app_push(av->v.app, view_stream_new(av->v.app, k, buf_cstr(&f), crumb));
 	buf_release(&f);
@@ -445,15 +447,14 @@ static unsigned k_admin(void *ctx)
 }
 
 static const struct keymap_entry keys[] = {
-	{TUI_KEY_ENTER, N_("config"), N_("the instance's config as JSON"), KEYMAP_BAR, k_config},
-	{'p', N_("payloads"), N_("the instance's payload stream"), KEYMAP_BAR, k_payloads},
-	{'n', NULL, N_("the instance's notifications"), 0, k_notifs},
-	{'o', N_("node"), N_("open the instance's node"), KEYMAP_BAR, k_node},
-	{'c', N_("command"), N_("send the instance a command"), KEYMAP_BAR | KEYMAP_WRITES,
-	 k_command},
-	{'e', NULL, N_("edit the instance's config (JSON)"), KEYMAP_WRITES, k_edit},
-	{'x', NULL, N_("close the pipeline on that node"), KEYMAP_WRITES, k_close},
-	{'a', NULL, N_("show or hide the nodes' admin pipelines"), 0, k_admin},
+    {TUI_KEY_ENTER, N_("config"), N_("the instance's config as JSON"), KEYMAP_BAR, k_config},
+    {'p', N_("payloads"), N_("the instance's payload stream"), KEYMAP_BAR, k_payloads},
+    {'n', NULL, N_("the instance's notifications"), 0, k_notifs},
+    {'o', N_("node"), N_("open the instance's node"), KEYMAP_BAR, k_node},
+    {'c', N_("command"), N_("send the instance a command"), KEYMAP_BAR | KEYMAP_WRITES, k_command},
+    {'e', NULL, N_("edit the instance's config (JSON)"), KEYMAP_WRITES, k_edit},
+    {'x', NULL, N_("close the pipeline on that node"), KEYMAP_WRITES, k_close},
+    {'a', NULL, N_("show or hide the nodes' admin pipelines"), 0, k_admin},
 };
 
 /* ------------------------------------------------------------------ view */
@@ -463,7 +464,7 @@ static void v_draw(struct view *v, struct grid_area a)
 	struct apps_view *av = (struct apps_view *)v;
 	if (av->nrows == 0 && av->nodes_seen == 0)
 		av->t->empty_text = _("no apps known yet: nodes that allow us are asked for their "
-				      "pipelines");
+		                      "pipelines");
 	table_draw(av->t, a);
 }
 
@@ -499,7 +500,7 @@ static void v_status(struct view *v, struct buf *out)
 {
 	struct apps_view *av = (struct apps_view *)v;
 	buf_addf(out, _("%zu instances, from %zu nodes that listed their pipelines"), av->nrows,
-		 av->nodes_seen);
+	         av->nodes_seen);
 	if (!av->admin)
 		buf_addf(out, "  %s", _("(admin pipelines hidden: a)"));
 }
@@ -519,14 +520,14 @@ static void v_free(struct view *v)
 }
 
 static const struct view_ops ops = {
-	.free = v_free,
-	.draw = v_draw,
-	.key = v_key,
-	.filter = v_filter,
-	.event = v_event,
-	.mouse = v_mouse,
-	.status = v_status,
-	.resume = v_resume,
+    .free = v_free,
+    .draw = v_draw,
+    .key = v_key,
+    .filter = v_filter,
+    .event = v_event,
+    .mouse = v_mouse,
+    .status = v_status,
+    .resume = v_resume,
 };
 
 static enum r1_err v_open(struct app *app, const char *arg, struct view **out, char **why)
@@ -539,26 +540,26 @@ static enum r1_err v_open(struct app *app, const char *arg, struct view **out, c
 	av->v.nkeys = R1_ARRAY_LEN(keys);
 	filter_init(&av->f);
 	const struct table_column cols[C__COUNT] = {
-		[C_NODE] = {_("NODE"), "node", 10, 20, 2, 0, GRID_ALIGN_LEFT, TABLE_SORT_TEXT},
-		[C_OWNER] = {_("OWNER"), "owner", 8, 20, 1, 2, GRID_ALIGN_LEFT, TABLE_SORT_TEXT},
-		[C_PLUGIN] = {_("PLUGIN"), "sig", 12, 30, 2, 0, GRID_ALIGN_LEFT, TABLE_SORT_TEXT},
-		[C_INSTANCE] = {_("INSTANCE"), "instance", 10, 30, 2, 0, GRID_ALIGN_LEFT,
-				TABLE_SORT_TEXT},
-		[C_STATE] = {_("STATE"), "state", 5, 0, 0, 0, GRID_ALIGN_LEFT, TABLE_SORT_TEXT},
-		[C_EXEC] = {_("LAST EXEC"), "exec", 9, 0, 0, 1, GRID_ALIGN_LEFT, TABLE_SORT_TEXT},
-		[C_PAYLOADS] = {_("PAYLOADS"), "payloads", 8, 0, 0, 0, GRID_ALIGN_RIGHT,
-				TABLE_SORT_NUMBER},
+	    [C_NODE] = {_("NODE"), "node", 10, 20, 2, 0, GRID_ALIGN_LEFT, TABLE_SORT_TEXT},
+	    [C_OWNER] = {_("OWNER"), "owner", 8, 20, 1, 2, GRID_ALIGN_LEFT, TABLE_SORT_TEXT},
+	    [C_PLUGIN] = {_("PLUGIN"), "sig", 12, 30, 2, 0, GRID_ALIGN_LEFT, TABLE_SORT_TEXT},
+	    [C_INSTANCE] = {_("INSTANCE"), "instance", 10, 30, 2, 0, GRID_ALIGN_LEFT,
+	                    TABLE_SORT_TEXT},
+	    [C_STATE] = {_("STATE"), "state", 5, 0, 0, 0, GRID_ALIGN_LEFT, TABLE_SORT_TEXT},
+	    [C_EXEC] = {_("LAST EXEC"), "exec", 9, 0, 0, 1, GRID_ALIGN_LEFT, TABLE_SORT_TEXT},
+	    [C_PAYLOADS] = {_("PAYLOADS"), "payloads", 8, 0, 0, 0, GRID_ALIGN_RIGHT,
+	                    TABLE_SORT_NUMBER},
 	};
 	memcpy(av->cols, cols, sizeof(cols));
 	struct table_source src = {
-		.ctx = av,
-		.count = s_count,
-		.key = s_key,
-		.text = s_text,
-		.number = s_number,
-		.role = s_role,
-		.group = s_group,
-		.group_title = s_group_title,
+	    .ctx = av,
+	    .count = s_count,
+	    .key = s_key,
+	    .text = s_text,
+	    .number = s_number,
+	    .role = s_role,
+	    .group = s_group,
+	    .group_title = s_group_title,
 	};
 	av->t = table_new(av->cols, C__COUNT, &src);
 	if (!av->t) {
@@ -581,9 +582,9 @@ static enum r1_err v_open(struct app *app, const char *arg, struct view **out, c
 }
 
 const struct view_class view_apps_class = {
-	.name = "apps",
-	.alias = "ap",
-	.title = N_("Apps"),
-	.help = N_("every pipeline and plugin instance, by app"),
-	.open = v_open,
+    .name = "apps",
+    .alias = "ap",
+    .title = N_("Apps"),
+    .help = N_("every pipeline and plugin instance, by app"),
+    .open = v_open,
 };

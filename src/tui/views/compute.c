@@ -9,12 +9,12 @@ static enum r1_err v_open(struct app *app, const char *arg, struct view **out, c
 {
 	(void)arg;
 	return view_placeholder_open(app, &view_compute_class,
-				     N_("Compute: jobs running on the nodes"), out, why);
+	                             N_("Compute: jobs running on the nodes"), out, why);
 }
 
 const struct view_class view_compute_class = {
-	.name = "compute",
-	.title = N_("Compute"),
-	.help = N_("compute jobs (not built yet)"),
-	.open = v_open,
+    .name = "compute",
+    .title = N_("Compute"),
+    .help = N_("compute jobs (not built yet)"),
+    .open = v_open,
 };

@@ -9,12 +9,13 @@ static enum r1_err v_open(struct app *app, const char *arg, struct view **out, c
 {
 	(void)arg;
 	return view_placeholder_open(app, &view_cstore_class,
-				     N_("CStore: the network's key-value store, hash by hash"), out, why);
+	                             N_("CStore: the network's key-value store, hash by hash"), out,
+	                             why);
 }
 
 const struct view_class view_cstore_class = {
-	.name = "cstore",
-	.title = N_("CStore"),
-	.help = N_("the key-value store (not built yet)"),
-	.open = v_open,
+    .name = "cstore",
+    .title = N_("CStore"),
+    .help = N_("the key-value store (not built yet)"),
+    .open = v_open,
 };

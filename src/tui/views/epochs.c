@@ -28,8 +28,8 @@ struct epochs_view {
 	struct filter f;
 	uint32_t *rows; /* netmap indexes, by alias */
 	size_t nrows, cap;
-	size_t known;	/* netmap count at the last build */
-	int64_t cur;	/* the running epoch at the last build */
+	size_t known; /* netmap count at the last build */
+	int64_t cur;  /* the running epoch at the last build */
 	size_t ncols;
 	struct older *older; /* per netmap index, from the cache; NULL = no cache */
 	size_t older_n;
@@ -125,7 +125,7 @@ static void load_older(struct epochs_view *ev, uint32_t idx)
 	size_t n = 0;
 	int64_t from = ev->cur - EPOCHS_WITH_CACHE + 1;
 	if (cache_avail(m->cache, netmap_at(m->nm, idx)->info.addr, from, ev->cur, rows,
-			EPOCHS_WITH_CACHE, &n, NULL) != R1_OK)
+	                EPOCHS_WITH_CACHE, &n, NULL) != R1_OK)
 		return;
 	for (size_t i = 0; i < n; i++) {
 		int64_t k = rows[i].epoch - from;
@@ -219,12 +219,13 @@ static void v_draw(struct view *v, struct grid_area a)
 		int val = h_value(ev, row, col);
 		h_row_label(ev, row, alias, sizeof(alias));
 		if (val >= 0)
-			snprintf(text, sizeof(text), _("%s, epoch %" PRId64 ": %s available (%d/255)%s"),
-				 alias, col_epoch(ev, col), fmt_avail(pct, sizeof(pct), val), val,
-				 col_epoch(ev, col) == ev->cur ? _(", so far") : "");
+			snprintf(text, sizeof(text),
+			         _("%s, epoch %" PRId64 ": %s available (%d/255)%s"), alias,
+			         col_epoch(ev, col), fmt_avail(pct, sizeof(pct), val), val,
+			         col_epoch(ev, col) == ev->cur ? _(", so far") : "");
 		else
 			snprintf(text, sizeof(text), _("%s, epoch %" PRId64 ": not seen"), alias,
-				 col_epoch(ev, col));
+			         col_epoch(ev, col));
 		grid_field(a, 0, a.h - 1, a.w, GRID_ALIGN_LEFT, text, TUI_ROLE_DEFAULT, 0);
 	} else {
 		grid_text(a, 0, 0, _("no nodes yet"), TUI_ROLE_ROW_DIM, 0);
@@ -236,7 +237,7 @@ static void v_draw(struct view *v, struct grid_area a)
 	int x = grid_text(a, 0, a.h - 2, _("availability"), TUI_ROLE_LABEL, 0) + 1;
 	for (int i = 0; i < 5; i++) {
 		x += grid_put(a, x, a.h - 2, grid_glyph(a.g, glyphs[i], ascii[i]),
-			      (uint16_t)(TUI_ROLE_HEAT_0 + i), 0);
+		              (uint16_t)(TUI_ROLE_HEAT_0 + i), 0);
 		x = grid_text(a, x + 1, a.h - 2, ranges[i], TUI_ROLE_LABEL, 0) + 2;
 	}
 	grid_text(a, x, a.h - 2, _("blank: not seen"), TUI_ROLE_LABEL, 0);
@@ -257,7 +258,7 @@ static unsigned k_open(void *ctx)
 }
 
 static const struct keymap_entry keys[] = {
-	{TUI_KEY_ENTER, N_("open"), N_("open the selected node"), KEYMAP_BAR, k_open},
+    {TUI_KEY_ENTER, N_("open"), N_("open the selected node"), KEYMAP_BAR, k_open},
 };
 
 static bool v_event(struct view *v, const struct nm_event *e)
@@ -270,8 +271,8 @@ static bool v_event(struct view *v, const struct nm_event *e)
 static void v_status(struct view *v, struct buf *out)
 {
 	struct epochs_view *ev = (struct epochs_view *)v;
-	buf_addf(out, _("%zu nodes, epochs %" PRId64 " to %" PRId64), ev->nrows,
-		 col_epoch(ev, 0), ev->cur);
+	buf_addf(out, _("%zu nodes, epochs %" PRId64 " to %" PRId64), ev->nrows, col_epoch(ev, 0),
+	         ev->cur);
 }
 
 static void v_free(struct view *v)
@@ -284,12 +285,12 @@ static void v_free(struct view *v)
 }
 
 static const struct view_ops ops = {
-	.free = v_free,
-	.draw = v_draw,
-	.key = v_key,
-	.filter = v_filter,
-	.event = v_event,
-	.status = v_status,
+    .free = v_free,
+    .draw = v_draw,
+    .key = v_key,
+    .filter = v_filter,
+    .event = v_event,
+    .status = v_status,
 };
 
 static enum r1_err v_open(struct app *app, const char *arg, struct view **out, char **why)
@@ -319,9 +320,9 @@ static enum r1_err v_open(struct app *app, const char *arg, struct view **out, c
 }
 
 const struct view_class view_epochs_class = {
-	.name = "epochs",
-	.alias = "ep",
-	.title = N_("Epochs"),
-	.help = N_("availability per node per epoch"),
-	.open = v_open,
+    .name = "epochs",
+    .alias = "ep",
+    .title = N_("Epochs"),
+    .help = N_("availability per node per epoch"),
+    .open = v_open,
 };

@@ -69,7 +69,7 @@ static bool pull(struct log_view *lv)
 		char clock[16];
 		int64_t ms = (int64_t)lines[i].when.tv_sec * 1000 + lines[i].when.tv_nsec / 1000000;
 		buf_addf(&b, "%s %-5s %s\n", fmt_clock(clock, sizeof(clock), ms),
-			 r1_log_level_name(lines[i].level), lines[i].text);
+		         r1_log_level_name(lines[i].level), lines[i].text);
 		lv->shown++;
 	}
 	bool any = b.len > 0;
@@ -94,8 +94,8 @@ static void v_draw(struct view *v, struct grid_area a)
 	struct log_view *lv = (struct log_view *)v;
 	if (!source(lv)) {
 		grid_field(a, 0, a.h / 2, a.w, GRID_ALIGN_CENTER,
-			   lv->nodes ? _("this console hosts no node") : _("no log"),
-			   TUI_ROLE_ROW_DIM, 0);
+		           lv->nodes ? _("this console hosts no node") : _("no log"),
+		           TUI_ROLE_ROW_DIM, 0);
 		return;
 	}
 	textview_draw(&lv->tv, a, TUI_ROLE_DEFAULT);
@@ -135,14 +135,14 @@ static unsigned k_switch(void *ctx)
 	struct log_view *lv = ctx;
 	lv->nodes = !lv->nodes;
 	snprintf(lv->v.crumb, sizeof(lv->v.crumb), "%s",
-		 lv->nodes ? _("Log (hosted nodes)") : _("Log (console)"));
+	         lv->nodes ? _("Log (hosted nodes)") : _("Log (console)"));
 	refill(lv);
 	return TUI_CONSUMED | TUI_REDRAW;
 }
 
 static const struct keymap_entry keys[] = {
-	{TUI_KEY_TAB, N_("switch"), N_("the console's log or the hosted nodes' log"), KEYMAP_BAR,
-	 k_switch},
+    {TUI_KEY_TAB, N_("switch"), N_("the console's log or the hosted nodes' log"), KEYMAP_BAR,
+     k_switch},
 };
 
 static void v_status(struct view *v, struct buf *out)
@@ -162,12 +162,12 @@ static void v_free(struct view *v)
 }
 
 static const struct view_ops ops = {
-	.free = v_free,
-	.draw = v_draw,
-	.key = v_key,
-	.filter = v_filter,
-	.log = v_log,
-	.status = v_status,
+    .free = v_free,
+    .draw = v_draw,
+    .key = v_key,
+    .filter = v_filter,
+    .log = v_log,
+    .status = v_status,
 };
 
 static enum r1_err v_open(struct app *app, const char *arg, struct view **out, char **why)
@@ -190,8 +190,8 @@ static enum r1_err v_open(struct app *app, const char *arg, struct view **out, c
 }
 
 const struct view_class view_log_class = {
-	.name = "log",
-	.title = N_("Log"),
-	.help = N_("the console's log (Tab: the hosted nodes')"),
-	.open = v_open,
+    .name = "log",
+    .title = N_("Log"),
+    .help = N_("the console's log (Tab: the hosted nodes')"),
+    .open = v_open,
 };

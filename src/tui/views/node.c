@@ -25,10 +25,10 @@
 
 #include <math.h>
 
-#define SPARK_POINTS	  120
+#define SPARK_POINTS      120
 #define HISTORY_RELOAD_MS 15000
-#define RECENT_MAX	  64
-#define EPOCHS_SHOWN	  12
+#define RECENT_MAX        64
+#define EPOCHS_SHOWN      12
 
 enum { C_PLUGIN, C_INSTANCE, C_STATE, C_EXEC, C_ERROR, C_PAYLOADS, C__COUNT };
 
@@ -44,10 +44,10 @@ struct node_view {
 	struct irow *rows;
 	size_t nrows, cap;
 	int64_t pipelines_ms; /* of the rows built */
-	bool day;	      /* sparklines over 24 h instead of 1 h */
+	bool day;             /* sparklines over 24 h instead of 1 h */
 	double cpu[SPARK_POINTS], mem[SPARK_POINTS], disk[SPARK_POINTS];
 	int64_t history_ms; /* when the sparklines were loaded; 0 = never */
-	bool asked;	    /* asked the node for its pipelines */
+	bool asked;         /* asked the node for its pipelines */
 };
 
 /* ------------------------------------------------------------- instances */
@@ -156,9 +156,9 @@ static const char *s_group_title(void *ctx, size_t row, char *scratch, size_t si
 	clean(p->owner_alias[0] ? p->owner_alias : "-", owner, sizeof(owner));
 	clean(p->type[0] ? p->type : "-", type, sizeof(type));
 	snprintf(scratch, size,
-		 ngettext("%s  (type %s, owner %s, %zu instance)",
-			  "%s  (type %s, owner %s, %zu instances)", p->n_instances),
-		 name, type, owner, p->n_instances);
+	         ngettext("%s  (type %s, owner %s, %zu instance)",
+	                  "%s  (type %s, owner %s, %zu instances)", p->n_instances),
+	         name, type, owner, p->n_instances);
 	return scratch;
 }
 
@@ -199,8 +199,8 @@ static const char *s_text(void *ctx, size_t row, int col, char *scratch, size_t 
 	case C_ERROR:
 		return clock_part(jstatus(in, "LAST_ERROR_TIME"), scratch, size);
 	case C_PAYLOADS: {
-		const json_t *c = in->status ? json_object_get(in->status, "TOTAL_PAYLOAD_COUNT")
-					     : NULL;
+		const json_t *c =
+		    in->status ? json_object_get(in->status, "TOTAL_PAYLOAD_COUNT") : NULL;
 		if (!json_is_integer(c))
 			return "-";
 		snprintf(scratch, size, "%" JSON_INTEGER_FORMAT, json_integer_value(c));
@@ -235,7 +235,7 @@ static void load_history(struct node_view *nv)
 	struct cache_sample *s = r1_calloc(SPARK_POINTS + 1, sizeof(*s));
 	size_t n = 0;
 	if (s && cache_samples(m->cache, nv->n->info.addr, from, to, bucket, s, SPARK_POINTS + 1,
-			       &n, NULL) == R1_OK) {
+	                       &n, NULL) == R1_OK) {
 		for (size_t i = 0; i < n; i++) {
 			int64_t k = (s[i].t_ms - from) / bucket;
 			if (k < 0 || k >= SPARK_POINTS)
@@ -280,7 +280,7 @@ static void newline(struct flow *f)
 }
 
 static void resource_line(struct flow *f, const char *label, const char *value,
-			  const double *series, double lo, double hi, const char *span)
+                          const double *series, double lo, double hi, const char *span)
 {
 	newline(f);
 	int x = grid_text(f->a, 0, f->y, label, TUI_ROLE_LABEL, 0);
@@ -289,8 +289,7 @@ static void resource_line(struct flow *f, const char *label, const char *value,
 	x = R1_MAX(x, 22);
 	int sw = f->a.w - x - 5;
 	if (series && sw >= 8) {
-		sparkline_draw(f->a, x, f->y, sw, series, SPARK_POINTS, lo, hi,
-			       TUI_ROLE_SPARKLINE);
+		sparkline_draw(f->a, x, f->y, sw, series, SPARK_POINTS, lo, hi, TUI_ROLE_SPARKLINE);
 		grid_text(f->a, x + sw + 1, f->y, span, TUI_ROLE_LABEL, 0);
 	}
 	f->y++;
@@ -304,11 +303,15 @@ static int draw_info(struct node_view *nv, struct grid_area a)
 	struct flow f = {a, 0, 0};
 	char b1[128], b2[256];
 	grid_text(a, 0, 0, clean(in->alias[0] ? in->alias : "-", b1, sizeof(b1)), TUI_ROLE_TITLE,
-		  GRID_BOLD);
+	          GRID_BOLD);
 	f.x = grid_text_width(b1) + 2;
-	item(&f, NULL, n->stale ? _("stale") : n->online ? _("online") : _("offline"),
-	     n->stale ? TUI_ROLE_STATUS_STALE : n->online ? TUI_ROLE_STATUS_OK
-							  : TUI_ROLE_STATUS_ERROR);
+	item(&f, NULL,
+	     n->stale    ? _("stale")
+	     : n->online ? _("online")
+	                 : _("offline"),
+	     n->stale    ? TUI_ROLE_STATUS_STALE
+	     : n->online ? TUI_ROLE_STATUS_OK
+	                 : TUI_ROLE_STATUS_ERROR);
 	if (in->oracle)
 		item(&f, NULL, _("oracle"), TUI_ROLE_STATUS_INFO);
 	item(&f, NULL, n->peered ? _("peered") : _("not peered"),
@@ -328,7 +331,7 @@ static int draw_info(struct node_view *nv, struct grid_area a)
 	item(&f, _("address"), in->addr, TUI_ROLE_DEFAULT);
 	item(&f, _("eth"), in->eth, TUI_ROLE_DEFAULT);
 	snprintf(b1, sizeof(b1), ngettext("%u address", "%u addresses", n->n_whitelist),
-		 n->n_whitelist);
+	         n->n_whitelist);
 	item(&f, _("allow-list"), b1, TUI_ROLE_DEFAULT);
 	item(&f, NULL, n->peered ? _("(we are in it)") : _("(we are not in it)"), TUI_ROLE_LABEL);
 
@@ -337,15 +340,15 @@ static int draw_info(struct node_view *nv, struct grid_area a)
 	snprintf(b2, sizeof(b2), "%s %u %s", b1, in->cpu_cores, _("cores"));
 	resource_line(&f, _("CPU"), b2, nv->cpu, 0, 100, span);
 	resource_line(&f, _("MEM"),
-		      fmt_used_of(b1, sizeof(b1), in->mem_total - in->mem_avail, in->mem_total),
-		      nv->mem, 0, in->mem_total, span);
+	              fmt_used_of(b1, sizeof(b1), in->mem_total - in->mem_avail, in->mem_total),
+	              nv->mem, 0, in->mem_total, span);
 	resource_line(&f, _("DISK"),
-		      fmt_used_of(b1, sizeof(b1), in->disk_total - in->disk_avail, in->disk_total),
-		      nv->disk, 0, in->disk_total, span);
+	              fmt_used_of(b1, sizeof(b1), in->disk_total - in->disk_avail, in->disk_total),
+	              nv->disk, 0, in->disk_total, span);
 	if (in->gpu_count) {
 		char name[NM_GPU_NAME_MAX + 1];
 		snprintf(b2, sizeof(b2), "%ux %s", in->gpu_count,
-			 clean(in->gpu_name, name, sizeof(name)));
+		         clean(in->gpu_name, name, sizeof(name)));
 		resource_line(&f, _("GPU"), b2, NULL, 0, 0, "");
 	}
 
@@ -359,12 +362,13 @@ static int draw_info(struct node_view *nv, struct grid_area a)
 		static const uint32_t glyphs[] = {0x00B7, 0x2591, 0x2592, 0x2593, 0x2588};
 		static const char ascii[] = ".:-+#";
 		uint32_t g = level < 0 ? ' ' : grid_glyph(a.g, glyphs[level], ascii[level]);
-		uint16_t role = level < 0 ? TUI_ROLE_HEAT_NONE : (uint16_t)(TUI_ROLE_HEAT_0 + level);
+		uint16_t role =
+		    level < 0 ? TUI_ROLE_HEAT_NONE : (uint16_t)(TUI_ROLE_HEAT_0 + level);
 		x += grid_put(a, x, f.y, g, role, 0);
 	}
 	int last = view_node_avail(nv->v.app, n, cur - 1), now = view_node_avail(nv->v.app, n, cur);
 	snprintf(b2, sizeof(b2), _("  last %s  now %s  (epoch %" PRId64 ")"),
-		 fmt_avail(b1, sizeof(b1), last), fmt_avail(b1 + 64, 64, now), cur);
+	         fmt_avail(b1, sizeof(b1), last), fmt_avail(b1 + 64, 64, now), cur);
 	grid_text(a, x, f.y, b2, TUI_ROLE_DEFAULT, 0);
 	return f.y + 1;
 }
@@ -404,23 +408,25 @@ static int draw_recent(struct node_view *nv, struct grid_area a)
 	}
 	if (n == 0) {
 		grid_text(a, 0, 0, _("no payloads or notifications from this node yet"),
-			  TUI_ROLE_ROW_DIM, 0);
+		          TUI_ROLE_ROW_DIM, 0);
 		return 1;
 	}
 	for (size_t k = 0; k < n; k++) {
 		const struct stream_entry *e = pick[k];
 		char clock[16], what[160];
 		int x = grid_text(a, 0, (int)k, fmt_clock(clock, sizeof(clock), e->t_ms),
-				  TUI_ROLE_LABEL, 0) + 1;
+		                  TUI_ROLE_LABEL, 0) +
+		        1;
 		if (e->has_code) {
 			snprintf(what, sizeof(what), "%s %d", e->ntype[0] ? e->ntype : "NOTIF",
-				 e->code);
+			         e->code);
 			x = grid_text(a, x, (int)k, what,
-				      e->code < 0 ? TUI_ROLE_STATUS_ERROR : TUI_ROLE_STATUS_INFO, 0) +
+			              e->code < 0 ? TUI_ROLE_STATUS_ERROR : TUI_ROLE_STATUS_INFO,
+			              0) +
 			    1;
 		}
 		snprintf(what, sizeof(what), "%s/%s", e->pipeline[0] ? e->pipeline : "-",
-			 e->signature[0] ? e->signature : "-");
+		         e->signature[0] ? e->signature : "-");
 		x = grid_text(a, x, (int)k, what, TUI_ROLE_DEFAULT, GRID_BOLD) + 1;
 		grid_field(a, x, (int)k, a.w - x, GRID_ALIGN_LEFT, e->text, TUI_ROLE_DEFAULT, 0);
 	}
@@ -444,17 +450,17 @@ static void v_draw(struct view *v, struct grid_area a)
 	struct grid_area pipes = grid_sub(rest, 0, 0, a.w, rest.h - recent_h);
 	struct grid_area in =
 	    grid_frame(pipes, _("pipelines and plugin instances"), GRID_LINE_LIGHT, TUI_ROLE_BORDER,
-		       TUI_ROLE_PANE_TITLE_FOCUS);
+	               TUI_ROLE_PANE_TITLE_FOCUS);
 	if (!nv->n->pipelines_ms)
 		nv->t->empty_text = nv->n->peered ? _("asking the node for its pipelines...")
-						  : _("the node does not let us see its pipelines "
-						      "(we are not in its allow-list)");
+		                                  : _("the node does not let us see its pipelines "
+		                                      "(we are not in its allow-list)");
 	table_draw(nv->t, in);
 	if (recent) {
 		struct grid_area r = grid_sub(rest, 0, rest.h - recent_h, a.w, recent_h);
-		struct grid_area ri = grid_frame(r, _("latest payloads and notifications"),
-						 GRID_LINE_LIGHT, TUI_ROLE_BORDER,
-						 TUI_ROLE_PANE_TITLE);
+		struct grid_area ri =
+		    grid_frame(r, _("latest payloads and notifications"), GRID_LINE_LIGHT,
+		               TUI_ROLE_BORDER, TUI_ROLE_PANE_TITLE);
 		draw_recent(nv, ri);
 	}
 }
@@ -482,7 +488,7 @@ static bool target(struct node_view *nv, struct act_target *t, bool need_instanc
 	}
 	if (need_instance && !in) {
 		app_message(nv->v.app, TUI_ROLE_STATUS_INFO, "%s",
-			    _("select a plugin instance first"));
+		            _("select a plugin instance first"));
 		return false;
 	}
 	return true;
@@ -555,10 +561,12 @@ static unsigned k_view(void *ctx)
 		return TUI_CONSUMED;
 	const struct nm_instance *in = group ? NULL : inst_of(nv, row);
 	const json_t *cfg = in ? in->config : pipe_of(nv, row)->config;
-	char *text = cfg ? json_dumps(cfg, JSON_INDENT(2) | JSON_ENSURE_ASCII | JSON_REAL_PRECISION(15)) : NULL;
+	char *text =
+	    cfg ? json_dumps(cfg, JSON_INDENT(2) | JSON_ENSURE_ASCII | JSON_REAL_PRECISION(15))
+	        : NULL;
 	char crumb[96];
 	snprintf(crumb, sizeof(crumb), "%s %s", in ? in->instance_id : pipe_of(nv, row)->name,
-		 _("config"));
+	         _("config"));
 	app_push(nv->v.app, view_text_new(nv->v.app, crumb, text ? text : "null"));
 	r1_free(text);
 	return TUI_CONSUMED | TUI_REDRAW;
@@ -580,7 +588,7 @@ static unsigned open_stream(struct node_view *nv, enum stream_kind k, bool insta
 			view_filter_term(&filter, "sig", in->signature);
 			view_filter_term(&filter, "instance", in->instance_id);
 			snprintf(crumb, sizeof(crumb), "%s/%s %s", in->signature, in->instance_id,
-				 what);
+			         what);
 		}
 	}
 	if (buf_ok(&filter))
@@ -610,7 +618,7 @@ static unsigned k_allow(void *ctx)
 	struct netmap *nm = app_model(nv->v.app)->nm;
 	struct buf b = BUF_INIT;
 	buf_addf(&b, _("Addresses node %s accepts commands from (%u):\n\n"), nv->n->info.alias,
-		 nv->n->n_whitelist);
+	         nv->n->n_whitelist);
 	for (size_t i = 0; i < nv->n->n_whitelist; i++) {
 		char addr[R1_ADDR_LEN + 1];
 		addr_format(nv->n->whitelist[i], addr);
@@ -618,7 +626,7 @@ static unsigned k_allow(void *ctx)
 		buf_addf(&b, "%s  %s\n", addr, who ? who->info.alias : "");
 	}
 	app_push(nv->v.app,
-		 view_text_new(nv->v.app, _("allow-list"), buf_ok(&b) ? buf_cstr(&b) : ""));
+	         view_text_new(nv->v.app, _("allow-list"), buf_ok(&b) ? buf_cstr(&b) : ""));
 	buf_release(&b);
 	return TUI_CONSUMED | TUI_REDRAW;
 }
@@ -632,23 +640,20 @@ static unsigned k_span(void *ctx)
 }
 
 static const struct keymap_entry keys[] = {
-	{TUI_KEY_ENTER, N_("payloads"), N_("the selected instance's payload stream"), KEYMAP_BAR,
-	 k_open},
-	{'v', N_("config"), N_("the selected instance's (or pipeline's) config"), KEYMAP_BAR,
-	 k_view},
-	{'c', N_("command"), N_("send the instance a command"), KEYMAP_BAR | KEYMAP_WRITES,
-	 k_command},
-	{'e', N_("edit"), N_("edit the instance's config (JSON)"), KEYMAP_BAR | KEYMAP_WRITES,
-	 k_edit},
-	{'x', NULL, N_("close the selected pipeline"), KEYMAP_WRITES, k_close},
-	{'p', NULL, N_("all the node's payloads"), 0, k_payloads},
-	{'n', N_("notifs"), N_("the node's notifications"), KEYMAP_BAR, k_notifs},
-	{'w', NULL, N_("the node's allow-list"), 0, k_allow},
-	{'t', NULL, N_("sparklines over 1 h or 24 h"), 0, k_span},
-	{'r', NULL, N_("ask the node for its pipelines"), 0, k_refresh},
-	{'h', NULL, N_("ask for a full heartbeat (FULL_HEARTBEAT)"), KEYMAP_WRITES, k_heartbeat},
-	{'R', NULL, N_("restart the node (RESTART)"), KEYMAP_WRITES, k_restart},
-	{'S', NULL, N_("stop the node (STOP)"), KEYMAP_WRITES, k_stop},
+    {TUI_KEY_ENTER, N_("payloads"), N_("the selected instance's payload stream"), KEYMAP_BAR,
+     k_open},
+    {'v', N_("config"), N_("the selected instance's (or pipeline's) config"), KEYMAP_BAR, k_view},
+    {'c', N_("command"), N_("send the instance a command"), KEYMAP_BAR | KEYMAP_WRITES, k_command},
+    {'e', N_("edit"), N_("edit the instance's config (JSON)"), KEYMAP_BAR | KEYMAP_WRITES, k_edit},
+    {'x', NULL, N_("close the selected pipeline"), KEYMAP_WRITES, k_close},
+    {'p', NULL, N_("all the node's payloads"), 0, k_payloads},
+    {'n', N_("notifs"), N_("the node's notifications"), KEYMAP_BAR, k_notifs},
+    {'w', NULL, N_("the node's allow-list"), 0, k_allow},
+    {'t', NULL, N_("sparklines over 1 h or 24 h"), 0, k_span},
+    {'r', NULL, N_("ask the node for its pipelines"), 0, k_refresh},
+    {'h', NULL, N_("ask for a full heartbeat (FULL_HEARTBEAT)"), KEYMAP_WRITES, k_heartbeat},
+    {'R', NULL, N_("restart the node (RESTART)"), KEYMAP_WRITES, k_restart},
+    {'S', NULL, N_("stop the node (STOP)"), KEYMAP_WRITES, k_stop},
 };
 
 /* ------------------------------------------------------------------ view */
@@ -702,7 +707,7 @@ static void v_status(struct view *v, struct buf *out)
 	if (nv->n->pipelines_ms) {
 		char ago[16];
 		buf_addf(out, _(", listed %s ago"),
-			 fmt_ago(ago, sizeof(ago), app_now(v->app) - nv->n->pipelines_ms));
+		         fmt_ago(ago, sizeof(ago), app_now(v->app) - nv->n->pipelines_ms));
 	}
 }
 
@@ -721,14 +726,14 @@ static void v_free(struct view *v)
 }
 
 static const struct view_ops ops = {
-	.free = v_free,
-	.draw = v_draw,
-	.key = v_key,
-	.event = v_event,
-	.message = v_message,
-	.mouse = v_mouse,
-	.status = v_status,
-	.tick = v_tick,
+    .free = v_free,
+    .draw = v_draw,
+    .key = v_key,
+    .event = v_event,
+    .message = v_message,
+    .mouse = v_mouse,
+    .status = v_status,
+    .tick = v_tick,
 };
 
 struct view *view_node_new(struct app *app, const struct nm_node *n)
@@ -740,30 +745,29 @@ struct view *view_node_new(struct app *app, const struct nm_node *n)
 	}
 	char crumb[NM_ALIAS_MAX + 1];
 	view_init(&nv->v, &view_node_class, &ops, app,
-		  clean(n->info.alias[0] ? n->info.alias : n->info.addr, crumb, sizeof(crumb)));
+	          clean(n->info.alias[0] ? n->info.alias : n->info.addr, crumb, sizeof(crumb)));
 	nv->v.keys = keys;
 	nv->v.nkeys = R1_ARRAY_LEN(keys);
 	nv->n = n;
 	const struct table_column cols[C__COUNT] = {
-		[C_PLUGIN] = {_("PLUGIN"), "sig", 12, 32, 2, 0, GRID_ALIGN_LEFT, TABLE_SORT_TEXT},
-		[C_INSTANCE] = {_("INSTANCE"), "instance", 10, 32, 2, 0, GRID_ALIGN_LEFT,
-				TABLE_SORT_TEXT},
-		[C_STATE] = {_("STATE"), "state", 5, 0, 0, 0, GRID_ALIGN_LEFT, TABLE_SORT_TEXT},
-		[C_EXEC] = {_("LAST EXEC"), "exec", 9, 0, 0, 1, GRID_ALIGN_LEFT, TABLE_SORT_TEXT},
-		[C_ERROR] = {_("LAST ERROR"), "error", 10, 0, 0, 2, GRID_ALIGN_LEFT,
-			     TABLE_SORT_TEXT},
-		[C_PAYLOADS] = {_("PAYLOADS"), "payloads", 8, 0, 0, 0, GRID_ALIGN_RIGHT,
-				TABLE_SORT_TEXT},
+	    [C_PLUGIN] = {_("PLUGIN"), "sig", 12, 32, 2, 0, GRID_ALIGN_LEFT, TABLE_SORT_TEXT},
+	    [C_INSTANCE] = {_("INSTANCE"), "instance", 10, 32, 2, 0, GRID_ALIGN_LEFT,
+	                    TABLE_SORT_TEXT},
+	    [C_STATE] = {_("STATE"), "state", 5, 0, 0, 0, GRID_ALIGN_LEFT, TABLE_SORT_TEXT},
+	    [C_EXEC] = {_("LAST EXEC"), "exec", 9, 0, 0, 1, GRID_ALIGN_LEFT, TABLE_SORT_TEXT},
+	    [C_ERROR] = {_("LAST ERROR"), "error", 10, 0, 0, 2, GRID_ALIGN_LEFT, TABLE_SORT_TEXT},
+	    [C_PAYLOADS] = {_("PAYLOADS"), "payloads", 8, 0, 0, 0, GRID_ALIGN_RIGHT,
+	                    TABLE_SORT_TEXT},
 	};
 	memcpy(nv->cols, cols, sizeof(cols));
 	struct table_source src = {
-		.ctx = nv,
-		.count = s_count,
-		.key = s_key,
-		.text = s_text,
-		.role = s_role,
-		.group = s_group,
-		.group_title = s_group_title,
+	    .ctx = nv,
+	    .count = s_count,
+	    .key = s_key,
+	    .text = s_text,
+	    .role = s_role,
+	    .group = s_group,
+	    .group_title = s_group_title,
 	};
 	nv->t = table_new(nv->cols, C__COUNT, &src);
 	if (!nv->t) {
@@ -793,10 +797,10 @@ static enum r1_err v_open(struct app *app, const char *arg, struct view **out, c
 }
 
 const struct view_class view_node_class = {
-	.name = "node",
-	.title = N_("Node"),
-	.arg = N_("ALIAS"),
-	.help = N_("one node: resources, pipelines, latest messages"),
-	.open = v_open,
-	.complete = view_node_aliases,
+    .name = "node",
+    .title = N_("Node"),
+    .arg = N_("ALIAS"),
+    .help = N_("one node: resources, pipelines, latest messages"),
+    .open = v_open,
+    .complete = view_node_aliases,
 };

@@ -148,7 +148,7 @@ static const char *s_text(void *ctx, size_t row, int col, char *scratch, size_t 
 		return n->have_heartbeat ? fmt_duration(scratch, size, in->uptime_s) : "-";
 	case C_SEEN:
 		return in->last_seen_ms ? fmt_ago(scratch, size, now_ms(nv) - in->last_seen_ms)
-					: "-";
+		                        : "-";
 	case C_AVAIL:
 		return fmt_avail(scratch, size, avail_of(nv, n, nv->epoch));
 	case C_LAST:
@@ -217,9 +217,9 @@ static uint16_t s_role(void *ctx, size_t row, int col)
 	struct nodes_view *nv = ctx;
 	const struct nm_node *n = node_at(nv, row);
 	if (col == C_STATUS)
-		return n->stale	   ? TUI_ROLE_STATUS_STALE
+		return n->stale    ? TUI_ROLE_STATUS_STALE
 		       : n->online ? TUI_ROLE_STATUS_OK
-				   : TUI_ROLE_STATUS_ERROR;
+		                   : TUI_ROLE_STATUS_ERROR;
 	if (!n->online)
 		return TUI_ROLE_ROW_DIM;
 	if (col == C_CPU && n->info.cpu_used >= 90)
@@ -237,9 +237,9 @@ static uint16_t s_role(void *ctx, size_t row, int col)
 /* -------------------------------------------------------------- filter */
 
 static const char *const filter_keys[] = {
-	"alias", "addr",   "status", "online", "oracle", "peered", "version", "cpu",  "mem",
-	"disk",	 "gpu",	   "uptime", "seen",   "avail",	 "last",   "pipes",   "tag",  "stale",
-	"eth",	 "secured", "self",
+    "alias", "addr",  "status", "online", "oracle", "peered",  "version",
+    "cpu",   "mem",   "disk",   "gpu",    "uptime", "seen",    "avail",
+    "last",  "pipes", "tag",    "stale",  "eth",    "secured", "self",
 };
 
 struct frow {
@@ -301,14 +301,14 @@ static bool f_field(void *ctx, const struct filter_term *t)
 		return filter_text_matches(t, in->gpu_name);
 	if (strcmp(k, "tag") == 0)
 		return t->op == FILTER_OP_HAS ? tag_matches(in->tags, t->value)
-					      : filter_text_matches(t, in->tags);
+		                              : filter_text_matches(t, in->tags);
 	static const struct {
 		const char *key;
 		int col;
 		double scale;
 	} numeric[] = {
-		{"cpu", C_CPU, 1},	 {"mem", C_MEM, 1},	  {"disk", C_DISK, 1},
-		{"uptime", C_UPTIME, 1}, {"seen", C_SEEN, 0.001}, {"pipes", C_PIPES, 1},
+	    {"cpu", C_CPU, 1},       {"mem", C_MEM, 1},       {"disk", C_DISK, 1},
+	    {"uptime", C_UPTIME, 1}, {"seen", C_SEEN, 0.001}, {"pipes", C_PIPES, 1},
 	};
 	for (size_t i = 0; i < R1_ARRAY_LEN(numeric); i++)
 		if (strcmp(k, numeric[i].key) == 0)
@@ -416,7 +416,7 @@ static unsigned open_stream(struct nodes_view *nv, enum stream_kind k)
 	clean(n->info.alias, alias, sizeof(alias));
 	view_filter_term(&filter, "sender", n->info.addr);
 	snprintf(crumb, sizeof(crumb), "%s %s", alias,
-		 k == STREAM_PAYLOADS ? _("payloads") : _("notifications"));
+	         k == STREAM_PAYLOADS ? _("payloads") : _("notifications"));
 	if (buf_ok(&filter))
 		app_push(nv->v.app, view_stream_new(nv->v.app, k, buf_cstr(&filter), crumb));
 	buf_release(&filter);
@@ -434,15 +434,14 @@ static unsigned k_notifs(void *ctx)
 }
 
 static const struct keymap_entry keys[] = {
-	{TUI_KEY_ENTER, N_("open"), N_("open the node"), KEYMAP_BAR, k_open},
-	{'p', N_("payloads"), N_("the node's payloads"), KEYMAP_BAR, k_payloads},
-	{'n', N_("notifs"), N_("the node's notifications"), KEYMAP_BAR, k_notifs},
-	{'r', NULL, N_("ask the node for its pipelines"), 0, k_refresh},
-	{'h', N_("heartbeat"), N_("ask for a full heartbeat (FULL_HEARTBEAT)"),
-	 KEYMAP_BAR | KEYMAP_WRITES, k_heartbeat},
-	{'R', N_("restart"), N_("restart the node (RESTART)"), KEYMAP_BAR | KEYMAP_WRITES,
-	 k_restart},
-	{'S', NULL, N_("stop the node (STOP)"), KEYMAP_WRITES, k_stop},
+    {TUI_KEY_ENTER, N_("open"), N_("open the node"), KEYMAP_BAR, k_open},
+    {'p', N_("payloads"), N_("the node's payloads"), KEYMAP_BAR, k_payloads},
+    {'n', N_("notifs"), N_("the node's notifications"), KEYMAP_BAR, k_notifs},
+    {'r', NULL, N_("ask the node for its pipelines"), 0, k_refresh},
+    {'h', N_("heartbeat"), N_("ask for a full heartbeat (FULL_HEARTBEAT)"),
+     KEYMAP_BAR | KEYMAP_WRITES, k_heartbeat},
+    {'R', N_("restart"), N_("restart the node (RESTART)"), KEYMAP_BAR | KEYMAP_WRITES, k_restart},
+    {'S', NULL, N_("stop the node (STOP)"), KEYMAP_WRITES, k_stop},
 };
 
 /* ------------------------------------------------------------------ view */
@@ -460,7 +459,7 @@ static void v_draw(struct view *v, struct grid_area a)
 	struct nodes_view *nv = (struct nodes_view *)v;
 	int64_t epoch = current_epoch(nv);
 	bool resort = nv->values_changed && (nv->t->sort_col >= 0 || nv->f.n) &&
-		      now_ms(nv) - nv->refreshed_ms >= RESORT_MS;
+	              now_ms(nv) - nv->refreshed_ms >= RESORT_MS;
 	if (nv->rows_changed || resort || epoch != nv->epoch)
 		refresh(nv);
 	table_draw(nv->t, a);
@@ -550,15 +549,15 @@ static void v_free(struct view *v)
 }
 
 static const struct view_ops ops = {
-	.free = v_free,
-	.draw = v_draw,
-	.key = v_key,
-	.filter = v_filter,
-	.event = v_event,
-	.mouse = v_mouse,
-	.status = v_status,
-	.resume = v_resume,
-	.tick = v_tick,
+    .free = v_free,
+    .draw = v_draw,
+    .key = v_key,
+    .filter = v_filter,
+    .event = v_event,
+    .mouse = v_mouse,
+    .status = v_status,
+    .resume = v_resume,
+    .tick = v_tick,
 };
 
 static enum r1_err v_open(struct app *app, const char *arg, struct view **out, char **why)
@@ -571,35 +570,31 @@ static enum r1_err v_open(struct app *app, const char *arg, struct view **out, c
 	nv->v.nkeys = R1_ARRAY_LEN(keys);
 	filter_init(&nv->f);
 	const struct table_column cols[C__COUNT] = {
-		[C_ALIAS] = {_("ALIAS"), "alias", 10, 22, 3, 0, GRID_ALIGN_LEFT, TABLE_SORT_TEXT},
-		[C_ADDR] = {_("ADDRESS"), "addr", 14, 49, 2, 6, GRID_TRUNC_MIDDLE, TABLE_SORT_TEXT},
-		[C_STATUS] = {_("STATUS"), "status", 7, 0, 0, 0, GRID_ALIGN_LEFT,
-			      TABLE_SORT_NUMBER},
-		[C_ORACLE] = {_("ORACLE"), "oracle", 6, 0, 0, 5, GRID_ALIGN_LEFT,
-			      TABLE_SORT_NUMBER},
-		[C_PEERED] = {_("PEERED"), "peered", 6, 0, 0, 4, GRID_ALIGN_LEFT,
-			      TABLE_SORT_NUMBER},
-		[C_VERSION] = {_("VERSION"), "version", 8, 12, 1, 7, GRID_ALIGN_LEFT,
-			       TABLE_SORT_NUMBER},
-		[C_CPU] = {_("CPU%"), "cpu", 5, 0, 0, 0, GRID_ALIGN_RIGHT, TABLE_SORT_NUMBER},
-		[C_MEM] = {_("MEM"), "mem", 10, 14, 1, 0, GRID_ALIGN_RIGHT, TABLE_SORT_NUMBER},
-		[C_DISK] = {_("DISK"), "disk", 10, 14, 1, 3, GRID_ALIGN_RIGHT, TABLE_SORT_NUMBER},
-		[C_GPU] = {_("GPU"), "gpu", 4, 20, 1, 9, GRID_ALIGN_LEFT, TABLE_SORT_TEXT},
-		[C_UPTIME] = {_("UPTIME"), "uptime", 7, 0, 0, 8, GRID_ALIGN_RIGHT,
-			      TABLE_SORT_NUMBER},
-		[C_SEEN] = {_("SEEN"), "seen", 5, 0, 0, 0, GRID_ALIGN_RIGHT, TABLE_SORT_NUMBER},
-		[C_AVAIL] = {_("AVAIL"), "avail", 5, 0, 0, 2, GRID_ALIGN_RIGHT, TABLE_SORT_NUMBER},
-		[C_LAST] = {_("LAST"), "last", 5, 0, 0, 2, GRID_ALIGN_RIGHT, TABLE_SORT_NUMBER},
-		[C_PIPES] = {_("PIPES"), "pipes", 5, 0, 0, 1, GRID_ALIGN_RIGHT, TABLE_SORT_NUMBER},
+	    [C_ALIAS] = {_("ALIAS"), "alias", 10, 22, 3, 0, GRID_ALIGN_LEFT, TABLE_SORT_TEXT},
+	    [C_ADDR] = {_("ADDRESS"), "addr", 14, 49, 2, 6, GRID_TRUNC_MIDDLE, TABLE_SORT_TEXT},
+	    [C_STATUS] = {_("STATUS"), "status", 7, 0, 0, 0, GRID_ALIGN_LEFT, TABLE_SORT_NUMBER},
+	    [C_ORACLE] = {_("ORACLE"), "oracle", 6, 0, 0, 5, GRID_ALIGN_LEFT, TABLE_SORT_NUMBER},
+	    [C_PEERED] = {_("PEERED"), "peered", 6, 0, 0, 4, GRID_ALIGN_LEFT, TABLE_SORT_NUMBER},
+	    [C_VERSION] = {_("VERSION"), "version", 8, 12, 1, 7, GRID_ALIGN_LEFT,
+	                   TABLE_SORT_NUMBER},
+	    [C_CPU] = {_("CPU%"), "cpu", 5, 0, 0, 0, GRID_ALIGN_RIGHT, TABLE_SORT_NUMBER},
+	    [C_MEM] = {_("MEM"), "mem", 10, 14, 1, 0, GRID_ALIGN_RIGHT, TABLE_SORT_NUMBER},
+	    [C_DISK] = {_("DISK"), "disk", 10, 14, 1, 3, GRID_ALIGN_RIGHT, TABLE_SORT_NUMBER},
+	    [C_GPU] = {_("GPU"), "gpu", 4, 20, 1, 9, GRID_ALIGN_LEFT, TABLE_SORT_TEXT},
+	    [C_UPTIME] = {_("UPTIME"), "uptime", 7, 0, 0, 8, GRID_ALIGN_RIGHT, TABLE_SORT_NUMBER},
+	    [C_SEEN] = {_("SEEN"), "seen", 5, 0, 0, 0, GRID_ALIGN_RIGHT, TABLE_SORT_NUMBER},
+	    [C_AVAIL] = {_("AVAIL"), "avail", 5, 0, 0, 2, GRID_ALIGN_RIGHT, TABLE_SORT_NUMBER},
+	    [C_LAST] = {_("LAST"), "last", 5, 0, 0, 2, GRID_ALIGN_RIGHT, TABLE_SORT_NUMBER},
+	    [C_PIPES] = {_("PIPES"), "pipes", 5, 0, 0, 1, GRID_ALIGN_RIGHT, TABLE_SORT_NUMBER},
 	};
 	memcpy(nv->cols, cols, sizeof(cols));
 	struct table_source src = {
-		.ctx = nv,
-		.count = s_count,
-		.key = s_key,
-		.text = s_text,
-		.number = s_number,
-		.role = s_role,
+	    .ctx = nv,
+	    .count = s_count,
+	    .key = s_key,
+	    .text = s_text,
+	    .number = s_number,
+	    .role = s_role,
 	};
 	nv->t = table_new(nv->cols, C__COUNT, &src);
 	if (!nv->t) {
@@ -621,9 +616,9 @@ static enum r1_err v_open(struct app *app, const char *arg, struct view **out, c
 }
 
 const struct view_class view_nodes_class = {
-	.name = "nodes",
-	.alias = "no",
-	.title = N_("Network"),
-	.help = N_("every node: status, resources, availability"),
-	.open = v_open,
+    .name = "nodes",
+    .alias = "no",
+    .title = N_("Network"),
+    .help = N_("every node: status, resources, availability"),
+    .open = v_open,
 };

@@ -18,7 +18,7 @@ static void v_draw(struct view *v, struct grid_area a)
 	struct placeholder *p = (struct placeholder *)v;
 	grid_field(a, 0, a.h / 2 - 1, a.w, GRID_ALIGN_CENTER, _(p->what), TUI_ROLE_TITLE, 0);
 	grid_field(a, 0, a.h / 2 + 1, a.w, GRID_ALIGN_CENTER,
-		   _("This view is not built yet. Esc goes back."), TUI_ROLE_ROW_DIM, 0);
+	           _("This view is not built yet. Esc goes back."), TUI_ROLE_ROW_DIM, 0);
 }
 
 static void v_free(struct view *v)
@@ -29,7 +29,7 @@ static void v_free(struct view *v)
 static const struct view_ops ops = {.free = v_free, .draw = v_draw};
 
 enum r1_err view_placeholder_open(struct app *app, const struct view_class *c, const char *what,
-				  struct view **out, char **why)
+                                  struct view **out, char **why)
 {
 	struct placeholder *p = r1_calloc(1, sizeof(*p));
 	if (!p)

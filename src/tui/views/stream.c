@@ -44,8 +44,8 @@ struct stream_view {
 	struct filter f;
 	bool paused;
 	uint64_t first_seq; /* row 0 */
-	size_t count;	    /* rows the table sees */
-	bool stale;	    /* records arrived: refresh at the next draw */
+	size_t count;       /* rows the table sees */
+	bool stale;         /* records arrived: refresh at the next draw */
 	struct textview detail;
 	uint64_t detail_seq; /* shown in the detail pane; 0 = none */
 	bool zoomed_detail;  /* the pane takes the whole view */
@@ -74,13 +74,12 @@ static uint64_t s_key(void *ctx, size_t row)
 }
 
 static const char *alias_of(struct stream_view *sv, const struct stream_entry *e, char *scratch,
-			    size_t size)
+                            size_t size)
 {
 	if (e->node[0])
 		return e->node;
-	const struct nm_node *n = e->sender[0] ? netmap_find_addr(app_model(sv->v.app)->nm,
-								  e->sender)
-					       : NULL;
+	const struct nm_node *n =
+	    e->sender[0] ? netmap_find_addr(app_model(sv->v.app)->nm, e->sender) : NULL;
 	if (n) {
 		r1_sanitize_into(scratch, size, n->info.alias, strlen(n->info.alias), 0);
 		return scratch;
@@ -156,18 +155,17 @@ static uint16_t s_role(void *ctx, size_t row, int col)
 
 /* --------------------------------------------------------------- filter */
 
-static const char *const filter_keys[] = {"node", "sender",   "pipeline", "sig",
-					  "signature", "plugin", "instance", "inst",
-					  "code", "type",     "text",	  "verified",
-					  "encrypted"};
+static const char *const filter_keys[] = {"node",   "sender",   "pipeline", "sig",  "signature",
+                                          "plugin", "instance", "inst",     "code", "type",
+                                          "text",   "verified", "encrypted"};
 
 static const char *f_text(void *ctx, size_t i, char *scratch, size_t size)
 {
 	(void)scratch;
 	(void)size;
 	const struct stream_entry *e = ctx;
-	const char *fields[] = {e->node, e->pipeline, e->signature, e->instance, e->text,
-				e->ntype, e->sender};
+	const char *fields[] = {e->node, e->pipeline, e->signature, e->instance,
+	                        e->text, e->ntype,    e->sender};
 	return i < R1_ARRAY_LEN(fields) ? fields[i] : NULL;
 }
 
@@ -179,16 +177,16 @@ static bool f_field(void *ctx, const struct filter_term *t)
 		const char *key;
 		size_t off;
 	} texts[] = {
-		{"node", offsetof(struct stream_entry, node)},
-		{"sender", offsetof(struct stream_entry, sender)},
-		{"pipeline", offsetof(struct stream_entry, pipeline)},
-		{"sig", offsetof(struct stream_entry, signature)},
-		{"signature", offsetof(struct stream_entry, signature)},
-		{"plugin", offsetof(struct stream_entry, signature)},
-		{"instance", offsetof(struct stream_entry, instance)},
-		{"inst", offsetof(struct stream_entry, instance)},
-		{"type", offsetof(struct stream_entry, ntype)},
-		{"text", offsetof(struct stream_entry, text)},
+	    {"node", offsetof(struct stream_entry, node)},
+	    {"sender", offsetof(struct stream_entry, sender)},
+	    {"pipeline", offsetof(struct stream_entry, pipeline)},
+	    {"sig", offsetof(struct stream_entry, signature)},
+	    {"signature", offsetof(struct stream_entry, signature)},
+	    {"plugin", offsetof(struct stream_entry, signature)},
+	    {"instance", offsetof(struct stream_entry, instance)},
+	    {"inst", offsetof(struct stream_entry, instance)},
+	    {"type", offsetof(struct stream_entry, ntype)},
+	    {"text", offsetof(struct stream_entry, text)},
 	};
 	for (size_t i = 0; i < R1_ARRAY_LEN(texts); i++)
 		if (strcmp(k, texts[i].key) == 0)
@@ -271,18 +269,19 @@ static void describe(struct stream_view *sv, const struct stream_entry *e, struc
 {
 	char tbuf[32], abuf[64];
 	buf_addf(b, "%s  %s %s (%s)\n", fmt_datetime(tbuf, sizeof(tbuf), e->t_ms), _("from"),
-		 alias_of(sv, e, abuf, sizeof(abuf)), e->sender[0] ? e->sender : "?");
+	         alias_of(sv, e, abuf, sizeof(abuf)), e->sender[0] ? e->sender : "?");
 	if (e->verified)
 		buf_addf(b, "%s", _("signature: verified"));
 	else
 		buf_addf(b, _("signature: NOT VERIFIED (%s)"), e->reason[0] ? e->reason : "?");
 	if (e->encrypted)
-		buf_addf(b, "  %s", e->decrypted ? _("encrypted to us, decrypted")
-						 : _("encrypted to someone else"));
+		buf_addf(b, "  %s",
+		         e->decrypted ? _("encrypted to us, decrypted")
+		                      : _("encrypted to someone else"));
 	buf_addf(b, "  %s %u B\n", _("size"), e->wire_len);
 	buf_addf(b, "%s: %s / %s / %s / %s\n", _("path"), e->node[0] ? e->node : "-",
-		 e->pipeline[0] ? e->pipeline : "-", e->signature[0] ? e->signature : "-",
-		 e->instance[0] ? e->instance : "-");
+	         e->pipeline[0] ? e->pipeline : "-", e->signature[0] ? e->signature : "-",
+	         e->instance[0] ? e->instance : "-");
 	if (e->has_code)
 		buf_addf(b, "%s %s %d: %s\n", _("notification"), e->ntype, e->code, e->text);
 	buf_adds(b, "\n");
@@ -323,12 +322,13 @@ static void v_draw(struct view *v, struct grid_area a)
 	table_draw(sv->t, grid_sub(a, 0, 0, a.w, a.h - detail_h));
 	if (detail_h) {
 		struct grid_area d = grid_sub(a, 0, a.h - detail_h, a.w, detail_h);
-		struct grid_area in =
-		    grid_frame(d, _("message"), GRID_LINE_LIGHT, TUI_ROLE_BORDER, TUI_ROLE_PANE_TITLE);
+		struct grid_area in = grid_frame(d, _("message"), GRID_LINE_LIGHT, TUI_ROLE_BORDER,
+		                                 TUI_ROLE_PANE_TITLE);
 		if (sv->detail_seq)
 			textview_draw(&sv->detail, in, TUI_ROLE_DEFAULT);
 		else
-			grid_text(in, 0, 0, _("select a message to see it here"), TUI_ROLE_ROW_DIM, 0);
+			grid_text(in, 0, 0, _("select a message to see it here"), TUI_ROLE_ROW_DIM,
+			          0);
 	}
 }
 
@@ -341,8 +341,8 @@ static unsigned k_pause(void *ctx)
 	if (!sv->paused)
 		sync_rows(sv);
 	app_message(sv->v.app, TUI_ROLE_STATUS_INFO, "%s",
-		    sv->paused ? _("paused: the stream goes on underneath (Space resumes)")
-			       : _("resumed"));
+	            sv->paused ? _("paused: the stream goes on underneath (Space resumes)")
+	                       : _("resumed"));
 	return TUI_CONSUMED | TUI_REDRAW;
 }
 
@@ -362,12 +362,11 @@ static unsigned k_end(void *ctx)
 }
 
 static const struct keymap_entry keys[] = {
-	{TUI_KEY_SPACE, N_("pause"), N_("pause or resume the stream"), KEYMAP_BAR, k_pause},
-	{'p', NULL, N_("pause or resume the stream"), KEYMAP_NO_HELP, k_pause},
-	{TUI_KEY_ENTER, N_("detail"), N_("the selected message on the whole screen (again: back)"),
-	 KEYMAP_BAR, k_zoom},
-	{'f', N_("follow"), N_("jump to the newest message and follow the stream"), KEYMAP_BAR,
-	 k_end},
+    {TUI_KEY_SPACE, N_("pause"), N_("pause or resume the stream"), KEYMAP_BAR, k_pause},
+    {'p', NULL, N_("pause or resume the stream"), KEYMAP_NO_HELP, k_pause},
+    {TUI_KEY_ENTER, N_("detail"), N_("the selected message on the whole screen (again: back)"),
+     KEYMAP_BAR, k_zoom},
+    {'f', N_("follow"), N_("jump to the newest message and follow the stream"), KEYMAP_BAR, k_end},
 };
 
 static unsigned v_key(struct view *v, int key)
@@ -434,20 +433,20 @@ static void v_free(struct view *v)
 }
 
 static const struct view_ops ops = {
-	.free = v_free,
-	.draw = v_draw,
-	.key = v_key,
-	.filter = v_filter,
-	.message = v_message,
-	.mouse = v_mouse,
-	.status = v_status,
-	.resume = v_resume,
+    .free = v_free,
+    .draw = v_draw,
+    .key = v_key,
+    .filter = v_filter,
+    .message = v_message,
+    .mouse = v_mouse,
+    .status = v_status,
+    .resume = v_resume,
 };
 
 static const struct view_class *class_of(enum stream_kind k);
 
 struct view *view_stream_new(struct app *app, enum stream_kind k, const char *filter,
-			     const char *crumb)
+                             const char *crumb)
 {
 	struct stream_view *sv = r1_calloc(1, sizeof(*sv));
 	if (!sv)
@@ -459,19 +458,18 @@ struct view *view_stream_new(struct app *app, enum stream_kind k, const char *fi
 	filter_init(&sv->f);
 	textview_init(&sv->detail);
 	const struct table_column all[C__COUNT] = {
-		[C_TIME] = {_("TIME"), "time", 8, 0, 0, 0, GRID_ALIGN_LEFT, TABLE_SORT_NUMBER},
-		[C_NODE] = {_("NODE"), "node", 8, 20, 1, 0, GRID_ALIGN_LEFT, TABLE_SORT_TEXT},
-		[C_TYPE] = {_("TYPE"), "type", 6, 12, 1, 3, GRID_ALIGN_LEFT, TABLE_SORT_TEXT},
-		[C_CODE] = {_("CODE"), "code", 5, 0, 0, 0, GRID_ALIGN_RIGHT, TABLE_SORT_NUMBER},
-		[C_PIPELINE] = {_("PIPELINE"), "pipeline", 8, 24, 1, 0, GRID_ALIGN_LEFT,
-				TABLE_SORT_TEXT},
-		[C_PLUGIN] = {_("PLUGIN"), "sig", 8, 28, 1, 1, GRID_ALIGN_LEFT, TABLE_SORT_TEXT},
-		[C_INSTANCE] = {_("INSTANCE"), "instance", 8, 24, 1, 2, GRID_ALIGN_LEFT,
-				TABLE_SORT_TEXT},
-		[C_VERIFIED] = {_("SIGNED"), "verified", 6, 0, 0, 4, GRID_ALIGN_LEFT,
-				TABLE_SORT_TEXT},
-		[C_TEXT] = {k == STREAM_PAYLOADS ? _("DATA") : _("NOTIFICATION"), "text", 12, 0, 4,
-			    0, GRID_ALIGN_LEFT, TABLE_SORT_TEXT},
+	    [C_TIME] = {_("TIME"), "time", 8, 0, 0, 0, GRID_ALIGN_LEFT, TABLE_SORT_NUMBER},
+	    [C_NODE] = {_("NODE"), "node", 8, 20, 1, 0, GRID_ALIGN_LEFT, TABLE_SORT_TEXT},
+	    [C_TYPE] = {_("TYPE"), "type", 6, 12, 1, 3, GRID_ALIGN_LEFT, TABLE_SORT_TEXT},
+	    [C_CODE] = {_("CODE"), "code", 5, 0, 0, 0, GRID_ALIGN_RIGHT, TABLE_SORT_NUMBER},
+	    [C_PIPELINE] = {_("PIPELINE"), "pipeline", 8, 24, 1, 0, GRID_ALIGN_LEFT,
+	                    TABLE_SORT_TEXT},
+	    [C_PLUGIN] = {_("PLUGIN"), "sig", 8, 28, 1, 1, GRID_ALIGN_LEFT, TABLE_SORT_TEXT},
+	    [C_INSTANCE] = {_("INSTANCE"), "instance", 8, 24, 1, 2, GRID_ALIGN_LEFT,
+	                    TABLE_SORT_TEXT},
+	    [C_VERIFIED] = {_("SIGNED"), "verified", 6, 0, 0, 4, GRID_ALIGN_LEFT, TABLE_SORT_TEXT},
+	    [C_TEXT] = {k == STREAM_PAYLOADS ? _("DATA") : _("NOTIFICATION"), "text", 12, 0, 4, 0,
+	                GRID_ALIGN_LEFT, TABLE_SORT_TEXT},
 	};
 	for (int c = 0; c < C__COUNT; c++) {
 		if (k == STREAM_PAYLOADS && (c == C_TYPE || c == C_CODE))
@@ -480,12 +478,12 @@ struct view *view_stream_new(struct app *app, enum stream_kind k, const char *fi
 		sv->cols[sv->ncols++] = all[c];
 	}
 	struct table_source src = {
-		.ctx = sv,
-		.count = s_count,
-		.key = s_key,
-		.text = s_text,
-		.number = s_number,
-		.role = s_role,
+	    .ctx = sv,
+	    .count = s_count,
+	    .key = s_key,
+	    .text = s_text,
+	    .number = s_number,
+	    .role = s_role,
 	};
 	sv->t = table_new(sv->cols, sv->ncols, &src);
 	if (!sv->t) {
@@ -508,7 +506,7 @@ struct view *view_stream_new(struct app *app, enum stream_kind k, const char *fi
 }
 
 static enum r1_err open_kind(struct app *app, enum stream_kind k, const char *arg,
-			     struct view **out, char **why)
+                             struct view **out, char **why)
 {
 	*out = view_stream_new(app, k, NULL, NULL);
 	if (!*out)
@@ -536,19 +534,19 @@ static enum r1_err open_notif(struct app *app, const char *arg, struct view **ou
 }
 
 const struct view_class view_payloads_class = {
-	.name = "payloads",
-	.alias = "pl",
-	.title = N_("Payloads"),
-	.help = N_("the live payload stream"),
-	.open = open_payloads,
+    .name = "payloads",
+    .alias = "pl",
+    .title = N_("Payloads"),
+    .help = N_("the live payload stream"),
+    .open = open_payloads,
 };
 
 const struct view_class view_notif_class = {
-	.name = "notif",
-	.alias = "notifications",
-	.title = N_("Notifications"),
-	.help = N_("the live notification stream"),
-	.open = open_notif,
+    .name = "notif",
+    .alias = "notifications",
+    .title = N_("Notifications"),
+    .help = N_("the live notification stream"),
+    .open = open_notif,
 };
 
 static const struct view_class *class_of(enum stream_kind k)

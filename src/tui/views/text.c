@@ -36,8 +36,8 @@ static unsigned v_mouse(struct view *v, const struct tui_mouse *m)
 	struct text_view *t = (struct text_view *)v;
 	if (m->kind == TUI_MOUSE_WHEEL_UP || m->kind == TUI_MOUSE_WHEEL_DOWN) {
 		for (int i = 0; i < 3; i++)
-			textview_key(&t->tv, m->kind == TUI_MOUSE_WHEEL_UP ? TUI_KEY_UP
-									   : TUI_KEY_DOWN);
+			textview_key(&t->tv,
+			             m->kind == TUI_MOUSE_WHEEL_UP ? TUI_KEY_UP : TUI_KEY_DOWN);
 		return TUI_CONSUMED | TUI_REDRAW;
 	}
 	return TUI_IGNORED;
@@ -51,11 +51,11 @@ static void v_free(struct view *v)
 }
 
 static const struct view_ops ops = {
-	.free = v_free,
-	.draw = v_draw,
-	.key = v_key,
-	.mouse = v_mouse,
-	.status = v_status,
+    .free = v_free,
+    .draw = v_draw,
+    .key = v_key,
+    .mouse = v_mouse,
+    .status = v_status,
 };
 
 struct view *view_text_new(struct app *app, const char *crumb, const char *text)
@@ -80,8 +80,8 @@ static enum r1_err v_open(struct app *app, const char *arg, struct view **out, c
 }
 
 const struct view_class view_text_class = {
-	.name = "text",
-	.title = N_("Text"),
-	.hidden = true,
-	.open = v_open,
+    .name = "text",
+    .title = N_("Text"),
+    .hidden = true,
+    .open = v_open,
 };

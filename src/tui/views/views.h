@@ -23,7 +23,7 @@ struct view *view_node_new(struct app *app, const struct nm_node *n);
  * ("node:demo-02 pipeline:echo sig:ECHO_01 instance:echo-1") and a crumb.
  */
 struct view *view_stream_new(struct app *app, enum stream_kind k, const char *filter,
-			     const char *crumb);
+                             const char *crumb);
 /* A scrollable text (pretty JSON, a decoded message), copied and sanitized. */
 struct view *view_text_new(struct app *app, const char *crumb, const char *text);
 
@@ -32,7 +32,7 @@ struct view *view_text_new(struct app *app, const char *crumb, const char *text)
  * the views other modules have not built yet.
  */
 enum r1_err view_placeholder_open(struct app *app, const struct view_class *c, const char *what,
-				  struct view **out, char **why);
+                                  struct view **out, char **why);
 
 /* ---- actions on nodes (all but refresh hidden in read-only mode) */
 

@@ -50,7 +50,7 @@ static bool insert_cps(struct textarea *ta, const uint32_t *cps, size_t n)
 	if (n == 0 || !reserve(ta, ta->len + n))
 		return false;
 	memmove(ta->cps + ta->cursor + n, ta->cps + ta->cursor,
-		(ta->len - ta->cursor) * sizeof(*ta->cps));
+	        (ta->len - ta->cursor) * sizeof(*ta->cps));
 	memcpy(ta->cps + ta->cursor, cps, n * sizeof(*cps));
 	ta->len += n;
 	ta->cursor += n;
@@ -184,7 +184,7 @@ static unsigned newline(struct textarea *ta)
 	for (size_t i = 0; i < indent; i++)
 		cps[1 + i] = ' ';
 	return insert_cps(ta, cps, 1 + indent) ? TUI_CONSUMED | TUI_REDRAW | TUI_CHANGED
-					       : TUI_CONSUMED;
+	                                       : TUI_CONSUMED;
 }
 
 static unsigned tab(struct textarea *ta)

@@ -25,12 +25,12 @@
 struct textarea {
 	uint32_t *cps; /* the text, '\n' between lines */
 	size_t len, cap;
-	size_t cursor;	 /* 0..len */
-	size_t max;	 /* longest text accepted, in code points */
+	size_t cursor;   /* 0..len */
+	size_t max;      /* longest text accepted, in code points */
 	size_t goal_col; /* column Up/Down aim at; SIZE_MAX = the cursor's */
-	size_t top;	 /* first line shown */
-	size_t left;	 /* first column shown */
-	int page;	 /* lines shown at the last draw */
+	size_t top;      /* first line shown */
+	size_t left;     /* first column shown */
+	int page;        /* lines shown at the last draw */
 	struct buf utf8; /* textarea_text()'s cache */
 	bool utf8_stale;
 };

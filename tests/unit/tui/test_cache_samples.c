@@ -17,9 +17,9 @@ static const char *const K2 = "0xai_A-4c9iEg0NInyQDnMeifin2zlWtlIAb8cTjc3bnyjs_r
 
 static void beat(struct netmap *nm, const char *who, double cpu, double mem, int64_t t)
 {
-	json_t *hb = json_pack("{s:s,s:f,s:f,s:f,s:f,s:f}", "EE_ID", "n", "CPU_USED", cpu,
-			       "MACHINE_MEMORY", 64.0, "AVAILABLE_MEMORY", mem, "TOTAL_DISK",
-			       1000.0, "AVAILABLE_DISK", 400.0);
+	json_t *hb =
+	    json_pack("{s:s,s:f,s:f,s:f,s:f,s:f}", "EE_ID", "n", "CPU_USED", cpu, "MACHINE_MEMORY",
+	              64.0, "AVAILABLE_MEMORY", mem, "TOTAL_DISK", 1000.0, "AVAILABLE_DISK", 400.0);
 	netmap_on_heartbeat(nm, who, hb, t, 0, NULL);
 	json_decref(hb);
 }
@@ -82,8 +82,7 @@ int main(void)
 	       "an empty range");
 	r1_free(why);
 	why = NULL;
-	is_int(cache_samples(c, K1, t0, t0 + 1, 0, s, 8, &n, &why), R1_ERR_INVAL,
-	       "a zero bucket");
+	is_int(cache_samples(c, K1, t0, t0 + 1, 0, s, 8, &n, &why), R1_ERR_INVAL, "a zero bucket");
 	r1_free(why);
 
 	cache_detach(c);

@@ -106,8 +106,8 @@ static const struct {
 	const char *name;
 	const char *command;
 } views[] = {
-	{"nodes", "nodes"},	{"node", "node node-02"}, {"apps", "apps"},
-	{"payloads", "payloads"}, {"notif", "notif"},	  {"epochs", "epochs"},
+    {"nodes", "nodes"},       {"node", "node node-02"}, {"apps", "apps"},
+    {"payloads", "payloads"}, {"notif", "notif"},       {"epochs", "epochs"},
 };
 
 static void test_screens(void)
@@ -118,7 +118,7 @@ static void test_screens(void)
 		for (size_t v = 0; v < R1_ARRAY_LEN(views); v++) {
 			char name[64];
 			snprintf(name, sizeof(name), "%s-%dx%d", views[v].name, sizes[s][0],
-				 sizes[s][1]);
+			         sizes[s][1]);
 			ok(app_command(a, views[v].command), "%s: :%s opens", name,
 			   views[v].command);
 			check_screen(a, name);
@@ -256,6 +256,34 @@ static void test_actions(void)
 	   "e opens the JSON editor with the config");
 	app_key(a, TUI_KEY_CTRL('s'));
 	ok(contains(a, "nothing changed"), "unchanged config: nothing to send");
+	/* PROCESS_DELAY 2 -> 5: down from the '{' (the line under the label) to its line */
+	char *cfg = screen_text(a);
+	int line = 0, label = -1, target = -1;
+	for (const char *p = cfg; *p; line++) {
+		size_t n = strcspn(p, "\n");
+		if (label < 0 && memmem(p, n, "Instance config (JSON)", 22))
+			label = line;
+		if (target < 0 && memmem(p, n, "\"PROCESS_DELAY\"", 15))
+			target = line;
+		p += n + (p[n] == '\n');
+	}
+	r1_free(cfg);
+	int down = label >= 0 && target > label ? target - label - 1 : 0;
+	for (int i = 0; i < down; i++)
+		app_key(a, TUI_KEY_DOWN);
+	app_key(a, TUI_KEY_END);
+	app_key(a, TUI_KEY_LEFT); /* before the comma */
+	app_key(a, TUI_KEY_BACKSPACE);
+	app_type(a, "5");
+	app_key(a, TUI_KEY_CTRL('s'));
+	ok(contains(a, "Send UPDATE_PIPELINE_INSTANCE to ECHO_01 'echo-1'") &&
+	       contains(a, "changed keys: {\"PROCESS_DELAY\":5}"),
+	   "an edited key: the confirmation shows only what changed");
+	app_key(a, 'y');
+	ok(contains(a, "UPDATE_PIPELINE_INSTANCE sent to node-02"), "... and it is sent");
+	app_key(a, 'x');
+	ok(contains(a, "Close pipeline") && contains(a, "ARCHIVE_CONFIG for pipeline 'demo-echo'"),
+	   "x asks before closing the pipeline, naming it");
 	app_key(a, TUI_KEY_ESC);
 	app_free(&a);
 

@@ -26,12 +26,12 @@ struct spec {
 };
 
 static const struct spec specs[VIEWFIX_NODES] = {
-	{"oracle-a", true, true, true, 12.5, 16, 64, 40, 1000, 600, NULL, "RO"},
-	{"node-01", false, true, true, 95.2, 32, 128, 20, 2000, 1500, "NVIDIA RTX 4090", "DE"},
-	{"node-02", false, true, true, 40, 8, 32, 16, 500, 100, NULL, "US"},
-	{"node-03", false, true, false, 5, 4, 16, 8, 256, 200, NULL, "FR"},
-	{VIEWFIX_EVIL_ALIAS, false, true, true, 1, 2, 4, 2, 100, 50, NULL, "XX"},
-	{"node-05", false, false, true, 60, 64, 256, 100, 4000, 3000, "NVIDIA A100", "SG"},
+    {"oracle-a", true, true, true, 12.5, 16, 64, 40, 1000, 600, NULL, "RO"},
+    {"node-01", false, true, true, 95.2, 32, 128, 20, 2000, 1500, "NVIDIA RTX 4090", "DE"},
+    {"node-02", false, true, true, 40, 8, 32, 16, 500, 100, NULL, "US"},
+    {"node-03", false, true, false, 5, 4, 16, 8, 256, 200, NULL, "FR"},
+    {VIEWFIX_EVIL_ALIAS, false, true, true, 1, 2, 4, 2, 100, 50, NULL, "XX"},
+    {"node-05", false, false, true, 60, 64, 256, 100, 4000, 3000, "NVIDIA A100", "SG"},
 };
 
 static void identity(struct r1_identity *id, uint8_t seed)
@@ -58,7 +58,7 @@ static json_t *heartbeat(const struct viewfix *f, const struct spec *s, double u
 	    s->disk_avail, "UPTIME", uptime, "EE_NT_CT", s->country);
 	if (s->gpu)
 		json_object_set_new(hb, "GPUS",
-				    json_pack("[{s:s,s:f}]", "NAME", s->gpu, "TOTAL_MEM", 24.0));
+		                    json_pack("[{s:s,s:f}]", "NAME", s->gpu, "TOTAL_MEM", 24.0));
 	else
 		json_object_set_new(hb, "GPUS", json_string("No GPU or GPU drivers not installed"));
 	return hb;
@@ -83,12 +83,12 @@ static void netconfig(struct viewfix *f)
 	    "s:[{s:s,s:s,s:s,s:s,s:n,s:i},{s:s,s:s,s:s,s:s,s:s,s:i}]}",
 	    "OP", "SET_CONFIG", "PIPELINES", "NAME", "demo-echo", "TYPE", "Void", "INITIATOR_ID",
 	    "ops-console", "INITIATOR_ADDR", f->me.addr, "PLUGINS", "SIGNATURE", "ECHO_01",
-	    "INSTANCES", "INSTANCE_ID", "echo-1", "PROCESS_DELAY", 2, "MESSAGE", "hello",
-	    "NAME", "health", "TYPE", "Void", "INITIATOR_ID", "ops-console", "PLUGINS",
-	    "SIGNATURE", "SYSTEM_HEALTH_MONITOR_01", "INSTANCES", "INSTANCE_ID", "health-1",
-	    "PROCESS_DELAY", 15, "PLUGIN_STATUSES", "STREAM_ID", "demo-echo", "SIGNATURE",
-	    "ECHO_01", "INSTANCE_ID", "echo-1", "EXEC_TIMESTAMP", "2026-11-27 12:29:58.123456",
-	    "LAST_ERROR_TIME", "TOTAL_PAYLOAD_COUNT", 42, "STREAM_ID", "health", "SIGNATURE",
+	    "INSTANCES", "INSTANCE_ID", "echo-1", "PROCESS_DELAY", 2, "MESSAGE", "hello", "NAME",
+	    "health", "TYPE", "Void", "INITIATOR_ID", "ops-console", "PLUGINS", "SIGNATURE",
+	    "SYSTEM_HEALTH_MONITOR_01", "INSTANCES", "INSTANCE_ID", "health-1", "PROCESS_DELAY", 15,
+	    "PLUGIN_STATUSES", "STREAM_ID", "demo-echo", "SIGNATURE", "ECHO_01", "INSTANCE_ID",
+	    "echo-1", "EXEC_TIMESTAMP", "2026-11-27 12:29:58.123456", "LAST_ERROR_TIME",
+	    "TOTAL_PAYLOAD_COUNT", 42, "STREAM_ID", "health", "SIGNATURE",
 	    "SYSTEM_HEALTH_MONITOR_01", "INSTANCE_ID", "health-1", "EXEC_TIMESTAMP",
 	    "2026-11-27 12:29:45.000000", "LAST_ERROR_TIME", "2026-11-27 12:29:45.500000",
 	    "TOTAL_PAYLOAD_COUNT", 7);
@@ -99,14 +99,14 @@ static void netconfig(struct viewfix *f)
 }
 
 static void record(struct viewfix *f, enum stream_kind k, int node, int64_t t, json_t *body,
-		   bool verified)
+                   bool verified)
 {
 	struct stream_msg sm = {
-		.body = body,
-		.sender = f->nodes[node].addr,
-		.wire_len = 1234,
-		.verified = verified,
-		.reason = verified ? NULL : "hash mismatch",
+	    .body = body,
+	    .sender = f->nodes[node].addr,
+	    .wire_len = 1234,
+	    .verified = verified,
+	    .reason = verified ? NULL : "hash mismatch",
 	};
 	if (!tui_model_add(&f->m, k, &sm, t))
 		tap_bail("stream record");
@@ -118,29 +118,32 @@ static void streams(struct viewfix *f)
 	int64_t t = f->now_ms;
 	record(f, STREAM_PAYLOADS, 2, t - 30000,
 	       json_pack("{s:[s,s,s,s],s:s,s:i}", "EE_PAYLOAD_PATH", "node-02", "demo-echo",
-			 "ECHO_01", "echo-1", "MESSAGE", "hello", "COUNTER", 40),
+	                 "ECHO_01", "echo-1", "MESSAGE", "hello", "COUNTER", 40),
 	       true);
 	record(f, STREAM_PAYLOADS, 2, t - 20000,
 	       json_pack("{s:[s,s,s,s],s:s,s:i}", "EE_PAYLOAD_PATH", "node-02", "demo-echo",
-			 "ECHO_01", "echo-1", "MESSAGE", "hello", "COUNTER", 41),
+	                 "ECHO_01", "echo-1", "MESSAGE", "hello", "COUNTER", 41),
 	       true);
 	record(f, STREAM_PAYLOADS, 4, t - 15000,
 	       json_pack("{s:[s,s,s,s],s:s}", "EE_PAYLOAD_PATH", VIEWFIX_EVIL_ALIAS, "p\x1b[31m",
-			 "SIG", "i", "MESSAGE", "\x1b]0;pwned\x07" "boom\x1b[2J"),
+	                 "SIG", "i", "MESSAGE",
+	                 "\x1b]0;pwned\x07"
+	                 "boom\x1b[2J"),
 	       false);
 	record(f, STREAM_PAYLOADS, 2, t - 10000,
 	       json_pack("{s:[s,s,s,s],s:f,s:i}", "EE_PAYLOAD_PATH", "node-02", "health",
-			 "SYSTEM_HEALTH_MONITOR_01", "health-1", "CPU_USED", 40.0, "CPU_CORES", 8),
+	                 "SYSTEM_HEALTH_MONITOR_01", "health-1", "CPU_USED", 40.0, "CPU_CORES", 8),
 	       true);
 	record(f, STREAM_NOTIFICATIONS, 2, t - 25000,
 	       json_pack("{s:[s,s,s,s],s:s,s:i,s:s}", "EE_PAYLOAD_PATH", "node-02", "demo-echo",
-			 "ECHO_01", "echo-1", "NOTIFICATION_TYPE", "NORMAL", "NOTIFICATION_CODE",
-			 100, "NOTIFICATION", "Instance echo-1 exec ok post config (itr 1)."),
+	                 "ECHO_01", "echo-1", "NOTIFICATION_TYPE", "NORMAL", "NOTIFICATION_CODE",
+	                 100, "NOTIFICATION", "Instance echo-1 exec ok post config (itr 1)."),
 	       true);
 	record(f, STREAM_NOTIFICATIONS, 2, t - 5000,
 	       json_pack("{s:[s,s,s,s],s:s,s:i,s:s}", "EE_PAYLOAD_PATH", "node-02", "health",
-			 "SYSTEM_HEALTH_MONITOR_01", "health-1", "NOTIFICATION_TYPE", "EXCEPTION",
-			 "NOTIFICATION_CODE", -2, "NOTIFICATION", "LOW DISK: 100.00 GB free of 500 GB"),
+	                 "SYSTEM_HEALTH_MONITOR_01", "health-1", "NOTIFICATION_TYPE", "EXCEPTION",
+	                 "NOTIFICATION_CODE", -2, "NOTIFICATION",
+	                 "LOW DISK: 100.00 GB free of 500 GB"),
 	       true);
 }
 
@@ -161,10 +164,10 @@ void viewfix_init(struct viewfix *f)
 	f->now_ms = start + 1800 * 1000;
 	const char *oracles[] = {f->nodes[0].addr};
 	struct netmap_options no = {
-		.self_addr = f->me.addr,
-		.oracles = oracles,
-		.n_oracles = 1,
-		.epochs = &f->m.epochs,
+	    .self_addr = f->me.addr,
+	    .oracles = oracles,
+	    .n_oracles = 1,
+	    .epochs = &f->m.epochs,
 	};
 	if (netmap_new(&no, &f->m.nm, NULL))
 		tap_bail("netmap_new");
@@ -173,7 +176,8 @@ void viewfix_init(struct viewfix *f)
 		if (specs[i].online)
 			beats(f, i, start - 1200 * 1000, start - 10000);
 		else
-			beats(f, i, f->now_ms - 3 * 3600 * 1000, f->now_ms - 3 * 3600 * 1000 + 60000);
+			beats(f, i, f->now_ms - 3 * 3600 * 1000,
+			      f->now_ms - 3 * 3600 * 1000 + 60000);
 	}
 	netmap_tick(f->m.nm, start + 1000);
 	/* this epoch: the last five minutes */
@@ -188,8 +192,8 @@ void viewfix_init(struct viewfix *f)
 	LOG_I(f->log, "console", "network demo (6 nodes), identity %s", f->me.addr);
 	LOG_W(f->log, "console", "node-03 lost: no heartbeat for 60 s");
 	f->m.log = f->log;
-	struct session_options so = {.name = "ops-console", .timeout_ms = 60000,
-				     .netconfig_every_ms = UINT32_MAX};
+	struct session_options so = {
+	    .name = "ops-console", .timeout_ms = 60000, .netconfig_every_ms = UINT32_MAX};
 	if (loop_new(&f->loop, NULL) || bus_hub_new(f->loop, 0, NULL, &f->hub, NULL) ||
 	    bus_local_new(f->hub, "console", &f->bus, NULL) ||
 	    session_new(f->loop, f->bus, &f->me, f->m.nm, NULL, f->log, &so, &f->m.sess, NULL))

@@ -18,7 +18,9 @@
 #include "tui/model.h"
 
 #define VIEWFIX_NODES 6
-#define VIEWFIX_EVIL_ALIAS "\x1b]0;pwned\x07" "evil\x1b[2J"
+#define VIEWFIX_EVIL_ALIAS                                                                         \
+	"\x1b]0;pwned\x07"                                                                         \
+	"evil\x1b[2J"
 
 struct loop;
 struct bus_hub;
@@ -26,7 +28,7 @@ struct bus;
 
 struct viewfix {
 	struct tui_model m;
-	struct loop *loop;    /* the session's (commands go to an empty hub) */
+	struct loop *loop; /* the session's (commands go to an empty hub) */
 	struct bus_hub *hub;
 	struct bus *bus;
 	struct r1_identity me;
