@@ -4,6 +4,7 @@ r1console_SOURCES += src/cli/cli.h src/cli/main.c src/cli/commands.def
 r1console_SOURCES += src/cli/cmd_keys.c
 r1console_SOURCES += src/cli/cmd_r1fs.c
 r1console_SOURCES += src/cli/cmd_sign.c
+r1console_SOURCES += src/cli/cmd_compute.c
 r1console_SOURCES += src/cli/args.c src/cli/args.h
 r1console_SOURCES += src/cli/table.c src/cli/table.h
 r1console_SOURCES += src/cli/render.c src/cli/render.h

@@ -51,6 +51,8 @@ struct session {
 	int64_t *asked_ms;
 	size_t n_asked;
 	struct ingest *ig; /* the receive path, once listening */
+	session_observer_fn observer; /* told of payloads and notifications */
+	void *observer_ctx;
 };
 
 /* Per-transaction callback, kept beside the txn. */
@@ -828,11 +830,19 @@ static void on_payload(struct session *s, const char *sender, const json_t *msg)
 	cache_message(s, CACHE_MSG_PAYLOAD, sender, msg);
 }
 
+void session_set_observer(struct session *s, session_observer_fn fn, void *ctx)
+{
+	s->observer = fn;
+	s->observer_ctx = ctx;
+}
+
 void session_deliver(struct session *s, enum session_msg kind, const char *sender,
                      const json_t *msg)
 {
 	if (!sender || !json_is_object(msg))
 		return;
+	if (s->observer && kind != SESSION_MSG_HEARTBEAT)
+		s->observer(s->observer_ctx, s, kind, sender, msg);
 	switch (kind) {
 	case SESSION_MSG_HEARTBEAT:
 		if (s->nm)

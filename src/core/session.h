@@ -106,6 +106,16 @@ void session_deliver(struct session *s, enum session_msg kind, const char *sende
                      const json_t *msg);
 
 /*
+ * Told of every payload and notification the session is delivered (before
+ * its own handling), for commands and plugins that wait for a node's
+ * answer in a payload (compute bench, ChainDist).  One observer; fn NULL
+ * removes it.  msg and sender are borrowed for the call.
+ */
+typedef void (*session_observer_fn)(void *ctx, struct session *s, enum session_msg kind,
+                                    const char *sender, const json_t *msg);
+void session_set_observer(struct session *s, session_observer_fn fn, void *ctx);
+
+/*
  * Which node a person meant: an address (known or not), an ETH address or
  * an alias the netmap knows.  Fills the address ("0xai_...") and the alias
  * ("" if unknown).  R1_ERR_NOTFOUND / R1_ERR_EXISTS (ambiguous alias) with

@@ -7,6 +7,7 @@
 #include "node/nodepriv.h"
 #include "node/heartbeat.h"
 #include "node/nodetime.h"
+#include "node/compute/compute.h"
 #include "core/hbcodec.h"
 #include "core/loop.h"
 #include "core/proto.h"
@@ -73,6 +74,7 @@ void node_heartbeat_send(struct node *n, const char *status, bool full_info, boo
 	json_t *dlog = send_log ? log_lines(n->log, false) : NULL;
 	json_t *elog = send_log ? log_lines(n->log, true) : NULL;
 	char *timers = full_info ? timers_text(n) : NULL;
+	json_t *compute = n->compute ? compute_heartbeat_json(n->compute) : NULL;
 	int64_t now = nodetime_wall_us();
 	struct hb_inputs in = {
 	    .now_wall = now,
@@ -95,6 +97,7 @@ void node_heartbeat_send(struct node *n, const char *status, bool full_info, boo
 	    .timers = timers,
 	    .main_loop_avg_s = n->loop_avg_s,
 	    .comm_loop_avg_s = n->loop_avg_s,
+	    .extra = compute,
 	    .tags = n->tags,
 	};
 	json_t *st = hb_status_build(&in);
@@ -110,6 +113,7 @@ void node_heartbeat_send(struct node *n, const char *status, bool full_info, boo
 	}
 	r1_free(why);
 	r1_free(timers);
+	json_decref(compute);
 	json_decref(st);
 	json_decref(wl);
 	json_decref(ap);

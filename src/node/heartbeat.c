@@ -136,6 +136,11 @@ json_t *hb_status_build(const struct hb_inputs *in)
 	SETN(K_DEVICE_LOG, copy_or(in->device_log, json_string(HB_DEVICE_LOG_NA)));
 	SETN(K_ERROR_LOG, copy_or(in->error_log, json_string(HB_ERROR_LOG_NA)));
 #undef SETN
+	if (in->extra) {
+		const char *k;
+		json_t *v;
+		json_object_foreach((json_t *)in->extra, k, v) rc |= json_object_set(o, k, v);
+	}
 	if (in->tags) {
 		const char *k;
 		json_t *v;

@@ -41,7 +41,8 @@ struct hb_inputs {
 	const json_t *device_log, *error_log; /* NULL = the "on request" strings */
 	const char *timers;                   /* NULL = HB_TIMERS_NA */
 	double main_loop_avg_s, comm_loop_avg_s;
-	const json_t *tags; /* EE_NT_* values, added at the end */
+	const json_t *extra; /* fields of the node's services (compute), before the tags */
+	const json_t *tags;  /* EE_NT_* values, added at the end */
 };
 
 /* A new status object, or NULL on OOM. */

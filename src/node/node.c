@@ -9,6 +9,8 @@
 #include "node/fsutil.h"
 #include "node/heartbeat.h"
 #include "node/nodetime.h"
+#include "node/compute/compute.h"
+#include "node/r1fs/r1fs.h"
 #include "core/bus.h"
 #include "core/cipher.h"
 #include "core/db.h"
@@ -180,6 +182,44 @@ static char **copy_list(const char *const *v, size_t n)
 	return out;
 }
 
+/*
+ * The services plugins use: the compute engine (required) and the R1FS
+ * store on a second connection to node.db (optional: a node without it
+ * still runs, its R1FS-based jobs are refused with a reason).
+ */
+static enum r1_err open_services(struct node *n, const struct node_config *cfg, char **why)
+{
+	struct compute_config cc;
+	compute_config_defaults(&cc);
+	cc.threads = cfg->compute_threads;
+	cc.job_mem_limit = (uint64_t)cfg->compute_mem_limit_mb << 20;
+	enum r1_err e = compute_new_on_loop(n->loop, &cc, n->log, &n->compute, why);
+	if (e)
+		return e;
+	char *rwhy = NULL;
+	struct r1fs_options ro = R1FS_OPTIONS_INIT;
+	ro.log = n->log;
+	if (db_open(n->path_db, &n->r1fs_db, &rwhy) ||
+	    r1fs_open(n->dir, n->r1fs_db, &ro, &n->r1fs, &rwhy)) {
+		LOG_W(n->log, "node", "%s: no R1FS: %s", n->alias, rwhy ? rwhy : "?");
+		db_close(&n->r1fs_db);
+	} else {
+		compute_set_r1fs(n->compute, n->r1fs, NULL);
+	}
+	r1_free(rwhy);
+	return R1_OK;
+}
+
+struct compute *node_compute(const struct node *n)
+{
+	return n->compute;
+}
+
+struct r1fs *node_r1fs(const struct node *n)
+{
+	return n->r1fs;
+}
+
 enum r1_err node_new(struct loop *loop, struct bus *bus, const struct node_config *cfg,
                      struct r1_log *log, struct node **out, char **why)
 {
@@ -277,7 +317,7 @@ enum r1_err node_new(struct loop *loop, struct bus *bus, const struct node_confi
 		e = r1_fail(why, R1_ERR_NOMEM, "node: out of memory");
 		goto fail;
 	}
-	if ((e = make_topics(n, why)))
+	if ((e = make_topics(n, why)) || (e = open_services(n, cfg, why)))
 		goto fail;
 	n->host_timer = loop_timer_new(loop, on_host_timer, n);
 	n->beat_timer = loop_timer_new(loop, on_beat_timer, n);
@@ -359,6 +399,9 @@ void node_free(struct node **np)
 	node_stop(n);
 	node_pipelines_free(n);
 	pluginhost_free(&n->host);
+	compute_free(&n->compute); /* after the plugins: they forget their jobs on close */
+	r1fs_free(&n->r1fs);
+	db_close(&n->r1fs_db);
 	loop_timer_free(&n->host_timer);
 	loop_timer_free(&n->beat_timer);
 	loop_timer_free(&n->house_timer);

@@ -83,6 +83,13 @@ struct node_config {
 	 * environment's EE_NT_* variables; copied.  NULL = none.
 	 */
 	const json_t *tags;
+	/*
+	 * The compute engine (node/compute/compute.h): OpenBLAS threads per job
+	 * (0 = every core but one, for the loop) and the memory one job may use
+	 * in MiB (0 = half the RAM, at most 8 GiB).
+	 */
+	int compute_threads;
+	unsigned compute_mem_limit_mb;
 };
 
 enum node_exit {
@@ -152,6 +159,16 @@ void node_stop(struct node *n);
 void node_free(struct node **n);
 
 void node_set_observer(struct node *n, node_event_fn fn, void *ctx);
+
+struct compute;
+struct r1fs;
+/* The node's compute engine (BLAS jobs, on its own worker thread).  Borrowed; never NULL. */
+struct compute *node_compute(const struct node *n);
+/*
+ * The node's R1FS store (blocks under <data_dir>/r1fs), or NULL when it
+ * could not be opened (the reason is in the log).  Borrowed.
+ */
+struct r1fs *node_r1fs(const struct node *n);
 
 const char *node_alias(const struct node *n);
 const char *node_address(const struct node *n);     /* "0xai_..." */

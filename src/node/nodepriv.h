@@ -94,6 +94,9 @@ struct node {
 	sqlite3 *db;
 	struct pipestore *store;
 	struct pluginhost *host;
+	struct compute *compute; /* node/compute: BLAS jobs on their own worker thread */
+	struct r1fs *r1fs;       /* NULL when the store could not be opened */
+	sqlite3 *r1fs_db;        /* R1FS's own connection to node.db */
 	struct pipeline_rt *pipes;
 	struct netwatch *watch;
 	struct cipher_keycache *keys;

@@ -11,5 +11,9 @@ extern const struct plugin_ops plugin_system_health_monitor_01;
 extern const struct plugin_ops plugin_net_mon_01;
 extern const struct plugin_ops plugin_net_config_monitor;
 extern const struct plugin_ops plugin_update_monitor_01;
+extern const struct plugin_ops plugin_blas_bench_01;
+extern const struct plugin_ops plugin_matmul_job_01;
+extern const struct plugin_ops plugin_vector_search_01;
+extern const struct plugin_ops plugin_chain_dist_worker_01;
 
 #endif

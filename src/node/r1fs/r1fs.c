@@ -3,10 +3,11 @@
  * encrypted files, IPFS-style cat/ls/stat, blocks for the exchange, pins,
  * garbage collection and the quota, over the block store.  The pieces it
  * joins live in their own files (cid, dagpb, unixfs, dagbuilder, dagreader,
- * seal, unseal, pyjson, yaml, blockstore); what is here is the order in
- * which they run and the locking that makes the long operations safe on a
- * worker thread.  Not here: the network exchange, the HTTP API, the admin
- * plugin (they use the block interface and the fetch hook).
+ * seal, unseal, pyjson, yaml, blockstore, prefetch, ipfs); what is here is
+ * the order in which they run, for the built-in store and for an IPFS
+ * backend, and the locking that makes the long operations safe on a worker
+ * thread.  Not here: the network exchange, the HTTP API, the admin plugin
+ * (they use the block interface and the fetch hook).
  */
 #include "node/lib.h"
 #include "node/r1fs/r1fs.h"
@@ -15,6 +16,8 @@
 #include "node/r1fs/dagbuilder.h"
 #include "node/r1fs/dagpb.h"
 #include "node/r1fs/dagreader.h"
+#include "node/r1fs/ipfs.h"
+#include "node/r1fs/prefetch.h"
 #include "node/r1fs/pyjson.h"
 #include "node/r1fs/schema.h"
 #include "node/r1fs/seal.h"
@@ -39,7 +42,14 @@ struct r1fs {
 	    gc_lock; /* shared: everything that reads or stores blocks; exclusive: gc */
 	r1fs_fetch_fn fetch;
 	void *fetch_ctx;
+	struct r1fs_ipfs *ipfs; /* the IPFS backend; then bs is NULL */
 };
+
+/* What the built-in store does and an IPFS backend does not. */
+static enum r1_err no_store(const char *what, char **why)
+{
+	return r1_fail(why, R1_ERR_STATE, "r1fs: %s is not available with an IPFS backend", what);
+}
 
 /* ------------------------------------------------------------ open/close */
 
@@ -49,6 +59,21 @@ enum r1_err r1fs_open(const char *node_dir, sqlite3 *db, const struct r1fs_optio
 	static const struct r1fs_options defaults = R1FS_OPTIONS_INIT;
 	if (!opt)
 		opt = &defaults;
+	if (opt->ipfs_api && *opt->ipfs_api) {
+		struct r1fs *r = r1_calloc(1, sizeof(*r));
+		if (!r)
+			return r1_fail(why, R1_ERR_NOMEM, "r1fs: out of memory");
+		r->log = opt->log;
+		r->sync = opt->sync;
+		pthread_rwlock_init(&r->gc_lock, NULL);
+		enum r1_err e = r1fs_ipfs_new(opt->ipfs_api, opt->ipfs_timeout_ms, &r->ipfs, why);
+		if (e) {
+			r1fs_free(&r);
+			return e;
+		}
+		*out = r;
+		return R1_OK;
+	}
 	enum r1_err e = r1fs_schema_migrate(db, why);
 	if (e)
 		return e;
@@ -66,12 +91,13 @@ enum r1_err r1fs_open(const char *node_dir, sqlite3 *db, const struct r1fs_optio
 	r->log = opt->log;
 	r->sync = opt->sync;
 	pthread_rwlock_init(&r->gc_lock, NULL);
-	e = blockstore_open(r->dir, db, opt->sync, &r->bs, why);
+	e = blockstore_open(r->dir, db, opt->sync, opt->log, &r->bs, why);
 	if (e) {
 		r1fs_free(&r);
 		return e;
 	}
 	blockstore_set_quota(r->bs, opt->quota_bytes);
+	blockstore_set_pack_max(r->bs, opt->pack_bytes);
 	*out = r;
 	return R1_OK;
 }
@@ -82,6 +108,7 @@ void r1fs_free(struct r1fs **rp)
 	if (!r)
 		return;
 	blockstore_free(&r->bs);
+	r1fs_ipfs_free(&r->ipfs);
 	pthread_rwlock_destroy(&r->gc_lock);
 	r1_free(r->dir);
 	r1_free(r);
@@ -96,14 +123,15 @@ void r1fs_set_fetcher(struct r1fs *r, r1fs_fetch_fn fn, void *ctx)
 
 void r1fs_set_quota(struct r1fs *r, uint64_t bytes)
 {
-	blockstore_set_quota(r->bs, bytes);
+	if (r->bs)
+		blockstore_set_quota(r->bs, bytes);
 }
 
 /* ------------------------------------------------------------ blocks */
 
 bool r1fs_has_block(struct r1fs *r, const struct r1fs_cid *cid)
 {
-	return blockstore_has(r->bs, cid->digest);
+	return r->bs && blockstore_has(r->bs, cid->digest);
 }
 
 /* put_block without the gc lock, for callers that already hold it. */
@@ -136,6 +164,8 @@ static enum r1_err store_block(struct r1fs *r, const struct r1fs_cid *cid, const
 enum r1_err r1fs_put_block(struct r1fs *r, const struct r1fs_cid *cid, const uint8_t *data,
                            size_t len, char **why)
 {
+	if (!r->bs)
+		return no_store("put_block", why);
 	/* Under the gc lock: a sweep must not see the file before its index row. */
 	pthread_rwlock_rdlock(&r->gc_lock);
 	enum r1_err e = store_block(r, cid, data, len, why);
@@ -151,6 +181,8 @@ enum r1_err r1fs_put_block(struct r1fs *r, const struct r1fs_cid *cid, const uin
 static enum r1_err block_get(void *ctx, const struct r1fs_cid *cid, struct buf *out, char **why)
 {
 	struct r1fs *r = ctx;
+	if (r->ipfs) /* checked against the CID there */
+		return r1fs_ipfs_block_get(r->ipfs, cid, out, why);
 	enum r1_err e = blockstore_get(r->bs, cid->digest, out, why);
 	if (e == R1_ERR_CRYPTO && r->fetch) {
 		char text[R1FS_CID_TEXT_MAX];
@@ -170,7 +202,17 @@ static enum r1_err block_get(void *ctx, const struct r1fs_cid *cid, struct buf *
 
 enum r1_err r1fs_get_block(struct r1fs *r, const struct r1fs_cid *cid, struct buf *out, char **why)
 {
+	if (r->ipfs)
+		return r1fs_ipfs_block_get(r->ipfs, cid, out, why);
 	return blockstore_get(r->bs, cid->digest, out, why);
+}
+
+enum r1_err r1fs_locate_block(struct r1fs *r, const struct r1fs_cid *cid, char **pack_path,
+                              uint64_t *offset, size_t *len, char **why)
+{
+	if (!r->bs)
+		return no_store("locate_block", why);
+	return blockstore_locate(r->bs, cid->digest, pack_path, offset, len, why);
 }
 
 /* ------------------------------------------------------------ pins (rows) */
@@ -199,6 +241,16 @@ static enum r1_err pin_row(struct r1fs *r, const char *cid, uint64_t size, char 
 
 bool r1fs_is_pinned(struct r1fs *r, const char *cid)
 {
+	if (r->ipfs) {
+		struct r1fs_pin *pins = NULL;
+		size_t n = 0;
+		bool pinned = false;
+		if (r1fs_list_pins(r, &pins, &n, NULL) == R1_OK)
+			for (size_t i = 0; i < n && !pinned; i++)
+				pinned = strcmp(pins[i].cid, cid) == 0;
+		r1_free(pins);
+		return pinned;
+	}
 	sqlite3_stmt *st = NULL;
 	bool pinned = false;
 	blockstore_db_lock(r->bs);
@@ -214,6 +266,8 @@ bool r1fs_is_pinned(struct r1fs *r, const char *cid)
 
 enum r1_err r1fs_unpin(struct r1fs *r, const char *cid, char **why)
 {
+	if (r->ipfs)
+		return r1fs_ipfs_pin_rm(r->ipfs, cid, why);
 	sqlite3_stmt *st = NULL;
 	enum r1_err e = R1_OK;
 	blockstore_db_lock(r->bs);
@@ -240,6 +294,23 @@ enum r1_err r1fs_list_pins(struct r1fs *r, struct r1fs_pin **pins, size_t *n, ch
 	size_t count = 0, cap = 0;
 	*pins = NULL;
 	*n = 0;
+	if (r->ipfs) { /* the node knows neither sizes nor times */
+		char **cids = NULL;
+		e = r1fs_ipfs_pin_ls(r->ipfs, &cids, &count, why);
+		if (!e && count && !(list = r1_calloc(count, sizeof(*list))))
+			e = r1_fail(why, R1_ERR_NOMEM, "r1fs: out of memory");
+		for (size_t i = 0; i < count; i++) {
+			if (list)
+				snprintf(list[i].cid, sizeof(list[i].cid), "%s", cids[i]);
+			r1_free(cids[i]);
+		}
+		r1_free(cids);
+		if (!e) {
+			*pins = list;
+			*n = count;
+		}
+		return e;
+	}
 	blockstore_db_lock(r->bs);
 	if (sqlite3_prepare_v2(r->db,
 	                       "SELECT cid, size, created FROM r1fs_pins ORDER BY created, cid", -1,
@@ -283,9 +354,14 @@ out:
 enum r1_err r1fs_store_stat(struct r1fs *r, struct r1fs_store_stat *out, char **why)
 {
 	memset(out, 0, sizeof(*out));
+	if (!r->bs)
+		return no_store("store_stat", why);
 	out->used_bytes = blockstore_used(r->bs);
 	out->quota_bytes = blockstore_quota(r->bs);
 	out->blocks = blockstore_count(r->bs);
+	enum r1_err e = blockstore_disk_usage(r->bs, &out->packs, &out->disk_bytes, why);
+	if (e)
+		return e;
 	sqlite3_stmt *st = NULL;
 	out->pins = -1;
 	blockstore_db_lock(r->bs);
@@ -409,6 +485,8 @@ enum r1_err r1fs_pin(struct r1fs *r, const char *cid_text, char **why)
 		return e;
 	char canon[R1FS_CID_TEXT_MAX];
 	r1fs_cid_format(&cid, canon);
+	if (r->ipfs)
+		return r1fs_ipfs_pin_add(r->ipfs, canon, why);
 	pthread_rwlock_rdlock(&r->gc_lock);
 	uint64_t size = 0;
 	e = walk_dag(r, &cid, false, why);
@@ -422,7 +500,15 @@ enum r1_err r1fs_pin(struct r1fs *r, const char *cid_text, char **why)
 
 enum r1_err r1fs_gc(struct r1fs *r, int64_t grace, struct r1fs_gc_stats *out, char **why)
 {
+	return r1fs_gc_with_progress(r, grace, NULL, NULL, out, why);
+}
+
+enum r1_err r1fs_gc_with_progress(struct r1fs *r, int64_t grace, r1fs_progress_fn progress,
+                                  void *ctx, struct r1fs_gc_stats *out, char **why)
+{
 	memset(out, 0, sizeof(*out));
+	if (!r->bs)
+		return no_store("gc (the IPFS node collects its own garbage)", why);
 	struct r1fs_pin *pins = NULL;
 	size_t n = 0;
 	pthread_rwlock_wrlock(&r->gc_lock);
@@ -435,20 +521,31 @@ enum r1_err r1fs_gc(struct r1fs *r, int64_t grace, struct r1fs_gc_stats *out, ch
 			continue;
 		e = walk_dag(r, &cid, true, why);
 	}
+	struct blockstore_gc_stats gs = {0};
 	if (!e)
-		e = blockstore_gc_sweep(r->bs, (int64_t)time(NULL) - grace, &out->blocks_removed,
-		                        &out->bytes_removed, why);
+		e = blockstore_gc_sweep(r->bs, (int64_t)time(NULL) - grace, progress, ctx, &gs,
+		                        why);
+	*out = (struct r1fs_gc_stats){gs.blocks_removed, gs.bytes_removed, gs.packs_compacted,
+	                              gs.packs_deleted, gs.disk_freed};
 	pthread_rwlock_unlock(&r->gc_lock);
 	r1_free(pins);
 	if (!e)
-		LOG_I(r->log, "r1fs", "gc removed %" PRIu64 " blocks (%" PRIu64 " bytes)",
-		      out->blocks_removed, out->bytes_removed);
+		LOG_I(r->log, "r1fs",
+		      "gc removed %" PRIu64 " blocks (%" PRIu64 " bytes), compacted %" PRIu64
+		      " packs, freed %" PRIu64 " bytes on disk",
+		      out->blocks_removed, out->bytes_removed, out->packs_compacted,
+		      out->disk_freed);
 	return e;
 }
 
 /* ------------------------------------------------------------ adding */
 
-typedef enum r1_err (*source_fn)(void *ctx, uint8_t *buf, size_t cap, size_t *got, char **why);
+/* Where an add's plain bytes come from: read (0 at the end), and start over. */
+struct source {
+	enum r1_err (*read)(void *ctx, uint8_t *buf, size_t cap, size_t *got, char **why);
+	enum r1_err (*rewind)(void *ctx, char **why);
+	void *ctx;
+};
 
 struct fd_source {
 	int fd;
@@ -474,6 +571,14 @@ static enum r1_err fd_read(void *ctx, uint8_t *buf, size_t cap, size_t *got, cha
 	return R1_OK;
 }
 
+static enum r1_err fd_rewind(void *ctx, char **why)
+{
+	struct fd_source *s = ctx;
+	if (lseek(s->fd, 0, SEEK_SET) != 0)
+		return r1_fail(why, R1_ERR_IO, "r1fs: rewinding %s: %s", s->path, strerror(errno));
+	return R1_OK;
+}
+
 struct mem_source {
 	const uint8_t *data;
 	size_t len, at;
@@ -487,6 +592,12 @@ static enum r1_err mem_read(void *ctx, uint8_t *buf, size_t cap, size_t *got, ch
 		memcpy(buf, s->data + s->at, n);
 	s->at += n;
 	*got = n;
+	return R1_OK;
+}
+
+static enum r1_err mem_rewind(void *ctx, char **why)
+{
+	((struct mem_source *)ctx)->at = 0;
 	return R1_OK;
 }
 
@@ -515,9 +626,120 @@ static void nonce_for(int64_t nonce, uint8_t out[R1FS_NONCE_LEN])
 	r1fs_nonce_from_int(seed, out);
 }
 
-static bool report(const struct r1fs_add_opts *o, uint64_t done, uint64_t total)
+/*
+ * The reference's encrypted file, produced on demand from a source:
+ * header, encrypted content, tag.  Every byte produced also goes to `dag`
+ * (the DAG builder that names it), so an upload is hashed as it is sent.
+ */
+struct sealed {
+	struct source *src;
+	uint64_t size, done;
+	const char *name;
+	struct r1fs_seal *seal;
+	const uint8_t *header;
+	size_t header_len, header_at;
+	uint8_t tag[R1FS_TAG_LEN];
+	size_t tag_at;
+	bool tagged;
+	uint8_t *in; /* IO_CHUNK */
+	struct dag_builder *dag;
+	const struct r1fs_add_opts *o; /* progress, when report */
+	bool report;
+};
+
+static enum r1_err sealed_open(struct sealed *s, struct source *src, uint64_t size,
+                               const char *name, const uint8_t key[R1FS_KEY_LEN],
+                               const uint8_t nonce[R1FS_NONCE_LEN], struct dag_builder *dag,
+                               const struct r1fs_add_opts *o, bool report, char **why)
 {
-	return !o->progress || o->progress(o->progress_ctx, done, total);
+	memset(s, 0, sizeof(*s));
+	s->src = src;
+	s->size = size;
+	s->name = name;
+	s->dag = dag;
+	s->o = o;
+	s->report = report;
+	s->in = r1_malloc(IO_CHUNK);
+	if (!s->in)
+		return r1_fail(why, R1_ERR_NOMEM, "r1fs: out of memory");
+	enum r1_err e = r1fs_seal_new(key, nonce, name, &s->seal, why);
+	if (!e)
+		s->header = r1fs_seal_header(s->seal, &s->header_len);
+	return e;
+}
+
+static void sealed_close(struct sealed *s)
+{
+	r1fs_seal_free(&s->seal);
+	r1_free(s->in);
+	s->in = NULL;
+}
+
+/* Bytes of the encrypted file. */
+static uint64_t sealed_size(const struct sealed *s)
+{
+	return s->header_len + s->size + R1FS_TAG_LEN;
+}
+
+static enum r1_err sealed_emit(struct sealed *s, const uint8_t *p, size_t n, char **why)
+{
+	return s->dag && n ? dag_builder_write(s->dag, p, n, why) : R1_OK;
+}
+
+/* A httpc_body_fn as well: up to cap (at least R1FS_TAG_LEN) bytes, *n = 0 at the end. */
+static enum r1_err sealed_read(void *ctx, uint8_t *out, size_t cap, size_t *n, char **why)
+{
+	struct sealed *s = ctx;
+	*n = 0;
+	if (s->header_at < s->header_len) {
+		*n = R1_MIN(cap, s->header_len - s->header_at);
+		memcpy(out, s->header + s->header_at, *n);
+		s->header_at += *n;
+		return sealed_emit(s, out, *n, why);
+	}
+	while (!s->tagged) {
+		size_t got = 0;
+		enum r1_err e =
+		    s->src->read(s->src->ctx, s->in, R1_MIN(cap, (size_t)IO_CHUNK), &got, why);
+		if (e)
+			return e;
+		if (got == 0) {
+			if (s->done != s->size)
+				return r1_fail(why, R1_ERR_IO,
+				               "r1fs: %s shrank while it was being added", s->name);
+			if ((e = r1fs_seal_final(s->seal, s->tag, why)))
+				return e;
+			s->tagged = true;
+			break;
+		}
+		if (s->done + got > s->size)
+			return r1_fail(why, R1_ERR_IO, "r1fs: %s grew while it was being added",
+			               s->name);
+		if ((e = r1fs_seal_update(s->seal, s->in, got, out, why)))
+			return e;
+		s->done += got;
+		*n = got;
+		if (s->report && s->o->progress &&
+		    !s->o->progress(s->o->progress_ctx, s->done, s->size))
+			return r1_fail(why, R1_ERR_CANCELLED, "r1fs: adding %s was cancelled",
+			               s->name);
+		return sealed_emit(s, out, got, why);
+	}
+	*n = R1_MIN(cap, R1FS_TAG_LEN - s->tag_at);
+	memcpy(out, s->tag + s->tag_at, *n);
+	s->tag_at += *n;
+	return sealed_emit(s, out, *n, why);
+}
+
+/* Run a sealed stream to its end into its DAG builder (the local add, or a hashing pass). */
+static enum r1_err sealed_drain(struct sealed *s, uint8_t *buf, char **why)
+{
+	for (;;) {
+		size_t n = 0;
+		enum r1_err e = sealed_read(s, buf, IO_CHUNK, &n, why);
+		if (e || n == 0)
+			return e;
+	}
 }
 
 /* The directory `ipfs add -w` makes around the file, with a name of ours. */
@@ -548,9 +770,115 @@ static enum r1_err add_wrapper(const struct dag_result *file, unsigned cid_versi
 	return e;
 }
 
-static enum r1_err add_stream(struct r1fs *r, source_fn src, void *src_ctx, uint64_t size,
-                              const char *name, const struct r1fs_add_opts *o,
-                              struct r1fs_added *out, char **why)
+/*
+ * The whole add of one sealed stream into this store (or, only_hash,
+ * nowhere): DAG, wrapper, one batch of blocks, the pin.
+ */
+static enum r1_err add_local(struct r1fs *r, struct source *src, uint64_t size, const char *name,
+                             const struct r1fs_add_opts *o, const uint8_t key[R1FS_KEY_LEN],
+                             const uint8_t nonce[R1FS_NONCE_LEN], bool report,
+                             struct r1fs_added *out, char **why)
+{
+	bool store = !o->only_hash && r->bs;
+	struct blockstore_batch *batch = NULL;
+	struct dag_builder *dag = NULL;
+	struct sealed s = {0};
+	uint8_t *enc = r1_malloc(IO_CHUNK);
+	struct dag_layout layout;
+	dag_layout_kubo(&layout, o->cid_version);
+	if (store)
+		pthread_rwlock_rdlock(&r->gc_lock);
+	if (store)
+		batch = blockstore_batch_new(r->bs, true); /* writes overlap the hashing */
+	dag = dag_builder_new(&layout, batch ? sink_store : NULL, batch);
+	enum r1_err e = enc && dag && (!store || batch)
+	                    ? sealed_open(&s, src, size, name, key, nonce, dag, o, report, why)
+	                    : r1_fail(why, R1_ERR_NOMEM, "r1fs: out of memory");
+	if (!e) {
+		out->encrypted_size = sealed_size(&s);
+		e = sealed_drain(&s, enc, why);
+	}
+	struct dag_result res;
+	if (!e)
+		e = dag_builder_finish(dag, &res, why);
+	if (!e)
+		e = add_wrapper(&res, o->cid_version, batch, out, why);
+	if (!e && batch)
+		e = blockstore_batch_commit(batch, why);
+	if (!e && store && !o->no_pin)
+		e = pin_row(r, out->cid, out->size, why);
+	if (store)
+		pthread_rwlock_unlock(&r->gc_lock);
+	blockstore_batch_free(&batch);
+	dag_builder_free(&dag);
+	sealed_close(&s);
+	r1_free(enc);
+	return e;
+}
+
+/*
+ * The add through an IPFS node.  The name inside the wrapping directory
+ * derives from the encrypted file's CID, as in the built-in store, so a
+ * first pass encrypts and hashes without sending; the second pass sends
+ * the same bytes (same key and nonce), hashing them again: a source that
+ * changed in between is caught.  What is returned is what the node
+ * reports; a node that chunks differently (so its CIDs differ from ours)
+ * is logged.
+ */
+static enum r1_err add_ipfs(struct r1fs *r, struct source *src, uint64_t size, const char *name,
+                            const struct r1fs_add_opts *o, const uint8_t key[R1FS_KEY_LEN],
+                            const uint8_t nonce[R1FS_NONCE_LEN], struct r1fs_added *out, char **why)
+{
+	struct r1fs_added local;
+	memset(&local, 0, sizeof(local));
+	enum r1_err e = add_local(r, src, size, name, o, key, nonce, false, &local, why);
+	if (e || o->only_hash) {
+		*out = local;
+		return e;
+	}
+	struct dag_layout layout;
+	dag_layout_kubo(&layout, o->cid_version);
+	struct dag_builder *dag = dag_builder_new(&layout, NULL, NULL);
+	struct sealed s = {0};
+	struct r1fs_ipfs_added added;
+	e = dag ? src->rewind(src->ctx, why) : r1_fail(why, R1_ERR_NOMEM, "r1fs: out of memory");
+	if (!e)
+		e = sealed_open(&s, src, size, name, key, nonce, dag, o, true, why);
+	if (!e)
+		e = r1fs_ipfs_add(r->ipfs, local.link_name, sealed_size(&s), sealed_read, &s,
+		                  o->cid_version, !o->no_pin, &added, why);
+	struct dag_result res;
+	if (!e)
+		e = dag_builder_finish(dag, &res, why);
+	char sent[R1FS_CID_TEXT_MAX];
+	if (!e) {
+		r1fs_cid_format(&res.root, sent);
+		if (strcmp(sent, local.file_cid) != 0)
+			e = r1_fail(why, R1_ERR_IO,
+			            "r1fs: %s changed while it was being added (the node has %s)",
+			            name, added.wrapper);
+	}
+	if (!e) {
+		if (strcmp(added.file, local.file_cid) != 0 ||
+		    strcmp(added.wrapper, local.cid) != 0)
+			LOG_W(
+			    r->log, "r1fs",
+			    "the IPFS node names %s %s (directory %s) where kubo's defaults give %s"
+			    " (%s): it chunks differently",
+			    name, added.file, added.wrapper, local.file_cid, local.cid);
+		*out = local;
+		snprintf(out->cid, sizeof(out->cid), "%s", added.wrapper);
+		snprintf(out->file_cid, sizeof(out->file_cid), "%s", added.file);
+		if (added.wrapper_size)
+			out->size = added.wrapper_size;
+	}
+	sealed_close(&s);
+	dag_builder_free(&dag);
+	return e;
+}
+
+static enum r1_err add_stream(struct r1fs *r, struct source *src, uint64_t size, const char *name,
+                              const struct r1fs_add_opts *o, struct r1fs_added *out, char **why)
 {
 	static const struct r1fs_add_opts defaults = R1FS_ADD_OPTS_INIT;
 	if (!o)
@@ -561,81 +889,21 @@ static enum r1_err add_stream(struct r1fs *r, source_fn src, void *src_ctx, uint
 	if (size > R1FS_MAX_FILE_SIZE)
 		return r1_fail(why, R1_ERR_TOOBIG,
 		               "r1fs: %s is %" PRIu64 " bytes; the limit is 5 GiB", name, size);
-	uint8_t key[R1FS_KEY_LEN], nonce[R1FS_NONCE_LEN], tag[R1FS_TAG_LEN];
-	r1fs_key_from_secret(o->secret, key);
-	nonce_for(o->nonce, nonce);
-	struct r1fs_seal *seal = NULL;
-	enum r1_err e = r1fs_seal_new(key, nonce, name, &seal, why);
-	if (e)
-		return e;
-	size_t header_len;
-	const uint8_t *header = r1fs_seal_header(seal, &header_len);
-	out->encrypted_size = header_len + size + R1FS_TAG_LEN;
-	if (!o->only_hash) {
+	if (!o->only_hash && r->bs) {
 		uint64_t used = blockstore_used(r->bs), quota = blockstore_quota(r->bs);
-		uint64_t need = dag_estimate(out->encrypted_size);
-		if (quota && used + need > quota) {
-			r1fs_seal_free(&seal);
+		uint64_t need = dag_estimate(size + 4096 + 6 * strlen(name)); /* + header, tag */
+		if (quota && used + need > quota)
 			return r1_fail(
 			    why, R1_ERR_TOOBIG,
 			    "r1fs: storage quota exceeded: adding %s needs up to %" PRIu64
 			    " bytes but only %" PRIu64 " of the %" PRIu64 "-byte quota are free",
 			    name, need, used < quota ? quota - used : 0, quota);
-		}
 	}
-	struct blockstore_batch *batch = NULL;
-	struct dag_builder *dag = NULL;
-	uint8_t *in = r1_malloc(IO_CHUNK), *enc = r1_malloc(IO_CHUNK);
-	struct dag_layout layout;
-	dag_layout_kubo(&layout, o->cid_version);
-	pthread_rwlock_rdlock(&r->gc_lock);
-	if (!o->only_hash)
-		batch = blockstore_batch_new(r->bs);
-	dag = dag_builder_new(&layout, batch ? sink_store : NULL, batch);
-	if (!in || !enc || !dag || (!o->only_hash && !batch)) {
-		e = r1_fail(why, R1_ERR_NOMEM, "r1fs: out of memory");
-		goto out;
-	}
-	e = dag_builder_write(dag, header, header_len, why);
-	uint64_t done = 0;
-	while (!e) {
-		size_t got = 0;
-		e = src(src_ctx, in, IO_CHUNK, &got, why);
-		if (e || got == 0)
-			break;
-		if (done + got > size) {
-			e = r1_fail(why, R1_ERR_IO, "r1fs: %s grew while it was being added", name);
-			break;
-		}
-		e = r1fs_seal_update(seal, in, got, enc, why);
-		if (!e)
-			e = dag_builder_write(dag, enc, got, why);
-		done += got;
-		if (!e && !report(o, done, size))
-			e = r1_fail(why, R1_ERR_CANCELLED, "r1fs: adding %s was cancelled", name);
-	}
-	if (!e && done != size)
-		e = r1_fail(why, R1_ERR_IO, "r1fs: %s shrank while it was being added", name);
-	if (!e)
-		e = r1fs_seal_final(seal, tag, why);
-	if (!e)
-		e = dag_builder_write(dag, tag, sizeof(tag), why);
-	struct dag_result res;
-	if (!e)
-		e = dag_builder_finish(dag, &res, why);
-	if (!e)
-		e = add_wrapper(&res, o->cid_version, batch, out, why);
-	if (!e && batch)
-		e = blockstore_batch_commit(batch, why);
-	if (!e && !o->only_hash && !o->no_pin)
-		e = pin_row(r, out->cid, out->size, why);
-out:
-	pthread_rwlock_unlock(&r->gc_lock);
-	blockstore_batch_free(&batch);
-	dag_builder_free(&dag);
-	r1fs_seal_free(&seal);
-	r1_free(in);
-	r1_free(enc);
+	uint8_t key[R1FS_KEY_LEN], nonce[R1FS_NONCE_LEN];
+	r1fs_key_from_secret(o->secret, key);
+	nonce_for(o->nonce, nonce);
+	enum r1_err e = r->ipfs ? add_ipfs(r, src, size, name, o, key, nonce, out, why)
+	                        : add_local(r, src, size, name, o, key, nonce, true, out, why);
 	OPENSSL_cleanse(key, sizeof(key));
 	if (e) {
 		memset(out, 0, sizeof(*out));
@@ -665,9 +933,9 @@ enum r1_err r1fs_add_file(struct r1fs *r, const char *path, const struct r1fs_ad
 	else if (!S_ISREG(st.st_mode))
 		e = r1_fail(why, R1_ERR_INVAL, "r1fs: %s is not a regular file", path);
 	else {
-		struct fd_source src = {fd, path};
-		e = add_stream(r, fd_read, &src, (uint64_t)st.st_size, base_name(path), o, out,
-		               why);
+		struct fd_source fs = {fd, path};
+		struct source src = {fd_read, fd_rewind, &fs};
+		e = add_stream(r, &src, (uint64_t)st.st_size, base_name(path), o, out, why);
 	}
 	close(fd);
 	return e;
@@ -676,8 +944,9 @@ enum r1_err r1fs_add_file(struct r1fs *r, const char *path, const struct r1fs_ad
 enum r1_err r1fs_add_bytes(struct r1fs *r, const void *data, size_t len, const char *name,
                            const struct r1fs_add_opts *o, struct r1fs_added *out, char **why)
 {
-	struct mem_source src = {data, len, 0};
-	return add_stream(r, mem_read, &src, len, name, o, out, why);
+	struct mem_source ms = {data, len, 0};
+	struct source src = {mem_read, mem_rewind, &ms};
+	return add_stream(r, &src, len, name, o, out, why);
 }
 
 enum r1_err r1fs_add_json(struct r1fs *r, const char *json, size_t len, const char *fn,
@@ -830,14 +1099,151 @@ static bool report_get(const struct r1fs_get_opts *o, uint64_t done, uint64_t to
 	return !o->progress || o->progress(o->progress_ctx, done, total);
 }
 
+/* A get through an IPFS node: the stream cat returns, checked and decrypted on the way. */
+struct ipfs_get {
+	struct dag_builder *dag; /* names the bytes received, to compare with the CID asked for */
+	struct r1fs_unseal *u;
+	uint8_t *plain;
+	sink_fn sink;
+	void *sink_ctx;
+	const struct r1fs_get_opts *o;
+	const char *cid;
+	uint64_t done, total;
+};
+
+static enum r1_err ipfs_piece(void *ctx, const uint8_t *data, size_t len, char **why)
+{
+	struct ipfs_get *g = ctx;
+	enum r1_err e = dag_builder_write(g->dag, data, len, why);
+	for (size_t at = 0; at < len && !e;) {
+		size_t take = R1_MIN(len - at, (size_t)DAG_KUBO_CHUNK), out_len = 0;
+		e = r1fs_unseal_update(g->u, data + at, take, g->plain, &out_len, why);
+		if (!e && out_len)
+			e = g->sink(g->sink_ctx, g->plain, out_len, why);
+		at += take;
+	}
+	g->done += len;
+	if (!e && !report_get(g->o, g->done, g->total))
+		e = r1_fail(why, R1_ERR_CANCELLED, "r1fs: get %s was cancelled", g->cid);
+	return e;
+}
+
+/* A verified block from the node, decoded (dag-pb with UnixFS data). */
+static enum r1_err ipfs_load(struct r1fs *r, const struct r1fs_cid *cid, struct loaded *l,
+                             char **why)
+{
+	memset(l, 0, sizeof(*l));
+	buf_init(&l->block);
+	enum r1_err e = r1fs_ipfs_block_get(r->ipfs, cid, &l->block, why);
+	if (e || cid->codec == R1FS_CODEC_RAW)
+		return e;
+	e = dagpb_decode((const uint8_t *)l->block.data, l->block.len, &l->node, why);
+	if (!e && l->node.data) {
+		e = unixfs_parse(l->node.data, l->node.data_len, &l->u, why);
+		l->has_u = !e;
+	}
+	return e;
+}
+
+/*
+ * The wrapping directory and the file's root come by block/get (checked
+ * against their CIDs), the file's bytes by one cat; those bytes are
+ * chunked and hashed as they arrive, and the file is good only if that
+ * gives the file's CID, which holds for any file laid out with kubo's
+ * defaults (what `ipfs add` and this store make).  Decrypted bytes reach
+ * the sink before that check, so the sinks keep them out of sight until
+ * get returns R1_OK.
+ */
+static enum r1_err get_stream_ipfs(struct r1fs *r, const char *cid_text,
+                                   const struct r1fs_get_opts *o, sink_fn sink, void *sink_ctx,
+                                   char **name, char **why)
+{
+	struct r1fs_cid root, file;
+	struct loaded l;
+	enum r1_err e =
+	    r1fs_cid_parse(strncmp(cid_text, "/ipfs/", 6) ? cid_text : cid_text + 6, &root, why);
+	if (e)
+		return e;
+	file = root;
+	e = ipfs_load(r, &root, &l, why);
+	if (!e && l.has_u && l.u.type == UNIXFS_DIRECTORY) {
+		if (l.node.nlinks != 1)
+			e = r1_fail(why, R1_ERR_INVAL,
+			            "r1fs: expected one file in the directory, found %zu",
+			            l.node.nlinks);
+		else
+			file = l.node.links[0].cid;
+		loaded_release(&l);
+		if (!e)
+			e = ipfs_load(r, &file, &l, why);
+	}
+	uint64_t total = 0;
+	if (!e)
+		total = file.codec == R1FS_CODEC_RAW  ? l.block.len
+		        : l.has_u && l.u.has_filesize ? l.u.filesize
+		                                      : 0;
+	loaded_release(&l);
+	uint8_t key[R1FS_KEY_LEN];
+	r1fs_key_from_secret(o->secret, key);
+	struct dag_layout layout;
+	dag_layout_kubo(&layout, file.version);
+	struct ipfs_get g = {dag_builder_new(&layout, NULL, NULL),
+	                     NULL,
+	                     r1_malloc(DAG_KUBO_CHUNK + R1FS_TAG_LEN),
+	                     sink,
+	                     sink_ctx,
+	                     o,
+	                     cid_text,
+	                     0,
+	                     total};
+	if (!e && (!g.dag || !g.plain))
+		e = r1_fail(why, R1_ERR_NOMEM, "r1fs: out of memory");
+	if (!e)
+		e = r1fs_unseal_new(key, &g.u, why);
+	char file_text[R1FS_CID_TEXT_MAX];
+	r1fs_cid_format(&file, file_text);
+	if (!e)
+		e = r1fs_ipfs_cat(r->ipfs, file_text, ipfs_piece, &g, why);
+	struct dag_result res;
+	if (!e)
+		e = dag_builder_finish(g.dag, &res, why);
+	if (!e && !r1fs_cid_equal(&res.root, &file))
+		e = r1_fail(
+		    why, R1_ERR_CRYPTO,
+		    "r1fs: the IPFS node's bytes for %s do not hash to that CID (altered, or"
+		    " not laid out with kubo's defaults)",
+		    file_text);
+	if (!e)
+		e = r1fs_unseal_final(g.u, why);
+	if (!e && name && !(*name = r1_strdup(r1fs_unseal_name(g.u))))
+		e = r1_fail(why, R1_ERR_NOMEM, "r1fs: out of memory");
+	if (!e && o->pin) {
+		char canon[R1FS_CID_TEXT_MAX];
+		r1fs_cid_format(&root, canon);
+		e = r1fs_ipfs_pin_add(r->ipfs, canon, why);
+		if (e && name) {
+			r1_free(*name);
+			*name = NULL;
+		}
+	}
+	dag_builder_free(&g.dag);
+	r1fs_unseal_free(&g.u);
+	r1_free(g.plain);
+	OPENSSL_cleanse(key, sizeof(key));
+	return e;
+}
+
 /* Read, decrypt and hand the content to `sink`; *name gets the restored name. */
 static enum r1_err get_stream(struct r1fs *r, const char *cid, const struct r1fs_get_opts *o,
                               sink_fn sink, void *sink_ctx, char **name, char **why)
 {
+	if (r->ipfs)
+		return get_stream_ipfs(r, cid, o, sink, sink_ctx, name, why);
 	uint8_t key[R1FS_KEY_LEN];
 	r1fs_key_from_secret(o->secret, key);
 	struct r1fs_cid root, file;
 	struct dag_reader *rd = NULL;
+	struct dag_prefetch *ahead = NULL;
 	struct r1fs_unseal *u = NULL;
 	uint8_t *plain = r1_malloc(DAG_KUBO_CHUNK + R1FS_TAG_LEN);
 	enum r1_err e = plain ? R1_OK : r1_fail(why, R1_ERR_NOMEM, "r1fs: out of memory");
@@ -846,7 +1252,9 @@ static enum r1_err get_stream(struct r1fs *r, const char *cid, const struct r1fs
 		e = resolve_path(r, cid, &root, why);
 	if (!e)
 		e = resolve_file(r, cid, &file, why);
-	if (!e)
+	if (!e && (ahead = dag_prefetch_new(block_get, r, &file)) != NULL)
+		e = dag_reader_new(dag_prefetch_get, ahead, &file, &rd, why);
+	else if (!e)
 		e = dag_reader_new(block_get, r, &file, &rd, why);
 	if (!e)
 		e = r1fs_unseal_new(key, &u, why);
@@ -887,6 +1295,7 @@ static enum r1_err get_stream(struct r1fs *r, const char *cid, const struct r1fs
 			*name = NULL;
 		}
 	}
+	dag_prefetch_free(&ahead); /* before the lock goes: the walk reads blocks */
 	pthread_rwlock_unlock(&r->gc_lock);
 	dag_reader_free(&rd);
 	r1fs_unseal_free(&u);
@@ -895,9 +1304,24 @@ static enum r1_err get_stream(struct r1fs *r, const char *cid, const struct r1fs
 	return e;
 }
 
+/* Start writing back a restored file every so many bytes. */
+#define WRITEBACK_KICK (8u << 20)
+
+struct fd_out {
+	int fd;
+	uint64_t written, kicked;
+};
+
+/*
+ * The restored file's bytes.  Writeback is started as they stream in (not
+ * waited for): a large file then reaches the disk at the disk's pace
+ * instead of piling up dirty pages until the kernel stalls the writer.
+ */
 static enum r1_err fd_sink(void *ctx, const uint8_t *data, size_t len, char **why)
 {
-	int fd = *(int *)ctx;
+	struct fd_out *out = ctx;
+	int fd = out->fd;
+	out->written += len;
 	while (len > 0) {
 		ssize_t n = write(fd, data, len);
 		if (n < 0 && errno == EINTR)
@@ -907,6 +1331,13 @@ static enum r1_err fd_sink(void *ctx, const uint8_t *data, size_t len, char **wh
 			               "r1fs: writing the restored file: %s", strerror(errno));
 		data += n;
 		len -= (size_t)n;
+	}
+	if (out->written - out->kicked >= WRITEBACK_KICK) {
+#ifdef SYNC_FILE_RANGE_WRITE
+		sync_file_range(fd, (off_t)out->kicked, (off_t)(out->written - out->kicked),
+		                SYNC_FILE_RANGE_WRITE);
+#endif
+		out->kicked = out->written;
 	}
 	return R1_OK;
 }
@@ -930,7 +1361,8 @@ enum r1_err r1fs_get_file(struct r1fs *r, const char *cid, const char *out_dir,
 		return e;
 	}
 	char *name = NULL;
-	enum r1_err e = get_stream(r, cid, o, fd_sink, &fd, &name, why);
+	struct fd_out out = {fd, 0, 0};
+	enum r1_err e = get_stream(r, cid, o, fd_sink, &out, &name, why);
 	/* The rename below makes the file appear whole or not at all; flushing
 	 * it to the disk too is only asked for by the strictest policy. */
 	if (!e && r->sync == R1FS_SYNC_EACH && fdatasync(fd) != 0)
@@ -1047,10 +1479,13 @@ enum r1_err r1fs_cat(struct r1fs *r, const char *path, uint64_t offset, uint64_t
 {
 	struct r1fs_cid cid;
 	struct dag_reader *rd = NULL;
+	struct dag_prefetch *ahead = NULL;
 	pthread_rwlock_rdlock(&r->gc_lock);
 	enum r1_err e = resolve_path(r, path, &cid, why);
 	if (!e) {
-		e = dag_reader_new(block_get, r, &cid, &rd, why);
+		ahead = dag_prefetch_new(block_get, r, &cid);
+		e = ahead ? dag_reader_new(dag_prefetch_get, ahead, &cid, &rd, why)
+		          : dag_reader_new(block_get, r, &cid, &rd, why);
 		if (e == R1_ERR_INVAL)
 			r1_fail(why, e, "r1fs: %s is not a file (a directory?)", path);
 	}
@@ -1069,6 +1504,7 @@ enum r1_err r1fs_cat(struct r1fs *r, const char *path, uint64_t offset, uint64_t
 			left -= take;
 		}
 	}
+	dag_prefetch_free(&ahead);
 	pthread_rwlock_unlock(&r->gc_lock);
 	dag_reader_free(&rd);
 	return e;
@@ -1163,6 +1599,13 @@ enum r1_err r1fs_stat(struct r1fs *r, const char *path, struct r1fs_stat *out, c
 	}
 	loaded_release(&l);
 	return e;
+}
+
+enum r1_err r1fs_backend_id(struct r1fs *r, char **peer_id, char **agent, char **why)
+{
+	if (!r->ipfs)
+		return r1_fail(why, R1_ERR_STATE, "r1fs: the built-in store has no IPFS peer ID");
+	return r1fs_ipfs_id(r->ipfs, peer_id, agent, why);
 }
 
 /* ------------------------------------------------------------ plain CIDs */

@@ -13,6 +13,12 @@
  * one by one (has/get/put_block) for the exchange between nodes, and a
  * fetch hook lets that exchange supply blocks the store lacks.
  *
+ * With an IPFS backend (r1fs_options.ipfs_api) the same add/get/pin calls
+ * go to an IPFS node's RPC API instead (ipfs.h): the add sends the same
+ * encrypted bytes under the same name, so the CIDs are the built-in
+ * store's; get checks the bytes the node returns against the CID before
+ * anything is decrypted into place.
+ *
  * Threads: every function may be called from any thread, and the long ones
  * (add_*, get_*, cat, pin, gc) are meant for a worker: they hold no loop
  * state and report progress through a callback on the calling thread.  A
@@ -49,10 +55,21 @@ struct r1fs_options {
 	uint64_t quota_bytes; /* 0 = no quota */
 	enum r1fs_sync sync;  /* R1FS_SYNC_BATCH is the safe default */
 	struct r1_log *log;   /* may be NULL; not owned */
+	uint64_t pack_bytes;  /* size at which a pack is closed; 0 = BLOCKSTORE_PACK_MAX */
+	/*
+	 * The IPFS backend: "http://host:port" of a kubo-compatible RPC API
+	 * (NULL = the built-in store).  Files are then added, pinned and
+	 * fetched through that node, node_dir and db are not used (may be
+	 * NULL); cat, ls and stat walk the DAG block by block (block/get,
+	 * each block checked); what only the built-in store does (put_block,
+	 * gc, quota, store_stat, locate_block) fails with R1_ERR_STATE.
+	 */
+	const char *ipfs_api;
+	int ipfs_timeout_ms; /* bound on each wait for the node; 0 = 60 s */
 };
 #define R1FS_OPTIONS_INIT                                                                          \
 	{                                                                                          \
-		0, R1FS_SYNC_BATCH, NULL                                                           \
+		0, R1FS_SYNC_BATCH, NULL, 0, NULL, 0                                               \
 	}
 
 /*
@@ -204,6 +221,13 @@ bool r1fs_has_block(struct r1fs *r, const struct r1fs_cid *cid);
 /* The block's bytes, verified against the CID.  Errors as blockstore_get. */
 enum r1_err r1fs_get_block(struct r1fs *r, const struct r1fs_cid *cid, struct buf *out, char **why);
 /*
+ * Where a stored block's bytes are on disk: its pack file (*pack_path,
+ * caller frees), the offset of the block in it and its length.  For tests
+ * and diagnostics.  R1_ERR_NOTFOUND, R1_ERR_DB, R1_ERR_NOMEM.
+ */
+enum r1_err r1fs_locate_block(struct r1fs *r, const struct r1fs_cid *cid, char **pack_path,
+                              uint64_t *offset, size_t *len, char **why);
+/*
  * Store a block that arrived from elsewhere: its hash must match the CID
  * (R1_ERR_CRYPTO) and a dag-pb block must decode (R1_ERR_PROTO).
  * R1_ERR_TOOBIG for the quota or a block above R1FS_BLOCK_MAX.
@@ -240,9 +264,13 @@ bool r1fs_is_pinned(struct r1fs *r, const char *cid);
 /* All pins, oldest first (*pins r1_malloc'd, free with r1_free). */
 enum r1_err r1fs_list_pins(struct r1fs *r, struct r1fs_pin **pins, size_t *n, char **why);
 
+/* What a collection did. */
 struct r1fs_gc_stats {
-	uint64_t blocks_removed;
-	uint64_t bytes_removed;
+	uint64_t blocks_removed;  /* unreachable (or found corrupted) blocks dropped */
+	uint64_t bytes_removed;   /* their bytes */
+	uint64_t packs_compacted; /* sparse packs whose live blocks were moved */
+	uint64_t packs_deleted;   /* pack files deleted (compacted or empty) */
+	uint64_t disk_freed;      /* pack bytes given back to the filesystem */
 };
 
 /*
@@ -251,16 +279,31 @@ struct r1fs_gc_stats {
  * period protects them; 0 removes everything unpinned).
  */
 enum r1_err r1fs_gc(struct r1fs *r, int64_t grace, struct r1fs_gc_stats *out, char **why);
+/*
+ * The same, reporting the compaction's progress (bytes of records moved
+ * out of sparse packs, of the total to move); returning false stops the
+ * compaction between two of its transactions, leaving the store whole.
+ */
+enum r1_err r1fs_gc_with_progress(struct r1fs *r, int64_t grace, r1fs_progress_fn progress,
+                                  void *ctx, struct r1fs_gc_stats *out, char **why);
 
 struct r1fs_store_stat {
-	uint64_t used_bytes;
+	uint64_t used_bytes;  /* indexed block bytes: what the quota counts */
 	uint64_t quota_bytes; /* 0 = none */
 	int64_t blocks;
 	int64_t pins;
+	uint64_t packs;      /* pack files */
+	uint64_t disk_bytes; /* their size, dead records included */
 };
 
 void r1fs_set_quota(struct r1fs *r, uint64_t bytes);
 enum r1_err r1fs_store_stat(struct r1fs *r, struct r1fs_store_stat *out, char **why);
+
+/*
+ * The IPFS node's peer ID and agent (the heartbeat's R1FS_ID); both caller
+ * freed.  R1_ERR_STATE with the built-in store; the node's errors otherwise.
+ */
+enum r1_err r1fs_backend_id(struct r1fs *r, char **peer_id, char **agent, char **why);
 
 /* The CID `ipfs add --only-hash [--cid-version=1]` prints for a plain file (no encryption). */
 enum r1_err r1fs_plain_cid(const char *path, unsigned cid_version, char out[R1FS_CID_TEXT_MAX],

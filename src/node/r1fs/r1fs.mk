@@ -14,6 +14,9 @@ src_node_libr1node_a_SOURCES += \
 	src/node/r1fs/unseal.c src/node/r1fs/unseal.h \
 	src/node/r1fs/schema.c src/node/r1fs/schema.h \
 	src/node/r1fs/blockstore.c src/node/r1fs/blockstore.h \
+	src/node/r1fs/prefetch.c src/node/r1fs/prefetch.h \
+	src/node/r1fs/httpc.c src/node/r1fs/httpc.h \
+	src/node/r1fs/ipfs.c src/node/r1fs/ipfs.h \
 	src/node/r1fs/r1fs.c src/node/r1fs/r1fs.h
 
 R1FS_TESTS = \
@@ -22,10 +25,11 @@ R1FS_TESTS = \
 	tests/unit/r1fs/test_crypt \
 	tests/unit/r1fs/test_import \
 	tests/unit/r1fs/test_store \
-	tests/unit/r1fs/test_crash
+	tests/unit/r1fs/test_crash \
+	tests/unit/r1fs/test_httpc
 check_PROGRAMS += $(R1FS_TESTS) tests/unit/r1fs/r1fs_crash_helper
-TESTS += $(R1FS_TESTS) tests/integration/r1fs_cid.sh
-EXTRA_DIST += tests/integration/r1fs_cid.sh \
+TESTS += $(R1FS_TESTS) tests/integration/r1fs_cid.sh tests/integration/r1fs_ipfs.sh
+EXTRA_DIST += tests/integration/r1fs_cid.sh tests/integration/r1fs_ipfs.sh \
 	tests/unit/r1fs/jsipfs_vectors.jsonl tests/unit/r1fs/jsipfs_vectors.mjs
 
 tests_unit_r1fs_test_cid_SOURCES = tests/unit/r1fs/test_cid.c
@@ -40,6 +44,8 @@ tests_unit_r1fs_test_store_SOURCES = tests/unit/r1fs/test_store.c
 tests_unit_r1fs_test_store_LDADD = tests/libtap.a $(R1_NODE_LIBS)
 tests_unit_r1fs_test_crash_SOURCES = tests/unit/r1fs/test_crash.c
 tests_unit_r1fs_test_crash_LDADD = tests/libtap.a $(R1_NODE_LIBS)
+tests_unit_r1fs_test_httpc_SOURCES = tests/unit/r1fs/test_httpc.c
+tests_unit_r1fs_test_httpc_LDADD = tests/libtap.a $(R1_NODE_LIBS)
 tests_unit_r1fs_r1fs_crash_helper_SOURCES = tests/unit/r1fs/r1fs_crash_helper.c
 tests_unit_r1fs_r1fs_crash_helper_LDADD = $(R1_NODE_LIBS)
 

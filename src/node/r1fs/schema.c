@@ -19,6 +19,11 @@ static const struct db_migration r1fs_steps[] = {
         " size INTEGER NOT NULL,"   /* cumulative size of the DAG */
         " created INTEGER NOT NULL" /* unix seconds */
         ");"},
+    /* Packs: a block's record is at byte `off` of pack `pack` (NULL: a block
+     * file of the first layout, moved into a pack when the store opens). */
+    {2, "ALTER TABLE r1fs_blocks ADD COLUMN pack INTEGER;"
+        "ALTER TABLE r1fs_blocks ADD COLUMN off INTEGER;"
+        "CREATE INDEX r1fs_blocks_by_pack ON r1fs_blocks(pack, off);"},
 };
 
 enum r1_err r1fs_schema_migrate(sqlite3 *db, char **why)

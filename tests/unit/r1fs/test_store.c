@@ -33,7 +33,7 @@ static char *tmp_path(const char *name)
 	return buf_detach(&p, NULL);
 }
 
-static void node_open(struct node *n, const char *name, uint64_t quota)
+static void node_open_packs(struct node *n, const char *name, uint64_t quota, uint64_t pack_bytes)
 {
 	n->dir = tmp_path(name);
 	mkdir(n->dir, 0755);
@@ -46,8 +46,14 @@ static void node_open(struct node *n, const char *name, uint64_t quota)
 	struct r1fs_options opt = R1FS_OPTIONS_INIT;
 	opt.quota_bytes = quota;
 	opt.sync = R1FS_SYNC_NONE; /* durability is not what this test measures */
+	opt.pack_bytes = pack_bytes;
 	if (r1fs_open(n->dir, n->db, &opt, &n->fs, &why) != R1_OK)
 		tap_bail("r1fs_open: %s", why);
+}
+
+static void node_open(struct node *n, const char *name, uint64_t quota)
+{
+	node_open_packs(n, name, quota, 0);
 }
 
 static void node_close(struct node *n)
@@ -102,16 +108,22 @@ static char *fresh_dir(const char *name)
 	return p;
 }
 
-static char *block_file(const struct node *n, const char *cid_text)
+/* The pack holding a block, and where the block's bytes are in it. */
+static char *block_place(const struct node *n, const char *cid_text, uint64_t *off, size_t *len)
 {
 	struct r1fs_cid cid;
 	if (r1fs_cid_parse(cid_text, &cid, NULL) != R1_OK)
 		tap_bail("bad cid %s", cid_text);
-	char hex[65];
-	r1fs_digest_hex(cid.digest, hex);
-	struct buf p = BUF_INIT;
-	buf_addf(&p, "%s/r1fs/blocks/%.2s/%s", n->dir, hex, hex);
-	return buf_detach(&p, NULL);
+	char *path = NULL;
+	if (r1fs_locate_block(n->fs, &cid, &path, off, len, NULL) != R1_OK)
+		tap_bail("block %s not stored", cid_text);
+	return path;
+}
+
+static int64_t file_size(const char *path)
+{
+	struct stat st;
+	return stat(path, &st) == 0 ? (int64_t)st.st_size : -1;
 }
 
 static enum r1_err buf_writer(void *ctx, const uint8_t *data, size_t len, char **why)
@@ -532,11 +544,14 @@ static void test_blocks(struct node *n)
 	size_t ne = 0;
 	is_int(r1fs_ls(n2.fs, a.file_cid, &ents, &ne, &why), R1_OK, "ls the file node");
 	is_int(ne, 3, "700 KB is three leaves");
-	char *leaf = block_file(&n2, ents[1].cid);
+	uint64_t leaf_off = 0;
+	size_t leaf_len = 0;
+	char *leaf = block_place(&n2, ents[1].cid, &leaf_off, &leaf_len);
+	ok(leaf_len > 1000, "the leaf is at byte %" PRIu64 " of %s", leaf_off, leaf);
 	FILE *f = fopen(leaf, "r+b");
-	fseek(f, 1000, SEEK_SET);
+	fseek(f, (long)leaf_off + 1000, SEEK_SET);
 	int c = fgetc(f);
-	fseek(f, 1000, SEEK_SET);
+	fseek(f, (long)leaf_off + 1000, SEEK_SET);
 	fputc(c ^ 0x01, f);
 	fclose(f);
 	char *out3 = fresh_dir("out_corrupt");
@@ -548,9 +563,10 @@ static void test_blocks(struct node *n)
 	r1fs_cid_parse(ents[1].cid, &leaf_cid, NULL);
 	is_int(r1fs_get_block(n2.fs, &leaf_cid, &got, &why), R1_ERR_CRYPTO,
 	       "get_block refuses the corrupted block too");
-	if (truncate(leaf, 10) != 0)
+	if (truncate(leaf, (off_t)leaf_off + 10) != 0)
 		tap_bail("truncate %s", leaf);
-	is_int(r1fs_get_block(n2.fs, &leaf_cid, &got, &why), R1_ERR_CRYPTO, "and a truncated one");
+	is_int(r1fs_get_block(n2.fs, &leaf_cid, &got, &why), R1_ERR_CRYPTO,
+	       "and one cut short by a truncated pack");
 	/* With a fetcher, the corrupted copy is replaced by a verified one. */
 	r1fs_set_fetcher(n2.fs, fetch_from, n->fs);
 	is_int(r1fs_get_file(n2.fs, a.cid, out3, NULL, &restored, &why), R1_OK,
@@ -581,25 +597,23 @@ static int64_t blocks_of(struct node *n)
 	return st.blocks;
 }
 
-static size_t files_on_disk(struct node *n)
+/* A pack's header, and each record's header before its block. */
+#define PACK_HDR 32
+#define REC_HDR  BLOCKSTORE_RECORD_HDR
+
+static struct r1fs_store_stat store_stat(struct node *n)
 {
-	struct buf p = BUF_INIT;
-	buf_addf(&p, "%s/r1fs/blocks", n->dir);
-	size_t total = 0;
-	DIR *d = opendir(p.data);
-	struct dirent *de;
-	while (d && (de = readdir(d)) != NULL) {
-		if (de->d_name[0] == '.')
-			continue;
-		struct buf s = BUF_INIT;
-		buf_addf(&s, "%s/%s", p.data, de->d_name);
-		total += count_entries(s.data);
-		buf_release(&s);
-	}
-	if (d)
-		closedir(d);
-	buf_release(&p);
-	return total;
+	struct r1fs_store_stat st;
+	char *why = NULL;
+	if (r1fs_store_stat(n->fs, &st, &why) != R1_OK)
+		tap_bail("store_stat: %s", why);
+	return st;
+}
+
+/* Disk bytes when every record is live: one pack header per pack, a header per block. */
+static uint64_t exact_disk(const struct r1fs_store_stat *st)
+{
+	return st->packs * PACK_HDR + (uint64_t)st->blocks * REC_HDR + st->used_bytes;
 }
 
 static void test_gc(void)
@@ -620,7 +634,10 @@ static void test_gc(void)
 	int64_t after_b = blocks_of(&n);
 	is_int(after_a, 5, "A: 3 leaves + file node + directory");
 	is_int(after_b - after_a, 6, "B: 4 leaves + file node + directory");
-	is_int((int64_t)files_on_disk(&n), after_b, "one file per indexed block");
+	struct r1fs_store_stat st0 = store_stat(&n);
+	is_int(st0.packs, 1, "one pack holds them");
+	is_int(st0.disk_bytes, exact_disk(&st0),
+	       "the pack is its header plus a header and the bytes of each block");
 
 	struct r1fs_pin *pins = NULL;
 	size_t np = 0;
@@ -642,7 +659,9 @@ static void test_gc(void)
 	is_int(r1fs_gc(n.fs, 0, &gs, &why), R1_OK, "gc");
 	is_int(gs.blocks_removed, 6, "removes B's six blocks");
 	is_int(blocks_of(&n), after_a, "A's blocks remain indexed");
-	is_int((int64_t)files_on_disk(&n), after_a, "and on disk");
+	struct r1fs_store_stat st1 = store_stat(&n);
+	is_int(st1.disk_bytes, st0.disk_bytes,
+	       "B's records stay as dead bytes in the pack being filled (never compacted)");
 	char *out = fresh_dir("gc_out");
 	char *restored = NULL;
 	is_int(r1fs_get_file(n.fs, a.cid, out, NULL, &restored, &why), R1_OK, "A still readable");
@@ -662,22 +681,6 @@ static void test_gc(void)
 	is_int(r1fs_get_file(n.fs, a.file_cid, out, NULL, &restored, &why), R1_OK,
 	       "A readable through its file CID");
 	r1_free(restored);
-
-	/* A block file nobody indexed (a crash's left-over) is swept too. */
-	uint8_t orphan[] = "orphan block";
-	uint8_t digest[32];
-	sha256(orphan, sizeof(orphan), digest);
-	char hex[65];
-	r1fs_digest_hex(digest, hex);
-	struct buf op = BUF_INIT;
-	buf_addf(&op, "%s/r1fs/blocks/%.2s", n.dir, hex);
-	mkdir(op.data, 0755);
-	buf_addf(&op, "/%s", hex);
-	write_file(op.data, orphan, sizeof(orphan));
-	is_int(r1fs_gc(n.fs, 0, &gs, &why), R1_OK, "gc with an orphan file");
-	is_int(gs.blocks_removed, 1, "the orphan is removed");
-	ok(access(op.data, F_OK) != 0, "and gone from disk");
-	buf_release(&op);
 
 	/* Quota: a clear refusal, nothing stored, nothing pinned. */
 	struct r1fs_store_stat st;
@@ -713,6 +716,180 @@ static void test_gc(void)
 	free(da);
 	free(db);
 	node_close(&n);
+	r1_free(why);
+}
+
+/* ------------------------------------------------------------ packs */
+
+/* Every indexed block reads back and verifies (read straight from node.db). */
+static bool index_verifies(struct node *n, size_t *rows)
+{
+	sqlite3_stmt *st = NULL;
+	bool good = true;
+	*rows = 0;
+	struct buf block = BUF_INIT;
+	sqlite3_prepare_v2(n->db, "SELECT digest, links FROM r1fs_blocks", -1, &st, NULL);
+	while (sqlite3_step(st) == SQLITE_ROW) {
+		struct r1fs_cid cid = {1, R1FS_CODEC_RAW, {0}};
+		memcpy(cid.digest, sqlite3_column_blob(st, 0), 32);
+		if (sqlite3_column_int(st, 1) >= 0)
+			cid.codec = R1FS_CODEC_DAGPB;
+		if (r1fs_get_block(n->fs, &cid, &block, NULL) != R1_OK)
+			good = false;
+		(*rows)++;
+	}
+	sqlite3_finalize(st);
+	buf_release(&block);
+	return good;
+}
+
+/*
+ * 1 MiB packs: Y (one small block and its directory) then X (nine 256 KiB
+ * leaves, a short one, a file node, a directory) fill pack 1 (Y and three
+ * leaves), pack 2 (three leaves) and pack 3 (the rest); with X unpinned,
+ * gc deletes packs 2 and 3 (nothing live, even in the pack being filled)
+ * and compacts pack 1: Y's two small records move to a new pack 4.
+ */
+static void test_compaction(void)
+{
+	struct node n;
+	node_open_packs(&n, "compact", 0, 1u << 20);
+	char *why = NULL;
+	char *py = tmp_path("y.bin"), *px = tmp_path("x.bin");
+	uint8_t *dy = random_file(py, 10000), *dx = random_file(px, 2500000);
+	struct r1fs_added y, x;
+	is_int(r1fs_add_file(n.fs, py, NULL, &y, &why), R1_OK, "add Y");
+	is_int(r1fs_add_file(n.fs, px, NULL, &x, &why), R1_OK, "add X");
+	struct r1fs_store_stat st = store_stat(&n);
+	is_int(st.blocks, 14, "Y: 2 blocks, X: 10 leaves, a file node and a directory");
+	is_int(st.packs, 3, "in three 1 MiB packs");
+	is_int(st.disk_bytes, exact_disk(&st), "no dead bytes yet");
+	char *p1 = tmp_path("compact/r1fs/packs/00000001.pack");
+	char *p3 = tmp_path("compact/r1fs/packs/00000003.pack");
+	char *p4 = tmp_path("compact/r1fs/packs/00000004.pack");
+	ok(file_size(p1) <= (1 << 20) && file_size(p1) > (3 << 18),
+	   "pack 1 is full (%" PRId64 " bytes)", file_size(p1));
+
+	is_int(r1fs_unpin(n.fs, x.cid, &why), R1_OK, "unpin X");
+	struct r1fs_gc_stats gs;
+	is_int(r1fs_gc(n.fs, 0, &gs, &why), R1_OK, "gc");
+	is_int(gs.blocks_removed, 12, "X's 12 blocks are removed");
+	is_int(gs.packs_compacted, 1, "pack 1 is compacted");
+	is_int(gs.packs_deleted, 3, "packs 1, 2 and 3 are deleted");
+	ok(access(p1, F_OK) != 0, "pack 1 is gone");
+	ok(access(p3, F_OK) != 0 && access(p4, F_OK) == 0, "pack 4 holds what is left");
+	st = store_stat(&n);
+	is_int(st.blocks, 2, "Y's two blocks remain");
+	is_int(st.packs, 1, "in one pack");
+	size_t rows = 0;
+	ok(index_verifies(&n, &rows) && rows == 2, "both rows name records that verify");
+	char *out = fresh_dir("compact_out"), *restored = NULL;
+	is_int(r1fs_get_file(n.fs, y.cid, out, NULL, &restored, &why), R1_OK,
+	       "Y reads back after its move");
+	ok(restored && file_equals(restored, dy, 10000), "byte-identical");
+	r1_free(restored);
+	is_int(r1fs_gc(n.fs, 0, &gs, &why), R1_OK, "gc again");
+	ok(gs.blocks_removed == 0 && gs.packs_compacted == 0 && gs.packs_deleted == 0,
+	   "has nothing to do");
+
+	/* A dead tail is cut on open; a pack nothing indexes is deleted. */
+	uint64_t before = st.disk_bytes;
+	char *stray = tmp_path("compact/r1fs/packs/00000077.pack");
+	node_close(&n);
+	FILE *f = fopen(p4, "ab");
+	fputs("a record whose index row never committed", f);
+	fclose(f);
+	write_file(stray, "R1FSPACK junk", 13);
+	node_open_packs(&n, "compact", 0, 1u << 20);
+	st = store_stat(&n);
+	is_int(st.disk_bytes, before, "reopening truncates the unindexed tail");
+	ok(access(stray, F_OK) != 0, "and deletes a pack nothing indexes");
+	is_int(r1fs_get_file(n.fs, y.cid, out, NULL, &restored, &why), R1_OK, "Y still reads");
+	r1_free(restored);
+
+	/* A pack deleted behind the store's back: its rows go at the next open. */
+	node_close(&n);
+	unlink(p4);
+	node_open_packs(&n, "compact", 0, 1u << 20);
+	st = store_stat(&n);
+	is_int(st.blocks, 0, "rows of a missing pack are dropped on open");
+	is_int(r1fs_get_file(n.fs, y.cid, out, NULL, &restored, &why), R1_ERR_NOTFOUND,
+	       "Y is then reported missing, not corrupted");
+	node_close(&n);
+
+	unlink(py);
+	unlink(px);
+	free(dy);
+	free(dx);
+	r1_free(py);
+	r1_free(px);
+	r1_free(p1);
+	r1_free(p3);
+	r1_free(p4);
+	r1_free(stray);
+	r1_free(out);
+	r1_free(why);
+}
+
+/* A store of the first layout (one file per block under blocks/) moves into packs on open. */
+static void test_legacy_layout(void)
+{
+	struct node n;
+	node_open(&n, "legacy", 0);
+	node_close(&n);
+	char *dir = tmp_path("legacy");
+	const char *texts[3] = {"kept block", "block whose file is gone", "file nobody indexed"};
+	struct buf blocks_dir = BUF_INIT;
+	buf_addf(&blocks_dir, "%s/r1fs/blocks", dir);
+	mkdir(blocks_dir.data, 0755);
+	uint8_t digests[3][32];
+	struct buf dbp = BUF_INIT;
+	buf_addf(&dbp, "%s/node.db", dir);
+	sqlite3 *db = NULL;
+	db_open(dbp.data, &db, NULL);
+	for (int i = 0; i < 3; i++) {
+		sha256(texts[i], strlen(texts[i]), digests[i]);
+		char hex[65];
+		r1fs_digest_hex(digests[i], hex);
+		struct buf p = BUF_INIT;
+		buf_addf(&p, "%s/r1fs/blocks/%.2s", dir, hex);
+		mkdir(p.data, 0755);
+		buf_addf(&p, "/%s", hex);
+		if (i != 1)
+			write_file(p.data, texts[i], strlen(texts[i]));
+		buf_release(&p);
+		if (i == 2)
+			continue;
+		sqlite3_stmt *st = NULL;
+		sqlite3_prepare_v2(db,
+		                   "INSERT INTO r1fs_blocks(digest, size, links, added)"
+		                   " VALUES (?1, ?2, -1, 0)",
+		                   -1, &st, NULL);
+		sqlite3_bind_blob(st, 1, digests[i], 32, SQLITE_STATIC);
+		sqlite3_bind_int(st, 2, (int)strlen(texts[i]));
+		sqlite3_step(st);
+		sqlite3_finalize(st);
+	}
+	db_close(&db);
+	r1_free(dir);
+	node_open(&n, "legacy", 0);
+	struct r1fs_cid cid = {1, R1FS_CODEC_RAW, {0}};
+	memcpy(cid.digest, digests[0], 32);
+	struct buf got = BUF_INIT;
+	char *why = NULL;
+	is_int(r1fs_get_block(n.fs, &cid, &got, &why), R1_OK,
+	       "an indexed block file moved into a pack");
+	is_mem(got.data, got.len, texts[0], strlen(texts[0]), "with its bytes");
+	memcpy(cid.digest, digests[1], 32);
+	ok(!r1fs_has_block(n.fs, &cid), "the row whose file was gone is dropped");
+	ok(access(blocks_dir.data, F_OK) != 0, "blocks/ is removed");
+	struct r1fs_store_stat st = store_stat(&n);
+	is_int(st.blocks, 1, "one block indexed");
+	is_int(st.used_bytes, strlen(texts[0]), "and counted");
+	node_close(&n);
+	buf_release(&got);
+	buf_release(&blocks_dir);
+	buf_release(&dbp);
 	r1_free(why);
 }
 
@@ -837,5 +1014,7 @@ int main(void)
 	test_threads(&n);
 	node_close(&n);
 	test_gc();
+	test_compaction();
+	test_legacy_layout();
 	return tap_done();
 }
