@@ -796,7 +796,7 @@ unsigned app_mouse(struct app *a, const struct tui_mouse *m)
 
 struct hitem {
 	const char *label; /* translated, or "" */
-	char value[TUI_MODEL_TEXT_MAX + 8];
+	char value[TUI_MODEL_TEXT_MAX + 64];
 	uint16_t role; /* of the value */
 };
 
@@ -829,40 +829,48 @@ static void draw_header(struct app *a, const struct layout *l)
 	int64_t now_us = m->now_ms * 1000;
 	int64_t epoch = epoch_id_at(&m->epochs, now_us);
 	fmt_duration(left, sizeof(left), (double)epoch_time_to_next_us(&m->epochs, now_us) / 1e6);
+	/* line 1: where we are and who we are; line 2: the network now */
 	struct hitem line1[] = {
-	    {"", "r1console", TUI_ROLE_HEADER_VALUE}, {_("net"), "", TUI_ROLE_HEADER_VALUE},
-	    {_("me"), "", TUI_ROLE_HEADER_VALUE},     {_("broker"), "", TUI_ROLE_HEADER_VALUE},
+	    {"", "r1console", TUI_ROLE_HEADER_VALUE},
+	    {_("net"), "", TUI_ROLE_HEADER_VALUE},
+	    {_("me"), "", TUI_ROLE_HEADER_VALUE},
 	    {"", "", TUI_ROLE_STATUS_WARN},
 	};
 	snprintf(line1[1].value, sizeof(line1[1].value), "%s", m->network);
-	snprintf(line1[2].value, sizeof(line1[2].value), "%s", m->self_alias);
-	snprintf(line1[3].value, sizeof(line1[3].value), "%s", m->broker);
+	size_t alen = strlen(m->self_addr);
+	if (alen > 16)
+		snprintf(line1[2].value, sizeof(line1[2].value), "%s (%.7s..%s)", m->self_alias,
+		         m->self_addr, m->self_addr + alen - 4);
+	else
+		snprintf(line1[2].value, sizeof(line1[2].value), "%s", m->self_alias);
 	if (a->opt.readonly)
-		snprintf(line1[4].value, sizeof(line1[4].value), "%s", _("READ-ONLY"));
+		snprintf(line1[3].value, sizeof(line1[3].value), "%s", _("READ-ONLY"));
 	struct hitem line2[] = {
 	    {_("nodes"), "", TUI_ROLE_HEADER_VALUE},   {_("epoch"), "", TUI_ROLE_HEADER_VALUE},
-	    {_("next in"), "", TUI_ROLE_HEADER_VALUE}, {_("oracles"), "", TUI_ROLE_HEADER_VALUE},
+	    {_("next in"), "", TUI_ROLE_HEADER_VALUE}, {_("broker"), "", TUI_ROLE_HEADER_VALUE},
 	    {_("msgs"), "", TUI_ROLE_HEADER_VALUE},    {_("pending"), "", TUI_ROLE_STATUS_WARN},
+	    {_("oracles"), "", TUI_ROLE_HEADER_VALUE},
 	};
 	snprintf(line2[0].value, sizeof(line2[0].value), _("%zu/%zu online"), online, total);
 	if (total && online < total)
 		line2[0].role = TUI_ROLE_STATUS_WARN;
 	snprintf(line2[1].value, sizeof(line2[1].value), "%" PRId64, epoch);
 	snprintf(line2[2].value, sizeof(line2[2].value), "%s", left);
-	size_t oracles = 0;
-	for (size_t i = 0; i < netmap_oracle_count(m->nm); i++)
-		oracles += netmap_oracle_at(m->nm, i)->trusted;
-	snprintf(line2[3].value, sizeof(line2[3].value), "%zu", oracles);
+	snprintf(line2[3].value, sizeof(line2[3].value), "%s", m->broker);
 	uint64_t msgs = m->streams[STREAM_PAYLOADS].total + m->streams[STREAM_NOTIFICATIONS].total;
 	snprintf(line2[4].value, sizeof(line2[4].value), "%s", fmt_count(buf, sizeof(buf), msgs));
 	size_t pending = m->sess ? session_pending(m->sess) : 0;
 	if (pending)
 		snprintf(line2[5].value, sizeof(line2[5].value), "%zu", pending);
+	size_t oracles = 0;
+	for (size_t i = 0; i < netmap_oracle_count(m->nm); i++)
+		oracles += netmap_oracle_at(m->nm, i)->trusted;
+	snprintf(line2[6].value, sizeof(line2[6].value), "%zu", oracles);
 	if (l->header_rows >= 2) {
 		draw_items(l->header, 0, line1, R1_ARRAY_LEN(line1));
 		draw_items(l->header, 1, line2, R1_ARRAY_LEN(line2));
 	} else {
-		struct hitem one[] = {line1[0], line2[0], line2[1], line2[2], line1[4]};
+		struct hitem one[] = {line1[0], line2[0], line2[1], line2[2], line1[3]};
 		draw_items(l->header, 0, one, R1_ARRAY_LEN(one));
 	}
 }
