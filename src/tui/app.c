@@ -1029,6 +1029,23 @@ const struct grid *app_grid(const struct app *a)
 
 /* ---------------------------------------------------------------- theme */
 
+/*
+ * The installed themes, or, for a binary run from its build tree before
+ * `make install`, the source tree's: the first of the two holding the
+ * default theme.
+ */
+static const char *default_theme_dir(void)
+{
+	static const char *const dirs[] = {PKGDATADIR "/themes", R1_SRCDIR "/data/themes"};
+	for (size_t i = 0; i < R1_ARRAY_LEN(dirs); i++) {
+		char probe[1024];
+		snprintf(probe, sizeof(probe), "%s/default.theme", dirs[i]);
+		if (access(probe, R_OK) == 0)
+			return dirs[i];
+	}
+	return dirs[0];
+}
+
 static bool set_theme(struct app *a, const char *name)
 {
 	if (a->opt.headless)
@@ -1154,7 +1171,7 @@ enum r1_err app_new(struct loop *loop, struct tui_model *model, const struct app
 	if (!a->opt.frame_ms)
 		a->opt.frame_ms = APP_FRAME_MS;
 	a->theme_name = r1_strdup(a->opt.theme ? a->opt.theme : "default");
-	a->theme_dir = r1_strdup(a->opt.theme_dir ? a->opt.theme_dir : PKGDATADIR "/themes");
+	a->theme_dir = r1_strdup(a->opt.theme_dir ? a->opt.theme_dir : default_theme_dir());
 	a->start = r1_strdup(a->opt.start ? a->opt.start : "nodes");
 	a->opt.theme = a->opt.theme_dir = a->opt.start = NULL;
 	statusbar_init(&a->sb);
