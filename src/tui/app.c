@@ -92,6 +92,8 @@ struct app {
 	/* completion words (pointers into the registry), rebuilt per call */
 	const char **words;
 	size_t nwords, words_cap;
+	/* operations on hosted engines still waiting for their answer */
+	struct app_op *ops;
 };
 
 static void render(struct app *a);
@@ -427,7 +429,7 @@ bool app_command(struct app *a, const char *line)
 		            word);
 		return false;
 	}
-	if (c->arg && !*rest) {
+	if (c->arg && !c->arg_optional && !*rest) {
 		app_message(a, TUI_ROLE_STATUS_ERROR, _(":%s needs %s"), c->name, _(c->arg));
 		return false;
 	}
@@ -1088,6 +1090,14 @@ static void on_stream(void *ctx, enum stream_kind k, const struct stream_entry *
 		app_dirty(a);
 }
 
+static void on_host(void *ctx, struct tui_host *h)
+{
+	struct app *a = ctx;
+	struct view *v = app_top(a);
+	if (v && v->ops->host && v->ops->host(v, h))
+		app_dirty(a);
+}
+
 static void on_log_call(void *ctx)
 {
 	struct app *a = ctx;
@@ -1210,6 +1220,8 @@ enum r1_err app_new(struct loop *loop, struct tui_model *model, const struct app
 	}
 	model->on_stream = on_stream;
 	model->on_stream_ctx = a;
+	model->on_host = on_host;
+	model->on_host_ctx = a;
 	if (loop) {
 		if (model->log)
 			r1_log_set_observer(model->log, on_log_line, a);
@@ -1280,6 +1292,16 @@ void app_free(struct app **ap)
 	while (a->depth)
 		view_free(a->stack[--a->depth]);
 	bury(a);
+	/* their answers would come to nobody: the owners cancel them */
+	while (a->ops) {
+		struct app_op *op = a->ops;
+		app_op_end(a, op);
+		op->cancel(op->ctx);
+	}
+	if (a->m->on_host_ctx == a) {
+		a->m->on_host = NULL;
+		a->m->on_host_ctx = NULL;
+	}
 	if (a->observing)
 		netmap_unobserve(a->m->nm, on_nm_event, a);
 	if (a->m->on_stream_ctx == a) {
@@ -1324,6 +1346,28 @@ bool app_readonly(const struct app *a)
 struct loop *app_loop(struct app *a)
 {
 	return a->loop;
+}
+
+/* ---------------------------------------------------- engine operations */
+
+void app_op_start(struct app *a, struct app_op *op)
+{
+	op->prev = NULL;
+	op->next = a->ops;
+	if (a->ops)
+		a->ops->prev = op;
+	a->ops = op;
+}
+
+void app_op_end(struct app *a, struct app_op *op)
+{
+	if (op->prev)
+		op->prev->next = op->next;
+	else if (a->ops == op)
+		a->ops = op->next;
+	if (op->next)
+		op->next->prev = op->prev;
+	op->prev = op->next = NULL;
 }
 
 /* --------------------------------------------------------- transactions */

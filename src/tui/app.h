@@ -137,6 +137,22 @@ void app_form(struct app *app, const char *title, struct form *form, app_form_fn
               void (*free_ctx)(void *ctx));
 
 /*
+ * An operation a view started on a hosted node's engine (a CStore write,
+ * an hsync) whose answer comes later, perhaps after the view or the app is
+ * gone.  The owner embeds it in its context, starts it when the operation
+ * is under way and ends it when the answer came; app_free ends every one
+ * still there and calls its cancel(ctx), which cancels the operation (so
+ * its callback never runs) and frees ctx.
+ */
+struct app_op {
+	void (*cancel)(void *ctx);
+	void *ctx;
+	struct app_op *prev, *next; /* the app's */
+};
+void app_op_start(struct app *app, struct app_op *op);
+void app_op_end(struct app *app, struct app_op *op);
+
+/*
  * A session call whose outcome (ok, failed with the node's reason, timed
  * out) shows in the status bar and the console log, with the transaction's
  * label ("RESTART node-03").

@@ -11,6 +11,7 @@
 #include "core/bus_mqtt.h"
 #include "core/cache.h"
 #include "core/hash.h"
+#include "core/hbcodec.h"
 #include "core/ingest.h"
 #include "core/log.h"
 #include "core/loop.h"
@@ -20,6 +21,8 @@
 #include "core/session.h"
 #include "core/timefmt.h"
 #include "node/node.h"
+#include "node/cstore/cstore.h"
+#include "node/r1fs/r1fs.h"
 
 #include <ctype.h>
 
@@ -29,6 +32,9 @@
 #define DEMO_EPOCH_S       600
 #define DEMO_NETCONFIG_MS  15000u
 #define LOCAL_NETCONFIG_MS 30000u
+#define DEMO_BENCH_N       512
+#define DEMO_CONTENT_MS    3000u /* the nodes are online in the oracle's map by then */
+#define DEMO_CONTENT_TRIES 10
 
 /* A demo node's machine: fixed sizes, figures that wander. */
 struct demo_machine {
@@ -57,6 +63,8 @@ struct consnet {
 	struct session *sess;
 	struct ingest *ig;
 	struct loop_timer *tick;
+	struct loop_timer *content; /* the demo's CStore keys and R1FS files */
+	unsigned content_tries;
 	struct pipespec *specs[CONSNET_DEMO_MAX * 2];
 	size_t n_specs;
 	char *oracle_addr; /* the hosted oracle's, trusted */
@@ -142,6 +150,27 @@ static bool admin_chatter(const json_t *msg)
 	return strcasecmp(sig, SIG_NET_MON_01) == 0 || strcasecmp(sig, SIG_NET_CONFIG_MONITOR) == 0;
 }
 
+/*
+ * A verified heartbeat: decoded once here (v2), then the session feeds the
+ * netmap with the decoded view and the model keeps its compute figures.
+ */
+static void heartbeat(struct consnet *cn, const char *sender, const json_t *msg)
+{
+	json_t *view = NULL;
+	if (hb_is_v2(msg) && json_object_get(msg, K_ENCODED_DATA)) {
+		char *why = NULL;
+		if (hb_decode(msg, &view, &why)) {
+			LOG_D(cn->o.log, "console", "heartbeat from %s: %s", sender, why ? why : "");
+			r1_free(why);
+			return;
+		}
+		msg = view;
+	}
+	session_deliver(cn->sess, SESSION_MSG_HEARTBEAT, sender, msg);
+	tui_model_node_status(cn->m, sender, msg, wall_ms());
+	json_decref(view);
+}
+
 static void on_message(void *ctx, struct bus *bus, const char *topic, const uint8_t *payload,
                        size_t len, int qos)
 {
@@ -162,6 +191,11 @@ static void on_message(void *ctx, struct bus *bus, const char *topic, const uint
 	    {MSG_PAYLOAD, SESSION_MSG_PAYLOAD, STREAM_PAYLOADS},
 	    {MSG_NOTIFICATION, SESSION_MSG_NOTIFICATION, STREAM_NOTIFICATIONS},
 	};
+	if (trusted && m.kind == MSG_HEARTBEAT) {
+		heartbeat(cn, m.sender, m.body);
+		r1_msg_release(&m);
+		return;
+	}
 	for (size_t i = 0; i < R1_ARRAY_LEN(route); i++) {
 		if (route[i].kind != m.kind)
 			continue;
@@ -245,6 +279,30 @@ static enum r1_err host_node(struct consnet *cn, const char *alias, bool oracle,
 	return R1_OK;
 }
 
+/* The demo's node that keeps the console out (and stays out of the others' CStore). */
+static bool outsider(const struct consnet *cn, size_t i)
+{
+	return cn->o.demo >= 4 && i == cn->n_nodes - 1;
+}
+
+/*
+ * In-process networks: the hosted nodes allow each other, so their CStores
+ * replicate to each other (a write needs online peers in the allow-list).
+ */
+static enum r1_err allow_each_other(struct consnet *cn, char **why)
+{
+	for (size_t i = 0; i < cn->n_nodes; i++)
+		for (size_t k = 0; k < cn->n_nodes; k++) {
+			if (i == k || outsider(cn, i) || outsider(cn, k))
+				continue;
+			enum r1_err e = node_allow(cn->nodes[i], node_address(cn->nodes[k]),
+			                           node_alias(cn->nodes[k]), why);
+			if (e)
+				return e;
+		}
+	return R1_OK;
+}
+
 static enum r1_err local_bus(struct consnet *cn, const char *name, struct bus **out, char **why)
 {
 	return bus_local_new(cn->hub, name, out, why);
@@ -263,7 +321,7 @@ static enum r1_err start_local(struct consnet *cn, char **why)
 			snprintf(alias, sizeof(alias), "demo-%02zu", i + 1);
 		else
 			snprintf(alias, sizeof(alias), "%s", i == 0 ? "oracle" : "local");
-		bool allow_us = !(cn->o.demo >= 4 && i == n - 1); /* one that keeps us out */
+		bool allow_us = !(cn->o.demo >= 4 && i == n - 1); /* outsider(): keeps us out */
 		struct demo_machine *d = NULL;
 		if (cn->o.demo) {
 			d = &cn->machines[i];
@@ -276,6 +334,8 @@ static enum r1_err start_local(struct consnet *cn, char **why)
 				bus_free(&bus);
 		}
 	}
+	if (!e)
+		e = allow_each_other(cn, why);
 	for (size_t i = 0; i < cn->n_nodes && !e; i++)
 		e = node_start(cn->nodes[i], why);
 	if (e)
@@ -398,12 +458,116 @@ static void demo_pipelines(struct consnet *cn)
 		                 "SIGNATURE", "ECHO_01", "INSTANCES", "INSTANCE_ID", "echo-1",
 		                 "PROCESS_DELAY", 2, "EMIT_EACH", 1, "MESSAGE",
 		                 "hello from the demo"));
+		/* a small measure, so the Network and Compute views have figures */
+		deploy(cn, i, "bench",
+		       json_pack("{s:s,s:[{s:s,s:[{s:s,s:i,s:i}]}]}", K_TYPE, "Void", "PLUGINS",
+		                 "SIGNATURE", "BLAS_BENCH_01", "INSTANCES", "INSTANCE_ID", "bench-1",
+		                 "BENCH_SIZE", DEMO_BENCH_N, "BENCH_REPS", 2));
 		if (i % 2 == 1)
 			deploy(cn, i, "health",
 			       json_pack("{s:s,s:[{s:s,s:[{s:s,s:i}]}]}", K_TYPE, "Void", "PLUGINS",
 			                 "SIGNATURE", "SYSTEM_HEALTH_MONITOR_01", "INSTANCES",
 			                 "INSTANCE_ID", "health-1", "PROCESS_DELAY", 15));
 	}
+}
+
+/* ------------------------------------------------------------ demo content */
+
+static void on_demo_write(void *ctx, enum cstore_outcome o)
+{
+	struct consnet *cn = ctx;
+	LOG_I(cn->o.log, "demo", "CStore write: %s", cstore_outcome_name(o));
+}
+
+/* A write of the demo's; false when the node has no peers yet (try again later). */
+static bool demo_write(struct consnet *cn, size_t i, const char *hkey, const char *key,
+                       const char *value, bool readonly)
+{
+	struct cstore *cs = i < cn->n_nodes ? node_cstore(cn->nodes[i]) : NULL;
+	if (!cs)
+		return false;
+	struct cstore_write w = CSTORE_WRITE_INIT;
+	w.readonly = readonly;
+	enum cstore_outcome o = CSTORE_CANCELLED;
+	char *why = NULL;
+	enum r1_err e = hkey ? cstore_hset(cs, hkey, key, value, &w, on_demo_write, cn, &o, NULL,
+	                                   &why)
+	                     : cstore_set(cs, key, value, &w, on_demo_write, cn, &o, NULL, &why);
+	if (e)
+		LOG_W(cn->o.log, "demo", "CStore %s: %s", key, why ? why : "?");
+	r1_free(why);
+	return e || o != CSTORE_NO_PEERS;
+}
+
+static bool demo_keys(struct consnet *cn)
+{
+	static const struct {
+		size_t node;
+		const char *hkey, *key, *value;
+		bool readonly;
+	} w[] = {
+	    {0, NULL, "demo:ready", "true", false},
+	    {0, "demo:config", "model", "\"resnet50\"", false},
+	    {0, "demo:config", "batch", "32", false},
+	    {0, "demo:config", "lr", "0.001", false},
+	    {1, NULL, "jobs:mm-1:status",
+	     "{\"state\": \"RUNNING\", \"progress\": 0.42, \"parts\": [\"demo-02\", "
+	     "\"demo-03\"]}",
+	     false},
+	    {1, "jobs", "mm-1", "{\"owner\": \"demo-02\", \"rows\": 2048, \"parts\": 2}",
+	     false},
+	    {2, NULL, "demo:greeting", "\"hello from demo-03\"", true},
+	};
+	bool done = true;
+	for (size_t k = 0; k < R1_ARRAY_LEN(w); k++)
+		if (w[k].node < cn->n_nodes && !outsider(cn, w[k].node))
+			done &= demo_write(cn, w[k].node, w[k].hkey, w[k].key, w[k].value,
+			                   w[k].readonly);
+	return done;
+}
+
+/* A few files in the nodes' R1FS, with fixed nonces (the same CIDs every run). */
+static void demo_files(struct consnet *cn)
+{
+	static const struct {
+		size_t node;
+		const char *name;
+		size_t size;
+		int64_t nonce;
+	} f[] = {
+	    {0, "model-card.md", 2300, 11},
+	    {0, "weights.bin", 700 * 1024, 12},
+	    {1, "dataset.csv", 96 * 1024, 21},
+	};
+	for (size_t k = 0; k < R1_ARRAY_LEN(f); k++) {
+		struct r1fs *fs = f[k].node < cn->n_nodes ? node_r1fs(cn->nodes[f[k].node]) : NULL;
+		uint8_t *data = fs ? r1_malloc(f[k].size) : NULL;
+		if (!data)
+			continue;
+		/* text-like bytes that do not compress away: a demo needs no more */
+		uint64_t x = 0x9E3779B97F4A7C15ull * (k + 1);
+		for (size_t b = 0; b < f[k].size; b++) {
+			x ^= x << 13, x ^= x >> 7, x ^= x << 17;
+			data[b] = (uint8_t)(' ' + x % 95);
+		}
+		struct r1fs_add_opts o = R1FS_ADD_OPTS_INIT;
+		o.nonce = f[k].nonce;
+		struct r1fs_added out;
+		char *why = NULL;
+		if (r1fs_add_bytes(fs, data, f[k].size, f[k].name, &o, &out, &why))
+			LOG_W(cn->o.log, "demo", "R1FS %s: %s", f[k].name, why ? why : "?");
+		r1_free(why);
+		r1_free(data);
+	}
+}
+
+static void on_content(void *ctx, struct loop_timer *t)
+{
+	struct consnet *cn = ctx;
+	if (cn->content_tries++ == 0)
+		demo_files(cn);
+	if (demo_keys(cn) || cn->content_tries >= DEMO_CONTENT_TRIES)
+		loop_timer_stop(t);
 }
 
 /* ------------------------------------------------------------ set-up */
@@ -472,7 +636,12 @@ static void describe(struct consnet *cn)
 	}
 	snprintf(m->self_addr, sizeof(m->self_addr), "%s", cn->o.id->addr);
 	snprintf(m->self_alias, sizeof(m->self_alias), "%s", s->alias ? s->alias : "-");
-	m->hosted_nodes = cn->n_nodes;
+	for (size_t i = 0; i < cn->n_nodes; i++) {
+		struct tui_host h = {.node = cn->nodes[i]};
+		snprintf(h.alias, sizeof(h.alias), "%s", node_alias(cn->nodes[i]));
+		snprintf(h.addr, sizeof(h.addr), "%s", node_address(cn->nodes[i]));
+		tui_model_add_host(m, &h);
+	}
 }
 
 enum r1_err consnet_open(struct loop *loop, const struct consnet_options *o,
@@ -552,8 +721,13 @@ enum r1_err consnet_open(struct loop *loop, const struct consnet_options *o,
 	model->log = o->log;
 	model->node_log = cn->n_nodes ? o->node_log : NULL;
 	describe(cn);
-	if (o->demo)
+	if (o->demo) {
 		demo_pipelines(cn);
+		cn->content = loop_timer_new(loop, on_content, cn);
+		if (cn->content)
+			loop_timer_start(cn->content, (uint64_t)DEMO_CONTENT_MS * speed(cn),
+			                 (uint64_t)DEMO_CONTENT_MS * speed(cn));
+	}
 	*out = cn;
 	return R1_OK;
 }
@@ -585,11 +759,14 @@ void consnet_close(struct consnet **cp)
 	struct consnet *cn = *cp;
 	if (!cn)
 		return;
+	if (cn->m)
+		tui_model_forget_hosts(cn->m);
 	for (size_t i = 0; i < cn->n_nodes; i++)
 		node_stop(cn->nodes[i]);
 	if (cn->n_nodes && cn->bus)
 		drain(cn);
 	loop_timer_free(&cn->tick);
+	loop_timer_free(&cn->content);
 	session_free(&cn->sess);
 	for (size_t i = 0; i < cn->n_specs; i++)
 		pipespec_free(&cn->specs[i]);

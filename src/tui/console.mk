@@ -4,6 +4,7 @@ src_tui_libr1tui_a_SOURCES += \
 	src/tui/app.c src/tui/app.h \
 	src/tui/view.h \
 	src/tui/model.c src/tui/model.h \
+	src/tui/nodefigs.c src/tui/nodefigs.h \
 	src/tui/stream.c src/tui/stream.h \
 	src/tui/fmt.c src/tui/fmt.h \
 	src/tui/consnet.c src/tui/consnet.h \
@@ -18,6 +19,8 @@ src_tui_libr1tui_a_SOURCES += \
 	src/tui/views/text.c \
 	src/tui/views/placeholder.c \
 	src/tui/views/cstore.c \
+	src/tui/views/cstore_act.c src/tui/views/csview.h \
+	src/tui/views/cstore_key.c \
 	src/tui/views/r1fs.c \
 	src/tui/views/compute.c
 

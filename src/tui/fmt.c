@@ -143,3 +143,107 @@ const char *fmt_count(char *out, size_t size, uint64_t n)
 		snprintf(out, size, "%.1fM", (double)n / 1e6);
 	return out;
 }
+
+const char *fmt_gflops(char *out, size_t size, double g)
+{
+	if (isnan(g) || g <= 0)
+		snprintf(out, size, "-");
+	else if (g < 10)
+		snprintf(out, size, "%.2f", g);
+	else if (g < 100)
+		snprintf(out, size, "%.1f", g);
+	else if (g < 10000)
+		snprintf(out, size, "%.0f", g);
+	else
+		snprintf(out, size, "%.1fk", g / 1000);
+	return out;
+}
+
+const char *fmt_bytes(char *out, size_t size, uint64_t bytes)
+{
+	static const char *const units[] = {"KiB", "MiB", "GiB", "TiB", "PiB"};
+	if (bytes == UINT64_MAX) {
+		snprintf(out, size, "-");
+		return out;
+	}
+	if (bytes < 1024) {
+		snprintf(out, size, "%" PRIu64 " B", bytes);
+		return out;
+	}
+	double v = (double)bytes / 1024;
+	size_t u = 0;
+	while (v >= 1024 && u + 1 < R1_ARRAY_LEN(units)) {
+		v /= 1024;
+		u++;
+	}
+	snprintf(out, size, v < 10 ? "%.2f %s" : v < 100 ? "%.1f %s" : "%.0f %s", v, units[u]);
+	return out;
+}
+
+static void newline(struct buf *out, int depth, int indent)
+{
+	buf_addc(out, '\n');
+	for (int i = 0; i < depth * indent; i++)
+		buf_addc(out, ' ');
+}
+
+void fmt_json_pretty(const char *text, size_t len, int indent, struct buf *out)
+{
+	int depth = 0;
+	bool in_str = false, esc = false;
+	for (size_t i = 0; i < len; i++) {
+		char c = text[i];
+		if (in_str) {
+			buf_addc(out, c);
+			if (esc)
+				esc = false;
+			else if (c == '\\')
+				esc = true;
+			else if (c == '"')
+				in_str = false;
+			continue;
+		}
+		switch (c) {
+		case '"':
+			in_str = true;
+			buf_addc(out, c);
+			break;
+		case '{':
+		case '[': {
+			/* skip blanks to see whether it is empty: {} and [] stay as they are */
+			size_t j = i + 1;
+			while (j < len && (text[j] == ' ' || text[j] == '\n' || text[j] == '\t'))
+				j++;
+			if (j < len && (text[j] == '}' || text[j] == ']')) {
+				buf_addc(out, c);
+				buf_addc(out, text[j]);
+				i = j;
+				break;
+			}
+			buf_addc(out, c);
+			newline(out, ++depth, indent);
+			break;
+		}
+		case '}':
+		case ']':
+			depth = depth > 0 ? depth - 1 : 0;
+			newline(out, depth, indent);
+			buf_addc(out, c);
+			break;
+		case ',':
+			buf_addc(out, c);
+			newline(out, depth, indent);
+			break;
+		case ':':
+			buf_adds(out, ": ");
+			break;
+		case ' ':
+		case '\n':
+		case '\t':
+		case '\r':
+			break; /* our own layout replaces the input's */
+		default:
+			buf_addc(out, c);
+		}
+	}
+}

@@ -8,6 +8,7 @@
  * "-" stands for "not known".
  */
 #include "core/common.h"
+#include "core/buf.h"
 
 /* Gigabytes as "512M", "12.3G", "931G", "1.82T"; "-" below 0 or NaN. */
 const char *fmt_gb(char *out, size_t size, double gb);
@@ -25,6 +26,17 @@ const char *fmt_avail(char *out, size_t size, int avail);
 const char *fmt_clock(char *out, size_t size, int64_t wall_ms);
 /* Date and time: "2026-11-27 14:03:27" (local). */
 const char *fmt_datetime(char *out, size_t size, int64_t wall_ms);
+/* GFLOP/s: "0.84", "12.3", "412", "1.2k"; "-" for NaN or <= 0. */
+const char *fmt_gflops(char *out, size_t size, double g);
+/* Bytes as "0 B", "512 B", "12.3 KiB", "931 MiB", "1.82 GiB"; "-" for UINT64_MAX. */
+const char *fmt_bytes(char *out, size_t size, uint64_t bytes);
+/*
+ * Compact JSON text (a CStore value) re-indented by `indent` spaces per
+ * level, appended to out.  It moves no token: numbers and strings come out
+ * byte for byte as they went in ("0.1" stays "0.1").  Text that is not JSON
+ * comes out indented as far as it goes; it is never refused.
+ */
+void fmt_json_pretty(const char *text, size_t len, int indent, struct buf *out);
 /* A count with a k/M suffix past 10,000: "9999", "12k", "3.4M". */
 const char *fmt_count(char *out, size_t size, uint64_t n);
 

@@ -1,9 +1,15 @@
 /*
- * The console's model struct (see model.h): the streams it owns and the
- * defaults; everything else in it is borrowed and filled by the owner.
+ * The console's model struct (see model.h): the streams and figures it
+ * owns, the defaults, the hosted nodes' list and the CStore observer that
+ * tells the app when a hosted replica changed; everything else in it is
+ * borrowed and filled by the owner.
  */
 #include "tui/lib.h"
 #include "tui/model.h"
+#include "core/identity.h"
+#include "core/netmap.h"
+#include "node/cstore/cstore.h"
+#include "node/node.h"
 
 #include <time.h>
 
@@ -17,6 +23,7 @@ enum r1_err tui_model_init(struct tui_model *m)
 			return R1_ERR_NOMEM;
 		}
 	}
+	nodefigs_init(&m->figs);
 	m->now_ms = tui_wall_ms();
 	return R1_OK;
 }
@@ -25,6 +32,85 @@ void tui_model_release(struct tui_model *m)
 {
 	for (int k = 0; k < STREAM__COUNT; k++)
 		stream_release(&m->streams[k]);
+	nodefigs_release(&m->figs);
+}
+
+/* ---- hosted nodes */
+
+struct tui_host *tui_model_add_host(struct tui_model *m, const struct tui_host *h)
+{
+	if (m->n_hosts == TUI_HOSTS_MAX)
+		return NULL;
+	struct tui_host *x = &m->hosts[m->n_hosts++];
+	*x = *h;
+	x->observed = NULL;
+	x->cstore_changes = 0;
+	x->m = m;
+	return x;
+}
+
+struct tui_host *tui_model_host(struct tui_model *m, const char *addr)
+{
+	for (size_t i = 0; addr && i < m->n_hosts; i++)
+		if (addr_same(m->hosts[i].addr, addr))
+			return &m->hosts[i];
+	return NULL;
+}
+
+static void on_cstore_change(void *ctx, const char *key)
+{
+	(void)key;
+	struct tui_host *h = ctx;
+	h->cstore_changes++;
+	if (h->m && h->m->on_host)
+		h->m->on_host(h->m->on_host_ctx, h);
+}
+
+struct cstore *tui_host_cstore(struct tui_host *h)
+{
+	struct cstore *cs = h->node ? node_cstore(h->node) : h->cstore;
+	if (cs) {
+		/*
+		 * Every time: a restarted CHAIN_STORE_BASE may have a new engine
+		 * at the old one's address, without our observer.
+		 */
+		cstore_set_observer(cs, on_cstore_change, h);
+		if (cs != h->observed)
+			h->cstore_changes++;
+		h->observed = cs;
+	}
+	return cs;
+}
+
+struct compute *tui_host_compute(const struct tui_host *h)
+{
+	return h->node ? node_compute(h->node) : h->compute;
+}
+
+struct r1fs *tui_host_r1fs(const struct tui_host *h)
+{
+	return h->node ? node_r1fs(h->node) : h->r1fs;
+}
+
+void tui_model_forget_hosts(struct tui_model *m)
+{
+	for (size_t i = 0; i < m->n_hosts; i++) {
+		struct tui_host *h = &m->hosts[i];
+		struct cstore *cs = h->node ? node_cstore(h->node) : h->cstore;
+		if (cs && cs == h->observed)
+			cstore_set_observer(cs, NULL, NULL);
+	}
+	memset(m->hosts, 0, sizeof(m->hosts));
+	m->n_hosts = 0;
+}
+
+/* ---- figures */
+
+bool tui_model_node_status(struct tui_model *m, const char *addr, const json_t *status,
+                           int64_t now_ms)
+{
+	const struct nm_node *n = m->nm ? netmap_find_addr(m->nm, addr) : NULL;
+	return n && nodefigs_update(&m->figs, n->index, status, now_ms);
 }
 
 const struct stream_entry *tui_model_add(struct tui_model *m, enum stream_kind k,

@@ -3,26 +3,56 @@
 /*
  * What the console's views read: the network model (netmap), the control
  * session that sends commands, the cache, the live streams and the logs,
- * and a few facts about where we are (network, broker, identity), all in
- * one plain struct the owner fills.  The views never reach further (no bus,
- * no node): that is what lets the layout tests and the benchmark build a
- * model by feeding the netmap and drive every view without a network.
+ * the compute figures other nodes' heartbeats carry, the engines of the
+ * nodes this process hosts (CStore, R1FS, compute), and a few facts about
+ * where we are (network, broker, identity), all in one plain struct the
+ * owner fills.  The views never reach further (no bus, no node object
+ * beyond the hosts' engine accessors): that is what lets the layout tests
+ * and the benchmark build a model by feeding the netmap, and hand it
+ * engines of their own, and drive every view without a network.
  *
- * Ownership: the netmap, session, cache and logs are borrowed (the owner
- * frees them after the app); the streams are the model's own.
+ * Ownership: the netmap, session, cache, logs, nodes and engines are
+ * borrowed (the owner frees them after the app, calling
+ * tui_model_forget_hosts before the nodes and engines go); the streams
+ * and the figures are the model's own.
  */
 #include "core/common.h"
 #include "core/epochs.h"
 #include "core/err.h"
 #include "core/identity.h"
+#include "tui/nodefigs.h"
 #include "tui/stream.h"
 
 struct netmap;
 struct session;
 struct cache;
 struct r1_log;
+struct node;
+struct cstore;
+struct compute;
+struct r1fs;
 
 #define TUI_MODEL_TEXT_MAX 128
+#define TUI_HOSTS_MAX      64
+
+/*
+ * A node this process runs.  With `node` set, its engines are asked of the
+ * node each time (CHAIN_STORE_BASE may start late, stop, or restart with a
+ * new engine); without it (tests, benchmarks) the engine pointers below
+ * are used as they are.  Any engine may be missing (NULL).
+ */
+struct tui_host {
+	char alias[TUI_MODEL_TEXT_MAX];
+	char addr[R1_ADDR_LEN + 1];
+	struct node *node;
+	struct cstore *cstore;
+	struct compute *compute;
+	struct r1fs *r1fs;
+	/* model.c's: the engine our observer is on, and its changes so far */
+	struct cstore *observed;
+	uint64_t cstore_changes;
+	struct tui_model *m;
+};
 
 struct tui_model {
 	struct netmap *nm;       /* required */
@@ -36,7 +66,9 @@ struct tui_model {
 	char broker[TUI_MODEL_TEXT_MAX];  /* as shown: no password */
 	char self_addr[R1_ADDR_LEN + 1];
 	char self_alias[TUI_MODEL_TEXT_MAX];
-	size_t hosted_nodes; /* nodes this process runs */
+	struct tui_host hosts[TUI_HOSTS_MAX]; /* the nodes this process runs */
+	size_t n_hosts;
+	struct nodefigs figs; /* compute figures from heartbeats, by netmap index */
 	/*
 	 * Wall-clock milliseconds of the frame being drawn.  The app sets it
 	 * before each frame unless clock_fixed (tests and benchmarks).
@@ -46,6 +78,9 @@ struct tui_model {
 	/* Told after tui_model_add added a record (the app listens here). */
 	void (*on_stream)(void *ctx, enum stream_kind k, const struct stream_entry *e);
 	void *on_stream_ctx;
+	/* Told after a hosted node's CStore changed (the app listens here). */
+	void (*on_host)(void *ctx, struct tui_host *h);
+	void *on_host_ctx;
 };
 
 /* Streams ready, epochs of mainnet, texts empty.  R1_ERR_NOMEM. */
@@ -55,6 +90,35 @@ void tui_model_release(struct tui_model *m);
 /* Add a record to stream k at now_ms and tell on_stream.  NULL if not added. */
 const struct stream_entry *tui_model_add(struct tui_model *m, enum stream_kind k,
                                          const struct stream_msg *msg, int64_t now_ms);
+
+/*
+ * Add a hosted node (fields copied; m set).  NULL when TUI_HOSTS_MAX are
+ * there already.
+ */
+struct tui_host *tui_model_add_host(struct tui_model *m, const struct tui_host *h);
+/* The host whose address is addr (any prefix form), or NULL. */
+struct tui_host *tui_model_host(struct tui_model *m, const char *addr);
+/*
+ * A host's engines now, or NULL.  tui_host_cstore also puts the model's
+ * observer on an engine it has not seen before (its changes count in
+ * cstore_changes and call on_host).
+ */
+struct cstore *tui_host_cstore(struct tui_host *h);
+struct compute *tui_host_compute(const struct tui_host *h);
+struct r1fs *tui_host_r1fs(const struct tui_host *h);
+/*
+ * Take the observer off every host's engine and forget the hosts: the
+ * owner calls it before it stops or frees the nodes or engines.
+ */
+void tui_model_forget_hosts(struct tui_model *m);
+
+/*
+ * A node's status (the decoded heartbeat the netmap was just fed, or a
+ * health payload): its compute figures go to `figs` under the netmap's
+ * index of `addr`.  True when they changed.
+ */
+bool tui_model_node_status(struct tui_model *m, const char *addr, const json_t *status,
+                           int64_t now_ms);
 
 /* Wall-clock milliseconds now. */
 int64_t tui_wall_ms(void);

@@ -33,12 +33,14 @@
 struct app;
 struct view;
 struct nm_event;
+struct tui_host;
 
 struct view_class {
 	const char *name;  /* the command word: "nodes" */
 	const char *alias; /* a second word for it ("no"), or NULL */
 	const char *title; /* N_("Network") */
 	const char *arg;   /* N_("ALIAS") when it takes an argument, else NULL */
+	bool arg_optional; /* the argument may be left out */
 	const char *help;  /* N_() one line for the command list */
 	bool hidden;       /* opened by drill-down only: not a ':' command */
 	/*
@@ -67,6 +69,8 @@ struct view_ops {
 	bool (*event)(struct view *v, const struct nm_event *ev);
 	/* A stream record arrived: true if the view shows it.  Optional. */
 	bool (*message)(struct view *v, enum stream_kind k, const struct stream_entry *e);
+	/* A hosted node's CStore changed: true if the view shows it.  Optional. */
+	bool (*host)(struct view *v, struct tui_host *h);
 	/* New log lines: true if the view shows them.  Optional. */
 	bool (*log)(struct view *v);
 	/* A mouse event in the view's area (coordinates relative to it).  Optional. */

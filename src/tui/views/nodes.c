@@ -30,6 +30,7 @@ enum {
 	C_MEM,
 	C_DISK,
 	C_GPU,
+	C_GFLOPS,
 	C_UPTIME,
 	C_SEEN,
 	C_AVAIL,
@@ -112,6 +113,13 @@ static const char *clean(const char *s, char *scratch, size_t size)
 	return scratch;
 }
 
+/* The node's measured dgemm GFLOP/s (BLAS_BENCH_01, from its heartbeats); NAN if unknown. */
+static double gflops_of(struct nodes_view *nv, const struct nm_node *n)
+{
+	const struct nodefig *g = nodefigs_get(&app_model(nv->v.app)->figs, n->index);
+	return g && g->peer.gflops_f64 > 0 ? g->peer.gflops_f64 : NAN;
+}
+
 static const char *s_text(void *ctx, size_t row, int col, char *scratch, size_t size)
 {
 	struct nodes_view *nv = ctx;
@@ -144,6 +152,8 @@ static const char *s_text(void *ctx, size_t row, int col, char *scratch, size_t 
 			return scratch;
 		}
 		return in->gpu_name[0] ? in->gpu_name : "GPU";
+	case C_GFLOPS:
+		return fmt_gflops(scratch, size, gflops_of(nv, n));
 	case C_UPTIME:
 		return n->have_heartbeat ? fmt_duration(scratch, size, in->uptime_s) : "-";
 	case C_SEEN:
@@ -191,6 +201,8 @@ static double s_number(void *ctx, size_t row, int col)
 		return used_pct(in->disk_total, in->disk_avail);
 	case C_UPTIME:
 		return n->have_heartbeat ? in->uptime_s : NAN;
+	case C_GFLOPS:
+		return gflops_of(nv, n);
 	case C_SEEN:
 		return seen_ms(nv, n);
 	case C_AVAIL:
@@ -239,7 +251,7 @@ static uint16_t s_role(void *ctx, size_t row, int col)
 static const char *const filter_keys[] = {
     "alias", "addr",  "status", "online", "oracle", "peered",  "version",
     "cpu",   "mem",   "disk",   "gpu",    "uptime", "seen",    "avail",
-    "last",  "pipes", "tag",    "stale",  "eth",    "secured", "self",
+    "last",  "pipes", "tag",    "stale",  "eth",    "secured", "self",   "gflops",
 };
 
 struct frow {
@@ -309,6 +321,7 @@ static bool f_field(void *ctx, const struct filter_term *t)
 	} numeric[] = {
 	    {"cpu", C_CPU, 1},       {"mem", C_MEM, 1},       {"disk", C_DISK, 1},
 	    {"uptime", C_UPTIME, 1}, {"seen", C_SEEN, 0.001}, {"pipes", C_PIPES, 1},
+	    {"gflops", C_GFLOPS, 1},
 	};
 	for (size_t i = 0; i < R1_ARRAY_LEN(numeric); i++)
 		if (strcmp(k, numeric[i].key) == 0)
@@ -581,6 +594,8 @@ static enum r1_err v_open(struct app *app, const char *arg, struct view **out, c
 	    [C_MEM] = {_("MEM"), "mem", 10, 14, 1, 0, GRID_ALIGN_RIGHT, TABLE_SORT_NUMBER},
 	    [C_DISK] = {_("DISK"), "disk", 10, 14, 1, 3, GRID_ALIGN_RIGHT, TABLE_SORT_NUMBER},
 	    [C_GPU] = {_("GPU"), "gpu", 4, 20, 1, 9, GRID_ALIGN_LEFT, TABLE_SORT_TEXT},
+	    [C_GFLOPS] = {_("GFLOP/S"), "gflops", 7, 0, 0, 9, GRID_ALIGN_RIGHT,
+	                  TABLE_SORT_NUMBER},
 	    [C_UPTIME] = {_("UPTIME"), "uptime", 7, 0, 0, 8, GRID_ALIGN_RIGHT, TABLE_SORT_NUMBER},
 	    [C_SEEN] = {_("SEEN"), "seen", 5, 0, 0, 0, GRID_ALIGN_RIGHT, TABLE_SORT_NUMBER},
 	    [C_AVAIL] = {_("AVAIL"), "avail", 5, 0, 0, 2, GRID_ALIGN_RIGHT, TABLE_SORT_NUMBER},

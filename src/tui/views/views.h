@@ -24,6 +24,9 @@ struct view *view_node_new(struct app *app, const struct nm_node *n);
  */
 struct view *view_stream_new(struct app *app, enum stream_kind k, const char *filter,
                              const char *crumb);
+/* One CStore record of hosted node h in full (key copied).  NULL on R1_ERR_NOMEM. */
+struct tui_host;
+struct view *view_cstore_key_new(struct app *app, struct tui_host *h, const char *key);
 /* A scrollable text (pretty JSON, a decoded message), copied and sanitized. */
 struct view *view_text_new(struct app *app, const char *crumb, const char *text);
 
