@@ -5,6 +5,7 @@ src_tui_libr1tui_a_SOURCES += \
 	src/tui/view.h \
 	src/tui/model.c src/tui/model.h \
 	src/tui/nodefigs.c src/tui/nodefigs.h \
+	src/tui/netjobs.c src/tui/netjobs.h \
 	src/tui/stream.c src/tui/stream.h \
 	src/tui/fmt.c src/tui/fmt.h \
 	src/tui/consnet.c src/tui/consnet.h \

@@ -24,6 +24,7 @@ enum r1_err tui_model_init(struct tui_model *m)
 		}
 	}
 	nodefigs_init(&m->figs);
+	netjobs_init(&m->jobs);
 	m->now_ms = tui_wall_ms();
 	return R1_OK;
 }
@@ -33,6 +34,7 @@ void tui_model_release(struct tui_model *m)
 	for (int k = 0; k < STREAM__COUNT; k++)
 		stream_release(&m->streams[k]);
 	nodefigs_release(&m->figs);
+	netjobs_release(&m->jobs);
 }
 
 /* ---- hosted nodes */
@@ -116,6 +118,8 @@ bool tui_model_node_status(struct tui_model *m, const char *addr, const json_t *
 const struct stream_entry *tui_model_add(struct tui_model *m, enum stream_kind k,
                                          const struct stream_msg *msg, int64_t now_ms)
 {
+	if (k == STREAM_PAYLOADS && msg->verified)
+		netjobs_payload(&m->jobs, msg->sender, msg->body, now_ms);
 	const struct stream_entry *e = stream_add(&m->streams[k], msg, now_ms);
 	if (e && m->on_stream)
 		m->on_stream(m->on_stream_ctx, k, e);

@@ -20,6 +20,7 @@
 #include "core/epochs.h"
 #include "core/err.h"
 #include "core/identity.h"
+#include "tui/netjobs.h"
 #include "tui/nodefigs.h"
 #include "tui/stream.h"
 
@@ -69,6 +70,7 @@ struct tui_model {
 	struct tui_host hosts[TUI_HOSTS_MAX]; /* the nodes this process runs */
 	size_t n_hosts;
 	struct nodefigs figs; /* compute figures from heartbeats, by netmap index */
+	struct netjobs jobs;  /* compute jobs from payloads (ChainDist, MATMUL_JOB_01) */
 	/*
 	 * Wall-clock milliseconds of the frame being drawn.  The app sets it
 	 * before each frame unless clock_fixed (tests and benchmarks).
@@ -87,7 +89,10 @@ struct tui_model {
 enum r1_err tui_model_init(struct tui_model *m);
 void tui_model_release(struct tui_model *m);
 
-/* Add a record to stream k at now_ms and tell on_stream.  NULL if not added. */
+/*
+ * Add a record to stream k at now_ms and tell on_stream.  A verified
+ * payload of a compute job also updates `jobs`.  NULL if not added.
+ */
 const struct stream_entry *tui_model_add(struct tui_model *m, enum stream_kind k,
                                          const struct stream_msg *msg, int64_t now_ms);
 

@@ -32,6 +32,11 @@ size_t nodefigs_count(const struct nodefigs *f)
 	return f->n;
 }
 
+const struct nodefig *nodefigs_at(const struct nodefigs *f, size_t i)
+{
+	return i < f->n ? &f->figs[i] : NULL;
+}
+
 static struct nodefig *slot_for(struct nodefigs *f, uint32_t index)
 {
 	if (index >= f->nslot) {
@@ -54,6 +59,7 @@ static struct nodefig *slot_for(struct nodefigs *f, uint32_t index)
 		f->cap = want;
 	}
 	memset(&f->figs[f->n], 0, sizeof(f->figs[f->n]));
+	f->figs[f->n].index = index;
 	f->slot[index] = (uint32_t)++f->n;
 	return &f->figs[f->n - 1];
 }

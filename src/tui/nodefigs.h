@@ -16,6 +16,7 @@
 #include <jansson.h>
 
 struct nodefig {
+	uint32_t index; /* the node's in the netmap */
 	struct compute_peer peer;
 	int64_t when_ms; /* when the figures last arrived */
 };
@@ -38,7 +39,8 @@ void nodefigs_release(struct nodefigs *f);
 bool nodefigs_update(struct nodefigs *f, uint32_t index, const json_t *status, int64_t now_ms);
 /* Node `index`'s figures, or NULL when it never reported any. */
 const struct nodefig *nodefigs_get(const struct nodefigs *f, uint32_t index);
-/* Nodes with figures. */
+/* Nodes with figures, and the i-th of them (in the order they first reported). */
 size_t nodefigs_count(const struct nodefigs *f);
+const struct nodefig *nodefigs_at(const struct nodefigs *f, size_t i);
 
 #endif

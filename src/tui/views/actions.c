@@ -483,6 +483,29 @@ uint64_t view_node_key(const struct nm_node *n)
 	return h;
 }
 
+void view_node_name(struct app *app, const char *addr, char *out, size_t size)
+{
+	struct tui_model *m = app_model(app);
+	const char *name = NULL;
+	struct tui_host *h = tui_model_host(m, addr);
+	const struct nm_node *n = !h && m->nm ? netmap_find_addr(m->nm, addr) : NULL;
+	if (h)
+		name = h->alias;
+	else if (n && n->info.alias[0])
+		name = n->info.alias;
+	if (name) {
+		r1_sanitize_into(out, size, name, strlen(name), 0);
+		return;
+	}
+	size_t len = strlen(addr);
+	char cut[32];
+	if (len > 16)
+		snprintf(cut, sizeof(cut), "%.9s…%s", addr, addr + len - 4);
+	else
+		snprintf(cut, sizeof(cut), "%s", addr);
+	r1_sanitize_into(out, size, cut, strlen(cut), 0);
+}
+
 size_t view_node_aliases(struct app *app, const char *const **out)
 {
 	struct netmap *nm = app_model(app)->nm;

@@ -77,31 +77,76 @@ static bool collect_one(void *ctx, const struct replica_record *rec)
 	return true;
 }
 
-/* Order: plain keys, then hashes by name (unnamed ones by prefix), fields by key. */
-static const struct replica *sort_replica;
-
-static const char *group_name(const char *key, char prefix[HKEY_PREFIX_LEN + 1])
-{
-	if (!hkey_is_composed(key, strlen(key)))
-		return NULL;
-	memcpy(prefix, key, HKEY_PREFIX_LEN);
-	prefix[HKEY_PREFIX_LEN] = '\0';
-	const char *n = replica_hash_name(sort_replica, prefix);
-	return n ? n : prefix;
-}
-
+/* By group, then by key (groups numbered in display order by build_rows). */
 static int row_cmp(const void *pa, const void *pb)
 {
-	const struct replica_record *a = ((const struct csrow *)pa)->rec;
-	const struct replica_record *b = ((const struct csrow *)pb)->rec;
-	char pa_[HKEY_PREFIX_LEN + 1], pb_[HKEY_PREFIX_LEN + 1];
-	const char *ga = group_name(a->key, pa_), *gb = group_name(b->key, pb_);
-	if (!ga != !gb)
-		return ga ? 1 : -1;
-	int c = ga ? strcmp(ga, gb) : 0;
-	if (!c && ga)
-		c = strncmp(a->key, b->key, HKEY_PREFIX_LEN); /* two hashes, one name */
-	return c ? c : strcmp(a->key, b->key);
+	const struct csrow *a = pa, *b = pb;
+	if (a->group != b->group)
+		return a->group < b->group ? -1 : 1;
+	return strcmp(a->rec->key, b->rec->key);
+}
+
+static int key_cmp(const void *pa, const void *pb)
+{
+	return strcmp(((const struct csrow *)pa)->rec->key, ((const struct csrow *)pb)->rec->key);
+}
+
+struct hashname {
+	const char *key;  /* the first field's key: its first HKEY_PREFIX_LEN bytes */
+	const char *name; /* or NULL (then the prefix stands for it) */
+	uint64_t group;
+};
+
+static int name_cmp(const void *pa, const void *pb)
+{
+	const struct hashname *a = pa, *b = pb;
+	int c = strcmp(a->name ? a->name : a->key, b->name ? b->name : b->key);
+	return c ? c : strncmp(a->key, b->key, HKEY_PREFIX_LEN);
+}
+
+/*
+ * Plain keys first (group 0), then one group per hash in the order of the
+ * hashes' names (a name another hosted node knows counts), fields by key.
+ */
+static void order_rows(struct cstore_view *cv, const struct replica *r)
+{
+	if (!cv->nrows)
+		return;
+	qsort(cv->rows, cv->nrows, sizeof(*cv->rows), key_cmp);
+	size_t nh = 0;
+	for (size_t i = 0; i < cv->nrows; i++) {
+		const char *k = cv->rows[i].rec->key;
+		bool composed = hkey_is_composed(k, strlen(k));
+		if (composed && (!nh || strncmp(cv->rows[i - 1].rec->key, k, HKEY_PREFIX_LEN) != 0 ||
+		                 cv->rows[i - 1].group == 0))
+			nh++;
+		cv->rows[i].group = composed ? nh : 0;
+	}
+	cv->nhashes = nh;
+	struct hashname *h = nh ? r1_calloc(nh, sizeof(*h)) : NULL;
+	if (nh && !h)
+		return; /* key order, groups by prefix: still right, less friendly */
+	for (size_t i = 0; i < cv->nrows; i++) {
+		uint64_t g = cv->rows[i].group;
+		if (!g || h[g - 1].key)
+			continue;
+		char prefix[HKEY_PREFIX_LEN + 1];
+		memcpy(prefix, cv->rows[i].rec->key, HKEY_PREFIX_LEN);
+		prefix[HKEY_PREFIX_LEN] = '\0';
+		h[g - 1] = (struct hashname){cv->rows[i].rec->key,
+		                             csv_hash_name(cv->v.app, r, prefix), g};
+	}
+	qsort(h, nh, sizeof(*h), name_cmp);
+	uint64_t *rank = r1_calloc(nh + 1, sizeof(*rank));
+	if (rank) {
+		for (size_t k = 0; k < nh; k++)
+			rank[h[k].group] = k + 1;
+		for (size_t i = 0; i < cv->nrows; i++)
+			cv->rows[i].group = rank[cv->rows[i].group];
+		qsort(cv->rows, cv->nrows, sizeof(*cv->rows), row_cmp);
+	}
+	r1_free(rank);
+	r1_free(h);
 }
 
 static void build_rows(struct cstore_view *cv)
@@ -116,26 +161,10 @@ static void build_rows(struct cstore_view *cv)
 		return;
 	struct collect c = {cv, false};
 	replica_foreach(cstore_replica(cs), NULL, collect_one, &c);
-	if (c.oom) {
+	if (c.oom)
 		cv->nrows = 0;
-		return;
-	}
-	sort_replica = cstore_replica(cs);
-	qsort(cv->rows, cv->nrows, sizeof(*cv->rows), row_cmp);
-	uint64_t group = 0;
-	const char *last = NULL;
-	for (size_t i = 0; i < cv->nrows; i++) {
-		const char *k = cv->rows[i].rec->key;
-		if (hkey_is_composed(k, strlen(k))) {
-			if (!last || strncmp(last, k, HKEY_PREFIX_LEN) != 0) {
-				group++;
-				cv->nhashes++;
-			}
-			last = k;
-			cv->rows[i].group = group;
-		}
-	}
-	sort_replica = NULL;
+	else
+		order_rows(cv, cstore_replica(cs));
 }
 
 /* The rows again if the engine changed since they were built. */
@@ -215,7 +244,7 @@ static const char *s_text(void *ctx, size_t row, int col, char *scratch, size_t 
 	case C_CONF:
 		if (r->confirms < 0)
 			return _("peer");
-		snprintf(scratch, size, "%d/%d", r->confirms, r->min_confirms);
+		snprintf(scratch, size, "%d/%zu", r->confirms, r->npeers);
 		return scratch;
 	case C_RO:
 		return r->readonly ? _("ro") : "";
@@ -306,13 +335,19 @@ static const char *s_group_title(void *ctx, size_t row, char *scratch, size_t si
 	const char *hname = NULL;
 	struct buf field = BUF_INIT, name = BUF_INIT;
 	csv_split_key(cstore_replica(cv->cs), r->key, prefix, &hname, &field);
+	bool here = hname != NULL;
+	hname = csv_hash_name(cv->v.app, cstore_replica(cv->cs), prefix);
 	if (hname)
 		r1_sanitize_append(&name, hname, strlen(hname), 0);
 	else
-		buf_addf(&name, _("%s (name not known here)"), prefix);
-	/* TRANSLATORS: a CStore hash and its field count: "hash jobs: 3 fields" */
-	snprintf(scratch, size, ngettext("hash %s: %zu field", "hash %s: %zu fields", n),
-	         buf_ok(&name) ? buf_cstr(&name) : "?", n);
+		buf_adds(&name, prefix);
+	/* TRANSLATORS: a CStore hash and its field count: "hash jobs (3 fields)" */
+	int len = snprintf(scratch, size, ngettext("hash %s (%zu field)", "hash %s (%zu fields)", n),
+	                   buf_ok(&name) ? buf_cstr(&name) : "?", n);
+	if (!here && len > 0 && (size_t)len < size)
+		snprintf(scratch + len, size - (size_t)len, "  %s",
+		         hname ? _("(name learned from another hosted node)")
+		               : _("(its name is not known here)"));
 	buf_release(&field);
 	buf_release(&name);
 	return scratch;
@@ -338,9 +373,10 @@ static const char *f_text(void *ctx, size_t i, char *scratch, size_t size)
 		char prefix[HKEY_PREFIX_LEN + 1];
 		const char *hname = NULL;
 		struct buf f = BUF_INIT;
-		csv_split_key(cstore_replica(r->cv->cs), rec->key, prefix, &hname, &f);
+		if (csv_split_key(cstore_replica(r->cv->cs), rec->key, prefix, &hname, &f))
+			hname = csv_hash_name(r->cv->v.app, cstore_replica(r->cv->cs), prefix);
 		buf_release(&f);
-		snprintf(scratch, size, "%s", hname ? hname : "");
+		r1_sanitize_into(scratch, size, hname ? hname : "", hname ? strlen(hname) : 0, 0);
 		return scratch;
 	}
 	return i < R1_ARRAY_LEN(cols) ? s_text(r->cv, r->row, cols[i], scratch, size) : NULL;
@@ -447,8 +483,8 @@ static unsigned k_new(void *ctx)
 	char prefix[HKEY_PREFIX_LEN + 1];
 	const char *hname = NULL;
 	struct buf f = BUF_INIT;
-	if (r)
-		csv_split_key(cstore_replica(cv->cs), r->key, prefix, &hname, &f);
+	if (r && csv_split_key(cstore_replica(cv->cs), r->key, prefix, &hname, &f))
+		hname = csv_hash_name(cv->v.app, cstore_replica(cv->cs), prefix);
 	buf_release(&f);
 	csv_new(cv->v.app, h, hname);
 	return TUI_CONSUMED | TUI_REDRAW;
@@ -482,16 +518,22 @@ static unsigned k_value(void *ctx)
 	return TUI_CONSUMED | TUI_REDRAW;
 }
 
+/* "CStore demo-02" */
+static void set_crumb(struct cstore_view *cv)
+{
+	struct tui_host *h = host_of(cv);
+	char alias[64];
+	r1_sanitize_into(alias, sizeof(alias), h ? h->alias : "", h ? strlen(h->alias) : 0, 0);
+	snprintf(cv->v.crumb, sizeof(cv->v.crumb), "%s %s", _("CStore"), alias);
+}
+
 static void switch_host(struct cstore_view *cv, int step)
 {
 	size_t n = app_model(cv->v.app)->n_hosts;
 	if (n < 2)
 		return;
-	cv->host = (cv->host + n + (size_t)(step % (int)n + (int)n)) % n;
-	struct tui_host *h = host_of(cv);
-	char crumb[96];
-	r1_sanitize_into(crumb, sizeof(crumb), h->alias, strlen(h->alias), 0);
-	snprintf(cv->v.crumb, sizeof(cv->v.crumb), "%s", crumb);
+	cv->host = (cv->host + (step > 0 ? 1 : n - 1)) % n;
+	set_crumb(cv);
 	build_rows(cv);
 	table_refresh(cv->t);
 	table_select_index(cv->t, 0);
@@ -678,11 +720,12 @@ static enum r1_err v_open(struct app *app, const char *arg, struct view **out, c
 	if (!cv)
 		return r1_fail(why, R1_ERR_NOMEM, "%s", _("out of memory"));
 	struct tui_model *m = app_model(app);
-	view_init(&cv->v, &view_cstore_class, &ops, app,
-	          m->n_hosts ? m->hosts[host].alias : NULL);
+	view_init(&cv->v, &view_cstore_class, &ops, app, NULL);
 	cv->v.keys = keys;
 	cv->v.nkeys = R1_ARRAY_LEN(keys);
 	cv->host = host;
+	if (m->n_hosts)
+		set_crumb(cv);
 	filter_init(&cv->f);
 	const struct table_column cols[C__COUNT] = {
 	    [C_KEY] = {_("KEY"), "key", 12, 40, 2, 0, GRID_ALIGN_LEFT, TABLE_SORT_TEXT},

@@ -13,6 +13,7 @@
 #include "tui/views/views.h"
 #include "tui/widgets/form.h"
 #include "core/netmap.h"
+#include "core/proto.h"
 #include "core/sanitize.h"
 #include "node/cstore/jvalue.h"
 
@@ -42,27 +43,35 @@ bool csv_split_key(const struct replica *r, const char *key, char prefix[HKEY_PR
 	return true;
 }
 
+const char *csv_hash_name(struct app *app, const struct replica *r, const char *prefix)
+{
+	const char *name = r ? replica_hash_name(r, prefix) : NULL;
+	struct tui_model *m = app_model(app);
+	for (size_t i = 0; !name && i < m->n_hosts; i++) {
+		struct cstore *cs = tui_host_cstore(&m->hosts[i]);
+		name = cs ? replica_hash_name(cstore_replica(cs), prefix) : NULL;
+	}
+	return name;
+}
+
 void csv_node_name(struct app *app, const char *addr, char *out, size_t size)
 {
-	struct tui_model *m = app_model(app);
-	const char *name = NULL;
-	struct tui_host *h = tui_model_host(m, addr);
-	const struct nm_node *n = !h && m->nm ? netmap_find_addr(m->nm, addr) : NULL;
-	if (h)
-		name = h->alias;
-	else if (n && n->info.alias[0])
-		name = n->info.alias;
-	if (name) {
-		r1_sanitize_into(out, size, name, strlen(name), 0);
-		return;
+	view_node_name(app, addr, out, size);
+}
+
+/* One element of an instance path: a node (or client) address by its name. */
+static void path_part(struct app *app, const json_t *e, struct buf *out)
+{
+	const char *s = json_string_value(e);
+	if (!s) {
+		buf_adds(out, "-");
+	} else if (strncmp(s, "0xai_", 5) == 0) {
+		char name[64];
+		csv_node_name(app, s, name, sizeof(name));
+		buf_adds(out, name);
+	} else {
+		r1_sanitize_append(out, s, strlen(s), 0);
 	}
-	size_t len = strlen(addr);
-	char cut[32];
-	if (len > 16)
-		snprintf(cut, sizeof(cut), "%.9s…%s", addr, addr + len - 4);
-	else
-		snprintf(cut, sizeof(cut), "%s", addr);
-	r1_sanitize_into(out, size, cut, strlen(cut), 0);
 }
 
 void csv_owner_text(struct app *app, const char *owner, struct buf *out)
@@ -77,18 +86,16 @@ void csv_owner_text(struct app *app, const char *owner, struct buf *out)
 		json_decref(path);
 		return;
 	}
-	for (size_t i = 0; i < 4; i++) {
-		const char *s = json_string_value(json_array_get(path, i));
-		if (i)
+	const char *pipe = json_string_value(json_array_get(path, 1));
+	const char *sig = json_string_value(json_array_get(path, 2));
+	bool admin = pipe && strcmp(pipe, ADMIN_PIPELINE) == 0;
+	path_part(app, json_array_get(path, 0), out);
+	if (admin && sig && strcmp(sig, SIG_CHAIN_STORE_BASE) == 0) {
+		buf_adds(out, " (" SIG_CHAIN_STORE_BASE ")");
+	} else {
+		for (size_t i = admin ? 2 : 1; i < 4; i++) {
 			buf_addc(out, '/');
-		if (!s) {
-			buf_adds(out, "-");
-		} else if (i == 0 && strncmp(s, "0xai_", 5) == 0) {
-			char name[64];
-			csv_node_name(app, s, name, sizeof(name));
-			buf_adds(out, name);
-		} else {
-			r1_sanitize_append(out, s, strlen(s), 0);
+			path_part(app, json_array_get(path, i), out);
 		}
 	}
 	json_decref(path);
@@ -203,6 +210,7 @@ static char *label_of(struct app *app, struct tui_host *h, const char *key, cons
 		const char *hname = NULL;
 		struct buf f = BUF_INIT;
 		if (csv_split_key(cs ? cstore_replica(cs) : NULL, key, prefix, &hname, &f)) {
+			hname = csv_hash_name(app, cs ? cstore_replica(cs) : NULL, prefix);
 			if (hname)
 				r1_sanitize_append(&b, hname, strlen(hname), 0);
 			else
@@ -335,7 +343,7 @@ static bool value_check(void *ctx, struct field *f, struct buf *msg)
 	enum r1_err e = jvalue_normalize(t, strlen(t), &norm, &why);
 	buf_release(&norm);
 	if (e)
-		buf_addf(msg, _("not JSON (a string needs its quotes): %s"), why ? why : "");
+		buf_addf(msg, _("%s (a string needs its quotes)"), why ? why : _("not JSON"));
 	r1_free(why);
 	return e == R1_OK;
 }

@@ -116,9 +116,13 @@ static uint16_t copy_role(enum csv_copy c)
 static void when(struct ckey_view *kv, int64_t us, char *out, size_t size)
 {
 	char date[32], ago[16];
+	int64_t ms = app_now(kv->v.app) - us / 1000;
 	fmt_datetime(date, sizeof(date), us / 1000);
-	fmt_ago(ago, sizeof(ago), app_now(kv->v.app) - us / 1000);
-	snprintf(out, size, _("%s (%s ago)"), date, ago);
+	fmt_ago(ago, sizeof(ago), ms);
+	if (ms < 1000)
+		snprintf(out, size, _("%s (just now)"), date);
+	else
+		snprintf(out, size, _("%s (%s ago)"), date, ago);
 }
 
 static void lay_confirmations(struct ckey_view *kv, const struct replica_record *r)
@@ -130,8 +134,8 @@ static void lay_confirmations(struct ckey_view *kv, const struct replica_record 
 		fact(kv, _("confirmations"), buf, 0);
 		return;
 	}
-	snprintf(buf, sizeof(buf), _("%d of %d needed%s"), r->confirms, r->min_confirms,
-	         r->pending ? _(", waiting") : "");
+	snprintf(buf, sizeof(buf), _("%d of %zu peers (%d needed)%s"), r->confirms, r->npeers,
+	         r->min_confirms, r->pending ? _(", waiting") : "");
 	fact(kv, _("confirmations"), buf,
 	     r->confirms >= r->min_confirms ? TUI_ROLE_STATUS_OK
 	     : r->pending                   ? TUI_ROLE_STATUS_STALE
@@ -210,7 +214,14 @@ static void lay_out(struct ckey_view *kv)
 	struct buf field = BUF_INIT, owner = BUF_INIT;
 	bool is_hash = csv_split_key(cstore_replica(cs), r->key, prefix, &hname, &field);
 	if (is_hash) {
-		fact(kv, _("hash"), hname ? hname : prefix, 0);
+		const char *known = csv_hash_name(kv->v.app, cstore_replica(cs), prefix);
+		if (hname || !known)
+			fact(kv, _("hash"), hname ? hname : prefix, 0);
+		else {
+			snprintf(buf, sizeof(buf), _("%s (name learned from another hosted node)"),
+			         known);
+			fact(kv, _("hash"), buf, 0);
+		}
 		fact(kv, _("field"), buf_ok(&field) ? buf_cstr(&field) : "?", 0);
 	}
 	fact(kv, _("key"), r->key, is_hash ? TUI_ROLE_ROW_DIM : 0);
@@ -301,6 +312,8 @@ static unsigned k_peek(void *ctx)
 	struct buf field = BUF_INIT;
 	bool is_hash = csv_split_key(cstore_replica(cs), r->key, prefix, &hname, &field);
 	buf_release(&field);
+	if (is_hash)
+		hname = csv_hash_name(app, cstore_replica(cs), prefix);
 	if (!is_hash || !hname) {
 		app_message(app, TUI_ROLE_STATUS_WARN, "%s",
 		            is_hash ? _("the hash's name is not known here: peers are asked by name")
@@ -497,6 +510,7 @@ struct view *view_cstore_key_new(struct app *app, struct tui_host *h, const char
 	struct buf crumb = BUF_INIT;
 	bool is_hash = csv_split_key(cs ? cstore_replica(cs) : NULL, key, prefix, &hname, &crumb);
 	if (is_hash) {
+		hname = csv_hash_name(app, cs ? cstore_replica(cs) : NULL, prefix);
 		struct buf c2 = BUF_INIT;
 		if (hname)
 			r1_sanitize_append(&c2, hname, strlen(hname), 0);

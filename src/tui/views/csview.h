@@ -20,17 +20,26 @@
 
 /*
  * Whether `key` is a hash field: then its namespace prefix ("hs:<10 hex>:")
- * into prefix, the hash's name (borrowed from the replica, NULL when this
- * node never learned it) and the field's name (decoded, sanitized) into
- * field.  For a plain key: false, and field gets the key (sanitized).
+ * into prefix, the hash's name (borrowed from replica r, NULL when the node
+ * never learned it) and the field's name (decoded, sanitized) into field.
+ * For a plain key: false, and field gets the key (sanitized).
  */
 bool csv_split_key(const struct replica *r, const char *key, char prefix[HKEY_PREFIX_LEN + 1],
                    const char **hname, struct buf *field);
+/*
+ * The name of the hash with this prefix as replica r knows it, else as
+ * another hosted node's replica does (names travel only with local
+ * writes), else NULL.  Borrowed from that replica.
+ */
+const char *csv_hash_name(struct app *app, const struct replica *r, const char *prefix);
 
 /*
  * An owner instance path (JSON text ["node", "pipeline", "SIGNATURE",
- * "instance"]) as "node/pipeline/SIGNATURE/instance", the node by its alias
- * when its address is known; other text as it is.  Appended, sanitized.
+ * "instance"]) as a person reads it: "node (CHAIN_STORE_BASE)" for a
+ * node's own writes, "node/SIGNATURE/instance" for other admin plugins,
+ * "node/pipeline/SIGNATURE/instance" for apps, nodes (and CSTORE_REQ
+ * clients) by alias when their address is known; other text as it is.
+ * Appended, sanitized.
  */
 void csv_owner_text(struct app *app, const char *owner, struct buf *out);
 

@@ -79,6 +79,11 @@ int64_t view_current_epoch(struct app *app);
 
 /* Append ` key:"value"` (quoted, escaped) to a filter text. */
 void view_filter_term(struct buf *b, const char *key, const char *value);
+/*
+ * A node's name for a cell: its hosted or netmap alias, else its address
+ * cut short; sanitized.
+ */
+void view_node_name(struct app *app, const char *addr, char *out, size_t size);
 /* A node as a person names it (alias, address, ETH address); NULL and *why if none. */
 const struct nm_node *view_resolve_node(struct app *app, const char *name, char **why);
 

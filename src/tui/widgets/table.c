@@ -608,6 +608,17 @@ int table_column_at(const struct table *t, int x)
 	return -1;
 }
 
+int table_column_x(const struct table *t, int col)
+{
+	if (col < 0 || col >= t->ncols || !t->widths[col])
+		return -1;
+	int left = 0;
+	for (int c = 0; c < col; c++)
+		if (t->widths[c])
+			left += t->widths[c] + 1;
+	return left;
+}
+
 unsigned table_mouse(struct table *t, const struct tui_mouse *m)
 {
 	t->action = TABLE_ACTION_NONE;

@@ -183,6 +183,8 @@ unsigned table_key(struct table *t, int key);
 unsigned table_mouse(struct table *t, const struct tui_mouse *m);
 /* The column drawn at x by the last layout, or -1. */
 int table_column_at(const struct table *t, int x);
+/* Where column col starts in the last layout, or -1 when it is hidden. */
+int table_column_x(const struct table *t, int col);
 
 /* Column widths for `width` columns into t->widths (table_draw calls it). */
 void table_layout(struct table *t, int width);
