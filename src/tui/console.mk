@@ -18,7 +18,6 @@ src_tui_libr1tui_a_SOURCES += \
 	src/tui/views/epochs.c \
 	src/tui/views/log.c \
 	src/tui/views/text.c \
-	src/tui/views/placeholder.c \
 	src/tui/views/cstore.c \
 	src/tui/views/cstore_act.c src/tui/views/csview.h \
 	src/tui/views/cstore_key.c \

@@ -10,6 +10,7 @@
 #include "core/netmap.h"
 #include "node/cstore/cstore.h"
 #include "node/node.h"
+#include "node/r1fs/r1fs.h"
 
 #include <time.h>
 
@@ -92,6 +93,45 @@ struct compute *tui_host_compute(const struct tui_host *h)
 struct r1fs *tui_host_r1fs(const struct tui_host *h)
 {
 	return h->node ? node_r1fs(h->node) : h->r1fs;
+}
+
+/* The view from the store alone: pins and figures, no exchange. */
+static json_t *r1fs_view_of(struct r1fs *fs)
+{
+	json_t *v = json_object(), *files = json_array();
+	if (!v || !files) {
+		json_decref(v);
+		json_decref(files);
+		return NULL;
+	}
+	struct r1fs_pin *pins = NULL;
+	size_t np = 0;
+	if (fs && r1fs_list_pins(fs, &pins, &np, NULL) == R1_OK)
+		for (size_t i = 0; i < np; i++)
+			json_array_append_new(files,
+			                      json_pack("{s:s,s:I,s:I,s:n,s:[]}", "cid", pins[i].cid,
+			                                "size", (json_int_t)pins[i].size, "created",
+			                                (json_int_t)pins[i].created, "name", "peers"));
+	r1_free(pins);
+	json_object_set_new(v, "files", files);
+	struct r1fs_store_stat st;
+	if (fs && r1fs_store_stat(fs, &st, NULL) == R1_OK)
+		json_object_set_new(v, "store",
+		                    json_pack("{s:I,s:I,s:I,s:I}", "used", (json_int_t)st.used_bytes,
+		                              "quota", (json_int_t)st.quota_bytes, "blocks",
+		                              (json_int_t)st.blocks, "pins", (json_int_t)st.pins));
+	json_object_set_new(v, "running", json_false());
+	json_object_set_new(v, "http_port", json_integer(0));
+	json_object_set_new(v, "transfers", json_array());
+	json_object_set_new(v, "peers", json_array());
+	return v;
+}
+
+json_t *tui_host_r1fs_view(struct tui_host *h)
+{
+	if (!h->node && h->r1fs_view)
+		return h->r1fs_view(h->r1fs_view_ctx);
+	return r1fs_view_of(tui_host_r1fs(h));
 }
 
 void tui_model_forget_hosts(struct tui_model *m)

@@ -49,6 +49,12 @@ struct tui_host {
 	struct cstore *cstore;
 	struct compute *compute;
 	struct r1fs *r1fs;
+	/*
+	 * Tests: what tui_host_r1fs_view returns when there is no node (a new
+	 * object in node_r1fs_view's shape); NULL = built from `r1fs`.
+	 */
+	json_t *(*r1fs_view)(void *ctx);
+	void *r1fs_view_ctx;
 	/* model.c's: the engine our observer is on, and its changes so far */
 	struct cstore *observed;
 	uint64_t cstore_changes;
@@ -111,6 +117,18 @@ struct tui_host *tui_model_host(struct tui_model *m, const char *addr);
 struct cstore *tui_host_cstore(struct tui_host *h);
 struct compute *tui_host_compute(const struct tui_host *h);
 struct r1fs *tui_host_r1fs(const struct tui_host *h);
+/*
+ * What the R1FS view shows of a host (a new object, NULL on OOM):
+ *   {"files": [{"cid", "size", "created", "name" (null when unknown),
+ *               "peers": [{"addr", "alias"}]}],
+ *    "store": {"used", "quota", "blocks", "pins"} (absent without a store),
+ *    "running", "http_port", "transfers": [{"cid", "state", "peers",
+ *    "bytes_done", "bytes_total", "blocks_done", "blocks_fetched",
+ *    "inflight", "seconds", "error"}], "peers": [{"addr", "alias",
+ *    "seen_us", "store", "pins", "used", "quota", "recent"}]}
+ * Queries the store: call it when the view refreshes, not per frame.
+ */
+json_t *tui_host_r1fs_view(struct tui_host *h);
 /*
  * Take the observer off every host's engine and forget the hosts: the
  * owner calls it before it stops or frees the nodes or engines.

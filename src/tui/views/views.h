@@ -30,13 +30,6 @@ struct view *view_cstore_key_new(struct app *app, struct tui_host *h, const char
 /* A scrollable text (pretty JSON, a decoded message), copied and sanitized. */
 struct view *view_text_new(struct app *app, const char *crumb, const char *text);
 
-/*
- * A view that only says what will be there (`what`, N_() marked): for
- * the views other modules have not built yet.
- */
-enum r1_err view_placeholder_open(struct app *app, const struct view_class *c, const char *what,
-                                  struct view **out, char **why);
-
 /* ---- actions on nodes (all but refresh hidden in read-only mode) */
 
 struct act_target {
