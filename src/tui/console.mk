@@ -40,7 +40,8 @@ tests_unit_tui_test_cache_samples_LDADD = tests/libtap.a $(R1_CORE_LIBS)
 check_PROGRAMS += tests/unit/tui/test_views
 TESTS += tests/unit/tui/test_views
 tests_unit_tui_test_views_SOURCES = tests/unit/tui/test_views.c \
-	tests/unit/tui/viewfix.c tests/unit/tui/viewfix.h $(R1_TUI_TEST_CHECK)
+	tests/unit/tui/viewfix.c tests/unit/tui/viewfix.h \
+	tests/unit/tui/viewhost.c tests/unit/tui/viewhost.h $(R1_TUI_TEST_CHECK)
 tests_unit_tui_test_views_LDADD = $(R1_TUI_TEST_LDADD)
 EXTRA_DIST += tests/unit/tui/screens
 

@@ -237,7 +237,10 @@ static const char *row_node(struct compute_view *cv, const struct jrow *r)
 static double row_progress(struct compute_view *cv, const struct jrow *r)
 {
 	if (r->type == JR_LOCAL)
-		return r->info.state == COMPUTE_DONE ? 1.0 : r->info.progress;
+		return r->info.state == COMPUTE_DONE      ? 1.0
+		       : r->info.state == COMPUTE_FAILED || r->info.state == COMPUTE_CANCELLED
+		           ? NAN
+		           : r->info.progress;
 	const json_t *o = r->type == JR_PART ? part_of(cv, r) : netjob_of(cv, r)->body;
 	double p = jnum(o, "PROGRESS");
 	return isnan(p) ? NAN : p / 100.0;
@@ -314,12 +317,12 @@ static const char *j_text(void *ctx, size_t row, int col, char *scratch, size_t 
 	case J_GFLOPS: {
 		double g = NAN;
 		if (r->type == JR_LOCAL)
-			g = r->info.state == COMPUTE_DONE && r->info.gflops > 0
-			        ? r->info.gflops
-			        : node_gflops(cv, row_node(cv, r));
+			g = r->info.state == COMPUTE_DONE      ? r->info.gflops
+			    : r->info.state == COMPUTE_RUNNING ? node_gflops(cv, row_node(cv, r))
+			                                       : NAN;
 		else if (r->type == JR_NETJOB && !isnan(jnum(body, "GFLOPS")))
 			g = jnum(body, "GFLOPS");
-		else
+		else if (r->type == JR_PART || !j->finished)
 			g = node_gflops(cv, row_node(cv, r));
 		return fmt_gflops(scratch, size, g);
 	}
@@ -329,8 +332,19 @@ static const char *j_text(void *ctx, size_t row, int col, char *scratch, size_t 
 		if (r->type == JR_PART) {
 			const char *err = jstr(p, "ERROR"), *res = jstr(p, "RESULT");
 			double att = jnum(p, "ATTEMPT");
+			char who[64] = "";
+			if (err && strncmp(err, "0xai_", 5) == 0 && strstr(err, ": ")) {
+				/* "<node address>: reason": the node by its name */
+				char addr[R1_ADDR_LEN + 1];
+				size_t n = (size_t)(strstr(err, ": ") - err);
+				snprintf(addr, sizeof(addr), "%.*s", (int)R1_MIN(n, (size_t)R1_ADDR_LEN),
+				         err);
+				view_node_name(cv->v.app, addr, who, sizeof(who));
+				err += n + 2;
+			}
 			if (err)
-				snprintf(scratch, size, _("attempt %.0f: %s"), att, err);
+				snprintf(scratch, size, _("attempt %.0f: %s%s%s"), att, who,
+				         *who ? ": " : "", err);
 			else if (res)
 				snprintf(scratch, size, _("result %s"), res);
 			else
@@ -420,7 +434,10 @@ static const char *chaindist_title(struct compute_view *cv, const struct netjob 
 	const json_t *ok = json_object_get(b, "SUCCESS");
 	if (json_is_true(ok)) {
 		const char *res = jstr(json_object_get(b, "DATA"), "RESULT");
-		snprintf(tail, sizeof(tail), _(", result %s"), res ? res : "-");
+		if (res && *res)
+			snprintf(tail, sizeof(tail), _(", result %s"), res);
+		else
+			snprintf(tail, sizeof(tail), "%s", _(", succeeded (results by part)"));
 	} else if (json_is_false(ok)) {
 		snprintf(tail, sizeof(tail), _(", failed: %s"), jstr(b, "ERROR") ? jstr(b, "ERROR") : "?");
 	} else if (strcmp(left, "Not yet implemented") != 0 && strcmp(left, "-") != 0) {
@@ -448,14 +465,13 @@ static const char *j_group_title(void *ctx, size_t row, char *scratch, size_t si
 			snprintf(scratch, size, _("jobs on %s (no compute engine)"), alias);
 			return scratch;
 		}
-		const struct blas_info *bi = compute_blas(c);
 		int threads = compute_threads(c);
 		fmt_bytes(mem, sizeof(mem), compute_mem_limit(c));
 		snprintf(scratch, size,
-		         ngettext("jobs on %s  (OpenBLAS %s, %d thread, %s a job; %zu queued)",
-		                  "jobs on %s  (OpenBLAS %s, %d threads, %s a job; %zu queued)",
+		         ngettext("jobs on %s  (%d BLAS thread, %s a job; %zu queued)",
+		                  "jobs on %s  (%d BLAS threads, %s a job; %zu queued)",
 		                  (unsigned long)threads),
-		         alias, bi && bi->corename[0] ? bi->corename : "?", threads, mem, compute_queued(c));
+		         alias, threads, mem, compute_queued(c));
 		return scratch;
 	}
 	const struct netjob *j = netjob_of(cv, r);
@@ -815,8 +831,8 @@ static void draw_bars(struct compute_view *cv, struct grid_area a)
 static void v_draw(struct view *v, struct grid_area a)
 {
 	struct compute_view *cv = (struct compute_view *)v;
-	if (cv->jobs_seen != model(cv)->jobs.changes)
-		refresh(cv);
+	/* the engines change without telling (progress, a cancel from a dialog): cheap to redo */
+	refresh(cv);
 	size_t nf = nodefigs_count(&model(cv)->figs);
 	int nodes_h = (int)R1_MIN(nf + 1, (size_t)R1_MAX(4, a.h / 3));
 	if (nodes_h + 3 > a.h)
@@ -891,8 +907,8 @@ static void v_status(struct view *v, struct buf *out)
 
 static bool v_tick(struct view *v)
 {
-	refresh((struct compute_view *)v); /* hosted engines' progress moves silently */
-	return true;
+	(void)v;
+	return true; /* hosted engines' progress moves silently: draw again */
 }
 
 static void v_resume(struct view *v)
@@ -933,7 +949,7 @@ static enum r1_err v_open(struct app *app, const char *arg, struct view **out, c
 	const struct table_column jcols[J__COUNT] = {
 	    [J_JOB] = {_("JOB"), "job", 16, 48, 2, 0, GRID_ALIGN_LEFT, TABLE_SORT_NONE},
 	    [J_NODE] = {_("NODE"), "node", 8, 22, 1, 0, GRID_ALIGN_LEFT, TABLE_SORT_TEXT},
-	    [J_STATE] = {_("STATE"), "state", 9, 30, 0, 0, GRID_ALIGN_LEFT, TABLE_SORT_TEXT},
+	    [J_STATE] = {_("STATE"), "state", 10, 28, 1, 0, GRID_ALIGN_LEFT, TABLE_SORT_TEXT},
 	    [J_PROGRESS] = {_("PROGRESS"), "progress", 14, 40, 2, 0, GRID_ALIGN_RIGHT,
 	                    TABLE_SORT_NUMBER},
 	    [J_GFLOPS] = {_("GFLOP/S"), "gflops", 7, 0, 0, 1, GRID_ALIGN_RIGHT, TABLE_SORT_NUMBER},

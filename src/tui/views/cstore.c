@@ -575,7 +575,7 @@ static void draw_summary(struct cstore_view *cv, struct grid_area a)
 	csv_node_name(cv->v.app, h->addr, name, sizeof(name));
 	buf_addf(&b, _("replica of %s"), name);
 	if (m->n_hosts > 1)
-		buf_addf(&b, _(" (hosted node %zu of %zu)"), cv->host + 1, m->n_hosts);
+		buf_addf(&b, " (%zu/%zu)", cv->host + 1, m->n_hosts);
 	if (cv->cs) {
 		size_t plain = 0;
 		for (size_t i = 0; i < cv->nrows; i++)
@@ -584,7 +584,7 @@ static void draw_summary(struct cstore_view *cv, struct grid_area a)
 		buf_addf(&b, ngettext("%zu key", "%zu keys", plain), plain);
 		buf_adds(&b, ", ");
 		buf_addf(&b, ngettext("%zu hash", "%zu hashes", cv->nhashes), cv->nhashes);
-		buf_addf(&b, _("  writes waiting %zu  refused %" PRIu64), cstore_pending(cv->cs),
+		buf_addf(&b, _("  waiting %zu  refused %" PRIu64), cstore_pending(cv->cs),
 		         cstore_refusals(cv->cs));
 	}
 	grid_field(a, 0, 0, a.w, GRID_ALIGN_LEFT, buf_ok(&b) ? buf_cstr(&b) : "",
@@ -650,8 +650,11 @@ static void v_status(struct view *v, struct buf *out)
 {
 	struct cstore_view *cv = (struct cstore_view *)v;
 	sync_rows(cv);
+	size_t shown = 0;
+	for (size_t i = 0; i < cv->t->n; i++)
+		shown += !(cv->t->order[i] & TABLE_GROUP_BIT);
 	if (cv->f.n)
-		buf_addf(out, _("%zu of %zu records match"), table_count(cv->t) - 0, cv->nrows);
+		buf_addf(out, _("%zu of %zu records match"), shown, cv->nrows);
 	else
 		buf_addf(out, ngettext("%zu record", "%zu records", cv->nrows), cv->nrows);
 	if (cv->t->sort_col >= 0)
@@ -730,7 +733,7 @@ static enum r1_err v_open(struct app *app, const char *arg, struct view **out, c
 	const struct table_column cols[C__COUNT] = {
 	    [C_KEY] = {_("KEY"), "key", 12, 40, 2, 0, GRID_ALIGN_LEFT, TABLE_SORT_TEXT},
 	    [C_VALUE] = {_("VALUE"), "value", 12, 0, 4, 0, GRID_ALIGN_LEFT, TABLE_SORT_TEXT},
-	    [C_OWNER] = {_("OWNER"), "owner", 14, 56, 1, 3, GRID_TRUNC_MIDDLE, TABLE_SORT_TEXT},
+	    [C_OWNER] = {_("OWNER"), "owner", 14, 56, 1, 3, GRID_ALIGN_LEFT, TABLE_SORT_TEXT},
 	    [C_CONF] = {_("CONF"), "conf", 5, 0, 0, 0, GRID_ALIGN_RIGHT, TABLE_SORT_NUMBER},
 	    [C_RO] = {_("RO"), "ro", 2, 0, 0, 4, GRID_ALIGN_LEFT, TABLE_SORT_NUMBER},
 	    [C_COPIES] = {_("COPIES"), "copies", 6, 0, 0, 1, GRID_ALIGN_RIGHT, TABLE_SORT_NUMBER},

@@ -239,7 +239,8 @@ static void lay_out(struct ckey_view *kv)
 	text_line(kv, 0, "%s", "");
 	lay_copies(kv, r);
 	text_line(kv, 0, "%s", "");
-	text_line(kv, TUI_ROLE_PANE_TITLE, _("Value (%zu bytes)"), r->value_len);
+	text_line(kv, TUI_ROLE_PANE_TITLE, ngettext("Value (%zu byte)", "Value (%zu bytes)", r->value_len),
+	          r->value_len);
 	struct buf pretty = BUF_INIT;
 	fmt_json_pretty(r->value, r->value_len, 2, &pretty);
 	const char *p = buf_ok(&pretty) ? buf_cstr(&pretty) : "";

@@ -502,19 +502,19 @@ static void draw_summary(struct r1fs_view *rv, struct grid_area a)
 	view_node_name(rv->v.app, h->addr, name, sizeof(name));
 	buf_addf(&b, _("store of %s"), name);
 	if (m->n_hosts > 1)
-		buf_addf(&b, _(" (hosted node %zu of %zu)"), rv->host + 1, m->n_hosts);
+		buf_addf(&b, " (%zu/%zu)", rv->host + 1, m->n_hosts);
 	if (st) {
 		fmt_bytes(used, sizeof(used), ju64(st, "used"));
-		buf_addf(&b, _("  %s used"), used);
+		buf_addf(&b, "  %s", used);
 		if (ju64(st, "quota"))
 			buf_addf(&b, _(" of %s"), fmt_bytes(quota, sizeof(quota), ju64(st, "quota")));
-		buf_addf(&b, _(", %" PRIu64 " blocks, %" PRIu64 " pins"), ju64(st, "blocks"),
-		         ju64(st, "pins"));
+		buf_addf(&b, _(", %" PRIu64 " pins, %" PRIu64 " blocks"), ju64(st, "pins"),
+		         ju64(st, "blocks"));
 	} else {
 		buf_adds(&b, _("  (no store: it could not be opened; see the node log)"));
 	}
 	bool running = json_is_true(json_object_get(rv->data, "running"));
-	buf_addf(&b, "  %s", running ? _("R1FS_MANAGER running") : _("R1FS_MANAGER not running"));
+	buf_addf(&b, "  %s", running ? _("exchange running") : _("no exchange (R1FS_MANAGER)"));
 	if (ju64(rv->data, "http_port"))
 		buf_addf(&b, _(", HTTP :%" PRIu64), ju64(rv->data, "http_port"));
 	grid_field(a, 0, 0, a.w, GRID_ALIGN_LEFT, buf_ok(&b) ? buf_cstr(&b) : "", TUI_ROLE_ROW_DIM,

@@ -12,11 +12,14 @@
 #include "tui/lib.h"
 #include "tui/app.h"
 #include "tui/keys.h"
+#include "tui/theme.h"
 #include "tui/widgets/form.h"
 #include "core/netmap.h"
+#include "node/cstore/cstore.h"
 #include "tests/tap.h"
 #include "tests/unit/tui/tui_check.h"
 #include "tests/unit/tui/viewfix.h"
+#include "tests/unit/tui/viewhost.h"
 
 #include <sys/stat.h>
 
@@ -108,6 +111,8 @@ static const struct {
 } views[] = {
     {"nodes", "nodes"},       {"node", "node node-02"}, {"apps", "apps"},
     {"payloads", "payloads"}, {"notif", "notif"},       {"epochs", "epochs"},
+    {"cstore", "cstore"},     {"compute", "compute"},   {"r1fs", "r1fs node-01"},
+    {"r1fs-local", "r1fs"},
 };
 
 static void test_screens(void)
@@ -217,7 +222,7 @@ static void test_navigation(void)
 	app_key(a, TUI_KEY_TAB);
 	ok(contains(a, "this console hosts no node"), "Tab: the hosted nodes' log (none here)");
 	app_type(a, ":cstore\n");
-	ok(contains(a, "not built yet"), ":cstore is a placeholder for now");
+	ok(contains(a, "replica of node-02"), ":cstore shows the first hosted node's replica");
 	app_key(a, '?');
 	ok(contains(a, "command line") && contains(a, "help"), "? shows the keys");
 	app_key(a, TUI_KEY_ESC);
@@ -299,6 +304,203 @@ static void test_actions(void)
 	app_free(&a);
 }
 
+/* Select the table row whose line holds `text` (moving down from the top). */
+static bool select_row(struct app *a, const char *text)
+{
+	app_key(a, TUI_KEY_HOME);
+	for (int i = 0; i < 40; i++) {
+		char *s = screen_text(a);
+		/* the selection is drawn in its own role: find the line by the dump of roles */
+		struct buf roles = BUF_INIT;
+		char legend[TUI_ROLE__COUNT + 1];
+		memset(legend, '.', TUI_ROLE__COUNT);
+		legend[TUI_ROLE__COUNT] = '\0';
+		legend[TUI_ROLE_ROW_SELECTED] = 'S';
+		grid_dump_roles(app_grid(a), &roles, legend);
+		const char *line = s, *rline = buf_cstr(&roles);
+		bool found = false;
+		while (*line && *rline) {
+			size_t n = strcspn(line, "\n"), rn = strcspn(rline, "\n");
+			if (memmem(line, n, text, strlen(text)) && memchr(rline, 'S', rn))
+				found = true;
+			line += n + (line[n] == '\n');
+			rline += rn + (rline[rn] == '\n');
+		}
+		buf_release(&roles);
+		r1_free(s);
+		if (found)
+			return true;
+		app_key(a, TUI_KEY_DOWN);
+	}
+	return false;
+}
+
+static void test_cstore_view(void)
+{
+	static const int sizes[][2] = {{80, 24}, {200, 50}};
+	for (size_t k = 0; k < R1_ARRAY_LEN(sizes); k++) {
+		struct app *a = make_app(sizes[k][0], sizes[k][1], false);
+		char name[64];
+		app_type(a, ":cstore\n/\"demo:counter\"\n");
+		app_key(a, TUI_KEY_ENTER);
+		snprintf(name, sizeof(name), "cstore-record-%dx%d", sizes[k][0], sizes[k][1]);
+		check_screen(a, name);
+		check_safe(a, name);
+		app_free(&a);
+	}
+	struct app *a = make_app(160, 40, false);
+	app_type(a, ":cstore\n");
+	ok(contains(a, "replica of node-02 (1/2)") && contains(a, "5 keys, 1 hash"),
+	   ":cstore: the first hosted node's replica, counted");
+	ok(contains(a, "hash jobs (2 fields)") && contains(a, "mm-42"),
+	   "a hash is a group of its fields, by its name");
+	ok(contains(a, "node-02 (CHAIN_STORE_BASE)"), "the owner: the node's own CStore");
+	app_type(a, "/ro:yes\n");
+	ok(contains(a, "config:model") && contains(a, "1 of 7 records match"),
+	   "filter ro:yes: the readonly key");
+	app_key(a, TUI_KEY_ESC);
+	app_type(a, "/\"demo:counter\"\n");
+	ok(contains(a, "0/1"), "demo:counter: no other hosted node holds this version");
+	app_key(a, TUI_KEY_ENTER);
+	ok(contains(a, "CStore node-02 › demo:counter"), "Enter: the record in full");
+	ok(contains(a, "1 of 2 peers (1 needed)"), "... its confirmations, counted");
+	ok(contains(a, "+ oracle-a  confirmed") && contains(a, "- node-01  not confirmed"),
+	   "... peer by peer");
+	ok(contains(a, "node-01              hosted   differs    1"),
+	   "... node-01's copy differs, with its value");
+	/* an edit: form, confirmation, the engine, the peers' confirmations */
+	app_key(a, 'e');
+	ok(contains(a, "Edit demo:counter on node-02") && contains(a, "Value (JSON)"),
+	   "e: the value in an editor");
+	app_key(a, TUI_KEY_CTRL('s'));
+	ok(contains(a, "nothing changed"), "an unchanged value is not written");
+	app_key(a, TUI_KEY_END);
+	app_type(a, "x");
+	app_key(a, TUI_KEY_CTRL('s'));
+	ok(contains(a, "a string needs its quotes"), "a value that is not JSON is refused");
+	app_key(a, TUI_KEY_BACKSPACE);
+	app_key(a, TUI_KEY_BACKSPACE);
+	app_type(a, "{\"n\": 3}");
+	app_key(a, TUI_KEY_CTRL('s'));
+	ok(contains(a, "Set demo:counter on node-02 to:") && contains(a, "{\"n\":3}"),
+	   "the confirmation says what is written where");
+	app_key(a, 'y');
+	ok(contains(a, "stored, waiting for the peers' confirmations"),
+	   "Yes: stored, waiting for confirmations");
+	ok(viewhost_pump(&F) > 0, "the write went to the peers");
+	ok(contains(a, "demo:counter on node-02: stored and confirmed"),
+	   "a peer's confirmation completes it (status bar)");
+	ok(contains(a, "node-01              hosted   same"), "node-01 now holds the same version");
+	ok(contains(a, "2 of 2 peers (1 needed)"), "both peers confirmed");
+	app_key(a, TUI_KEY_ESC);
+	app_key(a, TUI_KEY_ESC);
+	/* a hash field: its peers are asked (hsync, peek) */
+	ok(select_row(a, "mm-42"), "the hash field mm-42 selected");
+	app_key(a, TUI_KEY_ENTER);
+	ok(contains(a, "hash           jobs") && contains(a, "field          mm-42"),
+	   "a hash field in full: hash and field");
+	app_key(a, 'y');
+	ok(contains(a, "asked 1 peer for its copy") && contains(a, "asking..."),
+	   "y asks the peer outside the console (oracle-a)");
+	viewhost_pump(&F);
+	ok(contains(a, "oracle-a             peer     absent"),
+	   "oracle-a's snapshot lacks the field: shown, highlighted");
+	struct cstore *cs02 = tui_host_cstore(&F.m.hosts[0]);
+	ok(cstore_hget(cs02, "jobs", "mm-42", NULL) != NULL &&
+	       cstore_counter(cs02, CSC_HSYNC_DONE) == 1 &&
+	       cstore_counter(cs02, CSC_FIELDS_MERGED) == 0,
+	   "peek: the answer taken, nothing merged into our replica");
+	app_key(a, TUI_KEY_ESC);
+	/* Tab: the other hosted node */
+	app_key(a, TUI_KEY_TAB);
+	ok(contains(a, "replica of node-01 (2/2)"), "Tab: node-01's replica");
+	ok(contains(a, "CStore node-01"), "... in the breadcrumbs");
+	/* delete, confirmed */
+	ok(select_row(a, "node-01:status"), "node-01:status selected");
+	app_key(a, 'd');
+	ok(contains(a, "Delete node-01:status on node-01?"), "d asks first");
+	app_key(a, 'y');
+	ok(contains(a, "node-01:status on node-01: stored and confirmed"), "... then deletes");
+	viewhost_pump(&F);
+	ok(!contains(a, "\"busy\"") && contains(a, "4 keys, 1 hash"), "the key is gone");
+	app_free(&a);
+
+	a = make_app(120, 40, true);
+	app_type(a, ":cstore\n");
+	ok(!contains(a, "edit") && !contains(a, "delete"), "read-only: no edit or delete");
+	app_key(a, 'e');
+	ok(contains(a, "read-only"), "read-only: e is refused");
+	app_type(a, ":cstore nobody\n");
+	ok(contains(a, "nobody is not hosted by this console"),
+	   ":cstore NODE: a node not hosted here is named");
+	app_free(&a);
+}
+
+static void test_compute_view(void)
+{
+	struct app *a = make_app(200, 50, false);
+	app_type(a, ":compute\n");
+	ok(contains(a, "ChainDist mm-42 (MATMUL, 4096 rows) by node-01: DISTRIBUTE_JOBS 35%"),
+	   "a ChainDist job from its master's payloads, with its state and progress");
+	ok(contains(a, "WAITING_START_CONFIMATION") && contains(a, "attempt 2"),
+	   "the re-assigned part: the reference's state name, its second attempt");
+	ok(contains(a, "worker lost: out of memory"), "... and why it moved");
+	ok(contains(a, "FINISHED 100%"), "the finished job");
+	ok(contains(a, "non-conforming dimensions"), "a failed product, with its reason");
+	ok(contains(a, "jobs on node-02") && contains(a, "#2 bench n=128 f64"),
+	   "the hosted node's queue");
+	ok(contains(a, "SkylakeX (SKYLAKEX)") && contains(a, "1210") && contains(a, "2451"),
+	   "node figures: OpenBLAS core type and GFLOP/s from heartbeats");
+	/* progress bars: eighths of a block */
+	ok(contains(a, "\xe2\x96\x88") && contains(a, " 70%"), "parts have progress bars");
+	/* cancel: the queued job */
+	ok(select_row(a, "#2 bench"), "the queued job selected");
+	app_key(a, 'x');
+	ok(contains(a, "Cancel job #2 bench n=128 f64 on node-02?"), "x asks first");
+	app_key(a, 'y');
+	ok(contains(a, "job #2 on node-02: cancelled"), "Yes: cancelled");
+	app_key(a, 'x');
+	ok(contains(a, "that job has ended"), "x on an ended job says so");
+	app_key(a, 'b');
+	ok(contains(a, "Measure node-02's speed"), "b: a benchmark on the hosted node, asked first");
+	app_key(a, 'y');
+	ok(contains(a, "node-02: measuring"), "... queued behind the running job");
+	app_key(a, TUI_KEY_TAB);
+	app_key(a, TUI_KEY_HOME);
+	app_key(a, TUI_KEY_ENTER);
+	ok(contains(a, "Network › Compute › node-05"), "Tab, Enter: the fastest node opens");
+	app_free(&a);
+	a = make_app(200, 50, false);
+	ok(contains(a, "GFLOP/S") && contains(a, "1210"), "the Network view shows GFLOP/s");
+	app_type(a, "/gflops>400\n");
+	ok(contains(a, "2 of 6 nodes match"), "... and filters by it");
+	app_free(&a);
+}
+
+static void test_r1fs_view(void)
+{
+	struct app *a = make_app(120, 40, false);
+	app_type(a, ":r1fs\n");
+	ok(contains(a, "store of node-02 (1/2)") && contains(a, "2 pins"),
+	   ":r1fs: the first hosted node's store");
+	app_key(a, TUI_KEY_ENTER);
+	ok(contains(a, "stored as  directory, 1 links") && contains(a, ".bin"),
+	   "Enter: the file as stored (a directory around the encrypted file)");
+	app_key(a, TUI_KEY_ESC);
+	app_key(a, TUI_KEY_TAB);
+	ok(contains(a, "store of node-01 (2/2)") && contains(a, "report.pdf"),
+	   "Tab: node-01, names known");
+	ok(contains(a, "2: node-02, node-05"),
+	   "who holds a file: a hosted node that pins it, a peer that announces it");
+	ok(contains(a, "Transfers") && contains(a, "3.00 MiB / 7.00 MiB") && contains(a, " 42%"),
+	   "a transfer under way, with its progress");
+	ok(contains(a, "no peer has it"), "a failed transfer, with its reason");
+	ok(contains(a, "Peers' stores") && contains(a, "50.0 MiB"), "the peers' announced stores");
+	app_key(a, 't');
+	ok(contains(a, "2 pinned files") || contains(a, "3 pinned files"), "t: the tables");
+	app_free(&a);
+}
+
 static void test_resize(void)
 {
 	struct app *a = make_app(200, 50, false);
@@ -328,6 +530,9 @@ int main(void)
 	test_network_view();
 	test_navigation();
 	test_actions();
+	test_cstore_view();
+	test_compute_view();
+	test_r1fs_view();
 	test_resize();
 	viewfix_release(&F);
 	return tap_done();

@@ -5,6 +5,7 @@
  */
 #include "tui/lib.h"
 #include "tests/unit/tui/viewfix.h"
+#include "tests/unit/tui/viewhost.h"
 #include "core/bus.h"
 #include "core/bus_local.h"
 #include "core/log.h"
@@ -23,15 +24,26 @@ struct spec {
 	double mem_total, mem_avail, disk_total, disk_avail;
 	const char *gpu;
 	const char *country;
+	/* compute figures (compute_heartbeat_json's keys); core NULL = none */
+	const char *core, *coretype;
+	int threads;
+	double f64, f32;
+	int bench_n, running, queued;
 };
 
 static const struct spec specs[VIEWFIX_NODES] = {
-    {"oracle-a", true, true, true, 12.5, 16, 64, 40, 1000, 600, NULL, "RO"},
-    {"node-01", false, true, true, 95.2, 32, 128, 20, 2000, 1500, "NVIDIA RTX 4090", "DE"},
-    {"node-02", false, true, true, 40, 8, 32, 16, 500, 100, NULL, "US"},
-    {"node-03", false, true, false, 5, 4, 16, 8, 256, 200, NULL, "FR"},
-    {VIEWFIX_EVIL_ALIAS, false, true, true, 1, 2, 4, 2, 100, 50, NULL, "XX"},
-    {"node-05", false, false, true, 60, 64, 256, 100, 4000, 3000, "NVIDIA A100", "SG"},
+    {"oracle-a", true, true, true, 12.5, 16, 64, 40, 1000, 600, NULL, "RO", NULL, NULL, 0, 0, 0,
+     0, 0, 0},
+    {"node-01", false, true, true, 95.2, 32, 128, 20, 2000, 1500, "NVIDIA RTX 4090", "DE",
+     "Haswell", "", 31, 412.5, 820.1, 2048, 1, 0},
+    {"node-02", false, true, true, 40, 8, 32, 16, 500, 100, NULL, "US", "Zen", "", 7, 95.3,
+     180.2, 2048, 1, 1},
+    {"node-03", false, true, false, 5, 4, 16, 8, 256, 200, NULL, "FR", NULL, NULL, 0, 0, 0, 0, 0,
+     0},
+    {VIEWFIX_EVIL_ALIAS, false, true, true, 1, 2, 4, 2, 100, 50, NULL, "XX",
+     "\x1b]0;pwned\x07", "", 1, 0, 0, 0, 0, 0},
+    {"node-05", false, false, true, 60, 64, 256, 100, 4000, 3000, "NVIDIA A100", "SG",
+     "SkylakeX", "SKYLAKEX", 63, 1210.4, 2450.9, 4096, 0, 0},
 };
 
 static void identity(struct r1_identity *id, uint8_t seed)
@@ -61,6 +73,19 @@ static json_t *heartbeat(const struct viewfix *f, const struct spec *s, double u
 		                    json_pack("[{s:s,s:f}]", "NAME", s->gpu, "TOTAL_MEM", 24.0));
 	else
 		json_object_set_new(hb, "GPUS", json_string("No GPU or GPU drivers not installed"));
+	if (s->core) {
+		json_t *c = json_pack("{s:s,s:s,s:i,s:i,s:o,s:o,s:o,s:i,s:i}", "OPENBLAS_CORE", s->core,
+		                      "OPENBLAS_CORETYPE", s->coretype, "CPU_CORES", s->cores,
+		                      "BLAS_THREADS", s->threads, "COMPUTE_GFLOPS_F64",
+		                      s->f64 > 0 ? json_real(s->f64) : json_null(),
+		                      "COMPUTE_GFLOPS_F32", s->f32 > 0 ? json_real(s->f32) : json_null(),
+		                      "COMPUTE_BENCH_N",
+		                      s->bench_n ? json_integer(s->bench_n) : json_null(),
+		                      "COMPUTE_JOBS_RUNNING", s->running, "COMPUTE_JOBS_QUEUED",
+		                      s->queued);
+		json_object_update(hb, c);
+		json_decref(c);
+	}
 	return hb;
 }
 
@@ -71,6 +96,7 @@ static void beats(struct viewfix *f, int i, int64_t from_ms, int64_t to_ms)
 		char *why = NULL;
 		if (netmap_on_heartbeat(f->m.nm, f->nodes[i].addr, hb, t, t * 1000, &why))
 			tap_bail("heartbeat: %s", why ? why : "?");
+		tui_model_node_status(&f->m, f->nodes[i].addr, hb, t);
 		json_decref(hb);
 	}
 }
@@ -204,10 +230,12 @@ void viewfix_init(struct viewfix *f)
 	snprintf(f->m.broker, sizeof(f->m.broker), "%s", "in-process");
 	snprintf(f->m.self_addr, sizeof(f->m.self_addr), "%s", f->me.addr);
 	snprintf(f->m.self_alias, sizeof(f->m.self_alias), "%s", "ops-console");
+	viewhost_init(f);
 }
 
 void viewfix_release(struct viewfix *f)
 {
+	viewhost_release(f);
 	session_free(&f->m.sess);
 	bus_free(&f->bus);
 	bus_hub_free(&f->hub);

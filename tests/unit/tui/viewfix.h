@@ -11,7 +11,9 @@
  * node-02 (two pipelines, peered), node-03 (offline for three hours), a
  * node whose alias is an escape-sequence attack, node-05 (not peered).
  * A session on an in-process bus nobody listens to sends the commands, so
- * they leave and time out.
+ * they leave and time out.  node-01 and node-02 are also hosted by the
+ * console, with engines of their own (viewhost.h); node-01, node-02 and
+ * node-05 report compute figures in their heartbeats.
  */
 #include "core/common.h"
 #include "core/identity.h"
@@ -25,6 +27,7 @@
 struct loop;
 struct bus_hub;
 struct bus;
+struct viewhost;
 
 struct viewfix {
 	struct tui_model m;
@@ -35,6 +38,7 @@ struct viewfix {
 	struct r1_identity nodes[VIEWFIX_NODES];
 	int64_t now_ms;
 	struct r1_log *log;
+	struct viewhost *vh; /* the hosted nodes (viewhost.h) */
 };
 
 /* Build it (bails out on failure). */
