@@ -459,7 +459,7 @@ static void demo_pipelines(struct consnet *cn)
 		                 "PROCESS_DELAY", 2, "EMIT_EACH", 1, "MESSAGE",
 		                 "hello from the demo"));
 		/* a small measure, so the Network and Compute views have figures */
-		deploy(cn, i, "bench",
+		deploy(cn, i, "speed", /* after the echo app in name order */
 		       json_pack("{s:s,s:[{s:s,s:[{s:s,s:i,s:i}]}]}", K_TYPE, "Void", "PLUGINS",
 		                 "SIGNATURE", "BLAS_BENCH_01", "INSTANCES", "INSTANCE_ID", "bench-1",
 		                 "BENCH_SIZE", DEMO_BENCH_N, "BENCH_REPS", 2));

@@ -3,7 +3,8 @@
 # nodes in a detached tmux, driven with send-keys, read with capture-pane.
 # Covers: five nodes online within the first heartbeat; '/' filter; sort;
 # Enter on a node; Enter on an instance (its payload stream); an instance
-# command with its confirmation from the node; ':' switching views; a resize
+# command with its confirmation from the node; ':' switching views (the
+# CStore, Compute and R1FS views of the hosted nodes included); a resize
 # from 200x50 to 80x24 and back, with the terminal showing exactly what the
 # console drew (no garbage); a clean quit with the terminal restored.
 #
@@ -137,9 +138,28 @@ ok $? ":epochs shows the availability heatmap"
 keys : ; text log; keys Enter
 wait_for 10 screen_has "Log (console)"
 ok $? ":log shows the console's log"
+
+# ---- the hosted nodes' engines: CStore, compute, R1FS
+keys : ; text cstore; keys Enter
+wait_for 20 screen_has "hash demo:config (3 fields)"
+ok $? ":cstore: demo-01's replica, its hash by name (the demo's keys, replicated)"
+like "$(cap)" "demo:ready .* 3/3 .* 3/4 " "confirmed by its 3 peers; 3 of the 4 other hosted nodes hold it (demo-05 is out)"
+keys Tab
+wait_for 10 screen_has "replica of demo-02 (2/5)"
+ok $? "Tab: the next hosted node's replica"
+keys : ; text compute; keys Enter
+wait_for 20 screen_has "jobs on demo-01"
+ok $? ":compute: the hosted nodes' compute jobs"
+wait_for 20 sh -c "tmux -L $SOCK capture-pane -p -t c | grep -q '^demo-0[1-4] .* 512 '"
+ok $? "... and their measured GFLOP/s (the demo's BLAS_BENCH_01, n=512)"
+keys : ; text r1fs; keys Enter
+wait_for 20 screen_has "store of demo-01 (1/5)"
+ok $? ":r1fs: demo-01's store"
+like "$(cap)" "700 KiB" "... its pinned files, with their size"
 keys : ; text nodes; keys Enter
 wait_for 10 screen_has "^ Network *\$"
 ok $? ":nodes goes back to the network"
+like "$(cap)" "GFLOP/S" "the Network view has a GFLOP/s column"
 
 # ---- resize: 200x50 -> 80x24 -> 200x50
 tm resize-window -t c -x 80 -y 24
