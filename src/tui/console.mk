@@ -49,8 +49,8 @@ EXTRA_DIST += tests/unit/tui/screens
 check_PROGRAMS += tests/tui/hostile_peer
 tests_tui_hostile_peer_SOURCES = tests/tui/hostile_peer.c
 tests_tui_hostile_peer_LDADD = $(R1_CORE_LIBS)
-TESTS += tests/tui/console_demo.sh tests/tui/console_hostile.sh
-EXTRA_DIST += tests/tui/console_demo.sh tests/tui/console_hostile.sh
+TESTS += tests/tui/console_demo.sh tests/tui/console_hostile.sh tests/tui/console_compute.sh
+EXTRA_DIST += tests/tui/console_demo.sh tests/tui/console_hostile.sh tests/tui/console_compute.sh
 
 # Benchmark (not a test): the Network view over 100,000 nodes; idle CPU.
 noinst_PROGRAMS += tests/bench/bench_console
