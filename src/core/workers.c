@@ -22,7 +22,8 @@ struct worker_job {
 	worker_done_fn done;
 	void *arg;
 	atomic_bool cancel;
-	bool started; /* under the lock */
+	bool started;   /* under the lock */
+	unsigned thread; /* the worker running it, set before run */
 };
 
 struct job_list {
@@ -43,6 +44,7 @@ struct workers {
 	unsigned nthreads;
 	struct worker_thread {
 		struct workers *pool;
+		unsigned index;
 		pthread_t tid;
 		struct worker_job *current; /* under the lock */
 	} threads[WORKERS_MAX_THREADS];
@@ -89,6 +91,7 @@ static void *worker_main(void *arg)
 		if (!j)
 			break; /* stopping and nothing left */
 		j->started = true;
+		j->thread = self->index;
 		self->current = j;
 		pthread_mutex_unlock(&w->lock);
 		if (!atomic_load(&j->cancel))
@@ -154,6 +157,7 @@ enum r1_err workers_new(struct loop *loop, unsigned threads, size_t max_queued,
 	pthread_sigmask(SIG_SETMASK, &all, &old);
 	for (unsigned i = 0; i < threads; i++) {
 		w->threads[i].pool = w;
+		w->threads[i].index = i;
 		int rc = pthread_create(&w->threads[i].tid, NULL, worker_main, &w->threads[i]);
 		if (rc) {
 			pthread_sigmask(SIG_SETMASK, &old, NULL);
@@ -258,6 +262,16 @@ void workers_cancel(struct workers *w, struct worker_job *job)
 bool worker_job_cancelled(const struct worker_job *job)
 {
 	return atomic_load(&((struct worker_job *)job)->cancel);
+}
+
+unsigned worker_job_thread(const struct worker_job *job)
+{
+	return job->thread;
+}
+
+unsigned workers_threads(const struct workers *w)
+{
+	return w->nthreads;
 }
 
 size_t workers_pending(const struct workers *w)
