@@ -83,6 +83,7 @@ static void *worker_main(void *arg)
 {
 	struct worker_thread *self = arg;
 	struct workers *w = self->pool;
+	pthread_setname_np(pthread_self(), "r1-worker"); /* for top and perf */
 	pthread_mutex_lock(&w->lock);
 	for (;;) {
 		while (!w->queued.head && !w->stopping)
@@ -98,8 +99,13 @@ static void *worker_main(void *arg)
 			j->run(j, j->arg);
 		pthread_mutex_lock(&w->lock);
 		self->current = NULL;
+		/* One wake-up per batch: the loop reads the eventfd before it
+		 * takes the list, so a job added to a non-empty list is reaped
+		 * with the ones already signalled. */
+		bool was_empty = !w->finished.head;
 		list_push(&w->finished, j);
-		signal_finished(w);
+		if (was_empty)
+			signal_finished(w);
 	}
 	pthread_mutex_unlock(&w->lock);
 	return NULL;
