@@ -286,6 +286,13 @@ enum r1_err node_new(struct loop *loop, struct bus *bus, const struct node_confi
 	};
 	if ((e = ingest_new(&ic, &n->ingest, why)))
 		goto fail;
+	ingest_set_delivery(n->ingest, node_on_ingested, n);
+	if (cfg->ingest_pool) {
+		struct ingest_parallel par = {
+		    .loop = loop, .pool = cfg->ingest_pool, .flow = node_ingest_flow, .flow_ctx = n};
+		if ((e = ingest_use_pool(n->ingest, &par, why)))
+			goto fail;
+	}
 	if (n->oracle && !(n->watch = netwatch_new(&n->epochs, n->online_timeout_s))) {
 		e = r1_fail(why, R1_ERR_NOMEM, "node: out of memory");
 		goto fail;

@@ -72,6 +72,14 @@ struct node_config {
 	 */
 	int compute_threads;
 	unsigned compute_mem_limit_mb;
+	/*
+	 * A worker pool (core/workers.h) for the receive path: when messages
+	 * come faster than one thread verifies them, their signature checks
+	 * run there (ingest's parallel mode) and the bus is paused while the
+	 * pool is saturated; commands still reach the node in arrival order.
+	 * Borrowed: free the node first.  NULL: all on the loop thread.
+	 */
+	struct workers *ingest_pool;
 };
 
 enum node_exit {
