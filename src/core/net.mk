@@ -61,3 +61,9 @@ tests_unit_net_test_ingest_SOURCES = tests/unit/net/test_ingest.c
 tests_unit_net_test_ingest_LDADD = tests/libtap.a $(R1_CORE_LIBS)
 tests_unit_net_test_ingest_pool_SOURCES = tests/unit/net/test_ingest_pool.c
 tests_unit_net_test_ingest_pool_LDADD = tests/libtap.a $(R1_CORE_LIBS)
+
+# The node and the session with an ingest pool (the adoption of the parallel mode).
+check_PROGRAMS += tests/unit/net/test_ingest_node
+TESTS += tests/unit/net/test_ingest_node
+tests_unit_net_test_ingest_node_SOURCES = tests/unit/net/test_ingest_node.c
+tests_unit_net_test_ingest_node_LDADD = tests/libtap.a $(R1_NODE_LIBS)

@@ -461,6 +461,11 @@ void node_get_stats(const struct node *n, struct node_stats *out)
 	out->known_nodes = n->watch ? netwatch_count(n->watch) : 0;
 }
 
+const struct ingest_stats *node_ingest_stats(const struct node *n)
+{
+	return ingest_get_stats(n->ingest);
+}
+
 enum node_exit node_exit_request(const struct node *n)
 {
 	return n->exit;

@@ -180,6 +180,9 @@ json_t *node_pipelines(const struct node *n);
 /* The addresses of authorized_addrs, without prefix: a new array. */
 json_t *node_whitelist(const struct node *n);
 void node_get_stats(const struct node *n, struct node_stats *out);
+struct ingest_stats;
+/* The receive path's counters (core/ingest.h), borrowed. */
+const struct ingest_stats *node_ingest_stats(const struct node *n);
 /* What STOP/RESTART asked for (NODE_EXIT_NONE if nothing). */
 enum node_exit node_exit_request(const struct node *n);
 
