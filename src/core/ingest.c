@@ -6,11 +6,12 @@
  * the last reason) on the loop thread, in submission order.  The
  * synchronous path calls one after the other.  The parallel mode keeps a
  * queue of jobs in submission order (the reorder buffer): a job is filled
- * in by a worker, or on the loop thread when the message was oversize, the
- * pool saturated or the job cancelled, and the queue is drained from its
- * head as far as the jobs there are ready.  A warm synchronous path
- * allocates only the jansson body it hands over; a pooled message costs
- * one more allocation, its job (with a copy of the bytes).
+ * in by a worker (in a batch of several, see struct batch), or on the loop
+ * thread when the message was oversize, the pool saturated or the batch
+ * cancelled, and the queue is drained from its head as far as the jobs
+ * there are ready.  A warm synchronous path allocates only the jansson body
+ * it hands over; a pooled message costs one more allocation, its job (with
+ * a copy of the bytes), and a share of its batch's.
  */
 #include "core/lib.h"
 #include "core/ingest.h"
@@ -42,9 +43,7 @@ struct verdict {
 
 /* One submitted message in the parallel mode. */
 struct job {
-	struct ingest *ig;
-	struct worker_job *wjob; /* while on_pool */
-	bool on_pool;            /* submitted to the pool, done not run yet */
+	struct batch *batch;     /* while in a batch whose done has not run */
 	bool ready;              /* verdict and msg filled in (loop thread's view) */
 	bool ran;                /* set by the worker after process() */
 	struct verdict v;
@@ -53,6 +52,24 @@ struct job {
 	char *topic;
 	uint8_t *data; /* NULL when the message is not processed from the job */
 	char mem[];    /* topic, then data */
+};
+
+/*
+ * Up to BATCH_MAX messages processed by one pool job, one after the other:
+ * a wake-up and a hand-over per batch rather than per message (in a virtual
+ * machine each costs a good part of a signature check).  While a batch
+ * fills, submissions go round-robin over one open batch per pool thread, so
+ * a burst spreads evenly; open batches go to the pool when full, when the
+ * flow pauses, and before the loop next waits (a loop hook).
+ */
+#define BATCH_MAX 8
+
+struct batch {
+	struct ingest *ig;
+	struct worker_job *wjob; /* once submitted */
+	bool cancelled;
+	size_t n;
+	struct job *jobs[BATCH_MAX];
 };
 
 struct ingest {
@@ -71,11 +88,13 @@ struct ingest {
 	struct ingest_parallel par;
 	struct scratch *wscratch; /* one per pool thread, indexed by worker_job_thread */
 	unsigned nscratch;
+	struct batch **open;      /* nscratch batches being filled (NULL: none) */
+	unsigned next_open;
 	struct loop_hook *hook;
 	unsigned burst;     /* messages submitted since the last poll */
 	struct job **ring;  /* submission order */
 	size_t head, count, cap;
-	size_t on_pool;     /* jobs whose done has not run */
+	size_t on_pool;     /* batches submitted whose done has not run */
 	bool paused;        /* the flow was asked to pause */
 	bool draining;      /* delivering: do not recurse, do not free */
 	bool closing;       /* ingest_free ran; waiting for the pool */
@@ -145,6 +164,7 @@ static void destroy(struct ingest *ig)
 	for (unsigned i = 0; i < ig->nscratch; i++)
 		scratch_release(&ig->wscratch[i]);
 	r1_free(ig->wscratch);
+	r1_free(ig->open);
 	if (ig->hook)
 		loop_hook_remove(ig->par.loop, &ig->hook);
 	r1_free(ig->ring);
@@ -179,14 +199,25 @@ void ingest_free(struct ingest **igp)
 		ig->paused = false;
 		ig->par.flow(ig->par.flow_ctx, false);
 	}
+	for (unsigned k = 0; ig->open && k < ig->nscratch; k++) {
+		struct batch *b = ig->open[k];
+		for (size_t i = 0; b && i < b->n; i++)
+			b->jobs[i]->batch = NULL; /* never submitted: freed below */
+		r1_free(b);
+		ig->open[k] = NULL;
+	}
 	while (ig->count) {
 		struct job *j = ig->ring[ig->head];
 		ig->head = (ig->head + 1) % ig->cap;
 		ig->count--;
-		if (j->on_pool)
-			workers_cancel(ig->par.pool, j->wjob); /* freed by its done call */
-		else
+		if (!j->batch) {
 			job_free(j);
+		} else if (!j->batch->cancelled) {
+			/* Not started: it never will.  Running: it stops at the next
+			 * message.  Either way its done call frees the jobs. */
+			j->batch->cancelled = true;
+			workers_cancel(ig->par.pool, j->batch->wjob);
+		}
 	}
 	maybe_destroy(ig);
 }
@@ -549,45 +580,87 @@ static void drain(struct ingest *ig)
 	}
 }
 
-/* Worker thread: only the job, the configuration and this thread's scratch. */
-static void job_run(struct worker_job *wj, void *arg)
+/* Worker thread: only the batch, the configuration and this thread's scratch. */
+static void batch_run(struct worker_job *wj, void *arg)
 {
-	struct job *j = arg;
-	const struct ingest *ig = j->ig;
+	struct batch *b = arg;
+	const struct ingest *ig = b->ig;
 	struct scratch *sc = &ig->wscratch[worker_job_thread(wj)];
-	process(&ig->cfg, sc, j->topic, j->data, j->len, NULL, &j->msg, &j->v);
-	j->ran = true;
+	for (size_t i = 0; i < b->n && !worker_job_cancelled(wj); i++) {
+		struct job *j = b->jobs[i];
+		process(&ig->cfg, sc, j->topic, j->data, j->len, NULL, &j->msg, &j->v);
+		j->ran = true;
+	}
 }
 
-static void job_done(void *arg, enum r1_err status)
+static void batch_done(void *arg, enum r1_err status)
 {
-	struct job *j = arg;
-	struct ingest *ig = j->ig;
-	(void)status; /* j->ran says whether the work was done */
-	j->on_pool = false;
+	struct batch *b = arg;
+	struct ingest *ig = b->ig;
+	(void)status; /* each job's `ran` says whether its work was done */
 	ig->on_pool--;
 	if (ig->closing) {
-		job_free(j);
+		for (size_t i = 0; i < b->n; i++)
+			job_free(b->jobs[i]);
+		r1_free(b);
 		maybe_destroy(ig);
 		return;
 	}
-	if (j->ran) {
-		ig->stats.pooled++;
-	} else {
-		/* Cancelled before it ran (the pool is shutting down): do it here. */
+	if (ig->ring[ig->head] != b->jobs[0])
+		ig->stats.reordered += b->n;
+	for (size_t i = 0; i < b->n; i++) {
+		struct job *j = b->jobs[i];
+		j->batch = NULL;
+		if (j->ran) {
+			ig->stats.pooled++;
+		} else {
+			/* Cancelled before it ran (the pool is shutting down): do it here. */
+			process(&ig->cfg, &ig->sync, j->topic, j->data, j->len, NULL, &j->msg,
+				&j->v);
+			ig->stats.inline_full++;
+		}
+		j->ready = true;
+	}
+	r1_free(b);
+	drain(ig);
+}
+
+/* Hand open batch k to the pool; if the pool refuses, process it here. */
+static void batch_submit(struct ingest *ig, unsigned k)
+{
+	struct batch *b = ig->open[k];
+	ig->open[k] = NULL;
+	char *why = NULL;
+	if (workers_submit(ig->par.pool, batch_run, batch_done, b, &b->wjob, &why) == R1_OK) {
+		ig->on_pool++;
+		return;
+	}
+	r1_free(why); /* queue full or shutting down */
+	for (size_t i = 0; i < b->n; i++) {
+		struct job *j = b->jobs[i];
 		process(&ig->cfg, &ig->sync, j->topic, j->data, j->len, NULL, &j->msg, &j->v);
+		j->batch = NULL;
+		j->ready = true;
 		ig->stats.inline_full++;
 	}
-	j->ready = true;
-	if (ig->ring[ig->head] != j)
-		ig->stats.reordered++;
-	drain(ig);
+	r1_free(b);
+}
+
+static void flush_batches(struct ingest *ig)
+{
+	for (unsigned k = 0; k < ig->nscratch; k++)
+		if (ig->open[k])
+			batch_submit(ig, k);
 }
 
 static void on_before_poll(void *ctx)
 {
 	struct ingest *ig = ctx;
 	ig->burst = 0;
+	if (ig->closing)
+		return;
+	flush_batches(ig);
+	drain(ig); /* in case the pool refused a batch and it was done here */
 }
 
 enum r1_err ingest_use_pool(struct ingest *ig, const struct ingest_parallel *p, char **why)
@@ -604,12 +677,15 @@ enum r1_err ingest_use_pool(struct ingest *ig, const struct ingest_parallel *p, 
 		par.resume_at = par.max_inflight / 4;
 	size_t cap = par.max_inflight * 2;
 	ig->wscratch = r1_calloc(n, sizeof(*ig->wscratch));
+	ig->open = r1_calloc(n, sizeof(*ig->open));
 	ig->ring = r1_calloc(cap, sizeof(*ig->ring));
-	if (!ig->wscratch || !ig->ring) {
+	if (!ig->wscratch || !ig->ring || !ig->open) {
 		r1_free(ig->wscratch);
 		r1_free(ig->ring);
+		r1_free(ig->open);
 		ig->wscratch = NULL;
 		ig->ring = NULL;
+		ig->open = NULL;
 		return r1_fail(why, R1_ERR_NOMEM, "ingest: out of memory");
 	}
 	ig->nscratch = n;
@@ -623,8 +699,10 @@ enum r1_err ingest_use_pool(struct ingest *ig, const struct ingest_parallel *p, 
 			scratch_release(&ig->wscratch[i]);
 		r1_free(ig->wscratch);
 		r1_free(ig->ring);
+		r1_free(ig->open);
 		ig->wscratch = NULL;
 		ig->ring = NULL;
+		ig->open = NULL;
 		ig->nscratch = 0;
 		return e;
 	}
@@ -663,7 +741,6 @@ static struct job *job_new(struct ingest *ig, const char *topic, const void *dat
 	if (!j)
 		return NULL;
 	memset(j, 0, sizeof(*j));
-	j->ig = ig;
 	j->len = len;
 	j->topic = j->mem;
 	memcpy(j->topic, topic, tlen);
@@ -719,27 +796,33 @@ void ingest_submit(struct ingest *ig, const char *topic, const void *data, size_
 			maybe_destroy(ig);
 		return;
 	}
-	if (!oversize && !full) {
-		char *why = NULL;
-		if (workers_submit(ig->par.pool, job_run, job_done, j, &j->wjob, &why) == R1_OK) {
-			j->on_pool = true;
-			ig->on_pool++;
-		} else {
-			r1_free(why); /* queue full or shutting down: do it here */
-			full = true;
-		}
+	unsigned k = ig->next_open;
+	struct batch *b = oversize || full ? NULL : ig->open[k];
+	if (!oversize && !full && !b && (b = r1_calloc(1, sizeof(*b)))) {
+		b->ig = ig;
+		ig->open[k] = b;
 	}
-	if (!j->on_pool) {
-		/* Oversize, or the pool is saturated: the verdict is made here. */
+	if (b) {
+		b->jobs[b->n++] = j;
+		j->batch = b;
+		ig->next_open = (k + 1) % ig->nscratch;
+		if (b->n == BATCH_MAX)
+			batch_submit(ig, k);
+	} else {
+		/* Oversize, or the pool is saturated (or out of memory for a
+		 * batch): the verdict is made here. */
 		process(&ig->cfg, &ig->sync, j->topic, data, len, NULL, &j->msg, &j->v);
 		j->ready = true;
 		if (!oversize)
 			ig->stats.inline_full++;
 	}
-	if (!ig->paused && ig->par.flow && ig->count >= ig->par.max_inflight) {
-		ig->paused = true;
-		ig->stats.pauses++;
-		ig->par.flow(ig->par.flow_ctx, true);
+	if (ig->count >= ig->par.max_inflight) {
+		flush_batches(ig); /* the pool starts on them before we wait */
+		if (!ig->paused && ig->par.flow) {
+			ig->paused = true;
+			ig->stats.pauses++;
+			ig->par.flow(ig->par.flow_ctx, true);
+		}
 	}
 	drain(ig);
 }

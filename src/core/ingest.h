@@ -31,7 +31,9 @@
  * cipher key cache); nothing of it is shared.  When nothing is waiting, a
  * message is processed at once on the loop thread (the lowest latency);
  * from the second message of a burst on (more than one in the same loop
- * iteration, or any while others are outstanding) it goes to the pool.
+ * iteration, or any while others are outstanding) it goes to the pool, in
+ * batches of up to 8 spread over the pool's threads and handed over when
+ * full or when the loop iteration ends.
  */
 #include "core/common.h"
 #include "core/dedup.h"

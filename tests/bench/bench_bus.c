@@ -34,7 +34,10 @@
  *                          publish to delivery, for verify, verify-pool
  *                          (inline when idle) and verify-pool-always
  * Each publisher runs in its own thread; the subscriber in the main thread.
- * The rate is messages received / (last arrival - publisher start).  At the
+ * The rate is messages received / (last arrival - publisher start).  The
+ * notes give the CPU time per message of this process (publisher,
+ * subscriber and workers together) and, when it was started here, of the
+ * broker: where the time goes, whatever else the machine is doing.  At the
  * end the ratios issue 3 asks for are printed: verified bus_mqtt against
  * raw-poll (target >= 0.60) and bus_local against the verification-only
  * rate (target >= 0.90).
@@ -701,6 +704,36 @@ static pid_t start_broker(int port, char *dir)
 	return pid;
 }
 
+/* ---- CPU time: ours (publisher, subscriber, workers) and the broker's */
+
+#include <sys/resource.h>
+
+static double self_cpu_s(void)
+{
+	struct rusage ru;
+	getrusage(RUSAGE_SELF, &ru);
+	return (double)ru.ru_utime.tv_sec + (double)ru.ru_utime.tv_usec / 1e6 +
+	       (double)ru.ru_stime.tv_sec + (double)ru.ru_stime.tv_usec / 1e6;
+}
+
+/* utime + stime of a process from /proc (clock-tick resolution); 0 if unknown. */
+static double proc_cpu_s(pid_t pid)
+{
+	char path[64], line[1024];
+	snprintf(path, sizeof(path), "/proc/%ld/stat", (long)pid);
+	FILE *f = pid > 0 ? fopen(path, "r") : NULL;
+	if (!f)
+		return 0;
+	size_t n = fread(line, 1, sizeof(line) - 1, f);
+	fclose(f);
+	line[n] = '\0';
+	const char *p = strrchr(line, ')'); /* the command may hold spaces */
+	unsigned long ut = 0, st = 0;
+	if (!p || sscanf(p + 2, "%*c %*d %*d %*d %*d %*d %*u %*u %*u %*u %*u %lu %lu", &ut, &st) != 2)
+		return 0;
+	return (double)(ut + st) / (double)sysconf(_SC_CLK_TCK);
+}
+
 /* ---- how much CPU this process can get right now */
 
 struct spin {
@@ -909,6 +942,7 @@ int main(int argc, char **argv)
 				         qoss[qi]);
 				snprintf(r.url, sizeof(r.url), "mqtt://127.0.0.1:%d", port);
 				double med = 0, p99 = 0;
+				double cpu0 = self_cpu_s(), bcpu0 = proc_cpu_s(broker);
 				switch (cases[c].t) {
 				case T_RAW_POLL:
 					run_raw(&r, true);
@@ -930,7 +964,14 @@ int main(int argc, char **argv)
 					run_latency(&r, &med, &p99);
 					break;
 				}
-				char vs[80] = "-", recv[40], notes[160] = "";
+				double cpu_us = (self_cpu_s() - cpu0) * 1e6 / (double)r.received;
+				double bcpu_us =
+				    (proc_cpu_s(broker) - bcpu0) * 1e6 / (double)r.received;
+				char vs[80] = "-", recv[40], notes[256] = "";
+				snprintf(notes, sizeof(notes), "cpu %.1f us/msg", cpu_us);
+				if (broker && cases[c].t <= T_MQTT)
+					snprintf(notes + strlen(notes), sizeof(notes) - strlen(notes),
+					         " + broker %.1f", bcpu_us);
 				int a = cases[c].anchor;
 				if (cases[c].t == T_LATENCY) {
 					rates[c] = med;
@@ -947,10 +988,10 @@ int main(int argc, char **argv)
 				if (r.has_ist) {
 					size_t len = strlen(notes);
 					snprintf(notes + len, sizeof(notes) - len,
-					         "%spooled %" PRIu64 ", inline %" PRIu64 "+%" PRIu64
+					         "; pooled %" PRIu64 ", inline %" PRIu64 "+%" PRIu64
 					         ", pauses %" PRIu64 ", reordered %" PRIu64,
-					         len ? "; " : "", r.ist.pooled, r.ist.inline_idle,
-					         r.ist.inline_full, r.ist.pauses, r.ist.reordered);
+					         r.ist.pooled, r.ist.inline_idle, r.ist.inline_full,
+					         r.ist.pauses, r.ist.reordered);
 				}
 				snprintf(recv, sizeof(recv), "%zu/%zu%s", r.received, r.count,
 				         r.rejected ? " REJECTED" : "");
