@@ -633,6 +633,7 @@ static void batch_submit(struct ingest *ig, unsigned k)
 	char *why = NULL;
 	if (workers_submit(ig->par.pool, batch_run, batch_done, b, &b->wjob, &why) == R1_OK) {
 		ig->on_pool++;
+		ig->stats.batches++;
 		return;
 	}
 	r1_free(why); /* queue full or shutting down */

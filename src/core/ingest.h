@@ -87,6 +87,7 @@ struct ingest_stats {
 	struct ingest_drops drops;
 	/* the parallel mode (ingest_use_pool) */
 	uint64_t pooled;	  /* processed on a worker thread */
+	uint64_t batches;	  /* pool jobs, each a batch of pooled messages */
 	uint64_t inline_idle;	  /* on the loop thread: nothing else was waiting */
 	uint64_t inline_full;	  /* on the loop thread: the pool was saturated */
 	uint64_t reordered;	  /* finished before an earlier message and waited for it */

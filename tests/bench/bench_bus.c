@@ -988,9 +988,9 @@ int main(int argc, char **argv)
 				if (r.has_ist) {
 					size_t len = strlen(notes);
 					snprintf(notes + len, sizeof(notes) - len,
-					         "; pooled %" PRIu64 ", inline %" PRIu64 "+%" PRIu64
+					         "; pooled %" PRIu64 " in %" PRIu64 " batches, inline %" PRIu64 "+%" PRIu64
 					         ", pauses %" PRIu64 ", reordered %" PRIu64,
-					         r.ist.pooled, r.ist.inline_idle, r.ist.inline_full,
+					         r.ist.pooled, r.ist.batches, r.ist.inline_idle, r.ist.inline_full,
 					         r.ist.pauses, r.ist.reordered);
 				}
 				snprintf(recv, sizeof(recv), "%zu/%zu%s", r.received, r.count,

@@ -1,6 +1,7 @@
 /*
  * The receive path's submission API and its parallel mode: outcomes come
- * out in submission order however the workers finish, the flow is paused
+ * out in submission order however the workers finish, bursts go to the pool
+ * in batches spread over its threads, the flow is paused
  * and resumed around a saturated pool (and a paused bus_local holds its
  * messages), duplicates of a message still being verified are caught in
  * order, every drop reason gives the same outcome as the synchronous path,
@@ -278,6 +279,37 @@ static void test_order(void)
 	   reordered, rounds);
 	for (int i = 0; i < N; i++)
 		free(msgs[i]);
+	world_close(&w);
+}
+
+/* A burst is cut into batches spread over the threads, the rest handed over before polling. */
+static void test_batches(void)
+{
+	struct world w;
+	world_open(&w, 2);
+	struct ingest *ig = make(&k[1], "node-1", false);
+	static struct rec r;
+	ingest_set_delivery(ig, on_outcome, &r);
+	use_pool(ig, &w, true, 64, NULL, NULL);
+	enum { N = 20 };
+	char *m[N];
+	for (long i = 0; i < N; i++)
+		m[i] = payload(i, 10);
+	for (int i = 0; i < N; i++)
+		ingest_submit(ig, "naeural/payloads", m[i], strlen(m[i]));
+	const struct ingest_stats *st = ingest_get_stats(ig);
+	is_int(st->batches, 2, "two full batches of 8 (alternate messages) went to the pool at once");
+	ok(settle_all(&w, ig), "all came back");
+	is_int(st->batches, 4, "the two partial ones (2 + 2) went before the loop waited");
+	is_int(st->pooled, N, "every message pooled");
+	bool in_order = r.n == N;
+	for (size_t i = 0; in_order && i < r.n; i++)
+		in_order = r.o[i].ok && r.o[i].seq == (long)i;
+	ok(in_order, "in order");
+	ingest_free(&ig);
+	rec_clear(&r);
+	for (int i = 0; i < N; i++)
+		free(m[i]);
 	world_close(&w);
 }
 
@@ -711,6 +743,7 @@ int main(void)
 	load_keys();
 	test_sync_submit();
 	test_order();
+	test_batches();
 	test_inline_when_idle();
 	test_backpressure();
 	test_bus_pause();
