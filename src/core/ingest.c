@@ -367,7 +367,8 @@ static bool decrypt_into(const struct ingest_config *cfg, struct scratch *sc, st
 		r1_free(why);
 		return false;
 	}
-	e = jdoc_parse(sc->plain_doc, sc->plain.data ? sc->plain.data : "", sc->plain.len, NULL, &why);
+	e = jdoc_parse(sc->plain_doc, sc->plain.data ? sc->plain.data : "", sc->plain.len, NULL,
+		       &why);
 	const struct jdoc_node *proot = e ? NULL : jdoc_root(sc->plain_doc);
 	if (!proot || jdoc_type(proot) != JDOC_OBJECT) {
 		fail(v, INGEST_DROP_DECRYPT_FAILED, "decrypted data is not a JSON object%s%s",
@@ -667,7 +668,8 @@ static void on_before_poll(void *ctx)
 enum r1_err ingest_use_pool(struct ingest *ig, const struct ingest_parallel *p, char **why)
 {
 	if (!p || !p->loop || !p->pool)
-		return r1_fail(why, R1_ERR_INVAL, "ingest: the parallel mode needs a loop and a pool");
+		return r1_fail(why, R1_ERR_INVAL,
+			       "ingest: the parallel mode needs a loop and a pool");
 	if (ig->parallel)
 		return r1_fail(why, R1_ERR_STATE, "ingest: already in parallel mode");
 	unsigned n = workers_threads(p->pool);

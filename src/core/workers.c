@@ -22,7 +22,7 @@ struct worker_job {
 	worker_done_fn done;
 	void *arg;
 	atomic_bool cancel;
-	bool started;   /* under the lock */
+	bool started;    /* under the lock */
 	unsigned thread; /* the worker running it, set before run */
 };
 

@@ -288,8 +288,10 @@ enum r1_err node_new(struct loop *loop, struct bus *bus, const struct node_confi
 		goto fail;
 	ingest_set_delivery(n->ingest, node_on_ingested, n);
 	if (cfg->ingest_pool) {
-		struct ingest_parallel par = {
-		    .loop = loop, .pool = cfg->ingest_pool, .flow = node_ingest_flow, .flow_ctx = n};
+		struct ingest_parallel par = {.loop = loop,
+		                              .pool = cfg->ingest_pool,
+		                              .flow = node_ingest_flow,
+		                              .flow_ctx = n};
 		if ((e = ingest_use_pool(n->ingest, &par, why)))
 			goto fail;
 	}

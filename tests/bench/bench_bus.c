@@ -98,7 +98,7 @@ struct run {
 	size_t received, rejected;
 	uint64_t t_start, t_last;
 	bool probe_seen;
-	bool paused; /* verify-pool without a bus: the feeder waits */
+	bool paused;             /* verify-pool without a bus: the feeder waits */
 	struct ingest_stats ist; /* verify-pool: the ingest's counters at the end */
 	bool has_ist;
 };
@@ -220,8 +220,8 @@ static void *pool_open_mode(struct run *r, struct loop *loop, struct bus *bus, b
 	char *why = NULL;
 	if (workers_new(loop, r->threads, 0, &v->pool, &why))
 		die(why);
-	struct ingest_parallel p = {.loop = loop, .pool = v->pool, .always = always,
-	                            .flow = pool_flow, .flow_ctx = v};
+	struct ingest_parallel p = {
+	    .loop = loop, .pool = v->pool, .always = always, .flow = pool_flow, .flow_ctx = v};
 	if (ingest_use_pool(v->ig, &p, &why))
 		die(why);
 	ingest_set_delivery(v->ig, pool_outcome, v);
@@ -276,10 +276,10 @@ static void pool_fill(uint8_t **pool, size_t size)
 			char *filler = malloc(pad + 1);
 			memset(filler, 'x', pad);
 			filler[pad] = '\0';
-			json_t *msg = json_pack("{s:s, s:s, s:[s,s,s,s], s:I, s:s}", K_EE_EVENT_TYPE,
-			                        EVENT_PAYLOAD, K_EE_ID, "bench", K_EE_PAYLOAD_PATH,
-			                        "bench", "p", "SIG", "i", "SEQ", (json_int_t)i,
-			                        "DATA", filler);
+			json_t *msg =
+			    json_pack("{s:s, s:s, s:[s,s,s,s], s:I, s:s}", K_EE_EVENT_TYPE,
+			              EVENT_PAYLOAD, K_EE_ID, "bench", K_EE_PAYLOAD_PATH, "bench",
+			              "p", "SIG", "i", "SEQ", (json_int_t)i, "DATA", filler);
 			free(filler);
 			struct buf wire = BUF_INIT;
 			if (envelope_sign(msg, &id, true, &wire, NULL, NULL))
@@ -556,8 +556,8 @@ static void run_bus_mqtt(struct run *r)
 
 /* ---- bus_local: both ends on one loop */
 
-static void local_open(struct loop **loop, struct bus_hub **hub, struct bus **pub,
-                       struct bus **sub, struct run *r)
+static void local_open(struct loop **loop, struct bus_hub **hub, struct bus **pub, struct bus **sub,
+                       struct run *r)
 {
 	if (loop_new(loop, NULL) || bus_hub_new(*loop, 0, NULL, hub, NULL) ||
 	    bus_local_new(*hub, "pub", pub, NULL) || bus_local_new(*hub, "sub", sub, NULL))
@@ -729,7 +729,8 @@ static double proc_cpu_s(pid_t pid)
 	line[n] = '\0';
 	const char *p = strrchr(line, ')'); /* the command may hold spaces */
 	unsigned long ut = 0, st = 0;
-	if (!p || sscanf(p + 2, "%*c %*d %*d %*d %*d %*d %*u %*u %*u %*u %*u %lu %lu", &ut, &st) != 2)
+	if (!p ||
+	    sscanf(p + 2, "%*c %*d %*d %*d %*d %*d %*u %*u %*u %*u %*u %lu %lu", &ut, &st) != 2)
 		return 0;
 	return (double)(ut + st) / (double)sysconf(_SC_CLK_TCK);
 }
@@ -780,7 +781,7 @@ static double cores_free(long ncpu)
 /* ---- main */
 
 enum transport { T_RAW_POLL, T_RAW_LOOP, T_MQTT, T_ONLY, T_LOCAL, T_LATENCY };
-static const char *const transport_names[] = {"raw-poll", "raw-loop", "bus_mqtt",
+static const char *const transport_names[] = {"raw-poll", "raw-loop",  "bus_mqtt",
                                               "only",     "bus_local", "latency"};
 
 struct bcase {
@@ -790,8 +791,19 @@ struct bcase {
 };
 
 enum {
-	C_RAW_POLL, C_RAW_LOOP, C_MQTT_TOUCH, C_MQTT_VERIFY, C_MQTT_POOL, C_ONLY_VERIFY,
-	C_LOCAL_VERIFY, C_ONLY_POOL, C_LOCAL_POOL, C_LAT_VERIFY, C_LAT_POOL, C_LAT_ALWAYS, NCASES
+	C_RAW_POLL,
+	C_RAW_LOOP,
+	C_MQTT_TOUCH,
+	C_MQTT_VERIFY,
+	C_MQTT_POOL,
+	C_ONLY_VERIFY,
+	C_LOCAL_VERIFY,
+	C_ONLY_POOL,
+	C_LOCAL_POOL,
+	C_LAT_VERIFY,
+	C_LAT_POOL,
+	C_LAT_ALWAYS,
+	NCASES
 };
 static const struct bcase cases[NCASES] = {
     [C_RAW_POLL] = {T_RAW_POLL, W_TOUCH, -1},
@@ -970,34 +982,37 @@ int main(int argc, char **argv)
 				char vs[80] = "-", recv[40], notes[256] = "";
 				snprintf(notes, sizeof(notes), "cpu %.1f us/msg", cpu_us);
 				if (broker && cases[c].t <= T_MQTT)
-					snprintf(notes + strlen(notes), sizeof(notes) - strlen(notes),
-					         " + broker %.1f", bcpu_us);
+					snprintf(notes + strlen(notes),
+					         sizeof(notes) - strlen(notes), " + broker %.1f",
+					         bcpu_us);
 				int a = cases[c].anchor;
 				if (cases[c].t == T_LATENCY) {
 					rates[c] = med;
-					snprintf(notes, sizeof(notes), "median %.1f us, p99 %.1f us",
-					         med, p99);
+					snprintf(notes, sizeof(notes),
+					         "median %.1f us, p99 %.1f us", med, p99);
 				} else {
 					rates[c] = rate(&r);
 				}
 				if (a >= 0 && rates[a] > 0 && rates[c] > 0) {
 					char al[48];
 					case_label(a, al, sizeof(al));
-					snprintf(vs, sizeof(vs), "%.2f %s", rates[c] / rates[a], al);
+					snprintf(vs, sizeof(vs), "%.2f %s", rates[c] / rates[a],
+					         al);
 				}
 				if (r.has_ist) {
 					size_t len = strlen(notes);
 					snprintf(notes + len, sizeof(notes) - len,
-					         "; pooled %" PRIu64 " in %" PRIu64 " batches, inline %" PRIu64 "+%" PRIu64
+					         "; pooled %" PRIu64 " in %" PRIu64
+					         " batches, inline %" PRIu64 "+%" PRIu64
 					         ", pauses %" PRIu64 ", reordered %" PRIu64,
-					         r.ist.pooled, r.ist.batches, r.ist.inline_idle, r.ist.inline_full,
-					         r.ist.pauses, r.ist.reordered);
+					         r.ist.pooled, r.ist.batches, r.ist.inline_idle,
+					         r.ist.inline_full, r.ist.pauses, r.ist.reordered);
 				}
 				snprintf(recv, sizeof(recv), "%zu/%zu%s", r.received, r.count,
 				         r.rejected ? " REJECTED" : "");
 				if (cases[c].t == T_LATENCY)
-					printf("%6zu %4ld %-30s %12s %-28s %14s  %s\n", size, qoss[qi],
-					       label, "-", vs, recv, notes);
+					printf("%6zu %4ld %-30s %12s %-28s %14s  %s\n", size,
+					       qoss[qi], label, "-", vs, recv, notes);
 				else
 					printf("%6zu %4ld %-30s %12.0f %-28s %14s  %s\n", size,
 					       qoss[qi], label, rates[c], vs, recv, notes);
@@ -1006,7 +1021,8 @@ int main(int argc, char **argv)
 			printf("  issue 3, %zu B QoS %ld:\n", size, qoss[qi]);
 			print_ratio("verified MQTT ingest", rates, C_MQTT_VERIFY, C_RAW_POLL, 0.60);
 			print_ratio("  ... parallel", rates, C_MQTT_POOL, C_RAW_POLL, 0.60);
-			print_ratio("bus_local overhead", rates, C_LOCAL_VERIFY, C_ONLY_VERIFY, 0.90);
+			print_ratio("bus_local overhead", rates, C_LOCAL_VERIFY, C_ONLY_VERIFY,
+			            0.90);
 			print_ratio("  ... parallel", rates, C_LOCAL_POOL, C_ONLY_POOL, 0.90);
 		}
 		for (int i = 0; i < POOL; i++)

@@ -55,8 +55,8 @@ static char *command(const char *ee_id, const char *dest, long seq, size_t pad)
 	memset(filler, 'p', pad);
 	filler[pad] = '\0';
 	json_t *m = json_pack("{s:s, s:{s:I, s:s}, s:s, s:s, s:s, s:s}", K_ACTION,
-			      ACT_SIMPLE_HEARTBEAT, K_PAYLOAD, "SEQ", (json_int_t)seq, "PAD", filler,
-			      K_EE_DEST, dest, K_EE_ID, ee_id, K_SESSION_ID, "test-sess",
+			      ACT_SIMPLE_HEARTBEAT, K_PAYLOAD, "SEQ", (json_int_t)seq, "PAD",
+			      filler, K_EE_DEST, dest, K_EE_ID, ee_id, K_SESSION_ID, "test-sess",
 			      K_INITIATOR_ID, "tester");
 	free(filler);
 	struct buf wire = BUF_INIT;

@@ -195,7 +195,8 @@ static void use_pool(struct ingest *ig, struct world *w, bool always, size_t max
 		     ingest_flow_fn flow, void *flow_ctx)
 {
 	struct ingest_parallel p = {.loop = w->loop, .pool = w->pool, .always = always,
-				    .max_inflight = max_inflight, .flow = flow, .flow_ctx = flow_ctx};
+				    .max_inflight = max_inflight, .flow = flow,
+				    .flow_ctx = flow_ctx};
 	char *why = NULL;
 	if (ingest_use_pool(ig, &p, &why))
 		tap_bail("ingest_use_pool: %s", why);
@@ -298,7 +299,7 @@ static void test_batches(void)
 	for (int i = 0; i < N; i++)
 		ingest_submit(ig, "naeural/payloads", m[i], strlen(m[i]));
 	const struct ingest_stats *st = ingest_get_stats(ig);
-	is_int(st->batches, 2, "two full batches of 8 (alternate messages) went to the pool at once");
+	is_int(st->batches, 2, "two full batches of 8 (alternate messages) went at once");
 	ok(settle_all(&w, ig), "all came back");
 	is_int(st->batches, 4, "the two partial ones (2 + 2) went before the loop waited");
 	is_int(st->pooled, N, "every message pooled");
@@ -620,7 +621,8 @@ static void test_drops_parallel(bool unverified)
 	}
 	bool none_delivered = true;
 	for (size_t i = 0; i < rp.n; i++)
-		none_delivered = none_delivered && (rp.o[i].ok == (rp.o[i].drop == INGEST_DROP__COUNT));
+		none_delivered =
+			none_delivered && (rp.o[i].ok == (rp.o[i].drop == INGEST_DROP__COUNT));
 	ok(none_delivered, "%s: a dropped message is never delivered", what);
 	/* the replay and forgery rows, by position */
 	ok(rp.o[4].ok && !rp.o[5].ok && rp.o[5].drop == INGEST_DROP_DUPLICATE,
