@@ -856,15 +856,37 @@ static void parse_list(const char *s, long *out, int *n)
 	}
 }
 
-static void print_ratio(const char *what, const double *rates, int num, int den, double target)
+/* Per case: the rate, and CPU microseconds per message (ours, the broker's). */
+struct result {
+	double rate, cpu_us, broker_us;
+};
+
+static void print_ratio(const char *what, const struct result *res, int num, int den, double target)
 {
 	char a[48], b[48];
 	case_label(num, a, sizeof(a));
 	case_label(den, b, sizeof(b));
-	if (rates[num] > 0 && rates[den] > 0)
+	if (res[num].rate > 0 && res[den].rate > 0)
 		printf("  %-22s %-22s / %-16s = %.2f (target >= %.2f: %s)\n", what, a, b,
-		       rates[num] / rates[den], target,
-		       rates[num] / rates[den] >= target ? "met" : "NOT met");
+		       res[num].rate / res[den].rate, target,
+		       res[num].rate / res[den].rate >= target ? "met" : "NOT met");
+}
+
+/*
+ * What the CPU allows whatever the load: with every core ours, a case that
+ * costs cpu_us + broker_us per message cannot go faster than
+ * cores * 1e6 / (cpu_us + broker_us) messages per second.
+ */
+static void print_ceiling(const struct result *res, int num, int den, long cores)
+{
+	double per = res[num].cpu_us + res[num].broker_us;
+	if (res[num].rate <= 0 || res[den].rate <= 0 || per <= 0)
+		return;
+	double ceiling = (double)cores * 1e6 / per;
+	printf("  %-22s %.1f us of CPU a message (%.1f ours + %.1f broker): %ld idle cores "
+	       "would allow at most %.0f/s, %.2f of the anchor\n",
+	       "", per, res[num].cpu_us, res[num].broker_us, cores, ceiling,
+	       ceiling / res[den].rate);
 }
 
 int main(int argc, char **argv)
@@ -937,7 +959,7 @@ int main(int argc, char **argv)
 		uint8_t *pool[POOL];
 		pool_fill(pool, size);
 		for (int qi = 0; qi < nqos; qi++) {
-			double rates[NCASES] = {0};
+			struct result res[NCASES] = {{0}};
 			for (int c = 0; c < NCASES; c++) {
 				char label[48];
 				case_label(c, label, sizeof(label));
@@ -986,18 +1008,20 @@ int main(int argc, char **argv)
 					         sizeof(notes) - strlen(notes), " + broker %.1f",
 					         bcpu_us);
 				int a = cases[c].anchor;
+				res[c].cpu_us = cpu_us;
+				res[c].broker_us = broker && cases[c].t <= T_MQTT ? bcpu_us : 0;
 				if (cases[c].t == T_LATENCY) {
-					rates[c] = med;
+					res[c].rate = med;
 					snprintf(notes, sizeof(notes),
 					         "median %.1f us, p99 %.1f us", med, p99);
 				} else {
-					rates[c] = rate(&r);
+					res[c].rate = rate(&r);
 				}
-				if (a >= 0 && rates[a] > 0 && rates[c] > 0) {
+				if (a >= 0 && res[a].rate > 0 && res[c].rate > 0) {
 					char al[48];
 					case_label(a, al, sizeof(al));
-					snprintf(vs, sizeof(vs), "%.2f %s", rates[c] / rates[a],
-					         al);
+					snprintf(vs, sizeof(vs), "%.2f %s",
+					         res[c].rate / res[a].rate, al);
 				}
 				if (r.has_ist) {
 					size_t len = strlen(notes);
@@ -1015,15 +1039,15 @@ int main(int argc, char **argv)
 					       qoss[qi], label, "-", vs, recv, notes);
 				else
 					printf("%6zu %4ld %-30s %12.0f %-28s %14s  %s\n", size,
-					       qoss[qi], label, rates[c], vs, recv, notes);
+					       qoss[qi], label, res[c].rate, vs, recv, notes);
 				fflush(stdout);
 			}
 			printf("  issue 3, %zu B QoS %ld:\n", size, qoss[qi]);
-			print_ratio("verified MQTT ingest", rates, C_MQTT_VERIFY, C_RAW_POLL, 0.60);
-			print_ratio("  ... parallel", rates, C_MQTT_POOL, C_RAW_POLL, 0.60);
-			print_ratio("bus_local overhead", rates, C_LOCAL_VERIFY, C_ONLY_VERIFY,
-			            0.90);
-			print_ratio("  ... parallel", rates, C_LOCAL_POOL, C_ONLY_POOL, 0.90);
+			print_ratio("verified MQTT ingest", res, C_MQTT_VERIFY, C_RAW_POLL, 0.60);
+			print_ratio("  ... parallel", res, C_MQTT_POOL, C_RAW_POLL, 0.60);
+			print_ceiling(res, C_MQTT_POOL, C_RAW_POLL, ncpu);
+			print_ratio("bus_local overhead", res, C_LOCAL_VERIFY, C_ONLY_VERIFY, 0.90);
+			print_ratio("  ... parallel", res, C_LOCAL_POOL, C_ONLY_POOL, 0.90);
 		}
 		for (int i = 0; i < POOL; i++)
 			free(pool[i]);
