@@ -83,7 +83,9 @@ test)
 	# programs are built, so this stays quick (seconds) as the tree grows.
 	tsan_tests="tests/unit/run/test_loop tests/unit/run/test_workers
 	 tests/unit/net/test_topics tests/unit/net/test_dedup tests/unit/net/test_bus_local
-	 tests/unit/net/test_bus_mqtt tests/unit/net/test_ingest tests/unit/net/test_ingest_pool"
+	 tests/unit/net/test_bus_mqtt tests/unit/net/test_ingest tests/unit/net/test_ingest_pool
+	 tests/unit/net/test_ingest_node tests/unit/model/test_cache tests/unit/compute/test_compute
+	 tests/unit/r1fs/test_store"
 	tsan_args='CFLAGS=-O1 -g --enable-werror --enable-tsan'
 	mkdir -p build-tsan
 	if [ ! -f build-tsan/Makefile ] || [ "$(cat build-tsan/.configure-args 2>/dev/null)" != "$tsan_args" ]; then

@@ -480,7 +480,7 @@ static bool process(const struct ingest_config *cfg, struct scratch *sc, const c
 
 /*
  * The stateful half, on the loop thread in submission order: the window
- * (a hash enters it only with a delivered message), the counters and the
+ * (a hash enters it only with a verified, delivered message), the counters and the
  * last reason.  Returns whether the message is delivered; on false a body
  * process() made is released.
  */
@@ -500,7 +500,12 @@ static bool settle(struct ingest *ig, struct r1_msg *msg, struct verdict *v)
 		memcpy(ig->last_reason, v->reason, sizeof(ig->last_reason));
 		return false;
 	}
-	if (msg->has_hash)
+	/*
+	 * Only a verified message's hash enters the window: on an unsecured
+	 * node, a forged copy delivered unverified must not make the real,
+	 * signed message look like a replay.
+	 */
+	if (msg->has_hash && msg->verified)
 		dedup_seen(ig->dedup, msg->hash);
 	ig->stats.delivered++;
 	if (!msg->verified)
