@@ -99,6 +99,14 @@ struct node_config {
 	 */
 	int compute_threads;
 	unsigned compute_mem_limit_mb;
+	/*
+	 * A worker pool (core/workers.h) for the receive path: when messages
+	 * come faster than one thread verifies them, their signature checks
+	 * run there (ingest's parallel mode) and the bus is paused while the
+	 * pool is saturated; commands still reach the node in arrival order.
+	 * Borrowed: free the node first.  NULL: all on the loop thread.
+	 */
+	struct workers *ingest_pool;
 };
 
 enum node_exit {
@@ -199,6 +207,9 @@ json_t *node_pipelines(const struct node *n);
 /* The addresses of authorized_addrs, without prefix: a new array. */
 json_t *node_whitelist(const struct node *n);
 void node_get_stats(const struct node *n, struct node_stats *out);
+struct ingest_stats;
+/* The receive path's counters (core/ingest.h), borrowed. */
+const struct ingest_stats *node_ingest_stats(const struct node *n);
 /* What STOP/RESTART asked for (NODE_EXIT_NONE if nothing). */
 enum node_exit node_exit_request(const struct node *n);
 

@@ -166,6 +166,10 @@ void node_now_text(char out[32]);
 /* The bus delivery callback. */
 void node_on_message(void *ctx, struct bus *bus, const char *topic, const uint8_t *payload,
                      size_t len, int qos);
+/* The receive path's outcomes (core/ingest.h), in arrival order. */
+struct ingest_outcome;
+void node_on_ingested(void *ctx, struct ingest *ig, const struct ingest_outcome *o);
+void node_ingest_flow(void *ctx, bool pause);
 
 /* ---- commands.c */
 
