@@ -208,7 +208,6 @@ static void on_ingested(void *ctx, struct ingest *ig, const struct ingest_outcom
 	};
 	if (trusted && m.kind == MSG_HEARTBEAT) {
 		heartbeat(cn, m.sender, m.body);
-		r1_msg_release(&m);
 		return;
 	}
 	for (size_t i = 0; i < R1_ARRAY_LEN(route); i++) {
