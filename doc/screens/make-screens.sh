@@ -77,6 +77,19 @@ shot epochs
 cmd log
 wait_for 10 "Log (console)"
 shot log
+cmd cstore
+wait_for 20 "hash demo:config"
+shot cstore
+keys /; text '"demo:ready"'; keys Enter Enter
+wait_for 10 "Copies on other nodes"
+shot cstore-record
+keys Escape Escape
+cmd compute
+wait_for 20 "Measured speed"
+shot compute
+cmd r1fs
+wait_for 20 "store of demo-01"
+shot r1fs
 cmd nodes
 keys '?'
 wait_for 10 "Everywhere"

@@ -143,7 +143,8 @@ ok $? ":log shows the console's log"
 keys : ; text cstore; keys Enter
 wait_for 20 screen_has "hash demo:config (3 fields)"
 ok $? ":cstore: demo-01's replica, its hash by name (the demo's keys, replicated)"
-like "$(cap)" "demo:ready .* 3/3 .* 3/4 " "confirmed by its 3 peers; 3 of the 4 other hosted nodes hold it (demo-05 is out)"
+wait_for 20 screen_has "demo:ready .* 3/3 .* 3/4 "
+ok $? "confirmed by its 3 peers; 3 of the 4 other hosted nodes hold it (demo-05 is out)"
 keys Tab
 wait_for 10 screen_has "replica of demo-02 (2/5)"
 ok $? "Tab: the next hosted node's replica"
