@@ -146,7 +146,9 @@ static void build_rows(struct compute_view *cv)
 				struct jrow *r = push(cv);
 				if (!r)
 					return;
-				*r = (struct jrow){.type = JR_PART, .job = order[k], .part = (uint32_t)p,
+				*r = (struct jrow){.type = JR_PART,
+				                   .job = order[k],
+				                   .part = (uint32_t)p,
 				                   .group = group};
 			}
 			if (!np) {
@@ -154,7 +156,8 @@ static void build_rows(struct compute_view *cv)
 				struct jrow *r = push(cv);
 				if (!r)
 					return;
-				*r = (struct jrow){.type = JR_NETJOB, .job = order[k], .group = group};
+				*r = (struct jrow){
+				    .type = JR_NETJOB, .job = order[k], .group = group};
 			}
 		} else {
 			if (strcmp(last_sender, x->sender) != 0)
@@ -237,7 +240,7 @@ static const char *row_node(struct compute_view *cv, const struct jrow *r)
 static double row_progress(struct compute_view *cv, const struct jrow *r)
 {
 	if (r->type == JR_LOCAL)
-		return r->info.state == COMPUTE_DONE      ? 1.0
+		return r->info.state == COMPUTE_DONE ? 1.0
 		       : r->info.state == COMPUTE_FAILED || r->info.state == COMPUTE_CANCELLED
 		           ? NAN
 		           : r->info.progress;
@@ -256,7 +259,8 @@ static const char *local_job_text(const struct compute_job_info *in, char *scrat
 {
 	char label[sizeof(in->label)];
 	r1_sanitize_into(label, sizeof(label), in->label, strlen(in->label), 0);
-	snprintf(scratch, size, "#%" PRIu64 " %s", in->id, label[0] ? label : compute_kind_name(in->kind));
+	snprintf(scratch, size, "#%" PRIu64 " %s", in->id,
+	         label[0] ? label : compute_kind_name(in->kind));
 	return scratch;
 }
 
@@ -264,7 +268,8 @@ static const char *local_info(const struct compute_job_info *in, char *scratch, 
 {
 	char mem[32], owner[sizeof(in->owner)];
 	fmt_bytes(mem, sizeof(mem), in->mem_bytes);
-	r1_sanitize_into(owner, sizeof(owner), in->owner[0] ? in->owner : "-", strlen(in->owner), 0);
+	const char *o = in->owner[0] ? in->owner : "-";
+	r1_sanitize_into(owner, sizeof(owner), o, strlen(o), 0);
 	if (in->state == COMPUTE_FAILED || in->state == COMPUTE_CANCELLED) {
 		clean(in->why[0] ? in->why : compute_state_name(in->state), scratch, size);
 		return scratch;
@@ -307,8 +312,9 @@ static const char *j_text(void *ctx, size_t row, int col, char *scratch, size_t 
 	case J_STATE:
 		if (r->type == JR_LOCAL)
 			return compute_state_name(r->info.state);
-		return clean(jstr(p ? p : body, p ? "STATE" : j->kind == NETJOB_MATMUL ? "JOB_STATE"
-		                                                                         : "STATE"),
+		return clean(jstr(p ? p : body, p                          ? "STATE"
+		                                : j->kind == NETJOB_MATMUL ? "JOB_STATE"
+		                                                           : "STATE"),
 		             scratch, size);
 	case J_PROGRESS: {
 		double f = row_progress(cv, r);
@@ -337,8 +343,8 @@ static const char *j_text(void *ctx, size_t row, int col, char *scratch, size_t 
 				/* "<node address>: reason": the node by its name */
 				char addr[R1_ADDR_LEN + 1];
 				size_t n = (size_t)(strstr(err, ": ") - err);
-				snprintf(addr, sizeof(addr), "%.*s", (int)R1_MIN(n, (size_t)R1_ADDR_LEN),
-				         err);
+				snprintf(addr, sizeof(addr), "%.*s",
+				         (int)R1_MIN(n, (size_t)R1_ADDR_LEN), err);
 				view_node_name(cv->v.app, addr, who, sizeof(who));
 				err += n + 2;
 			}
@@ -372,8 +378,9 @@ static double j_number(void *ctx, size_t row, int col)
 	if (col == J_PROGRESS)
 		return row_progress(cv, r);
 	if (col == J_GFLOPS)
-		return r->type == JR_LOCAL && r->info.state == COMPUTE_DONE ? r->info.gflops
-		                                                            : node_gflops(cv, row_node(cv, r));
+		return r->type == JR_LOCAL && r->info.state == COMPUTE_DONE
+		           ? r->info.gflops
+		           : node_gflops(cv, row_node(cv, r));
 	return NAN;
 }
 
@@ -406,7 +413,7 @@ static uint16_t j_role(void *ctx, size_t row, int col)
 		return state_role(j_text(ctx, row, col, s, sizeof(s)));
 	}
 	if (col == J_INFO) {
-		bool bad = r->type == JR_LOCAL ? r->info.state == COMPUTE_FAILED
+		bool bad = r->type == JR_LOCAL  ? r->info.state == COMPUTE_FAILED
 		           : r->type == JR_PART ? jstr(part_of(cv, r), "ERROR") != NULL
 		                                : jstr(netjob_of(cv, r)->body, "ERROR") != NULL;
 		return bad ? TUI_ROLE_STATUS_ERROR : 0;
@@ -439,13 +446,15 @@ static const char *chaindist_title(struct compute_view *cv, const struct netjob 
 		else
 			snprintf(tail, sizeof(tail), "%s", _(", succeeded (results by part)"));
 	} else if (json_is_false(ok)) {
-		snprintf(tail, sizeof(tail), _(", failed: %s"), jstr(b, "ERROR") ? jstr(b, "ERROR") : "?");
+		snprintf(tail, sizeof(tail), _(", failed: %s"),
+		         jstr(b, "ERROR") ? jstr(b, "ERROR") : "?");
 	} else if (strcmp(left, "Not yet implemented") != 0 && strcmp(left, "-") != 0) {
 		snprintf(tail, sizeof(tail), _(", %s left"), left);
 	}
 	char clean_tail[200];
 	clean(tail, clean_tail, sizeof(clean_tail));
-	/* TRANSLATORS: ChainDist mm-1 (MATMUL, 4096 rows) by demo-01: DISTRIBUTE_JOBS 42%, 0:00:12 */
+	/* TRANSLATORS: ChainDist mm-1 (MATMUL, 4096 rows) by demo-01: DISTRIBUTE_JOBS 42%, 0:00:12
+	 */
 	snprintf(scratch, size, _("ChainDist %s (%s, %.0f rows) by %s: %s %.0f%%, %s%s"), id, kind,
 	         jnum(b, "ROWS"), master, state, jnum(b, "PROGRESS"), el, clean_tail);
 	return scratch;
@@ -619,8 +628,8 @@ static unsigned open_node(struct compute_view *cv)
 {
 	char addr[R1_ADDR_LEN + 1];
 	selected_node(cv, addr);
-	const struct nm_node *n = *addr && model(cv)->nm ? netmap_find_addr(model(cv)->nm, addr)
-	                                                 : NULL;
+	const struct nm_node *n =
+	    *addr && model(cv)->nm ? netmap_find_addr(model(cv)->nm, addr) : NULL;
 	if (n)
 		app_push(cv->v.app, view_node_new(cv->v.app, n));
 	return TUI_CONSUMED | TUI_REDRAW;
@@ -654,7 +663,8 @@ static unsigned k_payloads(void *ctx)
 	clean(j->instance, inst, sizeof(inst));
 	snprintf(crumb, sizeof(crumb), _("%s payloads"), inst);
 	if (buf_ok(&f))
-		app_push(cv->v.app, view_stream_new(cv->v.app, STREAM_PAYLOADS, buf_cstr(&f), crumb));
+		app_push(cv->v.app,
+		         view_stream_new(cv->v.app, STREAM_PAYLOADS, buf_cstr(&f), crumb));
 	buf_release(&f);
 	return TUI_CONSUMED | TUI_REDRAW;
 }
@@ -709,8 +719,9 @@ static unsigned k_cancel(void *ctx)
 	view_node_name(cv->v.app, w->h->addr, w->alias, sizeof(w->alias));
 	char label[160], msg[320];
 	local_job_text(&r->info, label, sizeof(label));
-	snprintf(msg, sizeof(msg), _("Cancel job %s on %s?  A running product stops between panels."),
-	         label, w->alias);
+	snprintf(msg, sizeof(msg),
+	         _("Cancel job %s on %s?  A running product stops between panels."), label,
+	         w->alias);
 	app_confirm(cv->v.app, _("Cancel a compute job"), msg, true, do_cancel, w, cjob_free);
 	return TUI_CONSUMED | TUI_REDRAW;
 }
@@ -798,8 +809,7 @@ static unsigned k_bench(void *ctx)
 
 static const struct keymap_entry keys[] = {
     {TUI_KEY_ENTER, N_("node"), N_("open the node of the row"), KEYMAP_BAR, k_open},
-    {TUI_KEY_TAB, N_("jobs/nodes"), N_("move between the jobs and the nodes"), KEYMAP_BAR,
-     k_focus},
+    {TUI_KEY_TAB, N_("jobs/nodes"), N_("move between the jobs and the nodes"), KEYMAP_BAR, k_focus},
     {'p', N_("payloads"), N_("the job's payloads"), KEYMAP_BAR, k_payloads},
     {'x', N_("cancel"), N_("cancel a hosted node's job (confirmed)"), KEYMAP_BAR | KEYMAP_WRITES,
      k_cancel},
@@ -897,7 +907,8 @@ static void v_status(struct view *v, struct buf *out)
 	struct compute_view *cv = (struct compute_view *)v;
 	size_t running = 0, parts = 0;
 	for (size_t i = 0; i < cv->nrows; i++) {
-		running += cv->rows[i].type == JR_LOCAL && cv->rows[i].info.state == COMPUTE_RUNNING;
+		running +=
+		    cv->rows[i].type == JR_LOCAL && cv->rows[i].info.state == COMPUTE_RUNNING;
 		parts += cv->rows[i].type == JR_PART;
 	}
 	buf_addf(out, ngettext("%zu job listed", "%zu jobs listed", cv->nrows), cv->nrows);

@@ -38,9 +38,9 @@ struct cstore_view {
 	struct table *t;
 	struct table_column cols[C__COUNT];
 	struct filter f;
-	size_t host;      /* index in the model's hosts */
+	size_t host;       /* index in the model's hosts */
 	struct cstore *cs; /* the engine the rows were built from */
-	uint64_t changes; /* its change count then */
+	uint64_t changes;  /* its change count then */
 	struct csrow *rows;
 	size_t nrows, cap;
 	size_t nhashes;
@@ -117,8 +117,9 @@ static void order_rows(struct cstore_view *cv, const struct replica *r)
 	for (size_t i = 0; i < cv->nrows; i++) {
 		const char *k = cv->rows[i].rec->key;
 		bool composed = hkey_is_composed(k, strlen(k));
-		if (composed && (!nh || strncmp(cv->rows[i - 1].rec->key, k, HKEY_PREFIX_LEN) != 0 ||
-		                 cv->rows[i - 1].group == 0))
+		if (composed &&
+		    (!nh || strncmp(cv->rows[i - 1].rec->key, k, HKEY_PREFIX_LEN) != 0 ||
+		     cv->rows[i - 1].group == 0))
 			nh++;
 		cv->rows[i].group = composed ? nh : 0;
 	}
@@ -133,8 +134,8 @@ static void order_rows(struct cstore_view *cv, const struct replica *r)
 		char prefix[HKEY_PREFIX_LEN + 1];
 		memcpy(prefix, cv->rows[i].rec->key, HKEY_PREFIX_LEN);
 		prefix[HKEY_PREFIX_LEN] = '\0';
-		h[g - 1] = (struct hashname){cv->rows[i].rec->key,
-		                             csv_hash_name(cv->v.app, r, prefix), g};
+		h[g - 1] =
+		    (struct hashname){cv->rows[i].rec->key, csv_hash_name(cv->v.app, r, prefix), g};
 	}
 	qsort(h, nh, sizeof(*h), name_cmp);
 	uint64_t *rank = r1_calloc(nh + 1, sizeof(*rank));
@@ -342,8 +343,9 @@ static const char *s_group_title(void *ctx, size_t row, char *scratch, size_t si
 	else
 		buf_adds(&name, prefix);
 	/* TRANSLATORS: a CStore hash and its field count: "hash jobs (3 fields)" */
-	int len = snprintf(scratch, size, ngettext("hash %s (%zu field)", "hash %s (%zu fields)", n),
-	                   buf_ok(&name) ? buf_cstr(&name) : "?", n);
+	int len =
+	    snprintf(scratch, size, ngettext("hash %s (%zu field)", "hash %s (%zu fields)", n),
+	             buf_ok(&name) ? buf_cstr(&name) : "?", n);
 	if (!here && len > 0 && (size_t)len < size)
 		snprintf(scratch + len, size - (size_t)len, "  %s",
 		         hname ? _("(name learned from another hosted node)")
@@ -355,8 +357,7 @@ static const char *s_group_title(void *ctx, size_t row, char *scratch, size_t si
 
 /* -------------------------------------------------------------- filter */
 
-static const char *const filter_keys[] = {"key", "hash", "value", "owner",
-                                          "ro",  "conf", "writer"};
+static const char *const filter_keys[] = {"key", "hash", "value", "owner", "ro", "conf", "writer"};
 
 struct frow {
 	struct cstore_view *cv;
@@ -587,8 +588,8 @@ static void draw_summary(struct cstore_view *cv, struct grid_area a)
 		buf_addf(&b, _("  waiting %zu  refused %" PRIu64), cstore_pending(cv->cs),
 		         cstore_refusals(cv->cs));
 	}
-	grid_field(a, 0, 0, a.w, GRID_ALIGN_LEFT, buf_ok(&b) ? buf_cstr(&b) : "",
-	           TUI_ROLE_ROW_DIM, 0);
+	grid_field(a, 0, 0, a.w, GRID_ALIGN_LEFT, buf_ok(&b) ? buf_cstr(&b) : "", TUI_ROLE_ROW_DIM,
+	           0);
 	buf_release(&b);
 }
 

@@ -145,9 +145,9 @@ struct csw {
 	struct tui_host *h;
 	struct cstore *cs; /* the engine it went to */
 	uint64_t op_id;
-	char *key;         /* the flat key (edits, deletes) */
+	char *key;          /* the flat key (edits, deletes) */
 	char *hkey, *field; /* or a hash field */
-	char *value;       /* normalized JSON text; NULL deletes */
+	char *value;        /* normalized JSON text; NULL deletes */
 	bool readonly;
 	char *label; /* "jobs/42 on node-02" (sanitized) */
 };
@@ -458,10 +458,11 @@ void csv_new(struct app *app, struct tui_host *h, const char *hkey)
 {
 	struct csw *w = csw_new(app, h);
 	struct form *f = form_new();
-	struct field *hf = f ? form_add_text(f, "hash", _("Hash (empty: a plain key)"),
-	                                     hkey ? hkey : "", 0)
-	                     : NULL;
-	struct field *kf = hf ? form_add_text(f, "key", _("Key, or the hash's field"), "", 0) : NULL;
+	struct field *hf =
+	    f ? form_add_text(f, "hash", _("Hash (empty: a plain key)"), hkey ? hkey : "", 0)
+	      : NULL;
+	struct field *kf =
+	    hf ? form_add_text(f, "key", _("Key, or the hash's field"), "", 0) : NULL;
 	if (!w || !kf || !add_value_fields(f, NULL, false)) {
 		csw_free(w);
 		form_free(&f);

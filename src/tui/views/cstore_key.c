@@ -239,8 +239,8 @@ static void lay_out(struct ckey_view *kv)
 	text_line(kv, 0, "%s", "");
 	lay_copies(kv, r);
 	text_line(kv, 0, "%s", "");
-	text_line(kv, TUI_ROLE_PANE_TITLE, ngettext("Value (%zu byte)", "Value (%zu bytes)", r->value_len),
-	          r->value_len);
+	text_line(kv, TUI_ROLE_PANE_TITLE,
+	          ngettext("Value (%zu byte)", "Value (%zu bytes)", r->value_len), r->value_len);
 	struct buf pretty = BUF_INIT;
 	fmt_json_pretty(r->value, r->value_len, 2, &pretty);
 	const char *p = buf_ok(&pretty) ? buf_cstr(&pretty) : "";
@@ -267,7 +267,9 @@ static void on_peek(void *arg, enum r1_err err, const struct cstore_hsync_result
 	if (err || !res) {
 		p->state = PEEK_FAILED;
 		snprintf(p->why, sizeof(p->why), "%s",
-		         err == R1_ERR_TIMEOUT ? _("no answer") : why ? why : r1_strerror(err));
+		         err == R1_ERR_TIMEOUT ? _("no answer")
+		         : why                 ? why
+		                               : r1_strerror(err));
 	} else {
 		p->state = PEEK_ANSWERED;
 		json_t *rec = json_object_get(res->snapshot, kv->key);
@@ -317,8 +319,9 @@ static unsigned k_peek(void *ctx)
 		hname = csv_hash_name(app, cstore_replica(cs), prefix);
 	if (!is_hash || !hname) {
 		app_message(app, TUI_ROLE_STATUS_WARN, "%s",
-		            is_hash ? _("the hash's name is not known here: peers are asked by name")
-		                    : _("peers are asked for hashes (hsync); this is a plain key"));
+		            is_hash
+		                ? _("the hash's name is not known here: peers are asked by name")
+		                : _("peers are asked for hashes (hsync); this is a plain key"));
 		return TUI_CONSUMED;
 	}
 	/* who: the peers this version went to, its writer, the node's allow-list (online) */
@@ -339,8 +342,8 @@ static unsigned k_peek(void *ctx)
 		const char *a = json_string_value(e);
 		if (!a || na == PEEKS_MAX)
 			continue;
-		snprintf(addrs[na], sizeof(addrs[na]), "%s%s", strncmp(a, "0xai_", 5) ? "0xai_" : "",
-		         a);
+		snprintf(addrs[na], sizeof(addrs[na]), "%s%s",
+		         strncmp(a, "0xai_", 5) ? "0xai_" : "", a);
 		const struct nm_node *nn = nm ? netmap_find_addr(nm, addrs[na]) : NULL;
 		if (nn && nn->online)
 			add_candidate(kv, cand, &n, addrs[na++]);
@@ -366,10 +369,10 @@ static unsigned k_peek(void *ctx)
 		app_message(app, TUI_ROLE_STATUS_INFO, "%s",
 		            _("no peer to ask: every peer of this node is hosted here (above)"));
 	else
-		app_message(app, TUI_ROLE_STATUS_INFO,
-		            ngettext("asked %zu peer for its copy", "asked %zu peers for their copy",
-		                     n),
-		            n);
+		app_message(
+		    app, TUI_ROLE_STATUS_INFO,
+		    ngettext("asked %zu peer for its copy", "asked %zu peers for their copy", n),
+		    n);
 	return TUI_CONSUMED | TUI_REDRAW;
 }
 
@@ -449,8 +452,8 @@ static void v_draw(struct view *v, struct grid_area a)
 		const char *s = base + l->off;
 		if (l->label && l->len >= LABEL_WIDTH) {
 			grid_textn(a, 0, y, s, LABEL_WIDTH, TUI_ROLE_LABEL, 0);
-			grid_textn(a, LABEL_WIDTH, y, s + LABEL_WIDTH, l->len - LABEL_WIDTH, l->role,
-			           0);
+			grid_textn(a, LABEL_WIDTH, y, s + LABEL_WIDTH, l->len - LABEL_WIDTH,
+			           l->role, 0);
 		} else {
 			grid_textn(a, 0, y, s, l->len, l->role, 0);
 		}
@@ -521,7 +524,8 @@ struct view *view_cstore_key_new(struct app *app, struct tui_host *h, const char
 		buf_release(&crumb);
 		crumb = c2;
 	}
-	view_init(&kv->v, &view_cstore_key_class, &ops, app, buf_ok(&crumb) ? buf_cstr(&crumb) : "");
+	view_init(&kv->v, &view_cstore_key_class, &ops, app,
+	          buf_ok(&crumb) ? buf_cstr(&crumb) : "");
 	buf_release(&crumb);
 	kv->v.keys = keys;
 	kv->v.nkeys = R1_ARRAY_LEN(keys);

@@ -38,7 +38,7 @@ struct r1fs_view {
 	size_t nfiles;
 	struct table *files, *xfers, *peers;
 	struct table_column fcols[F__COUNT], tcols[T__COUNT], pcols[P__COUNT];
-	int focus; /* 0 files, 1 transfers, 2 peers */
+	int focus;            /* 0 files, 1 transfers, 2 peers */
 	int xfers_y, peers_y; /* where they were drawn (mouse); 0 = not shown */
 };
 
@@ -367,7 +367,9 @@ static const char *p_text(void *ctx, size_t row, int col, char *scratch, size_t 
 	}
 	case P_SEEN: {
 		double us = jnum(p, "seen_us");
-		return isnan(us) ? "-" : fmt_ago(scratch, size, app_now(rv->v.app) - (int64_t)(us / 1000));
+		return isnan(us)
+		           ? "-"
+		           : fmt_ago(scratch, size, app_now(rv->v.app) - (int64_t)(us / 1000));
 	}
 	}
 	return NULL;
@@ -415,7 +417,8 @@ static unsigned open_file(struct r1fs_view *rv)
 	struct r1fs_stat st;
 	if (fs && cid && r1fs_stat(fs, cid, &st, NULL) == R1_OK) {
 		static const char *const types[] = {"file", "directory", "raw", "other"};
-		buf_addf(&b, "\n%-10s %s, %zu links, block %" PRIu64 " bytes, DAG %" PRIu64 " bytes\n",
+		buf_addf(&b,
+		         "\n%-10s %s, %zu links, block %" PRIu64 " bytes, DAG %" PRIu64 " bytes\n",
 		         _("stored as"), types[st.type], st.nlinks, st.block_size, st.cumulative);
 		struct r1fs_entry *e = NULL;
 		size_t ne = 0;
@@ -427,8 +430,9 @@ static unsigned open_file(struct r1fs_view *rv)
 		}
 	}
 	if (buf_ok(&b))
-		app_push(rv->v.app, view_text_new(rv->v.app, f_text(rv, row, F_NAME, tmp, sizeof(tmp)),
-		                                  buf_cstr(&b)));
+		app_push(rv->v.app,
+		         view_text_new(rv->v.app, f_text(rv, row, F_NAME, tmp, sizeof(tmp)),
+		                       buf_cstr(&b)));
 	buf_release(&b);
 	return TUI_CONSUMED | TUI_REDRAW;
 }
@@ -507,7 +511,8 @@ static void draw_summary(struct r1fs_view *rv, struct grid_area a)
 		fmt_bytes(used, sizeof(used), ju64(st, "used"));
 		buf_addf(&b, "  %s", used);
 		if (ju64(st, "quota"))
-			buf_addf(&b, _(" of %s"), fmt_bytes(quota, sizeof(quota), ju64(st, "quota")));
+			buf_addf(&b, _(" of %s"),
+			         fmt_bytes(quota, sizeof(quota), ju64(st, "quota")));
 		buf_addf(&b, _(", %" PRIu64 " pins, %" PRIu64 " blocks"), ju64(st, "pins"),
 		         ju64(st, "blocks"));
 	} else {
@@ -578,8 +583,8 @@ static void v_draw(struct view *v, struct grid_area a)
 	}
 	if (ph) {
 		rv->peers_y = 1 + fh + xh;
-		section(rv, a, rv->peers_y, ph, _("Peers' stores (from their R1FS announcements)"), 2,
-		        rv->peers);
+		section(rv, a, rv->peers_y, ph, _("Peers' stores (from their R1FS announcements)"),
+		        2, rv->peers);
 	}
 	if ((rv->focus == 1 && !xh) || (rv->focus == 2 && !ph))
 		rv->focus = 0;
@@ -667,10 +672,11 @@ static enum r1_err v_open(struct app *app, const char *arg, struct view **out, c
 			if (strcmp(m->hosts[i].alias, arg) == 0 || addr_same(m->hosts[i].addr, arg))
 				host = i;
 		if (host == m->n_hosts)
-			return r1_fail(why, R1_ERR_NOTFOUND,
-			               _("%s is not hosted by this console: its files are listed with "
-			                 "r1console r1fs ls --node %s"),
-			               arg, arg);
+			return r1_fail(
+			    why, R1_ERR_NOTFOUND,
+			    _("%s is not hosted by this console: its files are listed with "
+			      "r1console r1fs ls --node %s"),
+			    arg, arg);
 	}
 	struct r1fs_view *rv = r1_calloc(1, sizeof(*rv));
 	if (!rv)

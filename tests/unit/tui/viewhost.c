@@ -174,7 +174,7 @@ static void on_write(void *arg, enum cstore_outcome o)
 }
 
 static void cs_write(struct viewfix *f, int node, int64_t ago_s, const char *hkey, const char *key,
-                  const char *value, bool readonly)
+                     const char *value, bool readonly)
 {
 	struct viewhost *vh = vh_of(f);
 	vh->wall_us = (f->now_ms - ago_s * 1000) * 1000;
@@ -182,10 +182,9 @@ static void cs_write(struct viewfix *f, int node, int64_t ago_s, const char *hke
 	w.readonly = readonly;
 	enum cstore_outcome o;
 	char *why = NULL;
-	enum r1_err e = hkey ? cstore_hset(vh->n[node].cs, hkey, key, value, &w, on_write, NULL,
-	                                   &o, NULL, &why)
-	                     : cstore_set(vh->n[node].cs, key, value, &w, on_write, NULL, &o, NULL,
-	                                  &why);
+	enum r1_err e =
+	    hkey ? cstore_hset(vh->n[node].cs, hkey, key, value, &w, on_write, NULL, &o, NULL, &why)
+	         : cstore_set(vh->n[node].cs, key, value, &w, on_write, NULL, &o, NULL, &why);
 	if (e)
 		tap_bail("cstore write %s: %s", key, why ? why : "?");
 	viewhost_pump(f);
@@ -214,15 +213,16 @@ static void cstore_fixture(struct viewfix *f)
 			tap_bail("cstore_new: %s", why ? why : "?");
 	}
 	cs_write(f, H02, 3600, NULL, "demo:ready", "true", false);
-	cs_write(f, H02, 1800, "jobs", "mm-41", "{\"owner\": \"node-01\", \"parts\": 2, \"done\": true}",
-	      false);
+	cs_write(f, H02, 1800, "jobs", "mm-41",
+	         "{\"owner\": \"node-01\", \"parts\": 2, \"done\": true}", false);
 	/* oracle-a is away: its copy of the hash lacks this field */
 	viewhost_set_online(f, 0, false);
 	cs_write(f, H02, 95, "jobs", "mm-42", "{\"owner\": \"node-01\", \"parts\": 3}", false);
 	viewhost_set_online(f, 0, true);
 	cs_write(f, H02, 7200, NULL, "config:model",
-	      "{\"name\": \"resnet50\", \"batch\": 32, \"lr\": 0.001, \"tags\": [\"vision\", \"fp32\"]}",
-	      true);
+	         "{\"name\": \"resnet50\", \"batch\": 32, \"lr\": 0.001, \"tags\": [\"vision\", "
+	         "\"fp32\"]}",
+	         true);
 	cs_write(f, H01, 600, NULL, "node-01:status", "\"busy\"", false);
 	cs_write(f, H02, 300, NULL, "demo:counter", "1", false);
 	/* node-01 is away for the next write: the copies differ */
@@ -264,10 +264,12 @@ static void compute_fixture(struct viewfix *f)
 	struct compute_meta bench = {.owner = "bench/bench-1"};
 	struct compute_meta console = {.owner = "console"};
 	uint64_t id = 0;
-	if (compute_submit_bench(vh->compute, &bench, 64, 1, true, true, on_job, NULL, NULL, &why) ||
+	if (compute_submit_bench(vh->compute, &bench, 64, 1, true, true, on_job, NULL, NULL,
+	                         &why) ||
 	    compute_submit_bench(vh->compute, &console, 128, 2, true, false, on_job, NULL, NULL,
 	                         &why) ||
-	    compute_submit_bench(vh->compute, &console, 96, 1, false, true, on_job, NULL, &id, &why) ||
+	    compute_submit_bench(vh->compute, &console, 96, 1, false, true, on_job, NULL, &id,
+	                         &why) ||
 	    compute_cancel(vh->compute, id, &why))
 		tap_bail("compute jobs: %s", why ? why : "?");
 }
@@ -322,15 +324,20 @@ static void chaindist_fixture(struct viewfix *f)
 	struct cdrec rec = {NULL};
 	struct cd_effects fx = {.ctx = &rec, .deploy = cd_deploy, .payload = cd_payload};
 	struct cd_config cfg = {.nr_remote_nodes = 3, .split_by_gflops = true};
-	struct cd_node nodes[] = {candidate(f, 1, "node-01", 412.5), candidate(f, 2, "node-02", 95.3),
+	struct cd_node nodes[] = {candidate(f, 1, "node-01", 412.5),
+	                          candidate(f, 2, "node-02", 95.3),
 	                          candidate(f, 5, "node-05", 1210.4)};
 	int64_t now = f->now_ms;
 	char *why = NULL;
 	struct chaindist *cd = NULL;
 
 	/* mm-41: over, twenty minutes ago */
-	struct cd_job done = {.kind = CD_MATMUL, .job_id = "mm-41", .rows = 2048,
-	                      .bytes_per_row = 1 << 14, .fixed_bytes = 1 << 20, .flops_per_row = 1e7};
+	struct cd_job done = {.kind = CD_MATMUL,
+	                      .job_id = "mm-41",
+	                      .rows = 2048,
+	                      .bytes_per_row = 1 << 14,
+	                      .fixed_bytes = 1 << 20,
+	                      .flops_per_row = 1e7};
 	int64_t t0 = now - 1500 * 1000;
 	if (chaindist_new(&cfg, &done, &fx, t0, &cd, &why) ||
 	    chaindist_set_candidates(cd, nodes, 2, &why))
@@ -353,8 +360,12 @@ static void chaindist_fixture(struct viewfix *f)
 	chaindist_free(&cd);
 
 	/* mm-42: running, one part moved after its node failed */
-	struct cd_job run = {.kind = CD_MATMUL, .job_id = "mm-42", .rows = 4096,
-	                     .bytes_per_row = 1 << 15, .fixed_bytes = 1 << 27, .flops_per_row = 3e7};
+	struct cd_job run = {.kind = CD_MATMUL,
+	                     .job_id = "mm-42",
+	                     .rows = 4096,
+	                     .bytes_per_row = 1 << 15,
+	                     .fixed_bytes = 1 << 27,
+	                     .flops_per_row = 3e7};
 	t0 = now - 95 * 1000;
 	if (chaindist_new(&cfg, &run, &fx, t0, &cd, &why) ||
 	    chaindist_set_candidates(cd, nodes, 3, &why))
@@ -372,7 +383,8 @@ static void chaindist_fixture(struct viewfix *f)
 		char node[CD_ADDR_MAX];
 		snprintf(node, sizeof(node), "%s", p->node);
 		if (*node2 && strcmp(node, node2) == 0)
-			chaindist_part_failed(cd, i, node, "worker lost: out of memory", t0 + 30000);
+			chaindist_part_failed(cd, i, node, "worker lost: out of memory",
+			                      t0 + 30000);
 		else
 			chaindist_part_progress(cd, i, node, i == 0 ? 70 : 35, now - 5000);
 	}
@@ -389,8 +401,8 @@ static void chaindist_fixture(struct viewfix *f)
 	        json_pack("{s:s,s:s,s:s}", "JOB_STATE", "FAILED", "REQUEST_ID", "req-6", "ERROR",
 	                  "A is 100x50 and B is 40x20: non-conforming dimensions"));
 	payload(f, 5, now - 2000, "mm", "MATMUL_JOB_01", "matmul-1",
-	        json_pack("{s:s,s:s,s:f}", "JOB_STATE", "RUNNING", "REQUEST_ID", "req-7", "PROGRESS",
-	                  30.0));
+	        json_pack("{s:s,s:s,s:f}", "JOB_STATE", "RUNNING", "REQUEST_ID", "req-7",
+	                  "PROGRESS", 30.0));
 }
 
 /* ------------------------------------------------------------ R1FS */
@@ -447,13 +459,14 @@ static void r1fs_fixture(struct viewfix *f)
 	    "QmT78zSuBmuS4z925WZfrqQ1qHaJ56DQaTfyMUF7F8ff5o", "state", "running", "peers", "addr",
 	    a05, "alias", "node-05", "bytes_done", (json_int_t)3145728, "bytes_total",
 	    (json_int_t)7340032, "blocks_done", 12, "blocks_fetched", 12, "inflight", 4, "seconds",
-	    2.5, "error", "cid", "QmPZ9gcCEpqKTo6aq61g2nXGUhM4iCL3ewB6LDXZCtioEB", "state", "failed",
-	    "peers", "bytes_done", 0, "bytes_total", 0, "blocks_done", 0, "blocks_fetched", 0,
-	    "inflight", 0, "seconds", 30.0, "error", "no peer has it (30 s)", "peers", "addr", a05,
-	    "alias", "node-05", "seen_us", (json_int_t)((f->now_ms - 5000) * 1000), "store",
-	    "builtin", "pins", 14, "used", (json_int_t)52428800, "quota", 0, "recent", "addr", a02,
-	    "alias", "node-02", "seen_us", (json_int_t)((f->now_ms - 8000) * 1000), "store",
-	    "builtin", "pins", 2, "used", (json_int_t)311296, "quota", 0, "recent");
+	    2.5, "error", "cid", "QmPZ9gcCEpqKTo6aq61g2nXGUhM4iCL3ewB6LDXZCtioEB", "state",
+	    "failed", "peers", "bytes_done", 0, "bytes_total", 0, "blocks_done", 0,
+	    "blocks_fetched", 0, "inflight", 0, "seconds", 30.0, "error", "no peer has it (30 s)",
+	    "peers", "addr", a05, "alias", "node-05", "seen_us",
+	    (json_int_t)((f->now_ms - 5000) * 1000), "store", "builtin", "pins", 14, "used",
+	    (json_int_t)52428800, "quota", 0, "recent", "addr", a02, "alias", "node-02", "seen_us",
+	    (json_int_t)((f->now_ms - 8000) * 1000), "store", "builtin", "pins", 2, "used",
+	    (json_int_t)311296, "quota", 0, "recent");
 	if (!vh->r1fs_view01)
 		tap_bail("r1fs view fixture");
 }
