@@ -10,6 +10,8 @@
 #include "core/bus_local.h"
 #include "core/bus_mqtt.h"
 #include "core/cache.h"
+#include "core/cmdmsg.h"
+#include "core/envelope.h"
 #include "core/hash.h"
 #include "core/hbcodec.h"
 #include "core/ingest.h"
@@ -20,6 +22,7 @@
 #include "core/proto.h"
 #include "core/session.h"
 #include "core/timefmt.h"
+#include "core/topics.h"
 #include "core/workers.h"
 #include "node/node.h"
 #include "node/cstore/cstore.h"
@@ -228,6 +231,33 @@ static void on_ingested(void *ctx, struct ingest *ig, const struct ingest_outcom
 			tui_model_add(cn->m, (enum stream_kind)route[i].stream, &sm, wall_ms());
 		}
 	}
+}
+
+/* The model's send_payload: signed, encrypted to the node, on its payload topic. */
+static enum r1_err send_payload(void *ctx, const char *addr, const char *signature,
+                                const json_t *fields, char **why)
+{
+	struct consnet *cn = ctx;
+	json_t *path = json_pack("[s,s,s,n]", cn->o.id->addr, ADMIN_PIPELINE, signature);
+	struct cmdmsg_ctx c = {.id = cn->o.id, .name = session_name(cn->sess), .encrypt = true};
+	const char *dest[1] = {addr};
+	json_t *msg = NULL;
+	enum r1_err e = path ? cmdmsg_encrypted_payload(&c, fields, dest, 1, path,
+	                                                wall_ms() * 1000, &msg, why)
+	                     : r1_fail(why, R1_ERR_NOMEM, "%s", _("out of memory"));
+	json_decref(path);
+	struct buf wire = BUF_INIT;
+	char *topic = NULL;
+	if (!e)
+		e = envelope_sign(msg, cn->o.id, true, &wire, NULL, why);
+	if (!e)
+		e = topic_make(cn->o.set->root, TOPIC_PAYLOADS_TO, addr, &topic, why);
+	if (!e)
+		e = bus_publish(cn->bus, topic, wire.data, wire.len, 1, why);
+	r1_free(topic);
+	buf_release(&wire);
+	json_decref(msg);
+	return e;
 }
 
 static void on_tick(void *ctx, struct loop_timer *t)
@@ -741,6 +771,8 @@ enum r1_err consnet_open(struct loop *loop, const struct consnet_options *o,
 	model->nm = cn->nm;
 	model->sess = cn->sess;
 	model->cache = cn->cache;
+	model->send_payload = send_payload;
+	model->send_ctx = cn;
 	model->log = o->log;
 	model->node_log = cn->n_nodes ? o->node_log : NULL;
 	describe(cn);
@@ -811,6 +843,8 @@ void consnet_close(struct consnet **cp)
 		cn->m->nm = NULL;
 		cn->m->sess = NULL;
 		cn->m->cache = NULL;
+		cn->m->send_payload = NULL;
+		cn->m->send_ctx = NULL;
 	}
 	r1_free(cn);
 	*cp = NULL;

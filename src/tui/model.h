@@ -86,6 +86,17 @@ struct tui_model {
 	/* Told after tui_model_add added a record (the app listens here). */
 	void (*on_stream)(void *ctx, enum stream_kind k, const struct stream_entry *e);
 	void *on_stream_ctx;
+	/*
+	 * Send `fields` (borrowed) to node `addr` as an encrypted payload of
+	 * ours, from [our address, "admin_pipeline", signature, null], on
+	 * <root>/<addr>/payloads: the remote path of CStore (CSTORE_REQ, whose
+	 * CSTORE_RESP comes back as a payload).  NULL without a network (tests
+	 * set their own).  Errors with *why: R1_ERR_INVAL, R1_ERR_CRYPTO, the
+	 * bus's, R1_ERR_NOMEM.
+	 */
+	enum r1_err (*send_payload)(void *ctx, const char *addr, const char *signature,
+	                            const json_t *fields, char **why);
+	void *send_ctx;
 	/* Told after a hosted node's CStore changed (the app listens here). */
 	void (*on_host)(void *ctx, struct tui_host *h);
 	void *on_host_ctx;

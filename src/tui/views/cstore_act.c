@@ -119,8 +119,10 @@ enum csv_copy csv_compare_snapshot(const json_t *peer_rec, const struct replica_
 	const json_t *v = json_object_get(peer_rec, "value");
 	if (!peer_rec || !v || json_is_null(v))
 		return CSV_ABSENT;
+	const json_t *owner = json_object_get(peer_rec, "owner");
+	/* a CSTORE_REQ answer has the value only: the value decides */
 	return jvalue_text_equal_value(rec->value, v) &&
-	               jvalue_text_equal_value(rec->owner, json_object_get(peer_rec, "owner"))
+	               (!owner || jvalue_text_equal_value(rec->owner, owner))
 	           ? CSV_SAME
 	           : CSV_DIFFERS;
 }

@@ -6,7 +6,10 @@
  * is compared directly; 'y' asks the node's peers for theirs, one hsync
  * request per peer in peek mode (the peer's snapshot of the hash is shown,
  * never merged), so a hash field's versions across the network are side by
- * side, differences highlighted.  e and d edit and delete, as in the list.
+ * side, differences highlighted; for a plain key 'y' asks each peer that
+ * lets this console in for the key's value (CSTORE_REQ get over the bus;
+ * the CSTORE_RESP comes back in the payload stream).  e and d edit and
+ * delete, as in the list.
  *
  * The record is looked up by key at every use (a change may replace it);
  * the peek requests are the view's and are cancelled when it closes.
@@ -16,12 +19,16 @@
 #include "tui/theme.h"
 #include "tui/views/csview.h"
 #include "tui/views/views.h"
+#include "core/hash.h"
 #include "core/netmap.h"
+#include "core/proto.h"
 #include "core/sanitize.h"
+#include "node/cstore/msg.h"
 #include "node/node.h"
 
 #define PEEKS_MAX   16
 #define LABEL_WIDTH 15
+#define REQ_WAIT_MS 10000 /* a CSTORE_REQ's answer, as the CLI waits */
 
 enum peek_state { PEEK_ASKING, PEEK_ANSWERED, PEEK_FAILED };
 
@@ -31,9 +38,12 @@ struct peek {
 	struct ckey_view *kv;
 	char addr[R1_ADDR_LEN + 1];
 	enum peek_state state;
-	struct cstore *cs; /* the engine asked */
+	struct cstore *cs; /* the engine asked (hsync); NULL: asked by us (CSTORE_REQ) */
 	uint64_t op_id;
-	json_t *rec; /* the peer's record of our key (NULL: it has none) */
+	char request_id[40]; /* CSTORE_REQ's */
+	int64_t deadline_ms; /* CSTORE_REQ: no answer by then is none */
+	json_t
+	    *rec; /* the peer's record of our key (NULL: it has none); CSTORE_REQ: the value only */
 	char why[160];
 };
 
@@ -302,6 +312,108 @@ static void clear_peeks(struct ckey_view *kv)
 	kv->npeeks = 0;
 }
 
+/*
+ * Who to ask: the peers this version went to, its writer, and the node's
+ * allow-list entries that are online; for CSTORE_REQ (remote), only nodes
+ * that let us in.
+ */
+static size_t candidates(struct ckey_view *kv, const struct replica_record *r, bool remote,
+                         const char **cand, char (*addrs)[R1_ADDR_LEN + 1])
+{
+	struct netmap *nm = app_model(kv->v.app)->nm;
+	const char *all[PEEKS_MAX * 3];
+	size_t n = 0, na = 0, out = 0;
+	for (size_t i = 0; i < r->npeers && n < R1_ARRAY_LEN(all); i++)
+		all[n++] = r->peers[i].addr;
+	if (r->writer)
+		all[n++] = r->writer;
+	json_t *wl = kv->h->node ? node_whitelist(kv->h->node) : NULL;
+	size_t i;
+	json_t *e;
+	json_array_foreach(wl, i, e)
+	{
+		const char *a = json_string_value(e);
+		if (!a || na == PEEKS_MAX || n == R1_ARRAY_LEN(all))
+			continue;
+		snprintf(addrs[na], R1_ADDR_LEN + 1, "%s%s", strncmp(a, "0xai_", 5) ? "0xai_" : "",
+		         a);
+		const struct nm_node *nn = nm ? netmap_find_addr(nm, addrs[na]) : NULL;
+		if (nn && nn->online)
+			all[n++] = addrs[na++];
+	}
+	json_decref(wl);
+	for (size_t k = 0; k < n; k++) {
+		const struct nm_node *nn = nm ? netmap_find_addr(nm, all[k]) : NULL;
+		if (remote && (!nn || !nn->peered))
+			continue; /* it would refuse us */
+		add_candidate(kv, cand, &out, all[k]);
+	}
+	return out;
+}
+
+static void new_request_id(char out[40])
+{
+	static const char hex[] = "0123456789abcdef";
+	uint8_t b[12];
+	random_bytes(b, sizeof(b));
+	memcpy(out, "tui-", 4);
+	for (size_t i = 0; i < sizeof(b); i++) {
+		out[4 + 2 * i] = hex[b[i] >> 4];
+		out[5 + 2 * i] = hex[b[i] & 15];
+	}
+	out[4 + 2 * sizeof(b)] = '\0';
+}
+
+/* A plain key: each peer that lets us in is asked for it (CSTORE_REQ get). */
+static size_t ask_remote(struct ckey_view *kv, const char *const *cand, size_t n)
+{
+	struct tui_model *m = app_model(kv->v.app);
+	for (size_t k = 0; k < n; k++) {
+		struct peek *p = &kv->peeks[kv->npeeks++];
+		memset(p, 0, sizeof(*p));
+		p->kv = kv;
+		snprintf(p->addr, sizeof(p->addr), "%s", cand[k]);
+		new_request_id(p->request_id);
+		p->deadline_ms = tui_wall_ms() + REQ_WAIT_MS;
+		json_t *req =
+		    cstore_msg_req(p->request_id, "get", NULL, kv->key, NULL, NULL, false, NULL);
+		json_t *fields = req ? json_pack("{s:o}", K_CHAIN_STORE_DATA, req) : NULL;
+		char *why = NULL;
+		enum r1_err e = fields ? m->send_payload(m->send_ctx, p->addr, SIG_CHAIN_STORE_BASE,
+		                                         fields, &why)
+		                       : r1_fail(&why, R1_ERR_NOMEM, "%s", _("out of memory"));
+		if (e) {
+			p->state = PEEK_FAILED;
+			snprintf(p->why, sizeof(p->why), "%s", why ? why : "?");
+		}
+		r1_free(why);
+		json_decref(fields);
+	}
+	return n;
+}
+
+/* A hash field: the node's engine asks each peer for the hash (hsync, peek). */
+static size_t ask_hsync(struct ckey_view *kv, struct cstore *cs, const char *hname,
+                        const char *const *cand, size_t n)
+{
+	for (size_t k = 0; k < n; k++) {
+		struct peek *p = &kv->peeks[kv->npeeks++];
+		memset(p, 0, sizeof(*p));
+		p->kv = kv;
+		p->cs = cs;
+		snprintf(p->addr, sizeof(p->addr), "%s", cand[k]);
+		struct cstore_hsync_opts o = {
+		    .peers = &cand[k], .npeers = 1, .no_default_peers = true, .peek = true};
+		char *why = NULL;
+		if (cstore_hsync(cs, hname, &o, on_peek, p, &p->op_id, &why)) {
+			p->state = PEEK_FAILED;
+			snprintf(p->why, sizeof(p->why), "%s", why ? why : "?");
+			r1_free(why);
+		}
+	}
+	return n;
+}
+
 static unsigned k_peek(void *ctx)
 {
 	struct ckey_view *kv = ctx;
@@ -317,63 +429,63 @@ static unsigned k_peek(void *ctx)
 	buf_release(&field);
 	if (is_hash)
 		hname = csv_hash_name(app, cstore_replica(cs), prefix);
-	if (!is_hash || !hname) {
-		app_message(app, TUI_ROLE_STATUS_WARN, "%s",
-		            is_hash
-		                ? _("the hash's name is not known here: peers are asked by name")
-		                : _("peers are asked for hashes (hsync); this is a plain key"));
+	bool remote = !is_hash || !hname;
+	if (remote && !app_model(app)->send_payload) {
+		app_message(app, TUI_ROLE_STATUS_WARN, "%s", _("no network to ask the peers on"));
 		return TUI_CONSUMED;
 	}
-	/* who: the peers this version went to, its writer, the node's allow-list (online) */
 	const char *cand[PEEKS_MAX];
-	size_t n = 0;
-	clear_peeks(kv);
-	for (size_t i = 0; i < r->npeers; i++)
-		add_candidate(kv, cand, &n, r->peers[i].addr);
-	add_candidate(kv, cand, &n, r->writer);
-	json_t *wl = kv->h->node ? node_whitelist(kv->h->node) : NULL;
-	struct netmap *nm = app_model(app)->nm;
-	size_t i;
-	json_t *e;
 	char addrs[PEEKS_MAX][R1_ADDR_LEN + 1];
-	size_t na = 0;
-	json_array_foreach(wl, i, e)
-	{
-		const char *a = json_string_value(e);
-		if (!a || na == PEEKS_MAX)
-			continue;
-		snprintf(addrs[na], sizeof(addrs[na]), "%s%s",
-		         strncmp(a, "0xai_", 5) ? "0xai_" : "", a);
-		const struct nm_node *nn = nm ? netmap_find_addr(nm, addrs[na]) : NULL;
-		if (nn && nn->online)
-			add_candidate(kv, cand, &n, addrs[na++]);
-	}
-	for (size_t k = 0; k < n; k++) {
-		struct peek *p = &kv->peeks[kv->npeeks];
-		memset(p, 0, sizeof(*p));
-		p->kv = kv;
-		p->cs = cs;
-		snprintf(p->addr, sizeof(p->addr), "%s", cand[k]);
-		struct cstore_hsync_opts o = {
-		    .peers = &cand[k], .npeers = 1, .no_default_peers = true, .peek = true};
-		char *why = NULL;
-		if (cstore_hsync(cs, hname, &o, on_peek, p, &p->op_id, &why)) {
-			p->state = PEEK_FAILED;
-			snprintf(p->why, sizeof(p->why), "%s", why ? why : "?");
-			r1_free(why);
-		}
-		kv->npeeks++;
-	}
-	json_decref(wl);
+	clear_peeks(kv);
+	size_t n = candidates(kv, r, remote, cand, addrs);
+	n = remote ? ask_remote(kv, cand, n) : ask_hsync(kv, cs, hname, cand, n);
 	if (!n)
 		app_message(app, TUI_ROLE_STATUS_INFO, "%s",
-		            _("no peer to ask: every peer of this node is hosted here (above)"));
+		            remote ? _("no peer to ask: the others are hosted here (above), or do "
+		                       "not let this console in")
+		                   : _("no peer to ask: every peer of this node is hosted here "
+		                       "(above)"));
 	else
-		app_message(
-		    app, TUI_ROLE_STATUS_INFO,
-		    ngettext("asked %zu peer for its copy", "asked %zu peers for their copy", n),
-		    n);
+		app_message(app, TUI_ROLE_STATUS_INFO,
+		            remote ? ngettext("asked %zu peer for its value (CSTORE_REQ)",
+		                              "asked %zu peers for their value (CSTORE_REQ)", n)
+		                   : ngettext("asked %zu peer for its copy",
+		                              "asked %zu peers for their copy", n),
+		            n);
 	return TUI_CONSUMED | TUI_REDRAW;
+}
+
+/* A CSTORE_RESP from a peer we asked (the payload stream brings it, decrypted). */
+static bool v_message(struct view *v, enum stream_kind k, const struct stream_entry *e)
+{
+	struct ckey_view *kv = (struct ckey_view *)v;
+	if (k != STREAM_PAYLOADS || !e->verified || !e->body ||
+	    strcmp(e->signature, SIG_CHAIN_STORE_BASE) != 0)
+		return false;
+	struct peek *p = NULL;
+	for (size_t i = 0; i < kv->npeeks && !p; i++)
+		if (!kv->peeks[i].cs && kv->peeks[i].state == PEEK_ASKING &&
+		    addr_same(kv->peeks[i].addr, e->sender))
+			p = &kv->peeks[i];
+	if (!p)
+		return false;
+	json_t *body = json_loads(e->body, 0, NULL);
+	struct cstore_msg m;
+	bool ours =
+	    body &&
+	    cstore_msg_parse(json_object_get(body, K_CHAIN_STORE_DATA), &m, NULL) == R1_OK &&
+	    m.op == CSOP_RESP && m.request_id && strcmp(m.request_id, p->request_id) == 0;
+	if (ours && m.ok) {
+		p->state = PEEK_ANSWERED;
+		p->rec = m.result && !json_is_null(m.result)
+		             ? json_pack("{s:O}", "value", (json_t *)m.result)
+		             : NULL;
+	} else if (ours) {
+		p->state = PEEK_FAILED;
+		snprintf(p->why, sizeof(p->why), "%s", m.reason ? m.reason : _("refused"));
+	}
+	json_decref(body);
+	return ours;
 }
 
 /* ------------------------------------------------------------ keys */
@@ -480,7 +592,15 @@ static void v_status(struct view *v, struct buf *out)
 
 static bool v_tick(struct view *v)
 {
-	(void)v;
+	struct ckey_view *kv = (struct ckey_view *)v;
+	int64_t now = tui_wall_ms();
+	for (size_t i = 0; i < kv->npeeks; i++) {
+		struct peek *p = &kv->peeks[i];
+		if (!p->cs && p->state == PEEK_ASKING && now >= p->deadline_ms) {
+			p->state = PEEK_FAILED;
+			snprintf(p->why, sizeof(p->why), "%s", _("no answer"));
+		}
+	}
 	return true; /* ages */
 }
 
@@ -499,6 +619,7 @@ static const struct view_ops ops = {
     .draw = v_draw,
     .key = v_key,
     .host = v_host,
+    .message = v_message,
     .status = v_status,
     .tick = v_tick,
 };

@@ -55,7 +55,10 @@ enum csv_copy {
 
 /* How hosted node h's copy of rec->key compares with rec. */
 enum csv_copy csv_compare_host(struct tui_host *h, const struct replica_record *rec);
-/* The same for a record of a peer's snapshot ({"value", "owner", ...}; NULL = absent). */
+/*
+ * The same for a record of a peer's snapshot ({"value", "owner", ...}; NULL
+ * = absent); without "owner" (a CSTORE_REQ answer) the value alone decides.
+ */
 enum csv_copy csv_compare_snapshot(const json_t *peer_rec, const struct replica_record *rec);
 /* "same", "differs", ... (translated). */
 const char *csv_copy_text(enum csv_copy c);

@@ -335,6 +335,42 @@ static bool select_row(struct app *a, const char *text)
 	return false;
 }
 
+/* The model's send_payload in the tests: what the console would send. */
+static char sent_to[R1_ADDR_LEN + 1];
+static json_t *sent_fields;
+
+static enum r1_err capture_send(void *ctx, const char *addr, const char *signature,
+                                const json_t *fields, char **why)
+{
+	(void)ctx;
+	(void)why;
+	snprintf(sent_to, sizeof(sent_to), "%s", addr);
+	json_decref(sent_fields);
+	sent_fields = json_pack("{s:s,s:O}", "SIGNATURE", signature, "FIELDS", (json_t *)fields);
+	return R1_OK;
+}
+
+/* node i answers the captured CSTORE_REQ with `value` (a payload to us, verified). */
+static void answer_cstore_req(int node, const char *alias, json_t *value)
+{
+	const json_t *req =
+	    json_object_get(json_object_get(json_object_get(sent_fields, "FIELDS"),
+	                                    "CHAIN_STORE_DATA"),
+	                    "request_id");
+	json_t *body = json_pack(
+	    "{s:[s,s,s,s],s:{s:s,s:O,s:b,s:o}}", "EE_PAYLOAD_PATH", alias, "admin_pipeline",
+	    "CHAIN_STORE_BASE", "CHAIN_STORE_BASE_INST", "CHAIN_STORE_DATA", "op", "CSTORE_RESP",
+	    "request_id", (json_t *)req, "ok", 1, "result", value);
+	struct stream_msg sm = {.body = body,
+	                        .sender = F.nodes[node].addr,
+	                        .wire_len = 500,
+	                        .verified = true,
+	                        .encrypted = true,
+	                        .decrypted = true};
+	tui_model_add(&F.m, STREAM_PAYLOADS, &sm, F.now_ms);
+	json_decref(body);
+}
+
 static void test_cstore_view(void)
 {
 	static const int sizes[][2] = {{80, 24}, {200, 50}};
@@ -392,6 +428,26 @@ static void test_cstore_view(void)
 	   "a peer's confirmation completes it (status bar)");
 	ok(contains(a, "node-01              hosted   same"), "node-01 now holds the same version");
 	ok(contains(a, "2 of 2 peers (1 needed)"), "both peers confirmed");
+	/* a plain key: y asks the peers outside the console for the value (CSTORE_REQ) */
+	F.m.send_payload = capture_send;
+	app_key(a, 'y');
+	ok(contains(a, "asked 1 peer for its value (CSTORE_REQ)"), "y on a plain key: CSTORE_REQ");
+	const json_t *data = json_object_get(json_object_get(sent_fields, "FIELDS"),
+	                                     "CHAIN_STORE_DATA");
+	ok(strcmp(sent_to, F.nodes[0].addr) == 0 &&
+	       !strcmp(json_string_value(json_object_get(sent_fields, "SIGNATURE")),
+	               "CHAIN_STORE_BASE") &&
+	       !strcmp(json_string_value(json_object_get(data, "op")), "CSTORE_REQ") &&
+	       !strcmp(json_string_value(json_object_get(data, "cmd")), "get") &&
+	       !strcmp(json_string_value(json_object_get(data, "key")), "demo:counter"),
+	   "... to oracle-a's CHAIN_STORE_BASE: get demo:counter");
+	ok(contains(a, "oracle-a             peer     asking..."), "... waiting for its answer");
+	answer_cstore_req(0, "oracle-a", json_integer(2));
+	ok(contains(a, "oracle-a             peer     differs    2"),
+	   "its CSTORE_RESP: an older value, highlighted");
+	F.m.send_payload = NULL;
+	json_decref(sent_fields);
+	sent_fields = NULL;
 	app_key(a, TUI_KEY_ESC);
 	app_key(a, TUI_KEY_ESC);
 	/* a hash field: its peers are asked (hsync, peek) */
