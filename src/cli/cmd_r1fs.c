@@ -254,7 +254,7 @@ static int r1fs_pins_cmd(int argc, char **argv)
 		cli_error("%s", why ? why : _("failed"));
 	for (size_t i = 0; i < n; i++)
 		printf("%s\n", pins[i].cid);
-	r1_free(pins);
+	r1fs_pins_free(pins, n);
 	r1_free(why);
 	r1fs_free(&fs);
 	db_close(&db);

@@ -107,6 +107,10 @@ enum r1_err blockstore_links(struct blockstore *bs, const uint8_t digest[R1FS_DI
 enum r1_err blockstore_get(struct blockstore *bs, const uint8_t digest[R1FS_DIGEST_LEN],
                            struct buf *out, char **why);
 
+/* The same without hashing the block (the record header is still checked). */
+enum r1_err blockstore_get_unchecked(struct blockstore *bs, const uint8_t digest[R1FS_DIGEST_LEN],
+                                     struct buf *out, char **why);
+
 /*
  * Where a block's bytes are: the pack's path (caller frees), the offset of
  * the block (after its record header) and its length.  For tests and
