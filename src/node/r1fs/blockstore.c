@@ -1077,6 +1077,7 @@ struct row {
 struct blockstore_batch {
 	struct blockstore *bs;
 	bool async;
+	bool unsynced; /* never fsync, whatever the store's policy (blocks peers can resend) */
 	/* Caller's side: the digests queued lately, so a block repeated within
 	 * the batch (zero chunks) is written once even before its row commits. */
 	uint8_t recent[RECENT_MAX][R1FS_DIGEST_LEN];
@@ -1103,7 +1104,7 @@ struct blockstore_batch {
 static enum r1_err do_commit(struct blockstore_batch *b, char **why)
 {
 	struct blockstore *bs = b->bs;
-	enum r1_err e = appender_sync(bs, &b->app, why);
+	enum r1_err e = b->unsynced ? R1_OK : appender_sync(bs, &b->app, why);
 	if (e || b->nrows == 0) {
 		appender_release(bs, &b->app);
 		return e;
@@ -1370,17 +1371,30 @@ enum r1_err blockstore_batch_commit(struct blockstore_batch *b, char **why)
 	return e ? batch_error(b, why) : R1_OK;
 }
 
-enum r1_err blockstore_put(struct blockstore *bs, const uint8_t digest[R1FS_DIGEST_LEN],
-                           const uint8_t *data, size_t len, int links, char **why)
+static enum r1_err put_one(struct blockstore *bs, const uint8_t digest[R1FS_DIGEST_LEN],
+                           const uint8_t *data, size_t len, int links, bool unsynced, char **why)
 {
 	struct blockstore_batch *b = blockstore_batch_new(bs, false);
 	if (!b)
 		return r1_fail(why, R1_ERR_NOMEM, "r1fs: out of memory");
+	b->unsynced = unsynced;
 	enum r1_err e = blockstore_batch_put(b, digest, data, len, links, why);
 	if (!e)
 		e = blockstore_batch_commit(b, why);
 	blockstore_batch_free(&b);
 	return e;
+}
+
+enum r1_err blockstore_put(struct blockstore *bs, const uint8_t digest[R1FS_DIGEST_LEN],
+                           const uint8_t *data, size_t len, int links, char **why)
+{
+	return put_one(bs, digest, data, len, links, false, why);
+}
+
+enum r1_err blockstore_put_unsynced(struct blockstore *bs, const uint8_t digest[R1FS_DIGEST_LEN],
+                                   const uint8_t *data, size_t len, int links, char **why)
+{
+	return put_one(bs, digest, data, len, links, true, why);
 }
 
 enum r1_err blockstore_remove(struct blockstore *bs, const uint8_t digest[R1FS_DIGEST_LEN],

@@ -128,6 +128,15 @@ enum r1_err blockstore_put(struct blockstore *bs, const uint8_t digest[R1FS_DIGE
                            const uint8_t *data, size_t len, int links, char **why);
 
 /*
+ * The same without syncing the pack first, whatever the policy: for blocks
+ * a peer can send again.  A power cut may then lose the record under its
+ * index row, which the next open finds and drops (see the header comment);
+ * kill -9 loses nothing.
+ */
+enum r1_err blockstore_put_unsynced(struct blockstore *bs, const uint8_t digest[R1FS_DIGEST_LEN],
+                                   const uint8_t *data, size_t len, int links, char **why);
+
+/*
  * Forget a block: its index row goes, its record becomes dead bytes for
  * compaction.  R1_ERR_DB.
  */

@@ -134,9 +134,27 @@ bool r1fs_has_block(struct r1fs *r, const struct r1fs_cid *cid)
 	return r->bs && blockstore_has(r->bs, cid->digest);
 }
 
+/* The links of a decoded dag-pb node into a plain array. */
+static enum r1_err links_copy(const struct dagpb_node *node, struct r1fs_links *out, char **why)
+{
+	memset(out, 0, sizeof(*out));
+	if (node->nlinks == 0)
+		return R1_OK;
+	out->items = r1_calloc(node->nlinks, sizeof(*out->items));
+	if (!out->items)
+		return r1_fail(why, R1_ERR_NOMEM, "r1fs: out of memory");
+	for (size_t i = 0; i < node->nlinks; i++) {
+		out->items[i].cid = node->links[i].cid;
+		out->items[i].tsize = node->links[i].tsize;
+	}
+	out->n = node->nlinks;
+	return R1_OK;
+}
+
 /* put_block without the gc lock, for callers that already hold it. */
-static enum r1_err store_block(struct r1fs *r, const struct r1fs_cid *cid, const uint8_t *data,
-                               size_t len, char **why)
+static enum r1_err store_block_how(struct r1fs *r, const struct r1fs_cid *cid, const uint8_t *data,
+                                   size_t len, bool unsynced, struct r1fs_links *children,
+                                   char **why)
 {
 	char text[R1FS_CID_TEXT_MAX];
 	r1fs_cid_format(cid, text);
@@ -156,9 +174,58 @@ static enum r1_err store_block(struct r1fs *r, const struct r1fs_cid *cid, const
 			return e;
 		}
 		links = (int)node.nlinks;
+		e = children ? links_copy(&node, children, why) : R1_OK;
 		dagpb_node_release(&node);
+		if (e)
+			return e;
 	}
-	return blockstore_put(r->bs, cid->digest, data, len, links, why);
+	return unsynced ? blockstore_put_unsynced(r->bs, cid->digest, data, len, links, why)
+	                : blockstore_put(r->bs, cid->digest, data, len, links, why);
+}
+
+static enum r1_err store_block(struct r1fs *r, const struct r1fs_cid *cid, const uint8_t *data,
+                               size_t len, char **why)
+{
+	return store_block_how(r, cid, data, len, false, NULL, why);
+}
+
+enum r1_err r1fs_put_fetched(struct r1fs *r, const struct r1fs_cid *cid, const uint8_t *data,
+                             size_t len, struct r1fs_links *children, char **why)
+{
+	if (!r->bs)
+		return no_store("put_block", why);
+	pthread_rwlock_rdlock(&r->gc_lock);
+	enum r1_err e = store_block_how(r, cid, data, len, true, children, why);
+	pthread_rwlock_unlock(&r->gc_lock);
+	return e;
+}
+
+enum r1_err r1fs_block_links(struct r1fs *r, const struct r1fs_cid *cid, int *links, char **why)
+{
+	if (!r->bs)
+		return no_store("block_links", why);
+	return blockstore_links(r->bs, cid->digest, links, why);
+}
+
+enum r1_err r1fs_read_links(const struct r1fs_cid *cid, const uint8_t *data, size_t len,
+                            struct r1fs_links *out, char **why)
+{
+	memset(out, 0, sizeof(*out));
+	if (cid->codec != R1FS_CODEC_DAGPB)
+		return R1_OK;
+	struct dagpb_node node;
+	enum r1_err e = dagpb_decode(data, len, &node, why);
+	if (e)
+		return e;
+	e = links_copy(&node, out, why);
+	dagpb_node_release(&node);
+	return e;
+}
+
+void r1fs_links_release(struct r1fs_links *l)
+{
+	r1_free(l->items);
+	memset(l, 0, sizeof(*l));
 }
 
 enum r1_err r1fs_put_block(struct r1fs *r, const struct r1fs_cid *cid, const uint8_t *data,

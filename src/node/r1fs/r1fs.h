@@ -245,6 +245,34 @@ enum r1_err r1fs_put_block(struct r1fs *r, const struct r1fs_cid *cid, const uin
 enum r1_err r1fs_serve_block(struct r1fs *r, const struct r1fs_cid *cid, struct buf *out,
                              char **why);
 
+/* The links of a dag-pb block, for walking a DAG from outside (the exchange). */
+struct r1fs_link {
+	struct r1fs_cid cid;
+	uint64_t tsize; /* the link's cumulative size */
+};
+struct r1fs_links {
+	struct r1fs_link *items; /* r1_malloc'd */
+	size_t n;
+};
+void r1fs_links_release(struct r1fs_links *l);
+
+/*
+ * Store a block a peer sent: checked as put_block, not synced to the disk
+ * first (a peer can send it again; see blockstore_put_unsynced), and,
+ * when children is not NULL, the block's links returned (none for a raw
+ * block).  Errors as put_block.
+ */
+enum r1_err r1fs_put_fetched(struct r1fs *r, const struct r1fs_cid *cid, const uint8_t *data,
+                             size_t len, struct r1fs_links *children, char **why);
+/*
+ * Links of a stored block by the index: >= 0 for dag-pb, -1 for raw.
+ * R1_ERR_NOTFOUND, R1_ERR_STATE (IPFS backend).
+ */
+enum r1_err r1fs_block_links(struct r1fs *r, const struct r1fs_cid *cid, int *links, char **why);
+/* Decode a block's links (none for a raw CID).  R1_ERR_PROTO, R1_ERR_NOMEM. */
+enum r1_err r1fs_read_links(const struct r1fs_cid *cid, const uint8_t *data, size_t len,
+                            struct r1fs_links *out, char **why);
+
 /*
  * A source of blocks this store lacks (the network exchange).  get, cat,
  * ls, stat and pin call it for a missing block, on the thread that runs
