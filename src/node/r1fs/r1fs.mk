@@ -20,7 +20,8 @@ src_node_libr1node_a_SOURCES += \
 	src/node/r1fs/r1fs.c src/node/r1fs/r1fs.h \
 	src/node/r1fs/xmsg.c src/node/r1fs/xmsg.h \
 	src/node/r1fs/announce.c src/node/r1fs/announce.h \
-	src/node/r1fs/xchg.c src/node/r1fs/xchg.h
+	src/node/r1fs/xchg.c src/node/r1fs/xchg.h \
+	src/node/r1fs/multipart.c src/node/r1fs/multipart.h
 
 R1FS_TESTS = \
 	tests/unit/r1fs/test_cid \
@@ -31,7 +32,8 @@ R1FS_TESTS = \
 	tests/unit/r1fs/test_crash \
 	tests/unit/r1fs/test_httpc \
 	tests/unit/r1fs/test_xmsg \
-	tests/unit/r1fs/test_xchg
+	tests/unit/r1fs/test_xchg \
+	tests/unit/r1fs/test_multipart
 check_PROGRAMS += $(R1FS_TESTS) tests/unit/r1fs/r1fs_crash_helper
 TESTS += $(R1FS_TESTS) tests/integration/r1fs_cid.sh tests/integration/r1fs_ipfs.sh
 EXTRA_DIST += tests/integration/r1fs_cid.sh tests/integration/r1fs_ipfs.sh \
@@ -55,6 +57,8 @@ tests_unit_r1fs_test_xmsg_SOURCES = tests/unit/r1fs/test_xmsg.c
 tests_unit_r1fs_test_xmsg_LDADD = tests/libtap.a $(R1_NODE_LIBS)
 tests_unit_r1fs_test_xchg_SOURCES = tests/unit/r1fs/test_xchg.c
 tests_unit_r1fs_test_xchg_LDADD = tests/libtap.a $(R1_NODE_LIBS)
+tests_unit_r1fs_test_multipart_SOURCES = tests/unit/r1fs/test_multipart.c
+tests_unit_r1fs_test_multipart_LDADD = tests/libtap.a $(R1_NODE_LIBS)
 tests_unit_r1fs_r1fs_crash_helper_SOURCES = tests/unit/r1fs/r1fs_crash_helper.c
 tests_unit_r1fs_r1fs_crash_helper_LDADD = $(R1_NODE_LIBS)
 
