@@ -1039,6 +1039,13 @@ static const char *base_name(const char *path)
 enum r1_err r1fs_add_file(struct r1fs *r, const char *path, const struct r1fs_add_opts *o,
                           struct r1fs_added *out, char **why)
 {
+	return r1fs_add_file_named(r, path, NULL, o, out, why);
+}
+
+enum r1_err r1fs_add_file_named(struct r1fs *r, const char *path, const char *name,
+                                const struct r1fs_add_opts *o, struct r1fs_added *out,
+                                char **why)
+{
 	int fd = open(path, O_RDONLY | O_CLOEXEC);
 	if (fd < 0)
 		return r1_fail(why, R1_ERR_IO, "r1fs: open %s: %s", path, strerror(errno));
@@ -1051,7 +1058,8 @@ enum r1_err r1fs_add_file(struct r1fs *r, const char *path, const struct r1fs_ad
 	else {
 		struct fd_source fs = {fd, path};
 		struct source src = {fd_read, fd_rewind, &fs};
-		e = add_stream(r, &src, (uint64_t)st.st_size, base_name(path), o, out, why);
+		e = add_stream(r, &src, (uint64_t)st.st_size, name ? name : base_name(path), o,
+		               out, why);
 	}
 	close(fd);
 	return e;

@@ -133,6 +133,10 @@ void r1fs_free(struct r1fs **r);
  */
 enum r1_err r1fs_add_file(struct r1fs *r, const char *path, const struct r1fs_add_opts *o,
                           struct r1fs_added *out, char **why);
+/* The same, stored under `name` (NULL = the path's last component): an upload. */
+enum r1_err r1fs_add_file_named(struct r1fs *r, const char *path, const char *name,
+                                const struct r1fs_add_opts *o, struct r1fs_added *out,
+                                char **why);
 /* The same for bytes in memory stored under the file name `name`. */
 enum r1_err r1fs_add_bytes(struct r1fs *r, const void *data, size_t len, const char *name,
                            const struct r1fs_add_opts *o, struct r1fs_added *out, char **why);

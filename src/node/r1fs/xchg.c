@@ -53,7 +53,7 @@ struct xchg_gate {
 	struct loop_hook *hook;
 	pthread_t loop_thread;
 	struct gate_wait *queue; /* newest first; loop thread drains it */
-	struct xchg *x;          /* loop thread only */
+	struct xchg *x;          /* written by the loop thread under mu */
 };
 
 /* Loop thread: hand the waiter its answer and wake it.  It is the waiter's from then on. */
@@ -1422,9 +1422,13 @@ void xchg_attach(struct xchg *x, struct xchg_gate *g)
 {
 	if (g->x && g->x != x)
 		g->x->gate = NULL;
+	pthread_mutex_lock(&g->mu);
 	g->x = x;
+	pthread_mutex_unlock(&g->mu);
 	if (x)
 		x->gate = g;
+	else
+		gate_drain(g); /* what was queued fails now, not at the next poll */
 }
 
 enum r1_err xchg_gate_fetch(void *gate, const struct r1fs_cid *root, const struct r1fs_cid *cid,
@@ -1437,6 +1441,12 @@ enum r1_err xchg_gate_fetch(void *gate, const struct r1fs_cid *root, const struc
 		               " wait for (read R1FS on a worker)");
 	struct gate_wait w = {.root = *root, .cid = *cid, .out = out};
 	pthread_mutex_lock(&g->mu);
+	if (!g->x) {
+		/* nothing would answer (and the loop may not run again: node shutting down) */
+		pthread_mutex_unlock(&g->mu);
+		return r1_fail(why, R1_ERR_STATE,
+		               "r1fs: no exchange is running (R1FS_MANAGER stopped?)");
+	}
 	w.next = g->queue;
 	g->queue = &w;
 	pthread_mutex_unlock(&g->mu);
