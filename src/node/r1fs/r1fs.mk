@@ -23,7 +23,8 @@ src_node_libr1node_a_SOURCES += \
 	src/node/r1fs/xchg.c src/node/r1fs/xchg.h \
 	src/node/r1fs/multipart.c src/node/r1fs/multipart.h \
 	src/node/r1fs/r1fs_http.c src/node/r1fs/r1fs_http.h \
-	src/node/r1fs/r1fs_manager.c src/node/r1fs/r1fs_manager.h
+	src/node/r1fs/r1fs_manager.c src/node/r1fs/r1fs_manager.h \
+	src/node/r1fs/ops.c src/node/r1fs/ops.h
 
 R1FS_TESTS = \
 	tests/unit/r1fs/test_cid \

@@ -14,6 +14,7 @@
 #include "core/proto.h"
 #include "core/workers.h"
 #include "node/r1fs/multipart.h"
+#include "node/r1fs/ops.h"
 #include "node/r1fs/r1fs.h"
 
 #include <dirent.h>
@@ -27,8 +28,8 @@
 #define JSON_BODY_MAX ((size_t)R1FS_MAX_MEMORY_FILE / 3 * 4 + 65536)
 /* Text fields of an upload (body JSON, secret, filename, nonce). */
 #define FORM_FIELD_MAX (64u * 1024u)
-/* What gc through the API spares: blocks stored in the last 5 minutes (transfers under way). */
-#define API_GC_GRACE_S 300
+/* What gc through the API spares: blocks stored lately (transfers under way). */
+#define API_GC_GRACE_S R1FS_OP_GC_GRACE_S
 
 struct r1fs_http {
 	struct r1fs *fs;
@@ -58,7 +59,8 @@ struct job {
 	int64_t nonce;
 	bool flag;
 	int64_t grace;
-	json_t *list;
+	json_t *list;   /* delete_files: the CIDs; ops.h: the arguments */
+	const char *op; /* ops.h: the operation */
 	/* outputs */
 	enum r1_err err;
 	char *why;
@@ -746,14 +748,6 @@ static void route_get_yaml(void *ctx, struct httpapi_req *r)
 
 /* ------------------------------------------------------------ deleting, pins, gc */
 
-static json_t *gc_json(const struct r1fs_gc_stats *s)
-{
-	return json_pack("{s:I,s:I,s:I,s:I,s:I}", "blocks_removed", (json_int_t)s->blocks_removed,
-	                 "bytes_removed", (json_int_t)s->bytes_removed, "packs_compacted",
-	                 (json_int_t)s->packs_compacted, "packs_deleted",
-	                 (json_int_t)s->packs_deleted, "disk_freed", (json_int_t)s->disk_freed);
-}
-
 static void run_delete(struct job *j)
 {
 	j->err = r1fs_unpin(j->h->fs, j->cid, &j->why);
@@ -845,51 +839,44 @@ static void route_delete_files(void *ctx, struct httpapi_req *r)
 	job_submit(j);
 }
 
-static void run_pin(struct job *j)
+/* ------------------------------------------------------------ ops.h operations */
+
+static void run_op(struct job *j)
 {
-	j->err = j->flag ? r1fs_pin(j->h->fs, j->cid, &j->why) : r1fs_unpin(j->h->fs, j->cid, &j->why);
-	j->pins_changed = !j->err;
-	if (!j->err)
-		j->result = json_pack("{s:s,s:b}", "cid", j->cid, "pinned", j->flag);
+	j->err = r1fs_op_run(j->h->fs, j->op, j->list, &j->result, &j->pins_changed, &j->why);
 }
 
-static void pin_route(struct r1fs_http *h, struct httpapi_req *r, bool pin)
+static void op_submit(struct r1fs_http *h, struct httpapi_req *r, const char *op, json_t *args)
 {
-	const json_t *body = httpapi_json_body(r);
-	const char *cid;
-	if (!body || !body_str(r, body, "cid", true, &cid))
+	struct job *j = job_new(h, r, run_op, reply_result);
+	if (!j) {
+		json_decref(args);
 		return;
-	struct job *j = job_new(h, r, run_pin, reply_result);
-	if (!j)
-		return;
-	j->cid = r1_strdup(cid);
-	j->flag = pin;
+	}
+	j->op = op;
+	j->list = args;
 	job_submit(j);
 }
 
-static void route_pin(void *ctx, struct httpapi_req *r)
+/* GET routes: ?cid= when the operation needs one. */
+static void op_get(struct r1fs_http *h, struct httpapi_req *r, const char *op)
 {
-	pin_route(ctx, r, true);
+	bool needs = false;
+	r1fs_op_known(op, &needs);
+	const char *cid = NULL;
+	if (needs && !query_str(r, "cid", true, &cid))
+		return;
+	op_submit(h, r, op, cid ? json_pack("{s:s}", "cid", cid) : json_object());
 }
 
-static void route_unpin(void *ctx, struct httpapi_req *r)
-{
-	pin_route(ctx, r, false);
-}
-
-static void run_gc(struct job *j)
-{
-	struct r1fs_gc_stats gs;
-	j->err = r1fs_gc(j->h->fs, j->grace, &gs, &j->why);
-	j->pins_changed = !j->err;
-	if (!j->err)
-		j->result = gc_json(&gs);
-}
-
-static void route_gc(void *ctx, struct httpapi_req *r)
+/* POST routes: the body's cid (and grace) as the arguments. */
+static void op_post(struct r1fs_http *h, struct httpapi_req *r, const char *op)
 {
 	const json_t *body = httpapi_json_body(r);
-	if (!body)
+	bool needs = false;
+	r1fs_op_known(op, &needs);
+	const char *cid = NULL;
+	if (!body || (needs && !body_str(r, body, "cid", true, &cid)))
 		return;
 	const json_t *g = json_object_get(body, "grace");
 	if (g && !json_is_null(g) && (!json_is_integer(g) || json_integer_value(g) < 0)) {
@@ -897,70 +884,45 @@ static void route_gc(void *ctx, struct httpapi_req *r)
 		                      "Input should be a non-negative integer", json_deep_copy(g));
 		return;
 	}
-	struct job *j = job_new(ctx, r, run_gc, reply_result);
-	if (!j)
-		return;
-	j->grace = json_is_integer(g) ? (int64_t)json_integer_value(g) : API_GC_GRACE_S;
-	job_submit(j);
+	op_submit(h, r, op, json_deep_copy(body));
 }
 
-/* ------------------------------------------------------------ reading the store */
-
-static void run_list_pins(struct job *j)
+static void route_list_pins(void *ctx, struct httpapi_req *r)
 {
-	struct r1fs_pin *pins = NULL;
-	size_t n = 0;
-	j->err = r1fs_list_pins(j->h->fs, &pins, &n, &j->why);
-	if (j->err)
-		return;
-	j->result = json_array();
-	for (size_t i = 0; j->result && i < n; i++)
-		json_array_append_new(j->result,
-		                      json_pack("{s:s,s:I,s:I,s:s?}", "cid", pins[i].cid, "size",
-		                                (json_int_t)pins[i].size, "created",
-		                                (json_int_t)pins[i].created, "name", pins[i].name));
-	r1fs_pins_free(pins, n);
+	op_get(ctx, r, "pins");
 }
 
-static void run_store_stat(struct job *j)
+static void route_store_stat(void *ctx, struct httpapi_req *r)
 {
-	struct r1fs_store_stat st;
-	j->err = r1fs_store_stat(j->h->fs, &st, &j->why);
-	if (!j->err)
-		j->result = json_pack("{s:I,s:I,s:I,s:I,s:I,s:I}", "used", (json_int_t)st.used_bytes,
-		                      "quota", (json_int_t)st.quota_bytes, "blocks",
-		                      (json_int_t)st.blocks, "pins", (json_int_t)st.pins, "packs",
-		                      (json_int_t)st.packs, "disk", (json_int_t)st.disk_bytes);
+	op_get(ctx, r, "store_stat");
 }
 
-static const char *const entry_types[] = {"file", "directory", "raw", "other"};
-
-static void run_stat(struct job *j)
+static void route_stat(void *ctx, struct httpapi_req *r)
 {
-	struct r1fs_stat st;
-	j->err = r1fs_stat(j->h->fs, j->cid, &st, &j->why);
-	if (!j->err)
-		j->result = json_pack("{s:s,s:s,s:I,s:I,s:I,s:I,s:b}", "cid", st.cid, "type",
-		                      entry_types[st.type], "filesize", (json_int_t)st.filesize,
-		                      "cumulative", (json_int_t)st.cumulative, "block_size",
-		                      (json_int_t)st.block_size, "links", (json_int_t)st.nlinks,
-		                      "pinned", st.pinned);
+	op_get(ctx, r, "stat");
 }
 
-static void run_ls(struct job *j)
+static void route_ls(void *ctx, struct httpapi_req *r)
 {
-	struct r1fs_entry *ents = NULL;
-	size_t n = 0;
-	j->err = r1fs_ls(j->h->fs, j->cid, &ents, &n, &j->why);
-	if (j->err)
-		return;
-	j->result = json_array();
-	for (size_t i = 0; j->result && i < n; i++)
-		json_array_append_new(j->result, json_pack("{s:s,s:s,s:I}", "name", ents[i].name,
-		                                           "cid", ents[i].cid, "size",
-		                                           (json_int_t)ents[i].size));
-	r1fs_entries_free(ents, n);
+	op_get(ctx, r, "ls");
 }
+
+static void route_pin(void *ctx, struct httpapi_req *r)
+{
+	op_post(ctx, r, "pin");
+}
+
+static void route_unpin(void *ctx, struct httpapi_req *r)
+{
+	op_post(ctx, r, "unpin");
+}
+
+static void route_gc(void *ctx, struct httpapi_req *r)
+{
+	op_post(ctx, r, "gc");
+}
+
+/* ------------------------------------------------------------ cat */
 
 static enum r1_err fd_write(void *ctx, const uint8_t *data, size_t len, char **why)
 {
@@ -995,9 +957,7 @@ static void run_cat(struct job *j)
 static void reply_cat(struct job *j)
 {
 	if (j->err) {
-		reply_failure(j, j->err == R1_ERR_NOTFOUND ? 404
-		                        : j->err == R1_ERR_INVAL  ? 400
-		                                                  : 500);
+		reply_failure(j, j->err == R1_ERR_NOTFOUND ? 404 : j->err == R1_ERR_INVAL ? 400 : 500);
 		return;
 	}
 	int fd = open(j->out_path, O_RDONLY | O_CLOEXEC);
@@ -1011,43 +971,16 @@ static void reply_cat(struct job *j)
 	httpapi_reply_fd(j->req, 200, "application/octet-stream", fd, (uint64_t)st.st_size, NULL);
 }
 
-/* GET routes taking ?cid= (or nothing) and answering from a job. */
-static void cid_route(struct r1fs_http *h, struct httpapi_req *r, bool need_cid, job_fn run,
-                      job_fn reply)
-{
-	const char *cid = NULL;
-	if (need_cid && !query_str(r, "cid", true, &cid))
-		return;
-	struct job *j = job_new(h, r, run, reply);
-	if (!j)
-		return;
-	j->cid = dup_or_null(cid);
-	job_submit(j);
-}
-
-static void route_list_pins(void *ctx, struct httpapi_req *r)
-{
-	cid_route(ctx, r, false, run_list_pins, reply_result);
-}
-
-static void route_store_stat(void *ctx, struct httpapi_req *r)
-{
-	cid_route(ctx, r, false, run_store_stat, reply_result);
-}
-
-static void route_stat(void *ctx, struct httpapi_req *r)
-{
-	cid_route(ctx, r, true, run_stat, reply_result);
-}
-
-static void route_ls(void *ctx, struct httpapi_req *r)
-{
-	cid_route(ctx, r, true, run_ls, reply_result);
-}
-
 static void route_cat(void *ctx, struct httpapi_req *r)
 {
-	cid_route(ctx, r, true, run_cat, reply_cat);
+	const char *cid = NULL;
+	if (!query_str(r, "cid", true, &cid))
+		return;
+	struct job *j = job_new(ctx, r, run_cat, reply_cat);
+	if (!j)
+		return;
+	j->cid = r1_strdup(cid);
+	job_submit(j);
 }
 
 static void route_transfers(void *ctx, struct httpapi_req *r)

@@ -38,6 +38,7 @@
 #include "node/plugin.h"
 #include "node/plugins/plugins.h"
 #include "node/r1fs/announce.h"
+#include "node/r1fs/ops.h"
 #include "node/r1fs/r1fs.h"
 #include "node/r1fs/r1fs_http.h"
 #include "node/r1fs/r1fs_manager.h"
@@ -382,7 +383,7 @@ struct req_job {
 	struct rfm *s;
 	char client[R1_ADDR_LEN + 1];
 	char *request_id, *cmd, *cid;
-	int64_t grace;
+	json_t *args;
 	enum r1_err err;
 	char *why;
 	json_t *result;
@@ -396,6 +397,7 @@ static void req_job_free(struct req_job *j)
 	r1_free(j->cmd);
 	r1_free(j->cid);
 	r1_free(j->why);
+	json_decref(j->args);
 	json_decref(j->result);
 	r1_free(j);
 }
@@ -415,71 +417,9 @@ static void respond(struct rfm *s, const char *client, const char *request_id, e
 static void run_req(struct worker_job *wj, void *arg)
 {
 	struct req_job *j = arg;
-	struct r1fs *fs = j->s->fs;
-	const char *cmd = j->cmd;
-	if (strcmp(cmd, "pins") == 0) {
-		struct r1fs_pin *pins = NULL;
-		size_t n = 0;
-		j->err = r1fs_list_pins(fs, &pins, &n, &j->why);
-		j->result = j->err ? NULL : json_array();
-		for (size_t i = 0; j->result && i < n; i++)
-			json_array_append_new(j->result, json_pack("{s:s,s:I,s:I,s:s?}", "cid",
-			                                           pins[i].cid, "size",
-			                                           (json_int_t)pins[i].size, "created",
-			                                           (json_int_t)pins[i].created, "name",
-			                                           pins[i].name));
-		r1fs_pins_free(pins, n);
-	} else if (strcmp(cmd, "stat") == 0) {
-		static const char *const types[] = {"file", "directory", "raw", "other"};
-		struct r1fs_stat st;
-		j->err = r1fs_stat(fs, j->cid, &st, &j->why);
-		if (!j->err)
-			j->result = json_pack("{s:s,s:s,s:I,s:I,s:I,s:I,s:b}", "cid", st.cid, "type",
-			                      types[st.type], "filesize", (json_int_t)st.filesize,
-			                      "cumulative", (json_int_t)st.cumulative, "block_size",
-			                      (json_int_t)st.block_size, "links", (json_int_t)st.nlinks,
-			                      "pinned", st.pinned);
-	} else if (strcmp(cmd, "store_stat") == 0) {
-		struct r1fs_store_stat st;
-		j->err = r1fs_store_stat(fs, &st, &j->why);
-		if (!j->err)
-			j->result = json_pack("{s:I,s:I,s:I,s:I,s:I,s:I}", "used",
-			                      (json_int_t)st.used_bytes, "quota",
-			                      (json_int_t)st.quota_bytes, "blocks", (json_int_t)st.blocks,
-			                      "pins", (json_int_t)st.pins, "packs", (json_int_t)st.packs,
-			                      "disk", (json_int_t)st.disk_bytes);
-	} else if (strcmp(cmd, "ls") == 0) {
-		struct r1fs_entry *ents = NULL;
-		size_t n = 0;
-		j->err = r1fs_ls(fs, j->cid, &ents, &n, &j->why);
-		j->result = j->err ? NULL : json_array();
-		for (size_t i = 0; j->result && i < n; i++)
-			json_array_append_new(j->result,
-			                      json_pack("{s:s,s:s,s:I}", "name", ents[i].name, "cid",
-			                                ents[i].cid, "size", (json_int_t)ents[i].size));
-		r1fs_entries_free(ents, n);
-	} else if (strcmp(cmd, "pin") == 0 || strcmp(cmd, "fetch") == 0) {
-		j->err = r1fs_pin(fs, j->cid, &j->why);
-		j->pins_changed = !j->err;
-		if (!j->err)
-			j->result = json_pack("{s:s,s:b}", "cid", j->cid, "pinned", true);
-	} else if (strcmp(cmd, "unpin") == 0) {
-		j->err = r1fs_unpin(fs, j->cid, &j->why);
-		j->pins_changed = !j->err;
-		if (!j->err)
-			j->result = json_pack("{s:s,s:b}", "cid", j->cid, "pinned", false);
-	} else if (strcmp(cmd, "gc") == 0) {
-		struct r1fs_gc_stats gs;
-		j->err = r1fs_gc(fs, j->grace, &gs, &j->why);
-		j->pins_changed = !j->err;
-		if (!j->err)
-			j->result = json_pack("{s:I,s:I,s:I}", "blocks_removed",
-			                      (json_int_t)gs.blocks_removed, "bytes_removed",
-			                      (json_int_t)gs.bytes_removed, "disk_freed",
-			                      (json_int_t)gs.disk_freed);
-	} else {
-		j->err = r1_fail(&j->why, R1_ERR_INVAL, "unknown R1FS_REQ command %s", cmd);
-	}
+	/* fetch: the client's DAG came; pinning it is what is left */
+	const char *op = strcmp(j->cmd, "fetch") == 0 ? "pin" : j->cmd;
+	j->err = r1fs_op_run(j->s->fs, op, j->args, &j->result, &j->pins_changed, &j->why);
 }
 
 static void req_done(void *arg, enum r1_err status)
@@ -532,15 +472,14 @@ static void handle_req(struct rfm *s, const char *sender, const struct xmsg *m, 
 	j->cmd = r1_strdup(m->cmd);
 	const char *cid = json_string_value(json_object_get(m->args, "cid"));
 	j->cid = cid ? r1_strdup(cid) : NULL;
-	const json_t *g = json_object_get(m->args, "grace");
-	j->grace = json_is_integer(g) && json_integer_value(g) >= 0 ? json_integer_value(g) : 300;
-	static const char *const need_cid[] = {"stat", "ls", "pin", "unpin", "fetch"};
-	bool needs = false;
-	for (size_t i = 0; i < R1_ARRAY_LEN(need_cid); i++)
-		needs = needs || strcmp(m->cmd, need_cid[i]) == 0;
-	if (!j->request_id || !j->cmd || (needs && !j->cid)) {
+	j->args = m->args ? json_deep_copy(m->args) : json_object();
+	bool needs = true, known = strcmp(m->cmd, "fetch") == 0 || r1fs_op_known(m->cmd, &needs);
+	if (!j->request_id || !j->cmd || !j->args || !known || (needs && !j->cid)) {
 		respond(s, sender, m->request_id, R1_ERR_INVAL,
-		        needs && !cid ? "the command needs args.cid" : "out of memory", NULL);
+		        !known          ? "unknown R1FS_REQ command"
+		        : needs && !cid ? "the command needs args.cid"
+		                        : "out of memory",
+		        NULL);
 		req_job_free(j);
 		return;
 	}
