@@ -147,7 +147,10 @@ static bool listed(const xchg_addr *out, size_t n, const char *addr)
 
 /*
  * Whom to ask for a DAG: peers whose filter has the root (newest first),
- * then allowed peers heard from lately, then allowed peers at all.
+ * then allowed peers heard from lately (a pin newer than their last
+ * announcement).  Only peers that announced are asked: an address in
+ * authorized_addrs may be a console or a node without R1FS, which would
+ * leave the fetch waiting for its whole timeout.
  */
 static size_t env_candidates(void *ctx, const struct r1fs_cid *root, xchg_addr *out, size_t max)
 {
@@ -162,7 +165,8 @@ static size_t env_candidates(void *ctx, const struct r1fs_cid *root, xchg_addr *
 				const struct peer_ann *p = &s->peers[i];
 				bool fits = pass == 0 ? announce_has(&p->a, root)
 				                      : allowlist_contains(s->n->allow, p->addr) &&
-				                            now - p->seen_us < PEER_RECENT_US;
+				                            now - p->seen_us < PEER_RECENT_US &&
+				                            strcmp(p->a.store, ANNOUNCE_STORE_BUILTIN) == 0;
 				if (!taken[i] && fits &&
 				    (best == SIZE_MAX || p->seen_us > s->peers[best].seen_us))
 					best = i;
@@ -174,12 +178,6 @@ static size_t env_candidates(void *ctx, const struct r1fs_cid *root, xchg_addr *
 			    !addr_same(s->peers[best].addr, s->n->id.addr))
 				snprintf(out[n++], sizeof(out[0]), "%s", s->peers[best].addr);
 		}
-	}
-	size_t total = allowlist_count(s->n->allow);
-	for (size_t i = 0; i < total && n < max; i++) {
-		const struct allow_entry *e = allowlist_entry(s->n->allow, i);
-		if (e && !addr_same(e->addr, s->n->id.addr) && !listed(out, n, e->addr))
-			snprintf(out[n++], sizeof(out[0]), "%s", e->addr);
 	}
 	return n;
 }
@@ -525,6 +523,8 @@ static void handle_payload(struct rfm *s, const json_t *in)
 		r1_free(why);
 		return;
 	}
+	LOG_D(plugin_log(s->pi), LOGMOD, "%s: %s from %s%s", s->n->alias, xmsg_op_name(m.op), sender,
+	      encrypted ? " (encrypted)" : "");
 	switch (m.op) {
 	case XOP_ANNOUNCE: {
 		struct announce a;

@@ -560,8 +560,7 @@ static void fail_no_peer(struct xchg *x, struct xfer *t, const struct want *w)
 	r1fs_cid_format(&w->cid, cid);
 	struct buf b = BUF_INIT;
 	if (t->npeers == 0)
-		buf_addf(&b, "r1fs: no peer to ask for %s (none announced it, and no allowed peer "
-		             "is known)",
+		buf_addf(&b, "r1fs: no peer to ask for %s (no R1FS peer announced it)",
 		         t->root_text);
 	else if (r1fs_cid_equal(&w->cid, &t->root))
 		buf_addf(&b, "r1fs: no peer has %s (", t->root_text);
@@ -1376,8 +1375,10 @@ static void gate_drain(void *ctx)
 		if (g->x)
 			want_block(g->x, w);
 		else
-			wait_complete(g, w, R1_ERR_STATE,
-			              "r1fs: no exchange is running (R1FS_MANAGER stopped?)", NULL, 0);
+			wait_complete(g, w, R1_ERR_NOTFOUND,
+			              "r1fs: the block is not here, and no exchange runs to fetch it"
+			              " (R1FS_MANAGER not running)",
+			              NULL, 0);
 	}
 }
 
@@ -1444,8 +1445,12 @@ enum r1_err xchg_gate_fetch(void *gate, const struct r1fs_cid *root, const struc
 	if (!g->x) {
 		/* nothing would answer (and the loop may not run again: node shutting down) */
 		pthread_mutex_unlock(&g->mu);
-		return r1_fail(why, R1_ERR_STATE,
-		               "r1fs: no exchange is running (R1FS_MANAGER stopped?)");
+		char text[R1FS_CID_TEXT_MAX];
+		r1fs_cid_format(cid, text);
+		return r1_fail(why, R1_ERR_NOTFOUND,
+		               "r1fs: block %s is not here, and no exchange runs to fetch it"
+		               " (R1FS_MANAGER not running)",
+		               text);
 	}
 	w.next = g->queue;
 	g->queue = &w;

@@ -130,7 +130,7 @@ void xchg_attach(struct xchg *x, struct xchg_gate *g);
 /*
  * An r1fs_fetch_fn (ctx: the gate), for any thread but the loop's: wait
  * for the block through the exchange.  R1_ERR_STATE (called on the loop
- * thread, or no exchange attached), and the transfer's errors:
+ * thread), R1_ERR_NOTFOUND (no exchange attached), and the transfer's errors:
  * R1_ERR_NOTFOUND (no peer has it), R1_ERR_TIMEOUT, R1_ERR_CRYPTO (only
  * corrupted copies), R1_ERR_AUTH (every peer refused us), R1_ERR_TOOBIG
  * (quota), R1_ERR_IO.

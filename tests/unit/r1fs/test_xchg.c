@@ -346,7 +346,7 @@ static void test_gate(void)
 	pthread_create(&th, NULL, reader_main, &rd2);
 	run_until(&rd2.done, 5000);
 	pthread_join(th, NULL);
-	is_int(rd2.err, R1_ERR_STATE, "without an exchange the wait fails at once");
+	is_int(rd2.err, R1_ERR_NOTFOUND, "without an exchange the wait fails at once: not here");
 	ok(rd2.why && strstr(rd2.why, "no exchange"), "reason: %s", rd2.why);
 	r1_free(rd2.path);
 	r1_free(rd2.why);
