@@ -109,9 +109,14 @@ static struct peer_ann *peer_find(struct rfm *s, const char *addr)
 	return NULL;
 }
 
+static void pins_changed(void *ctx);
+
+/* A peer's announcement; a peer not seen before gets ours soon (it may have missed it). */
 static void remember(struct rfm *s, const char *sender, const char *alias, struct announce *a)
 {
 	struct peer_ann *p = peer_find(s, sender);
+	if (!p)
+		pins_changed(s);
 	if (!p && s->npeers == PEERS_MAX) {
 		size_t old = 0;
 		for (size_t i = 1; i < s->npeers; i++)
