@@ -188,6 +188,7 @@
 #define R1FS_K_BLOOM "bloom"
 #define R1FS_K_BLOOM_K "bloom_k"
 #define R1FS_K_RECENT "recent"
+#define R1FS_K_HELLO "hello"
 #define R1FS_K_REQUEST_ID "request_id"
 #define R1FS_K_CMD "cmd"
 #define R1FS_K_ARGS "args"

@@ -110,6 +110,7 @@ enum r1_err announce_parse(const json_t *data, struct announce *out, char **why)
 		}
 		out->bloom_k = (unsigned)json_integer_value(k);
 	}
+	out->hello = json_is_true(json_object_get(data, R1FS_K_HELLO));
 	const json_t *recent = json_object_get(data, R1FS_K_RECENT);
 	size_t i;
 	const json_t *e;
@@ -135,7 +136,7 @@ enum r1_err announce_parse(const json_t *data, struct announce *out, char **why)
 }
 
 json_t *announce_build(const char *store, const struct r1fs_pin *pins, size_t npins,
-                       uint64_t used, uint64_t quota)
+                       uint64_t used, uint64_t quota, bool hello)
 {
 	size_t len = announce_bloom_size(npins);
 	uint8_t *bloom = r1_calloc(1, len);
@@ -162,6 +163,8 @@ json_t *announce_build(const char *store, const struct r1fs_pin *pins, size_t np
 	              R1FS_K_USED, (json_int_t)used, R1FS_K_QUOTA, (json_int_t)quota,
 	              R1FS_K_BLOOM, b64.data, b64.len, R1FS_K_BLOOM_K, (int)ANNOUNCE_BLOOM_K,
 	              R1FS_K_RECENT, recent);
+	if (o && hello)
+		json_object_set_new(o, R1FS_K_HELLO, json_true());
 out:
 	json_decref(recent);
 	buf_release(&b64);

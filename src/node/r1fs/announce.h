@@ -7,7 +7,7 @@
  *   {"op": "R1FS_ANNOUNCE", "v": 1, "store": "builtin"|"ipfs", "pins": N,
  *    "used": bytes, "quota": bytes (0 = none),
  *    "bloom": base64, "bloom_k": k,
- *    "recent": [[CID, size, created], ...]}
+ *    "recent": [[CID, size, created], ...], "hello": true (optional)}
  *
  * The bloom filter holds the digest of every pinned CID, so a node that
  * looks for a DAG asks the peers whose filter has its root first; a false
@@ -16,7 +16,9 @@
  * (32 KiB), k = 7; past ~26,000 pins the false positives rise, which only
  * costs extra questions.  "recent" lists the newest pins (at most 32), for
  * the console; names are not announced (they are what the encryption
- * hides).  The console parses these too (the :r1fs view).
+ * hides).  "hello" marks the announcements of a node that just started:
+ * peers answer with theirs, so it knows whom to ask without waiting a
+ * whole period.  The console parses these too (the :r1fs view).
  */
 #include "core/common.h"
 #include "core/err.h"
@@ -47,6 +49,7 @@ struct announce {
 	unsigned bloom_k;
 	struct announce_pin recent[ANNOUNCE_RECENT_MAX];
 	size_t nrecent;
+	bool hello;
 };
 
 /* A filter sized for n pins (zeroed): its byte length. */
@@ -72,6 +75,6 @@ void announce_release(struct announce *a);
  */
 struct r1fs_pin;
 json_t *announce_build(const char *store, const struct r1fs_pin *pins, size_t npins,
-                       uint64_t used, uint64_t quota);
+                       uint64_t used, uint64_t quota, bool hello);
 
 #endif

@@ -39,9 +39,10 @@ R1FS_TESTS = \
 	tests/unit/r1fs/test_multipart
 check_PROGRAMS += $(R1FS_TESTS) tests/unit/r1fs/r1fs_crash_helper
 TESTS += $(R1FS_TESTS) tests/integration/r1fs_cid.sh tests/integration/r1fs_ipfs.sh \
-	tests/integration/r1fs_sdk_ts.sh
+	tests/integration/r1fs_sdk_ts.sh tests/integration/r1fs_nodes.sh
 EXTRA_DIST += tests/integration/r1fs_cid.sh tests/integration/r1fs_ipfs.sh \
 	tests/integration/r1fs_sdk_ts.sh tests/integration/r1fs_sdk_ts.mjs \
+	tests/integration/r1fs_nodes.sh \
 	tests/integration/npm/install_sdk.sh \
 	tests/unit/r1fs/jsipfs_vectors.jsonl tests/unit/r1fs/jsipfs_vectors.mjs
 

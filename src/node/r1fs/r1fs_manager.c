@@ -76,6 +76,7 @@ struct rfm {
 	unsigned announce_ms;
 	struct peer_ann *peers;
 	size_t npeers;
+	unsigned hellos; /* announcements left that ask the peers for theirs */
 	bool closing;
 };
 
@@ -115,8 +116,8 @@ static void pins_changed(void *ctx);
 static void remember(struct rfm *s, const char *sender, const char *alias, struct announce *a)
 {
 	struct peer_ann *p = peer_find(s, sender);
-	if (!p)
-		pins_changed(s);
+	if (!p || a->hello)
+		pins_changed(s); /* it may not know us: tell it soon */
 	if (!p && s->npeers == PEERS_MAX) {
 		size_t old = 0;
 		for (size_t i = 1; i < s->npeers; i++)
@@ -226,7 +227,7 @@ static void announce_now(struct rfm *s)
 {
 	json_t *a = NULL;
 	if (s->ipfs) {
-		a = announce_build(ANNOUNCE_STORE_IPFS, NULL, 0, 0, 0);
+		a = announce_build(ANNOUNCE_STORE_IPFS, NULL, 0, 0, 0, s->hellos > 0);
 		json_object_del(a, R1FS_K_BLOOM); /* an IPFS node's blocks are IPFS's to find */
 	} else {
 		struct r1fs_pin *pins = NULL;
@@ -236,7 +237,7 @@ static void announce_now(struct rfm *s)
 		if (r1fs_list_pins(s->fs, &pins, &n, &why) == R1_OK) {
 			r1fs_store_stat(s->fs, &st, NULL);
 			a = announce_build(ANNOUNCE_STORE_BUILTIN, pins, n, st.used_bytes,
-			                   st.quota_bytes);
+			                   st.quota_bytes, s->hellos > 0);
 		} else {
 			LOG_W(plugin_log(s->pi), LOGMOD, "%s: cannot list pins: %s", s->n->alias,
 			      why ? why : "?");
@@ -244,6 +245,8 @@ static void announce_now(struct rfm *s)
 		r1fs_pins_free(pins, n);
 		r1_free(why);
 	}
+	if (s->hellos > 0)
+		s->hellos--;
 	char *why = NULL;
 	if (a && send_data(s, NULL, a, false, &why))
 		LOG_W(plugin_log(s->pi), LOGMOD, "%s: announcement not sent: %s", s->n->alias,
@@ -730,6 +733,7 @@ static enum r1_err rfm_init(struct plugin_instance *pi, void **state, char **why
 				r1_free(j);
 		}
 	}
+	s->hellos = 2;
 	loop_timer_start(s->announce, 1000, s->announce_ms);
 	LOG_I(plugin_log(pi), LOGMOD, "%s: R1FS %s%s%s", n->alias,
 	      s->ipfs ? "through IPFS at " : "built-in store, exchange over the bus",

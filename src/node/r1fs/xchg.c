@@ -22,6 +22,7 @@
 #define DEFAULT_RETRY_MS   5000u
 #define DEFAULT_PEERS      4u
 #define DEFAULT_KEEP_MS    60000u
+#define DEFAULT_DISCOVERY_MS 5000u
 #define TICK_MS            200u
 /* A peer that sent this many bad blocks is asked no more in that transfer. */
 #define BAD_PEER_LIMIT 3u
@@ -166,6 +167,7 @@ struct xchg {
 	unsigned serve_jobs;
 	uint64_t next_cb_id;
 	struct xchg_stats st;
+	uint64_t born_ms;
 	bool closing;
 };
 
@@ -598,6 +600,8 @@ static void pump(struct xchg *x, struct xfer *t)
 			}
 		}
 		if (best < 0 && !open) {
+			if (t->npeers == 0 && now - x->born_ms < x->cfg.discovery_ms)
+				break; /* just started: the peers' announcements may be on the way */
 			fail_no_peer(x, t, w);
 			break;
 		}
@@ -683,6 +687,17 @@ static void xfer_begin(struct xchg *x, struct xfer *t)
 }
 
 /* A new transfer, listed, not begun. */
+/* Ask the env for peers again (a transfer that started before anyone announced). */
+static void find_peers(struct xchg *x, struct xfer *t)
+{
+	if (!x->env.candidates)
+		return;
+	xchg_addr cands[XCHG_PEERS_MAX];
+	size_t n = x->env.candidates(x->env.ctx, &t->root, cands, x->cfg.max_peers);
+	for (size_t i = 0; i < n && i < XCHG_PEERS_MAX; i++)
+		add_peer(x, t, cands[i]);
+}
+
 static struct xfer *xfer_create(struct xchg *x, const struct r1fs_cid *root, const char *peer)
 {
 	struct xfer *t = r1_calloc(1, sizeof(*t));
@@ -694,14 +709,10 @@ static struct xfer *xfer_create(struct xchg *x, const struct r1fs_cid *root, con
 	r1fs_cid_format(root, t->root_text);
 	t->state = XCHG_RUNNING;
 	t->started_ms = t->last_progress_ms = now_ms(x);
-	if (peer) {
+	if (peer)
 		add_peer(x, t, peer);
-	} else if (x->env.candidates) {
-		xchg_addr cands[XCHG_PEERS_MAX];
-		size_t n = x->env.candidates(x->env.ctx, root, cands, x->cfg.max_peers);
-		for (size_t i = 0; i < n && i < XCHG_PEERS_MAX; i++)
-			add_peer(x, t, cands[i]);
-	}
+	else
+		find_peers(x, t);
 	t->next = x->xfers;
 	x->xfers = t;
 	LOG_I(x->log, LOGMOD, "fetching %s from %zu peer(s)", t->root_text, t->npeers);
@@ -1215,6 +1226,8 @@ static void on_tick(void *ctx, struct loop_timer *timer)
 			xfer_begin(x, t);
 		if (t->state != XCHG_RUNNING)
 			continue;
+		if (t->npeers == 0)
+			find_peers(x, t);
 		if (now - t->last_progress_ms >= x->cfg.timeout_ms) {
 			struct buf b = BUF_INIT;
 			buf_addf(&b,
@@ -1284,6 +1297,8 @@ enum r1_err xchg_new(struct loop *loop, struct r1fs *fs, const struct xchg_confi
 	x->cfg.max_peers = cfg->max_peers ? R1_MIN(cfg->max_peers, (unsigned)XCHG_PEERS_MAX)
 	                                  : DEFAULT_PEERS;
 	x->cfg.keep_done_ms = cfg->keep_done_ms ? cfg->keep_done_ms : DEFAULT_KEEP_MS;
+	x->cfg.discovery_ms = cfg->discovery_ms ? cfg->discovery_ms : DEFAULT_DISCOVERY_MS;
+	x->born_ms = loop_now(loop);
 	x->addr = r1_strdup(cfg->addr);
 	x->cfg.addr = x->addr;
 	loop_call_init(&x->serve_call, serve_some, x);

@@ -78,6 +78,12 @@ struct xchg_config {
 	unsigned retry_ms;      /* a block not received is asked again after; 0 = 5 s */
 	unsigned max_peers;     /* peers asked per transfer (<= XCHG_PEERS_MAX); 0 = 4 */
 	unsigned keep_done_ms;  /* ended transfers stay listed this long; 0 = 60 s */
+	/*
+	 * For this long after the exchange starts, a transfer with no peer to
+	 * ask waits for one (announcements arrive in the first seconds) instead
+	 * of failing; 0 = 5 s.
+	 */
+	unsigned discovery_ms;
 	bool serve_untrusted;   /* serve requesters `trusted` refuses */
 };
 

@@ -254,7 +254,7 @@ static void test_announce(void)
 	is_int(announce_bloom_size(0), ANNOUNCE_BLOOM_MIN, "empty: the smallest filter");
 	is_int(announce_bloom_size(1000000), ANNOUNCE_BLOOM_MAX, "a million pins: the largest");
 	is_int(announce_bloom_size(1000), 2048, "1000 pins: 10 bits each, rounded to 2 KiB");
-	json_t *a = announce_build("builtin", pins, 40, 12345, 0);
+	json_t *a = announce_build("builtin", pins, 40, 12345, 0, true);
 	ok(a != NULL, "built");
 	struct announce got;
 	char *why = NULL;
@@ -262,6 +262,7 @@ static void test_announce(void)
 	is_int(got.pins, 40, "pins");
 	is_int(got.used, 12345, "used");
 	is_str(got.store, "builtin", "store");
+	ok(got.hello, "a starting node's hello");
 	is_int(got.nrecent, ANNOUNCE_RECENT_MAX, "recent capped at %d", ANNOUNCE_RECENT_MAX);
 	is_str(got.recent[ANNOUNCE_RECENT_MAX - 1].cid, pins[39].cid, "newest last");
 	is_int(got.recent[0].size, 1008, "oldest of the recent: pin 8");
