@@ -226,6 +226,7 @@ static int parse(int argc, char **argv, int takes, struct target *t)
 {
 	memset(t, 0, sizeof(*t));
 	t->cmd = argv[0];
+	t->f.grace = -1; /* not given */
 	struct cli_args a;
 	char *err = NULL;
 	if (!cli_parse(argc, argv, flag_table, &t->f, &t->g, &a, &err)) {
@@ -251,7 +252,7 @@ static int parse(int argc, char **argv, int takes, struct target *t)
 		}
 		t->nonce = n;
 	}
-	if (t->f.grace < 0) {
+	if (t->f.grace < -1) {
 		cli_error(_("r1fs gc: --grace wants seconds, 0 or more"));
 		return EXIT_USAGE;
 	}
@@ -391,7 +392,7 @@ static const char *op_of(const struct target *t, json_t **args)
 		json_object_set_new(*args, "cid", json_string(t->arg));
 	if (strcmp(op, "gc") == 0)
 		json_object_set_new(*args, "grace",
-		                    json_integer(t->f.grace ? t->f.grace : R1FS_OP_GC_GRACE_S));
+		                    json_integer(t->f.grace >= 0 ? t->f.grace : R1FS_OP_GC_GRACE_S));
 	return op;
 }
 

@@ -148,6 +148,20 @@ like "$(cat "$T/o")" "$A: no answer" "that names A"
 [ $((t1 - t0)) -ge 3 ] && [ $((t1 - t0)) -le 15 ]
 ok $? "after the configured 3 s ($((t1 - t0)) s)"
 
+# ---- bookkeeping, and the API's answers to malformed requests
+is "$(fs a unpin "$CID2"; echo $?)" "0" "A unpins the corrupted file"
+like "$(fs a gc --grace 0)" "^removed [1-9][0-9]* block" "and gc removes its blocks"
+like "$(fs a stat)" "blocks: [0-9]+, pins: 3" "stat without a CID: the store"
+code() { curl -s -o "$T/body" -w '%{http_code}' "$@"; }
+is "$(code "http://127.0.0.1:$HTTP_a/get_file")" "422" "get_file without cid: 422"
+like "$(cat "$T/body")" '"type":"missing","loc":\["query","cid"\]' "in FastAPI's words"
+is "$(code -F 'body={"secret":"x"}' "http://127.0.0.1:$HTTP_a/add_file")" "422" \
+	"add_file without a file part: 422"
+is "$(code -X POST "http://127.0.0.1:$HTTP_a/get_status")" "405" "a wrong method: 405"
+is "$(code "http://127.0.0.1:$HTTP_a/nope")" "404" "an unknown route: 404"
+is "$(code -H 'Content-Type: application/json' -d '{"cid": 5}' \
+	"http://127.0.0.1:$HTTP_a/get_file_base64")" "422" "a CID that is not a string: 422"
+
 # ---- a node elsewhere, over the broker
 like "$(remote "$T/cli.pem" r1-a pins)" "$CID [0-9]+ one.bin" "pins of A over the network"
 mkdir -p "$T/outr"
