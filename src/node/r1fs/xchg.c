@@ -664,7 +664,8 @@ static struct xfer *xfer_running(struct xchg *x, const struct r1fs_cid *root)
 
 static void add_peer(struct xchg *x, struct xfer *t, const char *addr)
 {
-	if (t->npeers >= x->cfg.max_peers || !addr || !*addr || addr_same(addr, x->addr) ||
+	if (t->npeers >= x->cfg.max_peers || !addr || !*addr ||
+	    strlen(addr) >= sizeof(t->peers[0].addr) || addr_same(addr, x->addr) ||
 	    peer_index(t, addr) >= 0)
 		return;
 	snprintf(t->peers[t->npeers].addr, sizeof(t->peers[0].addr), "%s", addr);

@@ -226,6 +226,33 @@ static void test_seal(void)
 	is_int(xmsg_open_block(key, xfer, &cid, sealed.data, sealed.len, &opened, &why), R1_OK,
 	       "open empty");
 	is_int(opened.len, 0, "empty");
+	/* every length round-trips (the base64 tail: 0, 1 or 2 padding characters) */
+	bool all = true;
+	uint8_t bytes[80];
+	for (size_t len = 0; len < sizeof(bytes); len++) {
+		bytes[len] = (uint8_t)(len * 37);
+		buf_reset(&sealed);
+		all = all && xmsg_seal_block(key, xfer, &cid, bytes, len, &sealed, NULL) == R1_OK &&
+		      xmsg_open_block(key, xfer, &cid, sealed.data, sealed.len, &opened, NULL) ==
+		          R1_OK &&
+		      opened.len == len && memcmp(opened.data, bytes, len) == 0;
+	}
+	ok(all, "blocks of 0 to 79 bytes round-trip");
+	/* non-canonical base64: padding bits set, padding in the middle, bad length */
+	buf_reset(&sealed);
+	xmsg_seal_block(key, xfer, &cid, bytes, 2, &sealed, NULL); /* 30 bytes: 40 chars, 2 '=' */
+	char *mangled = r1_strdup(sealed.data);
+	size_t ml = strlen(mangled);
+	mangled[ml - 3] = 'B'; /* before "==" only A, Q, g, w leave the padding bits clear */
+	is_int(xmsg_open_block(key, xfer, &cid, mangled, ml, &opened, NULL), R1_ERR_PROTO,
+	       "base64 with bits set under its padding is refused");
+	memcpy(mangled, sealed.data, ml);
+	mangled[4] = '=';
+	is_int(xmsg_open_block(key, xfer, &cid, mangled, ml, &opened, NULL), R1_ERR_PROTO,
+	       "padding in the middle is refused");
+	is_int(xmsg_open_block(key, xfer, &cid, sealed.data, ml - 1, &opened, NULL), R1_ERR_PROTO,
+	       "a length that is not a multiple of 4 is refused");
+	r1_free(mangled);
 	/* too big to seal */
 	uint8_t *big = r1_calloc(1, XMSG_BLOCK_MAX + 1);
 	buf_reset(&sealed);
