@@ -46,6 +46,7 @@
 
 #include <dirent.h>
 #include <fcntl.h>
+#include <pthread.h>
 #include <stddef.h>
 #include <sys/stat.h>
 #include <time.h>
@@ -764,6 +765,84 @@ static bool safe_name(const char *name)
 	       strcmp(name, "..") != 0 && strlen(name) < 256;
 }
 
+/* A request whose answer may take long to start (the node fetches from peers first). */
+struct waiting {
+	const struct httpc_url *url;
+	const struct httpc_request *hr;
+	struct httpc_response *r;
+	enum r1_err e;
+	char *why;
+	int done; /* atomic */
+};
+
+static void *waiting_main(void *arg)
+{
+	struct waiting *w = arg;
+	w->e = httpc_send(w->url, w->hr, &w->r, &w->why);
+	__atomic_store_n(&w->done, 1, __ATOMIC_RELEASE);
+	return NULL;
+}
+
+/* The node's fetch of `cid` from its peers, as its /transfers shows it. */
+static void show_node_fetch(const struct target *t, const char *cid, struct progress *p)
+{
+	struct httpc_url url;
+	if (http_open(t, &url))
+		return;
+	struct httpc_request hr = {.method = "GET", .target = "/transfers", .timeout_ms = 2000};
+	struct httpc_response *r = NULL;
+	struct buf body = BUF_INIT;
+	if (httpc_send(&url, &hr, &r, NULL) == R1_OK && httpc_status(r) == 200 &&
+	    httpc_read_all(r, 1u << 20, &body, NULL) == R1_OK) {
+		json_t *doc = json_loadb(body.data ? body.data : "", body.len, 0, NULL);
+		size_t i;
+		json_t *x;
+		json_array_foreach(json_object_get(doc, "result"), i, x)
+		{
+			if (strcmp(str(x, "cid"), cid) == 0 && strcmp(str(x, "state"), "running") == 0) {
+				progress_show(p, (uint64_t)num(x, "bytes_done"),
+				              (uint64_t)num(x, "bytes_total"), false);
+				break;
+			}
+		}
+		json_decref(doc);
+	}
+	buf_release(&body);
+	httpc_response_free(&r);
+	httpc_url_release(&url);
+}
+
+/*
+ * Send a GET whose headers come when the node has the whole file: on a
+ * terminal, the node's fetch from its peers is shown meanwhile.
+ */
+static enum r1_err send_watching(const struct target *t, const struct httpc_url *url,
+                                 const struct httpc_request *hr, const char *cid,
+                                 struct httpc_response **r, char **why)
+{
+	struct progress p;
+	progress_start(&p, _("the node fetches"));
+	pthread_t th;
+	struct waiting w = {.url = url, .hr = hr};
+	if (!p.on || pthread_create(&th, NULL, waiting_main, &w) != 0)
+		return httpc_send(url, hr, r, why);
+	while (!__atomic_load_n(&w.done, __ATOMIC_ACQUIRE)) {
+		usleep(300000);
+		if (!__atomic_load_n(&w.done, __ATOMIC_ACQUIRE))
+			show_node_fetch(t, cid, &p);
+	}
+	pthread_join(th, NULL);
+	progress_end(&p);
+	*r = w.r;
+	if (w.e && why) {
+		r1_free(*why);
+		*why = w.why;
+	} else {
+		r1_free(w.why);
+	}
+	return w.e;
+}
+
 static int http_get(struct target *t, json_t **res)
 {
 	struct buf q = BUF_INIT;
@@ -784,7 +863,9 @@ static int http_get(struct target *t, json_t **res)
 	                           .timeout_ms = (int)t->timeout_ms};
 	struct httpc_response *r = NULL;
 	char *why = NULL;
-	enum r1_err e = httpc_send(&url, &hr, &r, &why);
+	char root[R1FS_CID_TEXT_MAX + 1];
+	snprintf(root, sizeof(root), "%.*s", (int)strcspn(t->arg, "/"), t->arg);
+	enum r1_err e = send_watching(t, &url, &hr, root, &r, &why);
 	if (e) {
 		rc = http_unreachable(t, e, why);
 		goto out;
