@@ -259,7 +259,8 @@ static int parse(int argc, char **argv, int takes, struct target *t)
 	}
 	int ways = !!t->f.node_dir + !!t->f.ipfs_api + !!(t->f.port || t->f.node);
 	if (ways > 1 || (t->f.port && t->f.node)) {
-		cli_error(_("r1fs %s: give one of --node-dir, --ipfs-api, --port or --node"), t->cmd);
+		cli_error(_("r1fs %s: give one of --node-dir, --ipfs-api, --port or --node"),
+		          t->cmd);
 		return EXIT_USAGE;
 	}
 	t->timeout_ms = t->g.cfg.timeout_s > 0 ? (unsigned)(t->g.cfg.timeout_s * 1000) : 600000;
@@ -358,8 +359,8 @@ static void print_result(const struct target *t, const char *op, const json_t *r
 		printf(_("cumulative size: %" JSON_INTEGER_FORMAT "\n"), num(res, "cumulative"));
 		printf(_("block size: %" JSON_INTEGER_FORMAT "\n"), num(res, "block_size"));
 		printf(_("links: %" JSON_INTEGER_FORMAT "\n"), num(res, "links"));
-		printf(_("pinned: %s\n"), json_is_true(json_object_get(res, "pinned")) ? _("yes")
-		                                                                        : _("no"));
+		printf(_("pinned: %s\n"),
+		       json_is_true(json_object_get(res, "pinned")) ? _("yes") : _("no"));
 	} else if (strcmp(op, "store_stat") == 0) {
 		char used[32], quota[32], disk[32];
 		human((uint64_t)num(res, "used"), used);
@@ -392,8 +393,9 @@ static const char *op_of(const struct target *t, json_t **args)
 	if (t->arg)
 		json_object_set_new(*args, "cid", json_string(t->arg));
 	if (strcmp(op, "gc") == 0)
-		json_object_set_new(*args, "grace",
-		                    json_integer(t->f.grace >= 0 ? t->f.grace : R1FS_OP_GC_GRACE_S));
+		json_object_set_new(
+		    *args, "grace",
+		    json_integer(t->f.grace >= 0 ? t->f.grace : R1FS_OP_GC_GRACE_S));
 	return op;
 }
 
@@ -587,7 +589,9 @@ static void http_refused(int status, const json_t *body)
 		m = d;
 	char *s = m && !json_is_string(m) ? json_dumps(m, JSON_ENCODE_ANY) : NULL;
 	cli_error(_("r1fs: the node refused the request (%d): %s"), status,
-	          s ? s : json_string_value(m) ? json_string_value(m) : "?");
+	          s                      ? s
+	          : json_string_value(m) ? json_string_value(m)
+	                                 : "?");
 	free(s);
 }
 
@@ -689,8 +693,8 @@ static int http_add(struct target *t, json_t **res)
 	int fd = open(t->arg, O_RDONLY | O_CLOEXEC);
 	struct stat st;
 	if (fd < 0 || fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
-		cli_error(_("r1fs add: %s: %s"), t->arg, fd < 0 ? strerror(errno)
-		                                              : _("not a regular file"));
+		cli_error(_("r1fs add: %s: %s"), t->arg,
+		          fd < 0 ? strerror(errno) : _("not a regular file"));
 		if (fd >= 0)
 			close(fd);
 		return EXIT_FAIL;
@@ -799,7 +803,8 @@ static void show_node_fetch(const struct target *t, const char *cid, struct prog
 		json_t *x;
 		json_array_foreach(json_object_get(doc, "result"), i, x)
 		{
-			if (strcmp(str(x, "cid"), cid) == 0 && strcmp(str(x, "state"), "running") == 0) {
+			if (strcmp(str(x, "cid"), cid) == 0 &&
+			    strcmp(str(x, "state"), "running") == 0) {
 				progress_show(p, (uint64_t)num(x, "bytes_done"),
 				              (uint64_t)num(x, "bytes_total"), false);
 				break;
@@ -859,8 +864,8 @@ static int http_get(struct target *t, json_t **res)
 		return rc;
 	}
 	const char *dir = t->f.out ? t->f.out : ".";
-	struct httpc_request hr = {.method = "GET", .target = buf_cstr(&q),
-	                           .timeout_ms = (int)t->timeout_ms};
+	struct httpc_request hr = {
+	    .method = "GET", .target = buf_cstr(&q), .timeout_ms = (int)t->timeout_ms};
 	struct httpc_response *r = NULL;
 	char *why = NULL;
 	char root[R1FS_CID_TEXT_MAX + 1];
@@ -901,7 +906,8 @@ static int http_get(struct target *t, json_t **res)
 			if (e || n == 0)
 				break;
 			if (write(fd, chunk, n) != (ssize_t)n) {
-				e = r1_fail(&why, R1_ERR_IO, "r1fs get: writing: %s", strerror(errno));
+				e = r1_fail(&why, R1_ERR_IO, "r1fs get: writing: %s",
+				            strerror(errno));
 				break;
 			}
 			got += n;
@@ -944,8 +950,8 @@ static int http_cat(struct target *t)
 		buf_release(&q);
 		return rc;
 	}
-	struct httpc_request hr = {.method = "GET", .target = buf_cstr(&q),
-	                           .timeout_ms = (int)t->timeout_ms};
+	struct httpc_request hr = {
+	    .method = "GET", .target = buf_cstr(&q), .timeout_ms = (int)t->timeout_ms};
 	struct httpc_response *r = NULL;
 	char *why = NULL;
 	enum r1_err e = httpc_send(&url, &hr, &r, &why);
@@ -1113,7 +1119,8 @@ static void on_payload(void *ctx, struct session *s, enum session_msg kind, cons
 		if (!rm->resp && strcmp(m.request_id, rm->request_id) == 0)
 			rm->resp = json_incref((json_t *)data);
 	} else if (rm->x) {
-		xchg_receive(rm->x, sender, &m, json_is_true(json_object_get(msg, K_EE_IS_ENCRYPTED)));
+		xchg_receive(rm->x, sender, &m,
+		             json_is_true(json_object_get(msg, K_EE_IS_ENCRYPTED)));
 	}
 }
 
@@ -1172,10 +1179,8 @@ static int remote_store(struct remote *rm)
 	                         .timeout_ms = rm->t->g.cfg.timeout_s > 0
 	                                           ? (unsigned)(rm->t->g.cfg.timeout_s * 1000)
 	                                           : 90000};
-	struct xchg_env xe = {.ctx = rm,
-	                      .send = env_send,
-	                      .trusted = env_trusted,
-	                      .candidates = env_candidates};
+	struct xchg_env xe = {
+	    .ctx = rm, .send = env_send, .trusted = env_trusted, .candidates = env_candidates};
 	if (!e)
 		e = xchg_new(rm->nc.loop, rm->fs, &xc, &xe, NULL, &rm->x, &why);
 	if (e) {
@@ -1307,8 +1312,8 @@ static int remote_add(struct remote *rm, json_t **res)
 	json_t *args = json_pack("{s:s}", "cid", str(*res, "cid"));
 	json_t *ans = NULL;
 	/* the node's fetch has its own timeout; this wait only ends a silent node */
-	unsigned wait = rm->t->g.cfg.timeout_s > 0 ? (unsigned)(rm->t->g.cfg.timeout_s * 1000)
-	                                           : 3600000u;
+	unsigned wait =
+	    rm->t->g.cfg.timeout_s > 0 ? (unsigned)(rm->t->g.cfg.timeout_s * 1000) : 3600000u;
 	rc = remote_req(rm, "fetch", args, wait, &ans);
 	json_decref(args);
 	json_decref(ans);
@@ -1329,8 +1334,8 @@ static int run_bus(struct target *t)
 	int rc = remote_open(&rm, t);
 	if (rc)
 		return rc;
-	bool data = strcmp(t->cmd, "add") == 0 || strcmp(t->cmd, "get") == 0 ||
-	            strcmp(t->cmd, "cat") == 0;
+	bool data =
+	    strcmp(t->cmd, "add") == 0 || strcmp(t->cmd, "get") == 0 || strcmp(t->cmd, "cat") == 0;
 	json_t *res = NULL;
 	const char *op = t->cmd;
 	if (data && (rc = remote_store(&rm)))
@@ -1346,10 +1351,9 @@ static int run_bus(struct target *t)
 	} else {
 		json_t *args = NULL;
 		op = op_of(t, &args);
-		rc = remote_req(&rm, op, args,
-		                t->g.cfg.timeout_s > 0 ? (unsigned)(t->g.cfg.timeout_s * 1000)
-		                                       : 60000u,
-		                &res);
+		rc = remote_req(
+		    &rm, op, args,
+		    t->g.cfg.timeout_s > 0 ? (unsigned)(t->g.cfg.timeout_s * 1000) : 60000u, &res);
 		json_decref(args);
 	}
 	if (!rc && res)
@@ -1445,8 +1449,7 @@ static const struct cmd_entry r1fs_subcommands[] = {
     {"stat", N_("r1fs stat [CID] " WHERE),
      N_("a DAG's type, sizes and pin; without a CID, the store's use and quota"), r1fs_stat_cmd},
     {"pins", N_("r1fs pins " WHERE),
-     N_("list the pinned CIDs with their size and, when known, the file's name"),
-     r1fs_no_arg_cmd},
+     N_("list the pinned CIDs with their size and, when known, the file's name"), r1fs_no_arg_cmd},
     {"pin", N_("r1fs pin CID " WHERE), N_("pin a DAG (fetching what the store lacks)"),
      r1fs_cid_arg_cmd},
     {"unpin", N_("r1fs unpin CID " WHERE), N_("remove a pin"), r1fs_cid_arg_cmd},

@@ -106,7 +106,8 @@ enum r1_err announce_parse(const json_t *data, struct announce *out, char **why)
 		size_t len = out->bloom_len;
 		if (len < ANNOUNCE_BLOOM_MIN || len > ANNOUNCE_BLOOM_MAX || (len & (len - 1))) {
 			announce_release(out);
-			return r1_fail(why, R1_ERR_PROTO, "r1fs announce: a bloom of %zu bytes", len);
+			return r1_fail(why, R1_ERR_PROTO, "r1fs announce: a bloom of %zu bytes",
+			               len);
 		}
 		out->bloom_k = (unsigned)json_integer_value(k);
 	}
@@ -125,8 +126,8 @@ enum r1_err announce_parse(const json_t *data, struct announce *out, char **why)
 		    !get_u64(json_array_get(e, 1), &p->size) ||
 		    !json_is_integer(json_array_get(e, 2))) {
 			announce_release(out);
-			return r1_fail(why, R1_ERR_PROTO, "r1fs announce: recent entry %zu malformed",
-			               i);
+			return r1_fail(why, R1_ERR_PROTO,
+			               "r1fs announce: recent entry %zu malformed", i);
 		}
 		r1fs_cid_format(&parsed, p->cid);
 		p->created = (int64_t)json_integer_value(json_array_get(e, 2));
@@ -135,8 +136,8 @@ enum r1_err announce_parse(const json_t *data, struct announce *out, char **why)
 	return R1_OK;
 }
 
-json_t *announce_build(const char *store, const struct r1fs_pin *pins, size_t npins,
-                       uint64_t used, uint64_t quota, bool hello)
+json_t *announce_build(const char *store, const struct r1fs_pin *pins, size_t npins, uint64_t used,
+                       uint64_t quota, bool hello)
 {
 	size_t len = announce_bloom_size(npins);
 	uint8_t *bloom = r1_calloc(1, len);
@@ -152,17 +153,17 @@ json_t *announce_build(const char *store, const struct r1fs_pin *pins, size_t np
 	}
 	for (size_t i = npins > ANNOUNCE_RECENT_MAX ? npins - ANNOUNCE_RECENT_MAX : 0; i < npins;
 	     i++)
-		json_array_append_new(recent, json_pack("[s,I,I]", pins[i].cid,
-		                                        (json_int_t)pins[i].size,
-		                                        (json_int_t)pins[i].created));
+		json_array_append_new(recent,
+		                      json_pack("[s,I,I]", pins[i].cid, (json_int_t)pins[i].size,
+		                                (json_int_t)pins[i].created));
 	base64_encode(&b64, bloom, len, B64_STD);
 	if (!buf_ok(&b64))
 		goto out;
 	o = json_pack("{s:s,s:i,s:s,s:I,s:I,s:I,s:s%,s:i,s:O}", R1FS_K_OP, R1FS_OP_ANNOUNCE,
 	              R1FS_K_VERSION, 1, R1FS_K_STORE, store, R1FS_K_PINS, (json_int_t)npins,
-	              R1FS_K_USED, (json_int_t)used, R1FS_K_QUOTA, (json_int_t)quota,
-	              R1FS_K_BLOOM, b64.data, b64.len, R1FS_K_BLOOM_K, (int)ANNOUNCE_BLOOM_K,
-	              R1FS_K_RECENT, recent);
+	              R1FS_K_USED, (json_int_t)used, R1FS_K_QUOTA, (json_int_t)quota, R1FS_K_BLOOM,
+	              b64.data, b64.len, R1FS_K_BLOOM_K, (int)ANNOUNCE_BLOOM_K, R1FS_K_RECENT,
+	              recent);
 	if (o && hello)
 		json_object_set_new(o, R1FS_K_HELLO, json_true());
 out:

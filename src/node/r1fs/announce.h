@@ -26,11 +26,11 @@
 
 #include <jansson.h>
 
-#define ANNOUNCE_RECENT_MAX   32
-#define ANNOUNCE_BLOOM_MIN    256u   /* bytes */
-#define ANNOUNCE_BLOOM_MAX    32768u /* bytes */
-#define ANNOUNCE_BLOOM_K      7u
-#define ANNOUNCE_BLOOM_K_MAX  16u
+#define ANNOUNCE_RECENT_MAX    32
+#define ANNOUNCE_BLOOM_MIN     256u   /* bytes */
+#define ANNOUNCE_BLOOM_MAX     32768u /* bytes */
+#define ANNOUNCE_BLOOM_K       7u
+#define ANNOUNCE_BLOOM_K_MAX   16u
 #define ANNOUNCE_STORE_BUILTIN "builtin"
 #define ANNOUNCE_STORE_IPFS    "ipfs"
 
@@ -74,7 +74,7 @@ void announce_release(struct announce *a);
  * first (the newest 32 become "recent").
  */
 struct r1fs_pin;
-json_t *announce_build(const char *store, const struct r1fs_pin *pins, size_t npins,
-                       uint64_t used, uint64_t quota, bool hello);
+json_t *announce_build(const char *store, const struct r1fs_pin *pins, size_t npins, uint64_t used,
+                       uint64_t quota, bool hello);
 
 #endif

@@ -153,7 +153,8 @@ static enum r1_err begin_part(struct multipart *m, char *headers, size_t len, ch
 		line = eol + 2;
 	}
 	if (!e && ++m->parts > MULTIPART_PARTS_MAX)
-		e = r1_fail(why, R1_ERR_PROTO, "multipart: more than %d parts", MULTIPART_PARTS_MAX);
+		e = r1_fail(why, R1_ERR_PROTO, "multipart: more than %d parts",
+		            MULTIPART_PARTS_MAX);
 	if (!e) {
 		struct multipart_part part = {name ? name : "", filename, ctype};
 		m->in_part = true;
@@ -200,7 +201,8 @@ static enum r1_err run(struct multipart *m, char **why)
 				return R1_OK;
 			}
 			size_t n = (size_t)(hit - p);
-			enum r1_err e = m->state == MP_BODY ? emit(m, n, why) : (consume(m, n), R1_OK);
+			enum r1_err e =
+			    m->state == MP_BODY ? emit(m, n, why) : (consume(m, n), R1_OK);
 			if (!e && m->in_part) {
 				m->in_part = false;
 				e = m->cb.end ? m->cb.end(m->cb.ctx, why) : R1_OK;
@@ -224,23 +226,27 @@ static enum r1_err run(struct multipart *m, char **why)
 			while (i < len && (p[i] == ' ' || p[i] == '\t'))
 				i++;
 			if (i > 256)
-				return r1_fail(why, R1_ERR_PROTO, "multipart: junk after a delimiter");
+				return r1_fail(why, R1_ERR_PROTO,
+				               "multipart: junk after a delimiter");
 			if (len - i < 2)
 				return R1_OK;
 			if (p[i] != '\r' || p[i + 1] != '\n')
-				return r1_fail(why, R1_ERR_PROTO, "multipart: junk after a delimiter");
+				return r1_fail(why, R1_ERR_PROTO,
+				               "multipart: junk after a delimiter");
 			consume(m, i + 2);
 			m->state = MP_HEADERS;
 			break;
 		}
 		case MP_HEADERS: {
-			char *end = len >= 2 && p[0] == '\r' && p[1] == '\n' ? p
-			                                                     : memmem(p, len, "\r\n\r\n", 4);
+			char *end = len >= 2 && p[0] == '\r' && p[1] == '\n'
+			                ? p
+			                : memmem(p, len, "\r\n\r\n", 4);
 			if (!end) {
 				if (len > MULTIPART_HEADERS_MAX)
-					return r1_fail(why, R1_ERR_PROTO,
-					               "multipart: a part's headers exceed %u bytes",
-					               MULTIPART_HEADERS_MAX);
+					return r1_fail(
+					    why, R1_ERR_PROTO,
+					    "multipart: a part's headers exceed %u bytes",
+					    MULTIPART_HEADERS_MAX);
 				return R1_OK;
 			}
 			size_t hlen = (size_t)(end - p);

@@ -32,8 +32,8 @@ static enum r1_err op_pins(struct r1fs *fs, const char *cid, const json_t *args,
 	return a ? R1_OK : r1_fail(why, R1_ERR_NOMEM, "r1fs: out of memory");
 }
 
-static enum r1_err op_store_stat(struct r1fs *fs, const char *cid, const json_t *args,
-                                 json_t **out, char **why)
+static enum r1_err op_store_stat(struct r1fs *fs, const char *cid, const json_t *args, json_t **out,
+                                 char **why)
 {
 	struct r1fs_store_stat st;
 	enum r1_err e = r1fs_store_stat(fs, &st, why);
@@ -104,7 +104,8 @@ static enum r1_err op_gc(struct r1fs *fs, const char *cid, const json_t *args, j
 {
 	const json_t *g = json_object_get(args, "grace");
 	if (g && !json_is_null(g) && (!json_is_integer(g) || json_integer_value(g) < 0))
-		return r1_fail(why, R1_ERR_INVAL, "r1fs gc: grace must be a whole number of seconds");
+		return r1_fail(why, R1_ERR_INVAL,
+		               "r1fs gc: grace must be a whole number of seconds");
 	int64_t grace = json_is_integer(g) ? (int64_t)json_integer_value(g) : R1FS_OP_GC_GRACE_S;
 	struct r1fs_gc_stats s;
 	enum r1_err e = r1fs_gc(fs, grace, &s, why);
@@ -123,9 +124,9 @@ static const struct {
 	enum r1_err (*run)(struct r1fs *fs, const char *cid, const json_t *args, json_t **out,
 	                   char **why);
 } ops[] = {
-    {"pins", false, false, op_pins},     {"store_stat", false, false, op_store_stat},
-    {"stat", true, false, op_stat},      {"ls", true, false, op_ls},
-    {"pin", true, true, op_pin},         {"unpin", true, true, op_unpin},
+    {"pins", false, false, op_pins}, {"store_stat", false, false, op_store_stat},
+    {"stat", true, false, op_stat},  {"ls", true, false, op_ls},
+    {"pin", true, true, op_pin},     {"unpin", true, true, op_unpin},
     {"gc", false, true, op_gc},
 };
 

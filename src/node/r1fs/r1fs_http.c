@@ -22,7 +22,7 @@
 #include <fcntl.h>
 #include <sys/stat.h>
 
-#define LOGMOD "r1fs-api"
+#define LOGMOD  "r1fs-api"
 #define WORKERS 2u
 /* Bodies of the JSON routes: a base64 file up to R1FS_MAX_MEMORY_FILE. */
 #define JSON_BODY_MAX ((size_t)R1FS_MAX_MEMORY_FILE / 3 * 4 + 65536)
@@ -80,9 +80,8 @@ static void job_free(struct job *j)
 		unlink(j->out_path);
 	if (j->out_dir)
 		rmdir(j->out_dir);
-	char *strings[] = {j->cid,     j->secret,   j->name,     j->path,
-	                   j->text,    j->why,      j->out_dir,  j->out_path,
-	                   j->out_name};
+	char *strings[] = {j->cid, j->secret,  j->name,     j->path,    j->text,
+	                   j->why, j->out_dir, j->out_path, j->out_name};
 	if (j->secret)
 		OPENSSL_cleanse(j->secret, strlen(j->secret));
 	for (size_t i = 0; i < R1_ARRAY_LEN(strings); i++)
@@ -221,17 +220,16 @@ static char *dup_or_null(const char *s)
 static void route_status(void *ctx, struct httpapi_req *r)
 {
 	struct r1fs_http *h = ctx;
-	json_t *res = json_pack("{s:s?,s:s,s:[],s:[],s:n,s:s?,s:s?,s:b}", "ID", h->addr,
-	                        "AgentVersion", "r1console/" R1_APP_VERSION, "Addresses",
-	                        "Protocols", "PublicKey", "EE_ID", h->alias, "store", h->store,
-	                        "online", true);
+	json_t *res =
+	    json_pack("{s:s?,s:s,s:[],s:[],s:n,s:s?,s:s?,s:b}", "ID", h->addr, "AgentVersion",
+	              "r1console/" R1_APP_VERSION, "Addresses", "Protocols", "PublicKey", "EE_ID",
+	              h->alias, "store", h->store, "online", true);
 	struct r1fs_store_stat st;
 	if (res && r1fs_store_stat(h->fs, &st, NULL) == R1_OK)
-		json_object_update_new(res, json_pack("{s:I,s:I,s:I,s:I}", "used",
-		                                      (json_int_t)st.used_bytes, "quota",
-		                                      (json_int_t)st.quota_bytes, "blocks",
-		                                      (json_int_t)st.blocks, "pins",
-		                                      (json_int_t)st.pins));
+		json_object_update_new(
+		    res, json_pack("{s:I,s:I,s:I,s:I}", "used", (json_int_t)st.used_bytes, "quota",
+		                   (json_int_t)st.quota_bytes, "blocks", (json_int_t)st.blocks,
+		                   "pins", (json_int_t)st.pins));
 	if (res && h->env.status) {
 		json_t *extra = h->env.status(h->env.ctx);
 		if (extra)
@@ -324,7 +322,8 @@ static enum r1_err up_begin(void *ctx, const struct multipart_part *p, char **wh
 	if (strcmp(p->name, "file") == 0 && !u->have_file) {
 		u->have_file = u->in_file = true;
 		r1_free(u->filename);
-		u->filename = r1_strdup(base_name(p->filename && *p->filename ? p->filename : "file"));
+		u->filename =
+		    r1_strdup(base_name(p->filename && *p->filename ? p->filename : "file"));
 		if (!u->filename)
 			return r1_fail(why, R1_ERR_NOMEM, "out of memory");
 		return R1_OK;
@@ -417,8 +416,8 @@ static bool chunk_add_file(void *ctx, struct httpapi_req *r, const char *data, s
 	if (!u && !(u = upload_start(h, r)))
 		return false;
 	char *why = NULL;
-	enum r1_err e = len ? multipart_feed(u->mp, data, len, &why)
-	                    : multipart_finish(u->mp, &why);
+	enum r1_err e =
+	    len ? multipart_feed(u->mp, data, len, &why) : multipart_finish(u->mp, &why);
 	if (!e)
 		return true;
 	httpapi_set_data(r, NULL);
@@ -451,8 +450,9 @@ static void route_add_file(void *ctx, struct httpapi_req *r)
 		body = json_loadb(u->body.data, u->body.len, 0, NULL);
 		if (!json_is_object(body)) {
 			json_decref(body);
-			httpapi_reply_json(r, 400, json_pack("{s:s}", "detail",
-			                                     "Invalid JSON in form field 'body'"));
+			httpapi_reply_json(
+			    r, 400,
+			    json_pack("{s:s}", "detail", "Invalid JSON in form field 'body'"));
 			upload_free(u);
 			return;
 		}
@@ -622,8 +622,8 @@ static void run_get_file(struct job *j)
 static void reply_not_found(struct job *j)
 {
 	httpapi_reply_json(j->req, 404,
-	                   json_pack("{s:{s:s,s:s}}", "detail", "detail", "File not found!", "error",
-	                             j->why ? j->why : r1_strerror(j->err)));
+	                   json_pack("{s:{s:s,s:s}}", "detail", "detail", "File not found!",
+	                             "error", j->why ? j->why : r1_strerror(j->err)));
 }
 
 static void reply_get_file(struct job *j)
@@ -640,8 +640,8 @@ static void reply_get_file(struct job *j)
 		httpapi_reply_error(j->req, 500, strerror(errno));
 		return;
 	}
-	json_t *meta = json_pack("{s:s,s:s}", "file", j->out_path, "filename",
-	                         j->out_name ? j->out_name : "");
+	json_t *meta =
+	    json_pack("{s:s,s:s}", "file", j->out_path, "filename", j->out_name ? j->out_name : "");
 	char *meta_text = meta ? json_dumps(meta, JSON_COMPACT) : NULL;
 	json_decref(meta);
 	const char *headers[] = {"x-meta", meta_text ? meta_text : "{}", NULL};
@@ -686,8 +686,9 @@ static void reply_get_base64(struct job *j)
 	if (!buf_ok(&b)) {
 		httpapi_reply_error(j->req, 500, "out of memory");
 	} else {
-		httpapi_reply_result(j->req, json_pack("{s:s%,s:s}", "file_base64_str", b.data, b.len,
-		                                       "filename", j->out_name ? j->out_name : ""));
+		httpapi_reply_result(j->req,
+		                     json_pack("{s:s%,s:s}", "file_base64_str", b.data, b.len,
+		                               "filename", j->out_name ? j->out_name : ""));
 	}
 	buf_release(&b);
 }
@@ -718,8 +719,8 @@ static void run_get_yaml(struct job *j)
 static void reply_get_yaml(struct job *j)
 {
 	if (j->err) {
-		httpapi_reply_result(j->req, json_pack("{s:s}", "error",
-		                                       j->why ? j->why : r1_strerror(j->err)));
+		httpapi_reply_result(
+		    j->req, json_pack("{s:s}", "error", j->why ? j->why : r1_strerror(j->err)));
 		return;
 	}
 	struct buf b = BUF_INIT;
@@ -756,7 +757,8 @@ static void run_delete(struct job *j)
 		struct r1fs_gc_stats gs;
 		char *gwhy = NULL;
 		if (r1fs_gc(j->h->fs, API_GC_GRACE_S, &gs, &gwhy) != R1_OK)
-			LOG_W(j->h->log, LOGMOD, "gc after deleting %s: %s", j->cid, gwhy ? gwhy : "?");
+			LOG_W(j->h->log, LOGMOD, "gc after deleting %s: %s", j->cid,
+			      gwhy ? gwhy : "?");
 		r1_free(gwhy);
 	}
 }
@@ -768,8 +770,8 @@ static void reply_delete(struct job *j)
 		snprintf(msg, sizeof(msg), "%s", j->why ? j->why : r1_strerror(j->err));
 	else
 		snprintf(msg, sizeof(msg), "unpinned%s", j->flag ? " and garbage collected" : "");
-	httpapi_reply_result(j->req, json_pack("{s:b,s:s,s:s}", "success", !j->err, "message", msg,
-	                                       "cid", j->cid));
+	httpapi_reply_result(
+	    j->req, json_pack("{s:b,s:s,s:s}", "success", !j->err, "message", msg, "cid", j->cid));
 }
 
 static void route_delete_file(void *ctx, struct httpapi_req *r)
@@ -812,8 +814,8 @@ static void reply_result(struct job *j)
 {
 	if (j->err) {
 		reply_failure(j, j->err == R1_ERR_NOTFOUND ? 404
-		                        : j->err == R1_ERR_INVAL  ? 400
-		                                                  : 500);
+		                 : j->err == R1_ERR_INVAL  ? 400
+		                                           : 500);
 		return;
 	}
 	httpapi_reply_result(j->req, j->result ? json_incref(j->result) : json_null());
@@ -957,7 +959,9 @@ static void run_cat(struct job *j)
 static void reply_cat(struct job *j)
 {
 	if (j->err) {
-		reply_failure(j, j->err == R1_ERR_NOTFOUND ? 404 : j->err == R1_ERR_INVAL ? 400 : 500);
+		reply_failure(j, j->err == R1_ERR_NOTFOUND ? 404
+		                 : j->err == R1_ERR_INVAL  ? 400
+		                                           : 500);
 		return;
 	}
 	int fd = open(j->out_path, O_RDONLY | O_CLOEXEC);
@@ -1038,7 +1042,8 @@ static void clean_tmp(const char *dir)
 			DIR *sub = opendir(p.data);
 			struct dirent *se;
 			while (sub && (se = readdir(sub)) != NULL) {
-				if (se->d_name[0] == '.' && (!se->d_name[1] || se->d_name[1] == '.'))
+				if (se->d_name[0] == '.' &&
+				    (!se->d_name[1] || se->d_name[1] == '.'))
 					continue;
 				struct buf q = BUF_INIT;
 				buf_addf(&q, "%s/%s", p.data, se->d_name);

@@ -169,10 +169,11 @@ static size_t env_candidates(void *ctx, const struct r1fs_cid *root, xchg_addr *
 			size_t best = SIZE_MAX;
 			for (size_t i = 0; i < s->npeers; i++) {
 				const struct peer_ann *p = &s->peers[i];
-				bool fits = pass == 0 ? announce_has(&p->a, root)
-				                      : allowlist_contains(s->n->allow, p->addr) &&
-				                            now - p->seen_us < PEER_RECENT_US &&
-				                            strcmp(p->a.store, ANNOUNCE_STORE_BUILTIN) == 0;
+				bool fits =
+				    pass == 0 ? announce_has(&p->a, root)
+				              : allowlist_contains(s->n->allow, p->addr) &&
+				                    now - p->seen_us < PEER_RECENT_US &&
+				                    strcmp(p->a.store, ANNOUNCE_STORE_BUILTIN) == 0;
 				if (!taken[i] && fits &&
 				    (best == SIZE_MAX || p->seen_us > s->peers[best].seen_us))
 					best = i;
@@ -309,10 +310,10 @@ static json_t *peers_json(struct rfm *s)
 		const struct peer_ann *p = &s->peers[i];
 		json_t *recent = json_array();
 		for (size_t k = 0; k < p->a.nrecent; k++)
-			json_array_append_new(recent,
-			                      json_pack("{s:s,s:I,s:I}", "cid", p->a.recent[k].cid, "size",
-			                                (json_int_t)p->a.recent[k].size, "created",
-			                                (json_int_t)p->a.recent[k].created));
+			json_array_append_new(
+			    recent, json_pack("{s:s,s:I,s:I}", "cid", p->a.recent[k].cid, "size",
+			                      (json_int_t)p->a.recent[k].size, "created",
+			                      (json_int_t)p->a.recent[k].created));
 		json_array_append_new(
 		    arr, json_pack("{s:s,s:s,s:I,s:s,s:I,s:I,s:I,s:o}", "addr", p->addr, "alias",
 		                   p->alias, "seen_us", (json_int_t)p->seen_us, "store", p->a.store,
@@ -361,11 +362,11 @@ json_t *r1fs_manager_view(struct node *n)
 					                      json_pack("{s:s,s:s}", "addr",
 					                                s->peers[k].addr, "alias",
 					                                s->peers[k].alias));
-			json_array_append_new(files,
-			                      json_pack("{s:s,s:I,s:I,s:s?,s:o}", "cid", pins[i].cid,
-			                                "size", (json_int_t)pins[i].size, "created",
-			                                (json_int_t)pins[i].created, "name",
-			                                pins[i].name, "peers", holders));
+			json_array_append_new(files, json_pack("{s:s,s:I,s:I,s:s?,s:o}", "cid",
+			                                       pins[i].cid, "size",
+			                                       (json_int_t)pins[i].size, "created",
+			                                       (json_int_t)pins[i].created, "name",
+			                                       pins[i].name, "peers", holders));
 		}
 	}
 	r1fs_pins_free(pins, np);
@@ -373,8 +374,9 @@ json_t *r1fs_manager_view(struct node *n)
 	struct r1fs_store_stat st;
 	if (n->r1fs && r1fs_store_stat(n->r1fs, &st, NULL) == R1_OK)
 		json_object_set_new(v, "store",
-		                    json_pack("{s:I,s:I,s:I,s:I}", "used", (json_int_t)st.used_bytes,
-		                              "quota", (json_int_t)st.quota_bytes, "blocks",
+		                    json_pack("{s:I,s:I,s:I,s:I}", "used",
+		                              (json_int_t)st.used_bytes, "quota",
+		                              (json_int_t)st.quota_bytes, "blocks",
 		                              (json_int_t)st.blocks, "pins", (json_int_t)st.pins));
 	json_object_set_new(v, "running", json_boolean(s != NULL));
 	json_object_set_new(v, "http_port", json_integer(n->r1fs_http_port));
@@ -414,8 +416,8 @@ static void respond(struct rfm *s, const char *client, const char *request_id, e
 	json_t *resp = xmsg_resp(request_id, err == R1_OK, result, err ? why : NULL);
 	char *swhy = NULL;
 	if (!resp || send_data(s, client, resp, true, &swhy))
-		LOG_W(plugin_log(s->pi), LOGMOD, "%s: answer to %s not sent: %s", s->n->alias, client,
-		      swhy ? swhy : "out of memory");
+		LOG_W(plugin_log(s->pi), LOGMOD, "%s: answer to %s not sent: %s", s->n->alias,
+		      client, swhy ? swhy : "out of memory");
 	r1_free(swhy);
 	json_decref(resp);
 }
@@ -493,7 +495,7 @@ static void handle_req(struct rfm *s, const char *sender, const struct xmsg *m, 
 		struct r1fs_cid root;
 		char *why = NULL;
 		enum r1_err e = !s->x ? r1_fail(&why, R1_ERR_STATE, "this node's store is IPFS")
-		                : r1fs_cid_parse(j->cid, &root, &why);
+		                      : r1fs_cid_parse(j->cid, &root, &why);
 		if (!e)
 			e = xchg_fetch(s->x, &root, sender, fetched, j, &j->fetch_id, &why);
 		if (e) {
@@ -531,16 +533,16 @@ static void handle_payload(struct rfm *s, const json_t *in)
 		r1_free(why);
 		return;
 	}
-	LOG_D(plugin_log(s->pi), LOGMOD, "%s: %s from %s%s", s->n->alias, xmsg_op_name(m.op), sender,
-	      encrypted ? " (encrypted)" : "");
+	LOG_D(plugin_log(s->pi), LOGMOD, "%s: %s from %s%s", s->n->alias, xmsg_op_name(m.op),
+	      sender, encrypted ? " (encrypted)" : "");
 	switch (m.op) {
 	case XOP_ANNOUNCE: {
 		struct announce a;
 		if (announce_parse(data, &a, &why) == R1_OK)
 			remember(s, sender, json_string_value(json_object_get(in, K_EE_ID)), &a);
 		else
-			LOG_D(plugin_log(s->pi), LOGMOD, "%s: announcement from %s: %s", s->n->alias,
-			      sender, why ? why : "?");
+			LOG_D(plugin_log(s->pi), LOGMOD, "%s: announcement from %s: %s",
+			      s->n->alias, sender, why ? why : "?");
 		break;
 	}
 	case XOP_REQ:
@@ -659,9 +661,9 @@ static enum r1_err start_http(struct rfm *s, char **why)
 	    .status = http_status,
 	};
 	char *tmp = node_file(n, "r1fs-tmp");
-	enum r1_err e = tmp ? r1fs_http_new(s->fs, &hc, &id, tmp, &env, plugin_log(s->pi), &s->http,
-	                                    why)
-	                    : r1_fail(why, R1_ERR_NOMEM, "R1FS_MANAGER: out of memory");
+	enum r1_err e =
+	    tmp ? r1fs_http_new(s->fs, &hc, &id, tmp, &env, plugin_log(s->pi), &s->http, why)
+	        : r1_fail(why, R1_ERR_NOMEM, "R1FS_MANAGER: out of memory");
 	r1_free(tmp);
 	return e;
 }
@@ -687,14 +689,15 @@ static enum r1_err rfm_init(struct plugin_instance *pi, void **state, char **why
 	enum r1_err e = s->announce ? workers_new(n->loop, 2, 256, &s->pool, why)
 	                            : r1_fail(why, R1_ERR_NOMEM, "R1FS_MANAGER: out of memory");
 	if (!e && !s->ipfs) {
-		double timeout = plugin_cfg_real(pi, "FETCH_TIMEOUT",
-		                                 n->r1fs_fetch_timeout_s ? n->r1fs_fetch_timeout_s : 90);
+		double timeout = plugin_cfg_real(
+		    pi, "FETCH_TIMEOUT", n->r1fs_fetch_timeout_s ? n->r1fs_fetch_timeout_s : 90);
 		struct xchg_config xc = {
 		    .addr = n->id.addr,
-		    .window = (unsigned)R1_MAX(1, R1_MIN(256, plugin_cfg_int(pi, "FETCH_WINDOW", 16))),
+		    .window =
+		        (unsigned)R1_MAX(1, R1_MIN(256, plugin_cfg_int(pi, "FETCH_WINDOW", 16))),
 		    .timeout_ms = timeout >= 0.1 ? (unsigned)(timeout * 1000) : 90000u,
-		    .max_peers = (unsigned)R1_MAX(1, R1_MIN(XCHG_PEERS_MAX,
-		                                            plugin_cfg_int(pi, "FETCH_PEERS", 4))),
+		    .max_peers = (unsigned)R1_MAX(
+		        1, R1_MIN(XCHG_PEERS_MAX, plugin_cfg_int(pi, "FETCH_PEERS", 4))),
 		    .serve_untrusted = plugin_cfg_bool(pi, "SERVE_UNTRUSTED", false),
 		};
 		struct xchg_env xe = {

@@ -17,20 +17,20 @@
 #include <openssl/crypto.h>
 #include <pthread.h>
 
-#define DEFAULT_WINDOW     16u
-#define DEFAULT_TIMEOUT_MS 90000u
-#define DEFAULT_RETRY_MS   5000u
-#define DEFAULT_PEERS      4u
-#define DEFAULT_KEEP_MS    60000u
+#define DEFAULT_WINDOW       16u
+#define DEFAULT_TIMEOUT_MS   90000u
+#define DEFAULT_RETRY_MS     5000u
+#define DEFAULT_PEERS        4u
+#define DEFAULT_KEEP_MS      60000u
 #define DEFAULT_DISCOVERY_MS 5000u
-#define TICK_MS            200u
+#define TICK_MS              200u
 /* A peer that sent this many bad blocks is asked no more in that transfer. */
 #define BAD_PEER_LIMIT 3u
 /* Provider: requester transfers served at once, blocks queued per transfer, jobs in flight. */
-#define SERVINGS_MAX     64u
-#define SERVE_QUEUE_MAX  256u
-#define SERVE_JOBS_MAX   4u
-#define SERVING_IDLE_MS  (5u * 60u * 1000u)
+#define SERVINGS_MAX    64u
+#define SERVE_QUEUE_MAX 256u
+#define SERVE_JOBS_MAX  4u
+#define SERVING_IDLE_MS (5u * 60u * 1000u)
 /* Depth of a DAG the exchange walks (ours are 3 deep at 5 GB). */
 #define DAG_DEPTH_MAX 32
 
@@ -371,8 +371,9 @@ static void xfer_end(struct xchg *x, struct xfer *t, enum r1_err err, const char
 		LOG_W(x->log, LOGMOD, "fetching %s failed: %s", t->root_text, msg ? msg : "?");
 	} else {
 		x->st.transfers_done++;
-		LOG_I(x->log, LOGMOD, "fetched %s: %" PRIu64 " blocks (%" PRIu64 " bytes) from peers",
-		      t->root_text, t->blocks_fetched, t->bytes_done);
+		LOG_I(x->log, LOGMOD,
+		      "fetched %s: %" PRIu64 " blocks (%" PRIu64 " bytes) from peers", t->root_text,
+		      t->blocks_fetched, t->bytes_done);
 	}
 	fail_waiters(x, t, err ? err : R1_ERR_NOTFOUND,
 	             err ? msg : "r1fs exchange: the block is not part of the DAG fetched");
@@ -428,8 +429,8 @@ static void add_children(struct xchg *x, struct xfer *t, const struct r1fs_links
  * A block of the DAG that the store has: count it, and walk into it when it
  * has links (its children are queued or walked in the same way).
  */
-static void expand_local(struct xchg *x, struct xfer *t, const struct r1fs_cid *cid,
-                         uint64_t tsize, int depth)
+static void expand_local(struct xchg *x, struct xfer *t, const struct r1fs_cid *cid, uint64_t tsize,
+                         int depth)
 {
 	int links = -1;
 	if (r1fs_block_links(x->fs, cid, &links, NULL) != R1_OK || links <= 0) {
@@ -438,8 +439,8 @@ static void expand_local(struct xchg *x, struct xfer *t, const struct r1fs_cid *
 		return;
 	}
 	if (depth >= DAG_DEPTH_MAX) {
-		xfer_failf(x, t, R1_ERR_PROTO, "r1fs exchange: %s: DAG deeper than %d", t->root_text,
-		           DAG_DEPTH_MAX);
+		xfer_failf(x, t, R1_ERR_PROTO, "r1fs exchange: %s: DAG deeper than %d",
+		           t->root_text, DAG_DEPTH_MAX);
 		return;
 	}
 	struct buf block = BUF_INIT;
@@ -567,7 +568,8 @@ static void fail_no_peer(struct xchg *x, struct xfer *t, const struct want *w)
 	else if (r1fs_cid_equal(&w->cid, &t->root))
 		buf_addf(&b, "r1fs: no peer has %s (", t->root_text);
 	else
-		buf_addf(&b, "r1fs: no peer has a good copy of block %s of %s (", cid, t->root_text);
+		buf_addf(&b, "r1fs: no peer has a good copy of block %s of %s (", cid,
+		         t->root_text);
 	if (t->npeers) {
 		peers_summary(t, &b);
 		buf_adds(&b, ")");
@@ -601,7 +603,8 @@ static void pump(struct xchg *x, struct xfer *t)
 		}
 		if (best < 0 && !open) {
 			if (t->npeers == 0 && now - x->born_ms < x->cfg.discovery_ms)
-				break; /* just started: the peers' announcements may be on the way */
+				break; /* just started: the peers' announcements may be on the way
+				        */
 			fail_no_peer(x, t, w);
 			break;
 		}
@@ -865,10 +868,10 @@ static void intake_done(void *arg, enum r1_err status)
 			w->refused |= (uint8_t)(1u << pi);
 			if (++p->bad >= BAD_PEER_LIMIT)
 				p->state = P_BAD;
-			snprintf(p->reason, sizeof(p->reason), "%s block %.20s... %s", "sent",
-			         cid,
-			         j->bad_seal ? "that does not open with the transfer's key (forged?)"
-			                     : "that does not match its CID (corrupted at the source)");
+			snprintf(p->reason, sizeof(p->reason), "%s block %.20s... %s", "sent", cid,
+			         j->bad_seal
+			             ? "that does not open with the transfer's key (forged?)"
+			             : "that does not match its CID (corrupted at the source)");
 		}
 		flight_remove(t, w); /* on_block already took it off the peer's count */
 		queue_push_front(t, w);
@@ -1068,8 +1071,8 @@ static void serve_run(struct worker_job *wj, void *arg)
 	struct buf raw = BUF_INIT;
 	j->err = r1fs_serve_block(j->x->fs, &j->cid, &raw, &j->why);
 	if (!j->err)
-		j->err = xmsg_seal_block(j->key, j->xfer, &j->cid, (const uint8_t *)raw.data, raw.len,
-		                         &j->block, &j->why);
+		j->err = xmsg_seal_block(j->key, j->xfer, &j->cid, (const uint8_t *)raw.data,
+		                         raw.len, &j->block, &j->why);
 	j->b64_len = raw.len; /* the block's size, for the counters */
 	buf_release(&raw);
 }
@@ -1135,7 +1138,8 @@ static void serve_some(void *ctx)
 			snprintf(j->peer, sizeof(j->peer), "%s", s->peer);
 			j->cid = s->q[s->qhead];
 			buf_init(&j->block);
-			if (workers_submit(x->pool, serve_run, serve_done, j, NULL, NULL) != R1_OK) {
+			if (workers_submit(x->pool, serve_run, serve_done, j, NULL, NULL) !=
+			    R1_OK) {
 				job_free(j);
 				return;
 			}
@@ -1164,19 +1168,23 @@ static void on_want(struct xchg *x, const char *sender, const struct xmsg *m, bo
 	}
 	if (addr_same(sender, x->addr))
 		return;
-	bool allowed = x->cfg.serve_untrusted || (x->env.trusted && x->env.trusted(x->env.ctx, sender));
+	bool allowed =
+	    x->cfg.serve_untrusted || (x->env.trusted && x->env.trusted(x->env.ctx, sender));
 	struct serving *s = serving_get(x, sender, m);
 	if (!s) {
-		send_none(x, sender, m->xfer, m->cids, m->ncids, "busy: serving too many transfers");
+		send_none(x, sender, m->xfer, m->cids, m->ncids,
+		          "busy: serving too many transfers");
 		return;
 	}
 	s->last_ms = now_ms(x);
 	if (!allowed) {
 		x->st.refused++;
 		if (!s->refused_sent) {
-			LOG_I(x->log, LOGMOD, "refused blocks to %s: not in authorized_addrs", sender);
-			send_none(x, sender, m->xfer, m->cids, m->ncids,
-			          "not allowed: the requester is not in this node's authorized_addrs");
+			LOG_I(x->log, LOGMOD, "refused blocks to %s: not in authorized_addrs",
+			      sender);
+			send_none(
+			    x, sender, m->xfer, m->cids, m->ncids,
+			    "not allowed: the requester is not in this node's authorized_addrs");
 			s->refused_sent = true;
 		}
 		return;
@@ -1279,8 +1287,7 @@ static void on_tick(void *ctx, struct loop_timer *timer)
 /* ------------------------------------------------------------ life */
 
 enum r1_err xchg_new(struct loop *loop, struct r1fs *fs, const struct xchg_config *cfg,
-                     const struct xchg_env *env, struct r1_log *log, struct xchg **out,
-                     char **why)
+                     const struct xchg_env *env, struct r1_log *log, struct xchg **out, char **why)
 {
 	if (!cfg || !cfg->addr || !env || !env->send)
 		return r1_fail(why, R1_ERR_INVAL, "r1fs exchange: no address or no send");
@@ -1295,8 +1302,8 @@ enum r1_err xchg_new(struct loop *loop, struct r1fs *fs, const struct xchg_confi
 	x->cfg.window = cfg->window ? cfg->window : DEFAULT_WINDOW;
 	x->cfg.timeout_ms = cfg->timeout_ms ? cfg->timeout_ms : DEFAULT_TIMEOUT_MS;
 	x->cfg.retry_ms = cfg->retry_ms ? cfg->retry_ms : DEFAULT_RETRY_MS;
-	x->cfg.max_peers = cfg->max_peers ? R1_MIN(cfg->max_peers, (unsigned)XCHG_PEERS_MAX)
-	                                  : DEFAULT_PEERS;
+	x->cfg.max_peers =
+	    cfg->max_peers ? R1_MIN(cfg->max_peers, (unsigned)XCHG_PEERS_MAX) : DEFAULT_PEERS;
 	x->cfg.keep_done_ms = cfg->keep_done_ms ? cfg->keep_done_ms : DEFAULT_KEEP_MS;
 	x->cfg.discovery_ms = cfg->discovery_ms ? cfg->discovery_ms : DEFAULT_DISCOVERY_MS;
 	x->born_ms = loop_now(loop);
@@ -1304,8 +1311,9 @@ enum r1_err xchg_new(struct loop *loop, struct r1fs *fs, const struct xchg_confi
 	x->cfg.addr = x->addr;
 	loop_call_init(&x->serve_call, serve_some, x);
 	x->tick = loop_timer_new(loop, on_tick, x);
-	enum r1_err e = x->addr && x->tick ? workers_new(loop, 1, 0, &x->pool, why)
-	                                   : r1_fail(why, R1_ERR_NOMEM, "r1fs exchange: out of memory");
+	enum r1_err e = x->addr && x->tick
+	                    ? workers_new(loop, 1, 0, &x->pool, why)
+	                    : r1_fail(why, R1_ERR_NOMEM, "r1fs exchange: out of memory");
 	if (e) {
 		xchg_free(&x);
 		return e;
@@ -1391,10 +1399,11 @@ static void gate_drain(void *ctx)
 		if (g->x)
 			want_block(g->x, w);
 		else
-			wait_complete(g, w, R1_ERR_NOTFOUND,
-			              "r1fs: the block is not here, and no exchange runs to fetch it"
-			              " (R1FS_MANAGER not running)",
-			              NULL, 0);
+			wait_complete(
+			    g, w, R1_ERR_NOTFOUND,
+			    "r1fs: the block is not here, and no exchange runs to fetch it"
+			    " (R1FS_MANAGER not running)",
+			    NULL, 0);
 	}
 }
 

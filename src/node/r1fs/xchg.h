@@ -72,19 +72,19 @@ struct xchg_env {
 };
 
 struct xchg_config {
-	const char *addr;       /* own address: never asked, never served */
-	unsigned window;        /* blocks in flight per transfer; 0 = 16 */
-	unsigned timeout_ms;    /* no block for this long fails a transfer; 0 = 90 s */
-	unsigned retry_ms;      /* a block not received is asked again after; 0 = 5 s */
-	unsigned max_peers;     /* peers asked per transfer (<= XCHG_PEERS_MAX); 0 = 4 */
-	unsigned keep_done_ms;  /* ended transfers stay listed this long; 0 = 60 s */
+	const char *addr;      /* own address: never asked, never served */
+	unsigned window;       /* blocks in flight per transfer; 0 = 16 */
+	unsigned timeout_ms;   /* no block for this long fails a transfer; 0 = 90 s */
+	unsigned retry_ms;     /* a block not received is asked again after; 0 = 5 s */
+	unsigned max_peers;    /* peers asked per transfer (<= XCHG_PEERS_MAX); 0 = 4 */
+	unsigned keep_done_ms; /* ended transfers stay listed this long; 0 = 60 s */
 	/*
 	 * For this long after the exchange starts, a transfer with no peer to
 	 * ask waits for one (announcements arrive in the first seconds) instead
 	 * of failing; 0 = 5 s.
 	 */
 	unsigned discovery_ms;
-	bool serve_untrusted;   /* serve requesters `trusted` refuses */
+	bool serve_untrusted; /* serve requesters `trusted` refuses */
 };
 
 /*
@@ -93,8 +93,7 @@ struct xchg_config {
  * R1_ERR_IO (thread).
  */
 enum r1_err xchg_new(struct loop *loop, struct r1fs *fs, const struct xchg_config *cfg,
-                     const struct xchg_env *env, struct r1_log *log, struct xchg **out,
-                     char **why);
+                     const struct xchg_env *env, struct r1_log *log, struct xchg **out, char **why);
 /*
  * Stop: waiters and fetches fail ("the exchange stopped"), the worker is
  * joined, the gate (if attached) is detached.  NULLs *x.
@@ -166,18 +165,18 @@ size_t xchg_transfers(const struct xchg *x, struct xchg_transfer *out, size_t ma
 struct xchg_stats {
 	/* requester */
 	uint64_t blocks_in, bytes_in;
-	uint64_t bad_hash;     /* opened, but not the CID's bytes: corrupted at the source */
-	uint64_t bad_seal;     /* did not open with the transfer's key */
-	uint64_t unwanted;     /* a block we did not (or no longer) ask for: late, duplicate, replay */
+	uint64_t bad_hash; /* opened, but not the CID's bytes: corrupted at the source */
+	uint64_t bad_seal; /* did not open with the transfer's key */
+	uint64_t unwanted; /* a block we did not (or no longer) ask for: late, duplicate, replay */
 	uint64_t unknown_xfer; /* for no transfer of ours */
 	uint64_t wrong_sender; /* from a peer the transfer did not ask */
 	uint64_t nones_in;
 	uint64_t transfers_done, transfers_failed;
 	/* provider */
 	uint64_t wants_in, blocks_out, bytes_out;
-	uint64_t refused;       /* WANTs from requesters not trusted */
-	uint64_t clear_wants;   /* WANTs that came without encryption (dropped) */
-	uint64_t served_none;   /* CIDs answered with R1FS_NONE */
+	uint64_t refused;     /* WANTs from requesters not trusted */
+	uint64_t clear_wants; /* WANTs that came without encryption (dropped) */
+	uint64_t served_none; /* CIDs answered with R1FS_NONE */
 };
 void xchg_get_stats(const struct xchg *x, struct xchg_stats *out);
 

@@ -290,8 +290,7 @@ json_t *xmsg_resp(const char *request_id, bool ok_, const json_t *result, const 
  * core's: any other character, or padding anywhere but at the end, fails.
  */
 
-static const char b64_digits[] =
-    "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+static const char b64_digits[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
 
 static void b64_encode(struct buf *out, const uint8_t *p, size_t n)
 {
@@ -341,12 +340,13 @@ static bool b64_decode(const char *text, size_t len, uint8_t *out, size_t *n)
 	}
 	if (len % 4)
 		return false;
-	size_t pad = len >= 1 && text[len - 1] == '=' ? (len >= 2 && text[len - 2] == '=' ? 2 : 1)
-	                                               : 0;
+	size_t pad =
+	    len >= 1 && text[len - 1] == '=' ? (len >= 2 && text[len - 2] == '=' ? 2 : 1) : 0;
 	size_t body = len - pad, o = 0, i = 0;
 	for (; i + 4 <= body; i += 4) {
 		uint8_t a = table[(unsigned char)text[i]], b = table[(unsigned char)text[i + 1]],
-		        c = table[(unsigned char)text[i + 2]], d = table[(unsigned char)text[i + 3]];
+		        c = table[(unsigned char)text[i + 2]],
+		        d = table[(unsigned char)text[i + 3]];
 		if ((a | b | c | d) & 64)
 			return false;
 		uint32_t v = (uint32_t)a << 18 | (uint32_t)b << 12 | (uint32_t)c << 6 | d;
@@ -411,9 +411,10 @@ enum r1_err xmsg_seal_block(const uint8_t key[XMSG_KEY_LEN], const uint8_t xfer[
                             struct buf *out, char **why)
 {
 	if (len > XMSG_BLOCK_MAX)
-		return r1_fail(why, R1_ERR_TOOBIG,
-		               "r1fs exchange: a block of %zu bytes is above the %u the bus carries",
-		               len, XMSG_BLOCK_MAX);
+		return r1_fail(
+		    why, R1_ERR_TOOBIG,
+		    "r1fs exchange: a block of %zu bytes is above the %u the bus carries", len,
+		    XMSG_BLOCK_MAX);
 	uint8_t aad[sizeof(AAD_LABEL) + XMSG_XFER_LEN + R1FS_CID_BIN_MAX];
 	size_t aad_len = make_aad(xfer, cid, aad);
 	uint8_t *sealed = r1_malloc(len + XMSG_SEAL_OVERHEAD + 1);

@@ -45,19 +45,19 @@
  */
 #define XMSG_BLOCK_MAX (1024u * 1024u + 4096u)
 /* Sealing adds the nonce and the tag. */
-#define XMSG_SEAL_OVERHEAD (12u + 16u)
-#define XMSG_REASON_MAX    512
-#define XMSG_CMD_MAX       32
+#define XMSG_SEAL_OVERHEAD  (12u + 16u)
+#define XMSG_REASON_MAX     512
+#define XMSG_CMD_MAX        32
 #define XMSG_REQUEST_ID_MAX 64
 
 enum xmsg_op { XOP_ANNOUNCE, XOP_WANT, XOP_BLOCK, XOP_NONE, XOP_REQ, XOP_RESP };
 
 struct xmsg {
 	enum xmsg_op op;
-	uint8_t xfer[XMSG_XFER_LEN];       /* WANT, BLOCK, NONE */
-	uint8_t key[XMSG_KEY_LEN];         /* WANT */
-	struct r1fs_cid root;              /* WANT */
-	struct r1fs_cid cid;               /* BLOCK */
+	uint8_t xfer[XMSG_XFER_LEN];         /* WANT, BLOCK, NONE */
+	uint8_t key[XMSG_KEY_LEN];           /* WANT */
+	struct r1fs_cid root;                /* WANT */
+	struct r1fs_cid cid;                 /* BLOCK */
 	struct r1fs_cid cids[XMSG_CIDS_MAX]; /* WANT, NONE */
 	size_t ncids;
 	const char *data; /* BLOCK: base64 text, borrowed */

@@ -97,8 +97,9 @@ static void test_boundary(void)
 static void test_bodies(void)
 {
 	const char *boundary = "--------------------------0cfd09c835de0a0387e5f4fa";
-	const char *want = "file|hello.txt|text/plain:hello world;"
-	                   "body|-|-:{\"filename\":\"hello.txt\",\"secret\":\"s3cr3t\",\"nonce\":7};";
+	const char *want =
+	    "file|hello.txt|text/plain:hello world;"
+	    "body|-|-:{\"filename\":\"hello.txt\",\"secret\":\"s3cr3t\",\"nonce\":7};";
 	enum r1_err e;
 	char *why = NULL;
 	char *got = parse(boundary, form_data_body, strlen(form_data_body), 0, &e, &why);
@@ -118,7 +119,10 @@ static void test_bodies(void)
 	             "Content-Disposition: form-data; name=\"file\"; filename=\"a\\\"b.bin\"\r\n"
 	             "Content-Type: application/octet-stream\r\n\r\n");
 	for (int i = 0; i < 300; i++)
-		buf_addc(&b, (char)(i % 7 == 0 ? '\r' : i % 11 == 0 ? '\n' : i % 13 == 0 ? '-' : 'x'));
+		buf_addc(&b, (char)(i % 7 == 0    ? '\r'
+		                    : i % 11 == 0 ? '\n'
+		                    : i % 13 == 0 ? '-'
+		                                  : 'x'));
 	buf_adds(&b, "\r\n------formdata-undici-012345--");
 	got = parse("----formdata-undici-012345", b.data, b.len, 3, &e, &why);
 	ok(got && strncmp(got, "file|a\"b.bin|application/octet-stream:", 38) == 0,
@@ -128,8 +132,9 @@ static void test_bodies(void)
 	buf_release(&b);
 
 	/* a part with no headers, an empty part, a preamble and an epilogue */
-	const char *odd = "preamble\r\n--XY\r\n\r\nno headers\r\n--XY\r\n"
-	                  "Content-Disposition: form-data; name=empty\r\n\r\n\r\n--XY--\r\nepilogue";
+	const char *odd =
+	    "preamble\r\n--XY\r\n\r\nno headers\r\n--XY\r\n"
+	    "Content-Disposition: form-data; name=empty\r\n\r\n\r\n--XY--\r\nepilogue";
 	got = parse("XY", odd, strlen(odd), 0, &e, &why);
 	is_str(got, "|-|-:no headers;empty|-|-:;", "no headers, an empty part, pre- and epilogue");
 	r1_free(got);

@@ -31,10 +31,10 @@ struct peer {
 	struct xchg *x;
 	struct peer *other;
 	/* the network's behaviour towards messages this peer receives */
-	bool mute;         /* drop them all */
-	long blocks_left;  /* < 0: no limit; else BLOCKs delivered before muting */
-	bool untrusting;   /* trusted() says no */
-	bool clear_wants;  /* WANTs it sends arrive as if not encrypted */
+	bool mute;        /* drop them all */
+	long blocks_left; /* < 0: no limit; else BLOCKs delivered before muting */
+	bool untrusting;  /* trusted() says no */
+	bool clear_wants; /* WANTs it sends arrive as if not encrypted */
 	/* the last WANT and BLOCK this peer sent */
 	json_t *last_want, *last_block;
 	unsigned sent_blocks;
@@ -130,10 +130,8 @@ static void open_peer(struct peer *p, const char *name, struct peer *other, unsi
 	p->other = other;
 	p->blocks_left = -1;
 	struct xchg_config cfg = {.addr = p->addr, .timeout_ms = timeout_ms, .retry_ms = 300};
-	struct xchg_env env = {.ctx = p,
-	                       .send = env_send,
-	                       .trusted = env_trusted,
-	                       .candidates = env_candidates};
+	struct xchg_env env = {
+	    .ctx = p, .send = env_send, .trusted = env_trusted, .candidates = env_candidates};
 	if (xchg_new(loop, p->fs, &cfg, &env, NULL, &p->x, &why))
 		tap_bail("xchg_new: %s", why);
 }
@@ -258,15 +256,17 @@ static void test_fetch(void)
 	inject(&B, ADDR_A, json_deep_copy(A.last_block), false);
 	run_for(50);
 	xchg_get_stats(B.x, &sb);
-	ok(sb.unwanted + sb.unknown_xfer >= 1, "a replayed block is dropped (unwanted %" PRIu64
-	   ", unknown %" PRIu64 ")", sb.unwanted, sb.unknown_xfer);
+	ok(sb.unwanted + sb.unknown_xfer >= 1,
+	   "a replayed block is dropped (unwanted %" PRIu64 ", unknown %" PRIu64 ")", sb.unwanted,
+	   sb.unknown_xfer);
 	is_int(sb.blocks_in, before, "and not taken in");
 	/* The same from someone the transfer never asked. */
 	uint64_t wrong = sb.wrong_sender;
 	inject(&B, ADDR_C, json_deep_copy(A.last_block), false);
 	run_for(50);
 	xchg_get_stats(B.x, &sb);
-	ok(sb.wrong_sender == wrong + 1 || sb.unknown_xfer >= 1, "a block from a stranger is dropped");
+	ok(sb.wrong_sender == wrong + 1 || sb.unknown_xfer >= 1,
+	   "a block from a stranger is dropped");
 	/* A block for a transfer nobody started. */
 	json_t *fake = json_deep_copy(A.last_block);
 	json_object_set_new(fake, "xfer", json_string("ffffffffffffffffffffffffffffffff"));

@@ -190,7 +190,8 @@ static void test_seal(void)
 	char *why = NULL;
 	is_int(xmsg_seal_block(key, xfer, &cid, (const uint8_t *)text, strlen(text), &sealed, &why),
 	       R1_OK, "seal");
-	is_int(sealed.len, (strlen(text) + XMSG_SEAL_OVERHEAD + 2) / 3 * 4, "base64 of nonce+ct+tag");
+	is_int(sealed.len, (strlen(text) + XMSG_SEAL_OVERHEAD + 2) / 3 * 4,
+	       "base64 of nonce+ct+tag");
 	is_int(xmsg_open_block(key, xfer, &cid, sealed.data, sealed.len, &opened, &why), R1_OK,
 	       "open");
 	is_mem(opened.data, opened.len, text, strlen(text), "same bytes");
@@ -322,7 +323,8 @@ static void test_announce(void)
 	json_decref(b);
 	b = json_deep_copy(a);
 	json_array_set_new(json_object_get(b, "recent"), 0, json_pack("[s,i,i]", "QmBad", 1, 1));
-	is_int(announce_parse(b, &got, &why), R1_ERR_PROTO, "a recent entry with a bad CID refused");
+	is_int(announce_parse(b, &got, &why), R1_ERR_PROTO,
+	       "a recent entry with a bad CID refused");
 	json_decref(b);
 	b = json_deep_copy(a);
 	json_object_del(b, "bloom");
