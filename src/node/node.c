@@ -110,6 +110,33 @@ static void on_house_timer(void *ctx, struct loop_timer *t)
 		netwatch_tick(n->watch, nodetime_wall_us());
 }
 
+void node_sample(struct node *n, struct sysinfo *s, struct sysinfo_cpu *cpu)
+{
+	sysinfo_sample(s, cpu, n->dir);
+	if (!n->resources)
+		return;
+	struct node_resources r = {
+	    .cpu_used = s->cpu_used,
+	    .cpu_cores = s->cpu_cores,
+	    .mem_total_gb = s->mem_total_gb,
+	    .mem_avail_gb = s->mem_avail_gb,
+	    .disk_total_gb = s->disk_total_gb,
+	    .disk_avail_gb = s->disk_avail_gb,
+	};
+	n->resources(n->resources_ctx, n, &r);
+	s->cpu_used = R1_MIN(R1_MAX(r.cpu_used, 0.0), 100.0);
+	s->cpu_cores = R1_MAX(r.cpu_cores, 1);
+	s->mem_total_gb = R1_MAX(r.mem_total_gb, 0.0);
+	s->mem_avail_gb = R1_MIN(R1_MAX(r.mem_avail_gb, 0.0), s->mem_total_gb);
+	s->disk_total_gb = R1_MAX(r.disk_total_gb, 0.0);
+	s->disk_avail_gb = R1_MIN(R1_MAX(r.disk_avail_gb, 0.0), s->disk_total_gb);
+	r.gpu_name[sizeof(r.gpu_name) - 1] = '\0';
+	snprintf(s->gpu_name, sizeof(s->gpu_name), "%s", r.gpu_name);
+	s->gpu_mem_total_gb = R1_MAX(r.gpu_mem_total_gb, 0.0);
+	s->gpu_mem_avail_gb = R1_MIN(R1_MAX(r.gpu_mem_avail_gb, 0.0), s->gpu_mem_total_gb);
+	s->gpu_used = R1_MIN(R1_MAX(r.gpu_used, 0.0), 100.0);
+}
+
 /* ---- construction ------------------------------------------------------ */
 
 static bool alias_ok(const char *a)
@@ -247,6 +274,10 @@ enum r1_err node_new(struct loop *loop, struct bus *bus, const struct node_confi
 	n->start_us = nodetime_wall_us();
 	n->start_ms = loop_now(loop);
 	n->tags = hb_env_tags(environ);
+	if (n->tags && json_is_object(cfg->tags))
+		json_object_update(n->tags, (json_t *)cfg->tags);
+	n->resources = cfg->resources;
+	n->resources_ctx = cfg->resources_ctx;
 	timefmt_zone_name(getenv("TZ"), "/", n->ee_tz);
 	n->path_pem = fs_join(n->dir, "e2.pem");
 	n->path_allow = fs_join(n->dir, "authorized_addrs");
@@ -304,6 +335,15 @@ enum r1_err node_new(struct loop *loop, struct bus *bus, const struct node_confi
 	};
 	if ((e = ingest_new(&ic, &n->ingest, why)))
 		goto fail;
+	ingest_set_delivery(n->ingest, node_on_ingested, n);
+	if (cfg->ingest_pool) {
+		struct ingest_parallel par = {.loop = loop,
+		                              .pool = cfg->ingest_pool,
+		                              .flow = node_ingest_flow,
+		                              .flow_ctx = n};
+		if ((e = ingest_use_pool(n->ingest, &par, why)))
+			goto fail;
+	}
 	if (n->oracle && !(n->watch = netwatch_new(&n->epochs, n->online_timeout_s))) {
 		e = r1_fail(why, R1_ERR_NOMEM, "node: out of memory");
 		goto fail;
@@ -474,6 +514,11 @@ void node_get_stats(const struct node *n, struct node_stats *out)
 		out->pipelines++;
 	out->instances = pluginhost_count(n->host);
 	out->known_nodes = n->watch ? netwatch_count(n->watch) : 0;
+}
+
+const struct ingest_stats *node_ingest_stats(const struct node *n)
+{
+	return ingest_get_stats(n->ingest);
 }
 
 enum node_exit node_exit_request(const struct node *n)

@@ -134,6 +134,8 @@ struct node {
 	struct chan_stats chans[CHAN__COUNT];
 
 	struct sysinfo_cpu cpu;
+	node_resources_fn resources; /* demo figures, or NULL */
+	void *resources_ctx;
 	json_t *tags;
 	int64_t start_us;
 	uint64_t start_ms;
@@ -146,6 +148,11 @@ struct node {
 	enum node_exit exit;
 	bool in_command; /* a handler is running: exit requests wait for it */
 };
+
+/* ---- node.c */
+
+/* This machine's figures for a report, or the demo figures when configured. */
+void node_sample(struct node *n, struct sysinfo *s, struct sysinfo_cpu *cpu);
 
 /* ---- outbox.c */
 
@@ -172,6 +179,10 @@ void node_now_text(char out[32]);
 /* The bus delivery callback. */
 void node_on_message(void *ctx, struct bus *bus, const char *topic, const uint8_t *payload,
                      size_t len, int qos);
+/* The receive path's outcomes (core/ingest.h), in arrival order. */
+struct ingest_outcome;
+void node_on_ingested(void *ctx, struct ingest *ig, const struct ingest_outcome *o);
+void node_ingest_flow(void *ctx, bool pause);
 
 /* ---- commands.c */
 
