@@ -95,7 +95,7 @@ struct r1fs *tui_host_r1fs(const struct tui_host *h)
 	return h->node ? node_r1fs(h->node) : h->r1fs;
 }
 
-/* The view from the store alone: pins and figures, no exchange. */
+/* The view from a store alone (tests): pins and figures, no exchange. */
 static json_t *r1fs_view_of(struct r1fs *fs)
 {
 	json_t *v = json_object(), *files = json_array();
@@ -108,11 +108,11 @@ static json_t *r1fs_view_of(struct r1fs *fs)
 	size_t np = 0;
 	if (fs && r1fs_list_pins(fs, &pins, &np, NULL) == R1_OK)
 		for (size_t i = 0; i < np; i++)
-			json_array_append_new(files,
-			                      json_pack("{s:s,s:I,s:I,s:n,s:[]}", "cid", pins[i].cid,
-			                                "size", (json_int_t)pins[i].size, "created",
-			                                (json_int_t)pins[i].created, "name", "peers"));
-	r1_free(pins);
+			json_array_append_new(
+			    files, json_pack("{s:s,s:I,s:I,s:s?,s:[]}", "cid", pins[i].cid, "size",
+			                     (json_int_t)pins[i].size, "created",
+			                     (json_int_t)pins[i].created, "name", pins[i].name, "peers"));
+	r1fs_pins_free(pins, np);
 	json_object_set_new(v, "files", files);
 	struct r1fs_store_stat st;
 	if (fs && r1fs_store_stat(fs, &st, NULL) == R1_OK)
@@ -129,9 +129,11 @@ static json_t *r1fs_view_of(struct r1fs *fs)
 
 json_t *tui_host_r1fs_view(struct tui_host *h)
 {
-	if (!h->node && h->r1fs_view)
+	if (h->node)
+		return node_r1fs_view(h->node); /* its R1FS_MANAGER's: exchange included */
+	if (h->r1fs_view)
 		return h->r1fs_view(h->r1fs_view_ctx);
-	return r1fs_view_of(tui_host_r1fs(h));
+	return r1fs_view_of(h->r1fs);
 }
 
 void tui_model_forget_hosts(struct tui_model *m)

@@ -129,7 +129,9 @@ struct cstore *tui_host_cstore(struct tui_host *h);
 struct compute *tui_host_compute(const struct tui_host *h);
 struct r1fs *tui_host_r1fs(const struct tui_host *h);
 /*
- * What the R1FS view shows of a host (a new object, NULL on OOM):
+ * What the R1FS view shows of a host (a new object, NULL on OOM): the
+ * node's node_r1fs_view (its R1FS_MANAGER's view, exchange included), or
+ * for tests the r1fs_view hook's, else one built from `r1fs` alone:
  *   {"files": [{"cid", "size", "created", "name" (null when unknown),
  *               "peers": [{"addr", "alias"}]}],
  *    "store": {"used", "quota", "blocks", "pins"} (absent without a store),

@@ -539,6 +539,8 @@ static void test_r1fs_view(void)
 	app_type(a, ":r1fs\n");
 	ok(contains(a, "store of node-02 (1/2)") && contains(a, "2 pins"),
 	   ":r1fs: the first hosted node's store");
+	ok(contains(a, "weights.bin") && contains(a, "report.pdf"),
+	   "the files' names, known to the node that added them");
 	app_key(a, TUI_KEY_ENTER);
 	ok(contains(a, "stored as  directory, 1 links") && contains(a, ".bin"),
 	   "Enter: the file as stored (a directory around the encrypted file)");
