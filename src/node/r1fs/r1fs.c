@@ -468,8 +468,27 @@ void r1fs_pins_free(struct r1fs_pin *pins, size_t n)
 enum r1_err r1fs_store_stat(struct r1fs *r, struct r1fs_store_stat *out, char **why)
 {
 	memset(out, 0, sizeof(*out));
-	if (!r->bs)
-		return no_store("store_stat", why);
+	if (r->ipfs) { /* the repo as the node counts it; no packs of ours */
+		struct r1fs_ipfs_repo repo;
+		char **cids = NULL;
+		size_t count = 0;
+		enum r1_err e = r1fs_ipfs_repo_stat(r->ipfs, &repo, why);
+		if (!e)
+			e = r1fs_ipfs_pin_ls(r->ipfs, &cids, &count, why);
+		for (size_t i = 0; i < count; i++)
+			r1_free(cids[i]);
+		r1_free(cids);
+		if (e)
+			return e;
+		if (repo.objects > INT64_MAX || count > INT64_MAX)
+			return r1_fail(why, R1_ERR_PROTO,
+			               "r1fs: the IPFS node's counts are absurd");
+		out->used_bytes = out->disk_bytes = repo.size;
+		out->quota_bytes = repo.max;
+		out->blocks = (int64_t)repo.objects;
+		out->pins = (int64_t)count;
+		return R1_OK;
+	}
 	out->used_bytes = blockstore_used(r->bs);
 	out->quota_bytes = blockstore_quota(r->bs);
 	out->blocks = blockstore_count(r->bs);

@@ -337,6 +337,12 @@ enum r1_err r1fs_gc(struct r1fs *r, int64_t grace, struct r1fs_gc_stats *out, ch
 enum r1_err r1fs_gc_with_progress(struct r1fs *r, int64_t grace, r1fs_progress_fn progress,
                                   void *ctx, struct r1fs_gc_stats *out, char **why);
 
+/*
+ * The store's counters.  With an IPFS backend they are the node's repo
+ * (repo/stat: used = disk = RepoSize, quota = StorageMax, blocks =
+ * NumObjects) and its recursive pins; packs is 0.  Errors: R1_ERR_DB, or
+ * the node's (ipfs.h).
+ */
 struct r1fs_store_stat {
 	uint64_t used_bytes;  /* indexed block bytes: what the quota counts */
 	uint64_t quota_bytes; /* 0 = none */
