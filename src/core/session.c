@@ -51,7 +51,7 @@ struct session {
 	int64_t *asked_ms;
 	size_t n_asked;
 	struct ingest *ig; /* the receive path, once listening */
-	session_observer_fn observer; /* told of payloads and notifications */
+	session_observer_fn observer; /* told of everything delivered */
 	void *observer_ctx;
 };
 
@@ -737,11 +737,15 @@ static void on_heartbeat(struct session *s, const char *sender, const json_t *ms
 		}
 		msg = view;
 	}
+	if (s->observer)
+		s->observer(s->observer_ctx, s, SESSION_MSG_HEARTBEAT, sender, msg);
 	int64_t utc = 0;
 	const char *ts = jstr(msg, K_EE_TIMESTAMP);
-	if (ts && timefmt_heartbeat_utc(ts, strlen(ts), jstr(msg, K_EE_TIMEZONE), &utc, NULL))
+	if (s->nm && ts &&
+	    timefmt_heartbeat_utc(ts, strlen(ts), jstr(msg, K_EE_TIMEZONE), &utc, NULL))
 		utc = 0;
-	(void)netmap_on_heartbeat(s->nm, sender, msg, wall_ms(), utc, NULL);
+	if (s->nm)
+		(void)netmap_on_heartbeat(s->nm, sender, msg, wall_ms(), utc, NULL);
 	json_decref(view);
 }
 
@@ -845,7 +849,7 @@ void session_deliver(struct session *s, enum session_msg kind, const char *sende
 		s->observer(s->observer_ctx, s, kind, sender, msg);
 	switch (kind) {
 	case SESSION_MSG_HEARTBEAT:
-		if (s->nm)
+		if (s->nm || s->observer)
 			on_heartbeat(s, sender, msg);
 		break;
 	case SESSION_MSG_PAYLOAD:

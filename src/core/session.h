@@ -108,8 +108,10 @@ void session_deliver(struct session *s, enum session_msg kind, const char *sende
 /*
  * Told of every payload and notification the session is delivered (before
  * its own handling), for commands and plugins that wait for a node's
- * answer in a payload (compute bench, ChainDist).  One observer; fn NULL
- * removes it.  msg and sender are borrowed for the call.
+ * answer in a payload (compute bench, ChainDist), and of every heartbeat
+ * as its decoded status view (before the netmap takes it: a node's compute
+ * figures, its DEVICE_STATUS).  One observer; fn NULL removes it.  msg and
+ * sender are borrowed for the call.
  */
 typedef void (*session_observer_fn)(void *ctx, struct session *s, enum session_msg kind,
                                     const char *sender, const json_t *msg);

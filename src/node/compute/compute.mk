@@ -13,7 +13,8 @@ src_node_libr1node_a_SOURCES += \
 	src/node/plugins/blas_bench_01.c \
 	src/node/plugins/matmul_job_01.c \
 	src/node/plugins/vector_search_01.c \
-	src/node/plugins/chain_dist_worker_01.c
+	src/node/plugins/chain_dist_worker_01.c \
+	src/node/plugins/chain_dist_master_01.c
 
 COMPUTE_TESTS = \
 	tests/unit/compute/test_matrix \
