@@ -24,7 +24,9 @@ COMPUTE_TESTS = \
 	tests/unit/compute/test_chaindist \
 	tests/unit/compute/test_schemas \
 	tests/unit/compute/test_mxstore \
-	tests/unit/compute/test_plugins
+	tests/unit/compute/test_plugins \
+	tests/unit/compute/test_master \
+	tests/unit/node/test_node_session
 check_PROGRAMS += $(COMPUTE_TESTS)
 TESTS += $(COMPUTE_TESTS) tests/integration/compute_cli.sh tests/integration/compute_node.sh
 EXTRA_DIST += tests/unit/compute/refblas.h tests/integration/compute_cli.sh \
@@ -45,6 +47,11 @@ tests_unit_compute_test_mxstore_SOURCES = tests/unit/compute/test_mxstore.c test
 tests_unit_compute_test_mxstore_LDADD = tests/libtap.a $(R1_NODE_LIBS)
 tests_unit_compute_test_plugins_SOURCES = tests/unit/compute/test_plugins.c tests/unit/compute/refblas.h
 tests_unit_compute_test_plugins_LDADD = tests/libtap.a $(R1_NODE_LIBS)
+tests_unit_compute_test_master_SOURCES = tests/unit/compute/test_master.c tests/unit/compute/refblas.h
+tests_unit_compute_test_master_LDADD = tests/libtap.a $(R1_NODE_LIBS)
+# node_open_session (src/node/node.c), added for the ChainDist master
+tests_unit_node_test_node_session_SOURCES = tests/unit/node/test_node_session.c
+tests_unit_node_test_node_session_LDADD = tests/libtap.a $(R1_NODE_LIBS)
 
 # Plugin config schemas (data/plugins/README.md has the format), installed
 # for the deployment wizard.

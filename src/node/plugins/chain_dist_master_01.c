@@ -114,7 +114,7 @@ struct master {
 	uint64_t cands_ms;
 	bool nodes_changed;
 	/* times (monotonic ms) for TIMINGS */
-	uint64_t t_open, t_start, t_loaded, t_split, t_distributed, t_done;
+	uint64_t t_open, t_start, t_loaded, t_running, t_split, t_distributed, t_done;
 	bool resumed;
 };
 
@@ -169,8 +169,22 @@ static void store_field(struct master *m, const char *field, const json_t *value
 	if (!text)
 		return;
 	const char *old = cstore_hget(cs, m->hkey, field, NULL);
+	/*
+	 * Besides the node's default peers (whitelisted and online by the
+	 * oracles' maps, which a node just started may not have yet), the
+	 * workers we know replicate the job: a write needs one peer to be
+	 * stored at all.
+	 */
+	const char *peers[16];
+	size_t np = 0;
+	for (size_t i = 0; i < m->ncands && np < R1_ARRAY_LEN(peers); i++)
+		if (m->cands[i].online && m->cands[i].peered &&
+		    strcmp(m->cands[i].addr, node_address(m->node)) != 0)
+			peers[np++] = m->cands[i].addr;
 	struct cstore_write w = CSTORE_WRITE_INIT;
 	w.owner = m->owner;
+	w.peers = peers;
+	w.npeers = np;
 	enum cstore_outcome oc;
 	char *why = NULL;
 	/* the same value again is a local no-op in the engine, but skip the formatting */
@@ -419,9 +433,10 @@ static json_t *timings(struct master *m)
 		                                       "R1FS_SECONDS", mp->io_s, "GFLOPS",
 		                                       mp->gflops));
 	}
-	return json_pack("{s:f,s:f,s:f,s:f,s:f,s:b,s:o*}", "LOAD_SECONDS",
-	                 secs(m->t_start, m->t_loaded), "SPLIT_SECONDS",
-	                 secs(m->t_loaded, m->t_split), "DISTRIBUTE_SECONDS",
+	return json_pack("{s:f,s:f,s:f,s:f,s:f,s:f,s:b,s:o*}", "LOAD_SECONDS",
+	                 secs(m->t_start, m->t_loaded), "WAIT_NODES_SECONDS",
+	                 secs(m->t_loaded, m->t_running), "SPLIT_SECONDS",
+	                 secs(m->t_running, m->t_split), "DISTRIBUTE_SECONDS",
 	                 secs(m->t_split, m->t_distributed), "AGGREGATE_SECONDS",
 	                 secs(m->t_distributed, m->t_done), "TOTAL_SECONDS",
 	                 secs(m->t_start, m->t_done), "RESUMED", m->resumed, "PARTS", parts);
@@ -976,7 +991,7 @@ static bool resume(struct master *m)
 	}
 	if (took) {
 		m->resumed = true;
-		m->t_start = m->t_loaded = m->t_split = mono(m);
+		m->t_start = m->t_loaded = mono(m);
 		/* close what the previous run left on the workers */
 		for (size_t i = 0; i < n; i++) {
 			if (rp[i].result || !rp[i].node || !rp[i].node[0] || !rp[i].attempts)
@@ -1015,9 +1030,27 @@ static void master_free(struct master *m)
 	if (!m)
 		return;
 	if (m->cd) {
-		/* workers still running are told to stop (best effort) */
-		if (chaindist_state(m->cd) != CD_FINISHED && m->sess)
-			chaindist_cancel(m->cd, "the master was closed", wall_ms(m));
+		/*
+		 * Closed before the end (pipeline removed, node stopping): the
+		 * workers are told to stop (best effort), and CStore keeps the job
+		 * as it stands so that a master deployed again resumes it.
+		 */
+		if (chaindist_state(m->cd) != CD_FINISHED && m->sess) {
+			for (size_t i = 0; i < chaindist_nparts(m->cd); i++) {
+				const struct cd_part *p = chaindist_part(m->cd, i);
+				if (p->state == CD_WAITING_START_CONFIMATION ||
+				    p->state == CD_JOB_PROGRESS)
+					fx_close(m, m->cd, p);
+			}
+			json_t *job = json_pack(
+			    "{s:s,s:f,s:i,s:n,s:s}", "STATE", cd_state_name(chaindist_state(m->cd)),
+			    "PROGRESS", chaindist_progress(m->cd), "NR_PARTS",
+			    (int)chaindist_nparts(m->cd), "RESULT", "ERROR",
+			    "the master was closed before the job finished");
+			if (job)
+				store_field(m, "job", job);
+			json_decref(job);
+		}
 		compute_remove_chaindist(m->eng, m->cd);
 	}
 	for (size_t i = 0; i < R1_ARRAY_LEN(m->jobs); i++)
@@ -1115,6 +1148,9 @@ static enum r1_err master_process(struct plugin_instance *pi, void *state, const
 		      m->job_id, m->rows, R1_MIN(usable_nodes(m), wanted_nodes(m)),
 		      wanted_nodes(m), m->ncands);
 		m->stage = ST_RUNNING;
+		m->t_running = mono(m);
+		if (m->resumed)
+			m->t_split = m->t_running;
 		chaindist_step(m->cd, wall_ms(m));
 		return R1_OK;
 	}
