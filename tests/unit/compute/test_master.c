@@ -21,14 +21,19 @@
  *    from CStore without deploying anything (RESUMED);
  *  - a master removed mid-job (one part done, one held) and deployed again
  *    resumes from CStore: the done part is kept (attempt 1), the other
- *    runs again elsewhere, and C is still right.
+ *    runs again elsewhere, and C is still right;
+ *  - a vector search split by query batches over two workers: the merged
+ *    hits (a JSON file in the master's R1FS) equal one search over all
+ *    queries at once.
  */
 #include "node/lib.h"
 #include "node/fsutil.h"
 #include "node/nodepriv.h"
 #include "node/compute/chaindist.h"
 #include "node/compute/compute.h"
+#include "node/compute/mxjson.h"
 #include "node/compute/mxstore.h"
+#include "node/compute/vindex.h"
 #include "node/cstore/cstore.h"
 #include "node/r1fs/r1fs.h"
 #include "core/bus.h"
@@ -529,6 +534,69 @@ static void test_resume_unfinished(void)
 	remove_pipeline("cd_r2");
 }
 
+static void test_search(void)
+{
+	int live[2], nl = 0;
+	for (int i = W1; i <= W3; i++)
+		if (nodes[i])
+			live[nl++] = i;
+	struct matrix emb, q;
+	matrix_alloc(&emb, MX_F32, 200, 32, false, NULL);
+	matrix_alloc(&q, MX_F32, 45, 32, false, NULL);
+	ref_fill(&emb, 5);
+	ref_fill(&q, 6);
+	char ce[R1FS_CID_TEXT_MAX], cq[R1FS_CID_TEXT_MAX];
+	put(nodes[MASTER], &emb, "emb.r1mx", ce);
+	put(nodes[MASTER], &q, "q.r1mx", cq);
+	/* the answer: one search of every query on one index */
+	struct vindex *ix = NULL;
+	struct vsearch_hit hits[45 * 5];
+	if (vindex_build(&emb, NULL, &ix, NULL) || vindex_search(ix, &q, 5, NULL, hits, NULL))
+		tap_bail("direct search");
+	json_t *want = mxjson_hits(hits, 45, 5);
+	vindex_unref(&ix);
+	matrix_release(&q);
+
+	size_t p0 = json_array_size(payloads);
+	deploy_master("cd_search",
+	              json_pack("{s:s,s:s,s:s,s:s,s:i,s:i,s:[s,s]}", "JOB_ID", "cdjob-search",
+	                        "KIND", "SEARCH", "INDEX_CID", ce, "QUERY_CID", cq, "K", 5,
+	                        "NR_REMOTE_NODES", 2, "NODES", addrs[live[0]], addrs[live[1]]));
+	json_t *f = final_of("cd_search", p0, 60000);
+	ok(f && json_is_true(json_object_get(f, "SUCCESS")), "the search job completed: %s",
+	   f ? str(f, "ERROR") : "no final payload");
+	ok(json_array_size(json_object_get(f, "PARTS")) == 2, "in two batches of queries");
+	char *text = NULL;
+	json_t *got = NULL;
+	const char *cid = f ? str(json_object_get(f, "DATA"), "RESULT") : "";
+	if (cid[0] && r1fs_get_json(node_r1fs(nodes[MASTER]), cid, NULL, &text, NULL) == R1_OK)
+		got = json_loads(text, 0, NULL);
+	free(text);
+	const json_t *res = json_object_get(got, "RESULTS");
+	is_int(json_array_size(res), 45, "45 lists of hits in R1FS (%s)", cid);
+	int same_rows = 0;
+	double worst = 0;
+	for (size_t i = 0; i < json_array_size(res); i++) {
+		const json_t *g = json_array_get(res, i), *w = json_array_get(want, i);
+		bool same = json_array_size(g) == json_array_size(w);
+		for (size_t j = 0; same && j < json_array_size(g); j++) {
+			const json_t *gh = json_array_get(g, j), *wh = json_array_get(w, j);
+			same = json_integer_value(json_object_get(gh, "ROW")) ==
+			       json_integer_value(json_object_get(wh, "ROW"));
+			double d = fabs(json_number_value(json_object_get(gh, "SCORE")) -
+			                json_number_value(json_object_get(wh, "SCORE")));
+			worst = d > worst ? d : worst;
+		}
+		same_rows += same;
+	}
+	is_int(same_rows, 45, "every query's top 5 rows equal one search over all queries");
+	ok(worst <= 1e-6, "and their scores (max difference %.3g)", worst);
+	json_decref(got);
+	json_decref(want);
+	ok(no_worker_pipelines("cdjob-search", 10000), "every worker pipeline was closed");
+	remove_pipeline("cd_search");
+}
+
 int main(void)
 {
 	world_up();
@@ -543,6 +611,7 @@ int main(void)
 	test_killed_worker();
 	test_resend_finished();
 	test_resume_unfinished();
+	test_search();
 
 	matrix_release(&A);
 	matrix_release(&B);
