@@ -449,6 +449,12 @@ static void fx_payload(void *ctx, struct chaindist *cd, json_t *fields)
 		m->t_done = mono(m);
 		m->stage = ST_DONE;
 		json_object_set_new(fields, "TIMINGS", timings(m));
+		json_t *data = json_object_get(fields, "DATA");
+		if (json_is_object(data) && m->kind == CD_MATMUL) {
+			json_object_set_new(data, "ROWS", json_integer((json_int_t)m->rows));
+			json_object_set_new(data, "COLS", json_integer((json_int_t)m->cols));
+			json_object_set_new(data, "DTYPE", json_string(mx_dtype_name(m->dtype)));
+		}
 		/* what a restarted master sends again instead of running the job twice */
 		json_t *keep = json_deep_copy(fields);
 		if (keep) {
