@@ -35,3 +35,4 @@ TESTS += tests/integration/cli_local.sh tests/integration/cli_network.sh
 EXTRA_DIST += tests/integration/cli_local.sh tests/integration/cli_network.sh
 dist_man_MANS = data/r1console.1
 EXTRA_DIST += data/r1console-node.service
+r1console_SOURCES += src/cli/cmd_console.c

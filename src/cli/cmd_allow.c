@@ -182,7 +182,7 @@ static void list(const struct allow_file *f, bool json)
 		tc[i] = cols[i];
 		tc[i].title = _(cols[i].title);
 	}
-	struct table *t = table_new(tc, R1_ARRAY_LEN(tc));
+	struct table *t = cli_table_new(tc, R1_ARRAY_LEN(tc));
 	for (size_t i = 0; t && i < f->n; i++) {
 		const struct allow_line *l = &f->lines[i];
 		if (!l->entry)
@@ -191,17 +191,17 @@ static void list(const struct allow_file *f, bool json)
 		addr_format(l->pub, addr);
 		eth_address_from_pub(l->pub, eth, NULL);
 		const char *cells[] = {addr, l->alias, eth};
-		table_add(t, cells);
+		cli_table_add(t, cells);
 	}
-	if (t && table_rows(t)) {
+	if (t && cli_table_rows(t)) {
 		struct buf out = BUF_INIT;
-		table_render(t, table_width(STDOUT_FILENO), &out);
+		cli_table_render(t, cli_table_width(STDOUT_FILENO), &out);
 		fputs(buf_cstr(&out), stdout);
 		buf_release(&out);
 	} else if (t) {
 		printf(_("(no address is allowed)\n"));
 	}
-	table_free(&t);
+	cli_table_free(&t);
 }
 
 static int cmd_allow(int argc, char **argv)

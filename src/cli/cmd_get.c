@@ -100,7 +100,7 @@ static int get_nodes(struct netctx *nc, const struct get_opts *o, const struct c
 		           : ro.all    ? _("Nodes")
 		                       : _("Online nodes"));
 		struct buf b = BUF_INIT;
-		render_nodes_table(nc->nm, &ro, v, n, now, table_width(STDOUT_FILENO), &b);
+		render_nodes_table(nc->nm, &ro, v, n, now, cli_table_width(STDOUT_FILENO), &b);
 		print_buf(&b);
 	}
 	r1_free(v);
@@ -173,7 +173,7 @@ static int get_apps(struct netctx *nc, const struct get_opts *o, const struct cl
 	} else {
 		struct buf b = BUF_INIT;
 		size_t rows = 0;
-		render_apps_table(nodes, n, &ao, table_width(STDOUT_FILENO), &b, &rows);
+		render_apps_table(nodes, n, &ao, cli_table_width(STDOUT_FILENO), &b, &rows);
 		if (o->node)
 			printf(_("Apps on <%s> '%s' (%s) [Status: %s]:\n"), nodes[0]->info.addr,
 			       nodes[0]->info.alias, netctx_network_name(nc),

@@ -63,15 +63,24 @@ static const struct cmd_entry *find_command(const char *name)
 int main(int argc, char **argv)
 {
 	setlocale(LC_ALL, "");
+	/* Numbers on the wire and in files are always C-locale text. */
+	setlocale(LC_NUMERIC, "C");
 #if ENABLE_NLS
 	bindtextdomain(PACKAGE, LOCALEDIR);
 	textdomain(PACKAGE);
 #endif
 	r1_alloc_setup_jansson();
 
-	if (argc < 2) {
-		cli_error(_("the console is not built yet; try 'r1console --help'"));
-		return EXIT_USAGE;
+	/* no command, or only flags: the console */
+	if (argc < 2 || (argv[1][0] == '-' && strcmp(argv[1], "--help") != 0 &&
+			 strcmp(argv[1], "-h") != 0 && strcmp(argv[1], "--version") != 0)) {
+		char *cargv[256];
+		int cargc = 0;
+		cargv[cargc++] = (char *)"console";
+		for (int i = 1; i < argc && cargc < (int)R1_ARRAY_LEN(cargv) - 1; i++)
+			cargv[cargc++] = argv[i];
+		cargv[cargc] = NULL;
+		return cmd_console_entries[0].exec(cargc, cargv);
 	}
 	if (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0 ||
 	    strcmp(argv[1], "help") == 0) {

@@ -142,7 +142,7 @@ void render_nodes_table(const struct netmap *nm, const struct render_nodes_opts 
 			cols[nc].title = _("ETH Address");
 		order[nc++] = c;
 	}
-	struct table *t = table_new(cols, nc);
+	struct table *t = cli_table_new(cols, nc);
 	if (!t) {
 		out->oom = true;
 		return;
@@ -177,13 +177,13 @@ void render_nodes_table(const struct netmap *nm, const struct render_nodes_opts 
 		const char *row[C__COUNT];
 		for (size_t i = 0; i < nc; i++)
 			row[i] = cell[order[i]];
-		if (!table_add(t, row)) {
+		if (!cli_table_add(t, row)) {
 			out->oom = true;
 			break;
 		}
 	}
-	table_render(t, width, out);
-	table_free(&t);
+	cli_table_render(t, width, out);
+	cli_table_free(&t);
 }
 
 /* Three decimals are all a person or a script needs of these figures. */
@@ -310,7 +310,7 @@ void render_apps_table(const struct nm_node *const *nodes, size_t n,
 		cols[i] = all[use[i]];
 		cols[i].title = _(all[use[i]].title);
 	}
-	struct table *t = table_new(cols, nc);
+	struct table *t = cli_table_new(cols, nc);
 	*rows = 0;
 	if (!t) {
 		out->oom = true;
@@ -348,14 +348,14 @@ void render_apps_table(const struct nm_node *const *nodes, size_t n,
 				const char *row[A__COUNT];
 				for (size_t c = 0; c < nc; c++)
 					row[c] = cell[use[c]];
-				if (!table_add(t, row))
+				if (!cli_table_add(t, row))
 					out->oom = true;
 				(*rows)++;
 			}
 		}
 	}
-	table_render(t, width, out);
-	table_free(&t);
+	cli_table_render(t, width, out);
+	cli_table_free(&t);
 }
 
 json_t *render_apps_json(const struct nm_node *const *nodes, size_t n,

@@ -42,7 +42,7 @@ static size_t next_char(const char *s, unsigned *cols)
 	return n;
 }
 
-unsigned table_text_width(const char *s)
+unsigned cli_table_text_width(const char *s)
 {
 	unsigned total = 0;
 	while (s && *s) {
@@ -59,7 +59,7 @@ static char *clean(const char *s)
 	return r1_sanitize(s ? s : "", s ? strlen(s) : 0, 0);
 }
 
-struct table *table_new(const struct table_column *cols, size_t n)
+struct table *cli_table_new(const struct table_column *cols, size_t n)
 {
 	struct table *t = r1_calloc(1, sizeof(*t));
 	if (!t)
@@ -73,7 +73,7 @@ struct table *table_new(const struct table_column *cols, size_t n)
 	return t;
 }
 
-void table_free(struct table **pt)
+void cli_table_free(struct table **pt)
 {
 	struct table *t = *pt;
 	if (!t)
@@ -86,7 +86,7 @@ void table_free(struct table **pt)
 	*pt = NULL;
 }
 
-bool table_add(struct table *t, const char *const *cells)
+bool cli_table_add(struct table *t, const char *const *cells)
 {
 	if (t->n_rows == t->cap_rows) {
 		size_t nc = t->cap_rows ? t->cap_rows * 2 : 16;
@@ -109,7 +109,7 @@ bool table_add(struct table *t, const char *const *cells)
 	return true;
 }
 
-size_t table_rows(const struct table *t)
+size_t cli_table_rows(const struct table *t)
 {
 	return t->n_rows;
 }
@@ -169,7 +169,7 @@ static void add_spaces(struct buf *out, unsigned n)
 static void add_cell(struct buf *out, const char *s, unsigned w, const struct table_column *c,
                      bool last, const char *ell, unsigned ell_w)
 {
-	unsigned sw = table_text_width(s);
+	unsigned sw = cli_table_text_width(s);
 	struct buf cell = BUF_INIT;
 	unsigned used;
 	if (sw <= w) {
@@ -197,7 +197,7 @@ static void add_cell(struct buf *out, const char *s, unsigned w, const struct ta
 	buf_release(&cell);
 }
 
-void table_render(const struct table *t, unsigned width, struct buf *out)
+void cli_table_render(const struct table *t, unsigned width, struct buf *out)
 {
 	size_t nc = t->n_cols;
 	unsigned *w = r1_calloc(nc, sizeof(*w));
@@ -213,10 +213,10 @@ void table_render(const struct table *t, unsigned width, struct buf *out)
 	unsigned ell_w = 1;
 	for (size_t i = 0; i < nc; i++) {
 		shown[i] = true;
-		w[i] = table_text_width(t->cols[i].title);
+		w[i] = cli_table_text_width(t->cols[i].title);
 		for (size_t r = 0; r < t->n_rows; r++)
-			w[i] = R1_MAX(w[i], table_text_width(t->cells[r * nc + i]));
-		mn[i] = t->cols[i].min ? t->cols[i].min : table_text_width(t->cols[i].title);
+			w[i] = R1_MAX(w[i], cli_table_text_width(t->cells[r * nc + i]));
+		mn[i] = t->cols[i].min ? t->cols[i].min : cli_table_text_width(t->cols[i].title);
 		mn[i] = R1_MAX(mn[i], 1u);
 		mn[i] = R1_MIN(mn[i], w[i]);
 		natural[i] = w[i];
@@ -286,7 +286,7 @@ done:
 	r1_free(shown);
 }
 
-unsigned table_width(int fd)
+unsigned cli_table_width(int fd)
 {
 	struct winsize ws;
 	if (isatty(fd) && ioctl(fd, TIOCGWINSZ, &ws) == 0 && ws.ws_col > 0)

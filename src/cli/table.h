@@ -24,22 +24,22 @@ struct table_column {
 struct table;
 
 /* The columns are copied.  NULL on OOM. */
-struct table *table_new(const struct table_column *cols, size_t n);
-void table_free(struct table **t);
+struct table *cli_table_new(const struct table_column *cols, size_t n);
+void cli_table_free(struct table **t);
 /* Add a row of n cells (NULL cells print empty).  False on OOM. */
-bool table_add(struct table *t, const char *const *cells);
-size_t table_rows(const struct table *t);
+bool cli_table_add(struct table *t, const char *const *cells);
+size_t cli_table_rows(const struct table *t);
 
 /* Render to `out` for a terminal `width` columns wide (0 = no limit). */
-void table_render(const struct table *t, unsigned width, struct buf *out);
+void cli_table_render(const struct table *t, unsigned width, struct buf *out);
 
 /*
  * The width to fit: the terminal's when `fd` is a tty, else $COLUMNS when
  * set to a number, else 80.
  */
-unsigned table_width(int fd);
+unsigned cli_table_width(int fd);
 
 /* Display width of a UTF-8 string in terminal columns (control chars count 1). */
-unsigned table_text_width(const char *s);
+unsigned cli_table_text_width(const char *s);
 
 #endif

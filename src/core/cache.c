@@ -1233,6 +1233,45 @@ enum r1_err cache_avail(struct cache *c, const char *addr, int64_t from, int64_t
 	return R1_OK;
 }
 
+enum r1_err cache_samples(struct cache *c, const char *addr, int64_t from_ms, int64_t to_ms,
+                          int64_t bucket_ms, struct cache_sample *out, size_t max, size_t *n,
+                          char **why)
+{
+	*n = 0;
+	bool good;
+	int64_t id = addr ? addr_id(addr, &good) : 0;
+	if (!addr || !good)
+		return r1_fail(why, R1_ERR_INVAL, "cache: '%s' is not an address",
+		               addr ? addr : "");
+	if (from_ms > to_ms || bucket_ms <= 0)
+		return r1_fail(why, R1_ERR_INVAL, "cache: bad sample range");
+	sqlite3_stmt *st = NULL;
+	if (sqlite3_prepare_v2(c->rdb,
+	                       "SELECT t_ms / ?4, avg(cpu), avg(mem_avail), avg(disk_avail),"
+	                       " count(*) FROM hb_samples WHERE node_id=?1 AND t_ms BETWEEN ?2"
+	                       " AND ?3 GROUP BY t_ms / ?4 ORDER BY 1 LIMIT ?5",
+	                       -1, &st, NULL) != SQLITE_OK)
+		return r1_fail(why, R1_ERR_DB, "cache: %s", sqlite3_errmsg(c->rdb));
+	sqlite3_bind_int64(st, 1, id);
+	sqlite3_bind_int64(st, 2, from_ms);
+	sqlite3_bind_int64(st, 3, to_ms);
+	sqlite3_bind_int64(st, 4, bucket_ms);
+	sqlite3_bind_int64(st, 5, (int64_t)R1_MIN(max, (size_t)INT64_MAX));
+	int rc;
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW && *n < max) {
+		struct cache_sample *r = &out[(*n)++];
+		r->t_ms = sqlite3_column_int64(st, 0) * bucket_ms;
+		r->cpu = sqlite3_column_double(st, 1);
+		r->mem_avail = sqlite3_column_double(st, 2);
+		r->disk_avail = sqlite3_column_double(st, 3);
+		r->n = (uint32_t)sqlite3_column_int64(st, 4);
+	}
+	sqlite3_finalize(st);
+	if (rc != SQLITE_DONE && rc != SQLITE_ROW)
+		return r1_fail(why, R1_ERR_DB, "cache: %s", sqlite3_errmsg(c->rdb));
+	return R1_OK;
+}
+
 enum r1_err cache_audit_recent(struct cache *c, struct cache_audit_row *out, size_t max, size_t *n,
                                char **why)
 {

@@ -139,6 +139,21 @@ struct cache_avail_row {
 enum r1_err cache_avail(struct cache *c, const char *addr, int64_t from, int64_t to,
                         struct cache_avail_row *out, size_t max, size_t *n, char **why);
 
+struct cache_sample {
+	int64_t t_ms; /* the start of its bucket */
+	double cpu;   /* percent */
+	double mem_avail, disk_avail; /* GB */
+	uint32_t n;   /* samples averaged */
+};
+/*
+ * Heartbeat samples of `addr` in [from_ms, to_ms], averaged into buckets of
+ * bucket_ms (> 0), oldest first, at most `max` (empty buckets are left
+ * out).  For the console's sparklines.  R1_ERR_INVAL, R1_ERR_DB.
+ */
+enum r1_err cache_samples(struct cache *c, const char *addr, int64_t from_ms, int64_t to_ms,
+                          int64_t bucket_ms, struct cache_sample *out, size_t max, size_t *n,
+                          char **why);
+
 struct cache_audit_row {
 	int64_t id;
 	int64_t t_ms;

@@ -408,7 +408,7 @@ static const struct {
     {"encrypt", set_encrypt},
 };
 
-static const char *const top_keys[] = {"alias", "profile"};
+static const char *const top_keys[] = {"alias", "profile", "theme"};
 
 static void profile_release(struct config_profile *p)
 {
@@ -426,6 +426,7 @@ void config_file_release(struct config_file *cf)
 	r1_free(cf->origin);
 	r1_free(cf->alias);
 	r1_free(cf->default_profile);
+	r1_free(cf->theme);
 	for (size_t i = 0; i < cf->n_profiles; i++)
 		profile_release(&cf->profiles[i]);
 	r1_free(cf->profiles);
@@ -567,13 +568,14 @@ static bool parse_line(struct config_file *cf, char *line, int lineno, struct co
 				    cf, lineno,
 				    "%s '%s' must be 1-%d letters, digits, '-', '_' or '.'", key,
 				    value, CONFIG_NAME_MAX);
-			return str_set(i == 0 ? &cf->alias : &cf->default_profile, value);
+			char **field[] = {&cf->alias, &cf->default_profile, &cf->theme};
+			return str_set(field[i], value);
 		}
 		for (size_t i = 0; i < R1_ARRAY_LEN(profile_keys); i++)
 			if (strcmp(key, profile_keys[i].name) == 0)
 				return add_error(cf, lineno,
 				                 "'%s' belongs in a [profile NAME] section", key);
-		return add_error(cf, lineno, "unknown key '%s' (top-level keys: alias, profile)",
+		return add_error(cf, lineno, "unknown key '%s' (top-level keys: alias, profile, theme)",
 		                 key);
 	}
 	for (size_t i = 0; i < R1_ARRAY_LEN(profile_keys); i++) {

@@ -24,7 +24,9 @@
  *     cafile = /etc/ssl/certs/my-ca.pem
  *
  * Top-level keys, before any section: `alias` (our INITIATOR_ID and
- * SESSION_ID) and `profile` (the one used without --profile).  Profile keys:
+ * SESSION_ID), `profile` (the one used without --profile) and `theme` (the
+ * console's colours: default, light, 16color, high-contrast, mono).  Profile
+ * keys:
  * `broker` ("local", the default, is the embedded local network: an oracle
  * and a node in this process, no broker; or mqtt[s]://user:pass@host:port),
  * `root` (topic root, "naeural"), `oracles` (addresses whose NET_MON_01 maps
@@ -79,6 +81,7 @@ struct config_file {
 	char *origin; /* the path, for messages */
 	char *alias;
 	char *default_profile;
+	char *theme; /* the console's theme, NULL = not set */
 	struct config_profile *profiles;
 	size_t n_profiles;
 	char **errors; /* "FILE:LINE: what is wrong", one per bad line */

@@ -14,11 +14,11 @@ static EVP_MD *md_sha256;
 
 static void init_crypto(void)
 {
+	/* Fails only without a usable random source, where libsodium itself aborts. */
 	if (sodium_init() < 0)
-		abort(); /* only fails when /dev/urandom is unusable */
-	md_sha256 = EVP_MD_fetch(NULL, "SHA256", NULL);
-	if (!md_sha256)
 		abort();
+	/* NULL (a broken OpenSSL configuration) selects libsodium's SHA-256 below. */
+	md_sha256 = EVP_MD_fetch(NULL, "SHA256", NULL);
 }
 
 static const EVP_MD *sha256_md(void)
@@ -30,7 +30,8 @@ static const EVP_MD *sha256_md(void)
 void sha256(const void *data, size_t len, uint8_t out[SHA256_LEN])
 {
 	unsigned int n = SHA256_LEN;
-	if (!EVP_Digest(data, len, out, &n, sha256_md(), NULL)) {
+	const EVP_MD *md = sha256_md();
+	if (!md || !EVP_Digest(data, len, out, &n, md, NULL)) {
 		/* EVP only fails on allocation failure; fall back to libsodium. */
 		crypto_hash_sha256(out, data, len);
 	}
@@ -46,7 +47,7 @@ struct sha256_stream *sha256_stream_new(void)
 	if (!s)
 		return NULL;
 	s->ctx = EVP_MD_CTX_new();
-	if (!s->ctx || !EVP_DigestInit_ex(s->ctx, sha256_md(), NULL)) {
+	if (!s->ctx || !sha256_md() || !EVP_DigestInit_ex(s->ctx, sha256_md(), NULL)) {
 		EVP_MD_CTX_free(s->ctx);
 		r1_free(s);
 		return NULL;

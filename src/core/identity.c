@@ -21,7 +21,9 @@ static secp256k1_context *ctx;
 
 static void ctx_create(void)
 {
-	ctx = secp256k1_context_create(SECP256K1_CONTEXT_NONE);
+	/* SIGN | VERIFY: required by libsecp256k1 before 0.2 (Ubuntu 22.04), the
+	 * same as NONE since. */
+	ctx = secp256k1_context_create(SECP256K1_CONTEXT_SIGN | SECP256K1_CONTEXT_VERIFY);
 	if (!ctx)
 		abort();
 	uint8_t seed[32];

@@ -66,7 +66,7 @@ void node_heartbeat_send(struct node *n, const char *status, bool full_info, boo
 {
 	(void)session;
 	struct sysinfo s;
-	sysinfo_sample(&s, &n->cpu, n->dir);
+	node_sample(n, &s, &n->cpu);
 	json_t *wl = node_whitelist(n);
 	json_t *ap = pluginhost_active_plugins(n->host);
 	double in_kb = 0, out_kb = 0;

@@ -14,7 +14,8 @@ void hb_version_text(const char *platform, char *out, size_t cap)
 {
 	/* A long platform string is cut; the version prefix always fits. */
 	if (snprintf(out, cap, "%s | %s | %s L-%s", PACKAGE_VERSION, PACKAGE_VERSION,
-	             PACKAGE_VERSION, platform && *platform ? platform : "unknown") < 0 && cap)
+	             PACKAGE_VERSION, platform && *platform ? platform : "unknown") < 0 &&
+	    cap)
 		out[0] = '\0';
 }
 
@@ -60,6 +61,16 @@ static json_t *copy_or(const json_t *v, json_t *dflt)
 	return dflt;
 }
 
+/* GPUS as the reference lists a GPU it found (the fields a console reads). */
+static json_t *gpus_list(const struct sysinfo *s)
+{
+	double total = s->gpu_mem_total_gb, avail = s->gpu_mem_avail_gb;
+	return json_pack("[{s:s,s:f,s:f,s:f,s:f}]", "NAME", s->gpu_name, "TOTAL_MEM",
+	                 sysinfo_round(total, 3), "FREE_MEM", sysinfo_round(avail, 3),
+	                 "ALLOCATED_MEM", sysinfo_round(total - avail, 3), "GPU_USED",
+	                 sysinfo_round(s->gpu_used, 1));
+}
+
 json_t *hb_status_build(const struct hb_inputs *in)
 {
 	const struct sysinfo *s = in->sys;
@@ -94,7 +105,7 @@ json_t *hb_status_build(const struct hb_inputs *in)
 	SETN(K_PROCESS_MEMORY, json_real(sysinfo_round(s->proc_mem_gb, 3)));
 	SETN(K_CPU_USED, json_real(sysinfo_round(s->cpu_used, 1)));
 	SETN(K_CPU_NR_CORES, json_integer(s->cpu_cores));
-	SETN(K_GPUS, json_string(SYSINFO_NO_GPU));
+	SETN(K_GPUS, s->gpu_name[0] ? gpus_list(s) : json_string(SYSINFO_NO_GPU));
 	SETN(K_GPU_INFO, json_string(""));
 	SETN(K_DEFAULT_CUDA, json_string("cpu"));
 	SETN(K_CPU, json_string(s->machine));

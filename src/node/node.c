@@ -113,6 +113,33 @@ static void on_house_timer(void *ctx, struct loop_timer *t)
 		netmap_tick(ns->nm, nodetime_wall_us() / 1000);
 }
 
+void node_sample(struct node *n, struct sysinfo *s, struct sysinfo_cpu *cpu)
+{
+	sysinfo_sample(s, cpu, n->dir);
+	if (!n->resources)
+		return;
+	struct node_resources r = {
+	    .cpu_used = s->cpu_used,
+	    .cpu_cores = s->cpu_cores,
+	    .mem_total_gb = s->mem_total_gb,
+	    .mem_avail_gb = s->mem_avail_gb,
+	    .disk_total_gb = s->disk_total_gb,
+	    .disk_avail_gb = s->disk_avail_gb,
+	};
+	n->resources(n->resources_ctx, n, &r);
+	s->cpu_used = R1_MIN(R1_MAX(r.cpu_used, 0.0), 100.0);
+	s->cpu_cores = R1_MAX(r.cpu_cores, 1);
+	s->mem_total_gb = R1_MAX(r.mem_total_gb, 0.0);
+	s->mem_avail_gb = R1_MIN(R1_MAX(r.mem_avail_gb, 0.0), s->mem_total_gb);
+	s->disk_total_gb = R1_MAX(r.disk_total_gb, 0.0);
+	s->disk_avail_gb = R1_MIN(R1_MAX(r.disk_avail_gb, 0.0), s->disk_total_gb);
+	r.gpu_name[sizeof(r.gpu_name) - 1] = '\0';
+	snprintf(s->gpu_name, sizeof(s->gpu_name), "%s", r.gpu_name);
+	s->gpu_mem_total_gb = R1_MAX(r.gpu_mem_total_gb, 0.0);
+	s->gpu_mem_avail_gb = R1_MIN(R1_MAX(r.gpu_mem_avail_gb, 0.0), s->gpu_mem_total_gb);
+	s->gpu_used = R1_MIN(R1_MAX(r.gpu_used, 0.0), 100.0);
+}
+
 /* ---- construction ------------------------------------------------------ */
 
 static bool alias_ok(const char *a)
@@ -234,6 +261,10 @@ enum r1_err node_new(struct loop *loop, struct bus *bus, const struct node_confi
 	n->start_us = nodetime_wall_us();
 	n->start_ms = loop_now(loop);
 	n->tags = hb_env_tags(environ);
+	if (n->tags && json_is_object(cfg->tags))
+		json_object_update(n->tags, (json_t *)cfg->tags);
+	n->resources = cfg->resources;
+	n->resources_ctx = cfg->resources_ctx;
 	timefmt_zone_name(getenv("TZ"), "/", n->ee_tz);
 	n->path_pem = fs_join(n->dir, "e2.pem");
 	n->path_allow = fs_join(n->dir, "authorized_addrs");

@@ -28,6 +28,25 @@ struct loop;
 struct bus;
 struct node;
 
+/*
+ * The machine figures a node reports in its heartbeats and health payloads
+ * (GB and percent).  A node measures its machine; a demo network (the
+ * console's --demo) gives each hosted node figures of its own through
+ * node_config.resources, so one machine can show a varied network.
+ */
+struct node_resources {
+	double cpu_used; /* percent 0..100 */
+	int cpu_cores;
+	double mem_total_gb, mem_avail_gb;
+	double disk_total_gb, disk_avail_gb;
+	char gpu_name[64]; /* "" = no GPU (the reference's "not available" text) */
+	double gpu_mem_total_gb, gpu_mem_avail_gb;
+	double gpu_used; /* percent */
+};
+
+/* Called with the measured figures before each report; may change them. */
+typedef void (*node_resources_fn)(void *ctx, const struct node *node, struct node_resources *r);
+
 struct node_config {
 	const char *alias;         /* EE_ID, 1..20 characters; required */
 	const char *data_dir;      /* the node directory (created); required */
@@ -56,6 +75,14 @@ struct node_config {
 	 */
 	bool eth_disabled;
 	unsigned allowlist_check_ms; /* how often authorized_addrs is checked; 0 = 2 s */
+	/* Demo figures (see struct node_resources); NULL = this machine's. */
+	node_resources_fn resources;
+	void *resources_ctx;
+	/*
+	 * Node tags ({"EE_NT_CT": "RO", ...}) added over those of the
+	 * environment's EE_NT_* variables; copied.  NULL = none.
+	 */
+	const json_t *tags;
 	/*
 	 * CStore (CHAIN_STORE_BASE): the app-facing HTTP API's port (0 = no
 	 * HTTP API; the daemon's default is 31234) and bind address (NULL =

@@ -130,6 +130,8 @@ struct node {
 	struct chan_stats chans[CHAN__COUNT];
 
 	struct sysinfo_cpu cpu;
+	node_resources_fn resources; /* demo figures, or NULL */
+	void *resources_ctx;
 	json_t *tags;
 	int64_t start_us;
 	uint64_t start_ms;
@@ -142,6 +144,11 @@ struct node {
 	enum node_exit exit;
 	bool in_command; /* a handler is running: exit requests wait for it */
 };
+
+/* ---- node.c */
+
+/* This machine's figures for a report, or the demo figures when configured. */
+void node_sample(struct node *n, struct sysinfo *s, struct sysinfo_cpu *cpu);
 
 /* ---- outbox.c */
 

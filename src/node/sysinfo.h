@@ -28,6 +28,9 @@ struct sysinfo {
 	char machine[72];   /* uname -m, the reference's CPU field */
 	char platform[512]; /* "6.1.0-13-amd64-x86_64-with-glibc2.36" */
 	char ip[64];        /* primary IPv4, "127.0.0.1" when there is none */
+	/* GPU: never probed (gpu_name ""), only set by a demo's figures */
+	char gpu_name[64];
+	double gpu_mem_total_gb, gpu_mem_avail_gb, gpu_used;
 };
 
 /*

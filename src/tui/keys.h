@@ -38,10 +38,24 @@ enum tui_key {
 	TUI_KEY_BACKSPACE,
 	TUI_KEY_BTAB, /* Shift-Tab */
 	TUI_KEY_RESIZE,
+	TUI_KEY_MOUSE, /* a mouse event: read it with screen_mouse() */
 	TUI_KEY_F1,
 	TUI_KEY_F12 = TUI_KEY_F1 + 11,
 };
 #define TUI_KEY_F(n) (TUI_KEY_F1 + (n) - 1)
+
+/* A mouse event, in screen cells. */
+enum tui_mouse_kind {
+	TUI_MOUSE_CLICK,  /* button 1 pressed and released */
+	TUI_MOUSE_DOUBLE, /* button 1 double-clicked */
+	TUI_MOUSE_WHEEL_UP,
+	TUI_MOUSE_WHEEL_DOWN,
+};
+
+struct tui_mouse {
+	enum tui_mouse_kind kind;
+	int x, y;
+};
 
 enum tui_reaction {
 	TUI_IGNORED = 0,	 /* not handled: offer the key to someone else */

@@ -17,6 +17,14 @@
  *  - every string a person reads goes through _().
  *
  * Files:
+ *   app             the glue on the core loop: view stack, chrome, frames,
+ *                   prompts, modals (view.h: the view interface and registry)
+ *   model           what views read (netmap, session, cache, streams, logs)
+ *   stream          the live payload and notification rings
+ *   consnet         the console's network: embedded, demo or a broker
+ *   fmt             figures for cells (sizes, ages, percentages)
+ *   views/          one file per view, views.def the registry, actions.c
+ *                   the commands with their confirmations
  *   grid            the plain-data screen and drawing primitives
  *   wrap            word wrapping by display width
  *   theme           style roles, theme files, colour fallback
@@ -24,7 +32,7 @@
  *   screen_curses   the ncursesw backend: flush, colours, keys, restore
  *   widgets/        table, filter, lineedit, cmdline, form, sparkline (and
  *                   progress), dialog, bars (status and key bar), help,
- *                   heatmap, textview
+ *                   heatmap, textview, textarea
  */
 #include "core/lib.h"
 #include "core/i18n.h"

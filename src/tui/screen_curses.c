@@ -34,6 +34,9 @@ struct screen {
 	short role_pair[TUI_ROLE__COUNT];
 	size_t flushed;		 /* cells written by the last flush */
 	bool cursor_shown;
+	bool mouse_on;
+	bool have_mouse;	 /* `mouse` holds the event of the last TUI_KEY_MOUSE */
+	struct tui_mouse mouse;
 };
 
 /* ---------------------------------------------- restoring on fatal signals */
@@ -71,16 +74,20 @@ static void fatal_signal(int sig)
 	raise(sig); /* delivered to the previous handler once this one returns */
 }
 
-static void add_cap(const char *name)
+static void add_text(const char *cap)
 {
-	char *cap = tigetstr(name);
-	if (!cap || cap == (char *)-1)
-		return;
 	size_t n = strlen(cap);
 	if (restore.reset_len + n > sizeof(restore.reset))
 		return;
 	memcpy(restore.reset + restore.reset_len, cap, n);
 	restore.reset_len += n;
+}
+
+static void add_cap(const char *name)
+{
+	char *cap = tigetstr(name);
+	if (cap && cap != (char *)-1)
+		add_text(cap);
 }
 
 static void install_restore(int fd)
@@ -138,6 +145,15 @@ enum r1_err screen_open(struct screen **out, const struct screen_opts *opts, cha
 	set_term(s->scr);
 	install_restore(fileno(outf));
 	cbreak();
+	{
+		/* ^S is a key (submit a form), not XOFF */
+		struct termios tio;
+		if (tcgetattr(fileno(in), &tio) == 0) {
+			tio.c_iflag &= ~(tcflag_t)IXON;
+			tcsetattr(fileno(in), TCSANOW, &tio);
+			def_prog_mode();
+		}
+	}
 	noecho();
 	nonl();
 	intrflush(stdscr, FALSE);
@@ -149,6 +165,16 @@ enum r1_err screen_open(struct screen **out, const struct screen_opts *opts, cha
 		start_color();
 		use_default_colors();
 		s->colours = COLORS >= 256 ? 256 : COLORS >= 16 ? 16 : COLORS >= 8 ? 8 : 0;
+	}
+	if (o.mouse) {
+		mmask_t want = BUTTON1_CLICKED | BUTTON1_DOUBLE_CLICKED | BUTTON4_PRESSED;
+#ifdef BUTTON5_PRESSED
+		want |= BUTTON5_PRESSED;
+#endif
+		s->mouse_on = mousemask(want, NULL) != 0;
+		mouseinterval(200);
+		if (s->mouse_on) /* xterm mouse reporting off, if we die */
+			add_text("\033[?1000l\033[?1002l\033[?1006l");
 	}
 	const char *codeset = nl_langinfo(CODESET);
 	s->utf8 = !o.ascii && codeset && strcmp(codeset, "UTF-8") == 0;
@@ -170,6 +196,8 @@ void screen_close(struct screen **sp)
 	if (!s)
 		return;
 	if (s->scr) {
+		if (s->mouse_on)
+			mousemask(0, NULL);
 		curs_set(1);
 		endwin();
 		delscreen(s->scr);
@@ -350,6 +378,41 @@ static const struct {
 	{KEY_C3, TUI_KEY_PGDN},
 };
 
+static const struct {
+	mmask_t mask;
+	enum tui_mouse_kind kind;
+} mouse_map[] = {
+	{BUTTON1_DOUBLE_CLICKED, TUI_MOUSE_DOUBLE},
+	{BUTTON1_CLICKED, TUI_MOUSE_CLICK},
+	{BUTTON4_PRESSED, TUI_MOUSE_WHEEL_UP},
+#ifdef BUTTON5_PRESSED
+	{BUTTON5_PRESSED, TUI_MOUSE_WHEEL_DOWN},
+#endif
+};
+
+static int read_mouse(struct screen *s)
+{
+	MEVENT ev;
+	s->have_mouse = false;
+	if (!s->mouse_on || getmouse(&ev) != OK)
+		return TUI_KEY_NONE;
+	for (size_t i = 0; i < R1_ARRAY_LEN(mouse_map); i++)
+		if (ev.bstate & mouse_map[i].mask) {
+			s->mouse = (struct tui_mouse){mouse_map[i].kind, ev.x, ev.y};
+			s->have_mouse = true;
+			return TUI_KEY_MOUSE;
+		}
+	return TUI_KEY_NONE;
+}
+
+bool screen_mouse(struct screen *s, struct tui_mouse *out)
+{
+	if (!s->have_mouse)
+		return false;
+	*out = s->mouse;
+	return true;
+}
+
 int screen_read_key(struct screen *s, int timeout_ms)
 {
 	wtimeout(stdscr, timeout_ms);
@@ -358,6 +421,8 @@ int screen_read_key(struct screen *s, int timeout_ms)
 	if (r == ERR)
 		return TUI_KEY_NONE;
 	if (r == KEY_CODE_YES) {
+		if (wc == KEY_MOUSE)
+			return read_mouse(s);
 		if (wc >= (wint_t)KEY_F(1) && wc <= (wint_t)KEY_F(12))
 			return TUI_KEY_F1 + (int)(wc - KEY_F(1));
 		for (size_t i = 0; i < R1_ARRAY_LEN(key_map); i++)

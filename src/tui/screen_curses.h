@@ -22,12 +22,15 @@
 #include "tui/grid.h"
 #include "tui/theme.h"
 
+#include "tui/keys.h"
+
 struct screen;
 
 struct screen_opts {
 	FILE *in, *out;	 /* the terminal; NULL = stdin, stdout */
 	bool no_colour;	 /* NO_COLOR, --no-colour: ignore the terminal's colours */
 	bool ascii;	 /* force ASCII glyphs even in a UTF-8 locale */
+	bool mouse;	 /* report clicks and the wheel (TUI_KEY_MOUSE) */
 };
 
 /*
@@ -73,6 +76,12 @@ size_t screen_last_flush_cells(const struct screen *s);
  * loop that owns SIGWINCH calls screen_resized() instead.
  */
 int screen_read_key(struct screen *s, int timeout_ms);
+
+/*
+ * The mouse event that the last TUI_KEY_MOUSE from screen_read_key stands
+ * for.  false when there is none (or the mouse is off).
+ */
+bool screen_mouse(struct screen *s, struct tui_mouse *out);
 
 /*
  * Tell curses the terminal changed size (asks the terminal, resizes curses'

@@ -18,6 +18,7 @@ src_tui_libr1tui_a_SOURCES += \
 	src/tui/widgets/help.c src/tui/widgets/help.h \
 	src/tui/widgets/heatmap.c src/tui/widgets/heatmap.h \
 	src/tui/widgets/textview.c src/tui/widgets/textview.h \
+	src/tui/widgets/textarea.c src/tui/widgets/textarea.h \
 	src/tui/screen_curses.c src/tui/screen_curses.h
 
 themesdir = $(pkgdatadir)/themes

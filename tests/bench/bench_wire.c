@@ -120,7 +120,7 @@ int main(int argc, char **argv)
 	}
 
 	/* raw libsecp256k1 anchors on a fixed digest */
-	secp256k1_context *sctx = secp256k1_context_create(SECP256K1_CONTEXT_NONE);
+	secp256k1_context *sctx = secp256k1_context_create(SECP256K1_CONTEXT_SIGN | SECP256K1_CONTEXT_VERIFY);
 	uint8_t digest[32];
 	sha256("r1console bench", 15, digest);
 	secp256k1_pubkey pub;

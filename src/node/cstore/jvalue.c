@@ -8,6 +8,7 @@
  */
 #include "node/lib.h"
 #include "node/cstore/jvalue.h"
+#include "core/pyfloat.h"
 
 #include <math.h>
 
@@ -55,69 +56,6 @@ unsigned jvalue_depth(const json_t *v, unsigned limit)
 		}
 	}
 	return deepest + 1;
-}
-
-/*
- * Python's repr() of a finite double: the shortest digits that read back to
- * the same double, positional notation for decimal exponents -4..15 (with
- * ".0" when there is no fraction), scientific otherwise with a signed
- * exponent of at least two digits ("1e-05", "1.5e+16").
- */
-static void py_repr_double(double d, struct buf *out)
-{
-	if (d == 0) {
-		buf_adds(out, signbit(d) ? "-0.0" : "0.0");
-		return;
-	}
-	char tmp[40];
-	int prec;
-	for (prec = 1; prec <= 17; prec++) {
-		snprintf(tmp, sizeof(tmp), "%.*e", prec - 1, d);
-		if (strtod(tmp, NULL) == d)
-			break;
-	}
-	/* tmp is "[-]D[.DDD]e[+-]XX"; collect the digits and the exponent. */
-	const char *p = tmp;
-	bool neg = *p == '-';
-	if (neg)
-		p++;
-	char digits[24];
-	size_t nd = 0;
-	for (; *p && *p != 'e'; p++)
-		if (*p >= '0' && *p <= '9' && nd < sizeof(digits) - 1)
-			digits[nd++] = *p;
-	while (nd > 1 && digits[nd - 1] == '0')
-		nd--;
-	digits[nd] = '\0';
-	int exp10 = *p == 'e' ? atoi(p + 1) : 0;
-
-	if (neg)
-		buf_addc(out, '-');
-	if (exp10 < -4 || exp10 >= 16) {
-		buf_addc(out, digits[0]);
-		if (nd > 1) {
-			buf_addc(out, '.');
-			buf_add(out, digits + 1, nd - 1);
-		}
-		buf_addf(out, "e%c%02d", exp10 < 0 ? '-' : '+', exp10 < 0 ? -exp10 : exp10);
-	} else if (exp10 < 0) {
-		buf_adds(out, "0.");
-		for (int i = -1; i > exp10; i--)
-			buf_addc(out, '0');
-		buf_add(out, digits, nd);
-	} else {
-		size_t whole = (size_t)exp10 + 1;
-		if (nd <= whole) {
-			buf_add(out, digits, nd);
-			for (size_t i = nd; i < whole; i++)
-				buf_addc(out, '0');
-			buf_adds(out, ".0");
-		} else {
-			buf_add(out, digits, whole);
-			buf_addc(out, '.');
-			buf_add(out, digits + whole, nd - whole);
-		}
-	}
 }
 
 /* Python's short escapes; every other byte below 0x20 becomes \u00XX. */
@@ -171,7 +109,8 @@ static enum r1_err dump_value(const json_t *v, unsigned depth, struct buf *out, 
 		double d = json_real_value(v);
 		if (!isfinite(d))
 			return r1_fail(why, R1_ERR_INVAL, "value: NaN or infinity");
-		py_repr_double(d, out);
+		char repr[PYFLOAT_REPR_MAX];
+		buf_add(out, repr, pyfloat_repr(d, 0, repr));
 		return R1_OK;
 	}
 	case JSON_STRING:

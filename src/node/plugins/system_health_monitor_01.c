@@ -59,7 +59,10 @@ static enum r1_err shm_process(struct plugin_instance *pi, void *state, const js
 	struct health *h = state;
 	struct node *n = plugin_node(pi);
 	struct sysinfo s;
-	sysinfo_sample(&s, &h->cpu, n ? n->dir : "/");
+	if (n)
+		node_sample(n, &s, &h->cpu);
+	else
+		sysinfo_sample(&s, &h->cpu, "/");
 	double mem_prc = s.mem_total_gb > 0 ? s.mem_avail_gb / s.mem_total_gb : 1;
 	double disk_prc = s.disk_total_gb > 0 ? s.disk_avail_gb / s.disk_total_gb : 1;
 	bool mem_low = mem_prc < plugin_cfg_real(pi, "MIN_AVAIL_MEM_PRC", 0.1);

@@ -26,6 +26,7 @@ static void field_free(struct field *fl)
 	if (!fl)
 		return;
 	lineedit_release(&fl->edit);
+	textarea_release(&fl->area);
 	for (size_t i = 0; i < fl->n_options; i++)
 		r1_free(fl->options[i]);
 	r1_free(fl->options);
@@ -64,6 +65,7 @@ static struct field *add_field(struct form *f, enum field_kind kind, const char 
 		return NULL;
 	fl->kind = kind;
 	lineedit_init(&fl->edit, 0);
+	textarea_init(&fl->area, 0);
 	fl->id = r1_strdup(id ? id : "");
 	fl->label = r1_strdup(label ? label : "");
 	if (!fl->id || !fl->label) {
@@ -171,6 +173,20 @@ struct field *form_add_multi(struct form *f, const char *id, const char *label,
 	return fl;
 }
 
+struct field *form_add_textarea(struct form *f, const char *id, const char *label,
+				const char *initial, int rows, size_t max_len)
+{
+	struct field *fl = add_field(f, FIELD_TEXTAREA, id, label);
+	if (!fl)
+		return NULL;
+	if (max_len)
+		fl->area.max = max_len;
+	fl->rows = rows > 0 ? rows : 10;
+	if (textarea_set(&fl->area, initial) != R1_OK)
+		return drop_last(f);
+	return fl;
+}
+
 void field_set_check(struct field *fl, field_check_fn fn, void *ctx)
 {
 	fl->check = fn;
@@ -187,6 +203,8 @@ struct field *form_find(const struct form *f, const char *id)
 
 const char *field_text(struct field *fl)
 {
+	if (fl->kind == FIELD_TEXTAREA)
+		return textarea_text(&fl->area);
 	return lineedit_text(&fl->edit);
 }
 
@@ -221,7 +239,7 @@ static void set_error(struct field *fl, const char *msg)
 
 static bool builtin_check(struct field *fl, struct buf *msg)
 {
-	if (fl->kind == FIELD_TEXT || fl->kind == FIELD_NUMBER) {
+	if (fl->kind == FIELD_TEXT || fl->kind == FIELD_NUMBER || fl->kind == FIELD_TEXTAREA) {
 		if (!*field_text(fl)) {
 			if (fl->required)
 				buf_adds(msg, _("a value is required"));
@@ -343,6 +361,8 @@ static unsigned field_key(struct field *fl, int key)
 			return TUI_IGNORED;
 		fl->chosen[fl->selected] = !fl->chosen[fl->selected];
 		return TUI_CONSUMED | TUI_REDRAW | TUI_CHANGED;
+	case FIELD_TEXTAREA:
+		return textarea_key(&fl->area, key);
 	}
 	return TUI_IGNORED;
 }
@@ -353,6 +373,13 @@ unsigned form_key(struct form *f, int key)
 		return key == TUI_KEY_ESC ? TUI_CONSUMED | TUI_CANCEL : TUI_IGNORED;
 	struct field *fl = f->fields[f->focus];
 	bool in_list = fl->kind == FIELD_MULTI;
+	if (fl->kind == FIELD_TEXTAREA && key != TUI_KEY_TAB && key != TUI_KEY_BTAB &&
+	    key != TUI_KEY_ESC && key != TUI_KEY_CTRL('s')) {
+		unsigned r = field_key(fl, key);
+		if ((r & TUI_CHANGED) && fl->error)
+			field_validate(fl);
+		return r;
+	}
 	switch (key) {
 	case TUI_KEY_TAB:
 		return move_focus(f, 1);
@@ -371,6 +398,7 @@ unsigned form_key(struct form *f, int key)
 		}
 		return move_focus(f, 1);
 	case TUI_KEY_ENTER:
+	case TUI_KEY_CTRL('s'):
 		if (form_validate(f))
 			return TUI_CONSUMED | TUI_SUBMIT;
 		return TUI_CONSUMED | TUI_REDRAW;
@@ -389,7 +417,8 @@ unsigned form_key(struct form *f, int key)
 
 static int field_rows(const struct field *fl)
 {
-	return (fl->kind == FIELD_MULTI ? fl->rows : 1) + (fl->error ? 1 : 0);
+	int body = fl->kind == FIELD_MULTI ? fl->rows : fl->kind == FIELD_TEXTAREA ? 1 + fl->rows : 1;
+	return body + (fl->error ? 1 : 0);
 }
 
 static void draw_value(struct field *fl, struct grid_area a, int x, int y, int width,
@@ -432,6 +461,9 @@ static void draw_value(struct field *fl, struct grid_area a, int x, int y, int w
 				grid_cursor(a, x + 1, y + r);
 		}
 		break;
+	case FIELD_TEXTAREA:
+		/* drawn by form_draw across the whole width */
+		break;
 	}
 }
 
@@ -442,7 +474,8 @@ void form_draw(struct form *f, struct grid_area a)
 		return;
 	int label_w = 1;
 	for (size_t i = 0; i < f->n; i++)
-		label_w = R1_MAX(label_w, grid_text_width(f->fields[i]->label));
+		if (f->fields[i]->kind != FIELD_TEXTAREA)
+			label_w = R1_MAX(label_w, grid_text_width(f->fields[i]->label));
 	label_w = R1_MIN(label_w, R1_MIN(f->label_max, R1_MAX(a.w / 3, 1)));
 	int vx = 2 + label_w + 2;
 	int vw = R1_MIN(a.w - vx, FORM_VALUE_MAX);
@@ -474,10 +507,19 @@ void form_draw(struct form *f, struct grid_area a)
 			uint16_t lrole = focused ? TUI_ROLE_LABEL_FOCUS : TUI_ROLE_LABEL;
 			if (focused)
 				grid_put(r, 0, y, grid_glyph(a.g, 0x25B8, '>'), lrole, 0);
-			grid_field(r, 2, y, label_w, GRID_ALIGN_LEFT, fl->label, lrole, 0);
-			draw_value(fl, r, vx, y, vw, focused);
+			if (fl->kind == FIELD_TEXTAREA) {
+				grid_field(r, 2, y, a.w - 2, GRID_ALIGN_LEFT, fl->label, lrole, 0);
+				if (y + 1 >= 0) /* only when its top is on screen */
+					textarea_draw(&fl->area, grid_sub(r, 2, y + 1, a.w - 2, fl->rows),
+						      focused ? TUI_ROLE_INPUT_FOCUS : TUI_ROLE_INPUT,
+						      focused);
+			} else {
+				grid_field(r, 2, y, label_w, GRID_ALIGN_LEFT, fl->label, lrole, 0);
+				draw_value(fl, r, vx, y, vw, focused);
+			}
+			int ex = fl->kind == FIELD_TEXTAREA ? 2 : vx;
 			if (fl->error)
-				grid_field(r, vx, y + h - 1, a.w - vx, GRID_ALIGN_LEFT, fl->error,
+				grid_field(r, ex, y + h - 1, a.w - ex, GRID_ALIGN_LEFT, fl->error,
 					   TUI_ROLE_INPUT_ERROR, 0);
 		}
 		row += h;

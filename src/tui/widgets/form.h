@@ -14,11 +14,15 @@
  *             jumps to the next option starting with it
  *   multi     a list of options, each on or off: Up/Down move inside the
  *             list, Space toggles
+ *   textarea  several lines of text (a JSON config): the textarea's keys,
+ *             so Enter, Up and Down edit; its label sits on a row of its
+ *             own and the text takes the form's whole width
  *
  * The form moves the focus with Tab/Shift-Tab (and Up/Down outside a multi
- * list), checks a field when the focus leaves it, and on Enter checks every
- * field: all valid gives TUI_SUBMIT, else the focus goes to the first bad
- * field and its message shows under it.  Esc gives TUI_CANCEL.
+ * list or a textarea), checks a field when the focus leaves it, and on
+ * Enter (outside a textarea) or ^S (anywhere) checks every field: all valid
+ * gives TUI_SUBMIT, else the focus goes to the first bad field and its
+ * message shows under it.  Esc gives TUI_CANCEL.
  *
  * Checks are built in (required, number range) plus one callback per field
  * that can refuse a value with a message a person reads.
@@ -28,8 +32,16 @@
 #include "core/err.h"
 #include "tui/grid.h"
 #include "tui/widgets/lineedit.h"
+#include "tui/widgets/textarea.h"
 
-enum field_kind { FIELD_TEXT, FIELD_NUMBER, FIELD_CHECKBOX, FIELD_SELECT, FIELD_MULTI };
+enum field_kind {
+	FIELD_TEXT,
+	FIELD_NUMBER,
+	FIELD_CHECKBOX,
+	FIELD_SELECT,
+	FIELD_MULTI,
+	FIELD_TEXTAREA,
+};
 
 struct field;
 
@@ -44,6 +56,7 @@ struct field {
 	char *id;		/* the caller's name for it (a config key) */
 	char *label;		/* shown, already translated */
 	struct lineedit edit;	/* text and number */
+	struct textarea area;	/* textarea */
 	bool required;		/* text and number: may not be empty */
 	double min, max;	/* number */
 	bool integer;		/* number: no fractional part */
@@ -52,7 +65,7 @@ struct field {
 	size_t n_options;
 	size_t selected;	/* select: the choice; multi: the cursor */
 	bool *chosen;		/* multi: which options are on */
-	int rows;		/* multi: list height */
+	int rows;		/* multi: list height; textarea: text rows */
 	size_t top;		/* multi: first option shown */
 	field_check_fn check;
 	void *check_ctx;
@@ -85,11 +98,15 @@ struct field *form_add_select(struct form *f, const char *id, const char *label,
 struct field *form_add_multi(struct form *f, const char *id, const char *label,
 			     const char *const *options, size_t n, int rows);
 
+/* A textarea of `rows` rows (0 = 10) holding up to max_len code points (0 = 256 Ki). */
+struct field *form_add_textarea(struct form *f, const char *id, const char *label,
+				const char *initial, int rows, size_t max_len);
+
 void field_set_check(struct field *fl, field_check_fn fn, void *ctx);
 /* The field with this id, or NULL. */
 struct field *form_find(const struct form *f, const char *id);
 
-/* Values.  field_text: text and number fields (owned by the field). */
+/* Values.  field_text: text, number and textarea fields (owned by the field). */
 const char *field_text(struct field *fl);
 /* A number field's value; false when it does not parse. */
 bool field_number(struct field *fl, double *out);

@@ -7,7 +7,8 @@
  * row count, a row's stable key, a cell's text (written into a scratch
  * buffer or pointing into the model), and, for sorting, a number or a
  * comparison.  What it owns is one array of row indices in display order
- * (4 bytes a row), rebuilt by table_refresh(): filter, then sort, O(n log n)
+ * (4 bytes a row), rebuilt by table_refresh(): filter, then sort (a stable
+ * radix sort for number columns, O(n log n) comparisons for the others)
  * with no allocation per row.  Drawing touches only the rows on screen.
  *
  * The selection follows the row's key, not its position, so it stays on the
@@ -33,15 +34,18 @@
  * Keys: Up/k, Down/j, PgUp/^B, PgDn/^F, Home/g, End/G move; Space marks the
  * row and moves down; '<' and '>' sort by the previous/next sortable column,
  * 'I' inverts the order; Enter gives TUI_ACTION with action TABLE_ACTION_OPEN.
+ * Mouse: see table_mouse().
  */
 #include "core/common.h"
 #include "core/err.h"
 #include "tui/grid.h"
+#include "tui/keys.h"
 
 #define TABLE_MAX_COLUMNS 32
 #define TABLE_CELL_MAX 512 /* scratch bytes for one cell's text */
 #define TABLE_MAX_ROWS 0x7FFFFFFFu
-/* Bytes a row takes in the temporary sort records of table_refresh(). */
+/* Bytes a row takes in the temporary sort records of table_refresh() (twice
+ * that while a number column is radix-sorted). */
 #define TABLE_SORT_BYTES_PER_ROW 32
 
 enum table_sort {
@@ -170,6 +174,15 @@ void table_mark_clear(struct table *t);
 const uint64_t *table_marks(const struct table *t, size_t *n);
 
 unsigned table_key(struct table *t, int key);
+/*
+ * A mouse event at m->x, m->y relative to the area of the last draw: a
+ * click on a column title sorts by it (again: the other way), a click on a
+ * row selects it, a double click also gives TUI_ACTION (open), the wheel
+ * moves the selection by three rows.
+ */
+unsigned table_mouse(struct table *t, const struct tui_mouse *m);
+/* The column drawn at x by the last layout, or -1. */
+int table_column_at(const struct table *t, int x);
 
 /* Column widths for `width` columns into t->widths (table_draw calls it). */
 void table_layout(struct table *t, int width);

@@ -50,7 +50,7 @@ static int lines_wider_than(const char *s, unsigned w)
 	while (*s) {
 		size_t n = strcspn(s, "\n");
 		char *line = r1_strndup(s, n);
-		bad += table_text_width(line) > w;
+		bad += cli_table_text_width(line) > w;
 		r1_free(line);
 		s += n + (s[n] == '\n');
 	}

@@ -13,7 +13,7 @@
 static char *render(struct table *t, unsigned width)
 {
 	struct buf b = BUF_INIT;
-	table_render(t, width, &b);
+	cli_table_render(t, width, &b);
 	return buf_detach(&b, NULL);
 }
 
@@ -25,7 +25,7 @@ static void test_tables(void)
 	    {"Cores", TABLE_RIGHT, 0, false, 0},
 	    {"Relay", TABLE_LEFT, 0, false, 1},
 	};
-	struct table *t = table_new(cols, 4);
+	struct table *t = cli_table_new(cols, 4);
 	ok(t != NULL, "table_new");
 	char *s = render(t, 80);
 	is_str(s, "Address  Alias  Cores  Relay\n", "empty table prints its header");
@@ -34,8 +34,8 @@ static void test_tables(void)
 	                    "127.0.0.1"};
 	const char *r2[] = {"0xai_A-4c9iEg0NInyQDnMeifin2zlWtlIAb8cTjc3bnyjs_r",
 	                    "oracle\x1b[2J-long-alias", "16", NULL};
-	ok(table_add(t, r1) && table_add(t, r2), "rows added");
-	is_int(table_rows(t), 2, "two rows");
+	ok(cli_table_add(t, r1) && cli_table_add(t, r2), "rows added");
+	is_int(cli_table_rows(t), 2, "two rows");
 	s = render(t, 0);
 	is_str(
 	    s,
@@ -57,7 +57,7 @@ static void test_tables(void)
 	for (char *line = s = render(t, 60); *line;) {
 		char *nl = strchr(line, '\n');
 		*nl = '\0';
-		ok(table_text_width(line) <= 60, "line fits in 60: %u", table_text_width(line));
+		ok(cli_table_text_width(line) <= 60, "line fits in 60: %u", cli_table_text_width(line));
 		line = nl + 1;
 	}
 	r1_free(s);
@@ -80,20 +80,20 @@ static void test_tables(void)
 	       "yjs_r  orac\xe2\x80\xa6     16\n",
 	       "24 columns: text is cut to its minimum, then the table overflows");
 	r1_free(s);
-	table_free(&t);
+	cli_table_free(&t);
 	ok(t == NULL, "free NULLs");
 
 	/* UTF-8 aliases are measured in columns, not bytes */
 	static const struct table_column c2[] = {{"A", TABLE_LEFT, 0, false, 0},
 	                                         {"B", TABLE_LEFT, 0, false, 0}};
-	t = table_new(c2, 2);
+	t = cli_table_new(c2, 2);
 	const char *u[] = {"\xc8\x99\xc8\x9b", "x"}; /* "șț": 2 columns, 4 bytes */
-	table_add(t, u);
+	cli_table_add(t, u);
 	s = render(t, 80);
 	is_str(s, "A   B\n\xc8\x99\xc8\x9b  x\n", "UTF-8 width");
 	r1_free(s);
-	is_int(table_text_width("\xc8\x99\xc8\x9b"), 2, "text width of two letters");
-	table_free(&t);
+	is_int(cli_table_text_width("\xc8\x99\xc8\x9b"), 2, "text width of two letters");
+	cli_table_free(&t);
 }
 
 struct opts {

@@ -274,10 +274,120 @@ static void test_draw(void)
 	form_free(&f);
 }
 
+static void keys(struct textarea *ta, const char *s)
+{
+	for (; *s; s++)
+		textarea_key(ta, *s == '\n' ? TUI_KEY_ENTER : (unsigned char)*s);
+}
+
+static void test_textarea(void)
+{
+	struct textarea ta;
+	textarea_init(&ta, 0);
+	is_str(textarea_text(&ta), "", "empty textarea");
+	is_int(textarea_key(&ta, TUI_KEY_BACKSPACE), TUI_CONSUMED, "backspace at 0: nothing");
+	is_int(textarea_set(&ta, "{\n  \"A\": 1\x1b[2J\t\n}"), R1_OK, "set");
+	is_str(textarea_text(&ta), "{\n  \"A\": 1[2J \n}",
+	       "escape dropped, tab as a space, newlines kept");
+	size_t l, c;
+	textarea_cursor(&ta, &l, &c);
+	ok(l == 0 && c == 0, "cursor at the start after set");
+	textarea_goto(&ta, 1, 8);
+	textarea_cursor(&ta, &l, &c);
+	ok(l == 1 && c == 8, "goto line 1 col 8");
+	textarea_key(&ta, TUI_KEY_CTRL('k'));
+	is_str(textarea_text(&ta), "{\n  \"A\": 1\n}", "^K deletes to the end of the line");
+	textarea_key(&ta, TUI_KEY_CTRL('k'));
+	is_str(textarea_text(&ta), "{\n  \"A\": 1}", "^K at the end joins the next line");
+	textarea_key(&ta, ',');
+	keys(&ta, "\n\"B\": 2\n");
+	is_str(textarea_text(&ta), "{\n  \"A\": 1,\n  \"B\": 2\n  }",
+	       "Enter repeats the indentation");
+	textarea_key(&ta, TUI_KEY_CTRL('u'));
+	is_str(textarea_text(&ta), "{\n  \"A\": 1,\n  \"B\": 2\n}", "^U deletes to the line start");
+	/* Up and Down keep the column they aimed at across a short line */
+	textarea_set(&ta, "abcdef\nab\nabcdef");
+	textarea_goto(&ta, 0, 5);
+	textarea_key(&ta, TUI_KEY_DOWN);
+	textarea_cursor(&ta, &l, &c);
+	ok(l == 1 && c == 2, "down to a short line: its end");
+	textarea_key(&ta, TUI_KEY_DOWN);
+	textarea_cursor(&ta, &l, &c);
+	ok(l == 2 && c == 5, "down again: back at the aimed column");
+	textarea_key(&ta, TUI_KEY_END);
+	textarea_key(&ta, TUI_KEY_DELETE);
+	is_str(textarea_text(&ta), "abcdef\nab\nabcdef", "delete at the very end: nothing");
+	textarea_key(&ta, TUI_KEY_HOME);
+	textarea_key(&ta, TUI_KEY_BACKSPACE);
+	is_str(textarea_text(&ta), "abcdef\nababcdef", "backspace at a line start joins");
+	is_int(textarea_key(&ta, TUI_KEY_ESC), TUI_IGNORED, "Esc is the owner's");
+
+	/* drawing: scrolled to the cursor, long lines cut and scrolled sideways */
+	struct grid g;
+	tui_grid(&g, 8, 2, false);
+	textarea_set(&ta, "l0\nl1\nl2 is long\nl3");
+	textarea_goto(&ta, 2, 9);
+	textarea_draw(&ta, grid_whole(&g), TUI_ROLE_INPUT, true);
+	is_screen(&g, "\nis long\n", "scrolled down and sideways to the cursor");
+	ok(g.cursor_on && g.cursor_y == 1 && g.cursor_x == 6, "cursor shown where it is");
+	textarea_goto(&ta, 0, 0);
+	textarea_draw(&ta, grid_whole(&g), TUI_ROLE_INPUT, true);
+	is_screen(&g, "l0\nl1\n", "back at the top");
+	grid_release(&g);
+	textarea_release(&ta);
+}
+
+static bool json_ok(void *ctx, struct field *f, struct buf *msg)
+{
+	(void)ctx;
+	const char *t = field_text(f);
+	if (t[0] != '{') {
+		buf_adds(msg, "not an object");
+		return false;
+	}
+	return true;
+}
+
+static void test_form_textarea(void)
+{
+	struct form *f = form_new();
+	form_add_text(f, "cmd", "Command", "RUN", 0);
+	struct field *cfg = form_add_textarea(f, "config", "Config (JSON)", "{\n}", 3, 0);
+	field_set_check(cfg, json_ok, NULL);
+	is_int(cfg->kind, FIELD_TEXTAREA, "a textarea field");
+	form_focus(f, 1);
+	is_int(form_key(f, TUI_KEY_ENTER) & TUI_SUBMIT, 0, "Enter in a textarea edits, no submit");
+	is_str(field_text(cfg), "\n{\n}", "... a newline went in");
+	is_int(form_key(f, TUI_KEY_CTRL('s')) & TUI_SUBMIT, 0, "^S with a bad value: no submit");
+	is_str(cfg->error, "not an object", "the check's message");
+	form_key(f, TUI_KEY_BACKSPACE);
+	ok(form_key(f, TUI_KEY_CTRL('s')) & TUI_SUBMIT, "^S with good values submits");
+	is_int(form_key(f, TUI_KEY_UP) & TUI_CONSUMED, TUI_CONSUMED, "Up moves inside the text");
+	is_int(f->focus, 1, "... not the focus");
+	form_key(f, TUI_KEY_BTAB);
+	is_int(f->focus, 0, "Shift-Tab leaves the textarea");
+
+	struct grid g;
+	tui_grid(&g, 30, 6, false);
+	form_draw(f, grid_whole(&g));
+	is_screen(&g,
+		  "\xE2\x96\xB8 Command  RUN\n"
+		  "  Config (JSON)\n"
+		  "  {\n"
+		  "  }\n"
+		  "\n"
+		  "\n",
+		  "textarea label on its own row, text below it");
+	grid_release(&g);
+	form_free(&f);
+}
+
 int main(void)
 {
 	tui_check_locale();
 	test_fields();
 	test_draw();
+	test_textarea();
+	test_form_textarea();
 	return tap_done();
 }

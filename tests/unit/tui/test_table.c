@@ -187,6 +187,45 @@ static const char *selected_alias(struct table *t)
 	return table_selected(t, &row, NULL) ? m->rows[row]->alias : "(none)";
 }
 
+static void test_mouse(void)
+{
+	struct model m;
+	model_init(&m);
+	struct table *t = make_table(&m);
+	struct grid g;
+	tui_grid(&g, 80, 6, false);
+	table_draw(t, grid_whole(&g));
+	/* columns at 80: ALIAS from 0; find where CPU% starts from the layout */
+	int x_cpu = 0;
+	for (int c = 0; c < C_CPU; c++)
+		x_cpu += t->widths[c] ? t->widths[c] + 1 : 0;
+	is_int(table_column_at(t, 0), C_ALIAS, "column at x 0: ALIAS");
+	is_int(table_column_at(t, x_cpu), C_CPU, "column at its start: CPU%%");
+	is_int(table_column_at(t, t->widths[C_ALIAS]), -1, "the gap between columns: none");
+	struct tui_mouse click = {TUI_MOUSE_CLICK, x_cpu + 1, 0};
+	ok(table_mouse(t, &click) & TUI_REDRAW, "a click on a title sorts");
+	ok(t->sort_col == C_CPU && !t->sort_desc, "... by that column, ascending");
+	table_mouse(t, &click);
+	ok(t->sort_col == C_CPU && t->sort_desc, "a second click: descending");
+	table_sort_by(t, -1, false);
+	struct tui_mouse row = {TUI_MOUSE_CLICK, 3, 3};
+	table_mouse(t, &row);
+	is_str(selected_alias(t), "node-01", "a click on the third row selects it");
+	is_int(t->action, TABLE_ACTION_NONE, "... and does not open it");
+	row.kind = TUI_MOUSE_DOUBLE;
+	row.y = 2;
+	ok(table_mouse(t, &row) & TUI_ACTION, "a double click opens");
+	is_str(selected_alias(t), "oracle-a", "... the row clicked");
+	struct tui_mouse below = {TUI_MOUSE_CLICK, 3, 5 + 10};
+	table_mouse(t, &below);
+	is_str(selected_alias(t), "oracle-a", "a click below the rows changes nothing");
+	struct tui_mouse wheel = {TUI_MOUSE_WHEEL_DOWN, 0, 0};
+	table_mouse(t, &wheel);
+	is_str(selected_alias(t), "node-02", "the wheel moves three rows");
+	grid_release(&g);
+	table_free(&t);
+}
+
 static void test_layout(void)
 {
 	struct model m;
@@ -759,6 +798,7 @@ int main(void)
 {
 	tui_check_locale();
 	test_layout();
+	test_mouse();
 	test_draw();
 	test_sort_and_selection();
 	test_keys_and_marks();
