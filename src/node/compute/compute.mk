@@ -67,3 +67,6 @@ EXTRA_DIST += data/plugins/README.md
 noinst_PROGRAMS += tests/bench/bench_compute
 tests_bench_bench_compute_SOURCES = tests/bench/bench_compute.c
 tests_bench_bench_compute_LDADD = $(R1_NODE_LIBS)
+noinst_PROGRAMS += tests/bench/bench_chaindist
+tests_bench_bench_chaindist_SOURCES = tests/bench/bench_chaindist.c
+tests_bench_bench_chaindist_LDADD = $(R1_NODE_LIBS)
