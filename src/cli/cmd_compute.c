@@ -5,7 +5,8 @@
  *   compute matmul --local A.r1mx B.r1mx -o C.r1mx [--ta] [--tb] [--alpha X]
  *                  [--beta X --c C0.r1mx] [--dtype f32|f64] [--mem-limit BYTES]
  *   compute matmul NODE --a CID --b CID [--c CID --beta X] [...]
- *   compute matmul [NODE] --a CID --b CID --nodes N [--allow-self] [...]
+ *   compute matmul [NODE] --a CID --b CID --nodes N [--allow-self]
+ *                  [--node-timeout S] [...]
  *   compute search --local --index E.r1mx --query Q.r1mx [-k 10] [--json]
  *   compute search NODE --index CID --query Q.r1mx [-k 10] [--json]
  *
@@ -40,7 +41,8 @@
 
 struct opts {
 	bool local, json, ta, tb, allow_self;
-	long nodes; /* ChainDist workers; 0 = one node's MATMUL_JOB_01 */
+	long nodes;          /* ChainDist workers; 0 = one node's MATMUL_JOB_01 */
+	double node_timeout; /* ChainDist NODE_TIMEOUT in seconds; 0 = the master's default */
 	const char *a, *b, *c0, *out, *index, *query, *node;
 	size_t size;
 	unsigned reps;
@@ -58,6 +60,7 @@ struct opts {
 struct raw_opts {
 	bool local, ta, tb, allow_self;
 	const char *a, *b, *c, *out, *index, *query, *alpha, *beta, *dtype, *mem_limit;
+	const char *node_timeout;
 	long long size, reps, threads, k, nodes;
 };
 
@@ -81,6 +84,7 @@ static const struct cli_flag compute_flags[] = {
     {"k", CLI_INT, offsetof(struct raw_opts, k)},
     {"nodes", CLI_INT, offsetof(struct raw_opts, nodes)},
     {"allow-self", CLI_BOOL, offsetof(struct raw_opts, allow_self)},
+    {"node-timeout", CLI_STR, offsetof(struct raw_opts, node_timeout)},
     CLI_FLAGS_END,
 };
 
@@ -188,6 +192,11 @@ static int parse(const struct cmd_entry *e, int argc, char **argv, struct opts *
 		return EXIT_USAGE;
 	}
 	o->nodes = r.nodes == -1 ? 0 : (long)r.nodes;
+	if (r.node_timeout &&
+	    (!parse_real(r.node_timeout, &o->node_timeout) || o->node_timeout <= 0)) {
+		cli_error(_("--node-timeout: seconds, above 0"));
+		return EXIT_USAGE;
+	}
 	o->allow_self = r.allow_self;
 	if (r.size != -1)
 		o->size = (size_t)r.size;
@@ -521,6 +530,11 @@ static void print_progress(struct remote *r, const json_t *msg)
 	fprintf(stderr, "[%7.1f s] %s %5.1f%%", t,
 	        json_string_value(json_object_get(msg, "STATE")),
 	        json_number_value(json_object_get(msg, "PROGRESS")));
+	const json_t *w = json_object_get(msg, "WAITING_FOR_NODES");
+	if (w)
+		fprintf(stderr, _(" waiting for workers: %d of %d known"),
+		        (int)json_integer_value(json_object_get(w, "KNOWN")),
+		        (int)json_integer_value(json_object_get(w, "WANTED")));
 	size_t i;
 	json_t *p;
 	json_array_foreach(json_object_get(msg, "PARTS"), i, p)
@@ -557,6 +571,8 @@ static int matmul_chaindist(const struct opts *o)
 		json_object_set_new(
 		    cfg, "MAX_MEMORY_MB",
 		    json_integer((json_int_t)((o->mem_limit + (1 << 20) - 1) >> 20)));
+	if (o->node_timeout > 0)
+		json_object_set_new(cfg, "NODE_TIMEOUT", json_real(o->node_timeout));
 	struct remote r = {.progress = print_progress};
 	/* the master's own timeouts end a stuck job; this is only a last resort */
 	int rc = remote_run(&r, o, pipeline, "CHAIN_DIST_MASTER_01", "master", cfg, "SUCCESS",
@@ -579,11 +595,13 @@ static int matmul_chaindist(const struct opts *o)
 			                     json_object_get(data, "PART_RESULTS"), "TIMINGS", tm));
 		} else {
 			const json_t *parts = json_object_get(r.answer, "PARTS");
-			printf(_("%s: %d x %d %s over %zu nodes in %.3f s\n"),
+			size_t np = json_array_size(parts);
+			printf(ngettext("%s: %d x %d %s in %zu part in %.3f s\n",
+			                "%s: %d x %d %s in %zu parts in %.3f s\n", (unsigned long)np),
 			       json_string_value(json_object_get(data, "RESULT")),
 			       (int)json_integer_value(json_object_get(data, "ROWS")),
 			       (int)json_integer_value(json_object_get(data, "COLS")),
-			       json_string_value(json_object_get(data, "DTYPE")), json_array_size(parts),
+			       json_string_value(json_object_get(data, "DTYPE")), np,
 			       jreal(tm, "TOTAL_SECONDS"));
 			printf(_("  load %.3f s, wait for workers %.3f s, split %.3f s, distribute %.3f "
 			         "s, assemble %.3f s\n"),
@@ -735,7 +753,7 @@ static const struct cmd_entry compute_subcommands[] = {
      bench_cmd},
     {"matmul",
      N_("compute matmul (--local A.r1mx B.r1mx -o C.r1mx | NODE --a CID --b CID | [NODE] --a "
-        "CID --b CID --nodes N [--allow-self]) [--ta] [--tb] [--alpha X] [--beta X --c C0] "
+        "CID --b CID --nodes N [--allow-self] [--node-timeout S]) [--ta] [--tb] [--alpha X] [--beta X --c C0] "
         "[--dtype f32|f64] [--mem-limit BYTES]"),
      N_("C = alpha op(A) op(B) + beta C0 on R1MX files here, on R1FS CIDs on a node, or split "
         "over N nodes (ChainDist, mastered by NODE)"),

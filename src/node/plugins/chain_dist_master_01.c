@@ -113,6 +113,7 @@ struct master {
 	size_t ncands;
 	uint64_t cands_ms;
 	bool nodes_changed;
+	uint64_t waiting_payload_ms; /* ST_WAITING: the last progress payload */
 	/* times (monotonic ms) for TIMINGS */
 	uint64_t t_open, t_start, t_loaded, t_running, t_split, t_distributed, t_done;
 	bool resumed;
@@ -1147,8 +1148,21 @@ static enum r1_err master_process(struct plugin_instance *pi, void *state, const
 		refresh_candidates(m);
 		uint64_t waited = mono(m) - m->t_open;
 		if (usable_nodes(m) < wanted_nodes(m) &&
-		    waited < cfg_ms(m, "DISCOVERY_TIME", 12))
+		    waited < cfg_ms(m, "DISCOVERY_TIME", 12)) {
+			/* say what it waits for, as often as the machine would */
+			uint64_t every = cfg_ms(m, "PING_SEND_PERIOD_MAX", 10);
+			if (!m->waiting_payload_ms || mono(m) - m->waiting_payload_ms >= every) {
+				m->waiting_payload_ms = mono(m);
+				json_t *f = chaindist_status_json(m->cd, wall_ms(m));
+				if (f)
+					json_object_set_new(
+					    f, "WAITING_FOR_NODES",
+					    json_pack("{s:i,s:i}", "KNOWN", (int)usable_nodes(m),
+					              "WANTED", (int)wanted_nodes(m)));
+				plugin_emit(pi, f, NULL);
+			}
 			return R1_OK;
+		}
 		LOG_I(plugin_log(m->pi), LOGMOD,
 		      "%s: %" PRIu64 " rows over %u of %u wanted workers (%zu candidates)",
 		      m->job_id, m->rows, R1_MIN(usable_nodes(m), wanted_nodes(m)),
