@@ -389,6 +389,7 @@ static void test_killed_worker(void)
 	const char *job = "cdjob-kill";
 	for (int i = W1; i <= W3; i++)
 		hold(i, true);
+	uint64_t w0 = cstore_counter(node_cstore(nodes[MASTER]), CSC_WRITES);
 	size_t p0 = json_array_size(payloads);
 	deploy_master("cd_kill", json_pack("{s:s,s:s,s:s,s:i,s:b,s:[s,s,s]}", "JOB_ID", job,
 	                                   "A_CID", ca, "B_CID", cb, "NR_REMOTE_NODES", 3,
@@ -455,6 +456,8 @@ static void test_killed_worker(void)
 	json_decref(jobrec);
 	json_decref(p1rec);
 	ok(no_worker_pipelines(job, 10000), "every worker pipeline was closed");
+	tap_diag("CStore writes by the master for this job: %" PRIu64,
+	         cstore_counter(node_cstore(nodes[MASTER]), CSC_WRITES) - w0);
 }
 
 static void test_resend_finished(void)
