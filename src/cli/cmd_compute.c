@@ -234,7 +234,8 @@ static int parse(const struct cmd_entry *e, int argc, char **argv, struct opts *
 		*slot = a.pos[i];
 	}
 	if (o->nodes && o->local) {
-		cli_error(_("--nodes splits a product over the network; it cannot go with --local"));
+		cli_error(
+		    _("--nodes splits a product over the network; it cannot go with --local"));
 		return EXIT_USAGE;
 	}
 	if (!o->local && !o->node && !o->nodes) {
@@ -527,8 +528,7 @@ static const char *who(struct remote *r, const char *addr)
 static void print_progress(struct remote *r, const json_t *msg)
 {
 	double t = (double)(netctx_now_ms() - r->started_ms) / 1000.0;
-	fprintf(stderr, "[%7.1f s] %s %5.1f%%", t,
-	        json_string_value(json_object_get(msg, "STATE")),
+	fprintf(stderr, "[%7.1f s] %s %5.1f%%", t, json_string_value(json_object_get(msg, "STATE")),
 	        json_number_value(json_object_get(msg, "PROGRESS")));
 	const json_t *w = json_object_get(msg, "WAITING_FOR_NODES");
 	if (w)
@@ -539,7 +539,8 @@ static void print_progress(struct remote *r, const json_t *msg)
 	json_t *p;
 	json_array_foreach(json_object_get(msg, "PARTS"), i, p)
 	{
-		fprintf(stderr, "%s %d:%s", i ? "," : " ", (int)json_integer_value(json_object_get(p, "PART")),
+		fprintf(stderr, "%s %d:%s", i ? "," : " ",
+		        (int)json_integer_value(json_object_get(p, "PART")),
 		        json_string_value(json_object_get(p, "STATE")));
 		const char *node = json_string_value(json_object_get(p, "NODE"));
 		if (node)
@@ -561,12 +562,11 @@ static int matmul_chaindist(const struct opts *o)
 	char job[32], pipeline[48];
 	snprintf(job, sizeof(job), "cli-%02x%02x%02x%02x", rnd[0], rnd[1], rnd[2], rnd[3]);
 	snprintf(pipeline, sizeof(pipeline), "chaindist_%s", job + 4);
-	json_t *cfg = json_pack("{s:s,s:s,s:s,s:b,s:b,s:f,s:s,s:i,s:b,s:f,s:f}", "JOB_ID", job,
-	                        "A_CID", o->a, "B_CID", o->b, "TRANS_A", o->ta, "TRANS_B", o->tb,
-	                        "ALPHA", o->alpha, "DTYPE",
-	                        mx_dtype_name(o->have_dtype ? o->dtype : MX_F64), "NR_REMOTE_NODES",
-	                        (int)o->nodes, "ALLOW_SELF", o->allow_self, "PING_SEND_PERIOD_MIN",
-	                        1.0, K_PROCESS_DELAY, 0.5);
+	json_t *cfg = json_pack(
+	    "{s:s,s:s,s:s,s:b,s:b,s:f,s:s,s:i,s:b,s:f,s:f}", "JOB_ID", job, "A_CID", o->a, "B_CID",
+	    o->b, "TRANS_A", o->ta, "TRANS_B", o->tb, "ALPHA", o->alpha, "DTYPE",
+	    mx_dtype_name(o->have_dtype ? o->dtype : MX_F64), "NR_REMOTE_NODES", (int)o->nodes,
+	    "ALLOW_SELF", o->allow_self, "PING_SEND_PERIOD_MIN", 1.0, K_PROCESS_DELAY, 0.5);
 	if (o->mem_limit)
 		json_object_set_new(
 		    cfg, "MAX_MEMORY_MB",
@@ -597,13 +597,15 @@ static int matmul_chaindist(const struct opts *o)
 			const json_t *parts = json_object_get(r.answer, "PARTS");
 			size_t np = json_array_size(parts);
 			printf(ngettext("%s: %d x %d %s in %zu part in %.3f s\n",
-			                "%s: %d x %d %s in %zu parts in %.3f s\n", (unsigned long)np),
+			                "%s: %d x %d %s in %zu parts in %.3f s\n",
+			                (unsigned long)np),
 			       json_string_value(json_object_get(data, "RESULT")),
 			       (int)json_integer_value(json_object_get(data, "ROWS")),
 			       (int)json_integer_value(json_object_get(data, "COLS")),
 			       json_string_value(json_object_get(data, "DTYPE")), np,
 			       jreal(tm, "TOTAL_SECONDS"));
-			printf(_("  load %.3f s, wait for workers %.3f s, split %.3f s, distribute %.3f "
+			printf(_("  load %.3f s, wait for workers %.3f s, split %.3f s, distribute "
+			         "%.3f "
 			         "s, assemble %.3f s\n"),
 			       jreal(tm, "LOAD_SECONDS"), jreal(tm, "WAIT_NODES_SECONDS"),
 			       jreal(tm, "SPLIT_SECONDS"), jreal(tm, "DISTRIBUTE_SECONDS"),
@@ -753,7 +755,8 @@ static const struct cmd_entry compute_subcommands[] = {
      bench_cmd},
     {"matmul",
      N_("compute matmul (--local A.r1mx B.r1mx -o C.r1mx | NODE --a CID --b CID | [NODE] --a "
-        "CID --b CID --nodes N [--allow-self] [--node-timeout S]) [--ta] [--tb] [--alpha X] [--beta X --c C0] "
+        "CID --b CID --nodes N [--allow-self] [--node-timeout S]) [--ta] [--tb] [--alpha X] "
+        "[--beta X --c C0] "
         "[--dtype f32|f64] [--mem-limit BYTES]"),
      N_("C = alpha op(A) op(B) + beta C0 on R1MX files here, on R1FS CIDs on a node, or split "
         "over N nodes (ChainDist, mastered by NODE)"),

@@ -56,8 +56,7 @@ void bus_release(struct bus *bus)
 	bus->nsubs = bus->subs_cap = 0;
 }
 
-enum r1_err bus_open_sibling(struct bus *bus, const char *client_id, struct bus **out,
-                             char **why)
+enum r1_err bus_open_sibling(struct bus *bus, const char *client_id, struct bus **out, char **why)
 {
 	*out = NULL;
 	if (!client_id || !*client_id)

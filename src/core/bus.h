@@ -95,8 +95,7 @@ const char *bus_kind(const struct bus *bus);
  * R1_ERR_EXISTS (local: the id is taken), R1_ERR_STATE (the hub is gone,
  * or the transport cannot), R1_ERR_NOMEM, and the transport's own.
  */
-enum r1_err bus_open_sibling(struct bus *bus, const char *client_id, struct bus **out,
-                             char **why);
+enum r1_err bus_open_sibling(struct bus *bus, const char *client_id, struct bus **out, char **why);
 /* Close and free (never from inside this bus's own callbacks); NULLs *bus. */
 void bus_free(struct bus **bus);
 

@@ -50,7 +50,7 @@ struct session {
 	uint32_t netconfig_every_ms;
 	int64_t *asked_ms;
 	size_t n_asked;
-	struct ingest *ig; /* the receive path, once listening */
+	struct ingest *ig;            /* the receive path, once listening */
 	session_observer_fn observer; /* told of everything delivered */
 	void *observer_ctx;
 };

@@ -408,8 +408,7 @@ static void session_free_one(struct node_session *ns)
 	r1_free(ns);
 }
 
-enum r1_err node_open_session(struct node *n, const char *name, struct session **out,
-                              char **why)
+enum r1_err node_open_session(struct node *n, const char *name, struct session **out, char **why)
 {
 	*out = NULL;
 	if (!name || !*name)

@@ -207,8 +207,7 @@ struct netmap;
  * those left).  Errors: R1_ERR_INVAL (no name), R1_ERR_STATE (the node was
  * stopped, or its bus cannot open siblings), R1_ERR_NOMEM, bus errors.
  */
-enum r1_err node_open_session(struct node *n, const char *name, struct session **out,
-                              char **why);
+enum r1_err node_open_session(struct node *n, const char *name, struct session **out, char **why);
 /* The netmap of a session from node_open_session (NULL for any other). Borrowed. */
 struct netmap *node_session_netmap(const struct node *n, const struct session *s);
 /*

@@ -233,7 +233,8 @@ int main(int argc, char **argv)
 		else if (argv[i][0] != '-')
 			n = (size_t)strtoul(argv[i], NULL, 10);
 		else {
-			fprintf(stderr, "usage: bench_chaindist [--reps N] [--heartbeat S] [SIZE]\n");
+			fprintf(stderr,
+			        "usage: bench_chaindist [--reps N] [--heartbeat S] [SIZE]\n");
 			return 2;
 		}
 	}
@@ -261,8 +262,7 @@ int main(int argc, char **argv)
 	}
 	double flops = 2.0 * (double)n * (double)n * (double)n;
 	printf("# bench_chaindist: OPENBLAS_CORETYPE=%s  core=%s  cores=%d  loadavg: %s\n",
-	       bi->coretype_env[0] ? bi->coretype_env : "(unset)", bi->corename, bi->ncores,
-	       load);
+	       bi->coretype_env[0] ? bi->coretype_env : "(unset)", bi->corename, bi->ncores, load);
 	printf("# dgemm n=%zu through the plugins: oracle + master + 4 workers in one process, "
 	       "1 BLAS thread per node, heartbeats every %.1f s, best of %d\n",
 	       n, hb, reps);
@@ -291,8 +291,9 @@ int main(int argc, char **argv)
 		double best = INFINITY;
 		for (int r = 0; r < reps; r++) {
 			double t0 = now_s();
-			cblas_dgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, (int)n, (int)n, (int)n,
-			            1.0, a.data, (int)n, b.data, (int)n, 0.0, ref.data, (int)n);
+			cblas_dgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, (int)n, (int)n,
+			            (int)n, 1.0, a.data, (int)n, b.data, (int)n, 0.0, ref.data,
+			            (int)n);
 			best = fmin(best, now_s() - t0);
 		}
 		printf("direct cblas_dgemm, %d thread%s: %.3f s (%.2f GFLOP/s)\n", threads,
@@ -346,23 +347,27 @@ int main(int argc, char **argv)
 				json_array_append_new(list, json_string(addrs[W1 + w]));
 			double t0 = now_s();
 			set_pipeline(name, "CHAIN_DIST_MASTER_01",
-			             json_pack("{s:s,s:s,s:s,s:s,s:i,s:o,s:b,s:f,s:f}", K_INSTANCE_ID,
-			                       "m", "JOB_ID", job, "A_CID", ca, "B_CID", cb,
-			                       "NR_REMOTE_NODES", nw, "NODES", list, "SPLIT_BY_GFLOPS",
-			                       0, "DISCOVERY_TIME", 3 * hb, K_PROCESS_DELAY, 0.2));
+			             json_pack("{s:s,s:s,s:s,s:s,s:i,s:o,s:b,s:f,s:f}",
+			                       K_INSTANCE_ID, "m", "JOB_ID", job, "A_CID", ca,
+			                       "B_CID", cb, "NR_REMOTE_NODES", nw, "NODES", list,
+			                       "SPLIT_BY_GFLOPS", 0, "DISCOVERY_TIME", 3 * hb,
+			                       K_PROCESS_DELAY, 0.2));
 			json_t *m = wait_payload(name, p0, "SUCCESS", 900);
 			double t = now_s() - t0;
 			if (!m || !json_is_true(json_object_get(m, "SUCCESS"))) {
 				printf("%d workers: FAILED: %s\n", nw,
-				       m ? json_string_value(json_object_get(m, "ERROR")) : "timeout");
+				       m ? json_string_value(json_object_get(m, "ERROR"))
+				         : "timeout");
 				return 1;
 			}
 			if (r == 0) {
 				struct matrix c;
-				const char *cid =
-				    json_string_value(json_object_get(json_object_get(m, "DATA"), "RESULT"));
-				if (mxstore_get(stores[MASTER], cid, NULL, "C", 0, &c, NULL) == R1_OK) {
-					printf("%d worker%s: C against direct dgemm: max rel diff %.2g\n",
+				const char *cid = json_string_value(
+				    json_object_get(json_object_get(m, "DATA"), "RESULT"));
+				if (mxstore_get(stores[MASTER], cid, NULL, "C", 0, &c, NULL) ==
+				    R1_OK) {
+					printf("%d worker%s: C against direct dgemm: max rel diff "
+					       "%.2g\n",
 					       nw, nw > 1 ? "s" : "", max_rel_diff(&c, &ref));
 					matrix_release(&c);
 				}

@@ -757,8 +757,8 @@ enum r1_err chaindist_restore(struct chaindist *cd, const struct cd_restored_par
 	}
 	if (row != cd->job.rows)
 		return r1_fail(why, R1_ERR_INVAL,
-		               "chaindist: restored parts cover %" PRIu64 " of %" PRIu64 " rows", row,
-		               cd->job.rows);
+		               "chaindist: restored parts cover %" PRIu64 " of %" PRIu64 " rows",
+		               row, cd->job.rows);
 	cd->nparts = n;
 	cd->nr = (unsigned)n;
 	for (size_t i = 0; i < n; i++) {
@@ -778,8 +778,7 @@ enum r1_err chaindist_restore(struct chaindist *cd, const struct cd_restored_par
 			p->state = CD_CLOSED_JOB;
 		} else {
 			if (parts[i].node && parts[i].node[0])
-				copy_text(p->excluded[p->n_excluded++], CD_ADDR_MAX,
-				          parts[i].node);
+				copy_text(p->excluded[p->n_excluded++], CD_ADDR_MAX, parts[i].node);
 			p->state = CD_CHOOSE_NODE;
 		}
 		track_part(cd, p);

@@ -1008,8 +1008,8 @@ enum r1_err compute_submit_split(struct compute *c, const struct compute_meta *m
 	return enqueue(c, j, meta, id, why);
 }
 
-enum r1_err compute_submit_load(struct compute *c, const struct compute_meta *meta,
-                                const char *cid, const char *what, bool keep, uint64_t mem_limit,
+enum r1_err compute_submit_load(struct compute *c, const struct compute_meta *meta, const char *cid,
+                                const char *what, bool keep, uint64_t mem_limit,
                                 compute_done_fn done, void *ctx, uint64_t *id, char **why)
 {
 	if (!cid || !cid[0])

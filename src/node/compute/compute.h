@@ -249,8 +249,8 @@ enum r1_err compute_submit_assemble(struct compute *c, const struct compute_meta
  * Errors: R1_ERR_INVAL (no CID), R1_ERR_NOMEM; on the worker R1FS's and
  * R1_ERR_TOOBIG above the memory limit.
  */
-enum r1_err compute_submit_load(struct compute *c, const struct compute_meta *meta,
-                                const char *cid, const char *what, bool keep, uint64_t mem_limit,
+enum r1_err compute_submit_load(struct compute *c, const struct compute_meta *meta, const char *cid,
+                                const char *what, bool keep, uint64_t mem_limit,
                                 compute_done_fn done, void *ctx, uint64_t *id, char **why);
 
 /* Build an embedding index from `emb` (taken).  Errors as above. */

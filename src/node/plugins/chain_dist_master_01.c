@@ -195,8 +195,8 @@ static void store_field(struct master *m, const char *field, const json_t *value
 			LOG_W(plugin_log(m->pi), LOGMOD, "%s: CStore %s/%s: %s", m->job_id, m->hkey,
 			      field, why ? why : "?");
 		else if (oc != CSTORE_OK && oc != CSTORE_PENDING)
-			LOG_D(plugin_log(m->pi), LOGMOD, "%s: CStore %s/%s: %s", m->job_id,
-			      m->hkey, field, cstore_outcome_name(oc));
+			LOG_D(plugin_log(m->pi), LOGMOD, "%s: CStore %s/%s: %s", m->job_id, m->hkey,
+			      field, cstore_outcome_name(oc));
 	}
 	json_decref(same);
 	r1_free(why);
@@ -320,8 +320,8 @@ static json_t *worker_config(struct master *m, const struct cd_part *p)
 	json_t *c = json_is_object(extra) ? json_deep_copy(extra) : json_object();
 	if (!c)
 		return NULL;
-	int rc = json_object_set_new(c, "KIND", json_string(m->kind == CD_MATMUL ? "MATMUL"
-	                                                                         : "SEARCH"));
+	int rc =
+	    json_object_set_new(c, "KIND", json_string(m->kind == CD_MATMUL ? "MATMUL" : "SEARCH"));
 	rc |= json_object_set_new(c, "JOB_ID", json_string(m->job_id));
 	rc |= json_object_set_new(c, "PART", json_integer(p->index));
 	rc |= json_object_set_new(c, "MASTER", json_string(node_address(m->node)));
@@ -349,8 +349,7 @@ static enum r1_err fx_deploy(void *ctx, struct chaindist *cd, const struct cd_pa
 	struct master *m = ctx;
 	struct mpart *mp = &m->parts[p->index];
 	forget_deploy(m, mp);
-	snprintf(mp->pipeline, sizeof(mp->pipeline), "%s_w%u_%u", m->job_id, p->index,
-	         p->attempts);
+	snprintf(mp->pipeline, sizeof(mp->pipeline), "%s_w%u_%u", m->job_id, p->index, p->attempts);
 	copy_text(mp->node, sizeof(mp->node), p->node);
 	json_decref(mp->hits);
 	mp->hits = NULL;
@@ -383,7 +382,8 @@ static enum r1_err fx_deploy(void *ctx, struct chaindist *cd, const struct cd_pa
 		pipespec_free(&mp->spec);
 		mp->txn = 0;
 	} else {
-		LOG_I(plugin_log(m->pi), LOGMOD, "%s: part %u (rows %" PRIu64 "+%" PRIu64
+		LOG_I(plugin_log(m->pi), LOGMOD,
+		      "%s: part %u (rows %" PRIu64 "+%" PRIu64
 		      ") deployed on %s as %s (attempt %u)",
 		      m->job_id, p->index, p->row0, p->rows, p->node, mp->pipeline, p->attempts);
 	}
@@ -428,11 +428,10 @@ static json_t *timings(struct master *m)
 	for (size_t i = 0; parts && i < chaindist_nparts(m->cd); i++) {
 		const struct cd_part *p = chaindist_part(m->cd, i);
 		const struct mpart *mp = &m->parts[i];
-		json_array_append_new(parts, json_pack("{s:i,s:s,s:I,s:f,s:f,s:f}", "PART", (int)i,
-		                                       "NODE", p->node, "ROWS", (json_int_t)p->rows,
-		                                       "KERNEL_SECONDS", mp->kernel_s,
-		                                       "R1FS_SECONDS", mp->io_s, "GFLOPS",
-		                                       mp->gflops));
+		json_array_append_new(
+		    parts, json_pack("{s:i,s:s,s:I,s:f,s:f,s:f}", "PART", (int)i, "NODE", p->node,
+		                     "ROWS", (json_int_t)p->rows, "KERNEL_SECONDS", mp->kernel_s,
+		                     "R1FS_SECONDS", mp->io_s, "GFLOPS", mp->gflops));
 	}
 	return json_pack("{s:f,s:f,s:f,s:f,s:f,s:f,s:b,s:o*}", "LOAD_SECONDS",
 	                 secs(m->t_start, m->t_loaded), "WAIT_NODES_SECONDS",
@@ -528,16 +527,16 @@ static void on_split(void *ctx, struct compute_result *r)
 		for (size_t i = 0; pi && parts && i < m->ninputs; i++) {
 			const struct cd_part *p = chaindist_part(m->cd, i);
 			json_array_append_new(pi, json_string(m->inputs[i]));
-			json_array_append_new(parts, json_pack("{s:I,s:I}", "ROW0",
-			                                       (json_int_t)p->row0, "ROWS",
-			                                       (json_int_t)p->rows));
+			json_array_append_new(parts,
+			                      json_pack("{s:I,s:I}", "ROW0", (json_int_t)p->row0,
+			                                "ROWS", (json_int_t)p->rows));
 		}
-		json_t *in = json_pack(
-		    "{s:s,s:s,s:s,s:I,s:I,s:I,s:s,s:o*,s:o*}", "KIND",
-		    m->kind == CD_MATMUL ? "MATMUL" : "SEARCH", "IN_CID", m->in_cid, "AUX_CID",
-		    m->aux_cid, "ROWS", (json_int_t)m->rows, "INNER", (json_int_t)m->inner, "COLS",
-		    (json_int_t)m->cols, "DTYPE", mx_dtype_name(m->dtype), "PART_INPUTS", pi,
-		    "PARTS", parts);
+		json_t *in =
+		    json_pack("{s:s,s:s,s:s,s:I,s:I,s:I,s:s,s:o*,s:o*}", "KIND",
+		              m->kind == CD_MATMUL ? "MATMUL" : "SEARCH", "IN_CID", m->in_cid,
+		              "AUX_CID", m->aux_cid, "ROWS", (json_int_t)m->rows, "INNER",
+		              (json_int_t)m->inner, "COLS", (json_int_t)m->cols, "DTYPE",
+		              mx_dtype_name(m->dtype), "PART_INPUTS", pi, "PARTS", parts);
 		if (in)
 			store_field(m, "inputs", in);
 		json_decref(in);
@@ -555,8 +554,8 @@ static enum r1_err merge_hits(struct master *m, char cid[R1FS_CID_TEXT_MAX], cha
 	json_t *all = json_array();
 	for (size_t i = 0; all && i < chaindist_nparts(m->cd); i++)
 		json_array_extend(all, m->parts[i].hits);
-	json_t *doc = json_pack("{s:s,s:I,s:o*}", "JOB_ID", m->job_id, "K", (json_int_t)m->k,
-	                        "RESULTS", all);
+	json_t *doc =
+	    json_pack("{s:s,s:I,s:o*}", "JOB_ID", m->job_id, "K", (json_int_t)m->k, "RESULTS", all);
 	char *text = doc ? json_dumps(doc, JSON_COMPACT | JSON_SORT_KEYS) : NULL;
 	json_decref(doc);
 	if (!text)
@@ -692,7 +691,10 @@ static void worker_notification(struct master *m, const char *sender, const json
 	const char *info = json_string_value(json_object_get(msg, K_INFO));
 	const char *text = json_string_value(json_object_get(msg, K_NOTIFICATION));
 	chaindist_part_failed(m->cd, (unsigned)i, sender,
-	                      info && *info ? info : text ? text : "worker exception", wall_ms(m));
+	                      info && *info ? info
+	                      : text        ? text
+	                                    : "worker exception",
+	                      wall_ms(m));
 }
 
 static void heartbeat(struct master *m, const char *sender, const json_t *msg)
@@ -713,8 +715,8 @@ static void heartbeat(struct master *m, const char *sender, const json_t *msg)
 		chaindist_node_lost(m->cd, sender, wall_ms(m));
 }
 
-static void on_session_msg(void *ctx, struct session *s, enum session_msg kind,
-                           const char *sender, const json_t *msg)
+static void on_session_msg(void *ctx, struct session *s, enum session_msg kind, const char *sender,
+                           const json_t *msg)
 {
 	struct master *m = ctx;
 	if (kind == SESSION_MSG_HEARTBEAT) {
@@ -884,7 +886,8 @@ static bool read_job(struct master *m, char *why, size_t cap)
 	const char *aux = plugin_cfg_str(pi, m->kind == CD_MATMUL ? "B_CID" : "INDEX_CID", NULL);
 	if (!in || !*in || !aux || !*aux)
 		return snprintf(why, cap, "%s needs %s", kind,
-		                m->kind == CD_MATMUL ? "A_CID and B_CID" : "QUERY_CID and INDEX_CID"),
+		                m->kind == CD_MATMUL ? "A_CID and B_CID"
+		                                     : "QUERY_CID and INDEX_CID"),
 		       false;
 	if (strlen(in) >= sizeof(m->in_cid) || strlen(aux) >= sizeof(m->aux_cid))
 		return snprintf(why, cap, "a CID is too long"), false;
@@ -907,9 +910,9 @@ static void start_loads(struct master *m)
 	m->stage = ST_LOADING;
 	m->t_start = mono(m);
 	m->loads_pending = m->kind == CD_MATMUL ? 2 : 1;
-	enum r1_err e =
-	    compute_submit_load(m->eng, &meta, m->in_cid, m->kind == CD_MATMUL ? "A" : "the queries",
-	                        true, mem_limit(m), on_loaded_in, m, &m->jobs[0], &why);
+	enum r1_err e = compute_submit_load(m->eng, &meta, m->in_cid,
+	                                    m->kind == CD_MATMUL ? "A" : "the queries", true,
+	                                    mem_limit(m), on_loaded_in, m, &m->jobs[0], &why);
 	if (!e && m->kind == CD_MATMUL)
 		e = compute_submit_load(m->eng, &meta, m->aux_cid, "B", false, mem_limit(m),
 		                        on_loaded_aux, m, &m->jobs[1], &why);
@@ -972,7 +975,8 @@ static bool resume(struct master *m)
 	struct cd_restored_part rp[CD_MAX_PARTS];
 	json_t *recs[CD_MAX_PARTS] = {0};
 	for (size_t i = 0; i < n; i++) {
-		copy_text(m->inputs[i], sizeof(m->inputs[i]), json_string_value(json_array_get(pin, i)));
+		copy_text(m->inputs[i], sizeof(m->inputs[i]),
+		          json_string_value(json_array_get(pin, i)));
 		char field[24];
 		snprintf(field, sizeof(field), "part:%zu", i);
 		recs[i] = load_field(m, field);
@@ -1049,11 +1053,11 @@ static void master_free(struct master *m)
 				    p->state == CD_JOB_PROGRESS)
 					fx_close(m, m->cd, p);
 			}
-			json_t *job = json_pack(
-			    "{s:s,s:f,s:i,s:n,s:s}", "STATE", cd_state_name(chaindist_state(m->cd)),
-			    "PROGRESS", chaindist_progress(m->cd), "NR_PARTS",
-			    (int)chaindist_nparts(m->cd), "RESULT", "ERROR",
-			    "the master was closed before the job finished");
+			json_t *job = json_pack("{s:s,s:f,s:i,s:n,s:s}", "STATE",
+			                        cd_state_name(chaindist_state(m->cd)), "PROGRESS",
+			                        chaindist_progress(m->cd), "NR_PARTS",
+			                        (int)chaindist_nparts(m->cd), "RESULT", "ERROR",
+			                        "the master was closed before the job finished");
 			if (job)
 				store_field(m, "job", job);
 			json_decref(job);
@@ -1147,8 +1151,7 @@ static enum r1_err master_process(struct plugin_instance *pi, void *state, const
 	case ST_WAITING: {
 		refresh_candidates(m);
 		uint64_t waited = mono(m) - m->t_open;
-		if (usable_nodes(m) < wanted_nodes(m) &&
-		    waited < cfg_ms(m, "DISCOVERY_TIME", 12)) {
+		if (usable_nodes(m) < wanted_nodes(m) && waited < cfg_ms(m, "DISCOVERY_TIME", 12)) {
 			/* say what it waits for, as often as the machine would */
 			uint64_t every = cfg_ms(m, "PING_SEND_PERIOD_MAX", 10);
 			if (!m->waiting_payload_ms || mono(m) - m->waiting_payload_ms >= every) {
@@ -1165,8 +1168,8 @@ static enum r1_err master_process(struct plugin_instance *pi, void *state, const
 		}
 		LOG_I(plugin_log(m->pi), LOGMOD,
 		      "%s: %" PRIu64 " rows over %u of %u wanted workers (%zu candidates)",
-		      m->job_id, m->rows, R1_MIN(usable_nodes(m), wanted_nodes(m)),
-		      wanted_nodes(m), m->ncands);
+		      m->job_id, m->rows, R1_MIN(usable_nodes(m), wanted_nodes(m)), wanted_nodes(m),
+		      m->ncands);
 		m->stage = ST_RUNNING;
 		m->t_running = mono(m);
 		if (m->resumed)
@@ -1187,8 +1190,9 @@ static enum r1_err master_command(struct plugin_instance *pi, void *state, const
                                   const json_t *params, char **why)
 {
 	struct master *m = state;
-	const char *cmd = json_is_string(data) ? json_string_value(data)
-	                                        : json_string_value(json_object_get(data, "COMMAND"));
+	const char *cmd = json_is_string(data)
+	                      ? json_string_value(data)
+	                      : json_string_value(json_object_get(data, "COMMAND"));
 	if (!cmd || strcasecmp(cmd, "CANCEL") != 0)
 		return r1_fail(why, R1_ERR_INVAL, "unknown command (CANCEL)");
 	if (m->stage == ST_DONE)

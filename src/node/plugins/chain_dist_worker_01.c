@@ -1,6 +1,6 @@
 /*
  * CHAIN_DIST_WORKER_01: one part of a ChainDist job, on the node the master
- * chose, in the pipeline it deployed (<master stream>_w_<part>, TYPE Void).
+ * chose, in the pipeline it deployed (<JOB_ID>_w<part>_<attempt>, TYPE Void).
  * MATMUL: its rows of op(A) (A_CID, cut by the master) times B (B_CID),
  * stored in R1FS; SEARCH: its batch of queries (QUERY_CID) against the
  * index (INDEX_CID), hits returned inline.  It reports as the reference's

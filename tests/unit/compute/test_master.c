@@ -49,8 +49,7 @@
 
 enum { ORACLE, MASTER, W1, W2, W3, NNODES };
 
-static const char *const aliases[NNODES] = {"cd-oracle", "cd-master", "cd-w1", "cd-w2",
-                                            "cd-w3"};
+static const char *const aliases[NNODES] = {"cd-oracle", "cd-master", "cd-w1", "cd-w2", "cd-w3"};
 
 static struct loop *L;
 static struct bus_hub *H;
@@ -199,10 +198,10 @@ static void put(struct node *n, const struct matrix *m, const char *name,
 
 static void deploy_master(const char *pipeline, json_t *inst)
 {
-	json_t *dflt = json_pack("{s:s,s:f,s:f,s:f,s:f,s:f,s:{s:f}}", K_INSTANCE_ID, "m1",
-	                         K_PROCESS_DELAY, 0.1, "NODE_TIMEOUT", 4.0, "DISCOVERY_TIME", 3.0,
-	                         "PING_SEND_PERIOD_MIN", 0.2, "PING_SEND_PERIOD_MAX", 1.0,
-	                         "NODE_PLUGIN_CONFIG", K_PROCESS_DELAY, 0.2);
+	json_t *dflt =
+	    json_pack("{s:s,s:f,s:f,s:f,s:f,s:f,s:{s:f}}", K_INSTANCE_ID, "m1", K_PROCESS_DELAY,
+	              0.1, "NODE_TIMEOUT", 4.0, "DISCOVERY_TIME", 3.0, "PING_SEND_PERIOD_MIN", 0.2,
+	              "PING_SEND_PERIOD_MAX", 1.0, "NODE_PLUGIN_CONFIG", K_PROCESS_DELAY, 0.2);
 	json_object_update_missing(inst, dflt);
 	json_decref(dflt);
 	json_t *cfg = json_pack("{s:s,s:s,s:[{s:s,s:[o]}]}", K_NAME, pipeline, K_TYPE, "Void",
@@ -238,7 +237,8 @@ static bool saw_state(const char *stream, size_t from, const char *state)
 {
 	for (size_t i = from; i < json_array_size(payloads); i++) {
 		json_t *m = json_array_get(payloads, i);
-		if (strcmp(str(m, K_STREAM_NAME), stream) == 0 && strcmp(str(m, "STATE"), state) == 0)
+		if (strcmp(str(m, K_STREAM_NAME), stream) == 0 &&
+		    strcmp(str(m, "STATE"), state) == 0)
 			return true;
 	}
 	return false;
@@ -317,8 +317,8 @@ static void check_product(const char *cid, const struct matrix *a, const struct 
 	       what, m, n);
 	double *direct = r1_calloc(m * n, sizeof(double));
 	double *ref = r1_calloc(m * n, sizeof(double)), *scale = r1_calloc(m * n, sizeof(double));
-	cblas_dgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, (int)m, (int)n, (int)k, 1.0,
-	            a->data, (int)k, b->data, (int)n, 0.0, direct, (int)n);
+	cblas_dgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, (int)m, (int)n, (int)k, 1.0, a->data,
+	            (int)k, b->data, (int)n, 0.0, direct, (int)n);
 	struct gemm_spec s = {.alpha = 1.0, .dtype = MX_F64};
 	ref_gemm(&s, a, b, NULL, ref, scale);
 	double rel = 0;
@@ -375,9 +375,10 @@ static void test_bad_inputs(void)
 		bool notified = false;
 		for (size_t j = n0; j < json_array_size(notifs); j++) {
 			json_t *nt = json_array_get(notifs, j);
-			notified |= strcmp(str(nt, K_STREAM_NAME), bad[i].pipeline) == 0 &&
-			            strcmp(str(nt, K_NOTIFICATION_TYPE), NOTIF_TYPE_EXCEPTION) == 0 &&
-			            strstr(str(nt, K_INFO), bad[i].reason);
+			notified |=
+			    strcmp(str(nt, K_STREAM_NAME), bad[i].pipeline) == 0 &&
+			    strcmp(str(nt, K_NOTIFICATION_TYPE), NOTIF_TYPE_EXCEPTION) == 0 &&
+			    strstr(str(nt, K_INFO), bad[i].reason);
 		}
 		ok(notified, "%s: EXCEPTION notification with the reason", bad[i].pipeline);
 		remove_pipeline(bad[i].pipeline);
@@ -391,10 +392,10 @@ static void test_killed_worker(void)
 		hold(i, true);
 	uint64_t w0 = cstore_counter(node_cstore(nodes[MASTER]), CSC_WRITES);
 	size_t p0 = json_array_size(payloads);
-	deploy_master("cd_kill", json_pack("{s:s,s:s,s:s,s:i,s:b,s:[s,s,s]}", "JOB_ID", job,
-	                                   "A_CID", ca, "B_CID", cb, "NR_REMOTE_NODES", 3,
-	                                   "SPLIT_BY_GFLOPS", 0, "NODES", addrs[W1], addrs[W2],
-	                                   addrs[W3]));
+	deploy_master("cd_kill",
+	              json_pack("{s:s,s:s,s:s,s:i,s:b,s:[s,s,s]}", "JOB_ID", job, "A_CID", ca,
+	                        "B_CID", cb, "NR_REMOTE_NODES", 3, "SPLIT_BY_GFLOPS", 0, "NODES",
+	                        addrs[W1], addrs[W2], addrs[W3]));
 	ok(parts_in(CD_JOB_PROGRESS, 3, 30000), "3 parts deployed and running (held at the gate)");
 	const struct chaindist *cd = the_machine();
 	ok(cd && strcmp(chaindist_job_id(cd), job) == 0, "the console's registry lists the job");
@@ -513,8 +514,8 @@ static void test_resume_unfinished(void)
 	ok(done0, "part 0 done and recorded in CStore");
 	remove_pipeline("cd_r1"); /* the master goes away mid-job */
 	json_t *jr = cstore_field(job, "job");
-	ok(jr && strcmp(str(jr, "STATE"), "FINISHED") != 0,
-	   "CStore: the job is not finished (%s)", str(jr, "STATE"));
+	ok(jr && strcmp(str(jr, "STATE"), "FINISHED") != 0, "CStore: the job is not finished (%s)",
+	   str(jr, "STATE"));
 	json_decref(jr);
 	hold(n1, false);
 	ok(no_worker_pipelines(job, 10000), "its workers were closed with it");
@@ -526,7 +527,8 @@ static void test_resume_unfinished(void)
 	   "the master deployed again resumed the job and completed it: %s",
 	   f ? str(f, "ERROR") : "no final payload");
 	json_t *r0 = cstore_field(job, "part:0"), *r1 = cstore_field(job, "part:1");
-	is_int(json_integer_value(json_object_get(r0, "ATTEMPT")), 1, "part 0 was kept (attempt 1)");
+	is_int(json_integer_value(json_object_get(r0, "ATTEMPT")), 1,
+	       "part 0 was kept (attempt 1)");
 	ok(json_integer_value(json_object_get(r1, "ATTEMPT")) == 2 &&
 	       strcmp(str(r1, "NODE"), addrs[n1]) != 0,
 	   "part 1 ran again on the other node (attempt 2)");

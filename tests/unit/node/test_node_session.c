@@ -177,9 +177,9 @@ int main(void)
 	const char *owner = NULL;
 	size_t i;
 	json_t *p;
-	json_array_foreach(pipes, i, p) if (strcmp(json_string_value(json_object_get(p, K_NAME)),
-	                                           "from_a") == 0) owner =
-	    json_string_value(json_object_get(p, K_INITIATOR_ADDR));
+	json_array_foreach(
+	    pipes, i, p) if (strcmp(json_string_value(json_object_get(p, K_NAME)), "from_a") == 0)
+	    owner = json_string_value(json_object_get(p, K_INITIATOR_ADDR));
 	ok(owner && strstr(owner, node_address(a) + strlen(R1_ADDR_PREFIX)),
 	   "B's pipeline was created by A's address (%s)", owner ? owner : "none");
 	json_decref(pipes);
