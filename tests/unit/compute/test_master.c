@@ -19,6 +19,8 @@
  *    console's registry lists the machine while the master lives;
  *  - a master deployed again for the finished job sends its result again
  *    from CStore without deploying anything (RESUMED);
+ *  - a worker gone silent (its instance paused: no payload) loses its part
+ *    after NODE_TIMEOUT, and the other worker runs it;
  *  - a master removed mid-job (one part done, one held) and deployed again
  *    resumes from CStore: the done part is kept (attempt 1), the other
  *    runs again elsewhere, and C is still right;
@@ -461,6 +463,62 @@ static void test_killed_worker(void)
 	         cstore_counter(node_cstore(nodes[MASTER]), CSC_WRITES) - w0);
 }
 
+/* A worker that goes silent (its instance paused: no payload) loses its part after NODE_TIMEOUT. */
+static void test_silent_worker(void)
+{
+	const char *job = "cdjob-silent";
+	int live[2], nl = 0;
+	for (int i = W1; i <= W3; i++)
+		if (nodes[i])
+			live[nl++] = i;
+	for (int i = 0; i < nl; i++)
+		hold(live[i], true);
+	size_t p0 = json_array_size(payloads);
+	deploy_master("cd_silent",
+	              json_pack("{s:s,s:s,s:s,s:i,s:b,s:[s,s],s:f}", "JOB_ID", job, "A_CID", ca,
+	                        "B_CID", cb, "NR_REMOTE_NODES", 2, "SPLIT_BY_GFLOPS", 0, "NODES",
+	                        addrs[live[0]], addrs[live[1]], "NODE_TIMEOUT", 2.0));
+	ok(parts_in(CD_JOB_PROGRESS, 2, 30000), "2 parts running");
+	const struct chaindist *cd = the_machine();
+	int n0 = cd ? node_index(chaindist_part(cd, 0)->node) : -1;
+	int n1 = cd ? node_index(chaindist_part(cd, 1)->node) : -1;
+	if (n0 < 0 || n1 < 0)
+		tap_bail("parts not placed");
+	/* part 1's worker goes quiet: its instance is paused */
+	char pname[64];
+	snprintf(pname, sizeof(pname), "%s_w1_1", job);
+	json_t *pipes = node_pipelines(nodes[n1]), *conf = NULL;
+	size_t k;
+	json_t *p;
+	json_array_foreach(pipes, k, p) if (strcmp(str(p, K_NAME), pname) == 0) conf =
+	    json_deep_copy(p);
+	json_decref(pipes);
+	json_t *inst = json_array_get(
+	    json_object_get(json_array_get(json_object_get(conf, K_PLUGINS), 0), K_INSTANCES), 0);
+	ok(inst != NULL, "part 1's pipeline %s is on %s", pname, aliases[n1]);
+	json_object_set_new(inst, K_FORCED_PAUSE, json_true());
+	char *why = NULL;
+	if (!conf || node_pipeline_set(nodes[n1], conf, &why))
+		tap_bail("pause: %s", why);
+	hold(n0, false);
+	json_t *f = final_of("cd_silent", p0, 60000);
+	ok(f && json_is_true(json_object_get(f, "SUCCESS")), "the job completed: %s",
+	   f ? str(f, "ERROR") : "no final payload");
+	json_t *r1 = cstore_field(job, "part:1");
+	ok(json_integer_value(json_object_get(r1, "ATTEMPT")) == 2 &&
+	       strcmp(str(r1, "NODE"), addrs[n0]) == 0 &&
+	       strstr(str(r1, "ERROR"), "no payload from"),
+	   "part 1 moved after NODE_TIMEOUT (attempt %d on %s: %s)",
+	   (int)json_integer_value(json_object_get(r1, "ATTEMPT")),
+	   node_index(str(r1, "NODE")) > 0 ? aliases[node_index(str(r1, "NODE"))] : "?",
+	   str(r1, "ERROR"));
+	json_decref(r1);
+	check_product(f ? str(json_object_get(f, "DATA"), "RESULT") : "", &A, &B, "silent worker");
+	hold(n1, false);
+	ok(no_worker_pipelines(job, 10000), "every worker pipeline was closed");
+	remove_pipeline("cd_silent");
+}
+
 static void test_resend_finished(void)
 {
 	size_t p0 = json_array_size(payloads);
@@ -615,6 +673,7 @@ int main(void)
 	test_bad_inputs();
 	test_killed_worker();
 	test_resend_finished();
+	test_silent_worker();
 	test_resume_unfinished();
 	test_search();
 
