@@ -660,6 +660,21 @@ static void test_search(void)
 	remove_pipeline("cd_search");
 }
 
+/* Nodes freed while a job runs (the master last): nothing leaks, nothing is used after free. */
+static void test_teardown_mid_job(void)
+{
+	int live[2], nl = 0;
+	for (int i = W1; i <= W3; i++)
+		if (nodes[i])
+			live[nl++] = i;
+	for (int i = 0; i < nl; i++)
+		hold(live[i], true);
+	deploy_master("cd_end", json_pack("{s:s,s:s,s:s,s:i,s:[s,s]}", "JOB_ID", "cdjob-end",
+	                                  "A_CID", ca, "B_CID", cb, "NR_REMOTE_NODES", 2, "NODES",
+	                                  addrs[live[0]], addrs[live[1]]));
+	ok(parts_in(CD_JOB_PROGRESS, 2, 30000), "a last job running when the nodes stop");
+}
+
 int main(void)
 {
 	world_up();
@@ -676,6 +691,7 @@ int main(void)
 	test_silent_worker();
 	test_resume_unfinished();
 	test_search();
+	test_teardown_mid_job();
 
 	matrix_release(&A);
 	matrix_release(&B);
