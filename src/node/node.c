@@ -437,6 +437,7 @@ enum r1_err node_open_session(struct node *n, const char *name, struct session *
 	    .name = name,
 	    .root = n->root,
 	    .eth_disabled = !n->eth,
+	    .command_qos = topic_default_qos(TOPIC_CONFIG),
 	    .netconfig_every_ms = UINT32_MAX,
 	};
 	if ((e = bus_mqtt_client_id(n->alias, "SESSION", NULL, &cid, why)) ||

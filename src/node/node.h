@@ -201,8 +201,10 @@ struct netmap;
  * and a client id "<alias>_SESSION_<random>"), already listening
  * (session_listen), with a netmap of its own that trusts the node's oracles
  * and the node itself, has the node's online timeout and is ticked by the
- * node.  `name` is its INITIATOR_ID / SESSION_ID.  It asks no NetConfig on
- * its own (netconfig_every_ms is "never"; session_request_netconfig works).
+ * node.  `name` is its INITIATOR_ID / SESSION_ID.  Commands go at the
+ * config channel's QoS (2, kept while the endpoint reconnects).  It asks no
+ * NetConfig on its own (netconfig_every_ms is "never";
+ * session_request_netconfig works).
  * The node owns it: close it with node_close_session (node_free closes
  * those left).  Errors: R1_ERR_INVAL (no name), R1_ERR_STATE (the node was
  * stopped, or its bus cannot open siblings), R1_ERR_NOMEM, bus errors.
