@@ -70,3 +70,9 @@ tests_bench_bench_compute_LDADD = $(R1_NODE_LIBS)
 noinst_PROGRAMS += tests/bench/bench_chaindist
 tests_bench_bench_chaindist_SOURCES = tests/bench/bench_chaindist.c
 tests_bench_bench_chaindist_LDADD = $(R1_NODE_LIBS)
+# bus_open_sibling over a real broker (what node_open_session relies on)
+check_PROGRAMS += tests/integration/bus_sibling
+tests_integration_bus_sibling_SOURCES = tests/integration/bus_sibling.c
+tests_integration_bus_sibling_LDADD = $(R1_CORE_LIBS)
+TESTS += tests/integration/bus_sibling.sh
+EXTRA_DIST += tests/integration/bus_sibling.sh tests/integration/compute_chaindist.sh
