@@ -8,8 +8,9 @@
  *    CHAIN_DIST_WORKER_01 pipeline "<JOB_ID>_w<part>_<attempt>" per part
  *    and waits for its confirmations, closes it when the part is over, and
  *    hears what the workers say (payloads with JOB_ID and PART, EXCEPTION
- *    notifications) and every heartbeat (a node's compute figures and free
- *    memory rank it; a SHUTDOWN heartbeat loses it at once); the session's
+ *    notifications) and every heartbeat (a node's measured GFLOP/s, shared
+ *    among the BLAS jobs it already runs, its free memory and cores rank
+ *    it; a SHUTDOWN heartbeat loses it at once); the session's
  *    netmap says who is online and peered, and loses a node after the
  *    online timeout;
  *  - R1FS through the node's compute engine: A (or the queries) is loaded
@@ -266,7 +267,9 @@ static void refresh_candidates(struct master *m)
 		memset(c, 0, sizeof(*c));
 		copy_text(c->addr, sizeof(c->addr), x->info.addr);
 		copy_text(c->alias, sizeof(c->alias), x->info.alias);
-		c->gflops = m->dtype == MX_F32 ? p->cp.gflops_f32 : p->cp.gflops_f64;
+		/* a node busy with other BLAS jobs gives each a share of its speed */
+		double g = m->dtype == MX_F32 ? p->cp.gflops_f32 : p->cp.gflops_f64;
+		c->gflops = g / (1.0 + p->cp.jobs_running + p->cp.jobs_queued);
 		c->mem_avail = x->info.mem_avail > 0 ? (uint64_t)(x->info.mem_avail * GIB) : 0;
 		c->cpu_cores = x->info.cpu_cores;
 		c->online = x->online && !p->shutdown;
