@@ -458,6 +458,20 @@ static void test_killed_worker(void)
 	   "CStore part:1: CLOSED_JOB, attempt 2, on a live node");
 	json_decref(jobrec);
 	json_decref(p1rec);
+	/* replicated: a surviving worker's CStore has the job too */
+	int other = on[0] > 0 ? on[0] : W1;
+	char hkey[96];
+	snprintf(hkey, sizeof(hkey), "chaindist:%s", job);
+	const char *rep = NULL;
+	for (int t = 0; t < 2000 && !rep; t++) {
+		struct cstore *cs = node_cstore(nodes[other]);
+		const char *v = cs ? cstore_hget(cs, hkey, "job", NULL) : NULL;
+		if (v && strstr(v, "FINISHED") && strstr(v, result))
+			rep = v;
+		else
+			loop_run_once(L, 5);
+	}
+	ok(rep != NULL, "%s's CStore has the finished job (replicated)", aliases[other]);
 	ok(no_worker_pipelines(job, 10000), "every worker pipeline was closed");
 	tap_diag("CStore writes by the master for this job: %" PRIu64,
 	         cstore_counter(node_cstore(nodes[MASTER]), CSC_WRITES) - w0);
