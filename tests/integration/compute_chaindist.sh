@@ -20,7 +20,7 @@ command -v jq >/dev/null || bail "jq needed"
 export XDG_CONFIG_HOME="$T/config" XDG_DATA_HOME="$T/data" XDG_STATE_HOME="$T/state"
 unset EE_MQTT_HOST EE_MQTT_PORT EE_MQTT_USER EE_MQTT EE_SECURED EE_ROOT_TOPIC EE_SDK_ALIAS
 port=$(free_port)
-start_mosquitto "$port" "set_tcp_nodelay true"
+start_mosquitto "$port"
 BROKER="mqtt://127.0.0.1:$port"
 R1=$R1CONSOLE
 
@@ -72,8 +72,9 @@ start_node() { # start_node NAME EXTRA...
 	eval "PID_$_n=$!"
 	cleanup_pid $!
 }
-# the workers take commands from the master; the master trusts everyone for CStore
-start_node oracle --oracle --allow "$ADDR_master"
+# the workers take commands from the master (the oracle does not: it is no
+# candidate); the master trusts everyone for CStore and R1FS
+start_node oracle --oracle
 for w in w1 w2 w3; do
 	start_node "$w" --allow "$ADDR_master" --allow "$ADDR_oracle"
 done
@@ -141,6 +142,7 @@ for n in w1 w2 w3 oracle master; do
 	wait "$p"
 	is "$?" 0 "cd-$n exits cleanly"
 done
+mkdir -p "$T/res"
 got=$("$R1" r1fs get "$RESULT" --node-dir "$T/n-master" --out "$T/res")
 ok $? "the result is in the master's R1FS ($got)"
 "$R1" compute matmul --local "$T/a.r1mx" "$T/b.r1mx" -o "$T/ref.r1mx" >/dev/null
