@@ -115,7 +115,9 @@ for w in w1 w2 w3; do
 	[ "$a" = "$VICTIM_ADDR" ] && VICTIM=$w
 done
 like "$VICTIM" "^w[123]$" "part 1 went to a worker ($VICTIM)"
-eval "kill -9 \$PID_$VICTIM"
+eval "vp=\$PID_$VICTIM"
+kill -9 "$vp"
+wait "$vp" 2>/dev/null
 diag "killed cd-$VICTIM (part 1's worker)"
 
 wait "$CLI_PID"
