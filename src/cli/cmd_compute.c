@@ -393,7 +393,7 @@ static int remote_run(struct remote *r, const struct opts *o, const char *pipeli
 	r->started_ms = netctx_now_ms();
 	const char *name = o->node;
 	if (!name && r->nc.local)
-		name = node_address(r->nc.nodes[NETCTX_LOCAL_NODES - 1]);
+		name = node_alias(r->nc.nodes[NETCTX_LOCAL_NODES - 1]);
 	if (!name) {
 		cli_error(_("name the NODE that runs it (on the embedded network, its local node "
 		            "is the default)"));

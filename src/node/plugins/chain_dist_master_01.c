@@ -255,11 +255,32 @@ static struct peer *peer_of(struct master *m, const char *addr, bool create)
 static void refresh_candidates(struct master *m)
 {
 	size_t n = netmap_count(m->nm), k = 0;
-	struct cd_node *v = n ? r1_reallocarray(NULL, n, sizeof(*v)) : NULL;
-	if (n && !v)
+	struct cd_node *v = r1_reallocarray(NULL, n + 1, sizeof(*v));
+	if (!v)
 		return;
+	/*
+	 * This node, when it may work: known now from its own engine, not a
+	 * heartbeat period later from its own heartbeat.
+	 */
+	bool self_known = false;
+	if (plugin_cfg_bool(m->pi, "ALLOW_SELF", false)) {
+		struct cd_node *c = &v[k++];
+		memset(c, 0, sizeof(*c));
+		copy_text(c->addr, sizeof(c->addr), node_address(m->node));
+		copy_text(c->alias, sizeof(c->alias), node_alias(m->node));
+		struct compute_bench b;
+		double g = 0;
+		if (compute_last_bench(m->eng, &b))
+			g = m->dtype == MX_F32 ? b.gflops_f32 : b.gflops_f64;
+		c->gflops = g / (1.0 + compute_busy(m->eng) + compute_queued(m->eng));
+		c->cpu_cores = (unsigned)compute_blas(m->eng)->ncores;
+		c->online = c->peered = true;
+		self_known = true;
+	}
 	for (size_t i = 0; i < n; i++) {
 		const struct nm_node *x = netmap_at(m->nm, i);
+		if (self_known && x->self)
+			continue;
 		struct peer *p = peer_of(m, x->info.addr, false);
 		if (!p)
 			continue; /* no compute figures heard: not one of ours */
@@ -804,11 +825,44 @@ static enum r1_err make_machine(struct master *m, char **why)
 	return e;
 }
 
+/*
+ * ST_WAITING: run the machine once enough workers are known (or
+ * DISCOVERY_TIME passed); until then say what it waits for, as often as the
+ * machine would.
+ */
+static void try_run(struct master *m)
+{
+	refresh_candidates(m);
+	uint64_t waited = mono(m) - m->t_open;
+	if (usable_nodes(m) < wanted_nodes(m) && waited < cfg_ms(m, "DISCOVERY_TIME", 12)) {
+		uint64_t every = cfg_ms(m, "PING_SEND_PERIOD_MAX", 10);
+		if (!m->waiting_payload_ms || mono(m) - m->waiting_payload_ms >= every) {
+			m->waiting_payload_ms = mono(m);
+			json_t *f = chaindist_status_json(m->cd, wall_ms(m));
+			if (f)
+				json_object_set_new(f, "WAITING_FOR_NODES",
+				                    json_pack("{s:i,s:i}", "KNOWN",
+				                              (int)usable_nodes(m), "WANTED",
+				                              (int)wanted_nodes(m)));
+			plugin_emit(m->pi, f, NULL);
+		}
+		return;
+	}
+	LOG_I(plugin_log(m->pi), LOGMOD,
+	      "%s: %" PRIu64 " rows over %u of %u wanted workers (%zu candidates)", m->job_id,
+	      m->rows, R1_MIN(usable_nodes(m), wanted_nodes(m)), wanted_nodes(m), m->ncands);
+	m->stage = ST_RUNNING;
+	m->t_running = mono(m);
+	if (m->resumed)
+		m->t_split = m->t_running;
+	chaindist_step(m->cd, wall_ms(m));
+}
+
 /* The machine exists: wait for workers, then run. */
 static void start_machine(struct master *m)
 {
 	m->stage = ST_WAITING;
-	refresh_candidates(m);
+	try_run(m);
 }
 
 /* Both shapes known: check them, make the machine. */
@@ -1151,35 +1205,9 @@ static enum r1_err master_process(struct plugin_instance *pi, void *state, const
 	case ST_LOADING:
 	case ST_DONE:
 		return R1_OK;
-	case ST_WAITING: {
-		refresh_candidates(m);
-		uint64_t waited = mono(m) - m->t_open;
-		if (usable_nodes(m) < wanted_nodes(m) && waited < cfg_ms(m, "DISCOVERY_TIME", 12)) {
-			/* say what it waits for, as often as the machine would */
-			uint64_t every = cfg_ms(m, "PING_SEND_PERIOD_MAX", 10);
-			if (!m->waiting_payload_ms || mono(m) - m->waiting_payload_ms >= every) {
-				m->waiting_payload_ms = mono(m);
-				json_t *f = chaindist_status_json(m->cd, wall_ms(m));
-				if (f)
-					json_object_set_new(
-					    f, "WAITING_FOR_NODES",
-					    json_pack("{s:i,s:i}", "KNOWN", (int)usable_nodes(m),
-					              "WANTED", (int)wanted_nodes(m)));
-				plugin_emit(pi, f, NULL);
-			}
-			return R1_OK;
-		}
-		LOG_I(plugin_log(m->pi), LOGMOD,
-		      "%s: %" PRIu64 " rows over %u of %u wanted workers (%zu candidates)",
-		      m->job_id, m->rows, R1_MIN(usable_nodes(m), wanted_nodes(m)), wanted_nodes(m),
-		      m->ncands);
-		m->stage = ST_RUNNING;
-		m->t_running = mono(m);
-		if (m->resumed)
-			m->t_split = m->t_running;
-		chaindist_step(m->cd, wall_ms(m));
+	case ST_WAITING:
+		try_run(m);
 		return R1_OK;
-	}
 	case ST_RUNNING:
 		if (m->nodes_changed || mono(m) - m->cands_ms >= CANDIDATES_EVERY_MS)
 			refresh_candidates(m);
