@@ -78,12 +78,14 @@ test)
 	say "running tests"
 	rc=0
 	make -C build-check -j"$(nproc)" check >build-check/check.out 2>&1 || rc=$?
-	# The loop, worker and bus unit tests again under ThreadSanitizer, in a
+	# The loop, worker, bus and ingest unit tests again under ThreadSanitizer, in a
 	# build of their own (TSan and ASan exclude each other).  Only those
 	# programs are built, so this stays quick (seconds) as the tree grows.
 	tsan_tests="tests/unit/run/test_loop tests/unit/run/test_workers
 	 tests/unit/net/test_topics tests/unit/net/test_dedup tests/unit/net/test_bus_local
-	 tests/unit/net/test_bus_mqtt"
+	 tests/unit/net/test_bus_mqtt tests/unit/net/test_ingest tests/unit/net/test_ingest_pool
+	 tests/unit/net/test_ingest_node tests/unit/model/test_cache tests/unit/compute/test_compute
+	 tests/unit/r1fs/test_store"
 	tsan_args='CFLAGS=-O1 -g --enable-werror --enable-tsan'
 	mkdir -p build-tsan
 	if [ ! -f build-tsan/Makefile ] || [ "$(cat build-tsan/.configure-args 2>/dev/null)" != "$tsan_args" ]; then
@@ -91,7 +93,7 @@ test)
 			>configure.out) || { tail -20 build-tsan/configure.out; exit 1; }
 		printf '%s' "$tsan_args" >build-tsan/.configure-args
 	fi
-	say "running the loop, worker and bus unit tests under ThreadSanitizer"
+	say "running the loop, worker, bus and ingest unit tests under ThreadSanitizer"
 	make -C build-tsan -j"$(nproc)" check-TESTS TESTS="$(echo $tsan_tests)" \
 		check_PROGRAMS="$(echo $tsan_tests)" >build-tsan/check.out 2>&1 || rc=$?
 	passed=0 failed=0

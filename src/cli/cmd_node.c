@@ -17,6 +17,7 @@
 #include "core/identity.h"
 #include "core/loop.h"
 #include "core/proto.h"
+#include "core/workers.h"
 
 #include <signal.h>
 #include <sys/stat.h>
@@ -39,6 +40,7 @@ struct node_opts {
 
 struct daemon {
 	struct loop *loop;
+	struct workers *pool; /* the receive path's signature checks under load */
 	struct node *node;
 	struct r1_log *log;
 	struct loop_timer *exit_timer;
@@ -274,7 +276,9 @@ static int run_daemon(struct node_opts *o)
 	} else {
 		r1_log_set_file(d.log, stderr);
 	}
-	if (loop_new(&d.loop, &why))
+	long ncpu = sysconf(_SC_NPROCESSORS_ONLN);
+	if (loop_new(&d.loop, &why) ||
+	    workers_new(d.loop, (unsigned)R1_MIN(R1_MAX(ncpu, 1), 8), 0, &d.pool, &why))
 		goto fail;
 	if (o->broker) {
 		char *cid = NULL;
@@ -309,6 +313,7 @@ static int run_daemon(struct node_opts *o)
 	    .cstore_port = (int)o->cstore_port,
 	    .cstore_bind = o->cstore_bind,
 	    .cstore_min_confirmations = (int)o->cstore_min_confirms,
+	    .ingest_pool = d.pool,
 	};
 	if (node_new(d.loop, bus, &cfg, d.log, &d.node, &why))
 		goto fail;
@@ -333,6 +338,7 @@ fail:
 out:
 	r1_free(why);
 	node_free(&d.node);
+	workers_free(&d.pool); /* after the node, whose receive path used it */
 	loop_timer_free(&d.exit_timer);
 	bus_free(&bus);
 	bus_hub_free(&hub);

@@ -14,6 +14,7 @@
 #include "core/ingest.h"
 #include "core/loop.h"
 #include "core/session.h"
+#include "core/workers.h"
 #include "node/node.h"
 
 int netctx_env_load(struct netctx_env *env, const struct cli_global *g, bool tolerate_bad_file)
@@ -151,6 +152,7 @@ static int start_local(struct netctx *nc)
 		    .oracles = oracle ? &oracle : NULL,
 		    .n_oracles = oracle ? 1 : 0,
 		    .comm_relay = "",
+		    .ingest_pool = nc->pool,
 		};
 		if (!e)
 			e = node_new(nc->loop, nc->node_bus[i], &cfg, nc->log, &nc->nodes[i], &why);
@@ -239,7 +241,9 @@ int netctx_open(struct netctx *nc, const struct cli_global *g, unsigned flags)
 		r1_log_set_level(nc->log, getenv("R1_DEBUG") ? R1_LOG_DEBUG : R1_LOG_WARN);
 		r1_log_set_file(nc->log, stderr);
 	}
-	if (loop_new(&nc->loop, &why)) {
+	long ncpu = sysconf(_SC_NPROCESSORS_ONLN);
+	if (loop_new(&nc->loop, &why) ||
+	    workers_new(nc->loop, (unsigned)R1_MIN(R1_MAX(ncpu, 1), 8), 0, &nc->pool, &why)) {
 		cli_error("%s", why ? why : "");
 		r1_free(why);
 		netctx_close(nc);
@@ -286,6 +290,7 @@ int netctx_open(struct netctx *nc, const struct cli_global *g, unsigned flags)
 	    .clear_commands = !s->encrypt,
 	    .command_qos = s->command_qos,
 	    .timeout_ms = s->timeout_ms,
+	    .ingest_pool = nc->pool,
 	};
 	if (session_new(nc->loop, nc->bus, &nc->id, nc->nm, nc->cache, nc->log, &so, &nc->sess,
 	                &why) ||
@@ -324,6 +329,7 @@ void netctx_close(struct netctx *nc)
 	}
 	for (int i = NETCTX_LOCAL_NODES - 1; i >= 0; i--)
 		node_free(&nc->nodes[i]);
+	workers_free(&nc->pool); /* after the receive paths that used it */
 	for (int i = 0; i < NETCTX_LOCAL_NODES; i++)
 		bus_free(&nc->node_bus[i]);
 	bus_free(&nc->bus);

@@ -59,6 +59,7 @@ struct netctx {
 	struct r1_identity id;
 	struct r1_log *log;
 	struct loop *loop;
+	struct workers *pool; /* signature checks of a backlog (session and local nodes) */
 	bool local;          /* the embedded network */
 	struct bus_hub *hub; /* local: the in-process broker */
 	struct bus *bus;     /* our endpoint */

@@ -174,6 +174,20 @@ void bus_set_delivery(struct bus *bus, bus_deliver_fn fn, void *ctx)
 	bus->deliver_ctx = ctx;
 }
 
+void bus_pause(struct bus *bus, bool paused)
+{
+	if (bus->paused == paused)
+		return;
+	bus->paused = paused;
+	if (bus->ops->pause)
+		bus->ops->pause(bus);
+}
+
+bool bus_paused(const struct bus *bus)
+{
+	return bus->paused;
+}
+
 void bus_set_state_cb(struct bus *bus, bus_state_fn fn, void *ctx)
 {
 	bus->on_state = fn;

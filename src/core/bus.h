@@ -75,6 +75,20 @@ enum r1_err bus_subscribe(struct bus *bus, const char *filter, int qos, char **w
 /* Errors: R1_ERR_NOTFOUND (not subscribed to exactly that filter). */
 enum r1_err bus_unsubscribe(struct bus *bus, const char *filter, char **why);
 void bus_set_delivery(struct bus *bus, bus_deliver_fn fn, void *ctx);
+/*
+ * Flow control for a receive path that cannot keep up (ingest's parallel
+ * mode asks for it when its workers are saturated): while paused the
+ * endpoint stops handing messages to the delivery callback.  bus_mqtt stops
+ * reading its socket, so TCP and the broker hold what follows (keepalives go
+ * on, but a pause much longer than the keepalive interval drops the
+ * connection); bus_local keeps messages in the endpoint's bounded queue,
+ * where overflow is dropped and counted (BUS_DROP_IN_FULL).  A message or
+ * two already read when the pause comes (a TLS record holding several) may
+ * still be delivered.  Resuming picks up on the next loop iteration.
+ * Pausing a paused bus (or resuming a running one) does nothing.
+ */
+void bus_pause(struct bus *bus, bool paused);
+bool bus_paused(const struct bus *bus);
 void bus_set_state_cb(struct bus *bus, bus_state_fn fn, void *ctx);
 /* Current state; *reason (if not NULL) gets the last reason, borrowed. */
 enum bus_state bus_state(const struct bus *bus, const char **reason);
@@ -121,6 +135,8 @@ struct bus_ops {
 	/* bus_open_sibling; NULL = the transport cannot (R1_ERR_STATE). */
 	enum r1_err (*sibling)(struct bus *bus, const char *client_id, struct bus **out,
 	                       char **why);
+	/* bus->paused changed (may be NULL: the transport reads the flag). */
+	void (*pause)(struct bus *bus);
 	/* Release the transport's own state and free the containing struct. */
 	void (*destroy)(struct bus *bus);
 };
@@ -137,6 +153,7 @@ struct bus {
 	enum bus_state state;
 	char *state_reason;
 	struct bus_stats stats;
+	bool paused; /* see bus_pause: the transport stops delivering */
 	struct bus_sub *subs;
 	size_t nsubs, subs_cap;
 };

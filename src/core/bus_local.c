@@ -76,7 +76,7 @@ static void drain(void *ctx)
 	/* Only what was queued before this call: a callback that publishes to
 	 * itself gets its message on the next iteration, not recursively. */
 	size_t n = ep->count;
-	while (n-- && ep->count) {
+	while (n-- && ep->count && !ep->bus.paused) {
 		struct queued q = ep->ring[ep->head];
 		ep->head = (ep->head + 1) % ep->cap;
 		ep->count--;
@@ -84,7 +84,15 @@ static void drain(void *ctx)
 		bus_deliver(&ep->bus, q.msg->topic, q.msg->data, q.msg->len, q.qos);
 		msg_unref(q.msg);
 	}
-	if (ep->count && ep->hub)
+	if (ep->count && ep->hub && !ep->bus.paused)
+		loop_call_schedule(ep->hub->loop, &ep->drain);
+}
+
+/* Paused: drain stops at the next message.  Resumed: drain what waited. */
+static void local_pause(struct bus *bus)
+{
+	struct endpoint *ep = (struct endpoint *)bus;
+	if (!bus->paused && ep->count && ep->hub)
 		loop_call_schedule(ep->hub->loop, &ep->drain);
 }
 
@@ -117,7 +125,8 @@ static enum r1_err local_publish(struct bus *bus, const char *topic, const void 
 			ep->bus.stats.dropped[BUS_DROP_IN_FULL]++;
 			continue;
 		}
-		loop_call_schedule(hub->loop, &ep->drain);
+		if (!ep->bus.paused)
+			loop_call_schedule(hub->loop, &ep->drain);
 	}
 	if (m)
 		msg_unref(m);
@@ -188,6 +197,7 @@ static const struct bus_ops local_ops = {
     .subscribe = local_subscribe,
     .unsubscribe = local_unsubscribe,
     .sibling = local_sibling,
+    .pause = local_pause,
     .destroy = local_destroy,
 };
 

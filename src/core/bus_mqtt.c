@@ -51,6 +51,7 @@ struct mqtt_bus {
 	struct loop_timer *misc_timer;
 	struct loop_timer *retry_timer; /* next attempt, or the CONNACK deadline */
 	struct loop_call start;
+	struct loop_call resume; /* read after bus_pause(false) */
 
 	bool sock_open; /* an attempt or a connection is under way */
 	bool connected; /* CONNACK accepted */
@@ -547,12 +548,16 @@ static void on_socket(void *ctx, int fd, unsigned revents)
 	if ((revents & (LOOP_READ | LOOP_ERROR)) || !b->connected) {
 		/* mosquitto_loop_read often handles a single packet; keep calling
 		 * it while packets keep coming (messages, acknowledgements), up to
-		 * a bound so that other fds get their turn. */
-		for (int i = 0; i < READS_PER_WAKEUP && !rc; i++) {
+		 * a bound so that other fds get their turn, and not while the
+		 * owner paused us (but an error or hang-up is read through, or
+		 * poll would report it forever). */
+		bool hold = b->bus.paused && b->connected && !(revents & LOOP_ERROR);
+		for (int i = 0; i < READS_PER_WAKEUP && !rc && !hold; i++) {
 			size_t before = b->activity;
 			rc = mosquitto_loop_read(b->mosq, 1);
 			if (b->activity == before)
 				break;
+			hold = b->bus.paused && b->connected && !(revents & LOOP_ERROR);
 		}
 	}
 	/* What the callbacks queued (acknowledgements, publishes pumped from our
@@ -566,9 +571,28 @@ static void on_socket(void *ctx, int fd, unsigned revents)
 static void before_poll(void *ctx)
 {
 	struct mqtt_bus *b = ctx;
-	if (b->watch)
-		loop_watch_set(b->watch,
-		               LOOP_READ | (mosquitto_want_write(b->mosq) ? LOOP_WRITE : 0));
+	if (b->watch) {
+		unsigned rd = b->bus.paused && b->connected ? 0 : LOOP_READ;
+		loop_watch_set(b->watch, rd | (mosquitto_want_write(b->mosq) ? LOOP_WRITE : 0));
+	}
+}
+
+/* Resumed: read at once, since a TLS record may hold messages that poll()
+ * cannot see (they are already out of the socket). */
+static void on_resume(void *ctx)
+{
+	struct mqtt_bus *b = ctx;
+	if (b->watch && !b->bus.paused)
+		on_socket(b, mosquitto_socket(b->mosq), LOOP_READ);
+}
+
+static void mqtt_pause(struct bus *bus)
+{
+	struct mqtt_bus *b = (struct mqtt_bus *)bus;
+	if (bus->paused)
+		loop_call_cancel(bus->loop, &b->resume);
+	else
+		loop_call_schedule(bus->loop, &b->resume);
 }
 
 static void on_misc(void *ctx, struct loop_timer *t)
@@ -640,6 +664,7 @@ static void mqtt_destroy(struct bus *bus)
 	loop_timer_free(&b->misc_timer);
 	loop_timer_free(&b->retry_timer);
 	loop_call_cancel(bus->loop, &b->start);
+	loop_call_cancel(bus->loop, &b->resume);
 	queue_free_all(b);
 	mqtt_url_release(&b->url);
 	char *secrets[] = {b->url_text, b->pass};
@@ -682,6 +707,7 @@ static const struct bus_ops mqtt_ops = {
     .subscribe = mqtt_subscribe,
     .unsubscribe = mqtt_unsubscribe,
     .sibling = mqtt_sibling,
+    .pause = mqtt_pause,
     .destroy = mqtt_destroy,
 };
 
@@ -756,6 +782,7 @@ enum r1_err bus_mqtt_new(struct loop *loop, const struct bus_mqtt_opts *o, struc
 	b->inflight_max = o->inflight_max ? o->inflight_max : 20;
 	b->connack_rc = -1;
 	loop_call_init(&b->start, on_start, b);
+	loop_call_init(&b->resume, on_resume, b);
 	struct bus *bus = &b->bus;
 	enum r1_err err = R1_OK;
 	if (!(b->url_text = r1_strdup(o->url ? o->url : "")) ||

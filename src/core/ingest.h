@@ -17,6 +17,23 @@
  *
  * This module does not interpret content (heartbeat v2 ENCODED_DATA,
  * NET_MON_01 maps, notification codes): owners do, from the body.
+ *
+ * Two ways in.  ingest_receive() runs the whole path on the caller's thread
+ * and returns the result.  ingest_submit() hands the outcome (message or
+ * drop) to a delivery callback, always in submission order; after
+ * ingest_use_pool() the CPU-heavy part (parse, canonicalize, hash, verify,
+ * decrypt, build the body) runs on a worker pool while the loop thread keeps
+ * everything stateful: the size gate, the de-duplication window (checked
+ * and filled in submission order as results come back, so the outcome is
+ * exactly what the synchronous path gives for the same sequence; a
+ * duplicate may cost a wasted verification), the counters and delivery.
+ * Each worker thread has its own scratch (envelope context, document,
+ * cipher key cache); nothing of it is shared.  When nothing is waiting, a
+ * message is processed at once on the loop thread (the lowest latency);
+ * from the second message of a burst on (more than one in the same loop
+ * iteration, or any while others are outstanding) it goes to the pool, in
+ * batches of up to 8 spread over the pool's threads and handed over when
+ * full or when the loop iteration ends.
  */
 #include "core/common.h"
 #include "core/dedup.h"
@@ -68,12 +85,31 @@ struct ingest_stats {
 	uint64_t delivered;
 	uint64_t unverified;	  /* delivered although the signature failed */
 	struct ingest_drops drops;
+	/* the parallel mode (ingest_use_pool) */
+	uint64_t pooled;	  /* processed on a worker thread */
+	uint64_t batches;	  /* pool jobs, each a batch of pooled messages */
+	uint64_t inline_idle;	  /* on the loop thread: nothing else was waiting */
+	uint64_t inline_full;	  /* on the loop thread: the pool was saturated */
+	uint64_t reordered;	  /* finished before an earlier message and waited for it */
+	uint64_t pauses;	  /* times the flow callback was asked to pause */
 };
 
 struct ingest;
 
-/* Errors: R1_ERR_NOMEM, R1_ERR_INVAL (bad window). */
+/*
+ * The configuration is copied (the identity and alias too: worker threads
+ * may still be using them after the owner let go of its own).
+ * Errors: R1_ERR_NOMEM, R1_ERR_INVAL (bad window).
+ */
 enum r1_err ingest_new(const struct ingest_config *cfg, struct ingest **out, char **why);
+/*
+ * Free (loop thread; also from inside the delivery callback).  Messages not
+ * yet delivered are dropped without a callback; a paused flow is resumed
+ * first.  Jobs still on the pool are cancelled when they have not started;
+ * the memory they use is released when their done calls run (the loop's
+ * next turn, or workers_free), so the pool must be freed or its loop run
+ * afterwards.  NULLs *ig.
+ */
 void ingest_free(struct ingest **ig);
 
 /*
@@ -85,6 +121,71 @@ void ingest_free(struct ingest **ig);
 bool ingest_receive(struct ingest *ig, const char *topic, const void *data, size_t len,
 		    struct r1_msg *msg, enum ingest_drop *drop);
 void r1_msg_release(struct r1_msg *msg);
+
+/* ---- submission with a delivery callback, and the parallel mode */
+
+struct loop;
+struct workers;
+
+/*
+ * One message's outcome, in submission order.  Borrowed for the call:
+ * topic, reason and msg (released when the callback returns; keep the body
+ * with json_incref).
+ */
+struct ingest_outcome {
+	const char *topic;	/* as submitted */
+	size_t wire_len;
+	struct r1_msg *msg;	/* the message; NULL when dropped */
+	enum ingest_drop drop;	/* why, when msg is NULL */
+	const char *reason;	/* the drop's detail, as ingest_last_reason(); "" if delivered */
+};
+
+/*
+ * Called on the loop thread for every submitted message.  It may submit
+ * more messages (they are delivered after it returns) and may free the
+ * ingest.
+ */
+typedef void (*ingest_deliver_fn)(void *ctx, struct ingest *ig, const struct ingest_outcome *o);
+/* Stop (pause true) or restart the flow of messages: usually bus_pause(). */
+typedef void (*ingest_flow_fn)(void *ctx, bool pause);
+
+void ingest_set_delivery(struct ingest *ig, ingest_deliver_fn fn, void *ctx);
+
+struct ingest_parallel {
+	struct loop *loop;	/* the loop the pool reports to; required */
+	struct workers *pool;	/* required; must outlive the ingest */
+	/*
+	 * Messages submitted and not yet delivered at which the flow is asked
+	 * to pause (0 = 64).  Messages that arrive anyway (the owner has no
+	 * flow callback, or the bus had already read them) are processed on
+	 * the loop thread, which is slower but keeps memory bounded and the
+	 * order intact.
+	 */
+	size_t max_inflight;
+	size_t resume_at;	/* resume when this few are left (0 = max_inflight / 4) */
+	bool always;		/* never process on the loop thread when idle (measurements) */
+	ingest_flow_fn flow;	/* may be NULL */
+	void *flow_ctx;
+};
+
+/*
+ * Switch to the parallel mode: scratch memory for each of the pool's
+ * threads, and a hook on the loop that notices bursts.  Call it before the
+ * first ingest_submit.  Errors: R1_ERR_INVAL (no loop or pool),
+ * R1_ERR_STATE (already in parallel mode), R1_ERR_NOMEM.
+ */
+enum r1_err ingest_use_pool(struct ingest *ig, const struct ingest_parallel *p, char **why);
+
+/*
+ * Take one message (copied when it has to wait) and deliver its outcome
+ * through the callback, now or later, in submission order.  Without a pool
+ * the outcome is delivered before this returns.  Counts as ingest_receive
+ * does.  Do not mix with ingest_receive on one ingest while messages are
+ * outstanding: that one returns at once, ahead of earlier submissions.
+ */
+void ingest_submit(struct ingest *ig, const char *topic, const void *data, size_t len);
+/* Messages submitted and not yet delivered. */
+size_t ingest_pending(const struct ingest *ig);
 
 const struct ingest_stats *ingest_get_stats(const struct ingest *ig);
 /* The detail of the last drop ("bad-signature: hash mismatch: ..."); "" if none. */

@@ -55,7 +55,15 @@ tests_bench_bench_bus_LDADD = $(R1_CORE_LIBS)
 
 # The receive path proper (verification, decryption, classification).
 src_core_libr1core_a_SOURCES += src/core/ingest.c src/core/ingest.h
-check_PROGRAMS += tests/unit/net/test_ingest
-TESTS += tests/unit/net/test_ingest
+check_PROGRAMS += tests/unit/net/test_ingest tests/unit/net/test_ingest_pool
+TESTS += tests/unit/net/test_ingest tests/unit/net/test_ingest_pool
 tests_unit_net_test_ingest_SOURCES = tests/unit/net/test_ingest.c
 tests_unit_net_test_ingest_LDADD = tests/libtap.a $(R1_CORE_LIBS)
+tests_unit_net_test_ingest_pool_SOURCES = tests/unit/net/test_ingest_pool.c
+tests_unit_net_test_ingest_pool_LDADD = tests/libtap.a $(R1_CORE_LIBS)
+
+# The node and the session with an ingest pool (the adoption of the parallel mode).
+check_PROGRAMS += tests/unit/net/test_ingest_node
+TESTS += tests/unit/net/test_ingest_node
+tests_unit_net_test_ingest_node_SOURCES = tests/unit/net/test_ingest_node.c
+tests_unit_net_test_ingest_node_LDADD = tests/libtap.a $(R1_NODE_LIBS)

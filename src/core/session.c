@@ -30,6 +30,7 @@ struct session {
 	struct netmap *nm;
 	struct cache *cache;
 	struct r1_log *log;
+	struct workers *pool; /* borrowed; NULL: the receive path runs on the loop */
 	char *name;
 	char *root;
 	bool encrypt, eth;
@@ -92,6 +93,7 @@ enum r1_err session_new(struct loop *loop, struct bus *bus, const struct r1_iden
 	s->encrypt = !opt->clear_commands;
 	s->eth = !opt->eth_disabled;
 	s->qos = opt->command_qos;
+	s->pool = opt->ingest_pool;
 	s->timeout_ms = opt->timeout_ms ? opt->timeout_ms : R1_TRANSACTION_TIMEOUT_S * 1000u;
 	s->netconfig_every_ms = opt->netconfig_every_ms ? opt->netconfig_every_ms : 300000u;
 	s->next_id = 1;
@@ -877,11 +879,15 @@ static void on_message(void *ctx, struct bus *bus, const char *topic, const uint
 	(void)bus;
 	(void)qos;
 	struct session *s = ctx;
-	struct r1_msg m;
-	enum ingest_drop drop;
-	if (!ingest_receive(s->ig, topic, payload, len, &m, &drop)) {
-		LOG_D(s->log, LOG_MOD, "dropped a message on %s: %s", topic,
-		      ingest_last_reason(s->ig));
+	ingest_submit(s->ig, topic, payload, len); /* on to on_ingested, in order */
+}
+
+static void on_ingested(void *ctx, struct ingest *ig, const struct ingest_outcome *o)
+{
+	struct session *s = ctx;
+	(void)ig;
+	if (!o->msg) {
+		LOG_D(s->log, LOG_MOD, "dropped a message on %s: %s", o->topic, o->reason);
 		return;
 	}
 	static const struct {
@@ -893,9 +899,14 @@ static void on_message(void *ctx, struct bus *bus, const char *topic, const uint
 	    {MSG_NOTIFICATION, SESSION_MSG_NOTIFICATION},
 	};
 	for (size_t i = 0; i < R1_ARRAY_LEN(route); i++)
-		if (route[i].kind == m.kind)
-			session_deliver(s, route[i].to, m.sender, m.body);
-	r1_msg_release(&m);
+		if (route[i].kind == o->msg->kind)
+			session_deliver(s, route[i].to, o->msg->sender, o->msg->body);
+}
+
+static void on_flow(void *ctx, bool pause)
+{
+	struct session *s = ctx;
+	bus_pause(s->bus, pause);
 }
 
 enum r1_err session_listen(struct session *s, char **why)
@@ -905,8 +916,16 @@ enum r1_err session_listen(struct session *s, char **why)
 	if (!s->ig) {
 		struct ingest_config ic = {.me = s->id, .eth_enabled = s->eth};
 		enum r1_err e = ingest_new(&ic, &s->ig, why);
-		if (e)
+		if (!e && s->pool) {
+			struct ingest_parallel par = {
+			    .loop = s->loop, .pool = s->pool, .flow = on_flow, .flow_ctx = s};
+			e = ingest_use_pool(s->ig, &par, why);
+		}
+		if (e) {
+			ingest_free(&s->ig);
 			return e;
+		}
+		ingest_set_delivery(s->ig, on_ingested, s);
 	}
 	static const enum topic_channel chans[] = {TOPIC_CTRL, TOPIC_NOTIF, TOPIC_PAYLOADS,
 	                                           TOPIC_PAYLOADS_TO};

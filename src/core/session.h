@@ -49,6 +49,14 @@ struct session_options {
 	bool eth_disabled;           /* sign with the ETH flag off (the SDK's is on) */
 	uint32_t netconfig_every_ms; /* passive NetConfig requests per node; 0 = 300 s;
 	                                UINT32_MAX = never */
+	/*
+	 * A worker pool (core/workers.h) for the receive path: when a backlog
+	 * builds (a busy network's heartbeats), signatures are checked there
+	 * and the bus is paused while the pool is saturated; messages are
+	 * still handled in arrival order.  Borrowed: free the session first.
+	 * NULL: all on the loop thread.
+	 */
+	struct workers *ingest_pool;
 };
 
 /* Called once when a transaction ends (state ok, failed or timeout). */

@@ -22,7 +22,8 @@ struct worker_job {
 	worker_done_fn done;
 	void *arg;
 	atomic_bool cancel;
-	bool started; /* under the lock */
+	bool started;    /* under the lock */
+	unsigned thread; /* the worker running it, set before run */
 };
 
 struct job_list {
@@ -43,6 +44,7 @@ struct workers {
 	unsigned nthreads;
 	struct worker_thread {
 		struct workers *pool;
+		unsigned index;
 		pthread_t tid;
 		struct worker_job *current; /* under the lock */
 	} threads[WORKERS_MAX_THREADS];
@@ -81,6 +83,7 @@ static void *worker_main(void *arg)
 {
 	struct worker_thread *self = arg;
 	struct workers *w = self->pool;
+	pthread_setname_np(pthread_self(), "r1-worker"); /* for top and perf */
 	pthread_mutex_lock(&w->lock);
 	for (;;) {
 		while (!w->queued.head && !w->stopping)
@@ -89,14 +92,20 @@ static void *worker_main(void *arg)
 		if (!j)
 			break; /* stopping and nothing left */
 		j->started = true;
+		j->thread = self->index;
 		self->current = j;
 		pthread_mutex_unlock(&w->lock);
 		if (!atomic_load(&j->cancel))
 			j->run(j, j->arg);
 		pthread_mutex_lock(&w->lock);
 		self->current = NULL;
+		/* One wake-up per batch: the loop reads the eventfd before it
+		 * takes the list, so a job added to a non-empty list is reaped
+		 * with the ones already signalled. */
+		bool was_empty = !w->finished.head;
 		list_push(&w->finished, j);
-		signal_finished(w);
+		if (was_empty)
+			signal_finished(w);
 	}
 	pthread_mutex_unlock(&w->lock);
 	return NULL;
@@ -154,6 +163,7 @@ enum r1_err workers_new(struct loop *loop, unsigned threads, size_t max_queued,
 	pthread_sigmask(SIG_SETMASK, &all, &old);
 	for (unsigned i = 0; i < threads; i++) {
 		w->threads[i].pool = w;
+		w->threads[i].index = i;
 		int rc = pthread_create(&w->threads[i].tid, NULL, worker_main, &w->threads[i]);
 		if (rc) {
 			pthread_sigmask(SIG_SETMASK, &old, NULL);
@@ -258,6 +268,16 @@ void workers_cancel(struct workers *w, struct worker_job *job)
 bool worker_job_cancelled(const struct worker_job *job)
 {
 	return atomic_load(&((struct worker_job *)job)->cancel);
+}
+
+unsigned worker_job_thread(const struct worker_job *job)
+{
+	return job->thread;
+}
+
+unsigned workers_threads(const struct workers *w)
+{
+	return w->nthreads;
 }
 
 size_t workers_pending(const struct workers *w)

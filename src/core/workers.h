@@ -50,6 +50,14 @@ enum r1_err workers_submit(struct workers *w, worker_run_fn run, worker_done_fn 
 void workers_cancel(struct workers *w, struct worker_job *job);
 /* For the job itself, on its worker thread. */
 bool worker_job_cancelled(const struct worker_job *job);
+/*
+ * For the job itself: the index (0 .. workers_threads() - 1) of the thread
+ * running it, so that a job can use per-thread scratch memory that no other
+ * thread touches while it runs.
+ */
+unsigned worker_job_thread(const struct worker_job *job);
+/* The pool's thread count. */
+unsigned workers_threads(const struct workers *w);
 /* Jobs submitted whose done has not run yet. */
 size_t workers_pending(const struct workers *w);
 

@@ -322,6 +322,16 @@ enum r1_err node_new(struct loop *loop, struct bus *bus, const struct node_confi
 	};
 	if ((e = ingest_new(&ic, &n->ingest, why)))
 		goto fail;
+	ingest_set_delivery(n->ingest, node_on_ingested, n);
+	n->ingest_pool = cfg->ingest_pool;
+	if (cfg->ingest_pool) {
+		struct ingest_parallel par = {.loop = loop,
+		                              .pool = cfg->ingest_pool,
+		                              .flow = node_ingest_flow,
+		                              .flow_ctx = n};
+		if ((e = ingest_use_pool(n->ingest, &par, why)))
+			goto fail;
+	}
 	if (n->oracle && !(n->watch = netwatch_new(&n->epochs, n->online_timeout_s))) {
 		e = r1_fail(why, R1_ERR_NOMEM, "node: out of memory");
 		goto fail;
@@ -439,6 +449,7 @@ enum r1_err node_open_session(struct node *n, const char *name, struct session *
 	    .eth_disabled = !n->eth,
 	    .command_qos = topic_default_qos(TOPIC_CONFIG),
 	    .netconfig_every_ms = UINT32_MAX,
+	    .ingest_pool = n->ingest_pool,
 	};
 	if ((e = bus_mqtt_client_id(n->alias, "SESSION", NULL, &cid, why)) ||
 	    (e = bus_open_sibling(n->bus, cid, &ns->bus, why)) ||
@@ -577,6 +588,11 @@ void node_get_stats(const struct node *n, struct node_stats *out)
 		out->pipelines++;
 	out->instances = pluginhost_count(n->host);
 	out->known_nodes = n->watch ? netwatch_count(n->watch) : 0;
+}
+
+const struct ingest_stats *node_ingest_stats(const struct node *n)
+{
+	return ingest_get_stats(n->ingest);
 }
 
 enum node_exit node_exit_request(const struct node *n)

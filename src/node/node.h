@@ -99,6 +99,14 @@ struct node_config {
 	 */
 	int compute_threads;
 	unsigned compute_mem_limit_mb;
+	/*
+	 * A worker pool (core/workers.h) for the receive path: when messages
+	 * come faster than one thread verifies them, their signature checks
+	 * run there (ingest's parallel mode) and the bus is paused while the
+	 * pool is saturated; commands still reach the node in arrival order.
+	 * Borrowed: free the node first.  NULL: all on the loop thread.
+	 */
+	struct workers *ingest_pool;
 };
 
 enum node_exit {
@@ -201,12 +209,12 @@ struct netmap;
  * and a client id "<alias>_SESSION_<random>"), already listening
  * (session_listen), with a netmap of its own that trusts the node's oracles
  * and the node itself, has the node's online timeout and is ticked by the
- * node.  `name` is its INITIATOR_ID / SESSION_ID.  Commands go at the
- * config channel's QoS (2, kept while the endpoint reconnects).  It asks no
+ * node.  Its receive path uses the node's ingest pool when it has one.
+ * `name` is its INITIATOR_ID / SESSION_ID.  Commands go at the config
+ * channel's QoS (2, kept while the endpoint reconnects).  It asks no
  * NetConfig on its own (netconfig_every_ms is "never";
- * session_request_netconfig works).
- * The node owns it: close it with node_close_session (node_free closes
- * those left).  Errors: R1_ERR_INVAL (no name), R1_ERR_STATE (the node was
+ * session_request_netconfig works).  The node owns it: close it with
+ * node_close_session (node_free closes those left).  Errors: R1_ERR_INVAL (no name), R1_ERR_STATE (the node was
  * stopped, or its bus cannot open siblings), R1_ERR_NOMEM, bus errors.
  */
 enum r1_err node_open_session(struct node *n, const char *name, struct session **out, char **why);
@@ -230,6 +238,9 @@ json_t *node_pipelines(const struct node *n);
 /* The addresses of authorized_addrs, without prefix: a new array. */
 json_t *node_whitelist(const struct node *n);
 void node_get_stats(const struct node *n, struct node_stats *out);
+struct ingest_stats;
+/* The receive path's counters (core/ingest.h), borrowed. */
+const struct ingest_stats *node_ingest_stats(const struct node *n);
 /* What STOP/RESTART asked for (NODE_EXIT_NONE if nothing). */
 enum node_exit node_exit_request(const struct node *n);
 

@@ -116,6 +116,7 @@ struct node {
 	struct cipher_keycache *keys;
 	struct ingest *ingest;
 	struct node_session *sessions; /* node_open_session, newest first */
+	struct workers *ingest_pool;   /* borrowed (node_config), for those sessions too */
 
 	/* topics */
 	char *t_config, *t_ctrl, *t_notif, *t_payloads, *t_payloads_own;
@@ -175,6 +176,10 @@ void node_now_text(char out[32]);
 /* The bus delivery callback. */
 void node_on_message(void *ctx, struct bus *bus, const char *topic, const uint8_t *payload,
                      size_t len, int qos);
+/* The receive path's outcomes (core/ingest.h), in arrival order. */
+struct ingest_outcome;
+void node_on_ingested(void *ctx, struct ingest *ig, const struct ingest_outcome *o);
+void node_ingest_flow(void *ctx, bool pause);
 
 /* ---- commands.c */
 

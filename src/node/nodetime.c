@@ -3,6 +3,7 @@
  */
 #include "node/lib.h"
 #include "node/nodetime.h"
+#include "core/timefmt.h"
 
 int64_t nodetime_wall_us(void)
 {
@@ -32,22 +33,24 @@ static void local_tm(int64_t utc_us, struct tm *tm, long *us)
 	*us = rem;
 }
 
+/* The local wall time of a UTC instant in one of timefmt's styles. */
+static void format_local(int64_t utc_us, enum timefmt_style style, char out[NODETIME_TEXT_SIZE])
+{
+	int32_t offset_s = 0;
+	if (timefmt_local_offset(utc_us, &offset_s, NULL))
+		offset_s = 0;
+	if (timefmt_format(utc_us + (int64_t)offset_s * TIMEFMT_US_PER_S, style, out, NULL))
+		out[0] = '\0';
+}
+
 void nodetime_format(int64_t utc_us, char out[NODETIME_TEXT_SIZE])
 {
-	struct tm tm;
-	long us;
-	local_tm(utc_us, &tm, &us);
-	snprintf(out, NODETIME_TEXT_SIZE, "%04d-%02d-%02d %02d:%02d:%02d.%06ld", tm.tm_year + 1900,
-	         tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec, us);
+	format_local(utc_us, TIMEFMT_FULL, out);
 }
 
 void nodetime_format_compact(int64_t utc_us, char out[NODETIME_TEXT_SIZE])
 {
-	struct tm tm;
-	long us;
-	local_tm(utc_us, &tm, &us);
-	snprintf(out, NODETIME_TEXT_SIZE, "%04d%02d%02d%02d%02d%02d%06ld", tm.tm_year + 1900,
-	         tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec, us);
+	format_local(utc_us, TIMEFMT_COMPACT, out);
 }
 
 void nodetime_local(int64_t utc_us, int *weekday, int *minute)

@@ -11,9 +11,14 @@
  * when verified (the reference does not check them at all; we do).  A
  * command that is ours but does not decrypt is refused with -5000 here,
  * since ingest drops it before acceptance could see it.
+ *
+ * Messages reach ingest_submit on arrival and come back, verified, through
+ * node_on_ingested in the same order: at once when the loop thread did the
+ * work, later when the node was given a pool and a backlog sent them there.
  */
 #include "node/nodepriv.h"
 #include "node/nodetime.h"
+#include "core/bus.h"
 #include "core/hbcodec.h"
 #include "core/ingest.h"
 #include "core/proto.h"
@@ -44,60 +49,72 @@ void node_on_message(void *ctx, struct bus *bus, const char *topic, const uint8_
 	if (!n->started || n->stopped)
 		return;
 	n->stats.messages_in++;
-	bool to_config = is_topic(topic, n->t_config);
-	enum node_chan chan = to_config                    ? CHAN_HEARTBEATS
+	enum node_chan chan = is_topic(topic, n->t_config)  ? CHAN_HEARTBEATS
 	                      : is_topic(topic, n->t_ctrl) ? CHAN_COMMANDCONTROL
 	                                                   : CHAN_DEFAULT;
 	n->chans[chan].received++;
 	n->chans[chan].bytes_in += len;
 	n->chans[chan].last_activity_us = nodetime_wall_us();
+	ingest_submit(n->ingest, topic, payload, len); /* on to node_on_ingested */
+}
 
-	struct r1_msg m;
-	enum ingest_drop drop;
-	if (!ingest_receive(n->ingest, topic, payload, len, &m, &drop)) {
+void node_ingest_flow(void *ctx, bool pause)
+{
+	struct node *n = ctx;
+	bus_pause(n->bus, pause);
+}
+
+void node_on_ingested(void *ctx, struct ingest *ig, const struct ingest_outcome *o)
+{
+	struct node *n = ctx;
+	(void)ig;
+	if (!n->started || n->stopped)
+		return; /* verified after the node stopped */
+	const char *topic = o->topic;
+	bool to_config = is_topic(topic, n->t_config);
+	if (!o->msg) {
 		n->stats.messages_dropped++;
-		const char *why = ingest_last_reason(n->ingest);
-		if (to_config && drop == INGEST_DROP_DECRYPT_FAILED)
-			refuse_undecryptable(n, why);
-		else if (drop == INGEST_DROP_DUPLICATE)
+		if (to_config && o->drop == INGEST_DROP_DECRYPT_FAILED)
+			refuse_undecryptable(n, o->reason);
+		else if (o->drop == INGEST_DROP_DUPLICATE)
 			LOG_I(n->log, "node", "%s: dropped a repeated message on %s", n->alias,
 			      topic);
 		else
 			LOG_D(n->log, "node", "%s: dropped a message on %s: %s", n->alias, topic,
-			      why);
+			      o->reason);
 		return;
 	}
+	const struct r1_msg *m = o->msg;
 	struct node_inbound in = {
 	    .topic = topic,
-	    .msg = m.body,
+	    .msg = m->body,
 	    .sender =
-	        m.sender[0] ? m.sender : json_string_value(json_object_get(m.body, K_EE_SENDER)),
-	    .signature_ok = m.verified,
-	    .verdict = m.reason,
-	    .encrypted = m.encrypted,
-	    .decrypted = m.decrypted,
+	        m->sender[0] ? m->sender : json_string_value(json_object_get(m->body, K_EE_SENDER)),
+	    .signature_ok = m->verified,
+	    .verdict = m->reason,
+	    .encrypted = m->encrypted,
+	    .decrypted = m->decrypted,
 	    .decrypt_error = "",
 	};
 	if (to_config) {
 		node_handle_command(n, &in);
-	} else if (!m.verified) {
+	} else if (!m->verified) {
 		n->stats.messages_dropped++;
 		LOG_D(n->log, "node", "%s: unverified message on %s ignored: %s", n->alias, topic,
-		      m.reason);
+		      m->reason);
 	} else if (is_topic(topic, n->t_ctrl)) {
-		if (n->watch && m.kind == MSG_HEARTBEAT) {
+		if (n->watch && m->kind == MSG_HEARTBEAT) {
 			json_t *hb = NULL;
 			enum netwatch_hb res;
 			char *why = NULL;
-			if (hb_decode(m.body, &hb, &why) ||
+			if (hb_decode(m->body, &hb, &why) ||
 			    netwatch_heartbeat(n->watch, hb, nodetime_wall_us(), &res, &why))
 				LOG_D(n->log, "node", "%s: heartbeat ignored: %s", n->alias,
 				      why ? why : "?");
 			json_decref(hb);
 			r1_free(why);
 		}
-	} else if (!m.encrypted || m.decrypted) {
-		node_pipelines_feed(n, m.body);
+	} else if (!m->encrypted || m->decrypted) {
+		node_pipelines_feed(n, m->body);
 	}
-	r1_msg_release(&m);
 }

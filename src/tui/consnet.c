@@ -19,6 +19,7 @@
 #include "core/proto.h"
 #include "core/session.h"
 #include "core/timefmt.h"
+#include "core/workers.h"
 #include "node/node.h"
 
 #include <ctype.h>
@@ -56,6 +57,7 @@ struct consnet {
 	struct cache *cache;
 	struct session *sess;
 	struct ingest *ig;
+	struct workers *pool; /* signature checks of a backlog (ours and the hosted nodes') */
 	struct loop_timer *tick;
 	struct pipespec *specs[CONSNET_DEMO_MAX * 2];
 	size_t n_specs;
@@ -148,10 +150,23 @@ static void on_message(void *ctx, struct bus *bus, const char *topic, const uint
 	(void)bus;
 	(void)qos;
 	struct consnet *cn = ctx;
-	struct r1_msg m;
-	enum ingest_drop drop;
-	if (!ingest_receive(cn->ig, topic, payload, len, &m, &drop))
+	ingest_submit(cn->ig, topic, payload, len); /* on to on_ingested, in arrival order */
+}
+
+/* The receive path saturated its workers: stop reading until it catches up. */
+static void on_flow(void *ctx, bool pause)
+{
+	struct consnet *cn = ctx;
+	bus_pause(cn->bus, pause);
+}
+
+static void on_ingested(void *ctx, struct ingest *ig, const struct ingest_outcome *o)
+{
+	struct consnet *cn = ctx;
+	(void)ig;
+	if (!o->msg)
 		return;
+	const struct r1_msg m = *o->msg; /* borrowed for the call */
 	bool trusted = m.verified && (!m.encrypted || m.decrypted);
 	static const struct {
 		enum msg_kind kind;
@@ -180,7 +195,6 @@ static void on_message(void *ctx, struct bus *bus, const char *topic, const uint
 			tui_model_add(cn->m, (enum stream_kind)route[i].stream, &sm, wall_ms());
 		}
 	}
-	r1_msg_release(&m);
 }
 
 static void on_tick(void *ctx, struct loop_timer *t)
@@ -231,6 +245,7 @@ static enum r1_err host_node(struct consnet *cn, const char *alias, bool oracle,
 	    .resources = demo ? demo_resources : NULL,
 	    .resources_ctx = demo,
 	    .tags = tags,
+	    .ingest_pool = cn->pool,
 	};
 	size_t i = cn->n_nodes;
 	e = node_new(cn->loop, bus, &cfg, cn->o.node_log, &cn->nodes[i], why);
@@ -493,6 +508,9 @@ enum r1_err consnet_open(struct loop *loop, const struct consnet_options *o,
 	cn->local = o->demo > 0 || o->set->broker.local;
 	const struct r1_settings *s = o->set;
 	enum r1_err e = set_epochs(cn, why);
+	long ncpu = sysconf(_SC_NPROCESSORS_ONLN);
+	if (!e)
+		e = workers_new(loop, (unsigned)R1_MIN(R1_MAX(ncpu, 1), 8), 0, &cn->pool, why);
 	if (!e)
 		e = cn->local ? start_local(cn, why) : start_mqtt(cn, why);
 	if (!e) {
@@ -533,6 +551,12 @@ enum r1_err consnet_open(struct loop *loop, const struct consnet_options *o,
 		    .keep_foreign = true,
 		};
 		e = ingest_new(&ic, &cn->ig, why);
+		struct ingest_parallel par = {
+		    .loop = loop, .pool = cn->pool, .flow = on_flow, .flow_ctx = cn};
+		if (!e)
+			e = ingest_use_pool(cn->ig, &par, why);
+		if (!e)
+			ingest_set_delivery(cn->ig, on_ingested, cn);
 	}
 	if (!e) {
 		/* the session subscribed; the receive path is ours (streams, verdicts) */
@@ -591,6 +615,7 @@ void consnet_close(struct consnet **cp)
 		drain(cn);
 	loop_timer_free(&cn->tick);
 	session_free(&cn->sess);
+	ingest_free(&cn->ig); /* before the bus it may have paused */
 	for (size_t i = 0; i < cn->n_specs; i++)
 		pipespec_free(&cn->specs[i]);
 	if (cn->cache) {
@@ -599,11 +624,11 @@ void consnet_close(struct consnet **cp)
 	}
 	for (size_t i = cn->n_nodes; i-- > 0;)
 		node_free(&cn->nodes[i]);
+	workers_free(&cn->pool); /* after every receive path that used it */
 	for (size_t i = 0; i < cn->n_nodes; i++)
 		bus_free(&cn->node_bus[i]);
 	bus_free(&cn->bus);
 	bus_hub_free(&cn->hub);
-	ingest_free(&cn->ig);
 	netmap_free(&cn->nm);
 	r1_free(cn->oracle_addr);
 	if (cn->m) {

@@ -26,8 +26,7 @@ echo "# r1console benchmarks, $(date -u '+%Y-%m-%d %H:%M UTC'), $(nproc) cores,"
 echo "# $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2-)"
 B=$b/tests/bench
 run "$B/bench_wire"
-run "$B/bench_bus" --sizes 500,4096 --qos 0 --work touch
-run "$B/bench_bus" --sizes 500,4096 --qos 0 --work verify
+run "$B/bench_bus" --sizes 500,4096 --qos 0,1
 run "$B/bench_netmap"
 run "$B/bench_cache"
 run "$B/bench_table"

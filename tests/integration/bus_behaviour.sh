@@ -1,7 +1,8 @@
 #!/bin/bash
 # The same behavioural suite (pub/sub, wildcards, $ topics, QoS, ordering,
-# unsubscribe, self-delivery) through bus_mqtt against a real mosquitto and
-# through bus_local in-process; then the 2 MB cap on received messages.
+# pause and resume, unsubscribe, self-delivery) through bus_mqtt against a
+# real mosquitto and through bus_local in-process; then the 2 MB cap on
+# received messages.
 . "$R1_SRCDIR/tests/lib.sh"
 
 port=$(free_port)
@@ -13,13 +14,13 @@ rc=$?
 tap_lines mqtt <"$T/mqtt.out"
 ok $rc "mqtt: suite exit status"
 [ $rc -eq 0 ] || { diag "stderr:"; sed 's/^/#   /' "$T/mqtt.err" | tail -20; }
-is "$(grep -c '^PASS' "$T/mqtt.out")" 24 "mqtt: all 24 checks ran"
+is "$(grep -c '^PASS' "$T/mqtt.out")" 26 "mqtt: all 26 checks ran"
 
 "$BUS_CLIENT" suite --local >"$T/local.out" 2>"$T/local.err"
 rc=$?
 tap_lines local <"$T/local.out"
 ok $rc "local: suite exit status"
-is "$(grep -c '^PASS' "$T/local.out")" 24 "local: all 24 checks ran"
+is "$(grep -c '^PASS' "$T/local.out")" 26 "local: all 26 checks ran"
 
 # A message above 2 MB from another client is dropped and counted; the next
 # one still arrives.

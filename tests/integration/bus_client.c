@@ -6,7 +6,7 @@
  *
  *   bus_client suite (--local | --url URL [--ca FILE])
  *       the behavioural suite (pub/sub, wildcards, $ topics, QoS, ordering,
- *       unsubscribe, self-delivery), one "PASS name" / "FAIL name: detail"
+ *       pause and resume, unsubscribe, self-delivery), one "PASS name" / "FAIL name: detail"
  *       line per check; exit 0 when all pass
  *   bus_client pub --url URL --topic T --count N [--qos Q] [--size BYTES]
  *       [--interval-ms MS]
@@ -304,6 +304,29 @@ static void suite(const struct args *a)
 	check(in.n == 1000 && in_order == 1000, "ordering", "%zu received, %zu in place", in.n,
 	      in_order);
 	inbox_clear(&in);
+
+	/* pause: nothing is delivered while paused, everything in order after */
+	snprintf(t2, sizeof(t2), "%s/pause", run);
+	bus_subscribe(sub, t2, 1, NULL);
+	settle(pub, &in, t2);
+	bus_pause(sub, true);
+	for (uint32_t i = 0; i < 200; i++) {
+		char p[16];
+		int n = snprintf(p, sizeof(p), "%u", i);
+		if (bus_publish(pub, t2, p, (size_t)n, 1, NULL))
+			break;
+	}
+	wait_until(has_msg, &(struct seen){&in, t2, "199"}, 500); /* expected to time out */
+	check(in.n == 0 && bus_paused(sub), "pause holds", "%zu delivered while paused", in.n);
+	bus_pause(sub, false);
+	wait_until(has_msg, &(struct seen){&in, t2, "199"}, 10000);
+	in_order = 0;
+	for (size_t i = 0; i < in.n; i++)
+		in_order += (size_t)atol((char *)in.m[i].data) == i;
+	check(in.n == 200 && in_order == 200 && !bus_paused(sub), "resume",
+	      "%zu received, %zu in place", in.n, in_order);
+	inbox_clear(&in);
+	bus_unsubscribe(sub, t2, NULL);
 
 	/* unsubscribe */
 	check(bus_unsubscribe(sub, t, NULL) == R1_OK, "unsubscribe call", "failed");
