@@ -57,6 +57,13 @@ struct session_options {
 	 * NULL: all on the loop thread.
 	 */
 	struct workers *ingest_pool;
+	/*
+	 * The owner already receives <root>/<our address>/payloads (a session
+	 * inside a node, which shares the node's address) and hands this
+	 * session what arrives there through session_deliver: session_listen
+	 * leaves that topic out, so nothing is received and verified twice.
+	 */
+	bool own_payloads_from_owner;
 };
 
 /* Called once when a transaction ends (state ok, failed or timeout). */
@@ -86,7 +93,8 @@ void session_on_notification(struct session *s, const json_t *notif);
 
 /*
  * Subscribe the bus to what a client listens to (as the SDK: <root>/ctrl,
- * <root>/notif, <root>/payloads and <root>/<our address>/payloads) and take
+ * <root>/notif, <root>/payloads and, unless own_payloads_from_owner,
+ * <root>/<our address>/payloads) and take
  * its delivery callback: every message goes through the receive path
  * (ingest.h: verified, de-duplicated, decrypted when addressed to us, merged
  * as the SDK merges it) and on to session_deliver by its kind.  Errors:

@@ -209,21 +209,25 @@ struct netmap;
  * and a client id "<alias>_SESSION_<random>"), already listening
  * (session_listen), with a netmap of its own that trusts the node's oracles
  * and the node itself, has the node's online timeout and is ticked by the
- * node.  Its receive path uses the node's ingest pool when it has one.
+ * node.  Its receive path uses the node's ingest pool when it has one;
+ * payloads addressed to the node (<root>/<address>/payloads, which it
+ * shares with the node) are not received twice: the node hands the
+ * session those it received, verified and decrypted.
  * `name` is its INITIATOR_ID / SESSION_ID.  Commands go at the config
  * channel's QoS (2, kept while the endpoint reconnects).  It asks no
  * NetConfig on its own (netconfig_every_ms is "never";
  * session_request_netconfig works).  The node owns it: close it with
- * node_close_session (node_free closes those left).  Errors: R1_ERR_INVAL (no name), R1_ERR_STATE (the node was
- * stopped, or its bus cannot open siblings), R1_ERR_NOMEM, bus errors.
+ * node_close_session (node_free closes those left).  Errors: R1_ERR_INVAL (no name), R1_ERR_STATE
+ * (the node was stopped, or its bus cannot open siblings), R1_ERR_NOMEM, bus errors.
  */
 enum r1_err node_open_session(struct node *n, const char *name, struct session **out, char **why);
 /* The netmap of a session from node_open_session (NULL for any other). Borrowed. */
 struct netmap *node_session_netmap(const struct node *n, const struct session *s);
 /*
  * Close it: pending transactions are dropped without callbacks, its
- * endpoint disconnects.  Never from inside that session's own callbacks
- * (observer, transaction callbacks).  NULLs *s; a session the node did not
+ * endpoint disconnects.  Never from inside a callback of any of the
+ * node's sessions (observers, transaction callbacks).  NULLs *s; a session
+ * the node did not
  * open is left alone.
  */
 void node_close_session(struct node *n, struct session **s);

@@ -8,14 +8,15 @@
  *  - it deploys an ECHO_01 pipeline on B, confirmed by B's notifications,
  *    and B's pipeline says A (by address) created it; B's payloads reach
  *    the session's observer, and so do heartbeats (decoded, with
- *    DEVICE_STATUS);
+ *    DEVICE_STATUS); payloads encrypted to A arrive decrypted, handed over
+ *    by A's node, whose topic the session's endpoint does not subscribe to;
  *  - the pipeline is closed through it (PIPELINE_ARCHIVE_OK);
  *  - node_close_session frees the endpoint (the hub has one endpoint
  *    less), a session left open is freed by node_free (LeakSanitizer).
  */
 #include "node/lib.h"
 #include "node/fsutil.h"
-#include "node/node.h"
+#include "node/nodepriv.h"
 #include "core/bus.h"
 #include "core/bus_local.h"
 #include "core/loop.h"
@@ -31,7 +32,7 @@ static struct loop *L;
 static struct bus_hub *H;
 
 struct seen {
-	unsigned payloads, heartbeats, beats_with_status;
+	unsigned payloads, heartbeats, beats_with_status, encrypted;
 	char last_payload_from[R1_ADDR_LEN + 1];
 };
 
@@ -48,6 +49,9 @@ static void observe(void *ctx, struct session *s, enum session_msg kind, const c
 		    json_string_value(json_array_get(json_object_get(msg, K_EE_PAYLOAD_PATH), 2));
 		if (sig && strcmp(sig, "ECHO_01") == 0) {
 			w->payloads++;
+			if (json_is_true(json_object_get(msg, K_EE_IS_ENCRYPTED)) &&
+			    json_object_get(msg, "COUNTER"))
+				w->encrypted++;
 			snprintf(w->last_payload_from, sizeof(w->last_payload_from), "%s", sender);
 		}
 	}
@@ -121,6 +125,11 @@ static bool got_payloads(void *arg)
 	return ((struct seen *)arg)->payloads >= 2;
 }
 
+static bool got_encrypted(void *arg)
+{
+	return ((struct seen *)arg)->encrypted >= 2;
+}
+
 int main(void)
 {
 	char *why = NULL;
@@ -163,11 +172,14 @@ int main(void)
 	struct pipespec *spec = NULL;
 	json_t *pcfg = json_pack("{s:s}", K_TYPE, "Void");
 	json_t *icfg = json_pack("{s:f}", K_PROCESS_DELAY, 0.1);
+	json_t *ecfg = json_pack("{s:f,s:b}", K_PROCESS_DELAY, 0.1, "ENCRYPT_PAYLOAD", 1);
 	if (pipespec_new(node_address(b), "from_a", pcfg, &spec, &why) ||
-	    pipespec_add_instance(spec, "ECHO_01", "e1", icfg, &why))
+	    pipespec_add_instance(spec, "ECHO_01", "e1", icfg, &why) ||
+	    pipespec_add_instance(spec, "ECHO_01", "e2", ecfg, &why))
 		tap_bail("%s", why);
 	json_decref(pcfg);
 	json_decref(icfg);
+	json_decref(ecfg);
 	struct done d = {0};
 	struct session_call call = {.timeout_ms = 5000, .done = on_done, .ctx = &d};
 	is_int(session_deploy(s, spec, &call, NULL, &why), R1_OK, "deploy sent");
@@ -185,6 +197,16 @@ int main(void)
 	json_decref(pipes);
 	ok(run_until(got_payloads, &w, 3000), "B's payloads reach the observer");
 	is_str(w.last_payload_from, node_address(b), "from B");
+	ok(run_until(got_encrypted, &w, 3000),
+	   "and those encrypted to A (its initiator), decrypted, handed over by the node");
+	char own[160];
+	snprintf(own, sizeof(own), "naeural/%s/payloads", node_address(a));
+	const struct bus *sb = a->sessions ? a->sessions->bus : NULL;
+	bool doubled = false;
+	for (size_t k = 0; sb && k < sb->nsubs; k++)
+		doubled |= strcmp(sb->subs[k].filter, own) == 0;
+	ok(sb && sb->nsubs == 3 && !doubled,
+	   "the session's endpoint does not subscribe to the node's own payload topic");
 
 	struct done c = {0};
 	call.ctx = &c;
