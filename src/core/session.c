@@ -34,7 +34,7 @@ struct session {
 	char *name;
 	char *root;
 	bool encrypt, eth;
-	bool own_payloads_from_owner; /* session_listen leaves <root>/<addr>/payloads out */
+	bool payloads_from_owner; /* session_listen leaves the payload topics out */
 	int qos;
 	uint32_t timeout_ms;
 	struct cipher_keycache *keys;
@@ -98,7 +98,7 @@ enum r1_err session_new(struct loop *loop, struct bus *bus, const struct r1_iden
 	s->timeout_ms = opt->timeout_ms ? opt->timeout_ms : R1_TRANSACTION_TIMEOUT_S * 1000u;
 	s->netconfig_every_ms = opt->netconfig_every_ms ? opt->netconfig_every_ms : 300000u;
 	s->next_id = 1;
-	s->own_payloads_from_owner = opt->own_payloads_from_owner;
+	s->payloads_from_owner = opt->payloads_from_owner;
 	s->name = r1_strdup(opt->name);
 	s->root = r1_strdup(opt->root ? opt->root : R1_DEFAULT_ROOT_TOPIC);
 	s->keys = cipher_keycache_new();
@@ -932,7 +932,8 @@ enum r1_err session_listen(struct session *s, char **why)
 	static const enum topic_channel chans[] = {TOPIC_CTRL, TOPIC_NOTIF, TOPIC_PAYLOADS,
 	                                           TOPIC_PAYLOADS_TO};
 	for (size_t i = 0; i < R1_ARRAY_LEN(chans); i++) {
-		if (chans[i] == TOPIC_PAYLOADS_TO && s->own_payloads_from_owner)
+		if ((chans[i] == TOPIC_PAYLOADS_TO || chans[i] == TOPIC_PAYLOADS) &&
+		    s->payloads_from_owner)
 			continue;
 		char *topic = NULL;
 		enum r1_err e =

@@ -58,12 +58,13 @@ struct session_options {
 	 */
 	struct workers *ingest_pool;
 	/*
-	 * The owner already receives <root>/<our address>/payloads (a session
-	 * inside a node, which shares the node's address) and hands this
-	 * session what arrives there through session_deliver: session_listen
-	 * leaves that topic out, so nothing is received and verified twice.
+	 * The owner already receives <root>/payloads and <root>/<our
+	 * address>/payloads (a session inside a node, which shares the node's
+	 * address) and hands this session what arrives there through
+	 * session_deliver: session_listen leaves both topics out, so nothing is
+	 * received and verified twice.
 	 */
-	bool own_payloads_from_owner;
+	bool payloads_from_owner;
 };
 
 /* Called once when a transaction ends (state ok, failed or timeout). */
@@ -93,7 +94,7 @@ void session_on_notification(struct session *s, const json_t *notif);
 
 /*
  * Subscribe the bus to what a client listens to (as the SDK: <root>/ctrl,
- * <root>/notif, <root>/payloads and, unless own_payloads_from_owner,
+ * <root>/notif and, unless payloads_from_owner, <root>/payloads and
  * <root>/<our address>/payloads) and take
  * its delivery callback: every message goes through the receive path
  * (ingest.h: verified, de-duplicated, decrypted when addressed to us, merged

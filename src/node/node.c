@@ -450,7 +450,7 @@ enum r1_err node_open_session(struct node *n, const char *name, struct session *
 	    .command_qos = topic_default_qos(TOPIC_CONFIG),
 	    .netconfig_every_ms = UINT32_MAX,
 	    .ingest_pool = n->ingest_pool,
-	    .own_payloads_from_owner = true, /* receive.c hands them over */
+	    .payloads_from_owner = true, /* receive.c hands them over */
 	};
 	if ((e = bus_mqtt_client_id(n->alias, "SESSION", NULL, &cid, why)) ||
 	    (e = bus_open_sibling(n->bus, cid, &ns->bus, why)) ||

@@ -209,10 +209,10 @@ struct netmap;
  * and a client id "<alias>_SESSION_<random>"), already listening
  * (session_listen), with a netmap of its own that trusts the node's oracles
  * and the node itself, has the node's online timeout and is ticked by the
- * node.  Its receive path uses the node's ingest pool when it has one;
- * payloads addressed to the node (<root>/<address>/payloads, which it
- * shares with the node) are not received twice: the node hands the
- * session those it received, verified and decrypted.
+ * node.  Its receive path uses the node's ingest pool when it has one.
+ * Payloads are not received twice: its endpoint subscribes to <root>/ctrl
+ * and <root>/notif only, and the node hands it the payloads it received on
+ * <root>/payloads and <root>/<address>/payloads, verified and decrypted.
  * `name` is its INITIATOR_ID / SESSION_ID.  Commands go at the config
  * channel's QoS (2, kept while the endpoint reconnects).  It asks no
  * NetConfig on its own (netconfig_every_ms is "never";

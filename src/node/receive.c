@@ -116,8 +116,9 @@ void node_on_ingested(void *ctx, struct ingest *ig, const struct ingest_outcome 
 			r1_free(why);
 		}
 	} else if (!m->encrypted || m->decrypted) {
-		/* the node's sessions share its address: what came for it is theirs too */
-		if (n->sessions && is_topic(topic, n->t_payloads_own) && in.sender)
+		/* the node's sessions hear payloads through the node (node_open_session) */
+		if (n->sessions && in.sender &&
+		    (is_topic(topic, n->t_payloads_own) || is_topic(topic, n->t_payloads)))
 			for (struct node_session *ns = n->sessions; ns; ns = ns->next)
 				session_deliver(ns->sess, SESSION_MSG_PAYLOAD, in.sender, m->body);
 		node_pipelines_feed(n, m->body);
