@@ -30,6 +30,10 @@ struct node_opts {
 	const char *comm_relay;
 	const char *cstore_bind;
 	long cstore_port, cstore_min_confirms;
+	const char *r1fs_bind, *ipfs_api;
+	long r1fs_port;
+	uint64_t r1fs_quota;
+	double r1fs_fetch_timeout_s;
 	double heartbeat_s, netmon_s, online_timeout_s;
 	bool oracle, secured, no_eth;
 	const char *allow[MAX_LIST];
@@ -98,6 +102,33 @@ static bool take_seconds(int *i, int argc, char **argv, double *out)
 	return true;
 }
 
+/* A size in bytes: digits with an optional K, M, G or T (powers of 1024). */
+static bool take_size(int *i, int argc, char **argv, uint64_t *out)
+{
+	const char *v;
+	if (!take(i, argc, argv, &v))
+		return false;
+	char *end = NULL;
+	errno = 0;
+	unsigned long long n = strtoull(v, &end, 10);
+	static const char units[] = "KMGT";
+	unsigned shift = 0;
+	if (end && *end) {
+		const char *u = strchr(units, *end >= 'a' ? *end - 32 : *end);
+		if (!u || (end[1] && strcmp(end + 1, "iB") != 0 && strcmp(end + 1, "B") != 0))
+			end = NULL;
+		else
+			shift = 10u * (unsigned)(u - units + 1);
+	}
+	if (!*v || *v == '-' || !end || errno || (shift && n > (UINT64_MAX >> shift))) {
+		cli_error(_("%s: '%s' is not a size (bytes, or a number with K, M, G or T)"),
+		          argv[*i - 1], v);
+		return false;
+	}
+	*out = (uint64_t)n << shift;
+	return true;
+}
+
 static bool take_int(int *i, int argc, char **argv, long lo, long hi, long *out)
 {
 	const char *v;
@@ -118,6 +149,7 @@ static int parse_opts(int argc, char **argv, int start, struct node_opts *o)
 {
 	o->secured = true;
 	o->cstore_port = CSTORE_DEFAULT_HTTP_PORT;
+	o->r1fs_port = R1FS_DEFAULT_HTTP_PORT;
 	for (int i = start; i < argc; i++) {
 		const char *a = argv[i];
 		if (strcmp(a, "--alias") == 0) {
@@ -161,6 +193,21 @@ static int parse_opts(int argc, char **argv, int start, struct node_opts *o)
 				return -1;
 		} else if (strcmp(a, "--cstore-min-confirms") == 0) {
 			if (!take_int(&i, argc, argv, 0, 1000, &o->cstore_min_confirms))
+				return -1;
+		} else if (strcmp(a, "--r1fs-port") == 0) {
+			if (!take_int(&i, argc, argv, 0, 65535, &o->r1fs_port))
+				return -1;
+		} else if (strcmp(a, "--r1fs-bind") == 0) {
+			if (!take(&i, argc, argv, &o->r1fs_bind))
+				return -1;
+		} else if (strcmp(a, "--ipfs-api") == 0) {
+			if (!take(&i, argc, argv, &o->ipfs_api))
+				return -1;
+		} else if (strcmp(a, "--r1fs-quota") == 0) {
+			if (!take_size(&i, argc, argv, &o->r1fs_quota))
+				return -1;
+		} else if (strcmp(a, "--r1fs-fetch-timeout") == 0) {
+			if (!take_seconds(&i, argc, argv, &o->r1fs_fetch_timeout_s))
 				return -1;
 		} else if (strcmp(a, "--no-eth") == 0) {
 			o->no_eth = true;
@@ -313,6 +360,11 @@ static int run_daemon(struct node_opts *o)
 	    .cstore_port = (int)o->cstore_port,
 	    .cstore_bind = o->cstore_bind,
 	    .cstore_min_confirmations = (int)o->cstore_min_confirms,
+	    .r1fs_port = (int)o->r1fs_port,
+	    .r1fs_bind = o->r1fs_bind,
+	    .ipfs_api = o->ipfs_api,
+	    .r1fs_quota = o->r1fs_quota,
+	    .r1fs_fetch_timeout_s = (unsigned)(o->r1fs_fetch_timeout_s + 0.5),
 	    .ingest_pool = d.pool,
 	};
 	if (node_new(d.loop, bus, &cfg, d.log, &d.node, &why))
@@ -451,6 +503,8 @@ const struct cmd_entry cmd_node_entries[] = {
         "[--log-level L] [--heartbeat-period S] [--secured|--unsecured] [--allow ADDR]... "
         "[--trust-oracle ADDR]... [--netmon-period S] [--online-timeout S] [--no-eth] "
         "[--cstore-port N (0: off)] [--cstore-bind ADDR] [--cstore-min-confirms N] "
+        "[--r1fs-port N (0: off)] [--r1fs-bind ADDR] [--ipfs-api URL] [--r1fs-quota SIZE] "
+        "[--r1fs-fetch-timeout S] "
         "| node address [--data DIR] | node allow [--data DIR] ADDR [ALIAS]"),
      N_("run a headless edge node (or show its address, or allow a sender)"), cmd_node},
     {NULL, NULL, NULL, NULL},

@@ -282,6 +282,35 @@ out:
 	return e;
 }
 
+enum r1_err cmdmsg_clear_payload(const struct cmdmsg_ctx *c, const json_t *payload,
+                                 const char *dest, const json_t *path, int64_t now_utc_us,
+                                 json_t **out, char **why)
+{
+	*out = NULL;
+	enum r1_err e = check_name(c, why);
+	if (e)
+		return e;
+	uint8_t pub[R1_PUB_LEN];
+	if (!json_is_object(payload) || !dest || addr_parse(dest, strlen(dest), pub, NULL))
+		return r1_fail(why, R1_ERR_INVAL,
+		               "cmdmsg: a payload needs an object and a node address");
+	char a[R1_ADDR_LEN + 1];
+	addr_format(pub, a);
+	json_t *m = json_deep_copy(payload);
+	if (!m || json_object_set_new(m, K_EE_IS_ENCRYPTED, json_false())) {
+		json_decref(m);
+		return r1_fail(why, R1_ERR_NOMEM, "cmdmsg: out of memory");
+	}
+	e = add_tail(c, m, json_string(a), json_null(), now_utc_us, why);
+	if (!e && path && json_object_set(m, K_EE_PAYLOAD_PATH, (json_t *)path))
+		e = r1_fail(why, R1_ERR_NOMEM, "cmdmsg: out of memory");
+	if (e)
+		json_decref(m);
+	else
+		*out = m;
+	return e;
+}
+
 enum r1_err cmdmsg_netconfig_get(const struct cmdmsg_ctx *c, const char *const *dests, size_t n,
                                  int64_t now_utc_us, json_t **out, char **why)
 {

@@ -96,6 +96,16 @@ enum r1_err cmdmsg_encrypted_payload(const struct cmdmsg_ctx *c, const json_t *p
                                      const char *const *dests, size_t n, const json_t *path,
                                      int64_t now_utc_us, json_t **out, char **why);
 
+/*
+ * The same in clear, for one destination (published on <root>/<dest>/payloads):
+ * the payload's fields with EE_IS_ENCRYPTED false, EE_DEST, EE_ID null,
+ * SESSION_ID, INITIATOR_ID, EE_SENDER, TIME and `path`.  For what needs no
+ * secrecy, or is sealed already (R1FS blocks).  Errors as above.
+ */
+enum r1_err cmdmsg_clear_payload(const struct cmdmsg_ctx *c, const json_t *payload,
+                                 const char *dest, const json_t *path, int64_t now_utc_us,
+                                 json_t **out, char **why);
+
 /* The NetConfig request of the SDK for `dests`, with its EE_PAYLOAD_PATH. */
 enum r1_err cmdmsg_netconfig_get(const struct cmdmsg_ctx *c, const char *const *dests, size_t n,
                                  int64_t now_utc_us, json_t **out, char **why);

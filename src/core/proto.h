@@ -163,6 +163,40 @@
 #define CSTORE_DEFAULT_MIN_CONFIRMATIONS 1
 #define CSTORE_DEFAULT_HTTP_PORT 31234
 
+/* ---- R1FS exchange (ours: the reference moves blocks with IPFS) ---------- */
+/* R1FS_DATA of R1FS_MANAGER payloads; node/r1fs/xmsg.h has the layout. */
+#define K_R1FS_DATA "R1FS_DATA"
+#define R1FS_OP_ANNOUNCE "R1FS_ANNOUNCE"
+#define R1FS_OP_WANT "R1FS_WANT"
+#define R1FS_OP_BLOCK "R1FS_BLOCK"
+#define R1FS_OP_NONE "R1FS_NONE"
+#define R1FS_OP_REQ "R1FS_REQ"
+#define R1FS_OP_RESP "R1FS_RESP"
+#define R1FS_K_OP "op"
+#define R1FS_K_VERSION "v"
+#define R1FS_K_XFER "xfer"
+#define R1FS_K_KEY "key"
+#define R1FS_K_ROOT "root"
+#define R1FS_K_CID "cid"
+#define R1FS_K_CIDS "cids"
+#define R1FS_K_DATA "data"
+#define R1FS_K_REASON "reason"
+#define R1FS_K_STORE "store"
+#define R1FS_K_PINS "pins"
+#define R1FS_K_USED "used"
+#define R1FS_K_QUOTA "quota"
+#define R1FS_K_BLOOM "bloom"
+#define R1FS_K_BLOOM_K "bloom_k"
+#define R1FS_K_RECENT "recent"
+#define R1FS_K_HELLO "hello"
+#define R1FS_K_REQUEST_ID "request_id"
+#define R1FS_K_CMD "cmd"
+#define R1FS_K_ARGS "args"
+#define R1FS_K_OK "ok"
+#define R1FS_K_RESULT "result"
+/* The app-facing HTTP API's port (R1FS_MANAGER_API). */
+#define R1FS_DEFAULT_HTTP_PORT 31235
+
 /* ---- notifications (4.4) ------------------------------------------------ */
 #define K_MODULE "MODULE"
 #define K_NOTIFICATION_TYPE "NOTIFICATION_TYPE"

@@ -23,14 +23,15 @@ static const struct {
     {SIG_NET_CONFIG_MONITOR, "{\"PROCESS_DELAY\": 0}"},
     {SIG_UPDATE_MONITOR_01, "{\"PROCESS_DELAY\": 300}"},
     {SIG_CHAIN_STORE_BASE, "{\"PROCESS_DELAY\": 0}"},
-    {SIG_R1FS_MANAGER, "{\"PROCESS_DELAY\": 1}"},
+    {SIG_R1FS_MANAGER, "{\"PROCESS_DELAY\": 0}"},
 };
 
 /* The admin PATH_FILTER: [null, null, [signatures...], null]. */
 static json_t *admin_filter(void)
 {
-	return json_pack("[n,n,[s,s,s,s,s],n]", SIG_UPDATE_MONITOR_01, SIG_NET_MON_01,
-	                 SIG_NET_CONFIG_MONITOR, SIG_CHAIN_STORE_BASE, SIG_ORACLE_SYNC_01);
+	return json_pack("[n,n,[s,s,s,s,s,s],n]", SIG_UPDATE_MONITOR_01, SIG_NET_MON_01,
+	                 SIG_NET_CONFIG_MONITOR, SIG_CHAIN_STORE_BASE, SIG_ORACLE_SYNC_01,
+	                 SIG_R1FS_MANAGER);
 }
 
 static json_t *instance_template(size_t i)

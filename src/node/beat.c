@@ -92,6 +92,8 @@ void node_heartbeat_send(struct node *n, const char *status, bool full_info, boo
 	    .out_kb = out_kb,
 	    .nr_payloads = pluginhost_take_payload_count(n->host),
 	    .comm_relay = n->comm_relay,
+	    .r1fs_id = n->r1fs_id,
+	    .r1fs_online = n->r1fs_online,
 	    .device_log = dlog,
 	    .error_log = elog,
 	    .timers = timers,

@@ -11,6 +11,8 @@
 #include "node/nodetime.h"
 #include "node/compute/compute.h"
 #include "node/r1fs/r1fs.h"
+#include "node/r1fs/r1fs_manager.h"
+#include "node/r1fs/xchg.h"
 #include "core/bus.h"
 #include "core/bus_mqtt.h"
 #include "core/cipher.h"
@@ -201,14 +203,20 @@ static enum r1_err open_services(struct node *n, const struct node_config *cfg, 
 	enum r1_err e = compute_new_on_loop(n->loop, &cc, n->log, &n->compute, why);
 	if (e)
 		return e;
+	/* one store per node: compute reads it, R1FS_MANAGER serves and fills it */
 	char *rwhy = NULL;
 	struct r1fs_options ro = R1FS_OPTIONS_INIT;
 	ro.log = n->log;
-	if (db_open(n->path_db, &n->r1fs_db, &rwhy) ||
+	ro.quota_bytes = n->r1fs_quota;
+	ro.ipfs_api = n->ipfs_api;
+	if ((!n->ipfs_api && db_open(n->path_db, &n->r1fs_db, &rwhy)) ||
 	    r1fs_open(n->dir, n->r1fs_db, &ro, &n->r1fs, &rwhy)) {
 		LOG_W(n->log, "node", "%s: no R1FS: %s", n->alias, rwhy ? rwhy : "?");
 		db_close(&n->r1fs_db);
 	} else {
+		/* blocks the store lacks come from peers, through R1FS_MANAGER's exchange */
+		if (!n->ipfs_api && (n->r1fs_gate = xchg_gate_new(n->loop)) != NULL)
+			r1fs_set_fetcher(n->r1fs, xchg_gate_fetch, n->r1fs_gate);
 		compute_set_r1fs(n->compute, n->r1fs, NULL);
 	}
 	r1_free(rwhy);
@@ -223,6 +231,11 @@ struct compute *node_compute(const struct node *n)
 struct r1fs *node_r1fs(const struct node *n)
 {
 	return n->r1fs;
+}
+
+json_t *node_r1fs_view(struct node *n)
+{
+	return r1fs_manager_view(n);
 }
 
 enum r1_err node_new(struct loop *loop, struct bus *bus, const struct node_config *cfg,
@@ -256,6 +269,11 @@ enum r1_err node_new(struct loop *loop, struct bus *bus, const struct node_confi
 	n->cstore_port = cfg->cstore_port;
 	n->cstore_min_confirmations = cfg->cstore_min_confirmations;
 	n->cstore_bind = cfg->cstore_bind ? r1_strdup(cfg->cstore_bind) : NULL;
+	n->r1fs_port = cfg->r1fs_port;
+	n->r1fs_bind = cfg->r1fs_bind ? r1_strdup(cfg->r1fs_bind) : NULL;
+	n->ipfs_api = cfg->ipfs_api && *cfg->ipfs_api ? r1_strdup(cfg->ipfs_api) : NULL;
+	n->r1fs_quota = cfg->r1fs_quota;
+	n->r1fs_fetch_timeout_s = cfg->r1fs_fetch_timeout_s;
 	n->oracles = copy_list(cfg->oracles, cfg->n_oracles);
 	n->n_oracles = cfg->n_oracles;
 	n->start_us = nodetime_wall_us();
@@ -511,6 +529,7 @@ void node_free(struct node **np)
 	pluginhost_free(&n->host);
 	compute_free(&n->compute); /* after the plugins: they forget their jobs on close */
 	r1fs_free(&n->r1fs);
+	xchg_gate_free(&n->r1fs_gate); /* after the store: nothing can fetch through it now */
 	db_close(&n->r1fs_db);
 	loop_timer_free(&n->host_timer);
 	loop_timer_free(&n->beat_timer);
@@ -527,6 +546,9 @@ void node_free(struct node **np)
 		r1_free(n->oracles[i]);
 	r1_free(n->oracles);
 	r1_free(n->cstore_bind);
+	r1_free(n->r1fs_bind);
+	r1_free(n->ipfs_api);
+	r1_free(n->r1fs_id);
 	char *strings[] = {n->alias,         n->dir,        n->root,       n->comm_relay,
 	                   n->path_pem,      n->path_allow, n->path_cmdwl, n->path_db,
 	                   n->t_config,      n->t_ctrl,     n->t_notif,    n->t_payloads,

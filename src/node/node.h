@@ -100,6 +100,19 @@ struct node_config {
 	int compute_threads;
 	unsigned compute_mem_limit_mb;
 	/*
+	 * R1FS (R1FS_MANAGER): the app-facing HTTP API's port (0 = none; the
+	 * daemon's default is 31235) and bind address (NULL = 127.0.0.1); a
+	 * kubo-compatible RPC API to keep the files in ("http://host:port";
+	 * NULL = the built-in store, with the exchange over the bus); the
+	 * storage quota in bytes (0 = none); how long a fetch from peers may
+	 * go without a block before it fails (0 = 90 s).
+	 */
+	int r1fs_port;
+	const char *r1fs_bind;
+	const char *ipfs_api;
+	uint64_t r1fs_quota;
+	unsigned r1fs_fetch_timeout_s;
+	/*
 	 * A worker pool (core/workers.h) for the receive path: when messages
 	 * come faster than one thread verifies them, their signature checks
 	 * run there (ingest's parallel mode) and the bus is paused while the
@@ -196,6 +209,15 @@ struct compute *node_compute(const struct node *n);
  * could not be opened (the reason is in the log).  Borrowed.
  */
 struct r1fs *node_r1fs(const struct node *n);
+/* The port of the node's R1FS HTTP API, 0 when it does not serve one. */
+unsigned node_r1fs_port(const struct node *n);
+/*
+ * What the console's :r1fs view shows of this node: a new object (see
+ * node/r1fs/r1fs_manager.h: pinned files with size, name and the peers
+ * that announce them; transfers with progress; peers' announcements), or
+ * NULL on OOM.  Queries the store: call it when the view refreshes.
+ */
+json_t *node_r1fs_view(struct node *n);
 
 struct session;
 struct netmap;

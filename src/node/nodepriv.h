@@ -31,6 +31,8 @@
 
 struct loop_timer;
 struct cipher_keycache;
+struct xchg_gate;
+struct rfm;
 
 /* The reference's communicators; COMM_STATS reports each. */
 enum node_chan {
@@ -111,6 +113,17 @@ struct node {
 	struct compute *compute; /* node/compute: BLAS jobs on their own worker thread */
 	struct r1fs *r1fs;       /* NULL when the store could not be opened */
 	sqlite3 *r1fs_db;        /* R1FS's own connection to node.db */
+	/* R1FS config; the gate is the store's fetch hook (built-in store only) */
+	int r1fs_port;
+	char *r1fs_bind, *ipfs_api;
+	uint64_t r1fs_quota;
+	unsigned r1fs_fetch_timeout_s;
+	struct xchg_gate *r1fs_gate;
+	/* set by R1FS_MANAGER (node/r1fs/r1fs_manager.c) while it runs */
+	struct rfm *r1fsm;
+	unsigned r1fs_http_port;
+	char *r1fs_id; /* the heartbeat's R1FS_ID (an IPFS peer ID), or NULL */
+	bool r1fs_online;
 	struct pipeline_rt *pipes;
 	struct netwatch *watch;
 	struct cipher_keycache *keys;

@@ -231,13 +231,20 @@ void node_pipelines_feed(struct node *n, json_t *payload)
 {
 	const char *sender = json_string_value(json_object_get(payload, K_EE_SENDER));
 	bool from_self = sender && addr_same(sender, n->id.addr);
+	/* payloads of a plugin that keeps its inputs to itself go to its instances only */
+	const char *sig =
+	    json_string_value(json_array_get(json_object_get(payload, K_EE_PAYLOAD_PATH), 2));
+	const struct plugin_ops *own = sig ? pluginhost_find(n->host, sig) : NULL;
+	if (own && !(own->flags & PLUGIN_F_OWN_INPUTS))
+		own = NULL;
 	for (struct pipeline_rt *p = n->pipes; p; p = p->next) {
 		if (!p->listener || (p->admin && from_self))
 			continue;
 		if (!pipeline_listener_accepts(p->config, payload, n->id.addr))
 			continue;
 		for (size_t i = 0; i < p->n; i++)
-			pluginhost_push_input(n->host, p->inst[i], payload);
+			if (!own || strcasecmp(plugin_signature(p->inst[i]), own->signature) == 0)
+				pluginhost_push_input(n->host, p->inst[i], payload);
 	}
 }
 

@@ -37,6 +37,12 @@ enum plugin_flag {
 	PLUGIN_F_ADMIN = 1u << 0, /* lives in admin_pipeline */
 	PLUGIN_F_SUPERVISOR_ONLY = 1u
 	                           << 1, /* runs only on oracles (RUNS_ONLY_ON_SUPERVISOR_NODE) */
+	/*
+	 * A listener pipeline hands this plugin's own payloads (its signature
+	 * in EE_PAYLOAD_PATH) to its instances only: the other admin plugins
+	 * would queue, and hold, bulk they never read (R1FS blocks).
+	 */
+	PLUGIN_F_OWN_INPUTS = 1u << 2,
 };
 
 struct plugin_ops {

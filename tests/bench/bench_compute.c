@@ -138,8 +138,8 @@ static struct bnode nodes[MAX_NODES];
 static char tmpdir[256];
 
 /* Blocks a store lacks come from the other nodes' stores (the exchange). */
-static enum r1_err fetch_elsewhere(void *ctx, const struct r1fs_cid *cid, struct buf *out,
-                                   char **why)
+static enum r1_err fetch_elsewhere(void *ctx, const struct r1fs_cid *root,
+                                   const struct r1fs_cid *cid, struct buf *out, char **why)
 {
 	struct bnode *self = ctx;
 	for (int i = 0; i < MAX_NODES; i++) {

@@ -7,6 +7,15 @@
  * sequential write rate, and ipfs_cid's time on the same file.  Peak RSS
  * shows the memory bound.
  *
+ * Then the same file fetched by a second node: two nodes (R1FS_MANAGER,
+ * the exchange) on one loop, once over the in-process bus and once over a
+ * private mosquitto on loopback (the bench starts it); node B's get runs
+ * on a thread of its own, as the HTTP API's do, and its blocks come from
+ * node A through the exchange (sealed with the transfer's key, signed,
+ * verified, hashed, stored), then are decrypted into the restored file.
+ * Both ends share this process and its two cores, so the figure is what
+ * one machine does playing both parts.
+ *
  * What reaches the disk: the add runs under the store's sync policy (by
  * default each pack is fdatasync'd before the index transaction naming
  * it, so the add's time includes getting its bytes to the disk); the
@@ -20,14 +29,26 @@
  *   bench_r1fs [SIZE_MIB [DIR [SYNC]]]   (default 1024 MiB under $TMPDIR,
  *                                         SYNC none|batch|each, default batch)
  *
+ * BENCH_R1FS_NODES_ONLY=1 skips to the two-node figures (to profile them).
+ *
  * Not a test: run it by hand on a quiet machine; the load average is
  * printed so that a busy run is recognizable.
  */
 #include "node/lib.h"
 #include "node/r1fs/r1fs.h"
 
+#include "core/bus.h"
+#include "core/bus_local.h"
+#include "core/bus_mqtt.h"
 #include "core/db.h"
 #include "core/hash.h"
+#include "core/loop.h"
+#include "node/node.h"
+
+#include <jansson.h>
+#include <pthread.h>
+#include <signal.h>
+#include <sys/wait.h>
 
 #include <openssl/evp.h>
 #include <sodium.h>
@@ -174,6 +195,189 @@ static long peak_rss_kib(void)
 	return ru.ru_maxrss;
 }
 
+/* ---- two nodes: the exchange */
+
+struct getter {
+	struct r1fs *fs;
+	const char *cid, *out;
+	enum r1_err err;
+	char *why, *path;
+	volatile bool done;
+};
+
+static void *getter_main(void *arg)
+{
+	struct getter *g = arg;
+	struct r1fs_get_opts go = R1FS_GET_OPTS_INIT;
+	go.secret = "bench";
+	g->err = r1fs_get_file(g->fs, g->cid, g->out, &go, &g->path, &g->why);
+	g->done = true;
+	return NULL;
+}
+
+static void run_until(struct loop *loop, volatile bool *flag, double seconds)
+{
+	double end = now() + seconds;
+	while (!*flag && now() < end)
+		loop_run_once(loop, 5);
+}
+
+/* Does node b know of node a's R1FS (its announcement)? */
+static bool knows(struct node *b, const char *alias)
+{
+	json_t *v = node_r1fs_view(b);
+	bool found = false;
+	size_t i;
+	json_t *p;
+	json_array_foreach(json_object_get(v, "peers"), i, p)
+	{
+		const char *a = json_string_value(json_object_get(p, "alias"));
+		found = found || (a && strcmp(a, alias) == 0);
+	}
+	json_decref(v);
+	return found;
+}
+
+/* The newest transfer's seconds and blocks on node b. */
+static void transfer_of(struct node *b, double *seconds, long *blocks)
+{
+	json_t *v = node_r1fs_view(b);
+	json_t *t = json_array_get(json_object_get(v, "transfers"), 0);
+	*seconds = json_real_value(json_object_get(t, "seconds"));
+	*blocks = (long)json_integer_value(json_object_get(t, "blocks_fetched"));
+	json_decref(v);
+}
+
+static pid_t start_mosquitto(const char *dir, int *port)
+{
+	*port = 20000 + (int)(random_uniform(20000));
+	char conf[700];
+	snprintf(conf, sizeof(conf), "%s/mosquitto.conf", dir);
+	FILE *f = fopen(conf, "w");
+	if (!f)
+		return -1;
+	fprintf(f, "listener %d 127.0.0.1\nallow_anonymous true\nset_tcp_nodelay true\n", *port);
+	fclose(f);
+	pid_t pid = fork();
+	if (pid == 0) {
+		int null = open("/dev/null", O_WRONLY);
+		dup2(null, 1);
+		dup2(null, 2);
+		execlp("mosquitto", "mosquitto", "-c", conf, (char *)NULL);
+		_exit(127);
+	}
+	return pid;
+}
+
+/*
+ * Node A adds the file, node B gets it; over a bus of local nodes or over
+ * mosquitto.  Returns the MB/s of B's get (0 on failure).
+ */
+static double two_nodes(const char *dir, const char *file, uint64_t size, bool mqtt,
+                        double sha_rate)
+{
+	const char *label = mqtt ? "over mosquitto" : "over the in-process bus";
+	struct r1_log *log = r1_log_new(0);
+	r1_log_set_level(log, R1_LOG_ERROR);
+	r1_log_set_file(log, stderr);
+	struct loop *loop = NULL;
+	struct bus_hub *hub = NULL;
+	struct bus *bus[2] = {NULL, NULL};
+	struct node *n[2] = {NULL, NULL};
+	char *why = NULL;
+	double rate = 0;
+	pid_t broker = -1;
+	int port = 0;
+	enum r1_err e = loop_new(&loop, &why);
+	if (!e && mqtt) {
+		broker = start_mosquitto(dir, &port);
+		usleep(300000);
+	} else if (!e) {
+		e = bus_hub_new(loop, 0, log, &hub, &why);
+	}
+	static const char *const alias[2] = {"bench-a", "bench-b"};
+	for (int i = 0; i < 2 && !e; i++) {
+		char url[64], cid[64];
+		snprintf(url, sizeof(url), "mqtt://127.0.0.1:%d", port);
+		snprintf(cid, sizeof(cid), "bench-r1fs-%d-%d", (int)getpid(), i);
+		struct bus_mqtt_opts mo = {.url = url, .client_id = cid, .log = log};
+		e = mqtt ? bus_mqtt_new(loop, &mo, &bus[i], &why)
+		         : bus_local_new(hub, alias[i], &bus[i], &why);
+		char nd[700];
+		snprintf(nd, sizeof(nd), "%s/%s-%s", dir, mqtt ? "mqtt" : "local", alias[i]);
+		const char *allow[1] = {i ? node_address(n[0]) : NULL};
+		struct node_config cfg = {.alias = alias[i],
+		                          .data_dir = nd,
+		                          .secured = true,
+		                          .allow = allow,
+		                          .n_allow = i ? 1 : 0,
+		                          .comm_relay = ""};
+		if (!e)
+			e = node_new(loop, bus[i], &cfg, log, &n[i], &why);
+	}
+	if (!e)
+		e = node_allow(n[0], node_address(n[1]), alias[1], &why);
+	for (int i = 0; i < 2 && !e; i++)
+		e = node_start(n[i], &why);
+	struct r1fs_added a;
+	struct r1fs_add_opts ao = R1FS_ADD_OPTS_INIT;
+	ao.secret = "bench";
+	if (!e)
+		e = r1fs_add_file(node_r1fs(n[0]), file, &ao, &a, &why);
+	/* B learns of A's pins from A's announcements */
+	bool ready = false;
+	for (double end = now() + 30; !e && !ready && now() < end;) {
+		loop_run_once(loop, 50);
+		ready = knows(n[1], alias[0]);
+	}
+	if (!e && !ready)
+		e = r1_fail(&why, R1_ERR_TIMEOUT, "node B never heard node A's announcement");
+	char out[700];
+	snprintf(out, sizeof(out), "%s/out-%s", dir, mqtt ? "mqtt" : "local");
+	mkdir(out, 0755);
+	if (!e) {
+		struct getter g = {.fs = node_r1fs(n[1]), .cid = a.cid, .out = out};
+		pthread_t th;
+		double t = now();
+		pthread_create(&th, NULL, getter_main, &g);
+		run_until(loop, &g.done, 3600);
+		pthread_join(th, NULL);
+		t = now() - t;
+		if (g.err) {
+			e = g.err;
+			why = g.why;
+			g.why = NULL;
+		} else {
+			double xfer_s = 0;
+			long blocks = 0;
+			transfer_of(n[1], &xfer_s, &blocks);
+			rate = mbps(size, t);
+			printf("r1fs get on a second node, %-24s %6.0f MB/s  (%.2f s)  %.0f%% of "
+			       "SHA-256; the transfer alone: %ld blocks in %.2f s, %.0f MB/s\n",
+			       label, rate, t, 100 * rate / sha_rate, blocks, xfer_s,
+			       xfer_s > 0 ? mbps(size, xfer_s) : 0);
+			unlink(g.path);
+		}
+		r1_free(g.path);
+		r1_free(g.why);
+	}
+	if (e)
+		printf("r1fs get on a second node, %s: FAILED: %s\n", label, why ? why : "?");
+	r1_free(why);
+	for (int i = 0; i < 2; i++)
+		node_free(&n[i]);
+	for (int i = 0; i < 2; i++)
+		bus_free(&bus[i]);
+	bus_hub_free(&hub);
+	loop_free(&loop);
+	r1_log_free(&log);
+	if (broker > 0) {
+		kill(broker, SIGTERM);
+		waitpid(broker, NULL, 0);
+	}
+	return rate;
+}
+
 int main(int argc, char **argv)
 {
 	uint64_t mib = argc > 1 ? strtoull(argv[1], NULL, 10) : 1024;
@@ -210,6 +414,16 @@ int main(int argc, char **argv)
 	fdatasync(fileno(f));
 	fclose(f);
 
+	if (getenv("BENCH_R1FS_NODES_ONLY")) {
+		double sha = bench_sha_openssl(buf, size);
+		printf("anchor SHA-256      OpenSSL  %8.0f MB/s\n", sha);
+		two_nodes(dir, file, size, false, sha);
+		two_nodes(dir, file, size, true, sha);
+		snprintf(cmd, sizeof(cmd), "rm -rf '%s'", dir);
+		free(buf);
+		free(enc);
+		return system(cmd) ? 1 : 0;
+	}
 	double sha_ossl = bench_sha_openssl(buf, size);
 	double sha_sod = bench_sha_sodium(buf, size);
 	double gcm_ossl = bench_gcm_openssl(buf, enc, size);
@@ -308,9 +522,13 @@ int main(int argc, char **argv)
 	printf("peak RSS %ld KiB (%ld KiB before add/get; the file is %" PRIu64 " KiB)\n",
 	       peak_rss_kib(), rss_before, size >> 10);
 	printf("cid %s\n", a.cid);
-
 	r1fs_free(&fs);
 	db_close(&db);
+
+	two_nodes(dir, file, size, false, sha_ossl);
+	two_nodes(dir, file, size, true, sha_ossl);
+	printf("peak RSS after the two-node runs %ld KiB\n", peak_rss_kib());
+
 	free(buf);
 	free(enc);
 	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", dir);

@@ -5,22 +5,7 @@
 # over a real mosquitto, the client talking to A, B confirming its writes.
 . "$R1_SRCDIR/tests/lib.sh"
 
-SDK_DIR="$R1_BUILDDIR/npm-cstore"
-mkdir -p "$SDK_DIR"
-if ! cmp -s "$R1_SRCDIR/tests/integration/npm/package.json" "$SDK_DIR/package.json"; then
-	cp "$R1_SRCDIR/tests/integration/npm/package.json" "$SDK_DIR/package.json"
-	rm -rf "$SDK_DIR/node_modules"
-fi
-if [ ! -f "$SDK_DIR/node_modules/@ratio1/edge-sdk-ts/package.json" ]; then
-	(cd "$SDK_DIR" && npm install --no-audit --no-fund --loglevel=error) >"$T/npm.log" 2>&1
-	ok $? "npm installs @ratio1/edge-sdk-ts into the build directory"
-else
-	ok 0 "@ratio1/edge-sdk-ts is already installed in the build directory"
-fi
-[ -f "$SDK_DIR/node_modules/@ratio1/edge-sdk-ts/package.json" ] ||
-	bail "npm install failed: $(tail -5 "$T/npm.log" 2>/dev/null)"
-is "$(cd "$SDK_DIR" && node -p 'JSON.parse(require("fs").readFileSync("node_modules/@ratio1/edge-sdk-ts/package.json")).version')" "1.5.2" \
-	"the pinned client version"
+. "$R1_SRCDIR/tests/integration/npm/install_sdk.sh"
 
 CLIENT="$R1_BUILDDIR/tests/integration/node_client"
 [ -x "$CLIENT" ] || bail "missing $CLIENT"

@@ -143,7 +143,7 @@ ok $? "byte-identical to what was added on daemon 1"
 pinned2=$(curl -s -X POST "$U2/api/v0/pin/ls?arg=$cid&type=recursive" | jq -r '.Keys | keys[]')
 is "$pinned2" "$cid" "daemon 2 pins it after the get (the reference's default)"
 # (js-ipfs init pins its readme directory and an empty directory too.)
-pins_of() { "$R1CONSOLE" r1fs pins --ipfs-api "$1" | grep -cx "$2"; }
+pins_of() { "$R1CONSOLE" r1fs pins --ipfs-api "$1" | grep -c "^$2 "; }
 is "$(pins_of "$U2" "$cid")" 1 "r1fs pins lists it from daemon 2"
 "$R1CONSOLE" r1fs unpin "$cid" --ipfs-api "$U2"
 ok $? "r1fs unpin through daemon 2"
@@ -173,7 +173,7 @@ absent=$("$R1CONSOLE" r1fs cid "$T/never-added")
 start=$(date +%s)
 "$R1CONSOLE" r1fs get "$absent" --ipfs-api "$U2" --ipfs-timeout 2 --out "$T/out1" \
 	>/dev/null 2>"$T/absent.err"
-is "$?" 1 "a CID no daemon has fails"
+is "$?" 3 "a CID no daemon has fails (exit 3: a timeout)"
 like "$(cat "$T/absent.err")" "timed out" "the daemon's timeout, reported: $(cat "$T/absent.err")"
 took=$(( $(date +%s) - start ))
 ok $([ "$took" -le 15 ] && echo 0 || echo 1) "within the 2 s timeout, give or take ($took s)"

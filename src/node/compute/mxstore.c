@@ -28,11 +28,6 @@ enum r1_err mxstore_get(struct r1fs *fs, const char *cid, const char *secret, co
 	                       : (size_t)R1FS_MAX_FILE_SIZE;
 	char *rwhy = NULL;
 	enum r1_err err = r1fs_get_bytes(fs, cid, &go, cap, &data, &len, NULL, &rwhy);
-	if (!err) {
-		/* R1FS may leave the reason of a block it then fetched: not ours to keep. */
-		r1_free(rwhy);
-		rwhy = NULL;
-	}
 	if (err) {
 		const char *how = err == R1_ERR_NOTFOUND ? "not in R1FS"
 		                  : err == R1_ERR_TOOBIG ? "above the memory limit"

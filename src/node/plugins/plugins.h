@@ -13,6 +13,8 @@ extern const struct plugin_ops plugin_net_config_monitor;
 extern const struct plugin_ops plugin_update_monitor_01;
 /* node/cstore/chain_store_base.c */
 extern const struct plugin_ops plugin_chain_store_base;
+/* node/r1fs/r1fs_manager.c */
+extern const struct plugin_ops plugin_r1fs_manager;
 extern const struct plugin_ops plugin_blas_bench_01;
 extern const struct plugin_ops plugin_matmul_job_01;
 extern const struct plugin_ops plugin_vector_search_01;

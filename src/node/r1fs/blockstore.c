@@ -407,7 +407,7 @@ static enum r1_err write_record(struct pack *p, uint64_t off, const uint8_t dige
 
 /* Read the record at `off` into out and check it against the index and the hash. */
 static enum r1_err read_record(struct pack *p, uint64_t off, const uint8_t digest[R1FS_DIGEST_LEN],
-                               size_t size, struct buf *out, char **why)
+                               size_t size, bool check_hash, struct buf *out, char **why)
 {
 	char hex[2 * R1FS_DIGEST_LEN + 1];
 	r1fs_digest_hex(digest, hex);
@@ -431,6 +431,8 @@ static enum r1_err read_record(struct pack *p, uint64_t off, const uint8_t diges
 		               hex);
 	out->len = size;
 	out->data[size] = '\0';
+	if (!check_hash)
+		return R1_OK;
 	uint8_t check[SHA256_LEN];
 	sha256(out->data, size, check);
 	if (memcmp(check, digest, SHA256_LEN) != 0)
@@ -1004,8 +1006,8 @@ enum r1_err blockstore_links(struct blockstore *bs, const uint8_t digest[R1FS_DI
 	return e;
 }
 
-enum r1_err blockstore_get(struct blockstore *bs, const uint8_t digest[R1FS_DIGEST_LEN],
-                           struct buf *out, char **why)
+static enum r1_err get_block(struct blockstore *bs, const uint8_t digest[R1FS_DIGEST_LEN],
+                             bool check_hash, struct buf *out, char **why)
 {
 	uint64_t size = 0, off = 0;
 	uint32_t id = 0;
@@ -1017,10 +1019,22 @@ enum r1_err blockstore_get(struct blockstore *bs, const uint8_t digest[R1FS_DIGE
 	pthread_mutex_unlock(&bs->mu);
 	if (e)
 		return e;
-	e = read_record(p, off, digest, (size_t)R1_MIN(size, (uint64_t)R1FS_BLOCK_MAX + 1), out,
-	                why);
+	e = read_record(p, off, digest, (size_t)R1_MIN(size, (uint64_t)R1FS_BLOCK_MAX + 1),
+	                check_hash, out, why);
 	pack_release(bs, p);
 	return e;
+}
+
+enum r1_err blockstore_get(struct blockstore *bs, const uint8_t digest[R1FS_DIGEST_LEN],
+                           struct buf *out, char **why)
+{
+	return get_block(bs, digest, true, out, why);
+}
+
+enum r1_err blockstore_get_unchecked(struct blockstore *bs, const uint8_t digest[R1FS_DIGEST_LEN],
+                                     struct buf *out, char **why)
+{
+	return get_block(bs, digest, false, out, why);
 }
 
 enum r1_err blockstore_locate(struct blockstore *bs, const uint8_t digest[R1FS_DIGEST_LEN],
@@ -1063,6 +1077,7 @@ struct row {
 struct blockstore_batch {
 	struct blockstore *bs;
 	bool async;
+	bool unsynced; /* never fsync, whatever the store's policy (blocks peers can resend) */
 	/* Caller's side: the digests queued lately, so a block repeated within
 	 * the batch (zero chunks) is written once even before its row commits. */
 	uint8_t recent[RECENT_MAX][R1FS_DIGEST_LEN];
@@ -1089,7 +1104,7 @@ struct blockstore_batch {
 static enum r1_err do_commit(struct blockstore_batch *b, char **why)
 {
 	struct blockstore *bs = b->bs;
-	enum r1_err e = appender_sync(bs, &b->app, why);
+	enum r1_err e = b->unsynced ? R1_OK : appender_sync(bs, &b->app, why);
 	if (e || b->nrows == 0) {
 		appender_release(bs, &b->app);
 		return e;
@@ -1356,17 +1371,30 @@ enum r1_err blockstore_batch_commit(struct blockstore_batch *b, char **why)
 	return e ? batch_error(b, why) : R1_OK;
 }
 
-enum r1_err blockstore_put(struct blockstore *bs, const uint8_t digest[R1FS_DIGEST_LEN],
-                           const uint8_t *data, size_t len, int links, char **why)
+static enum r1_err put_one(struct blockstore *bs, const uint8_t digest[R1FS_DIGEST_LEN],
+                           const uint8_t *data, size_t len, int links, bool unsynced, char **why)
 {
 	struct blockstore_batch *b = blockstore_batch_new(bs, false);
 	if (!b)
 		return r1_fail(why, R1_ERR_NOMEM, "r1fs: out of memory");
+	b->unsynced = unsynced;
 	enum r1_err e = blockstore_batch_put(b, digest, data, len, links, why);
 	if (!e)
 		e = blockstore_batch_commit(b, why);
 	blockstore_batch_free(&b);
 	return e;
+}
+
+enum r1_err blockstore_put(struct blockstore *bs, const uint8_t digest[R1FS_DIGEST_LEN],
+                           const uint8_t *data, size_t len, int links, char **why)
+{
+	return put_one(bs, digest, data, len, links, false, why);
+}
+
+enum r1_err blockstore_put_unsynced(struct blockstore *bs, const uint8_t digest[R1FS_DIGEST_LEN],
+                                   const uint8_t *data, size_t len, int links, char **why)
+{
+	return put_one(bs, digest, data, len, links, true, why);
 }
 
 enum r1_err blockstore_remove(struct blockstore *bs, const uint8_t digest[R1FS_DIGEST_LEN],
@@ -1546,7 +1574,7 @@ static enum r1_err move_pack(struct blockstore *bs, uint32_t id, blockstore_prog
 			struct move_row *r = &rows[i];
 			char *bad = NULL;
 			enum r1_err re =
-			    read_record(src, r->off, r->digest, (size_t)r->size, &block, &bad);
+			    read_record(src, r->off, r->digest, (size_t)r->size, true, &block, &bad);
 			if (re == R1_ERR_CRYPTO) {
 				LOG_W(bs->log, "r1fs", "compaction drops a block: %s", bad);
 			} else if (re) {

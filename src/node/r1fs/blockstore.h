@@ -107,6 +107,10 @@ enum r1_err blockstore_links(struct blockstore *bs, const uint8_t digest[R1FS_DI
 enum r1_err blockstore_get(struct blockstore *bs, const uint8_t digest[R1FS_DIGEST_LEN],
                            struct buf *out, char **why);
 
+/* The same without hashing the block (the record header is still checked). */
+enum r1_err blockstore_get_unchecked(struct blockstore *bs, const uint8_t digest[R1FS_DIGEST_LEN],
+                                     struct buf *out, char **why);
+
 /*
  * Where a block's bytes are: the pack's path (caller frees), the offset of
  * the block (after its record header) and its length.  For tests and
@@ -122,6 +126,15 @@ enum r1_err blockstore_locate(struct blockstore *bs, const uint8_t digest[R1FS_D
  */
 enum r1_err blockstore_put(struct blockstore *bs, const uint8_t digest[R1FS_DIGEST_LEN],
                            const uint8_t *data, size_t len, int links, char **why);
+
+/*
+ * The same without syncing the pack first, whatever the policy: for blocks
+ * a peer can send again.  A power cut may then lose the record under its
+ * index row, which the next open finds and drops (see the header comment);
+ * kill -9 loses nothing.
+ */
+enum r1_err blockstore_put_unsynced(struct blockstore *bs, const uint8_t digest[R1FS_DIGEST_LEN],
+                                   const uint8_t *data, size_t len, int links, char **why);
 
 /*
  * Forget a block: its index row goes, its record becomes dead bytes for

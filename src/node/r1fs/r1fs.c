@@ -134,9 +134,27 @@ bool r1fs_has_block(struct r1fs *r, const struct r1fs_cid *cid)
 	return r->bs && blockstore_has(r->bs, cid->digest);
 }
 
+/* The links of a decoded dag-pb node into a plain array. */
+static enum r1_err links_copy(const struct dagpb_node *node, struct r1fs_links *out, char **why)
+{
+	memset(out, 0, sizeof(*out));
+	if (node->nlinks == 0)
+		return R1_OK;
+	out->items = r1_calloc(node->nlinks, sizeof(*out->items));
+	if (!out->items)
+		return r1_fail(why, R1_ERR_NOMEM, "r1fs: out of memory");
+	for (size_t i = 0; i < node->nlinks; i++) {
+		out->items[i].cid = node->links[i].cid;
+		out->items[i].tsize = node->links[i].tsize;
+	}
+	out->n = node->nlinks;
+	return R1_OK;
+}
+
 /* put_block without the gc lock, for callers that already hold it. */
-static enum r1_err store_block(struct r1fs *r, const struct r1fs_cid *cid, const uint8_t *data,
-                               size_t len, char **why)
+static enum r1_err store_block_how(struct r1fs *r, const struct r1fs_cid *cid, const uint8_t *data,
+                                   size_t len, bool unsynced, struct r1fs_links *children,
+                                   char **why)
 {
 	char text[R1FS_CID_TEXT_MAX];
 	r1fs_cid_format(cid, text);
@@ -156,9 +174,58 @@ static enum r1_err store_block(struct r1fs *r, const struct r1fs_cid *cid, const
 			return e;
 		}
 		links = (int)node.nlinks;
+		e = children ? links_copy(&node, children, why) : R1_OK;
 		dagpb_node_release(&node);
+		if (e)
+			return e;
 	}
-	return blockstore_put(r->bs, cid->digest, data, len, links, why);
+	return unsynced ? blockstore_put_unsynced(r->bs, cid->digest, data, len, links, why)
+	                : blockstore_put(r->bs, cid->digest, data, len, links, why);
+}
+
+static enum r1_err store_block(struct r1fs *r, const struct r1fs_cid *cid, const uint8_t *data,
+                               size_t len, char **why)
+{
+	return store_block_how(r, cid, data, len, false, NULL, why);
+}
+
+enum r1_err r1fs_put_fetched(struct r1fs *r, const struct r1fs_cid *cid, const uint8_t *data,
+                             size_t len, struct r1fs_links *children, char **why)
+{
+	if (!r->bs)
+		return no_store("put_block", why);
+	pthread_rwlock_rdlock(&r->gc_lock);
+	enum r1_err e = store_block_how(r, cid, data, len, true, children, why);
+	pthread_rwlock_unlock(&r->gc_lock);
+	return e;
+}
+
+enum r1_err r1fs_block_links(struct r1fs *r, const struct r1fs_cid *cid, int *links, char **why)
+{
+	if (!r->bs)
+		return no_store("block_links", why);
+	return blockstore_links(r->bs, cid->digest, links, why);
+}
+
+enum r1_err r1fs_read_links(const struct r1fs_cid *cid, const uint8_t *data, size_t len,
+                            struct r1fs_links *out, char **why)
+{
+	memset(out, 0, sizeof(*out));
+	if (cid->codec != R1FS_CODEC_DAGPB)
+		return R1_OK;
+	struct dagpb_node node;
+	enum r1_err e = dagpb_decode(data, len, &node, why);
+	if (e)
+		return e;
+	e = links_copy(&node, out, why);
+	dagpb_node_release(&node);
+	return e;
+}
+
+void r1fs_links_release(struct r1fs_links *l)
+{
+	r1_free(l->items);
+	memset(l, 0, sizeof(*l));
 }
 
 enum r1_err r1fs_put_block(struct r1fs *r, const struct r1fs_cid *cid, const uint8_t *data,
@@ -174,27 +241,48 @@ enum r1_err r1fs_put_block(struct r1fs *r, const struct r1fs_cid *cid, const uin
 }
 
 /*
- * The block getter of every walk: local store first, then the fetch hook.
- * With a fetcher, a local copy found corrupted is dropped and fetched
- * again; without one the corruption is the answer.
+ * What a walk reads blocks for: the store, and the root of the DAG the
+ * caller named, which the fetch hook gets as a hint (the exchange fetches
+ * the rest of that DAG ahead).
+ */
+struct walk {
+	struct r1fs *r;
+	struct r1fs_cid root;
+};
+
+/*
+ * The block getter of every walk (ctx: struct walk): local store first,
+ * then the fetch hook.  With a fetcher, a local copy found corrupted is
+ * dropped and fetched again; without one the corruption is the answer.
+ * The reasons of the local misses stay here: on success *why is untouched.
  */
 static enum r1_err block_get(void *ctx, const struct r1fs_cid *cid, struct buf *out, char **why)
 {
-	struct r1fs *r = ctx;
+	struct walk *w = ctx;
+	struct r1fs *r = w->r;
 	if (r->ipfs) /* checked against the CID there */
 		return r1fs_ipfs_block_get(r->ipfs, cid, out, why);
-	enum r1_err e = blockstore_get(r->bs, cid->digest, out, why);
+	char *local = NULL;
+	enum r1_err e = blockstore_get(r->bs, cid->digest, out, &local);
 	if (e == R1_ERR_CRYPTO && r->fetch) {
 		char text[R1FS_CID_TEXT_MAX];
 		r1fs_cid_format(cid, text);
 		LOG_W(r->log, "r1fs", "block %s is corrupted on disk; fetching it again", text);
-		e = blockstore_remove(r->bs, cid->digest, why);
+		e = blockstore_remove(r->bs, cid->digest, &local);
 		if (!e)
 			e = R1_ERR_NOTFOUND;
 	}
-	if (e != R1_ERR_NOTFOUND || !r->fetch)
+	if (e != R1_ERR_NOTFOUND || !r->fetch) {
+		if (e && why) {
+			r1_free(*why);
+			*why = local;
+			local = NULL;
+		}
+		r1_free(local);
 		return e;
-	e = r->fetch(r->fetch_ctx, cid, out, why);
+	}
+	r1_free(local);
+	e = r->fetch(r->fetch_ctx, &w->root, cid, out, why);
 	if (e)
 		return e;
 	return store_block(r, cid, (const uint8_t *)out->data, out->len, why);
@@ -207,6 +295,14 @@ enum r1_err r1fs_get_block(struct r1fs *r, const struct r1fs_cid *cid, struct bu
 	return blockstore_get(r->bs, cid->digest, out, why);
 }
 
+enum r1_err r1fs_serve_block(struct r1fs *r, const struct r1fs_cid *cid, struct buf *out,
+                             char **why)
+{
+	if (!r->bs)
+		return no_store("serve_block", why);
+	return blockstore_get_unchecked(r->bs, cid->digest, out, why);
+}
+
 enum r1_err r1fs_locate_block(struct r1fs *r, const struct r1fs_cid *cid, char **pack_path,
                               uint64_t *offset, size_t *len, char **why)
 {
@@ -217,20 +313,26 @@ enum r1_err r1fs_locate_block(struct r1fs *r, const struct r1fs_cid *cid, char *
 
 /* ------------------------------------------------------------ pins (rows) */
 
-static enum r1_err pin_row(struct r1fs *r, const char *cid, uint64_t size, char **why)
+/* Pin a CID; name (may be NULL) is the decrypted file's name when known. */
+static enum r1_err pin_row(struct r1fs *r, const char *cid, uint64_t size, const char *name,
+                           char **why)
 {
 	sqlite3_stmt *st = NULL;
 	enum r1_err e = R1_OK;
 	blockstore_db_lock(r->bs);
 	if (sqlite3_prepare_v2(r->db,
-	                       "INSERT INTO r1fs_pins(cid, size, created) VALUES (?1, ?2, ?3)"
-	                       " ON CONFLICT(cid) DO NOTHING",
+	                       "INSERT INTO r1fs_pins(cid, size, created, name) VALUES (?1, ?2, ?3, ?4)"
+	                       " ON CONFLICT(cid) DO UPDATE SET name = COALESCE(excluded.name, name)",
 	                       -1, &st, NULL) != SQLITE_OK) {
 		e = r1_fail(why, R1_ERR_DB, "r1fs: pin: %s", sqlite3_errmsg(r->db));
 	} else {
 		sqlite3_bind_text(st, 1, cid, -1, SQLITE_STATIC);
 		sqlite3_bind_int64(st, 2, (sqlite3_int64)size);
 		sqlite3_bind_int64(st, 3, (sqlite3_int64)time(NULL));
+		if (name)
+			sqlite3_bind_text(st, 4, name, -1, SQLITE_STATIC);
+		else
+			sqlite3_bind_null(st, 4);
 		if (sqlite3_step(st) != SQLITE_DONE)
 			e = r1_fail(why, R1_ERR_DB, "r1fs: pin: %s", sqlite3_errmsg(r->db));
 	}
@@ -248,7 +350,7 @@ bool r1fs_is_pinned(struct r1fs *r, const char *cid)
 		if (r1fs_list_pins(r, &pins, &n, NULL) == R1_OK)
 			for (size_t i = 0; i < n && !pinned; i++)
 				pinned = strcmp(pins[i].cid, cid) == 0;
-		r1_free(pins);
+		r1fs_pins_free(pins, n);
 		return pinned;
 	}
 	sqlite3_stmt *st = NULL;
@@ -313,8 +415,8 @@ enum r1_err r1fs_list_pins(struct r1fs *r, struct r1fs_pin **pins, size_t *n, ch
 	}
 	blockstore_db_lock(r->bs);
 	if (sqlite3_prepare_v2(r->db,
-	                       "SELECT cid, size, created FROM r1fs_pins ORDER BY created, cid", -1,
-	                       &st, NULL) != SQLITE_OK) {
+	                       "SELECT cid, size, created, name FROM r1fs_pins ORDER BY created, cid",
+	                       -1, &st, NULL) != SQLITE_OK) {
 		e = r1_fail(why, R1_ERR_DB, "r1fs: list pins: %s", sqlite3_errmsg(r->db));
 		goto out;
 	}
@@ -336,6 +438,11 @@ enum r1_err r1fs_list_pins(struct r1fs *r, struct r1fs_pin **pins, size_t *n, ch
 		snprintf(p->cid, sizeof(p->cid), "%s", cid ? cid : "");
 		p->size = (uint64_t)sqlite3_column_int64(st, 1);
 		p->created = sqlite3_column_int64(st, 2);
+		const char *name = (const char *)sqlite3_column_text(st, 3);
+		if (name && !(p->name = r1_strdup(name))) {
+			e = r1_fail(why, R1_ERR_NOMEM, "r1fs: out of memory");
+			goto out;
+		}
 	}
 	if (rc != SQLITE_DONE)
 		e = r1_fail(why, R1_ERR_DB, "r1fs: list pins: %s", sqlite3_errmsg(r->db));
@@ -343,12 +450,19 @@ out:
 	sqlite3_finalize(st);
 	blockstore_db_unlock(r->bs);
 	if (e) {
-		r1_free(list);
+		r1fs_pins_free(list, count);
 		return e;
 	}
 	*pins = list;
 	*n = count;
 	return R1_OK;
+}
+
+void r1fs_pins_free(struct r1fs_pin *pins, size_t n)
+{
+	for (size_t i = 0; pins && i < n; i++)
+		r1_free(pins[i].name);
+	r1_free(pins);
 }
 
 enum r1_err r1fs_store_stat(struct r1fs *r, struct r1fs_store_stat *out, char **why)
@@ -405,6 +519,7 @@ static bool cid_push(struct cid_stack *s, const struct r1fs_cid *cid)
  */
 static enum r1_err walk_dag(struct r1fs *r, const struct r1fs_cid *root, bool mark, char **why)
 {
+	struct walk w = {r, *root};
 	struct cid_stack stack = {0};
 	struct buf block = BUF_INIT;
 	enum r1_err e = R1_OK;
@@ -425,7 +540,7 @@ static enum r1_err walk_dag(struct r1fs *r, const struct r1fs_cid *root, bool ma
 		if (le == R1_ERR_NOTFOUND) {
 			if (mark)
 				continue; /* nothing to keep below a block we do not have */
-			e = block_get(r, &cid, &block, why);
+			e = block_get(&w, &cid, &block, why);
 			if (e) {
 				if (e == R1_ERR_NOTFOUND)
 					e = r1_fail(why, R1_ERR_NOTFOUND,
@@ -439,7 +554,7 @@ static enum r1_err walk_dag(struct r1fs *r, const struct r1fs_cid *root, bool ma
 		}
 		if (cid.codec == R1FS_CODEC_RAW || links <= 0)
 			continue;
-		e = block_get(r, &cid, &block, why);
+		e = block_get(&w, &cid, &block, why);
 		if (e)
 			break;
 		struct dagpb_node node;
@@ -460,8 +575,9 @@ static enum r1_err walk_dag(struct r1fs *r, const struct r1fs_cid *root, bool ma
 static enum r1_err dag_cumulative(struct r1fs *r, const struct r1fs_cid *cid, uint64_t *size,
                                   char **why)
 {
+	struct walk w = {r, *cid};
 	struct buf block = BUF_INIT;
-	enum r1_err e = block_get(r, cid, &block, why);
+	enum r1_err e = block_get(&w, cid, &block, why);
 	if (!e) {
 		*size = block.len;
 		if (cid->codec == R1FS_CODEC_DAGPB) {
@@ -493,7 +609,7 @@ enum r1_err r1fs_pin(struct r1fs *r, const char *cid_text, char **why)
 	if (!e)
 		e = dag_cumulative(r, &cid, &size, why);
 	if (!e)
-		e = pin_row(r, canon, size, why);
+		e = pin_row(r, canon, size, NULL, why);
 	pthread_rwlock_unlock(&r->gc_lock);
 	return e;
 }
@@ -528,7 +644,7 @@ enum r1_err r1fs_gc_with_progress(struct r1fs *r, int64_t grace, r1fs_progress_f
 	*out = (struct r1fs_gc_stats){gs.blocks_removed, gs.bytes_removed, gs.packs_compacted,
 	                              gs.packs_deleted, gs.disk_freed};
 	pthread_rwlock_unlock(&r->gc_lock);
-	r1_free(pins);
+	r1fs_pins_free(pins, n);
 	if (!e)
 		LOG_I(r->log, "r1fs",
 		      "gc removed %" PRIu64 " blocks (%" PRIu64 " bytes), compacted %" PRIu64
@@ -806,7 +922,7 @@ static enum r1_err add_local(struct r1fs *r, struct source *src, uint64_t size, 
 	if (!e && batch)
 		e = blockstore_batch_commit(batch, why);
 	if (!e && store && !o->no_pin)
-		e = pin_row(r, out->cid, out->size, why);
+		e = pin_row(r, out->cid, out->size, name, why);
 	if (store)
 		pthread_rwlock_unlock(&r->gc_lock);
 	blockstore_batch_free(&batch);
@@ -923,6 +1039,13 @@ static const char *base_name(const char *path)
 enum r1_err r1fs_add_file(struct r1fs *r, const char *path, const struct r1fs_add_opts *o,
                           struct r1fs_added *out, char **why)
 {
+	return r1fs_add_file_named(r, path, NULL, o, out, why);
+}
+
+enum r1_err r1fs_add_file_named(struct r1fs *r, const char *path, const char *name,
+                                const struct r1fs_add_opts *o, struct r1fs_added *out,
+                                char **why)
+{
 	int fd = open(path, O_RDONLY | O_CLOEXEC);
 	if (fd < 0)
 		return r1_fail(why, R1_ERR_IO, "r1fs: open %s: %s", path, strerror(errno));
@@ -935,7 +1058,8 @@ enum r1_err r1fs_add_file(struct r1fs *r, const char *path, const struct r1fs_ad
 	else {
 		struct fd_source fs = {fd, path};
 		struct source src = {fd_read, fd_rewind, &fs};
-		e = add_stream(r, &src, (uint64_t)st.st_size, base_name(path), o, out, why);
+		e = add_stream(r, &src, (uint64_t)st.st_size, name ? name : base_name(path), o,
+		               out, why);
 	}
 	close(fd);
 	return e;
@@ -1016,11 +1140,11 @@ static void loaded_release(struct loaded *l)
 	buf_release(&l->block);
 }
 
-static enum r1_err load(struct r1fs *r, const struct r1fs_cid *cid, struct loaded *l, char **why)
+static enum r1_err load(struct walk *w, const struct r1fs_cid *cid, struct loaded *l, char **why)
 {
 	memset(l, 0, sizeof(*l));
 	buf_init(&l->block);
-	enum r1_err e = block_get(r, cid, &l->block, why);
+	enum r1_err e = block_get(w, cid, &l->block, why);
 	if (e || cid->codec == R1FS_CODEC_RAW)
 		return e;
 	e = dagpb_decode((const uint8_t *)l->block.data, l->block.len, &l->node, why);
@@ -1031,8 +1155,11 @@ static enum r1_err load(struct r1fs *r, const struct r1fs_cid *cid, struct loade
 	return e;
 }
 
-/* "CID[/name...]" (with an optional "/ipfs/" prefix) to the CID it names. */
-static enum r1_err resolve_path(struct r1fs *r, const char *path, struct r1fs_cid *out, char **why)
+/*
+ * "CID[/name...]" (with an optional "/ipfs/" prefix) to the CID it names;
+ * w->root becomes the path's first CID, the walk's root from then on.
+ */
+static enum r1_err resolve_path(struct walk *w, const char *path, struct r1fs_cid *out, char **why)
 {
 	if (strncmp(path, "/ipfs/", 6) == 0)
 		path += 6;
@@ -1044,6 +1171,8 @@ static enum r1_err resolve_path(struct r1fs *r, const char *path, struct r1fs_ci
 	memcpy(text, path, first);
 	text[first] = '\0';
 	enum r1_err e = r1fs_cid_parse(text, out, why);
+	if (!e)
+		w->root = *out;
 	while (!e && slash) {
 		const char *name = slash + 1;
 		slash = strchr(name, '/');
@@ -1051,7 +1180,7 @@ static enum r1_err resolve_path(struct r1fs *r, const char *path, struct r1fs_ci
 		if (nl == 0)
 			continue;
 		struct loaded l;
-		e = load(r, out, &l, why);
+		e = load(w, out, &l, why);
 		if (!e && (!l.has_u || l.u.type != UNIXFS_DIRECTORY))
 			e = r1_fail(why, R1_ERR_INVAL, "r1fs: '%.*s': a parent is not a directory",
 			            (int)nl, name);
@@ -1071,13 +1200,14 @@ static enum r1_err resolve_path(struct r1fs *r, const char *path, struct r1fs_ci
 }
 
 /* The encrypted file of a get: the root itself or the one entry of its directory. */
-static enum r1_err resolve_file(struct r1fs *r, const char *path, struct r1fs_cid *file, char **why)
+static enum r1_err resolve_file(struct walk *w, const char *path, struct r1fs_cid *file,
+                                char **why)
 {
-	enum r1_err e = resolve_path(r, path, file, why);
+	enum r1_err e = resolve_path(w, path, file, why);
 	if (e || file->codec == R1FS_CODEC_RAW)
 		return e;
 	struct loaded l;
-	e = load(r, file, &l, why);
+	e = load(w, file, &l, why);
 	if (!e && l.has_u && l.u.type == UNIXFS_DIRECTORY) {
 		if (l.node.nlinks != 1)
 			e = r1_fail(why, R1_ERR_INVAL,
@@ -1242,6 +1372,7 @@ static enum r1_err get_stream(struct r1fs *r, const char *cid, const struct r1fs
 	uint8_t key[R1FS_KEY_LEN];
 	r1fs_key_from_secret(o->secret, key);
 	struct r1fs_cid root, file;
+	struct walk w = {r, {0}};
 	struct dag_reader *rd = NULL;
 	struct dag_prefetch *ahead = NULL;
 	struct r1fs_unseal *u = NULL;
@@ -1249,13 +1380,13 @@ static enum r1_err get_stream(struct r1fs *r, const char *cid, const struct r1fs
 	enum r1_err e = plain ? R1_OK : r1_fail(why, R1_ERR_NOMEM, "r1fs: out of memory");
 	pthread_rwlock_rdlock(&r->gc_lock);
 	if (!e)
-		e = resolve_path(r, cid, &root, why);
+		e = resolve_path(&w, cid, &root, why);
 	if (!e)
-		e = resolve_file(r, cid, &file, why);
-	if (!e && (ahead = dag_prefetch_new(block_get, r, &file)) != NULL)
+		e = resolve_file(&w, cid, &file, why);
+	if (!e && (ahead = dag_prefetch_new(block_get, &w, &file)) != NULL)
 		e = dag_reader_new(dag_prefetch_get, ahead, &file, &rd, why);
 	else if (!e)
-		e = dag_reader_new(block_get, r, &file, &rd, why);
+		e = dag_reader_new(block_get, &w, &file, &rd, why);
 	if (!e)
 		e = r1fs_unseal_new(key, &u, why);
 	uint64_t done = 0, total = rd ? dag_reader_size(rd) : 0;
@@ -1289,7 +1420,7 @@ static enum r1_err get_stream(struct r1fs *r, const char *cid, const struct r1fs
 		r1fs_cid_format(&root, canon);
 		e = dag_cumulative(r, &root, &size, why);
 		if (!e)
-			e = pin_row(r, canon, size, why);
+			e = pin_row(r, canon, size, r1fs_unseal_name(u), why);
 		if (e && name) {
 			r1_free(*name);
 			*name = NULL;
@@ -1478,14 +1609,15 @@ enum r1_err r1fs_cat(struct r1fs *r, const char *path, uint64_t offset, uint64_t
                      r1fs_write_fn write, void *ctx, char **why)
 {
 	struct r1fs_cid cid;
+	struct walk w = {r, {0}};
 	struct dag_reader *rd = NULL;
 	struct dag_prefetch *ahead = NULL;
 	pthread_rwlock_rdlock(&r->gc_lock);
-	enum r1_err e = resolve_path(r, path, &cid, why);
+	enum r1_err e = resolve_path(&w, path, &cid, why);
 	if (!e) {
-		ahead = dag_prefetch_new(block_get, r, &cid);
+		ahead = dag_prefetch_new(block_get, &w, &cid);
 		e = ahead ? dag_reader_new(dag_prefetch_get, ahead, &cid, &rd, why)
-		          : dag_reader_new(block_get, r, &cid, &rd, why);
+		          : dag_reader_new(block_get, &w, &cid, &rd, why);
 		if (e == R1_ERR_INVAL)
 			r1_fail(why, e, "r1fs: %s is not a file (a directory?)", path);
 	}
@@ -1536,14 +1668,15 @@ enum r1_err r1fs_ls(struct r1fs *r, const char *path, struct r1fs_entry **entrie
 	*entries = NULL;
 	*n = 0;
 	struct r1fs_cid cid;
+	struct walk w = {r, {0}};
 	struct loaded l;
 	pthread_rwlock_rdlock(&r->gc_lock); /* a fetcher may store blocks */
-	enum r1_err e = resolve_path(r, path, &cid, why);
+	enum r1_err e = resolve_path(&w, path, &cid, why);
 	if (e) {
 		pthread_rwlock_unlock(&r->gc_lock);
 		return e;
 	}
-	e = load(r, &cid, &l, why);
+	e = load(&w, &cid, &l, why);
 	pthread_rwlock_unlock(&r->gc_lock);
 	size_t count = l.node.nlinks;
 	struct r1fs_entry *list = NULL;
@@ -1574,14 +1707,15 @@ enum r1_err r1fs_stat(struct r1fs *r, const char *path, struct r1fs_stat *out, c
 {
 	memset(out, 0, sizeof(*out));
 	struct r1fs_cid cid;
+	struct walk w = {r, {0}};
 	struct loaded l;
 	pthread_rwlock_rdlock(&r->gc_lock); /* a fetcher may store blocks */
-	enum r1_err e = resolve_path(r, path, &cid, why);
+	enum r1_err e = resolve_path(&w, path, &cid, why);
 	if (e) {
 		pthread_rwlock_unlock(&r->gc_lock);
 		return e;
 	}
-	e = load(r, &cid, &l, why);
+	e = load(&w, &cid, &l, why);
 	pthread_rwlock_unlock(&r->gc_lock);
 	if (!e) {
 		r1fs_cid_format(&cid, out->cid);

@@ -133,6 +133,10 @@ void r1fs_free(struct r1fs **r);
  */
 enum r1_err r1fs_add_file(struct r1fs *r, const char *path, const struct r1fs_add_opts *o,
                           struct r1fs_added *out, char **why);
+/* The same, stored under `name` (NULL = the path's last component): an upload. */
+enum r1_err r1fs_add_file_named(struct r1fs *r, const char *path, const char *name,
+                                const struct r1fs_add_opts *o, struct r1fs_added *out,
+                                char **why);
 /* The same for bytes in memory stored under the file name `name`. */
 enum r1_err r1fs_add_bytes(struct r1fs *r, const void *data, size_t len, const char *name,
                            const struct r1fs_add_opts *o, struct r1fs_added *out, char **why);
@@ -236,13 +240,53 @@ enum r1_err r1fs_put_block(struct r1fs *r, const struct r1fs_cid *cid, const uin
                            size_t len, char **why);
 
 /*
- * A source of blocks this store lacks (the network exchange).  get, cat,
- * ls, stat and pin call it for a missing block; what it returns is checked
- * against the CID and stored before use.  fn NULL removes it.  Set it before
- * other threads use the store.
+ * The stored bytes of a block as they are on disk, for serving it to a
+ * peer: the record is checked against the index but the bytes are not
+ * hashed (the receiver hashes them, as kubo serves without HashOnRead).
+ * R1_ERR_NOTFOUND, R1_ERR_CRYPTO (the record does not match the index),
+ * R1_ERR_IO, R1_ERR_STATE (IPFS backend), R1_ERR_NOMEM.
  */
-typedef enum r1_err (*r1fs_fetch_fn)(void *ctx, const struct r1fs_cid *cid, struct buf *out,
-                                     char **why);
+enum r1_err r1fs_serve_block(struct r1fs *r, const struct r1fs_cid *cid, struct buf *out,
+                             char **why);
+
+/* The links of a dag-pb block, for walking a DAG from outside (the exchange). */
+struct r1fs_link {
+	struct r1fs_cid cid;
+	uint64_t tsize; /* the link's cumulative size */
+};
+struct r1fs_links {
+	struct r1fs_link *items; /* r1_malloc'd */
+	size_t n;
+};
+void r1fs_links_release(struct r1fs_links *l);
+
+/*
+ * Store a block a peer sent: checked as put_block, not synced to the disk
+ * first (a peer can send it again; see blockstore_put_unsynced), and,
+ * when children is not NULL, the block's links returned (none for a raw
+ * block).  Errors as put_block.
+ */
+enum r1_err r1fs_put_fetched(struct r1fs *r, const struct r1fs_cid *cid, const uint8_t *data,
+                             size_t len, struct r1fs_links *children, char **why);
+/*
+ * Links of a stored block by the index: >= 0 for dag-pb, -1 for raw.
+ * R1_ERR_NOTFOUND, R1_ERR_STATE (IPFS backend).
+ */
+enum r1_err r1fs_block_links(struct r1fs *r, const struct r1fs_cid *cid, int *links, char **why);
+/* Decode a block's links (none for a raw CID).  R1_ERR_PROTO, R1_ERR_NOMEM. */
+enum r1_err r1fs_read_links(const struct r1fs_cid *cid, const uint8_t *data, size_t len,
+                            struct r1fs_links *out, char **why);
+
+/*
+ * A source of blocks this store lacks (the network exchange).  get, cat,
+ * ls, stat and pin call it for a missing block, on the thread that runs
+ * them, with the root of the DAG being walked (the CID the caller named;
+ * a hint for fetching the rest ahead); what it returns is checked against
+ * the CID and stored before use.  fn NULL removes it.  Set it before other
+ * threads use the store.
+ */
+typedef enum r1_err (*r1fs_fetch_fn)(void *ctx, const struct r1fs_cid *root,
+                                     const struct r1fs_cid *cid, struct buf *out, char **why);
 void r1fs_set_fetcher(struct r1fs *r, r1fs_fetch_fn fn, void *ctx);
 
 /* ---- pins, garbage collection, quota ---- */
@@ -251,6 +295,11 @@ struct r1fs_pin {
 	char cid[R1FS_CID_TEXT_MAX];
 	uint64_t size;   /* cumulative size */
 	int64_t created; /* unix seconds */
+	/*
+	 * The decrypted file's name when this node knew it (it added the file,
+	 * or got it with its secret), else NULL; r1_malloc'd, raw bytes.
+	 */
+	char *name;
 };
 
 /*
@@ -261,8 +310,9 @@ enum r1_err r1fs_pin(struct r1fs *r, const char *cid, char **why);
 /* R1_ERR_NOTFOUND when the CID was not pinned. */
 enum r1_err r1fs_unpin(struct r1fs *r, const char *cid, char **why);
 bool r1fs_is_pinned(struct r1fs *r, const char *cid);
-/* All pins, oldest first (*pins r1_malloc'd, free with r1_free). */
+/* All pins, oldest first (*pins freed with r1fs_pins_free). */
 enum r1_err r1fs_list_pins(struct r1fs *r, struct r1fs_pin **pins, size_t *n, char **why);
+void r1fs_pins_free(struct r1fs_pin *pins, size_t n);
 
 /* What a collection did. */
 struct r1fs_gc_stats {

@@ -24,6 +24,9 @@ static const struct db_migration r1fs_steps[] = {
     {2, "ALTER TABLE r1fs_blocks ADD COLUMN pack INTEGER;"
         "ALTER TABLE r1fs_blocks ADD COLUMN off INTEGER;"
         "CREATE INDEX r1fs_blocks_by_pack ON r1fs_blocks(pack, off);"},
+    /* The decrypted name of a pinned file, when the node knew it (the
+     * console's :r1fs view); NULL otherwise. */
+    {3, "ALTER TABLE r1fs_pins ADD COLUMN name TEXT;"},
 };
 
 enum r1_err r1fs_schema_migrate(sqlite3 *db, char **why)

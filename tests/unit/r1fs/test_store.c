@@ -434,7 +434,7 @@ static void test_large(struct node *n)
 	struct r1fs_pin *pins = NULL;
 	size_t npins_before = 0, npins_after = 0;
 	r1fs_list_pins(n->fs, &pins, &npins_before, &why);
-	r1_free(pins);
+	r1fs_pins_free(pins, npins_before);
 	struct progress p = {0, 0, 0, true, 1024 * 1024};
 	struct r1fs_add_opts o = R1FS_ADD_OPTS_INIT;
 	o.progress = on_progress;
@@ -443,7 +443,7 @@ static void test_large(struct node *n)
 	is_int(r1fs_add_file(n->fs, src, &o, &a, &why), R1_ERR_CANCELLED, "add cancelled");
 	ok(why && strstr(why, "cancelled"), "reason: %s", why);
 	r1fs_list_pins(n->fs, &pins, &npins_after, &why);
-	r1_free(pins);
+	r1fs_pins_free(pins, npins_after);
 	is_int(npins_after, npins_before, "a cancelled add pins nothing");
 
 	/* Not files. */
@@ -469,12 +469,14 @@ static void test_large(struct node *n)
 
 /* ------------------------------------------------------------ blocks, corruption */
 
-static enum r1_err fetch_from(void *ctx, const struct r1fs_cid *cid, struct buf *out, char **why)
+static enum r1_err fetch_from(void *ctx, const struct r1fs_cid *root, const struct r1fs_cid *cid,
+                              struct buf *out, char **why)
 {
 	return r1fs_get_block(ctx, cid, out, why);
 }
 
-static enum r1_err fetch_liar(void *ctx, const struct r1fs_cid *cid, struct buf *out, char **why)
+static enum r1_err fetch_liar(void *ctx, const struct r1fs_cid *root, const struct r1fs_cid *cid,
+                              struct buf *out, char **why)
 {
 	buf_reset(out);
 	buf_adds(out, "not the block you want");
@@ -533,6 +535,28 @@ static void test_blocks(struct node *n)
 	       "node 2 gets it through the fetcher");
 	ok(restored && file_equals(restored, data, 700000), "byte-identical on node 2");
 	ok(r1fs_is_pinned(n2.fs, a.cid), "and pins it (the reference's get pins)");
+	/* err.h: a success leaves *why alone, even after local misses were fetched. */
+	struct node n4;
+	node_open(&n4, "node4", 0);
+	r1fs_set_fetcher(n4.fs, fetch_from, n->fs);
+	r1_free(why);
+	why = NULL;
+	uint8_t *mem = NULL;
+	size_t mem_len = 0;
+	is_int(r1fs_get_bytes(n4.fs, a.cid, NULL, 1u << 20, &mem, &mem_len, NULL, &why), R1_OK,
+	       "get_bytes through the fetcher");
+	ok(why == NULL, "and *why is untouched on success (%s)", why ? why : "NULL");
+	is_mem(mem, mem_len, data, 700000, "same bytes in memory");
+	r1_free(mem);
+	char *keep = r1_strdup("earlier reason");
+	why = keep;
+	mem = NULL;
+	is_int(r1fs_get_bytes(n4.fs, a.cid, NULL, 1u << 20, &mem, &mem_len, NULL, &why), R1_OK,
+	       "get_bytes again, locally");
+	ok(why == keep && strcmp(why, "earlier reason") == 0, "a caller's earlier reason stays");
+	r1_free(mem);
+	r1fs_set_fetcher(n4.fs, NULL, NULL);
+	node_close(&n4);
 	r1fs_set_fetcher(n2.fs, NULL, NULL);
 	r1_free(restored);
 	is_int(r1fs_get_file(n2.fs, a.cid, out, NULL, &restored, &why), R1_OK,
@@ -646,7 +670,10 @@ static void test_gc(void)
 	ok(np == 2 && (strcmp(pins[0].cid, a.cid) == 0 || strcmp(pins[1].cid, a.cid) == 0),
 	   "A is pinned");
 	ok(np == 2 && pins[0].size > 0 && pins[0].created > 0, "pins carry size and time");
-	r1_free(pins);
+	ok(np == 2 && pins[0].name && pins[1].name &&
+	       (strcmp(pins[0].name, "gca.bin") == 0 || strcmp(pins[1].name, "gca.bin") == 0),
+	   "and the name of a file this node added (%s)", np ? pins[0].name : "?");
+	r1fs_pins_free(pins, np);
 	is_int(r1fs_gc(n.fs, 0, &gs, &why), R1_OK, "gc with everything pinned");
 	is_int(gs.blocks_removed, 0, "removes nothing");
 
