@@ -5,14 +5,17 @@
  * 4 in-process worker nodes, beside one node alone (MATMUL_JOB_01 on the
  * master's node, operands local) and direct cblas_dgemm, in the same run.
  *
- *   bench_chaindist [--reps N] [--heartbeat S] [SIZE]      (default 2048, 3 reps)
+ *   bench_chaindist [--reps N] [--heartbeat S] [--copy-blocks] [SIZE]
+ *                                                   (default 2048, 3 reps)
  *
  * The network: an oracle, the master's node and four workers, full nodes on
- * one in-process hub, one BLAS thread each.  Blocks a store lacks are
- * copied from the other stores through R1FS's fetch hook (what the bus
- * exchange brings between processes; here a memcpy plus the hash check),
- * and every worker forgets the blocks it fetched before each run, so every
- * run pays its transfers.  For each run: the time from the deploy to the
+ * one in-process hub, one BLAS thread each.  Blocks a store lacks travel
+ * through the R1FS exchange (R1FS_MANAGER payloads over the hub: sealed,
+ * base64, verified), as between processes minus the broker; with
+ * --copy-blocks they are copied from the other stores through the fetch
+ * hook instead (a memcpy plus the hash check), which shows what the
+ * exchange itself costs.  Every worker forgets the blocks it fetched before
+ * each run, so every run pays its transfers.  For each run: the time from the deploy to the
  * final payload, and the master's TIMINGS: load (A read and B's shape
  * checked), wait for workers (a new master's session must hear their
  * heartbeats: up to one heartbeat period), split (cut A into R1FS),
@@ -58,8 +61,8 @@ static double now_s(void)
 	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
 }
 
-static enum r1_err fetch_elsewhere(void *ctx, const struct r1fs_cid *cid, struct buf *out,
-                                   char **why)
+static enum r1_err fetch_elsewhere(void *ctx, const struct r1fs_cid *root,
+                                   const struct r1fs_cid *cid, struct buf *out, char **why)
 {
 	int self = (int)(intptr_t)ctx;
 	enum r1_err e = R1_ERR_NOTFOUND;
@@ -80,7 +83,7 @@ static void on_event(void *ctx, struct node *n, const struct node_event *ev)
 		json_array_append(payloads, (json_t *)ev->message);
 }
 
-static void world_up(const char *dir, unsigned heartbeat_ms)
+static void world_up(const char *dir, unsigned heartbeat_ms, bool copy_blocks)
 {
 	char *why = NULL;
 	static const char *const names[NNODES] = {"oracle", "master", "w1", "w2", "w3", "w4"};
@@ -112,7 +115,8 @@ static void world_up(const char *dir, unsigned heartbeat_ms)
 			why = r1_strdup("no R1FS");
 			goto fail;
 		}
-		r1fs_set_fetcher(stores[i], fetch_elsewhere, (void *)(intptr_t)i);
+		if (copy_blocks)
+			r1fs_set_fetcher(stores[i], fetch_elsewhere, (void *)(intptr_t)i);
 	}
 	for (int i = 0; i < NNODES; i++)
 		for (int j = 0; j < NNODES; j++)
@@ -225,16 +229,20 @@ int main(int argc, char **argv)
 	int reps = 3;
 	size_t n = 2048;
 	double hb = 1.0;
+	bool copy_blocks = false;
 	for (int i = 1; i < argc; i++) {
 		if (strcmp(argv[i], "--reps") == 0 && i + 1 < argc)
 			reps = atoi(argv[++i]);
 		else if (strcmp(argv[i], "--heartbeat") == 0 && i + 1 < argc)
 			hb = atof(argv[++i]);
+		else if (strcmp(argv[i], "--copy-blocks") == 0)
+			copy_blocks = true;
 		else if (argv[i][0] != '-')
 			n = (size_t)strtoul(argv[i], NULL, 10);
 		else {
 			fprintf(stderr,
-			        "usage: bench_chaindist [--reps N] [--heartbeat S] [SIZE]\n");
+			        "usage: bench_chaindist [--reps N] [--heartbeat S] [--copy-blocks] "
+			        "[SIZE]\n");
 			return 2;
 		}
 	}
@@ -250,7 +258,7 @@ int main(int argc, char **argv)
 	if (!mkdtemp(tmpdir))
 		return 1;
 	payloads = json_array();
-	world_up(tmpdir, (unsigned)(hb * 1000));
+	world_up(tmpdir, (unsigned)(hb * 1000), copy_blocks);
 	const struct blas_info *bi = compute_blas(node_compute(nodes[MASTER]));
 	char load[64] = "?";
 	FILE *f = fopen("/proc/loadavg", "r");
@@ -264,8 +272,8 @@ int main(int argc, char **argv)
 	printf("# bench_chaindist: OPENBLAS_CORETYPE=%s  core=%s  cores=%d  loadavg: %s\n",
 	       bi->coretype_env[0] ? bi->coretype_env : "(unset)", bi->corename, bi->ncores, load);
 	printf("# dgemm n=%zu through the plugins: oracle + master + 4 workers in one process, "
-	       "1 BLAS thread per node, heartbeats every %.1f s, best of %d\n",
-	       n, hb, reps);
+	       "1 BLAS thread per node, heartbeats every %.1f s, blocks %s, best of %d\n",
+	       n, hb, copy_blocks ? "copied between stores" : "through the R1FS exchange", reps);
 
 	struct matrix a, b, ref;
 	if (matrix_alloc(&a, MX_F64, n, n, false, NULL) ||

@@ -74,5 +74,5 @@ tests_bench_bench_chaindist_LDADD = $(R1_NODE_LIBS)
 check_PROGRAMS += tests/integration/bus_sibling
 tests_integration_bus_sibling_SOURCES = tests/integration/bus_sibling.c
 tests_integration_bus_sibling_LDADD = $(R1_CORE_LIBS)
-TESTS += tests/integration/bus_sibling.sh
+TESTS += tests/integration/bus_sibling.sh tests/integration/compute_chaindist.sh
 EXTRA_DIST += tests/integration/bus_sibling.sh tests/integration/compute_chaindist.sh

@@ -40,6 +40,7 @@
 #include "node/compute/compute.h"
 #include "node/cstore/cstore.h"
 #include "node/r1fs/r1fs.h"
+#include "node/r1fs/r1fs_manager.h"
 #include "core/netmap.h"
 #include "core/pipespec.h"
 #include "core/proto.h"
@@ -62,8 +63,19 @@ enum stage {
 	ST_DONE,    /* the final payload went out */
 };
 
+struct master;
+
+/* A part's result brought from its worker ahead of the assembly. */
+enum prefetch_state { PF_NONE, PF_PENDING, PF_DONE, PF_FAILED };
+struct prefetch {
+	struct master *m;
+	uint64_t id;
+	enum prefetch_state state;
+};
+
 /* What the master keeps of each part beyond the machine's view. */
 struct mpart {
+	struct prefetch pf;             /* first: on_prefetched finds its part from it */
 	char pipeline[NM_NAME_MAX + 1]; /* the current attempt's pipeline */
 	char node[R1_ADDR_LEN + 1];     /* where it was deployed */
 	struct pipespec *spec;          /* the deploy in flight */
@@ -115,6 +127,7 @@ struct master {
 	uint64_t cands_ms;
 	bool nodes_changed;
 	uint64_t waiting_payload_ms; /* ST_WAITING: the last progress payload */
+	bool agg_waiting;            /* the machine asked to assemble; prefetches still run */
 	/* times (monotonic ms) for TIMINGS */
 	uint64_t t_open, t_start, t_loaded, t_running, t_split, t_distributed, t_done;
 	bool resumed;
@@ -594,21 +607,12 @@ static enum r1_err merge_hits(struct master *m, char cid[R1FS_CID_TEXT_MAX], cha
 	return e;
 }
 
-static enum r1_err fx_aggregate(void *ctx, struct chaindist *cd, char **why)
+static enum r1_err submit_assemble(struct master *m, char **why)
 {
-	struct master *m = ctx;
-	m->t_distributed = mono(m);
-	size_t np = chaindist_nparts(cd);
-	if (m->kind == CD_SEARCH) {
-		char cid[R1FS_CID_TEXT_MAX];
-		enum r1_err e = merge_hits(m, cid, why);
-		if (!e)
-			chaindist_aggregated(cd, true, cid, NULL, wall_ms(m));
-		return e;
-	}
+	size_t np = chaindist_nparts(m->cd);
 	const char *cids[CD_MAX_PARTS];
 	for (size_t i = 0; i < np; i++)
-		cids[i] = chaindist_part(cd, i)->result;
+		cids[i] = chaindist_part(m->cd, i)->result;
 	char name[JOB_ID_MAX + 16];
 	snprintf(name, sizeof(name), "%s.r1mx", m->job_id);
 	struct compute_assemble_req as = {
@@ -623,6 +627,87 @@ static enum r1_err fx_aggregate(void *ctx, struct chaindist *cd, char **why)
 	char owner[160];
 	struct compute_meta meta = meta_of(m, owner, sizeof(owner));
 	return compute_submit_assemble(m->eng, &meta, &as, on_assembled, m, &m->jobs[2], why);
+}
+
+static bool prefetches_pending(const struct master *m)
+{
+	for (size_t i = 0; m->cd && i < chaindist_nparts(m->cd); i++)
+		if (m->parts[i].pf.state == PF_PENDING)
+			return true;
+	return false;
+}
+
+/* The results are here (or will come through the store's own fetches): assemble. */
+static void assemble_now(struct master *m)
+{
+	m->agg_waiting = false;
+	char *why = NULL;
+	enum r1_err e = submit_assemble(m, &why);
+	if (e) {
+		chaindist_aggregated(m->cd, false, NULL, why ? why : r1_strerror(e), wall_ms(m));
+		chaindist_step(m->cd, wall_ms(m));
+	}
+	r1_free(why);
+}
+
+static void on_prefetched(void *ctx, enum r1_err err, const char *why)
+{
+	struct prefetch *pf = ctx;
+	struct master *m = pf->m;
+	pf->id = 0;
+	pf->state = err ? PF_FAILED : PF_DONE;
+	if (err) /* the assembly's own fetches try the other peers */
+		LOG_W(plugin_log(m->pi), LOGMOD, "%s: bringing part %td's result failed: %s",
+		      m->job_id, (struct mpart *)pf - m->parts, why ? why : r1_strerror(err));
+	if (m->agg_waiting && !prefetches_pending(m))
+		assemble_now(m);
+}
+
+/*
+ * Bring part i's result from the node that made it, now: the assembly
+ * would otherwise look for it among the peers that announced it, and a
+ * file stored moments ago is in nobody's announcement yet.
+ */
+static void prefetch(struct master *m, size_t i, const char *cid, const char *peer)
+{
+	struct prefetch *pf = &m->parts[i].pf;
+	if (pf->state == PF_PENDING)
+		r1fs_manager_forget(m->node, pf->id);
+	pf->m = m;
+	pf->id = 0;
+	pf->state = PF_PENDING;
+	char *why = NULL;
+	if (r1fs_manager_fetch(m->node, cid, peer && peer[0] ? peer : NULL, on_prefetched, pf,
+	                       &pf->id, &why)) {
+		pf->state = PF_FAILED;
+		LOG_D(plugin_log(m->pi), LOGMOD, "%s: part %zu's result: %s", m->job_id, i,
+		      why ? why : "?");
+	}
+	r1_free(why);
+}
+
+static enum r1_err fx_aggregate(void *ctx, struct chaindist *cd, char **why)
+{
+	struct master *m = ctx;
+	m->t_distributed = mono(m);
+	if (m->kind == CD_SEARCH) {
+		char cid[R1FS_CID_TEXT_MAX];
+		enum r1_err e = merge_hits(m, cid, why);
+		if (!e)
+			chaindist_aggregated(cd, true, cid, NULL, wall_ms(m));
+		return e;
+	}
+	/* parts a restarted master kept were not brought yet */
+	for (size_t i = 0; i < chaindist_nparts(cd); i++) {
+		const struct cd_part *p = chaindist_part(cd, i);
+		if (m->parts[i].pf.state == PF_NONE)
+			prefetch(m, i, p->result, p->node);
+	}
+	if (prefetches_pending(m)) {
+		m->agg_waiting = true; /* answered when the last one ends */
+		return R1_OK;
+	}
+	return submit_assemble(m, why);
 }
 
 static void on_assembled(void *ctx, struct compute_result *r)
@@ -694,6 +779,8 @@ static void worker_payload(struct master *m, const char *sender, const json_t *m
 			chaindist_part_done(m->cd, (unsigned)i, sender, "inline", now);
 		} else if (m->kind == CD_MATMUL && cid && cid[0]) {
 			chaindist_part_done(m->cd, (unsigned)i, sender, cid, now);
+			if (mp->pf.state == PF_NONE && chaindist_part(m->cd, (size_t)i)->done)
+				prefetch(m, (size_t)i, cid, sender);
 		} else {
 			chaindist_part_failed(m->cd, (unsigned)i, sender,
 			                      "the worker's DATA has no result", now);
@@ -1125,6 +1212,8 @@ static void master_free(struct master *m)
 		if (m->jobs[i])
 			compute_forget(m->eng, m->jobs[i]);
 	for (size_t i = 0; i < CD_MAX_PARTS; i++) {
+		if (m->parts[i].pf.state == PF_PENDING)
+			r1fs_manager_forget(m->node, m->parts[i].pf.id);
 		pipespec_free(&m->parts[i].spec);
 		json_decref(m->parts[i].hits);
 	}

@@ -2,9 +2,10 @@
  * CHAIN_DIST_MASTER_01 for real, in one process: an oracle, the master's
  * node and three worker nodes, each a full node (its own bus endpoint on
  * one hub, compute engine, R1FS store, CStore), all allowing each other.
- * Blocks a store lacks come from the other nodes' stores through R1FS's
- * fetch hook (the exchange between nodes, in process); the hook can hold
- * a node's fetches at a gate, so a worker is caught mid-part for certain.
+ * Blocks a store lacks come through the R1FS exchange between the nodes
+ * (R1FS_MANAGER over the hub), behind a test gate in the store's fetch
+ * hook that can hold a node's fetches, so a worker is caught mid-part for
+ * certain.
  *
  *  - bad inputs fail the job with the reason in the final payload and an
  *    EXCEPTION notification: non-conforming dimensions, a missing CID;
@@ -38,6 +39,7 @@
 #include "node/compute/vindex.h"
 #include "node/cstore/cstore.h"
 #include "node/r1fs/r1fs.h"
+#include "node/r1fs/xchg.h"
 #include "core/bus.h"
 #include "core/bus_local.h"
 #include "core/loop.h"
@@ -61,11 +63,12 @@ static char addrs[NNODES][R1_ADDR_LEN + 1];
 static json_t *payloads; /* the master node's payloads */
 static json_t *notifs;   /* its notifications */
 
-/* ---- the exchange between stores, with a gate (touched by worker threads) */
+/* ---- a gate before the exchange (touched by worker threads) */
 
 static pthread_mutex_t mu = PTHREAD_MUTEX_INITIALIZER;
-static struct r1fs *stores[NNODES]; /* NULL once the node is gone */
-static bool held[NNODES];           /* fetches of node i wait while set */
+static struct r1fs *stores[NNODES];      /* NULL once the node is gone */
+static struct xchg_gate *xgates[NNODES]; /* the node's own fetch hook: the exchange */
+static bool held[NNODES];                /* fetches of node i wait while set */
 
 static bool is_held(int i)
 {
@@ -75,22 +78,18 @@ static bool is_held(int i)
 	return h;
 }
 
-static enum r1_err fetch_elsewhere(void *ctx, const struct r1fs_cid *cid, struct buf *out,
-                                   char **why)
+static enum r1_err fetch_elsewhere(void *ctx, const struct r1fs_cid *root,
+                                   const struct r1fs_cid *cid, struct buf *out, char **why)
 {
 	int self = (int)(intptr_t)ctx;
 	while (is_held(self))
 		usleep(2000);
 	pthread_mutex_lock(&mu);
-	enum r1_err e = R1_ERR_NOTFOUND;
-	for (int i = 0; stores[self] && i < NNODES && e; i++) {
-		if (i == self || !stores[i])
-			continue;
-		buf_reset(out);
-		e = r1fs_get_block(stores[i], cid, out, NULL);
-	}
+	bool gone = !stores[self];
 	pthread_mutex_unlock(&mu);
-	return e ? r1_fail(why, R1_ERR_NOTFOUND, "no node has the block") : R1_OK;
+	if (gone)
+		return r1_fail(why, R1_ERR_NOTFOUND, "the node is gone");
+	return xchg_gate_fetch(xgates[self], root, cid, out, why);
 }
 
 static void hold(int i, bool h)
@@ -137,8 +136,9 @@ static void world_up(void)
 		r1_free(dir);
 		snprintf(addrs[i], sizeof(addrs[i]), "%s", node_address(nodes[i]));
 		stores[i] = node_r1fs(nodes[i]);
-		if (!stores[i])
-			tap_bail("%s has no R1FS", aliases[i]);
+		xgates[i] = nodes[i]->r1fs_gate;
+		if (!stores[i] || !xgates[i])
+			tap_bail("%s has no R1FS exchange", aliases[i]);
 		r1fs_set_fetcher(stores[i], fetch_elsewhere, (void *)(intptr_t)i);
 	}
 	for (int i = 0; i < NNODES; i++)
@@ -198,12 +198,21 @@ static void put(struct node *n, const struct matrix *m, const char *name,
 	matrix_release(&copy);
 }
 
+/*
+ * Workers bring their inputs from the master before their job starts
+ * (PREFETCH_FROM_MASTER), on the loop, past the test's gate; the tests that
+ * catch a worker at the gate turn that off so that the job's own fetches
+ * (through the gate) bring them.
+ */
+static bool gated;
+
 static void deploy_master(const char *pipeline, json_t *inst)
 {
 	json_t *dflt =
-	    json_pack("{s:s,s:f,s:f,s:f,s:f,s:f,s:{s:f}}", K_INSTANCE_ID, "m1", K_PROCESS_DELAY,
+	    json_pack("{s:s,s:f,s:f,s:f,s:f,s:f,s:{s:f,s:b}}", K_INSTANCE_ID, "m1", K_PROCESS_DELAY,
 	              0.1, "NODE_TIMEOUT", 4.0, "DISCOVERY_TIME", 3.0, "PING_SEND_PERIOD_MIN", 0.2,
-	              "PING_SEND_PERIOD_MAX", 1.0, "NODE_PLUGIN_CONFIG", K_PROCESS_DELAY, 0.2);
+	              "PING_SEND_PERIOD_MAX", 1.0, "NODE_PLUGIN_CONFIG", K_PROCESS_DELAY, 0.2,
+	              "PREFETCH_FROM_MASTER", !gated);
 	json_object_update_missing(inst, dflt);
 	json_decref(dflt);
 	json_t *cfg = json_pack("{s:s,s:s,s:[{s:s,s:[o]}]}", K_NAME, pipeline, K_TYPE, "Void",
@@ -389,6 +398,7 @@ static void test_bad_inputs(void)
 
 static void test_killed_worker(void)
 {
+	gated = true;
 	const char *job = "cdjob-kill";
 	for (int i = W1; i <= W3; i++)
 		hold(i, true);
@@ -480,6 +490,7 @@ static void test_killed_worker(void)
 /* A worker that goes silent (its instance paused: no payload) loses its part after NODE_TIMEOUT. */
 static void test_silent_worker(void)
 {
+	gated = true;
 	const char *job = "cdjob-silent";
 	int live[2], nl = 0;
 	for (int i = W1; i <= W3; i++)
@@ -554,6 +565,7 @@ static void test_resend_finished(void)
 
 static void test_resume_unfinished(void)
 {
+	gated = true;
 	const char *job = "cdjob-resume";
 	int live[2], nl = 0;
 	for (int i = W1; i <= W3; i++)
@@ -613,6 +625,7 @@ static void test_resume_unfinished(void)
 
 static void test_search(void)
 {
+	gated = false; /* the workers bring their inputs from the master first */
 	int live[2], nl = 0;
 	for (int i = W1; i <= W3; i++)
 		if (nodes[i])
@@ -677,6 +690,7 @@ static void test_search(void)
 /* Nodes freed while a job runs (the master last): nothing leaks, nothing is used after free. */
 static void test_teardown_mid_job(void)
 {
+	gated = true;
 	int live[2], nl = 0;
 	for (int i = W1; i <= W3; i++)
 		if (nodes[i])
