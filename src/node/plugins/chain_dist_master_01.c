@@ -81,7 +81,7 @@ struct mpart {
 	struct pipespec *spec;          /* the deploy in flight */
 	uint64_t txn;
 	json_t *hits; /* SEARCH: the worker's RESULTS */
-	double kernel_s, io_s, gflops;
+	double kernel_s, io_s, fetch_s, gflops;
 };
 
 /* A node's compute figures from its last heartbeat. */
@@ -390,7 +390,7 @@ static enum r1_err fx_deploy(void *ctx, struct chaindist *cd, const struct cd_pa
 	copy_text(mp->node, sizeof(mp->node), p->node);
 	json_decref(mp->hits);
 	mp->hits = NULL;
-	mp->kernel_s = mp->io_s = mp->gflops = 0;
+	mp->kernel_s = mp->io_s = mp->fetch_s = mp->gflops = 0;
 	const json_t *pextra = json_object_get(plugin_config(m->pi), "NODE_PIPELINE_CONFIG");
 	json_t *pcfg = json_is_object(pextra) ? json_deep_copy(pextra) : json_object();
 	json_t *icfg = worker_config(m, p);
@@ -466,9 +466,10 @@ static json_t *timings(struct master *m)
 		const struct cd_part *p = chaindist_part(m->cd, i);
 		const struct mpart *mp = &m->parts[i];
 		json_array_append_new(
-		    parts, json_pack("{s:i,s:s,s:I,s:f,s:f,s:f}", "PART", (int)i, "NODE", p->node,
-		                     "ROWS", (json_int_t)p->rows, "KERNEL_SECONDS", mp->kernel_s,
-		                     "R1FS_SECONDS", mp->io_s, "GFLOPS", mp->gflops));
+		    parts, json_pack("{s:i,s:s,s:I,s:f,s:f,s:f,s:f}", "PART", (int)i, "NODE",
+		                     p->node, "ROWS", (json_int_t)p->rows, "KERNEL_SECONDS",
+		                     mp->kernel_s, "R1FS_SECONDS", mp->io_s, "FETCH_SECONDS",
+		                     mp->fetch_s, "GFLOPS", mp->gflops));
 	}
 	return json_pack("{s:f,s:f,s:f,s:f,s:f,s:f,s:b,s:o*}", "LOAD_SECONDS",
 	                 secs(m->t_start, m->t_loaded), "WAIT_NODES_SECONDS",
@@ -770,6 +771,7 @@ static void worker_payload(struct master *m, const char *sender, const json_t *m
 	} else if (json_is_object(data)) {
 		mp->kernel_s = json_number_value(json_object_get(data, "SECONDS"));
 		mp->io_s = json_number_value(json_object_get(data, "R1FS_SECONDS"));
+		mp->fetch_s = json_number_value(json_object_get(data, "FETCH_SECONDS"));
 		mp->gflops = json_number_value(json_object_get(data, "GFLOPS"));
 		const char *cid = json_string_value(json_object_get(data, "RESULT_CID"));
 		const json_t *hits = json_object_get(data, "RESULTS");

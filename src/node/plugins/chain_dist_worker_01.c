@@ -35,6 +35,7 @@ struct worker {
 	uint64_t job;
 	bool started, finished;
 	struct fetch fetches[2]; /* the inputs from the master (A and B, or index and queries) */
+	uint64_t fetch_from_ms, fetch_to_ms; /* monotonic: how long bringing them took */
 	double last_progress;
 	struct vindex *index; /* SEARCH: loaded first */
 };
@@ -89,12 +90,14 @@ static void on_product(void *ctx, struct compute_result *r)
 	w->finished = true;
 	json_t *f = fields(w->pi, 100.0);
 	if (f)
-		json_object_set_new(f, "DATA",
-		                    json_pack("{s:I,s:s,s:f,s:f,s:f}", "PART",
-		                              (json_int_t)plugin_cfg_int(w->pi, "PART", 0),
-		                              "RESULT_CID", r->result_cid, "SECONDS", r->seconds,
-		                              "GFLOPS", round(r->gflops * 100) / 100,
-		                              "R1FS_SECONDS", r->io_seconds));
+		json_object_set_new(
+		    f, "DATA",
+		    json_pack("{s:I,s:s,s:f,s:f,s:f,s:f}", "PART",
+		              (json_int_t)plugin_cfg_int(w->pi, "PART", 0), "RESULT_CID",
+		              r->result_cid, "SECONDS", r->seconds, "GFLOPS",
+		              round(r->gflops * 100) / 100, "R1FS_SECONDS", r->io_seconds,
+		              "FETCH_SECONDS",
+		              (double)(w->fetch_to_ms - w->fetch_from_ms) / 1000.0));
 	plugin_emit(w->pi, f, NULL);
 }
 
@@ -206,6 +209,7 @@ static void on_fetched(void *ctx, enum r1_err err, const char *why)
 	for (size_t i = 0; i < R1_ARRAY_LEN(w->fetches); i++)
 		if (w->fetches[i].pending)
 			return;
+	w->fetch_to_ms = plugin_now_ms(w->pi);
 	begin(w);
 }
 
@@ -219,6 +223,7 @@ static bool fetch_inputs(struct worker *w)
 	                       plugin_cfg_str(pi, search ? "QUERY_CID" : "B_CID", NULL)};
 	if (!master || !*master || !plugin_cfg_bool(pi, "PREFETCH_FROM_MASTER", true))
 		return false;
+	w->fetch_from_ms = w->fetch_to_ms = plugin_now_ms(pi);
 	bool any = false;
 	for (size_t i = 0; i < R1_ARRAY_LEN(cids); i++) {
 		struct fetch *f = &w->fetches[i];
