@@ -12,9 +12,10 @@
  * one in-process hub, one BLAS thread each.  Blocks a store lacks travel
  * through the R1FS exchange (R1FS_MANAGER payloads over the hub: sealed,
  * base64, verified), as between processes minus the broker; with
- * --copy-blocks they are copied from the other stores through the fetch
- * hook instead (a memcpy plus the hash check), which shows what the
- * exchange itself costs.  Every worker forgets the blocks it fetched before
+ * --copy-blocks the workers' inputs are copied from the other stores
+ * through the fetch hook instead (a memcpy plus the hash check; the
+ * results still come to the master through the exchange), which shows
+ * what the exchange itself costs.  Every worker forgets the blocks it fetched before
  * each run, so every run pays its transfers.  For each run: the time from the deploy to the
  * final payload, and the master's TIMINGS: load (A read and B's shape
  * checked), wait for workers (a new master's session must hear their
@@ -358,11 +359,12 @@ int main(int argc, char **argv)
 				json_array_append_new(list, json_string(addrs[W1 + w]));
 			double t0 = now_s();
 			set_pipeline(name, "CHAIN_DIST_MASTER_01",
-			             json_pack("{s:s,s:s,s:s,s:s,s:i,s:o,s:b,s:f,s:f}",
+			             json_pack("{s:s,s:s,s:s,s:s,s:i,s:o,s:b,s:f,s:f,s:{s:b}}",
 			                       K_INSTANCE_ID, "m", "JOB_ID", job, "A_CID", ca,
 			                       "B_CID", cb, "NR_REMOTE_NODES", nw, "NODES", list,
 			                       "SPLIT_BY_GFLOPS", 0, "DISCOVERY_TIME", 3 * hb,
-			                       K_PROCESS_DELAY, 0.2));
+			                       K_PROCESS_DELAY, 0.2, "NODE_PLUGIN_CONFIG",
+			                       "PREFETCH_FROM_MASTER", !copy_blocks));
 			json_t *m = wait_payload(name, p0, "SUCCESS", 900);
 			double t = now_s() - t0;
 			if (!m || !json_is_true(json_object_get(m, "SUCCESS"))) {
