@@ -789,3 +789,23 @@ unsigned node_r1fs_port(const struct node *n)
 {
 	return n->r1fs_http_port;
 }
+
+enum r1_err r1fs_manager_fetch(struct node *n, const char *cid, const char *peer,
+                               void (*done)(void *ctx, enum r1_err err, const char *why),
+                               void *ctx, uint64_t *id, char **why)
+{
+	struct rfm *s = n->r1fsm;
+	if (!s || !s->x)
+		return r1_fail(why, R1_ERR_STATE, "R1FS_MANAGER runs no exchange on this node");
+	struct r1fs_cid root;
+	enum r1_err e = r1fs_cid_parse(cid, &root, why);
+	if (e)
+		return e;
+	return xchg_fetch(s->x, &root, peer, done, ctx, id, why);
+}
+
+void r1fs_manager_forget(struct node *n, uint64_t id)
+{
+	if (n->r1fsm && n->r1fsm->x && id)
+		xchg_forget(n->r1fsm->x, id);
+}
