@@ -5,6 +5,8 @@
  *   compute matmul --local A.r1mx B.r1mx -o C.r1mx [--ta] [--tb] [--alpha X]
  *                  [--beta X --c C0.r1mx] [--dtype f32|f64] [--mem-limit BYTES]
  *   compute matmul NODE --a CID --b CID [--c CID --beta X] [...]
+ *   compute matmul [NODE] --a CID --b CID --nodes N [--allow-self]
+ *                  [--node-timeout S] [...]
  *   compute search --local --index E.r1mx --query Q.r1mx [-k 10] [--json]
  *   compute search NODE --index CID --query Q.r1mx [-k 10] [--json]
  *
@@ -13,9 +15,13 @@
  * on the configured network or the embedded one) the command deploys the
  * plugin (BLAS_BENCH_01, MATMUL_JOB_01, VECTOR_SEARCH_01) in a pipeline of
  * its own, waits for its answer payload (or the failure's reason), prints
- * it and closes the pipeline.  ChainDist over several nodes (--nodes N)
- * comes with CHAIN_DIST_MASTER_01.  This file is argv and printing; the
- * work and every refusal's reason are the engine's and the plugins'.
+ * it and closes the pipeline.  With --nodes N the product is a ChainDist
+ * job: CHAIN_DIST_MASTER_01 is deployed on NODE (on the embedded network
+ * by default its local node), splits the rows of A over N peered worker
+ * nodes, and the command follows its progress payloads on stderr, then
+ * prints the result's CID and where the time went.  This file is argv and
+ * printing; the work and every refusal's reason are the engine's and the
+ * plugins'.
  */
 #include "cli/cli.h"
 #include "cli/args.h"
@@ -26,12 +32,17 @@
 #include "core/session.h"
 #include "node/compute/compute.h"
 #include "node/compute/mxjson.h"
+#include "node/node.h"
+#include "core/netmap.h"
+#include "core/hash.h"
 
 #include <jansson.h>
 #include <math.h>
 
 struct opts {
-	bool local, json, ta, tb;
+	bool local, json, ta, tb, allow_self;
+	long nodes;          /* ChainDist workers; 0 = one node's MATMUL_JOB_01 */
+	double node_timeout; /* ChainDist NODE_TIMEOUT in seconds; 0 = the master's default */
 	const char *a, *b, *c0, *out, *index, *query, *node;
 	size_t size;
 	unsigned reps;
@@ -47,9 +58,10 @@ struct opts {
 
 /* The flags as cli_parse reads them; checked into struct opts by parse(). */
 struct raw_opts {
-	bool local, ta, tb;
+	bool local, ta, tb, allow_self;
 	const char *a, *b, *c, *out, *index, *query, *alpha, *beta, *dtype, *mem_limit;
-	long long size, reps, threads, k;
+	const char *node_timeout;
+	long long size, reps, threads, k, nodes;
 };
 
 static const struct cli_flag compute_flags[] = {
@@ -70,6 +82,9 @@ static const struct cli_flag compute_flags[] = {
     {"reps", CLI_INT, offsetof(struct raw_opts, reps)},
     {"threads", CLI_INT, offsetof(struct raw_opts, threads)},
     {"k", CLI_INT, offsetof(struct raw_opts, k)},
+    {"nodes", CLI_INT, offsetof(struct raw_opts, nodes)},
+    {"allow-self", CLI_BOOL, offsetof(struct raw_opts, allow_self)},
+    {"node-timeout", CLI_STR, offsetof(struct raw_opts, node_timeout)},
     CLI_FLAGS_END,
 };
 
@@ -135,7 +150,7 @@ static int parse(const struct cmd_entry *e, int argc, char **argv, struct opts *
 		args[i] = strcmp(argv[i], "-k") == 0   ? (char *)"--k"
 		          : strcmp(argv[i], "-o") == 0 ? (char *)"--out"
 		                                       : argv[i];
-	struct raw_opts r = {.size = -1, .reps = -1, .threads = -1, .k = -1};
+	struct raw_opts r = {.size = -1, .reps = -1, .threads = -1, .k = -1, .nodes = -1};
 	struct cli_args a;
 	char *err = NULL;
 	bool good = cli_parse(argc, args, compute_flags, &r, &o->g, &a, &err);
@@ -172,6 +187,17 @@ static int parse(const struct cmd_entry *e, int argc, char **argv, struct opts *
 		cli_error(_("-k: a number from 1 to 100000"));
 		return EXIT_USAGE;
 	}
+	if (r.nodes != -1 && !in_range(r.nodes, 1, 64)) {
+		cli_error(_("--nodes: a number from 1 to 64"));
+		return EXIT_USAGE;
+	}
+	o->nodes = r.nodes == -1 ? 0 : (long)r.nodes;
+	if (r.node_timeout &&
+	    (!parse_real(r.node_timeout, &o->node_timeout) || o->node_timeout <= 0)) {
+		cli_error(_("--node-timeout: seconds, above 0"));
+		return EXIT_USAGE;
+	}
+	o->allow_self = r.allow_self;
 	if (r.size != -1)
 		o->size = (size_t)r.size;
 	if (r.reps != -1)
@@ -207,7 +233,12 @@ static int parse(const struct cmd_entry *e, int argc, char **argv, struct opts *
 		}
 		*slot = a.pos[i];
 	}
-	if (!o->local && !o->node) {
+	if (o->nodes && o->local) {
+		cli_error(
+		    _("--nodes splits a product over the network; it cannot go with --local"));
+		return EXIT_USAGE;
+	}
+	if (!o->local && !o->node && !o->nodes) {
 		cli_error(_("name a NODE, or give --local to run here"));
 		cli_usage(e, stderr);
 		return EXIT_USAGE;
@@ -286,6 +317,9 @@ struct remote {
 	bool deployed, deploy_failed;
 	char why[300];
 	struct pipespec *spec;
+	/* told of the instance's payloads before the answer (progress); may be NULL */
+	void (*progress)(struct remote *r, const json_t *msg);
+	int64_t started_ms;
 };
 
 static const char *path_at(const json_t *msg, size_t i)
@@ -306,6 +340,8 @@ static void on_remote(void *ctx, struct session *s, enum session_msg kind, const
 		if (json_object_get(msg, r->match) || json_object_get(msg, "ERROR") ||
 		    (state && strcmp(state, "RUNNING") != 0))
 			r->answer = json_deep_copy(msg);
+		else if (r->progress)
+			r->progress(r, msg);
 	} else if (kind == SESSION_MSG_NOTIFICATION) {
 		const char *type = json_string_value(json_object_get(msg, K_NOTIFICATION_TYPE));
 		int code = (int)json_integer_value(json_object_get(msg, K_NOTIFICATION_CODE));
@@ -354,7 +390,16 @@ static int remote_run(struct remote *r, const struct opts *o, const char *pipeli
 	if (rc)
 		return rc;
 	r->open = true;
-	if ((rc = netctx_wait_node(&r->nc, o->node, r->nc.env.set.timeout_ms, &r->node)))
+	r->started_ms = netctx_now_ms();
+	const char *name = o->node;
+	if (!name && r->nc.local)
+		name = node_alias(r->nc.nodes[NETCTX_LOCAL_NODES - 1]);
+	if (!name) {
+		cli_error(_("name the NODE that runs it (on the embedded network, its local node "
+		            "is the default)"));
+		return EXIT_USAGE;
+	}
+	if ((rc = netctx_wait_node(&r->nc, name, r->nc.env.set.timeout_ms, &r->node)))
 		return rc;
 	snprintf(r->addr, sizeof(r->addr), "%s", r->node->info.addr);
 	char *why = NULL;
@@ -370,22 +415,22 @@ static int remote_run(struct remote *r, const struct opts *o, const char *pipeli
 	session_set_observer(r->nc.sess, on_remote, r);
 	struct session_call call = {.done = on_deployed, .ctx = r};
 	if (session_deploy(r->nc.sess, r->spec, &call, NULL, &why)) {
-		cli_error(_("cannot send the deploy to %s: %s"), o->node, why ? why : "");
+		cli_error(_("cannot send the deploy to %s: %s"), name, why ? why : "");
 		r1_free(why);
 		return EXIT_FAIL;
 	}
 	uint32_t wait = r->nc.env.set.timeout_ms + extra_ms;
 	if (!netctx_run_until(&r->nc, remote_settled, r, wait)) {
-		cli_error(_("%s: no answer from %s within %u s"), signature, o->node, wait / 1000);
+		cli_error(_("%s: no answer from %s within %u s"), signature, name, wait / 1000);
 		return EXIT_TIMEOUT;
 	}
 	if (r->deploy_failed) {
-		cli_error(_("%s: the deploy failed: %s"), o->node, r->why);
+		cli_error(_("%s: the deploy failed: %s"), name, r->why);
 		return EXIT_FAIL;
 	}
 	const char *err = json_string_value(json_object_get(r->answer, "ERROR"));
 	if (err) {
-		cli_error(_("%s on %s failed: %s"), signature, o->node, err);
+		cli_error(_("%s on %s failed: %s"), signature, name, err);
 		return EXIT_FAIL;
 	}
 	return EXIT_OK;
@@ -472,12 +517,128 @@ static int bench_remote(const struct opts *o)
 	return rc;
 }
 
+/* A worker's alias when the netmap knows it, else its address. */
+static const char *who(struct remote *r, const char *addr)
+{
+	const struct nm_node *n = addr ? netmap_find_addr(r->nc.nm, addr) : NULL;
+	return n && n->info.alias[0] ? n->info.alias : addr ? addr : "-";
+}
+
+/* One line per progress payload of the master, on stderr. */
+static void print_progress(struct remote *r, const json_t *msg)
+{
+	double t = (double)(netctx_now_ms() - r->started_ms) / 1000.0;
+	fprintf(stderr, "[%7.1f s] %s %5.1f%%", t, json_string_value(json_object_get(msg, "STATE")),
+	        json_number_value(json_object_get(msg, "PROGRESS")));
+	const json_t *w = json_object_get(msg, "WAITING_FOR_NODES");
+	if (w)
+		fprintf(stderr, _(" waiting for workers: %d of %d known"),
+		        (int)json_integer_value(json_object_get(w, "KNOWN")),
+		        (int)json_integer_value(json_object_get(w, "WANTED")));
+	size_t i;
+	json_t *p;
+	json_array_foreach(json_object_get(msg, "PARTS"), i, p)
+	{
+		fprintf(stderr, "%s %d:%s", i ? "," : " ",
+		        (int)json_integer_value(json_object_get(p, "PART")),
+		        json_string_value(json_object_get(p, "STATE")));
+		const char *node = json_string_value(json_object_get(p, "NODE"));
+		if (node)
+			fprintf(stderr, "@%s %.0f%%", who(r, node),
+			        json_number_value(json_object_get(p, "PROGRESS")));
+	}
+	fputc('\n', stderr);
+}
+
+/* compute matmul --nodes N: a ChainDist job mastered by NODE. */
+static int matmul_chaindist(const struct opts *o)
+{
+	if (o->have_beta && o->beta != 0) {
+		cli_error(_("--beta is not supported with --nodes"));
+		return EXIT_USAGE;
+	}
+	uint8_t rnd[4];
+	random_bytes(rnd, sizeof(rnd));
+	char job[32], pipeline[48];
+	snprintf(job, sizeof(job), "cli-%02x%02x%02x%02x", rnd[0], rnd[1], rnd[2], rnd[3]);
+	snprintf(pipeline, sizeof(pipeline), "chaindist_%s", job + 4);
+	json_t *cfg = json_pack(
+	    "{s:s,s:s,s:s,s:b,s:b,s:f,s:s,s:i,s:b,s:f,s:f}", "JOB_ID", job, "A_CID", o->a, "B_CID",
+	    o->b, "TRANS_A", o->ta, "TRANS_B", o->tb, "ALPHA", o->alpha, "DTYPE",
+	    mx_dtype_name(o->have_dtype ? o->dtype : MX_F64), "NR_REMOTE_NODES", (int)o->nodes,
+	    "ALLOW_SELF", o->allow_self, "PING_SEND_PERIOD_MIN", 1.0, K_PROCESS_DELAY, 0.5);
+	if (o->mem_limit)
+		json_object_set_new(
+		    cfg, "MAX_MEMORY_MB",
+		    json_integer((json_int_t)((o->mem_limit + (1 << 20) - 1) >> 20)));
+	if (o->node_timeout > 0)
+		json_object_set_new(cfg, "NODE_TIMEOUT", json_real(o->node_timeout));
+	struct remote r = {.progress = print_progress};
+	/* the master's own timeouts end a stuck job; this is only a last resort */
+	int rc = remote_run(&r, o, pipeline, "CHAIN_DIST_MASTER_01", "master", cfg, "SUCCESS",
+	                    24u * 3600u * 1000u);
+	json_decref(cfg);
+	if (rc == EXIT_OK && !json_is_true(json_object_get(r.answer, "SUCCESS"))) {
+		cli_error(_("the ChainDist job failed: %s"),
+		          json_string_value(json_object_get(r.answer, "ERROR")));
+		rc = EXIT_FAIL;
+	}
+	if (rc == EXIT_OK) {
+		const json_t *data = json_object_get(r.answer, "DATA");
+		const json_t *tm = json_object_get(r.answer, "TIMINGS");
+		if (o->json) {
+			print_json(json_pack("{s:O?,s:O?,s:O?,s:O?,s:O?,s:O?}", "RESULT_CID",
+			                     json_object_get(data, "RESULT"), "ROWS",
+			                     json_object_get(data, "ROWS"), "COLS",
+			                     json_object_get(data, "COLS"), "DTYPE",
+			                     json_object_get(data, "DTYPE"), "PART_RESULTS",
+			                     json_object_get(data, "PART_RESULTS"), "TIMINGS", tm));
+		} else {
+			const json_t *parts = json_object_get(r.answer, "PARTS");
+			size_t np = json_array_size(parts);
+			printf(ngettext("%s: %d x %d %s in %zu part in %.3f s\n",
+			                "%s: %d x %d %s in %zu parts in %.3f s\n",
+			                (unsigned long)np),
+			       json_string_value(json_object_get(data, "RESULT")),
+			       (int)json_integer_value(json_object_get(data, "ROWS")),
+			       (int)json_integer_value(json_object_get(data, "COLS")),
+			       json_string_value(json_object_get(data, "DTYPE")), np,
+			       jreal(tm, "TOTAL_SECONDS"));
+			printf(_("  load %.3f s, wait for workers %.3f s, split %.3f s, distribute "
+			         "%.3f "
+			         "s, assemble %.3f s\n"),
+			       jreal(tm, "LOAD_SECONDS"), jreal(tm, "WAIT_NODES_SECONDS"),
+			       jreal(tm, "SPLIT_SECONDS"), jreal(tm, "DISTRIBUTE_SECONDS"),
+			       jreal(tm, "AGGREGATE_SECONDS"));
+			size_t i;
+			json_t *p;
+			json_array_foreach(json_object_get(tm, "PARTS"), i, p)
+			{
+				const json_t *pp = json_array_get(parts, i);
+				printf(_("  part %d: rows %d+%d on %s (attempt %d): kernel %.3f s "
+				         "(%.2f GFLOP/s), R1FS %.3f s\n"),
+				       (int)json_integer_value(json_object_get(p, "PART")),
+				       (int)json_integer_value(json_object_get(pp, "ROW0")),
+				       (int)json_integer_value(json_object_get(p, "ROWS")),
+				       who(&r, json_string_value(json_object_get(p, "NODE"))),
+				       (int)json_integer_value(json_object_get(pp, "ATTEMPT")),
+				       jreal(p, "KERNEL_SECONDS"), jreal(p, "GFLOPS"),
+				       jreal(p, "R1FS_SECONDS"));
+			}
+		}
+	}
+	remote_close(&r);
+	return rc;
+}
+
 static int matmul_remote(const struct opts *o)
 {
 	if (!o->a || !o->b) {
 		cli_error(_("matmul NODE needs --a CID and --b CID"));
 		return EXIT_USAGE;
 	}
+	if (o->nodes)
+		return matmul_chaindist(o);
 	if (o->have_beta && o->beta != 0 && !o->c0) {
 		cli_error(_("--beta needs --c CID"));
 		return EXIT_USAGE;
@@ -593,9 +754,13 @@ static const struct cmd_entry compute_subcommands[] = {
         "type"),
      bench_cmd},
     {"matmul",
-     N_("compute matmul (--local A.r1mx B.r1mx -o C.r1mx | NODE --a CID --b CID) [--ta] [--tb] "
-        "[--alpha X] [--beta X --c C0] [--dtype f32|f64] [--mem-limit BYTES]"),
-     N_("C = alpha op(A) op(B) + beta C0 on R1MX files here, or R1FS CIDs on a node"), matmul_cmd},
+     N_("compute matmul (--local A.r1mx B.r1mx -o C.r1mx | NODE --a CID --b CID | [NODE] --a "
+        "CID --b CID --nodes N [--allow-self] [--node-timeout S]) [--ta] [--tb] [--alpha X] "
+        "[--beta X --c C0] "
+        "[--dtype f32|f64] [--mem-limit BYTES]"),
+     N_("C = alpha op(A) op(B) + beta C0 on R1MX files here, on R1FS CIDs on a node, or split "
+        "over N nodes (ChainDist, mastered by NODE)"),
+     matmul_cmd},
     {"search",
      N_("compute search (--local --index E.r1mx | NODE --index CID) --query Q.r1mx [-k 10] "
         "[--json] [--mem-limit BYTES]"),

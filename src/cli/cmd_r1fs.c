@@ -1310,6 +1310,14 @@ static int remote_add(struct remote *rm, json_t **res)
 	if (rc)
 		return rc;
 	json_t *args = json_pack("{s:s}", "cid", str(*res, "cid"));
+	/*
+	 * The name the file was sealed under, which the node cannot read: its
+	 * pin's name there.  One the node would refuse (or not UTF-8) is left out.
+	 */
+	const char *slash = strrchr(rm->t->arg, '/');
+	const char *name = slash ? slash + 1 : rm->t->arg;
+	if (args && r1fs_pin_name_ok(name, strlen(name)))
+		json_object_set_new(args, "name", json_string(name));
 	json_t *ans = NULL;
 	/* the node's fetch has its own timeout; this wait only ends a silent node */
 	unsigned wait =

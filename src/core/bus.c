@@ -56,6 +56,17 @@ void bus_release(struct bus *bus)
 	bus->nsubs = bus->subs_cap = 0;
 }
 
+enum r1_err bus_open_sibling(struct bus *bus, const char *client_id, struct bus **out, char **why)
+{
+	*out = NULL;
+	if (!client_id || !*client_id)
+		return r1_fail(why, R1_ERR_INVAL, "bus: a sibling needs a client id");
+	if (!bus->ops->sibling)
+		return r1_fail(why, R1_ERR_STATE, "bus: a %s endpoint cannot open siblings",
+		               bus->ops->kind);
+	return bus->ops->sibling(bus, client_id, out, why);
+}
+
 void bus_free(struct bus **bp)
 {
 	if (*bp)

@@ -98,6 +98,18 @@ void bus_get_stats(const struct bus *bus, struct bus_stats *out);
 const char *bus_client_id(const struct bus *bus);
 /* "local" or "mqtt". */
 const char *bus_kind(const struct bus *bus);
+/*
+ * Another endpoint like this one, under its own client id: on the same hub
+ * (local), or a new connection to the same broker URL with the same
+ * credentials, CA file and limits (mqtt; always clean_session, since a
+ * sibling's id is not stable from run to run).  For a second user of one
+ * identity inside a process, as the reference gives a node's plugins MQTT
+ * clients of their own.  The sibling is independent: free it with
+ * bus_free, before or after this one.  Errors: R1_ERR_INVAL (empty id),
+ * R1_ERR_EXISTS (local: the id is taken), R1_ERR_STATE (the hub is gone,
+ * or the transport cannot), R1_ERR_NOMEM, and the transport's own.
+ */
+enum r1_err bus_open_sibling(struct bus *bus, const char *client_id, struct bus **out, char **why);
 /* Close and free (never from inside this bus's own callbacks); NULLs *bus. */
 void bus_free(struct bus **bus);
 
@@ -120,6 +132,9 @@ struct bus_ops {
 	/* Called after the subscription list was updated; a failure rolls it back. */
 	enum r1_err (*subscribe)(struct bus *bus, const struct bus_sub *sub, char **why);
 	enum r1_err (*unsubscribe)(struct bus *bus, const char *filter, char **why);
+	/* bus_open_sibling; NULL = the transport cannot (R1_ERR_STATE). */
+	enum r1_err (*sibling)(struct bus *bus, const char *client_id, struct bus **out,
+	                       char **why);
 	/* bus->paused changed (may be NULL: the transport reads the flag). */
 	void (*pause)(struct bus *bus);
 	/* Release the transport's own state and free the containing struct. */

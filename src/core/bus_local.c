@@ -182,11 +182,21 @@ static void local_destroy(struct bus *bus)
 	r1_free(ep);
 }
 
+static enum r1_err local_sibling(struct bus *bus, const char *client_id, struct bus **out,
+                                 char **why)
+{
+	struct endpoint *ep = (struct endpoint *)bus;
+	if (!ep->hub)
+		return r1_fail(why, R1_ERR_STATE, "bus_local: the hub was closed");
+	return bus_local_new(ep->hub, client_id, out, why);
+}
+
 static const struct bus_ops local_ops = {
     .kind = "local",
     .publish = local_publish,
     .subscribe = local_subscribe,
     .unsubscribe = local_unsubscribe,
+    .sibling = local_sibling,
     .pause = local_pause,
     .destroy = local_destroy,
 };

@@ -41,6 +41,8 @@ struct mqtt_bus {
 	struct bus bus; /* first */
 	struct mosquitto *mosq;
 	struct mqtt_url url;
+	/* what bus_open_sibling needs to connect again the same way */
+	char *url_text, *user, *pass, *ca_file;
 	unsigned keepalive_s, backoff_min, backoff_max, connect_timeout, inflight_max;
 	size_t queue_max, queue_max_bytes;
 
@@ -665,8 +667,38 @@ static void mqtt_destroy(struct bus *bus)
 	loop_call_cancel(bus->loop, &b->resume);
 	queue_free_all(b);
 	mqtt_url_release(&b->url);
+	char *secrets[] = {b->url_text, b->pass};
+	for (size_t i = 0; i < R1_ARRAY_LEN(secrets); i++)
+		if (secrets[i])
+			sodium_memzero(secrets[i], strlen(secrets[i]));
+	r1_free(b->url_text);
+	r1_free(b->user);
+	r1_free(b->pass);
+	r1_free(b->ca_file);
 	bus_release(bus);
 	r1_free(b);
+}
+
+static enum r1_err mqtt_sibling(struct bus *bus, const char *client_id, struct bus **out,
+                                char **why)
+{
+	struct mqtt_bus *b = (struct mqtt_bus *)bus;
+	struct bus_mqtt_opts o = {
+	    .url = b->url_text,
+	    .user = b->user,
+	    .pass = b->pass,
+	    .ca_file = b->ca_file,
+	    .client_id = client_id,
+	    .keepalive_s = b->keepalive_s,
+	    .backoff_min_ms = b->backoff_min,
+	    .backoff_max_ms = b->backoff_max,
+	    .connect_timeout_ms = b->connect_timeout,
+	    .queue_max = b->queue_max,
+	    .queue_max_bytes = b->queue_max_bytes,
+	    .inflight_max = b->inflight_max,
+	    .log = bus->log,
+	};
+	return bus_mqtt_new(bus->loop, &o, out, why);
 }
 
 static const struct bus_ops mqtt_ops = {
@@ -674,6 +706,7 @@ static const struct bus_ops mqtt_ops = {
     .publish = mqtt_publish,
     .subscribe = mqtt_subscribe,
     .unsubscribe = mqtt_unsubscribe,
+    .sibling = mqtt_sibling,
     .pause = mqtt_pause,
     .destroy = mqtt_destroy,
 };
@@ -751,7 +784,14 @@ enum r1_err bus_mqtt_new(struct loop *loop, const struct bus_mqtt_opts *o, struc
 	loop_call_init(&b->start, on_start, b);
 	loop_call_init(&b->resume, on_resume, b);
 	struct bus *bus = &b->bus;
-	enum r1_err err = mqtt_url_parse(o->url, &b->url, why);
+	enum r1_err err = R1_OK;
+	if (!(b->url_text = r1_strdup(o->url ? o->url : "")) ||
+	    (o->user && !(b->user = r1_strdup(o->user))) ||
+	    (o->pass && !(b->pass = r1_strdup(o->pass))) ||
+	    (o->ca_file && !(b->ca_file = r1_strdup(o->ca_file))))
+		err = r1_fail(why, R1_ERR_NOMEM, "mqtt: out of memory");
+	if (!err)
+		err = mqtt_url_parse(o->url, &b->url, why);
 	if (!err)
 		err = setup_client(b, o, why);
 	if (!err) {

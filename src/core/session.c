@@ -34,6 +34,7 @@ struct session {
 	char *name;
 	char *root;
 	bool encrypt, eth;
+	bool payloads_from_owner; /* session_listen leaves the payload topics out */
 	int qos;
 	uint32_t timeout_ms;
 	struct cipher_keycache *keys;
@@ -51,8 +52,8 @@ struct session {
 	uint32_t netconfig_every_ms;
 	int64_t *asked_ms;
 	size_t n_asked;
-	struct ingest *ig; /* the receive path, once listening */
-	session_observer_fn observer; /* told of payloads and notifications */
+	struct ingest *ig;            /* the receive path, once listening */
+	session_observer_fn observer; /* told of everything delivered */
 	void *observer_ctx;
 };
 
@@ -97,6 +98,7 @@ enum r1_err session_new(struct loop *loop, struct bus *bus, const struct r1_iden
 	s->timeout_ms = opt->timeout_ms ? opt->timeout_ms : R1_TRANSACTION_TIMEOUT_S * 1000u;
 	s->netconfig_every_ms = opt->netconfig_every_ms ? opt->netconfig_every_ms : 300000u;
 	s->next_id = 1;
+	s->payloads_from_owner = opt->payloads_from_owner;
 	s->name = r1_strdup(opt->name);
 	s->root = r1_strdup(opt->root ? opt->root : R1_DEFAULT_ROOT_TOPIC);
 	s->keys = cipher_keycache_new();
@@ -739,11 +741,15 @@ static void on_heartbeat(struct session *s, const char *sender, const json_t *ms
 		}
 		msg = view;
 	}
+	if (s->observer)
+		s->observer(s->observer_ctx, s, SESSION_MSG_HEARTBEAT, sender, msg);
 	int64_t utc = 0;
 	const char *ts = jstr(msg, K_EE_TIMESTAMP);
-	if (ts && timefmt_heartbeat_utc(ts, strlen(ts), jstr(msg, K_EE_TIMEZONE), &utc, NULL))
+	if (s->nm && ts &&
+	    timefmt_heartbeat_utc(ts, strlen(ts), jstr(msg, K_EE_TIMEZONE), &utc, NULL))
 		utc = 0;
-	(void)netmap_on_heartbeat(s->nm, sender, msg, wall_ms(), utc, NULL);
+	if (s->nm)
+		(void)netmap_on_heartbeat(s->nm, sender, msg, wall_ms(), utc, NULL);
 	json_decref(view);
 }
 
@@ -847,7 +853,7 @@ void session_deliver(struct session *s, enum session_msg kind, const char *sende
 		s->observer(s->observer_ctx, s, kind, sender, msg);
 	switch (kind) {
 	case SESSION_MSG_HEARTBEAT:
-		if (s->nm)
+		if (s->nm || s->observer)
 			on_heartbeat(s, sender, msg);
 		break;
 	case SESSION_MSG_PAYLOAD:
@@ -926,6 +932,9 @@ enum r1_err session_listen(struct session *s, char **why)
 	static const enum topic_channel chans[] = {TOPIC_CTRL, TOPIC_NOTIF, TOPIC_PAYLOADS,
 	                                           TOPIC_PAYLOADS_TO};
 	for (size_t i = 0; i < R1_ARRAY_LEN(chans); i++) {
+		if ((chans[i] == TOPIC_PAYLOADS_TO || chans[i] == TOPIC_PAYLOADS) &&
+		    s->payloads_from_owner)
+			continue;
 		char *topic = NULL;
 		enum r1_err e =
 		    topic_make(s->root, chans[i],

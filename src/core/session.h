@@ -57,6 +57,14 @@ struct session_options {
 	 * NULL: all on the loop thread.
 	 */
 	struct workers *ingest_pool;
+	/*
+	 * The owner already receives <root>/payloads and <root>/<our
+	 * address>/payloads (a session inside a node, which shares the node's
+	 * address) and hands this session what arrives there through
+	 * session_deliver: session_listen leaves both topics out, so nothing is
+	 * received and verified twice.
+	 */
+	bool payloads_from_owner;
 };
 
 /* Called once when a transaction ends (state ok, failed or timeout). */
@@ -86,7 +94,8 @@ void session_on_notification(struct session *s, const json_t *notif);
 
 /*
  * Subscribe the bus to what a client listens to (as the SDK: <root>/ctrl,
- * <root>/notif, <root>/payloads and <root>/<our address>/payloads) and take
+ * <root>/notif and, unless payloads_from_owner, <root>/payloads and
+ * <root>/<our address>/payloads) and take
  * its delivery callback: every message goes through the receive path
  * (ingest.h: verified, de-duplicated, decrypted when addressed to us, merged
  * as the SDK merges it) and on to session_deliver by its kind.  Errors:
@@ -116,8 +125,10 @@ void session_deliver(struct session *s, enum session_msg kind, const char *sende
 /*
  * Told of every payload and notification the session is delivered (before
  * its own handling), for commands and plugins that wait for a node's
- * answer in a payload (compute bench, ChainDist).  One observer; fn NULL
- * removes it.  msg and sender are borrowed for the call.
+ * answer in a payload (compute bench, ChainDist), and of every heartbeat
+ * as its decoded status view (before the netmap takes it: a node's compute
+ * figures, its DEVICE_STATUS).  One observer; fn NULL removes it.  msg and
+ * sender are borrowed for the call.
  */
 typedef void (*session_observer_fn)(void *ctx, struct session *s, enum session_msg kind,
                                     const char *sender, const json_t *msg);

@@ -14,11 +14,14 @@
 #include "node/r1fs/r1fs_manager.h"
 #include "node/r1fs/xchg.h"
 #include "core/bus.h"
+#include "core/bus_mqtt.h"
 #include "core/cipher.h"
 #include "core/db.h"
 #include "core/ingest.h"
 #include "core/loop.h"
+#include "core/netmap.h"
 #include "core/proto.h"
+#include "core/session.h"
 #include "core/topics.h"
 
 extern char **environ;
@@ -108,6 +111,8 @@ static void on_house_timer(void *ctx, struct loop_timer *t)
 	}
 	if (n->watch)
 		netwatch_tick(n->watch, nodetime_wall_us());
+	for (struct node_session *ns = n->sessions; ns; ns = ns->next)
+		netmap_tick(ns->nm, nodetime_wall_us() / 1000);
 }
 
 void node_sample(struct node *n, struct sysinfo *s, struct sysinfo_cpu *cpu)
@@ -336,6 +341,7 @@ enum r1_err node_new(struct loop *loop, struct bus *bus, const struct node_confi
 	if ((e = ingest_new(&ic, &n->ingest, why)))
 		goto fail;
 	ingest_set_delivery(n->ingest, node_on_ingested, n);
+	n->ingest_pool = cfg->ingest_pool;
 	if (cfg->ingest_pool) {
 		struct ingest_parallel par = {.loop = loop,
 		                              .pool = cfg->ingest_pool,
@@ -422,6 +428,92 @@ void node_stop(struct node *n)
 	node_emit_event(n, &ev);
 }
 
+static void session_free_one(struct node_session *ns)
+{
+	session_free(&ns->sess);
+	netmap_free(&ns->nm);
+	bus_free(&ns->bus);
+	r1_free(ns);
+}
+
+enum r1_err node_open_session(struct node *n, const char *name, struct session **out, char **why)
+{
+	*out = NULL;
+	if (!name || !*name)
+		return r1_fail(why, R1_ERR_INVAL, "node %s: a session needs a name", n->alias);
+	if (n->stopped)
+		return r1_fail(why, R1_ERR_STATE, "node %s: stopped", n->alias);
+	struct node_session *ns = r1_calloc(1, sizeof(*ns));
+	const char **oracles = r1_calloc(n->n_oracles + 1, sizeof(*oracles));
+	char *cid = NULL;
+	enum r1_err e = R1_OK;
+	if (!ns || !oracles) {
+		e = r1_fail(why, R1_ERR_NOMEM, "node: out of memory");
+		goto out;
+	}
+	for (size_t i = 0; i < n->n_oracles; i++)
+		oracles[i] = n->oracles[i];
+	oracles[n->n_oracles] = n->id.addr; /* the node trusts its own maps */
+	struct netmap_options no = {
+	    .self_addr = n->id.addr,
+	    .oracles = oracles,
+	    .n_oracles = n->n_oracles + 1,
+	    .online_timeout_ms = n->online_timeout_s * 1000u,
+	    .epochs = &n->epochs,
+	};
+	struct session_options so = {
+	    .name = name,
+	    .root = n->root,
+	    .eth_disabled = !n->eth,
+	    .command_qos = topic_default_qos(TOPIC_CONFIG),
+	    .netconfig_every_ms = UINT32_MAX,
+	    .ingest_pool = n->ingest_pool,
+	    .payloads_from_owner = true, /* receive.c hands them over */
+	};
+	if ((e = bus_mqtt_client_id(n->alias, "SESSION", NULL, &cid, why)) ||
+	    (e = bus_open_sibling(n->bus, cid, &ns->bus, why)) ||
+	    (e = netmap_new(&no, &ns->nm, why)) ||
+	    (e = session_new(n->loop, ns->bus, &n->id, ns->nm, NULL, n->log, &so, &ns->sess,
+	                     why)) ||
+	    (e = session_listen(ns->sess, why)))
+		goto out;
+	ns->next = n->sessions;
+	n->sessions = ns;
+	LOG_I(n->log, "node", "%s: session %s opened on %s endpoint %s", n->alias, name,
+	      bus_kind(ns->bus), cid);
+	*out = ns->sess;
+	ns = NULL;
+out:
+	if (e)
+		r1_why_prefix(why, "node %s: session %s", n->alias, name);
+	if (ns)
+		session_free_one(ns);
+	r1_free(oracles);
+	r1_free(cid);
+	return e;
+}
+
+struct netmap *node_session_netmap(const struct node *n, const struct session *s)
+{
+	for (const struct node_session *ns = n->sessions; s && ns; ns = ns->next)
+		if (ns->sess == s)
+			return ns->nm;
+	return NULL;
+}
+
+void node_close_session(struct node *n, struct session **s)
+{
+	for (struct node_session **pp = &n->sessions; *s && *pp; pp = &(*pp)->next) {
+		struct node_session *ns = *pp;
+		if (ns->sess != *s)
+			continue;
+		*pp = ns->next;
+		session_free_one(ns);
+		*s = NULL;
+		return;
+	}
+}
+
 void node_free(struct node **np)
 {
 	struct node *n = *np;
@@ -429,6 +521,11 @@ void node_free(struct node **np)
 		return;
 	node_stop(n);
 	node_pipelines_free(n);
+	while (n->sessions) {
+		struct node_session *ns = n->sessions;
+		n->sessions = ns->next;
+		session_free_one(ns);
+	}
 	pluginhost_free(&n->host);
 	compute_free(&n->compute); /* after the plugins: they forget their jobs on close */
 	r1fs_free(&n->r1fs);

@@ -219,6 +219,41 @@ unsigned node_r1fs_port(const struct node *n);
  */
 json_t *node_r1fs_view(struct node *n);
 
+struct session;
+struct netmap;
+/*
+ * A control-plane session inside the node, for plugins that command other
+ * nodes (the reference's ChainDist master "creates an in-node SDK Session
+ * that shares the node's blockchain engine and comm config"): the node's
+ * identity, root topic and ETH setting on an endpoint of its own, opened
+ * next to the node's (bus_open_sibling: another endpoint of the same local
+ * hub, or another connection to the same broker with the same credentials
+ * and a client id "<alias>_SESSION_<random>"), already listening
+ * (session_listen), with a netmap of its own that trusts the node's oracles
+ * and the node itself, has the node's online timeout and is ticked by the
+ * node.  Its receive path uses the node's ingest pool when it has one.
+ * Payloads are not received twice: its endpoint subscribes to <root>/ctrl
+ * and <root>/notif only, and the node hands it the payloads it received on
+ * <root>/payloads and <root>/<address>/payloads, verified and decrypted.
+ * `name` is its INITIATOR_ID / SESSION_ID.  Commands go at the config
+ * channel's QoS (2, kept while the endpoint reconnects).  It asks no
+ * NetConfig on its own (netconfig_every_ms is "never";
+ * session_request_netconfig works).  The node owns it: close it with
+ * node_close_session (node_free closes those left).  Errors: R1_ERR_INVAL (no name), R1_ERR_STATE
+ * (the node was stopped, or its bus cannot open siblings), R1_ERR_NOMEM, bus errors.
+ */
+enum r1_err node_open_session(struct node *n, const char *name, struct session **out, char **why);
+/* The netmap of a session from node_open_session (NULL for any other). Borrowed. */
+struct netmap *node_session_netmap(const struct node *n, const struct session *s);
+/*
+ * Close it: pending transactions are dropped without callbacks, its
+ * endpoint disconnects.  Never from inside a callback of any of the
+ * node's sessions (observers, transaction callbacks).  NULLs *s; a session
+ * the node did not
+ * open is left alone.
+ */
+void node_close_session(struct node *n, struct session **s);
+
 const char *node_alias(const struct node *n);
 const char *node_address(const struct node *n);     /* "0xai_..." */
 const char *node_eth_address(const struct node *n); /* "0x..." */

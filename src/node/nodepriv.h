@@ -62,6 +62,14 @@ struct pipeline_rt {
 	struct pipeline_rt *next;
 };
 
+/* A control-plane session opened for a plugin (node_open_session). */
+struct node_session {
+	struct node_session *next;
+	struct bus *bus; /* a sibling of the node's endpoint */
+	struct netmap *nm;
+	struct session *sess;
+};
+
 /* A message that came in, after verification and decryption. */
 struct node_inbound {
 	const char *topic;
@@ -120,6 +128,8 @@ struct node {
 	struct netwatch *watch;
 	struct cipher_keycache *keys;
 	struct ingest *ingest;
+	struct node_session *sessions; /* node_open_session, newest first */
+	struct workers *ingest_pool;   /* borrowed (node_config), for those sessions too */
 
 	/* topics */
 	char *t_config, *t_ctrl, *t_notif, *t_payloads, *t_payloads_own;

@@ -22,6 +22,7 @@
 #include "core/hbcodec.h"
 #include "core/ingest.h"
 #include "core/proto.h"
+#include "core/session.h"
 
 static bool is_topic(const char *topic, const char *want)
 {
@@ -49,7 +50,7 @@ void node_on_message(void *ctx, struct bus *bus, const char *topic, const uint8_
 	if (!n->started || n->stopped)
 		return;
 	n->stats.messages_in++;
-	enum node_chan chan = is_topic(topic, n->t_config)  ? CHAN_HEARTBEATS
+	enum node_chan chan = is_topic(topic, n->t_config) ? CHAN_HEARTBEATS
 	                      : is_topic(topic, n->t_ctrl) ? CHAN_COMMANDCONTROL
 	                                                   : CHAN_DEFAULT;
 	n->chans[chan].received++;
@@ -115,6 +116,11 @@ void node_on_ingested(void *ctx, struct ingest *ig, const struct ingest_outcome 
 			r1_free(why);
 		}
 	} else if (!m->encrypted || m->decrypted) {
+		/* the node's sessions hear payloads through the node (node_open_session) */
+		if (n->sessions && in.sender &&
+		    (is_topic(topic, n->t_payloads_own) || is_topic(topic, n->t_payloads)))
+			for (struct node_session *ns = n->sessions; ns; ns = ns->next)
+				session_deliver(ns->sess, SESSION_MSG_PAYLOAD, in.sender, m->body);
 		node_pipelines_feed(n, m->body);
 	}
 }

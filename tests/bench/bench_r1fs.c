@@ -14,7 +14,15 @@
  * node A through the exchange (sealed with the transfer's key, signed,
  * verified, hashed, stored), then are decrypted into the restored file.
  * Both ends share this process and its two cores, so the figure is what
- * one machine does playing both parts.
+ * one machine does playing both parts.  Each bus runs twice: with every
+ * message verified on the loop thread, and with the daemon's ingest pool
+ * (node_config.ingest_pool: one pool of as many threads as cores, as
+ * `r1console node` makes, shared here by the two nodes).  Beside each
+ * figure: the CPU seconds each kind of thread spent during the get (the
+ * loop, which runs both nodes; the pool's workers, which include
+ * R1FS_MANAGER's own; the getter), and what the ingest did with the
+ * messages (pooled, inline because nothing else waited, inline because
+ * the pool was full, and how often the bus was paused).
  *
  * What reaches the disk: the add runs under the store's sync policy (by
  * default each pack is fdatasync'd before the index transaction naming
@@ -42,7 +50,9 @@
 #include "core/bus_mqtt.h"
 #include "core/db.h"
 #include "core/hash.h"
+#include "core/ingest.h"
 #include "core/loop.h"
+#include "core/workers.h"
 #include "node/node.h"
 
 #include <jansson.h>
@@ -202,8 +212,51 @@ struct getter {
 	const char *cid, *out;
 	enum r1_err err;
 	char *why, *path;
+	double cpu; /* the thread's CPU seconds, taken before it ends */
 	volatile bool done;
 };
+
+/* CPU seconds used so far by this process's live threads, by kind. */
+struct thread_cpu {
+	double loop, workers, other;
+};
+
+static struct thread_cpu thread_cpu(void)
+{
+	struct thread_cpu c = {0};
+	double tick = (double)sysconf(_SC_CLK_TCK);
+	DIR *d = opendir("/proc/self/task");
+	struct dirent *de;
+	while (d && (de = readdir(d)) != NULL) {
+		if (de->d_name[0] == '.')
+			continue;
+		char path[300], line[1024];
+		snprintf(path, sizeof(path), "/proc/self/task/%s/stat", de->d_name);
+		FILE *f = fopen(path, "r");
+		size_t len = f ? fread(line, 1, sizeof(line) - 1, f) : 0;
+		if (f)
+			fclose(f);
+		line[len] = 0;
+		/* pid (comm) state ppid ... utime (14) stime (15) */
+		char *close_paren = strrchr(line, ')'), *open_paren = strchr(line, '(');
+		unsigned long long ut = 0, st = 0;
+		if (!close_paren || !open_paren ||
+		    sscanf(close_paren + 2, "%*c %*d %*d %*d %*d %*d %*u %*u %*u %*u %*u %llu %llu",
+		           &ut, &st) != 2)
+			continue;
+		double sec = (double)(ut + st) / tick;
+		size_t n = (size_t)(close_paren - open_paren - 1);
+		if ((pid_t)atol(de->d_name) == getpid())
+			c.loop += sec;
+		else if (n == 9 && strncmp(open_paren + 1, "r1-worker", 9) == 0)
+			c.workers += sec;
+		else
+			c.other += sec;
+	}
+	if (d)
+		closedir(d);
+	return c;
+}
 
 static void *getter_main(void *arg)
 {
@@ -211,6 +264,9 @@ static void *getter_main(void *arg)
 	struct r1fs_get_opts go = R1FS_GET_OPTS_INIT;
 	go.secret = "bench";
 	g->err = r1fs_get_file(g->fs, g->cid, g->out, &go, &g->path, &g->why);
+	struct timespec ts;
+	clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);
+	g->cpu = (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
 	g->done = true;
 	return NULL;
 }
@@ -269,14 +325,29 @@ static pid_t start_mosquitto(const char *dir, int *port)
 	return pid;
 }
 
+/* What node n's ingest did: "pooled P in B batches, inline I idle + F full, P pauses". */
+static void ingest_line(const struct node *n, char *out, size_t size)
+{
+	const struct ingest_stats *st = node_ingest_stats(n);
+	snprintf(out, size,
+	         "%" PRIu64 " received: %" PRIu64 " pooled in %" PRIu64 " batches, %" PRIu64
+	         " inline (idle) + %" PRIu64 " inline (pool full), %" PRIu64 " reordered, %" PRIu64
+	         " pauses",
+	         st->received, st->pooled, st->batches, st->inline_idle, st->inline_full,
+	         st->reordered, st->pauses);
+}
+
 /*
  * Node A adds the file, node B gets it; over a bus of local nodes or over
- * mosquitto.  Returns the MB/s of B's get (0 on failure).
+ * mosquitto; with the daemon's ingest pool or without.  Returns the MB/s
+ * of B's get (0 on failure).
  */
-static double two_nodes(const char *dir, const char *file, uint64_t size, bool mqtt,
+static double two_nodes(const char *dir, const char *file, uint64_t size, bool mqtt, bool pooled,
                         double sha_rate)
 {
-	const char *label = mqtt ? "over mosquitto" : "over the in-process bus";
+	char label[64];
+	snprintf(label, sizeof(label), "%s%s", mqtt ? "over mosquitto" : "over the in-process bus",
+	         pooled ? " + pool" : "");
 	struct r1_log *log = r1_log_new(0);
 	r1_log_set_level(log, R1_LOG_ERROR);
 	r1_log_set_file(log, stderr);
@@ -288,7 +359,11 @@ static double two_nodes(const char *dir, const char *file, uint64_t size, bool m
 	double rate = 0;
 	pid_t broker = -1;
 	int port = 0;
+	struct workers *pool = NULL;
 	enum r1_err e = loop_new(&loop, &why);
+	long ncpu = sysconf(_SC_NPROCESSORS_ONLN);
+	if (!e && pooled) /* as cmd_node.c makes it */
+		e = workers_new(loop, (unsigned)R1_MIN(R1_MAX(ncpu, 1), 8), 0, &pool, &why);
 	if (!e && mqtt) {
 		broker = start_mosquitto(dir, &port);
 		usleep(300000);
@@ -304,14 +379,16 @@ static double two_nodes(const char *dir, const char *file, uint64_t size, bool m
 		e = mqtt ? bus_mqtt_new(loop, &mo, &bus[i], &why)
 		         : bus_local_new(hub, alias[i], &bus[i], &why);
 		char nd[700];
-		snprintf(nd, sizeof(nd), "%s/%s-%s", dir, mqtt ? "mqtt" : "local", alias[i]);
+		snprintf(nd, sizeof(nd), "%s/%s%s-%s", dir, mqtt ? "mqtt" : "local",
+		         pooled ? "-pool" : "", alias[i]);
 		const char *allow[1] = {i ? node_address(n[0]) : NULL};
 		struct node_config cfg = {.alias = alias[i],
 		                          .data_dir = nd,
 		                          .secured = true,
 		                          .allow = allow,
 		                          .n_allow = i ? 1 : 0,
-		                          .comm_relay = ""};
+		                          .comm_relay = "",
+		                          .ingest_pool = pool};
 		if (!e)
 			e = node_new(loop, bus[i], &cfg, log, &n[i], &why);
 	}
@@ -333,16 +410,19 @@ static double two_nodes(const char *dir, const char *file, uint64_t size, bool m
 	if (!e && !ready)
 		e = r1_fail(&why, R1_ERR_TIMEOUT, "node B never heard node A's announcement");
 	char out[700];
-	snprintf(out, sizeof(out), "%s/out-%s", dir, mqtt ? "mqtt" : "local");
+	snprintf(out, sizeof(out), "%s/out-%s%s", dir, mqtt ? "mqtt" : "local",
+	         pooled ? "-pool" : "");
 	mkdir(out, 0755);
 	if (!e) {
 		struct getter g = {.fs = node_r1fs(n[1]), .cid = a.cid, .out = out};
 		pthread_t th;
+		struct thread_cpu c0 = thread_cpu();
 		double t = now();
 		pthread_create(&th, NULL, getter_main, &g);
 		run_until(loop, &g.done, 3600);
 		pthread_join(th, NULL);
 		t = now() - t;
+		struct thread_cpu c1 = thread_cpu();
 		if (g.err) {
 			e = g.err;
 			why = g.why;
@@ -356,6 +436,16 @@ static double two_nodes(const char *dir, const char *file, uint64_t size, bool m
 			       "SHA-256; the transfer alone: %ld blocks in %.2f s, %.0f MB/s\n",
 			       label, rate, t, 100 * rate / sha_rate, blocks, xfer_s,
 			       xfer_s > 0 ? mbps(size, xfer_s) : 0);
+			printf("    CPU during the get: loop %.2f s (%.0f%% of the wall time), "
+			       "workers "
+			       "%.2f s, getter %.2f s, other threads %.2f s\n",
+			       c1.loop - c0.loop, 100 * (c1.loop - c0.loop) / t,
+			       c1.workers - c0.workers, g.cpu, c1.other - c0.other);
+			char line[256];
+			ingest_line(n[1], line, sizeof(line));
+			printf("    ingest on B (blocks): %s\n", line);
+			ingest_line(n[0], line, sizeof(line));
+			printf("    ingest on A (WANTs):  %s\n", line);
 			unlink(g.path);
 		}
 		r1_free(g.path);
@@ -366,6 +456,7 @@ static double two_nodes(const char *dir, const char *file, uint64_t size, bool m
 	r1_free(why);
 	for (int i = 0; i < 2; i++)
 		node_free(&n[i]);
+	workers_free(&pool); /* after the nodes, whose receive paths used it */
 	for (int i = 0; i < 2; i++)
 		bus_free(&bus[i]);
 	bus_hub_free(&hub);
@@ -417,8 +508,8 @@ int main(int argc, char **argv)
 	if (getenv("BENCH_R1FS_NODES_ONLY")) {
 		double sha = bench_sha_openssl(buf, size);
 		printf("anchor SHA-256      OpenSSL  %8.0f MB/s\n", sha);
-		two_nodes(dir, file, size, false, sha);
-		two_nodes(dir, file, size, true, sha);
+		for (int k = 0; k < 4; k++)
+			two_nodes(dir, file, size, k >= 2, k & 1, sha);
 		snprintf(cmd, sizeof(cmd), "rm -rf '%s'", dir);
 		free(buf);
 		free(enc);
@@ -525,8 +616,8 @@ int main(int argc, char **argv)
 	r1fs_free(&fs);
 	db_close(&db);
 
-	two_nodes(dir, file, size, false, sha_ossl);
-	two_nodes(dir, file, size, true, sha_ossl);
+	for (int k = 0; k < 4; k++)
+		two_nodes(dir, file, size, k >= 2, k & 1, sha_ossl);
 	printf("peak RSS after the two-node runs %ld KiB\n", peak_rss_kib());
 
 	free(buf);

@@ -34,3 +34,5 @@ run "$B/bench_console" 100000 60
 run "$B/bench_cstore"
 run "$B/bench_r1fs" 1024
 run "$B/bench_compute"
+run "$B/bench_chaindist"
+run "$B/bench_chaindist" --copy-blocks

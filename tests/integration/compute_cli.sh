@@ -179,4 +179,30 @@ like "$(cat "$T/err")" "VECTOR_SEARCH_01 on local failed: the embeddings .*not i
 is "$?" 1 "an unknown node"
 like "$(cat "$T/err")" "no node 'no-such-node'" "is named"
 
+# ChainDist on the embedded network: the master on its local node, which
+# may work itself (the oracle does not take its commands).
+LOCAL_DIR="$XDG_DATA_HOME/r1console/nodes/local"
+CA=$("$R1CONSOLE" r1fs add "$T/at.r1mx" --node-dir "$LOCAL_DIR")
+CB=$("$R1CONSOLE" r1fs add "$T/bt.r1mx" --node-dir "$LOCAL_DIR")
+out=$("$R1CONSOLE" compute matmul --a "$CA" --b "$CB" --ta --tb --nodes 1 --allow-self \
+	2>"$T/err")
+is "$?" 0 "compute matmul --nodes 1 --allow-self through CHAIN_DIST_MASTER_01"
+like "$out" "^Qm[1-9A-Za-z]{44}: 4 x 5 float64 in 1 part in [0-9.]+ s" \
+	"prints the result's CID, shape and parts"
+like "$out" "part 0: rows 0\+4 on local \(attempt 1\): kernel" "and each part's node and times"
+like "$(cat "$T/err")" "DISTRIBUTE_JOBS" "progress on stderr with the reference's states"
+mkdir -p "$T/cd"
+got=$("$R1CONSOLE" r1fs get "${out%%:*}" --node-dir "$LOCAL_DIR" --out "$T/cd")
+err=$(mx check "$got" "$T/at.r1mx" "$T/bt.r1mx" 1 1 1)
+like "$err" "^(0|[0-9.]+e-(0[6-9]|[1-9][0-9]))$" "the product in R1FS is A^T B^T (max abs error $err)"
+"$R1CONSOLE" compute matmul --a QmPZ9gcCEpqKTo6aq61g2nXGUhM4iCL3ewB6LDXZCtioEB --b "$CB" \
+	--nodes 1 --allow-self >/dev/null 2>"$T/err"
+is "$?" 1 "a ChainDist product of a missing CID fails"
+like "$(cat "$T/err")" "CHAIN_DIST_MASTER_01 on local failed: A \(QmPZ9gcCEpqKTo6aq61g2nXGUhM4iCL3ewB6LDXZCtioEB\): not in R1FS" \
+	"with the master's reason"
+"$R1CONSOLE" compute matmul --local "$T/a.r1mx" "$T/b.r1mx" --nodes 2 2>"$T/err" >/dev/null
+is "$?" 2 "--nodes with --local: usage error"
+"$R1CONSOLE" compute matmul --a "$CA" --b "$CB" --nodes 0 2>"$T/err" >/dev/null
+is "$?" 2 "--nodes 0: usage error"
+
 tap_done

@@ -6,7 +6,10 @@
 # joined with swarm/connect; a file added (encrypted, wrapped) through our
 # R1FS on daemon 1 is fetched, decrypted and compared through a second R1FS
 # on daemon 2, and the CID we print is the one daemon 1 itself computes for
-# those bytes under that name.
+# those bytes under that name.  Then the same through two of our nodes
+# (`r1console node --ipfs-api`, one on each daemon, on one mosquitto): a
+# file added through node A's HTTP API comes out of node B's, byte-identical,
+# its blocks taken by daemon 2 from daemon 1 over bitswap.
 . "$R1_SRCDIR/tests/lib.sh"
 
 command -v node >/dev/null || bail "node is not installed (setup.sh test installs nodejs and npm)"
@@ -166,6 +169,85 @@ like "$cid1" "^bafybei[a-z2-7]{52}$" "a CIDv1 add through daemon 2: $cid1"
 path1=$("$R1CONSOLE" r1fs get "$cid1" --ipfs-api "$U1" --secret s3cret --out "$T/out1")
 cmp -s "$T/payload.bin" "$path1"
 ok $? "fetched through daemon 1, byte-identical"
+
+# ---- the same through two of our nodes, one on each daemon
+# (`r1console node --ipfs-api`), on one broker: the file goes in through
+# node A's HTTP API and comes out of node B's.
+CLIENT="$R1_BUILDDIR/tests/integration/node_client"
+[ -x "$CLIENT" ] || bail "missing $CLIENT"
+mport=$(free_port)
+start_mosquitto "$mport"
+mkdir -p "$T/na" "$T/nb" "$T/outn"
+NA=$("$CLIENT" --new-key "$T/na/e2.pem")
+NB=$("$CLIENT" --new-key "$T/nb/e2.pem")
+HTTP_a=$(free_port)
+HTTP_b=$(free_port)
+start_node() { # start_node a|b DAEMON-URL HTTP-PORT OTHER
+	"$R1CONSOLE" node --alias "r1-$1" --data "$T/n$1" --broker "mqtt://127.0.0.1:$mport" \
+		--allow "$4" --heartbeat-period 1 --cstore-port 0 --r1fs-port "$3" --ipfs-api "$2" \
+		--log-level debug --log "$T/n$1.log" 2>>"$T/n$1.err" &
+	eval "PID_$1=$!"
+	cleanup_pid $!
+	wait_for 15 test -s "$T/n$1/r1fs-api.port" ||
+		bail "node $1 has no R1FS API: $(tail -5 "$T/n$1.log")"
+}
+start_node a "$U1" "$HTTP_a" "$NB"
+start_node b "$U2" "$HTTP_b" "$NA"
+nfs() { # nfs a|b ARGS...: r1console r1fs through the node's HTTP API
+	_n=$1; shift
+	eval "_hp=\$HTTP_$_n"
+	"$R1CONSOLE" r1fs "$@" --port "$_hp" --timeout 60
+}
+ncid=$(nfs a add "$T/payload.bin" --secret n0de 2>"$T/nadd.err")
+ok $? "add through node A's HTTP API"
+like "$ncid" "^Qm[1-9A-HJ-NP-Za-km-z]{44}$" "node A answers with a CIDv0: $ncid"
+is "$(curl -s -X POST "$U1/api/v0/pin/ls?arg=$ncid&type=recursive" | jq -r '.Keys | keys[]')" \
+	"$ncid" "daemon 1 holds node A's pin"
+nls=$(curl -s -X POST "$U1/api/v0/ls?arg=$ncid")
+nname=$(printf '%s' "$nls" | jq -r '.Objects[0].Links | if length == 1 then .[0].Name else "" end')
+curl -s -X POST "$U1/api/v0/cat?arg=$(printf '%s' "$nls" | jq -r '.Objects[0].Links[0].Hash')" \
+	-o "$T/nenc.bin"
+nrehash=$(curl -s -X POST -F "file=@$T/nenc.bin;filename=$nname;type=application/octet-stream" \
+	"$U1/api/v0/add?wrap-with-directory=true&only-hash=true" | jq -r 'select(.Name == "") | .Hash')
+is "$nrehash" "$ncid" "node A's CID is the one daemon 1 computes for the bytes it holds"
+is "$(curl -s -X POST "$U2/api/v0/pin/ls?arg=$ncid&type=recursive" | jq -r '(.Keys // {}) | keys[]')" \
+	"" "daemon 2 does not pin it yet"
+heard() { curl -s "http://127.0.0.1:$HTTP_b/peers" | jq -e '.result[] | select(.alias == "r1-a" and .store == "ipfs")'; }
+wait_for 20 heard
+ok $? "node B heard node A announce an IPFS-backed R1FS"
+received() { curl -s -X POST "$U2/api/v0/bitswap/stat" | jq -r .BlocksReceived; }
+before=$(received)
+npath=$(nfs b get "$ncid" --secret n0de --out "$T/outn" 2>"$T/nget.err")
+ok $? "get through node B's HTTP API"
+[ -n "$npath" ] || diag "get: $(cat "$T/nget.err")"
+is "$npath" "$T/outn/payload.bin" "restored under its original name"
+cmp -s "$T/payload.bin" "$T/outn/payload.bin"
+ok $? "byte-identical to what node A added"
+# (js-ipfs updates its bitswap counters about once a second)
+fetched() { [ $(( $(received) - before )) -ge 13 ]; }
+wait_for 10 fetched
+ok $? "daemon 2 took its blocks from daemon 1 over bitswap ($(( $(received) - before )))"
+is "$(curl -s -X POST "$U2/api/v0/pin/ls?arg=$ncid&type=recursive" | jq -r '.Keys | keys[]')" \
+	"$ncid" "daemon 2 pins it after node B's get"
+# The other requests through the nodes' APIs are the daemons' answers.
+like "$(nfs b pins)" "^$ncid 0 -$" "node B's pins include it (IPFS keeps no name or size)"
+like "$(nfs b stat "$ncid")" "pinned: yes" "node B's stat of it"
+is "$(nfs a ls "$ncid" | cut -d' ' -f3)" "$nname" "node A's ls shows the one entry, $nname"
+npins=$(curl -s -X POST "$U2/api/v0/pin/ls?type=recursive" | jq -r '.Keys | length')
+nobj=$(curl -s -X POST "$U2/api/v0/repo/stat" | jq -r '.NumObjects')
+is "$(nfs b stat | sed -n 2p)" "blocks: $nobj, pins: $npins" \
+	"node B's store stat is daemon 2's repo/stat and pins ($nobj blocks, $npins pins)"
+nfs b gc >/dev/null 2>"$T/ngc.err"
+is "$?" 1 "gc through node B is refused"
+like "$(cat "$T/ngc.err")" "IPFS node collects its own garbage" "saying why"
+for n in a b; do
+	eval "pid=\$PID_$n"
+	kill -TERM "$pid"
+	wait "$pid"
+	is "$?" "0" "node $n exits cleanly"
+done
+! grep -q "ERROR: AddressSanitizer\|LeakSanitizer\|runtime error" "$T/na.err" "$T/nb.err"
+ok $? "no sanitizer report from the nodes"
 
 # A CID nobody has: the node gives up after the timeout we pass it, and so do we.
 head -c 1000 /dev/urandom >"$T/never-added"

@@ -10,8 +10,9 @@
 #   - with A frozen, B's fetch gives up after B's --r1fs-fetch-timeout with
 #     a reason that names A;
 #   - the same commands for a node elsewhere (--node, over the broker):
-#     pins, get, add (the node fetches the file from the console), and a
-#     console the node does not allow is refused;
+#     pins, get, add (the node fetches the file from the console and pins
+#     it under the name the console sends, encrypted), and a console the
+#     node does not allow is refused;
 #   - both nodes exit cleanly (the sanitizers would make them fail otherwise).
 . "$R1_SRCDIR/tests/lib.sh"
 
@@ -170,9 +171,21 @@ is "$(remote "$T/cli.pem" r1-b get "$CID" --secret pw --out "$T/outr")" "$T/outr
 cmp -s "$T/one.bin" "$T/outr/one.bin"
 ok $? "byte-identical"
 head -c 800000 /dev/urandom >"$T/four.bin"
+mosquitto_sub -p "$mport" -h 127.0.0.1 -t '#' -v >"$T/wire" 2>/dev/null &
+SUB=$!
+cleanup_pid $SUB
+sleep 0.5
 CID5=$(remote "$T/cli.pem" r1-b add "$T/four.bin" --secret s4)
+kill "$SUB"
+wait "$SUB" 2>/dev/null
 like "$CID5" '^Qm' "add to B over the network (B fetches it from the console)"
 like "$(fs b stat "$CID5")" "pinned: yes" "B pins it"
+like "$(fs b pins)" "^$CID5 [0-9]+ four\.bin$" \
+	"under the name the console gave with the request (B cannot decrypt it)"
+grep -q "\"EE_SENDER\": *\"$CLI\"" "$T/wire"
+ok $? "the broker carried the console's messages ($(wc -c <"$T/wire") bytes seen)"
+! grep -q "four\.bin" "$T/wire"
+ok $? "and the name in none of them in clear"
 is "$(fs b get "$CID5" --secret s4 --out "$T/outb")" "$T/outb/four.bin" "and serves it"
 cmp -s "$T/four.bin" "$T/outb/four.bin"
 ok $? "byte-identical"

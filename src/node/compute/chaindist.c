@@ -737,6 +737,57 @@ static bool aggregate_step(struct chaindist *cd, int64_t now_ms)
 	return true;
 }
 
+enum r1_err chaindist_restore(struct chaindist *cd, const struct cd_restored_part *parts, size_t n,
+                              int64_t now_ms, char **why)
+{
+	if (cd->state != CD_DECIDE_NR_REMOTE_NODES || cd->split_asked || cd->nparts)
+		return r1_fail(why, R1_ERR_STATE, "chaindist: only a new job can be restored");
+	if (n == 0 || n > CD_MAX_PARTS)
+		return r1_fail(why, R1_ERR_INVAL, "chaindist: %zu parts to restore (1 to %d)", n,
+		               CD_MAX_PARTS);
+	uint64_t row = 0;
+	for (size_t i = 0; i < n; i++) {
+		if (parts[i].row0 != row || parts[i].rows == 0 ||
+		    parts[i].rows > cd->job.rows - row)
+			return r1_fail(why, R1_ERR_INVAL,
+			               "chaindist: restored part %zu (rows %" PRIu64 "+%" PRIu64
+			               ") does not follow row %" PRIu64 " of %" PRIu64,
+			               i, parts[i].row0, parts[i].rows, row, cd->job.rows);
+		row += parts[i].rows;
+	}
+	if (row != cd->job.rows)
+		return r1_fail(why, R1_ERR_INVAL,
+		               "chaindist: restored parts cover %" PRIu64 " of %" PRIu64 " rows",
+		               row, cd->job.rows);
+	cd->nparts = n;
+	cd->nr = (unsigned)n;
+	for (size_t i = 0; i < n; i++) {
+		struct part_x *px = &cd->parts[i];
+		struct cd_part *p = &px->pub;
+		memset(px, 0, sizeof(*px));
+		p->index = (unsigned)i;
+		p->row0 = parts[i].row0;
+		p->rows = parts[i].rows;
+		p->attempts = parts[i].attempts;
+		p->state_since_ms = now_ms;
+		if (parts[i].result && parts[i].result[0]) {
+			p->done = true;
+			p->progress = 100;
+			copy_text(p->result, sizeof(p->result), parts[i].result);
+			copy_text(p->node, sizeof(p->node), parts[i].node);
+			p->state = CD_CLOSED_JOB;
+		} else {
+			if (parts[i].node && parts[i].node[0])
+				copy_text(p->excluded[p->n_excluded++], CD_ADDR_MAX, parts[i].node);
+			p->state = CD_CHOOSE_NODE;
+		}
+		track_part(cd, p);
+	}
+	cd->split_asked = cd->split_answered = cd->split_ok = true;
+	set_state(cd, CD_DISTRIBUTE_JOBS, now_ms);
+	return R1_OK;
+}
+
 void chaindist_step(struct chaindist *cd, int64_t now_ms)
 {
 	for (int round = 0; round < MAX_ROUNDS && cd->state != CD_FINISHED; round++) {

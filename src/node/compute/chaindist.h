@@ -158,6 +158,26 @@ enum r1_err chaindist_new(const struct cd_config *cfg, const struct cd_job *job,
                           char **why);
 void chaindist_free(struct chaindist **cd);
 
+/*
+ * A restarted master picks its job up where CStore left it: the parts as
+ * planned before (contiguous row ranges covering the job's rows, in
+ * order), each with its result when it was done and the attempts it used.
+ * The machine skips deciding and splitting (the owner still has the cut
+ * inputs) and enters DISTRIBUTE_JOBS: done parts stay closed with their
+ * result, the others start again at CHOOSE_NODE, avoiding the node that
+ * had them.  Only on a new machine (S1_DECIDE_NR_REMOTE_NODES, no step
+ * yet).  Errors: R1_ERR_STATE (not new), R1_ERR_INVAL (no parts, more than
+ * CD_MAX_PARTS, ranges that do not tile the rows).
+ */
+struct cd_restored_part {
+	uint64_t row0, rows;
+	const char *result; /* NULL or "" = not done */
+	const char *node;   /* the node it was on ("" or NULL = none) */
+	unsigned attempts;
+};
+enum r1_err chaindist_restore(struct chaindist *cd, const struct cd_restored_part *parts, size_t n,
+                              int64_t now_ms, char **why);
+
 /* ---- events */
 
 /* Replace the candidate list (copied).  Call before each step, or when the network changes. */

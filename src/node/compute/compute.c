@@ -102,11 +102,15 @@ struct compute {
 	 */
 	void *spare;
 	size_t spare_len;
+	/* ChainDist machines mastered here (borrowed), for views */
+	struct chaindist **cds;
+	size_t ncds;
 };
 
 static const char *const kind_names[] = {
     [COMPUTE_GEMM] = "gemm",   [COMPUTE_INDEX] = "index", [COMPUTE_SEARCH] = "search",
     [COMPUTE_BENCH] = "bench", [COMPUTE_SPLIT] = "split", [COMPUTE_ASSEMBLE] = "assemble",
+    [COMPUTE_LOAD] = "load",
 };
 
 static const char *const state_names[] = {
@@ -600,9 +604,26 @@ static enum r1_err work_bench(struct job *j, char **why)
 	return err;
 }
 
+/* LOAD: fetch one matrix; its shape always comes back, the matrix only when kept. */
+static enum r1_err work_load(struct job *j, char **why)
+{
+	uint64_t used = 0;
+	enum r1_err err = fetch(j, &j->q_cid, &j->c, j->prefix, &used, why);
+	if (err)
+		return err;
+	j->out_rows = j->c.rows;
+	j->out_cols = j->c.cols;
+	j->out_dtype = j->c.dtype;
+	j->mem_needed = used;
+	if (!j->keep_result)
+		matrix_release(&j->c);
+	return R1_OK;
+}
+
 static enum r1_err (*const workers_by_kind[])(struct job *, char **) = {
     [COMPUTE_GEMM] = work_gemm,   [COMPUTE_INDEX] = work_index, [COMPUTE_SEARCH] = work_search,
     [COMPUTE_BENCH] = work_bench, [COMPUTE_SPLIT] = work_split, [COMPUTE_ASSEMBLE] = work_assemble,
+    [COMPUTE_LOAD] = work_load,
 };
 
 static void job_work(void *arg)
@@ -987,6 +1008,24 @@ enum r1_err compute_submit_split(struct compute *c, const struct compute_meta *m
 	return enqueue(c, j, meta, id, why);
 }
 
+enum r1_err compute_submit_load(struct compute *c, const struct compute_meta *meta, const char *cid,
+                                const char *what, bool keep, uint64_t mem_limit,
+                                compute_done_fn done, void *ctx, uint64_t *id, char **why)
+{
+	if (!cid || !cid[0])
+		return r1_fail(why, R1_ERR_INVAL, "load: no CID");
+	struct job *j = job_new(COMPUTE_LOAD, done, ctx);
+	what = what && what[0] ? what : "matrix";
+	if (!j || !(j->q_cid = r1_strdup(cid)) || !(j->prefix = r1_strdup(what))) {
+		job_free(j);
+		return r1_fail(why, R1_ERR_NOMEM, "compute: out of memory");
+	}
+	j->keep_result = keep;
+	j->mem_limit = mem_limit;
+	snprintf(j->label, sizeof(j->label), "load %.24s (%.24s)", what, cid);
+	return enqueue(c, j, meta, id, why);
+}
+
 enum r1_err compute_submit_assemble(struct compute *c, const struct compute_meta *meta,
                                     const struct compute_assemble_req *req, compute_done_fn done,
                                     void *ctx, uint64_t *id, char **why)
@@ -1222,6 +1261,7 @@ void compute_trim(struct compute *c)
 
 static void engine_destroy(struct compute *c)
 {
+	r1_free(c->cds);
 	r1_free(c->spare);
 	r1_free(c->secret);
 	r1_free(c->hist);
@@ -1470,4 +1510,37 @@ bool compute_peer_from_status(const json_t *st, struct compute_peer *out)
 	out->jobs_running = peer_uint(json_object_get(st, "COMPUTE_JOBS_RUNNING"));
 	out->jobs_queued = peer_uint(json_object_get(st, "COMPUTE_JOBS_QUEUED"));
 	return true;
+}
+
+/* ---- ChainDist jobs mastered here */
+
+enum r1_err compute_add_chaindist(struct compute *c, struct chaindist *cd, char **why)
+{
+	for (size_t i = 0; i < c->ncds; i++)
+		if (c->cds[i] == cd)
+			return R1_OK;
+	struct chaindist **v = r1_reallocarray(c->cds, c->ncds + 1, sizeof(*v));
+	if (!v)
+		return r1_fail(why, R1_ERR_NOMEM, "compute: out of memory");
+	c->cds = v;
+	c->cds[c->ncds++] = cd;
+	return R1_OK;
+}
+
+void compute_remove_chaindist(struct compute *c, const struct chaindist *cd)
+{
+	for (size_t i = 0; i < c->ncds; i++)
+		if (c->cds[i] == cd) {
+			memmove(&c->cds[i], &c->cds[i + 1], (c->ncds - i - 1) * sizeof(*c->cds));
+			c->ncds--;
+			return;
+		}
+}
+
+size_t compute_chaindists(const struct compute *c, const struct chaindist **out, size_t max)
+{
+	size_t n = c->ncds < max ? c->ncds : max;
+	for (size_t i = 0; i < n; i++)
+		out[i] = c->cds[i];
+	return n;
 }

@@ -70,6 +70,7 @@ enum compute_kind {
 	COMPUTE_BENCH,
 	COMPUTE_SPLIT,    /* cut a matrix into row blocks stored in R1FS */
 	COMPUTE_ASSEMBLE, /* stack row blocks from R1FS into one matrix */
+	COMPUTE_LOAD,     /* fetch one matrix from R1FS (its shape, or the matrix) */
 };
 
 enum compute_state {
@@ -241,6 +242,17 @@ enum r1_err compute_submit_assemble(struct compute *c, const struct compute_meta
                                     const struct compute_assemble_req *req, compute_done_fn done,
                                     void *ctx, uint64_t *id, char **why);
 
+/*
+ * Fetch the R1MX matrix stored under `cid` on the worker: its shape and
+ * dtype come back in the result's rows, cols and dtype, the matrix itself
+ * in c only with `keep`.  `what` ("A") names it in reasons and views.
+ * Errors: R1_ERR_INVAL (no CID), R1_ERR_NOMEM; on the worker R1FS's and
+ * R1_ERR_TOOBIG above the memory limit.
+ */
+enum r1_err compute_submit_load(struct compute *c, const struct compute_meta *meta, const char *cid,
+                                const char *what, bool keep, uint64_t mem_limit,
+                                compute_done_fn done, void *ctx, uint64_t *id, char **why);
+
 /* Build an embedding index from `emb` (taken).  Errors as above. */
 enum r1_err compute_submit_index(struct compute *c, const struct compute_meta *meta,
                                  struct matrix *emb, compute_done_fn done, void *ctx, uint64_t *id,
@@ -357,6 +369,19 @@ struct compute_peer {
 };
 /* False when the status has none of the compute fields (a node without compute). */
 bool compute_peer_from_status(const json_t *status, struct compute_peer *out);
+
+/*
+ * The ChainDist jobs this node masters (CHAIN_DIST_MASTER_01 instances add
+ * theirs while they live), for the console's :compute view: per-part state,
+ * node and progress through chaindist.h's readers.  The machines are
+ * borrowed and valid until the next loop iteration.  Adding one already
+ * there, or removing one not there, does nothing; add fails only on OOM.
+ */
+struct chaindist;
+enum r1_err compute_add_chaindist(struct compute *c, struct chaindist *cd, char **why);
+void compute_remove_chaindist(struct compute *c, const struct chaindist *cd);
+/* Up to max of them, oldest first; returns how many. */
+size_t compute_chaindists(const struct compute *c, const struct chaindist **out, size_t max);
 
 /*
  * The memory a job would need, as compute_submit_* counts it; for callers

@@ -13,7 +13,8 @@ src_node_libr1node_a_SOURCES += \
 	src/node/plugins/blas_bench_01.c \
 	src/node/plugins/matmul_job_01.c \
 	src/node/plugins/vector_search_01.c \
-	src/node/plugins/chain_dist_worker_01.c
+	src/node/plugins/chain_dist_worker_01.c \
+	src/node/plugins/chain_dist_master_01.c
 
 COMPUTE_TESTS = \
 	tests/unit/compute/test_matrix \
@@ -23,7 +24,9 @@ COMPUTE_TESTS = \
 	tests/unit/compute/test_chaindist \
 	tests/unit/compute/test_schemas \
 	tests/unit/compute/test_mxstore \
-	tests/unit/compute/test_plugins
+	tests/unit/compute/test_plugins \
+	tests/unit/compute/test_master \
+	tests/unit/node/test_node_session
 check_PROGRAMS += $(COMPUTE_TESTS)
 TESTS += $(COMPUTE_TESTS) tests/integration/compute_cli.sh tests/integration/compute_node.sh
 EXTRA_DIST += tests/unit/compute/refblas.h tests/integration/compute_cli.sh \
@@ -44,6 +47,11 @@ tests_unit_compute_test_mxstore_SOURCES = tests/unit/compute/test_mxstore.c test
 tests_unit_compute_test_mxstore_LDADD = tests/libtap.a $(R1_NODE_LIBS)
 tests_unit_compute_test_plugins_SOURCES = tests/unit/compute/test_plugins.c tests/unit/compute/refblas.h
 tests_unit_compute_test_plugins_LDADD = tests/libtap.a $(R1_NODE_LIBS)
+tests_unit_compute_test_master_SOURCES = tests/unit/compute/test_master.c tests/unit/compute/refblas.h
+tests_unit_compute_test_master_LDADD = tests/libtap.a $(R1_NODE_LIBS)
+# node_open_session (src/node/node.c), added for the ChainDist master
+tests_unit_node_test_node_session_SOURCES = tests/unit/node/test_node_session.c
+tests_unit_node_test_node_session_LDADD = tests/libtap.a $(R1_NODE_LIBS)
 
 # Plugin config schemas (data/plugins/README.md has the format), installed
 # for the deployment wizard.
@@ -59,3 +67,12 @@ EXTRA_DIST += data/plugins/README.md
 noinst_PROGRAMS += tests/bench/bench_compute
 tests_bench_bench_compute_SOURCES = tests/bench/bench_compute.c
 tests_bench_bench_compute_LDADD = $(R1_NODE_LIBS)
+noinst_PROGRAMS += tests/bench/bench_chaindist
+tests_bench_bench_chaindist_SOURCES = tests/bench/bench_chaindist.c
+tests_bench_bench_chaindist_LDADD = $(R1_NODE_LIBS)
+# bus_open_sibling over a real broker (what node_open_session relies on)
+check_PROGRAMS += tests/integration/bus_sibling
+tests_integration_bus_sibling_SOURCES = tests/integration/bus_sibling.c
+tests_integration_bus_sibling_LDADD = $(R1_CORE_LIBS)
+TESTS += tests/integration/bus_sibling.sh tests/integration/compute_chaindist.sh
+EXTRA_DIST += tests/integration/bus_sibling.sh tests/integration/compute_chaindist.sh

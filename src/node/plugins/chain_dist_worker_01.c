@@ -1,9 +1,12 @@
 /*
  * CHAIN_DIST_WORKER_01: one part of a ChainDist job, on the node the master
- * chose, in the pipeline it deployed (<master stream>_w_<part>, TYPE Void).
+ * chose, in the pipeline it deployed (<JOB_ID>_w<part>_<attempt>, TYPE Void).
  * MATMUL: its rows of op(A) (A_CID, cut by the master) times B (B_CID),
  * stored in R1FS; SEARCH: its batch of queries (QUERY_CID) against the
- * index (INDEX_CID), hits returned inline.  It reports as the reference's
+ * index (INDEX_CID), hits returned inline.  Its inputs are first brought
+ * from its MASTER through the R1FS exchange (the master cut them moments
+ * ago, so they are in nobody's announcement yet); what the master lacks is
+ * fetched from the other peers when the job reads it.  It reports as the reference's
  * workers do: payloads with PROGRESS while it runs, then PROGRESS 100 and
  * DATA (the result), or an EXCEPTION notification and a payload with ERROR
  * when the part fails; the master reads both.  Keys and payload:
@@ -14,15 +17,25 @@
 #include "node/node.h"
 #include "node/compute/compute.h"
 #include "node/compute/mxjson.h"
+#include "node/r1fs/r1fs_manager.h"
 #include "core/proto.h"
 
 #include <math.h>
 #include <strings.h>
 
+/* An input brought from the master before the job starts. */
+struct fetch {
+	struct worker *w;
+	uint64_t id;
+	bool pending;
+};
+
 struct worker {
 	struct plugin_instance *pi;
 	uint64_t job;
 	bool started, finished;
+	struct fetch fetches[2]; /* the inputs from the master (A and B, or index and queries) */
+	uint64_t fetch_from_ms, fetch_to_ms; /* monotonic: how long bringing them took */
 	double last_progress;
 	struct vindex *index; /* SEARCH: loaded first */
 };
@@ -31,7 +44,7 @@ static const char defaults[] =
     "{\"PROCESS_DELAY\": 1, \"ALLOW_EMPTY_INPUTS\": true, \"KIND\": \"MATMUL\","
     " \"JOB_ID\": null, \"PART\": 0, \"MASTER\": null, \"A_CID\": null, \"B_CID\": null,"
     " \"TRANS_B\": false, \"ALPHA\": 1.0, \"DTYPE\": \"float64\", \"INDEX_CID\": null,"
-    " \"QUERY_CID\": null, \"K\": 10, \"MAX_MEMORY_MB\": 0}";
+    " \"QUERY_CID\": null, \"K\": 10, \"MAX_MEMORY_MB\": 0, \"PREFETCH_FROM_MASTER\": true}";
 
 static struct compute *engine_of(struct plugin_instance *pi)
 {
@@ -77,12 +90,14 @@ static void on_product(void *ctx, struct compute_result *r)
 	w->finished = true;
 	json_t *f = fields(w->pi, 100.0);
 	if (f)
-		json_object_set_new(f, "DATA",
-		                    json_pack("{s:I,s:s,s:f,s:f,s:f}", "PART",
-		                              (json_int_t)plugin_cfg_int(w->pi, "PART", 0),
-		                              "RESULT_CID", r->result_cid, "SECONDS", r->seconds,
-		                              "GFLOPS", round(r->gflops * 100) / 100,
-		                              "R1FS_SECONDS", r->io_seconds));
+		json_object_set_new(
+		    f, "DATA",
+		    json_pack("{s:I,s:s,s:f,s:f,s:f,s:f}", "PART",
+		              (json_int_t)plugin_cfg_int(w->pi, "PART", 0), "RESULT_CID",
+		              r->result_cid, "SECONDS", r->seconds, "GFLOPS",
+		              round(r->gflops * 100) / 100, "R1FS_SECONDS", r->io_seconds,
+		              "FETCH_SECONDS",
+		              (double)(w->fetch_to_ms - w->fetch_from_ms) / 1000.0));
 	plugin_emit(w->pi, f, NULL);
 }
 
@@ -173,6 +188,53 @@ static enum r1_err start(struct plugin_instance *pi, struct worker *w, char **wh
 	return compute_submit_gemm_req(c, &meta, &g, on_product, w, &w->job, why);
 }
 
+static void begin(struct worker *w)
+{
+	char *why = NULL;
+	enum r1_err err = start(w->pi, w, &why);
+	if (err)
+		fail(w, why ? why : r1_strerror(err));
+	r1_free(why);
+}
+
+static void on_fetched(void *ctx, enum r1_err err, const char *why)
+{
+	struct fetch *f = ctx;
+	struct worker *w = f->w;
+	f->pending = false;
+	f->id = 0;
+	if (err) /* the job's own fetches try the other peers */
+		LOG_D(plugin_log(w->pi), "compute", "%s: an input from the master: %s",
+		      plugin_stream(w->pi), why ? why : r1_strerror(err));
+	for (size_t i = 0; i < R1_ARRAY_LEN(w->fetches); i++)
+		if (w->fetches[i].pending)
+			return;
+	w->fetch_to_ms = plugin_now_ms(w->pi);
+	begin(w);
+}
+
+/* Bring the inputs from the master; false when there is nothing to wait for. */
+static bool fetch_inputs(struct worker *w)
+{
+	struct plugin_instance *pi = w->pi;
+	const char *master = plugin_cfg_str(pi, "MASTER", NULL);
+	bool search = strcasecmp(plugin_cfg_str(pi, "KIND", "MATMUL"), "SEARCH") == 0;
+	const char *cids[2] = {plugin_cfg_str(pi, search ? "INDEX_CID" : "A_CID", NULL),
+	                       plugin_cfg_str(pi, search ? "QUERY_CID" : "B_CID", NULL)};
+	if (!master || !*master || !plugin_cfg_bool(pi, "PREFETCH_FROM_MASTER", true))
+		return false;
+	w->fetch_from_ms = w->fetch_to_ms = plugin_now_ms(pi);
+	bool any = false;
+	for (size_t i = 0; i < R1_ARRAY_LEN(cids); i++) {
+		struct fetch *f = &w->fetches[i];
+		f->w = w;
+		f->pending = cids[i] && r1fs_manager_fetch(plugin_node(pi), cids[i], master,
+		                                           on_fetched, f, &f->id, NULL) == R1_OK;
+		any |= f->pending;
+	}
+	return any;
+}
+
 static enum r1_err worker_init(struct plugin_instance *pi, void **state, char **why)
 {
 	if (!engine_of(pi))
@@ -192,17 +254,14 @@ static enum r1_err worker_process(struct plugin_instance *pi, void *state, const
 	struct worker *w = state;
 	if (!w->started) {
 		w->started = true;
-		char *swhy = NULL;
-		enum r1_err err = start(pi, w, &swhy);
-		if (err)
-			fail(w, swhy ? swhy : r1_strerror(err));
-		r1_free(swhy);
-		if (!err)
-			return plugin_emit(pi, fields(pi, 0.0), why);
-		return R1_OK;
+		if (!fetch_inputs(w))
+			begin(w);
+		return w->finished ? R1_OK : plugin_emit(pi, fields(pi, 0.0), why);
 	}
-	if (w->finished || !w->job)
+	if (w->finished)
 		return R1_OK;
+	if (!w->job) /* bringing the inputs: still alive */
+		return plugin_emit(pi, fields(pi, 0.0), why);
 	/* A payload each period: progress for the view, and a sign of life for the master. */
 	struct compute_job_info info;
 	double p = w->last_progress < 0 ? 0 : w->last_progress;
@@ -216,6 +275,9 @@ static void worker_close(struct plugin_instance *pi, void *state)
 {
 	struct worker *w = state;
 	struct compute *c = engine_of(pi);
+	for (size_t i = 0; i < R1_ARRAY_LEN(w->fetches); i++)
+		if (w->fetches[i].pending)
+			r1fs_manager_forget(plugin_node(pi), w->fetches[i].id);
 	if (w->job && c)
 		compute_forget(c, w->job);
 	vindex_unref(&w->index);

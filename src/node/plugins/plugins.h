@@ -19,5 +19,6 @@ extern const struct plugin_ops plugin_blas_bench_01;
 extern const struct plugin_ops plugin_matmul_job_01;
 extern const struct plugin_ops plugin_vector_search_01;
 extern const struct plugin_ops plugin_chain_dist_worker_01;
+extern const struct plugin_ops plugin_chain_dist_master_01;
 
 #endif

@@ -14,5 +14,6 @@ const struct plugin_ops *const plugin_builtins[] = {
     /* compute (node/compute.mk) */
     &plugin_blas_bench_01,     &plugin_matmul_job_01,
     &plugin_vector_search_01,  &plugin_chain_dist_worker_01,
+    &plugin_chain_dist_master_01,
     NULL,
 };

@@ -439,6 +439,40 @@ static bool push_pin(char ***cids, size_t *n, size_t *cap, const char *text)
 	return (*cids)[(*n)++] != NULL;
 }
 
+/* A count as kubo (a number) or js-ipfs (a string) writes it; false when absent or not one. */
+static bool json_count(json_t *v, uint64_t *out)
+{
+	const char *s = json_string_value(v);
+	if (json_is_integer(v) && json_integer_value(v) >= 0)
+		*out = (uint64_t)json_integer_value(v);
+	else if (s && *s && strlen(s) <= 19 && strspn(s, "0123456789") == strlen(s))
+		*out = strtoull(s, NULL, 10);
+	else
+		return false;
+	return true;
+}
+
+enum r1_err r1fs_ipfs_repo_stat(struct r1fs_ipfs *p, struct r1fs_ipfs_repo *out, char **why)
+{
+	memset(out, 0, sizeof(*out));
+	struct buf t;
+	target_init(&t, "/api/v0/repo/stat");
+	json_t *j = NULL;
+	enum r1_err e = call_json(p, "repo/stat", &t, ANSWER_MAX, &j, why);
+	buf_release(&t);
+	if (e)
+		return e;
+	if (!json_count(json_object_get(j, "RepoSize"), &out->size) ||
+	    !json_count(json_object_get(j, "NumObjects"), &out->objects))
+		e = r1_fail(why, R1_ERR_PROTO, "ipfs: repo/stat: no RepoSize or NumObjects");
+	else if (!json_count(json_object_get(j, "StorageMax"), &out->max))
+		out->max = 0;
+	json_decref(j);
+	if (e)
+		memset(out, 0, sizeof(*out));
+	return e;
+}
+
 enum r1_err r1fs_ipfs_pin_ls(struct r1fs_ipfs *p, char ***cids, size_t *n, char **why)
 {
 	*cids = NULL;

@@ -61,6 +61,16 @@ enum r1_err r1fs_ipfs_cat(struct r1fs_ipfs *ipfs, const char *path, r1fs_ipfs_wr
 enum r1_err r1fs_ipfs_block_get(struct r1fs_ipfs *ipfs, const struct r1fs_cid *cid, struct buf *out,
                                 char **why);
 
+/*
+ * repo/stat: the repo's size in bytes, its number of blocks and its
+ * configured maximum (0 when the node gives none).  Errors: see call errors
+ * above; R1_ERR_PROTO for an answer without RepoSize or NumObjects.
+ */
+struct r1fs_ipfs_repo {
+	uint64_t size, objects, max;
+};
+enum r1_err r1fs_ipfs_repo_stat(struct r1fs_ipfs *ipfs, struct r1fs_ipfs_repo *out, char **why);
+
 /* Recursive pins.  pin_rm of a CID not pinned: R1_ERR_NOTFOUND. */
 enum r1_err r1fs_ipfs_pin_add(struct r1fs_ipfs *ipfs, const char *cid, char **why);
 enum r1_err r1fs_ipfs_pin_rm(struct r1fs_ipfs *ipfs, const char *cid, char **why);

@@ -84,7 +84,13 @@ static enum r1_err op_ls(struct r1fs *fs, const char *cid, const json_t *args, j
 static enum r1_err op_pin(struct r1fs *fs, const char *cid, const json_t *args, json_t **out,
                           char **why)
 {
-	enum r1_err e = r1fs_pin(fs, cid, why);
+	const json_t *nm = json_object_get(args, "name");
+	const char *name = json_string_value(nm);
+	if (nm && !json_is_null(nm) && !r1fs_pin_name_ok(name, name ? json_string_length(nm) : 0))
+		return r1_fail(why, R1_ERR_INVAL,
+		               "r1fs pin: name must be 1 to 255 bytes without '/' or control "
+		               "characters");
+	enum r1_err e = r1fs_pin_named(fs, cid, name, why);
 	if (!e && !(*out = json_pack("{s:s,s:b}", "cid", cid, "pinned", true)))
 		e = r1_fail(why, R1_ERR_NOMEM, "r1fs: out of memory");
 	return e;

@@ -10,7 +10,9 @@
  *   stat  {cid}           {"cid", "type", "filesize", "cumulative", "block_size",
  *                          "links", "pinned"}
  *   ls    {cid}           [{"name", "cid", "size"}]
- *   pin   {cid}           {"cid", "pinned": true}   (fetches what is missing)
+ *   pin   {cid, name?}    {"cid", "pinned": true}   (fetches what is missing;
+ *                          name: what the client calls the file, kept when the
+ *                          pin has no name, see r1fs_pin_named)
  *   unpin {cid}           {"cid", "pinned": false}
  *   gc    {grace}         {"blocks_removed", "bytes_removed", "packs_compacted",
  *                          "packs_deleted", "disk_freed"}

@@ -314,16 +314,23 @@ enum r1_err r1fs_locate_block(struct r1fs *r, const struct r1fs_cid *cid, char *
 /* ------------------------------------------------------------ pins (rows) */
 
 /* Pin a CID; name (may be NULL) is the decrypted file's name when known. */
+/*
+ * Insert or keep the pin row.  A name the node decrypted (`hint` false)
+ * replaces the one it had; a client's (`hint` true) only fills a gap.
+ */
 static enum r1_err pin_row(struct r1fs *r, const char *cid, uint64_t size, const char *name,
-                           char **why)
+                           bool hint, char **why)
 {
+	static const char *const sql[2] = {
+	    "INSERT INTO r1fs_pins(cid, size, created, name) VALUES (?1, ?2, ?3, ?4)"
+	    " ON CONFLICT(cid) DO UPDATE SET name = COALESCE(excluded.name, name)",
+	    "INSERT INTO r1fs_pins(cid, size, created, name) VALUES (?1, ?2, ?3, ?4)"
+	    " ON CONFLICT(cid) DO UPDATE SET name = COALESCE(name, excluded.name)",
+	};
 	sqlite3_stmt *st = NULL;
 	enum r1_err e = R1_OK;
 	blockstore_db_lock(r->bs);
-	if (sqlite3_prepare_v2(r->db,
-	                       "INSERT INTO r1fs_pins(cid, size, created, name) VALUES (?1, ?2, ?3, ?4)"
-	                       " ON CONFLICT(cid) DO UPDATE SET name = COALESCE(excluded.name, name)",
-	                       -1, &st, NULL) != SQLITE_OK) {
+	if (sqlite3_prepare_v2(r->db, sql[hint], -1, &st, NULL) != SQLITE_OK) {
 		e = r1_fail(why, R1_ERR_DB, "r1fs: pin: %s", sqlite3_errmsg(r->db));
 	} else {
 		sqlite3_bind_text(st, 1, cid, -1, SQLITE_STATIC);
@@ -468,8 +475,27 @@ void r1fs_pins_free(struct r1fs_pin *pins, size_t n)
 enum r1_err r1fs_store_stat(struct r1fs *r, struct r1fs_store_stat *out, char **why)
 {
 	memset(out, 0, sizeof(*out));
-	if (!r->bs)
-		return no_store("store_stat", why);
+	if (r->ipfs) { /* the repo as the node counts it; no packs of ours */
+		struct r1fs_ipfs_repo repo;
+		char **cids = NULL;
+		size_t count = 0;
+		enum r1_err e = r1fs_ipfs_repo_stat(r->ipfs, &repo, why);
+		if (!e)
+			e = r1fs_ipfs_pin_ls(r->ipfs, &cids, &count, why);
+		for (size_t i = 0; i < count; i++)
+			r1_free(cids[i]);
+		r1_free(cids);
+		if (e)
+			return e;
+		if (repo.objects > INT64_MAX || count > INT64_MAX)
+			return r1_fail(why, R1_ERR_PROTO,
+			               "r1fs: the IPFS node's counts are absurd");
+		out->used_bytes = out->disk_bytes = repo.size;
+		out->quota_bytes = repo.max;
+		out->blocks = (int64_t)repo.objects;
+		out->pins = (int64_t)count;
+		return R1_OK;
+	}
 	out->used_bytes = blockstore_used(r->bs);
 	out->quota_bytes = blockstore_quota(r->bs);
 	out->blocks = blockstore_count(r->bs);
@@ -593,7 +619,24 @@ static enum r1_err dag_cumulative(struct r1fs *r, const struct r1fs_cid *cid, ui
 	return e;
 }
 
+bool r1fs_pin_name_ok(const char *name, size_t len)
+{
+	if (!name || len == 0 || len > 255 || strlen(name) != len)
+		return false;
+	for (size_t i = 0; i < len; i++) {
+		unsigned char c = (unsigned char)name[i];
+		if (c < 0x20 || c == 0x7f || c == '/')
+			return false;
+	}
+	return true;
+}
+
 enum r1_err r1fs_pin(struct r1fs *r, const char *cid_text, char **why)
+{
+	return r1fs_pin_named(r, cid_text, NULL, why);
+}
+
+enum r1_err r1fs_pin_named(struct r1fs *r, const char *cid_text, const char *name, char **why)
 {
 	struct r1fs_cid cid;
 	enum r1_err e = r1fs_cid_parse(cid_text, &cid, why);
@@ -609,7 +652,7 @@ enum r1_err r1fs_pin(struct r1fs *r, const char *cid_text, char **why)
 	if (!e)
 		e = dag_cumulative(r, &cid, &size, why);
 	if (!e)
-		e = pin_row(r, canon, size, NULL, why);
+		e = pin_row(r, canon, size, name, true, why);
 	pthread_rwlock_unlock(&r->gc_lock);
 	return e;
 }
@@ -922,7 +965,7 @@ static enum r1_err add_local(struct r1fs *r, struct source *src, uint64_t size, 
 	if (!e && batch)
 		e = blockstore_batch_commit(batch, why);
 	if (!e && store && !o->no_pin)
-		e = pin_row(r, out->cid, out->size, name, why);
+		e = pin_row(r, out->cid, out->size, name, false, why);
 	if (store)
 		pthread_rwlock_unlock(&r->gc_lock);
 	blockstore_batch_free(&batch);
@@ -1420,7 +1463,7 @@ static enum r1_err get_stream(struct r1fs *r, const char *cid, const struct r1fs
 		r1fs_cid_format(&root, canon);
 		e = dag_cumulative(r, &root, &size, why);
 		if (!e)
-			e = pin_row(r, canon, size, r1fs_unseal_name(u), why);
+			e = pin_row(r, canon, size, r1fs_unseal_name(u), false, why);
 		if (e && name) {
 			r1_free(*name);
 			*name = NULL;

@@ -297,7 +297,8 @@ struct r1fs_pin {
 	int64_t created; /* unix seconds */
 	/*
 	 * The decrypted file's name when this node knew it (it added the file,
-	 * or got it with its secret), else NULL; r1_malloc'd, raw bytes.
+	 * or got it with its secret), else the name a client gave with the pin
+	 * (r1fs_pin_named), else NULL; r1_malloc'd, raw bytes.
 	 */
 	char *name;
 };
@@ -307,6 +308,16 @@ struct r1fs_pin {
  * R1_ERR_NOTFOUND names the first one missing.  Pinning twice is fine.
  */
 enum r1_err r1fs_pin(struct r1fs *r, const char *cid, char **why);
+/*
+ * The same, recording `name` (NULL = none) as the pin's name when it has
+ * none yet: what a client that added the file says it is called, for a
+ * node that cannot decrypt it.  A name the node decrypts later replaces
+ * it; it never replaces one.  The caller checks the name (r1fs_pin_name_ok).
+ * An IPFS backend keeps no names: it is dropped there.
+ */
+enum r1_err r1fs_pin_named(struct r1fs *r, const char *cid, const char *name, char **why);
+/* A name fit for r1fs_pin_named: 1 to 255 bytes, no '/', no control characters. */
+bool r1fs_pin_name_ok(const char *name, size_t len);
 /* R1_ERR_NOTFOUND when the CID was not pinned. */
 enum r1_err r1fs_unpin(struct r1fs *r, const char *cid, char **why);
 bool r1fs_is_pinned(struct r1fs *r, const char *cid);
@@ -337,6 +348,12 @@ enum r1_err r1fs_gc(struct r1fs *r, int64_t grace, struct r1fs_gc_stats *out, ch
 enum r1_err r1fs_gc_with_progress(struct r1fs *r, int64_t grace, r1fs_progress_fn progress,
                                   void *ctx, struct r1fs_gc_stats *out, char **why);
 
+/*
+ * The store's counters.  With an IPFS backend they are the node's repo
+ * (repo/stat: used = disk = RepoSize, quota = StorageMax, blocks =
+ * NumObjects) and its recursive pins; packs is 0.  Errors: R1_ERR_DB, or
+ * the node's (ipfs.h).
+ */
 struct r1fs_store_stat {
 	uint64_t used_bytes;  /* indexed block bytes: what the quota counts */
 	uint64_t quota_bytes; /* 0 = none */

@@ -22,7 +22,9 @@
  *    never does.  SERVE_UNTRUSTED: true opts in for an open test network;
  *  - remote requests (R1FS_REQ from an allowed client, answered with
  *    R1FS_RESP): pins, stat, ls, store_stat, pin, unpin, gc, and fetch
- *    (take a DAG from the client itself: `r1console r1fs add --node`);
+ *    (take a DAG from the client itself and pin it under the name the
+ *    client gives, which the node cannot decrypt: `r1console r1fs add
+ *    --node`);
  *  - the HTTP API (r1fs_http.h) on the node's R1FS port, recorded in
  *    <node dir>/r1fs-api.port for `r1console r1fs`;
  *  - the heartbeat's R1FS_ONLINE (and R1FS_ID: the IPFS node's peer ID
@@ -492,10 +494,21 @@ static void handle_req(struct rfm *s, const char *sender, const struct xmsg *m, 
 		return;
 	}
 	if (strcmp(m->cmd, "fetch") == 0) {
+		/* the name is checked before the whole DAG is fetched for nothing */
+		const json_t *nm = json_object_get(j->args, "name");
 		struct r1fs_cid root;
 		char *why = NULL;
-		enum r1_err e = !s->x ? r1_fail(&why, R1_ERR_STATE, "this node's store is IPFS")
-		                      : r1fs_cid_parse(j->cid, &root, &why);
+		bool bad_name = nm && !json_is_null(nm) &&
+		                !r1fs_pin_name_ok(json_string_value(nm), json_string_length(nm));
+		enum r1_err e;
+		if (!s->x)
+			e = r1_fail(&why, R1_ERR_STATE, "this node's store is IPFS");
+		else if (bad_name)
+			e = r1_fail(
+			    &why, R1_ERR_INVAL,
+			    "the name must be 1 to 255 bytes without '/' or control characters");
+		else
+			e = r1fs_cid_parse(j->cid, &root, &why);
 		if (!e)
 			e = xchg_fetch(s->x, &root, sender, fetched, j, &j->fetch_id, &why);
 		if (e) {
@@ -775,4 +788,24 @@ const struct plugin_ops plugin_r1fs_manager = {
 unsigned node_r1fs_port(const struct node *n)
 {
 	return n->r1fs_http_port;
+}
+
+enum r1_err r1fs_manager_fetch(struct node *n, const char *cid, const char *peer,
+                               void (*done)(void *ctx, enum r1_err err, const char *why),
+                               void *ctx, uint64_t *id, char **why)
+{
+	struct rfm *s = n->r1fsm;
+	if (!s || !s->x)
+		return r1_fail(why, R1_ERR_STATE, "R1FS_MANAGER runs no exchange on this node");
+	struct r1fs_cid root;
+	enum r1_err e = r1fs_cid_parse(cid, &root, why);
+	if (e)
+		return e;
+	return xchg_fetch(s->x, &root, peer, done, ctx, id, why);
+}
+
+void r1fs_manager_forget(struct node *n, uint64_t id)
+{
+	if (n->r1fsm && n->r1fsm->x && id)
+		xchg_forget(n->r1fsm->x, id);
 }

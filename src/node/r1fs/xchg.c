@@ -812,7 +812,8 @@ struct job {
 	xchg_addr peer; /* intake: the sender; serve: the requester */
 	char *b64;      /* intake: the sealed block */
 	size_t b64_len;
-	struct buf block; /* intake: the opened block; serve: the sealed base64 */
+	struct buf block; /* intake: the opened block */
+	json_t *msg;      /* serve: the BLOCK message, sealed block and all */
 	struct r1fs_links kids;
 	enum r1_err err;
 	bool bad_seal; /* intake: it did not open (else a failure is the store's or the hash's) */
@@ -823,6 +824,7 @@ static void job_free(struct job *j)
 {
 	r1_free(j->b64);
 	buf_release(&j->block);
+	json_decref(j->msg);
 	r1fs_links_release(&j->kids);
 	r1_free(j->why);
 	OPENSSL_cleanse(j->key, sizeof(j->key));
@@ -1065,16 +1067,20 @@ static void send_none(struct xchg *x, const char *peer, const uint8_t xfer[XMSG_
 	json_decref(m);
 }
 
+/* Read, seal and wrap the block here: the loop only sends the message. */
 static void serve_run(struct worker_job *wj, void *arg)
 {
 	struct job *j = arg;
-	struct buf raw = BUF_INIT;
+	struct buf raw = BUF_INIT, sealed = BUF_INIT;
 	j->err = r1fs_serve_block(j->x->fs, &j->cid, &raw, &j->why);
 	if (!j->err)
 		j->err = xmsg_seal_block(j->key, j->xfer, &j->cid, (const uint8_t *)raw.data,
-		                         raw.len, &j->block, &j->why);
+		                         raw.len, &sealed, &j->why);
+	if (!j->err && !(j->msg = xmsg_block(j->xfer, &j->cid, sealed.data, sealed.len)))
+		j->err = r1_fail(&j->why, R1_ERR_NOMEM, "r1fs: out of memory");
 	j->b64_len = raw.len; /* the block's size, for the counters */
 	buf_release(&raw);
+	buf_release(&sealed);
 }
 
 static void kick_serve(struct xchg *x);
@@ -1092,17 +1098,15 @@ static void serve_done(void *arg, enum r1_err status)
 	if (s && s->busy)
 		s->busy--;
 	if (!j->err) {
-		json_t *m = xmsg_block(j->xfer, &j->cid, j->block.data, j->block.len);
 		char *why = NULL;
-		if (!m || x->env.send(x->env.ctx, j->peer, m, false, &why)) {
+		if (x->env.send(x->env.ctx, j->peer, j->msg, false, &why)) {
 			LOG_D(x->log, LOGMOD, "sending a block to %s: %s", j->peer,
-			      why ? why : "out of memory");
+			      why ? why : "?");
 		} else {
 			x->st.blocks_out++;
 			x->st.bytes_out += j->b64_len;
 		}
 		r1_free(why);
-		json_decref(m);
 	} else {
 		const char *reason = j->err == R1_ERR_NOTFOUND ? "not found"
 		                     : j->err == R1_ERR_CRYPTO ? "corrupted on this node"

@@ -82,7 +82,7 @@ void xmsg_xfer_hex(const uint8_t xfer[XMSG_XFER_LEN], char out[2 * XMSG_XFER_LEN
 
 json_t *xmsg_want(const uint8_t xfer[XMSG_XFER_LEN], const uint8_t key[XMSG_KEY_LEN],
                   const struct r1fs_cid *root, const struct r1fs_cid *cids, size_t n);
-/* data: the sealed block's base64 (copied). */
+/* data: the sealed block's base64 (copied).  Any thread: the object is the caller's. */
 json_t *xmsg_block(const uint8_t xfer[XMSG_XFER_LEN], const struct r1fs_cid *cid, const char *data,
                    size_t data_len);
 json_t *xmsg_none(const uint8_t xfer[XMSG_XFER_LEN], const struct r1fs_cid *cids, size_t n,

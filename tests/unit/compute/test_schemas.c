@@ -188,6 +188,7 @@ static const struct plugin_ops *const compute_plugins[] = {
     &plugin_matmul_job_01,
     &plugin_vector_search_01,
     &plugin_chain_dist_worker_01,
+    &plugin_chain_dist_master_01,
 };
 
 /*

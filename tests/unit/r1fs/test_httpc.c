@@ -573,6 +573,47 @@ static void test_rpc(void)
 	r1fs_ipfs_free(&p);
 	fake_stop(&f);
 	buf_release(&f.request);
+
+	/* repo/stat: js-ipfs writes the counts as strings, kubo as numbers. */
+	static const struct {
+		const char *body;
+		enum r1_err err;
+		uint64_t size, objects, max;
+		const char *name;
+	} repos[] = {
+	    {"{\"NumObjects\":\"54\",\"RepoSize\":\"3075925\",\"RepoPath\":\"/r\","
+	     "\"Version\":\"12\",\"StorageMax\":\"10000000000\"}",
+	     R1_OK, 3075925, 54, 10000000000u, "js-ipfs's strings"},
+	    {"{\"NumObjects\":7,\"RepoSize\":1024,\"StorageMax\":9223372036854775807}", R1_OK, 1024,
+	     7, 9223372036854775807u, "kubo's numbers"},
+	    {"{\"NumObjects\":7,\"RepoSize\":1024}", R1_OK, 1024, 7, 0, "no StorageMax: 0"},
+	    {"{\"NumObjects\":7}", R1_ERR_PROTO, 0, 0, 0, "no RepoSize: refused"},
+	    {"{\"NumObjects\":\"-7\",\"RepoSize\":1}", R1_ERR_PROTO, 0, 0, 0,
+	     "a negative count: refused"},
+	    {"{\"NumObjects\":\"99999999999999999999\",\"RepoSize\":1}", R1_ERR_PROTO, 0, 0, 0,
+	     "a count beyond 64 bits: refused"},
+	};
+	for (size_t i = 0; i < R1_ARRAY_LEN(repos); i++) {
+		const char *ra = answer("200 OK", repos[i].body);
+		fake_start(&f, ra, strlen(ra));
+		p = ipfs_at(&f);
+		struct r1fs_ipfs_repo repo;
+		r1_free(why);
+		why = NULL;
+		is_err(r1fs_ipfs_repo_stat(p, &repo, &why), repos[i].err, "repo/stat, %s",
+		       repos[i].name);
+		ok(repo.size == repos[i].size && repo.objects == repos[i].objects &&
+		       repo.max == repos[i].max,
+		   "  size %" PRIu64 ", %" PRIu64 " objects, max %" PRIu64, repo.size, repo.objects,
+		   repo.max);
+		r1fs_ipfs_free(&p);
+		fake_stop(&f);
+		static const char line[] = "POST /api/v0/repo/stat HTTP/1.1\r\n";
+		if (i == 0)
+			ok(strncmp(buf_cstr(&f.request), line, strlen(line)) == 0,
+			   "  a POST of /api/v0/repo/stat");
+		buf_release(&f.request);
+	}
 	buf_release(&block);
 	buf_release(&request);
 	r1_free(why);
@@ -672,8 +713,8 @@ static void test_backend_get(void)
 			ok(why && strstr(why, "do not hash"), "by the CID check: %s", why);
 			is_int(entries(out.data), 0, "and nothing is restored");
 		}
-		struct r1fs_store_stat st;
-		is_int(r1fs_store_stat(fs, &st, NULL), R1_ERR_STATE,
+		struct r1fs_gc_stats gs;
+		is_int(r1fs_gc(fs, 0, &gs, NULL), R1_ERR_STATE,
 		       "the built-in store's operations are refused with a backend");
 		r1_free(path);
 		r1fs_free(&fs);

@@ -3,13 +3,14 @@
  * reference's add/get (its vectors' encrypted bytes are what we store and
  * hash), json/yaml, cat/ls/stat, blocks put and fetched from another
  * store, corruption detected on read, pins, garbage collection removing
- * exactly the unpinned blocks, the quota, cancellation, allocation
+ * exactly the unpinned blocks, the names pins carry, the quota, cancellation, allocation
  * failures and concurrent adds against a collecting thread.
  */
 #include "node/lib.h"
 #include "node/r1fs/r1fs.h"
 #include "node/r1fs/dagbuilder.h"
 #include "node/r1fs/dagpb.h"
+#include "node/r1fs/ops.h"
 #include "tests/tap.h"
 
 #include "core/db.h"
@@ -746,6 +747,100 @@ static void test_gc(void)
 	r1_free(why);
 }
 
+/* ------------------------------------------------------------ pin names */
+
+/* The name of cid's pin: "(unpinned)", "(none)" or the name. */
+static const char *pin_name(struct r1fs *fs, const char *cid, char *out, size_t size)
+{
+	struct r1fs_pin *pins = NULL;
+	size_t n = 0;
+	snprintf(out, size, "(unpinned)");
+	r1fs_list_pins(fs, &pins, &n, NULL);
+	for (size_t i = 0; i < n; i++)
+		if (strcmp(pins[i].cid, cid) == 0)
+			snprintf(out, size, "%s", pins[i].name ? pins[i].name : "(none)");
+	r1fs_pins_free(pins, n);
+	return out;
+}
+
+/*
+ * A client's name for a pin (add --node: the node cannot decrypt the file)
+ * fills a gap and nothing more; the name the node decrypts replaces it.
+ */
+static void test_pin_names(void)
+{
+	char long_name[257];
+	memset(long_name, 'n', sizeof(long_name) - 1);
+	long_name[256] = 0;
+	ok(!r1fs_pin_name_ok(NULL, 0), "no name is not a name");
+	ok(!r1fs_pin_name_ok("", 0), "nor an empty one");
+	ok(!r1fs_pin_name_ok(long_name, 256), "nor 256 bytes");
+	ok(r1fs_pin_name_ok(long_name + 1, 255), "255 bytes are");
+	ok(!r1fs_pin_name_ok("a/b.bin", 7), "a '/' is refused");
+	ok(!r1fs_pin_name_ok("a\nb", 3), "a newline is refused");
+	ok(!r1fs_pin_name_ok("a\x7f", 2), "DEL is refused");
+	ok(!r1fs_pin_name_ok("ab", 3), "a length past a NUL is refused");
+	ok(r1fs_pin_name_ok("r\xc3\xa9sum\xc3\xa9 1.pdf", 14), "UTF-8 and spaces are fine");
+
+	struct node n;
+	node_open(&n, "pinnames", 0);
+	char *why = NULL, name[300];
+	struct r1fs_add_opts ao = R1FS_ADD_OPTS_INIT;
+	ao.no_pin = true;
+	struct r1fs_added a;
+	is_int(r1fs_add_bytes(n.fs, "sealed", 6, "real.bin", &ao, &a, &why), R1_OK,
+	       "an add without a pin");
+	is_str(pin_name(n.fs, a.cid, name, sizeof(name)), "(unpinned)", "is not pinned");
+	is_int(r1fs_pin(n.fs, a.cid, &why), R1_OK, "a pin without a name");
+	is_str(pin_name(n.fs, a.cid, name, sizeof(name)), "(none)", "has none");
+	is_int(r1fs_pin_named(n.fs, a.cid, "told.bin", &why), R1_OK, "pinned again, named");
+	is_str(pin_name(n.fs, a.cid, name, sizeof(name)), "told.bin", "takes the name it is told");
+	is_int(r1fs_pin_named(n.fs, a.cid, "other.bin", &why), R1_OK, "and again, otherwise named");
+	is_str(pin_name(n.fs, a.cid, name, sizeof(name)), "told.bin", "keeps the first");
+	is_int(r1fs_pin(n.fs, a.cid, &why), R1_OK, "and again, unnamed");
+	is_str(pin_name(n.fs, a.cid, name, sizeof(name)), "told.bin", "keeps it still");
+	char *out = fresh_dir("pinnames_out"), *path = NULL;
+	is_int(r1fs_get_file(n.fs, a.cid, out, NULL, &path, &why), R1_OK, "a get with the secret");
+	r1_free(path);
+	is_str(pin_name(n.fs, a.cid, name, sizeof(name)), "real.bin",
+	       "the name decrypted replaces the one told");
+	is_int(r1fs_pin_named(n.fs, a.cid, "late.bin", &why), R1_OK, "a later client's name");
+	is_str(pin_name(n.fs, a.cid, name, sizeof(name)), "real.bin", "does not replace it");
+
+	/* The pin operation (HTTP API, R1FS_REQ, fetch) checks the name it is given. */
+	struct r1fs_added b;
+	r1fs_add_bytes(n.fs, "other", 5, "b.bin", &ao, &b, &why);
+	static const struct {
+		const char *name_json;
+		enum r1_err err;
+		const char *pinned_as, *what;
+	} args[] = {
+	    {"\"x/y\"", R1_ERR_INVAL, "(unpinned)", "a name with '/': refused, not pinned"},
+	    {"5", R1_ERR_INVAL, "(unpinned)", "a number for a name: refused"},
+	    {"\"a\\u0000b\"", R1_ERR_INVAL, "(unpinned)", "a name with a NUL: refused"},
+	    {"null", R1_OK, "(none)", "a null name: pinned without one"},
+	    {"\"b-told.bin\"", R1_OK, "b-told.bin", "a good name: pinned under it"},
+	};
+	for (size_t i = 0; i < R1_ARRAY_LEN(args); i++) {
+		char text[200];
+		snprintf(text, sizeof(text), "{\"cid\": \"%s\", \"name\": %s}", b.cid,
+		         args[i].name_json);
+		json_t *in = json_loads(text, JSON_ALLOW_NUL, NULL), *res = NULL;
+		bool changed = false;
+		r1_free(why);
+		why = NULL;
+		is_int(r1fs_op_run(n.fs, "pin", in, &res, &changed, &why), args[i].err,
+		       "pin op, %s", args[i].what);
+		is_str(pin_name(n.fs, b.cid, name, sizeof(name)), args[i].pinned_as, "  pin: %s",
+		       args[i].pinned_as);
+		json_decref(in);
+		json_decref(res);
+	}
+	r1_free(out);
+	r1_free(why);
+	node_close(&n);
+}
+
 /* ------------------------------------------------------------ packs */
 
 /* Every indexed block reads back and verifies (read straight from node.db). */
@@ -1041,6 +1136,7 @@ int main(void)
 	test_threads(&n);
 	node_close(&n);
 	test_gc();
+	test_pin_names();
 	test_compaction();
 	test_legacy_layout();
 	return tap_done();

@@ -126,7 +126,13 @@ static void test_block_none_req_resp(void)
 {
 	uint8_t xfer[XMSG_XFER_LEN] = {1}, key[XMSG_KEY_LEN] = {2};
 	struct r1fs_cid cid = cid_of("block");
+	/* base64 goes in unchecked; other text through jansson's UTF-8 check */
+	json_t *u = xmsg_block(xfer, &cid, "\xc8\x99", 2);
+	is_str(json_string_value(json_object_get(u, "data")), "\xc8\x99", "UTF-8 data is kept");
+	json_decref(u);
+	ok(xmsg_block(xfer, &cid, "AA\xff", 3) == NULL, "data that is not UTF-8 is refused");
 	json_t *b = xmsg_block(xfer, &cid, "AAAA", 4);
+	is_str(json_string_value(json_object_get(b, "data")), "AAAA", "base64 data is kept");
 	struct xmsg m;
 	char *why = NULL;
 	is_int(xmsg_parse(b, &m, &why), R1_OK, "block parses");
