@@ -1,7 +1,8 @@
 /*
  * The Compute view (":compute"): compute jobs and the nodes' measured speed.
  *
- * Top, the jobs, one group each: a ChainDist job (from its master's
+ * Top, the jobs, one group each: a ChainDist job (read from the machine
+ * when a hosted node masters it, else from its master's
  * CHAIN_DIST_MASTER_01 payloads, wherever the master runs) with one row
  * per part: the node it is assigned to, the node's measured GFLOP/s, the
  * part's state (the reference's names) and a progress bar; the matrix
@@ -25,6 +26,7 @@
 #include "tui/widgets/table.h"
 #include "core/netmap.h"
 #include "core/sanitize.h"
+#include "node/compute/chaindist.h"
 #include "node/compute/compute.h"
 
 #include <math.h>
@@ -32,6 +34,8 @@
 #define BENCH_N    2048
 #define BENCH_REPS 3
 #define LOCAL_MAX  48 /* jobs listed per hosted node */
+#define LIVE_MAX   16 /* ChainDist jobs read from a hosted master */
+#define JOBS_MAX   (NETJOBS_MAX + LIVE_MAX)
 
 enum { J_JOB, J_NODE, J_STATE, J_PROGRESS, J_GFLOPS, J_INFO, J__COUNT };
 enum { N_NODE, N_CORES, N_BLAS, N_THREADS, N_F64, N_F32, N_BENCH, N_JOBS, N_SEEN, N__COUNT };
@@ -54,7 +58,15 @@ struct compute_view {
 	struct jrow *rows;
 	size_t nrows, cap;
 	uint64_t jobs_seen; /* netjobs.changes at the last rebuild */
-	int nodes_h;        /* rows of the nodes table at the last draw */
+	/*
+	 * The jobs the rows point at, taken at each rebuild: the ChainDist
+	 * machines of hosted masters (their status now), then the model's jobs
+	 * from payloads (a hosted master's own payloads skipped); bodies are
+	 * references of ours.
+	 */
+	struct netjob cjobs[JOBS_MAX];
+	size_t ncjobs;
+	int nodes_h; /* rows of the nodes table at the last draw */
 };
 
 static struct tui_model *model(struct compute_view *cv)
@@ -64,8 +76,7 @@ static struct tui_model *model(struct compute_view *cv)
 
 static const struct netjob *netjob_of(struct compute_view *cv, const struct jrow *r)
 {
-	struct netjobs *j = &model(cv)->jobs;
-	return r->job < j->n ? &j->jobs[r->job] : NULL;
+	return r->job < cv->ncjobs ? &cv->cjobs[r->job] : NULL;
 }
 
 static const json_t *part_of(struct compute_view *cv, const struct jrow *r)
@@ -111,14 +122,67 @@ static struct jrow *push(struct compute_view *cv)
 	return r;
 }
 
-/* Netjobs in display order: running ChainDist first, newest first; then the rest. */
-static size_t netjob_order(struct compute_view *cv, uint32_t *out)
+static void drop_jobs(struct compute_view *cv)
 {
-	struct netjobs *j = &model(cv)->jobs;
+	for (size_t i = 0; i < cv->ncjobs; i++)
+		json_decref(cv->cjobs[i].body);
+	cv->ncjobs = 0;
+}
+
+static bool same_job(const struct netjob *a, const struct netjob *b)
+{
+	return a->kind == b->kind && addr_same(a->sender, b->sender) && strcmp(a->id, b->id) == 0;
+}
+
+/* The hosted masters' machines, read now, then the jobs payloads told of. */
+static void take_jobs(struct compute_view *cv)
+{
+	struct tui_model *m = model(cv);
+	drop_jobs(cv);
+	int64_t now = app_now(cv->v.app); /* the machines' clock is the wall clock */
+	for (size_t h = 0; h < m->n_hosts; h++) {
+		struct compute *c = tui_host_compute(&m->hosts[h]);
+		const struct chaindist *cds[LIVE_MAX];
+		size_t n = c ? compute_chaindists(c, cds, LIVE_MAX) : 0;
+		for (size_t i = 0; i < n && cv->ncjobs < LIVE_MAX; i++) {
+			struct netjob *x = &cv->cjobs[cv->ncjobs];
+			memset(x, 0, sizeof(*x));
+			x->body = chaindist_status_json(cds[i], now);
+			if (!x->body)
+				continue;
+			x->kind = NETJOB_CHAINDIST;
+			snprintf(x->sender, sizeof(x->sender), "%s", m->hosts[h].addr);
+			snprintf(x->id, sizeof(x->id), "%s", chaindist_job_id(cds[i]));
+			x->first_ms = chaindist_started_ms(cds[i]);
+			x->finished = chaindist_state(cds[i]) == CD_FINISHED;
+			cv->ncjobs++;
+		}
+	}
+	size_t live = cv->ncjobs;
+	for (size_t i = 0; i < m->jobs.n && cv->ncjobs < JOBS_MAX; i++) {
+		const struct netjob *y = &m->jobs.jobs[i];
+		bool dup = false;
+		for (size_t k = 0; k < live && !dup; k++) {
+			dup = same_job(&cv->cjobs[k], y);
+			if (dup && y->instance[0]) /* the payload knows its instance */
+				snprintf(cv->cjobs[k].instance, sizeof(cv->cjobs[k].instance), "%s",
+				         y->instance);
+		}
+		if (dup)
+			continue;
+		cv->cjobs[cv->ncjobs] = *y;
+		json_incref(y->body);
+		cv->ncjobs++;
+	}
+}
+
+/* Jobs in display order: running ChainDist first, newest first; then the rest. */
+static size_t job_order(struct compute_view *cv, uint32_t *out)
+{
 	size_t n = 0;
 	for (int pass = 0; pass < 4; pass++)
-		for (size_t i = j->n; i-- > 0;) {
-			const struct netjob *x = &j->jobs[i];
+		for (size_t i = cv->ncjobs; i-- > 0;) {
+			const struct netjob *x = &cv->cjobs[i];
 			int want = (x->kind == NETJOB_MATMUL) * 2 + x->finished;
 			if (want == pass)
 				out[n++] = (uint32_t)i;
@@ -131,12 +195,13 @@ static void build_rows(struct compute_view *cv)
 	struct tui_model *m = model(cv);
 	cv->nrows = 0;
 	cv->jobs_seen = m->jobs.changes;
-	uint32_t order[NETJOBS_MAX];
-	size_t n = netjob_order(cv, order);
+	take_jobs(cv);
+	uint32_t order[JOBS_MAX];
+	size_t n = job_order(cv, order);
 	uint64_t group = 0;
 	char last_sender[R1_ADDR_LEN + 1] = "";
 	for (size_t k = 0; k < n; k++) {
-		const struct netjob *x = &m->jobs.jobs[order[k]];
+		const struct netjob *x = &cv->cjobs[order[k]];
 		if (x->kind == NETJOB_MATMUL && tui_model_host(m, x->sender))
 			continue; /* its engine's own row says more */
 		if (x->kind == NETJOB_CHAINDIST) {
@@ -932,6 +997,7 @@ static void v_free(struct view *v)
 	struct compute_view *cv = (struct compute_view *)v;
 	table_free(&cv->jobs);
 	table_free(&cv->nodes);
+	drop_jobs(cv);
 	r1_free(cv->rows);
 	r1_free(cv);
 }

@@ -502,6 +502,9 @@ static void test_compute_view(void)
 	   "the re-assigned part: the reference's state name, its second attempt");
 	ok(contains(a, "worker lost: out of memory"), "... and why it moved");
 	ok(contains(a, "FINISHED 100%"), "the finished job");
+	ok(contains(a, "ChainDist vs-43 (SEARCH, 1000 rows) by node-02: DISTRIBUTE_JOBS 40%") &&
+	       !contains(a, "SPLIT_INPUT"),
+	   "a job mastered by a hosted node: read from its machine, its older payload ignored");
 	ok(contains(a, "non-conforming dimensions"), "a failed product, with its reason");
 	ok(contains(a, "jobs on node-02") && contains(a, "#2 bench n=128 f64"),
 	   "the hosted node's queue");

@@ -56,6 +56,8 @@ struct viewhost {
 	struct r1fs *fs;
 	json_t *r1fs_view01;
 	char cid_report[R1FS_CID_TEXT_MAX];
+	struct chaindist *live; /* node-02 masters it: the view reads the machine */
+	struct cdrec *live_rec;
 };
 
 static struct viewhost *vh_of(struct viewfix *f)
@@ -293,6 +295,9 @@ struct cdrec {
 	json_t *last;
 };
 
+static void cd_payload(void *ctx, struct chaindist *cd, json_t *fields);
+static enum r1_err cd_deploy(void *ctx, struct chaindist *cd, const struct cd_part *p, char **why);
+
 static enum r1_err cd_deploy(void *ctx, struct chaindist *cd, const struct cd_part *p, char **why)
 {
 	(void)ctx;
@@ -395,6 +400,35 @@ static void chaindist_fixture(struct viewfix *f)
 	payload(f, 1, now - 1000, "cd-mm-42", "CHAIN_DIST_MASTER_01", "master-1", st);
 	chaindist_free(&cd);
 	json_decref(rec.last);
+
+	/* mm-43: mastered by node-02, hosted: read from its machine (and its payload ignored) */
+	struct viewhost *vh = vh_of(f);
+	vh->live_rec = calloc(1, sizeof(*vh->live_rec));
+	struct cd_effects lfx = {.ctx = vh->live_rec, .deploy = cd_deploy, .payload = cd_payload};
+	struct cd_config lcfg = {.nr_remote_nodes = 2};
+	struct cd_job live = {.kind = CD_SEARCH,
+	                      .job_id = "vs-43",
+	                      .rows = 1000,
+	                      .bytes_per_row = 4096,
+	                      .fixed_bytes = 1 << 24,
+	                      .flops_per_row = 1e6};
+	t0 = now - 20 * 1000;
+	if (chaindist_new(&lcfg, &live, &lfx, t0, &vh->live, &why) ||
+	    chaindist_set_candidates(vh->live, nodes, 2, &why) ||
+	    compute_add_chaindist(vh->compute, vh->live, &why))
+		tap_bail("chaindist: %s", why ? why : "?");
+	chaindist_step(vh->live, t0);
+	for (unsigned i = 0; i < chaindist_nparts(vh->live); i++) {
+		char node[CD_ADDR_MAX];
+		snprintf(node, sizeof(node), "%s", chaindist_part(vh->live, i)->node);
+		chaindist_part_started(vh->live, i, true, NULL, t0 + 1000);
+		chaindist_part_progress(vh->live, i, node, i ? 20 : 60, now - 3000);
+	}
+	chaindist_step(vh->live, now - 2000);
+	/* an older payload of the same job: the machine's status wins */
+	payload(f, 2, now - 15000, "cd-vs-43", "CHAIN_DIST_MASTER_01", "master-2",
+	        json_pack("{s:s,s:s,s:f,s:s,s:[]}", "STATE", "SPLIT_INPUT", "JOB_ID", "vs-43",
+	                  "PROGRESS", 0.0, "KIND", "SEARCH", "PARTS"));
 
 	/* node-05's products (not hosted: known from its payloads only) */
 	payload(f, 5, now - 40000, "mm", "MATMUL_JOB_01", "matmul-1",
@@ -508,6 +542,14 @@ void viewhost_release(struct viewfix *f)
 		struct vh_msg *m = vh->head;
 		vh->head = m->next;
 		msg_free(m);
+	}
+	if (vh->live) {
+		compute_remove_chaindist(vh->compute, vh->live);
+		chaindist_free(&vh->live);
+	}
+	if (vh->live_rec) {
+		json_decref(vh->live_rec->last);
+		free(vh->live_rec);
 	}
 	compute_free(&vh->compute);
 	if (vh->held.work) {
