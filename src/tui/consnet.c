@@ -25,8 +25,11 @@
 #include "core/topics.h"
 #include "core/workers.h"
 #include "node/node.h"
+#include "node/compute/matrix.h"
+#include "node/compute/mxstore.h"
 #include "node/cstore/cstore.h"
 #include "node/r1fs/r1fs.h"
+#include "node/r1fs/r1fs_manager.h"
 
 #include <ctype.h>
 
@@ -68,8 +71,12 @@ struct consnet {
 	struct ingest *ig;
 	struct workers *pool; /* signature checks of a backlog (ours and the hosted nodes') */
 	struct loop_timer *tick;
-	struct loop_timer *content; /* the demo's CStore keys and R1FS files */
+	struct loop_timer *content; /* the demo's CStore keys, R1FS files, ChainDist job */
 	unsigned content_tries;
+	bool keys_done, fetch_started, chaindist_started;
+	char weights_cid[R1FS_CID_TEXT_MAX]; /* demo-01's file that demo-03 fetches */
+	uint64_t fetch_id;
+	bool fetching;
 	struct pipespec *specs[CONSNET_DEMO_MAX * 2];
 	size_t n_specs;
 	char *oracle_addr; /* the hosted oracle's, trusted */
@@ -600,9 +607,86 @@ static void demo_files(struct consnet *cn)
 		char *why = NULL;
 		if (r1fs_add_bytes(fs, data, f[k].size, f[k].name, &o, &out, &why))
 			LOG_W(cn->o.log, "demo", "R1FS %s: %s", f[k].name, why ? why : "?");
+		else if (k == 1)
+			snprintf(cn->weights_cid, sizeof(cn->weights_cid), "%s", out.cid);
 		r1_free(why);
 		r1_free(data);
 	}
+}
+
+/* demo-03's copy of demo-01's weights is here: pin it (the blocks are local now). */
+static void on_fetched(void *ctx, enum r1_err err, const char *why)
+{
+	struct consnet *cn = ctx;
+	cn->fetching = false;
+	struct r1fs *fs = cn->n_nodes > 2 ? node_r1fs(cn->nodes[2]) : NULL;
+	char *pwhy = NULL;
+	if (err || !fs || r1fs_pin(fs, cn->weights_cid, &pwhy))
+		LOG_W(cn->o.log, "demo", "R1FS fetch of %s: %s", cn->weights_cid,
+		      err ? (why ? why : r1_strerror(err)) : pwhy ? pwhy : "no store");
+	r1_free(pwhy);
+}
+
+/* demo-03 brings demo-01's weights over the R1FS exchange (a transfer to watch). */
+static void demo_fetch(struct consnet *cn)
+{
+	if (cn->n_nodes < 3 || outsider(cn, 2) || !cn->weights_cid[0])
+		return;
+	struct r1fs *fs = node_r1fs(cn->nodes[2]);
+	if (fs && r1fs_is_pinned(fs, cn->weights_cid))
+		return;
+	char *why = NULL;
+	if (r1fs_manager_fetch(cn->nodes[2], cn->weights_cid, node_address(cn->nodes[0]), on_fetched,
+	                       cn, &cn->fetch_id, &why))
+		LOG_W(cn->o.log, "demo", "R1FS fetch: %s", why ? why : "?");
+	else
+		cn->fetching = true;
+	r1_free(why);
+}
+
+/* A small matrix with values a person can check: a[i][j] = (i + 2j) mod 7 - 3. */
+static enum r1_err demo_matrix(struct r1fs *fs, size_t rows, size_t cols, const char *name,
+                               char cid[R1FS_CID_TEXT_MAX], char **why)
+{
+	struct matrix m;
+	enum r1_err e = matrix_alloc(&m, MX_F64, rows, cols, false, why);
+	if (e)
+		return e;
+	for (size_t i = 0; i < rows; i++)
+		for (size_t j = 0; j < cols; j++)
+			matrix_set(&m, i, j, (double)((i + 2 * j) % 7) - 3);
+	e = mxstore_put(fs, &m, name, NULL, cid, why);
+	matrix_release(&m);
+	return e;
+}
+
+/*
+ * A ChainDist job: demo-01 masters a product whose rows its peers compute
+ * (the workers that allow it: the outsider does not), so the Compute view
+ * has parts, nodes and progress to show.  Small: it ends in seconds.
+ */
+static void demo_chaindist(struct consnet *cn)
+{
+	size_t workers = 0;
+	for (size_t i = 1; i < cn->n_nodes; i++)
+		workers += !outsider(cn, i);
+	struct r1fs *fs = cn->n_nodes ? node_r1fs(cn->nodes[0]) : NULL;
+	if (!workers || !fs || has_pipeline(cn->nodes[0], "chaindist-demo"))
+		return; /* a master from a run before resumes its job on its own */
+	char a[R1FS_CID_TEXT_MAX], b[R1FS_CID_TEXT_MAX];
+	char *why = NULL;
+	if (demo_matrix(fs, 1536, 512, "demo-a.r1mx", a, &why) ||
+	    demo_matrix(fs, 512, 512, "demo-b.r1mx", b, &why)) {
+		LOG_W(cn->o.log, "demo", "ChainDist inputs: %s", why ? why : "?");
+		r1_free(why);
+		return;
+	}
+	deploy(cn, 0, "chaindist-demo",
+	       json_pack("{s:s,s:[{s:s,s:[{s:s,s:s,s:s,s:s,s:i,s:f,s:f,s:f}]}]}", K_TYPE, "Void",
+	                 "PLUGINS", "SIGNATURE", "CHAIN_DIST_MASTER_01", "INSTANCES",
+	                 "INSTANCE_ID", "master-1", "JOB_ID", "demo-mm", "A_CID", a, "B_CID", b,
+	                 "NR_REMOTE_NODES", (int)R1_MIN(workers, (size_t)3), "DISCOVERY_TIME",
+	                 3.0, "PING_SEND_PERIOD_MIN", 1.0, K_PROCESS_DELAY, 0.5));
 }
 
 static void on_content(void *ctx, struct loop_timer *t)
@@ -610,7 +694,19 @@ static void on_content(void *ctx, struct loop_timer *t)
 	struct consnet *cn = ctx;
 	if (cn->content_tries++ == 0)
 		demo_files(cn);
-	if (demo_keys(cn) || cn->content_tries >= DEMO_CONTENT_TRIES)
+	if (!cn->keys_done)
+		cn->keys_done = demo_keys(cn);
+	if (cn->content_tries >= 2 && !cn->fetch_started) {
+		/* a turn later: the peers' R1FS exchanges have met */
+		cn->fetch_started = true;
+		demo_fetch(cn);
+	}
+	if (cn->content_tries >= 2 && !cn->chaindist_started) {
+		cn->chaindist_started = true;
+		demo_chaindist(cn);
+	}
+	if ((cn->keys_done && cn->fetch_started && cn->chaindist_started) ||
+	    cn->content_tries >= DEMO_CONTENT_TRIES)
 		loop_timer_stop(t);
 }
 
@@ -816,6 +912,8 @@ void consnet_close(struct consnet **cp)
 		return;
 	if (cn->m)
 		tui_model_forget_hosts(cn->m);
+	if (cn->fetching && cn->n_nodes > 2)
+		r1fs_manager_forget(cn->nodes[2], cn->fetch_id);
 	for (size_t i = 0; i < cn->n_nodes; i++)
 		node_stop(cn->nodes[i]);
 	if (cn->n_nodes && cn->bus)

@@ -155,6 +155,15 @@ static void take_jobs(struct compute_view *cv)
 			snprintf(x->id, sizeof(x->id), "%s", chaindist_job_id(cds[i]));
 			x->first_ms = chaindist_started_ms(cds[i]);
 			x->finished = chaindist_state(cds[i]) == CD_FINISHED;
+			if (x->finished) {
+				/* what the final payload says, from the machine */
+				bool ok = chaindist_succeeded(cds[i]);
+				json_object_set_new(x->body, "SUCCESS", json_boolean(ok));
+				json_object_set_new(
+				    x->body, ok ? "DATA" : "ERROR",
+				    ok ? json_pack("{s:s}", "RESULT", chaindist_result(cds[i]))
+				       : json_string(chaindist_why(cds[i])));
+			}
 			cv->ncjobs++;
 		}
 	}
