@@ -85,10 +85,10 @@ wait_for 10 "Copies on other nodes"
 shot cstore-record
 keys Escape Escape
 cmd compute
-wait_for 20 "Measured speed"
+wait_for 20 "ChainDist demo-mm"
 shot compute
 cmd r1fs
-wait_for 20 "store of demo-01"
+wait_for 20 "weights.bin .* demo-03"
 shot r1fs
 cmd nodes
 keys '?'
