@@ -133,7 +133,7 @@ static enum r1_err bench_command(struct plugin_instance *pi, void *state, const 
                                  const json_t *params, char **why)
 {
 	if (!is_run(data))
-		return r1_fail(why, R1_ERR_INVAL, "BLAS_BENCH_01: unknown command (RUN)");
+		return r1_fail(why, R1_ERR_INVAL, "BLAS_BENCH_01: unknown command; the one it takes is RUN");
 	return start(pi, state, param_int(params, data, "size", "SIZE"),
 	             param_int(params, data, "reps", "REPS"), why);
 }

@@ -1316,7 +1316,7 @@ static enum r1_err master_command(struct plugin_instance *pi, void *state, const
 	                      ? json_string_value(data)
 	                      : json_string_value(json_object_get(data, "COMMAND"));
 	if (!cmd || strcasecmp(cmd, "CANCEL") != 0)
-		return r1_fail(why, R1_ERR_INVAL, "unknown command (CANCEL)");
+		return r1_fail(why, R1_ERR_INVAL, "unknown command; the one it takes is CANCEL");
 	if (m->stage == ST_DONE)
 		return R1_OK;
 	if (!m->cd) {

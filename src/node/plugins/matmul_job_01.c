@@ -314,7 +314,7 @@ static enum r1_err matmul_command(struct plugin_instance *pi, void *state, const
 		return compute_cancel(engine_of(pi), m->job, why);
 	}
 	if (!is_command(data, "MATMUL"))
-		return r1_fail(why, R1_ERR_INVAL, "unknown command (MATMUL, CANCEL)");
+		return r1_fail(why, R1_ERR_INVAL, "unknown command; the ones it takes are MATMUL and CANCEL");
 	/* {"MATMUL": {...keys...}} carries the keys inside; else COMMAND_PARAMS. */
 	const json_t *inner = json_is_object(data) ? json_object_get(data, "MATMUL") : NULL;
 	json_t *lowered = NULL;

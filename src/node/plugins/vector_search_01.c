@@ -240,7 +240,7 @@ static enum r1_err vs_command(struct plugin_instance *pi, void *state, const jso
 		return R1_OK;
 	}
 	if (!is_command(data, "SEARCH"))
-		return r1_fail(why, R1_ERR_INVAL, "unknown command (SEARCH, RELOAD)");
+		return r1_fail(why, R1_ERR_INVAL, "unknown command; the ones it takes are SEARCH and RELOAD");
 	json_t *p = inner_params(data, "SEARCH", params);
 	if (!p)
 		return r1_fail(why, R1_ERR_NOMEM, "out of memory");
