@@ -8,8 +8,8 @@
  */
 #include "node/lib.h"
 #include "node/httpapi.h"
-#include "core/cipher.h"
 #include "core/loop.h"
+#include "core/utf8.h"
 
 #include <arpa/inet.h>
 #include <microhttpd.h>
@@ -157,7 +157,7 @@ const char *httpapi_query(const struct httpapi_req *r, const char *name, bool *b
 	MHD_get_connection_values_n(r->conn, MHD_GET_ARGUMENT_KIND, query_iter, &q);
 	if (bad)
 		*bad = q.found &&
-		       (strlen(q.value) != q.value_len || !utf8_valid(q.value, q.value_len));
+		       (strlen(q.value) != q.value_len || !r1_utf8_valid(q.value, q.value_len));
 	return q.found ? q.value : NULL;
 }
 

@@ -16,6 +16,7 @@
 #include "core/hash.h"
 #include "core/identity.h"
 #include "core/proto.h"
+#include "core/utf8.h"
 
 #define LOGMOD       "cstore"
 #define SEEN_CAP     32768u          /* recent EE_HASHes remembered (a power of two) */
@@ -602,7 +603,7 @@ static enum r1_err check_key(const struct cstore *cs, const char *key, char **wh
 	if (len > cs->cfg.max_key)
 		return r1_fail(why, R1_ERR_TOOBIG, "cstore: key longer than %zu bytes",
 		               cs->cfg.max_key);
-	if (!utf8_valid(key, len))
+	if (!r1_utf8_valid(key, len))
 		return r1_fail(why, R1_ERR_INVAL, "cstore: the key is not UTF-8");
 	return R1_OK;
 }
@@ -934,7 +935,7 @@ const char *cstore_hget(const struct cstore *cs, const char *hkey, const char *f
 	size_t hlen = strlen(hkey), flen = strlen(field);
 	if (HKEY_PREFIX_LEN + (flen + 2) / 3 * 4 < sizeof(stack)) {
 		/* The common case without an allocation. */
-		if (hkey_prefix(hkey, hlen, stack, NULL) || !utf8_valid(field, flen))
+		if (hkey_prefix(hkey, hlen, stack, NULL) || !r1_utf8_valid(field, flen))
 			return NULL;
 		static const char b64[] =
 		    "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
@@ -1051,7 +1052,7 @@ enum r1_err cstore_hsync(struct cstore *cs, const char *hkey, const struct cstor
 		return r1_fail(why, R1_ERR_STATE, "cstore: closing");
 	if (!hkey || !*hkey)
 		return r1_fail(why, R1_ERR_INVAL, "hsync hkey must be a non-empty string.");
-	if (!utf8_valid(hkey, strlen(hkey)))
+	if (!r1_utf8_valid(hkey, strlen(hkey)))
 		return r1_fail(why, R1_ERR_INVAL, "hsync: the hkey is not UTF-8");
 	struct strv targets = {0};
 	if (!resolve_targets(cs, o->peers, o->npeers, o->no_default_peers, &targets)) {
@@ -1210,7 +1211,7 @@ static enum r1_err on_store(struct cstore *cs, const struct cstore_meta *m,
 	if (klen > cs->cfg.max_key)
 		return refuse(cs, CSC_REFUSED_TOO_BIG, R1_ERR_TOOBIG, m, why,
 		              "SSTORE key longer than %zu bytes", cs->cfg.max_key);
-	if (!utf8_valid(msg->key, klen))
+	if (!r1_utf8_valid(msg->key, klen))
 		return refuse(cs, CSC_REFUSED_MALFORMED, R1_ERR_PROTO, m, why,
 		              "SSTORE key is not UTF-8");
 	char *vtext = NULL, *otext = NULL, *ttext = NULL;
@@ -1422,7 +1423,7 @@ static size_t merge_snapshot(struct cstore *cs, const char *hkey, const json_t *
 		const json_t *ro = json_object_get(r, CS_K_READONLY);
 		const json_t *token = json_object_get(r, CS_K_TOKEN);
 		if (!value || json_is_null(value) || !cstore_owner_valid(owner) ||
-		    (ro && !json_is_boolean(ro) && !json_is_null(ro)) || !utf8_valid(key, klen))
+		    (ro && !json_is_boolean(ro) && !json_is_null(ro)) || !r1_utf8_valid(key, klen))
 			continue;
 		if (json_is_null(token))
 			token = NULL;
