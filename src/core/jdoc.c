@@ -749,3 +749,17 @@ enum r1_err jdoc_to_jansson(const struct jdoc_node *n, json_t **out, char **why)
 		return r1_fail(why, R1_ERR_NOMEM, "json: out of memory converting to jansson");
 	return R1_OK;
 }
+
+enum r1_err jdoc_load_jansson(const char *text, size_t len, const struct jdoc_limits *lim,
+                              json_t **out, char **why)
+{
+	*out = NULL;
+	struct jdoc *doc = jdoc_new();
+	if (!doc)
+		return r1_fail(why, R1_ERR_NOMEM, "json: out of memory");
+	enum r1_err e = jdoc_parse(doc, text, len, lim, why);
+	if (!e)
+		e = jdoc_to_jansson(jdoc_root(doc), out, why);
+	jdoc_free(&doc);
+	return e;
+}

@@ -12,7 +12,7 @@
 #include "core/cipher.h"
 #include "core/envelope.h"
 #include "core/hash.h"
-#include "core/hbcodec.h"
+#include "core/pyjson.h"
 #include "core/proto.h"
 #include "core/topics.h"
 
@@ -139,7 +139,8 @@ static json_t *prepare(struct node *n, enum node_chan chan, const char *event_ty
 	if (encrypt && dest) {
 		struct buf plain = BUF_INIT, cipher = BUF_INIT;
 		char *why = NULL;
-		enum r1_err e = hbjson_dumps(out, HBJSON_COMPACT_UTF8, &plain, &why);
+		enum r1_err e = pyjson_dump(
+		    &plain, out, &(struct pyjson_opts){.compact = true, .utf8 = true}, &why);
 		if (!e)
 			e = encrypt_for(n, dest, plain.data, plain.len, &cipher, &why);
 		buf_release(&plain);

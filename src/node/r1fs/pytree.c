@@ -1,198 +1,20 @@
 /*
- * Python-compatible JSON for R1FS (see pyjson.h): a recursive-descent
- * parser with a depth limit, a tree that keeps integers and strings exactly,
- * and a writer that reproduces json.dumps(sort_keys=True, separators=(',',
- * ':')) byte for byte.  Number formatting runs in the "C" locale whatever
- * the program's locale is, because a decimal comma would change the bytes.
+ * R1FS's tree of Python values (see pytree.h): a recursive-descent parser
+ * with a depth limit into a tree that keeps integers and strings exactly,
+ * and the sorted walk that writes it as json.dumps(sort_keys=True,
+ * separators=(',', ':')) byte for byte with pyjson.h's strings and floats.
  */
 #include "node/lib.h"
-#include "node/r1fs/pyjson.h"
+#include "node/r1fs/pytree.h"
+#include "core/pyfloat.h"
+#include "core/pyjson.h"
+#include "core/utf8.h"
 
-#include <locale.h>
 #include <math.h>
-#include <pthread.h>
-
-static pthread_once_t c_locale_once = PTHREAD_ONCE_INIT;
-static locale_t c_locale;
-
-static void make_c_locale(void)
-{
-	c_locale = newlocale(LC_NUMERIC_MASK, "C", (locale_t)0);
-}
-
-static locale_t numeric_c_locale(void)
-{
-	pthread_once(&c_locale_once, make_c_locale);
-	return c_locale;
-}
-
-/* ------------------------------------------------------------ UTF-8 */
-
-long pyjson_utf8_next(const char *s, size_t len, size_t *used)
-{
-	const uint8_t *p = (const uint8_t *)s;
-	if (len == 0)
-		return -1;
-	if (p[0] < 0x80) {
-		*used = 1;
-		return p[0];
-	}
-	size_t n;
-	long cp, min;
-	if ((p[0] & 0xe0) == 0xc0) {
-		n = 2;
-		cp = p[0] & 0x1f;
-		min = 0x80;
-	} else if ((p[0] & 0xf0) == 0xe0) {
-		n = 3;
-		cp = p[0] & 0x0f;
-		min = 0x800;
-	} else if ((p[0] & 0xf8) == 0xf0) {
-		n = 4;
-		cp = p[0] & 0x07;
-		min = 0x10000;
-	} else {
-		return -1;
-	}
-	if (len < n)
-		return -1;
-	for (size_t i = 1; i < n; i++) {
-		if ((p[i] & 0xc0) != 0x80)
-			return -1;
-		cp = (cp << 6) | (p[i] & 0x3f);
-	}
-	if (cp < min || cp > 0x10ffff)
-		return -1;
-	*used = n;
-	return cp; /* surrogates pass: WTF-8 carries Python's lone surrogates */
-}
-
-static void add_utf8(struct buf *b, long cp)
-{
-	char tmp[4];
-	size_t n;
-	if (cp < 0x80) {
-		tmp[0] = (char)cp;
-		n = 1;
-	} else if (cp < 0x800) {
-		tmp[0] = (char)(0xc0 | (cp >> 6));
-		tmp[1] = (char)(0x80 | (cp & 0x3f));
-		n = 2;
-	} else if (cp < 0x10000) {
-		tmp[0] = (char)(0xe0 | (cp >> 12));
-		tmp[1] = (char)(0x80 | ((cp >> 6) & 0x3f));
-		tmp[2] = (char)(0x80 | (cp & 0x3f));
-		n = 3;
-	} else {
-		tmp[0] = (char)(0xf0 | (cp >> 18));
-		tmp[1] = (char)(0x80 | ((cp >> 12) & 0x3f));
-		tmp[2] = (char)(0x80 | ((cp >> 6) & 0x3f));
-		tmp[3] = (char)(0x80 | (cp & 0x3f));
-		n = 4;
-	}
-	buf_add(b, tmp, n);
-}
 
 /* ------------------------------------------------------------ writer */
 
-static const char *const short_escapes[0x20] = {
-    ['\b'] = "\\b", ['\f'] = "\\f", ['\n'] = "\\n", ['\r'] = "\\r", ['\t'] = "\\t",
-};
-
-bool pyjson_add_string(struct buf *out, const char *s, size_t len)
-{
-	/* Validate first so that a failure appends nothing. */
-	for (size_t i = 0, used; i < len; i += used)
-		if (pyjson_utf8_next(s + i, len - i, &used) < 0)
-			return false;
-	buf_addc(out, '"');
-	for (size_t i = 0, used; i < len; i += used) {
-		long cp = pyjson_utf8_next(s + i, len - i, &used);
-		if (cp == '"' || cp == '\\') {
-			buf_addc(out, '\\');
-			buf_addc(out, (char)cp);
-		} else if (cp < 0x20 && short_escapes[cp]) {
-			buf_adds(out, short_escapes[cp]);
-		} else if (cp >= 0x20 && cp < 0x7f) {
-			buf_addc(out, (char)cp);
-		} else if (cp < 0x10000) {
-			buf_addf(out, "\\u%04lx", cp);
-		} else {
-			long v = cp - 0x10000;
-			buf_addf(out, "\\u%04lx\\u%04lx", 0xd800 + (v >> 10), 0xdc00 + (v & 0x3ff));
-		}
-	}
-	buf_addc(out, '"');
-	return true;
-}
-
-size_t pyjson_float_repr(double x, char out[32])
-{
-	if (x == 0) {
-		const char *z = signbit(x) ? "-0.0" : "0.0";
-		size_t n = strlen(z);
-		memcpy(out, z, n + 1);
-		return n;
-	}
-	locale_t old = uselocale(numeric_c_locale());
-	char tmp[40];
-	for (int prec = 1; prec <= 17; prec++) {
-		snprintf(tmp, sizeof(tmp), "%.*e", prec - 1, x);
-		if (strtod(tmp, NULL) == x)
-			break;
-	}
-	uselocale(old);
-	/* tmp is [-]d[.ddd]e[+-]XX: collect the digits and the exponent. */
-	char digits[24];
-	size_t nd = 0, o = 0;
-	const char *p = tmp;
-	bool neg = *p == '-';
-	if (neg)
-		p++;
-	for (; *p && *p != 'e'; p++)
-		if (*p >= '0' && *p <= '9')
-			digits[nd++] = *p;
-	int exp10 = atoi(p + 1);
-	while (nd > 1 && digits[nd - 1] == '0')
-		nd--;
-	int decpt = exp10 + 1;
-	if (neg)
-		out[o++] = '-';
-	if (decpt > 16 || decpt <= -4) {
-		out[o++] = digits[0];
-		if (nd > 1) {
-			out[o++] = '.';
-			memcpy(out + o, digits + 1, nd - 1);
-			o += nd - 1;
-		}
-		o +=
-		    (size_t)snprintf(out + o, 32 - o, "e%c%02d", exp10 < 0 ? '-' : '+', abs(exp10));
-	} else if (decpt <= 0) {
-		out[o++] = '0';
-		out[o++] = '.';
-		for (int i = 0; i < -decpt; i++)
-			out[o++] = '0';
-		memcpy(out + o, digits, nd);
-		o += nd;
-	} else if ((size_t)decpt >= nd) {
-		memcpy(out + o, digits, nd);
-		o += nd;
-		for (size_t i = nd; i < (size_t)decpt; i++)
-			out[o++] = '0';
-		out[o++] = '.';
-		out[o++] = '0';
-	} else {
-		memcpy(out + o, digits, (size_t)decpt);
-		o += (size_t)decpt;
-		out[o++] = '.';
-		memcpy(out + o, digits + decpt, nd - (size_t)decpt);
-		o += nd - (size_t)decpt;
-	}
-	out[o] = '\0';
-	return o;
-}
-
-double pyjson_float_value(const struct pyjson *v)
+double pytree_float_value(const struct pytree *v)
 {
 	if (strcmp(v->text, "NaN") == 0)
 		return NAN;
@@ -200,60 +22,49 @@ double pyjson_float_value(const struct pyjson *v)
 		return INFINITY;
 	if (strcmp(v->text, "-Infinity") == 0)
 		return -INFINITY;
-	return strtod_l(v->text, NULL, numeric_c_locale());
+	double x = NAN;
+	pyfloat_parse(v->text, v->len, &x, NULL);
+	return x;
 }
 
-static void dump_float(const struct pyjson *v, struct buf *out)
-{
-	double x = pyjson_float_value(v);
-	if (isnan(x)) {
-		buf_adds(out, "NaN");
-	} else if (isinf(x)) {
-		buf_adds(out, x > 0 ? "Infinity" : "-Infinity");
-	} else {
-		char tmp[32];
-		buf_add(out, tmp, pyjson_float_repr(x, tmp));
-	}
-}
-
-void pyjson_dump(const struct pyjson *v, struct buf *out)
+void pytree_dump(const struct pytree *v, struct buf *out)
 {
 	switch (v->type) {
-	case PYJSON_NULL:
+	case PYTREE_NULL:
 		buf_adds(out, "null");
 		break;
-	case PYJSON_FALSE:
+	case PYTREE_FALSE:
 		buf_adds(out, "false");
 		break;
-	case PYJSON_TRUE:
+	case PYTREE_TRUE:
 		buf_adds(out, "true");
 		break;
-	case PYJSON_INT:
+	case PYTREE_INT:
 		buf_adds(out, strcmp(v->text, "-0") == 0 ? "0" : v->text);
 		break;
-	case PYJSON_FLOAT:
-		dump_float(v, out);
+	case PYTREE_FLOAT:
+		pyjson_put_float(out, pytree_float_value(v));
 		break;
-	case PYJSON_STRING:
-		pyjson_add_string(out, v->text, v->len);
+	case PYTREE_STRING:
+		pyjson_put_string(out, v->text, v->len, true);
 		break;
-	case PYJSON_ARRAY:
+	case PYTREE_ARRAY:
 		buf_addc(out, '[');
 		for (size_t i = 0; i < v->n; i++) {
 			if (i)
 				buf_addc(out, ',');
-			pyjson_dump(&v->items[i], out);
+			pytree_dump(&v->items[i], out);
 		}
 		buf_addc(out, ']');
 		break;
-	case PYJSON_OBJECT:
+	case PYTREE_OBJECT:
 		buf_addc(out, '{');
 		for (size_t i = 0; i < v->n; i++) {
 			if (i)
 				buf_addc(out, ',');
-			pyjson_add_string(out, v->members[i].key, v->members[i].key_len);
+			pyjson_put_string(out, v->members[i].key, v->members[i].key_len, true);
 			buf_addc(out, ':');
-			pyjson_dump(&v->members[i].value, out);
+			pytree_dump(&v->members[i].value, out);
 		}
 		buf_addc(out, '}');
 		break;
@@ -268,14 +79,14 @@ struct parser {
 	char **why;
 };
 
-void pyjson_release(struct pyjson *v)
+void pytree_release(struct pytree *v)
 {
 	r1_free(v->text);
-	for (size_t i = 0; v->type == PYJSON_ARRAY && i < v->n; i++)
-		pyjson_release(&v->items[i]);
-	for (size_t i = 0; v->type == PYJSON_OBJECT && i < v->n; i++) {
+	for (size_t i = 0; v->type == PYTREE_ARRAY && i < v->n; i++)
+		pytree_release(&v->items[i]);
+	for (size_t i = 0; v->type == PYTREE_OBJECT && i < v->n; i++) {
 		r1_free(v->members[i].key);
-		pyjson_release(&v->members[i].value);
+		pytree_release(&v->members[i].value);
 	}
 	r1_free(v->items);
 	r1_free(v->members);
@@ -345,7 +156,7 @@ static enum r1_err parse_string(struct parser *ps, char **out, size_t *out_len)
 		}
 		if (c != '\\') {
 			size_t used;
-			if (pyjson_utf8_next(ps->s + ps->at, ps->len - ps->at, &used) < 0) {
+			if (r1_wtf8_decode(ps->s + ps->at, ps->len - ps->at, &used) < 0) {
 				buf_release(&b);
 				return bad(ps, "invalid UTF-8");
 			}
@@ -381,7 +192,8 @@ static enum r1_err parse_string(struct parser *ps, char **out, size_t *out_len)
 				ps->at += 6;
 			}
 		}
-		add_utf8(&b, cp);
+		char u[4];
+		buf_add(&b, u, r1_wtf8_encode((uint32_t)cp, u));
 	}
 	buf_addc(&b, '\0');
 	if (!buf_ok(&b)) {
@@ -393,7 +205,7 @@ static enum r1_err parse_string(struct parser *ps, char **out, size_t *out_len)
 	return R1_OK;
 }
 
-static enum r1_err parse_number(struct parser *ps, struct pyjson *v)
+static enum r1_err parse_number(struct parser *ps, struct pytree *v)
 {
 	size_t start = ps->at;
 	const char *s = ps->s;
@@ -428,13 +240,13 @@ static enum r1_err parse_number(struct parser *ps, struct pyjson *v)
 		if (d == ps->at)
 			return bad(ps, "bad number");
 	}
-	v->type = is_float ? PYJSON_FLOAT : PYJSON_INT;
+	v->type = is_float ? PYTREE_FLOAT : PYTREE_INT;
 	v->text = r1_strndup(s + start, ps->at - start);
 	v->len = ps->at - start;
 	return v->text ? R1_OK : nomem(ps);
 }
 
-static int key_cmp(const struct pyjson_member *x, const struct pyjson_member *y)
+static int key_cmp(const struct pytree_member *x, const struct pytree_member *y)
 {
 	int c = memcmp(x->key, y->key, R1_MIN(x->key_len, y->key_len));
 	if (c)
@@ -447,14 +259,14 @@ static int key_cmp(const struct pyjson_member *x, const struct pyjson_member *y)
  * stable merge sort, then keep only the last of equal keys, as a Python
  * dict built from the same text would.
  */
-enum r1_err pyjson_object_finish(struct pyjson *v, char **why)
+enum r1_err pytree_object_finish(struct pytree *v, char **why)
 {
 	if (v->n < 2)
 		return R1_OK;
-	struct pyjson_member *tmp = r1_reallocarray(NULL, v->n, sizeof(*tmp));
+	struct pytree_member *tmp = r1_reallocarray(NULL, v->n, sizeof(*tmp));
 	if (!tmp)
 		return r1_fail(why, R1_ERR_NOMEM, "json: out of memory");
-	struct pyjson_member *a = v->members;
+	struct pytree_member *a = v->members;
 	for (size_t width = 1; width < v->n; width *= 2) {
 		for (size_t lo = 0; lo < v->n; lo += 2 * width) {
 			size_t mid = R1_MIN(lo + width, v->n), hi = R1_MIN(lo + 2 * width, v->n);
@@ -473,7 +285,7 @@ enum r1_err pyjson_object_finish(struct pyjson *v, char **why)
 	for (size_t i = 0; i < v->n; i++) {
 		if (i + 1 < v->n && key_cmp(&a[i], &a[i + 1]) == 0) {
 			r1_free(a[i].key);
-			pyjson_release(&a[i].value);
+			pytree_release(&a[i].value);
 			continue;
 		}
 		a[w++] = a[i];
@@ -482,11 +294,11 @@ enum r1_err pyjson_object_finish(struct pyjson *v, char **why)
 	return R1_OK;
 }
 
-static enum r1_err parse_value(struct parser *ps, struct pyjson *v, unsigned depth);
+static enum r1_err parse_value(struct parser *ps, struct pytree *v, unsigned depth);
 
-static enum r1_err parse_array(struct parser *ps, struct pyjson *v, unsigned depth)
+static enum r1_err parse_array(struct parser *ps, struct pytree *v, unsigned depth)
 {
-	v->type = PYJSON_ARRAY;
+	v->type = PYTREE_ARRAY;
 	ps->at++;
 	skip_ws(ps);
 	if (ps->at < ps->len && ps->s[ps->at] == ']') {
@@ -497,7 +309,7 @@ static enum r1_err parse_array(struct parser *ps, struct pyjson *v, unsigned dep
 	for (;;) {
 		if (v->n == cap) {
 			size_t ncap = cap ? 2 * cap : 4;
-			struct pyjson *items = r1_reallocarray(v->items, ncap, sizeof(*items));
+			struct pytree *items = r1_reallocarray(v->items, ncap, sizeof(*items));
 			if (!items)
 				return nomem(ps);
 			v->items = items;
@@ -505,7 +317,7 @@ static enum r1_err parse_array(struct parser *ps, struct pyjson *v, unsigned dep
 		}
 		memset(&v->items[v->n], 0, sizeof(v->items[0]));
 		enum r1_err e = parse_value(ps, &v->items[v->n], depth + 1);
-		v->n++; /* counted even on failure: pyjson_release frees what was built */
+		v->n++; /* counted even on failure: pytree_release frees what was built */
 		if (e)
 			return e;
 		skip_ws(ps);
@@ -521,9 +333,9 @@ static enum r1_err parse_array(struct parser *ps, struct pyjson *v, unsigned dep
 	}
 }
 
-static enum r1_err parse_object(struct parser *ps, struct pyjson *v, unsigned depth)
+static enum r1_err parse_object(struct parser *ps, struct pytree *v, unsigned depth)
 {
-	v->type = PYJSON_OBJECT;
+	v->type = PYTREE_OBJECT;
 	ps->at++;
 	skip_ws(ps);
 	if (ps->at < ps->len && ps->s[ps->at] == '}') {
@@ -537,13 +349,13 @@ static enum r1_err parse_object(struct parser *ps, struct pyjson *v, unsigned de
 			return bad(ps, "expected a key");
 		if (v->n == cap) {
 			size_t ncap = cap ? 2 * cap : 4;
-			struct pyjson_member *m = r1_reallocarray(v->members, ncap, sizeof(*m));
+			struct pytree_member *m = r1_reallocarray(v->members, ncap, sizeof(*m));
 			if (!m)
 				return nomem(ps);
 			v->members = m;
 			cap = ncap;
 		}
-		struct pyjson_member *m = &v->members[v->n];
+		struct pytree_member *m = &v->members[v->n];
 		memset(m, 0, sizeof(*m));
 		v->n++;
 		enum r1_err e = parse_string(ps, &m->key, &m->key_len);
@@ -563,15 +375,15 @@ static enum r1_err parse_object(struct parser *ps, struct pyjson *v, unsigned de
 		}
 		if (ps->at < ps->len && ps->s[ps->at] == '}') {
 			ps->at++;
-			return pyjson_object_finish(v, ps->why);
+			return pytree_object_finish(v, ps->why);
 		}
 		return bad(ps, "expected ',' or '}'");
 	}
 }
 
-static enum r1_err parse_value(struct parser *ps, struct pyjson *v, unsigned depth)
+static enum r1_err parse_value(struct parser *ps, struct pytree *v, unsigned depth)
 {
-	if (depth > PYJSON_MAX_DEPTH)
+	if (depth > PYTREE_MAX_DEPTH)
 		return bad(ps, "nesting too deep");
 	skip_ws(ps);
 	if (ps->at >= ps->len)
@@ -582,20 +394,20 @@ static enum r1_err parse_value(struct parser *ps, struct pyjson *v, unsigned dep
 	if (c == '[')
 		return parse_array(ps, v, depth);
 	if (c == '"') {
-		v->type = PYJSON_STRING;
+		v->type = PYTREE_STRING;
 		return parse_string(ps, &v->text, &v->len);
 	}
 	static const struct {
 		const char *word;
-		enum pyjson_type type;
+		enum pytree_type type;
 	} words[] = {
-	    {"null", PYJSON_NULL}, {"true", PYJSON_TRUE},      {"false", PYJSON_FALSE},
-	    {"NaN", PYJSON_FLOAT}, {"Infinity", PYJSON_FLOAT}, {"-Infinity", PYJSON_FLOAT},
+	    {"null", PYTREE_NULL}, {"true", PYTREE_TRUE},      {"false", PYTREE_FALSE},
+	    {"NaN", PYTREE_FLOAT}, {"Infinity", PYTREE_FLOAT}, {"-Infinity", PYTREE_FLOAT},
 	};
 	for (size_t i = 0; i < R1_ARRAY_LEN(words); i++) {
 		if (take(ps, words[i].word)) {
 			v->type = words[i].type;
-			if (v->type == PYJSON_FLOAT) {
+			if (v->type == PYTREE_FLOAT) {
 				v->text = r1_strdup(words[i].word);
 				v->len = strlen(words[i].word);
 				if (!v->text)
@@ -607,10 +419,10 @@ static enum r1_err parse_value(struct parser *ps, struct pyjson *v, unsigned dep
 	return parse_number(ps, v);
 }
 
-enum r1_err pyjson_parse(const char *text, size_t len, struct pyjson **out, char **why)
+enum r1_err pytree_parse(const char *text, size_t len, struct pytree **out, char **why)
 {
 	struct parser ps = {text, len, 0, why};
-	struct pyjson *v = r1_calloc(1, sizeof(*v));
+	struct pytree *v = r1_calloc(1, sizeof(*v));
 	if (!v)
 		return nomem(&ps);
 	enum r1_err e = parse_value(&ps, v, 0);
@@ -620,18 +432,18 @@ enum r1_err pyjson_parse(const char *text, size_t len, struct pyjson **out, char
 			e = bad(&ps, "extra data");
 	}
 	if (e) {
-		pyjson_free(&v);
+		pytree_free(&v);
 		return e;
 	}
 	*out = v;
 	return R1_OK;
 }
 
-void pyjson_free(struct pyjson **vp)
+void pytree_free(struct pytree **vp)
 {
 	if (!*vp)
 		return;
-	pyjson_release(*vp);
+	pytree_release(*vp);
 	r1_free(*vp);
 	*vp = NULL;
 }
