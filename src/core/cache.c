@@ -945,17 +945,8 @@ static void add_sample(struct cache *c, const struct nm_node *n, int64_t now_ms)
 	row_added(c);
 }
 
-static char *dump_json(const json_t *j)
-{
-	if (!j)
-		return NULL;
-	char *s = json_dumps(j, JSON_COMPACT | JSON_ENCODE_ANY);
-	if (!s)
-		return NULL;
-	char *d = r1_strdup(s);
-	free(s); /* jansson's allocator may not be ours */
-	return d;
-}
+/* Configs and statuses are kept as compact JSON text. */
+#define TEXT_FLAGS (JSON_COMPACT | JSON_ENCODE_ANY)
 
 static void add_pipelines(struct cache *c, const struct nm_node *n, int64_t now_ms)
 {
@@ -983,14 +974,14 @@ static void add_pipelines(struct cache *c, const struct nm_node *n, int64_t now_
 		r->type = r1_strdup(p->type);
 		r->owner_addr = r1_strdup(p->owner_addr);
 		r->owner_alias = r1_strdup(p->owner_alias);
-		r->config = dump_json(p->config);
+		r->config = r1_json_dumps(p->config, TEXT_FLAGS);
 		for (size_t j = 0; j < p->n_instances; j++) {
 			struct inst_row *ir = &s->insts[s->n_insts++];
 			ir->pipeline = r1_strdup(p->name);
 			ir->signature = r1_strdup(p->instances[j].signature);
 			ir->instance_id = r1_strdup(p->instances[j].instance_id);
-			ir->config = dump_json(p->instances[j].config);
-			ir->status = dump_json(p->instances[j].status);
+			ir->config = r1_json_dumps(p->instances[j].config, TEXT_FLAGS);
+			ir->status = r1_json_dumps(p->instances[j].status, TEXT_FLAGS);
 		}
 	}
 	row_added(c);

@@ -206,16 +206,6 @@ static enum r1_err publish(struct session *s, const char *topic, const json_t *m
 	return e;
 }
 
-static char *dump(const json_t *j)
-{
-	if (!j)
-		return NULL;
-	char *t = json_dumps(j, JSON_COMPACT | JSON_ENCODE_ANY);
-	char *d = t ? r1_strdup(t) : NULL;
-	free(t);
-	return d;
-}
-
 /* Build, sign and publish ACTION/PAYLOAD to the node's config topic. */
 static enum r1_err send_command(struct session *s, const char *addr, const char *action,
                                 const json_t *payload, char **why)
@@ -242,7 +232,7 @@ static uint64_t audit_begin(struct session *s, const char *addr, const char *ali
 {
 	if (!s->cache)
 		return 0;
-	char *text = dump(payload);
+	char *text = r1_json_dumps(payload, JSON_COMPACT | JSON_ENCODE_ANY);
 	struct cache_audit a = {.t_ms = wall_us() / 1000,
 	                        .node_addr = addr,
 	                        .node_alias = alias && *alias ? alias : NULL,
@@ -787,7 +777,7 @@ static void cache_message(struct session *s, enum cache_msg_kind kind, const cha
 		return;
 	const json_t *path = json_object_get(msg, K_EE_PAYLOAD_PATH);
 	const json_t *code = json_object_get(msg, K_NOTIFICATION_CODE);
-	char *body = dump(msg);
+	char *body = r1_json_dumps(msg, JSON_COMPACT | JSON_ENCODE_ANY);
 	struct cache_message m = {
 	    .kind = kind,
 	    .t_ms = wall_ms(),

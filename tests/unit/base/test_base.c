@@ -4,6 +4,8 @@
 #include "core/lib.h"
 #include "tests/tap.h"
 
+#include <jansson.h>
+
 static void test_err(void)
 {
 	char *why = NULL;
@@ -37,6 +39,20 @@ static void test_xalloc(void)
 	char *s = r1_strndup("abcdef", 3);
 	is_str(s, "abc", "strndup cuts");
 	r1_free(s);
+
+	ok(r1_json_dumps(NULL, 0) == NULL, "json_dumps of NULL is NULL");
+	json_t *j = json_pack("{s:[i,s]}", "k", 1, "\xc3\xa9");
+	s = r1_json_dumps(j, JSON_COMPACT);
+	is_str(s, "{\"k\":[1,\"\xc3\xa9\"]}", "json_dumps text, as jansson writes it");
+	r1_free(s);
+	s = r1_json_dumps(json_object_get(j, "k"), JSON_ENCODE_ANY | JSON_ENSURE_ASCII);
+	is_str(s, "[1, \"\\u00E9\"]", "with its flags (uppercase \\u: jansson's, not Python's)");
+	r1_free(s);
+	r1_alloc_fail_after(0);
+	s = r1_json_dumps(j, JSON_COMPACT);
+	r1_alloc_fail_after(-1);
+	ok(s == NULL, "NULL when the copy cannot be allocated");
+	json_decref(j);
 }
 
 static void test_buf(void)
