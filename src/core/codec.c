@@ -70,20 +70,15 @@ enum r1_err base64_decode(const char *text, size_t len, enum b64_alphabet alpha,
 	return R1_OK;
 }
 
-void hex_encode(struct buf *out, const void *data, size_t n)
+void hex_format(char *out, const void *data, size_t n)
 {
-	buf_addhex(out, data, n);
-}
-
-static int hex_value(char c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	if (c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
-	return -1;
+	static const char digits[] = "0123456789abcdef";
+	const uint8_t *in = data;
+	for (size_t i = 0; i < n; i++) {
+		*out++ = digits[in[i] >> 4];
+		*out++ = digits[in[i] & 15];
+	}
+	*out = '\0';
 }
 
 enum r1_err hex_decode(const char *hex, size_t hex_len, uint8_t *out, size_t n, char **why)
@@ -92,7 +87,7 @@ enum r1_err hex_decode(const char *hex, size_t hex_len, uint8_t *out, size_t n, 
 		return r1_fail(why, R1_ERR_INVAL, "hex: expected %zu characters, got %zu", 2 * n,
 			       hex_len);
 	for (size_t i = 0; i < n; i++) {
-		int hi = hex_value(hex[2 * i]), lo = hex_value(hex[2 * i + 1]);
+		int hi = hex_digit(hex[2 * i]), lo = hex_digit(hex[2 * i + 1]);
 		if (hi < 0 || lo < 0)
 			return r1_fail(why, R1_ERR_INVAL, "hex: invalid character at %zu",
 				       2 * i + (hi < 0 ? 0 : 1));

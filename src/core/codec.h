@@ -34,8 +34,34 @@ static inline size_t base64_decoded_max(size_t len)
 	return len / 4 * 3 + 3;
 }
 
-/* Lowercase hex of n bytes, appended to out. */
-void hex_encode(struct buf *out, const void *data, size_t n);
+/*
+ * Lowercase hex of n bytes into out: 2n characters and a NUL, so out has
+ * room for 2n + 1.  (buf_addhex appends the same text to a buffer.)
+ */
+void hex_format(char *out, const void *data, size_t n);
+/* The value of one hex digit of either case, or -1. */
+static inline int hex_digit(int c)
+{
+	if (c >= '0' && c <= '9')
+		return c - '0';
+	if (c >= 'a' && c <= 'f')
+		return c - 'a' + 10;
+	if (c >= 'A' && c <= 'F')
+		return c - 'A' + 10;
+	return -1;
+}
+/* Four hex digits at s (a JSON \u escape) as 0..0xFFFF, or -1. */
+static inline long hex_quad(const char *s)
+{
+	long v = 0;
+	for (int i = 0; i < 4; i++) {
+		int d = hex_digit((unsigned char)s[i]);
+		if (d < 0)
+			return -1;
+		v = v * 16 + d;
+	}
+	return v;
+}
 /* Hex (either case) of exactly 2*n characters into out[n].  R1_ERR_INVAL. */
 enum r1_err hex_decode(const char *hex, size_t hex_len, uint8_t *out, size_t n, char **why);
 

@@ -12,6 +12,7 @@
  */
 #include "core/lib.h"
 #include "core/jdoc.h"
+#include "core/codec.h"
 #include "core/pyfloat.h"
 #include "core/utf8.h"
 
@@ -159,30 +160,6 @@ static const char *skip_ws(const char *p, const char *end)
 	return p;
 }
 
-static int hexval(char c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	if (c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
-	return -1;
-}
-
-/* Four hex digits at s (s + 4 <= end already checked); -1 if not hex. */
-static long hex4(const char *s)
-{
-	long v = 0;
-	for (int i = 0; i < 4; i++) {
-		int h = hexval(s[i]);
-		if (h < 0)
-			return -1;
-		v = v * 16 + h;
-	}
-	return v;
-}
-
 /* Bytes of input copied past its end, so that 8-byte loads never leave the
  * copy; they are NUL, which stops every scan. */
 #define INPUT_PAD 8
@@ -271,13 +248,14 @@ static enum r1_err parse_string(struct parser *ps, struct jdoc_node *out)
 		}
 		if (e != 'u')
 			return fail_at(ps, r, R1_ERR_PROTO, "invalid escape in string");
-		long cp = end - r >= 6 ? hex4(r + 2) : -1;
+		long cp = end - r >= 6 ? hex_quad(r + 2) : -1;
 		if (cp < 0)
 			return fail_at(ps, r, R1_ERR_PROTO, "invalid \\u escape in string");
 		if (cp >= 0xDC00 && cp <= 0xDFFF)
 			return fail_at(ps, r, R1_ERR_PROTO, "lone low surrogate escape in string");
 		if (cp >= 0xD800 && cp <= 0xDBFF) {
-			long lo = end - r >= 12 && r[6] == '\\' && r[7] == 'u' ? hex4(r + 8) : -1;
+			long lo =
+			    end - r >= 12 && r[6] == '\\' && r[7] == 'u' ? hex_quad(r + 8) : -1;
 			if (lo < 0xDC00 || lo > 0xDFFF)
 				return fail_at(ps, r, R1_ERR_PROTO,
 				               "lone high surrogate escape in string");

@@ -17,6 +17,7 @@
 #include "core/identity.h"
 #include "core/proto.h"
 #include "core/utf8.h"
+#include "core/codec.h"
 
 #define LOGMOD       "cstore"
 #define SEEN_CAP     32768u          /* recent EE_HASHes remembered (a power of two) */
@@ -1031,15 +1032,17 @@ static void uuid4(char out[37])
 	random_bytes(b, sizeof(b));
 	b[6] = (uint8_t)((b[6] & 0x0f) | 0x40);
 	b[8] = (uint8_t)((b[8] & 0x3f) | 0x80);
-	static const char hex[] = "0123456789abcdef";
-	size_t o = 0;
-	for (int i = 0; i < 16; i++) {
-		if (i == 4 || i == 6 || i == 8 || i == 10)
-			out[o++] = '-';
-		out[o++] = hex[b[i] >> 4];
-		out[o++] = hex[b[i] & 15];
+	/* 8-4-4-4-12 digits: each group's NUL is overwritten by the next dash */
+	static const uint8_t group[] = {4, 2, 2, 2, 6};
+	char *o = out;
+	const uint8_t *in = b;
+	for (size_t g = 0; g < R1_ARRAY_LEN(group); g++) {
+		if (g)
+			*o++ = '-';
+		hex_format(o, in, group[g]);
+		o += 2 * group[g];
+		in += group[g];
 	}
-	out[o] = '\0';
 }
 
 enum r1_err cstore_hsync(struct cstore *cs, const char *hkey, const struct cstore_hsync_opts *o,

@@ -11,16 +11,12 @@
 
 enum r1_err hkey_prefix(const char *hkey, size_t len, char out[HKEY_PREFIX_LEN + 1], char **why)
 {
-	static const char hex[] = "0123456789abcdef";
 	if (!r1_utf8_valid(hkey, len))
 		return r1_fail(why, R1_ERR_INVAL, "hkey: not UTF-8");
 	uint8_t d[SHA256_LEN];
 	sha256(hkey, len, d);
 	memcpy(out, "hs:", 3);
-	for (int i = 0; i < 5; i++) {
-		out[3 + 2 * i] = hex[d[i] >> 4];
-		out[4 + 2 * i] = hex[d[i] & 15];
-	}
+	hex_format(out + 3, d, 5);
 	out[13] = ':';
 	out[14] = '\0';
 	return R1_OK;

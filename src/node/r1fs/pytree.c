@@ -6,6 +6,7 @@
  */
 #include "node/lib.h"
 #include "node/r1fs/pytree.h"
+#include "core/codec.h"
 #include "core/pyfloat.h"
 #include "core/pyjson.h"
 #include "core/utf8.h"
@@ -119,22 +120,6 @@ static bool take(struct parser *ps, const char *word)
 	return false;
 }
 
-static int hex4(const char *s)
-{
-	int v = 0;
-	for (int i = 0; i < 4; i++) {
-		char c = s[i];
-		int d = c >= '0' && c <= '9'   ? c - '0'
-		        : c >= 'a' && c <= 'f' ? c - 'a' + 10
-		        : c >= 'A' && c <= 'F' ? c - 'A' + 10
-		                               : -1;
-		if (d < 0)
-			return -1;
-		v = v * 16 + d;
-	}
-	return v;
-}
-
 /* A string literal at ps->at (the opening quote) into WTF-8. */
 static enum r1_err parse_string(struct parser *ps, char **out, size_t *out_len)
 {
@@ -177,16 +162,16 @@ static enum r1_err parse_string(struct parser *ps, char **out, size_t *out_len)
 			ps->at += 2;
 			continue;
 		}
-		if (e != 'u' || ps->len - ps->at < 6 || hex4(ps->s + ps->at + 2) < 0) {
+		if (e != 'u' || ps->len - ps->at < 6 || hex_quad(ps->s + ps->at + 2) < 0) {
 			buf_release(&b);
 			return bad(ps, "bad escape");
 		}
-		long cp = hex4(ps->s + ps->at + 2);
+		long cp = hex_quad(ps->s + ps->at + 2);
 		ps->at += 6;
 		/* A high surrogate followed by an escaped low one is one character. */
 		if (cp >= 0xd800 && cp < 0xdc00 && ps->len - ps->at >= 6 && ps->s[ps->at] == '\\' &&
 		    ps->s[ps->at + 1] == 'u') {
-			int lo = hex4(ps->s + ps->at + 2);
+			long lo = hex_quad(ps->s + ps->at + 2);
 			if (lo >= 0xdc00 && lo < 0xe000) {
 				cp = 0x10000 + ((cp - 0xd800) << 10) + (lo - 0xdc00);
 				ps->at += 6;

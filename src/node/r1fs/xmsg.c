@@ -36,12 +36,7 @@ const char *xmsg_op_name(enum xmsg_op op)
 
 void xmsg_xfer_hex(const uint8_t xfer[XMSG_XFER_LEN], char out[2 * XMSG_XFER_LEN + 1])
 {
-	static const char digits[] = "0123456789abcdef";
-	for (size_t i = 0; i < XMSG_XFER_LEN; i++) {
-		out[2 * i] = digits[xfer[i] >> 4];
-		out[2 * i + 1] = digits[xfer[i] & 15];
-	}
-	out[2 * XMSG_XFER_LEN] = '\0';
+	hex_format(out, xfer, XMSG_XFER_LEN);
 }
 
 /* ---- parsing */
@@ -189,7 +184,7 @@ enum r1_err xmsg_parse(const json_t *data, struct xmsg *out, char **why)
 static json_t *hex_string(const uint8_t *p, size_t n)
 {
 	struct buf b = BUF_INIT;
-	hex_encode(&b, p, n);
+	buf_addhex(&b, p, n);
 	json_t *s = buf_ok(&b) ? json_stringn(b.data, b.len) : NULL;
 	buf_release(&b);
 	return s;

@@ -53,7 +53,7 @@ static void test_base64(void)
 static void test_hex(void)
 {
 	struct buf b = BUF_INIT;
-	hex_encode(&b, "\x00\xab\xff", 3);
+	buf_addhex(&b, "\x00\xab\xff", 3);
 	is_str(buf_cstr(&b), "00abff", "hex encode");
 	buf_release(&b);
 	uint8_t out[3];
@@ -64,6 +64,20 @@ static void test_hex(void)
 	is_int(hex_decode("00ag00", 6, out, 3, &why), R1_ERR_INVAL, "hex characters checked");
 	ok(why && strstr(why, "at 3"), "reason gives position: %s", why);
 	r1_free(why);
+
+	char text[8] = "xxxxxxx";
+	hex_format(text, "\x00\xab\xff", 3);
+	is_mem(text, 7, "00abff\0", 7, "hex_format writes the digits and a NUL");
+	hex_format(text, "", 0);
+	is_str(text, "", "hex_format of nothing is the empty string");
+	is_int(hex_digit('0'), 0, "digit 0");
+	is_int(hex_digit('f'), 15, "digit f");
+	is_int(hex_digit('F'), 15, "digit F");
+	is_int(hex_digit('g'), -1, "not a digit: g");
+	is_int(hex_digit('/'), -1, "not a digit: /");
+	is_int(hex_quad("00e9"), 0xe9, "a \\u escape's four digits");
+	is_int(hex_quad("FFFF"), 0xffff, "the largest");
+	is_int(hex_quad("12x4"), -1, "a bad digit anywhere");
 }
 
 static void test_zlib(void)
