@@ -37,6 +37,7 @@
 #include "core/proto.h"
 #include "core/session.h"
 #include "core/topics.h"
+#include "core/codec.h"
 #include "node/r1fs/httpc.h"
 #include "node/r1fs/ops.h"
 #include "node/r1fs/unseal.h"
@@ -852,10 +853,10 @@ static int http_get(struct target *t, json_t **res)
 {
 	struct buf q = BUF_INIT;
 	buf_adds(&q, "/get_file?cid=");
-	httpc_add_query_value(&q, t->arg);
+	pct_encode(&q, t->arg, strlen(t->arg));
 	if (t->f.secret) {
 		buf_adds(&q, "&secret=");
-		httpc_add_query_value(&q, t->f.secret);
+		pct_encode(&q, t->f.secret, strlen(t->f.secret));
 	}
 	struct httpc_url url;
 	int rc = http_open(t, &url);
@@ -943,7 +944,7 @@ static int http_cat(struct target *t)
 {
 	struct buf q = BUF_INIT;
 	buf_adds(&q, "/cat?cid=");
-	httpc_add_query_value(&q, t->arg);
+	pct_encode(&q, t->arg, strlen(t->arg));
 	struct httpc_url url;
 	int rc = http_open(t, &url);
 	if (rc) {
@@ -1016,7 +1017,7 @@ static int run_http(struct target *t)
 		bool get = strcmp(op_routes[i].method, "GET") == 0;
 		if (get && t->arg) {
 			buf_adds(&target, "?cid=");
-			httpc_add_query_value(&target, t->arg);
+			pct_encode(&target, t->arg, strlen(t->arg));
 		}
 		rc = buf_ok(&target) ? http_call(t, op_routes[i].method, buf_cstr(&target),
 		                                 get ? NULL : args, &res)

@@ -96,6 +96,46 @@ enum r1_err hex_decode(const char *hex, size_t hex_len, uint8_t *out, size_t n, 
 	return R1_OK;
 }
 
+void pct_encode(struct buf *out, const char *s, size_t n)
+{
+	static const char digits[] = "0123456789ABCDEF";
+	for (size_t i = 0; i < n; i++) {
+		unsigned char c = (unsigned char)s[i];
+		if ((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+		    c == '-' || c == '.' || c == '_' || c == '~') {
+			buf_addc(out, (char)c);
+		} else {
+			char e[3] = {'%', digits[c >> 4], digits[c & 15]};
+			buf_add(out, e, sizeof(e));
+		}
+	}
+}
+
+enum r1_err pct_decode(const char *s, size_t n, char **out, char **why)
+{
+	char *d = r1_malloc(n + 1);
+	if (!d)
+		return r1_fail(why, R1_ERR_NOMEM, "url: out of memory");
+	size_t o = 0;
+	for (size_t i = 0; i < n; i++) {
+		if (s[i] != '%') {
+			d[o++] = s[i];
+			continue;
+		}
+		int hi = i + 1 < n ? hex_digit((unsigned char)s[i + 1]) : -1;
+		int lo = i + 2 < n ? hex_digit((unsigned char)s[i + 2]) : -1;
+		if (hi < 0 || lo < 0 || (hi == 0 && lo == 0)) {
+			r1_free(d);
+			return r1_fail(why, R1_ERR_INVAL, "url: bad %%-escape at %zu", i);
+		}
+		d[o++] = (char)(hi * 16 + lo);
+		i += 2;
+	}
+	d[o] = '\0';
+	*out = d;
+	return R1_OK;
+}
+
 enum r1_err zlib_compress(struct buf *out, const void *data, size_t n, int level, char **why)
 {
 	if (n > UINT32_MAX)

@@ -65,6 +65,16 @@ static inline long hex_quad(const char *s)
 /* Hex (either case) of exactly 2*n characters into out[n].  R1_ERR_INVAL. */
 enum r1_err hex_decode(const char *hex, size_t hex_len, uint8_t *out, size_t n, char **why);
 
+/*
+ * URL percent-encoding (RFC 3986).  pct_encode appends s[0..n) with the
+ * unreserved characters (letters, digits, - . _ ~) as they are and every
+ * other byte as %XX.  pct_decode makes a new string (free with r1_free) of
+ * s[0..n); a '%' not followed by two hex digits, and "%00" (it would cut
+ * the string), are R1_ERR_INVAL; R1_ERR_NOMEM.
+ */
+void pct_encode(struct buf *out, const char *s, size_t n);
+enum r1_err pct_decode(const char *s, size_t n, char **out, char **why);
+
 /* Default cap on inflated data from the network (the message cap times 8). */
 #define ZLIB_DEFAULT_MAX_OUT (16u * 1024u * 1024u)
 

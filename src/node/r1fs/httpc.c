@@ -99,23 +99,6 @@ enum r1_err httpc_url_parse(const char *url, struct httpc_url *out, char **why)
 	return R1_OK;
 }
 
-void httpc_add_query_value(struct buf *b, const char *value)
-{
-	static const char hex[] = "0123456789ABCDEF";
-	for (const unsigned char *p = (const unsigned char *)value; *p; p++) {
-		bool unreserved = (*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z') ||
-		                  (*p >= '0' && *p <= '9') || *p == '-' || *p == '.' || *p == '_' ||
-		                  *p == '~';
-		if (unreserved) {
-			buf_addc(b, (char)*p);
-		} else {
-			buf_addc(b, '%');
-			buf_addc(b, hex[*p >> 4]);
-			buf_addc(b, hex[*p & 15]);
-		}
-	}
-}
-
 /* ------------------------------------------------------------ socket */
 
 /* Wait until fd is ready for `events`; R1_ERR_TIMEOUT or R1_ERR_IO. */

@@ -77,7 +77,4 @@ enum r1_err httpc_read(struct httpc_response *r, uint8_t *buf, size_t cap, size_
 /* The whole (rest of the) body into out; R1_ERR_TOOBIG past max bytes. */
 enum r1_err httpc_read_all(struct httpc_response *r, size_t max, struct buf *out, char **why);
 
-/* Percent-encode a query value (RFC 3986 unreserved characters kept). */
-void httpc_add_query_value(struct buf *b, const char *value);
-
 #endif

@@ -80,6 +80,36 @@ static void test_hex(void)
 	is_int(hex_quad("12x4"), -1, "a bad digit anywhere");
 }
 
+static void test_pct(void)
+{
+	struct buf q = BUF_INIT;
+	pct_encode(&q, "", 0);
+	is_str(buf_cstr(&q), "", "pct: nothing");
+	pct_encode(&q, "/ipfs/Qm x&y=z~._-\xc8\x99", 20);
+	is_str(buf_cstr(&q), "%2Fipfs%2FQm%20x%26y%3Dz~._-%C8%99",
+	       "pct: RFC 3986 unreserved kept, the rest %XX uppercase");
+	buf_release(&q);
+	char *s = NULL, *why = NULL;
+	is_int(pct_decode("us%40er%3a", 10, &s, &why), R1_OK, "pct: decode");
+	is_str(s, "us@er:", "pct: escapes of either case");
+	r1_free(s);
+	is_int(pct_decode("", 0, &s, &why), R1_OK, "pct: decode nothing");
+	is_str(s, "", "pct: to the empty string");
+	r1_free(s);
+	s = NULL;
+	static const char *const bad[] = {"%", "%4", "a%4g", "%00", "x%zz"};
+	for (size_t i = 0; i < R1_ARRAY_LEN(bad); i++) {
+		is_int(pct_decode(bad[i], strlen(bad[i]), &s, &why), R1_ERR_INVAL,
+		       "pct: '%s' refused", bad[i]);
+		ok(s == NULL, "pct: and nothing returned for '%s'", bad[i]);
+	}
+	ok(why && strstr(why, "%-escape"), "pct: the reason says so: %s", why ? why : "");
+	r1_free(why);
+	r1_alloc_fail_after(0);
+	is_int(pct_decode("abc", 3, &s, NULL), R1_ERR_NOMEM, "pct: out of memory");
+	r1_alloc_fail_after(-1);
+}
+
 static void test_zlib(void)
 {
 	char *why = NULL;
@@ -163,6 +193,7 @@ int main(void)
 {
 	test_base64();
 	test_hex();
+	test_pct();
 	test_zlib();
 	test_compress_text_vectors();
 	return tap_done();
