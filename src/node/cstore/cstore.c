@@ -938,32 +938,8 @@ const char *cstore_hget(const struct cstore *cs, const char *hkey, const char *f
 		/* The common case without an allocation. */
 		if (hkey_prefix(hkey, hlen, stack, NULL) || !r1_utf8_valid(field, flen))
 			return NULL;
-		static const char b64[] =
-		    "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
-		char *o = stack + HKEY_PREFIX_LEN;
-		const unsigned char *in = (const unsigned char *)field;
-		size_t i = 0;
-		for (; i + 3 <= flen; i += 3) {
-			uint32_t v = (uint32_t)in[i] << 16 | (uint32_t)in[i + 1] << 8 | in[i + 2];
-			*o++ = b64[v >> 18];
-			*o++ = b64[(v >> 12) & 63];
-			*o++ = b64[(v >> 6) & 63];
-			*o++ = b64[v & 63];
-		}
-		if (flen - i == 1) {
-			uint32_t v = (uint32_t)in[i] << 16;
-			*o++ = b64[v >> 18];
-			*o++ = b64[(v >> 12) & 63];
-			*o++ = '=';
-			*o++ = '=';
-		} else if (flen - i == 2) {
-			uint32_t v = (uint32_t)in[i] << 16 | (uint32_t)in[i + 1] << 8;
-			*o++ = b64[v >> 18];
-			*o++ = b64[(v >> 12) & 63];
-			*o++ = b64[(v >> 6) & 63];
-			*o++ = '=';
-		}
-		*o = '\0';
+		/* hkey_compose's text; a field name is not secret */
+		base64_encode_vartime(stack + HKEY_PREFIX_LEN, field, flen, B64_URL);
 		return cstore_get(cs, stack, token);
 	}
 	if (hkey_compose(hkey, hlen, field, flen, &key, NULL) == R1_OK)
