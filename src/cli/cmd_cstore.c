@@ -33,6 +33,7 @@
 #include "node/cstore/jvalue.h"
 #include "node/cstore/msg.h"
 #include "node/httpclient.h"
+#include "core/clock.h"
 
 #include <jansson.h>
 #include <stddef.h>
@@ -354,12 +355,9 @@ static enum r1_err send_request(struct netctx *nc, const char *addr, json_t *dat
 	struct cmdmsg_ctx c = {.id = &nc->id, .name = session_name(nc->sess), .encrypt = true};
 	const char *dest[1] = {addr};
 	json_t *msg = NULL;
-	struct timespec ts;
-	clock_gettime(CLOCK_REALTIME, &ts);
-	int64_t now = (int64_t)ts.tv_sec * 1000000 + ts.tv_nsec / 1000;
-	enum r1_err e = fields && path
-	                    ? cmdmsg_encrypted_payload(&c, fields, dest, 1, path, now, &msg, why)
-	                    : r1_fail(why, R1_ERR_NOMEM, "out of memory");
+	enum r1_err e = fields && path ? cmdmsg_encrypted_payload(&c, fields, dest, 1, path,
+	                                                          r1_wall_us(), &msg, why)
+	                               : r1_fail(why, R1_ERR_NOMEM, "out of memory");
 	json_decref(fields);
 	json_decref(path);
 	struct buf wire = BUF_INIT;

@@ -44,6 +44,7 @@
 #include "node/r1fs/r1fs.h"
 #include "node/r1fs/xchg.h"
 #include "node/r1fs/xmsg.h"
+#include "core/clock.h"
 
 #include <dirent.h>
 #include <fcntl.h>
@@ -100,19 +101,12 @@ struct progress {
 	bool shown;
 };
 
-static uint64_t mono_ms(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
-}
-
 static void progress_start(struct progress *p, const char *what)
 {
 	memset(p, 0, sizeof(*p));
 	p->on = isatty(STDERR_FILENO);
 	p->what = what;
-	p->t0 = mono_ms();
+	p->t0 = r1_mono_ms();
 }
 
 static void human(uint64_t n, char out[32])
@@ -131,7 +125,7 @@ static void progress_show(struct progress *p, uint64_t done, uint64_t total, boo
 {
 	p->done = done;
 	p->total = total;
-	uint64_t now = mono_ms();
+	uint64_t now = r1_mono_ms();
 	if (!p->on || (!force && now - p->last < 200) || now - p->t0 < 500)
 		return;
 	p->last = now;
@@ -1051,13 +1045,6 @@ struct remote {
 	struct progress p;
 };
 
-static int64_t wall_us(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_REALTIME, &ts);
-	return (int64_t)ts.tv_sec * 1000000 + ts.tv_nsec / 1000;
-}
-
 /* An R1FS_MANAGER payload to the node, signed, encrypted or in clear. */
 static enum r1_err send_to(struct remote *rm, const char *peer, const json_t *data, bool encrypt,
                            char **why)
@@ -1071,9 +1058,9 @@ static enum r1_err send_to(struct remote *rm, const char *peer, const json_t *da
 	if (!fields || !path)
 		e = r1_fail(why, R1_ERR_NOMEM, "out of memory");
 	else if (encrypt)
-		e = cmdmsg_encrypted_payload(&c, fields, &peer, 1, path, wall_us(), &msg, why);
+		e = cmdmsg_encrypted_payload(&c, fields, &peer, 1, path, r1_wall_us(), &msg, why);
 	else
-		e = cmdmsg_clear_payload(&c, fields, peer, path, wall_us(), &msg, why);
+		e = cmdmsg_clear_payload(&c, fields, peer, path, r1_wall_us(), &msg, why);
 	json_decref(fields);
 	json_decref(path);
 	struct buf wire = BUF_INIT;

@@ -16,6 +16,7 @@
 #include "core/session.h"
 #include "core/workers.h"
 #include "node/node.h"
+#include "core/clock.h"
 
 int netctx_env_load(struct netctx_env *env, const struct cli_global *g, bool tolerate_bad_file)
 {
@@ -94,13 +95,6 @@ int netctx_identity(const struct netctx_env *env, struct r1_identity *id, bool c
 
 static const char *const local_aliases[NETCTX_LOCAL_NODES] = {"oracle", "local"};
 
-int64_t netctx_now_ms(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_REALTIME, &ts);
-	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
 const char *netctx_network_name(const struct netctx *nc)
 {
 	return nc->local ? _("local (embedded)") : nc->env.set.profile;
@@ -110,7 +104,7 @@ static void on_tick(void *ctx, struct loop_timer *t)
 {
 	(void)t;
 	struct netctx *nc = ctx;
-	int64_t now = netctx_now_ms();
+	int64_t now = r1_wall_ms();
 	netmap_tick(nc->nm, now);
 	if (nc->cache)
 		cache_tick(nc->cache, now);
@@ -225,7 +219,7 @@ static int start_mqtt(struct netctx *nc)
 int netctx_open(struct netctx *nc, const struct cli_global *g, unsigned flags)
 {
 	memset(nc, 0, sizeof(*nc));
-	nc->started_ms = netctx_now_ms();
+	nc->started_ms = r1_wall_ms();
 	int rc = netctx_env_load(&nc->env, g, false);
 	if (rc)
 		return rc;
@@ -345,9 +339,9 @@ void netctx_close(struct netctx *nc)
 
 bool netctx_run_until(struct netctx *nc, bool (*cond)(void *ctx), void *ctx, uint32_t timeout_ms)
 {
-	int64_t deadline = netctx_now_ms() + timeout_ms;
+	int64_t deadline = r1_wall_ms() + timeout_ms;
 	while (!(cond && cond(ctx))) {
-		int64_t left = deadline - netctx_now_ms();
+		int64_t left = deadline - r1_wall_ms();
 		if (left <= 0)
 			return false;
 		if (loop_run_once(nc->loop, (int)R1_MIN(left, 100)) < 0 && errno != EINTR)
@@ -378,7 +372,7 @@ static bool local_map(struct netctx *nc)
 					  "IS_SUPERVISOR", 1, "EE_ID", node_alias(nc->nodes[0]))
 			      : NULL;
 	bool applied = payload && netmap_on_netmon(nc->nm, node_address(nc->nodes[0]), payload,
-						   netctx_now_ms(), NULL) == R1_OK;
+	                                           r1_wall_ms(), NULL) == R1_OK;
 	json_decref(payload);
 	return applied;
 }

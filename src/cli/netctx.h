@@ -86,9 +86,6 @@ enum {
 int netctx_open(struct netctx *nc, const struct cli_global *g, unsigned flags);
 void netctx_close(struct netctx *nc);
 
-/* Wall-clock milliseconds (what the netmap's times are). */
-int64_t netctx_now_ms(void);
-
 /*
  * Run the loop until cond(ctx) holds (checked after every iteration) or
  * timeout_ms passes.  Returns whether cond held.

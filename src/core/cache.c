@@ -13,6 +13,7 @@
 #include "core/cache.h"
 #include "core/db.h"
 #include "core/hash.h"
+#include "core/clock.h"
 
 #include <pthread.h>
 
@@ -307,13 +308,6 @@ struct cache {
 	int64_t last_prune_ms;
 	struct cache_stats stats;
 };
-
-static int64_t wall_ms(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_REALTIME, &ts);
-	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
 
 int64_t cache_node_id(const uint8_t pub[R1_PUB_LEN])
 {
@@ -628,7 +622,7 @@ static void commit_batch(struct cache *c, struct batch *b)
 	if (!good)
 		(void)db_exec(c->wdb, "ROLLBACK", NULL);
 	uint64_t pruned = 0;
-	int64_t now = wall_ms();
+	int64_t now = r1_wall_ms();
 	bool prune = good && now - c->last_prune_ms >= (int64_t)c->opt.prune_every_s * 1000;
 	if (prune) {
 		c->last_prune_ms = now;
@@ -713,7 +707,7 @@ static struct batch *cur_batch(struct cache *c, int64_t now_ms)
 			return NULL;
 	}
 	if (!c->cur->first_ms)
-		c->cur->first_ms = now_ms ? now_ms : wall_ms();
+		c->cur->first_ms = now_ms ? now_ms : r1_wall_ms();
 	return c->cur;
 }
 
@@ -1076,7 +1070,7 @@ static void on_event(void *ctx, const struct nm_event *ev)
 	const struct nm_node *n = ev->node;
 	if (c->restoring || !n)
 		return;
-	int64_t now = n->info.last_seen_ms ? n->info.last_seen_ms : wall_ms();
+	int64_t now = n->info.last_seen_ms ? n->info.last_seen_ms : r1_wall_ms();
 	switch (ev->type) {
 	case NM_EV_NODE_NEW:
 	case NM_EV_NODE_LOST:

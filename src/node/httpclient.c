@@ -5,6 +5,7 @@
  */
 #include "node/lib.h"
 #include "node/httpclient.h"
+#include "core/clock.h"
 
 #include <arpa/inet.h>
 #include <fcntl.h>
@@ -13,17 +14,10 @@
 #include <strings.h>
 #include <sys/socket.h>
 
-static int64_t mono_ms(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
 static enum r1_err wait_fd(int fd, short events, int64_t deadline, char **why)
 {
 	for (;;) {
-		int64_t left = deadline - mono_ms();
+		int64_t left = deadline - (int64_t)r1_mono_ms();
 		if (left <= 0)
 			return r1_fail(why, R1_ERR_TIMEOUT, "http: timed out");
 		struct pollfd p = {.fd = fd, .events = events};
@@ -153,7 +147,7 @@ enum r1_err httpclient_request(const char *host, uint16_t port, const char *meth
 	memset(resp, 0, sizeof(*resp));
 	buf_init(&resp->body);
 	buf_init(&resp->headers);
-	int64_t deadline = mono_ms() + (timeout_ms > 0 ? timeout_ms : 30000);
+	int64_t deadline = (int64_t)r1_mono_ms() + (timeout_ms > 0 ? timeout_ms : 30000);
 	int fd = -1;
 	enum r1_err e = connect_to(host, port, deadline, &fd, why);
 	if (e)

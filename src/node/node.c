@@ -20,6 +20,7 @@
 #include "core/loop.h"
 #include "core/proto.h"
 #include "core/topics.h"
+#include "core/clock.h"
 
 extern char **environ;
 
@@ -69,7 +70,7 @@ static uint64_t clock_now(void *ctx)
 
 static int64_t clock_wall(void *ctx)
 {
-	return nodetime_wall_us();
+	return r1_wall_us();
 }
 
 static void clock_local(void *ctx, int64_t wall, int *weekday, int *minute)
@@ -82,9 +83,9 @@ static void clock_local(void *ctx, int64_t wall, int *weekday, int *minute)
 static void on_host_timer(void *ctx, struct loop_timer *t)
 {
 	struct node *n = ctx;
-	uint64_t t0 = nodetime_mono_ms();
+	uint64_t t0 = r1_mono_ms();
 	uint64_t due = pluginhost_run_due(n->host);
-	double took = (double)(nodetime_mono_ms() - t0) / 1000.0;
+	double took = (double)(r1_mono_ms() - t0) / 1000.0;
 	n->loop_avg_s = n->loop_avg_s * 0.95 + took * 0.05;
 	arm_host(n, due);
 }
@@ -107,7 +108,7 @@ static void on_house_timer(void *ctx, struct loop_timer *t)
 		      allowlist_count(n->allow));
 	}
 	if (n->watch)
-		netwatch_tick(n->watch, nodetime_wall_us());
+		netwatch_tick(n->watch, r1_wall_us());
 }
 
 void node_sample(struct node *n, struct sysinfo *s, struct sysinfo_cpu *cpu)
@@ -271,7 +272,7 @@ enum r1_err node_new(struct loop *loop, struct bus *bus, const struct node_confi
 	n->r1fs_fetch_timeout_s = cfg->r1fs_fetch_timeout_s;
 	n->oracles = copy_list(cfg->oracles, cfg->n_oracles);
 	n->n_oracles = cfg->n_oracles;
-	n->start_us = nodetime_wall_us();
+	n->start_us = r1_wall_us();
 	n->start_ms = loop_now(loop);
 	n->tags = hb_env_tags(environ);
 	if (n->tags && json_is_object(cfg->tags))
@@ -581,5 +582,5 @@ json_t *node_network(const struct node *n)
 {
 	if (!n->watch)
 		return json_object();
-	return netwatch_current_network(n->watch, nodetime_wall_us(), false, allowed_cb, (void *)n);
+	return netwatch_current_network(n->watch, r1_wall_us(), false, allowed_cb, (void *)n);
 }

@@ -5,20 +5,6 @@
 #include "node/nodetime.h"
 #include "core/timefmt.h"
 
-int64_t nodetime_wall_us(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_REALTIME, &ts);
-	return (int64_t)ts.tv_sec * 1000000 + ts.tv_nsec / 1000;
-}
-
-uint64_t nodetime_mono_ms(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
-}
-
 static void local_tm(int64_t utc_us, struct tm *tm, long *us)
 {
 	int64_t s = utc_us / 1000000;

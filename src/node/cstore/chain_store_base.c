@@ -25,7 +25,6 @@
  */
 #include "node/lib.h"
 #include "node/nodepriv.h"
-#include "node/nodetime.h"
 #include "node/plugin.h"
 #include "node/plugins/plugins.h"
 #include "node/cstore/cstore.h"
@@ -34,6 +33,7 @@
 #include "core/netmon.h"
 #include "core/proto.h"
 #include "core/timefmt.h"
+#include "core/clock.h"
 
 #include <strings.h>
 
@@ -85,7 +85,7 @@ static bool is_online(struct csb *s, const char *addr)
 {
 	struct node *n = s->n;
 	if (n->watch) {
-		const char *w = netwatch_working(n->watch, addr, nodetime_wall_us());
+		const char *w = netwatch_working(n->watch, addr, r1_wall_us());
 		if (w && strcmp(w, NETMON_WORKING_ONLINE) == 0)
 			return true;
 	}
@@ -145,7 +145,7 @@ static uint64_t env_now_ms(void *ctx)
 
 static int64_t env_wall_us(void *ctx)
 {
-	return nodetime_wall_us();
+	return r1_wall_us();
 }
 
 static void rearm(struct csb *s)
@@ -232,7 +232,7 @@ static void handle_netmon(struct csb *s, const json_t *in)
 		}
 		json_decref(s->online);
 		s->online = online;
-		s->online_us = nodetime_wall_us();
+		s->online_us = r1_wall_us();
 		LOG_D(plugin_log(s->pi), LOGMOD, "%s: %zu node(s) in %s's map", s->n->alias,
 		      json_object_size(online), sender);
 	}

@@ -18,6 +18,7 @@
 #include "core/proto.h"
 #include "core/utf8.h"
 #include "core/codec.h"
+#include "core/clock.h"
 
 #define LOGMOD       "cstore"
 #define SEEN_CAP     32768u          /* recent EE_HASHes remembered (a power of two) */
@@ -157,18 +158,14 @@ static uint64_t now_ms(const struct cstore *cs)
 {
 	if (cs->env.now_ms)
 		return cs->env.now_ms(cs->env.ctx);
-	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000u + (uint64_t)ts.tv_nsec / 1000000u;
+	return r1_mono_ms();
 }
 
 static int64_t wall_us(const struct cstore *cs)
 {
 	if (cs->env.wall_us)
 		return cs->env.wall_us(cs->env.ctx);
-	struct timespec ts;
-	clock_gettime(CLOCK_REALTIME, &ts);
-	return (int64_t)ts.tv_sec * 1000000 + ts.tv_nsec / 1000;
+	return r1_wall_us();
 }
 
 static void notify_changed(struct cstore *cs, const char *key)

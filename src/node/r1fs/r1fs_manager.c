@@ -34,7 +34,6 @@
  */
 #include "node/lib.h"
 #include "node/nodepriv.h"
-#include "node/nodetime.h"
 #include "node/plugin.h"
 #include "node/plugins/plugins.h"
 #include "node/r1fs/announce.h"
@@ -47,6 +46,7 @@
 #include "core/loop.h"
 #include "core/proto.h"
 #include "core/workers.h"
+#include "core/clock.h"
 
 #include <strings.h>
 
@@ -139,7 +139,7 @@ static void remember(struct rfm *s, const char *sender, const char *alias, struc
 	}
 	snprintf(p->addr, sizeof(p->addr), "%s", sender);
 	snprintf(p->alias, sizeof(p->alias), "%s", alias ? alias : "");
-	p->seen_us = nodetime_wall_us();
+	p->seen_us = r1_wall_us();
 	p->a = *a;
 }
 
@@ -162,7 +162,7 @@ static size_t env_candidates(void *ctx, const struct r1fs_cid *root, xchg_addr *
 {
 	struct rfm *s = ctx;
 	size_t n = 0;
-	int64_t now = nodetime_wall_us();
+	int64_t now = r1_wall_us();
 	for (int pass = 0; pass < 2 && n < max; pass++) {
 		bool taken[PEERS_MAX] = {false};
 		for (;;) { /* newest first, without sorting the table */
