@@ -10,13 +10,18 @@
 #include "core/bus_local.h"
 #include "core/bus_mqtt.h"
 #include "core/cache.h"
+#include "core/clock.h"
+#include "core/cmdmsg.h"
+#include "core/codec.h"
+#include "core/envelope.h"
 #include "core/hash.h"
 #include "core/ingest.h"
 #include "core/loop.h"
+#include "core/proto.h"
 #include "core/session.h"
+#include "core/topics.h"
 #include "core/workers.h"
 #include "node/node.h"
-#include "core/clock.h"
 
 int netctx_env_load(struct netctx_env *env, const struct cli_global *g, bool tolerate_bad_file)
 {
@@ -456,4 +461,42 @@ int netctx_wait_node(struct netctx *nc, const char *name, uint32_t timeout_ms,
 		return EXIT_FAIL;
 	}
 	return EXIT_OK;
+}
+
+enum r1_err netctx_send_payload(struct netctx *nc, const char *peer, const char *signature,
+                                const char *key, const json_t *data, bool encrypt, char **why)
+{
+	json_t *fields = json_pack("{s:O}", key, (json_t *)data);
+	json_t *path = json_pack("[s,s,s,n]", nc->id.addr, ADMIN_PIPELINE, signature);
+	struct cmdmsg_ctx c = {.id = &nc->id, .name = session_name(nc->sess), .encrypt = encrypt};
+	json_t *msg = NULL;
+	enum r1_err e = R1_OK;
+	if (!fields || !path)
+		e = r1_fail(why, R1_ERR_NOMEM, "out of memory");
+	else if (encrypt)
+		e = cmdmsg_encrypted_payload(&c, fields, &peer, 1, path, r1_wall_us(), &msg, why);
+	else
+		e = cmdmsg_clear_payload(&c, fields, peer, path, r1_wall_us(), &msg, why);
+	json_decref(fields);
+	json_decref(path);
+	struct buf wire = BUF_INIT;
+	char *topic = NULL;
+	if (!e)
+		e = envelope_sign(msg, &nc->id, true, &wire, NULL, why);
+	if (!e)
+		e = topic_make(nc->env.set.root, TOPIC_PAYLOADS_TO, peer, &topic, why);
+	if (!e)
+		e = bus_publish(nc->bus, topic, wire.data, wire.len, 1, why);
+	r1_free(topic);
+	buf_release(&wire);
+	json_decref(msg);
+	return e;
+}
+
+void netctx_request_id(char out[NETCTX_REQUEST_ID_SIZE])
+{
+	uint8_t b[12];
+	random_bytes(b, sizeof(b));
+	memcpy(out, "cli-", 4);
+	hex_format(out + 4, b, sizeof(b));
 }
