@@ -8,6 +8,7 @@
 #include "node/cmdwhitelist.h"
 #include "node/fsutil.h"
 #include "node/heartbeat.h"
+#include "node/httpapi.h"
 #include "node/nodetime.h"
 #include "node/compute/compute.h"
 #include "node/r1fs/r1fs.h"
@@ -559,6 +560,17 @@ enum r1_err node_allow(struct node *n, const char *addr, const char *alias, char
 void node_send_heartbeat(struct node *n, bool full)
 {
 	node_heartbeat_send(n, NULL, full, full, NULL, NULL);
+}
+
+void node_http_identity(const struct node *n, struct httpapi_identity *out)
+{
+	*out = (struct httpapi_identity){
+	    .addr = n->id.addr,
+	    .alias = n->alias,
+	    .eth_addr = n->id.eth,
+	    .evm_network = epoch_network_name((enum epoch_network)n->epoch_net),
+	    .version = R1_APP_VERSION,
+	};
 }
 
 bool node_trusts_oracle(const struct node *n, const char *addr)

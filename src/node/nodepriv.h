@@ -242,5 +242,8 @@ static inline struct netwatch *node_netwatch(struct node *n)
 }
 /* Do we trust NET_MON_01 summaries from this address? (configured oracles and ourselves) */
 bool node_trusts_oracle(const struct node *n, const char *addr);
+/* Who the node is, for its HTTP APIs' envelope (strings borrowed from n). */
+struct httpapi_identity;
+void node_http_identity(const struct node *n, struct httpapi_identity *out);
 
 #endif

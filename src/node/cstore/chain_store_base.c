@@ -322,13 +322,8 @@ static enum r1_err csb_init(struct plugin_instance *pi, void **state, char **why
 		    .bind = n->cstore_bind,
 		    .port = (uint16_t)n->cstore_port,
 		};
-		struct cstore_http_identity id = {
-		    .addr = n->id.addr,
-		    .alias = n->alias,
-		    .eth_addr = n->id.eth,
-		    .evm_network = epoch_network_name((enum epoch_network)n->epoch_net),
-		    .version = R1_APP_VERSION,
-		};
+		struct httpapi_identity id;
+		node_http_identity(n, &id);
 		/* The store works without its HTTP API (the reference runs them as two
 		 * plugins): a port in use is logged, not fatal. */
 		char *herr = NULL;

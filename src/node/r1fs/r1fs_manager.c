@@ -645,14 +645,9 @@ static enum r1_err start_http(struct rfm *s, char **why)
 	    .port = (uint16_t)n->r1fs_port,
 	    .name = "r1fs-api",
 	};
-	struct r1fs_http_identity id = {
-	    .addr = n->id.addr,
-	    .alias = n->alias,
-	    .eth_addr = n->id.eth,
-	    .evm_network = epoch_network_name((enum epoch_network)n->epoch_net),
-	    .version = R1_APP_VERSION,
-	    .store = s->ipfs ? ANNOUNCE_STORE_IPFS : ANNOUNCE_STORE_BUILTIN,
-	};
+	struct r1fs_http_identity id = {.store =
+	                                    s->ipfs ? ANNOUNCE_STORE_IPFS : ANNOUNCE_STORE_BUILTIN};
+	node_http_identity(n, &id.node);
 	struct r1fs_http_env env = {
 	    .ctx = s,
 	    .pins_changed = pins_changed,
