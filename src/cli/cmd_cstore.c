@@ -251,14 +251,10 @@ static bool answered(void *ctx)
 static int run_remote(const struct target *t, const struct op *op, json_t **body)
 {
 	struct netctx nc;
-	int rc = netctx_open(&nc, &t->g, NETCTX_NO_CACHE);
+	const struct nm_node *n = NULL;
+	int rc = netctx_open_node(&nc, &t->g, NETCTX_NO_CACHE, t->f.node, t->timeout_ms, &n);
 	if (rc)
 		return rc;
-	const struct nm_node *n = NULL;
-	if ((rc = netctx_wait_node(&nc, t->f.node, t->timeout_ms, &n))) {
-		netctx_close(&nc);
-		return rc;
-	}
 	struct remote_wait w = {0};
 	snprintf(w.node, sizeof(w.node), "%s", n->info.addr);
 	netctx_request_id(w.request_id);

@@ -338,14 +338,10 @@ static int cmd_inspect(int argc, char **argv)
 		return EXIT_USAGE;
 	}
 	struct netctx nc;
-	int rc = netctx_open(&nc, &g, 0);
+	const struct nm_node *x = NULL;
+	int rc = netctx_open_node(&nc, &g, 0, a.pos[0], 0, &x);
 	if (rc)
 		return rc;
-	const struct nm_node *x = NULL;
-	if ((rc = netctx_wait_node(&nc, a.pos[0], nc.env.set.timeout_ms, &x))) {
-		netctx_close(&nc);
-		return rc;
-	}
 	/* its pipelines, when it shares them */
 	if (x->peered && x->online) {
 		struct apps_wait w = {&x, 1, r1_wall_ms()};

@@ -1010,14 +1010,10 @@ static int remote_open(struct remote *rm, struct target *t)
 {
 	memset(rm, 0, sizeof(*rm));
 	rm->t = t;
-	int rc = netctx_open(&rm->nc, &t->g, NETCTX_NO_CACHE);
+	const struct nm_node *n = NULL;
+	int rc = netctx_open_node(&rm->nc, &t->g, NETCTX_NO_CACHE, t->f.node, 30000, &n);
 	if (rc)
 		return rc;
-	const struct nm_node *n = NULL;
-	if ((rc = netctx_wait_node(&rm->nc, t->f.node, 30000, &n))) {
-		netctx_close(&rm->nc);
-		return rc;
-	}
 	snprintf(rm->node, sizeof(rm->node), "%s", n->info.addr);
 	snprintf(rm->alias, sizeof(rm->alias), "%s", n->info.alias);
 	session_set_observer(rm->nc.sess, on_payload, rm);

@@ -100,6 +100,18 @@ int netctx_identity(const struct netctx_env *env, struct r1_identity *id, bool c
 
 static const char *const local_aliases[NETCTX_LOCAL_NODES] = {"oracle", "local"};
 
+int netctx_open_node(struct netctx *nc, const struct cli_global *g, unsigned flags,
+                     const char *name, uint32_t timeout_ms, const struct nm_node **out)
+{
+	int rc = netctx_open(nc, g, flags);
+	if (rc)
+		return rc;
+	rc = netctx_wait_node(nc, name, timeout_ms ? timeout_ms : nc->env.set.timeout_ms, out);
+	if (rc)
+		netctx_close(nc);
+	return rc;
+}
+
 const char *netctx_network_name(const struct netctx *nc)
 {
 	return nc->local ? _("local (embedded)") : nc->env.set.profile;

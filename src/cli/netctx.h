@@ -111,6 +111,14 @@ int netctx_wait_map(struct netctx *nc, uint32_t timeout_ms);
 int netctx_wait_node(struct netctx *nc, const char *name, uint32_t timeout_ms,
                      const struct nm_node **out);
 
+/*
+ * netctx_open, then netctx_wait_node for `name` (timeout_ms 0: the
+ * settings' timeout); on failure the network is closed again.  EXIT_OK
+ * with *out set and the network open, or the exit status to end with.
+ */
+int netctx_open_node(struct netctx *nc, const struct cli_global *g, unsigned flags,
+                     const char *name, uint32_t timeout_ms, const struct nm_node **out);
+
 /* The name of the network for headers: the profile, or "local (embedded)". */
 const char *netctx_network_name(const struct netctx *nc);
 
