@@ -35,7 +35,7 @@
 #include "core/proto.h"
 #include "core/session.h"
 #include "core/codec.h"
-#include "node/r1fs/httpc.h"
+#include "node/httpc.h"
 #include "node/r1fs/ops.h"
 #include "node/r1fs/unseal.h"
 #include "node/r1fs/r1fs.h"

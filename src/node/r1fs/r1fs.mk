@@ -15,7 +15,6 @@ src_node_libr1node_a_SOURCES += \
 	src/node/r1fs/schema.c src/node/r1fs/schema.h \
 	src/node/r1fs/blockstore.c src/node/r1fs/blockstore.h \
 	src/node/r1fs/prefetch.c src/node/r1fs/prefetch.h \
-	src/node/r1fs/httpc.c src/node/r1fs/httpc.h \
 	src/node/r1fs/ipfs.c src/node/r1fs/ipfs.h \
 	src/node/r1fs/r1fs.c src/node/r1fs/r1fs.h \
 	src/node/r1fs/xmsg.c src/node/r1fs/xmsg.h \

@@ -9,7 +9,7 @@
  * blocks but altered file bytes.
  */
 #include "node/lib.h"
-#include "node/r1fs/httpc.h"
+#include "node/httpc.h"
 #include "node/r1fs/ipfs.h"
 #include "node/r1fs/r1fs.h"
 #include "tests/tap.h"
