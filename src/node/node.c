@@ -22,6 +22,7 @@
 #include "core/proto.h"
 #include "core/topics.h"
 #include "core/clock.h"
+#include "core/paths.h"
 
 extern char **environ;
 
@@ -298,7 +299,7 @@ enum r1_err node_new(struct loop *loop, struct bus *bus, const struct node_confi
 	n->epoch_net = (int)net;
 	epoch_params_set_heartbeat(&n->epochs, 10 * TIMEFMT_US_PER_S);
 
-	if ((e = fs_mkdir_p(n->dir, 0700, why)) || (e = load_or_create_key(n, why)))
+	if ((e = paths_mkdir_p(n->dir, 0700, why)) || (e = load_or_create_key(n, why)))
 		goto fail;
 	if (!(n->allow = allowlist_open(n->path_allow, why))) {
 		e = R1_ERR_IO;

@@ -24,6 +24,7 @@
 #include "core/loop.h"
 #include "core/proto.h"
 #include "tests/tap.h"
+#include "core/paths.h"
 
 #include <jansson.h>
 
@@ -131,12 +132,12 @@ static void world_up(bool secured, const char *dirname)
 	W.notifs = json_array();
 	W.payloads = json_array();
 	W.dir = fs_join(tap_tmpdir(), dirname);
-	fs_mkdir_p(W.dir, 0700, NULL);
+	paths_mkdir_p(W.dir, 0700, NULL);
 	/* the node's key is k1's, as the vectors were made for it */
 	struct buf pem = BUF_INIT;
 	identity_to_pem(&K1, &pem);
 	char *pem_path = fs_join(W.dir, "e2.pem");
-	fs_write_atomic(pem_path, pem.data, pem.len, 0600, NULL);
+	paths_write_atomic(pem_path, pem.data, pem.len, 0600, NULL);
 	r1_free(pem_path);
 	buf_release(&pem);
 	char *why = NULL;
