@@ -574,6 +574,29 @@ void node_http_identity(const struct node *n, struct httpapi_identity *out)
 	};
 }
 
+char *node_write_port_file(const struct node *n, const char *name, unsigned port,
+                           struct r1_log *log, const char *mod)
+{
+	char *path = fs_join(n->dir, name);
+	FILE *f = path ? fopen(path, "we") : NULL;
+	if (!f) {
+		LOG_W(log, mod, "cannot write %s: %s", path ? path : name, strerror(errno));
+		r1_free(path);
+		return NULL;
+	}
+	fprintf(f, "%u\n", port);
+	fclose(f);
+	return path;
+}
+
+void node_remove_port_file(char **path)
+{
+	if (*path)
+		unlink(*path);
+	r1_free(*path);
+	*path = NULL;
+}
+
 bool node_trusts_oracle(const struct node *n, const char *addr)
 {
 	if (!addr)

@@ -241,37 +241,12 @@ static void handle_netmon(struct csb *s, const json_t *in)
 
 /* ---- the plugin */
 
-static char *port_file_path(const struct node *n)
-{
-	struct buf b = BUF_INIT;
-	buf_addf(&b, "%s/cstore-api.port", n->dir);
-	return buf_detach(&b, NULL);
-}
-
-static void write_port_file(struct csb *s, unsigned port)
-{
-	s->port_file = port_file_path(s->n);
-	if (!s->port_file)
-		return;
-	FILE *f = fopen(s->port_file, "we");
-	if (!f) {
-		LOG_W(plugin_log(s->pi), LOGMOD, "cannot write %s: %s", s->port_file,
-		      strerror(errno));
-		return;
-	}
-	fprintf(f, "%u\n", port);
-	fclose(f);
-}
-
 static void csb_free(struct csb *s)
 {
 	if (!s)
 		return;
 	cstore_http_free(&s->http);
-	if (s->port_file) {
-		unlink(s->port_file);
-		r1_free(s->port_file);
-	}
+	node_remove_port_file(&s->port_file);
 	if (s->n && s->n->cstore == s->cs) {
 		s->n->cstore = NULL;
 		s->n->cstore_http_port = 0;
@@ -329,7 +304,8 @@ static enum r1_err csb_init(struct plugin_instance *pi, void **state, char **why
 		char *herr = NULL;
 		if (cstore_http_new(s->cs, &hc, &id, plugin_log(pi), &s->http, &herr) == R1_OK) {
 			n->cstore_http_port = httpapi_port(cstore_http_server(s->http));
-			write_port_file(s, n->cstore_http_port);
+			s->port_file = node_write_port_file(
+			    n, "cstore-api.port", n->cstore_http_port, plugin_log(pi), LOGMOD);
 		} else {
 			LOG_E(plugin_log(pi), LOGMOD, "%s: no CStore HTTP API: %s", n->alias,
 			      herr ? herr : "?");
