@@ -43,7 +43,6 @@
 #include "node/r1fs/xmsg.h"
 #include "core/clock.h"
 
-#include <dirent.h>
 #include <fcntl.h>
 #include <pthread.h>
 #include <stddef.h>
@@ -1056,25 +1055,6 @@ static int remote_store(struct remote *rm)
 	return EXIT_OK;
 }
 
-/* Remove the temporary store's files (packs/, the lock, node.db and its WAL). */
-static void remove_tree(const char *path)
-{
-	DIR *d = opendir(path);
-	struct dirent *de;
-	while (d && (de = readdir(d)) != NULL) {
-		if (strcmp(de->d_name, ".") == 0 || strcmp(de->d_name, "..") == 0)
-			continue;
-		struct buf p = BUF_INIT;
-		buf_addf(&p, "%s/%s", path, de->d_name);
-		if (buf_ok(&p) && unlink(p.data) != 0 && errno == EISDIR)
-			remove_tree(p.data);
-		buf_release(&p);
-	}
-	if (d)
-		closedir(d);
-	rmdir(path);
-}
-
 static void remote_close(struct remote *rm)
 {
 	session_set_observer(rm->nc.sess, NULL, NULL);
@@ -1082,7 +1062,7 @@ static void remote_close(struct remote *rm)
 	r1fs_free(&rm->fs);
 	db_close(&rm->db);
 	if (rm->dir) {
-		remove_tree(rm->dir);
+		paths_remove_tree(rm->dir);
 		r1_free(rm->dir);
 	}
 	json_decref(rm->resp);

@@ -6,7 +6,6 @@
  */
 #include "node/nodepriv.h"
 #include "node/cmdwhitelist.h"
-#include "node/fsutil.h"
 #include "node/heartbeat.h"
 #include "node/httpapi.h"
 #include "node/nodetime.h"
@@ -282,10 +281,10 @@ enum r1_err node_new(struct loop *loop, struct bus *bus, const struct node_confi
 	n->resources = cfg->resources;
 	n->resources_ctx = cfg->resources_ctx;
 	timefmt_zone_name(getenv("TZ"), "/", n->ee_tz);
-	n->path_pem = fs_join(n->dir, "e2.pem");
-	n->path_allow = fs_join(n->dir, "authorized_addrs");
-	n->path_cmdwl = fs_join(n->dir, CMDWHITELIST_FILE);
-	n->path_db = fs_join(n->dir, "node.db");
+	n->path_pem = paths_join(n->dir, "e2.pem");
+	n->path_allow = paths_join(n->dir, "authorized_addrs");
+	n->path_cmdwl = paths_join(n->dir, CMDWHITELIST_FILE);
+	n->path_db = paths_join(n->dir, "node.db");
 	enum r1_err e = R1_OK;
 	if (!n->alias || !n->dir || !n->root || !n->comm_relay || !n->oracles || !n->tags ||
 	    !n->path_pem || !n->path_allow || !n->path_cmdwl || !n->path_db) {
@@ -577,7 +576,7 @@ void node_http_identity(const struct node *n, struct httpapi_identity *out)
 char *node_write_port_file(const struct node *n, const char *name, unsigned port,
                            struct r1_log *log, const char *mod)
 {
-	char *path = fs_join(n->dir, name);
+	char *path = paths_join(n->dir, name);
 	FILE *f = path ? fopen(path, "we") : NULL;
 	if (!f) {
 		LOG_W(log, mod, "cannot write %s: %s", path ? path : name, strerror(errno));

@@ -10,7 +10,7 @@ tests_unit_node_test_hbcodec_SOURCES = tests/unit/node/test_hbcodec.c
 tests_unit_node_test_hbcodec_LDADD = tests/libtap.a $(R1_CORE_LIBS)
 
 src_node_libr1node_a_SOURCES += \
-	src/node/fsutil.c src/node/fsutil.h \
+	src/node/fsutil.h \
 	src/node/allowlist.c src/node/allowlist.h \
 	src/node/cmdwhitelist.c src/node/cmdwhitelist.h \
 	src/node/delta.c src/node/delta.h \

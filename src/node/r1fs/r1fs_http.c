@@ -16,6 +16,7 @@
 #include "node/r1fs/multipart.h"
 #include "node/r1fs/ops.h"
 #include "node/r1fs/r1fs.h"
+#include "core/paths.h"
 
 #include <dirent.h>
 #include <openssl/crypto.h>
@@ -1036,26 +1037,10 @@ static void clean_tmp(const char *dir)
 	while (d && (de = readdir(d)) != NULL) {
 		if (de->d_name[0] == '.')
 			continue;
-		struct buf p = BUF_INIT;
-		buf_addf(&p, "%s/%s", dir, de->d_name);
-		if (buf_ok(&p) && unlink(p.data) != 0 && errno == EISDIR) {
-			DIR *sub = opendir(p.data);
-			struct dirent *se;
-			while (sub && (se = readdir(sub)) != NULL) {
-				if (se->d_name[0] == '.' &&
-				    (!se->d_name[1] || se->d_name[1] == '.'))
-					continue;
-				struct buf q = BUF_INIT;
-				buf_addf(&q, "%s/%s", p.data, se->d_name);
-				if (buf_ok(&q))
-					unlink(q.data);
-				buf_release(&q);
-			}
-			if (sub)
-				closedir(sub);
-			rmdir(p.data);
-		}
-		buf_release(&p);
+		char *p = paths_join(dir, de->d_name);
+		if (p)
+			paths_remove_tree(p);
+		r1_free(p);
 	}
 	if (d)
 		closedir(d);

@@ -34,7 +34,6 @@
  */
 #include "node/lib.h"
 #include "node/nodepriv.h"
-#include "node/fsutil.h"
 #include "node/plugin.h"
 #include "node/plugins/plugins.h"
 #include "node/r1fs/announce.h"
@@ -48,6 +47,7 @@
 #include "core/proto.h"
 #include "core/workers.h"
 #include "core/clock.h"
+#include "core/paths.h"
 
 #include <strings.h>
 
@@ -633,7 +633,7 @@ static enum r1_err start_http(struct rfm *s, char **why)
 	    .peers = http_peers,
 	    .status = http_status,
 	};
-	char *tmp = fs_join(n->dir, "r1fs-tmp");
+	char *tmp = paths_join(n->dir, "r1fs-tmp");
 	enum r1_err e =
 	    tmp ? r1fs_http_new(s->fs, &hc, &id, tmp, &env, plugin_log(s->pi), &s->http, why)
 	        : r1_fail(why, R1_ERR_NOMEM, "R1FS_MANAGER: out of memory");

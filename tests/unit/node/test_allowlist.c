@@ -6,7 +6,6 @@
 #include "node/lib.h"
 #include "node/allowlist.h"
 #include "node/cmdwhitelist.h"
-#include "node/fsutil.h"
 #include "core/proto.h"
 #include "tests/tap.h"
 #include "core/paths.h"
@@ -78,7 +77,7 @@ static void test_parse(void)
 
 static void test_file(void)
 {
-	char *path = fs_join(tap_tmpdir(), "authorized_addrs");
+	char *path = paths_join(tap_tmpdir(), "authorized_addrs");
 	char *why = NULL;
 	struct allowlist *al = allowlist_open(path, &why);
 	ok(al != NULL, "open creates a missing file (%s)", why ? why : "");
@@ -172,7 +171,7 @@ static void test_templates(void)
 	match_case("{\"A\":\"1\"}", "{\"A\":1}", false);
 	match_case("{\"ACTION\":\"X\"}", "{}", true);
 
-	char *path = fs_join(tap_tmpdir(), CMDWHITELIST_FILE);
+	char *path = paths_join(tap_tmpdir(), CMDWHITELIST_FILE);
 	json_t *t = NULL;
 	char *why = NULL;
 	is_int(cmdwhitelist_load(path, &t, &why), R1_OK, "load creates the defaults");
