@@ -26,6 +26,7 @@
 #include "cli/cli.h"
 #include "cli/args.h"
 #include "cli/netctx.h"
+#include "core/clock.h"
 #include "core/loop.h"
 #include "core/pipespec.h"
 #include "core/proto.h"
@@ -390,7 +391,7 @@ static int remote_run(struct remote *r, const struct opts *o, const char *pipeli
 	if (rc)
 		return rc;
 	r->open = true;
-	r->started_ms = netctx_now_ms();
+	r->started_ms = r1_wall_ms();
 	const char *name = o->node;
 	if (!name && r->nc.local)
 		name = node_alias(r->nc.nodes[NETCTX_LOCAL_NODES - 1]);
@@ -527,7 +528,7 @@ static const char *who(struct remote *r, const char *addr)
 /* One line per progress payload of the master, on stderr. */
 static void print_progress(struct remote *r, const json_t *msg)
 {
-	double t = (double)(netctx_now_ms() - r->started_ms) / 1000.0;
+	double t = (double)(r1_wall_ms() - r->started_ms) / 1000.0;
 	fprintf(stderr, "[%7.1f s] %s %5.1f%%", t, json_string_value(json_object_get(msg, "STATE")),
 	        json_number_value(json_object_get(msg, "PROGRESS")));
 	const json_t *w = json_object_get(msg, "WAITING_FOR_NODES");

@@ -18,6 +18,7 @@
 #include "tui/app.h"
 #include "tui/consnet.h"
 #include "tui/model.h"
+#include "core/clock.h"
 
 #include <time.h>
 
@@ -60,13 +61,6 @@ struct console {
 	struct loop_hook *hook;
 };
 
-static uint64_t mono_ns(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
-}
-
 static void on_quit(void *ctx)
 {
 	struct console *c = ctx;
@@ -81,7 +75,7 @@ static void before_poll(void *ctx)
 		return;
 	c->first_frame_logged = true;
 	LOG_I(c->log, "console", "first frame %.1f ms after start",
-	      (double)(mono_ns() - c->started_ns) / 1e6);
+	      (double)(r1_mono_ns() - c->started_ns) / 1e6);
 	loop_hook_remove(c->loop, &c->hook);
 }
 
@@ -104,7 +98,7 @@ static bool check_opts(const struct console_opts *o)
 
 static int run(struct console_opts *o, struct cli_global *g)
 {
-	struct console c = {.started_ns = mono_ns()};
+	struct console c = {.started_ns = r1_mono_ns()};
 	struct netctx_env env;
 	struct r1_identity id;
 	struct tui_model model;

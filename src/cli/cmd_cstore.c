@@ -21,15 +21,11 @@
  */
 #include "cli/cli.h"
 #include "cli/args.h"
+#include "cli/localapi.h"
 #include "cli/netctx.h"
 
-#include "core/bus.h"
-#include "core/cmdmsg.h"
-#include "core/envelope.h"
-#include "core/hash.h"
 #include "core/proto.h"
 #include "core/session.h"
-#include "core/topics.h"
 #include "node/cstore/jvalue.h"
 #include "node/cstore/msg.h"
 #include "node/httpclient.h"
@@ -67,76 +63,14 @@ struct op {
 struct target {
 	struct cli_global g;
 	struct cs_flags f;
-	bool remote;
-	char host[64];
-	uint16_t port;
+	struct localapi api;
 	unsigned timeout_ms;
 };
 
 /* ---- arguments */
 
-static bool parse_port(const char *s, uint16_t *out)
-{
-	char *end;
-	long v = strtol(s, &end, 10);
-	if (*s == '\0' || *end != '\0' || v < 1 || v > 65535)
-		return false;
-	*out = (uint16_t)v;
-	return true;
-}
-
-/* "http://host:port[/]" as the TypeScript client takes it (scheme optional). */
-static bool parse_url(const char *url, char *host, size_t hostsz, uint16_t *port)
-{
-	const char *p = strstr(url, "://");
-	p = p ? p + 3 : url;
-	const char *colon = strrchr(p, ':');
-	if (!colon)
-		return false;
-	char portbuf[8];
-	size_t plen = strcspn(colon + 1, "/");
-	if (plen == 0 || plen >= sizeof(portbuf))
-		return false;
-	memcpy(portbuf, colon + 1, plen);
-	portbuf[plen] = '\0';
-	if (!parse_port(portbuf, port))
-		return false;
-	size_t hlen = (size_t)(colon - p);
-	if (hlen == 0 || hlen >= hostsz)
-		return false;
-	memcpy(host, p, hlen);
-	host[hlen] = '\0';
-	if (strcmp(host, "localhost") == 0)
-		snprintf(host, hostsz, "127.0.0.1");
-	return true;
-}
-
-/* The port a node hosted here recorded in its directory, 0 when none. */
-static uint16_t local_node_port(const char *alias)
-{
-	const char *xdg = getenv("XDG_DATA_HOME");
-	const char *home = getenv("HOME");
-	char path[1024];
-	if (xdg && *xdg)
-		snprintf(path, sizeof(path), "%s/r1console/nodes/%s/cstore-api.port", xdg, alias);
-	else if (home)
-		snprintf(path, sizeof(path), "%s/.local/share/r1console/nodes/%s/cstore-api.port",
-		         home, alias);
-	else
-		return 0;
-	FILE *f = fopen(path, "r");
-	if (!f)
-		return 0;
-	char line[16] = "";
-	uint16_t port = 0;
-	if (fgets(line, sizeof(line), f)) {
-		line[strcspn(line, "\r\n")] = '\0';
-		if (!parse_port(line, &port))
-			port = 0;
-	}
-	fclose(f);
-	return port;
-}
+static const struct localapi_service cstore_api = {
+    "cstore-api.port", {"CSTORE_API_URL", "EE_CHAINSTORE_API_URL"}, CSTORE_DEFAULT_HTTP_PORT};
 
 /* VALUE as JSON, or as a JSON string when it is not JSON. */
 static json_t *value_arg(const char *text)
@@ -165,30 +99,11 @@ static int parse(int argc, char **argv, size_t want, struct target *t, const cha
 	for (size_t i = 0; i < want; i++)
 		args[i] = a.pos[i];
 	t->timeout_ms = t->g.cfg.timeout_s > 0 ? (unsigned)(t->g.cfg.timeout_s * 1000) : 60000;
-	snprintf(t->host, sizeof(t->host), "127.0.0.1");
-	if (t->f.port) {
-		if (t->f.port < 1 || t->f.port > 65535) {
-			cli_error(_("cstore: bad port %lld"), t->f.port);
-			return EXIT_USAGE;
-		}
-		t->port = (uint16_t)t->f.port;
-		return EXIT_OK;
-	}
-	if (t->f.node) {
-		t->port = local_node_port(t->f.node);
-		t->remote = t->port == 0; /* not hosted here: over the network */
-		return EXIT_OK;
-	}
-	const char *url = getenv("CSTORE_API_URL");
-	if (!url || !*url)
-		url = getenv("EE_CHAINSTORE_API_URL");
-	if (url && *url) {
-		if (!parse_url(url, t->host, sizeof(t->host), &t->port)) {
-			cli_error(_("cstore: cannot read the API address '%s'"), url);
-			return EXIT_USAGE;
-		}
-	} else {
-		t->port = CSTORE_DEFAULT_HTTP_PORT;
+	char *why = NULL;
+	if (localapi_find(&cstore_api, t->f.port, t->f.node, &t->api, &why)) {
+		cli_error("cstore: %s", why);
+		r1_free(why);
+		return EXIT_USAGE;
 	}
 	return EXIT_OK;
 }
@@ -228,14 +143,14 @@ static int http_call(const struct target *t, const char *method, const char *pat
 	char *text = req ? json_dumps(req, JSON_COMPACT) : NULL;
 	struct httpclient_resp resp;
 	char *why = NULL;
-	enum r1_err e = httpclient_request(t->host, t->port, method, buf_cstr(&target),
+	enum r1_err e = httpclient_request(t->api.host, t->api.port, method, buf_cstr(&target),
 	                                   "application/json", text, text ? strlen(text) : 0,
 	                                   (int)t->timeout_ms, 64u << 20, &resp, &why);
 	free(text);
 	buf_release(&target);
 	if (e) {
-		cli_error(_("cstore: cannot reach the CStore API at %s:%u: %s"), t->host, t->port,
-		          why ? why : r1_strerror(e));
+		cli_error(_("cstore: cannot reach the CStore API at %s:%u: %s"), t->api.host,
+		          t->api.port, why ? why : r1_strerror(e));
 		r1_free(why);
 		return e == R1_ERR_TIMEOUT ? EXIT_TIMEOUT : EXIT_FAIL;
 	}
@@ -308,7 +223,7 @@ static int run_http(const struct target *t, const struct op *op, json_t **body)
 /* ---- over the network: CSTORE_REQ / CSTORE_RESP */
 
 struct remote_wait {
-	char request_id[40];
+	char request_id[NETCTX_REQUEST_ID_SIZE];
 	char node[R1_ADDR_LEN + 1];
 	json_t *resp; /* the CHAIN_STORE_DATA answer */
 };
@@ -333,70 +248,24 @@ static bool answered(void *ctx)
 	return ((struct remote_wait *)ctx)->resp != NULL;
 }
 
-static void new_request_id(char out[40])
-{
-	uint8_t b[12];
-	random_bytes(b, sizeof(b));
-	static const char hex[] = "0123456789abcdef";
-	memcpy(out, "cli-", 4);
-	for (size_t i = 0; i < sizeof(b); i++) {
-		out[4 + 2 * i] = hex[b[i] >> 4];
-		out[5 + 2 * i] = hex[b[i] & 15];
-	}
-	out[4 + 2 * sizeof(b)] = '\0';
-}
-
-/* Send the request to `addr` as the SDK sends payloads: encrypted, signed, addressed. */
-static enum r1_err send_request(struct netctx *nc, const char *addr, json_t *data, char **why)
-{
-	json_t *fields = json_pack("{s:O}", K_CHAIN_STORE_DATA, data);
-	json_t *path = json_pack("[s,s,s,n]", nc->id.addr, ADMIN_PIPELINE, SIG_CHAIN_STORE_BASE);
-	struct cmdmsg_ctx c = {.id = &nc->id, .name = session_name(nc->sess), .encrypt = true};
-	const char *dest[1] = {addr};
-	json_t *msg = NULL;
-	struct timespec ts;
-	clock_gettime(CLOCK_REALTIME, &ts);
-	int64_t now = (int64_t)ts.tv_sec * 1000000 + ts.tv_nsec / 1000;
-	enum r1_err e = fields && path
-	                    ? cmdmsg_encrypted_payload(&c, fields, dest, 1, path, now, &msg, why)
-	                    : r1_fail(why, R1_ERR_NOMEM, "out of memory");
-	json_decref(fields);
-	json_decref(path);
-	struct buf wire = BUF_INIT;
-	char *topic = NULL;
-	if (!e)
-		e = envelope_sign(msg, &nc->id, true, &wire, NULL, why);
-	if (!e)
-		e = topic_make(nc->env.set.root, TOPIC_PAYLOADS_TO, addr, &topic, why);
-	if (!e)
-		e = bus_publish(nc->bus, topic, wire.data, wire.len, 1, why);
-	r1_free(topic);
-	buf_release(&wire);
-	json_decref(msg);
-	return e;
-}
-
 static int run_remote(const struct target *t, const struct op *op, json_t **body)
 {
 	struct netctx nc;
-	int rc = netctx_open(&nc, &t->g, NETCTX_NO_CACHE);
+	const struct nm_node *n = NULL;
+	int rc = netctx_open_node(&nc, &t->g, NETCTX_NO_CACHE, t->f.node, t->timeout_ms, &n);
 	if (rc)
 		return rc;
-	const struct nm_node *n = NULL;
-	if ((rc = netctx_wait_node(&nc, t->f.node, t->timeout_ms, &n))) {
-		netctx_close(&nc);
-		return rc;
-	}
 	struct remote_wait w = {0};
 	snprintf(w.node, sizeof(w.node), "%s", n->info.addr);
-	new_request_id(w.request_id);
+	netctx_request_id(w.request_id);
 	session_set_observer(nc.sess, on_payload, &w);
 	bool write = strcmp(op->cmd, "set") == 0 || strcmp(op->cmd, "hset") == 0;
 	json_t *data =
 	    cstore_msg_req(w.request_id, op->cmd, op->hkey, op->key, write ? op->value : NULL,
 	                   op->token, op->readonly, json_array_size(op->peers) ? op->peers : NULL);
 	char *why = NULL;
-	enum r1_err e = data ? send_request(&nc, n->info.addr, data, &why)
+	enum r1_err e = data ? netctx_send_payload(&nc, n->info.addr, SIG_CHAIN_STORE_BASE,
+	                                           K_CHAIN_STORE_DATA, data, true, &why)
 	                     : r1_fail(&why, R1_ERR_NOMEM, "out of memory");
 	json_decref(data);
 	if (e) {
@@ -460,7 +329,7 @@ static void print_json_body(const json_t *body)
 static int run_and_print(const struct target *t, struct op *op)
 {
 	json_t *body = NULL;
-	int rc = t->remote ? run_remote(t, op, &body) : run_http(t, op, &body);
+	int rc = t->api.remote ? run_remote(t, op, &body) : run_http(t, op, &body);
 	op_release(op);
 	if (rc)
 		return rc;

@@ -15,6 +15,7 @@
 #include "cli/table.h"
 #include "core/cache.h"
 #include "core/session.h"
+#include "core/clock.h"
 
 #include <jansson.h>
 
@@ -68,7 +69,7 @@ static void header(struct netctx *nc, const char *what)
 		if (!best || o->nodes_reported > best->nodes_reported)
 			best = o;
 	}
-	double elapsed = (double)(netctx_now_ms() - nc->started_ms) / 1000.0;
+	double elapsed = (double)(r1_wall_ms() - nc->started_ms) / 1000.0;
 	printf(_("r1console %s: %s\n"), PACKAGE_VERSION, nc->id.addr);
 	if (best)
 		printf(_("%s on '%s' reported by <%s> '%s' in %.1fs (%zu supervisors seen):\n"),
@@ -92,7 +93,7 @@ static int get_nodes(struct netctx *nc, const struct get_opts *o, const struct c
 	                               .alias = o->alias};
 	const struct nm_node **v = NULL;
 	size_t n = render_nodes_select(nc->nm, &ro, &v);
-	int64_t now = netctx_now_ms();
+	int64_t now = r1_wall_ms();
 	if (g->json) {
 		print_json(render_nodes_json(nc->nm, v, n, now));
 	} else {
@@ -147,7 +148,7 @@ static int get_apps(struct netctx *nc, const struct get_opts *o, const struct cl
 		struct render_nodes_opts ro = {.peered = true};
 		n = render_nodes_select(nc->nm, &ro, &nodes);
 	}
-	struct apps_wait w = {nodes, n, netctx_now_ms()};
+	struct apps_wait w = {nodes, n, r1_wall_ms()};
 	const char **addrs = r1_calloc(n ? n : 1, sizeof(*addrs));
 	for (size_t i = 0; addrs && i < n; i++)
 		addrs[i] = nodes[i]->info.addr;
@@ -199,7 +200,7 @@ static int get_avail(struct netctx *nc, const struct get_opts *o, const struct c
 	int rc = netctx_wait_node(nc, name, nc->env.set.timeout_ms, &x);
 	if (rc)
 		return rc;
-	int64_t current = netmap_epoch_of(nc->nm, netctx_now_ms() * 1000);
+	int64_t current = netmap_epoch_of(nc->nm, r1_wall_ms() * 1000);
 	int64_t end = o->has_end ? o->end : current;
 	int64_t start = o->has_start ? o->start : end - 9;
 	if (start < 0)
@@ -337,22 +338,18 @@ static int cmd_inspect(int argc, char **argv)
 		return EXIT_USAGE;
 	}
 	struct netctx nc;
-	int rc = netctx_open(&nc, &g, 0);
+	const struct nm_node *x = NULL;
+	int rc = netctx_open_node(&nc, &g, 0, a.pos[0], 0, &x);
 	if (rc)
 		return rc;
-	const struct nm_node *x = NULL;
-	if ((rc = netctx_wait_node(&nc, a.pos[0], nc.env.set.timeout_ms, &x))) {
-		netctx_close(&nc);
-		return rc;
-	}
 	/* its pipelines, when it shares them */
 	if (x->peered && x->online) {
-		struct apps_wait w = {&x, 1, netctx_now_ms()};
+		struct apps_wait w = {&x, 1, r1_wall_ms()};
 		const char *addr = x->info.addr;
 		if (session_request_netconfig(nc.sess, &addr, 1, NULL) == R1_OK)
 			netctx_run_until(&nc, apps_arrived, &w, nc.env.set.timeout_ms);
 	}
-	int64_t now = netctx_now_ms();
+	int64_t now = r1_wall_ms();
 	if (g.json) {
 		json_t *j = render_node_json(nc.nm, x, now);
 		struct render_apps_opts ao = {.full = true};

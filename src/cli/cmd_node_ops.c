@@ -25,15 +25,11 @@ static int node_op(int argc, char **argv, const struct cmd_entry *self, const ch
 		return EXIT_USAGE;
 	}
 	struct netctx nc;
-	int rc = netctx_open(&nc, &g, 0);
+	const struct nm_node *n = NULL;
+	int rc = netctx_open_node(&nc, &g, 0, a.pos[0], 0, &n);
 	if (rc)
 		return rc;
-	const struct nm_node *n = NULL;
 	uint32_t timeout = nc.env.set.timeout_ms;
-	if ((rc = netctx_wait_node(&nc, a.pos[0], timeout, &n))) {
-		netctx_close(&nc);
-		return rc;
-	}
 	txnwait_warn(&nc, n);
 	struct txnwait w;
 	txnwait_init(&w, &nc, n, action);

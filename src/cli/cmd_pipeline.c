@@ -51,13 +51,9 @@ static bool json_flag(const char *flag, const char *text, json_t **out)
 static int start(struct netctx *nc, const struct cli_global *g, const char *node,
                  const struct nm_node **n)
 {
-	int rc = netctx_open(nc, g, 0);
+	int rc = netctx_open_node(nc, g, 0, node, 0, n);
 	if (rc)
 		return rc;
-	if ((rc = netctx_wait_node(nc, node, nc->env.set.timeout_ms, n))) {
-		netctx_close(nc);
-		return rc;
-	}
 	txnwait_warn(nc, *n);
 	return EXIT_OK;
 }

@@ -26,25 +26,23 @@
  */
 #include "cli/cli.h"
 #include "cli/args.h"
+#include "cli/localapi.h"
 #include "cli/netctx.h"
 
-#include "core/bus.h"
-#include "core/cmdmsg.h"
 #include "core/db.h"
-#include "core/envelope.h"
 #include "core/hash.h"
 #include "core/loop.h"
 #include "core/proto.h"
 #include "core/session.h"
-#include "core/topics.h"
-#include "node/r1fs/httpc.h"
+#include "core/codec.h"
+#include "node/httpc.h"
 #include "node/r1fs/ops.h"
 #include "node/r1fs/unseal.h"
 #include "node/r1fs/r1fs.h"
 #include "node/r1fs/xchg.h"
 #include "node/r1fs/xmsg.h"
+#include "core/clock.h"
 
-#include <dirent.h>
 #include <fcntl.h>
 #include <pthread.h>
 #include <stddef.h>
@@ -82,8 +80,7 @@ struct target {
 	struct cli_global g;
 	struct r1fs_flags f;
 	enum via via;
-	char host[64];
-	uint16_t port;
+	struct localapi api; /* VIA_HTTP */
 	unsigned timeout_ms;
 	const char *arg; /* FILE or CID, when the subcommand takes one */
 	int64_t nonce;
@@ -99,19 +96,12 @@ struct progress {
 	bool shown;
 };
 
-static uint64_t mono_ms(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
-}
-
 static void progress_start(struct progress *p, const char *what)
 {
 	memset(p, 0, sizeof(*p));
 	p->on = isatty(STDERR_FILENO);
 	p->what = what;
-	p->t0 = mono_ms();
+	p->t0 = r1_mono_ms();
 }
 
 static void human(uint64_t n, char out[32])
@@ -130,7 +120,7 @@ static void progress_show(struct progress *p, uint64_t done, uint64_t total, boo
 {
 	p->done = done;
 	p->total = total;
-	uint64_t now = mono_ms();
+	uint64_t now = r1_mono_ms();
 	if (!p->on || (!force && now - p->last < 200) || now - p->t0 < 500)
 		return;
 	p->last = now;
@@ -163,64 +153,8 @@ static bool on_progress(void *ctx, uint64_t done, uint64_t total)
 
 /* ---- arguments */
 
-static bool parse_port(const char *s, uint16_t *out)
-{
-	char *end;
-	long v = strtol(s, &end, 10);
-	if (*s == '\0' || *end != '\0' || v < 1 || v > 65535)
-		return false;
-	*out = (uint16_t)v;
-	return true;
-}
-
-/* "http://host:port[/]" as the TypeScript client takes it (scheme optional). */
-static bool parse_url(const char *url, char *host, size_t hostsz, uint16_t *port)
-{
-	const char *p = strstr(url, "://");
-	p = p ? p + 3 : url;
-	const char *colon = strrchr(p, ':');
-	if (!colon)
-		return false;
-	char portbuf[8];
-	size_t plen = strcspn(colon + 1, "/");
-	if (plen == 0 || plen >= sizeof(portbuf))
-		return false;
-	memcpy(portbuf, colon + 1, plen);
-	portbuf[plen] = '\0';
-	size_t hlen = (size_t)(colon - p);
-	if (!parse_port(portbuf, port) || hlen == 0 || hlen >= hostsz)
-		return false;
-	memcpy(host, p, hlen);
-	host[hlen] = '\0';
-	if (strcmp(host, "localhost") == 0)
-		snprintf(host, hostsz, "127.0.0.1");
-	return true;
-}
-
-/* The port a node hosted here recorded in its directory, 0 when none. */
-static uint16_t local_node_port(const char *alias)
-{
-	const char *xdg = getenv("XDG_DATA_HOME");
-	const char *home = getenv("HOME");
-	struct buf path = BUF_INIT;
-	if (xdg && *xdg)
-		buf_addf(&path, "%s/r1console/nodes/%s/r1fs-api.port", xdg, alias);
-	else if (home)
-		buf_addf(&path, "%s/.local/share/r1console/nodes/%s/r1fs-api.port", home, alias);
-	FILE *f = buf_ok(&path) && path.len ? fopen(path.data, "r") : NULL;
-	buf_release(&path);
-	if (!f)
-		return 0;
-	char line[16] = "";
-	uint16_t port = 0;
-	if (fgets(line, sizeof(line), f)) {
-		line[strcspn(line, "\r\n")] = '\0';
-		if (!parse_port(line, &port))
-			port = 0;
-	}
-	fclose(f);
-	return port;
-}
+static const struct localapi_service r1fs_api = {
+    "r1fs-api.port", {"R1FS_API_URL", "EE_R1FS_API_URL"}, R1FS_DEFAULT_HTTP_PORT};
 
 /* Flags, the one positional when `takes` says so, and where the store is. */
 static int parse(int argc, char **argv, int takes, struct target *t)
@@ -264,34 +198,18 @@ static int parse(int argc, char **argv, int takes, struct target *t)
 		return EXIT_USAGE;
 	}
 	t->timeout_ms = t->g.cfg.timeout_s > 0 ? (unsigned)(t->g.cfg.timeout_s * 1000) : 600000;
-	snprintf(t->host, sizeof(t->host), "127.0.0.1");
 	if (t->f.node_dir) {
 		t->via = VIA_DIR;
 	} else if (t->f.ipfs_api) {
 		t->via = VIA_IPFS;
-	} else if (t->f.port) {
-		if (t->f.port < 1 || t->f.port > 65535) {
-			cli_error(_("r1fs: bad port %lld"), t->f.port);
+	} else {
+		char *why = NULL;
+		if (localapi_find(&r1fs_api, t->f.port, t->f.node, &t->api, &why)) {
+			cli_error("r1fs: %s", why);
+			r1_free(why);
 			return EXIT_USAGE;
 		}
-		t->via = VIA_HTTP;
-		t->port = (uint16_t)t->f.port;
-	} else if (t->f.node) {
-		t->port = local_node_port(t->f.node);
-		t->via = t->port ? VIA_HTTP : VIA_BUS; /* not hosted here: over the network */
-	} else {
-		t->via = VIA_HTTP;
-		const char *url = getenv("R1FS_API_URL");
-		if (!url || !*url)
-			url = getenv("EE_R1FS_API_URL");
-		if (url && *url) {
-			if (!parse_url(url, t->host, sizeof(t->host), &t->port)) {
-				cli_error(_("r1fs: cannot read the API address '%s'"), url);
-				return EXIT_USAGE;
-			}
-		} else {
-			t->port = R1FS_DEFAULT_HTTP_PORT;
-		}
+		t->via = t->api.remote ? VIA_BUS : VIA_HTTP;
 	}
 	return EXIT_OK;
 }
@@ -557,7 +475,7 @@ static int run_store(struct target *t)
 static int http_open(const struct target *t, struct httpc_url *url)
 {
 	struct buf u = BUF_INIT;
-	buf_addf(&u, "http://%s:%u", t->host, t->port);
+	buf_addf(&u, "http://%s:%u", t->api.host, t->api.port);
 	char *why = NULL;
 	enum r1_err e = buf_ok(&u) ? httpc_url_parse(buf_cstr(&u), url, &why) : R1_ERR_NOMEM;
 	buf_release(&u);
@@ -571,7 +489,7 @@ static int http_open(const struct target *t, struct httpc_url *url)
 
 static int http_unreachable(const struct target *t, enum r1_err e, const char *why)
 {
-	cli_error(_("r1fs: cannot reach the R1FS API at %s:%u: %s"), t->host, t->port,
+	cli_error(_("r1fs: cannot reach the R1FS API at %s:%u: %s"), t->api.host, t->api.port,
 	          why ? why : r1_strerror(e));
 	return e == R1_ERR_TIMEOUT ? EXIT_TIMEOUT : EXIT_FAIL;
 }
@@ -852,10 +770,10 @@ static int http_get(struct target *t, json_t **res)
 {
 	struct buf q = BUF_INIT;
 	buf_adds(&q, "/get_file?cid=");
-	httpc_add_query_value(&q, t->arg);
+	pct_encode(&q, t->arg, strlen(t->arg));
 	if (t->f.secret) {
 		buf_adds(&q, "&secret=");
-		httpc_add_query_value(&q, t->f.secret);
+		pct_encode(&q, t->f.secret, strlen(t->f.secret));
 	}
 	struct httpc_url url;
 	int rc = http_open(t, &url);
@@ -943,7 +861,7 @@ static int http_cat(struct target *t)
 {
 	struct buf q = BUF_INIT;
 	buf_adds(&q, "/cat?cid=");
-	httpc_add_query_value(&q, t->arg);
+	pct_encode(&q, t->arg, strlen(t->arg));
 	struct httpc_url url;
 	int rc = http_open(t, &url);
 	if (rc) {
@@ -1016,7 +934,7 @@ static int run_http(struct target *t)
 		bool get = strcmp(op_routes[i].method, "GET") == 0;
 		if (get && t->arg) {
 			buf_adds(&target, "?cid=");
-			httpc_add_query_value(&target, t->arg);
+			pct_encode(&target, t->arg, strlen(t->arg));
 		}
 		rc = buf_ok(&target) ? http_call(t, op_routes[i].method, buf_cstr(&target),
 		                                 get ? NULL : args, &res)
@@ -1037,7 +955,7 @@ struct remote {
 	struct netctx nc;
 	char node[R1_ADDR_LEN + 1];
 	char alias[64];
-	char request_id[40];
+	char request_id[NETCTX_REQUEST_ID_SIZE];
 	json_t *resp; /* the R1FS_RESP */
 	/* the exchange, for add, get and cat: a store of our own, for this run */
 	char *dir;
@@ -1050,49 +968,12 @@ struct remote {
 	struct progress p;
 };
 
-static int64_t wall_us(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_REALTIME, &ts);
-	return (int64_t)ts.tv_sec * 1000000 + ts.tv_nsec / 1000;
-}
-
-/* An R1FS_MANAGER payload to the node, signed, encrypted or in clear. */
-static enum r1_err send_to(struct remote *rm, const char *peer, const json_t *data, bool encrypt,
-                           char **why)
-{
-	struct netctx *nc = &rm->nc;
-	json_t *fields = json_pack("{s:O}", K_R1FS_DATA, data);
-	json_t *path = json_pack("[s,s,s,n]", nc->id.addr, ADMIN_PIPELINE, SIG_R1FS_MANAGER);
-	struct cmdmsg_ctx c = {.id = &nc->id, .name = session_name(nc->sess), .encrypt = encrypt};
-	json_t *msg = NULL;
-	enum r1_err e = R1_OK;
-	if (!fields || !path)
-		e = r1_fail(why, R1_ERR_NOMEM, "out of memory");
-	else if (encrypt)
-		e = cmdmsg_encrypted_payload(&c, fields, &peer, 1, path, wall_us(), &msg, why);
-	else
-		e = cmdmsg_clear_payload(&c, fields, peer, path, wall_us(), &msg, why);
-	json_decref(fields);
-	json_decref(path);
-	struct buf wire = BUF_INIT;
-	char *topic = NULL;
-	if (!e)
-		e = envelope_sign(msg, &nc->id, true, &wire, NULL, why);
-	if (!e)
-		e = topic_make(nc->env.set.root, TOPIC_PAYLOADS_TO, peer, &topic, why);
-	if (!e)
-		e = bus_publish(nc->bus, topic, wire.data, wire.len, 1, why);
-	r1_free(topic);
-	buf_release(&wire);
-	json_decref(msg);
-	return e;
-}
-
 static enum r1_err env_send(void *ctx, const char *peer, const json_t *data, bool encrypt,
                             char **why)
 {
-	return send_to(ctx, peer, data, encrypt, why);
+	struct remote *rm = ctx;
+	return netctx_send_payload(&rm->nc, peer, SIG_R1FS_MANAGER, K_R1FS_DATA, data, encrypt,
+	                           why);
 }
 
 static bool env_trusted(void *ctx, const char *addr)
@@ -1124,31 +1005,14 @@ static void on_payload(void *ctx, struct session *s, enum session_msg kind, cons
 	}
 }
 
-static void new_request_id(char out[40])
-{
-	uint8_t b[12];
-	random_bytes(b, sizeof(b));
-	static const char hex[] = "0123456789abcdef";
-	memcpy(out, "cli-", 4);
-	for (size_t i = 0; i < sizeof(b); i++) {
-		out[4 + 2 * i] = hex[b[i] >> 4];
-		out[5 + 2 * i] = hex[b[i] & 15];
-	}
-	out[4 + 2 * sizeof(b)] = '\0';
-}
-
 static int remote_open(struct remote *rm, struct target *t)
 {
 	memset(rm, 0, sizeof(*rm));
 	rm->t = t;
-	int rc = netctx_open(&rm->nc, &t->g, NETCTX_NO_CACHE);
+	const struct nm_node *n = NULL;
+	int rc = netctx_open_node(&rm->nc, &t->g, NETCTX_NO_CACHE, t->f.node, 30000, &n);
 	if (rc)
 		return rc;
-	const struct nm_node *n = NULL;
-	if ((rc = netctx_wait_node(&rm->nc, t->f.node, 30000, &n))) {
-		netctx_close(&rm->nc);
-		return rc;
-	}
 	snprintf(rm->node, sizeof(rm->node), "%s", n->info.addr);
 	snprintf(rm->alias, sizeof(rm->alias), "%s", n->info.alias);
 	session_set_observer(rm->nc.sess, on_payload, rm);
@@ -1191,25 +1055,6 @@ static int remote_store(struct remote *rm)
 	return EXIT_OK;
 }
 
-/* Remove the temporary store's files (packs/, the lock, node.db and its WAL). */
-static void remove_tree(const char *path)
-{
-	DIR *d = opendir(path);
-	struct dirent *de;
-	while (d && (de = readdir(d)) != NULL) {
-		if (strcmp(de->d_name, ".") == 0 || strcmp(de->d_name, "..") == 0)
-			continue;
-		struct buf p = BUF_INIT;
-		buf_addf(&p, "%s/%s", path, de->d_name);
-		if (buf_ok(&p) && unlink(p.data) != 0 && errno == EISDIR)
-			remove_tree(p.data);
-		buf_release(&p);
-	}
-	if (d)
-		closedir(d);
-	rmdir(path);
-}
-
 static void remote_close(struct remote *rm)
 {
 	session_set_observer(rm->nc.sess, NULL, NULL);
@@ -1217,7 +1062,7 @@ static void remote_close(struct remote *rm)
 	r1fs_free(&rm->fs);
 	db_close(&rm->db);
 	if (rm->dir) {
-		remove_tree(rm->dir);
+		paths_remove_tree(rm->dir);
 		r1_free(rm->dir);
 	}
 	json_decref(rm->resp);
@@ -1234,10 +1079,11 @@ static bool answered(void *ctx)
 static int remote_req(struct remote *rm, const char *cmd, const json_t *args, unsigned wait_ms,
                       json_t **result)
 {
-	new_request_id(rm->request_id);
+	netctx_request_id(rm->request_id);
 	json_t *req = xmsg_req(rm->request_id, cmd, args);
 	char *why = NULL;
-	enum r1_err e = req ? send_to(rm, rm->node, req, true, &why)
+	enum r1_err e = req ? netctx_send_payload(&rm->nc, rm->node, SIG_R1FS_MANAGER, K_R1FS_DATA,
+	                                          req, true, &why)
 	                    : r1_fail(&why, R1_ERR_NOMEM, "out of memory");
 	json_decref(req);
 	if (e) {

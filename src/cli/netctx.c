@@ -10,10 +10,16 @@
 #include "core/bus_local.h"
 #include "core/bus_mqtt.h"
 #include "core/cache.h"
+#include "core/clock.h"
+#include "core/cmdmsg.h"
+#include "core/codec.h"
+#include "core/envelope.h"
 #include "core/hash.h"
 #include "core/ingest.h"
 #include "core/loop.h"
+#include "core/proto.h"
 #include "core/session.h"
+#include "core/topics.h"
 #include "core/workers.h"
 #include "node/node.h"
 
@@ -94,11 +100,16 @@ int netctx_identity(const struct netctx_env *env, struct r1_identity *id, bool c
 
 static const char *const local_aliases[NETCTX_LOCAL_NODES] = {"oracle", "local"};
 
-int64_t netctx_now_ms(void)
+int netctx_open_node(struct netctx *nc, const struct cli_global *g, unsigned flags,
+                     const char *name, uint32_t timeout_ms, const struct nm_node **out)
 {
-	struct timespec ts;
-	clock_gettime(CLOCK_REALTIME, &ts);
-	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+	int rc = netctx_open(nc, g, flags);
+	if (rc)
+		return rc;
+	rc = netctx_wait_node(nc, name, timeout_ms ? timeout_ms : nc->env.set.timeout_ms, out);
+	if (rc)
+		netctx_close(nc);
+	return rc;
 }
 
 const char *netctx_network_name(const struct netctx *nc)
@@ -110,7 +121,7 @@ static void on_tick(void *ctx, struct loop_timer *t)
 {
 	(void)t;
 	struct netctx *nc = ctx;
-	int64_t now = netctx_now_ms();
+	int64_t now = r1_wall_ms();
 	netmap_tick(nc->nm, now);
 	if (nc->cache)
 		cache_tick(nc->cache, now);
@@ -225,7 +236,7 @@ static int start_mqtt(struct netctx *nc)
 int netctx_open(struct netctx *nc, const struct cli_global *g, unsigned flags)
 {
 	memset(nc, 0, sizeof(*nc));
-	nc->started_ms = netctx_now_ms();
+	nc->started_ms = r1_wall_ms();
 	int rc = netctx_env_load(&nc->env, g, false);
 	if (rc)
 		return rc;
@@ -345,9 +356,9 @@ void netctx_close(struct netctx *nc)
 
 bool netctx_run_until(struct netctx *nc, bool (*cond)(void *ctx), void *ctx, uint32_t timeout_ms)
 {
-	int64_t deadline = netctx_now_ms() + timeout_ms;
+	int64_t deadline = r1_wall_ms() + timeout_ms;
 	while (!(cond && cond(ctx))) {
-		int64_t left = deadline - netctx_now_ms();
+		int64_t left = deadline - r1_wall_ms();
 		if (left <= 0)
 			return false;
 		if (loop_run_once(nc->loop, (int)R1_MIN(left, 100)) < 0 && errno != EINTR)
@@ -378,7 +389,7 @@ static bool local_map(struct netctx *nc)
 					  "IS_SUPERVISOR", 1, "EE_ID", node_alias(nc->nodes[0]))
 			      : NULL;
 	bool applied = payload && netmap_on_netmon(nc->nm, node_address(nc->nodes[0]), payload,
-						   netctx_now_ms(), NULL) == R1_OK;
+	                                           r1_wall_ms(), NULL) == R1_OK;
 	json_decref(payload);
 	return applied;
 }
@@ -462,4 +473,42 @@ int netctx_wait_node(struct netctx *nc, const char *name, uint32_t timeout_ms,
 		return EXIT_FAIL;
 	}
 	return EXIT_OK;
+}
+
+enum r1_err netctx_send_payload(struct netctx *nc, const char *peer, const char *signature,
+                                const char *key, const json_t *data, bool encrypt, char **why)
+{
+	json_t *fields = json_pack("{s:O}", key, (json_t *)data);
+	json_t *path = json_pack("[s,s,s,n]", nc->id.addr, ADMIN_PIPELINE, signature);
+	struct cmdmsg_ctx c = {.id = &nc->id, .name = session_name(nc->sess), .encrypt = encrypt};
+	json_t *msg = NULL;
+	enum r1_err e = R1_OK;
+	if (!fields || !path)
+		e = r1_fail(why, R1_ERR_NOMEM, "out of memory");
+	else if (encrypt)
+		e = cmdmsg_encrypted_payload(&c, fields, &peer, 1, path, r1_wall_us(), &msg, why);
+	else
+		e = cmdmsg_clear_payload(&c, fields, peer, path, r1_wall_us(), &msg, why);
+	json_decref(fields);
+	json_decref(path);
+	struct buf wire = BUF_INIT;
+	char *topic = NULL;
+	if (!e)
+		e = envelope_sign(msg, &nc->id, true, &wire, NULL, why);
+	if (!e)
+		e = topic_make(nc->env.set.root, TOPIC_PAYLOADS_TO, peer, &topic, why);
+	if (!e)
+		e = bus_publish(nc->bus, topic, wire.data, wire.len, 1, why);
+	r1_free(topic);
+	buf_release(&wire);
+	json_decref(msg);
+	return e;
+}
+
+void netctx_request_id(char out[NETCTX_REQUEST_ID_SIZE])
+{
+	uint8_t b[12];
+	random_bytes(b, sizeof(b));
+	memcpy(out, "cli-", 4);
+	hex_format(out + 4, b, sizeof(b));
 }

@@ -18,6 +18,8 @@
 #include "cli/args.h"
 #include "core/netmap.h"
 
+#include <jansson.h>
+
 struct netctx_env {
 	struct r1_paths paths;
 	char *config_path;
@@ -86,9 +88,6 @@ enum {
 int netctx_open(struct netctx *nc, const struct cli_global *g, unsigned flags);
 void netctx_close(struct netctx *nc);
 
-/* Wall-clock milliseconds (what the netmap's times are). */
-int64_t netctx_now_ms(void);
-
 /*
  * Run the loop until cond(ctx) holds (checked after every iteration) or
  * timeout_ms passes.  Returns whether cond held.
@@ -112,7 +111,30 @@ int netctx_wait_map(struct netctx *nc, uint32_t timeout_ms);
 int netctx_wait_node(struct netctx *nc, const char *name, uint32_t timeout_ms,
                      const struct nm_node **out);
 
+/*
+ * netctx_open, then netctx_wait_node for `name` (timeout_ms 0: the
+ * settings' timeout); on failure the network is closed again.  EXIT_OK
+ * with *out set and the network open, or the exit status to end with.
+ */
+int netctx_open_node(struct netctx *nc, const struct cli_global *g, unsigned flags,
+                     const char *name, uint32_t timeout_ms, const struct nm_node **out);
+
 /* The name of the network for headers: the profile, or "local (embedded)". */
 const char *netctx_network_name(const struct netctx *nc);
+
+/*
+ * Send `data` as the SDK sends a payload to a node's admin plugin: the
+ * fields {key: data} from the path [us, admin_pipeline, signature, null],
+ * encrypted to `peer` (or in clear when !encrypt), signed, published on the
+ * peer's payloads topic.  Prints nothing.  Errors of cmdmsg_*_payload,
+ * envelope_sign and bus_publish (R1_ERR_INVAL, R1_ERR_NOMEM, ...).
+ */
+enum r1_err netctx_send_payload(struct netctx *nc, const char *peer, const char *signature,
+                                const char *key, const json_t *data, bool encrypt, char **why);
+
+/* "cli-" and 24 random hex digits, with the NUL. */
+#define NETCTX_REQUEST_ID_SIZE 29
+/* A fresh REQUEST_ID for a request the CLI waits on the answer of. */
+void netctx_request_id(char out[NETCTX_REQUEST_ID_SIZE]);
 
 #endif

@@ -1,9 +1,10 @@
-# core/base: errors, allocation, buffers, logging.
+# core/base: errors, allocation, buffers, clocks, logging.
 src_core_libr1core_a_SOURCES += \
 	src/core/lib.h src/core/common.h \
 	src/core/err.c src/core/err.h \
 	src/core/xalloc.c src/core/xalloc.h \
 	src/core/buf.c src/core/buf.h \
+	src/core/clock.c src/core/clock.h \
 	src/core/log.c src/core/log.h
 
 check_PROGRAMS += tests/unit/base/test_base

@@ -2,6 +2,7 @@
  * Growable byte buffer with a sticky out-of-memory flag (see buf.h).
  */
 #include "core/buf.h"
+#include "core/codec.h"
 #include "core/xalloc.h"
 
 void buf_init(struct buf *b)
@@ -113,17 +114,10 @@ void buf_addf(struct buf *b, const char *fmt, ...)
 
 void buf_addhex(struct buf *b, const void *p, size_t n)
 {
-	static const char digits[] = "0123456789abcdef";
 	if (n > SIZE_MAX / 2 || !buf_reserve(b, 2 * n))
 		return;
-	const uint8_t *in = p;
-	char *out = b->data + b->len;
-	for (size_t i = 0; i < n; i++) {
-		*out++ = digits[in[i] >> 4];
-		*out++ = digits[in[i] & 15];
-	}
+	hex_format(b->data + b->len, p, n);
 	b->len += 2 * n;
-	b->data[b->len] = '\0';
 }
 
 const char *buf_cstr(const struct buf *b)

@@ -36,6 +36,29 @@ static inline bool buf_ok(const struct buf *b)
 {
 	return !b->oom;
 }
+/*
+ * buf_add and buf_addc for hot loops (writers that run on every message):
+ * the same effect, without a call while the buffer has room.
+ */
+static inline void buf_put(struct buf *b, const void *p, size_t n)
+{
+	if (!b->oom && n < b->cap - b->len) {
+		memcpy(b->data + b->len, p, n);
+		b->len += n;
+		b->data[b->len] = '\0';
+		return;
+	}
+	buf_add(b, p, n);
+}
+static inline void buf_putc(struct buf *b, char c)
+{
+	if (!b->oom && b->len + 1 < b->cap) {
+		b->data[b->len++] = c;
+		b->data[b->len] = '\0';
+		return;
+	}
+	buf_add(b, &c, 1);
+}
 /* The contents as a C string; "" when empty. */
 const char *buf_cstr(const struct buf *b);
 /*

@@ -20,6 +20,7 @@
 #include "core/lib.h"
 #include "core/bus_mqtt.h"
 #include "core/bus.h"
+#include "core/codec.h"
 #include "core/loop.h"
 
 #include <mosquitto.h>
@@ -71,42 +72,6 @@ struct mqtt_bus {
 
 /* ---- URL and client id */
 
-static int hexval(int c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	c |= 0x20;
-	return c >= 'a' && c <= 'f' ? c - 'a' + 10 : -1;
-}
-
-/* Percent-decode [s, s+n) into a new string; NULL on bad escapes or NUL. */
-static char *pct_decode(const char *s, size_t n, bool *bad)
-{
-	char *out = r1_malloc(n + 1);
-	size_t j = 0;
-	if (!out)
-		return NULL;
-	for (size_t i = 0; i < n; i++) {
-		if (s[i] != '%') {
-			out[j++] = s[i];
-			continue;
-		}
-		if (i + 2 >= n) {
-			*bad = true;
-			break;
-		}
-		int a = hexval((unsigned char)s[i + 1]), b = hexval((unsigned char)s[i + 2]);
-		if (a < 0 || b < 0 || (a == 0 && b == 0)) {
-			*bad = true;
-			break;
-		}
-		out[j++] = (char)(a * 16 + b);
-		i += 2;
-	}
-	out[j] = '\0';
-	return out;
-}
-
 void mqtt_url_release(struct mqtt_url *u)
 {
 	r1_free(u->user);
@@ -139,16 +104,15 @@ enum r1_err mqtt_url_parse(const char *url, struct mqtt_url *out, char **why)
 			at = q;
 	const char *host = p;
 	enum r1_err err = R1_OK;
-	bool bad = false;
 	if (at) {
 		const char *colon = memchr(p, ':', (size_t)(at - p));
 		size_t ulen = colon ? (size_t)(colon - p) : (size_t)(at - p);
-		u.user = pct_decode(p, ulen, &bad);
-		if (colon)
-			u.pass = pct_decode(colon + 1, (size_t)(at - colon - 1), &bad);
-		if (!u.user || (colon && !u.pass))
+		enum r1_err e = pct_decode(p, ulen, &u.user, NULL);
+		if (!e && colon)
+			e = pct_decode(colon + 1, (size_t)(at - colon - 1), &u.pass, NULL);
+		if (e == R1_ERR_NOMEM)
 			err = r1_fail(why, R1_ERR_NOMEM, "mqtt: out of memory");
-		else if (bad)
+		else if (e)
 			err = r1_fail(why, R1_ERR_INVAL,
 			              "mqtt: bad %%-escape in the URL's user or password");
 		host = at + 1;

@@ -13,6 +13,7 @@
 #include "core/cache.h"
 #include "core/db.h"
 #include "core/hash.h"
+#include "core/clock.h"
 
 #include <pthread.h>
 
@@ -307,13 +308,6 @@ struct cache {
 	int64_t last_prune_ms;
 	struct cache_stats stats;
 };
-
-static int64_t wall_ms(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_REALTIME, &ts);
-	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
 
 int64_t cache_node_id(const uint8_t pub[R1_PUB_LEN])
 {
@@ -628,7 +622,7 @@ static void commit_batch(struct cache *c, struct batch *b)
 	if (!good)
 		(void)db_exec(c->wdb, "ROLLBACK", NULL);
 	uint64_t pruned = 0;
-	int64_t now = wall_ms();
+	int64_t now = r1_wall_ms();
 	bool prune = good && now - c->last_prune_ms >= (int64_t)c->opt.prune_every_s * 1000;
 	if (prune) {
 		c->last_prune_ms = now;
@@ -713,7 +707,7 @@ static struct batch *cur_batch(struct cache *c, int64_t now_ms)
 			return NULL;
 	}
 	if (!c->cur->first_ms)
-		c->cur->first_ms = now_ms ? now_ms : wall_ms();
+		c->cur->first_ms = now_ms ? now_ms : r1_wall_ms();
 	return c->cur;
 }
 
@@ -945,17 +939,8 @@ static void add_sample(struct cache *c, const struct nm_node *n, int64_t now_ms)
 	row_added(c);
 }
 
-static char *dump_json(const json_t *j)
-{
-	if (!j)
-		return NULL;
-	char *s = json_dumps(j, JSON_COMPACT | JSON_ENCODE_ANY);
-	if (!s)
-		return NULL;
-	char *d = r1_strdup(s);
-	free(s); /* jansson's allocator may not be ours */
-	return d;
-}
+/* Configs and statuses are kept as compact JSON text. */
+#define TEXT_FLAGS (JSON_COMPACT | JSON_ENCODE_ANY)
 
 static void add_pipelines(struct cache *c, const struct nm_node *n, int64_t now_ms)
 {
@@ -983,14 +968,14 @@ static void add_pipelines(struct cache *c, const struct nm_node *n, int64_t now_
 		r->type = r1_strdup(p->type);
 		r->owner_addr = r1_strdup(p->owner_addr);
 		r->owner_alias = r1_strdup(p->owner_alias);
-		r->config = dump_json(p->config);
+		r->config = r1_json_dumps(p->config, TEXT_FLAGS);
 		for (size_t j = 0; j < p->n_instances; j++) {
 			struct inst_row *ir = &s->insts[s->n_insts++];
 			ir->pipeline = r1_strdup(p->name);
 			ir->signature = r1_strdup(p->instances[j].signature);
 			ir->instance_id = r1_strdup(p->instances[j].instance_id);
-			ir->config = dump_json(p->instances[j].config);
-			ir->status = dump_json(p->instances[j].status);
+			ir->config = r1_json_dumps(p->instances[j].config, TEXT_FLAGS);
+			ir->status = r1_json_dumps(p->instances[j].status, TEXT_FLAGS);
 		}
 	}
 	row_added(c);
@@ -1085,7 +1070,7 @@ static void on_event(void *ctx, const struct nm_event *ev)
 	const struct nm_node *n = ev->node;
 	if (c->restoring || !n)
 		return;
-	int64_t now = n->info.last_seen_ms ? n->info.last_seen_ms : wall_ms();
+	int64_t now = n->info.last_seen_ms ? n->info.last_seen_ms : r1_wall_ms();
 	switch (ev->type) {
 	case NM_EV_NODE_NEW:
 	case NM_EV_NODE_LOST:

@@ -9,12 +9,14 @@
  *
  * Speed matters (this runs on every received message): output goes through
  * inline appends, strings the parser marked plain are copied without a
- * scan, keys are sorted by an inline merge sort on an 8-byte prefix, and a
- * float token of up to 15 digits is re-laid out without a conversion.
+ * scan (the others go through pyjson.h, the one copy of Python's escapes),
+ * keys are sorted by an inline merge sort on an 8-byte prefix, and a float
+ * token of up to 15 digits is re-laid out without a conversion.
  */
 #include "core/lib.h"
 #include "core/canon.h"
 #include "core/pyfloat.h"
+#include "core/pyjson.h"
 
 #include <math.h>
 
@@ -52,68 +54,11 @@ void canon_scratch_release(struct canon_scratch *s)
 	canon_scratch_init(s);
 }
 
-/* Appends that stay inline while the buffer has room (buf.h semantics). */
-static inline void out_add(struct buf *b, const void *p, size_t n)
-{
-	if (!b->oom && n < b->cap - b->len) {
-		memcpy(b->data + b->len, p, n);
-		b->len += n;
-		b->data[b->len] = '\0';
-		return;
-	}
-	buf_add(b, p, n);
-}
-
-static inline void out_c(struct buf *b, char c)
-{
-	if (!b->oom && b->len + 1 < b->cap) {
-		b->data[b->len++] = c;
-		b->data[b->len] = '\0';
-		return;
-	}
-	buf_add(b, &c, 1);
-}
-
-static void put_escaped(struct buf *out, const char *s, size_t len)
-{
-	static const char hex[] = "0123456789abcdef";
-	/* escape[c] for c < 0x20, '"' and '\\': the letter after '\', or 0 for \u00xx */
-	static const char escape[128] = {
-	    ['\b'] = 'b', ['\f'] = 'f', ['\n'] = 'n',  ['\r'] = 'r',
-	    ['\t'] = 't', ['"'] = '"',  ['\\'] = '\\',
-	};
-	size_t run = 0;
-	for (size_t i = 0; i < len; i++) {
-		unsigned char c = (unsigned char)s[i];
-		if (c >= 0x20 && c != '"' && c != '\\')
-			continue;
-		out_add(out, s + run, i - run);
-		run = i + 1;
-		char e = escape[c];
-		if (e) {
-			char two[2] = {'\\', e};
-			out_add(out, two, 2);
-		} else {
-			char six[6] = {'\\', 'u', '0', '0', hex[c >> 4], hex[c & 15]};
-			out_add(out, six, 6);
-		}
-	}
-	out_add(out, s + run, len - run);
-}
-
-void canon_put_string(struct buf *out, const char *s, size_t len)
-{
-	buf_reserve(out, len + 2);
-	out_c(out, '"');
-	put_escaped(out, s, len);
-	out_c(out, '"');
-}
-
 static inline void put_plain_string(struct buf *out, const char *s, size_t len)
 {
-	out_c(out, '"');
-	out_add(out, s, len);
-	out_c(out, '"');
+	buf_putc(out, '"');
+	buf_put(out, s, len);
+	buf_putc(out, '"');
 }
 
 static void put_repr(struct writer *w, const char *t, size_t n)
@@ -121,9 +66,9 @@ static void put_repr(struct writer *w, const char *t, size_t n)
 	if (w->opts->floats == CANON_FLOATS_LEGACY) {
 		char l[PYFLOAT_REPR_MAX];
 		size_t m = pyfloat_legacy_of_repr(t, n, l);
-		out_add(w->out, l, m);
+		buf_put(w->out, l, m);
 	} else {
-		out_add(w->out, t, n);
+		buf_put(w->out, t, n);
 	}
 }
 
@@ -132,7 +77,7 @@ static void put_float(struct writer *w, double x, unsigned hint)
 	char t[PYFLOAT_REPR_MAX];
 	w->s->floats++;
 	if (!isfinite(x)) {
-		out_add(w->out, "null", 4);
+		buf_put(w->out, "null", 4);
 		return;
 	}
 	put_repr(w, t, pyfloat_repr(x, hint, t));
@@ -236,9 +181,9 @@ static void put_jdoc_number(struct writer *w, const struct jdoc_node *n)
 	if (n->type == JDOC_INT) {
 		/* int(token): the grammar allows no leading zeros, only "-0" */
 		if (n->len == 2 && n->u.str[0] == '-' && n->u.str[1] == '0')
-			out_c(w->out, '0');
+			buf_putc(w->out, '0');
 		else
-			out_add(w->out, n->u.str, n->len);
+			buf_put(w->out, n->u.str, n->len);
 		return;
 	}
 	char t[PYFLOAT_REPR_MAX];
@@ -272,7 +217,7 @@ static enum r1_err write_jdoc_object(struct writer *w, const struct jdoc_node *n
 	s->len = base + cnt;
 	if (!w->opts->unsorted)
 		sort_members(s->v + base, s->v + base + cnt, cnt);
-	out_c(w->out, '{');
+	buf_putc(w->out, '{');
 	bool first = true;
 	for (size_t i = 0; i < cnt; i++) {
 		const struct canon_member *m = &s->v[base + i];
@@ -282,18 +227,18 @@ static enum r1_err write_jdoc_object(struct writer *w, const struct jdoc_node *n
 				continue; /* a later duplicate wins */
 		}
 		if (!first)
-			out_c(w->out, ',');
+			buf_putc(w->out, ',');
 		first = false;
 		const struct jdoc_node *k = (const struct jdoc_node *)m->val - 1;
 		if (k->flags & JDOC_F_PLAIN)
 			put_plain_string(w->out, m->key, m->klen);
 		else
-			canon_put_string(w->out, m->key, m->klen);
-		out_c(w->out, ':');
+			pyjson_put_string(w->out, m->key, m->klen, false);
+		buf_putc(w->out, ':');
 		if ((err = write_jdoc(w, m->val, depth + 1)))
 			return err;
 	}
-	out_c(w->out, '}');
+	buf_putc(w->out, '}');
 	s->len = base;
 	return R1_OK;
 }
@@ -303,13 +248,13 @@ static enum r1_err write_jdoc(struct writer *w, const struct jdoc_node *n, unsig
 	enum r1_err err;
 	switch (jdoc_type(n)) {
 	case JDOC_NULL:
-		out_add(w->out, "null", 4);
+		buf_put(w->out, "null", 4);
 		break;
 	case JDOC_FALSE:
-		out_add(w->out, "false", 5);
+		buf_put(w->out, "false", 5);
 		break;
 	case JDOC_TRUE:
-		out_add(w->out, "true", 4);
+		buf_put(w->out, "true", 4);
 		break;
 	case JDOC_INT:
 	case JDOC_FLOAT:
@@ -319,19 +264,19 @@ static enum r1_err write_jdoc(struct writer *w, const struct jdoc_node *n, unsig
 		if (n->flags & JDOC_F_PLAIN)
 			put_plain_string(w->out, n->u.str, n->len);
 		else
-			canon_put_string(w->out, n->u.str, n->len);
+			pyjson_put_string(w->out, n->u.str, n->len, false);
 		break;
 	case JDOC_ARRAY:
 		if (depth > JDOC_DEPTH_MAX)
 			return r1_fail(w->why, R1_ERR_TOOBIG, "canon: nesting too deep");
-		out_c(w->out, '[');
+		buf_putc(w->out, '[');
 		for (size_t i = 0; i < n->len; i++) {
 			if (i)
-				out_c(w->out, ',');
+				buf_putc(w->out, ',');
 			if ((err = write_jdoc(w, jdoc_array_at(n, i), depth + 1)))
 				return err;
 		}
-		out_c(w->out, ']');
+		buf_putc(w->out, ']');
 		break;
 	case JDOC_OBJECT:
 		if (depth > JDOC_DEPTH_MAX)
@@ -365,17 +310,17 @@ static enum r1_err write_json_object(struct writer *w, const json_t *j, unsigned
 	s->len = base + cnt;
 	if (!w->opts->unsorted)
 		sort_members(s->v + base, s->v + base + cnt, cnt);
-	out_c(w->out, '{');
+	buf_putc(w->out, '{');
 	for (size_t i = 0; i < cnt; i++) {
 		const struct canon_member *m = &s->v[base + i];
 		if (i)
-			out_c(w->out, ',');
-		canon_put_string(w->out, m->key, m->klen);
-		out_c(w->out, ':');
+			buf_putc(w->out, ',');
+		pyjson_put_string(w->out, m->key, m->klen, false);
+		buf_putc(w->out, ':');
 		if ((err = write_json(w, m->val, depth + 1)))
 			return err;
 	}
-	out_c(w->out, '}');
+	buf_putc(w->out, '}');
 	s->len = base;
 	return R1_OK;
 }
@@ -387,13 +332,13 @@ static enum r1_err write_json(struct writer *w, const json_t *j, unsigned depth)
 		return r1_fail(w->why, R1_ERR_TOOBIG, "canon: nesting too deep");
 	switch (json_typeof(j)) {
 	case JSON_NULL:
-		out_add(w->out, "null", 4);
+		buf_put(w->out, "null", 4);
 		break;
 	case JSON_FALSE:
-		out_add(w->out, "false", 5);
+		buf_put(w->out, "false", 5);
 		break;
 	case JSON_TRUE:
-		out_add(w->out, "true", 4);
+		buf_put(w->out, "true", 4);
 		break;
 	case JSON_INTEGER:
 		buf_addf(w->out, "%" JSON_INTEGER_FORMAT, json_integer_value(j));
@@ -402,17 +347,17 @@ static enum r1_err write_json(struct writer *w, const json_t *j, unsigned depth)
 		put_float(w, json_real_value(j), 0);
 		break;
 	case JSON_STRING:
-		canon_put_string(w->out, json_string_value(j), json_string_length(j));
+		pyjson_put_string(w->out, json_string_value(j), json_string_length(j), false);
 		break;
 	case JSON_ARRAY:
-		out_c(w->out, '[');
+		buf_putc(w->out, '[');
 		for (size_t i = 0; i < json_array_size(j); i++) {
 			if (i)
-				out_c(w->out, ',');
+				buf_putc(w->out, ',');
 			if ((err = write_json(w, json_array_get(j, i), depth + 1)))
 				return err;
 		}
-		out_c(w->out, ']');
+		buf_putc(w->out, ']');
 		break;
 	case JSON_OBJECT:
 		return write_json_object(w, j, depth);

@@ -69,7 +69,4 @@ enum r1_err canon_jdoc(struct buf *out, const struct jdoc_node *root, const stru
 enum r1_err canon_json(struct buf *out, const json_t *root, const struct canon_opts *opts,
                        struct canon_scratch *scratch, char **why);
 
-/* Append `len` bytes of UTF-8 as a JSON string with Python's escaping. */
-void canon_put_string(struct buf *out, const char *s, size_t len);
-
 #endif

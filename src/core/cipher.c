@@ -14,6 +14,7 @@
 #include "core/cipher.h"
 #include "core/codec.h"
 #include "core/hash.h"
+#include "core/utf8.h"
 
 #include <jansson.h>
 #include <openssl/crypto.h>
@@ -171,49 +172,6 @@ static enum r1_err gcm_open(const uint8_t *key, size_t key_len, const uint8_t *n
 	return R1_OK;
 }
 
-/* ------------------------------------------------------------ UTF-8 */
-
-bool utf8_valid(const void *data, size_t len)
-{
-	const uint8_t *s = data;
-	size_t i = 0;
-	while (i < len) {
-		uint8_t c = s[i];
-		if (c < 0x80) {
-			i++;
-			continue;
-		}
-		size_t need;
-		uint8_t lo = 0x80, hi = 0xbf; /* allowed range of the second byte */
-		if (c >= 0xc2 && c <= 0xdf) {
-			need = 1;
-		} else if (c >= 0xe0 && c <= 0xef) {
-			need = 2;
-			if (c == 0xe0)
-				lo = 0xa0; /* overlong */
-			else if (c == 0xed)
-				hi = 0x9f; /* surrogates */
-		} else if (c >= 0xf0 && c <= 0xf4) {
-			need = 3;
-			if (c == 0xf0)
-				lo = 0x90; /* overlong */
-			else if (c == 0xf4)
-				hi = 0x8f; /* above U+10FFFF */
-		} else {
-			return false;
-		}
-		if (len - i <= need)
-			return false;
-		if (s[i + 1] < lo || s[i + 1] > hi)
-			return false;
-		for (size_t k = 2; k <= need; k++)
-			if ((s[i + k] & 0xc0) != 0x80)
-				return false;
-		i += need + 1;
-	}
-	return true;
-}
-
 /* ------------------------------------------------------------ encrypt */
 
 static enum r1_err parse_recipient(const char *addr, uint8_t pub[R1_PUB_LEN], char **why)
@@ -366,7 +324,7 @@ static enum r1_err finish_plain(const uint8_t *p, size_t n, bool compressed, siz
 		if (!buf_ok(out))
 			return r1_fail(why, R1_ERR_NOMEM, "cipher: out of memory");
 	}
-	if (!utf8_valid(out->data + start, out->len - start)) {
+	if (!r1_utf8_valid(out->data + start, out->len - start)) {
 		out->len = start;
 		out->data[start] = '\0';
 		return r1_fail(why, R1_ERR_INVAL, "cipher: plaintext is not valid UTF-8");

@@ -93,7 +93,4 @@ enum r1_err cipher_decrypt(const struct r1_identity *recipient, const char *send
                            size_t b64_len, size_t max_plain, struct cipher_keycache *cache,
                            struct buf *out, char **why);
 
-/* Python's strict UTF-8 decoder: no overlongs, surrogates or code points above U+10FFFF. */
-bool utf8_valid(const void *data, size_t len);
-
 #endif

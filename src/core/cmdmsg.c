@@ -131,16 +131,8 @@ static enum r1_err local_time(int64_t utc_us, char out[TIMEFMT_TEXT_SIZE], char 
 	return e;
 }
 
-/* JSON text of what gets encrypted (the SDK's json.dumps). */
-static char *dump(const json_t *j)
-{
-	char *s = json_dumps(j, JSON_ENSURE_ASCII | JSON_ENCODE_ANY);
-	if (!s)
-		return NULL;
-	char *d = r1_strdup(s);
-	free(s); /* jansson may use another allocator */
-	return d;
-}
+/* JSON text of what gets encrypted (the SDK's json.dumps: default separators, ASCII). */
+#define PLAIN_TEXT_FLAGS (JSON_ENSURE_ASCII | JSON_ENCODE_ANY)
 
 /* The fields every message ends with, after the data (dict order as the SDK's). */
 static enum r1_err add_tail(const struct cmdmsg_ctx *c, json_t *m, json_t *dest, json_t *ee_id,
@@ -192,7 +184,7 @@ enum r1_err cmdmsg_command(const struct cmdmsg_ctx *c, const char *action, const
 		return r1_fail(why, R1_ERR_NOMEM, "cmdmsg: out of memory");
 	}
 	if (c->encrypt) {
-		char *plain = dump(data);
+		char *plain = r1_json_dumps(data, PLAIN_TEXT_FLAGS);
 		struct buf enc = BUF_INIT;
 		e = plain ? cipher_encrypt_single(c->id, addr, plain, strlen(plain), c->keys, &enc,
 		                                  why)
@@ -250,7 +242,7 @@ enum r1_err cmdmsg_encrypted_payload(const struct cmdmsg_ctx *c, const json_t *p
 			goto out;
 		}
 	}
-	char *plain = dump(payload);
+	char *plain = r1_json_dumps(payload, PLAIN_TEXT_FLAGS);
 	struct buf enc = BUF_INIT;
 	e = plain ? cipher_encrypt_multi(c->id, (const char *const *)addrs, n, plain, strlen(plain),
 	                                 c->keys, &enc, why)

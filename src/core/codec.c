@@ -70,20 +70,85 @@ enum r1_err base64_decode(const char *text, size_t len, enum b64_alphabet alpha,
 	return R1_OK;
 }
 
-void hex_encode(struct buf *out, const void *data, size_t n)
+static const char *b64_digits(enum b64_alphabet alpha)
 {
-	buf_addhex(out, data, n);
+	return alpha == B64_URL
+	           ? "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_"
+	           : "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
 }
 
-static int hex_value(char c)
+size_t base64_encode_vartime(char *out, const void *data, size_t n, enum b64_alphabet alpha)
 {
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	if (c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
-	return -1;
+	const char *d = b64_digits(alpha);
+	const uint8_t *p = data;
+	char *o = out;
+	size_t i = 0;
+	for (; i + 3 <= n; i += 3) {
+		uint32_t v = (uint32_t)p[i] << 16 | (uint32_t)p[i + 1] << 8 | p[i + 2];
+		*o++ = d[v >> 18];
+		*o++ = d[(v >> 12) & 63];
+		*o++ = d[(v >> 6) & 63];
+		*o++ = d[v & 63];
+	}
+	if (i < n) {
+		uint32_t v = (uint32_t)p[i] << 16 | (i + 1 < n ? (uint32_t)p[i + 1] << 8 : 0);
+		*o++ = d[v >> 18];
+		*o++ = d[(v >> 12) & 63];
+		*o++ = i + 1 < n ? d[(v >> 6) & 63] : '=';
+		*o++ = '=';
+	}
+	*o = '\0';
+	return (size_t)(o - out);
+}
+
+bool base64_decode_vartime(const char *text, size_t len, enum b64_alphabet alpha, uint8_t *out,
+                           size_t cap, size_t *out_len)
+{
+	uint8_t table[256]; /* 0..63 for a digit, 64 for anything else */
+	memset(table, 64, sizeof(table));
+	const char *d = b64_digits(alpha);
+	for (uint8_t v = 0; v < 64; v++)
+		table[(unsigned char)d[v]] = v;
+	if (len % 4)
+		return false;
+	size_t pad =
+	    len >= 1 && text[len - 1] == '=' ? (len >= 2 && text[len - 2] == '=' ? 2 : 1) : 0;
+	if (len / 4 * 3 - pad > cap)
+		return false;
+	size_t body = len - pad, o = 0, i = 0;
+	for (; i + 4 <= body; i += 4) {
+		uint8_t a = table[(unsigned char)text[i]], b = table[(unsigned char)text[i + 1]],
+		        c = table[(unsigned char)text[i + 2]],
+		        e = table[(unsigned char)text[i + 3]];
+		if ((a | b | c | e) & 64)
+			return false;
+		uint32_t v = (uint32_t)a << 18 | (uint32_t)b << 12 | (uint32_t)c << 6 | e;
+		out[o++] = (uint8_t)(v >> 16);
+		out[o++] = (uint8_t)(v >> 8);
+		out[o++] = (uint8_t)v;
+	}
+	if (pad) {
+		uint8_t a = table[(unsigned char)text[i]], b = table[(unsigned char)text[i + 1]];
+		uint8_t c = pad == 1 ? table[(unsigned char)text[i + 2]] : 0;
+		if ((a | b | c) & 64 || (pad == 2 && (b & 15)) || (pad == 1 && (c & 3)))
+			return false; /* non-canonical bits before the padding */
+		out[o++] = (uint8_t)(a << 2 | b >> 4);
+		if (pad == 1)
+			out[o++] = (uint8_t)(b << 4 | c >> 2);
+	}
+	*out_len = o;
+	return true;
+}
+
+void hex_format(char *out, const void *data, size_t n)
+{
+	static const char digits[] = "0123456789abcdef";
+	const uint8_t *in = data;
+	for (size_t i = 0; i < n; i++) {
+		*out++ = digits[in[i] >> 4];
+		*out++ = digits[in[i] & 15];
+	}
+	*out = '\0';
 }
 
 enum r1_err hex_decode(const char *hex, size_t hex_len, uint8_t *out, size_t n, char **why)
@@ -92,12 +157,52 @@ enum r1_err hex_decode(const char *hex, size_t hex_len, uint8_t *out, size_t n, 
 		return r1_fail(why, R1_ERR_INVAL, "hex: expected %zu characters, got %zu", 2 * n,
 			       hex_len);
 	for (size_t i = 0; i < n; i++) {
-		int hi = hex_value(hex[2 * i]), lo = hex_value(hex[2 * i + 1]);
+		int hi = hex_digit(hex[2 * i]), lo = hex_digit(hex[2 * i + 1]);
 		if (hi < 0 || lo < 0)
 			return r1_fail(why, R1_ERR_INVAL, "hex: invalid character at %zu",
 				       2 * i + (hi < 0 ? 0 : 1));
 		out[i] = (uint8_t)(hi << 4 | lo);
 	}
+	return R1_OK;
+}
+
+void pct_encode(struct buf *out, const char *s, size_t n)
+{
+	static const char digits[] = "0123456789ABCDEF";
+	for (size_t i = 0; i < n; i++) {
+		unsigned char c = (unsigned char)s[i];
+		if ((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+		    c == '-' || c == '.' || c == '_' || c == '~') {
+			buf_addc(out, (char)c);
+		} else {
+			char e[3] = {'%', digits[c >> 4], digits[c & 15]};
+			buf_add(out, e, sizeof(e));
+		}
+	}
+}
+
+enum r1_err pct_decode(const char *s, size_t n, char **out, char **why)
+{
+	char *d = r1_malloc(n + 1);
+	if (!d)
+		return r1_fail(why, R1_ERR_NOMEM, "url: out of memory");
+	size_t o = 0;
+	for (size_t i = 0; i < n; i++) {
+		if (s[i] != '%') {
+			d[o++] = s[i];
+			continue;
+		}
+		int hi = i + 1 < n ? hex_digit((unsigned char)s[i + 1]) : -1;
+		int lo = i + 2 < n ? hex_digit((unsigned char)s[i + 2]) : -1;
+		if (hi < 0 || lo < 0 || (hi == 0 && lo == 0)) {
+			r1_free(d);
+			return r1_fail(why, R1_ERR_INVAL, "url: bad %%-escape at %zu", i);
+		}
+		d[o++] = (char)(hi * 16 + lo);
+		i += 2;
+	}
+	d[o] = '\0';
+	*out = d;
 	return R1_OK;
 }
 

@@ -28,6 +28,7 @@
 #define R1_UNUSED __attribute__((unused))
 #define R1_PRINTF(f, a) __attribute__((format(printf, f, a)))
 #define R1_WARN_UNUSED __attribute__((warn_unused_result))
+#define R1_ALWAYS_INLINE inline __attribute__((always_inline))
 
 /* Protocol limit: the reference drops serialized messages above 2 MB. */
 #define R1_MAX_MESSAGE_LEN (2u * 1024u * 1024u)

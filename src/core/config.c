@@ -9,6 +9,7 @@
  */
 #include "core/lib.h"
 #include "core/config.h"
+#include "core/codec.h"
 #include "core/identity.h"
 #include "core/proto.h"
 
@@ -81,54 +82,6 @@ static bool parse_port(const char *s, size_t n, int *out)
 	return true;
 }
 
-static int hexval(int c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	if (c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
-	return -1;
-}
-
-/* Percent-decode s[0..n) into a new string; NULL with *bad on bad escapes, NULL on OOM. */
-static char *pct_decode(const char *s, size_t n, bool *bad)
-{
-	char *out = r1_malloc(n + 1);
-	if (!out)
-		return NULL;
-	size_t o = 0;
-	for (size_t i = 0; i < n; i++) {
-		if (s[i] != '%') {
-			out[o++] = s[i];
-			continue;
-		}
-		int hi = i + 1 < n ? hexval((unsigned char)s[i + 1]) : -1;
-		int lo = i + 2 < n ? hexval((unsigned char)s[i + 2]) : -1;
-		if (hi < 0 || lo < 0 || (hi == 0 && lo == 0)) {
-			*bad = true;
-			r1_free(out);
-			return NULL;
-		}
-		out[o++] = (char)(hi * 16 + lo);
-		i += 2;
-	}
-	out[o] = '\0';
-	return out;
-}
-
-static void pct_encode(struct buf *b, const char *s)
-{
-	for (; *s; s++) {
-		unsigned char c = (unsigned char)*s;
-		if (isalnum(c) || c == '-' || c == '_' || c == '.' || c == '~')
-			buf_addc(b, (char)c);
-		else
-			buf_addf(b, "%%%02X", c);
-	}
-}
-
 /* ---- broker URLs -------------------------------------------------------- */
 
 void config_broker_release(struct r1_broker *b)
@@ -189,21 +142,18 @@ enum r1_err config_broker_parse(const char *url, struct r1_broker *out, char **w
 	for (size_t i = 0; i < rest; i++)
 		if (p[i] == '@')
 			at = p + i;
-	bool bad = false;
 	if (at) {
 		const char *colon = memchr(p, ':', (size_t)(at - p));
 		size_t ulen = colon ? (size_t)(colon - p) : (size_t)(at - p);
-		out->user = pct_decode(p, ulen, &bad);
-		if (!bad && colon)
-			out->pass = pct_decode(colon + 1, (size_t)(at - colon - 1), &bad);
-		if (bad) {
+		enum r1_err e = pct_decode(p, ulen, &out->user, NULL);
+		if (!e && colon)
+			e = pct_decode(colon + 1, (size_t)(at - colon - 1), &out->pass, NULL);
+		if (e) {
 			config_broker_release(out);
-			return r1_fail(why, R1_ERR_INVAL,
-			               "broker '%s': bad %%-escape in user or password", url);
-		}
-		if (!out->user || (colon && !out->pass)) {
-			config_broker_release(out);
-			return r1_fail(why, R1_ERR_NOMEM, "broker: out of memory");
+			return e == R1_ERR_NOMEM
+			           ? r1_fail(why, R1_ERR_NOMEM, "broker: out of memory")
+			           : r1_fail(why, R1_ERR_INVAL,
+			                     "broker '%s': bad %%-escape in user or password", url);
 		}
 		rest -= (size_t)(at + 1 - p);
 		p = at + 1;
@@ -268,11 +218,11 @@ char *config_broker_url(const struct r1_broker *b, bool show_pass)
 	}
 	buf_adds(&out, b->tls ? "mqtts://" : "mqtt://");
 	if (b->user) {
-		pct_encode(&out, b->user);
+		pct_encode(&out, b->user, strlen(b->user));
 		if (b->pass) {
 			buf_addc(&out, ':');
 			if (show_pass)
-				pct_encode(&out, b->pass);
+				pct_encode(&out, b->pass, strlen(b->pass));
 			else
 				buf_adds(&out, "***");
 		}

@@ -311,13 +311,8 @@ static enum envelope_status attempt(struct envelope_ctx *ctx, const struct check
 	uint8_t h[SHA256_LEN], digest[SHA256_LEN];
 	sha256(ctx->canon.data, ctx->canon.len, h);
 	if (c->hashed) {
-		static const char hexd[] = "0123456789abcdef";
 		char hex[2 * SHA256_LEN + 1];
-		for (int i = 0; i < SHA256_LEN; i++) {
-			hex[2 * i] = hexd[h[i] >> 4];
-			hex[2 * i + 1] = hexd[h[i] & 15];
-		}
-		hex[2 * SHA256_LEN] = '\0';
+		hex_format(hex, h, SHA256_LEN);
 		const struct jdoc_node *eh = c->f->hash;
 		if (!jdoc_str_eq(eh, hex, 2 * SHA256_LEN)) {
 			char tmp[96];
@@ -470,12 +465,7 @@ static enum r1_err sign_text(const struct buf *u, const struct r1_identity *id, 
 		e = identity_sign_digest(id, digest, der, &der_len, why);
 	}
 	if (!e) {
-		static const char hexd[] = "0123456789abcdef";
-		for (int i = 0; i < SHA256_LEN; i++) {
-			so->hash_hex[2 * i] = hexd[h[i] >> 4];
-			so->hash_hex[2 * i + 1] = hexd[h[i] & 15];
-		}
-		so->hash_hex[2 * SHA256_LEN] = '\0';
+		hex_format(so->hash_hex, h, SHA256_LEN);
 		struct buf b64 = BUF_INIT;
 		base64_encode(&b64, der, der_len, B64_URL);
 		snprintf(so->sig_b64, sizeof(so->sig_b64), "%s", buf_cstr(&b64));

@@ -43,14 +43,10 @@ _Static_assert(sizeof(secp256k1_pubkey) == sizeof(struct r1_pubkey), "pubkey siz
 /* EIP-55: hex digit i is upper-cased when nibble i of keccak(lower hex) >= 8. */
 static void eth_format(const uint8_t addr20[20], char out[R1_ETH_ADDR_LEN + 1])
 {
-	static const char digits[] = "0123456789abcdef";
-	char lower[40];
-	for (int i = 0; i < 20; i++) {
-		lower[2 * i] = digits[addr20[i] >> 4];
-		lower[2 * i + 1] = digits[addr20[i] & 15];
-	}
+	char lower[41];
+	hex_format(lower, addr20, 20);
 	uint8_t h[32];
-	keccak256(lower, sizeof(lower), h);
+	keccak256(lower, 40, h);
 	out[0] = '0';
 	out[1] = 'x';
 	for (int i = 0; i < 40; i++) {

@@ -490,7 +490,7 @@ static bool settle(struct ingest *ig, struct r1_msg *msg, struct verdict *v)
 		if (v->ok)
 			r1_msg_release(msg);
 		struct buf hex = BUF_INIT;
-		hex_encode(&hex, msg->hash, 8);
+		buf_addhex(&hex, msg->hash, 8);
 		fail(v, INGEST_DROP_DUPLICATE, "EE_HASH %s... seen before",
 		     buf_ok(&hex) ? buf_cstr(&hex) : "?");
 		buf_release(&hex);

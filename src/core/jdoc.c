@@ -12,7 +12,9 @@
  */
 #include "core/lib.h"
 #include "core/jdoc.h"
+#include "core/codec.h"
 #include "core/pyfloat.h"
+#include "core/utf8.h"
 
 #include <math.h>
 
@@ -158,74 +160,6 @@ static const char *skip_ws(const char *p, const char *end)
 	return p;
 }
 
-static int hexval(char c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	if (c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
-	return -1;
-}
-
-/* Four hex digits at s (s + 4 <= end already checked); -1 if not hex. */
-static long hex4(const char *s)
-{
-	long v = 0;
-	for (int i = 0; i < 4; i++) {
-		int h = hexval(s[i]);
-		if (h < 0)
-			return -1;
-		v = v * 16 + h;
-	}
-	return v;
-}
-
-/* Length of the valid UTF-8 sequence starting at s (lead byte >= 0x80), or 0. */
-static size_t utf8_seq(const unsigned char *s, const unsigned char *end)
-{
-	unsigned char c = s[0];
-	size_t n;
-	unsigned char lo = 0x80, hi = 0xBF; /* range of the second byte */
-	if (c >= 0xC2 && c <= 0xDF)
-		n = 2;
-	else if (c >= 0xE0 && c <= 0xEF)
-		n = 3, lo = c == 0xE0 ? 0xA0 : 0x80, hi = c == 0xED ? 0x9F : 0xBF;
-	else if (c >= 0xF0 && c <= 0xF4)
-		n = 4, lo = c == 0xF0 ? 0x90 : 0x80, hi = c == 0xF4 ? 0x8F : 0xBF;
-	else
-		return 0;
-	if ((size_t)(end - s) < n)
-		return 0;
-	if (s[1] < lo || s[1] > hi)
-		return 0;
-	for (size_t i = 2; i < n; i++)
-		if ((s[i] & 0xC0) != 0x80)
-			return 0;
-	return n;
-}
-
-static char *put_utf8(char *o, unsigned long cp)
-{
-	if (cp < 0x80) {
-		*o++ = (char)cp;
-	} else if (cp < 0x800) {
-		*o++ = (char)(0xC0 | (cp >> 6));
-		*o++ = (char)(0x80 | (cp & 0x3F));
-	} else if (cp < 0x10000) {
-		*o++ = (char)(0xE0 | (cp >> 12));
-		*o++ = (char)(0x80 | ((cp >> 6) & 0x3F));
-		*o++ = (char)(0x80 | (cp & 0x3F));
-	} else {
-		*o++ = (char)(0xF0 | (cp >> 18));
-		*o++ = (char)(0x80 | ((cp >> 12) & 0x3F));
-		*o++ = (char)(0x80 | ((cp >> 6) & 0x3F));
-		*o++ = (char)(0x80 | (cp & 0x3F));
-	}
-	return o;
-}
-
 /* Bytes of input copied past its end, so that 8-byte loads never leave the
  * copy; they are NUL, which stops every scan. */
 #define INPUT_PAD 8
@@ -288,7 +222,7 @@ static enum r1_err parse_string(struct parser *ps, struct jdoc_node *out)
 		if (c == '"' && r < end)
 			break;
 		if (c >= 0x80) {
-			size_t n = utf8_seq((const unsigned char *)r, (const unsigned char *)end);
+			size_t n = r1_utf8_seq_len((const unsigned char *)r, (size_t)(end - r));
 			if (!n)
 				return fail_at(ps, r, R1_ERR_PROTO, "invalid UTF-8 in string");
 			memmove(o, r, n);
@@ -314,13 +248,14 @@ static enum r1_err parse_string(struct parser *ps, struct jdoc_node *out)
 		}
 		if (e != 'u')
 			return fail_at(ps, r, R1_ERR_PROTO, "invalid escape in string");
-		long cp = end - r >= 6 ? hex4(r + 2) : -1;
+		long cp = end - r >= 6 ? hex_quad(r + 2) : -1;
 		if (cp < 0)
 			return fail_at(ps, r, R1_ERR_PROTO, "invalid \\u escape in string");
 		if (cp >= 0xDC00 && cp <= 0xDFFF)
 			return fail_at(ps, r, R1_ERR_PROTO, "lone low surrogate escape in string");
 		if (cp >= 0xD800 && cp <= 0xDBFF) {
-			long lo = end - r >= 12 && r[6] == '\\' && r[7] == 'u' ? hex4(r + 8) : -1;
+			long lo =
+			    end - r >= 12 && r[6] == '\\' && r[7] == 'u' ? hex_quad(r + 8) : -1;
 			if (lo < 0xDC00 || lo > 0xDFFF)
 				return fail_at(ps, r, R1_ERR_PROTO,
 				               "lone high surrogate escape in string");
@@ -328,7 +263,7 @@ static enum r1_err parse_string(struct parser *ps, struct jdoc_node *out)
 			r += 6;
 		}
 		plain &= cp >= 0x20 && cp != '"' && cp != '\\';
-		o = put_utf8(o, (unsigned long)cp);
+		o += r1_utf8_encode((uint32_t)cp, o);
 		r += 6;
 	}
 	*o = '\0';
@@ -791,4 +726,18 @@ enum r1_err jdoc_to_jansson(const struct jdoc_node *n, json_t **out, char **why)
 	if (!*out)
 		return r1_fail(why, R1_ERR_NOMEM, "json: out of memory converting to jansson");
 	return R1_OK;
+}
+
+enum r1_err jdoc_load_jansson(const char *text, size_t len, const struct jdoc_limits *lim,
+                              json_t **out, char **why)
+{
+	*out = NULL;
+	struct jdoc *doc = jdoc_new();
+	if (!doc)
+		return r1_fail(why, R1_ERR_NOMEM, "json: out of memory");
+	enum r1_err e = jdoc_parse(doc, text, len, lim, why);
+	if (!e)
+		e = jdoc_to_jansson(jdoc_root(doc), out, why);
+	jdoc_free(&doc);
+	return e;
 }

@@ -167,4 +167,14 @@ enum r1_err jdoc_double(const struct jdoc_node *n, double *out, char **why);
  */
 enum r1_err jdoc_to_jansson(const struct jdoc_node *n, json_t **out, char **why);
 
+/*
+ * Parse text straight into a new jansson value (jdoc_parse under `lim`,
+ * NULL for the defaults, then jdoc_to_jansson): for JSON from a Python peer
+ * that no signature covers, such as decoded ENCODED_DATA, where NaN and
+ * Infinity become null and integers beyond 64 bits reals.  Errors as
+ * jdoc_parse.
+ */
+enum r1_err jdoc_load_jansson(const char *text, size_t len, const struct jdoc_limits *lim,
+                              json_t **out, char **why);
+
 #endif

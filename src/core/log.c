@@ -4,6 +4,7 @@
  */
 #include "core/log.h"
 #include "core/xalloc.h"
+#include "core/timefmt.h"
 
 #include <pthread.h>
 
@@ -106,10 +107,10 @@ void r1_logv(struct r1_log *lg, enum r1_log_level level, const char *module, con
 	lg->ring[lg->seq % lg->cap] = line;
 	lg->seq++;
 	if (lg->file) {
-		struct tm tm;
-		char stamp[32];
-		gmtime_r(&line.when.tv_sec, &tm);
-		strftime(stamp, sizeof(stamp), "%Y-%m-%d %H:%M:%S", &tm);
+		char stamp[TIMEFMT_TEXT_SIZE];
+		if (timefmt_format((int64_t)line.when.tv_sec * TIMEFMT_US_PER_S, TIMEFMT_SHORT,
+		                   stamp, NULL))
+			stamp[0] = '\0';
 		fprintf(lg->file, "%s.%03ld %-5s %s\n", stamp, line.when.tv_nsec / 1000000,
 			r1_log_level_name(level), line.text);
 		fflush(lg->file);

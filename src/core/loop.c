@@ -14,6 +14,7 @@
  */
 #include "core/lib.h"
 #include "core/loop.h"
+#include "core/clock.h"
 
 #include <fcntl.h>
 #include <poll.h>
@@ -93,16 +94,9 @@ struct loop {
 static volatile int signal_write_fd = -1;
 static struct loop *signal_owner;
 
-static uint64_t mono_ms(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000u + (uint64_t)ts.tv_nsec / 1000000u;
-}
-
 uint64_t loop_now_update(struct loop *loop)
 {
-	loop->now = loop->vbase + (mono_ms() - loop->mbase) * loop->speed;
+	loop->now = loop->vbase + (r1_mono_ms() - loop->mbase) * loop->speed;
 	return loop->now;
 }
 
@@ -114,7 +108,7 @@ uint64_t loop_now(const struct loop *loop)
 void loop_set_speed(struct loop *loop, unsigned factor)
 {
 	loop->vbase = loop_now_update(loop);
-	loop->mbase = mono_ms();
+	loop->mbase = r1_mono_ms();
 	loop->speed = factor ? factor : 1;
 }
 
@@ -526,7 +520,7 @@ enum r1_err loop_new(struct loop **out, char **why)
 	loop->wake_fd = -1;
 	loop->sig_pipe[0] = loop->sig_pipe[1] = -1;
 	loop->speed = 1;
-	loop->mbase = mono_ms();
+	loop->mbase = r1_mono_ms();
 	loop->vbase = loop->now = 0;
 	pthread_mutex_init(&loop->post_lock, NULL);
 	loop->wake_fd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);

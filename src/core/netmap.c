@@ -618,6 +618,35 @@ static bool set_tags(char *dst, const json_t *o)
 	return copy_field(dst, NM_TAGS_MAX + 1, tmp);
 }
 
+/* Fields of nm_node_info that keys of a heartbeat or of a map entry set. */
+struct str_field {
+	const char *key;
+	size_t off, cap; /* the char array's place and size */
+};
+struct num_field {
+	const char *key;
+	size_t off; /* a float */
+	double max; /* larger values are ignored */
+};
+
+/* Copy those present in obj; returns NM_CHG_STATUS and NM_CHG_RESOURCES for what changed. */
+static unsigned set_fields(struct nm_node_info *in, const json_t *obj, const struct str_field *strs,
+                           size_t nstrs, const struct num_field *nums, size_t nnums)
+{
+	unsigned chg = 0;
+	for (size_t i = 0; i < nstrs; i++) {
+		const char *v = jstr(obj, strs[i].key);
+		if (v && copy_field((char *)in + strs[i].off, strs[i].cap, v))
+			chg |= NM_CHG_STATUS;
+	}
+	double d;
+	for (size_t i = 0; i < nnums; i++)
+		if (jnum(obj, nums[i].key, 0, nums[i].max, &d) &&
+		    set_float((float *)((char *)in + nums[i].off), d))
+			chg |= NM_CHG_RESOURCES;
+	return chg;
+}
+
 static void set_gpus(struct nm_node_info *in, const json_t *gpus, unsigned *chg)
 {
 	uint16_t count = 0;
@@ -704,36 +733,20 @@ enum r1_err netmap_on_heartbeat(struct netmap *nm, const char *sender, const jso
 		in->r1fs_online = b;
 		chg |= NM_CHG_STATUS;
 	}
-	static const struct {
-		const char *key;
-		size_t off;
-		size_t cap;
-	} strs[] = {
+	static const struct str_field strs[] = {
 	    {K_R1FS_ID, offsetof(struct nm_node_info, r1fs_id), NM_R1FS_ID_MAX + 1},
 	    {K_R1FS_RELAY, offsetof(struct nm_node_info, r1fs_relay), NM_RELAY_MAX + 1},
 	    {K_COMM_RELAY, offsetof(struct nm_node_info, comm_relay), NM_RELAY_MAX + 1},
 	};
-	for (size_t i = 0; i < R1_ARRAY_LEN(strs); i++) {
-		const char *v = jstr(hb, strs[i].key);
-		if (v && copy_field((char *)in + strs[i].off, strs[i].cap, v))
-			chg |= NM_CHG_STATUS;
-	}
-	static const struct {
-		const char *key;
-		size_t off;
-		double max;
-	} nums[] = {
+	static const struct num_field nums[] = {
 	    {K_CPU_USED, offsetof(struct nm_node_info, cpu_used), 100000},
 	    {K_MACHINE_MEMORY, offsetof(struct nm_node_info, mem_total), 1e9},
 	    {K_AVAILABLE_MEMORY, offsetof(struct nm_node_info, mem_avail), 1e9},
 	    {K_TOTAL_DISK, offsetof(struct nm_node_info, disk_total), 1e12},
 	    {K_AVAILABLE_DISK, offsetof(struct nm_node_info, disk_avail), 1e12},
 	};
+	chg |= set_fields(in, hb, strs, R1_ARRAY_LEN(strs), nums, R1_ARRAY_LEN(nums));
 	double d;
-	for (size_t i = 0; i < R1_ARRAY_LEN(nums); i++)
-		if (jnum(hb, nums[i].key, 0, nums[i].max, &d) &&
-		    set_float((float *)((char *)in + nums[i].off), d))
-			chg |= NM_CHG_RESOURCES;
 	if (jnum(hb, K_CPU_NR_CORES, 0, 65535, &d) && (uint16_t)d != in->cpu_cores) {
 		in->cpu_cores = (uint16_t)d;
 		chg |= NM_CHG_RESOURCES;
@@ -811,38 +824,22 @@ static void apply_netmon_entry(struct netmap *nm, int oi, const char *key, const
 			in->r1fs_online = b;
 			chg |= NM_CHG_STATUS;
 		}
-		static const struct {
-			const char *key;
-			size_t off;
-			size_t cap;
-		} strs[] = {
+		static const struct str_field strs[] = {
 		    {"node_utc", offsetof(struct nm_node_info, zone), NM_ZONE_MAX + 1},
 		    {"r1fs_id", offsetof(struct nm_node_info, r1fs_id), NM_R1FS_ID_MAX + 1},
 		    {"r1fs_relay", offsetof(struct nm_node_info, r1fs_relay), NM_RELAY_MAX + 1},
 		    {"comm_relay", offsetof(struct nm_node_info, comm_relay), NM_RELAY_MAX + 1},
 		    {"gpu_name", offsetof(struct nm_node_info, gpu_name), NM_GPU_NAME_MAX + 1},
 		};
-		for (size_t i = 0; i < R1_ARRAY_LEN(strs); i++) {
-			const char *v = jstr(e, strs[i].key);
-			if (v && copy_field((char *)in + strs[i].off, strs[i].cap, v))
-				chg |= NM_CHG_STATUS;
-		}
-		static const struct {
-			const char *key;
-			size_t off;
-			double max;
-		} nums[] = {
+		static const struct num_field nums[] = {
 		    {"cpu_used", offsetof(struct nm_node_info, cpu_used), 100000},
 		    {"total_mem", offsetof(struct nm_node_info, mem_total), 1e9},
 		    {"avail_mem", offsetof(struct nm_node_info, mem_avail), 1e9},
 		    {"total_disk", offsetof(struct nm_node_info, disk_total), 1e12},
 		    {"avail_disk", offsetof(struct nm_node_info, disk_avail), 1e12},
 		};
+		chg |= set_fields(in, e, strs, R1_ARRAY_LEN(strs), nums, R1_ARRAY_LEN(nums));
 		double d;
-		for (size_t i = 0; i < R1_ARRAY_LEN(nums); i++)
-			if (jnum(e, nums[i].key, 0, nums[i].max, &d) &&
-			    set_float((float *)((char *)in + nums[i].off), d))
-				chg |= NM_CHG_RESOURCES;
 		if (jnum(e, "total_cpu_cores", 0, 65535, &d) && (uint16_t)d != in->cpu_cores) {
 			in->cpu_cores = (uint16_t)d;
 			chg |= NM_CHG_RESOURCES;

@@ -7,7 +7,9 @@
 #include "core/lib.h"
 #include "core/netmon.h"
 #include "core/codec.h"
-#include "core/hbcodec.h"
+#include "core/jdoc.h"
+#include "core/pyfloat.h"
+#include "core/pyjson.h"
 #include "core/proto.h"
 
 /* NETMON_TOP_LEVEL_KEEP_KEYS of the SDK; every "EE_"-prefixed key stays too. */
@@ -58,7 +60,7 @@ enum r1_err netmon_maybe_encode(json_t *payload, json_t **out, char **why)
 		return R1_OK;
 	}
 	struct buf text = BUF_INIT, enc = BUF_INIT;
-	enum r1_err e = hbjson_dumps(body, HBJSON_COMPACT_ASCII, &text, why);
+	enum r1_err e = pyjson_dump(&text, body, &(struct pyjson_opts){.compact = true}, why);
 	if (!e)
 		e = compress_text(&enc, buf_cstr(&text), text.len, why);
 	buf_release(&text);
@@ -103,7 +105,8 @@ void netmon_maybe_decode(json_t *payload)
 		return;
 	}
 	json_t *body = NULL;
-	hb_parse_python_json(text.data, text.len, NETMON_MAX_INFLATED, &body, NULL);
+	jdoc_load_jansson(text.data, text.len,
+	                  &(struct jdoc_limits){.max_input = NETMON_MAX_INFLATED}, &body, NULL);
 	buf_release(&text);
 	if (json_is_object(body))
 		json_object_update(payload, body);
@@ -123,8 +126,8 @@ static bool py_str(const json_t *v, char *out, size_t cap)
 		snprintf(out, cap, "%" JSON_INTEGER_FORMAT, json_integer_value(v));
 		return true;
 	case JSON_REAL: {
-		char tmp[32];
-		hbjson_float_repr(json_real_value(v), tmp);
+		char tmp[PYFLOAT_REPR_MAX];
+		pyfloat_repr(json_real_value(v), 0, tmp);
 		snprintf(out, cap, "%s", tmp);
 		return true;
 	}

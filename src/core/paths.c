@@ -7,6 +7,7 @@
 #include "core/paths.h"
 
 #include <fcntl.h>
+#include <ftw.h>
 #include <libgen.h>
 #include <sys/stat.h>
 
@@ -65,31 +66,48 @@ void paths_release(struct r1_paths *p)
 	memset(p, 0, sizeof(*p));
 }
 
-static char *join(const char *dir, const char *rest)
+char *paths_join(const char *dir, const char *name)
 {
 	struct buf b = BUF_INIT;
-	buf_addf(&b, "%s/%s", dir, rest);
+	buf_adds(&b, dir);
+	if (b.len && b.data[b.len - 1] != '/')
+		buf_addc(&b, '/');
+	buf_adds(&b, name);
 	return buf_detach(&b, NULL);
+}
+
+static int remove_entry(const char *path, const struct stat *st, int type, struct FTW *ftw)
+{
+	(void)st;
+	(void)type;
+	(void)ftw;
+	remove(path); /* a file, a link or (visited last) an emptied directory */
+	return 0;
+}
+
+void paths_remove_tree(const char *path)
+{
+	nftw(path, remove_entry, 16, FTW_DEPTH | FTW_PHYS);
 }
 
 char *paths_config_file(const struct r1_paths *p)
 {
-	return join(p->config_dir, "config");
+	return paths_join(p->config_dir, "config");
 }
 
 char *paths_cache_db(const struct r1_paths *p)
 {
-	return join(p->state_dir, "cache.db");
+	return paths_join(p->state_dir, "cache.db");
 }
 
 char *paths_user_identity(const struct r1_paths *p)
 {
-	return join(p->data_dir, "client/e2.pem");
+	return paths_join(p->data_dir, "client/e2.pem");
 }
 
 char *paths_nodes_dir(const struct r1_paths *p)
 {
-	return join(p->data_dir, "nodes");
+	return paths_join(p->data_dir, "nodes");
 }
 
 bool paths_alias_ok(const char *alias)

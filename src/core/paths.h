@@ -53,6 +53,16 @@ enum r1_err paths_node_dir(const struct r1_paths *p, const char *alias, char **o
 /* Whether `alias` is acceptable as a node directory name (see above). */
 bool paths_alias_ok(const char *alias);
 
+/* "dir/name" in a new string (r1_free); no second '/' when dir ends with one.  NULL on OOM. */
+char *paths_join(const char *dir, const char *name);
+
+/*
+ * rm -rf: remove path and, when it is a directory, everything below it,
+ * without following symbolic links.  For our own scratch trees; what cannot
+ * be removed is left, silently (it was scratch).
+ */
+void paths_remove_tree(const char *path);
+
 /* mkdir -p with `mode` for the directories it creates.  R1_ERR_IO. */
 enum r1_err paths_mkdir_p(const char *dir, mode_t mode, char **why);
 /* mkdir -p of the directory that holds `file`.  R1_ERR_IO, R1_ERR_NOMEM. */

@@ -20,6 +20,7 @@
 #include "core/proto.h"
 #include "core/timefmt.h"
 #include "core/topics.h"
+#include "core/clock.h"
 
 #define LOG_MOD "session"
 
@@ -62,13 +63,6 @@ struct txn_cb {
 	session_done_fn done;
 	void *ctx;
 };
-
-static int64_t wall_us(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_REALTIME, &ts);
-	return (int64_t)ts.tv_sec * 1000000 + ts.tv_nsec / 1000;
-}
 
 static void on_timer(void *ctx, struct loop_timer *t);
 
@@ -147,9 +141,7 @@ static int64_t now_ms(const struct session *s)
 {
 	if (s->loop)
 		return (int64_t)loop_now(s->loop);
-	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+	return (int64_t)r1_mono_ms();
 }
 
 /* ---- resolving nodes ---------------------------------------------------- */
@@ -208,16 +200,6 @@ static enum r1_err publish(struct session *s, const char *topic, const json_t *m
 	return e;
 }
 
-static char *dump(const json_t *j)
-{
-	if (!j)
-		return NULL;
-	char *t = json_dumps(j, JSON_COMPACT | JSON_ENCODE_ANY);
-	char *d = t ? r1_strdup(t) : NULL;
-	free(t);
-	return d;
-}
-
 /* Build, sign and publish ACTION/PAYLOAD to the node's config topic. */
 static enum r1_err send_command(struct session *s, const char *addr, const char *action,
                                 const json_t *payload, char **why)
@@ -226,7 +208,7 @@ static enum r1_err send_command(struct session *s, const char *addr, const char 
 	    .id = s->id, .name = s->name, .encrypt = s->encrypt, .keys = s->keys};
 	json_t *msg = NULL;
 	char *topic = NULL;
-	enum r1_err e = cmdmsg_command(&c, action, payload, addr, wall_us(), &msg, why);
+	enum r1_err e = cmdmsg_command(&c, action, payload, addr, r1_wall_us(), &msg, why);
 	if (!e)
 		e = topic_make(s->root, TOPIC_CONFIG, addr, &topic, why);
 	if (!e)
@@ -244,8 +226,8 @@ static uint64_t audit_begin(struct session *s, const char *addr, const char *ali
 {
 	if (!s->cache)
 		return 0;
-	char *text = dump(payload);
-	struct cache_audit a = {.t_ms = wall_us() / 1000,
+	char *text = r1_json_dumps(payload, JSON_COMPACT | JSON_ENCODE_ANY);
+	struct cache_audit a = {.t_ms = r1_wall_ms(),
 	                        .node_addr = addr,
 	                        .node_alias = alias && *alias ? alias : NULL,
 	                        .action = action,
@@ -315,7 +297,7 @@ static void finish_ended(struct session *s)
 		ended = t->next;
 		if (s->cache && t->audit_key)
 			cache_audit_end(s->cache, t->audit_key, txn_state_name(t->state), t->reason,
-			                wall_us() / 1000);
+			                r1_wall_ms());
 		LOG_I(s->log, LOG_MOD, "%s: %s%s%s", t->label, txn_state_name(t->state),
 		      t->reason ? ": " : "", t->reason ? t->reason : "");
 		struct deploy_link *l = link_of(s, t->id);
@@ -588,8 +570,7 @@ bool session_cancel(struct session *s, uint64_t id)
 		*pp = t->next;
 		s->n_txns--;
 		if (s->cache && t->audit_key)
-			cache_audit_end(s->cache, t->audit_key, "cancelled", NULL,
-			                wall_us() / 1000);
+			cache_audit_end(s->cache, t->audit_key, "cancelled", NULL, r1_wall_ms());
 		struct deploy_link *l = link_of(s, id);
 		if (l) {
 			pipespec_settle(l->p, false);
@@ -634,7 +615,7 @@ enum r1_err session_pipeline_command(struct session *s, const char *node, const 
 		cache_audit_end(
 		    s->cache,
 		    audit_begin(s, addr, alias, ACT_PIPELINE_COMMAND, pipeline, NULL, NULL, p),
-		    "sent", NULL, wall_us() / 1000);
+		    "sent", NULL, r1_wall_ms());
 	json_decref(p);
 	return e;
 }
@@ -650,7 +631,7 @@ enum r1_err session_send_command(struct session *s, const char *node, const char
 	if (!e && s->cache)
 		cache_audit_end(s->cache,
 		                audit_begin(s, addr, alias, action, NULL, NULL, NULL, payload),
-		                "sent", NULL, wall_us() / 1000);
+		                "sent", NULL, r1_wall_ms());
 	return e;
 }
 
@@ -673,7 +654,8 @@ enum r1_err session_request_netconfig(struct session *s, const char *const *node
 	json_t *msg = NULL;
 	struct topic_list topics = {0};
 	if (!e)
-		e = cmdmsg_netconfig_get(&c, (const char *const *)addrs, n, wall_us(), &msg, why);
+		e = cmdmsg_netconfig_get(&c, (const char *const *)addrs, n, r1_wall_us(), &msg,
+		                         why);
 	if (!e)
 		e = topic_fanout(s->root, (const char *const *)addrs, n, &topics, why);
 	if (!e && !s->bus)
@@ -698,11 +680,6 @@ static const char *jstr(const json_t *o, const char *k)
 {
 	const json_t *v = json_object_get(o, k);
 	return json_is_string(v) ? json_string_value(v) : NULL;
-}
-
-static int64_t wall_ms(void)
-{
-	return wall_us() / 1000;
 }
 
 /* Is `path` [*, admin_pipeline, sig, *] (case as the SDK compares it)? */
@@ -749,7 +726,7 @@ static void on_heartbeat(struct session *s, const char *sender, const json_t *ms
 	    timefmt_heartbeat_utc(ts, strlen(ts), jstr(msg, K_EE_TIMEZONE), &utc, NULL))
 		utc = 0;
 	if (s->nm)
-		(void)netmap_on_heartbeat(s->nm, sender, msg, wall_ms(), utc, NULL);
+		(void)netmap_on_heartbeat(s->nm, sender, msg, r1_wall_ms(), utc, NULL);
 	json_decref(view);
 }
 
@@ -793,10 +770,10 @@ static void cache_message(struct session *s, enum cache_msg_kind kind, const cha
 		return;
 	const json_t *path = json_object_get(msg, K_EE_PAYLOAD_PATH);
 	const json_t *code = json_object_get(msg, K_NOTIFICATION_CODE);
-	char *body = dump(msg);
+	char *body = r1_json_dumps(msg, JSON_COMPACT | JSON_ENCODE_ANY);
 	struct cache_message m = {
 	    .kind = kind,
-	    .t_ms = wall_ms(),
+	    .t_ms = r1_wall_ms(),
 	    .sender = sender,
 	    .code = json_is_integer(code) ? (int)json_integer_value(code) : 0,
 	    .has_code = json_is_integer(code),
@@ -819,7 +796,7 @@ static void on_payload(struct session *s, const char *sender, const json_t *msg)
 		if (copy) {
 			netmon_maybe_decode(copy);
 			netmon_maybe_convert_whitelist(copy);
-			if (netmap_on_netmon(s->nm, sender, copy, wall_ms(), NULL) == R1_OK)
+			if (netmap_on_netmon(s->nm, sender, copy, r1_wall_ms(), NULL) == R1_OK)
 				passive_netconfig(s);
 			json_decref(copy);
 		}
@@ -832,7 +809,7 @@ static void on_payload(struct session *s, const char *sender, const json_t *msg)
 		if (op && strcmp(op, NET_CONFIG_SET) == 0 &&
 		    json_is_true(json_object_get(msg, K_EE_IS_ENCRYPTED)) && for_us(s, msg) &&
 		    !addr_same(sender, s->id->addr))
-			(void)netmap_on_netconfig(s->nm, sender, data, wall_ms(), NULL);
+			(void)netmap_on_netconfig(s->nm, sender, data, r1_wall_ms(), NULL);
 		return;
 	}
 	cache_message(s, CACHE_MSG_PAYLOAD, sender, msg);

@@ -4,6 +4,7 @@
  */
 #include "core/lib.h"
 #include "core/topics.h"
+#include "core/utf8.h"
 
 static const struct topic_channel_def channels[TOPIC__COUNT] = {
     [TOPIC_CONFIG] = {"CONFIG_CHANNEL", "config", true, 2},
@@ -23,46 +24,13 @@ int topic_default_qos(enum topic_channel ch)
 	return (unsigned)ch < TOPIC__COUNT ? channels[ch].qos : 0;
 }
 
-/* Strict UTF-8 (no overlongs, no surrogates, nothing above U+10FFFF). */
-static bool utf8_valid(const unsigned char *s, size_t n)
-{
-	size_t i = 0;
-	while (i < n) {
-		unsigned c = s[i], need, min;
-		if (c < 0x80) {
-			i++;
-			continue;
-		}
-		if (c >= 0xc2 && c <= 0xdf)
-			need = 1, min = 0x80;
-		else if (c >= 0xe0 && c <= 0xef)
-			need = 2, min = 0x800;
-		else if (c >= 0xf0 && c <= 0xf4)
-			need = 3, min = 0x10000;
-		else
-			return false;
-		if (n - i <= need)
-			return false;
-		unsigned cp = c & (0x3fu >> need);
-		for (unsigned k = 1; k <= need; k++) {
-			if ((s[i + k] & 0xc0) != 0x80)
-				return false;
-			cp = (cp << 6) | (s[i + k] & 0x3fu);
-		}
-		if (cp < min || cp > 0x10ffff || (cp >= 0xd800 && cp <= 0xdfff))
-			return false;
-		i += need + 1;
-	}
-	return true;
-}
-
 static bool topic_common_valid(const char *s, size_t *lenp)
 {
 	if (!s)
 		return false;
 	size_t n = strnlen(s, TOPIC_MAX_LEN + 1);
 	*lenp = n;
-	return n >= 1 && n <= TOPIC_MAX_LEN && utf8_valid((const unsigned char *)s, n);
+	return n >= 1 && n <= TOPIC_MAX_LEN && r1_utf8_valid(s, n);
 }
 
 bool topic_name_valid(const char *topic)

@@ -74,10 +74,10 @@ size_t r1_utf8_decode(const char *s, size_t len, uint32_t *cp)
 	return i;
 }
 
-size_t r1_utf8_encode(uint32_t cp, char *out)
+size_t r1_wtf8_encode(uint32_t cp, char *out)
 {
 	uint8_t *o = (uint8_t *)out;
-	if (cp > R1_UTF8_MAX || (cp >= 0xD800 && cp <= 0xDFFF))
+	if (cp > R1_UTF8_MAX)
 		cp = R1_UTF8_REPLACEMENT;
 	if (cp < 0x80) {
 		o[0] = (uint8_t)cp;
@@ -101,14 +101,46 @@ size_t r1_utf8_encode(uint32_t cp, char *out)
 	return 4;
 }
 
-bool r1_utf8_valid(const char *s, size_t len)
+size_t r1_utf8_encode(uint32_t cp, char *out)
 {
+	if (cp >= 0xD800 && cp <= 0xDFFF)
+		cp = R1_UTF8_REPLACEMENT;
+	return r1_wtf8_encode(cp, out);
+}
+
+long r1_wtf8_decode(const char *s, size_t len, size_t *used)
+{
+	const uint8_t *p = (const uint8_t *)s;
+	if (len == 0)
+		return -1;
+	if (p[0] < 0x80) {
+		*used = 1;
+		return p[0];
+	}
+	size_t n = r1_utf8_seq_len(p, len);
+	/* a surrogate: ED A0..BF xx, which strict UTF-8 refuses */
+	if (!n && p[0] == 0xED && len >= 3 && p[1] >= 0xA0 && p[1] <= 0xBF && (p[2] & 0xC0) == 0x80)
+		n = 3;
+	if (!n)
+		return -1;
+	long cp = p[0] & (0x7F >> n);
+	for (size_t i = 1; i < n; i++)
+		cp = (cp << 6) | (p[i] & 0x3F);
+	*used = n;
+	return cp;
+}
+
+bool r1_utf8_valid(const void *s, size_t len)
+{
+	const unsigned char *p = s;
 	size_t i = 0;
 	while (i < len) {
-		uint32_t cp;
-		size_t n = r1_utf8_decode(s + i, len - i, &cp);
-		if (cp == R1_UTF8_REPLACEMENT &&
-		    !(n == 3 && memcmp(s + i, "\xEF\xBF\xBD", 3) == 0))
+		if (p[i] < 0x80) {
+			i++;
+			continue;
+		}
+		size_t n = r1_utf8_seq_len(p + i, len - i);
+		if (!n)
 			return false;
 		i += n;
 	}

@@ -10,13 +10,17 @@ tests_unit_wire_test_identity_LDADD = tests/libtap.a $(R1_CORE_LIBS)
 tests_unit_wire_test_codec_SOURCES = tests/unit/wire/test_codec.c
 tests_unit_wire_test_codec_LDADD = tests/libtap.a $(R1_CORE_LIBS)
 
-# canon: the JSON parser for hostile input, CPython float text, canonical JSON.
+# canon: the JSON parser for hostile input, CPython float text, json.dumps
+# text, canonical JSON.
 src_core_libr1core_a_SOURCES += \
 	src/core/jdoc.c src/core/jdoc.h \
 	src/core/pyfloat.c src/core/pyfloat.h \
+	src/core/pyjson.c src/core/pyjson.h \
 	src/core/canon.c src/core/canon.h
-check_PROGRAMS += tests/unit/wire/test_jdoc tests/unit/wire/test_canon
-TESTS += tests/unit/wire/test_jdoc tests/unit/wire/test_canon
+check_PROGRAMS += tests/unit/wire/test_jdoc tests/unit/wire/test_pyjson tests/unit/wire/test_canon
+TESTS += tests/unit/wire/test_jdoc tests/unit/wire/test_pyjson tests/unit/wire/test_canon
+tests_unit_wire_test_pyjson_SOURCES = tests/unit/wire/test_pyjson.c
+tests_unit_wire_test_pyjson_LDADD = tests/libtap.a $(R1_CORE_LIBS)
 tests_unit_wire_test_jdoc_SOURCES = tests/unit/wire/test_jdoc.c
 tests_unit_wire_test_jdoc_LDADD = tests/libtap.a $(R1_CORE_LIBS)
 tests_unit_wire_test_canon_SOURCES = tests/unit/wire/test_canon.c
@@ -40,7 +44,8 @@ EXTRA_DIST += tests/integration/cli_sign.sh
 
 # libFuzzer targets for the wire parser and verifier: `make fuzz` builds them
 # when CC is clang (they need -fsanitize=fuzzer); run tests/fuzz/fuzz_jdoc DIR.
-FUZZ_WIRE_SRC = src/core/jdoc.c src/core/pyfloat.c src/core/canon.c src/core/envelope.c \
+FUZZ_WIRE_SRC = src/core/jdoc.c src/core/pyfloat.c src/core/pyjson.c src/core/utf8.c \
+	src/core/canon.c src/core/envelope.c \
 	src/core/identity.c src/core/codec.c src/core/hash.c src/core/buf.c \
 	src/core/xalloc.c src/core/err.c
 EXTRA_DIST += tests/fuzz/fuzz_jdoc.c tests/fuzz/fuzz_envelope.c

@@ -94,3 +94,11 @@ void r1_alloc_setup_jansson(void)
 {
 	json_set_alloc_funcs(r1_malloc, r1_free);
 }
+
+char *r1_json_dumps(const json_t *j, size_t flags)
+{
+	char *s = j ? json_dumps(j, flags) : NULL;
+	char *d = s ? r1_strdup(s) : NULL;
+	free(s); /* jansson's own allocation, whichever it is */
+	return d;
+}

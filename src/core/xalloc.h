@@ -30,4 +30,13 @@ long r1_alloc_fail_after(long n);
 /* Route jansson's allocations through these wrappers (call once at start). */
 void r1_alloc_setup_jansson(void);
 
+/*
+ * jansson's json_dumps(j, flags) copied into memory from r1_malloc, whichever
+ * allocator jansson was given, so that the caller frees it with r1_free and
+ * fault injection reaches it.  NULL when j is NULL, when jansson fails, or
+ * on OOM.  (For text a Python peer compares byte for byte, use pyjson.h.)
+ */
+struct json_t;
+char *r1_json_dumps(const struct json_t *j, size_t flags);
+
 #endif

@@ -7,7 +7,7 @@
  */
 #include "node/lib.h"
 #include "node/allowlist.h"
-#include "node/fsutil.h"
+#include "core/paths.h"
 
 #include <sys/stat.h>
 
@@ -170,7 +170,7 @@ static enum r1_err load(struct allowlist *al, char **why)
 	char *text = NULL;
 	size_t len = 0;
 	char *err = NULL;
-	enum r1_err e = fs_read_file(al->path, ALLOWLIST_MAX_FILE, &text, &len, &err);
+	enum r1_err e = paths_read_file(al->path, ALLOWLIST_MAX_FILE, &text, &len, &err);
 	if (e && e != R1_ERR_NOTFOUND && why) {
 		r1_free(*why);
 		*why = err;
@@ -178,7 +178,7 @@ static enum r1_err load(struct allowlist *al, char **why)
 	}
 	r1_free(err);
 	if (e == R1_ERR_NOTFOUND) {
-		e = fs_write_atomic(al->path, "\n", 1, 0644, why);
+		e = paths_write_atomic(al->path, "\n", 1, 0644, why);
 		if (e)
 			return e;
 		text = r1_strdup("");
@@ -198,7 +198,7 @@ static enum r1_err load(struct allowlist *al, char **why)
 		return e;
 	}
 	if (needs) {
-		e = fs_write_atomic(al->path, rw.data ? rw.data : "", rw.len, 0644, why);
+		e = paths_write_atomic(al->path, rw.data ? rw.data : "", rw.len, 0644, why);
 		if (e) {
 			buf_release(&rw);
 			r1_free(v);
@@ -288,7 +288,7 @@ enum r1_err allowlist_add(struct allowlist *al, const char *addr, const char *al
 		return R1_OK;
 	char *text = NULL;
 	size_t len = 0;
-	e = fs_read_file(al->path, ALLOWLIST_MAX_FILE, &text, &len, why);
+	e = paths_read_file(al->path, ALLOWLIST_MAX_FILE, &text, &len, why);
 	if (e)
 		return e;
 	char eth[R1_ETH_ADDR_LEN + 1];
@@ -327,7 +327,7 @@ enum r1_err allowlist_add(struct allowlist *al, const char *addr, const char *al
 		buf_release(&b);
 		return r1_fail(why, R1_ERR_NOMEM, "authorized_addrs: out of memory");
 	}
-	e = fs_write_atomic(al->path, b.data, b.len, 0644, why);
+	e = paths_write_atomic(al->path, b.data, b.len, 0644, why);
 	buf_release(&b);
 	if (e)
 		return e;

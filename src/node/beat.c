@@ -11,6 +11,7 @@
 #include "core/hbcodec.h"
 #include "core/loop.h"
 #include "core/proto.h"
+#include "core/clock.h"
 
 #define LOG_LINES_SENT 200
 
@@ -75,7 +76,7 @@ void node_heartbeat_send(struct node *n, const char *status, bool full_info, boo
 	json_t *elog = send_log ? log_lines(n->log, true) : NULL;
 	char *timers = full_info ? timers_text(n) : NULL;
 	json_t *compute = n->compute ? compute_heartbeat_json(n->compute) : NULL;
-	int64_t now = nodetime_wall_us();
+	int64_t now = r1_wall_us();
 	struct hb_inputs in = {
 	    .now_wall = now,
 	    .addr = n->id.addr,

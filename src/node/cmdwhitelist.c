@@ -6,8 +6,8 @@
  */
 #include "node/lib.h"
 #include "node/cmdwhitelist.h"
-#include "node/fsutil.h"
 #include "core/proto.h"
+#include "core/paths.h"
 
 #define CMDWL_MAX_FILE  (1u * 1024u * 1024u)
 #define CMDWL_MAX_DEPTH 64
@@ -25,7 +25,7 @@ static enum r1_err write_default(const char *path, char **why)
 	json_decref(d);
 	if (!text)
 		return r1_fail(why, R1_ERR_NOMEM, "%s: out of memory", path);
-	enum r1_err e = fs_write_atomic(path, text, strlen(text), 0644, why);
+	enum r1_err e = paths_write_atomic(path, text, strlen(text), 0644, why);
 	free(text);
 	return e;
 }
@@ -40,7 +40,7 @@ enum r1_err cmdwhitelist_load(const char *path, json_t **out, char **why)
 	char *text = NULL;
 	size_t len = 0;
 	char *err = NULL;
-	enum r1_err e = fs_read_file(path, CMDWL_MAX_FILE, &text, &len, &err);
+	enum r1_err e = paths_read_file(path, CMDWL_MAX_FILE, &text, &len, &err);
 	if (e && e != R1_ERR_NOTFOUND && why) {
 		r1_free(*why);
 		*why = err;

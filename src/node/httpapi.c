@@ -8,8 +8,8 @@
  */
 #include "node/lib.h"
 #include "node/httpapi.h"
-#include "core/cipher.h"
 #include "core/loop.h"
+#include "core/utf8.h"
 
 #include <arpa/inet.h>
 #include <microhttpd.h>
@@ -157,7 +157,7 @@ const char *httpapi_query(const struct httpapi_req *r, const char *name, bool *b
 	MHD_get_connection_values_n(r->conn, MHD_GET_ARGUMENT_KIND, query_iter, &q);
 	if (bad)
 		*bad = q.found &&
-		       (strlen(q.value) != q.value_len || !utf8_valid(q.value, q.value_len));
+		       (strlen(q.value) != q.value_len || !r1_utf8_valid(q.value, q.value_len));
 	return q.found ? q.value : NULL;
 }
 
@@ -697,13 +697,20 @@ uint16_t httpapi_port(const struct httpapi *h)
 	return h->port;
 }
 
-enum r1_err httpapi_set_envelope(struct httpapi *h, const json_t *fields, char **why)
+enum r1_err httpapi_set_identity(struct httpapi *h, const struct httpapi_identity *id, char **why)
 {
-	json_t *copy = fields ? json_deep_copy(fields) : NULL;
-	if (fields && !copy)
-		return r1_fail(why, R1_ERR_NOMEM, "http: out of memory");
+	json_t *env = NULL;
+	if (id) {
+		env =
+		    json_pack("{s:s?,s:s?,s:s?,s:s?,s:s?,s:s?,s:s?}", "server_node_addr", id->addr,
+		              "evm_network", id->evm_network, "ee_node_alias", id->alias,
+		              "ee_node_address", id->addr, "ee_node_eth_address", id->eth_addr,
+		              "ee_node_network", id->evm_network, "ee_node_ver", id->version);
+		if (!env)
+			return r1_fail(why, R1_ERR_NOMEM, "http: out of memory");
+	}
 	json_decref(h->envelope);
-	h->envelope = copy;
+	h->envelope = env;
 	return R1_OK;
 }
 

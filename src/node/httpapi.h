@@ -79,8 +79,20 @@ enum r1_err httpapi_new(const struct httpapi_config *cfg, const struct httpapi_r
 void httpapi_free(struct httpapi **h);
 uint16_t httpapi_port(const struct httpapi *h);
 
-/* Fields added next to "result" (and into 500 details); copied.  NOMEM. */
-enum r1_err httpapi_set_envelope(struct httpapi *h, const json_t *fields, char **why);
+/* Who the node is, for the envelope of the reference's APIs (any field may be NULL). */
+struct httpapi_identity {
+	const char *addr;        /* server_node_addr, ee_node_address */
+	const char *alias;       /* ee_node_alias */
+	const char *eth_addr;    /* ee_node_eth_address */
+	const char *evm_network; /* evm_network, ee_node_network */
+	const char *version;     /* ee_node_ver */
+};
+
+/*
+ * The fields the reference's CStore and R1FS APIs add next to "result"
+ * (and into 500 details), from `id`; NULL id: none.  NOMEM.
+ */
+enum r1_err httpapi_set_identity(struct httpapi *h, const struct httpapi_identity *id, char **why);
 
 /* ---- driving */
 int httpapi_fd(const struct httpapi *h);

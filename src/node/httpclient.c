@@ -1,149 +1,11 @@
 /*
- * The loopback HTTP client (see httpclient.h): connect, write the request,
- * read until the peer closes or the announced length is in, decode chunks.
- * Every wait is a poll() against one deadline.
+ * One whole request to a node's own HTTP API (see httpclient.h), on top of
+ * the HTTP client (httpc.h): the response head and body gathered into one
+ * struct, and the form-encoded query strings of those APIs.
  */
 #include "node/lib.h"
 #include "node/httpclient.h"
-
-#include <arpa/inet.h>
-#include <fcntl.h>
-#include <netinet/in.h>
-#include <poll.h>
-#include <strings.h>
-#include <sys/socket.h>
-
-static int64_t mono_ms(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
-static enum r1_err wait_fd(int fd, short events, int64_t deadline, char **why)
-{
-	for (;;) {
-		int64_t left = deadline - mono_ms();
-		if (left <= 0)
-			return r1_fail(why, R1_ERR_TIMEOUT, "http: timed out");
-		struct pollfd p = {.fd = fd, .events = events};
-		int n = poll(&p, 1, (int)R1_MIN(left, INT32_MAX));
-		if (n > 0)
-			return R1_OK;
-		if (n < 0 && errno != EINTR)
-			return r1_fail(why, R1_ERR_IO, "http: poll: %s", strerror(errno));
-	}
-}
-
-static enum r1_err connect_to(const char *host, uint16_t port, int64_t deadline, int *out,
-                              char **why)
-{
-	struct sockaddr_storage ss;
-	memset(&ss, 0, sizeof(ss));
-	socklen_t len;
-	struct sockaddr_in *v4 = (struct sockaddr_in *)&ss;
-	struct sockaddr_in6 *v6 = (struct sockaddr_in6 *)&ss;
-	if (inet_pton(AF_INET, host, &v4->sin_addr) == 1) {
-		v4->sin_family = AF_INET;
-		v4->sin_port = htons(port);
-		len = sizeof(*v4);
-	} else if (inet_pton(AF_INET6, host, &v6->sin6_addr) == 1) {
-		v6->sin6_family = AF_INET6;
-		v6->sin6_port = htons(port);
-		len = sizeof(*v6);
-	} else {
-		return r1_fail(why, R1_ERR_INVAL, "http: \"%s\" is not a numeric address", host);
-	}
-	int fd = socket(ss.ss_family, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
-	if (fd < 0)
-		return r1_fail(why, R1_ERR_IO, "http: socket: %s", strerror(errno));
-	if (connect(fd, (struct sockaddr *)&ss, len) < 0 && errno != EINPROGRESS) {
-		enum r1_err e = r1_fail(why, R1_ERR_IO, "http: connect to %s:%u: %s", host, port,
-		                        strerror(errno));
-		close(fd);
-		return e;
-	}
-	enum r1_err e = wait_fd(fd, POLLOUT, deadline, why);
-	int err = 0;
-	socklen_t elen = sizeof(err);
-	if (!e && (getsockopt(fd, SOL_SOCKET, SO_ERROR, &err, &elen) < 0 || err))
-		e = r1_fail(why, R1_ERR_IO, "http: connect to %s:%u: %s", host, port,
-		            strerror(err ? err : errno));
-	if (e) {
-		close(fd);
-		return e;
-	}
-	*out = fd;
-	return R1_OK;
-}
-
-static enum r1_err send_all(int fd, const char *p, size_t n, int64_t deadline, char **why)
-{
-	while (n) {
-		ssize_t w = send(fd, p, n, MSG_NOSIGNAL);
-		if (w > 0) {
-			p += w;
-			n -= (size_t)w;
-			continue;
-		}
-		if (w < 0 && errno != EAGAIN && errno != EINTR)
-			return r1_fail(why, R1_ERR_IO, "http: send: %s", strerror(errno));
-		enum r1_err e = wait_fd(fd, POLLOUT, deadline, why);
-		if (e)
-			return e;
-	}
-	return R1_OK;
-}
-
-/* Where the header block ends in raw (offset after "\r\n\r\n"), 0 if not yet. */
-static size_t header_end(const struct buf *raw)
-{
-	const char *p = raw->data ? strstr(raw->data, "\r\n\r\n") : NULL;
-	return p ? (size_t)(p - raw->data) + 4 : 0;
-}
-
-static const char *find_header(const char *hdrs, size_t hlen, const char *name, size_t *vlen)
-{
-	size_t nlen = strlen(name);
-	const char *line = strstr(hdrs, "\r\n");
-	while (line && (size_t)(line - hdrs) < hlen) {
-		line += 2;
-		if (strncasecmp(line, name, nlen) == 0 && line[nlen] == ':') {
-			const char *v = line + nlen + 1;
-			while (*v == ' ' || *v == '\t')
-				v++;
-			const char *end = strstr(v, "\r\n");
-			*vlen = end ? (size_t)(end - v) : strlen(v);
-			return v;
-		}
-		line = strstr(line, "\r\n");
-	}
-	return NULL;
-}
-
-/* Decode a chunked body from raw (starting at off) into out; false if incomplete. */
-static bool dechunk(const char *p, size_t n, struct buf *out, bool *bad)
-{
-	size_t i = 0;
-	for (;;) {
-		const char *eol = memmem(p + i, n - i, "\r\n", 2);
-		if (!eol)
-			return false;
-		char *end;
-		unsigned long size = strtoul(p + i, &end, 16);
-		if (end == p + i) {
-			*bad = true;
-			return false;
-		}
-		i = (size_t)(eol - p) + 2;
-		if (size == 0)
-			return true;
-		if (n - i < size + 2)
-			return false;
-		buf_add(out, p + i, size);
-		i += size + 2;
-	}
-}
+#include "node/httpc.h"
 
 enum r1_err httpclient_request(const char *host, uint16_t port, const char *method,
                                const char *target, const char *content_type, const void *body,
@@ -151,108 +13,35 @@ enum r1_err httpclient_request(const char *host, uint16_t port, const char *meth
                                struct httpclient_resp *resp, char **why)
 {
 	memset(resp, 0, sizeof(*resp));
-	buf_init(&resp->body);
-	buf_init(&resp->headers);
-	int64_t deadline = mono_ms() + (timeout_ms > 0 ? timeout_ms : 30000);
-	int fd = -1;
-	enum r1_err e = connect_to(host, port, deadline, &fd, why);
-	if (e)
-		return e;
-	struct buf req = BUF_INIT;
-	buf_addf(&req,
-	         "%s %s HTTP/1.1\r\nHost: %s:%u\r\nConnection: close\r\n"
-	         "Accept: application/json\r\nUser-Agent: r1console\r\n",
-	         method, target, host, port);
-	if (body) {
-		buf_addf(&req, "Content-Type: %s\r\nContent-Length: %zu\r\n",
-		         content_type ? content_type : "application/json", body_len);
-	}
-	buf_adds(&req, "\r\n");
-	if (body)
-		buf_add(&req, body, body_len);
-	if (!buf_ok(&req))
-		e = r1_fail(why, R1_ERR_NOMEM, "http: out of memory");
+	char portstr[8];
+	snprintf(portstr, sizeof(portstr), "%u", (unsigned)port);
+	/* httpc only reads the URL: the casts lend it our strings */
+	struct httpc_url url = {(char *)host, portstr, (char *)""};
+	struct httpc_request req = {
+	    .method = method,
+	    .target = target,
+	    .content_type = body ? (content_type ? content_type : "application/json") : NULL,
+	    .content_length = body ? body_len : 0,
+	    .data = body,
+	    .timeout_ms = timeout_ms > 0 ? timeout_ms : 30000,
+	};
+	struct httpc_response *r = NULL;
+	enum r1_err e = httpc_send(&url, &req, &r, why);
 	if (!e)
-		e = send_all(fd, req.data, req.len, deadline, why);
-	buf_release(&req);
-
-	struct buf raw = BUF_INIT;
-	size_t hend = 0;
-	bool closed = false;
-	while (!e) {
-		char chunk[16384];
-		ssize_t n = recv(fd, chunk, sizeof(chunk), 0);
-		if (n > 0) {
-			buf_add(&raw, chunk, (size_t)n);
-			if (!buf_ok(&raw))
-				e = r1_fail(why, R1_ERR_NOMEM, "http: out of memory");
-			else if (raw.len > max_body + 65536)
-				e = r1_fail(why, R1_ERR_TOOBIG, "http: response over %zu bytes",
-				            max_body);
-		} else if (n == 0) {
-			closed = true;
-		} else if (errno != EAGAIN && errno != EINTR) {
-			e = r1_fail(why, R1_ERR_IO, "http: receive: %s", strerror(errno));
-			break;
-		}
-		if (e)
-			break;
-		if (!hend)
-			hend = header_end(&raw);
-		if (hend) {
-			size_t vlen = 0;
-			const char *cl = find_header(raw.data, hend, "Content-Length", &vlen);
-			const char *te = find_header(raw.data, hend, "Transfer-Encoding", &vlen);
-			bool chunked = te && strncasecmp(te, "chunked", 7) == 0;
-			if (chunked) {
-				bool bad = false;
-				buf_reset(&resp->body);
-				if (dechunk(raw.data + hend, raw.len - hend, &resp->body, &bad))
-					break;
-				if (bad)
-					e = r1_fail(why, R1_ERR_PROTO,
-					            "http: bad chunked encoding");
-			} else if (cl) {
-				size_t want = (size_t)strtoull(cl, NULL, 10);
-				if (raw.len - hend >= want) {
-					buf_reset(&resp->body);
-					buf_add(&resp->body, raw.data + hend, want);
-					break;
-				}
-			}
-			if (!e && closed) {
-				if (chunked || cl) {
-					e = r1_fail(why, R1_ERR_PROTO, "http: response cut short");
-				} else {
-					buf_reset(&resp->body);
-					buf_add(&resp->body, raw.data + hend, raw.len - hend);
-				}
-				break;
-			}
-		} else if (closed) {
-			e = r1_fail(why, R1_ERR_PROTO, "http: connection closed before a response");
-		}
-		if (!e && !closed && n < 0)
-			e = wait_fd(fd, POLLIN, deadline, why);
-	}
-	close(fd);
+		e = httpc_read_all(r, max_body, &resp->body, why);
 	if (!e) {
-		int status = 0;
-		if (sscanf(raw.data, "HTTP/1.%*d %d", &status) != 1 || status < 100)
-			e = r1_fail(why, R1_ERR_PROTO, "http: not an HTTP response");
-		resp->status = status;
-		size_t vlen = 0;
-		const char *ct = find_header(raw.data, hend, "Content-Type", &vlen);
+		resp->status = httpc_status(r);
+		const char *ct = httpc_header(r, "Content-Type");
 		if (ct)
-			snprintf(resp->content_type, sizeof(resp->content_type), "%.*s",
-			         (int)R1_MIN(vlen, sizeof(resp->content_type) - 1), ct);
-		const char *eol = strstr(raw.data, "\r\n");
-		if (eol && (size_t)(eol - raw.data) + 2 <= hend)
-			buf_add(&resp->headers, eol + 2, hend - (size_t)(eol - raw.data) - 2);
-		if (!buf_ok(&resp->body))
+			snprintf(resp->content_type, sizeof(resp->content_type), "%s", ct);
+		const char *name, *value;
+		for (size_t i = 0; (name = httpc_header_at(r, i, &value)) != NULL; i++)
+			buf_addf(&resp->headers, "%s: %s\r\n", name, value);
+		buf_adds(&resp->headers, "\r\n");
+		if (!buf_ok(&resp->headers) || !buf_ok(&resp->body))
 			e = r1_fail(why, R1_ERR_NOMEM, "http: out of memory");
 	}
-	buf_release(&raw);
+	httpc_response_free(&r);
 	if (e)
 		httpclient_resp_release(resp);
 	return e;

@@ -1,10 +1,9 @@
 #ifndef R1_NODE_HTTPCLIENT_H
 #define R1_NODE_HTTPCLIENT_H
 /*
- * A minimal blocking HTTP/1.1 client for talking to a node's own HTTP APIs
- * on loopback (the CLI's `cstore` and `r1fs` commands, tests): one request
- * per connection, Content-Length or chunked responses, a deadline for the
- * whole exchange.  Not a general client: no TLS, no redirects, no proxies.
+ * One blocking request to a node's own HTTP APIs (the CLI's `cstore`
+ * command, tests), the whole response in one struct: a convenience over
+ * httpc.h, the HTTP client, for answers that fit in memory.
  */
 #include "core/common.h"
 #include "core/buf.h"
@@ -13,16 +12,17 @@
 struct httpclient_resp {
 	int status;
 	char content_type[128];
-	struct buf headers; /* the raw header block after the status line */
+	struct buf headers; /* "Name: value\r\n" lines as received, then "\r\n" */
 	struct buf body;    /* NUL-terminated */
 };
 
 /*
- * Send `method` `target` (path and query) to host:port (numeric address),
- * with a body of `content_type` when body is not NULL.  *resp is filled
- * (release with httpclient_resp_release).  Errors: R1_ERR_IO (connect,
- * send, receive), R1_ERR_TIMEOUT, R1_ERR_PROTO (not HTTP), R1_ERR_TOOBIG
- * (response over max_body), NOMEM.
+ * Send `method` `target` (path and query) to host:port, with a body of
+ * `content_type` (NULL: application/json) when body is not NULL.  Every
+ * wait on the socket is bounded by timeout_ms (<= 0: 30 s).  *resp is
+ * filled (release with httpclient_resp_release).  Errors: R1_ERR_IO
+ * (resolve, connect, send, receive), R1_ERR_TIMEOUT, R1_ERR_PROTO (not
+ * HTTP), R1_ERR_TOOBIG (a body over max_body), NOMEM.
  */
 enum r1_err httpclient_request(const char *host, uint16_t port, const char *method,
                                const char *target, const char *content_type, const void *body,

@@ -6,8 +6,8 @@
  */
 #include "node/nodepriv.h"
 #include "node/cmdwhitelist.h"
-#include "node/fsutil.h"
 #include "node/heartbeat.h"
+#include "node/httpapi.h"
 #include "node/nodetime.h"
 #include "node/compute/compute.h"
 #include "node/r1fs/r1fs.h"
@@ -23,6 +23,8 @@
 #include "core/proto.h"
 #include "core/session.h"
 #include "core/topics.h"
+#include "core/clock.h"
+#include "core/paths.h"
 
 extern char **environ;
 
@@ -72,7 +74,7 @@ static uint64_t clock_now(void *ctx)
 
 static int64_t clock_wall(void *ctx)
 {
-	return nodetime_wall_us();
+	return r1_wall_us();
 }
 
 static void clock_local(void *ctx, int64_t wall, int *weekday, int *minute)
@@ -85,9 +87,9 @@ static void clock_local(void *ctx, int64_t wall, int *weekday, int *minute)
 static void on_host_timer(void *ctx, struct loop_timer *t)
 {
 	struct node *n = ctx;
-	uint64_t t0 = nodetime_mono_ms();
+	uint64_t t0 = r1_mono_ms();
 	uint64_t due = pluginhost_run_due(n->host);
-	double took = (double)(nodetime_mono_ms() - t0) / 1000.0;
+	double took = (double)(r1_mono_ms() - t0) / 1000.0;
 	n->loop_avg_s = n->loop_avg_s * 0.95 + took * 0.05;
 	arm_host(n, due);
 }
@@ -110,9 +112,9 @@ static void on_house_timer(void *ctx, struct loop_timer *t)
 		      allowlist_count(n->allow));
 	}
 	if (n->watch)
-		netwatch_tick(n->watch, nodetime_wall_us());
+		netwatch_tick(n->watch, r1_wall_us());
 	for (struct node_session *ns = n->sessions; ns; ns = ns->next)
-		netmap_tick(ns->nm, nodetime_wall_us() / 1000);
+		netmap_tick(ns->nm, r1_wall_us() / 1000);
 }
 
 void node_sample(struct node *n, struct sysinfo *s, struct sysinfo_cpu *cpu)
@@ -276,7 +278,7 @@ enum r1_err node_new(struct loop *loop, struct bus *bus, const struct node_confi
 	n->r1fs_fetch_timeout_s = cfg->r1fs_fetch_timeout_s;
 	n->oracles = copy_list(cfg->oracles, cfg->n_oracles);
 	n->n_oracles = cfg->n_oracles;
-	n->start_us = nodetime_wall_us();
+	n->start_us = r1_wall_us();
 	n->start_ms = loop_now(loop);
 	n->tags = hb_env_tags(environ);
 	if (n->tags && json_is_object(cfg->tags))
@@ -284,10 +286,10 @@ enum r1_err node_new(struct loop *loop, struct bus *bus, const struct node_confi
 	n->resources = cfg->resources;
 	n->resources_ctx = cfg->resources_ctx;
 	timefmt_zone_name(getenv("TZ"), "/", n->ee_tz);
-	n->path_pem = fs_join(n->dir, "e2.pem");
-	n->path_allow = fs_join(n->dir, "authorized_addrs");
-	n->path_cmdwl = fs_join(n->dir, CMDWHITELIST_FILE);
-	n->path_db = fs_join(n->dir, "node.db");
+	n->path_pem = paths_join(n->dir, "e2.pem");
+	n->path_allow = paths_join(n->dir, "authorized_addrs");
+	n->path_cmdwl = paths_join(n->dir, CMDWHITELIST_FILE);
+	n->path_db = paths_join(n->dir, "node.db");
 	enum r1_err e = R1_OK;
 	if (!n->alias || !n->dir || !n->root || !n->comm_relay || !n->oracles || !n->tags ||
 	    !n->path_pem || !n->path_allow || !n->path_cmdwl || !n->path_db) {
@@ -301,7 +303,7 @@ enum r1_err node_new(struct loop *loop, struct bus *bus, const struct node_confi
 	n->epoch_net = (int)net;
 	epoch_params_set_heartbeat(&n->epochs, 10 * TIMEFMT_US_PER_S);
 
-	if ((e = fs_mkdir_p(n->dir, 0700, why)) || (e = load_or_create_key(n, why)))
+	if ((e = paths_mkdir_p(n->dir, 0700, why)) || (e = load_or_create_key(n, why)))
 		goto fail;
 	if (!(n->allow = allowlist_open(n->path_allow, why))) {
 		e = R1_ERR_IO;
@@ -657,6 +659,40 @@ void node_send_heartbeat(struct node *n, bool full)
 	node_heartbeat_send(n, NULL, full, full, NULL, NULL);
 }
 
+void node_http_identity(const struct node *n, struct httpapi_identity *out)
+{
+	*out = (struct httpapi_identity){
+	    .addr = n->id.addr,
+	    .alias = n->alias,
+	    .eth_addr = n->id.eth,
+	    .evm_network = epoch_network_name((enum epoch_network)n->epoch_net),
+	    .version = R1_APP_VERSION,
+	};
+}
+
+char *node_write_port_file(const struct node *n, const char *name, unsigned port,
+                           struct r1_log *log, const char *mod)
+{
+	char *path = paths_join(n->dir, name);
+	FILE *f = path ? fopen(path, "we") : NULL;
+	if (!f) {
+		LOG_W(log, mod, "cannot write %s: %s", path ? path : name, strerror(errno));
+		r1_free(path);
+		return NULL;
+	}
+	fprintf(f, "%u\n", port);
+	fclose(f);
+	return path;
+}
+
+void node_remove_port_file(char **path)
+{
+	if (*path)
+		unlink(*path);
+	r1_free(*path);
+	*path = NULL;
+}
+
 bool node_trusts_oracle(const struct node *n, const char *addr)
 {
 	if (!addr)
@@ -678,5 +714,5 @@ json_t *node_network(const struct node *n)
 {
 	if (!n->watch)
 		return json_object();
-	return netwatch_current_network(n->watch, nodetime_wall_us(), false, allowed_cb, (void *)n);
+	return netwatch_current_network(n->watch, r1_wall_us(), false, allowed_cb, (void *)n);
 }

@@ -10,7 +10,7 @@ tests_unit_node_test_hbcodec_SOURCES = tests/unit/node/test_hbcodec.c
 tests_unit_node_test_hbcodec_LDADD = tests/libtap.a $(R1_CORE_LIBS)
 
 src_node_libr1node_a_SOURCES += \
-	src/node/fsutil.c src/node/fsutil.h \
+	src/node/fsutil.h \
 	src/node/allowlist.c src/node/allowlist.h \
 	src/node/cmdwhitelist.c src/node/cmdwhitelist.h \
 	src/node/delta.c src/node/delta.h \
@@ -52,6 +52,10 @@ check_PROGRAMS += tests/unit/node/test_heartbeat
 TESTS += tests/unit/node/test_heartbeat
 tests_unit_node_test_heartbeat_SOURCES = tests/unit/node/test_heartbeat.c
 tests_unit_node_test_heartbeat_LDADD = tests/libtap.a $(R1_NODE_LIBS)
+check_PROGRAMS += tests/unit/node/test_nodetime
+TESTS += tests/unit/node/test_nodetime
+tests_unit_node_test_nodetime_SOURCES = tests/unit/node/test_nodetime.c
+tests_unit_node_test_nodetime_LDADD = tests/libtap.a $(R1_NODE_LIBS)
 
 check_PROGRAMS += tests/unit/node/test_netwatch
 TESTS += tests/unit/node/test_netwatch

@@ -252,5 +252,18 @@ static inline struct netwatch *node_netwatch(struct node *n)
 }
 /* Do we trust NET_MON_01 summaries from this address? (configured oracles and ourselves) */
 bool node_trusts_oracle(const struct node *n, const char *addr);
+/* Who the node is, for its HTTP APIs' envelope (strings borrowed from n). */
+struct httpapi_identity;
+void node_http_identity(const struct node *n, struct httpapi_identity *out);
+/*
+ * Record the port of one of the node's HTTP APIs in its directory as
+ * "<port>\n" (file `name`, e.g. "cstore-api.port", which `r1console
+ * cstore --node` reads).  Returns the path for node_remove_port_file, or
+ * NULL when the file could not be written (a warning on log, module mod).
+ */
+char *node_write_port_file(const struct node *n, const char *name, unsigned port,
+                           struct r1_log *log, const char *mod);
+/* Remove the file and free the path (NULL is fine); NULLs *path. */
+void node_remove_port_file(char **path);
 
 #endif

@@ -1,45 +1,24 @@
 /*
- * Clocks and local time text for the node (see nodetime.h).
+ * Local time text for the node (see nodetime.h), through core/timefmt:
+ * the local offset of the instant, then timefmt's own calendar.
  */
 #include "node/lib.h"
 #include "node/nodetime.h"
 #include "core/timefmt.h"
 
-int64_t nodetime_wall_us(void)
+/* The local wall time of a UTC instant, in microseconds. */
+static int64_t local_us(int64_t utc_us)
 {
-	struct timespec ts;
-	clock_gettime(CLOCK_REALTIME, &ts);
-	return (int64_t)ts.tv_sec * 1000000 + ts.tv_nsec / 1000;
-}
-
-uint64_t nodetime_mono_ms(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
-}
-
-static void local_tm(int64_t utc_us, struct tm *tm, long *us)
-{
-	int64_t s = utc_us / 1000000;
-	long rem = (long)(utc_us % 1000000);
-	if (rem < 0) {
-		rem += 1000000;
-		s--;
-	}
-	time_t t = (time_t)s;
-	if (!localtime_r(&t, tm))
-		memset(tm, 0, sizeof(*tm));
-	*us = rem;
+	int32_t offset_s = 0;
+	if (timefmt_local_offset(utc_us, &offset_s, NULL))
+		offset_s = 0;
+	return utc_us + (int64_t)offset_s * TIMEFMT_US_PER_S;
 }
 
 /* The local wall time of a UTC instant in one of timefmt's styles. */
 static void format_local(int64_t utc_us, enum timefmt_style style, char out[NODETIME_TEXT_SIZE])
 {
-	int32_t offset_s = 0;
-	if (timefmt_local_offset(utc_us, &offset_s, NULL))
-		offset_s = 0;
-	if (timefmt_format(utc_us + (int64_t)offset_s * TIMEFMT_US_PER_S, style, out, NULL))
+	if (timefmt_format(local_us(utc_us), style, out, NULL))
 		out[0] = '\0';
 }
 
@@ -55,9 +34,12 @@ void nodetime_format_compact(int64_t utc_us, char out[NODETIME_TEXT_SIZE])
 
 void nodetime_local(int64_t utc_us, int *weekday, int *minute)
 {
-	struct tm tm;
-	long us;
-	local_tm(utc_us, &tm, &us);
-	*weekday = (tm.tm_wday + 6) % 7;
-	*minute = tm.tm_hour * 60 + tm.tm_min;
+	int64_t s = local_us(utc_us) / TIMEFMT_US_PER_S;
+	int64_t days = s / 86400, sod = s % 86400;
+	if (sod < 0) {
+		sod += 86400;
+		days--;
+	}
+	*weekday = (int)(((days % 7) + 7 + 3) % 7); /* 1970-01-01 was a Thursday (3) */
+	*minute = (int)(sod / 60);
 }

@@ -1,7 +1,7 @@
 #ifndef R1_NODE_NODETIME_H
 #define R1_NODE_NODETIME_H
 /*
- * The node's clocks and the one text form of time it writes outside the
+ * The one text form of time the node writes outside the
  * envelope (TIMESTAMP_EXECUTION, notification TIMESTAMP, ACTIVE_PLUGINS
  * times, CURRENT_TIME): local wall time "%Y-%m-%d %H:%M:%S.%f", as the
  * reference's log.now_str(nice_print=True, short=False).
@@ -10,10 +10,6 @@
 
 #define NODETIME_TEXT_SIZE 32
 
-/* UTC microseconds now (CLOCK_REALTIME). */
-int64_t nodetime_wall_us(void);
-/* Monotonic milliseconds (CLOCK_MONOTONIC). */
-uint64_t nodetime_mono_ms(void);
 /* Local "%Y-%m-%d %H:%M:%S.%f" of a UTC instant. */
 void nodetime_format(int64_t utc_us, char out[NODETIME_TEXT_SIZE]);
 /* Local "%Y%m%d%H%M%S%f" (the heartbeat's TIMESTAMP). */

@@ -12,9 +12,10 @@
 #include "core/cipher.h"
 #include "core/envelope.h"
 #include "core/hash.h"
-#include "core/hbcodec.h"
+#include "core/pyjson.h"
 #include "core/proto.h"
 #include "core/topics.h"
+#include "core/clock.h"
 
 static const char *const chan_names[CHAN__COUNT] = {
     [CHAN_DEFAULT] = "DEFAULT",
@@ -25,7 +26,7 @@ static const char *const chan_names[CHAN__COUNT] = {
 
 void node_now_text(char out[32])
 {
-	nodetime_format(nodetime_wall_us(), out);
+	nodetime_format(r1_wall_us(), out);
 }
 
 void node_emit_event(struct node *n, const struct node_event *ev)
@@ -49,7 +50,7 @@ static void fail(struct node *n, enum node_chan chan, const char *what, const ch
 {
 	struct chan_stats *c = &n->chans[chan];
 	c->fails++;
-	c->last_error_us = nodetime_wall_us();
+	c->last_error_us = r1_wall_us();
 	snprintf(c->last_error, sizeof(c->last_error), "%s: %s", what, why ? why : "?");
 	n->stats.send_failures++;
 	LOG_W(n->log, "node", "%s: send failed: %s: %s", n->alias, what, why ? why : "?");
@@ -102,7 +103,7 @@ static enum r1_err encrypt_for(struct node *n, const json_t *dest, const char *p
 /* _prepare_message: the wire dict before signing; NULL on failure (reported). */
 static json_t *prepare(struct node *n, enum node_chan chan, const char *event_type, json_t *body)
 {
-	int64_t now = nodetime_wall_us();
+	int64_t now = r1_wall_us();
 	struct ee_time t;
 	if (timefmt_envelope_time(now, &t, NULL)) {
 		nodetime_format(now, t.timestamp);
@@ -139,7 +140,8 @@ static json_t *prepare(struct node *n, enum node_chan chan, const char *event_ty
 	if (encrypt && dest) {
 		struct buf plain = BUF_INIT, cipher = BUF_INIT;
 		char *why = NULL;
-		enum r1_err e = hbjson_dumps(out, HBJSON_COMPACT_UTF8, &plain, &why);
+		enum r1_err e = pyjson_dump(
+		    &plain, out, &(struct pyjson_opts){.compact = true, .utf8 = true}, &why);
 		if (!e)
 			e = encrypt_for(n, dest, plain.data, plain.len, &cipher, &why);
 		buf_release(&plain);
@@ -221,7 +223,7 @@ static void publish(struct node *n, enum node_chan chan, const char *topic, cons
 	struct chan_stats *c = &n->chans[chan];
 	c->sent++;
 	c->bytes_out += w->len;
-	c->last_activity_us = nodetime_wall_us();
+	c->last_activity_us = r1_wall_us();
 }
 
 void node_send(struct node *n, enum node_chan chan, const char *event_type, json_t *body)

@@ -17,12 +17,12 @@
  * work, later when the node was given a pool and a backlog sent them there.
  */
 #include "node/nodepriv.h"
-#include "node/nodetime.h"
 #include "core/bus.h"
 #include "core/hbcodec.h"
 #include "core/ingest.h"
 #include "core/proto.h"
 #include "core/session.h"
+#include "core/clock.h"
 
 static bool is_topic(const char *topic, const char *want)
 {
@@ -55,7 +55,7 @@ void node_on_message(void *ctx, struct bus *bus, const char *topic, const uint8_
 	                                                   : CHAN_DEFAULT;
 	n->chans[chan].received++;
 	n->chans[chan].bytes_in += len;
-	n->chans[chan].last_activity_us = nodetime_wall_us();
+	n->chans[chan].last_activity_us = r1_wall_us();
 	ingest_submit(n->ingest, topic, payload, len); /* on to node_on_ingested */
 }
 
@@ -109,7 +109,7 @@ void node_on_ingested(void *ctx, struct ingest *ig, const struct ingest_outcome 
 			enum netwatch_hb res;
 			char *why = NULL;
 			if (hb_decode(m->body, &hb, &why) ||
-			    netwatch_heartbeat(n->watch, hb, nodetime_wall_us(), &res, &why))
+			    netwatch_heartbeat(n->watch, hb, r1_wall_us(), &res, &why))
 				LOG_D(n->log, "node", "%s: heartbeat ignored: %s", n->alias,
 				      why ? why : "?");
 			json_decref(hb);

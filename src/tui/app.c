@@ -22,6 +22,7 @@
 #include "tui/widgets/dialog.h"
 #include "tui/widgets/form.h"
 #include "tui/widgets/help.h"
+#include "core/clock.h"
 #include "core/log.h"
 #include "core/loop.h"
 #include "core/netmap.h"
@@ -103,9 +104,7 @@ static void dump_frame(struct app *a);
 
 static uint64_t real_ms(void)
 {
-	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
+	return r1_mono_ms();
 }
 
 static uint64_t loop_ms(const struct app *a, uint64_t real)

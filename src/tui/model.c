@@ -6,6 +6,7 @@
  */
 #include "tui/lib.h"
 #include "tui/model.h"
+#include "core/clock.h"
 #include "core/identity.h"
 #include "core/netmap.h"
 #include "node/cstore/cstore.h"
@@ -170,7 +171,5 @@ const struct stream_entry *tui_model_add(struct tui_model *m, enum stream_kind k
 
 int64_t tui_wall_ms(void)
 {
-	struct timespec ts;
-	clock_gettime(CLOCK_REALTIME, &ts);
-	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+	return r1_wall_ms();
 }

@@ -50,8 +50,8 @@ int main(int argc, char **argv)
 		net_run(&net);
 	}
 	struct httpapi_config hc = {.port = (uint16_t)atoi(argv[1])};
-	struct cstore_http_identity id = {net.node[0].id.addr, net.node[0].alias,
-	                                  net.node[0].id.eth, "devnet", "2.10.370"};
+	struct httpapi_identity id = {net.node[0].id.addr, net.node[0].alias, net.node[0].id.eth,
+	                              "devnet", "2.10.370"};
 	struct cstore_http *server = NULL;
 	char *why = NULL;
 	if (cstore_http_new(net.node[0].cs, &hc, &id, NULL, &server, &why)) {

@@ -10,6 +10,7 @@
 #include "node/lib.h"
 #include "node/compute/compute.h"
 #include "node/compute/mxstore.h"
+#include "core/clock.h"
 #include "core/workers.h"
 
 #include <math.h>
@@ -128,18 +129,9 @@ const char *compute_state_name(enum compute_state s)
 	return (unsigned)s < R1_ARRAY_LEN(state_names) ? state_names[s] : "?";
 }
 
-static int64_t wall_ms(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_REALTIME, &ts);
-	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
 static double mono_s(void)
 {
-	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
+	return (double)r1_mono_ns() * 1e-9;
 }
 
 static void copy_text(char *dst, size_t cap, const char *src)
@@ -663,7 +655,7 @@ static void finish(struct compute *c, struct job *j)
 		j->spare = NULL;
 		j->spare_len = 0;
 	}
-	j->finished_ms = wall_ms();
+	j->finished_ms = r1_wall_ms();
 	j->state = j->err == R1_OK              ? COMPUTE_DONE
 	           : j->err == R1_ERR_CANCELLED ? COMPUTE_CANCELLED
 	                                        : COMPUTE_FAILED;
@@ -751,7 +743,7 @@ static void start_next(struct compute *c)
 		c->nqueued--;
 		j->next = NULL;
 		j->state = COMPUTE_RUNNING;
-		j->started_ms = wall_ms();
+		j->started_ms = r1_wall_ms();
 		j->threads = c->threads;
 		j->panel_min_rows = c->cfg.panel_min_rows;
 		if (j->kind == COMPUTE_GEMM && c->spare) {
@@ -808,7 +800,7 @@ static enum r1_err enqueue(struct compute *c, struct job *j, const struct comput
 	j->eng = c;
 	j->id = ++c->next_id;
 	j->state = COMPUTE_QUEUED;
-	j->submitted_ms = wall_ms();
+	j->submitted_ms = r1_wall_ms();
 	copy_text(j->owner, sizeof(j->owner), meta && meta->owner ? meta->owner : "");
 	if (meta && meta->label && meta->label[0])
 		copy_text(j->label, sizeof(j->label), meta->label);

@@ -25,7 +25,6 @@
  */
 #include "node/lib.h"
 #include "node/nodepriv.h"
-#include "node/nodetime.h"
 #include "node/plugin.h"
 #include "node/plugins/plugins.h"
 #include "node/cstore/cstore.h"
@@ -34,6 +33,7 @@
 #include "core/netmon.h"
 #include "core/proto.h"
 #include "core/timefmt.h"
+#include "core/clock.h"
 
 #include <strings.h>
 
@@ -85,7 +85,7 @@ static bool is_online(struct csb *s, const char *addr)
 {
 	struct node *n = s->n;
 	if (n->watch) {
-		const char *w = netwatch_working(n->watch, addr, nodetime_wall_us());
+		const char *w = netwatch_working(n->watch, addr, r1_wall_us());
 		if (w && strcmp(w, NETMON_WORKING_ONLINE) == 0)
 			return true;
 	}
@@ -145,7 +145,7 @@ static uint64_t env_now_ms(void *ctx)
 
 static int64_t env_wall_us(void *ctx)
 {
-	return nodetime_wall_us();
+	return r1_wall_us();
 }
 
 static void rearm(struct csb *s)
@@ -232,7 +232,7 @@ static void handle_netmon(struct csb *s, const json_t *in)
 		}
 		json_decref(s->online);
 		s->online = online;
-		s->online_us = nodetime_wall_us();
+		s->online_us = r1_wall_us();
 		LOG_D(plugin_log(s->pi), LOGMOD, "%s: %zu node(s) in %s's map", s->n->alias,
 		      json_object_size(online), sender);
 	}
@@ -241,37 +241,12 @@ static void handle_netmon(struct csb *s, const json_t *in)
 
 /* ---- the plugin */
 
-static char *port_file_path(const struct node *n)
-{
-	struct buf b = BUF_INIT;
-	buf_addf(&b, "%s/cstore-api.port", n->dir);
-	return buf_detach(&b, NULL);
-}
-
-static void write_port_file(struct csb *s, unsigned port)
-{
-	s->port_file = port_file_path(s->n);
-	if (!s->port_file)
-		return;
-	FILE *f = fopen(s->port_file, "we");
-	if (!f) {
-		LOG_W(plugin_log(s->pi), LOGMOD, "cannot write %s: %s", s->port_file,
-		      strerror(errno));
-		return;
-	}
-	fprintf(f, "%u\n", port);
-	fclose(f);
-}
-
 static void csb_free(struct csb *s)
 {
 	if (!s)
 		return;
 	cstore_http_free(&s->http);
-	if (s->port_file) {
-		unlink(s->port_file);
-		r1_free(s->port_file);
-	}
+	node_remove_port_file(&s->port_file);
 	if (s->n && s->n->cstore == s->cs) {
 		s->n->cstore = NULL;
 		s->n->cstore_http_port = 0;
@@ -322,19 +297,15 @@ static enum r1_err csb_init(struct plugin_instance *pi, void **state, char **why
 		    .bind = n->cstore_bind,
 		    .port = (uint16_t)n->cstore_port,
 		};
-		struct cstore_http_identity id = {
-		    .addr = n->id.addr,
-		    .alias = n->alias,
-		    .eth_addr = n->id.eth,
-		    .evm_network = epoch_network_name((enum epoch_network)n->epoch_net),
-		    .version = R1_APP_VERSION,
-		};
+		struct httpapi_identity id;
+		node_http_identity(n, &id);
 		/* The store works without its HTTP API (the reference runs them as two
 		 * plugins): a port in use is logged, not fatal. */
 		char *herr = NULL;
 		if (cstore_http_new(s->cs, &hc, &id, plugin_log(pi), &s->http, &herr) == R1_OK) {
 			n->cstore_http_port = httpapi_port(cstore_http_server(s->http));
-			write_port_file(s, n->cstore_http_port);
+			s->port_file = node_write_port_file(
+			    n, "cstore-api.port", n->cstore_http_port, plugin_log(pi), LOGMOD);
 		} else {
 			LOG_E(plugin_log(pi), LOGMOD, "%s: no CStore HTTP API: %s", n->alias,
 			      herr ? herr : "?");

@@ -16,6 +16,9 @@
 #include "core/hash.h"
 #include "core/identity.h"
 #include "core/proto.h"
+#include "core/utf8.h"
+#include "core/codec.h"
+#include "core/clock.h"
 
 #define LOGMOD       "cstore"
 #define SEEN_CAP     32768u          /* recent EE_HASHes remembered (a power of two) */
@@ -155,18 +158,14 @@ static uint64_t now_ms(const struct cstore *cs)
 {
 	if (cs->env.now_ms)
 		return cs->env.now_ms(cs->env.ctx);
-	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000u + (uint64_t)ts.tv_nsec / 1000000u;
+	return r1_mono_ms();
 }
 
 static int64_t wall_us(const struct cstore *cs)
 {
 	if (cs->env.wall_us)
 		return cs->env.wall_us(cs->env.ctx);
-	struct timespec ts;
-	clock_gettime(CLOCK_REALTIME, &ts);
-	return (int64_t)ts.tv_sec * 1000000 + ts.tv_nsec / 1000;
+	return r1_wall_us();
 }
 
 static void notify_changed(struct cstore *cs, const char *key)
@@ -602,7 +601,7 @@ static enum r1_err check_key(const struct cstore *cs, const char *key, char **wh
 	if (len > cs->cfg.max_key)
 		return r1_fail(why, R1_ERR_TOOBIG, "cstore: key longer than %zu bytes",
 		               cs->cfg.max_key);
-	if (!utf8_valid(key, len))
+	if (!r1_utf8_valid(key, len))
 		return r1_fail(why, R1_ERR_INVAL, "cstore: the key is not UTF-8");
 	return R1_OK;
 }
@@ -934,34 +933,10 @@ const char *cstore_hget(const struct cstore *cs, const char *hkey, const char *f
 	size_t hlen = strlen(hkey), flen = strlen(field);
 	if (HKEY_PREFIX_LEN + (flen + 2) / 3 * 4 < sizeof(stack)) {
 		/* The common case without an allocation. */
-		if (hkey_prefix(hkey, hlen, stack, NULL) || !utf8_valid(field, flen))
+		if (hkey_prefix(hkey, hlen, stack, NULL) || !r1_utf8_valid(field, flen))
 			return NULL;
-		static const char b64[] =
-		    "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
-		char *o = stack + HKEY_PREFIX_LEN;
-		const unsigned char *in = (const unsigned char *)field;
-		size_t i = 0;
-		for (; i + 3 <= flen; i += 3) {
-			uint32_t v = (uint32_t)in[i] << 16 | (uint32_t)in[i + 1] << 8 | in[i + 2];
-			*o++ = b64[v >> 18];
-			*o++ = b64[(v >> 12) & 63];
-			*o++ = b64[(v >> 6) & 63];
-			*o++ = b64[v & 63];
-		}
-		if (flen - i == 1) {
-			uint32_t v = (uint32_t)in[i] << 16;
-			*o++ = b64[v >> 18];
-			*o++ = b64[(v >> 12) & 63];
-			*o++ = '=';
-			*o++ = '=';
-		} else if (flen - i == 2) {
-			uint32_t v = (uint32_t)in[i] << 16 | (uint32_t)in[i + 1] << 8;
-			*o++ = b64[v >> 18];
-			*o++ = b64[(v >> 12) & 63];
-			*o++ = b64[(v >> 6) & 63];
-			*o++ = '=';
-		}
-		*o = '\0';
+		/* hkey_compose's text; a field name is not secret */
+		base64_encode_vartime(stack + HKEY_PREFIX_LEN, field, flen, B64_URL);
 		return cstore_get(cs, stack, token);
 	}
 	if (hkey_compose(hkey, hlen, field, flen, &key, NULL) == R1_OK)
@@ -1030,15 +1005,17 @@ static void uuid4(char out[37])
 	random_bytes(b, sizeof(b));
 	b[6] = (uint8_t)((b[6] & 0x0f) | 0x40);
 	b[8] = (uint8_t)((b[8] & 0x3f) | 0x80);
-	static const char hex[] = "0123456789abcdef";
-	size_t o = 0;
-	for (int i = 0; i < 16; i++) {
-		if (i == 4 || i == 6 || i == 8 || i == 10)
-			out[o++] = '-';
-		out[o++] = hex[b[i] >> 4];
-		out[o++] = hex[b[i] & 15];
+	/* 8-4-4-4-12 digits: each group's NUL is overwritten by the next dash */
+	static const uint8_t group[] = {4, 2, 2, 2, 6};
+	char *o = out;
+	const uint8_t *in = b;
+	for (size_t g = 0; g < R1_ARRAY_LEN(group); g++) {
+		if (g)
+			*o++ = '-';
+		hex_format(o, in, group[g]);
+		o += 2 * group[g];
+		in += group[g];
 	}
-	out[o] = '\0';
 }
 
 enum r1_err cstore_hsync(struct cstore *cs, const char *hkey, const struct cstore_hsync_opts *o,
@@ -1051,7 +1028,7 @@ enum r1_err cstore_hsync(struct cstore *cs, const char *hkey, const struct cstor
 		return r1_fail(why, R1_ERR_STATE, "cstore: closing");
 	if (!hkey || !*hkey)
 		return r1_fail(why, R1_ERR_INVAL, "hsync hkey must be a non-empty string.");
-	if (!utf8_valid(hkey, strlen(hkey)))
+	if (!r1_utf8_valid(hkey, strlen(hkey)))
 		return r1_fail(why, R1_ERR_INVAL, "hsync: the hkey is not UTF-8");
 	struct strv targets = {0};
 	if (!resolve_targets(cs, o->peers, o->npeers, o->no_default_peers, &targets)) {
@@ -1210,7 +1187,7 @@ static enum r1_err on_store(struct cstore *cs, const struct cstore_meta *m,
 	if (klen > cs->cfg.max_key)
 		return refuse(cs, CSC_REFUSED_TOO_BIG, R1_ERR_TOOBIG, m, why,
 		              "SSTORE key longer than %zu bytes", cs->cfg.max_key);
-	if (!utf8_valid(msg->key, klen))
+	if (!r1_utf8_valid(msg->key, klen))
 		return refuse(cs, CSC_REFUSED_MALFORMED, R1_ERR_PROTO, m, why,
 		              "SSTORE key is not UTF-8");
 	char *vtext = NULL, *otext = NULL, *ttext = NULL;
@@ -1422,7 +1399,7 @@ static size_t merge_snapshot(struct cstore *cs, const char *hkey, const json_t *
 		const json_t *ro = json_object_get(r, CS_K_READONLY);
 		const json_t *token = json_object_get(r, CS_K_TOKEN);
 		if (!value || json_is_null(value) || !cstore_owner_valid(owner) ||
-		    (ro && !json_is_boolean(ro) && !json_is_null(ro)) || !utf8_valid(key, klen))
+		    (ro && !json_is_boolean(ro) && !json_is_null(ro)) || !r1_utf8_valid(key, klen))
 			continue;
 		if (json_is_null(token))
 			token = NULL;

@@ -25,9 +25,11 @@ tests_unit_cstore_test_cstore_SOURCES = tests/unit/cstore/test_cstore.c \
 	tests/unit/cstore/net.c tests/unit/cstore/net.h
 tests_unit_cstore_test_cstore_LDADD = tests/libtap.a $(R1_NODE_LIBS)
 
-# The node's app-facing HTTP server and its loopback client, and the CStore routes.
+# The node's app-facing HTTP server, the HTTP client (and its one-call form
+# for the loopback APIs), and the CStore routes.
 src_node_libr1node_a_SOURCES += \
 	src/node/httpapi.c src/node/httpapi.h \
+	src/node/httpc.c src/node/httpc.h \
 	src/node/httpclient.c src/node/httpclient.h \
 	src/node/cstore/cstore_http.c src/node/cstore/cstore_http.h \
 	src/node/cstore/chain_store_base.c

@@ -351,7 +351,7 @@ static const struct httpapi_route routes[] = {
 };
 
 enum r1_err cstore_http_new(struct cstore *cs, const struct httpapi_config *cfg,
-                            const struct cstore_http_identity *id, struct r1_log *log,
+                            const struct httpapi_identity *id, struct r1_log *log,
                             struct cstore_http **out, char **why)
 {
 	struct cstore_http *ch = r1_calloc(1, sizeof(*ch));
@@ -370,16 +370,8 @@ enum r1_err cstore_http_new(struct cstore *cs, const struct httpapi_config *cfg,
 	enum r1_err e = ch->owner
 	                    ? httpapi_new(&c, routes, R1_ARRAY_LEN(routes), ch, log, &ch->http, why)
 	                    : r1_fail(why, R1_ERR_NOMEM, "cstore-api: out of memory");
-	if (!e && id) {
-		json_t *env =
-		    json_pack("{s:s?,s:s?,s:s?,s:s?,s:s?,s:s?,s:s?}", "server_node_addr", id->addr,
-		              "evm_network", id->evm_network, "ee_node_alias", id->alias,
-		              "ee_node_address", id->addr, "ee_node_eth_address", id->eth_addr,
-		              "ee_node_network", id->evm_network, "ee_node_ver", id->version);
-		e = env ? httpapi_set_envelope(ch->http, env, why)
-		        : r1_fail(why, R1_ERR_NOMEM, "cstore-api: out of memory");
-		json_decref(env);
-	}
+	if (!e)
+		e = httpapi_set_identity(ch->http, id, why);
 	if (e) {
 		cstore_http_free(&ch);
 		return e;

@@ -32,21 +32,12 @@
 
 struct cstore_http;
 
-/* Who this node is, for the envelope of every response (all may be NULL). */
-struct cstore_http_identity {
-	const char *addr;        /* server_node_addr, ee_node_address */
-	const char *alias;       /* ee_node_alias */
-	const char *eth_addr;    /* ee_node_eth_address */
-	const char *evm_network; /* evm_network, ee_node_network */
-	const char *version;     /* ee_node_ver */
-};
-
 /*
  * Serve `cs` (borrowed; must outlive the server) with cfg (port 31234 by
  * default is the caller's choice).  Errors as httpapi_new.
  */
 enum r1_err cstore_http_new(struct cstore *cs, const struct httpapi_config *cfg,
-                            const struct cstore_http_identity *id, struct r1_log *log,
+                            const struct httpapi_identity *id, struct r1_log *log,
                             struct cstore_http **out, char **why);
 /* Pending requests are answered first (their writes are forgotten).  NULLs *ch. */
 void cstore_http_free(struct cstore_http **ch);

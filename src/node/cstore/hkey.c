@@ -5,22 +5,18 @@
  */
 #include "node/lib.h"
 #include "node/cstore/hkey.h"
-#include "core/cipher.h"
 #include "core/codec.h"
 #include "core/hash.h"
+#include "core/utf8.h"
 
 enum r1_err hkey_prefix(const char *hkey, size_t len, char out[HKEY_PREFIX_LEN + 1], char **why)
 {
-	static const char hex[] = "0123456789abcdef";
-	if (!utf8_valid(hkey, len))
+	if (!r1_utf8_valid(hkey, len))
 		return r1_fail(why, R1_ERR_INVAL, "hkey: not UTF-8");
 	uint8_t d[SHA256_LEN];
 	sha256(hkey, len, d);
 	memcpy(out, "hs:", 3);
-	for (int i = 0; i < 5; i++) {
-		out[3 + 2 * i] = hex[d[i] >> 4];
-		out[4 + 2 * i] = hex[d[i] & 15];
-	}
+	hex_format(out + 3, d, 5);
 	out[13] = ':';
 	out[14] = '\0';
 	return R1_OK;
@@ -33,7 +29,7 @@ enum r1_err hkey_compose(const char *hkey, size_t hkey_len, const char *field, s
 	enum r1_err e = hkey_prefix(hkey, hkey_len, prefix, why);
 	if (e)
 		return e;
-	if (!utf8_valid(field, field_len))
+	if (!r1_utf8_valid(field, field_len))
 		return r1_fail(why, R1_ERR_INVAL, "hash field: not UTF-8");
 	buf_add(out, prefix, HKEY_PREFIX_LEN);
 	base64_encode(out, field, field_len, B64_URL);
@@ -62,7 +58,7 @@ enum r1_err hkey_field(const char *key, size_t len, struct buf *out, char **why)
 	    base64_decode(key + HKEY_PREFIX_LEN, len - HKEY_PREFIX_LEN, B64_URL, &raw, &n, why);
 	if (e)
 		return e;
-	if (!utf8_valid(raw, n)) {
+	if (!r1_utf8_valid(raw, n)) {
 		r1_free(raw);
 		return r1_fail(why, R1_ERR_INVAL, "hash field: not UTF-8");
 	}

@@ -3,12 +3,13 @@
  * per value, so that a get hands back the stored bytes without building
  * anything, and Python's equality, which the write rules (same value,
  * confirmation of the current value, token checks) are written in.  This
- * is not a general JSON library: parsing is jansson's, this file only adds
- * the writer Python would agree with and the comparison.
+ * is not a general JSON library: parsing is jansson's, writing pyjson.h's
+ * (json.dumps compact with ensure_ascii=False), this file adds the limits
+ * and the comparison.
  */
 #include "node/lib.h"
 #include "node/cstore/jvalue.h"
-#include "core/pyfloat.h"
+#include "core/pyjson.h"
 
 #include <math.h>
 
@@ -58,108 +59,16 @@ unsigned jvalue_depth(const json_t *v, unsigned limit)
 	return deepest + 1;
 }
 
-/* Python's short escapes; every other byte below 0x20 becomes \u00XX. */
-static const char *const short_escapes[128] = {
-    ['"'] = "\\\"", ['\\'] = "\\\\", ['\n'] = "\\n", ['\r'] = "\\r",
-    ['\t'] = "\\t", ['\b'] = "\\b",  ['\f'] = "\\f",
-};
-
-/* A JSON string as Python's json.dumps(ensure_ascii=False) writes it. */
-static void dump_string(const char *s, size_t n, struct buf *out)
-{
-	static const char hex[] = "0123456789abcdef";
-	buf_addc(out, '"');
-	size_t run = 0;
-	for (size_t i = 0; i < n; i++) {
-		unsigned char c = (unsigned char)s[i];
-		const char *esc = c < 128 ? short_escapes[c] : NULL;
-		if (!esc && c >= 0x20)
-			continue;
-		buf_add(out, s + run, i - run);
-		run = i + 1;
-		if (esc) {
-			buf_adds(out, esc);
-		} else {
-			char u[6] = {'\\', 'u', '0', '0', hex[c >> 4], hex[c & 15]};
-			buf_add(out, u, sizeof(u));
-		}
-	}
-	buf_add(out, s + run, n - run);
-	buf_addc(out, '"');
-}
-
-static enum r1_err dump_value(const json_t *v, unsigned depth, struct buf *out, char **why)
-{
-	if (depth > JVALUE_MAX_DEPTH)
-		return r1_fail(why, R1_ERR_INVAL, "value: nested deeper than %d", JVALUE_MAX_DEPTH);
-	switch (json_typeof(v)) {
-	case JSON_NULL:
-		buf_adds(out, "null");
-		return R1_OK;
-	case JSON_TRUE:
-		buf_adds(out, "true");
-		return R1_OK;
-	case JSON_FALSE:
-		buf_adds(out, "false");
-		return R1_OK;
-	case JSON_INTEGER:
-		buf_addf(out, "%" JSON_INTEGER_FORMAT, json_integer_value(v));
-		return R1_OK;
-	case JSON_REAL: {
-		double d = json_real_value(v);
-		if (!isfinite(d))
-			return r1_fail(why, R1_ERR_INVAL, "value: NaN or infinity");
-		char repr[PYFLOAT_REPR_MAX];
-		buf_add(out, repr, pyfloat_repr(d, 0, repr));
-		return R1_OK;
-	}
-	case JSON_STRING:
-		dump_string(json_string_value(v), json_string_length(v), out);
-		return R1_OK;
-	case JSON_ARRAY:
-		buf_addc(out, '[');
-		for (size_t i = 0; i < json_array_size(v); i++) {
-			if (i)
-				buf_addc(out, ',');
-			enum r1_err e = dump_value(json_array_get(v, i), depth + 1, out, why);
-			if (e)
-				return e;
-		}
-		buf_addc(out, ']');
-		return R1_OK;
-	case JSON_OBJECT: {
-		buf_addc(out, '{');
-		bool first = true;
-		for (void *it = json_object_iter((json_t *)v); it;
-		     it = json_object_iter_next((json_t *)v, it)) {
-			if (!first)
-				buf_addc(out, ',');
-			first = false;
-			dump_string(json_object_iter_key(it), json_object_iter_key_len(it), out);
-			buf_addc(out, ':');
-			enum r1_err e = dump_value(json_object_iter_value(it), depth + 1, out, why);
-			if (e)
-				return e;
-		}
-		buf_addc(out, '}');
-		return R1_OK;
-	}
-	}
-	return r1_fail(why, R1_ERR_INVAL, "value: unknown JSON type");
-}
-
 enum r1_err jvalue_dump(const json_t *v, struct buf *out, char **why)
 {
 	if (!v)
 		return r1_fail(why, R1_ERR_INVAL, "value: missing");
-	size_t mark = out->len;
-	enum r1_err e = dump_value(v, 0, out, why);
-	if (!e && !buf_ok(out))
-		e = r1_fail(why, R1_ERR_NOMEM, "value: out of memory");
-	if (e && out->data && !out->oom) {
-		out->len = mark;
-		out->data[mark] = '\0';
-	}
+	struct pyjson_opts o = {.compact = true, .utf8 = true, .max_depth = JVALUE_MAX_DEPTH};
+	enum r1_err e = pyjson_dump(out, v, &o, why);
+	if (e == R1_ERR_TOOBIG)
+		e = R1_ERR_INVAL; /* this header's contract: too deep is an invalid value */
+	if (e)
+		r1_why_prefix(why, "value");
 	return e;
 }
 

@@ -10,11 +10,11 @@
  */
 #include "node/lib.h"
 #include "node/nodepriv.h"
-#include "node/nodetime.h"
 #include "node/plugin.h"
 #include "core/hash.h"
 #include "core/netmon.h"
 #include "core/proto.h"
+#include "core/clock.h"
 
 struct netmon_state {
 	uint64_t last_sent_ms;
@@ -65,8 +65,7 @@ static enum r1_err nm_process(struct plugin_instance *pi, void *state, const jso
 	uint64_t now = plugin_now_ms(pi);
 	if (s->sent_once && now - s->last_sent_ms < s->send_each_ms)
 		return R1_OK;
-	json_t *net =
-	    netwatch_current_network(node_netwatch(n), nodetime_wall_us(), true, allowed_cb, n);
+	json_t *net = netwatch_current_network(node_netwatch(n), r1_wall_us(), true, allowed_cb, n);
 	if (!net)
 		return r1_fail(why, R1_ERR_NOMEM, "NET_MON_01: out of memory");
 	json_t *map = NULL;
@@ -115,7 +114,7 @@ static enum r1_err nm_command(struct plugin_instance *pi, void *state, const jso
 		return r1_fail(why, R1_ERR_INVAL,
 		               "NET_MON_01: request needs an \"addr\" known to this oracle");
 	}
-	int64_t now = nodetime_wall_us();
+	int64_t now = r1_wall_us();
 	const char *working = netwatch_working(node_netwatch(n), target, now);
 	if (!working) {
 		json_decref(lower);

@@ -15,6 +15,7 @@
 
 #include "core/hash.h"
 #include "node/r1fs/dagpb.h"
+#include "core/paths.h"
 
 #include <dirent.h>
 #include <fcntl.h>
@@ -88,15 +89,6 @@ static void put_le32(uint8_t *p, uint32_t v)
 static uint32_t get_le32(const uint8_t *p)
 {
 	return (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 | (uint32_t)p[3] << 24;
-}
-
-static char *path_join(const char *a, const char *b)
-{
-	struct buf p = BUF_INIT;
-	buf_adds(&p, a);
-	buf_addc(&p, '/');
-	buf_adds(&p, b);
-	return buf_detach(&p, NULL);
 }
 
 static enum r1_err ensure_dir(const char *path, char **why)
@@ -617,28 +609,6 @@ out:
 	return e;
 }
 
-static void remove_tree(const char *path)
-{
-	DIR *d = opendir(path);
-	if (!d)
-		return;
-	struct dirent *de;
-	while ((de = readdir(d)) != NULL) {
-		if (strcmp(de->d_name, ".") == 0 || strcmp(de->d_name, "..") == 0)
-			continue;
-		if (unlinkat(dirfd(d), de->d_name, 0) != 0 && errno == EISDIR) {
-			char *sub = path_join(path, de->d_name);
-			if (sub)
-				remove_tree(sub);
-			r1_free(sub);
-		} else if (errno == EPERM || errno == EISDIR) {
-			unlinkat(dirfd(d), de->d_name, AT_REMOVEDIR);
-		}
-	}
-	closedir(d);
-	rmdir(path);
-}
-
 /* Read a block file of the first layout (blocks/xx/<hex>); false when absent or not whole. */
 static bool read_legacy(const char *blocks_dir, const uint8_t digest[R1FS_DIGEST_LEN],
                         struct buf *out)
@@ -681,7 +651,7 @@ static bool read_legacy(const char *blocks_dir, const uint8_t digest[R1FS_DIGEST
  */
 static enum r1_err import_legacy(struct blockstore *bs, char **why)
 {
-	char *blocks_dir = path_join(bs->dir, "blocks"), *tmp_dir = path_join(bs->dir, "tmp");
+	char *blocks_dir = paths_join(bs->dir, "blocks"), *tmp_dir = paths_join(bs->dir, "tmp");
 	if (!blocks_dir || !tmp_dir) {
 		r1_free(blocks_dir);
 		r1_free(tmp_dir);
@@ -761,7 +731,7 @@ static enum r1_err import_legacy(struct blockstore *bs, char **why)
 			break;
 	}
 	if (!e) {
-		remove_tree(blocks_dir);
+		paths_remove_tree(blocks_dir);
 		LOG_I(bs->log, "r1fs",
 		      "moved %" PRIu64 " blocks of the one-file-per-block layout into packs"
 		      " (%" PRIu64 " missing or damaged, dropped)",
@@ -769,7 +739,7 @@ static enum r1_err import_legacy(struct blockstore *bs, char **why)
 	}
 done:
 	if (!e)
-		remove_tree(tmp_dir);
+		paths_remove_tree(tmp_dir);
 	appender_release(bs, &a);
 	sqlite3_finalize(sel);
 	sqlite3_finalize(upd);
@@ -797,8 +767,8 @@ enum r1_err blockstore_open(const char *dir, sqlite3 *db, enum r1fs_sync sync, s
 	pthread_mutex_init(&bs->mu, NULL);
 	enum r1_err e;
 	bs->dir = r1_strdup(dir);
-	bs->packs_dir = path_join(dir, "packs");
-	char *lock_path = path_join(dir, "LOCK");
+	bs->packs_dir = paths_join(dir, "packs");
+	char *lock_path = paths_join(dir, "LOCK");
 	if (!bs->dir || !bs->packs_dir || !lock_path) {
 		e = r1_fail(why, R1_ERR_NOMEM, "r1fs: out of memory");
 		goto fail;
@@ -1049,7 +1019,7 @@ enum r1_err blockstore_locate(struct blockstore *bs, const uint8_t digest[R1FS_D
 		return e;
 	char name[PACK_NAME_LEN + 1];
 	pack_name(id, name);
-	*pack_path = path_join(bs->packs_dir, name);
+	*pack_path = paths_join(bs->packs_dir, name);
 	if (!*pack_path)
 		return r1_fail(why, R1_ERR_NOMEM, "r1fs: out of memory");
 	*offset = off + BLOCKSTORE_RECORD_HDR;

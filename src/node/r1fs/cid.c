@@ -8,6 +8,7 @@
 #include "node/r1fs/cid.h"
 
 #include "core/hash.h"
+#include "core/codec.h"
 
 static const char b58_alphabet[] = "123456789ABCDEFGHJKLMNPQRSTUVWXYZabcdefghijkmnopqrstuvwxyz";
 static const char b32_alphabet[] = "abcdefghijklmnopqrstuvwxyz234567";
@@ -212,10 +213,5 @@ enum r1_err r1fs_cid_parse(const char *text, struct r1fs_cid *out, char **why)
 
 void r1fs_digest_hex(const uint8_t digest[R1FS_DIGEST_LEN], char out[2 * R1FS_DIGEST_LEN + 1])
 {
-	static const char hex[] = "0123456789abcdef";
-	for (size_t i = 0; i < R1FS_DIGEST_LEN; i++) {
-		out[2 * i] = hex[digest[i] >> 4];
-		out[2 * i + 1] = hex[digest[i] & 15];
-	}
-	out[2 * R1FS_DIGEST_LEN] = '\0';
+	hex_format(out, digest, R1FS_DIGEST_LEN);
 }

@@ -104,7 +104,8 @@ enum r1_err dagpb_decode(const uint8_t *block, size_t len, struct dagpb_node *ou
 		uint64_t value;
 		const uint8_t *data = NULL;
 		size_t n = 0;
-		pb_next_field(&p, end, &field, &wire, &value, &data, &n);
+		if (!pb_next_field(&p, end, &field, &wire, &value, &data, &n))
+			break; /* cannot happen: the first pass read the same fields */
 		if (field == 2) {
 			if (has_data) {
 				dagpb_node_release(out);

@@ -8,6 +8,7 @@
 #include "node/r1fs/ipfs.h"
 
 #include "core/hash.h"
+#include "core/codec.h"
 #include "node/r1fs/dagpb.h"
 
 #include <jansson.h>
@@ -156,7 +157,7 @@ static void add_arg(struct buf *t, const char *key, const char *value)
 	buf_addc(t, strchr(t->data ? t->data : "", '?') ? '&' : '?');
 	buf_adds(t, key);
 	buf_addc(t, '=');
-	httpc_add_query_value(t, value);
+	pct_encode(t, value, strlen(value));
 }
 
 static void add_timeout(struct r1fs_ipfs *p, struct buf *t)

@@ -21,7 +21,7 @@
 #include "core/buf.h"
 #include "core/err.h"
 #include "node/r1fs/cid.h"
-#include "node/r1fs/httpc.h"
+#include "node/httpc.h"
 
 struct r1fs_ipfs;
 

@@ -3,7 +3,7 @@
  * encrypted files, IPFS-style cat/ls/stat, blocks for the exchange, pins,
  * garbage collection and the quota, over the block store.  The pieces it
  * joins live in their own files (cid, dagpb, unixfs, dagbuilder, dagreader,
- * seal, unseal, pyjson, yaml, blockstore, prefetch, ipfs); what is here is
+ * seal, unseal, pytree, yaml, blockstore, prefetch, ipfs); what is here is
  * the order in which they run, for the built-in store and for an IPFS
  * backend, and the locking that makes the long operations safe on a worker
  * thread.  Not here: the network exchange, the HTTP API, the admin plugin
@@ -18,7 +18,7 @@
 #include "node/r1fs/dagreader.h"
 #include "node/r1fs/ipfs.h"
 #include "node/r1fs/prefetch.h"
-#include "node/r1fs/pyjson.h"
+#include "node/r1fs/pytree.h"
 #include "node/r1fs/schema.h"
 #include "node/r1fs/seal.h"
 #include "node/r1fs/unixfs.h"
@@ -1119,13 +1119,13 @@ enum r1_err r1fs_add_bytes(struct r1fs *r, const void *data, size_t len, const c
 enum r1_err r1fs_add_json(struct r1fs *r, const char *json, size_t len, const char *fn,
                           const struct r1fs_add_opts *o, struct r1fs_added *out, char **why)
 {
-	struct pyjson *v = NULL;
-	enum r1_err e = pyjson_parse(json, len, &v, why);
+	struct pytree *v = NULL;
+	enum r1_err e = pytree_parse(json, len, &v, why);
 	if (e)
 		return e;
 	struct buf text = BUF_INIT;
-	pyjson_dump(v, &text);
-	pyjson_free(&v);
+	pytree_dump(v, &text);
+	pytree_free(&v);
 	if (!buf_ok(&text))
 		e = r1_fail(why, R1_ERR_NOMEM, "r1fs: out of memory");
 	else
@@ -1138,13 +1138,13 @@ enum r1_err r1fs_add_json(struct r1fs *r, const char *json, size_t len, const ch
 enum r1_err r1fs_add_yaml(struct r1fs *r, const char *json, size_t len, const char *fn,
                           const struct r1fs_add_opts *o, struct r1fs_added *out, char **why)
 {
-	struct pyjson *v = NULL;
-	enum r1_err e = pyjson_parse(json, len, &v, why);
+	struct pytree *v = NULL;
+	enum r1_err e = pytree_parse(json, len, &v, why);
 	if (e)
 		return e;
 	struct buf text = BUF_INIT, name = BUF_INIT;
 	e = r1fs_yaml_emit(v, &text, why);
-	pyjson_free(&v);
+	pytree_free(&v);
 	/* The reference's _get_unique_or_complete_upload_name(fn, suffix=".yaml"). */
 	size_t fl = fn ? strlen(fn) : 0;
 	if (fn && !strchr(fn, '/') && fl > 0) {
@@ -1605,11 +1605,11 @@ enum r1_err r1fs_get_bytes(struct r1fs *r, const char *cid, const struct r1fs_ge
 }
 
 /* Shared end of get_json/get_yaml: the parsed tree as compact JSON. */
-static enum r1_err tree_to_json(struct pyjson *v, char **json, char **why)
+static enum r1_err tree_to_json(struct pytree *v, char **json, char **why)
 {
 	struct buf out = BUF_INIT;
-	pyjson_dump(v, &out);
-	pyjson_free(&v);
+	pytree_dump(v, &out);
+	pytree_free(&v);
 	if (!buf_ok(&out)) {
 		buf_release(&out);
 		return r1_fail(why, R1_ERR_NOMEM, "r1fs: out of memory");
@@ -1626,8 +1626,8 @@ enum r1_err r1fs_get_json(struct r1fs *r, const char *cid, const struct r1fs_get
 	enum r1_err e = r1fs_get_bytes(r, cid, o, R1FS_MAX_MEMORY_FILE, &data, &len, NULL, why);
 	if (e)
 		return e;
-	struct pyjson *v = NULL;
-	e = pyjson_parse((const char *)data, len, &v, why);
+	struct pytree *v = NULL;
+	e = pytree_parse((const char *)data, len, &v, why);
 	r1_free(data);
 	return e ? e : tree_to_json(v, json, why);
 }
@@ -1640,7 +1640,7 @@ enum r1_err r1fs_get_yaml(struct r1fs *r, const char *cid, const struct r1fs_get
 	enum r1_err e = r1fs_get_bytes(r, cid, o, R1FS_MAX_MEMORY_FILE, &data, &len, NULL, why);
 	if (e)
 		return e;
-	struct pyjson *v = NULL;
+	struct pytree *v = NULL;
 	e = r1fs_yaml_parse((const char *)data, len, &v, why);
 	r1_free(data);
 	return e ? e : tree_to_json(v, json, why);

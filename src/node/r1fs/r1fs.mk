@@ -8,14 +8,13 @@ src_node_libr1node_a_SOURCES += \
 	src/node/r1fs/dagbuilder.c src/node/r1fs/dagbuilder.h \
 	src/node/r1fs/dagreader.c src/node/r1fs/dagreader.h \
 	src/node/r1fs/pyrandom.c src/node/r1fs/pyrandom.h \
-	src/node/r1fs/pyjson.c src/node/r1fs/pyjson.h \
+	src/node/r1fs/pytree.c src/node/r1fs/pytree.h \
 	src/node/r1fs/yaml.c src/node/r1fs/yaml.h \
 	src/node/r1fs/seal.c src/node/r1fs/seal.h \
 	src/node/r1fs/unseal.c src/node/r1fs/unseal.h \
 	src/node/r1fs/schema.c src/node/r1fs/schema.h \
 	src/node/r1fs/blockstore.c src/node/r1fs/blockstore.h \
 	src/node/r1fs/prefetch.c src/node/r1fs/prefetch.h \
-	src/node/r1fs/httpc.c src/node/r1fs/httpc.h \
 	src/node/r1fs/ipfs.c src/node/r1fs/ipfs.h \
 	src/node/r1fs/r1fs.c src/node/r1fs/r1fs.h \
 	src/node/r1fs/xmsg.c src/node/r1fs/xmsg.h \
@@ -28,7 +27,7 @@ src_node_libr1node_a_SOURCES += \
 
 R1FS_TESTS = \
 	tests/unit/r1fs/test_cid \
-	tests/unit/r1fs/test_pyjson \
+	tests/unit/r1fs/test_pytree \
 	tests/unit/r1fs/test_crypt \
 	tests/unit/r1fs/test_import \
 	tests/unit/r1fs/test_store \
@@ -48,8 +47,8 @@ EXTRA_DIST += tests/integration/r1fs_cid.sh tests/integration/r1fs_ipfs.sh \
 
 tests_unit_r1fs_test_cid_SOURCES = tests/unit/r1fs/test_cid.c
 tests_unit_r1fs_test_cid_LDADD = tests/libtap.a $(R1_NODE_LIBS)
-tests_unit_r1fs_test_pyjson_SOURCES = tests/unit/r1fs/test_pyjson.c
-tests_unit_r1fs_test_pyjson_LDADD = tests/libtap.a $(R1_NODE_LIBS)
+tests_unit_r1fs_test_pytree_SOURCES = tests/unit/r1fs/test_pytree.c
+tests_unit_r1fs_test_pytree_LDADD = tests/libtap.a $(R1_NODE_LIBS)
 tests_unit_r1fs_test_crypt_SOURCES = tests/unit/r1fs/test_crypt.c
 tests_unit_r1fs_test_crypt_LDADD = tests/libtap.a $(R1_NODE_LIBS)
 tests_unit_r1fs_test_import_SOURCES = tests/unit/r1fs/test_import.c

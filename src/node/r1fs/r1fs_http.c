@@ -16,6 +16,7 @@
 #include "node/r1fs/multipart.h"
 #include "node/r1fs/ops.h"
 #include "node/r1fs/r1fs.h"
+#include "core/paths.h"
 
 #include <dirent.h>
 #include <openssl/crypto.h>
@@ -1036,26 +1037,10 @@ static void clean_tmp(const char *dir)
 	while (d && (de = readdir(d)) != NULL) {
 		if (de->d_name[0] == '.')
 			continue;
-		struct buf p = BUF_INIT;
-		buf_addf(&p, "%s/%s", dir, de->d_name);
-		if (buf_ok(&p) && unlink(p.data) != 0 && errno == EISDIR) {
-			DIR *sub = opendir(p.data);
-			struct dirent *se;
-			while (sub && (se = readdir(sub)) != NULL) {
-				if (se->d_name[0] == '.' &&
-				    (!se->d_name[1] || se->d_name[1] == '.'))
-					continue;
-				struct buf q = BUF_INIT;
-				buf_addf(&q, "%s/%s", p.data, se->d_name);
-				if (buf_ok(&q))
-					unlink(q.data);
-				buf_release(&q);
-			}
-			if (sub)
-				closedir(sub);
-			rmdir(p.data);
-		}
-		buf_release(&p);
+		char *p = paths_join(dir, de->d_name);
+		if (p)
+			paths_remove_tree(p);
+		r1_free(p);
 	}
 	if (d)
 		closedir(d);
@@ -1074,8 +1059,8 @@ enum r1_err r1fs_http_new(struct r1fs *fs, const struct httpapi_config *cfg,
 	if (env)
 		h->env = *env;
 	h->tmp = r1_strdup(tmp_dir);
-	h->addr = id ? dup_or_null(id->addr) : NULL;
-	h->alias = id ? dup_or_null(id->alias) : NULL;
+	h->addr = id ? dup_or_null(id->node.addr) : NULL;
+	h->alias = id ? dup_or_null(id->node.alias) : NULL;
 	h->store = r1_strdup(id && id->store ? id->store : "builtin");
 	enum r1_err e = R1_OK;
 	if (!h->tmp || !h->store)
@@ -1091,16 +1076,8 @@ enum r1_err r1fs_http_new(struct r1fs *fs, const struct httpapi_config *cfg,
 		c.name = "r1fs-api";
 	if (!e)
 		e = httpapi_new(&c, routes, R1_ARRAY_LEN(routes), h, log, &h->http, why);
-	if (!e && id) {
-		json_t *envl =
-		    json_pack("{s:s?,s:s?,s:s?,s:s?,s:s?,s:s?,s:s?}", "server_node_addr", id->addr,
-		              "evm_network", id->evm_network, "ee_node_alias", id->alias,
-		              "ee_node_address", id->addr, "ee_node_eth_address", id->eth_addr,
-		              "ee_node_network", id->evm_network, "ee_node_ver", id->version);
-		e = envl ? httpapi_set_envelope(h->http, envl, why)
-		         : r1_fail(why, R1_ERR_NOMEM, "r1fs-api: out of memory");
-		json_decref(envl);
-	}
+	if (!e)
+		e = httpapi_set_identity(h->http, id ? &id->node : NULL, why);
 	if (e) {
 		r1fs_http_free(&h);
 		return e;

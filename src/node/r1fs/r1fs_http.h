@@ -44,11 +44,7 @@ struct r1fs_http;
 
 /* Who the node is, for the envelope of every response (all may be NULL). */
 struct r1fs_http_identity {
-	const char *addr;
-	const char *alias;
-	const char *eth_addr;
-	const char *evm_network;
-	const char *version;
+	struct httpapi_identity node;
 	const char *store; /* "builtin" or "ipfs" */
 };
 

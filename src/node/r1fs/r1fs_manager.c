@@ -36,7 +36,6 @@
  */
 #include "node/lib.h"
 #include "node/nodepriv.h"
-#include "node/nodetime.h"
 #include "node/plugin.h"
 #include "node/plugins/plugins.h"
 #include "node/r1fs/announce.h"
@@ -49,6 +48,8 @@
 #include "core/loop.h"
 #include "core/proto.h"
 #include "core/workers.h"
+#include "core/clock.h"
+#include "core/paths.h"
 
 #include <strings.h>
 
@@ -141,7 +142,7 @@ static void remember(struct rfm *s, const char *sender, const char *alias, struc
 	}
 	snprintf(p->addr, sizeof(p->addr), "%s", sender);
 	snprintf(p->alias, sizeof(p->alias), "%s", alias ? alias : "");
-	p->seen_us = nodetime_wall_us();
+	p->seen_us = r1_wall_us();
 	p->a = *a;
 }
 
@@ -164,7 +165,7 @@ static size_t env_candidates(void *ctx, const struct r1fs_cid *root, xchg_addr *
 {
 	struct rfm *s = ctx;
 	size_t n = 0;
-	int64_t now = nodetime_wall_us();
+	int64_t now = r1_wall_us();
 	for (int pass = 0; pass < 2 && n < max; pass++) {
 		bool taken[PEERS_MAX] = {false};
 		for (;;) { /* newest first, without sorting the table */
@@ -573,26 +574,6 @@ static void handle_payload(struct rfm *s, const json_t *in)
 
 /* ---- the plugin */
 
-static char *node_file(const struct node *n, const char *name)
-{
-	struct buf b = BUF_INIT;
-	buf_addf(&b, "%s/%s", n->dir, name);
-	return buf_detach(&b, NULL);
-}
-
-static void write_port_file(struct rfm *s, unsigned port)
-{
-	s->port_file = node_file(s->n, "r1fs-api.port");
-	FILE *f = s->port_file ? fopen(s->port_file, "we") : NULL;
-	if (!f) {
-		LOG_W(plugin_log(s->pi), LOGMOD, "cannot write %s: %s",
-		      s->port_file ? s->port_file : "r1fs-api.port", strerror(errno));
-		return;
-	}
-	fprintf(f, "%u\n", port);
-	fclose(f);
-}
-
 struct id_job {
 	struct rfm *s;
 	char *peer_id;
@@ -638,10 +619,7 @@ static void rfm_free(struct rfm *s)
 	xchg_free(&s->x);
 	r1fs_http_free(&s->http);
 	workers_free(&s->pool);
-	if (s->port_file) {
-		unlink(s->port_file);
-		r1_free(s->port_file);
-	}
+	node_remove_port_file(&s->port_file);
 	loop_timer_free(&s->announce);
 	for (size_t i = 0; i < s->npeers; i++)
 		announce_release(&s->peers[i].a);
@@ -658,14 +636,9 @@ static enum r1_err start_http(struct rfm *s, char **why)
 	    .port = (uint16_t)n->r1fs_port,
 	    .name = "r1fs-api",
 	};
-	struct r1fs_http_identity id = {
-	    .addr = n->id.addr,
-	    .alias = n->alias,
-	    .eth_addr = n->id.eth,
-	    .evm_network = epoch_network_name((enum epoch_network)n->epoch_net),
-	    .version = R1_APP_VERSION,
-	    .store = s->ipfs ? ANNOUNCE_STORE_IPFS : ANNOUNCE_STORE_BUILTIN,
-	};
+	struct r1fs_http_identity id = {.store =
+	                                    s->ipfs ? ANNOUNCE_STORE_IPFS : ANNOUNCE_STORE_BUILTIN};
+	node_http_identity(n, &id.node);
 	struct r1fs_http_env env = {
 	    .ctx = s,
 	    .pins_changed = pins_changed,
@@ -673,7 +646,7 @@ static enum r1_err start_http(struct rfm *s, char **why)
 	    .peers = http_peers,
 	    .status = http_status,
 	};
-	char *tmp = node_file(n, "r1fs-tmp");
+	char *tmp = paths_join(n->dir, "r1fs-tmp");
 	enum r1_err e =
 	    tmp ? r1fs_http_new(s->fs, &hc, &id, tmp, &env, plugin_log(s->pi), &s->http, why)
 	        : r1_fail(why, R1_ERR_NOMEM, "R1FS_MANAGER: out of memory");
@@ -733,7 +706,8 @@ static enum r1_err rfm_init(struct plugin_instance *pi, void **state, char **why
 		char *herr = NULL;
 		if (start_http(s, &herr) == R1_OK) {
 			n->r1fs_http_port = r1fs_http_port(s->http);
-			write_port_file(s, n->r1fs_http_port);
+			s->port_file = node_write_port_file(n, "r1fs-api.port", n->r1fs_http_port,
+			                                    plugin_log(s->pi), LOGMOD);
 		} else {
 			LOG_E(plugin_log(pi), LOGMOD, "%s: no R1FS HTTP API: %s", n->alias,
 			      herr ? herr : "?");

@@ -8,7 +8,8 @@
 #include "node/r1fs/seal.h"
 
 #include "core/hash.h"
-#include "node/r1fs/pyjson.h"
+#include "core/pyjson.h"
+#include "core/utf8.h"
 #include "node/r1fs/pyrandom.h"
 
 #include <openssl/evp.h>
@@ -49,21 +50,18 @@ enum r1_err r1fs_meta_encode(const char *name, char **meta, size_t *meta_len, ch
 	/* os.fsdecode: bytes that are not UTF-8 become U+DC80..U+DCFF. */
 	struct buf wtf8 = BUF_INIT;
 	for (size_t i = 0, used; i < len; i += used) {
-		long cp = pyjson_utf8_next(name + i, len - i, &used);
+		long cp = r1_wtf8_decode(name + i, len - i, &used);
 		if (cp >= 0 && !(cp >= 0xd800 && cp < 0xe000)) {
 			buf_add(&wtf8, name + i, used);
 			continue;
 		}
-		unsigned cp_esc = 0xdc00u + (uint8_t)name[i];
-		uint8_t esc[3] = {(uint8_t)(0xe0 | (cp_esc >> 12)),
-		                  (uint8_t)(0x80 | ((cp_esc >> 6) & 0x3f)),
-		                  (uint8_t)(0x80 | (cp_esc & 0x3f))};
-		buf_add(&wtf8, esc, sizeof(esc));
+		char esc[4];
+		buf_add(&wtf8, esc, r1_wtf8_encode(0xdc00u + (uint8_t)name[i], esc));
 		used = 1;
 	}
 	struct buf out = BUF_INIT;
 	buf_adds(&out, "{\"filename\": ");
-	pyjson_add_string(&out, buf_cstr(&wtf8), wtf8.len);
+	pyjson_put_string(&out, buf_cstr(&wtf8), wtf8.len, true);
 	buf_addc(&out, '}');
 	bool ok = buf_ok(&wtf8) && buf_ok(&out);
 	buf_release(&wtf8);

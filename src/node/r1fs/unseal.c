@@ -7,7 +7,8 @@
 #include "node/lib.h"
 #include "node/r1fs/unseal.h"
 
-#include "node/r1fs/pyjson.h"
+#include "node/r1fs/pytree.h"
+#include "core/utf8.h"
 
 #include <openssl/evp.h>
 
@@ -152,7 +153,7 @@ static enum r1_err restore_name(struct r1fs_unseal *u, const char *s, size_t len
 {
 	struct buf b = BUF_INIT;
 	for (size_t i = 0, used; i < len; i += used) {
-		long cp = pyjson_utf8_next(s + i, len - i, &used);
+		long cp = r1_wtf8_decode(s + i, len - i, &used);
 		if (cp >= 0xdc80 && cp <= 0xdcff) {
 			buf_addc(&b, (char)(cp - 0xdc00)); /* surrogateescape */
 		} else if (cp >= 0xd800 && cp < 0xe000) {
@@ -185,17 +186,17 @@ static enum r1_err restore_name(struct r1fs_unseal *u, const char *s, size_t len
 
 static enum r1_err parse_meta(struct r1fs_unseal *u, char **why)
 {
-	struct pyjson *meta = NULL;
-	enum r1_err e = pyjson_parse((const char *)u->meta, u->meta_len, &meta, why);
+	struct pytree *meta = NULL;
+	enum r1_err e = pytree_parse((const char *)u->meta, u->meta_len, &meta, why);
 	if (e) {
 		r1_why_prefix(why, "r1fs: metadata");
 		return e == R1_ERR_NOMEM ? e : R1_ERR_PROTO;
 	}
-	if (meta->type != PYJSON_OBJECT) {
-		pyjson_free(&meta);
+	if (meta->type != PYTREE_OBJECT) {
+		pytree_free(&meta);
 		return r1_fail(why, R1_ERR_PROTO, "r1fs: metadata is not a JSON object");
 	}
-	const struct pyjson *fn = NULL;
+	const struct pytree *fn = NULL;
 	for (size_t i = 0; i < meta->n; i++)
 		if (strcmp(meta->members[i].key, "filename") == 0 &&
 		    meta->members[i].key_len == strlen("filename"))
@@ -203,11 +204,11 @@ static enum r1_err parse_meta(struct r1fs_unseal *u, char **why)
 	if (!fn)
 		e = restore_name(u, R1FS_DEFAULT_RESTORED_NAME, strlen(R1FS_DEFAULT_RESTORED_NAME),
 		                 why);
-	else if (fn->type != PYJSON_STRING)
+	else if (fn->type != PYTREE_STRING)
 		e = r1_fail(why, R1_ERR_PROTO, "r1fs: metadata filename is not a string");
 	else
 		e = restore_name(u, fn->text, fn->len, why);
-	pyjson_free(&meta);
+	pytree_free(&meta);
 	return e;
 }
 

@@ -2,11 +2,13 @@
  * A small YAML writer and reader for R1FS's add_yaml/get_yaml (the subset
  * is spelled out in yaml.h).  The writer follows PyYAML's default output so
  * that a file we add reads the same in the reference; the reader is a
- * line-and-indentation parser over a tree of struct pyjson, with a depth
+ * line-and-indentation parser over a tree of struct pytree, with a depth
  * limit and a refusal, not a guess, for anything outside the subset.
  */
 #include "node/lib.h"
 #include "node/r1fs/yaml.h"
+#include "core/pyfloat.h"
+#include "core/utf8.h"
 
 #include <math.h>
 
@@ -78,7 +80,7 @@ static bool is_dotted_float(const char *s, size_t len)
 	return true;
 }
 
-static enum r1_err set_text(struct pyjson *v, enum pyjson_type type, const char *s, size_t len,
+static enum r1_err set_text(struct pytree *v, enum pytree_type type, const char *s, size_t len,
                             char **why)
 {
 	v->type = type;
@@ -87,20 +89,53 @@ static enum r1_err set_text(struct pyjson *v, enum pyjson_type type, const char 
 	return v->text ? R1_OK : r1_fail(why, R1_ERR_NOMEM, "yaml: out of memory");
 }
 
+/*
+ * A float that is_dotted_float accepted ("+.5", "1.", "007.25e+3") as a
+ * JSON number token ("0.5", "1.0", "7.25e+3"), the form a FLOAT node keeps.
+ */
+static enum r1_err set_float(struct pytree *v, const char *s, size_t len, char **why)
+{
+	struct buf t = BUF_INIT;
+	size_t i = 0;
+	if (s[i] == '-' || s[i] == '+')
+		if (s[i++] == '-')
+			buf_addc(&t, '-');
+	while (i + 1 < len && s[i] == '0' && is_digit(s[i + 1]))
+		i++; /* leading zeros */
+	size_t dot = i;
+	while (s[dot] != '.')
+		dot++;
+	buf_add(&t, s + i, dot - i);
+	if (dot == i)
+		buf_addc(&t, '0');
+	buf_addc(&t, '.');
+	size_t frac = dot + 1, exp = frac;
+	while (exp < len && is_digit(s[exp]))
+		exp++;
+	buf_add(&t, s + frac, exp - frac);
+	if (exp == frac)
+		buf_addc(&t, '0');
+	buf_add(&t, s + exp, len - exp);
+	enum r1_err e = buf_ok(&t) ? set_text(v, PYTREE_FLOAT, t.data, t.len, why)
+	                           : r1_fail(why, R1_ERR_NOMEM, "yaml: out of memory");
+	buf_release(&t);
+	return e;
+}
+
 /* What a plain scalar means (PyYAML's implicit resolvers, reduced). */
-static enum r1_err resolve_plain(const char *s, size_t len, struct pyjson *v, char **why)
+static enum r1_err resolve_plain(const char *s, size_t len, struct pytree *v, char **why)
 {
 	memset(v, 0, sizeof(*v));
 	if (len == 0 || word_in(s, len, null_words)) {
-		v->type = PYJSON_NULL;
+		v->type = PYTREE_NULL;
 		return R1_OK;
 	}
 	if (word_in(s, len, true_words)) {
-		v->type = PYJSON_TRUE;
+		v->type = PYTREE_TRUE;
 		return R1_OK;
 	}
 	if (word_in(s, len, false_words)) {
-		v->type = PYJSON_FALSE;
+		v->type = PYTREE_FALSE;
 		return R1_OK;
 	}
 	if (is_decimal_int(s, len)) {
@@ -108,17 +143,17 @@ static enum r1_err resolve_plain(const char *s, size_t len, struct pyjson *v, ch
 			s++;
 			len--;
 		}
-		return set_text(v, PYJSON_INT, s, len, why);
+		return set_text(v, PYTREE_INT, s, len, why);
 	}
 	if (word_in(s, len, inf_words))
-		return set_text(v, PYJSON_FLOAT, "Infinity", 8, why);
+		return set_text(v, PYTREE_FLOAT, "Infinity", 8, why);
 	if (word_in(s, len, ninf_words))
-		return set_text(v, PYJSON_FLOAT, "-Infinity", 9, why);
+		return set_text(v, PYTREE_FLOAT, "-Infinity", 9, why);
 	if (word_in(s, len, nan_words))
-		return set_text(v, PYJSON_FLOAT, "NaN", 3, why);
+		return set_text(v, PYTREE_FLOAT, "NaN", 3, why);
 	if (is_dotted_float(s, len))
-		return set_text(v, PYJSON_FLOAT, s, len, why);
-	return set_text(v, PYJSON_STRING, s, len, why);
+		return set_float(v, s, len, why);
+	return set_text(v, PYTREE_STRING, s, len, why);
 }
 
 /* ------------------------------------------------------------ writer */
@@ -146,11 +181,11 @@ static bool plain_is_safe(const char *s, size_t len)
 		if (c == '#' && i > 0 && s[i - 1] == ' ')
 			return false;
 	}
-	struct pyjson v;
+	struct pytree v;
 	if (resolve_plain(s, len, &v, NULL) != R1_OK)
 		return false;
-	bool is_string = v.type == PYJSON_STRING;
-	pyjson_release(&v);
+	bool is_string = v.type == PYTREE_STRING;
+	pytree_release(&v);
 	return is_string;
 }
 
@@ -180,7 +215,7 @@ static void emit_string(const char *s, size_t len, struct buf *out)
 	}
 	buf_addc(out, '"');
 	for (size_t i = 0, used = 1; i < len; i += used) {
-		long cp = pyjson_utf8_next(s + i, len - i, &used);
+		long cp = r1_wtf8_decode(s + i, len - i, &used);
 		if (cp < 0) { /* not UTF-8: the tree never holds this, but stay total */
 			cp = (unsigned char)s[i];
 			used = 1;
@@ -205,9 +240,9 @@ static void emit_string(const char *s, size_t len, struct buf *out)
 	buf_addc(out, '"');
 }
 
-static void emit_float(const struct pyjson *v, struct buf *out)
+static void emit_float(const struct pytree *v, struct buf *out)
 {
-	double x = pyjson_float_value(v);
+	double x = pytree_float_value(v);
 	if (isnan(x)) {
 		buf_adds(out, ".nan");
 		return;
@@ -216,8 +251,8 @@ static void emit_float(const struct pyjson *v, struct buf *out)
 		buf_adds(out, x > 0 ? ".inf" : "-.inf");
 		return;
 	}
-	char tmp[32];
-	size_t n = pyjson_float_repr(x, tmp);
+	char tmp[PYFLOAT_REPR_MAX];
+	size_t n = pyfloat_repr(x, 0, tmp);
 	char *e = memchr(tmp, 'e', n);
 	if (e && !memchr(tmp, '.', n)) { /* PyYAML: 1e+16 -> 1.0e+16 */
 		buf_add(out, tmp, (size_t)(e - tmp));
@@ -228,39 +263,39 @@ static void emit_float(const struct pyjson *v, struct buf *out)
 	}
 }
 
-static void emit_scalar(const struct pyjson *v, struct buf *out)
+static void emit_scalar(const struct pytree *v, struct buf *out)
 {
 	switch (v->type) {
-	case PYJSON_NULL:
+	case PYTREE_NULL:
 		buf_adds(out, "null");
 		break;
-	case PYJSON_TRUE:
+	case PYTREE_TRUE:
 		buf_adds(out, "true");
 		break;
-	case PYJSON_FALSE:
+	case PYTREE_FALSE:
 		buf_adds(out, "false");
 		break;
-	case PYJSON_INT:
+	case PYTREE_INT:
 		buf_adds(out, strcmp(v->text, "-0") == 0 ? "0" : v->text);
 		break;
-	case PYJSON_FLOAT:
+	case PYTREE_FLOAT:
 		emit_float(v, out);
 		break;
-	case PYJSON_STRING:
+	case PYTREE_STRING:
 		emit_string(v->text, v->len, out);
 		break;
-	case PYJSON_ARRAY:
+	case PYTREE_ARRAY:
 		buf_adds(out, "[]");
 		break;
-	case PYJSON_OBJECT:
+	case PYTREE_OBJECT:
 		buf_adds(out, "{}");
 		break;
 	}
 }
 
-static bool is_block(const struct pyjson *v)
+static bool is_block(const struct pytree *v)
 {
-	return (v->type == PYJSON_ARRAY || v->type == PYJSON_OBJECT) && v->n > 0;
+	return (v->type == PYTREE_ARRAY || v->type == PYTREE_OBJECT) && v->n > 0;
 }
 
 static void pad(struct buf *out, size_t n)
@@ -270,19 +305,19 @@ static void pad(struct buf *out, size_t n)
 }
 
 /* A non-empty collection; with first_inline its first line follows "- ". */
-static void emit_block(const struct pyjson *v, size_t indent, bool first_inline, struct buf *out)
+static void emit_block(const struct pytree *v, size_t indent, bool first_inline, struct buf *out)
 {
 	for (size_t i = 0; i < v->n; i++) {
 		if (i > 0 || !first_inline)
 			pad(out, indent);
-		const struct pyjson *item;
-		if (v->type == PYJSON_OBJECT) {
+		const struct pytree *item;
+		if (v->type == PYTREE_OBJECT) {
 			emit_string(v->members[i].key, v->members[i].key_len, out);
 			buf_addc(out, ':');
 			item = &v->members[i].value;
 			if (is_block(item)) {
 				buf_addc(out, '\n');
-				emit_block(item, item->type == PYJSON_ARRAY ? indent : indent + 2,
+				emit_block(item, item->type == PYTREE_ARRAY ? indent : indent + 2,
 				           false, out);
 				continue;
 			}
@@ -301,7 +336,7 @@ static void emit_block(const struct pyjson *v, size_t indent, bool first_inline,
 	}
 }
 
-enum r1_err r1fs_yaml_emit(const struct pyjson *v, struct buf *out, char **why)
+enum r1_err r1fs_yaml_emit(const struct pytree *v, struct buf *out, char **why)
 {
 	if (is_block(v)) {
 		emit_block(v, 0, false, out);
@@ -309,7 +344,7 @@ enum r1_err r1fs_yaml_emit(const struct pyjson *v, struct buf *out, char **why)
 		/* PyYAML ends a top-level scalar's document explicitly, not {} or []. */
 		emit_scalar(v, out);
 		buf_adds(out,
-		         v->type == PYJSON_ARRAY || v->type == PYJSON_OBJECT ? "\n" : "\n...\n");
+		         v->type == PYTREE_ARRAY || v->type == PYTREE_OBJECT ? "\n" : "\n...\n");
 	}
 	return buf_ok(out) ? R1_OK : r1_fail(why, R1_ERR_NOMEM, "yaml: out of memory");
 }
@@ -430,7 +465,7 @@ static void add_codepoint(struct buf *b, unsigned long cp)
  * *used gets the bytes consumed including the closing quote.
  */
 static enum r1_err parse_quoted(struct yparser *p, unsigned lineno, const char *s, size_t len,
-                                struct pyjson *v, size_t *used)
+                                struct pytree *v, size_t *used)
 {
 	struct buf b = BUF_INIT;
 	char q = s[0];
@@ -499,7 +534,7 @@ static enum r1_err parse_quoted(struct yparser *p, unsigned lineno, const char *
 			continue;
 		}
 		size_t n;
-		if (pyjson_utf8_next(s + i, len - i, &n) < 0) {
+		if (r1_wtf8_decode(s + i, len - i, &n) < 0) {
 			buf_release(&b);
 			return fail_at(p, lineno, "invalid UTF-8");
 		}
@@ -512,7 +547,7 @@ static enum r1_err parse_quoted(struct yparser *p, unsigned lineno, const char *
 		return r1_fail(p->why, R1_ERR_NOMEM, "yaml: out of memory");
 	}
 	memset(v, 0, sizeof(*v));
-	v->type = PYJSON_STRING;
+	v->type = PYTREE_STRING;
 	v->text = buf_detach(&b, &v->len);
 	v->len--;
 	*used = i;
@@ -522,7 +557,7 @@ static enum r1_err parse_quoted(struct yparser *p, unsigned lineno, const char *
 static bool utf8_ok(const char *s, size_t len)
 {
 	for (size_t i = 0, n; i < len; i += n)
-		if (pyjson_utf8_next(s + i, len - i, &n) < 0)
+		if (r1_wtf8_decode(s + i, len - i, &n) < 0)
 			return false;
 	return true;
 }
@@ -546,7 +581,7 @@ static enum r1_err refuse_indicator(struct yparser *p, unsigned lineno, char c)
 }
 
 static enum r1_err parse_flow(struct yparser *p, unsigned lineno, const char *s, size_t len,
-                              size_t *at, struct pyjson *v, unsigned depth);
+                              size_t *at, struct pytree *v, unsigned depth);
 
 static void skip_blanks(const char *s, size_t len, size_t *at)
 {
@@ -556,7 +591,7 @@ static void skip_blanks(const char *s, size_t len, size_t *at)
 
 /* One scalar or collection inside a flow collection. */
 static enum r1_err parse_flow_item(struct yparser *p, unsigned lineno, const char *s, size_t len,
-                                   size_t *at, struct pyjson *v, bool is_key, unsigned depth)
+                                   size_t *at, struct pytree *v, bool is_key, unsigned depth)
 {
 	skip_blanks(s, len, at);
 	if (*at >= len)
@@ -581,26 +616,26 @@ static enum r1_err parse_flow_item(struct yparser *p, unsigned lineno, const cha
 	while (end > start && s[end - 1] == ' ')
 		end--;
 	if (is_key)
-		return set_text(v, PYJSON_STRING, s + start, end - start, p->why);
+		return set_text(v, PYTREE_STRING, s + start, end - start, p->why);
 	return resolve_plain(s + start, end - start, v, p->why);
 }
 
 static enum r1_err parse_flow(struct yparser *p, unsigned lineno, const char *s, size_t len,
-                              size_t *at, struct pyjson *v, unsigned depth)
+                              size_t *at, struct pytree *v, unsigned depth)
 {
-	if (depth > PYJSON_MAX_DEPTH)
+	if (depth > PYTREE_MAX_DEPTH)
 		return fail_at(p, lineno, "nesting too deep");
 	bool is_map = s[*at] == '{';
 	char close = is_map ? '}' : ']';
 	memset(v, 0, sizeof(*v));
-	v->type = is_map ? PYJSON_OBJECT : PYJSON_ARRAY;
+	v->type = is_map ? PYTREE_OBJECT : PYTREE_ARRAY;
 	(*at)++;
 	size_t cap = 0;
 	for (;;) {
 		skip_blanks(s, len, at);
 		if (*at < len && s[*at] == close) {
 			(*at)++;
-			return is_map ? pyjson_object_finish(v, p->why) : R1_OK;
+			return is_map ? pytree_object_finish(v, p->why) : R1_OK;
 		}
 		if (v->n == cap) {
 			size_t ncap = cap ? 2 * cap : 4;
@@ -616,14 +651,14 @@ static enum r1_err parse_flow(struct yparser *p, unsigned lineno, const char *s,
 		}
 		enum r1_err e;
 		if (is_map) {
-			struct pyjson_member *m = &v->members[v->n++];
+			struct pytree_member *m = &v->members[v->n++];
 			memset(m, 0, sizeof(*m));
-			struct pyjson key;
+			struct pytree key;
 			e = parse_flow_item(p, lineno, s, len, at, &key, true, depth);
 			if (e)
 				return e;
-			if (key.type != PYJSON_STRING) {
-				pyjson_release(&key);
+			if (key.type != PYTREE_STRING) {
+				pytree_release(&key);
 				return fail_at(p, lineno, "a flow mapping key must be a scalar");
 			}
 			m->key = key.text;
@@ -633,11 +668,11 @@ static enum r1_err parse_flow(struct yparser *p, unsigned lineno, const char *s,
 				(*at)++;
 				e = parse_flow_item(p, lineno, s, len, at, &m->value, false, depth);
 			} else {
-				m->value.type = PYJSON_NULL;
+				m->value.type = PYTREE_NULL;
 				e = R1_OK;
 			}
 		} else {
-			struct pyjson *item = &v->items[v->n++];
+			struct pytree *item = &v->items[v->n++];
 			memset(item, 0, sizeof(*item));
 			e = parse_flow_item(p, lineno, s, len, at, item, false, depth);
 		}
@@ -656,7 +691,7 @@ static enum r1_err parse_flow(struct yparser *p, unsigned lineno, const char *s,
 
 /* A whole value written on one line: flow collection, quoted or plain scalar. */
 static enum r1_err parse_inline(struct yparser *p, unsigned lineno, const char *s, size_t len,
-                                struct pyjson *v, unsigned depth)
+                                struct pytree *v, unsigned depth)
 {
 	memset(v, 0, sizeof(*v));
 	if (!utf8_ok(s, len))
@@ -723,24 +758,24 @@ static long map_colon(const struct yline *l)
 	return -1;
 }
 
-static enum r1_err parse_node(struct yparser *p, size_t indent, struct pyjson *v, unsigned depth);
+static enum r1_err parse_node(struct yparser *p, size_t indent, struct pytree *v, unsigned depth);
 
-static enum r1_err parse_seq(struct yparser *p, size_t indent, struct pyjson *v, unsigned depth)
+static enum r1_err parse_seq(struct yparser *p, size_t indent, struct pytree *v, unsigned depth)
 {
 	memset(v, 0, sizeof(*v));
-	v->type = PYJSON_ARRAY;
+	v->type = PYTREE_ARRAY;
 	size_t cap = 0;
 	while (p->at < p->n && p->lines[p->at].indent == indent && is_seq_item(&p->lines[p->at])) {
 		struct yline *l = &p->lines[p->at];
 		if (v->n == cap) {
 			size_t ncap = cap ? 2 * cap : 8;
-			struct pyjson *items = r1_reallocarray(v->items, ncap, sizeof(*items));
+			struct pytree *items = r1_reallocarray(v->items, ncap, sizeof(*items));
 			if (!items)
 				return r1_fail(p->why, R1_ERR_NOMEM, "yaml: out of memory");
 			v->items = items;
 			cap = ncap;
 		}
-		struct pyjson *item = &v->items[v->n++];
+		struct pytree *item = &v->items[v->n++];
 		memset(item, 0, sizeof(*item));
 		size_t skip = 1;
 		while (skip < l->len && l->text[skip] == ' ')
@@ -767,10 +802,10 @@ static enum r1_err parse_seq(struct yparser *p, size_t indent, struct pyjson *v,
 	return R1_OK;
 }
 
-static enum r1_err parse_map(struct yparser *p, size_t indent, struct pyjson *v, unsigned depth)
+static enum r1_err parse_map(struct yparser *p, size_t indent, struct pytree *v, unsigned depth)
 {
 	memset(v, 0, sizeof(*v));
-	v->type = PYJSON_OBJECT;
+	v->type = PYTREE_OBJECT;
 	size_t cap = 0;
 	while (p->at < p->n && p->lines[p->at].indent == indent) {
 		struct yline *l = &p->lines[p->at];
@@ -779,18 +814,18 @@ static enum r1_err parse_map(struct yparser *p, size_t indent, struct pyjson *v,
 			return fail_at(p, l->lineno, "expected 'key: value'");
 		if (v->n == cap) {
 			size_t ncap = cap ? 2 * cap : 8;
-			struct pyjson_member *m = r1_reallocarray(v->members, ncap, sizeof(*m));
+			struct pytree_member *m = r1_reallocarray(v->members, ncap, sizeof(*m));
 			if (!m)
 				return r1_fail(p->why, R1_ERR_NOMEM, "yaml: out of memory");
 			v->members = m;
 			cap = ncap;
 		}
-		struct pyjson_member *m = &v->members[v->n++];
+		struct pytree_member *m = &v->members[v->n++];
 		memset(m, 0, sizeof(*m));
 		size_t klen = (size_t)colon;
 		while (klen > 0 && l->text[klen - 1] == ' ')
 			klen--;
-		struct pyjson key;
+		struct pytree key;
 		enum r1_err e;
 		if (klen && (l->text[0] == '\'' || l->text[0] == '"')) {
 			size_t used;
@@ -800,7 +835,7 @@ static enum r1_err parse_map(struct yparser *p, size_t indent, struct pyjson *v,
 		} else if (!utf8_ok(l->text, klen)) {
 			e = fail_at(p, l->lineno, "invalid UTF-8");
 		} else {
-			e = set_text(&key, PYJSON_STRING, l->text, klen, p->why);
+			e = set_text(&key, PYTREE_STRING, l->text, klen, p->why);
 		}
 		if (e)
 			return e;
@@ -820,20 +855,20 @@ static enum r1_err parse_map(struct yparser *p, size_t indent, struct pyjson *v,
 			e = parse_seq(p, indent, &m->value,
 			              depth + 1); /* PyYAML's indentless list */
 		} else {
-			m->value.type = PYJSON_NULL;
+			m->value.type = PYTREE_NULL;
 		}
 		if (e)
 			return e;
 	}
 	if (p->at < p->n && p->lines[p->at].indent > indent)
 		return fail_at(p, p->lines[p->at].lineno, "bad indentation");
-	return pyjson_object_finish(v, p->why);
+	return pytree_object_finish(v, p->why);
 }
 
-static enum r1_err parse_node(struct yparser *p, size_t indent, struct pyjson *v, unsigned depth)
+static enum r1_err parse_node(struct yparser *p, size_t indent, struct pytree *v, unsigned depth)
 {
 	memset(v, 0, sizeof(*v));
-	if (depth > PYJSON_MAX_DEPTH)
+	if (depth > PYTREE_MAX_DEPTH)
 		return fail_at(p, p->at < p->n ? p->lines[p->at].lineno : 0, "nesting too deep");
 	if (p->at >= p->n || p->lines[p->at].indent < indent)
 		return R1_OK; /* null */
@@ -850,10 +885,10 @@ static enum r1_err parse_node(struct yparser *p, size_t indent, struct pyjson *v
 	return e;
 }
 
-enum r1_err r1fs_yaml_parse(const char *text, size_t len, struct pyjson **out, char **why)
+enum r1_err r1fs_yaml_parse(const char *text, size_t len, struct pytree **out, char **why)
 {
 	struct yparser p = {NULL, 0, 0, why};
-	struct pyjson *v = r1_calloc(1, sizeof(*v));
+	struct pytree *v = r1_calloc(1, sizeof(*v));
 	if (!v)
 		return r1_fail(why, R1_ERR_NOMEM, "yaml: out of memory");
 	enum r1_err e = split_lines(&p, text, len);
@@ -863,7 +898,7 @@ enum r1_err r1fs_yaml_parse(const char *text, size_t len, struct pyjson **out, c
 		e = fail_at(&p, p.lines[p.at].lineno, "unexpected text after the document");
 	r1_free(p.lines);
 	if (e) {
-		pyjson_free(&v);
+		pytree_free(&v);
 		return e;
 	}
 	*out = v;

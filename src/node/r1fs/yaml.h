@@ -27,15 +27,15 @@
 #include "core/common.h"
 #include "core/buf.h"
 #include "core/err.h"
-#include "node/r1fs/pyjson.h"
+#include "node/r1fs/pytree.h"
 
 /* Append the YAML text of v to out.  R1_ERR_NOMEM. */
-enum r1_err r1fs_yaml_emit(const struct pyjson *v, struct buf *out, char **why);
+enum r1_err r1fs_yaml_emit(const struct pytree *v, struct buf *out, char **why);
 
 /*
- * Parse a document into a tree (free with pyjson_free).  R1_ERR_INVAL with
+ * Parse a document into a tree (free with pytree_free).  R1_ERR_INVAL with
  * the line number for anything outside the subset, R1_ERR_NOMEM.
  */
-enum r1_err r1fs_yaml_parse(const char *text, size_t len, struct pyjson **out, char **why);
+enum r1_err r1fs_yaml_parse(const char *text, size_t len, struct pytree **out, char **why);
 
 #endif

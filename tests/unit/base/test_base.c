@@ -2,7 +2,10 @@
  * Unit tests of core/base: err, xalloc, buf, log.
  */
 #include "core/lib.h"
+#include "core/clock.h"
 #include "tests/tap.h"
+
+#include <jansson.h>
 
 static void test_err(void)
 {
@@ -37,6 +40,31 @@ static void test_xalloc(void)
 	char *s = r1_strndup("abcdef", 3);
 	is_str(s, "abc", "strndup cuts");
 	r1_free(s);
+
+	ok(r1_json_dumps(NULL, 0) == NULL, "json_dumps of NULL is NULL");
+	json_t *j = json_pack("{s:[i,s]}", "k", 1, "\xc3\xa9");
+	s = r1_json_dumps(j, JSON_COMPACT);
+	is_str(s, "{\"k\":[1,\"\xc3\xa9\"]}", "json_dumps text, as jansson writes it");
+	r1_free(s);
+	s = r1_json_dumps(json_object_get(j, "k"), JSON_ENCODE_ANY | JSON_ENSURE_ASCII);
+	is_str(s, "[1, \"\\u00E9\"]", "with its flags (uppercase \\u: jansson's, not Python's)");
+	r1_free(s);
+	r1_alloc_fail_after(0);
+	s = r1_json_dumps(j, JSON_COMPACT);
+	r1_alloc_fail_after(-1);
+	ok(s == NULL, "NULL when the copy cannot be allocated");
+	json_decref(j);
+}
+
+/* The clocks agree on their units (not a timing test: generous bounds). */
+static void test_clock(void)
+{
+	int64_t us = r1_wall_us(), ms = r1_wall_ms();
+	ok(us > INT64_C(1600000000) * 1000000, "wall_us counts microseconds since 1970");
+	ok(ms >= us / 1000 && ms - us / 1000 < 60000, "wall_ms is the same clock in ms");
+	uint64_t m1 = r1_mono_ms(), n = r1_mono_ns(), m2 = r1_mono_ms();
+	ok(m2 >= m1, "mono_ms does not go back");
+	ok(n / 1000000 >= m1 && n / 1000000 <= m2, "mono_ns is the same clock in ns");
 }
 
 static void test_buf(void)
@@ -108,6 +136,7 @@ int main(void)
 {
 	test_err();
 	test_xalloc();
+	test_clock();
 	test_buf();
 	test_log();
 	return tap_done();

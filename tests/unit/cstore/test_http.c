@@ -315,8 +315,8 @@ int main(void)
 	if (loop_new(&loop, NULL))
 		tap_bail("loop_new");
 	struct httpapi_config hc = {.loop = loop, .port = 0};
-	struct cstore_http_identity id = {net.node[A].id.addr, "node-a", net.node[A].id.eth,
-	                                  "devnet", "2.10.370"};
+	struct httpapi_identity id = {net.node[A].id.addr, "node-a", net.node[A].id.eth, "devnet",
+	                              "2.10.370"};
 	char *why = NULL;
 	if (cstore_http_new(net.node[A].cs, &hc, &id, NULL, &server, &why))
 		tap_bail("cstore_http_new: %s", why);

@@ -77,6 +77,25 @@ static void test_paths(void)
 	snprintf(file, sizeof(file), "%s/f.txt/x", dir);
 	is_int(paths_mkdir_parent(file, 0700, &why), R1_ERR_IO, "mkdir over a file fails");
 	r1_free(why);
+
+	char *j = paths_join("/a", "b");
+	is_str(j, "/a/b", "join");
+	r1_free(j);
+	j = paths_join("/a/", "b");
+	is_str(j, "/a/b", "join: no double slash");
+	r1_free(j);
+
+	/* rm -rf of a tree with a link out of it: the link goes, its target stays */
+	snprintf(dir, sizeof(dir), "%s/a", tap_tmpdir());
+	snprintf(file, sizeof(file), "%s/outside", tap_tmpdir());
+	paths_write_atomic(file, "keep", 4, 0600, NULL);
+	char link[600];
+	snprintf(link, sizeof(link), "%s/a/b/link", tap_tmpdir());
+	ok(symlink(file, link) == 0, "a symbolic link in the tree");
+	paths_remove_tree(dir);
+	ok(lstat(dir, &st) != 0 && errno == ENOENT, "remove_tree: the tree is gone");
+	ok(stat(file, &st) == 0, "remove_tree: what a link pointed to is not");
+	paths_remove_tree(dir); /* a missing path is nothing to do */
 }
 
 static void test_broker_urls(void)

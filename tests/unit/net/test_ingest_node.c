@@ -7,7 +7,6 @@
  * session, not ingest itself (test_ingest_pool does that).
  */
 #include "node/lib.h"
-#include "node/fsutil.h"
 #include "node/node.h"
 #include "core/bus.h"
 #include "core/bus_local.h"
@@ -20,6 +19,7 @@
 #include "core/session.h"
 #include "core/workers.h"
 #include "tests/tap.h"
+#include "core/paths.h"
 
 #include <jansson.h>
 
@@ -75,7 +75,7 @@ static bool spin_until_events(struct world *w, size_t n)
 
 static void test_node(struct world *w)
 {
-	char *dir = fs_join(tap_tmpdir(), "node-pool");
+	char *dir = paths_join(tap_tmpdir(), "node-pool");
 	const char *allow[] = {K0.addr};
 	struct node_config cfg = {
 	    .alias = "pool-node",

@@ -6,9 +6,9 @@
 #include "node/lib.h"
 #include "node/allowlist.h"
 #include "node/cmdwhitelist.h"
-#include "node/fsutil.h"
 #include "core/proto.h"
 #include "tests/tap.h"
+#include "core/paths.h"
 
 #include <jansson.h>
 #include <sys/stat.h>
@@ -77,7 +77,7 @@ static void test_parse(void)
 
 static void test_file(void)
 {
-	char *path = fs_join(tap_tmpdir(), "authorized_addrs");
+	char *path = paths_join(tap_tmpdir(), "authorized_addrs");
 	char *why = NULL;
 	struct allowlist *al = allowlist_open(path, &why);
 	ok(al != NULL, "open creates a missing file (%s)", why ? why : "");
@@ -98,7 +98,7 @@ static void test_file(void)
 
 	char *text = NULL;
 	size_t len = 0;
-	fs_read_file(path, 1 << 20, &text, &len, NULL);
+	paths_read_file(path, 1 << 20, &text, &len, NULL);
 	is_str(text, K0 "  sdk_client # " K0_ETH "\n", "file line in the reference format");
 	r1_free(text);
 
@@ -113,7 +113,7 @@ static void test_file(void)
 	ok(changed, "change reported");
 	is_int(allowlist_count(al), 2, "two entries now");
 	ok(allowlist_contains(al, "0xai_" K2_BODY), "k2 allowed");
-	fs_read_file(path, 1 << 20, &text, &len, NULL);
+	paths_read_file(path, 1 << 20, &text, &len, NULL);
 	ok(strstr(text, K2_BODY " ops # " K2_ETH "\n") != NULL, "eth comment added on reload");
 	ok(strstr(text, "# not-an-address # INVALID: ") != NULL, "invalid line commented out");
 	r1_free(text);
@@ -171,7 +171,7 @@ static void test_templates(void)
 	match_case("{\"A\":\"1\"}", "{\"A\":1}", false);
 	match_case("{\"ACTION\":\"X\"}", "{}", true);
 
-	char *path = fs_join(tap_tmpdir(), CMDWHITELIST_FILE);
+	char *path = paths_join(tap_tmpdir(), CMDWHITELIST_FILE);
 	json_t *t = NULL;
 	char *why = NULL;
 	is_int(cmdwhitelist_load(path, &t, &why), R1_OK, "load creates the defaults");
@@ -190,14 +190,14 @@ static void test_templates(void)
 	json_decref(again);
 	json_decref(def);
 
-	fs_write_atomic(path, "[{\"ACTION\":\"RESTART\"}]", 22, 0644, NULL);
+	paths_write_atomic(path, "[{\"ACTION\":\"RESTART\"}]", 22, 0644, NULL);
 	is_int(cmdwhitelist_load(path, &t, &why), R1_OK, "operator's templates load");
 	ok(cmdwhitelist_any(t, restart), "RESTART now whitelisted");
 	ok(!cmdwhitelist_any(t, full), "FULL_HEARTBEAT no longer");
 	json_decref(t);
-	fs_write_atomic(path, "{\"not\":\"a list\"}", 16, 0644, NULL);
+	paths_write_atomic(path, "{\"not\":\"a list\"}", 16, 0644, NULL);
 	is_int(cmdwhitelist_load(path, &t, &why), R1_ERR_INVAL, "a non-list file refused");
-	fs_write_atomic(path, "[1]", 3, 0644, NULL);
+	paths_write_atomic(path, "[1]", 3, 0644, NULL);
 	is_int(cmdwhitelist_load(path, &t, &why), R1_ERR_INVAL, "a non-object template refused");
 	is_int(cmdwhitelist_reset(path, &why), R1_OK, "reset to the defaults");
 	is_int(cmdwhitelist_load(path, &t, &why), R1_OK, "load after reset");

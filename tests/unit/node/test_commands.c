@@ -14,7 +14,6 @@
  *    PIPELINE_ARCHIVE_OK; a restart of the node runs the pipeline again.
  */
 #include "node/lib.h"
-#include "node/fsutil.h"
 #include "node/node.h"
 #include "core/bus.h"
 #include "core/bus_local.h"
@@ -24,6 +23,7 @@
 #include "core/loop.h"
 #include "core/proto.h"
 #include "tests/tap.h"
+#include "core/paths.h"
 
 #include <jansson.h>
 
@@ -130,13 +130,13 @@ static void world_up(bool secured, const char *dirname)
 	W.refused = json_array();
 	W.notifs = json_array();
 	W.payloads = json_array();
-	W.dir = fs_join(tap_tmpdir(), dirname);
-	fs_mkdir_p(W.dir, 0700, NULL);
+	W.dir = paths_join(tap_tmpdir(), dirname);
+	paths_mkdir_p(W.dir, 0700, NULL);
 	/* the node's key is k1's, as the vectors were made for it */
 	struct buf pem = BUF_INIT;
 	identity_to_pem(&K1, &pem);
-	char *pem_path = fs_join(W.dir, "e2.pem");
-	fs_write_atomic(pem_path, pem.data, pem.len, 0600, NULL);
+	char *pem_path = paths_join(W.dir, "e2.pem");
+	paths_write_atomic(pem_path, pem.data, pem.len, 0600, NULL);
 	r1_free(pem_path);
 	buf_release(&pem);
 	char *why = NULL;

@@ -6,10 +6,10 @@
  */
 #include "node/lib.h"
 #include "node/delta.h"
-#include "node/fsutil.h"
 #include "node/pipestore.h"
 #include "core/db.h"
 #include "tests/tap.h"
+#include "core/paths.h"
 
 #include <jansson.h>
 
@@ -91,7 +91,7 @@ static void test_delta(void)
 
 static void test_pipestore(void)
 {
-	char *path = fs_join(tap_tmpdir(), "node.db");
+	char *path = paths_join(tap_tmpdir(), "node.db");
 	sqlite3 *db = NULL;
 	char *why = NULL;
 	is_int(db_open(path, &db, &why), R1_OK, "open node.db");

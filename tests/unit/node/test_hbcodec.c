@@ -2,13 +2,14 @@
  * Heartbeat and NET_MON_01 codecs against heartbeat.jsonl: our json.dumps
  * text equals the SDK's, our ENCODED_DATA equals the recorded one byte for
  * byte, decoding gives the SDK session's view, and the PAYLOAD_DATA helper
- * rows (A-hb-009..017) give the recorded outputs.  Plus Python repr() of
- * floats and json.dumps escapes on their own.
+ * rows (A-hb-009..017) give the recorded outputs.  (json.dumps on its own
+ * is tested in tests/unit/wire/test_pyjson.c.)
  */
 #include "core/lib.h"
 #include "core/hbcodec.h"
 #include "core/netmon.h"
 #include "core/proto.h"
+#include "core/pyjson.h"
 #include "tests/tap.h"
 
 #include <jansson.h>
@@ -44,83 +45,6 @@ static void load_rows(void)
 		tap_bail("heartbeat.jsonl has %zu rows, expected 17", n);
 }
 
-static void check_repr(double x, const char *want)
-{
-	char out[32];
-	hbjson_float_repr(x, out);
-	is_str(out, want, "repr(%.17g)", x);
-}
-
-static void test_float_repr(void)
-{
-	check_repr(0.0, "0.0");
-	check_repr(-0.0, "-0.0");
-	check_repr(1.0, "1.0");
-	check_repr(0.1, "0.1");
-	check_repr(-2.5, "-2.5");
-	check_repr(12.129, "12.129");
-	check_repr(100.0, "100.0");
-	check_repr(0.0001, "0.0001");
-	check_repr(1e-05, "1e-05");
-	check_repr(1.5e-07, "1.5e-07");
-	check_repr(1e16, "1e+16");
-	check_repr(1.5e16, "1.5e+16");
-	check_repr(1234567890123456.0, "1234567890123456.0");
-	check_repr(123456789012345678.0, "1.2345678901234568e+17");
-	check_repr(1e22, "1e+22");
-	check_repr(5e-324, "5e-324");
-	check_repr(1.7976931348623157e308, "1.7976931348623157e+308");
-	check_repr(0.30000000000000004, "0.30000000000000004");
-	check_repr(31.27, "31.27");
-	check_repr(2.0 / 3.0, "0.6666666666666666");
-}
-
-static void check_dump(json_t *v, enum hbjson_style st, const char *want, const char *name)
-{
-	struct buf b = BUF_INIT;
-	char *why = NULL;
-	enum r1_err e = hbjson_dumps(v, st, &b, &why);
-	is_int(e, R1_OK, "%s: dumps ok (%s)", name, why ? why : "");
-	is_str(buf_cstr(&b), want, "%s", name);
-	buf_release(&b);
-	r1_free(why);
-	json_decref(v);
-}
-
-static void test_dumps(void)
-{
-	check_dump(json_object(), HBJSON_DEFAULT, "{}", "empty object");
-	check_dump(json_array(), HBJSON_DEFAULT, "[]", "empty array");
-	check_dump(json_pack("{s:i,s:[i,n,b]}", "b", 1, "a", 2, 1), HBJSON_DEFAULT,
-	           "{\"b\": 1, \"a\": [2, null, true]}", "insertion order and default separators");
-	check_dump(json_pack("{s:i,s:[i,n,b]}", "b", 1, "a", 2, 0), HBJSON_COMPACT_ASCII,
-	           "{\"b\":1,\"a\":[2,null,false]}", "compact separators");
-	check_dump(json_string("t\xc4\x83 \xf0\x9f\x98\x80 \x01\x1f\x7f /\"\\\n\r\t\b\f"),
-	           HBJSON_DEFAULT,
-	           "\"t\\u0103 \\ud83d\\ude00 \\u0001\\u001f\\u007f /\\\"\\\\\\n\\r\\t\\b\\f\"",
-	           "ensure_ascii escapes (lowercase hex, surrogates, DEL)");
-	check_dump(json_string("t\xc4\x83\x7f\x01"), HBJSON_COMPACT_UTF8,
-	           "\"t\xc4\x83\x7f\\u0001\"", "ensure_ascii=False keeps UTF-8 and DEL raw");
-	check_dump(json_pack("{s:f,s:f,s:I}", "x", 250.0, "y", 1e-5, "z", (json_int_t)INT64_MIN),
-	           HBJSON_DEFAULT, "{\"x\": 250.0, \"y\": 1e-05, \"z\": -9223372036854775808}",
-	           "floats as repr, integers exactly");
-
-	json_t *deep = json_array();
-	json_t *cur = deep;
-	for (int i = 0; i < HBJSON_MAX_DEPTH + 2; i++) {
-		json_t *n = json_array();
-		json_array_append_new(cur, n);
-		cur = n;
-	}
-	struct buf b = BUF_INIT;
-	char *why = NULL;
-	is_int(hbjson_dumps(deep, HBJSON_DEFAULT, &b, &why), R1_ERR_TOOBIG, "too deep refused");
-	ok(why && strstr(why, "deeper"), "reason: %s", why ? why : "");
-	buf_release(&b);
-	r1_free(why);
-	json_decref(deep);
-}
-
 static void test_heartbeat_vectors(void)
 {
 	const char *v2_ids[] = {"A-hb-001", "A-hb-003"};
@@ -130,8 +54,7 @@ static void test_heartbeat_vectors(void)
 		const char *text = json_string_value(json_object_get(r, "encoded_json_text"));
 		json_t *msg = json_object_get(r, "message");
 		struct buf b = BUF_INIT;
-		is_int(hbjson_dumps(status, HBJSON_DEFAULT, &b, NULL), R1_OK, "%s dumps",
-		       v2_ids[k]);
+		is_int(pyjson_dump(&b, status, NULL, NULL), R1_OK, "%s dumps", v2_ids[k]);
 		is_str(buf_cstr(&b), text, "%s: our json.dumps equals the SDK's text", v2_ids[k]);
 		buf_release(&b);
 
@@ -295,8 +218,6 @@ int main(void)
 {
 	r1_alloc_setup_jansson();
 	load_rows();
-	test_float_repr();
-	test_dumps();
 	test_heartbeat_vectors();
 	test_heartbeat_hostile();
 	test_netmon_functions();

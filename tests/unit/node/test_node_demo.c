@@ -5,7 +5,6 @@
  * without the hook they carry this machine's figures and the "no GPU" text.
  */
 #include "node/lib.h"
-#include "node/fsutil.h"
 #include "node/node.h"
 #include "node/sysinfo.h"
 #include "core/bus.h"
@@ -14,6 +13,7 @@
 #include "core/loop.h"
 #include "core/proto.h"
 #include "tests/tap.h"
+#include "core/paths.h"
 
 #include <jansson.h>
 
@@ -60,7 +60,7 @@ static double num(const json_t *o, const char *k)
 static json_t *run_node(struct loop *L, struct bus_hub *H, const char *alias, bool hook,
                         struct seen *s)
 {
-	char *dir = fs_join(tap_tmpdir(), alias);
+	char *dir = paths_join(tap_tmpdir(), alias);
 	json_t *tags = json_pack("{s:s,s:s}", "EE_NT_CT", "RO", "EE_NT_DC", "dc-demo");
 	struct node_config cfg = {
 	    .alias = alias,

@@ -9,7 +9,6 @@
  * requester); SYSTEM_HEALTH_MONITOR_01 reports this machine.
  */
 #include "node/lib.h"
-#include "node/fsutil.h"
 #include "node/node.h"
 #include "core/bus.h"
 #include "core/bus_local.h"
@@ -21,6 +20,7 @@
 #include "core/netmon.h"
 #include "core/proto.h"
 #include "tests/tap.h"
+#include "core/paths.h"
 
 #include <jansson.h>
 
@@ -60,7 +60,7 @@ static void spin(int ms)
 
 static struct node *make_node(const char *alias, bool oracle, const char *trust, struct bus **bus)
 {
-	char *dir = fs_join(tap_tmpdir(), alias);
+	char *dir = paths_join(tap_tmpdir(), alias);
 	const char *allow[] = {ME.addr};
 	const char *oracles[] = {trust};
 	struct node_config cfg = {

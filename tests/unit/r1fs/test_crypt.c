@@ -6,7 +6,7 @@
  * metadata, names that would be paths) that must be refused with a reason.
  */
 #include "node/lib.h"
-#include "node/r1fs/pyjson.h"
+#include "node/r1fs/pytree.h"
 #include "node/r1fs/pyrandom.h"
 #include "node/r1fs/seal.h"
 #include "node/r1fs/unseal.h"
@@ -225,14 +225,14 @@ static void test_vectors(void)
 			    json_string_value(json_object_get(row, "restored_content_hex")), &plen);
 			/* and the JSON text is what json.dumps(sort_keys, compact) makes */
 			char *jtext = json_dumps(json_object_get(args, "data"), JSON_ENCODE_ANY);
-			struct pyjson *v = NULL;
+			struct pytree *v = NULL;
 			struct buf dumped = BUF_INIT;
-			is_int(pyjson_parse(jtext, strlen(jtext), &v, NULL), R1_OK,
+			is_int(pytree_parse(jtext, strlen(jtext), &v, NULL), R1_OK,
 			       "%s: data parses", id);
-			pyjson_dump(v, &dumped);
+			pytree_dump(v, &dumped);
 			is_mem(dumped.data, dumped.len, plain, plen,
 			       "%s: data serialized as the reference does", id);
-			pyjson_free(&v);
+			pytree_free(&v);
 			buf_release(&dumped);
 			free(jtext);
 		} else {

@@ -56,6 +56,46 @@ static void test_decode(void)
 	is_int(r1_utf8_encode(0x10FFFF, out), 4, "encode: U+10FFFF is 4 bytes");
 	ok(r1_utf8_valid("caf\xC3\xA9 \xEF\xBF\xBD", 9), "valid: real U+FFFD is valid");
 	ok(!r1_utf8_valid("a\xC3", 2), "valid: truncated is invalid");
+	ok(r1_utf8_valid("", 0), "valid: empty");
+	ok(r1_utf8_valid("a\xc3\xa9\xe2\x82\xac\xf0\x9f\x98\x80", 10), "valid: 1 to 4 bytes");
+	ok(!r1_utf8_valid("\xe2\x82", 2) && !r1_utf8_valid("\x9c", 1) &&
+	       !r1_utf8_valid("\xe0\x80\xaf", 3) && !r1_utf8_valid("\xc0\xaf", 2),
+	   "valid: truncation, a stray continuation and overlongs are not");
+	ok(r1_utf8_valid("a\0b", 3), "valid: NUL is allowed");
+	ok(!r1_utf8_valid("\xED\xA0\x80", 3), "valid: an encoded surrogate is not");
+	ok(!r1_utf8_valid("\xC0\x80", 2), "valid: overlong NUL is not");
+	ok(!r1_utf8_valid("\xF4\x90\x80\x80", 4), "valid: above U+10FFFF is not");
+	ok(r1_utf8_valid("\xF4\x8F\xBF\xBF", 4), "valid: U+10FFFF is");
+	is_int(r1_utf8_seq_len((const unsigned char *)"\xE2\x82\xAC", 3), 3, "seq_len: euro");
+	is_int(r1_utf8_seq_len((const unsigned char *)"\xE2\x82\xAC", 2), 0,
+	       "seq_len: not enough bytes available");
+	is_int(r1_utf8_seq_len((const unsigned char *)"\x80", 1), 0, "seq_len: continuation");
+}
+
+static void test_wtf8(void)
+{
+	size_t used = 99;
+	is_int(r1_wtf8_decode("", 0, &used), -1, "wtf8: empty input is malformed");
+	is_int(used, 99, "wtf8: and *used is untouched");
+	is_int(r1_wtf8_decode("A", 1, &used), 'A', "wtf8: ASCII");
+	is_int(used, 1, "wtf8: one byte");
+	is_int(r1_wtf8_decode("\xF0\x9F\x98\x80", 4, &used), 0x1F600, "wtf8: emoji");
+	is_int(used, 4, "wtf8: four bytes");
+	is_int(r1_wtf8_decode("\xED\xA0\x80", 3, &used), 0xD800, "wtf8: a lone high surrogate");
+	is_int(used, 3, "wtf8: three bytes");
+	is_int(r1_wtf8_decode("\xED\xBF\xBF", 3, &used), 0xDFFF, "wtf8: the last low surrogate");
+	is_int(r1_wtf8_decode("\xED\x9F\xBF", 3, &used), 0xD7FF, "wtf8: U+D7FF as UTF-8 has it");
+	is_int(r1_wtf8_decode("\xED\xA0", 2, &used), -1, "wtf8: truncated surrogate");
+	is_int(r1_wtf8_decode("\xC0\x80", 2, &used), -1, "wtf8: overlong refused");
+	is_int(r1_wtf8_decode("\xF4\x90\x80\x80", 4, &used), -1, "wtf8: above U+10FFFF refused");
+	is_int(r1_wtf8_decode("\xFF", 1, &used), -1, "wtf8: 0xFF refused");
+
+	char out[4];
+	is_int(r1_wtf8_encode(0xDC80, out), 3, "wtf8 encode: a surrogate is 3 bytes");
+	is_mem(out, 3, "\xED\xB2\x80", 3, "wtf8 encode: U+DC80 bytes");
+	is_int(r1_wtf8_encode(0x41, out), 1, "wtf8 encode: ASCII");
+	is_int(r1_wtf8_encode(0x110000, out), 3, "wtf8 encode: past U+10FFFF becomes U+FFFD");
+	is_mem(out, 3, "\xEF\xBF\xBD", 3, "wtf8 encode: U+FFFD bytes");
 }
 
 static void test_width(void)
@@ -162,6 +202,7 @@ int main(void)
 	if (!setlocale(LC_CTYPE, "C.UTF-8"))
 		tap_bail("the C.UTF-8 locale is missing");
 	test_decode();
+	test_wtf8();
 	test_width();
 	test_sanitize();
 	test_into();

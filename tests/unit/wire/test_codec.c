@@ -50,10 +50,60 @@ static void test_base64(void)
 	r1_free(why);
 }
 
+/* The table codec gives libsodium's text and refuses what it refuses. */
+static void test_base64_vartime(void)
+{
+	uint8_t data[300], back[300];
+	for (size_t i = 0; i < sizeof(data); i++)
+		data[i] = (uint8_t)(i * 131 + 7);
+	bool same_text = true, round_trip = true;
+	for (int a = 0; a < 2; a++) {
+		enum b64_alphabet alpha = a ? B64_URL : B64_STD;
+		for (size_t n = 0; n <= sizeof(data); n++) {
+			struct buf ref = BUF_INIT;
+			base64_encode(&ref, data, n, alpha);
+			char text[4 * sizeof(data) / 3 + 8];
+			size_t len = base64_encode_vartime(text, data, n, alpha);
+			same_text &= len == ref.len && strcmp(text, buf_cstr(&ref)) == 0;
+			size_t got = 0;
+			round_trip &= base64_decode_vartime(text, len, alpha, back, n, &got) &&
+			              got == n && memcmp(back, data, n) == 0;
+			buf_release(&ref);
+		}
+	}
+	ok(same_text, "vartime: the same text as libsodium, 0..300 bytes, both alphabets");
+	ok(round_trip, "vartime: and it decodes back into a buffer of the exact size");
+	static const char *const texts[] = {
+	    "",     "Zg==", "Zm8=", "Zm9v", "Zh==", "Zm9=", "Zg",    "Zg=",  "Z===",
+	    "====", "Zg=A", "Z-8=", "Z_8=", "Z+8=", "Z/8=", "Zm9v!", "Zm 9", "=Zm9",
+	};
+	bool agree = true;
+	for (int a = 0; a < 2; a++) {
+		enum b64_alphabet alpha = a ? B64_URL : B64_STD;
+		for (size_t i = 0; i < R1_ARRAY_LEN(texts); i++) {
+			uint8_t x[16], y[16];
+			size_t nx = 0, ny = 0;
+			bool sodium = base64_decode_into(texts[i], strlen(texts[i]), alpha, x,
+			                                 sizeof(x), &nx, NULL) == R1_OK;
+			bool table = base64_decode_vartime(texts[i], strlen(texts[i]), alpha, y,
+			                                   sizeof(y), &ny);
+			if (sodium != table || (sodium && (nx != ny || memcmp(x, y, nx) != 0))) {
+				tap_diag("vartime and libsodium disagree on '%s' (%s)", texts[i],
+				         a ? "url" : "std");
+				agree = false;
+			}
+		}
+	}
+	ok(agree, "vartime: accepts and refuses what libsodium does (padding, bits, alphabet)");
+	size_t got = 0;
+	ok(!base64_decode_vartime("Zm9vYmFy", 8, B64_STD, back, 5, &got),
+	   "vartime: a short buffer is refused");
+}
+
 static void test_hex(void)
 {
 	struct buf b = BUF_INIT;
-	hex_encode(&b, "\x00\xab\xff", 3);
+	buf_addhex(&b, "\x00\xab\xff", 3);
 	is_str(buf_cstr(&b), "00abff", "hex encode");
 	buf_release(&b);
 	uint8_t out[3];
@@ -64,6 +114,50 @@ static void test_hex(void)
 	is_int(hex_decode("00ag00", 6, out, 3, &why), R1_ERR_INVAL, "hex characters checked");
 	ok(why && strstr(why, "at 3"), "reason gives position: %s", why);
 	r1_free(why);
+
+	char text[8] = "xxxxxxx";
+	hex_format(text, "\x00\xab\xff", 3);
+	is_mem(text, 7, "00abff\0", 7, "hex_format writes the digits and a NUL");
+	hex_format(text, "", 0);
+	is_str(text, "", "hex_format of nothing is the empty string");
+	is_int(hex_digit('0'), 0, "digit 0");
+	is_int(hex_digit('f'), 15, "digit f");
+	is_int(hex_digit('F'), 15, "digit F");
+	is_int(hex_digit('g'), -1, "not a digit: g");
+	is_int(hex_digit('/'), -1, "not a digit: /");
+	is_int(hex_quad("00e9"), 0xe9, "a \\u escape's four digits");
+	is_int(hex_quad("FFFF"), 0xffff, "the largest");
+	is_int(hex_quad("12x4"), -1, "a bad digit anywhere");
+}
+
+static void test_pct(void)
+{
+	struct buf q = BUF_INIT;
+	pct_encode(&q, "", 0);
+	is_str(buf_cstr(&q), "", "pct: nothing");
+	pct_encode(&q, "/ipfs/Qm x&y=z~._-\xc8\x99", 20);
+	is_str(buf_cstr(&q), "%2Fipfs%2FQm%20x%26y%3Dz~._-%C8%99",
+	       "pct: RFC 3986 unreserved kept, the rest %%XX uppercase");
+	buf_release(&q);
+	char *s = NULL, *why = NULL;
+	is_int(pct_decode("us%40er%3a", 10, &s, &why), R1_OK, "pct: decode");
+	is_str(s, "us@er:", "pct: escapes of either case");
+	r1_free(s);
+	is_int(pct_decode("", 0, &s, &why), R1_OK, "pct: decode nothing");
+	is_str(s, "", "pct: to the empty string");
+	r1_free(s);
+	s = NULL;
+	static const char *const bad[] = {"%", "%4", "a%4g", "%00", "x%zz"};
+	for (size_t i = 0; i < R1_ARRAY_LEN(bad); i++) {
+		is_int(pct_decode(bad[i], strlen(bad[i]), &s, &why), R1_ERR_INVAL,
+		       "pct: '%s' refused", bad[i]);
+		ok(s == NULL, "pct: and nothing returned for '%s'", bad[i]);
+	}
+	ok(why && strstr(why, "%-escape"), "pct: the reason says so: %s", why ? why : "");
+	r1_free(why);
+	r1_alloc_fail_after(0);
+	is_int(pct_decode("abc", 3, &s, NULL), R1_ERR_NOMEM, "pct: out of memory");
+	r1_alloc_fail_after(-1);
 }
 
 static void test_zlib(void)
@@ -148,7 +242,9 @@ static void test_compress_text_vectors(void)
 int main(void)
 {
 	test_base64();
+	test_base64_vartime();
 	test_hex();
+	test_pct();
 	test_zlib();
 	test_compress_text_vectors();
 	return tap_done();

@@ -5,21 +5,21 @@
  * yaml.dump on the same data.
  */
 #include "node/lib.h"
-#include "node/r1fs/pyjson.h"
+#include "node/r1fs/pytree.h"
 #include "node/r1fs/yaml.h"
 #include "tests/tap.h"
 
 static char *dump(const char *json, enum r1_err *err)
 {
-	struct pyjson *v = NULL;
+	struct pytree *v = NULL;
 	char *why = NULL;
-	*err = pyjson_parse(json, strlen(json), &v, &why);
+	*err = pytree_parse(json, strlen(json), &v, &why);
 	r1_free(why);
 	if (*err)
 		return NULL;
 	struct buf b = BUF_INIT;
-	pyjson_dump(v, &b);
-	pyjson_free(&v);
+	pytree_dump(v, &b);
+	pytree_free(&v);
 	return buf_detach(&b, NULL);
 }
 
@@ -33,9 +33,9 @@ static void test_json(void)
 	    "nan",      "inf",
 	};
 	for (size_t i = 0; i < R1_ARRAY_LEN(refused); i++) {
-		struct pyjson *v = NULL;
+		struct pytree *v = NULL;
 		char *why = NULL;
-		enum r1_err pe = pyjson_parse(refused[i], strlen(refused[i]), &v, &why);
+		enum r1_err pe = pytree_parse(refused[i], strlen(refused[i]), &v, &why);
 		is_int(pe, R1_ERR_INVAL, "refused: %s (%s)", refused[i], why ? why : "");
 		ok(v == NULL, "nothing returned for %s", refused[i]);
 		r1_free(why);
@@ -74,59 +74,59 @@ static void test_json(void)
 		r1_free(got);
 	}
 
-	/* Depth: PYJSON_MAX_DEPTH levels pass, one more is refused. */
+	/* Depth: PYTREE_MAX_DEPTH levels pass, one more is refused. */
 	struct buf deep = BUF_INIT;
-	for (int i = 0; i < PYJSON_MAX_DEPTH; i++)
+	for (int i = 0; i < PYTREE_MAX_DEPTH; i++)
 		buf_addc(&deep, '[');
-	for (int i = 0; i < PYJSON_MAX_DEPTH; i++)
+	for (int i = 0; i < PYTREE_MAX_DEPTH; i++)
 		buf_addc(&deep, ']');
 	enum r1_err e;
 	char *got = dump(deep.data, &e);
-	is_int(e, R1_OK, "%d levels of nesting accepted", PYJSON_MAX_DEPTH);
+	is_int(e, R1_OK, "%d levels of nesting accepted", PYTREE_MAX_DEPTH);
 	r1_free(got);
 	buf_reset(&deep);
-	for (int i = 0; i < PYJSON_MAX_DEPTH + 2; i++)
+	for (int i = 0; i < PYTREE_MAX_DEPTH + 2; i++)
 		buf_addc(&deep, '[');
 	got = dump(deep.data, &e);
-	is_int(e, R1_ERR_INVAL, "%d levels refused", PYJSON_MAX_DEPTH + 2);
+	is_int(e, R1_ERR_INVAL, "%d levels refused", PYTREE_MAX_DEPTH + 2);
 	buf_release(&deep);
 
 	/* Allocation failures surface as R1_ERR_NOMEM, never a crash or a leak. */
 	const char *doc = "{\"k\":[1,2.5,\"s\",{\"x\":null,\"y\":[true,false]}],\"a\":\"\\u00e9\"}";
 	bool all_nomem = true;
 	for (long n = 0; n < 40; n++) {
-		struct pyjson *v = NULL;
+		struct pytree *v = NULL;
 		r1_alloc_fail_after(n);
-		enum r1_err pe = pyjson_parse(doc, strlen(doc), &v, NULL);
+		enum r1_err pe = pytree_parse(doc, strlen(doc), &v, NULL);
 		r1_alloc_fail_after(-1);
 		if (pe != R1_OK && pe != R1_ERR_NOMEM)
 			all_nomem = false;
-		pyjson_free(&v);
+		pytree_free(&v);
 	}
 	ok(all_nomem, "every allocation failure while parsing is R1_ERR_NOMEM");
 }
 
 static char *to_yaml(const char *json)
 {
-	struct pyjson *v = NULL;
-	if (pyjson_parse(json, strlen(json), &v, NULL) != R1_OK)
+	struct pytree *v = NULL;
+	if (pytree_parse(json, strlen(json), &v, NULL) != R1_OK)
 		tap_bail("bad test JSON: %s", json);
 	struct buf b = BUF_INIT;
 	if (r1fs_yaml_emit(v, &b, NULL) != R1_OK)
 		tap_bail("yaml emit failed");
-	pyjson_free(&v);
+	pytree_free(&v);
 	return buf_detach(&b, NULL);
 }
 
 static char *yaml_to_json(const char *yaml, enum r1_err *e, char **why)
 {
-	struct pyjson *v = NULL;
+	struct pytree *v = NULL;
 	*e = r1fs_yaml_parse(yaml, strlen(yaml), &v, why);
 	if (*e)
 		return NULL;
 	struct buf b = BUF_INIT;
-	pyjson_dump(v, &b);
-	pyjson_free(&v);
+	pytree_dump(v, &b);
+	pytree_free(&v);
 	return buf_detach(&b, NULL);
 }
 
@@ -169,11 +169,11 @@ static void test_yaml(void)
 	is_int(e, R1_OK, "PyYAML's text parses (%s)", why ? why : "ok");
 	char *want = NULL;
 	{
-		struct pyjson *v = NULL;
-		pyjson_parse(json, strlen(json), &v, NULL);
+		struct pytree *v = NULL;
+		pytree_parse(json, strlen(json), &v, NULL);
 		struct buf b = BUF_INIT;
-		pyjson_dump(v, &b);
-		pyjson_free(&v);
+		pytree_dump(v, &b);
+		pytree_free(&v);
 		want = buf_detach(&b, NULL);
 	}
 	is_str(back, want, "and gives back the original data");
@@ -191,6 +191,7 @@ static void test_yaml(void)
 	     "{\"n\":[null,null,null,null],\"t\":[true,false,true,false,true,false]}"},
 	    {"i: [+5, -0, 007, 0x1F, 1e5, 1_000, 1.5e+3, .5, -.inf, .NaN]\n",
 	     "{\"i\":[5,0,\"007\",\"0x1F\",\"1e5\",\"1_000\",1500.0,0.5,-Infinity,NaN]}"},
+	    {"f: [+.5, 5., 007.25e+3, -00.5, 0.10]\n", "{\"f\":[0.5,5.0,7250.0,-0.5,0.1]}"},
 	    {"'quoted key': 'it''s'\n\"dq\": \"\\t\\x41\\u0219\\U0001F600\"\n",
 	     "{\"dq\":\"\\tA\\u0219\\ud83d\\ude00\",\"quoted key\":\"it's\"}"},
 	    {"- a: 1\n  b:\n  - x\n- - 2\n  - 3\n-\n- c\n",

@@ -1,15 +1,16 @@
-#ifndef R1_NODE_R1FS_HTTPC_H
-#define R1_NODE_R1FS_HTTPC_H
+#ifndef R1_NODE_HTTPC_H
+#define R1_NODE_HTTPC_H
 /*
- * A small HTTP/1.1 client over plain sockets, enough for an IPFS node's
- * RPC API: one request per connection (Connection: close), a request body
+ * The one HTTP/1.1 client, over plain sockets: enough for an IPFS node's
+ * RPC API (r1fs/ipfs.c) and for a node's own APIs on loopback (the CLI,
+ * through httpclient.h): one request per connection (Connection: close), a request body
  * given whole or produced piece by piece (a multipart upload streams
  * through it with a Content-Length computed in advance), a response read
  * as a stream whether it comes with Content-Length, chunked (with its
  * trailers, where kubo and js-ipfs report errors met mid-stream) or until
  * the connection closes.  Every wait on the socket is bounded by the
  * request's timeout, and every header, line and chunk size by a cap; what
- * the server sends is treated as hostile.  http:// only (an IPFS API is
+ * the server sends is treated as hostile.  http:// only (these APIs are
  * reached on loopback or a private network; TLS would be a proxy's job).
  *
  * Not thread safe per object; separate requests may run on separate
@@ -67,6 +68,8 @@ int httpc_status(const struct httpc_response *r);
 /* First header (or, after the end of the body, trailer) of that name, case-insensitive; NULL if
  * none. */
 const char *httpc_header(const struct httpc_response *r, const char *name);
+/* Header i (0, 1, ... in the order received) and its value; NULL past the last. */
+const char *httpc_header_at(const struct httpc_response *r, size_t i, const char **value);
 
 /*
  * Up to cap body bytes into buf; *n = 0 at the end of the body, after which
@@ -76,8 +79,5 @@ const char *httpc_header(const struct httpc_response *r, const char *name);
 enum r1_err httpc_read(struct httpc_response *r, uint8_t *buf, size_t cap, size_t *n, char **why);
 /* The whole (rest of the) body into out; R1_ERR_TOOBIG past max bytes. */
 enum r1_err httpc_read_all(struct httpc_response *r, size_t max, struct buf *out, char **why);
-
-/* Percent-encode a query value (RFC 3986 unreserved characters kept). */
-void httpc_add_query_value(struct buf *b, const char *value);
 
 #endif

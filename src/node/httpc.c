@@ -1,14 +1,14 @@
 /*
- * The HTTP/1.1 client of the IPFS backend (see httpc.h).  A non-blocking
+ * The HTTP/1.1 client (see httpc.h).  A non-blocking
  * socket waited on with poll, so every step has the request's timeout; a
  * read buffer from which the head is parsed line by line and the body is
  * served in one of three framings.  The parser accepts only what it needs:
  * a status line, header lines (no obsolete folding), decimal lengths and
  * hex chunk sizes within bounds.  Not here: TLS, redirects, keep-alive,
- * compression (none of which an IPFS RPC call needs).
+ * compression (none of which these APIs need).
  */
 #include "node/lib.h"
-#include "node/r1fs/httpc.h"
+#include "node/httpc.h"
 
 #include <fcntl.h>
 #include <netdb.h>
@@ -56,21 +56,21 @@ enum r1_err httpc_url_parse(const char *url, struct httpc_url *out, char **why)
 {
 	memset(out, 0, sizeof(*out));
 	if (strncmp(url, "http://", 7) != 0)
-		return r1_fail(why, R1_ERR_INVAL, "ipfs: '%.100s' is not an http:// URL", url);
+		return r1_fail(why, R1_ERR_INVAL, "http: '%.100s' is not an http:// URL", url);
 	const char *p = url + 7, *end = p + strcspn(p, "/?#");
 	if (memchr(p, '@', (size_t)(end - p)))
-		return r1_fail(why, R1_ERR_INVAL, "ipfs: user names in URLs are not supported");
+		return r1_fail(why, R1_ERR_INVAL, "http: user names in URLs are not supported");
 	const char *host = p, *host_end, *port = NULL;
 	if (*p == '[') {
 		host = p + 1;
 		host_end = memchr(host, ']', (size_t)(end - host));
 		if (!host_end)
-			return r1_fail(why, R1_ERR_INVAL, "ipfs: bad IPv6 address in '%.100s'",
+			return r1_fail(why, R1_ERR_INVAL, "http: bad IPv6 address in '%.100s'",
 			               url);
 		if (host_end + 1 < end && host_end[1] == ':')
 			port = host_end + 2;
 		else if (host_end + 1 != end)
-			return r1_fail(why, R1_ERR_INVAL, "ipfs: bad host in '%.100s'", url);
+			return r1_fail(why, R1_ERR_INVAL, "http: bad host in '%.100s'", url);
 	} else {
 		host_end = memchr(host, ':', (size_t)(end - host));
 		if (host_end)
@@ -79,13 +79,13 @@ enum r1_err httpc_url_parse(const char *url, struct httpc_url *out, char **why)
 			host_end = end;
 	}
 	if (host_end == host)
-		return r1_fail(why, R1_ERR_INVAL, "ipfs: no host in '%.100s'", url);
+		return r1_fail(why, R1_ERR_INVAL, "http: no host in '%.100s'", url);
 	size_t port_len = port ? (size_t)(end - port) : 0;
 	if (port && (port_len == 0 || port_len > 5 || strspn(port, "0123456789") < port_len ||
 	             strtoul(port, NULL, 10) == 0 || strtoul(port, NULL, 10) > 65535))
-		return r1_fail(why, R1_ERR_INVAL, "ipfs: bad port in '%.100s'", url);
+		return r1_fail(why, R1_ERR_INVAL, "http: bad port in '%.100s'", url);
 	if (*end && *end != '/')
-		return r1_fail(why, R1_ERR_INVAL, "ipfs: '%.100s' has a query or fragment", url);
+		return r1_fail(why, R1_ERR_INVAL, "http: '%.100s' has a query or fragment", url);
 	size_t prefix_len = strlen(end);
 	while (prefix_len > 0 && end[prefix_len - 1] == '/')
 		prefix_len--;
@@ -94,26 +94,9 @@ enum r1_err httpc_url_parse(const char *url, struct httpc_url *out, char **why)
 	out->prefix = r1_strndup(end, prefix_len);
 	if (!out->host || !out->port || !out->prefix) {
 		httpc_url_release(out);
-		return r1_fail(why, R1_ERR_NOMEM, "ipfs: out of memory");
+		return r1_fail(why, R1_ERR_NOMEM, "http: out of memory");
 	}
 	return R1_OK;
-}
-
-void httpc_add_query_value(struct buf *b, const char *value)
-{
-	static const char hex[] = "0123456789ABCDEF";
-	for (const unsigned char *p = (const unsigned char *)value; *p; p++) {
-		bool unreserved = (*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z') ||
-		                  (*p >= '0' && *p <= '9') || *p == '-' || *p == '.' || *p == '_' ||
-		                  *p == '~';
-		if (unreserved) {
-			buf_addc(b, (char)*p);
-		} else {
-			buf_addc(b, '%');
-			buf_addc(b, hex[*p >> 4]);
-			buf_addc(b, hex[*p & 15]);
-		}
-	}
 }
 
 /* ------------------------------------------------------------ socket */
@@ -127,10 +110,10 @@ static enum r1_err wait_fd(int fd, short events, int timeout_ms, const char *pee
 		if (n > 0)
 			return R1_OK;
 		if (n == 0)
-			return r1_fail(why, R1_ERR_TIMEOUT, "ipfs: %s did not answer within %d ms",
+			return r1_fail(why, R1_ERR_TIMEOUT, "http: %s did not answer within %d ms",
 			               peer, timeout_ms);
 		if (errno != EINTR)
-			return r1_fail(why, R1_ERR_IO, "ipfs: poll: %s", strerror(errno));
+			return r1_fail(why, R1_ERR_IO, "http: poll: %s", strerror(errno));
 	}
 }
 
@@ -142,7 +125,7 @@ static enum r1_err connect_to(const struct httpc_url *u, int timeout_ms, const c
 	hints.ai_flags = AI_ADDRCONFIG;
 	int rc = getaddrinfo(u->host, u->port, &hints, &res);
 	if (rc != 0)
-		return r1_fail(why, R1_ERR_IO, "ipfs: cannot resolve %s: %s", u->host,
+		return r1_fail(why, R1_ERR_IO, "http: cannot resolve %s: %s", u->host,
 		               gai_strerror(rc));
 	enum r1_err e = R1_ERR_IO;
 	int err = 0;
@@ -172,7 +155,7 @@ static enum r1_err connect_to(const struct httpc_url *u, int timeout_ms, const c
 	}
 	freeaddrinfo(res);
 	if (e == R1_ERR_IO)
-		return r1_fail(why, R1_ERR_IO, "ipfs: cannot connect to %s: %s", peer,
+		return r1_fail(why, R1_ERR_IO, "http: cannot connect to %s: %s", peer,
 		               strerror(err ? err : ECONNREFUSED));
 	return e;
 }
@@ -191,7 +174,7 @@ static enum r1_err send_all(int fd, const uint8_t *p, size_t len, int timeout_ms
 			continue;
 		}
 		if (n < 0)
-			return r1_fail(why, R1_ERR_IO, "ipfs: sending to %s: %s", peer,
+			return r1_fail(why, R1_ERR_IO, "http: sending to %s: %s", peer,
 			               strerror(errno));
 		p += n;
 		len -= (size_t)n;
@@ -222,7 +205,7 @@ static enum r1_err fill(struct httpc_response *r, char **why)
 		if (errno == EINTR)
 			continue;
 		if (errno != EAGAIN && errno != EWOULDBLOCK)
-			return r1_fail(why, R1_ERR_IO, "ipfs: receiving from %s: %s", r->peer,
+			return r1_fail(why, R1_ERR_IO, "http: receiving from %s: %s", r->peer,
 			               strerror(errno));
 		enum r1_err e = wait_fd(r->fd, POLLIN, r->timeout_ms, r->peer, why);
 		if (e)
@@ -244,26 +227,26 @@ static enum r1_err read_line(struct httpc_response *r, bool head, char **line, c
 			size_t len = (size_t)(nl - start);
 			if (len > HTTPC_LINE_MAX)
 				return r1_fail(why, R1_ERR_PROTO,
-				               "ipfs: a line from %s is too long", r->peer);
+				               "http: a line from %s is too long", r->peer);
 			r->rpos += len + 1;
 			if (head && (r->head_bytes += len + 1) > HTTPC_HEADERS_MAX)
 				return r1_fail(why, R1_ERR_PROTO,
-				               "ipfs: %s sent more than %u bytes of headers",
+				               "http: %s sent more than %u bytes of headers",
 				               r->peer, HTTPC_HEADERS_MAX);
 			if (len > 0 && start[len - 1] == '\r')
 				len--;
 			start[len] = '\0';
 			if (memchr(start, '\0', len))
-				return r1_fail(why, R1_ERR_PROTO, "ipfs: NUL in a line from %s",
+				return r1_fail(why, R1_ERR_PROTO, "http: NUL in a line from %s",
 				               r->peer);
 			*line = (char *)start;
 			return R1_OK;
 		}
 		if (r->rlen - r->rpos > HTTPC_LINE_MAX)
-			return r1_fail(why, R1_ERR_PROTO, "ipfs: a line from %s is too long",
+			return r1_fail(why, R1_ERR_PROTO, "http: a line from %s is too long",
 			               r->peer);
 		if (r->eof)
-			return r1_fail(why, R1_ERR_PROTO, "ipfs: %s closed the connection mid-line",
+			return r1_fail(why, R1_ERR_PROTO, "http: %s closed the connection mid-line",
 			               r->peer);
 		enum r1_err e = fill(r, why);
 		if (e)
@@ -276,9 +259,9 @@ static enum r1_err add_header(struct httpc_response *r, char *line, char **why)
 {
 	char *colon = strchr(line, ':');
 	if (!colon || colon == line || line[0] == ' ' || line[0] == '\t')
-		return r1_fail(why, R1_ERR_PROTO, "ipfs: malformed header line from %s", r->peer);
+		return r1_fail(why, R1_ERR_PROTO, "http: malformed header line from %s", r->peer);
 	if (r->nheaders == HEADERS_MAX)
-		return r1_fail(why, R1_ERR_PROTO, "ipfs: too many headers from %s", r->peer);
+		return r1_fail(why, R1_ERR_PROTO, "http: too many headers from %s", r->peer);
 	*colon = '\0';
 	char *value = colon + 1;
 	value += strspn(value, " \t");
@@ -291,7 +274,7 @@ static enum r1_err add_header(struct httpc_response *r, char *line, char **why)
 	if (!h->name || !h->value) {
 		r1_free(h->name);
 		r1_free(h->value);
-		return r1_fail(why, R1_ERR_NOMEM, "ipfs: out of memory");
+		return r1_fail(why, R1_ERR_NOMEM, "http: out of memory");
 	}
 	r->nheaders++;
 	return R1_OK;
@@ -303,6 +286,14 @@ const char *httpc_header(const struct httpc_response *r, const char *name)
 		if (strcasecmp(r->headers[i].name, name) == 0)
 			return r->headers[i].value;
 	return NULL;
+}
+
+const char *httpc_header_at(const struct httpc_response *r, size_t i, const char **value)
+{
+	if (i >= r->nheaders)
+		return NULL;
+	*value = r->headers[i].value;
+	return r->headers[i].name;
 }
 
 int httpc_status(const struct httpc_response *r)
@@ -354,7 +345,7 @@ static enum r1_err read_head(struct httpc_response *r, char **why)
 		if (sscanf(line, "HTTP/%d.%d %3d%n", &major, &minor, &status, &used) != 3 ||
 		    major != 1 || status < 100 || status > 599 ||
 		    (line[used] != '\0' && line[used] != ' '))
-			return r1_fail(why, R1_ERR_PROTO, "ipfs: %s sent a bad status line",
+			return r1_fail(why, R1_ERR_PROTO, "http: %s sent a bad status line",
 			               r->peer);
 		r->status = status;
 		for (;;) {
@@ -371,12 +362,12 @@ static enum r1_err read_head(struct httpc_response *r, char **why)
 	if (te) {
 		if (!token_in(te, "chunked"))
 			return r1_fail(why, R1_ERR_PROTO,
-			               "ipfs: unsupported Transfer-Encoding '%.40s'", te);
+			               "http: unsupported Transfer-Encoding '%.40s'", te);
 		r->framing = FRAME_CHUNKED;
 	} else if (cl) {
 		size_t n = strlen(cl);
 		if (n == 0 || n > 19 || strspn(cl, "0123456789") != n)
-			return r1_fail(why, R1_ERR_PROTO, "ipfs: bad Content-Length '%.40s'", cl);
+			return r1_fail(why, R1_ERR_PROTO, "http: bad Content-Length '%.40s'", cl);
 		r->framing = FRAME_LENGTH;
 		r->left = strtoull(cl, NULL, 10);
 		r->done = r->left == 0;
@@ -397,7 +388,7 @@ enum r1_err httpc_send(const struct httpc_url *url, const struct httpc_request *
 	struct httpc_response *r = r1_calloc(1, sizeof(*r));
 	struct buf peer = BUF_INIT, head = BUF_INIT;
 	if (!r)
-		return r1_fail(why, R1_ERR_NOMEM, "ipfs: out of memory");
+		return r1_fail(why, R1_ERR_NOMEM, "http: out of memory");
 	r->fd = -1;
 	r->timeout_ms = req->timeout_ms > 0 ? req->timeout_ms : 30000;
 	bool v6 = strchr(url->host, ':') != NULL;
@@ -405,7 +396,7 @@ enum r1_err httpc_send(const struct httpc_url *url, const struct httpc_request *
 	r->peer = buf_detach(&peer, NULL);
 	r->rbuf = r1_malloc(RBUF_SIZE);
 	enum r1_err e =
-	    r->peer && r->rbuf ? R1_OK : r1_fail(why, R1_ERR_NOMEM, "ipfs: out of memory");
+	    r->peer && r->rbuf ? R1_OK : r1_fail(why, R1_ERR_NOMEM, "http: out of memory");
 	if (!e)
 		e = connect_to(url, r->timeout_ms, r->peer, &r->fd, why);
 	if (!e) {
@@ -420,7 +411,7 @@ enum r1_err httpc_send(const struct httpc_url *url, const struct httpc_request *
 		buf_adds(&head, "\r\n");
 		e = buf_ok(&head) ? send_all(r->fd, (const uint8_t *)head.data, head.len,
 		                             r->timeout_ms, r->peer, why)
-		                  : r1_fail(why, R1_ERR_NOMEM, "ipfs: out of memory");
+		                  : r1_fail(why, R1_ERR_NOMEM, "http: out of memory");
 	}
 	if (!e && req->content_type && req->data)
 		e = send_all(r->fd, req->data, (size_t)req->content_length, r->timeout_ms, r->peer,
@@ -429,7 +420,7 @@ enum r1_err httpc_send(const struct httpc_url *url, const struct httpc_request *
 		uint8_t *chunk = r1_malloc(SEND_CHUNK);
 		uint64_t sent = 0;
 		if (!chunk)
-			e = r1_fail(why, R1_ERR_NOMEM, "ipfs: out of memory");
+			e = r1_fail(why, R1_ERR_NOMEM, "http: out of memory");
 		while (!e) {
 			size_t n = 0;
 			e = req->body(req->body_ctx, chunk, SEND_CHUNK, &n, why);
@@ -437,7 +428,7 @@ enum r1_err httpc_send(const struct httpc_url *url, const struct httpc_request *
 				break;
 			if (sent + n > req->content_length) {
 				e = r1_fail(why, R1_ERR_STATE,
-				            "ipfs: request body longer than declared");
+				            "http: request body longer than declared");
 				break;
 			}
 			e = send_all(r->fd, chunk, n, r->timeout_ms, r->peer, why);
@@ -445,7 +436,7 @@ enum r1_err httpc_send(const struct httpc_url *url, const struct httpc_request *
 		}
 		if (!e && sent != req->content_length)
 			e = r1_fail(why, R1_ERR_STATE,
-			            "ipfs: request body of %" PRIu64 " bytes, %" PRIu64 " declared",
+			            "http: request body of %" PRIu64 " bytes, %" PRIu64 " declared",
 			            sent, req->content_length);
 		r1_free(chunk);
 	}
@@ -483,7 +474,7 @@ static enum r1_err next_chunk(struct httpc_response *r, char **why)
 	size_t digits = strspn(line, "0123456789abcdefABCDEF");
 	if (digits == 0 || digits > 15 ||
 	    (line[digits] && line[digits] != ';' && line[digits] != ' '))
-		return r1_fail(why, R1_ERR_PROTO, "ipfs: bad chunk size from %s", r->peer);
+		return r1_fail(why, R1_ERR_PROTO, "http: bad chunk size from %s", r->peer);
 	r->left = strtoull(line, NULL, 16);
 	if (r->left > 0) {
 		r->in_chunk = true;
@@ -519,7 +510,7 @@ enum r1_err httpc_read(struct httpc_response *r, uint8_t *buf, size_t cap, size_
 				r->done = true;
 				break;
 			}
-			return r1_fail(why, R1_ERR_PROTO, "ipfs: %s closed the connection mid-body",
+			return r1_fail(why, R1_ERR_PROTO, "http: %s closed the connection mid-body",
 			               r->peer);
 		}
 		size_t take = R1_MIN(avail, cap);
@@ -539,7 +530,7 @@ enum r1_err httpc_read(struct httpc_response *r, uint8_t *buf, size_t cap, size_
 					return e;
 				if (*crlf)
 					return r1_fail(why, R1_ERR_PROTO,
-					               "ipfs: chunk from %s not followed by CRLF",
+					               "http: chunk from %s not followed by CRLF",
 					               r->peer);
 			}
 		}
@@ -558,9 +549,9 @@ enum r1_err httpc_read_all(struct httpc_response *r, size_t max, struct buf *out
 			return e;
 		if (n == 0)
 			return buf_ok(out) ? R1_OK
-			                   : r1_fail(why, R1_ERR_NOMEM, "ipfs: out of memory");
+			                   : r1_fail(why, R1_ERR_NOMEM, "http: out of memory");
 		if (out->len + n > max)
-			return r1_fail(why, R1_ERR_TOOBIG, "ipfs: the answer exceeds %zu bytes",
+			return r1_fail(why, R1_ERR_TOOBIG, "http: the answer exceeds %zu bytes",
 			               max);
 		buf_add(out, chunk, n);
 	}
