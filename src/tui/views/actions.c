@@ -475,12 +475,41 @@ void act_refresh(struct app *app, const struct act_target *t)
 
 /* ---- helpers */
 
+uint64_t view_hash_bytes(uint64_t h, const void *p, size_t n)
+{
+	const uint8_t *b = p;
+	for (size_t i = 0; i < n; i++)
+		h = (h ^ b[i]) * 1099511628211ull;
+	return h;
+}
+
+uint64_t view_hash_str(uint64_t h, const char *s)
+{
+	h = view_hash_bytes(h, s ? s : "", s ? strlen(s) : 0);
+	return (h ^ 0xff) * 1099511628211ull;
+}
+
 uint64_t view_node_key(const struct nm_node *n)
 {
-	uint64_t h = 1469598103934665603ull;
-	for (size_t i = 0; i < R1_PUB_LEN; i++)
-		h = (h ^ n->pub[i]) * 1099511628211ull;
-	return h;
+	return view_hash_bytes(VIEW_HASH_SEED, n->pub, R1_PUB_LEN);
+}
+
+uint64_t view_pipeline_group_key(const char *name)
+{
+	if (strcmp(name, ADMIN_PIPELINE) == 0)
+		return UINT64_MAX; /* the node's own, after the apps */
+	uint64_t k = 0;
+	size_t i = 0;
+	for (; i < 6 && name[i]; i++)
+		k = (k << 8) | (uint8_t)name[i];
+	k <<= 8 * (6 - i);
+	return (k << 16) | (view_hash_str(VIEW_HASH_SEED, name) & 0xFFFF);
+}
+
+const char *view_clean(const char *s, char *scratch, size_t size)
+{
+	r1_sanitize_into(scratch, size, s ? s : "-", s ? strlen(s) : 1, 0);
+	return scratch;
 }
 
 void view_node_name(struct app *app, const char *addr, char *out, size_t size)

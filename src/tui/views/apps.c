@@ -111,58 +111,28 @@ static size_t s_count(void *ctx)
 	return ((struct apps_view *)ctx)->nrows;
 }
 
-static uint64_t hash_str(uint64_t h, const char *s)
-{
-	for (; *s; s++)
-		h = (h ^ (uint8_t)*s) * 1099511628211ull;
-	return (h ^ 0xff) * 1099511628211ull;
-}
-
 static uint64_t s_key(void *ctx, size_t row)
 {
 	struct apps_view *av = ctx;
 	const struct nm_instance *in = inst_of(av, row);
 	uint64_t h = view_node_key(node_of(av, row));
-	h = hash_str(h, pipe_of(av, row)->name);
+	h = view_hash_str(h, pipe_of(av, row)->name);
 	if (in)
-		h = hash_str(hash_str(h, in->signature), in->instance_id);
+		h = view_hash_str(view_hash_str(h, in->signature), in->instance_id);
 	return h;
-}
-
-/*
- * Groups show in the order of their keys: the name's first six bytes on
- * top (so apps are in name order), a hash of the whole name below (so
- * names sharing a prefix stay apart); the admin pipeline last.
- */
-static uint64_t name_key(const char *name)
-{
-	if (strcmp(name, ADMIN_PIPELINE) == 0)
-		return UINT64_MAX; /* the node's own, after the apps */
-	uint64_t k = 0;
-	size_t i = 0;
-	for (; i < 6 && name[i]; i++)
-		k = (k << 8) | (uint8_t)name[i];
-	k <<= 8 * (6 - i);
-	return (k << 16) | (hash_str(1469598103934665603ull, name) & 0xFFFF);
 }
 
 static uint64_t s_group(void *ctx, size_t row)
 {
 	struct apps_view *av = ctx;
-	return name_key(pipe_of(av, row)->name);
-}
-
-static const char *clean(const char *s, char *scratch, size_t size)
-{
-	r1_sanitize_into(scratch, size, s ? s : "", s ? strlen(s) : 0, 0);
-	return scratch;
+	return view_pipeline_group_key(pipe_of(av, row)->name);
 }
 
 static const char *s_group_title(void *ctx, size_t row, char *scratch, size_t size)
 {
 	struct apps_view *av = ctx;
 	char name[NM_NAME_MAX + 1];
-	clean(pipe_of(av, row)->name, name, sizeof(name));
+	view_clean(pipe_of(av, row)->name, name, sizeof(name));
 	/* this app's instances and nodes (a node's rows are contiguous) */
 	size_t inst = 0, nodes = 0;
 	uint32_t last_node = UINT32_MAX;
@@ -195,13 +165,13 @@ static const char *s_text(void *ctx, size_t row, int col, char *scratch, size_t 
 	const struct nm_pipeline *p = pipe_of(av, row);
 	switch (col) {
 	case C_NODE:
-		return clean(node_of(av, row)->info.alias, scratch, size);
+		return view_clean(node_of(av, row)->info.alias, scratch, size);
 	case C_OWNER:
-		return clean(p->owner_alias[0] ? p->owner_alias : "-", scratch, size);
+		return view_clean(p->owner_alias[0] ? p->owner_alias : "-", scratch, size);
 	case C_PLUGIN:
-		return in ? clean(in->signature, scratch, size) : _("(no instances)");
+		return in ? view_clean(in->signature, scratch, size) : _("(no instances)");
 	case C_INSTANCE:
-		return in ? clean(in->instance_id, scratch, size) : "";
+		return in ? view_clean(in->instance_id, scratch, size) : "";
 	case C_STATE:
 		if (!in || !in->status)
 			return "-";
@@ -262,7 +232,7 @@ static const char *f_text(void *ctx, size_t i, char *scratch, size_t size)
 	const struct frow *r = ctx;
 	static const int cols[] = {C_NODE, C_OWNER, C_PLUGIN, C_INSTANCE};
 	if (i == R1_ARRAY_LEN(cols))
-		return clean(pipe_of(r->av, r->row)->name, scratch, size);
+		return view_clean(pipe_of(r->av, r->row)->name, scratch, size);
 	if (i > R1_ARRAY_LEN(cols))
 		return NULL;
 	return s_text(r->av, r->row, cols[i], scratch, size);

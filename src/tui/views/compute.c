@@ -271,31 +271,23 @@ static size_t j_count(void *ctx)
 	return ((struct compute_view *)ctx)->nrows;
 }
 
-static uint64_t hash_mix(uint64_t h, const void *p, size_t n)
-{
-	const uint8_t *b = p;
-	for (size_t i = 0; i < n; i++)
-		h = (h ^ b[i]) * 1099511628211ull;
-	return h;
-}
-
 static uint64_t j_key(void *ctx, size_t row)
 {
 	struct compute_view *cv = ctx;
 	const struct jrow *r = &cv->rows[row];
-	uint64_t h = hash_mix(1469598103934665603ull, &r->type, sizeof(r->type));
+	uint64_t h = view_hash_bytes(VIEW_HASH_SEED, &r->type, sizeof(r->type));
 	if (r->type == JR_LOCAL) {
 		const char *addr = model(cv)->hosts[r->job].addr;
-		h = hash_mix(h, addr, strlen(addr));
-		return hash_mix(h, &r->info.id, sizeof(r->info.id));
+		h = view_hash_bytes(h, addr, strlen(addr));
+		return view_hash_bytes(h, &r->info.id, sizeof(r->info.id));
 	}
 	const struct netjob *j = netjob_of(cv, r);
 	if (j) {
-		h = hash_mix(h, j->sender, strlen(j->sender));
-		h = hash_mix(h, j->instance, strlen(j->instance));
-		h = hash_mix(h, j->id, strlen(j->id));
+		h = view_hash_bytes(h, j->sender, strlen(j->sender));
+		h = view_hash_bytes(h, j->instance, strlen(j->instance));
+		h = view_hash_bytes(h, j->id, strlen(j->id));
 	}
-	return hash_mix(h, &r->part, sizeof(r->part));
+	return view_hash_bytes(h, &r->part, sizeof(r->part));
 }
 
 /* The node a row is about ("" when none). */
@@ -323,12 +315,6 @@ static double row_progress(struct compute_view *cv, const struct jrow *r)
 	return isnan(p) ? NAN : p / 100.0;
 }
 
-static const char *clean(const char *s, char *scratch, size_t size)
-{
-	r1_sanitize_into(scratch, size, s ? s : "-", s ? strlen(s) : 1, 0);
-	return scratch;
-}
-
 static const char *local_job_text(const struct compute_job_info *in, char *scratch, size_t size)
 {
 	char label[sizeof(in->label)];
@@ -345,7 +331,7 @@ static const char *local_info(const struct compute_job_info *in, char *scratch, 
 	const char *o = in->owner[0] ? in->owner : "-";
 	r1_sanitize_into(owner, sizeof(owner), o, strlen(o), 0);
 	if (in->state == COMPUTE_FAILED || in->state == COMPUTE_CANCELLED) {
-		clean(in->why[0] ? in->why : compute_state_name(in->state), scratch, size);
+		view_clean(in->why[0] ? in->why : compute_state_name(in->state), scratch, size);
 		return scratch;
 	}
 	if (in->state == COMPUTE_DONE)
@@ -375,7 +361,7 @@ static const char *j_text(void *ctx, size_t row, int col, char *scratch, size_t 
 		if (j->kind == NETJOB_CHAINDIST)
 			return _("(no parts yet)");
 		snprintf(scratch, size, "%s %s", j->instance, j->id);
-		return clean(scratch, scratch, size);
+		return view_clean(scratch, scratch, size);
 	case J_NODE: {
 		const char *addr = row_node(cv, r);
 		if (!*addr)
@@ -386,7 +372,7 @@ static const char *j_text(void *ctx, size_t row, int col, char *scratch, size_t 
 	case J_STATE:
 		if (r->type == JR_LOCAL)
 			return compute_state_name(r->info.state);
-		return clean(jstr(p ? p : body, p                          ? "STATE"
+		return view_clean(jstr(p ? p : body, p                          ? "STATE"
 		                                : j->kind == NETJOB_MATMUL ? "JOB_STATE"
 		                                                           : "STATE"),
 		             scratch, size);
@@ -429,12 +415,12 @@ static const char *j_text(void *ctx, size_t row, int col, char *scratch, size_t 
 				snprintf(scratch, size, _("result %s"), res);
 			else
 				snprintf(scratch, size, _("attempt %.0f"), att);
-			return clean(scratch, scratch, size);
+			return view_clean(scratch, scratch, size);
 		} else {
 			const char *err = jstr(body, "ERROR");
 			double sec = jnum(body, "SECONDS");
 			if (err)
-				return clean(err, scratch, size);
+				return view_clean(err, scratch, size);
 			if (!isnan(sec)) {
 				snprintf(scratch, size, _("in %.2fs"), sec);
 				return scratch;
@@ -506,11 +492,11 @@ static const char *chaindist_title(struct compute_view *cv, const struct netjob 
 	const json_t *b = j->body;
 	char master[64], id[NETJOBS_ID_MAX + 1], state[48], kind[16], el[24], left[24], tail[200];
 	view_node_name(cv->v.app, j->sender, master, sizeof(master));
-	clean(j->id[0] ? j->id : "-", id, sizeof(id));
-	clean(jstr(b, "STATE"), state, sizeof(state));
-	clean(jstr(b, "KIND"), kind, sizeof(kind));
-	clean(jstr(b, "ELAPSED_TIME"), el, sizeof(el));
-	clean(jstr(b, "REMAINING_TIME"), left, sizeof(left));
+	view_clean(j->id[0] ? j->id : "-", id, sizeof(id));
+	view_clean(jstr(b, "STATE"), state, sizeof(state));
+	view_clean(jstr(b, "KIND"), kind, sizeof(kind));
+	view_clean(jstr(b, "ELAPSED_TIME"), el, sizeof(el));
+	view_clean(jstr(b, "REMAINING_TIME"), left, sizeof(left));
 	tail[0] = '\0';
 	const json_t *ok = json_object_get(b, "SUCCESS");
 	if (json_is_true(ok)) {
@@ -526,7 +512,7 @@ static const char *chaindist_title(struct compute_view *cv, const struct netjob 
 		snprintf(tail, sizeof(tail), _(", %s left"), left);
 	}
 	char clean_tail[200];
-	clean(tail, clean_tail, sizeof(clean_tail));
+	view_clean(tail, clean_tail, sizeof(clean_tail));
 	/* TRANSLATORS: ChainDist mm-1 (MATMUL, 4096 rows) by demo-01: DISTRIBUTE_JOBS 42%, 0:00:12
 	 */
 	snprintf(scratch, size, _("ChainDist %s (%s, %.0f rows) by %s: %s %.0f%%, %s%s"), id, kind,
@@ -734,7 +720,7 @@ static unsigned k_payloads(void *ctx)
 	if (j->instance[0])
 		view_filter_term(&f, "instance", j->instance);
 	char crumb[96], inst[66];
-	clean(j->instance, inst, sizeof(inst));
+	view_clean(j->instance, inst, sizeof(inst));
 	snprintf(crumb, sizeof(crumb), _("%s payloads"), inst);
 	if (buf_ok(&f))
 		app_push(cv->v.app,

@@ -191,18 +191,10 @@ static size_t s_count(void *ctx)
 	return ((struct cstore_view *)ctx)->nrows;
 }
 
-static uint64_t hash_str(const char *s)
-{
-	uint64_t h = 1469598103934665603ull;
-	for (; *s; s++)
-		h = (h ^ (uint8_t)*s) * 1099511628211ull;
-	return h;
-}
-
 static uint64_t s_key(void *ctx, size_t row)
 {
 	const struct replica_record *r = rec_at(ctx, row);
-	return r ? hash_str(r->key) : 0;
+	return r ? view_hash_str(VIEW_HASH_SEED, r->key) : 0;
 }
 
 /* Other hosted nodes holding this version, and how many others there are. */

@@ -101,50 +101,20 @@ static size_t s_count(void *ctx)
 	return ((struct node_view *)ctx)->nrows;
 }
 
-static uint64_t hash_str(uint64_t h, const char *s)
-{
-	for (; *s; s++)
-		h = (h ^ (uint8_t)*s) * 1099511628211ull;
-	return (h ^ 0xff) * 1099511628211ull;
-}
-
 static uint64_t s_key(void *ctx, size_t row)
 {
 	struct node_view *nv = ctx;
 	const struct nm_instance *in = inst_of(nv, row);
-	uint64_t h = hash_str(1469598103934665603ull, pipe_of(nv, row)->name);
+	uint64_t h = view_hash_str(VIEW_HASH_SEED, pipe_of(nv, row)->name);
 	if (in)
-		h = hash_str(hash_str(h, in->signature), in->instance_id);
+		h = view_hash_str(view_hash_str(h, in->signature), in->instance_id);
 	return h;
-}
-
-/*
- * Groups show in the order of their keys: the name's first six bytes on
- * top (so apps are in name order), a hash of the whole name below (so
- * names sharing a prefix stay apart); the admin pipeline last.
- */
-static uint64_t name_key(const char *name)
-{
-	if (strcmp(name, ADMIN_PIPELINE) == 0)
-		return UINT64_MAX; /* the node's own, after the apps */
-	uint64_t k = 0;
-	size_t i = 0;
-	for (; i < 6 && name[i]; i++)
-		k = (k << 8) | (uint8_t)name[i];
-	k <<= 8 * (6 - i);
-	return (k << 16) | (hash_str(1469598103934665603ull, name) & 0xFFFF);
 }
 
 static uint64_t s_group(void *ctx, size_t row)
 {
 	struct node_view *nv = ctx;
-	return name_key(pipe_of(nv, row)->name);
-}
-
-static const char *clean(const char *s, char *scratch, size_t size)
-{
-	r1_sanitize_into(scratch, size, s ? s : "", s ? strlen(s) : 0, 0);
-	return scratch;
+	return view_pipeline_group_key(pipe_of(nv, row)->name);
 }
 
 static const char *s_group_title(void *ctx, size_t row, char *scratch, size_t size)
@@ -152,9 +122,9 @@ static const char *s_group_title(void *ctx, size_t row, char *scratch, size_t si
 	struct node_view *nv = ctx;
 	const struct nm_pipeline *p = pipe_of(nv, row);
 	char name[NM_NAME_MAX + 1], owner[NM_ALIAS_MAX + 1], type[NM_NAME_MAX + 1];
-	clean(p->name, name, sizeof(name));
-	clean(p->owner_alias[0] ? p->owner_alias : "-", owner, sizeof(owner));
-	clean(p->type[0] ? p->type : "-", type, sizeof(type));
+	view_clean(p->name, name, sizeof(name));
+	view_clean(p->owner_alias[0] ? p->owner_alias : "-", owner, sizeof(owner));
+	view_clean(p->type[0] ? p->type : "-", type, sizeof(type));
 	snprintf(scratch, size,
 	         ngettext("%s  (type %s, owner %s, %zu instance)",
 	                  "%s  (type %s, owner %s, %zu instances)", p->n_instances),
@@ -187,9 +157,9 @@ static const char *s_text(void *ctx, size_t row, int col, char *scratch, size_t 
 		return col == C_PLUGIN ? _("(no instances)") : "";
 	switch (col) {
 	case C_PLUGIN:
-		return clean(in->signature, scratch, size);
+		return view_clean(in->signature, scratch, size);
 	case C_INSTANCE:
-		return clean(in->instance_id, scratch, size);
+		return view_clean(in->instance_id, scratch, size);
 	case C_STATE:
 		if (!in->status)
 			return "-";
@@ -302,7 +272,7 @@ static int draw_info(struct node_view *nv, struct grid_area a)
 	struct tui_model *m = app_model(nv->v.app);
 	struct flow f = {a, 0, 0};
 	char b1[128], b2[256];
-	grid_text(a, 0, 0, clean(in->alias[0] ? in->alias : "-", b1, sizeof(b1)), TUI_ROLE_TITLE,
+	grid_text(a, 0, 0, view_clean(in->alias[0] ? in->alias : "-", b1, sizeof(b1)), TUI_ROLE_TITLE,
 	          GRID_BOLD);
 	f.x = grid_text_width(b1) + 2;
 	item(&f, NULL,
@@ -318,15 +288,15 @@ static int draw_info(struct node_view *nv, struct grid_area a)
 	     n->peered ? TUI_ROLE_STATUS_OK : TUI_ROLE_STATUS_WARN);
 	if (n->self)
 		item(&f, NULL, _("this console"), TUI_ROLE_STATUS_INFO);
-	item(&f, _("version"), clean(in->version[0] ? in->version : "-", b1, sizeof(b1)),
+	item(&f, _("version"), view_clean(in->version[0] ? in->version : "-", b1, sizeof(b1)),
 	     TUI_ROLE_DEFAULT);
 	item(&f, _("uptime"), n->have_heartbeat ? fmt_duration(b1, sizeof(b1), in->uptime_s) : "-",
 	     TUI_ROLE_DEFAULT);
 	item(&f, _("seen"),
 	     in->last_seen_ms ? fmt_ago(b1, sizeof(b1), m->now_ms - in->last_seen_ms) : "-",
 	     TUI_ROLE_DEFAULT);
-	item(&f, _("zone"), clean(in->zone, b1, sizeof(b1)), TUI_ROLE_DEFAULT);
-	item(&f, _("tags"), clean(in->tags, b1, sizeof(b1)), TUI_ROLE_DEFAULT);
+	item(&f, _("zone"), view_clean(in->zone, b1, sizeof(b1)), TUI_ROLE_DEFAULT);
+	item(&f, _("tags"), view_clean(in->tags, b1, sizeof(b1)), TUI_ROLE_DEFAULT);
 	newline(&f);
 	item(&f, _("address"), in->addr, TUI_ROLE_DEFAULT);
 	item(&f, _("eth"), in->eth, TUI_ROLE_DEFAULT);
@@ -348,7 +318,7 @@ static int draw_info(struct node_view *nv, struct grid_area a)
 	if (in->gpu_count) {
 		char name[NM_GPU_NAME_MAX + 1];
 		snprintf(b2, sizeof(b2), "%ux %s", in->gpu_count,
-		         clean(in->gpu_name, name, sizeof(name)));
+		         view_clean(in->gpu_name, name, sizeof(name)));
 		resource_line(&f, _("GPU"), b2, NULL, 0, 0, "");
 	}
 
@@ -745,7 +715,7 @@ struct view *view_node_new(struct app *app, const struct nm_node *n)
 	}
 	char crumb[NM_ALIAS_MAX + 1];
 	view_init(&nv->v, &view_node_class, &ops, app,
-	          clean(n->info.alias[0] ? n->info.alias : n->info.addr, crumb, sizeof(crumb)));
+	          view_clean(n->info.alias[0] ? n->info.alias : n->info.addr, crumb, sizeof(crumb)));
 	nv->v.keys = keys;
 	nv->v.nkeys = R1_ARRAY_LEN(keys);
 	nv->n = n;

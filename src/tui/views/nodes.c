@@ -107,12 +107,6 @@ static const char *yes_no(bool b)
 	return b ? _("yes") : _("no");
 }
 
-static const char *clean(const char *s, char *scratch, size_t size)
-{
-	r1_sanitize_into(scratch, size, s, strlen(s), 0);
-	return scratch;
-}
-
 /* The node's measured dgemm GFLOP/s (BLAS_BENCH_01, from its heartbeats); NAN if unknown. */
 static double gflops_of(struct nodes_view *nv, const struct nm_node *n)
 {
@@ -426,7 +420,7 @@ static unsigned open_stream(struct nodes_view *nv, enum stream_kind k)
 		return TUI_CONSUMED;
 	char alias[NM_ALIAS_MAX + 1], crumb[96];
 	struct buf filter = BUF_INIT;
-	clean(n->info.alias, alias, sizeof(alias));
+	view_clean(n->info.alias, alias, sizeof(alias));
 	view_filter_term(&filter, "sender", n->info.addr);
 	snprintf(crumb, sizeof(crumb), "%s %s", alias,
 	         k == STREAM_PAYLOADS ? _("payloads") : _("notifications"));

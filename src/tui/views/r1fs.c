@@ -159,20 +159,6 @@ static void refresh(struct r1fs_view *rv)
 	table_refresh(rv->peers);
 }
 
-static uint64_t hash_str(const char *s)
-{
-	uint64_t h = 1469598103934665603ull;
-	for (; s && *s; s++)
-		h = (h ^ (uint8_t)*s) * 1099511628211ull;
-	return h;
-}
-
-static const char *clean(const char *s, char *scratch, size_t size)
-{
-	r1_sanitize_into(scratch, size, s ? s : "-", s ? strlen(s) : 1, 0);
-	return scratch;
-}
-
 static const char *age(struct r1fs_view *rv, double unix_s, char *scratch, size_t size)
 {
 	if (isnan(unix_s) || unix_s <= 0)
@@ -189,7 +175,7 @@ static size_t f_count(void *ctx)
 
 static uint64_t f_key(void *ctx, size_t row)
 {
-	return hash_str(jstr(item(ctx, "files", row), "cid"));
+	return view_hash_str(VIEW_HASH_SEED, jstr(item(ctx, "files", row), "cid"));
 }
 
 static const char *f_text(void *ctx, size_t row, int col, char *scratch, size_t size)
@@ -198,10 +184,10 @@ static const char *f_text(void *ctx, size_t row, int col, char *scratch, size_t 
 	const json_t *f = item(rv, "files", row);
 	switch (col) {
 	case F_NAME:
-		return jstr(f, "name") ? clean(jstr(f, "name"), scratch, size)
+		return jstr(f, "name") ? view_clean(jstr(f, "name"), scratch, size)
 		                       : _("(name not known here)");
 	case F_CID:
-		return clean(jstr(f, "cid"), scratch, size);
+		return view_clean(jstr(f, "cid"), scratch, size);
 	case F_SIZE:
 		return fmt_bytes(scratch, size, ju64(f, "size"));
 	case F_PINNED:
@@ -247,7 +233,7 @@ static size_t t_count(void *ctx)
 
 static uint64_t t_key(void *ctx, size_t row)
 {
-	return hash_str(jstr(item(ctx, "transfers", row), "cid"));
+	return view_hash_str(VIEW_HASH_SEED, jstr(item(ctx, "transfers", row), "cid"));
 }
 
 static double t_fraction(const json_t *t)
@@ -280,9 +266,9 @@ static const char *t_text(void *ctx, size_t row, int col, char *scratch, size_t 
 	const json_t *t = item(rv, "transfers", row);
 	switch (col) {
 	case T_CID:
-		return clean(jstr(t, "cid"), scratch, size);
+		return view_clean(jstr(t, "cid"), scratch, size);
 	case T_STATE:
-		return clean(jstr(t, "state"), scratch, size);
+		return view_clean(jstr(t, "state"), scratch, size);
 	case T_PROGRESS: {
 		double f = t_fraction(t);
 		return isnan(f) ? "-" : fmt_percent(scratch, size, f * 100);
@@ -300,7 +286,7 @@ static const char *t_text(void *ctx, size_t row, int col, char *scratch, size_t 
 	case T_TIME:
 		return fmt_duration(scratch, size, jnum(t, "seconds"));
 	case T_ERROR:
-		return jstr(t, "error") ? clean(jstr(t, "error"), scratch, size) : "";
+		return jstr(t, "error") ? view_clean(jstr(t, "error"), scratch, size) : "";
 	}
 	return NULL;
 }
@@ -337,7 +323,7 @@ static size_t p_count(void *ctx)
 
 static uint64_t p_key(void *ctx, size_t row)
 {
-	return hash_str(jstr(item(ctx, "peers", row), "addr"));
+	return view_hash_str(VIEW_HASH_SEED, jstr(item(ctx, "peers", row), "addr"));
 }
 
 static const char *p_text(void *ctx, size_t row, int col, char *scratch, size_t size)
@@ -351,7 +337,7 @@ static const char *p_text(void *ctx, size_t row, int col, char *scratch, size_t 
 		return scratch;
 	}
 	case P_STORE:
-		return clean(jstr(p, "store"), scratch, size);
+		return view_clean(jstr(p, "store"), scratch, size);
 	case P_PINS:
 		snprintf(scratch, size, "%" PRIu64, ju64(p, "pins"));
 		return scratch;

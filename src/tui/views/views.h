@@ -57,8 +57,21 @@ void act_refresh(struct app *app, const struct act_target *t);
 
 /* ---- helpers for views */
 
-/* The 64-bit key of a node's row: its public key hashed (FNV-1a). */
+/* Row keys are FNV-1a hashes: start from VIEW_HASH_SEED, mix in bytes. */
+#define VIEW_HASH_SEED 1469598103934665603ull
+uint64_t view_hash_bytes(uint64_t h, const void *p, size_t n);
+/* A string (NULL as empty) and a separator, so ("ab","c") and ("a","bc") differ. */
+uint64_t view_hash_str(uint64_t h, const char *s);
+/* The 64-bit key of a node's row: its public key hashed. */
 uint64_t view_node_key(const struct nm_node *n);
+/*
+ * The group key of a pipeline's rows: the name's first six bytes on top
+ * (so apps are in name order), a hash of the whole name below (so names
+ * sharing a prefix stay apart); the admin pipeline last.
+ */
+uint64_t view_pipeline_group_key(const char *name);
+/* s sanitized for a cell into scratch ("-" for NULL); returns scratch. */
+const char *view_clean(const char *s, char *scratch, size_t size);
 /* Aliases of the known nodes, for completion (in app_words' storage). */
 size_t view_node_aliases(struct app *app, const char *const **out);
 /*
