@@ -31,6 +31,12 @@ struct cmd_entry {
 
 /* Print "r1console: <message>" to stderr. */
 void cli_error(const char *fmt, ...) R1_PRINTF(1, 2);
+/*
+ * Before changing a node: on a terminal, print the question and read y/N;
+ * true to go on.  True without asking when `yes` (--yes) or when stdin is
+ * not a terminal (scripts say what they mean).
+ */
+bool cli_confirm(bool yes, const char *fmt, ...) R1_PRINTF(2, 3);
 /* True if argv has --help or -h; prints usage of `e`. */
 bool cli_wants_help(const struct cmd_entry *e, int argc, char **argv);
 void cli_usage(const struct cmd_entry *e, FILE *out);

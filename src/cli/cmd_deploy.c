@@ -45,12 +45,7 @@ static bool confirm(const struct deploy_job *job, const struct nm_node *const *n
 	for (size_t i = 0; i < job->n_targets; i++)
 		printf("  %s <%s>%s\n", nodes[i]->info.alias, nodes[i]->info.addr,
 		       nodes[i]->online ? "" : _(" (offline)"));
-	printf(_("Proceed? [y/N] "));
-	fflush(stdout);
-	char line[16];
-	if (!fgets(line, sizeof(line), stdin))
-		return false;
-	return line[0] == 'y' || line[0] == 'Y';
+	return cli_confirm(false, _("Proceed?"));
 }
 
 static int cmd_deploy(int argc, char **argv)
@@ -108,7 +103,6 @@ static int cmd_deploy(int argc, char **argv)
 			goto out;
 		}
 	if (!o.yes && isatty(STDIN_FILENO) && !confirm(&job, nodes)) {
-		printf(_("Nothing sent.\n"));
 		rc = EXIT_FAIL;
 		goto out;
 	}

@@ -12,14 +12,24 @@
 #include "core/proto.h"
 #include "core/session.h"
 
+struct node_op_opts {
+	bool yes;
+};
+
+static const struct cli_flag node_op_flags[] = {
+    {"yes", CLI_BOOL, offsetof(struct node_op_opts, yes)},
+    CLI_FLAGS_END,
+};
+
 static int node_op(int argc, char **argv, const struct cmd_entry *self, const char *action)
 {
 	if (cli_wants_help(self, argc, argv))
 		return EXIT_OK;
+	struct node_op_opts o = {0};
 	struct cli_global g = {0};
 	struct cli_args a;
 	char *err = NULL;
-	if (!cli_parse(argc, argv, NULL, NULL, &g, &a, &err) || a.n_pos != 1) {
+	if (!cli_parse(argc, argv, node_op_flags, &o, &g, &a, &err) || a.n_pos != 1) {
 		cli_error("%s: %s", self->name, err ? err : _("give exactly one NODE"));
 		r1_free(err);
 		return EXIT_USAGE;
@@ -31,6 +41,11 @@ static int node_op(int argc, char **argv, const struct cmd_entry *self, const ch
 		return rc;
 	uint32_t timeout = nc.env.set.timeout_ms;
 	txnwait_warn(&nc, n);
+	if (!cli_confirm(o.yes, _("Send %s to node '%s' <%s>?"), action, n->info.alias,
+	                 n->info.addr)) {
+		netctx_close(&nc);
+		return EXIT_FAIL;
+	}
 	struct txnwait w;
 	txnwait_init(&w, &nc, n, action);
 	struct session_call call = {.timeout_ms = timeout, .done = txnwait_done, .ctx = &w};
@@ -63,9 +78,9 @@ static int cmd_shutdown(int argc, char **argv)
 }
 
 const struct cmd_entry cmd_node_ops_entries[] = {
-    {"restart", N_("restart NODE"), N_("restart a node (RESTART) and wait for it to confirm"),
+    {"restart", N_("restart NODE [--yes]"), N_("restart a node (RESTART) and wait for it to confirm"),
      cmd_restart},
-    {"shutdown", N_("shutdown NODE"), N_("stop a node (STOP) and wait for it to confirm"),
+    {"shutdown", N_("shutdown NODE [--yes]"), N_("stop a node (STOP) and wait for it to confirm"),
      cmd_shutdown},
     {NULL, NULL, NULL, NULL},
 };

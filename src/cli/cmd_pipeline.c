@@ -14,6 +14,15 @@
 
 #include <jansson.h>
 
+struct close_opts {
+	bool yes;
+};
+
+static const struct cli_flag close_flags[] = {
+    {"yes", CLI_BOOL, offsetof(struct close_opts, yes)},
+    CLI_FLAGS_END,
+};
+
 struct instance_opts {
 	const char *params;
 	const char *payload;
@@ -63,12 +72,13 @@ static int cmd_pipeline(int argc, char **argv)
 	const struct cmd_entry *self = &cmd_pipeline_entries[0];
 	if (cli_wants_help(self, argc, argv))
 		return EXIT_OK;
+	struct close_opts o = {0};
 	struct cli_global g = {0};
 	struct cli_args a;
 	char *err = NULL;
-	if (!cli_parse(argc, argv, NULL, NULL, &g, &a, &err) || a.n_pos != 3 ||
+	if (!cli_parse(argc, argv, close_flags, &o, &g, &a, &err) || a.n_pos != 3 ||
 	    strcmp(a.pos[0], "close") != 0) {
-		cli_error("%s", err ? err : _("usage: r1console pipeline close NODE NAME"));
+		cli_error("%s", err ? err : _("usage: r1console pipeline close NODE NAME [--yes]"));
 		r1_free(err);
 		return EXIT_USAGE;
 	}
@@ -77,6 +87,11 @@ static int cmd_pipeline(int argc, char **argv)
 	int rc = start(&nc, &g, a.pos[1], &n);
 	if (rc)
 		return rc;
+	if (!cli_confirm(o.yes, _("Close pipeline '%s' on node '%s' (ARCHIVE_CONFIG)?"), a.pos[2],
+	                 n->info.alias)) {
+		netctx_close(&nc);
+		return EXIT_FAIL;
+	}
 	struct buf what = BUF_INIT;
 	buf_addf(&what, _("close %s"), a.pos[2]);
 	struct txnwait w;
@@ -156,7 +171,7 @@ static int cmd_instance(int argc, char **argv)
 }
 
 const struct cmd_entry cmd_pipeline_entries[] = {
-    {"pipeline", N_("pipeline close NODE NAME"),
+    {"pipeline", N_("pipeline close NODE NAME [--yes]"),
      N_("close (archive) a pipeline and wait for PIPELINE_ARCHIVE_OK"), cmd_pipeline},
     {"instance", N_("instance command NODE PIPELINE SIGNATURE INSTANCE COMMAND [--params JSON]"),
      N_("send a command to a plugin instance and wait for its confirmation"), cmd_instance},

@@ -5,6 +5,7 @@
 #include "cli/cli.h"
 
 #include <locale.h>
+#include <unistd.h>
 
 static const struct cmd_entry *const cmd_tables[] = {
 #define CLI_COMMANDS(table) table,
@@ -20,6 +21,24 @@ void cli_error(const char *fmt, ...)
 	vfprintf(stderr, fmt, ap);
 	fputc('\n', stderr);
 	va_end(ap);
+}
+
+bool cli_confirm(bool yes, const char *fmt, ...)
+{
+	if (yes || !isatty(STDIN_FILENO))
+		return true;
+	va_list ap;
+	va_start(ap, fmt);
+	vprintf(fmt, ap);
+	va_end(ap);
+	printf(_(" [y/N] "));
+	fflush(stdout);
+	char line[16];
+	if (!fgets(line, sizeof(line), stdin) || (line[0] != 'y' && line[0] != 'Y')) {
+		printf(_("Nothing sent.\n"));
+		return false;
+	}
+	return true;
 }
 
 void cli_usage(const struct cmd_entry *e, FILE *out)

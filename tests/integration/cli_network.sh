@@ -113,9 +113,18 @@ is "$?" "1" "restart of a non-peered node fails (exit 1)"
 like "$(cat "$T/nb.err")" "does not allow this client" "warned first"
 like "$(cat "$T/nb.err")" "RESTART failed: .*not authorized" "then the node's refusal"
 
+# ---- on a terminal the CLI asks first: "n" sends nothing, "y" goes on
+# (script(1) gives the command a pty; the answer waits in its input queue)
+OUT=$(echo n | script -qec "'$R1' restart node-a" /dev/null)
+is "$?" "1" "restart answered 'n' on a terminal exits 1"
+like "$OUT" "Send RESTART to node 'node-a' <0xai_[^>]*>\? \[y/N\]" "it asked, naming the node"
+like "$OUT" "Nothing sent\." "and says nothing was sent"
+kill -0 "$PID_node_a" 2>/dev/null
+ok $? "node-a still runs"
+
 # ---- restart: acknowledged, the daemon exits with the reference's 10
-OUT=$("$R1" restart node-a)
-is "$?" "0" "restart exits 0"
+OUT=$(echo y | script -qec "'$R1' restart node-a" /dev/null)
+is "$?" "0" "restart answered 'y' exits 0"
 like "$OUT" "node-a: RESTART confirmed \(acknowledged\)" "restart acknowledged by the node"
 wait "$PID_node_a"
 is "$?" "10" "node-a exited with 10 (restart)"
