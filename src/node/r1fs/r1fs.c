@@ -1618,8 +1618,11 @@ static enum r1_err tree_to_json(struct pytree *v, char **json, char **why)
 	return R1_OK;
 }
 
-enum r1_err r1fs_get_json(struct r1fs *r, const char *cid, const struct r1fs_get_opts *o,
-                          char **json, char **why)
+/* A stored file parsed as JSON or YAML, as the reference's get_json/get_yaml. */
+static enum r1_err get_parsed(struct r1fs *r, const char *cid, const struct r1fs_get_opts *o,
+                              enum r1_err (*parse)(const char *, size_t, struct pytree **,
+                                                   char **),
+                              char **json, char **why)
 {
 	uint8_t *data = NULL;
 	size_t len = 0;
@@ -1627,23 +1630,21 @@ enum r1_err r1fs_get_json(struct r1fs *r, const char *cid, const struct r1fs_get
 	if (e)
 		return e;
 	struct pytree *v = NULL;
-	e = pytree_parse((const char *)data, len, &v, why);
+	e = parse((const char *)data, len, &v, why);
 	r1_free(data);
 	return e ? e : tree_to_json(v, json, why);
+}
+
+enum r1_err r1fs_get_json(struct r1fs *r, const char *cid, const struct r1fs_get_opts *o,
+                          char **json, char **why)
+{
+	return get_parsed(r, cid, o, pytree_parse, json, why);
 }
 
 enum r1_err r1fs_get_yaml(struct r1fs *r, const char *cid, const struct r1fs_get_opts *o,
                           char **json, char **why)
 {
-	uint8_t *data = NULL;
-	size_t len = 0;
-	enum r1_err e = r1fs_get_bytes(r, cid, o, R1FS_MAX_MEMORY_FILE, &data, &len, NULL, why);
-	if (e)
-		return e;
-	struct pytree *v = NULL;
-	e = r1fs_yaml_parse((const char *)data, len, &v, why);
-	r1_free(data);
-	return e ? e : tree_to_json(v, json, why);
+	return get_parsed(r, cid, o, r1fs_yaml_parse, json, why);
 }
 
 /* ------------------------------------------------------------ cat, ls, stat */
