@@ -46,7 +46,13 @@ struct httpapi_req {
 };
 
 struct httpapi {
-	struct MHD_Daemon *d;
+	/*
+	 * One daemon per listening address: "localhost" (the default) is
+	 * 127.0.0.1 and ::1, since clients resolve localhost to either (Node.js
+	 * 17+ tries ::1 first, so @ratio1/edge-sdk-ts's default URL needs it).
+	 */
+	struct MHD_Daemon *d[2];
+	size_t nd;
 	const struct httpapi_route *routes;
 	size_t nroutes;
 	void *ctx;
@@ -59,7 +65,7 @@ struct httpapi {
 	bool stopping;
 	/* loop driving (when attached) */
 	struct loop *loop;
-	struct loop_watch *watch;
+	struct loop_watch *watch[2];
 	struct loop_timer *timer;
 	struct loop_hook *hook;
 	struct loop_call kick;
@@ -552,6 +558,12 @@ static void on_log(void *cls, const char *fmt, va_list ap)
 
 /* ---- driving from the loop */
 
+static int daemon_fd(struct MHD_Daemon *d)
+{
+	const union MHD_DaemonInfo *info = MHD_get_daemon_info(d, MHD_DAEMON_INFO_EPOLL_FD);
+	return info ? info->epoll_fd : -1;
+}
+
 static void on_readable(void *ctx, int fd, unsigned revents)
 {
 	httpapi_run(ctx);
@@ -582,10 +594,14 @@ static enum r1_err attach(struct httpapi *h, struct loop *loop, char **why)
 {
 	h->loop = loop;
 	loop_call_init(&h->kick, on_kick, h);
-	h->watch = loop_watch_add(loop, httpapi_fd(h), LOOP_READ, on_readable, h);
+	for (size_t i = 0; i < h->nd; i++) {
+		h->watch[i] = loop_watch_add(loop, daemon_fd(h->d[i]), LOOP_READ, on_readable, h);
+		if (!h->watch[i])
+			return r1_fail(why, R1_ERR_NOMEM, "http: out of memory");
+	}
 	h->timer = loop_timer_new(loop, on_timer, h);
 	h->hook = loop_hook_add(loop, rearm, h);
-	if (!h->watch || !h->timer || !h->hook)
+	if (!h->timer || !h->hook)
 		return r1_fail(why, R1_ERR_NOMEM, "http: out of memory");
 	return R1_OK;
 }
@@ -595,8 +611,9 @@ static void detach(struct httpapi *h)
 	if (!h->loop)
 		return;
 	loop_call_cancel(h->loop, &h->kick);
-	if (h->watch)
-		loop_watch_remove(h->loop, &h->watch);
+	for (size_t i = 0; i < R1_ARRAY_LEN(h->watch); i++)
+		if (h->watch[i])
+			loop_watch_remove(h->loop, &h->watch[i]);
 	loop_timer_free(&h->timer);
 	if (h->hook)
 		loop_hook_remove(h->loop, &h->hook);
@@ -605,26 +622,57 @@ static void detach(struct httpapi *h)
 
 /* ---- the server */
 
+/* A numeric address (and port) in ss; false if it is not one. */
+static bool sock_addr(const char *addr, uint16_t port, struct sockaddr_storage *ss, bool *v6)
+{
+	memset(ss, 0, sizeof(*ss));
+	struct sockaddr_in *in4 = (struct sockaddr_in *)ss;
+	struct sockaddr_in6 *in6 = (struct sockaddr_in6 *)ss;
+	if (inet_pton(AF_INET, addr, &in4->sin_addr) == 1) {
+		in4->sin_family = AF_INET;
+		in4->sin_port = htons(port);
+		*v6 = false;
+		return true;
+	}
+	if (inet_pton(AF_INET6, addr, &in6->sin6_addr) == 1) {
+		in6->sin6_family = AF_INET6;
+		in6->sin6_port = htons(port);
+		*v6 = true;
+		return true;
+	}
+	return false;
+}
+
+static struct MHD_Daemon *start_daemon(struct httpapi *h, const struct httpapi_config *cfg,
+                                       const char *addr, uint16_t port)
+{
+	struct sockaddr_storage ss;
+	bool v6 = false;
+	if (!sock_addr(addr, port, &ss, &v6))
+		return NULL;
+	unsigned flags = MHD_USE_EPOLL | MHD_ALLOW_SUSPEND_RESUME | MHD_USE_ERROR_LOG;
+	if (v6)
+		flags |= MHD_USE_IPv6;
+	return MHD_start_daemon(
+	    flags, port, NULL, NULL, on_access, h, MHD_OPTION_EXTERNAL_LOGGER, on_log, h,
+	    MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&ss, MHD_OPTION_NOTIFY_COMPLETED, on_completed,
+	    h, MHD_OPTION_CONNECTION_LIMIT,
+	    (unsigned)(cfg->max_connections ? cfg->max_connections : 128),
+	    MHD_OPTION_CONNECTION_TIMEOUT,
+	    (unsigned)(cfg->idle_timeout_s ? cfg->idle_timeout_s : 60), MHD_OPTION_END);
+}
+
 enum r1_err httpapi_new(const struct httpapi_config *cfg, const struct httpapi_route *routes,
                         size_t nroutes, void *ctx, struct r1_log *log, struct httpapi **out,
                         char **why)
 {
-	const char *bind = cfg->bind ? cfg->bind : "127.0.0.1";
+	bool localhost = !cfg->bind || strcmp(cfg->bind, "localhost") == 0;
+	const char *bind = localhost ? "127.0.0.1" : cfg->bind;
 	struct sockaddr_storage ss;
-	memset(&ss, 0, sizeof(ss));
-	unsigned flags = MHD_USE_EPOLL | MHD_ALLOW_SUSPEND_RESUME | MHD_USE_ERROR_LOG;
-	struct sockaddr_in *v4 = (struct sockaddr_in *)&ss;
-	struct sockaddr_in6 *v6 = (struct sockaddr_in6 *)&ss;
-	if (inet_pton(AF_INET, bind, &v4->sin_addr) == 1) {
-		v4->sin_family = AF_INET;
-		v4->sin_port = htons(cfg->port);
-	} else if (inet_pton(AF_INET6, bind, &v6->sin6_addr) == 1) {
-		v6->sin6_family = AF_INET6;
-		v6->sin6_port = htons(cfg->port);
-		flags |= MHD_USE_IPv6;
-	} else {
-		return r1_fail(why, R1_ERR_INVAL, "http: \"%s\" is not a numeric address", bind);
-	}
+	bool v6;
+	if (!sock_addr(bind, cfg->port, &ss, &v6))
+		return r1_fail(why, R1_ERR_INVAL,
+		               "http: \"%s\" is not a numeric address (or localhost)", bind);
 	struct httpapi *h = r1_calloc(1, sizeof(*h));
 	if (!h)
 		return r1_fail(why, R1_ERR_NOMEM, "http: out of memory");
@@ -634,21 +682,25 @@ enum r1_err httpapi_new(const struct httpapi_config *cfg, const struct httpapi_r
 	h->log = log;
 	h->max_body = cfg->max_body ? cfg->max_body : DEFAULT_MAX_BODY;
 	snprintf(h->name, sizeof(h->name), "%s", cfg->name ? cfg->name : "http");
-	h->d = MHD_start_daemon(
-	    flags, cfg->port, NULL, NULL, on_access, h, MHD_OPTION_EXTERNAL_LOGGER, on_log, h,
-	    MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&ss, MHD_OPTION_NOTIFY_COMPLETED, on_completed,
-	    h, MHD_OPTION_CONNECTION_LIMIT,
-	    (unsigned)(cfg->max_connections ? cfg->max_connections : 128),
-	    MHD_OPTION_CONNECTION_TIMEOUT,
-	    (unsigned)(cfg->idle_timeout_s ? cfg->idle_timeout_s : 60), MHD_OPTION_END);
-	if (!h->d) {
+	h->d[0] = start_daemon(h, cfg, bind, cfg->port);
+	if (!h->d[0]) {
 		int err = errno;
 		r1_free(h);
 		return r1_fail(why, R1_ERR_IO, "http: cannot listen on %s port %u: %s", bind,
 		               cfg->port, err ? strerror(err) : "libmicrohttpd refused");
 	}
-	const union MHD_DaemonInfo *info = MHD_get_daemon_info(h->d, MHD_DAEMON_INFO_BIND_PORT);
+	h->nd = 1;
+	const union MHD_DaemonInfo *info = MHD_get_daemon_info(h->d[0], MHD_DAEMON_INFO_BIND_PORT);
 	h->port = info ? info->port : cfg->port;
+	/* localhost: ::1 on the same port too; a host without IPv6 keeps 127.0.0.1 alone */
+	if (localhost) {
+		h->d[1] = start_daemon(h, cfg, "::1", h->port);
+		if (h->d[1])
+			h->nd = 2;
+		else
+			LOG_I(log, h->name, "not listening on ::1 port %u: %s", h->port,
+			      errno ? strerror(errno) : "libmicrohttpd refused");
+	}
 	if (cfg->loop) {
 		enum r1_err e = attach(h, cfg->loop, why);
 		if (e) {
@@ -656,7 +708,8 @@ enum r1_err httpapi_new(const struct httpapi_config *cfg, const struct httpapi_r
 			return e;
 		}
 	}
-	LOG_I(log, h->name, "listening on %s port %u", bind, h->port);
+	LOG_I(log, h->name, "listening on %s port %u", h->nd == 2 ? "127.0.0.1 and ::1" : bind,
+	      h->port);
 	*out = h;
 	return R1_OK;
 }
@@ -680,7 +733,8 @@ void httpapi_free(struct httpapi **hp)
 			MHD_resume_connection(r->conn);
 		}
 	}
-	MHD_stop_daemon(h->d);
+	for (size_t i = 0; i < h->nd; i++)
+		MHD_stop_daemon(h->d[i]);
 	/* Requests MHD never completed (it does complete all, but be safe). */
 	while (h->live) {
 		struct httpapi_req *r = h->live;
@@ -714,24 +768,33 @@ enum r1_err httpapi_set_identity(struct httpapi *h, const struct httpapi_identit
 	return R1_OK;
 }
 
-int httpapi_fd(const struct httpapi *h)
+
+size_t httpapi_fds(const struct httpapi *h, int fds[2])
 {
-	const union MHD_DaemonInfo *info = MHD_get_daemon_info(h->d, MHD_DAEMON_INFO_EPOLL_FD);
-	return info ? info->epoll_fd : -1;
+	for (size_t i = 0; i < h->nd; i++)
+		fds[i] = daemon_fd(h->d[i]);
+	return h->nd;
 }
 
 void httpapi_run(struct httpapi *h)
 {
 	h->resumed = false;
-	MHD_run(h->d);
+	for (size_t i = 0; i < h->nd; i++)
+		MHD_run(h->d[i]);
 }
 
 int64_t httpapi_timeout_ms(struct httpapi *h)
 {
 	if (h->resumed)
 		return 0;
-	MHD_UNSIGNED_LONG_LONG t = 0;
-	if (MHD_get_timeout(h->d, &t) != MHD_YES)
-		return -1;
-	return t > INT64_MAX ? INT64_MAX : (int64_t)t;
+	int64_t best = -1;
+	for (size_t i = 0; i < h->nd; i++) {
+		MHD_UNSIGNED_LONG_LONG t = 0;
+		if (MHD_get_timeout(h->d[i], &t) != MHD_YES)
+			continue;
+		int64_t ms = t > INT64_MAX ? INT64_MAX : (int64_t)t;
+		if (best < 0 || ms < best)
+			best = ms;
+	}
+	return best;
 }

@@ -23,12 +23,13 @@
  * streamed to the route chunk by chunk instead of buffered, and replies can
  * be bytes of any type or a file descriptor (R1FS downloads).
  *
- * Driving: MHD runs in external epoll mode, so one fd (httpapi_fd) read-
- * watched and one deadline (httpapi_timeout_ms) drive it.  Given a loop in
- * the config, the server installs that watch, a timer and a before-poll
- * hook that re-arms the timer itself; otherwise the owner calls
- * httpapi_run when the fd is readable or the deadline passed.  Binds to
- * 127.0.0.1 unless told otherwise.
+ * Driving: MHD runs in external epoll mode, so the fds of httpapi_fds (one
+ * per listening address) read-watched and one deadline (httpapi_timeout_ms)
+ * drive it.  Given a loop in the config, the server installs those watches,
+ * a timer and a before-poll hook that re-arms the timer itself; otherwise
+ * the owner calls httpapi_run when an fd is readable or the deadline
+ * passed.  Listens on localhost (127.0.0.1 and, where the host has IPv6,
+ * ::1 on the same port) unless told one numeric address.
  */
 #include "core/common.h"
 #include "core/err.h"
@@ -59,7 +60,7 @@ struct loop;
 
 struct httpapi_config {
 	struct loop *loop;        /* drive from this loop (else the owner calls httpapi_run) */
-	const char *bind;         /* numeric address; NULL = "127.0.0.1" */
+	const char *bind;         /* numeric address; NULL or "localhost" = 127.0.0.1 and ::1 */
 	uint16_t port;            /* 0 = any free port (see httpapi_port) */
 	size_t max_body;          /* 0 = 4 MiB */
 	unsigned max_connections; /* 0 = 128 */
@@ -95,7 +96,8 @@ struct httpapi_identity {
 enum r1_err httpapi_set_identity(struct httpapi *h, const struct httpapi_identity *id, char **why);
 
 /* ---- driving */
-int httpapi_fd(const struct httpapi *h);
+/* The fds to read-watch, one per listening address; returns how many (1 or 2). */
+size_t httpapi_fds(const struct httpapi *h, int fds[2]);
 void httpapi_run(struct httpapi *h);
 /*
  * Milliseconds until httpapi_run must be called anyway; -1 = no deadline.

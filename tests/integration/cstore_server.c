@@ -65,9 +65,11 @@ int main(int argc, char **argv)
 	fflush(stdout);
 	uint64_t last = 0;
 	while (!stop) {
-		struct pollfd p = {.fd = httpapi_fd(h), .events = POLLIN};
+		int fds[2];
+		size_t nfds = httpapi_fds(h, fds);
+		struct pollfd p[2] = {{.fd = fds[0], .events = POLLIN}, {.fd = fds[1], .events = POLLIN}};
 		int64_t t = httpapi_timeout_ms(h);
-		poll(&p, 1, t < 0 || t > 10 ? 10 : (int)t);
+		poll(p, nfds, t < 0 || t > 10 ? 10 : (int)t);
 		httpapi_run(h);
 		net_run(&net);
 		struct timespec ts;

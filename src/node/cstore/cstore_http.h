@@ -41,7 +41,7 @@ enum r1_err cstore_http_new(struct cstore *cs, const struct httpapi_config *cfg,
                             struct cstore_http **out, char **why);
 /* Pending requests are answered first (their writes are forgotten).  NULLs *ch. */
 void cstore_http_free(struct cstore_http **ch);
-/* The server, to drive from the loop (httpapi_fd, httpapi_run, ...). */
+/* The server, to drive from the loop (httpapi_fds, httpapi_run, ...). */
 struct httpapi *cstore_http_server(struct cstore_http *ch);
 
 #endif
