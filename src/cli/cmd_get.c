@@ -295,6 +295,12 @@ static int cmd_get(int argc, char **argv)
 	size_t k = 0;
 	while (k < R1_ARRAY_LEN(subs) && strcmp(sub, subs[k]) != 0)
 		k++;
+	if (k == R1_ARRAY_LEN(subs) && a.n_pos) {
+		cli_error(_("get: no list called '%s'; the lists are nodes, supervisors, apps and "
+		            "avail"),
+		          sub);
+		return EXIT_USAGE;
+	}
 	if (k == R1_ARRAY_LEN(subs) || a.n_pos != (k == 3 ? 2u : 1u)) {
 		cli_error(_("usage: r1console %s"), _(self->usage));
 		return EXIT_USAGE;

@@ -46,4 +46,9 @@ like "$(cat "$T/avail")" "Availability of 'local'" "get avail names the node"
 is "$?" "2" "unknown option: usage error"
 "$R1" get nodes --timeout 0 >/dev/null 2>&1
 is "$?" "2" "bad --timeout: usage error"
+"$R1" get nodez >/dev/null 2>"$T/nodez.err"
+is "$?" "2" "get of an unknown list: usage error"
+is "$(cat "$T/nodez.err")" \
+	"r1console: get: no list called 'nodez'; the lists are nodes, supervisors, apps and avail" \
+	"and one line naming it and the lists there are"
 tap_done
