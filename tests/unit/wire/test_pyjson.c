@@ -69,6 +69,63 @@ static void test_strings(void)
 	string_is("\xe2\x82", 2, true, "\"\\ufffd\\ufffd\"", "a truncated sequence");
 }
 
+/*
+ * The writer skips plain text 8 bytes at a time: each piece that needs an
+ * escape (or is non-ASCII) at every offset of a run of plain bytes, across
+ * the 8-byte steps, is written as it is alone (checked above against
+ * CPython) with the plain bytes around it as they are.
+ */
+static void test_string_offsets(void)
+{
+	static const struct {
+		const char *s;
+		size_t len;
+	} pieces[] = {{"\"", 1},      {"\\", 1},         {"\n", 1},
+	              {"\x01", 1},     {"\x1f", 1},         {"\x7f", 1},
+	              {"\xc4\x83", 2}, {"\xe2\x80\xa8", 3}, {"\xf0\x9f\x98\x80", 4},
+	              {"\xff", 1},     {"\0", 1}};
+	size_t bad = 0, checked = 0;
+	for (size_t k = 0; k < R1_ARRAY_LEN(pieces); k++)
+		for (int ascii = 0; ascii < 2; ascii++) {
+			struct buf alone = BUF_INIT;
+			pyjson_put_string(&alone, pieces[k].s, pieces[k].len, ascii);
+			for (size_t before = 0; before < 18; before++)
+				for (size_t after = 0; after < 10; after++) {
+					char in[40];
+					memset(in, 'a', sizeof(in));
+					memcpy(in + before, pieces[k].s, pieces[k].len);
+					size_t len = before + pieces[k].len + after;
+					struct buf want = BUF_INIT, got = BUF_INIT;
+					buf_addc(&want, '"');
+					buf_add(&want, in, before);
+					buf_add(&want, alone.data + 1, alone.len - 2);
+					buf_add(&want, in + before + pieces[k].len, after);
+					buf_addc(&want, '"');
+					pyjson_put_string(&got, in, len, ascii);
+					checked++;
+					if (strcmp(buf_cstr(&got), buf_cstr(&want)) != 0 && bad++ < 3)
+						tap_diag("piece %zu at %zu+%zu ascii=%d: got %s want %s", k,
+						         before, after, ascii, buf_cstr(&got), buf_cstr(&want));
+					buf_release(&want);
+					buf_release(&got);
+				}
+			buf_release(&alone);
+		}
+	is_int((long long)bad, 0, "every piece at every offset across the 8-byte steps (%zu strings)",
+	       checked);
+	/* a long plain run (an R1FS block's base64) comes out whole */
+	size_t n = 1000003;
+	char *big = r1_malloc(n);
+	memset(big, 'Q', n);
+	big[n - 2] = '\n';
+	struct buf b = BUF_INIT;
+	pyjson_put_string(&b, big, n, true);
+	ok(b.len == n + 3 && b.data[n - 1] == '\\' && b.data[n] == 'n' && b.data[n + 1] == 'Q',
+	   "a 1 MB plain string with one escape near its end");
+	buf_release(&b);
+	r1_free(big);
+}
+
 static void test_floats(void)
 {
 	float_is(0.0, "0.0");
@@ -170,6 +227,7 @@ static void test_limits(void)
 int main(void)
 {
 	test_strings();
+	test_string_offsets();
 	test_floats();
 	test_values();
 	test_limits();
