@@ -493,7 +493,7 @@ static int cmd_node(int argc, char **argv)
 		return run_address(&o);
 	if (strcmp(sub, "allow") == 0)
 		return run_allow(&o, argc, argv, rest);
-	cli_error(_("node: unknown subcommand '%s'"), sub);
+	cli_error(_("node: unknown subcommand '%s'; see 'r1console node --help'"), sub);
 	return EXIT_USAGE;
 }
 
