@@ -15,7 +15,7 @@ BUILD_PKGS="build-essential autoconf automake autopoint libtool pkg-config gette
  libncurses-dev libmosquitto-dev libsqlite3-dev libjansson-dev libsodium-dev
  libsecp256k1-dev zlib1g-dev libopenblas-dev libmicrohttpd-dev libssl-dev"
 TEST_PKGS="mosquitto mosquitto-clients tmux openssl ipfs-cid sqlite3 redis-server
- redis-tools jq procps psmisc iproute2 curl"
+ redis-tools jq procps psmisc iproute2 curl bsdutils"
 
 say() { printf '== %s\n' "$*"; }
 
