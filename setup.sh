@@ -62,6 +62,9 @@ build() { # build DIR CONFIGURE-ARGS...
 cmd=${1:-run}
 [ $# -gt 0 ] && shift
 case $cmd in
+packages) # what `test` needs from apt, one line (for .ci/run)
+	command -v node >/dev/null 2>&1 && command -v npm >/dev/null 2>&1 || TEST_PKGS="$TEST_PKGS nodejs npm"
+	echo $BUILD_PKGS $TEST_PKGS ;;
 deps)
 	install_pkgs $BUILD_PKGS $TEST_PKGS ;;
 build)
