@@ -275,18 +275,10 @@ static bool row_shown(void *ctx, size_t row)
 static enum r1_err v_filter(struct view *v, const char *text, char **why)
 {
 	struct apps_view *av = (struct apps_view *)v;
-	struct filter f;
-	filter_init(&f);
-	enum r1_err e = filter_parse(&f, text, why);
-	if (!e)
-		e = filter_check_keys(&f, filter_keys, R1_ARRAY_LEN(filter_keys), why);
-	if (e) {
-		filter_release(&f);
+	enum r1_err e = filter_set(&av->f, text, filter_keys, R1_ARRAY_LEN(filter_keys), why);
+	if (e)
 		return e;
-	}
-	filter_release(&av->f);
-	av->f = f;
-	table_set_filter(av->t, f.n ? row_shown : NULL, av);
+	table_set_filter(av->t, av->f.n ? row_shown : NULL, av);
 	table_refresh(av->t);
 	return R1_OK;
 }

@@ -413,19 +413,11 @@ static bool row_shown(void *ctx, size_t row)
 static enum r1_err v_filter(struct view *v, const char *text, char **why)
 {
 	struct cstore_view *cv = (struct cstore_view *)v;
-	struct filter f;
-	filter_init(&f);
-	enum r1_err e = filter_parse(&f, text, why);
-	if (!e)
-		e = filter_check_keys(&f, filter_keys, R1_ARRAY_LEN(filter_keys), why);
-	if (e) {
-		filter_release(&f);
+	enum r1_err e = filter_set(&cv->f, text, filter_keys, R1_ARRAY_LEN(filter_keys), why);
+	if (e)
 		return e;
-	}
-	filter_release(&cv->f);
-	cv->f = f;
 	sync_rows(cv);
-	table_set_filter(cv->t, f.n ? row_shown : NULL, cv);
+	table_set_filter(cv->t, cv->f.n ? row_shown : NULL, cv);
 	table_refresh(cv->t);
 	return R1_OK;
 }

@@ -180,17 +180,9 @@ static enum r1_err v_filter(struct view *v, const char *text, char **why)
 {
 	static const char *const keys[] = {"alias", "online", "oracle"};
 	struct epochs_view *ev = (struct epochs_view *)v;
-	struct filter f;
-	filter_init(&f);
-	enum r1_err e = filter_parse(&f, text, why);
-	if (!e)
-		e = filter_check_keys(&f, keys, R1_ARRAY_LEN(keys), why);
-	if (e) {
-		filter_release(&f);
+	enum r1_err e = filter_set(&ev->f, text, keys, R1_ARRAY_LEN(keys), why);
+	if (e)
 		return e;
-	}
-	filter_release(&ev->f);
-	ev->f = f;
 	build(ev);
 	ev->hm.sel_row = 0;
 	return R1_OK;

@@ -115,17 +115,9 @@ static enum r1_err v_filter(struct view *v, const char *text, char **why)
 {
 	static const char *const keys[] = {"level"};
 	struct log_view *lv = (struct log_view *)v;
-	struct filter f;
-	filter_init(&f);
-	enum r1_err e = filter_parse(&f, text, why);
-	if (!e)
-		e = filter_check_keys(&f, keys, R1_ARRAY_LEN(keys), why);
-	if (e) {
-		filter_release(&f);
+	enum r1_err e = filter_set(&lv->f, text, keys, R1_ARRAY_LEN(keys), why);
+	if (e)
 		return e;
-	}
-	filter_release(&lv->f);
-	lv->f = f;
 	refill(lv);
 	return R1_OK;
 }

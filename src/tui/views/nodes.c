@@ -339,18 +339,10 @@ static bool row_shown(void *ctx, size_t row)
 static enum r1_err v_filter(struct view *v, const char *text, char **why)
 {
 	struct nodes_view *nv = (struct nodes_view *)v;
-	struct filter f;
-	filter_init(&f);
-	enum r1_err e = filter_parse(&f, text, why);
-	if (!e)
-		e = filter_check_keys(&f, filter_keys, R1_ARRAY_LEN(filter_keys), why);
-	if (e) {
-		filter_release(&f);
+	enum r1_err e = filter_set(&nv->f, text, filter_keys, R1_ARRAY_LEN(filter_keys), why);
+	if (e)
 		return e;
-	}
-	filter_release(&nv->f);
-	nv->f = f;
-	table_set_filter(nv->t, f.n ? row_shown : NULL, nv);
+	table_set_filter(nv->t, nv->f.n ? row_shown : NULL, nv);
 	nv->epoch = current_epoch(nv);
 	table_refresh(nv->t);
 	nv->refreshed_ms = now_ms(nv);

@@ -237,18 +237,10 @@ static void sync_rows(struct stream_view *sv)
 static enum r1_err v_filter(struct view *v, const char *text, char **why)
 {
 	struct stream_view *sv = (struct stream_view *)v;
-	struct filter f;
-	filter_init(&f);
-	enum r1_err e = filter_parse(&f, text, why);
-	if (!e)
-		e = filter_check_keys(&f, filter_keys, R1_ARRAY_LEN(filter_keys), why);
-	if (e) {
-		filter_release(&f);
+	enum r1_err e = filter_set(&sv->f, text, filter_keys, R1_ARRAY_LEN(filter_keys), why);
+	if (e)
 		return e;
-	}
-	filter_release(&sv->f);
-	sv->f = f;
-	table_set_filter(sv->t, f.n ? row_shown : NULL, sv);
+	table_set_filter(sv->t, sv->f.n ? row_shown : NULL, sv);
 	table_refresh(sv->t);
 	if (sv->t->n)
 		table_select_index(sv->t, sv->t->n - 1);

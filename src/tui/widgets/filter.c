@@ -219,6 +219,23 @@ enum r1_err filter_check_keys(const struct filter *f, const char *const *keys, s
 	return R1_OK;
 }
 
+enum r1_err filter_set(struct filter *f, const char *text, const char *const *keys, size_t n,
+                       char **why)
+{
+	struct filter next;
+	filter_init(&next);
+	enum r1_err e = filter_parse(&next, text, why);
+	if (!e)
+		e = filter_check_keys(&next, keys, n, why);
+	if (e) {
+		filter_release(&next);
+		return e;
+	}
+	filter_release(f);
+	*f = next;
+	return R1_OK;
+}
+
 bool filter_contains(const char *text, const char *value)
 {
 	if (!text)

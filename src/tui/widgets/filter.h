@@ -76,6 +76,14 @@ enum r1_err filter_parse(struct filter *f, const char *text, char **why);
 enum r1_err filter_check_keys(const struct filter *f, const char *const *keys, size_t n,
 			      char **why);
 
+/*
+ * What a view does with the text typed after '/': parse it, check its keys
+ * against keys[0..n), and only then replace what f held.  On error f is
+ * unchanged (the view keeps filtering as before) and *why says why.
+ */
+enum r1_err filter_set(struct filter *f, const char *text, const char *const *keys, size_t n,
+                       char **why);
+
 /* Whether the row satisfies every term; an empty filter matches all rows. */
 bool filter_match(const struct filter *f, const struct filter_row *row);
 

@@ -232,8 +232,30 @@ static void test_match(void)
 	ok(!filter_contains("ab", "abc"), "longer value not contained");
 }
 
+/* filter_set: what a view's '/' does; a refused text leaves the old filter in force. */
+static void test_set(void)
+{
+	static const char *const keys[] = {"online", "cpu"};
+	struct filter f;
+	filter_init(&f);
+	char *why = NULL;
+	is_int(filter_set(&f, "node online:no", keys, 2, &why), R1_OK, "set: accepted");
+	is_int(f.n, 2, "set: two terms");
+	is_int(filter_set(&f, "cpu>5 bogus:1", keys, 2, &why), R1_ERR_INVAL, "set: unknown key");
+	is_str(why, "unknown filter key 'bogus'", "set: the reason names the key");
+	is_int(f.n, 2, "set: the old filter stays after a refused key");
+	is_str(f.terms[1].key, "online", "set: ... term for term");
+	is_int(filter_set(&f, "\"open", keys, 2, &why), R1_ERR_INVAL, "set: a parse error");
+	is_int(f.n, 2, "set: the old filter stays after a parse error");
+	is_int(filter_set(&f, "", keys, 2, &why), R1_OK, "set: empty text");
+	is_int(f.n, 0, "set: empty text clears the filter");
+	r1_free(why);
+	filter_release(&f);
+}
+
 int main(void)
 {
+	test_set();
 	test_parse();
 	test_errors();
 	test_match();
