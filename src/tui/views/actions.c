@@ -535,6 +535,54 @@ void view_node_name(struct app *app, const char *addr, char *out, size_t size)
 	r1_sanitize_into(out, size, cut, strlen(cut), 0);
 }
 
+bool view_host_find(struct app *app, const char *arg, size_t *out)
+{
+	struct tui_model *m = app_model(app);
+	*out = 0;
+	if (!arg || !*arg)
+		return true;
+	for (size_t i = 0; i < m->n_hosts; i++)
+		if (strcmp(m->hosts[i].alias, arg) == 0 || addr_same(m->hosts[i].addr, arg)) {
+			*out = i;
+			return true;
+		}
+	return false;
+}
+
+struct tui_host *view_host(struct app *app, size_t i)
+{
+	struct tui_model *m = app_model(app);
+	return i < m->n_hosts ? &m->hosts[i] : NULL;
+}
+
+void view_host_crumb(struct view *v, size_t i, const char *title)
+{
+	struct tui_host *h = view_host(v->app, i);
+	char alias[64];
+	r1_sanitize_into(alias, sizeof(alias), h ? h->alias : "", h ? strlen(h->alias) : 0, 0);
+	snprintf(v->crumb, sizeof(v->crumb), "%s %s", title, alias);
+}
+
+size_t view_host_step(struct app *app, size_t i, int step)
+{
+	size_t n = app_model(app)->n_hosts;
+	if (n < 2)
+		return i;
+	return (i + (step > 0 ? 1 : n - 1)) % n;
+}
+
+size_t view_host_aliases(struct app *app, const char *const **out)
+{
+	struct tui_model *m = app_model(app);
+	const char **w = app_words(app, m->n_hosts ? m->n_hosts : 1);
+	if (!w)
+		return 0;
+	for (size_t i = 0; i < m->n_hosts; i++)
+		w[i] = m->hosts[i].alias;
+	*out = w;
+	return m->n_hosts;
+}
+
 size_t view_node_aliases(struct app *app, const char *const **out)
 {
 	struct netmap *nm = app_model(app)->nm;

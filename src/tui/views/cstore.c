@@ -48,8 +48,7 @@ struct cstore_view {
 
 static struct tui_host *host_of(struct cstore_view *cv)
 {
-	struct tui_model *m = app_model(cv->v.app);
-	return cv->host < m->n_hosts ? &m->hosts[cv->host] : NULL;
+	return view_host(cv->v.app, cv->host);
 }
 
 /* ------------------------------------------------------------ rows */
@@ -503,22 +502,13 @@ static unsigned k_value(void *ctx)
 	return TUI_CONSUMED | TUI_REDRAW;
 }
 
-/* "CStore demo-02" */
-static void set_crumb(struct cstore_view *cv)
-{
-	struct tui_host *h = host_of(cv);
-	char alias[64];
-	r1_sanitize_into(alias, sizeof(alias), h ? h->alias : "", h ? strlen(h->alias) : 0, 0);
-	snprintf(cv->v.crumb, sizeof(cv->v.crumb), "%s %s", _("CStore"), alias);
-}
-
 static void switch_host(struct cstore_view *cv, int step)
 {
-	size_t n = app_model(cv->v.app)->n_hosts;
-	if (n < 2)
+	size_t next = view_host_step(cv->v.app, cv->host, step);
+	if (next == cv->host)
 		return;
-	cv->host = (cv->host + (step > 0 ? 1 : n - 1)) % n;
-	set_crumb(cv);
+	cv->host = next;
+	view_host_crumb(&cv->v, cv->host, _("CStore"));
 	build_rows(cv);
 	table_refresh(cv->t);
 	table_select_index(cv->t, 0);
@@ -681,29 +671,14 @@ static const struct view_ops ops = {
 };
 
 /* The host named by `arg` (alias or address), or the first. */
-static enum r1_err find_host(struct app *app, const char *arg, size_t *out, char **why)
-{
-	struct tui_model *m = app_model(app);
-	*out = 0;
-	if (!arg || !*arg)
-		return R1_OK;
-	for (size_t i = 0; i < m->n_hosts; i++)
-		if (strcmp(m->hosts[i].alias, arg) == 0 || addr_same(m->hosts[i].addr, arg)) {
-			*out = i;
-			return R1_OK;
-		}
-	return r1_fail(why, R1_ERR_NOTFOUND,
-	               _("%s is not hosted by this console: its CStore is read with "
-	                 "r1console cstore --node %s"),
-	               arg, arg);
-}
-
 static enum r1_err v_open(struct app *app, const char *arg, struct view **out, char **why)
 {
 	size_t host;
-	enum r1_err e = find_host(app, arg, &host, why);
-	if (e)
-		return e;
+	if (!view_host_find(app, arg, &host))
+		return r1_fail(why, R1_ERR_NOTFOUND,
+		               _("%s is not hosted by this console: its CStore is read with "
+		                 "r1console cstore --node %s"),
+		               arg, arg);
 	struct cstore_view *cv = r1_calloc(1, sizeof(*cv));
 	if (!cv)
 		return r1_fail(why, R1_ERR_NOMEM, "%s", _("out of memory"));
@@ -713,7 +688,7 @@ static enum r1_err v_open(struct app *app, const char *arg, struct view **out, c
 	cv->v.nkeys = R1_ARRAY_LEN(keys);
 	cv->host = host;
 	if (m->n_hosts)
-		set_crumb(cv);
+		view_host_crumb(&cv->v, host, _("CStore"));
 	filter_init(&cv->f);
 	const struct table_column cols[C__COUNT] = {
 	    [C_KEY] = {_("KEY"), "key", 12, 40, 2, 0, GRID_ALIGN_LEFT, TABLE_SORT_TEXT},
@@ -749,18 +724,6 @@ static enum r1_err v_open(struct app *app, const char *arg, struct view **out, c
 	return R1_OK;
 }
 
-static size_t v_complete(struct app *app, const char *const **out)
-{
-	struct tui_model *m = app_model(app);
-	const char **w = app_words(app, m->n_hosts ? m->n_hosts : 1);
-	if (!w)
-		return 0;
-	for (size_t i = 0; i < m->n_hosts; i++)
-		w[i] = m->hosts[i].alias;
-	*out = w;
-	return m->n_hosts;
-}
-
 const struct view_class view_cstore_class = {
     .name = "cstore",
     .title = N_("CStore"),
@@ -768,5 +731,5 @@ const struct view_class view_cstore_class = {
     .arg_optional = true,
     .help = N_("a hosted node's CStore: keys, hashes, copies; edit with confirmation"),
     .open = v_open,
-    .complete = v_complete,
+    .complete = view_host_aliases,
 };

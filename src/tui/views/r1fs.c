@@ -44,8 +44,7 @@ struct r1fs_view {
 
 static struct tui_host *host_of(struct r1fs_view *rv)
 {
-	struct tui_model *m = app_model(rv->v.app);
-	return rv->host < m->n_hosts ? &m->hosts[rv->host] : NULL;
+	return view_host(rv->v.app, rv->host);
 }
 
 static const json_t *arr(struct r1fs_view *rv, const char *k)
@@ -428,21 +427,13 @@ static unsigned k_open(void *ctx)
 	return open_file(ctx);
 }
 
-static void set_crumb(struct r1fs_view *rv)
-{
-	struct tui_host *h = host_of(rv);
-	char alias[64];
-	r1_sanitize_into(alias, sizeof(alias), h ? h->alias : "", h ? strlen(h->alias) : 0, 0);
-	snprintf(rv->v.crumb, sizeof(rv->v.crumb), "%s %s", _("R1FS"), alias);
-}
-
 static void switch_host(struct r1fs_view *rv, int step)
 {
-	size_t n = app_model(rv->v.app)->n_hosts;
-	if (n < 2)
+	size_t next = view_host_step(rv->v.app, rv->host, step);
+	if (next == rv->host)
 		return;
-	rv->host = (rv->host + (step > 0 ? 1 : n - 1)) % n;
-	set_crumb(rv);
+	rv->host = next;
+	view_host_crumb(&rv->v, rv->host, _("R1FS"));
 	refresh(rv);
 	table_select_index(rv->files, 0);
 }
@@ -651,19 +642,12 @@ static const struct view_ops ops = {
 static enum r1_err v_open(struct app *app, const char *arg, struct view **out, char **why)
 {
 	struct tui_model *m = app_model(app);
-	size_t host = 0;
-	if (arg && *arg) {
-		host = m->n_hosts;
-		for (size_t i = 0; i < m->n_hosts; i++)
-			if (strcmp(m->hosts[i].alias, arg) == 0 || addr_same(m->hosts[i].addr, arg))
-				host = i;
-		if (host == m->n_hosts)
-			return r1_fail(
-			    why, R1_ERR_NOTFOUND,
-			    _("%s is not hosted by this console: its files are listed with "
-			      "r1console r1fs ls --node %s"),
-			    arg, arg);
-	}
+	size_t host;
+	if (!view_host_find(app, arg, &host))
+		return r1_fail(why, R1_ERR_NOTFOUND,
+		               _("%s is not hosted by this console: its files are listed with "
+		                 "r1console r1fs ls --node %s"),
+		               arg, arg);
 	struct r1fs_view *rv = r1_calloc(1, sizeof(*rv));
 	if (!rv)
 		return r1_fail(why, R1_ERR_NOMEM, "%s", _("out of memory"));
@@ -672,7 +656,7 @@ static enum r1_err v_open(struct app *app, const char *arg, struct view **out, c
 	rv->v.nkeys = R1_ARRAY_LEN(keys);
 	rv->host = host;
 	if (m->n_hosts)
-		set_crumb(rv);
+		view_host_crumb(&rv->v, host, _("R1FS"));
 	const struct table_column fcols[F__COUNT] = {
 	    [F_NAME] = {_("NAME"), "name", 14, 48, 2, 0, GRID_ALIGN_LEFT, TABLE_SORT_TEXT},
 	    [F_CID] = {_("CID"), "cid", 14, 59, 1, 0, GRID_TRUNC_MIDDLE, TABLE_SORT_TEXT},
@@ -727,18 +711,6 @@ static enum r1_err v_open(struct app *app, const char *arg, struct view **out, c
 	return R1_OK;
 }
 
-static size_t v_complete(struct app *app, const char *const **out)
-{
-	struct tui_model *m = app_model(app);
-	const char **w = app_words(app, m->n_hosts ? m->n_hosts : 1);
-	if (!w)
-		return 0;
-	for (size_t i = 0; i < m->n_hosts; i++)
-		w[i] = m->hosts[i].alias;
-	*out = w;
-	return m->n_hosts;
-}
-
 const struct view_class view_r1fs_class = {
     .name = "r1fs",
     .title = N_("R1FS"),
@@ -746,5 +718,5 @@ const struct view_class view_r1fs_class = {
     .arg_optional = true,
     .help = N_("a hosted node's R1FS: pinned files, who holds them, transfers"),
     .open = v_open,
-    .complete = v_complete,
+    .complete = view_host_aliases,
 };

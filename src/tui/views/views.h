@@ -72,6 +72,19 @@ uint64_t view_node_key(const struct nm_node *n);
 uint64_t view_pipeline_group_key(const char *name);
 /* s sanitized for a cell into scratch ("-" for NULL); returns scratch. */
 const char *view_clean(const char *s, char *scratch, size_t size);
+/*
+ * Views of one node this console hosts (:cstore, :r1fs), by its index in
+ * the model's hosts.  view_host_find: the host arg names (alias or
+ * address; 0 when arg is empty), false when no hosted node has that name.
+ * view_host: host i, NULL once it is gone.  view_host_crumb: "TITLE alias"
+ * in v->crumb.  view_host_step: the next (step > 0) or previous host after
+ * i, round the list.  view_host_aliases: their aliases, for completion.
+ */
+bool view_host_find(struct app *app, const char *arg, size_t *out);
+struct tui_host *view_host(struct app *app, size_t i);
+void view_host_crumb(struct view *v, size_t i, const char *title);
+size_t view_host_step(struct app *app, size_t i, int step);
+size_t view_host_aliases(struct app *app, const char *const **out);
 /* Aliases of the known nodes, for completion (in app_words' storage). */
 size_t view_node_aliases(struct app *app, const char *const **out);
 /*

@@ -559,6 +559,15 @@ static void test_r1fs_view(void)
 	ok(contains(a, "Peers' stores") && contains(a, "50.0 MiB"), "the peers' announced stores");
 	app_key(a, 't');
 	ok(contains(a, "2 pinned files") || contains(a, "3 pinned files"), "t: the tables");
+	ok(contains(a, "R1FS node-01"), "the breadcrumbs name the node after Tab");
+	app_key(a, TUI_KEY_TAB);
+	ok(contains(a, "store of node-02 (1/2)") && contains(a, "R1FS node-02"),
+	   "Tab again: round the list to node-02");
+	app_type(a, ":r1fs node-01\n");
+	ok(contains(a, "store of node-01 (2/2)"), ":r1fs NODE: the hosted node by its alias");
+	app_type(a, ":r1fs nobody\n");
+	ok(contains(a, "nobody is not hosted by this console: its files are listed with"),
+	   ":r1fs NODE: a node not hosted here is named, with the command that lists it");
 	app_free(&a);
 }
 
