@@ -114,6 +114,11 @@ const char *httpapi_path(const struct httpapi_req *r)
 	return r->path;
 }
 
+const char *httpapi_route_arg(const struct httpapi_req *r)
+{
+	return r->route ? r->route->arg : NULL;
+}
+
 void httpapi_set_data(struct httpapi_req *r, void *data)
 {
 	r->data = data;

@@ -54,6 +54,7 @@ struct httpapi_route {
 	httpapi_fn fn;
 	size_t max_body;             /* buffered bodies; 0 = the server's limit */
 	httpapi_chunk_fn body_chunk; /* NULL = buffer the body */
+	const char *arg;             /* for a handler that serves several routes */
 };
 
 struct loop;
@@ -108,6 +109,8 @@ int64_t httpapi_timeout_ms(struct httpapi *h);
 /* ---- reading a request (pointers valid until the reply) */
 const char *httpapi_method(const struct httpapi_req *r);
 const char *httpapi_path(const struct httpapi_req *r);
+/* The `arg` of the route that took the request. */
+const char *httpapi_route_arg(const struct httpapi_req *r);
 /*
  * A query parameter, form-decoded; NULL when absent.  *bad (may be NULL)
  * is set when the value holds a NUL byte or is not UTF-8.

@@ -890,39 +890,15 @@ static void op_post(struct r1fs_http *h, struct httpapi_req *r, const char *op)
 	op_submit(h, r, op, json_deep_copy(body));
 }
 
-static void route_list_pins(void *ctx, struct httpapi_req *r)
+/* Our routes that are one store operation each: the route's arg names it. */
+static void route_op_get(void *ctx, struct httpapi_req *r)
 {
-	op_get(ctx, r, "pins");
+	op_get(ctx, r, httpapi_route_arg(r));
 }
 
-static void route_store_stat(void *ctx, struct httpapi_req *r)
+static void route_op_post(void *ctx, struct httpapi_req *r)
 {
-	op_get(ctx, r, "store_stat");
-}
-
-static void route_stat(void *ctx, struct httpapi_req *r)
-{
-	op_get(ctx, r, "stat");
-}
-
-static void route_ls(void *ctx, struct httpapi_req *r)
-{
-	op_get(ctx, r, "ls");
-}
-
-static void route_pin(void *ctx, struct httpapi_req *r)
-{
-	op_post(ctx, r, "pin");
-}
-
-static void route_unpin(void *ctx, struct httpapi_req *r)
-{
-	op_post(ctx, r, "unpin");
-}
-
-static void route_gc(void *ctx, struct httpapi_req *r)
-{
-	op_post(ctx, r, "gc");
+	op_post(ctx, r, httpapi_route_arg(r));
 }
 
 /* ------------------------------------------------------------ cat */
@@ -1015,14 +991,14 @@ static const struct httpapi_route routes[] = {
     {"POST", "/delete_file", route_delete_file, 0, NULL},
     {"POST", "/delete_files", route_delete_files, 0, NULL},
     /* ours */
-    {"GET", "/list_pins", route_list_pins, 0, NULL},
-    {"POST", "/pin", route_pin, 0, NULL},
-    {"POST", "/unpin", route_unpin, 0, NULL},
-    {"POST", "/gc", route_gc, 0, NULL},
-    {"GET", "/stat", route_stat, 0, NULL},
-    {"GET", "/ls", route_ls, 0, NULL},
+    {"GET", "/list_pins", route_op_get, 0, NULL, "pins"},
+    {"POST", "/pin", route_op_post, 0, NULL, "pin"},
+    {"POST", "/unpin", route_op_post, 0, NULL, "unpin"},
+    {"POST", "/gc", route_op_post, 0, NULL, "gc"},
+    {"GET", "/stat", route_op_get, 0, NULL, "stat"},
+    {"GET", "/ls", route_op_get, 0, NULL, "ls"},
     {"GET", "/cat", route_cat, 0, NULL},
-    {"GET", "/store_stat", route_store_stat, 0, NULL},
+    {"GET", "/store_stat", route_op_get, 0, NULL, "store_stat"},
     {"GET", "/transfers", route_transfers, 0, NULL},
     {"GET", "/peers", route_peers, 0, NULL},
 };
