@@ -652,17 +652,23 @@ static void reply_get_file(struct job *j)
 	free(meta_text);
 }
 
-static void route_get_file(void *ctx, struct httpapi_req *r)
+/* A GET of ?cid=...&secret=... run as a job (get_file, get_yaml). */
+static void submit_cid_query(void *ctx, struct httpapi_req *r, job_fn run, job_fn reply)
 {
 	const char *cid, *secret;
 	if (!query_str(r, "cid", true, &cid) || !query_str(r, "secret", false, &secret))
 		return;
-	struct job *j = job_new(ctx, r, run_get_file, reply_get_file);
+	struct job *j = job_new(ctx, r, run, reply);
 	if (!j)
 		return;
 	j->cid = r1_strdup(cid);
 	j->secret = dup_or_null(secret && *secret ? secret : NULL);
 	job_submit(j);
+}
+
+static void route_get_file(void *ctx, struct httpapi_req *r)
+{
+	submit_cid_query(ctx, r, run_get_file, reply_get_file);
 }
 
 static void run_get_bytes(struct job *j)
@@ -737,15 +743,7 @@ static void reply_get_yaml(struct job *j)
 
 static void route_get_yaml(void *ctx, struct httpapi_req *r)
 {
-	const char *cid, *secret;
-	if (!query_str(r, "cid", true, &cid) || !query_str(r, "secret", false, &secret))
-		return;
-	struct job *j = job_new(ctx, r, run_get_yaml, reply_get_yaml);
-	if (!j)
-		return;
-	j->cid = r1_strdup(cid);
-	j->secret = dup_or_null(secret && *secret ? secret : NULL);
-	job_submit(j);
+	submit_cid_query(ctx, r, run_get_yaml, reply_get_yaml);
 }
 
 /* ------------------------------------------------------------ deleting, pins, gc */
