@@ -56,6 +56,13 @@ like() { # like GOT REGEX NAME
 	fi
 }
 
+# must STATUS NAME WHY: a check the rest of the script stands on: reported
+# like ok, then, when it failed, the script bails out saying WHY.
+must() {
+	ok "$1" "$2"
+	[ "$1" -eq 0 ] || bail "$3"
+}
+
 diag() { echo "# $*"; }
 bail() { echo "Bail out! $*"; exit 1; }
 

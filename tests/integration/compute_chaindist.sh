@@ -96,8 +96,8 @@ EOF
 all_online() {
 	"$R1" get nodes --json 2>/dev/null | jq -e 'length == 5 and all(.[]; .online)' >/dev/null
 }
-wait_for 60 all_online || bail "the five nodes did not come online"
-ok 0 "the five nodes are online"
+wait_for 60 all_online
+must $? "the five nodes are online" "the five nodes did not come online"
 
 "$R1" compute matmul cd-master --a "$CA" --b "$CB" --nodes 3 --node-timeout 10 \
 	>"$T/cd.out" 2>"$T/cd.err" &

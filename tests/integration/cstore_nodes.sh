@@ -59,11 +59,13 @@ is "$(cat "$T/a/cstore-api.port")" "$HTTP_a" "A records its API port in its dire
 # registry) and both confirm, and when B and C have an oracle map that
 # shows their peers online (NET_MON_01 runs every 10 s in admin_pipeline).
 ready() { cs "$1" set "mesh:$1" 1 >/dev/null 2>&1; }
-wait_for 60 ready a || bail "A's first replicated write never completed: $(tail -5 "$T/a.log")"
-ok 0 "A's first write is confirmed once B and C are online"
-wait_for 60 ready b || bail "B never found its peers: $(tail -5 "$T/b.log")"
-wait_for 60 ready c || bail "C never found its peers: $(tail -5 "$T/c.log")"
-ok 0 "B and C see their peers online in A's map"
+wait_for 60 ready a
+must $? "A's first write is confirmed once B and C are online" \
+	"A's first replicated write never completed: $(tail -5 "$T/a.log")"
+wait_for 60 ready b
+must $? "B sees its peers online" "B never found its peers: $(tail -5 "$T/b.log")"
+wait_for 60 ready c
+must $? "C sees its peers online" "C never found its peers: $(tail -5 "$T/c.log")"
 
 t0=$(date +%s%N)
 is "$(cs a set app:config '{"replicas": 3, "name": "demo"}')" "OK" \

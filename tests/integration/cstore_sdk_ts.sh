@@ -25,9 +25,10 @@ cleanup_pid $!
 	--log "$T/b.log" 2>"$T/b.err" &
 cleanup_pid $!
 ready() { "$R1CONSOLE" cstore set "mesh:$1" 1 --port "$2" >/dev/null 2>&1; }
-wait_for 60 ready a "$port" || bail "node A's writes are never confirmed: $(tail -5 "$T/a.log")"
-wait_for 60 ready b "$bport" || bail "node B never found A: $(tail -5 "$T/b.log")"
-ok 0 "two nodes replicate over mosquitto"
+wait_for 60 ready a "$port"
+must $? "node A's replicated writes are confirmed" "node A's writes are never confirmed: $(tail -5 "$T/a.log")"
+wait_for 60 ready b "$bport"
+must $? "two nodes replicate over mosquitto" "node B never found A: $(tail -5 "$T/b.log")"
 is "$("$R1CONSOLE" cstore set ro:b '"owned by B"' --readonly --port "$bport")" "OK" \
 	"B writes a readonly key"
 

@@ -59,11 +59,11 @@ now_ms() { date +%s%3N; }
 
 tm new-session -d -s c -x 160 -y 48 \
 	"env $ENVS $R1CONSOLE --node --node-alias busy-01 --heartbeat-period 2 --view compute --log $T/console.log; echo \$? >$T/rc; read _"
-wait_for 30 screen_has "^busy-01 .* 0+0 " || {
-	cap | sed 's/^/# /'
-	bail "the console did not come up: $(tail -3 "$T/console.log" 2>/dev/null)"
-}
-ok 0 ":compute shows the hosted node's figures from its first heartbeat, no job"
+wait_for 30 screen_has "^busy-01 .* 0+0 "
+up=$?
+[ "$up" -eq 0 ] || cap | sed 's/^/# /'
+must "$up" ":compute shows the hosted node's figures from its first heartbeat, no job" \
+	"the console did not come up: $(tail -3 "$T/console.log" 2>/dev/null)"
 
 # ---- a long BLAS job on the hosted node
 cat >"$T/bench.json" <<EOF

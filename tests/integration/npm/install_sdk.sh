@@ -14,8 +14,8 @@ mkdir -p "$SDK_DIR"
 		(cd "$SDK_DIR" && npm install --no-audit --no-fund --loglevel=error) >"$T/npm.log" 2>&1
 	fi
 ) 9>"$SDK_DIR.lock"
-[ -f "$SDK_DIR/node_modules/@ratio1/edge-sdk-ts/package.json" ] ||
-	bail "npm install failed: $(tail -5 "$T/npm.log" 2>/dev/null)"
-ok 0 "@ratio1/edge-sdk-ts is installed in the build directory"
+[ -f "$SDK_DIR/node_modules/@ratio1/edge-sdk-ts/package.json" ]
+must $? "@ratio1/edge-sdk-ts is installed in the build directory" \
+	"npm install failed: $(tail -5 "$T/npm.log" 2>/dev/null)"
 is "$(cd "$SDK_DIR" && node -p 'JSON.parse(require("fs").readFileSync("node_modules/@ratio1/edge-sdk-ts/package.json")).version')" "1.5.2" \
 	"the pinned client version"
