@@ -66,8 +66,8 @@ tests_unit_node_test_netwatch_LDADD = tests/libtap.a $(R1_NODE_LIBS)
 check_PROGRAMS += tests/unit/node/pipestore_hammer
 tests_unit_node_pipestore_hammer_SOURCES = tests/unit/node/pipestore_hammer.c
 tests_unit_node_pipestore_hammer_LDADD = $(R1_NODE_LIBS)
-TESTS += tests/integration/node_killed.sh
-EXTRA_DIST += tests/integration/node_killed.sh
+TESTS += tests/integration/node_killed.sh tests/integration/node_killed_live.sh
+EXTRA_DIST += tests/integration/node_killed.sh tests/integration/node_killed_live.sh
 
 check_PROGRAMS += tests/unit/node/test_commands
 TESTS += tests/unit/node/test_commands
