@@ -55,6 +55,17 @@ void act_target_node(struct act_target *t, const struct nm_node *n)
 	t->peered = n->peered;
 }
 
+unsigned act_on_node(struct app *app, const struct nm_node *n,
+                     void (*act)(struct app *, const struct act_target *))
+{
+	if (!n)
+		return TUI_CONSUMED;
+	struct act_target t;
+	act_target_node(&t, n);
+	act(app, &t);
+	return TUI_CONSUMED | TUI_REDRAW;
+}
+
 /* "node 'demo-02' (0xai_A1b2…x9Y8)" */
 static void node_words(struct buf *b, const struct act_target *t)
 {

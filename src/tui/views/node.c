@@ -467,10 +467,7 @@ static bool target(struct node_view *nv, struct act_target *t, bool need_instanc
 static unsigned node_act(void *ctx, void (*act)(struct app *, const struct act_target *))
 {
 	struct node_view *nv = ctx;
-	struct act_target t;
-	act_target_node(&t, nv->n);
-	act(nv->v.app, &t);
-	return TUI_CONSUMED | TUI_REDRAW;
+	return act_on_node(nv->v.app, nv->n, act);
 }
 
 static unsigned k_restart(void *ctx)

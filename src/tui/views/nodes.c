@@ -376,13 +376,7 @@ static unsigned k_open(void *ctx)
 static unsigned with_target(void *ctx, void (*act)(struct app *, const struct act_target *))
 {
 	struct nodes_view *nv = ctx;
-	const struct nm_node *n = selected(nv);
-	if (!n)
-		return TUI_CONSUMED;
-	struct act_target t;
-	act_target_node(&t, n);
-	act(nv->v.app, &t);
-	return TUI_CONSUMED | TUI_REDRAW;
+	return act_on_node(nv->v.app, selected(nv), act);
 }
 
 static unsigned k_restart(void *ctx)

@@ -43,6 +43,13 @@ struct act_target {
 
 /* Fill the node part of a target from the model. */
 void act_target_node(struct act_target *t, const struct nm_node *n);
+/*
+ * A node action (act_restart, act_stop, ...) on node n, for a view's key:
+ * returns TUI_CONSUMED | TUI_REDRAW, or TUI_CONSUMED alone when n is NULL
+ * (nothing selected).
+ */
+unsigned act_on_node(struct app *app, const struct nm_node *n,
+                     void (*act)(struct app *, const struct act_target *));
 
 void act_restart(struct app *app, const struct act_target *t);
 void act_stop(struct app *app, const struct act_target *t);
