@@ -200,6 +200,23 @@ like "$err" "^(0|[0-9.]+e-(0[6-9]|[1-9][0-9]))$" "the product in R1FS is A^T B^T
 is "$?" 1 "a ChainDist product of a missing CID fails"
 like "$(cat "$T/err")" "CHAIN_DIST_MASTER_01 on local failed: A \(QmPZ9gcCEpqKTo6aq61g2nXGUhM4iCL3ewB6LDXZCtioEB\): not in R1FS" \
 	"with the master's reason"
+# Bad input on the node (MATMUL_JOB_01): the node's reason, from its notification.
+node_fails() { # node_fails NAME REGEX MATMUL-ARGS...
+	_name=$1 _want=$2; shift 2
+	"$R1CONSOLE" compute matmul local "$@" >/dev/null 2>"$T/err"
+	is "$?" 1 "on the node: $_name fails"
+	like "$(cat "$T/err")" "MATMUL_JOB_01 on local failed: .*$_want" "with the node's reason"
+}
+CAA=$("$R1CONSOLE" r1fs add "$T/a.r1mx" --node-dir "$LOCAL_DIR")
+CTR=$("$R1CONSOLE" r1fs add "$T/trunc.r1mx" --node-dir "$LOCAL_DIR")
+CBIG=$("$R1CONSOLE" r1fs add "$T/big.r1mx" --node-dir "$LOCAL_DIR")
+node_fails "non-conforming dimensions" "non-conforming dimensions: op\(A\) is 2 x 3, op\(B\) is 2 x 3" \
+	--a "$CAA" --b "$CAA"
+node_fails "a truncated matrix file" "truncated file: 2 x 3 float64 needs 80 bytes, the file has 70" \
+	--a "$CTR" --b "$CB"
+node_fails "a job above the memory limit" "the job needs 2.1 MiB, above the per-job memory limit of 2.0 MiB" \
+	--a "$CBIG" --b "$CBIG" --mem-limit 2M
+
 "$R1CONSOLE" compute matmul --local "$T/a.r1mx" "$T/b.r1mx" --nodes 2 2>"$T/err" >/dev/null
 is "$?" 2 "--nodes with --local: usage error"
 "$R1CONSOLE" compute matmul --a "$CA" --b "$CB" --nodes 0 2>"$T/err" >/dev/null
