@@ -121,6 +121,24 @@ diag "$n heartbeats in the $(awk -v s="$start" -v e="$end" 'BEGIN { printf "%.1f
 ok "$([ "$n" -ge 2 ] && echo 0 || echo 1)" "the hosted node heartbeats while the job runs ($n)"
 ok "$(awk -v g="$gap" 'BEGIN { print (g > 0 && g <= 3.5) ? 0 : 1 }')" "... every 2 s (largest gap $gap s)"
 
+# ---- bad input on the hosted node: the reason reaches the console, not
+# only the CLI that asked (the view reads the job's failure from the node)
+python3 -c "
+import struct
+open('$T/a.r1mx', 'wb').write(b'R1MX' + struct.pack('<HBBQQQ', 1, 2, 0, 2, 3, 0) + bytes(48))
+"
+CA=$("$R1CONSOLE" r1fs add "$T/a.r1mx" --node busy-01 2>>"$T/cli.err")
+like "$CA" '^Qm' "a 2 x 3 matrix added to the hosted node's R1FS over the broker"
+"$R1CONSOLE" compute matmul busy-01 --a "$CA" --b "$CA" >/dev/null 2>>"$T/cli.err"
+is "$?" 1 "a product of non-conforming matrices on the hosted node fails"
+wait_for 20 screen_has "failed .* gemm: non-conforming dimensions"
+ok $? "... and the Compute view says why"
+MISSING=QmPZ9gcCEpqKTo6aq61g2nXGUhM4iCL3ewB6LDXZCtioEB
+"$R1CONSOLE" compute matmul busy-01 --a "$MISSING" --b "$MISSING" >/dev/null 2>>"$T/cli.err"
+is "$?" 1 "a product of a CID the node lacks fails"
+wait_for 20 screen_has "failed .* A (QmPZ9gcCEp…): not in R1FS"
+ok $? "... and the Compute view says why"
+
 keys q
 wait_for 10 test -s "$T/rc"
 is "$(cat "$T/rc" 2>/dev/null)" 0 "q quits, exit status 0"

@@ -17,6 +17,7 @@
 #include "core/sanitize.h"
 #include "core/session.h"
 
+#include <ctype.h>
 #include <math.h>
 
 #define PREVIEW_MAX 600 /* bytes of JSON shown in a confirmation */
@@ -520,6 +521,45 @@ uint64_t view_pipeline_group_key(const char *name)
 const char *view_clean(const char *s, char *scratch, size_t size)
 {
 	r1_sanitize_into(scratch, size, s ? s : "-", s ? strlen(s) : 1, 0);
+	return scratch;
+}
+
+/* Length of the CID at p (CIDv0 "Qm" + 44 base58, CIDv1 "bafy"/"bafk" + base32), else 0. */
+static size_t cid_at(const char *p)
+{
+	static const char b58[] = "123456789ABCDEFGHJKLMNPQRSTUVWXYZabcdefghijkmnopqrstuvwxyz";
+	size_t n = 0;
+	if (p[0] == 'Q' && p[1] == 'm') {
+		while (p[n] && strchr(b58, p[n]))
+			n++;
+		return n == 46 ? n : 0;
+	}
+	if (strncmp(p, "bafy", 4) == 0 || strncmp(p, "bafk", 4) == 0) {
+		while ((p[n] >= 'a' && p[n] <= 'z') || (p[n] >= '2' && p[n] <= '7'))
+			n++;
+		return n >= 50 ? n : 0;
+	}
+	return 0;
+}
+
+const char *view_clean_reason(const char *s, char *scratch, size_t size)
+{
+	view_clean(s, scratch, size);
+	static const char ell[] = "\xe2\x80\xa6"; /* … */
+	enum { KEEP = 10 };
+	char *w = scratch;
+	for (const char *r = scratch; *r;) {
+		size_t n = (r == scratch || !isalnum((unsigned char)r[-1])) ? cid_at(r) : 0;
+		if (n && !isalnum((unsigned char)r[n])) {
+			memmove(w, r, KEEP);
+			memcpy(w + KEEP, ell, sizeof(ell) - 1);
+			w += KEEP + sizeof(ell) - 1;
+			r += n;
+		} else {
+			*w++ = *r++;
+		}
+	}
+	*w = '\0';
 	return scratch;
 }
 

@@ -331,7 +331,7 @@ static const char *local_info(const struct compute_job_info *in, char *scratch, 
 	const char *o = in->owner[0] ? in->owner : "-";
 	r1_sanitize_into(owner, sizeof(owner), o, strlen(o), 0);
 	if (in->state == COMPUTE_FAILED || in->state == COMPUTE_CANCELLED) {
-		view_clean(in->why[0] ? in->why : compute_state_name(in->state), scratch, size);
+		view_clean_reason(in->why[0] ? in->why : compute_state_name(in->state), scratch, size);
 		return scratch;
 	}
 	if (in->state == COMPUTE_DONE)
@@ -420,7 +420,7 @@ static const char *j_text(void *ctx, size_t row, int col, char *scratch, size_t 
 			const char *err = jstr(body, "ERROR");
 			double sec = jnum(body, "SECONDS");
 			if (err)
-				return view_clean(err, scratch, size);
+				return view_clean_reason(err, scratch, size);
 			if (!isnan(sec)) {
 				snprintf(scratch, size, _("in %.2fs"), sec);
 				return scratch;

@@ -80,6 +80,12 @@ uint64_t view_pipeline_group_key(const char *name);
 /* s sanitized for a cell into scratch ("-" for NULL); returns scratch. */
 const char *view_clean(const char *s, char *scratch, size_t size);
 /*
+ * A reason (a node's error text) for a cell: sanitized, with each CID in it
+ * cut to its first 10 characters and "…", so that what went wrong fits
+ * ("A (QmPZ9gcCEp…): not in R1FS").
+ */
+const char *view_clean_reason(const char *s, char *scratch, size_t size);
+/*
  * Views of one node this console hosts (:cstore, :r1fs), by its index in
  * the model's hosts.  view_host_find: the host arg names (alias or
  * address; 0 when arg is empty), false when no hosted node has that name.

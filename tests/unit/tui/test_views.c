@@ -14,6 +14,7 @@
 #include "tui/keys.h"
 #include "tui/theme.h"
 #include "tui/widgets/form.h"
+#include "tui/views/views.h"
 #include "core/netmap.h"
 #include "node/cstore/cstore.h"
 #include "tests/tap.h"
@@ -571,6 +572,26 @@ static void test_r1fs_view(void)
 	app_free(&a);
 }
 
+static void test_reason(void)
+{
+	char out[160];
+	is_str(view_clean_reason("A (QmPZ9gcCEpqKTo6aq61g2nXGUhM4iCL3ewB6LDXZCtioEB): not in R1FS", out,
+	                         sizeof(out)),
+	       "A (QmPZ9gcCEp\xe2\x80\xa6): not in R1FS", "a reason's CID is cut short");
+	is_str(view_clean_reason("gemm QmPZ9gcCEpqKTo6aq61g2nXGUhM4iCL3ewB6LDXZCtioEB x "
+	                         "bafybeigdyrzt5sfp7udm7hu76uh7y26nf3efuylqabf3oclgtqy55fbzdi",
+	                         out, sizeof(out)),
+	       "gemm QmPZ9gcCEp\xe2\x80\xa6 x bafybeigdy\xe2\x80\xa6", "CIDv0 and CIDv1 alike");
+	is_str(view_clean_reason("xQmPZ9gcCEpqKTo6aq61g2nXGUhM4iCL3ewB6LDXZCtioEB Qmshort", out,
+	                         sizeof(out)),
+	       "xQmPZ9gcCEpqKTo6aq61g2nXGUhM4iCL3ewB6LDXZCtioEB Qmshort",
+	       "only whole CIDs: not inside a word, not a short Qm word");
+	is_str(view_clean_reason("\x1b]0;pwned\x07 QmPZ9gcCEpqKTo6aq61g2nXGUhM4iCL3ewB6LDXZCtioEB", out,
+	                         sizeof(out)),
+	       view_clean("\x1b]0;pwned\x07 QmPZ9gcCEp\xe2\x80\xa6", (char[160]){0}, 160),
+	       "sanitized as every cell");
+}
+
 static void test_resize(void)
 {
 	struct app *a = make_app(200, 50, false);
@@ -603,6 +624,7 @@ int main(void)
 	test_cstore_view();
 	test_compute_view();
 	test_r1fs_view();
+	test_reason();
 	test_resize();
 	viewfix_release(&F);
 	return tap_done();
